@@ -1,0 +1,11 @@
+# SPDX-License-Identifier: MIT
+# libua_client: libc only, PIC; linked into the modules, the daemon and the CLI.
+noinst_LTLIBRARIES += common/client/libua_client.la
+common_client_libua_client_la_CFLAGS = $(UA_CFLAGS_MOD)
+common_client_libua_client_la_SOURCES = \
+	common/client/buf.c common/client/buf.h \
+	common/client/frame.c common/client/frame.h \
+	common/client/valid.c common/client/valid.h \
+	common/client/wipe.c common/client/wipe.h \
+	common/client/cache_format.h \
+	common/client/cache.c common/client/cache.h

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The admin protocol's codec: one JSON object per frame (frame.h), parsed
+ * with a size cap and JSON_REJECT_DUPLICATES.  doc/PROTOCOL.md lists the
+ * requests.
+ */
+#ifndef UA_JSON_FRAME_H
+#define UA_JSON_FRAME_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#define UA_ADMIN_VERSION 1
+
+/* Serialise obj compactly and send it as one frame. */
+int ua_json_send(int fd, const json_t *obj, int timeout_ms);
+
+/*
+ * Parse a frame payload into an object.  -EBADMSG when it is not a JSON
+ * object, has duplicate keys or is not UTF-8.
+ */
+int ua_json_parse(const void *p, size_t n, json_t **ret);
+
+/* Read one frame of at most max bytes and parse it. */
+int ua_json_recv(int fd, size_t max, int timeout_ms, json_t **ret);
+
+#endif

@@ -1,0 +1,3 @@
+# SPDX-License-Identifier: MIT
+dist_man_MANS += man/userauthd.8 man/userauthctl.8 man/userauth.conf.5 \
+	man/nss_userauth.8

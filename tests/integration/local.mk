@@ -1,0 +1,5 @@
+# SPDX-License-Identifier: MIT
+# Shell tests printing TAP; they need root for namespaces and skip (with a
+# stated reason) otherwise.
+include tests/integration/nss.mk
+include tests/integration/cli.mk
