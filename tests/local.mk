@@ -22,3 +22,4 @@ EXTRA_DIST += tests/tools/summary.sh tests/run-all.sh tests/integration/lib.sh
 include tests/unit/local.mk
 include tests/integration/local.mk
 include tests/lint/local.mk
+include tests/fuzz/local.mk
