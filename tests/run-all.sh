@@ -1,0 +1,70 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# The whole test suite, as the README's test command and CI run it:
+# a -Werror build with every test, the same suite under ASan+UBSan, the
+# fuzz corpora replayed (part of make check), and make distcheck.  Ends
+# with one line: "N passed, N failed" (", N skipped" when a test was skipped
+# for a reason it printed).
+set -u
+src=$(cd "$(dirname "$0")/.." && pwd)
+cd "$src"
+jobs=$(nproc 2>/dev/null || echo 2)
+extra_pass=0
+extra_fail=0
+note() { printf '\n=== %s\n' "$*"; }
+step() {	# step DESCRIPTION COMMAND...: an extra test counted in the summary
+	desc=$1
+	shift
+	if "$@"; then
+		extra_pass=$((extra_pass + 1))
+		echo "ok - $desc"
+	else
+		extra_fail=$((extra_fail + 1))
+		echo "not ok - $desc"
+	fi
+}
+
+note "autoreconf"
+autoreconf -fi >/dev/null 2>&1 || { autoreconf -fi; echo "0 passed, 1 failed"; exit 1; }
+
+build() {	# build DIR CONFIGURE-ARGS...
+	dir=$1
+	shift
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	(cd "$dir" && "$src/configure" -q --enable-werror "$@" &&
+		make -s -j"$jobs")
+}
+
+note "build (-Werror) and make check"
+rm -f /tmp/pam.? 2>/dev/null
+if build _build/main; then
+	(cd _build/main && make -j"$jobs" check) | grep -E '^(PASS|FAIL|ERROR|XPASS|SKIP|# )' || true
+else
+	extra_fail=$((extra_fail + 1))
+	echo "not ok - build"
+fi
+
+note "ASan + UBSan build and make check"
+if build _build/asan --enable-sanitizers; then
+	(cd _build/asan && ASAN_OPTIONS=detect_leaks=1 make -j"$jobs" check) |
+		grep -E '^(FAIL|ERROR|XPASS|# (TOTAL|PASS|FAIL|ERROR))' || true
+else
+	extra_fail=$((extra_fail + 1))
+	echo "not ok - sanitizer build"
+fi
+
+note "make distcheck"
+step "make distcheck" sh -c 'cd _build/main && make -s distcheck >distcheck.log 2>&1 || { tail -40 distcheck.log; exit 1; }'
+
+note "summary"
+set -- $(sh tests/tools/summary.sh _build/main _build/asan | tr -d ',')
+pass=$(( $1 + extra_pass ))
+fail=$(( $3 + extra_fail ))
+skip=${5:-0}
+if [ "$skip" -gt 0 ]; then
+	echo "$pass passed, $fail failed, $skip skipped"
+else
+	echo "$pass passed, $fail failed"
+fi
+[ "$fail" -eq 0 ] && [ "$pass" -gt 0 ]

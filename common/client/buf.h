@@ -27,10 +27,16 @@ void ua_buf_init(struct ua_buf *b, size_t max);
 /* Read-only view over n bytes at p (not copied, not freed). */
 void ua_buf_view(struct ua_buf *b, const void *p, size_t n);
 
-/* Wipe and free a writer's storage; a view is just reset.  NULL is fine. */
+/*
+ * Wipe and free a writer's storage (it stays a usable empty writer with the
+ * same ceiling); a view is just reset.  NULL is fine.
+ */
 void ua_buf_free(struct ua_buf *b);
 
-/* Append.  -EMSGSIZE past the ceiling, -ENOMEM, -EROFS on a view. */
+/*
+ * Append.  -EMSGSIZE past the ceiling, -ENOMEM, -EROFS on a view.  A
+ * failed put leaves the buffer as it was (nothing half-written).
+ */
 int ua_buf_put(struct ua_buf *b, const void *p, size_t n);
 int ua_buf_put_u8(struct ua_buf *b, uint8_t v);
 int ua_buf_put_u16(struct ua_buf *b, uint16_t v);

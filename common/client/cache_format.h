@@ -1,1 +1,112 @@
 /* SPDX-License-Identifier: MIT */
+/*
+ * On-disk layout of the NSS cache (doc/PROTOCOL.md, "NSS cache file").  The
+ * daemon writes it once and never again except for the stale flag; readers
+ * must treat every value in it as hostile and check it before use.
+ */
+#ifndef UA_CACHE_FORMAT_H
+#define UA_CACHE_FORMAT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * Integers are in host byte order (the file never leaves the machine); the
+ * magic read as a u64 is "UANSSC01" on a little-endian host, so a file
+ * from the other byte order is refused.
+ */
+#define UA_CACHE_MAGIC UINT64_C(0x31304353534e4155)
+#define UA_CACHE_VERSION 1
+
+/* Header flags. */
+#define UA_CACHE_F_STALE 0x1u	/* a newer file replaced this one: reopen */
+#define UA_CACHE_F_KNOWN UA_CACHE_F_STALE
+
+/* Limits enforced by the writer and the reader. */
+#define UA_CACHE_MAX_SIZE (UINT32_C(1) << 30)	/* whole file, bytes */
+#define UA_CACHE_MAX_RECORDS (UINT32_C(1) << 24) /* users, groups each */
+#define UA_CACHE_MAX_STR 4096			/* one string, bytes */
+#define UA_CACHE_MAX_EMAIL 254			/* alias query, bytes */
+#define UA_CACHE_ALIGN 8			/* tables and file size */
+
+/* A table: off bytes from the start of the file, count elements. */
+struct ua_cache_table {
+	uint32_t off;
+	uint32_t count;
+};
+
+enum ua_cache_table_id {
+	UA_CACHE_T_USERS,	/* struct ua_cache_user_rec, sorted by uid */
+	UA_CACHE_T_GROUPS,	/* struct ua_cache_group_rec, sorted by gid */
+	UA_CACHE_T_MEMBERS,	/* uint32_t user record index */
+	UA_CACHE_T_GIDS,	/* uint32_t gid (per-user initgroups lists) */
+	UA_CACHE_T_STRINGS,	/* bytes: the string pool */
+	UA_CACHE_T_IDX_USER_NAME, /* struct ua_cache_slot ... */
+	UA_CACHE_T_IDX_USER_EMAIL,
+	UA_CACHE_T_IDX_USER_UID,
+	UA_CACHE_T_IDX_GROUP_NAME,
+	UA_CACHE_T_IDX_GROUP_GID,
+	UA_CACHE_NTABLES
+};
+
+#define UA_CACHE_T_FIRST_INDEX UA_CACHE_T_IDX_USER_NAME
+#define UA_CACHE_NINDEXES (UA_CACHE_NTABLES - UA_CACHE_T_FIRST_INDEX)
+
+struct ua_cache_header {
+	uint64_t magic;		/* UA_CACHE_MAGIC */
+	uint32_t version;	/* UA_CACHE_VERSION */
+	uint32_t flags;		/* UA_CACHE_F_*; not covered by checksum */
+	uint64_t size;		/* whole file, multiple of UA_CACHE_ALIGN */
+	uint64_t checksum;	/* ua_cache_checksum() of the file */
+	uint64_t seed;		/* index hash seed, random per file */
+	uint64_t created;	/* CLOCK_REALTIME seconds; informational */
+	struct ua_cache_table tables[UA_CACHE_NTABLES];
+	uint32_t max_probe[UA_CACHE_NINDEXES];	/* longest probe per index */
+	uint32_t reserved[3];	/* zero */
+};
+
+/* A string in the pool: len bytes at pool + off (NUL follows, unread). */
+struct ua_cache_str {
+	uint32_t off;
+	uint32_t len;
+};
+
+struct ua_cache_user_rec {
+	uint32_t uid;
+	uint32_t gid;
+	struct ua_cache_str name;
+	struct ua_cache_str email;	/* len 0: no alias */
+	struct ua_cache_str gecos;
+	struct ua_cache_str home;
+	struct ua_cache_str shell;
+	uint32_t gids_first;		/* into UA_CACHE_T_GIDS */
+	uint32_t ngids;
+};
+
+struct ua_cache_group_rec {
+	uint32_t gid;
+	uint32_t nmembers;
+	struct ua_cache_str name;
+	uint32_t members_first;		/* into UA_CACHE_T_MEMBERS */
+	uint32_t reserved;		/* zero */
+};
+
+/*
+ * Open addressing, linear probing, slot count a power of two (0 for an
+ * empty index).  The search starts at hash & (count - 1); hash holds the
+ * key hash's upper 32 bits; ref is record index + 1, 0 marks an empty slot
+ * (end of the chain).  No key needs more than max_probe slots.
+ */
+struct ua_cache_slot {
+	uint32_t hash;
+	uint32_t ref;
+};
+
+_Static_assert(offsetof(struct ua_cache_header, flags) == 12, "flags");
+_Static_assert(offsetof(struct ua_cache_header, checksum) == 24, "sum");
+_Static_assert(sizeof(struct ua_cache_header) == 160, "header size");
+_Static_assert(sizeof(struct ua_cache_user_rec) == 56, "user size");
+_Static_assert(sizeof(struct ua_cache_group_rec) == 24, "group size");
+_Static_assert(sizeof(struct ua_cache_slot) == 8, "slot size");
+
+#endif

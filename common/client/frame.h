@@ -26,18 +26,27 @@
  * owned by root or by the daemon user uid given in daemon_uid (pass
  * (uid_t)-1 for "root only").  Returns 0 and a O_CLOEXEC fd, or
  * -ECONNREFUSED / -ENOENT / -ETIMEDOUT / -EPERM / -errno.
+ * The fd is left NON-BLOCKING (the frame functions poll and never block
+ * past their deadline either way) and is never 0, 1 or 2.  timeout_ms < 0
+ * is -EINVAL: there is no "wait forever".
  */
 int ua_connect_unix(const char *path, int timeout_ms, bool require_root,
     uid_t daemon_uid, int *ret_fd);
 
-/* Write one frame (header + n bytes) within timeout_ms.  n <= UA_MAX_REPLY_FRAME. */
+/*
+ * Write one frame (header + n bytes) within timeout_ms (overall), resuming
+ * partial writes.  n <= UA_MAX_REPLY_FRAME, else -EMSGSIZE.  -EPIPE when
+ * the peer is gone (never SIGPIPE), -ETIMEDOUT, -errno.  Blocking and
+ * non-blocking sockets both work.
+ */
 int ua_frame_write(int fd, const void *p, size_t n, int timeout_ms);
 
 /*
  * Read one frame of at most max payload bytes within timeout_ms (the whole
  * frame, not per byte).  On success *ret is a malloc'ed buffer the caller
- * frees (ua_freezero: it may hold secrets).  -EMSGSIZE over max,
- * -ECONNRESET on EOF, -ETIMEDOUT, -errno.
+ * frees (ua_freezero: it may hold secrets); it is never NULL, even for a
+ * 0-length frame.  -EMSGSIZE over max (the body is not read), -ECONNRESET
+ * on EOF, -ETIMEDOUT, -errno.  Bytes after the frame stay in the socket.
  */
 int ua_frame_read(int fd, size_t max, int timeout_ms, uint8_t **ret,
     size_t *ret_len);
@@ -46,7 +55,11 @@ int ua_frame_read(int fd, size_t max, int timeout_ms, uint8_t **ret,
  * Incremental reader for a non-blocking fd driven by poll (the daemon).
  * Feed it when the fd is readable: returns 1 when a frame is complete (take
  * it with ua_frame_rx_take), 0 when more bytes are needed, -ECONNRESET on
- * EOF, -EMSGSIZE over max, -errno.
+ * EOF, -EMSGSIZE over max, -errno.  It reads only the bytes of the current
+ * frame and never blocks (MSG_DONTWAIT).  After an error the reader has
+ * already been reset (wiped); reset again is harmless.  Until the frame is
+ * taken, further feeds return 1 and read nothing.  A 0-length frame is
+ * legal.  The struct holds no fd: the caller owns and closes it.
  */
 struct ua_frame_rx {
 	uint8_t hdr[UA_FRAME_HDR];
@@ -58,7 +71,11 @@ struct ua_frame_rx {
 };
 void ua_frame_rx_init(struct ua_frame_rx *rx, size_t max);
 int ua_frame_rx_feed(struct ua_frame_rx *rx, int fd);
-/* Hand the completed frame to the caller (who frees it) and reset. */
+/*
+ * Hand the completed frame to the caller (who frees it with ua_freezero;
+ * never NULL) and reset.  Called before completion it gives NULL/0 and
+ * discards the partial frame.
+ */
 void ua_frame_rx_take(struct ua_frame_rx *rx, uint8_t **ret, size_t *ret_len);
 /* Wipe and free a half-read frame. */
 void ua_frame_rx_reset(struct ua_frame_rx *rx);

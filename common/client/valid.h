@@ -19,7 +19,11 @@
 #define UA_MAX_PASSWORD 1024
 #define UA_MIN_PASSWORD_MAX 64	/* we always accept at least this long */
 
-/* n bytes at s are well-formed UTF-8 (no overlongs, surrogates, > U+10FFFF). */
+/*
+ * n bytes at s are well-formed UTF-8 (no overlongs, surrogates, > U+10FFFF,
+ * stray continuation bytes or truncated sequences).  U+0000 is well-formed
+ * UTF-8: callers that must refuse NUL check for it (ua_valid_password).
+ */
 bool ua_valid_utf8(const char *s, size_t n);
 
 /*

@@ -41,6 +41,7 @@ struct ua_conf {
 	char *admin_group;	/* may use the admin socket besides root; NULL = root only */
 	uint32_t max_clients;	/* concurrent connections */
 	uint32_t client_timeout_ms; /* per-frame read deadline */
+	int log_level;		/* syslog priority: LOG_ERR .. LOG_DEBUG */
 	/* pools in file order */
 	struct ua_pool_conf *pools;
 	size_t npools;
@@ -50,11 +51,23 @@ struct ua_conf {
  * Parse the file at path.  On success *ret is a new config (ua_conf_free).
  * On failure returns -EINVAL (or -errno for I/O) and writes
  * "path:line: message" into reterr (errsz bytes).
+ * The file is opened O_NOFOLLOW and must be a regular file owned by root
+ * or the effective uid and not writable by group or others: a symlink
+ * gives -ELOOP, a wrong owner or mode -EPERM, a file over
+ * UA_CONF_MAX_SIZE -EMSGSIZE.  Messages about the whole file read
+ * "path: message".
  */
 int ua_conf_load(const char *path, struct ua_conf **ret, char *reterr,
     size_t errsz);
 
-/* Same, from a string (tests, fuzzing); name is used in messages. */
+/*
+ * Same, from len bytes at text (tests, fuzzing; need not be
+ * NUL-terminated); name is used in messages and becomes c->path.
+ * Refuses NUL bytes, invalid UTF-8, control characters other than tab
+ * and lines longer than UA_CONF_MAX_LINE - 1 bytes before the newline
+ * (-EINVAL, like every other refusal); text over UA_CONF_MAX_SIZE gives
+ * -EMSGSIZE; -ENOMEM.  Whole-file refusals (no pool) read "name: message".
+ */
 int ua_conf_parse(const char *name, const char *text, size_t len,
     struct ua_conf **ret, char *reterr, size_t errsz);
 
@@ -64,12 +77,18 @@ void ua_conf_free(struct ua_conf *c);
 const struct ua_pool_conf *ua_conf_pool(const struct ua_conf *c,
     const char *name);
 
-/* Print the effective configuration (every key, defaults resolved) as INI. */
+/*
+ * Print the effective configuration (every key, defaults resolved) as INI
+ * that ua_conf_parse accepts again.  admin_group without a group prints
+ * as an empty value.
+ */
 void ua_conf_dump(const struct ua_conf *c, FILE *out);
 
 /*
- * Expand a home template for login in pool into out.  -ENAMETOOLONG,
- * -EINVAL (unknown % escape).
+ * Expand a home template for login in pool into out.  Returns 0;
+ * -ENAMETOOLONG (longer than outsz - 1 or UA_MAX_PATHFIELD), -EINVAL
+ * (unknown % escape, login not a valid name, result not a valid path).
+ * A template accepted by the parser never fails for a valid login.
  */
 int ua_conf_home(const struct ua_pool_conf *p, const char *login, char *out,
     size_t outsz);

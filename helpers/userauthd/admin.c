@@ -1,3 +1,382 @@
 /* SPDX-License-Identifier: MIT */
-/* placeholder */
-typedef int ua_placeholder_t;
+/*
+ * Admin requests: one table of ops with their argument schemas, strict
+ * argument checks, one audit line per change.  Never echoes a password,
+ * never returns a hash.
+ */
+#include <crypt.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "client/valid.h"
+#include "client/wipe.h"
+#include "server/json_frame.h"
+#include "server/log.h"
+#include "userauthd/admin.h"
+
+#define MAX_GROUPS_PER_ADD 64
+
+struct args {
+	const char *pool, *user, *group, *name, *login, *email;
+	const char *display_name, *home, *shell, *password;
+	const char *groups[MAX_GROUPS_PER_ADD + 1];
+	bool disabled;
+};
+
+typedef int (*op_fn)(struct admin_ctx *, const struct args *, json_t **,
+    struct store_err *);
+
+struct op {
+	const char *name;
+	const char *required;	/* space-separated argument names */
+	const char *optional;
+	op_fn fn;
+	bool audit;		/* a change: log it */
+};
+
+json_t *
+admin_error(const char *code, const char *message)
+{
+	return json_pack("{s:i s:b s:s s:s}", "v", UA_ADMIN_VERSION, "ok", 0,
+	    "error", code, "message", message);
+}
+
+int
+admin_hash_password(const char *password, char **ret)
+{
+	char salt[CRYPT_GENSALT_OUTPUT_SIZE];
+	struct crypt_data *cd = NULL;
+	char *h, *out = NULL;
+	int r = 0;
+
+	if (crypt_gensalt_rn("$y$", 0, NULL, 0, salt, sizeof(salt)) == NULL)
+		return -EINVAL;
+	cd = calloc(1, sizeof(*cd));
+	if (cd == NULL)
+		return -ENOMEM;
+	h = crypt_r(password, salt, cd);
+	if (h == NULL || h[0] == '*') {
+		r = -EINVAL;
+		goto out;
+	}
+	out = strdup(h);
+	if (out == NULL) {
+		r = -ENOMEM;
+		goto out;
+	}
+	*ret = out;
+out:
+	ua_freezero(cd, sizeof(*cd));
+	return r;
+}
+
+static int
+op_ping(struct admin_ctx *ctx, const struct args *a, json_t **ret,
+    struct store_err *err)
+{
+	(void)ctx;
+	(void)a;
+	*ret = json_pack("{s:s}", "version", PACKAGE_VERSION);
+	return *ret ? 0 : store_fail(err, -ENOMEM, "internal", "out of memory");
+}
+
+static int
+op_pool_list(struct admin_ctx *ctx, const struct args *a, json_t **ret,
+    struct store_err *err)
+{
+	(void)a;
+	return store_pool_list(ctx->store, ctx->conf, ret, err);
+}
+
+static int
+op_user_add(struct admin_ctx *ctx, const struct args *a, json_t **ret,
+    struct store_err *err)
+{
+	struct store_user_new u = {
+		.pool = a->pool,
+		.login = a->login,
+		.email = a->email,
+		.display_name = a->display_name,
+		.home = a->home,
+		.shell = a->shell,
+		.groups = a->groups,
+		.disabled = a->disabled,
+	};
+
+	return store_user_add(ctx->store, ctx->conf, &u, ret, err);
+}
+
+static int
+op_user_show(struct admin_ctx *ctx, const struct args *a, json_t **ret,
+    struct store_err *err)
+{
+	return store_user_show(ctx->store, a->user, ret, err);
+}
+
+static int
+op_user_list(struct admin_ctx *ctx, const struct args *a, json_t **ret,
+    struct store_err *err)
+{
+	return store_user_list(ctx->store, a->pool, ret, err);
+}
+
+static int
+op_user_disable(struct admin_ctx *ctx, const struct args *a, json_t **ret,
+    struct store_err *err)
+{
+	return store_user_set_enabled(ctx->store, a->user, false, ret, err);
+}
+
+static int
+op_user_enable(struct admin_ctx *ctx, const struct args *a, json_t **ret,
+    struct store_err *err)
+{
+	return store_user_set_enabled(ctx->store, a->user, true, ret, err);
+}
+
+static int
+op_user_del(struct admin_ctx *ctx, const struct args *a, json_t **ret,
+    struct store_err *err)
+{
+	return store_user_del(ctx->store, a->user, ret, err);
+}
+
+static int
+op_user_passwd(struct admin_ctx *ctx, const struct args *a, json_t **ret,
+    struct store_err *err)
+{
+	const char *why = NULL;
+	char *hash = NULL;
+	int64_t id;
+	int r;
+
+	if (ua_valid_password(a->password, strlen(a->password), &why) < 0)
+		return store_fail(err, -EINVAL, "invalid", "password: %s",
+		    why);
+	/* Refuse an unknown user before spending a hash on it. */
+	r = store_user_id(ctx->store, a->user, &id, err);
+	if (r < 0)
+		return r;
+	r = admin_hash_password(a->password, &hash);
+	if (r < 0)
+		return store_fail(err, r, "internal",
+		    "the password could not be hashed");
+	r = store_user_set_password(ctx->store, a->user, hash, ret, err);
+	ua_erase_free(hash);
+	return r;
+}
+
+static int
+op_group_add(struct admin_ctx *ctx, const struct args *a, json_t **ret,
+    struct store_err *err)
+{
+	return store_group_add(ctx->store, ctx->conf, a->pool, a->name, ret,
+	    err);
+}
+
+static int
+op_group_del(struct admin_ctx *ctx, const struct args *a, json_t **ret,
+    struct store_err *err)
+{
+	return store_group_del(ctx->store, a->group, ret, err);
+}
+
+static int
+op_group_list(struct admin_ctx *ctx, const struct args *a, json_t **ret,
+    struct store_err *err)
+{
+	return store_group_list(ctx->store, a->pool, ret, err);
+}
+
+static int
+op_member_add(struct admin_ctx *ctx, const struct args *a, json_t **ret,
+    struct store_err *err)
+{
+	return store_group_member(ctx->store, a->group, a->user, true, ret,
+	    err);
+}
+
+static int
+op_member_del(struct admin_ctx *ctx, const struct args *a, json_t **ret,
+    struct store_err *err)
+{
+	return store_group_member(ctx->store, a->group, a->user, false, ret,
+	    err);
+}
+
+static const struct op ops[] = {
+	{ "ping", "", "", op_ping, false },
+	{ "pool.list", "", "", op_pool_list, false },
+	{ "user.add", "pool login email",
+	    "display_name home shell groups disabled", op_user_add, true },
+	{ "user.show", "user", "", op_user_show, false },
+	{ "user.list", "", "pool", op_user_list, false },
+	{ "user.disable", "user", "", op_user_disable, true },
+	{ "user.enable", "user", "", op_user_enable, true },
+	{ "user.del", "user", "", op_user_del, true },
+	{ "user.passwd", "user password", "", op_user_passwd, true },
+	{ "group.add", "pool name", "", op_group_add, true },
+	{ "group.del", "group", "", op_group_del, true },
+	{ "group.list", "", "pool", op_group_list, false },
+	{ "group.member.add", "group user", "", op_member_add, true },
+	{ "group.member.del", "group user", "", op_member_del, true },
+};
+
+/* Is word one of the space-separated words in list? */
+static bool
+in_list(const char *list, const char *word)
+{
+	size_t n = strlen(word);
+	const char *p = list;
+
+	while ((p = strstr(p, word)) != NULL) {
+		if ((p == list || p[-1] == ' ') && (p[n] == ' ' || p[n] == 0))
+			return true;
+		p += n;
+	}
+	return false;
+}
+
+static const char **
+arg_slot(struct args *a, const char *key)
+{
+	static const struct {
+		const char *key;
+		size_t off;
+	} slots[] = {
+		{ "pool", offsetof(struct args, pool) },
+		{ "user", offsetof(struct args, user) },
+		{ "group", offsetof(struct args, group) },
+		{ "name", offsetof(struct args, name) },
+		{ "login", offsetof(struct args, login) },
+		{ "email", offsetof(struct args, email) },
+		{ "display_name", offsetof(struct args, display_name) },
+		{ "home", offsetof(struct args, home) },
+		{ "shell", offsetof(struct args, shell) },
+		{ "password", offsetof(struct args, password) },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(slots) / sizeof(slots[0]); i++)
+		if (strcmp(slots[i].key, key) == 0)
+			return (const char **)((char *)a + slots[i].off);
+	return NULL;
+}
+
+/* Fill a from the request's members; every member must be known and typed. */
+static int
+parse_args(const struct op *op, json_t *req, struct args *a,
+    struct store_err *err)
+{
+	const char *key;
+	json_t *v;
+
+	json_object_foreach(req, key, v) {
+		const char **slot;
+
+		if (strcmp(key, "v") == 0 || strcmp(key, "op") == 0)
+			continue;
+		if (!in_list(op->required, key) && !in_list(op->optional, key))
+			return store_fail(err, -EINVAL, "invalid",
+			    "unexpected argument '%.64s' for %s", key,
+			    op->name);
+		if (strcmp(key, "disabled") == 0) {
+			if (!json_is_boolean(v))
+				return store_fail(err, -EINVAL, "invalid",
+				    "'disabled' must be true or false");
+			a->disabled = json_is_true(v);
+			continue;
+		}
+		if (strcmp(key, "groups") == 0) {
+			size_t i;
+			json_t *g;
+
+			if (!json_is_array(v) ||
+			    json_array_size(v) > MAX_GROUPS_PER_ADD)
+				return store_fail(err, -EINVAL, "invalid",
+				    "'groups' must be a list of at most %d "
+				    "names", MAX_GROUPS_PER_ADD);
+			json_array_foreach(v, i, g) {
+				if (!json_is_string(g))
+					return store_fail(err, -EINVAL,
+					    "invalid",
+					    "'groups' must hold names");
+				a->groups[i] = json_string_value(g);
+			}
+			continue;
+		}
+		slot = arg_slot(a, key);
+		if (slot == NULL || !json_is_string(v))
+			return store_fail(err, -EINVAL, "invalid",
+			    "'%s' must be a string", key);
+		*slot = json_string_value(v);
+	}
+	return 0;
+}
+
+static int
+check_required(const struct op *op, json_t *req, struct store_err *err)
+{
+	char buf[128];
+	char *w, *save = NULL;
+
+	(void)snprintf(buf, sizeof(buf), "%s", op->required);
+	for (w = strtok_r(buf, " ", &save); w; w = strtok_r(NULL, " ", &save))
+		if (json_object_get(req, w) == NULL)
+			return store_fail(err, -EINVAL, "invalid",
+			    "%s needs '%s'", op->name, w);
+	return 0;
+}
+
+static void
+audit(const struct admin_ctx *ctx, const struct op *op, const struct args *a,
+    const struct store_err *err, bool ok)
+{
+	char target[96];
+	const char *t = a->user ? a->user :
+	    a->login	      ? a->login :
+	    a->group	      ? a->group :
+	    a->name	      ? a->name :
+				"";
+
+	ua_log(LOG_NOTICE, "event=admin op=%s peer_uid=%u target=%s result=%s%s%s",
+	    op->name, (unsigned)ctx->peer_uid,
+	    ua_log_quote(t, target, sizeof(target)), ok ? "ok" : "fail",
+	    ok ? "" : " reason=", ok ? "" : err->code);
+}
+
+json_t *
+admin_handle(struct admin_ctx *ctx, json_t *req)
+{
+	struct store_err err = { "internal", "" };
+	struct args a;
+	const struct op *op = NULL;
+	json_t *result = NULL, *v;
+	const char *name;
+	size_t i;
+	int r;
+
+	memset(&a, 0, sizeof(a));
+	v = json_object_get(req, "v");
+	if (!json_is_integer(v) || json_integer_value(v) != UA_ADMIN_VERSION)
+		return admin_error("unsupported",
+		    "unsupported protocol version (this daemon speaks 1)");
+	name = json_string_value(json_object_get(req, "op"));
+	for (i = 0; name != NULL && i < sizeof(ops) / sizeof(ops[0]); i++)
+		if (strcmp(ops[i].name, name) == 0)
+			op = &ops[i];
+	if (op == NULL)
+		return admin_error("unsupported", "unknown operation");
+	r = parse_args(op, req, &a, &err);
+	if (r == 0)
+		r = check_required(op, req, &err);
+	if (r == 0)
+		r = op->fn(ctx, &a, &result, &err);
+	if (op->audit || r < 0)
+		audit(ctx, op, &a, &err, r == 0);
+	if (r < 0)
+		return admin_error(err.code, err.msg);
+	return json_pack("{s:i s:b s:o}", "v", UA_ADMIN_VERSION, "ok", 1,
+	    "result", result);
+}

@@ -1,1 +1,37 @@
 /* SPDX-License-Identifier: MIT */
+/*
+ * The admin socket's request handler: validates a JSON request against its
+ * op's schema and runs it on the store.  It must never echo a password or
+ * put a hash into a reply or a log line.
+ */
+#ifndef UA_ADMIN_H
+#define UA_ADMIN_H
+
+#include <jansson.h>
+#include <sys/types.h>
+
+#include "server/conf.h"
+#include "userauthd/store.h"
+
+struct admin_ctx {
+	const struct ua_conf *conf;
+	struct store *store;
+	uid_t peer_uid;		/* for the audit line */
+};
+
+/*
+ * Handle one request and return the reply object (never NULL except on
+ * out-of-memory).  The request may hold a password: the caller wipes it.
+ */
+json_t *admin_handle(struct admin_ctx *ctx, json_t *req);
+
+/* A reply for a request that could not be parsed or was not allowed. */
+json_t *admin_error(const char *code, const char *message);
+
+/*
+ * Hash a password with yescrypt at the library's default cost into a new
+ * string (caller frees).  -EINVAL when libcrypt refuses, -ENOMEM.
+ */
+int admin_hash_password(const char *password, char **ret);
+
+#endif

@@ -1,12 +1,22 @@
 # SPDX-License-Identifier: MIT
+# The daemon's rooms live in a convenience library so that unit tests link
+# exactly the code that ships.
+noinst_LTLIBRARIES += helpers/userauthd/libuad.la
+helpers_userauthd_libuad_la_CFLAGS = $(AM_CFLAGS) $(UA_PIE_CFLAGS) \
+	$(JANSSON_CFLAGS) $(SQLITE_CFLAGS) $(CRYPT_CFLAGS)
+helpers_userauthd_libuad_la_SOURCES = \
+	helpers/userauthd/admin.c helpers/userauthd/admin.h \
+	helpers/userauthd/store.c helpers/userauthd/store.h \
+	helpers/userauthd/store_int.h helpers/userauthd/store_ops.c \
+	helpers/userauthd/store_group.c \
+	helpers/userauthd/nsscache.c helpers/userauthd/nsscache.h
+helpers_userauthd_libuad_la_LIBADD = common/server/libua_server.la \
+	common/client/libua_client.la $(JANSSON_LIBS) $(SQLITE_LIBS) $(CRYPT_LIBS)
+
 sbin_PROGRAMS += userauthd
-userauthd_CFLAGS = $(UA_CFLAGS_PROG) $(JANSSON_CFLAGS) $(SQLITE_CFLAGS) $(CRYPT_CFLAGS)
+userauthd_CFLAGS = $(UA_CFLAGS_PROG) $(JANSSON_CFLAGS) $(SQLITE_CFLAGS)
 userauthd_LDFLAGS = $(UA_LDFLAGS_PROG)
 userauthd_SOURCES = \
 	helpers/userauthd/main.c \
-	helpers/userauthd/server.c helpers/userauthd/server.h \
-	helpers/userauthd/admin.c helpers/userauthd/admin.h \
-	helpers/userauthd/store.c helpers/userauthd/store.h \
-	helpers/userauthd/nsscache.c helpers/userauthd/nsscache.h
-userauthd_LDADD = common/server/libua_server.la common/client/libua_client.la \
-	$(JANSSON_LIBS) $(SQLITE_LIBS) $(CRYPT_LIBS)
+	helpers/userauthd/server.c helpers/userauthd/server.h
+userauthd_LDADD = helpers/userauthd/libuad.la

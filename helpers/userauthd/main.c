@@ -1,2 +1,425 @@
 /* SPDX-License-Identifier: MIT */
-int main(void) { return 0; }
+/*
+ * userauthd: start-up and shutdown.  Owns option parsing, the checks on
+ * its directories, binding the sockets as root, dropping to the daemon
+ * user, detaching, and reload on SIGHUP.  It must refuse to start on any
+ * doubt (bad config, unsafe directory, foreign database) rather than run
+ * with a weaker setup.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "client/valid.h"
+#include "server/conf.h"
+#include "server/log.h"
+#include "userauthd/server.h"
+#include "userauthd/store.h"
+
+struct ids {
+	uid_t uid;
+	gid_t gid;
+	bool have_admin_gid;
+	gid_t admin_gid;
+};
+
+static void
+usage(FILE *out)
+{
+	fprintf(out,
+	    "usage: userauthd [-f] [-d] [-c FILE]\n"
+	    "       userauthd -t [-c FILE]    check the configuration and exit\n"
+	    "       userauthd -T [-c FILE]    print the effective configuration\n"
+	    "  -c FILE  configuration file (default " UA_CONFIG_PATH ")\n"
+	    "  -f       stay in the foreground and log to stderr\n"
+	    "  -d       log debug messages\n"
+	    "  -V       print the version\n");
+}
+
+/*
+ * Look up the daemon user and the admin group.  This goes through NSS on
+ * purpose (the accounts may live in LDAP); USERAUTH_NSS_BYPASS, set at the
+ * top of main, keeps our own NSS module from calling back into us.
+ */
+static int
+lookup_ids(const struct ua_conf *c, struct ids *ret)
+{
+	struct passwd pw, *pwp = NULL;
+	struct group gr, *grp = NULL;
+	char buf[16384];
+
+	memset(ret, 0, sizeof(*ret));
+	if (geteuid() == 0) {
+		if (getpwnam_r(c->user, &pw, buf, sizeof(buf), &pwp) != 0 ||
+		    pwp == NULL) {
+			ua_log(LOG_ERR, "%s: the daemon user '%s' does not "
+			    "exist (create it, e.g. useradd --system %s)",
+			    c->path, c->user, c->user);
+			return -ENOENT;
+		}
+		if (pw.pw_uid == 0) {
+			ua_log(LOG_ERR, "%s: user = %s is root; userauthd "
+			    "runs as an unprivileged user", c->path, c->user);
+			return -EPERM;
+		}
+		ret->uid = pw.pw_uid;
+		ret->gid = pw.pw_gid;
+	} else {
+		ret->uid = geteuid();
+		ret->gid = getegid();
+	}
+	if (c->admin_group != NULL) {
+		if (getgrnam_r(c->admin_group, &gr, buf, sizeof(buf), &grp) !=
+			0 ||
+		    grp == NULL) {
+			ua_log(LOG_ERR, "%s: admin_group '%s' does not exist",
+			    c->path, c->admin_group);
+			return -ENOENT;
+		}
+		ret->have_admin_gid = true;
+		ret->admin_gid = gr.gr_gid;
+	}
+	return 0;
+}
+
+/*
+ * Make dir (mode) if missing, owned by uid when we are root, then insist:
+ * a real directory (no symlink), owned by uid, not writable by others, and
+ * for private dirs (mode 0700) not accessible by anyone else.
+ */
+static int
+prepare_dir(const char *dir, mode_t mode, uid_t uid, gid_t gid)
+{
+	struct stat st;
+
+	if (mkdir(dir, mode) < 0 && errno != EEXIST)
+		return ua_log_errno(LOG_ERR, -errno, "mkdir '%s': %m", dir);
+	if (lstat(dir, &st) < 0)
+		return ua_log_errno(LOG_ERR, -errno, "'%s': %m", dir);
+	if (!S_ISDIR(st.st_mode)) {
+		ua_log(LOG_ERR, "'%s' is not a directory (a symlink?): "
+		    "refusing to start", dir);
+		return -ENOTDIR;
+	}
+	if (geteuid() == 0 && st.st_uid == 0 && uid != 0) {
+		/* Freshly made by us as root: hand it to the daemon user. */
+		if (chown(dir, uid, gid) < 0 || chmod(dir, mode) < 0)
+			return ua_log_errno(LOG_ERR, -errno, "chown '%s': %m",
+			    dir);
+		st.st_uid = uid;
+		st.st_mode = (st.st_mode & ~07777u) | mode;
+	}
+	if (st.st_uid != uid) {
+		ua_log(LOG_ERR, "'%s' is owned by uid %u, not by the daemon "
+		    "user (uid %u): refusing to start", dir,
+		    (unsigned)st.st_uid, (unsigned)uid);
+		return -EPERM;
+	}
+	if ((st.st_mode & 022) || ((mode & 077) == 0 && (st.st_mode & 077))) {
+		ua_log(LOG_ERR, "'%s' has mode %04o; it must be %04o: refusing "
+		    "to start", dir, (unsigned)(st.st_mode & 07777),
+		    (unsigned)mode);
+		return -EPERM;
+	}
+	return 0;
+}
+
+/* The database file, if it exists, must be ours and private. */
+static int
+check_db_file(const char *path, uid_t uid)
+{
+	struct stat st;
+
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT ? 0 :
+		    ua_log_errno(LOG_ERR, -errno, "'%s': %m", path);
+	if (!S_ISREG(st.st_mode) || st.st_uid != uid || (st.st_mode & 077)) {
+		ua_log(LOG_ERR, "'%s' must be a regular file owned by the "
+		    "daemon user with mode 0600: refusing to start", path);
+		return -EPERM;
+	}
+	return 0;
+}
+
+static int
+dirname_of(const char *path, char *out, size_t outsz)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (slash == NULL || slash == path)
+		return -EINVAL;
+	if ((size_t)(slash - path) >= outsz)
+		return -ENAMETOOLONG;
+	memcpy(out, path, (size_t)(slash - path));
+	out[slash - path] = '\0';
+	return 0;
+}
+
+static int
+drop_privileges(const struct ids *ids)
+{
+	if (geteuid() != 0)
+		return 0;
+	if (setgroups(0, NULL) < 0 || setresgid(ids->gid, ids->gid, ids->gid) < 0 ||
+	    setresuid(ids->uid, ids->uid, ids->uid) < 0)
+		return ua_log_errno(LOG_ERR, -errno, "drop privileges: %m");
+	if (setuid(0) == 0) {
+		ua_log(LOG_ERR, "could regain root after dropping privileges");
+		return -EPERM;
+	}
+	/* A credential change resets it: no core dumps with secrets. */
+	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	return 0;
+}
+
+/*
+ * Detach: the parent waits until the child reports that it is serving, so
+ * "userauthd && userauthctl ..." works and start-up errors reach the exit
+ * status.  Returns the fd the child writes its status byte to.
+ */
+static int
+detach(int *ret_fd)
+{
+	int p[2];
+	pid_t pid;
+	char st = 1;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -errno;
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid > 0) {
+		close(p[1]);
+		if (read(p[0], &st, 1) != 1)
+			st = 1;
+		_exit(st);
+	}
+	close(p[0]);
+	if (setsid() < 0)
+		return -errno;
+	*ret_fd = p[1];
+	return 0;
+}
+
+static void
+report_ready(int *fd, int status)
+{
+	char st = (char)status;
+	int devnull;
+
+	if (*fd < 0)
+		return;
+	if (status == 0) {
+		devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+		if (devnull >= 0) {
+			(void)dup2(devnull, 0);
+			(void)dup2(devnull, 1);
+			(void)dup2(devnull, 2);
+			if (devnull > 2)
+				close(devnull);
+		}
+	}
+	(void)!write(*fd, &st, 1);
+	close(*fd);
+	*fd = -1;
+}
+
+static const char *conf_path = UA_CONFIG_PATH;
+
+static int
+reload(struct server *srv)
+{
+	struct ua_conf *n = NULL, *old = srv->conf;
+	struct store_err serr = { 0 };
+	char err[512];
+	int r;
+
+	r = ua_conf_load(conf_path, &n, err, sizeof(err));
+	if (r < 0) {
+		ua_log(LOG_ERR, "reload refused, keeping the running "
+		    "configuration: %s", err);
+		return r;
+	}
+	/* Process settings need a restart; keep the running ones. */
+	if (strcmp(n->runtime_dir, old->runtime_dir) ||
+	    strcmp(n->state_dir, old->state_dir) ||
+	    strcmp(n->nss_cache, old->nss_cache) || strcmp(n->user, old->user) ||
+	    n->max_clients != old->max_clients ||
+	    !!n->admin_group != !!old->admin_group ||
+	    (n->admin_group && strcmp(n->admin_group, old->admin_group)))
+		ua_log(LOG_WARNING, "reload: [daemon] changes take effect "
+		    "at the next restart");
+	free(n->runtime_dir);
+	free(n->state_dir);
+	free(n->nss_cache);
+	free(n->user);
+	free(n->admin_group);
+	n->runtime_dir = strdup(old->runtime_dir);
+	n->state_dir = strdup(old->state_dir);
+	n->nss_cache = strdup(old->nss_cache);
+	n->user = strdup(old->user);
+	n->admin_group = old->admin_group ? strdup(old->admin_group) : NULL;
+	n->max_clients = old->max_clients;
+	if (!n->runtime_dir || !n->state_dir || !n->nss_cache || !n->user ||
+	    (old->admin_group && !n->admin_group)) {
+		ua_conf_free(n);
+		return ua_log_errno(LOG_ERR, -ENOMEM, "reload: %m");
+	}
+	r = store_sync_pools(srv->store, n, &serr);
+	if (r < 0) {
+		ua_log(LOG_ERR, "reload refused: %s", serr.msg);
+		ua_conf_free(n);
+		return r;
+	}
+	srv->conf = n;
+	ua_conf_free(old);
+	ua_log(LOG_NOTICE, "configuration reloaded from %s", conf_path);
+	return 0;
+}
+
+static int
+setup(struct server *srv, const struct ids *ids, struct store **ret_store)
+{
+	const struct ua_conf *c = srv->conf;
+	struct store_err serr = { 0 };
+	char path[4096], dir[4096];
+	int r;
+
+	r = prepare_dir(c->runtime_dir, 0755, ids->uid, ids->gid);
+	if (r == 0)
+		r = prepare_dir(c->state_dir, 0700, ids->uid, ids->gid);
+	if (r == 0)
+		r = dirname_of(c->nss_cache, dir, sizeof(dir));
+	if (r == 0)
+		r = prepare_dir(dir, 0755, ids->uid, ids->gid);
+	if (r < 0)
+		return r;
+	r = ua_snprintf(path, sizeof(path), "%s/public.sock", c->runtime_dir);
+	if (r >= 0)
+		r = server_listen(path, 0666, (gid_t)-1, &srv->public_fd);
+	if (r < 0)
+		return ua_log_errno(LOG_ERR, r, "listen on '%s': %m%s", path,
+		    r == -EADDRINUSE ? " (is another userauthd running?)" :
+				       "");
+	r = ua_snprintf(path, sizeof(path), "%s/admin.sock", c->runtime_dir);
+	if (r >= 0)
+		r = server_listen(path, ids->have_admin_gid ? 0660 : 0600,
+		    ids->have_admin_gid ? ids->admin_gid : (gid_t)-1,
+		    &srv->admin_fd);
+	if (r < 0)
+		return ua_log_errno(LOG_ERR, r, "listen on '%s': %m", path);
+	r = drop_privileges(ids);
+	if (r < 0)
+		return r;
+	r = ua_snprintf(path, sizeof(path), "%s/userauth.db", c->state_dir);
+	if (r >= 0)
+		r = check_db_file(path, ids->uid);
+	if (r < 0)
+		return r;
+	r = store_open(path, ret_store, &serr);
+	if (r == 0)
+		r = store_sync_pools(*ret_store, c, &serr);
+	if (r < 0)
+		ua_log(LOG_ERR, "%s", serr.msg);
+	return r;
+}
+
+static void
+cleanup_sockets(const struct ua_conf *c)
+{
+	char path[4096];
+
+	if (ua_snprintf(path, sizeof(path), "%s/public.sock",
+		c->runtime_dir) >= 0)
+		(void)unlink(path);
+	if (ua_snprintf(path, sizeof(path), "%s/admin.sock",
+		c->runtime_dir) >= 0)
+		(void)unlink(path);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct server srv = { .public_fd = -1, .admin_fd = -1 };
+	struct rlimit nocore = { 0, 0 };
+	struct ids ids;
+	char err[512];
+	bool foreground = false, check = false, dump = false, debug = false;
+	int opt, r, ready_fd = -1;
+
+	/* Before any NSS call: our own NSS module must not call us. */
+	if (setenv("USERAUTH_NSS_BYPASS", "1", 1) < 0)
+		return 1;
+	while ((opt = getopt(argc, argv, "c:dfhtTV")) != -1) {
+		switch (opt) {
+		case 'c': conf_path = optarg; break;
+		case 'd': debug = true; break;
+		case 'f': foreground = true; break;
+		case 't': check = true; break;
+		case 'T': dump = true; break;
+		case 'V': printf("userauthd %s\n", PACKAGE_VERSION); return 0;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	ua_log_open("userauthd", foreground || check || dump);
+	r = ua_conf_load(conf_path, &srv.conf, err, sizeof(err));
+	if (r < 0) {
+		ua_log(LOG_ERR, "%s", err);
+		return 1;
+	}
+	if (check || dump) {
+		if (dump)
+			ua_conf_dump(srv.conf, stdout);
+		else
+			fprintf(stderr, "%s: configuration OK\n", conf_path);
+		ua_conf_free(srv.conf);
+		return 0;
+	}
+	ua_log_set_level(debug ? LOG_DEBUG : srv.conf->log_level);
+	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	(void)setrlimit(RLIMIT_CORE, &nocore);
+	umask(077);
+	r = lookup_ids(srv.conf, &ids);
+	if (r == 0 && !foreground)
+		r = detach(&ready_fd);
+	if (r < 0)
+		goto out;
+	srv.have_admin_gid = ids.have_admin_gid;
+	srv.admin_gid = ids.admin_gid;
+	srv.reload = reload;
+	r = setup(&srv, &ids, &srv.store);
+	if (r < 0)
+		goto out;
+	server_publish(&srv, true);
+	ua_log(LOG_NOTICE, "userauthd %s serving %zu pool(s) on %s",
+	    PACKAGE_VERSION, srv.conf->npools, srv.conf->runtime_dir);
+	report_ready(&ready_fd, 0);
+	r = server_run(&srv);
+	ua_log(LOG_NOTICE, "userauthd stopping");
+out:
+	report_ready(&ready_fd, 1);
+	if (srv.public_fd >= 0 || srv.admin_fd >= 0)
+		cleanup_sockets(srv.conf);
+	if (srv.public_fd >= 0)
+		close(srv.public_fd);
+	if (srv.admin_fd >= 0)
+		close(srv.admin_fd);
+	store_close(srv.store);
+	ua_conf_free(srv.conf);
+	return r < 0 ? 1 : 0;
+}

@@ -1,3 +1,421 @@
 /* SPDX-License-Identifier: MIT */
-/* placeholder */
-typedef int ua_placeholder_t;
+/*
+ * The event loop.  Owns the listening sockets, client connections, their
+ * deadlines and the dispatch to the admin and public handlers.  It must
+ * never block on one client and never die on a peer's input: a bad frame
+ * closes that connection only.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "client/buf.h"
+#include "client/frame.h"
+#include "client/wipe.h"
+#include "server/json_frame.h"
+#include "server/log.h"
+#include "userauthd/admin.h"
+#include "userauthd/nsscache.h"
+#include "userauthd/server.h"
+
+#define PUB_VERSION 1
+#define PUB_PING 1
+#define PUB_PONG 2
+
+struct client {
+	int fd;
+	bool admin;
+	struct ucred cred;
+	struct ua_frame_rx rx;
+	int64_t deadline;	/* ms: partial frame, pending write, or idle */
+	uint8_t *tx;		/* a reply being written (header included) */
+	size_t txlen, txoff;
+	bool close_after_tx;
+};
+
+static volatile sig_atomic_t got_stop, got_hup;
+
+static void
+on_signal(int sig)
+{
+	if (sig == SIGHUP)
+		got_hup = 1;
+	else
+		got_stop = 1;
+}
+
+int
+server_listen(const char *path, mode_t mode, gid_t group, int *ret_fd)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = -1, probe = -1, r;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	/* A socket someone answers on belongs to a running daemon. */
+	r = ua_connect_unix(path, 200, false, (uid_t)-1, &probe);
+	if (r == 0) {
+		close(probe);
+		return -EADDRINUSE;
+	}
+	if (unlink(path) < 0 && errno != ENOENT)
+		return -errno;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -errno;
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    chmod(path, mode) < 0 ||
+	    (group != (gid_t)-1 && chown(path, 0, group) < 0) ||
+	    listen(fd, 128) < 0) {
+		r = -errno;
+		close(fd);
+		return r;
+	}
+	*ret_fd = fd;
+	return 0;
+}
+
+static void
+client_close(struct server *srv, size_t i)
+{
+	struct client *c = &srv->clients[i];
+
+	close(c->fd);
+	ua_frame_rx_reset(&c->rx);
+	ua_freezero(c->tx, c->txlen);
+	srv->clients[i] = srv->clients[srv->nclients - 1];
+	srv->nclients--;
+}
+
+static bool
+peer_in_group(int fd, gid_t gid)
+{
+	gid_t groups[256];
+	socklen_t len = sizeof(groups);
+	size_t i;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) < 0)
+		return false;
+	for (i = 0; i < len / sizeof(gid_t); i++)
+		if (groups[i] == gid)
+			return true;
+	return false;
+}
+
+static bool
+admin_allowed(const struct server *srv, const struct client *c)
+{
+	if (c->cred.uid == 0)
+		return true;
+	if (!srv->have_admin_gid)
+		return false;
+	return c->cred.gid == srv->admin_gid ||
+	    peer_in_group(c->fd, srv->admin_gid);
+}
+
+/* Queue payload as one frame; try to send it at once. */
+static int
+client_reply(struct server *srv, struct client *c, const void *p, size_t n)
+{
+	uint8_t *f;
+	ssize_t w;
+
+	f = malloc(UA_FRAME_HDR + n);
+	if (f == NULL)
+		return -ENOMEM;
+	f[0] = (uint8_t)(n >> 24);
+	f[1] = (uint8_t)(n >> 16);
+	f[2] = (uint8_t)(n >> 8);
+	f[3] = (uint8_t)n;
+	memcpy(f + UA_FRAME_HDR, p, n);
+	c->tx = f;
+	c->txlen = UA_FRAME_HDR + n;
+	c->txoff = 0;
+	c->deadline = ua_now_ms() + srv->conf->client_timeout_ms;
+	w = send(c->fd, c->tx, c->txlen, MSG_NOSIGNAL | MSG_DONTWAIT);
+	if (w < 0 && errno != EAGAIN && errno != EINTR)
+		return -errno;
+	if (w > 0)
+		c->txoff = (size_t)w;
+	return 0;
+}
+
+static int
+reply_json(struct server *srv, struct client *c, json_t *reply)
+{
+	char *s;
+	int r;
+
+	if (reply == NULL)
+		return -ENOMEM;
+	s = json_dumps(reply, JSON_COMPACT);
+	json_decref(reply);
+	if (s == NULL)
+		return -ENOMEM;
+	r = client_reply(srv, c, s, strlen(s));
+	ua_erase_free(s);
+	return r;
+}
+
+static int
+handle_admin(struct server *srv, struct client *c, uint8_t *p, size_t n)
+{
+	struct admin_ctx ctx = {
+		.conf = srv->conf,
+		.store = srv->store,
+		.peer_uid = c->cred.uid,
+	};
+	json_t *req = NULL, *reply;
+	int r;
+
+	r = ua_json_parse(p, n, &req);
+	if (r < 0) {
+		c->close_after_tx = true;
+		return reply_json(srv, c,
+		    admin_error("invalid", "the request is not a JSON object"));
+	}
+	reply = admin_handle(&ctx, req);
+	json_decref(req);
+	r = reply_json(srv, c, reply);
+	server_publish(srv, false);
+	return r;
+}
+
+static int
+handle_public(struct server *srv, struct client *c, uint8_t *p, size_t n)
+{
+	struct ua_buf in, out;
+	uint16_t version, type;
+	int r;
+
+	ua_buf_view(&in, p, n);
+	r = ua_buf_get_u16(&in, &version);
+	if (r == 0)
+		r = ua_buf_get_u16(&in, &type);
+	if (r < 0 || version != PUB_VERSION || type != PUB_PING ||
+	    ua_buf_end(&in) < 0)
+		return -EBADMSG;
+	ua_buf_init(&out, 256);
+	r = ua_buf_put_u16(&out, PUB_VERSION);
+	if (r == 0)
+		r = ua_buf_put_u16(&out, PUB_PONG);
+	if (r == 0)
+		r = ua_buf_put_str(&out, PACKAGE_VERSION);
+	if (r == 0)
+		r = client_reply(srv, c, out.data, out.len);
+	ua_buf_free(&out);
+	return r;
+}
+
+static void
+accept_one(struct server *srv, int lfd, bool admin)
+{
+	socklen_t len = sizeof(struct ucred);
+	struct client *c;
+	int fd;
+
+	fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	if (fd < 0)
+		return;
+	if (srv->nclients >= srv->conf->max_clients) {
+		ua_log(LOG_WARNING, "too many clients (max_clients=%u): "
+		    "connection refused", srv->conf->max_clients);
+		close(fd);
+		return;
+	}
+	c = &srv->clients[srv->nclients];
+	memset(c, 0, sizeof(*c));
+	c->fd = fd;
+	c->admin = admin;
+	ua_frame_rx_init(&c->rx, UA_MAX_FRAME);
+	c->deadline = ua_now_ms() + SERVER_IDLE_MS;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &c->cred, &len) < 0) {
+		close(fd);
+		return;
+	}
+	srv->nclients++;
+	if (admin && !admin_allowed(srv, c)) {
+		ua_log(LOG_WARNING, "event=admin result=denied peer_uid=%u "
+		    "peer_pid=%d", (unsigned)c->cred.uid, (int)c->cred.pid);
+		c->close_after_tx = true;
+		(void)reply_json(srv, c, admin_error("denied",
+		    "permission denied: root or the admin group only"));
+	}
+}
+
+/* Read what is there; dispatch a complete frame.  < 0: close it. */
+static int
+client_read(struct server *srv, struct client *c)
+{
+	uint8_t *p = NULL;
+	size_t n = 0;
+	bool idle;
+	int r;
+
+	idle = c->rx.hdr_got == 0;
+	r = ua_frame_rx_feed(&c->rx, c->fd);
+	if (r <= 0) {
+		/* A frame has begun: it must be complete within the deadline. */
+		if (r == 0 && idle && c->rx.hdr_got > 0)
+			c->deadline = ua_now_ms() +
+			    srv->conf->client_timeout_ms;
+		return r;
+	}
+	ua_frame_rx_take(&c->rx, &p, &n);
+	r = c->admin ? handle_admin(srv, c, p, n) :
+		       handle_public(srv, c, p, n);
+	ua_freezero(p, n);
+	return r;
+}
+
+static int
+client_write(struct client *c)
+{
+	ssize_t w;
+
+	w = send(c->fd, c->tx + c->txoff, c->txlen - c->txoff,
+	    MSG_NOSIGNAL | MSG_DONTWAIT);
+	if (w < 0)
+		return (errno == EAGAIN || errno == EINTR) ? 0 : -errno;
+	c->txoff += (size_t)w;
+	return 0;
+}
+
+/* After I/O: finish a written reply, or go back to waiting for a frame. */
+static int
+client_settle(struct client *c)
+{
+	if (c->tx == NULL || c->txoff < c->txlen)
+		return 0;
+	ua_freezero(c->tx, c->txlen);
+	c->tx = NULL;
+	c->txlen = c->txoff = 0;
+	if (c->close_after_tx)
+		return -ECONNRESET;
+	c->deadline = ua_now_ms() + SERVER_IDLE_MS;
+	return 0;
+}
+
+void
+server_publish(struct server *srv, bool force)
+{
+	uint64_t gen = store_generation(srv->store);
+
+	if (!force && !srv->publish_pending && gen == srv->published)
+		return;
+	if (nsscache_publish(srv->store, srv->conf->nss_cache) < 0) {
+		srv->publish_pending = true;
+		return;
+	}
+	srv->publish_pending = false;
+	srv->published = gen;
+}
+
+static void
+serve_ready(struct server *srv, struct pollfd *pfd, size_t n)
+{
+	size_t i;
+	int r;
+
+	/* Clients first (their indexes shift as they close), listeners last. */
+	for (i = n; i-- > 2;) {
+		struct client *c = &srv->clients[i - 2];
+
+		r = 0;
+		if (pfd[i].revents & (POLLERR | POLLNVAL))
+			r = -ECONNRESET;
+		else if (c->tx != NULL && (pfd[i].revents & POLLOUT))
+			r = client_write(c);
+		else if (c->tx == NULL && (pfd[i].revents & (POLLIN | POLLHUP)))
+			r = client_read(srv, c);
+		if (r == 0)
+			r = client_settle(c);
+		if (r == 0 && ua_now_ms() > c->deadline)
+			r = -ETIMEDOUT;
+		if (r < 0)
+			client_close(srv, i - 2);
+	}
+	if (pfd[0].revents & POLLIN)
+		accept_one(srv, srv->public_fd, false);
+	if (pfd[1].revents & POLLIN)
+		accept_one(srv, srv->admin_fd, true);
+}
+
+static void
+install_signals(sigset_t *ret_waitmask)
+{
+	struct sigaction sa;
+	sigset_t block;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	(void)sigemptyset(&sa.sa_mask);
+	(void)sigaction(SIGTERM, &sa, NULL);
+	(void)sigaction(SIGINT, &sa, NULL);
+	(void)sigaction(SIGHUP, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	(void)sigaction(SIGPIPE, &sa, NULL);
+	(void)sigemptyset(&block);
+	(void)sigaddset(&block, SIGTERM);
+	(void)sigaddset(&block, SIGINT);
+	(void)sigaddset(&block, SIGHUP);
+	(void)sigprocmask(SIG_BLOCK, &block, ret_waitmask);
+	(void)sigdelset(ret_waitmask, SIGTERM);
+	(void)sigdelset(ret_waitmask, SIGINT);
+	(void)sigdelset(ret_waitmask, SIGHUP);
+}
+
+int
+server_run(struct server *srv)
+{
+	struct pollfd *pfd = NULL;
+	struct timespec ts = { .tv_sec = 1 };
+	sigset_t waitmask;
+	size_t i, n;
+
+	srv->clients = calloc(srv->conf->max_clients, sizeof(*srv->clients));
+	pfd = calloc(srv->conf->max_clients + 2, sizeof(*pfd));
+	if (srv->clients == NULL || pfd == NULL) {
+		free(pfd);
+		return ua_log_errno(LOG_ERR, -ENOMEM, "start: %m");
+	}
+	install_signals(&waitmask);
+	while (!got_stop) {
+		if (got_hup) {
+			got_hup = 0;
+			if (srv->reload != NULL)
+				(void)srv->reload(srv);
+		}
+		pfd[0] = (struct pollfd){ .fd = srv->public_fd, .events = POLLIN };
+		pfd[1] = (struct pollfd){ .fd = srv->admin_fd, .events = POLLIN };
+		n = 2;
+		for (i = 0; i < srv->nclients; i++, n++)
+			pfd[n] = (struct pollfd){
+				.fd = srv->clients[i].fd,
+				.events = srv->clients[i].tx ? POLLOUT : POLLIN,
+			};
+		if (ppoll(pfd, n, &ts, &waitmask) < 0) {
+			if (errno == EINTR)
+				continue;
+			ua_log_errno(LOG_ERR, -errno, "poll: %m");
+			break;
+		}
+		serve_ready(srv, pfd, n);
+		if (srv->publish_pending)
+			server_publish(srv, false);
+	}
+	while (srv->nclients > 0)
+		client_close(srv, srv->nclients - 1);
+	free(srv->clients);
+	srv->clients = NULL;
+	free(pfd);
+	return 0;
+}

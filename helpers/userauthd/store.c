@@ -1,3 +1,572 @@
 /* SPDX-License-Identifier: MIT */
-/* placeholder */
-typedef int ua_placeholder_t;
+/*
+ * The local pool store on SQLite.  Owns the schema, its migrations, id
+ * allocation (per-pool counters that only grow, so an id is never reused)
+ * and every admin mutation.  It must never put a hash or secret into a
+ * result or a message, and never build SQL from input (bound statements).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "client/valid.h"
+#include "client/wipe.h"
+#include "userauthd/store_int.h"
+
+static const char *const migrations[] = {
+	/* 0 -> 1 */
+	"CREATE TABLE pools ("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL UNIQUE,"
+	"  next_uid INTEGER NOT NULL,"
+	"  next_gid INTEGER NOT NULL);"
+	"CREATE TABLE users ("
+	"  id INTEGER PRIMARY KEY,"
+	"  pool_id INTEGER NOT NULL REFERENCES pools(id),"
+	"  login TEXT NOT NULL UNIQUE,"
+	"  email TEXT NOT NULL UNIQUE,"
+	"  display_name TEXT NOT NULL DEFAULT '',"
+	"  uid INTEGER NOT NULL UNIQUE,"
+	"  gid INTEGER NOT NULL,"
+	"  home TEXT NOT NULL,"
+	"  shell TEXT NOT NULL,"
+	"  state TEXT NOT NULL CHECK (state IN ('enabled', 'disabled')),"
+	"  created INTEGER NOT NULL,"
+	"  last_login INTEGER);"
+	"CREATE TABLE groups ("
+	"  id INTEGER PRIMARY KEY,"
+	"  pool_id INTEGER NOT NULL REFERENCES pools(id),"
+	"  name TEXT NOT NULL UNIQUE,"
+	"  gid INTEGER NOT NULL UNIQUE);"
+	"CREATE TABLE members ("
+	"  group_id INTEGER NOT NULL REFERENCES groups(id) ON DELETE CASCADE,"
+	"  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+	"  PRIMARY KEY (group_id, user_id)) WITHOUT ROWID;"
+	"CREATE INDEX members_by_user ON members(user_id);"
+	"CREATE TABLE credentials ("
+	"  user_id INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,"
+	"  password_hash TEXT,"
+	"  password_changed INTEGER,"
+	"  totp_secret BLOB,"
+	"  totp_last_step INTEGER);",
+};
+#define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
+
+int
+store_fail(struct store_err *err, int r, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+int
+store_fail(struct store_err *err, int r, const char *code, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err != NULL) {
+		err->code = code;
+		va_start(ap, fmt);
+		(void)vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+		va_end(ap);
+	}
+	return r;
+}
+
+/* Map an SQLite failure to our errors; busy is retryable, the rest internal. */
+int
+store_fail_db(struct store *s, struct store_err *err, int rc)
+{
+	if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+		return store_fail(err, -EBUSY, "busy", "the database is busy");
+	if (rc == SQLITE_FULL)
+		return store_fail(err, -ENOSPC, "internal",
+		    "the database disk is full");
+	return store_fail(err, -EIO, "internal", "database error: %s",
+	    sqlite3_errmsg(s->db));
+}
+
+int
+store_exec(struct store *s, const char *sql, struct store_err *err)
+{
+	int rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+
+	return rc == SQLITE_OK ? 0 : store_fail_db(s, err, rc);
+}
+
+int
+store_prepare(struct store *s, const char *sql, sqlite3_stmt **ret,
+    struct store_err *err)
+{
+	int rc = sqlite3_prepare_v2(s->db, sql, -1, ret, NULL);
+
+	return rc == SQLITE_OK ? 0 : store_fail_db(s, err, rc);
+}
+
+int
+store_begin(struct store *s, struct store_err *err)
+{
+	return store_exec(s, "BEGIN IMMEDIATE", err);
+}
+
+int
+store_commit(struct store *s, struct store_err *err)
+{
+	int r = store_exec(s, "COMMIT", err);
+
+	if (r == 0)
+		s->generation++;
+	else
+		(void)sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	return r;
+}
+
+void
+store_rollback(struct store *s)
+{
+	if (!sqlite3_get_autocommit(s->db))
+		(void)sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+uint64_t
+store_generation(const struct store *s)
+{
+	return s->generation;
+}
+
+static int
+migrate(struct store *s, struct store_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t have;
+	char sql[64];
+	int r;
+
+	r = store_prepare(s, "PRAGMA user_version", &st, err);
+	if (r < 0)
+		return r;
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		return store_fail_db(s, err, sqlite3_errcode(s->db));
+	}
+	have = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (have > (int64_t)NMIGRATIONS || have < 0)
+		return store_fail(err, -EPROTO, "internal",
+		    "database schema version %lld is newer than this "
+		    "userauthd understands (%zu)", (long long)have,
+		    NMIGRATIONS);
+	for (; have < (int64_t)NMIGRATIONS; have++) {
+		r = store_begin(s, err);
+		if (r < 0)
+			return r;
+		r = store_exec(s, migrations[have], err);
+		if (r == 0) {
+			(void)snprintf(sql, sizeof(sql),
+			    "PRAGMA user_version = %lld", (long long)have + 1);
+			r = store_exec(s, sql, err);
+		}
+		if (r == 0)
+			r = store_commit(s, err);
+		if (r < 0) {
+			store_rollback(s);
+			return r;
+		}
+	}
+	return 0;
+}
+
+int
+store_open(const char *path, struct store **ret, struct store_err *err)
+{
+	struct store *s;
+	int rc, r;
+
+	s = calloc(1, sizeof(*s));
+	if (s == NULL)
+		return store_fail(err, -ENOMEM, "internal", "out of memory");
+	rc = sqlite3_open_v2(path, &s->db,
+	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOFOLLOW |
+		SQLITE_OPEN_FULLMUTEX,
+	    NULL);
+	if (rc != SQLITE_OK) {
+		r = store_fail(err, -EIO, "internal", "cannot open database '%s': %s",
+		    path, s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+		goto out;
+	}
+	(void)sqlite3_extended_result_codes(s->db, 0);
+	(void)sqlite3_busy_timeout(s->db, 5000);
+	r = store_exec(s,
+	    "PRAGMA journal_mode = WAL;"
+	    "PRAGMA synchronous = FULL;"
+	    "PRAGMA foreign_keys = ON;"
+	    "PRAGMA secure_delete = ON;"
+	    "PRAGMA trusted_schema = OFF;",
+	    err);
+	if (r < 0)
+		goto out;
+	/* Refuse a file that is not a database before migrating anything. */
+	r = store_exec(s, "SELECT count(*) FROM sqlite_master", err);
+	if (r < 0)
+		goto out;
+	r = migrate(s, err);
+	if (r < 0)
+		goto out;
+	(void)chmod(path, 0600);
+	*ret = s;
+	s = NULL;
+out:
+	store_close(s);
+	return r;
+}
+
+void
+store_close(struct store *s)
+{
+	if (s == NULL)
+		return;
+	(void)sqlite3_close_v2(s->db);
+	free(s);
+}
+
+int
+store_sync_pools(struct store *s, const struct ua_conf *c,
+    struct store_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	size_t i;
+	int r;
+
+	r = store_begin(s, err);
+	if (r < 0)
+		return r;
+	r = store_prepare(s,
+	    "INSERT INTO pools (name, next_uid, next_gid) VALUES (?1, ?2, ?3) "
+	    "ON CONFLICT (name) DO UPDATE SET "
+	    "next_uid = max(next_uid, excluded.next_uid), "
+	    "next_gid = max(next_gid, excluded.next_gid)",
+	    &st, err);
+	if (r < 0)
+		goto out;
+	for (i = 0; i < c->npools; i++) {
+		const struct ua_pool_conf *p = &c->pools[i];
+
+		sqlite3_reset(st);
+		sqlite3_bind_text(st, 1, p->name, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, p->uid_min);
+		sqlite3_bind_int64(st, 3, p->gid_min);
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			r = store_fail_db(s, err, sqlite3_errcode(s->db));
+			goto out;
+		}
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	r = store_commit(s, err);
+out:
+	sqlite3_finalize(st);
+	if (r < 0)
+		store_rollback(s);
+	return r;
+}
+
+/* ---- lookups ------------------------------------------------------------ */
+
+int
+store_pool_id(struct store *s, const char *pool, int64_t *ret, struct store_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int r, rc;
+
+	r = store_prepare(s, "SELECT id FROM pools WHERE name = ?1", &st, err);
+	if (r < 0)
+		return r;
+	sqlite3_bind_text(st, 1, pool, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*ret = sqlite3_column_int64(st, 0);
+		r = 0;
+	} else if (rc == SQLITE_DONE)
+		r = store_fail(err, -ENOENT, "not_found", "no pool '%s'", pool);
+	else
+		r = store_fail_db(s, err, rc);
+	sqlite3_finalize(st);
+	return r;
+}
+
+/* A user named by login or by email (case-insensitive). */
+int
+store_user_id(struct store *s, const char *user, int64_t *ret,
+    struct store_err *err)
+{
+	char email[UA_MAX_EMAIL + 1];
+	sqlite3_stmt *st = NULL;
+	const char *key = user;
+	int r, rc;
+
+	if (strchr(user, '@') != NULL) {
+		if (ua_email_normalize(user, email, sizeof(email), NULL) < 0)
+			return store_fail(err, -ENOENT, "not_found",
+			    "no such user");
+		key = email;
+		r = store_prepare(s, "SELECT id FROM users WHERE email = ?1", &st,
+		    err);
+	} else {
+		if (ua_valid_name(user, NULL) < 0)
+			return store_fail(err, -ENOENT, "not_found",
+			    "no such user");
+		r = store_prepare(s, "SELECT id FROM users WHERE login = ?1", &st,
+		    err);
+	}
+	if (r < 0)
+		return r;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*ret = sqlite3_column_int64(st, 0);
+		r = 0;
+	} else if (rc == SQLITE_DONE)
+		r = store_fail(err, -ENOENT, "not_found", "no user '%s'", user);
+	else
+		r = store_fail_db(s, err, rc);
+	sqlite3_finalize(st);
+	return r;
+}
+
+int
+store_group_id(struct store *s, const char *group, int64_t *ret, int64_t *ret_pool,
+    struct store_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int r, rc;
+
+	if (ua_valid_name(group, NULL) < 0)
+		return store_fail(err, -ENOENT, "not_found", "no such group");
+	r = store_prepare(s, "SELECT id, pool_id FROM groups WHERE name = ?1", &st,
+	    err);
+	if (r < 0)
+		return r;
+	sqlite3_bind_text(st, 1, group, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*ret = sqlite3_column_int64(st, 0);
+		if (ret_pool != NULL)
+			*ret_pool = sqlite3_column_int64(st, 1);
+		r = 0;
+	} else if (rc == SQLITE_DONE)
+		r = store_fail(err, -ENOENT, "not_found", "no group '%s'", group);
+	else
+		r = store_fail_db(s, err, rc);
+	sqlite3_finalize(st);
+	return r;
+}
+
+/*
+ * Is name taken by a local account or group?  Read /etc/passwd and
+ * /etc/group directly (never through NSS, which may be us).  A pool user
+ * called like a local one would be shadowed by "files" in nsswitch.conf
+ * and could still authenticate as that local account.
+ */
+static bool
+local_name_exists(const char *path, const char *name)
+{
+	char line[4096];
+	size_t n = strlen(name);
+	bool found = false;
+	FILE *f;
+
+	f = fopen(path, "re");
+	if (f == NULL)
+		return false;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (strncmp(line, name, n) == 0 && line[n] == ':') {
+			found = true;
+			break;
+		}
+	}
+	(void)fclose(f);
+	return found;
+}
+
+int
+store_name_free(struct store *s, const char *name, struct store_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int r, rc;
+
+	if (strcmp(name, "root") == 0 ||
+	    local_name_exists("/etc/passwd", name) ||
+	    local_name_exists("/etc/group", name))
+		return store_fail(err, -EEXIST, "exists",
+		    "'%s' is a local account or group on this host", name);
+	r = store_prepare(s,
+	    "SELECT 1 FROM users WHERE login = ?1 "
+	    "UNION ALL SELECT 1 FROM groups WHERE name = ?1",
+	    &st, err);
+	if (r < 0)
+		return r;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		r = store_fail(err, -EEXIST, "exists",
+		    "the name '%s' is already taken by a user or group", name);
+	else if (rc != SQLITE_DONE)
+		r = store_fail_db(s, err, rc);
+	sqlite3_finalize(st);
+	return r;
+}
+
+/* ---- result objects ---------------------------------------------------------- */
+
+static json_t *
+col_text(sqlite3_stmt *st, int i)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+
+	return json_string(t != NULL ? (const char *)t : "");
+}
+
+static json_t *
+col_time(sqlite3_stmt *st, int i)
+{
+	if (sqlite3_column_type(st, i) == SQLITE_NULL)
+		return json_null();
+	return json_integer(sqlite3_column_int64(st, i));
+}
+
+/* The names of the groups a user belongs to. */
+static int
+user_groups(struct store *s, int64_t id, json_t **ret, struct store_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	json_t *a = json_array();
+	int r, rc;
+
+	if (a == NULL)
+		return store_fail(err, -ENOMEM, "internal", "out of memory");
+	r = store_prepare(s,
+	    "SELECT g.name FROM members m JOIN groups g ON g.id = m.group_id "
+	    "WHERE m.user_id = ?1 ORDER BY g.name",
+	    &st, err);
+	if (r < 0)
+		goto out;
+	sqlite3_bind_int64(st, 1, id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		json_array_append_new(a, col_text(st, 0));
+	if (rc != SQLITE_DONE) {
+		r = store_fail_db(s, err, rc);
+		goto out;
+	}
+	*ret = a;
+	a = NULL;
+out:
+	sqlite3_finalize(st);
+	json_decref(a);
+	return r;
+}
+
+int
+store_user_row(struct store *s, sqlite3_stmt *st, json_t **ret,
+    struct store_err *err)
+{
+	json_t *groups = NULL;
+	json_t *o;
+	int r;
+
+	r = user_groups(s, sqlite3_column_int64(st, 0), &groups, err);
+	if (r < 0)
+		return r;
+	o = json_pack("{s:o s:o s:o s:o s:I s:I s:o s:o s:o s:o s:o s:b s:o}",
+	    "login", col_text(st, 1), "pool", col_text(st, 2),
+	    "email", col_text(st, 3), "display_name", col_text(st, 4),
+	    "uid", (json_int_t)sqlite3_column_int64(st, 5),
+	    "gid", (json_int_t)sqlite3_column_int64(st, 6),
+	    "home", col_text(st, 7), "shell", col_text(st, 8),
+	    "state", col_text(st, 9), "created", col_time(st, 10),
+	    "last_login", col_time(st, 11),
+	    "password_set", sqlite3_column_int(st, 12) != 0,
+	    "groups", groups);
+	if (o == NULL)
+		return store_fail(err, -ENOMEM, "internal", "out of memory");
+	*ret = o;
+	return 0;
+}
+
+int
+store_user_json(struct store *s, int64_t id, json_t **ret, struct store_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int r, rc;
+
+	r = store_prepare(s, "SELECT " STORE_USER_COLS "WHERE u.id = ?1", &st, err);
+	if (r < 0)
+		return r;
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		r = store_user_row(s, st, ret, err);
+	else if (rc == SQLITE_DONE)
+		r = store_fail(err, -ENOENT, "not_found", "no such user");
+	else
+		r = store_fail_db(s, err, rc);
+	sqlite3_finalize(st);
+	return r;
+}
+
+int
+store_group_json(struct store *s, int64_t id, json_t **ret, struct store_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	json_t *members = NULL, *o = NULL;
+	int r, rc;
+
+	r = store_prepare(s,
+	    "SELECT g.name, p.name, g.gid FROM groups g "
+	    "JOIN pools p ON p.id = g.pool_id WHERE g.id = ?1",
+	    &st, err);
+	if (r < 0)
+		return r;
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		r = rc == SQLITE_DONE ?
+		    store_fail(err, -ENOENT, "not_found", "no such group") :
+		    store_fail_db(s, err, rc);
+		goto out;
+	}
+	members = json_array();
+	o = json_pack("{s:o s:o s:I}", "name", col_text(st, 0), "pool",
+	    col_text(st, 1), "gid", (json_int_t)sqlite3_column_int64(st, 2));
+	sqlite3_finalize(st);
+	st = NULL;
+	if (o == NULL || members == NULL) {
+		r = store_fail(err, -ENOMEM, "internal", "out of memory");
+		goto out;
+	}
+	r = store_prepare(s,
+	    "SELECT u.login FROM members m JOIN users u ON u.id = m.user_id "
+	    "WHERE m.group_id = ?1 ORDER BY u.login",
+	    &st, err);
+	if (r < 0)
+		goto out;
+	sqlite3_bind_int64(st, 1, id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		json_array_append_new(members, col_text(st, 0));
+	if (rc != SQLITE_DONE) {
+		r = store_fail_db(s, err, rc);
+		goto out;
+	}
+	json_object_set_new(o, "members", members);
+	members = NULL;
+	*ret = o;
+	o = NULL;
+out:
+	sqlite3_finalize(st);
+	json_decref(members);
+	json_decref(o);
+	return r;
+}

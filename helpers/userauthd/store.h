@@ -1,1 +1,107 @@
 /* SPDX-License-Identifier: MIT */
+/*
+ * The local pool store: one SQLite database (WAL, foreign keys,
+ * synchronous=FULL, secure_delete) holding pools, users, groups,
+ * memberships and credentials.  The daemon is its only writer.  Results
+ * for the admin protocol are built as jansson objects here; no secret or
+ * hash ever goes into one.
+ */
+#ifndef UA_STORE_H
+#define UA_STORE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "server/conf.h"
+
+struct store;
+
+/* Why a store call failed: a protocol error code and a sentence for people. */
+struct store_err {
+	const char *code;	/* "invalid", "exists", "not_found", ... */
+	char msg[256];
+};
+
+#define STORE_SCHEMA_VERSION 1
+
+/*
+ * Open (creating if needed) the database at path and migrate it to
+ * STORE_SCHEMA_VERSION.  A database from a newer version is refused.
+ */
+int store_open(const char *path, struct store **ret, struct store_err *err);
+void store_close(struct store *s);
+
+/* Make sure every configured pool has its row; never lowers a counter. */
+int store_sync_pools(struct store *s, const struct ua_conf *c,
+    struct store_err *err);
+
+struct store_user_new {
+	const char *pool;
+	const char *login;
+	const char *email;		/* any case; stored lowercase */
+	const char *display_name;	/* NULL = "" */
+	const char *home;		/* NULL = from the pool's template */
+	const char *shell;		/* NULL = the pool's shell */
+	const char *const *groups;	/* NULL-terminated names, may be NULL */
+	bool disabled;
+};
+
+/* Admin operations: 0 and a result (caller json_decref), or < 0 and err. */
+int store_pool_list(struct store *s, const struct ua_conf *c, json_t **ret,
+    struct store_err *err);
+int store_user_add(struct store *s, const struct ua_conf *c,
+    const struct store_user_new *u, json_t **ret, struct store_err *err);
+int store_user_show(struct store *s, const char *user, json_t **ret,
+    struct store_err *err);
+int store_user_list(struct store *s, const char *pool, json_t **ret,
+    struct store_err *err);
+int store_user_set_enabled(struct store *s, const char *user, bool enabled,
+    json_t **ret, struct store_err *err);
+int store_user_del(struct store *s, const char *user, json_t **ret,
+    struct store_err *err);
+/* hash is a crypt(3) string made by the caller; never logged. */
+int store_user_set_password(struct store *s, const char *user,
+    const char *hash, json_t **ret, struct store_err *err);
+int store_group_add(struct store *s, const struct ua_conf *c,
+    const char *pool, const char *name, json_t **ret, struct store_err *err);
+int store_group_del(struct store *s, const char *group, json_t **ret,
+    struct store_err *err);
+int store_group_list(struct store *s, const char *pool, json_t **ret,
+    struct store_err *err);
+int store_group_member(struct store *s, const char *group, const char *user,
+    bool add, json_t **ret, struct store_err *err);
+
+/* Everything the NSS cache needs, read in one transaction. */
+struct store_nss_user {
+	char *login, *email, *gecos, *home, *shell;
+	uint32_t uid, gid;
+	int64_t id;
+};
+struct store_nss_group {
+	char *name;
+	uint32_t gid;
+	uint32_t *members;	/* indexes into users */
+	size_t nmembers;
+};
+struct store_nss {
+	struct store_nss_user *users;
+	size_t nusers;
+	struct store_nss_group *groups;
+	size_t ngroups;
+};
+int store_nss_snapshot(struct store *s, struct store_nss *ret,
+    struct store_err *err);
+void store_nss_free(struct store_nss *n);
+
+/* Fill err and return r. */
+int store_fail(struct store_err *err, int r, const char *code,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* A user by login or email (any case): 0 and its row id, or -ENOENT. */
+int store_user_id(struct store *s, const char *user, int64_t *ret,
+    struct store_err *err);
+
+/* Counters bump for tests and change detection: increases on every write. */
+uint64_t store_generation(const struct store *s);
+
+#endif

@@ -1,0 +1,125 @@
+# SPDX-License-Identifier: MIT
+# Shared by the shell tests: TAP output, a scratch dir cleaned up on exit,
+# a private mount namespace, and a real userauthd started from the build.
+# Sourced with top_srcdir and top_builddir exported (make check does this).
+
+: "${top_builddir:?run through make check}"
+: "${top_srcdir:?run through make check}"
+UA_TESTS=0
+UA_FAILED=0
+UA_PIDS=""
+
+# ok COND-EXIT-STATUS DESCRIPTION: record one test case.
+ok() {
+	UA_TESTS=$((UA_TESTS + 1))
+	if [ "$1" -eq 0 ]; then
+		echo "ok $UA_TESTS - $2"
+	else
+		UA_FAILED=$((UA_FAILED + 1))
+		echo "not ok $UA_TESTS - $2"
+	fi
+}
+
+# check DESCRIPTION COMMAND...: run it, pass when it exits 0.
+check() {
+	desc=$1
+	shift
+	if "$@" >"$TB/last.out" 2>"$TB/last.err"; then ok 0 "$desc"; else
+		ok 1 "$desc"
+		sed 's/^/# /' "$TB/last.out" "$TB/last.err" | head -20
+	fi
+}
+
+skip_all() {
+	echo "1..0 # SKIP $1"
+	exit 0
+}
+
+ua_finish() {
+	echo "1..$UA_TESTS"
+}
+
+ua_cleanup() {
+	for p in $UA_PIDS; do
+		kill "$p" 2>/dev/null
+	done
+	for p in $UA_PIDS; do
+		wait "$p" 2>/dev/null
+	done
+	[ -n "${TB:-}" ] && [ -z "${UA_KEEP:-}" ] && rm -rf "$TB"
+}
+
+# Re-run the calling script inside a private mount namespace as root; skip
+# the whole script (with the reason) where that is impossible.
+ua_need_namespace() {
+	[ "$(id -u)" -eq 0 ] || skip_all "needs root for mount namespaces"
+	getent passwd userauth >/dev/null ||
+		skip_all "needs the userauth system user (tests/tools/install-deps.sh)"
+	if [ -z "${UA_IN_NS:-}" ]; then
+		UA_IN_NS=1 exec unshare -m --propagation private "$SHELL" "$0" "$@" ||
+			skip_all "unshare -m failed"
+	fi
+}
+
+# A scratch dir the daemon user can traverse; removed at exit.
+ua_scratch() {
+	TB=$(mktemp -d /tmp/ua-test.XXXXXX)
+	chmod 0755 "$TB"
+	trap ua_cleanup EXIT
+	trap 'exit 1' INT TERM
+}
+
+# Put the build's NSS module in front of glibc for this namespace:
+# nsswitch.conf with "userauth" after files, /var/cache bound to a scratch
+# dir (the module's compiled-in cache lives under it), and the module in an
+# overlay over the libc dir so even environment-resetting programs see it.
+ua_nss_setup() {
+	mkdir -p "$TB/nss/lib" "$TB/varcache"
+	cp "$top_builddir/nss_userauth/.libs/libnss_userauth.so.2" "$TB/nss/lib/"
+	sed -E 's/^(passwd|group):.*/\1: files userauth/' /etc/nsswitch.conf \
+		>"$TB/nss/nsswitch.conf"
+	mount --bind "$TB/nss/nsswitch.conf" /etc/nsswitch.conf
+	mount --bind "$TB/varcache" /var/cache
+	libdir=/usr/lib/$(gcc -print-multiarch)
+	mount -t overlay overlay -o "lowerdir=$TB/nss/lib:$libdir" "$libdir"
+}
+
+# Write a daemon config for pools in $TB; extra pool text from stdin.
+ua_write_conf() {
+	mkdir -p "$TB/etc"
+	{
+		echo "[daemon]"
+		echo "runtime_dir = $TB/run"
+		echo "state_dir = $TB/state"
+		echo "nss_cache = /var/cache/userauth/nss.cache"
+		cat
+	} >"$TB/etc/userauth.conf"
+	chmod 0644 "$TB/etc/userauth.conf"
+}
+
+# Start the daemon in the foreground (log in $TB/daemon.log); wait for it.
+ua_start_daemon() {
+	"$top_builddir/userauthd" -f -d -c "$TB/etc/userauth.conf" \
+		>>"$TB/daemon.log" 2>&1 &
+	UA_DAEMON_PID=$!
+	UA_PIDS="$UA_PIDS $UA_DAEMON_PID"
+	i=0
+	while [ $i -lt 100 ]; do
+		[ -S "$TB/run/admin.sock" ] && [ -f /var/cache/userauth/nss.cache ] &&
+			return 0
+		kill -0 "$UA_DAEMON_PID" 2>/dev/null || return 1
+		sleep 0.05
+		i=$((i + 1))
+	done
+	return 1
+}
+
+ua_stop_daemon() {
+	kill "$UA_DAEMON_PID" 2>/dev/null
+	wait "$UA_DAEMON_PID" 2>/dev/null
+}
+
+# userauthctl against the test daemon.
+uactl() {
+	"$top_builddir/userauthctl" -s "$TB/run/admin.sock" "$@"
+}

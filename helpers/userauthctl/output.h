@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * userauthctl's output for people and scripts: aligned tables, key: value
+ * blocks, times, and JSON.  Every string that came from outside (the
+ * daemon, the command line) is escaped here, so a terminal never sees a
+ * control character or broken UTF-8 from it.
+ */
+#ifndef UACTL_OUTPUT_H
+#define UACTL_OUTPUT_H
+
+#include <stddef.h>
+#include <stdio.h>
+#include <jansson.h>
+
+/*
+ * Copy s with control characters (C0, DEL, C1) and bytes that are not
+ * well-formed UTF-8 written as \xNN, and backslashes doubled.  The result
+ * is valid UTF-8.  Returns a malloc'ed string (caller frees) or NULL for
+ * ENOMEM.
+ */
+char *ctl_escape(const char *s);
+
+/* Display width of an escaped string: its number of code points. */
+size_t ctl_width(const char *s);
+
+/*
+ * A table: a header row and data rows, printed with each column padded to
+ * its widest cell and two spaces between columns.  Cells are copied
+ * (escaped) when added.
+ */
+struct ctl_table {
+	size_t ncols;
+	size_t nrows;	/* including the header */
+	size_t cap;	/* rows allocated */
+	char **cells;	/* nrows * ncols */
+};
+
+/* Start a table with ncols columns; header has ncols strings.  -ENOMEM. */
+int ctl_table_init(struct ctl_table *t, size_t ncols,
+    const char *const *header);
+/* Append a row of ncols strings (NULL prints as "-").  -ENOMEM. */
+int ctl_table_add(struct ctl_table *t, const char *const *row);
+/* Print the table to f.  -EIO when the write failed. */
+int ctl_table_print(const struct ctl_table *t, FILE *f);
+/* Free the cells; t may be half-built or zeroed. */
+void ctl_table_free(struct ctl_table *t);
+
+/*
+ * Print n "key: value" lines with the values aligned.  Values are escaped;
+ * NULL prints as "-".  -ENOMEM / -EIO.
+ */
+int ctl_kv_print(FILE *f, const char *const *keys, const char *const *vals,
+    size_t n);
+
+/*
+ * Format an epoch number from the daemon as local ISO-8601 with offset
+ * ("2024-05-01T10:00:00+02:00"); JSON null as "never"; anything else as
+ * "-".  Returns out.
+ */
+const char *ctl_fmt_time(const json_t *v, char *out, size_t outsz);
+
+/* Member key of obj as a string, or "-" when absent or not a string. */
+const char *ctl_get_str(const json_t *obj, const char *key);
+
+/* Member key of obj as a decimal integer into out, or "-".  Returns out. */
+const char *ctl_fmt_int(const json_t *obj, const char *key, char *out,
+    size_t outsz);
+
+/*
+ * Join the strings of array member key with ", " (escaped later by the
+ * printers).  Returns a malloc'ed string ("-" when empty or absent; caller
+ * frees) or NULL for ENOMEM.
+ */
+char *ctl_join_names(const json_t *obj, const char *key);
+
+/* Print v as indented JSON followed by a newline.  -EIO. */
+int ctl_print_json(FILE *f, const json_t *v);
+
+#endif

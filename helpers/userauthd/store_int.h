@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Internals shared by the store's files (store.c: schema, lookups, result
+ * objects; store_ops.c: admin mutations; store_nss.c: the NSS snapshot).
+ * Nothing outside the store includes this.
+ */
+#ifndef UA_STORE_INT_H
+#define UA_STORE_INT_H
+
+#include <sqlite3.h>
+
+#include "userauthd/store.h"
+
+struct store {
+	sqlite3 *db;
+	uint64_t generation;
+};
+
+/* An SQLite result code as an error: busy, disk full, or internal. */
+int store_fail_db(struct store *s, struct store_err *err, int rc);
+int store_exec(struct store *s, const char *sql, struct store_err *err);
+int store_prepare(struct store *s, const char *sql, sqlite3_stmt **ret,
+    struct store_err *err);
+/* BEGIN IMMEDIATE; COMMIT (bumps the generation, rolls back on failure). */
+int store_begin(struct store *s, struct store_err *err);
+int store_commit(struct store *s, struct store_err *err);
+void store_rollback(struct store *s);
+
+int store_pool_id(struct store *s, const char *pool, int64_t *ret,
+    struct store_err *err);
+int store_group_id(struct store *s, const char *group, int64_t *ret,
+    int64_t *ret_pool, struct store_err *err);
+/* 0 when name is neither a pool user, a pool group nor a local account. */
+int store_name_free(struct store *s, const char *name, struct store_err *err);
+
+#define STORE_USER_COLS                                                    \
+	"u.id, u.login, p.name, u.email, u.display_name, u.uid, u.gid, "   \
+	"u.home, u.shell, u.state, u.created, u.last_login, "              \
+	"(c.password_hash IS NOT NULL) "                                   \
+	"FROM users u JOIN pools p ON p.id = u.pool_id "                   \
+	"LEFT JOIN credentials c ON c.user_id = u.id "
+/* Result object of the current row of a STORE_USER_COLS query. */
+int store_user_row(struct store *s, sqlite3_stmt *st, json_t **ret,
+    struct store_err *err);
+int store_user_json(struct store *s, int64_t id, json_t **ret,
+    struct store_err *err);
+int store_group_json(struct store *s, int64_t id, json_t **ret,
+    struct store_err *err);
+
+#endif
