@@ -1,3 +1,716 @@
 /* SPDX-License-Identifier: MIT */
-/* placeholder */
-typedef int ua_placeholder_t;
+/*
+ * NSS cache reader (format: cache_format.h, doc/PROTOCOL.md): validation of
+ * an image, the lookups, and the generation handle the NSS module uses.  A
+ * lookup must never use a value from the image unchecked, allocate, lock
+ * or make a syscall; only the once-a-second refresh may.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "client/cache.h"
+
+/* ---- hash and checksum ------------------------------------------------ */
+
+#define H_K1 UINT64_C(0x9e3779b97f4a7c15)
+#define H_K2 UINT64_C(0xd6e8feb86659fd93)
+#define H_K3 UINT64_C(0xff51afd7ed558ccd)
+
+/*
+ * One 8-byte word per round.  For a fixed word the round is a bijection of
+ * the state, and for a fixed state it is injective in the word, so any
+ * change confined to one word always changes the result.
+ */
+static inline uint64_t
+hash_round(uint64_t h, uint64_t w)
+{
+	h ^= w * H_K2;
+	h = (h << 29) | (h >> 35);
+	return h * H_K1 + H_K3;
+}
+
+static inline uint64_t
+hash_final(uint64_t h)
+{
+	h ^= h >> 32;
+	h *= H_K3;
+	h ^= h >> 29;
+	h *= H_K2;
+	h ^= h >> 32;
+	return h;
+}
+
+static uint64_t
+hash_words(uint64_t h, const uint8_t *p, size_t nwords)
+{
+	uint64_t w;
+	size_t i;
+
+	for (i = 0; i < nwords; i++) {
+		memcpy(&w, p + 8 * i, sizeof(w));
+		h = hash_round(h, w);
+	}
+	return h;
+}
+
+uint64_t
+ua_cache_hash(uint64_t seed, const void *p, size_t n)
+{
+	const uint8_t *s = p;
+	uint64_t h = seed ^ (n * H_K1), w = 0;
+
+	h = hash_words(h, s, n / 8);
+	if (n % 8 != 0) {
+		memcpy(&w, s + n - n % 8, n % 8);
+		h = hash_round(h, w);
+	}
+	return hash_final(h);
+}
+
+uint64_t
+ua_cache_checksum(const void *img, size_t len)
+{
+	struct ua_cache_header hdr;
+	uint64_t h;
+
+	if (len < sizeof(hdr) || len % UA_CACHE_ALIGN != 0)
+		return 0;
+	memcpy(&hdr, img, sizeof(hdr));
+	hdr.flags = 0;
+	hdr.checksum = 0;
+	h = UA_CACHE_MAGIC ^ (len * H_K1);
+	h = hash_words(h, (const uint8_t *)&hdr, sizeof(hdr) / 8);
+	h = hash_words(h, (const uint8_t *)img + sizeof(hdr),
+	    (len - sizeof(hdr)) / 8);
+	return hash_final(h);
+}
+
+/* ---- validation --------------------------------------------------------- */
+
+static const size_t elem_size[UA_CACHE_NTABLES] = {
+	[UA_CACHE_T_USERS] = sizeof(struct ua_cache_user_rec),
+	[UA_CACHE_T_GROUPS] = sizeof(struct ua_cache_group_rec),
+	[UA_CACHE_T_MEMBERS] = sizeof(uint32_t),
+	[UA_CACHE_T_GIDS] = sizeof(uint32_t),
+	[UA_CACHE_T_STRINGS] = 1,
+	[UA_CACHE_T_IDX_USER_NAME] = sizeof(struct ua_cache_slot),
+	[UA_CACHE_T_IDX_USER_EMAIL] = sizeof(struct ua_cache_slot),
+	[UA_CACHE_T_IDX_USER_UID] = sizeof(struct ua_cache_slot),
+	[UA_CACHE_T_IDX_GROUP_NAME] = sizeof(struct ua_cache_slot),
+	[UA_CACHE_T_IDX_GROUP_GID] = sizeof(struct ua_cache_slot),
+};
+
+static int
+check_tables(const struct ua_cache_header *hdr, size_t len)
+{
+	const struct ua_cache_table *t;
+	uint64_t bytes;
+	uint32_t probe;
+	int i;
+
+	for (i = 0; i < UA_CACHE_NTABLES; i++) {
+		t = &hdr->tables[i];
+		bytes = (uint64_t)t->count * elem_size[i];
+		if (t->off % UA_CACHE_ALIGN != 0 || t->off < sizeof(*hdr) ||
+		    t->off > len || bytes > len - t->off)
+			return -EBADMSG;
+		if (i < UA_CACHE_T_FIRST_INDEX)
+			continue;
+		/* an index: 0 or a power of two slots, probes bounded */
+		probe = hdr->max_probe[i - UA_CACHE_T_FIRST_INDEX];
+		if ((t->count & (t->count - 1)) != 0 || probe > t->count)
+			return -EBADMSG;
+	}
+	if (hdr->tables[UA_CACHE_T_USERS].count > UA_CACHE_MAX_RECORDS ||
+	    hdr->tables[UA_CACHE_T_GROUPS].count > UA_CACHE_MAX_RECORDS)
+		return -EBADMSG;
+	return 0;
+}
+
+int
+ua_cache_open_mem(const void *img, size_t len, struct ua_cache *ret)
+{
+	struct ua_cache_header hdr;
+	int r;
+
+	if (img == NULL || len < sizeof(hdr) || len > UA_CACHE_MAX_SIZE ||
+	    len % UA_CACHE_ALIGN != 0)
+		return -EBADMSG;
+	memcpy(&hdr, img, sizeof(hdr));
+	if (hdr.magic != UA_CACHE_MAGIC)
+		return -EBADMSG;
+	if (hdr.version != UA_CACHE_VERSION)
+		return -EPROTONOSUPPORT;
+	if (hdr.size != len || (hdr.flags & ~UA_CACHE_F_KNOWN) != 0 ||
+	    hdr.reserved[0] != 0 || hdr.reserved[1] != 0 ||
+	    hdr.reserved[2] != 0)
+		return -EBADMSG;
+	if (ua_cache_checksum(img, len) != hdr.checksum)
+		return -EBADMSG;
+	r = check_tables(&hdr, len);
+	if (r < 0)
+		return r;
+	ret->base = img;
+	ret->size = len;
+	ret->seed = hdr.seed;
+	memcpy(ret->tab, hdr.tables, sizeof(ret->tab));
+	memcpy(ret->max_probe, hdr.max_probe, sizeof(ret->max_probe));
+	ret->mapped = false;
+	return 0;
+}
+
+static int
+parent_dir(const char *path, char *out, size_t outsz)
+{
+	const char *slash = strrchr(path, '/');
+	size_t n;
+
+	if (slash == NULL) {
+		if (outsz < 2)
+			return -ENAMETOOLONG;
+		memcpy(out, ".", 2);
+		return 0;
+	}
+	n = slash == path ? 1 : (size_t)(slash - path);
+	if (n >= outsz)
+		return -ENAMETOOLONG;
+	memcpy(out, path, n);
+	out[n] = '\0';
+	return 0;
+}
+
+/* The checks doas and SSSD make: who could have written this file? */
+static int
+check_owner(const char *path, const struct stat *st)
+{
+	char dir[PATH_MAX];
+	struct stat dst;
+	int r;
+
+	if (!S_ISREG(st->st_mode) || (st->st_mode & (S_IWGRP | S_IWOTH)) != 0)
+		return -EPERM;
+	r = parent_dir(path, dir, sizeof(dir));
+	if (r < 0)
+		return r;
+	if (stat(dir, &dst) < 0)
+		return -errno;
+	if (!S_ISDIR(dst.st_mode) || (dst.st_mode & (S_IWGRP | S_IWOTH)) != 0)
+		return -EPERM;
+	if (st->st_uid != 0 && st->st_uid != dst.st_uid)
+		return -EPERM;
+	return 0;
+}
+
+int
+ua_cache_map(const char *path, struct ua_cache *ret, struct stat *ret_st)
+{
+	struct stat st;
+	void *p = MAP_FAILED;
+	size_t len = 0;
+	int fd, r;
+
+	/* O_NONBLOCK: a FIFO planted at path must not hang the caller */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY |
+	    O_NONBLOCK);
+	if (fd < 0)
+		return errno == ELOOP ? -EPERM : -errno;
+	if (fstat(fd, &st) < 0) {
+		r = -errno;
+		goto out;
+	}
+	r = check_owner(path, &st);
+	if (r < 0)
+		goto out;
+	if (st.st_size < (off_t)sizeof(struct ua_cache_header) ||
+	    st.st_size > (off_t)UA_CACHE_MAX_SIZE) {
+		r = -EBADMSG;
+		goto out;
+	}
+	len = (size_t)st.st_size;
+	p = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED) {
+		r = -errno;
+		goto out;
+	}
+	r = ua_cache_open_mem(p, len, ret);
+	if (r < 0)
+		goto out;
+	ret->mapped = true;
+	if (ret_st != NULL)
+		*ret_st = st;
+	p = MAP_FAILED;		/* handed over to ret */
+out:
+	if (p != MAP_FAILED)
+		(void)munmap(p, len);
+	(void)close(fd);
+	return r;
+}
+
+void
+ua_cache_unmap(struct ua_cache *c)
+{
+	if (c == NULL || !c->mapped)
+		return;
+	(void)munmap((void *)(uintptr_t)c->base, c->size);
+	c->mapped = false;
+	c->base = NULL;
+	c->size = 0;
+}
+
+bool
+ua_cache_is_stale(const struct ua_cache *c)
+{
+	const size_t at = offsetof(struct ua_cache_header, flags);
+	uint32_t f;
+
+	if (c->mapped)	/* page-aligned: an atomic read of the live word */
+		f = __atomic_load_n((const uint32_t *)(const void *)
+		    (c->base + at), __ATOMIC_RELAXED);
+	else
+		memcpy(&f, c->base + at, sizeof(f));
+	return (f & UA_CACHE_F_STALE) != 0;
+}
+
+/* ---- records ------------------------------------------------------------ */
+
+struct out {
+	char *p;
+	size_t left;
+};
+
+static int
+get_str(const struct ua_cache *c, struct ua_cache_str s, const char **ret)
+{
+	const struct ua_cache_table *t = &c->tab[UA_CACHE_T_STRINGS];
+
+	if (s.len > UA_CACHE_MAX_STR || s.off > t->count ||
+	    s.len > t->count - s.off)
+		return -EBADMSG;
+	*ret = (const char *)c->base + t->off + s.off;
+	return 0;
+}
+
+/* 1 if pool string s equals the n bytes at key, 0 if not, -EBADMSG. */
+static int
+str_eq(const struct ua_cache *c, struct ua_cache_str s, const char *key,
+    size_t n)
+{
+	const char *p;
+	int r;
+
+	r = get_str(c, s, &p);
+	if (r < 0)
+		return r;
+	return s.len == n && memcmp(p, key, n) == 0;
+}
+
+static int
+put_bytes(struct out *o, const char *src, size_t n, char **ret)
+{
+	if (o->left <= n)
+		return -ERANGE;
+	memcpy(o->p, src, n);
+	o->p[n] = '\0';
+	*ret = o->p;
+	o->p += n + 1;
+	o->left -= n + 1;
+	return 0;
+}
+
+static int
+put_str(const struct ua_cache *c, struct ua_cache_str s, struct out *o,
+    char **ret)
+{
+	const char *p;
+	int r;
+
+	r = get_str(c, s, &p);
+	if (r < 0)
+		return r;
+	return put_bytes(o, p, s.len, ret);
+}
+
+/* Pool identities are never root and never (id_t)-1. */
+static bool
+id_ok(uint32_t id)
+{
+	return id != 0 && id != UINT32_MAX;
+}
+
+static int
+get_user(const struct ua_cache *c, uint32_t idx,
+    struct ua_cache_user_rec *ret)
+{
+	const struct ua_cache_table *t = &c->tab[UA_CACHE_T_USERS];
+
+	if (idx >= t->count)
+		return -EBADMSG;
+	memcpy(ret, c->base + t->off + (size_t)idx * sizeof(*ret),
+	    sizeof(*ret));
+	if (!id_ok(ret->uid) || !id_ok(ret->gid))
+		return -EBADMSG;
+	return 0;
+}
+
+static int
+get_group(const struct ua_cache *c, uint32_t idx,
+    struct ua_cache_group_rec *ret)
+{
+	const struct ua_cache_table *t = &c->tab[UA_CACHE_T_GROUPS];
+
+	if (idx >= t->count)
+		return -EBADMSG;
+	memcpy(ret, c->base + t->off + (size_t)idx * sizeof(*ret),
+	    sizeof(*ret));
+	if (!id_ok(ret->gid))
+		return -EBADMSG;
+	return 0;
+}
+
+static uint32_t
+get_u32(const struct ua_cache *c, enum ua_cache_table_id t, uint32_t i)
+{
+	uint32_t v;
+
+	/* callers checked i < c->tab[t].count */
+	memcpy(&v, c->base + c->tab[t].off + (size_t)i * sizeof(v), sizeof(v));
+	return v;
+}
+
+/* ---- indexes ------------------------------------------------------------ */
+
+struct probe {
+	const uint8_t *slots;
+	uint32_t mask;
+	uint32_t pos;
+	uint32_t left;
+	uint32_t hash;
+};
+
+static void
+probe_init(struct probe *p, const struct ua_cache *c,
+    enum ua_cache_table_id t, const void *key, size_t n)
+{
+	const struct ua_cache_table *tab = &c->tab[t];
+	uint64_t h = ua_cache_hash(c->seed, key, n);
+
+	p->slots = c->base + tab->off;
+	p->mask = tab->count - 1;
+	p->pos = (uint32_t)h & p->mask;
+	/* validated at open: max_probe <= count, count a power of two */
+	p->left = tab->count == 0 ? 0 :
+	    c->max_probe[t - UA_CACHE_T_FIRST_INDEX];
+	p->hash = (uint32_t)(h >> 32);
+}
+
+/* Next record index whose slot hash matches; false at the chain's end. */
+static bool
+probe_next(struct probe *p, uint32_t *ret_idx)
+{
+	struct ua_cache_slot s;
+
+	while (p->left > 0) {
+		memcpy(&s, p->slots + (size_t)p->pos * sizeof(s), sizeof(s));
+		p->pos = (p->pos + 1) & p->mask;
+		p->left--;
+		if (s.ref == 0)
+			break;
+		if (s.hash == p->hash) {
+			*ret_idx = s.ref - 1;
+			return true;
+		}
+	}
+	p->left = 0;
+	return false;
+}
+
+static int
+find_user_str(const struct ua_cache *c, enum ua_cache_table_id t,
+    const char *key, size_t n, struct ua_cache_user_rec *ret)
+{
+	struct ua_cache_user_rec u;
+	struct probe p;
+	uint32_t idx;
+	int r;
+
+	probe_init(&p, c, t, key, n);
+	while (probe_next(&p, &idx)) {
+		r = get_user(c, idx, &u);
+		if (r < 0)
+			return r;
+		r = str_eq(c, t == UA_CACHE_T_IDX_USER_NAME ? u.name : u.email,
+		    key, n);
+		if (r < 0)
+			return r;
+		if (r > 0) {
+			*ret = u;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+/* By login name, then by email alias (ASCII-lowercased copy). */
+static int
+resolve_user(const struct ua_cache *c, const char *name,
+    struct ua_cache_user_rec *ret)
+{
+	char low[UA_CACHE_MAX_EMAIL];
+	size_t n, i;
+	int r;
+
+	n = strnlen(name, UA_CACHE_MAX_STR + 1);
+	if (n == 0 || n > UA_CACHE_MAX_STR)
+		return -ENOENT;
+	r = find_user_str(c, UA_CACHE_T_IDX_USER_NAME, name, n, ret);
+	if (r != -ENOENT || n > sizeof(low) || memchr(name, '@', n) == NULL)
+		return r;
+	for (i = 0; i < n; i++)
+		low[i] = name[i] >= 'A' && name[i] <= 'Z' ?
+		    (char)(name[i] - 'A' + 'a') : name[i];
+	return find_user_str(c, UA_CACHE_T_IDX_USER_EMAIL, low, n, ret);
+}
+
+static int
+find_user_uid(const struct ua_cache *c, uint32_t uid,
+    struct ua_cache_user_rec *ret)
+{
+	struct ua_cache_user_rec u;
+	struct probe p;
+	uint32_t idx;
+	int r;
+
+	probe_init(&p, c, UA_CACHE_T_IDX_USER_UID, &uid, sizeof(uid));
+	while (probe_next(&p, &idx)) {
+		r = get_user(c, idx, &u);
+		if (r < 0)
+			return r;
+		if (u.uid == uid) {
+			*ret = u;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+static int
+find_group(const struct ua_cache *c, const char *name, uint32_t gid,
+    struct ua_cache_group_rec *ret)
+{
+	enum ua_cache_table_id t;
+	struct ua_cache_group_rec g;
+	struct probe p;
+	uint32_t idx;
+	size_t n = 0;
+	int r;
+
+	if (name != NULL) {
+		n = strnlen(name, UA_CACHE_MAX_STR + 1);
+		if (n == 0 || n > UA_CACHE_MAX_STR)
+			return -ENOENT;
+		t = UA_CACHE_T_IDX_GROUP_NAME;
+		probe_init(&p, c, t, name, n);
+	} else {
+		t = UA_CACHE_T_IDX_GROUP_GID;
+		probe_init(&p, c, t, &gid, sizeof(gid));
+	}
+	while (probe_next(&p, &idx)) {
+		r = get_group(c, idx, &g);
+		if (r < 0)
+			return r;
+		r = name != NULL ? str_eq(c, g.name, name, n) : g.gid == gid;
+		if (r < 0)
+			return r;
+		if (r > 0) {
+			*ret = g;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+/* ---- filling the caller's structs --------------------------------------- */
+
+static int
+fill_passwd(const struct ua_cache *c, const struct ua_cache_user_rec *u,
+    struct passwd *ret_pw, char *buf, size_t buflen)
+{
+	struct out o = { buf, buflen };
+	struct passwd pw;
+	int r;
+
+	memset(&pw, 0, sizeof(pw));
+	if ((r = put_str(c, u->name, &o, &pw.pw_name)) < 0 ||
+	    (r = put_bytes(&o, "*", 1, &pw.pw_passwd)) < 0 ||
+	    (r = put_str(c, u->gecos, &o, &pw.pw_gecos)) < 0 ||
+	    (r = put_str(c, u->home, &o, &pw.pw_dir)) < 0 ||
+	    (r = put_str(c, u->shell, &o, &pw.pw_shell)) < 0)
+		return r;
+	pw.pw_uid = u->uid;
+	pw.pw_gid = u->gid;
+	*ret_pw = pw;
+	return 0;
+}
+
+static int
+fill_group(const struct ua_cache *c, const struct ua_cache_group_rec *g,
+    struct group *ret_gr, char *buf, size_t buflen)
+{
+	const struct ua_cache_table *mt = &c->tab[UA_CACHE_T_MEMBERS];
+	size_t pad = (size_t)(-(uintptr_t)buf) & (_Alignof(char *) - 1);
+	struct ua_cache_user_rec u;
+	struct group gr;
+	struct out o;
+	char **mem;
+	uint32_t i;
+	int r;
+
+	if (g->members_first > mt->count ||
+	    g->nmembers > mt->count - g->members_first)
+		return -EBADMSG;
+	/* a pointer-aligned, NULL-terminated gr_mem array first */
+	if (buflen < pad || (buflen - pad) / sizeof(char *) <= g->nmembers)
+		return -ERANGE;
+	mem = (char **)(void *)(buf + pad);
+	o.p = buf + pad + ((size_t)g->nmembers + 1) * sizeof(char *);
+	o.left = buflen - pad - ((size_t)g->nmembers + 1) * sizeof(char *);
+	memset(&gr, 0, sizeof(gr));
+	if ((r = put_str(c, g->name, &o, &gr.gr_name)) < 0 ||
+	    (r = put_bytes(&o, "*", 1, &gr.gr_passwd)) < 0)
+		return r;
+	for (i = 0; i < g->nmembers; i++) {
+		r = get_user(c, get_u32(c, UA_CACHE_T_MEMBERS,
+		    g->members_first + i), &u);
+		if (r < 0)
+			return r;
+		r = put_str(c, u.name, &o, &mem[i]);
+		if (r < 0)
+			return r;
+	}
+	mem[g->nmembers] = NULL;
+	gr.gr_gid = g->gid;
+	gr.gr_mem = mem;
+	*ret_gr = gr;
+	return 0;
+}
+
+/* ---- lookups ------------------------------------------------------------ */
+
+int
+ua_cache_getpwnam(const struct ua_cache *c, const char *name,
+    struct passwd *ret_pw, char *buf, size_t buflen)
+{
+	struct ua_cache_user_rec u;
+	int r;
+
+	r = resolve_user(c, name, &u);
+	if (r < 0)
+		return r;
+	return fill_passwd(c, &u, ret_pw, buf, buflen);
+}
+
+int
+ua_cache_getpwuid(const struct ua_cache *c, uid_t uid,
+    struct passwd *ret_pw, char *buf, size_t buflen)
+{
+	struct ua_cache_user_rec u;
+	int r;
+
+	if (!id_ok(uid))
+		return -ENOENT;
+	r = find_user_uid(c, (uint32_t)uid, &u);
+	if (r < 0)
+		return r;
+	return fill_passwd(c, &u, ret_pw, buf, buflen);
+}
+
+int
+ua_cache_getpwent(const struct ua_cache *c, size_t idx,
+    struct passwd *ret_pw, char *buf, size_t buflen)
+{
+	struct ua_cache_user_rec u;
+	int r;
+
+	if (idx >= c->tab[UA_CACHE_T_USERS].count)
+		return -ENOENT;
+	r = get_user(c, (uint32_t)idx, &u);
+	if (r < 0)
+		return r;
+	return fill_passwd(c, &u, ret_pw, buf, buflen);
+}
+
+int
+ua_cache_getgrnam(const struct ua_cache *c, const char *name,
+    struct group *ret_gr, char *buf, size_t buflen)
+{
+	struct ua_cache_group_rec g;
+	int r;
+
+	r = find_group(c, name, 0, &g);
+	if (r < 0)
+		return r;
+	return fill_group(c, &g, ret_gr, buf, buflen);
+}
+
+int
+ua_cache_getgrgid(const struct ua_cache *c, gid_t gid,
+    struct group *ret_gr, char *buf, size_t buflen)
+{
+	struct ua_cache_group_rec g;
+	int r;
+
+	if (!id_ok(gid))
+		return -ENOENT;
+	r = find_group(c, NULL, (uint32_t)gid, &g);
+	if (r < 0)
+		return r;
+	return fill_group(c, &g, ret_gr, buf, buflen);
+}
+
+int
+ua_cache_getgrent(const struct ua_cache *c, size_t idx,
+    struct group *ret_gr, char *buf, size_t buflen)
+{
+	struct ua_cache_group_rec g;
+	int r;
+
+	if (idx >= c->tab[UA_CACHE_T_GROUPS].count)
+		return -ENOENT;
+	r = get_group(c, (uint32_t)idx, &g);
+	if (r < 0)
+		return r;
+	return fill_group(c, &g, ret_gr, buf, buflen);
+}
+
+int
+ua_cache_user_gids(const struct ua_cache *c, const char *name, size_t first,
+    gid_t *gids, size_t max, size_t *ret_total)
+{
+	const struct ua_cache_table *t = &c->tab[UA_CACHE_T_GIDS];
+	struct ua_cache_user_rec u;
+	size_t n = 0, i;
+	uint32_t gid;
+	int r;
+
+	if (max > INT_MAX)
+		max = INT_MAX;
+	r = resolve_user(c, name, &u);
+	if (r < 0)
+		return r;
+	if (u.gids_first > t->count || u.ngids > t->count - u.gids_first)
+		return -EBADMSG;
+	for (i = first; i < u.ngids && n < max; i++) {
+		gid = get_u32(c, UA_CACHE_T_GIDS, u.gids_first + (uint32_t)i);
+		if (!id_ok(gid))
+			return -EBADMSG;
+		gids[n++] = gid;
+	}
+	if (ret_total != NULL)
+		*ret_total = u.ngids;
+	return (int)n;
+}

@@ -13,15 +13,14 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
-#include <time.h>
 
 #include "client/cache_format.h"
 
 /*
- * One validated image (a "generation").  The header's tables are copied
- * here at open, so only record contents are read from the image later.
- * Fields below "handle bookkeeping" belong to struct ua_cache_handle.
+ * One validated image.  The header's tables are copied here at open, so
+ * only record contents are read from the image afterwards.
  */
 struct ua_cache {
 	const uint8_t *base;
@@ -29,16 +28,7 @@ struct ua_cache {
 	uint64_t seed;
 	struct ua_cache_table tab[UA_CACHE_NTABLES];
 	uint32_t max_probe[UA_CACHE_NINDEXES];
-	/* handle bookkeeping */
-	unsigned long readers;	/* lookups holding this generation */
-	int state;		/* free, current or retired */
 	bool mapped;		/* base is our mmap of size bytes */
-	bool stale_seen;	/* was stale when opened: ignore the flag */
-	dev_t dev;		/* identity of the mapped file */
-	ino_t ino;
-	off_t st_size;
-	struct timespec mtim;
-	struct timespec ctim;
 };
 
 /*
@@ -66,10 +56,11 @@ int ua_cache_open_mem(const void *img, size_t len, struct ua_cache *ret);
  * Open path (no symlink), check it is a regular file not writable by
  * group/other, owned by root or by the owner of its parent directory (which
  * must not be writable by group/other), map it read-only and validate it.
- * The descriptor is closed before returning.  -ENOENT, -EPERM (owner,
- * mode, type), -EBADMSG (content), other -errno from the system.
+ * The descriptor is closed before returning; *ret_st (may be NULL) gets
+ * the file's fstat, to notice later replacement.  -ENOENT, -EPERM (owner,
+ * mode, type, symlink), -EBADMSG (content), other -errno.
  */
-int ua_cache_map(const char *path, struct ua_cache *ret);
+int ua_cache_map(const char *path, struct ua_cache *ret, struct stat *ret_st);
 
 /* Unmap a ua_cache_map result; no-op for ua_cache_open_mem.  NULL ok. */
 void ua_cache_unmap(struct ua_cache *c);
@@ -104,43 +95,5 @@ int ua_cache_getgrent(const struct ua_cache *c, size_t idx,
  */
 int ua_cache_user_gids(const struct ua_cache *c, const char *name,
     size_t first, gid_t *gids, size_t max, size_t *ret_total);
-
-/*
- * A long-lived reader of the cache at one path, shared by all threads of
- * a process (the NSS module has one, initialised with
- * UA_CACHE_HANDLE_INIT(UA_NSS_CACHE_PATH)).
- *
- * Each published generation is immutable; a lookup pins one with a reader
- * count and a generation is unmapped only once it is no longer current and
- * its count is zero, so no lookup can read unmapped memory.  The fast path
- * reads the current generation's stale flag and the monotonic clock (vDSO)
- * only; at most once a second, or as soon as the flag is set, one thread
- * stat()s the path and reopens if the file changed (inode, size, times).
- * A refused or missing file means no answers (fail closed) until a good
- * one appears; opening is retried at most once a second.
- */
-#define UA_CACHE_GENERATIONS 4
-
-struct ua_cache_handle {
-	const char *path;
-	struct ua_cache *cur;		/* atomic */
-	uint64_t next_check_ns;		/* atomic: CLOCK_MONOTONIC */
-	int last_err;			/* atomic: answer while cur is NULL */
-	int lock_pid;			/* atomic: slow path owner, 0 free */
-	struct ua_cache gen[UA_CACHE_GENERATIONS];
-};
-
-#define UA_CACHE_HANDLE_INIT(p) { .path = (p) }
-
-/*
- * Pin the current generation in *ret for lookups; give it back with
- * ua_cache_release.  -ENOENT (no cache file), -EPERM, -EBADMSG,
- * -EPROTONOSUPPORT (refused file), other -errno.
- */
-int ua_cache_acquire(struct ua_cache_handle *h, struct ua_cache **ret);
-void ua_cache_release(struct ua_cache *c);
-
-/* Unmap everything (tests, exit): no lookup may run or follow. */
-void ua_cache_handle_close(struct ua_cache_handle *h);
 
 #endif

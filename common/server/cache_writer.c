@@ -1,3 +1,674 @@
 /* SPDX-License-Identifier: MIT */
-/* placeholder */
-typedef int ua_placeholder_t;
+/*
+ * Builds and publishes the NSS cache (common/client/cache_format.h).  It
+ * owns input checks (duplicates, bad ids, characters that would break the
+ * passwd/group line format) and the atomic publish; it never writes into a
+ * published file except for the old one's stale flag.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "client/cache.h"
+#include "server/cache_writer.h"
+
+/* Sizes while building, in 64 bits so no sum can wrap. */
+struct layout {
+	uint64_t off[UA_CACHE_NTABLES];
+	uint32_t count[UA_CACHE_NTABLES];
+	uint64_t strings_len;
+	uint64_t total;
+};
+
+struct builder {
+	const struct ua_cache_user *users;
+	size_t nusers;
+	const struct ua_cache_group *groups;
+	size_t ngroups;
+	uint32_t *uorder;	/* record index -> input index, by uid */
+	uint32_t *urec;		/* input index -> record index */
+	uint32_t *gorder;	/* record index -> input index, by gid */
+	uint8_t *img;
+	struct ua_cache_header hdr;
+	struct layout l;
+	uint64_t pool_used;
+};
+
+static int
+cmp_uid(const void *a, const void *b, void *arg)
+{
+	const struct ua_cache_user *users = arg;
+	uint32_t x = users[*(const uint32_t *)a].uid;
+	uint32_t y = users[*(const uint32_t *)b].uid;
+
+	return (x > y) - (x < y);
+}
+
+static int
+cmp_gid(const void *a, const void *b, void *arg)
+{
+	const struct ua_cache_group *groups = arg;
+	uint32_t x = groups[*(const uint32_t *)a].gid;
+	uint32_t y = groups[*(const uint32_t *)b].gid;
+
+	return (x > y) - (x < y);
+}
+
+/* No control characters or ':' (they would break getent's line format). */
+static int
+check_str(const char *s, bool may_be_empty)
+{
+	size_t n, i;
+
+	if (s == NULL)
+		return -EINVAL;
+	n = strnlen(s, UA_CACHE_MAX_STR + 1);
+	if (n > UA_CACHE_MAX_STR)
+		return -EMSGSIZE;
+	if (n == 0 && !may_be_empty)
+		return -EINVAL;
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f || s[i] == ':')
+			return -EINVAL;
+	return 0;
+}
+
+static bool
+id_ok(uint32_t id)
+{
+	return id != 0 && id != UINT32_MAX;
+}
+
+static int
+check_input(const struct builder *b)
+{
+	const struct ua_cache_user *u;
+	const struct ua_cache_group *g;
+	size_t i, j;
+	int r;
+
+	if (b->nusers > UA_CACHE_MAX_RECORDS ||
+	    b->ngroups > UA_CACHE_MAX_RECORDS)
+		return -EMSGSIZE;
+	for (i = 0; i < b->nusers; i++) {
+		u = &b->users[i];
+		if (!id_ok(u->uid) || !id_ok(u->gid))
+			return -EINVAL;
+		if ((r = check_str(u->name, false)) < 0 ||
+		    (r = check_str(u->gecos, true)) < 0 ||
+		    (r = check_str(u->home, false)) < 0 ||
+		    (r = check_str(u->shell, false)) < 0)
+			return r;
+		if (u->email != NULL &&
+		    (strnlen(u->email, UA_CACHE_MAX_EMAIL + 1) >
+		    UA_CACHE_MAX_EMAIL || strchr(u->email, '@') == NULL ||
+		    check_str(u->email, false) < 0))
+			return -EINVAL;
+	}
+	for (i = 0; i < b->ngroups; i++) {
+		g = &b->groups[i];
+		if (!id_ok(g->gid))
+			return -EINVAL;
+		if ((r = check_str(g->name, false)) < 0)
+			return r;
+		if (g->nmembers > 0 && g->members == NULL)
+			return -EINVAL;
+		for (j = 0; j < g->nmembers; j++)
+			if (g->members[j] >= b->nusers)
+				return -EINVAL;
+	}
+	return 0;
+}
+
+/* Record orders, duplicate ids, and the per-user gid list sizes. */
+static int
+plan(struct builder *b)
+{
+	size_t i;
+
+	b->uorder = calloc(b->nusers + 1, sizeof(uint32_t));
+	b->urec = calloc(b->nusers + 1, sizeof(uint32_t));
+	b->gorder = calloc(b->ngroups + 1, sizeof(uint32_t));
+	if (b->uorder == NULL || b->urec == NULL || b->gorder == NULL)
+		return -ENOMEM;
+	for (i = 0; i < b->nusers; i++)
+		b->uorder[i] = (uint32_t)i;
+	for (i = 0; i < b->ngroups; i++)
+		b->gorder[i] = (uint32_t)i;
+	qsort_r(b->uorder, b->nusers, sizeof(uint32_t), cmp_uid,
+	    (void *)(uintptr_t)b->users);
+	qsort_r(b->gorder, b->ngroups, sizeof(uint32_t), cmp_gid,
+	    (void *)(uintptr_t)b->groups);
+	for (i = 0; i < b->nusers; i++) {
+		b->urec[b->uorder[i]] = (uint32_t)i;
+		if (i > 0 && b->users[b->uorder[i]].uid ==
+		    b->users[b->uorder[i - 1]].uid)
+			return -EINVAL;
+	}
+	for (i = 1; i < b->ngroups; i++)
+		if (b->groups[b->gorder[i]].gid ==
+		    b->groups[b->gorder[i - 1]].gid)
+			return -EINVAL;
+	return 0;
+}
+
+static uint32_t
+index_slots(size_t n)
+{
+	uint32_t s = 8;
+
+	if (n == 0)
+		return 0;
+	while (s < 2 * n)	/* load factor <= 1/2 */
+		s *= 2;
+	return s;
+}
+
+static int
+compute_layout(struct builder *b)
+{
+	struct layout *l = &b->l;
+	uint64_t members = 0, pool = 0, off;
+	size_t i, nemail = 0;
+	int t;
+
+	for (i = 0; i < b->ngroups; i++)
+		members += b->groups[i].nmembers;
+	if (members > UA_CACHE_MAX_SIZE)
+		return -EMSGSIZE;
+	for (i = 0; i < b->nusers; i++) {
+		const struct ua_cache_user *u = &b->users[i];
+
+		pool += strlen(u->name) + strlen(u->gecos) + strlen(u->home) +
+		    strlen(u->shell) + 4;
+		if (u->email != NULL) {
+			pool += strlen(u->email) + 1;
+			nemail++;
+		}
+	}
+	for (i = 0; i < b->ngroups; i++)
+		pool += strlen(b->groups[i].name) + 1;
+	l->count[UA_CACHE_T_USERS] = (uint32_t)b->nusers;
+	l->count[UA_CACHE_T_GROUPS] = (uint32_t)b->ngroups;
+	l->count[UA_CACHE_T_MEMBERS] = (uint32_t)members;
+	l->count[UA_CACHE_T_GIDS] = (uint32_t)members; /* one per membership */
+	l->count[UA_CACHE_T_IDX_USER_NAME] = index_slots(b->nusers);
+	l->count[UA_CACHE_T_IDX_USER_EMAIL] = index_slots(nemail);
+	l->count[UA_CACHE_T_IDX_USER_UID] = index_slots(b->nusers);
+	l->count[UA_CACHE_T_IDX_GROUP_NAME] = index_slots(b->ngroups);
+	l->count[UA_CACHE_T_IDX_GROUP_GID] = index_slots(b->ngroups);
+	if (pool > UA_CACHE_MAX_SIZE)
+		return -EMSGSIZE;
+	l->count[UA_CACHE_T_STRINGS] = (uint32_t)pool;
+	l->strings_len = pool;
+	off = sizeof(struct ua_cache_header);
+	for (t = 0; t < UA_CACHE_NTABLES; t++) {
+		static const uint32_t esz[UA_CACHE_NTABLES] = {
+			sizeof(struct ua_cache_user_rec),
+			sizeof(struct ua_cache_group_rec), 4, 4, 1, 8, 8, 8,
+			8, 8 };
+
+		l->off[t] = off;
+		off += (uint64_t)l->count[t] * esz[t];
+		off = (off + UA_CACHE_ALIGN - 1) & ~(uint64_t)(UA_CACHE_ALIGN - 1);
+		if (off > UA_CACHE_MAX_SIZE)
+			return -EMSGSIZE;
+	}
+	l->total = off;
+	return 0;
+}
+
+/* Copy s (optionally ASCII-lowercased) into the pool. */
+static struct ua_cache_str
+pool_add(struct builder *b, const char *s, bool lower)
+{
+	struct ua_cache_str ref = { 0, 0 };
+	uint8_t *dst = b->img + b->l.off[UA_CACHE_T_STRINGS] + b->pool_used;
+	size_t n = strlen(s), i;
+
+	for (i = 0; i < n; i++)
+		dst[i] = lower && s[i] >= 'A' && s[i] <= 'Z' ?
+		    (uint8_t)(s[i] - 'A' + 'a') : (uint8_t)s[i];
+	dst[n] = '\0';
+	ref.off = (uint32_t)b->pool_used;
+	ref.len = (uint32_t)n;
+	b->pool_used += n + 1;
+	return ref;
+}
+
+static const uint8_t *
+str_at(const struct builder *b, struct ua_cache_str s)
+{
+	return b->img + b->l.off[UA_CACHE_T_STRINGS] + s.off;
+}
+
+typedef bool same_fn(const struct builder *, uint32_t, const void *, size_t);
+
+/*
+ * Walk index t's chain for key: -EINVAL if same() matches a record on it
+ * (a duplicate); otherwise, when insert, put record idx at the chain's end.
+ */
+static int
+index_probe(struct builder *b, enum ua_cache_table_id t, const void *key,
+    size_t n, uint32_t idx, same_fn *same, bool insert)
+{
+	uint32_t slots = b->l.count[t], mask = slots - 1, pos, probe;
+	uint64_t h = ua_cache_hash(b->hdr.seed, key, n);
+	struct ua_cache_slot s;
+	uint8_t *base = b->img + b->l.off[t];
+	uint32_t *maxp = &b->hdr.max_probe[t - UA_CACHE_T_FIRST_INDEX];
+
+	pos = (uint32_t)h & mask;
+	for (probe = 1; probe <= slots; probe++) {
+		memcpy(&s, base + (size_t)pos * sizeof(s), sizeof(s));
+		if (s.ref == 0) {
+			if (!insert)
+				return 0;
+			s.hash = (uint32_t)(h >> 32);
+			s.ref = idx + 1;
+			memcpy(base + (size_t)pos * sizeof(s), &s, sizeof(s));
+			if (probe > *maxp)
+				*maxp = probe;
+			return 0;
+		}
+		if (same(b, s.ref - 1, key, n))
+			return -EINVAL;
+		pos = (pos + 1) & mask;
+	}
+	return insert ? -EINVAL : 0;	/* full: unreachable at load 1/2 */
+}
+
+static int
+index_add(struct builder *b, enum ua_cache_table_id t, const void *key,
+    size_t n, uint32_t idx, same_fn *same)
+{
+	return index_probe(b, t, key, n, idx, same, true);
+}
+
+static void
+user_at(const struct builder *b, uint32_t idx, struct ua_cache_user_rec *u)
+{
+	memcpy(u, b->img + b->l.off[UA_CACHE_T_USERS] + (size_t)idx *
+	    sizeof(*u), sizeof(*u));
+}
+
+static bool
+same_user_name(const struct builder *b, uint32_t idx, const void *key,
+    size_t n)
+{
+	struct ua_cache_user_rec u;
+
+	user_at(b, idx, &u);
+	return u.name.len == n && memcmp(str_at(b, u.name), key, n) == 0;
+}
+
+static bool
+same_user_email(const struct builder *b, uint32_t idx, const void *key,
+    size_t n)
+{
+	struct ua_cache_user_rec u;
+
+	user_at(b, idx, &u);
+	return u.email.len == n && memcmp(str_at(b, u.email), key, n) == 0;
+}
+
+static bool
+same_group_name(const struct builder *b, uint32_t idx, const void *key,
+    size_t n)
+{
+	struct ua_cache_group_rec g;
+
+	memcpy(&g, b->img + b->l.off[UA_CACHE_T_GROUPS] + (size_t)idx *
+	    sizeof(g), sizeof(g));
+	return g.name.len == n && memcmp(str_at(b, g.name), key, n) == 0;
+}
+
+static bool
+same_never(const struct builder *b, uint32_t idx, const void *key, size_t n)
+{
+	(void)b, (void)idx, (void)key, (void)n;
+	return false;	/* ids: duplicates were refused by plan() */
+}
+
+/* Groups, members and each user's gid list (gids in group order). */
+static int
+fill_groups(struct builder *b, uint32_t *ngids)
+{
+	struct ua_cache_group_rec g;
+	uint32_t i, j, urec, m = 0, *gfill = NULL;
+	uint64_t first = 0;
+	uint8_t *gids = b->img + b->l.off[UA_CACHE_T_GIDS];
+	int r;
+
+	gfill = calloc(b->nusers + 1, sizeof(uint32_t));
+	if (gfill == NULL)
+		return -ENOMEM;
+	for (i = 0; i < b->ngroups; i++) {	/* per-user list starts */
+		for (j = 0; j < b->groups[i].nmembers; j++)
+			ngids[b->urec[b->groups[i].members[j]]]++;
+	}
+	for (i = 0; i < b->nusers; i++) {
+		gfill[i] = (uint32_t)first;
+		first += ngids[i];
+	}
+	for (i = 0; i < b->ngroups; i++) {
+		const struct ua_cache_group *in = &b->groups[b->gorder[i]];
+
+		memset(&g, 0, sizeof(g));
+		g.gid = in->gid;
+		g.name = pool_add(b, in->name, false);
+		g.members_first = m;
+		g.nmembers = (uint32_t)in->nmembers;
+		for (j = 0; j < in->nmembers; j++, m++) {
+			urec = b->urec[in->members[j]];
+			memcpy(b->img + b->l.off[UA_CACHE_T_MEMBERS] +
+			    (size_t)m * 4, &urec, 4);
+			memcpy(gids + (size_t)gfill[urec]++ * 4, &in->gid, 4);
+		}
+		memcpy(b->img + b->l.off[UA_CACHE_T_GROUPS] + (size_t)i *
+		    sizeof(g), &g, sizeof(g));
+		r = index_add(b, UA_CACHE_T_IDX_GROUP_NAME, in->name,
+		    g.name.len, i, same_group_name);
+		if (r == 0)
+			r = index_add(b, UA_CACHE_T_IDX_GROUP_GID, &in->gid, 4,
+			    i, same_never);
+		if (r < 0)
+			goto out;
+	}
+	/* a user listed twice in one group shows up as a repeated gid */
+	for (i = 0, first = 0; i < b->nusers; first += ngids[i], i++)
+		for (j = 1; j < ngids[i]; j++)
+			if (memcmp(gids + (first + j) * 4,
+			    gids + (first + j - 1) * 4, 4) == 0) {
+				r = -EINVAL;
+				goto out;
+			}
+	r = 0;
+out:
+	free(gfill);
+	return r;
+}
+
+static int
+fill_users(struct builder *b, const uint32_t *ngids)
+{
+	struct ua_cache_user_rec u;
+	uint32_t i, first = 0;
+	int r;
+
+	for (i = 0; i < b->nusers; i++) {
+		const struct ua_cache_user *in = &b->users[b->uorder[i]];
+
+		memset(&u, 0, sizeof(u));
+		u.uid = in->uid;
+		u.gid = in->gid;
+		u.name = pool_add(b, in->name, false);
+		if (in->email != NULL)
+			u.email = pool_add(b, in->email, true);
+		u.gecos = pool_add(b, in->gecos, false);
+		u.home = pool_add(b, in->home, false);
+		u.shell = pool_add(b, in->shell, false);
+		u.gids_first = first;
+		u.ngids = ngids[i];
+		first += ngids[i];
+		memcpy(b->img + b->l.off[UA_CACHE_T_USERS] + (size_t)i *
+		    sizeof(u), &u, sizeof(u));
+		r = index_add(b, UA_CACHE_T_IDX_USER_NAME, in->name,
+		    u.name.len, i, same_user_name);
+		if (r == 0)
+			r = index_add(b, UA_CACHE_T_IDX_USER_UID, &in->uid, 4, i,
+			    same_never);
+		if (r == 0 && in->email != NULL)
+			r = index_add(b, UA_CACHE_T_IDX_USER_EMAIL,
+			    str_at(b, u.email), u.email.len, i,
+			    same_user_email);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* An email equal to some login name would make getpwnam ambiguous. */
+static int
+check_alias_clash(struct builder *b)
+{
+	struct ua_cache_user_rec u;
+	uint32_t i;
+	int r;
+
+	for (i = 0; i < b->nusers; i++) {
+		user_at(b, i, &u);
+		if (u.email.len == 0)
+			continue;
+		r = index_probe(b, UA_CACHE_T_IDX_USER_NAME, str_at(b, u.email),
+		    u.email.len, 0, same_user_name, false);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static void
+finish_header(struct builder *b)
+{
+	int t;
+
+	b->hdr.magic = UA_CACHE_MAGIC;
+	b->hdr.version = UA_CACHE_VERSION;
+	b->hdr.size = b->l.total;
+	b->hdr.created = (uint64_t)time(NULL);
+	for (t = 0; t < UA_CACHE_NTABLES; t++) {
+		b->hdr.tables[t].off = (uint32_t)b->l.off[t];
+		b->hdr.tables[t].count = b->l.count[t];
+	}
+	memcpy(b->img, &b->hdr, sizeof(b->hdr));
+	b->hdr.checksum = ua_cache_checksum(b->img, b->l.total);
+	memcpy(b->img, &b->hdr, sizeof(b->hdr));
+}
+
+int
+ua_cache_build(const struct ua_cache_user *users, size_t nusers,
+    const struct ua_cache_group *groups, size_t ngroups, uint8_t **ret,
+    size_t *ret_len)
+{
+	struct builder b;
+	uint32_t *ngids = NULL;
+	int r;
+
+	memset(&b, 0, sizeof(b));
+	b.users = users;
+	b.nusers = nusers;
+	b.groups = groups;
+	b.ngroups = ngroups;
+	if ((nusers > 0 && users == NULL) || (ngroups > 0 && groups == NULL))
+		return -EINVAL;
+	if ((r = check_input(&b)) < 0 || (r = plan(&b)) < 0 ||
+	    (r = compute_layout(&b)) < 0)
+		goto out;
+	b.img = calloc(1, (size_t)b.l.total);
+	ngids = calloc(nusers + 1, sizeof(uint32_t));
+	if (b.img == NULL || ngids == NULL) {
+		r = -ENOMEM;
+		goto out;
+	}
+	if (getrandom(&b.hdr.seed, sizeof(b.hdr.seed), GRND_NONBLOCK) !=
+	    (ssize_t)sizeof(b.hdr.seed))
+		b.hdr.seed = (uint64_t)time(NULL) ^ (uint64_t)getpid() << 32;
+	if ((r = fill_groups(&b, ngids)) < 0 || (r = fill_users(&b, ngids)) < 0)
+		goto out;
+	r = check_alias_clash(&b);
+	if (r < 0)
+		goto out;
+	finish_header(&b);
+	*ret = b.img;
+	*ret_len = (size_t)b.l.total;
+	b.img = NULL;
+out:
+	free(b.img);
+	free(ngids);
+	free(b.uorder);
+	free(b.urec);
+	free(b.gorder);
+	return r;
+}
+
+/* ---- publishing ---------------------------------------------------------- */
+
+static int
+write_all(int fd, const uint8_t *p, size_t n)
+{
+	ssize_t w;
+
+	while (n > 0) {
+		w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -errno;
+		if (w == 0)
+			return -EIO;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+static int
+fsync_dir(const char *path)
+{
+	char dir[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	size_t n;
+	int fd, r = 0;
+
+	if (slash == NULL) {
+		memcpy(dir, ".", 2);
+	} else {
+		n = slash == path ? 1 : (size_t)(slash - path);
+		if (n >= sizeof(dir))
+			return -ENAMETOOLONG;
+		memcpy(dir, path, n);
+		dir[n] = '\0';
+	}
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fsync(fd) < 0)
+		r = -errno;
+	(void)close(fd);
+	return r;
+}
+
+/*
+ * The file being replaced, opened before the rename so the stale flag lands
+ * in exactly that inode.  -1 when there is none or it is not one of ours.
+ */
+static int
+open_old(const char *path)
+{
+	struct ua_cache_header hdr;
+	struct stat st;
+	int fd;
+
+	fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY |
+	    O_NONBLOCK);
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    st.st_size < (off_t)sizeof(hdr) ||
+	    pread(fd, &hdr, sizeof(hdr), 0) != (ssize_t)sizeof(hdr) ||
+	    hdr.magic != UA_CACHE_MAGIC) {
+		(void)close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Readers that still map the old file see this and reopen. */
+static int
+mark_stale(int fd)
+{
+	const off_t at = (off_t)offsetof(struct ua_cache_header, flags);
+	uint32_t flags;
+
+	if (pread(fd, &flags, sizeof(flags), at) != (ssize_t)sizeof(flags))
+		return -EIO;
+	flags |= UA_CACHE_F_STALE;
+	if (pwrite(fd, &flags, sizeof(flags), at) != (ssize_t)sizeof(flags))
+		return errno != 0 ? -errno : -EIO;
+	if (fsync(fd) < 0)
+		return -errno;
+	return 0;
+}
+
+static int
+write_tmp(const char *tmp, const uint8_t *img, size_t len)
+{
+	int fd, r;
+
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+	    0644);
+	if (fd < 0 && errno == EEXIST) {	/* left by a crash */
+		(void)unlink(tmp);
+		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC |
+		    O_NOFOLLOW, 0644);
+	}
+	if (fd < 0)
+		return -errno;
+	r = fchmod(fd, 0644) < 0 ? -errno : 0;	/* whatever the umask */
+	if (r == 0)
+		r = write_all(fd, img, len);
+	if (r == 0 && fsync(fd) < 0)
+		r = -errno;
+	if (close(fd) < 0 && r == 0)
+		r = -errno;
+	return r;
+}
+
+int
+ua_cache_write(const char *path, const struct ua_cache_user *users,
+    size_t nusers, const struct ua_cache_group *groups, size_t ngroups)
+{
+	char tmp[PATH_MAX];
+	uint8_t *img = NULL;
+	size_t len = 0;
+	int oldfd = -1, r, n;
+	bool created = false;
+
+	r = ua_cache_build(users, nusers, groups, ngroups, &img, &len);
+	if (r < 0)
+		return r;
+	n = snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
+	if (n < 0 || (size_t)n >= sizeof(tmp)) {
+		r = -ENAMETOOLONG;
+		goto out;
+	}
+	created = true;
+	r = write_tmp(tmp, img, len);
+	if (r < 0)
+		goto out;
+	oldfd = open_old(path);
+	if (rename(tmp, path) < 0) {
+		r = -errno;
+		goto out;
+	}
+	created = false;
+	r = fsync_dir(path);
+	if (r == 0 && oldfd >= 0)
+		r = mark_stale(oldfd);
+out:
+	if (created)
+		(void)unlink(tmp);
+	if (oldfd >= 0)
+		(void)close(oldfd);
+	free(img);
+	return r;
+}

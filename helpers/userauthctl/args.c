@@ -6,7 +6,6 @@
  * that failed a validator reach a request.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,9 +21,9 @@
 #define CTL_MAX_LONGOPTS 32
 
 static const struct option common_opts[] = {
-	{ "help", no_argument, NULL, 'h' },
-	{ "json", no_argument, NULL, CTL_OPT_JSON },
-	{ "socket", required_argument, NULL, 's' },
+    {"help", no_argument, NULL, 'h'},
+    {"json", no_argument, NULL, CTL_OPT_JSON},
+    {"socket", required_argument, NULL, 's'},
 };
 
 /* "group member add" */
@@ -57,19 +56,19 @@ ctl_verb_help(const struct ctl_verb *v, FILE *f)
 void
 ctl_opt_reset(void)
 {
-	optind = 0;	/* glibc: full re-initialisation */
+	optind = 0; /* glibc: full re-initialisation */
 	opterr = 0;
 }
 
 static int
-bad_option(struct ctl_ctx *ctx, const struct ctl_verb *v, char **argv,
-    int c)
+bad_option(struct ctl_ctx *ctx, const struct ctl_verb *v, char **argv, int c)
 {
 	const char *opt = argv[optind - 1];
-	char name[64], shortopt[3] = { '-', (char)optopt, '\0' };
+	char name[64], shortopt[3] = {'-', (char)optopt, '\0'};
 
 	/* getopt leaves optind past a bundled short option's word. */
-	if (optopt > 0 && optopt < CTL_OPT_LONG - 1 && strncmp(opt, "--", 2) != 0)
+	if (optopt > 0 && optopt < CTL_OPT_LONG - 1 &&
+	    strncmp(opt, "--", 2) != 0)
 		opt = shortopt;
 	(void)verb_name(v, name, sizeof(name));
 	if (c == ':')
@@ -78,14 +77,14 @@ bad_option(struct ctl_ctx *ctx, const struct ctl_verb *v, char **argv,
 		    name, opt, name);
 	else
 		(void)ctl_fail(ctx, CTL_EXIT_USAGE, "usage",
-		    "%s: unknown option '%s' (see userauthctl %s --help)",
-		    name, opt, name);
+		    "%s: unknown option '%s' (see userauthctl %s --help)", name,
+		    opt, name);
 	return CTL_OPT_BAD;
 }
 
 int
-ctl_getopt(struct ctl_ctx *ctx, const struct ctl_verb *v, int argc,
-    char **argv, const struct option *longopts)
+ctl_getopt(struct ctl_ctx *ctx, const struct ctl_verb *v, int argc, char **argv,
+    const struct option *longopts)
 {
 	struct option all[CTL_MAX_LONGOPTS];
 	size_t n = 0, i;
@@ -129,8 +128,8 @@ ctl_opt_end(struct ctl_ctx *ctx, const struct ctl_verb *v, int c)
 }
 
 int
-ctl_operands(struct ctl_ctx *ctx, const struct ctl_verb *v, int argc,
-    int min, int max)
+ctl_operands(
+    struct ctl_ctx *ctx, const struct ctl_verb *v, int argc, int min, int max)
 {
 	int n = argc - optind;
 	char name[64];
@@ -144,19 +143,33 @@ ctl_operands(struct ctl_ctx *ctx, const struct ctl_verb *v, int argc,
 	    v->synopsis);
 }
 
+/* At most 48 bytes of s for a message, with "..." when cut. */
+static const char *
+shorten(const char *s, char *out, size_t outsz)
+{
+	if (strlen(s) <= 48)
+		return s;
+	(void)snprintf(out, outsz, "%.48s...", s);
+	return out;
+}
+
 /* Checks shared by every kind of argument. */
 static int
 arg_common(struct ctl_ctx *ctx, const char *what, const char *s)
 {
+	char buf[64];
+
 	if (!ua_valid_utf8(s, strlen(s)))
 		return ctl_fail(ctx, CTL_EXIT_USAGE, "invalid",
-		    "%s '%s' is not valid UTF-8", what, s);
+		    "%s '%s' is not valid UTF-8", what,
+		    shorten(s, buf, sizeof(buf)));
 	if (s[0] == '\0')
 		return ctl_fail(ctx, CTL_EXIT_USAGE, "invalid",
 		    "%s must not be empty", what);
 	if (s[0] == '-')
 		return ctl_fail(ctx, CTL_EXIT_USAGE, "invalid",
-		    "%s '%s' must not start with '-'", what, s);
+		    "%s '%s' must not start with '-'", what,
+		    shorten(s, buf, sizeof(buf)));
 	return CTL_EXIT_OK;
 }
 
@@ -164,10 +177,12 @@ static int
 arg_verdict(struct ctl_ctx *ctx, const char *what, const char *s, int r,
     const char *why)
 {
+	char buf[64];
+
 	if (r >= 0)
 		return CTL_EXIT_OK;
-	return ctl_fail(ctx, CTL_EXIT_USAGE, "invalid", "%s '%s': %s", what, s,
-	    why != NULL ? why : "invalid");
+	return ctl_fail(ctx, CTL_EXIT_USAGE, "invalid", "%s '%s': %s", what,
+	    shorten(s, buf, sizeof(buf)), why != NULL ? why : "invalid");
 }
 
 int
@@ -223,8 +238,8 @@ ctl_arg_path(struct ctl_ctx *ctx, const char *what, const char *s)
 }
 
 int
-ctl_arg_email(struct ctl_ctx *ctx, const char *what, const char *s,
-    char *out, size_t outsz)
+ctl_arg_email(struct ctl_ctx *ctx, const char *what, const char *s, char *out,
+    size_t outsz)
 {
 	const char *why = NULL;
 	int r;
@@ -239,8 +254,8 @@ ctl_arg_email(struct ctl_ctx *ctx, const char *what, const char *s,
 }
 
 int
-ctl_arg_user(struct ctl_ctx *ctx, const char *what, const char *s,
-    char *out, size_t outsz)
+ctl_arg_user(struct ctl_ctx *ctx, const char *what, const char *s, char *out,
+    size_t outsz)
 {
 	int r;
 
@@ -250,40 +265,41 @@ ctl_arg_user(struct ctl_ctx *ctx, const char *what, const char *s,
 	if (r != CTL_EXIT_OK)
 		return r;
 	if (ua_snprintf(out, outsz, "%s", s) < 0)
-		return ctl_fail(ctx, CTL_EXIT_USAGE, "invalid",
-		    "%s '%s': too long", what, s);
+		return ctl_fail(
+		    ctx, CTL_EXIT_USAGE, "invalid", "%s: too long", what);
 	return CTL_EXIT_OK;
 }
 
-int
-ctl_simple(struct ctl_ctx *ctx, const char *op, json_t **ret_result, ...)
+/* Add key: val to req when key is set.  -ENOMEM. */
+static int
+set_pair(json_t *req, const char *key, const char *val)
 {
-	const char *key, *val;
+	if (key == NULL)
+		return 0;
+	return json_object_set_new(req, key, json_string(val)) < 0 ? -ENOMEM
+								   : 0;
+}
+
+int
+ctl_simple(struct ctl_ctx *ctx, const char *op, const char *k1, const char *v1,
+    const char *k2, const char *v2, json_t **ret_result)
+{
 	json_t *req;
-	va_list ap;
-	int r = CTL_EXIT_OK;
+	int r;
 
 	req = ctl_request_new(op);
-	if (req == NULL)
-		return ctl_fail_oom(ctx);
-	va_start(ap, ret_result);
-	while ((key = va_arg(ap, const char *)) != NULL) {
-		val = va_arg(ap, const char *);
-		if (json_object_set_new(req, key, json_string(val)) < 0) {
-			r = ctl_fail_oom(ctx);
-			break;
-		}
-	}
-	va_end(ap);
-	if (r == CTL_EXIT_OK)
+	if (req == NULL || set_pair(req, k1, v1) < 0 ||
+	    set_pair(req, k2, v2) < 0)
+		r = ctl_fail_oom(ctx);
+	else
 		r = ctl_call(ctx, req, ret_result);
 	json_decref(req);
 	return r;
 }
 
 int
-ctl_show(struct ctl_ctx *ctx, json_t *res, json_type expected,
-    ctl_print_fn *human)
+ctl_show(
+    struct ctl_ctx *ctx, json_t *res, json_type expected, ctl_print_fn *human)
 {
 	int r;
 

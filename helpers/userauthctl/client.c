@@ -2,8 +2,8 @@
 /*
  * userauthctl's connection to the daemon's admin socket: one request, one
  * reply, and the single place where failures become exit statuses.  It
- * never prints a request, and wipes each serialised request (it may hold
- * a password) before freeing it.
+ * never prints a request; each serialised request (it may hold a
+ * password) is wiped before it is freed.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -15,7 +15,6 @@
 #include <unistd.h>
 
 #include "client/frame.h"
-#include "client/wipe.h"
 #include "server/json_frame.h"
 
 #include "client.h"
@@ -45,8 +44,8 @@ report(const struct ctl_ctx *ctx, const char *code, const char *msg)
 	char *esc;
 
 	esc = ctl_escape(msg);
-	(void)fprintf(stderr, "userauthctl: %s\n",
-	    esc != NULL ? esc : "(out of memory)");
+	(void)fprintf(
+	    stderr, "userauthctl: %s\n", esc != NULL ? esc : "(out of memory)");
 	if (ctx->json && esc != NULL)
 		print_error_json(code, esc);
 	free(esc);
@@ -91,10 +90,9 @@ check_socket_owner(const struct ctl_ctx *ctx, const char *path)
 	if (stat(path, &st) < 0) {
 		if (errno == EACCES || errno == EPERM)
 			return ctl_fail(ctx, CTL_EXIT_DENIED, "denied",
-			    "%s: %s", path, strerror(errno));
+			    "%s: permission denied", path);
 		return ctl_fail(ctx, CTL_EXIT_UNREACHABLE, "unreachable",
-		    "cannot reach the daemon at %s: %s", path,
-		    strerror(errno));
+		    "cannot reach the daemon at %s: %s", path, strerror(errno));
 	}
 	if (!S_ISSOCK(st.st_mode))
 		return ctl_fail(ctx, CTL_EXIT_UNREACHABLE, "unreachable",
@@ -115,12 +113,13 @@ connect_daemon(const struct ctl_ctx *ctx, int *ret_fd)
 	r = check_socket_owner(ctx, path);
 	if (r != CTL_EXIT_OK)
 		return r;
-	r = ua_connect_unix(path, CTL_CONNECT_TIMEOUT_MS, false, (uid_t)-1,
-	    &fd);
+	r = ua_connect_unix(
+	    path, CTL_CONNECT_TIMEOUT_MS, false, (uid_t)-1, &fd);
 	if (r == -EACCES || r == -EPERM)
 		return ctl_fail(ctx, CTL_EXIT_DENIED, "denied",
 		    "%s: permission denied (root or a member of the daemon's "
-		    "admin_group only)", path);
+		    "admin_group only)",
+		    path);
 	if (r == -ETIMEDOUT)
 		return ctl_fail(ctx, CTL_EXIT_UNREACHABLE, "unreachable",
 		    "cannot reach the daemon at %s: timed out", path);
@@ -131,40 +130,33 @@ connect_daemon(const struct ctl_ctx *ctx, int *ret_fd)
 	return CTL_EXIT_OK;
 }
 
-/* Serialise req into a buffer we own, send it, and wipe the buffer. */
+/*
+ * Send req as one frame.  ua_json_send wipes the serialised text (it may
+ * hold a password); jansson's own copies die by the wiping allocator set
+ * in main().  The size is checked first so that an over-long request is a
+ * usage error, not a dropped connection.
+ */
 static int
-send_request(const struct ctl_ctx *ctx, int fd, const json_t *req,
-    int timeout_ms)
+send_request(
+    const struct ctl_ctx *ctx, int fd, const json_t *req, int timeout_ms)
 {
-	char *buf = NULL;
-	size_t n, len = 0;
+	size_t n;
 	int r;
 
 	n = json_dumpb(req, NULL, 0, JSON_COMPACT);
 	if (n == 0)
 		return ctl_fail_oom(ctx);
-	if (n > UA_MAX_FRAME)
+	if (n > (size_t)UA_MAX_FRAME)
 		return ctl_fail(ctx, CTL_EXIT_USAGE, "usage",
 		    "request too large (%zu bytes, at most %d)", n,
 		    UA_MAX_FRAME);
-	buf = malloc(n);
-	if (buf == NULL)
+	r = ua_json_send(fd, req, timeout_ms);
+	if (r == -ENOMEM)
 		return ctl_fail_oom(ctx);
-	len = json_dumpb(req, buf, n, JSON_COMPACT);
-	if (len != n) {
-		r = ctl_fail_oom(ctx);
-		goto out;
-	}
-	r = ua_frame_write(fd, buf, len, timeout_ms);
-	if (r < 0) {
-		r = ctl_fail(ctx, CTL_EXIT_UNREACHABLE, "unreachable",
+	if (r < 0)
+		return ctl_fail(ctx, CTL_EXIT_UNREACHABLE, "unreachable",
 		    "sending to the daemon: %s", strerror(-r));
-		goto out;
-	}
-	r = CTL_EXIT_OK;
-out:
-	ua_freezero(buf, n);
-	return r;
+	return CTL_EXIT_OK;
 }
 
 static int
@@ -199,8 +191,8 @@ daemon_error(const struct ctl_ctx *ctx, json_t *reply)
 {
 	const char *code = NULL, *msg = NULL;
 
-	if (json_unpack(reply, "{s:s, s:s}", "error", &code,
-		"message", &msg) != 0)
+	if (json_unpack(reply, "{s:s, s:s}", "error", &code, "message", &msg) !=
+	    0)
 		return ctl_fail(ctx, CTL_EXIT_UNREACHABLE, "unreachable",
 		    "malformed error reply from the daemon");
 	report(ctx, code, msg);
@@ -210,8 +202,7 @@ daemon_error(const struct ctl_ctx *ctx, json_t *reply)
 }
 
 static int
-check_reply(const struct ctl_ctx *ctx, json_t *reply,
-    json_t **ret_result)
+check_reply(const struct ctl_ctx *ctx, json_t *reply, json_t **ret_result)
 {
 	json_t *v, *ok, *result;
 
@@ -248,7 +239,7 @@ ctl_call(const struct ctl_ctx *ctx, const json_t *req, json_t **ret_result)
 	left = (int)(deadline - ua_now_ms());
 	if (left < 1)
 		left = 1;
-	r = ua_json_recv(fd, UA_MAX_REPLY_FRAME, left, &reply);
+	r = ua_json_recv(fd, (size_t)UA_MAX_REPLY_FRAME, left, &reply);
 	if (r < 0) {
 		r = recv_error(ctx, r);
 		goto out;

@@ -14,10 +14,10 @@
 /* Exit statuses; documented in --help and userauthctl(8). */
 enum ctl_exit {
 	CTL_EXIT_OK = 0,
-	CTL_EXIT_REFUSED = 1,	 /* daemon refused, or a local failure */
-	CTL_EXIT_USAGE = 2,	 /* bad arguments, found before sending */
+	CTL_EXIT_REFUSED = 1,     /* daemon refused, or a local failure */
+	CTL_EXIT_USAGE = 2,       /* bad arguments, found before sending */
 	CTL_EXIT_UNREACHABLE = 3, /* no daemon, timeout, garbage reply */
-	CTL_EXIT_DENIED = 4,	 /* connect EACCES/EPERM, or "denied" */
+	CTL_EXIT_DENIED = 4,      /* connect EACCES/EPERM, or "denied" */
 };
 
 #define CTL_CONNECT_TIMEOUT_MS 1000
@@ -26,7 +26,7 @@ enum ctl_exit {
 /* Global settings, from the command line. */
 struct ctl_ctx {
 	const char *socket_path;
-	bool json;	/* print results (and errors) as JSON on stdout */
+	bool json; /* print results (and errors) as JSON on stdout */
 };
 
 /*

@@ -15,16 +15,16 @@
 #include "client.h"
 
 struct ctl_verb;
-typedef int ctl_verb_fn(struct ctl_ctx *ctx, const struct ctl_verb *v,
-    int argc, char **argv);
+typedef int ctl_verb_fn(
+    struct ctl_ctx *ctx, const struct ctl_verb *v, int argc, char **argv);
 
 /* One entry of the dispatch table in main.c. */
 struct ctl_verb {
-	const char *words[3];	/* "group", "member", "add"; NULL-padded */
+	const char *words[3]; /* "group", "member", "add"; NULL-padded */
 	ctl_verb_fn *run;
-	const char *synopsis;	/* arguments after the words */
-	const char *summary;	/* one line for "userauthctl help" */
-	const char *help;	/* options and details for --help */
+	const char *synopsis; /* arguments after the words */
+	const char *summary;  /* one line for "userauthctl help" */
+	const char *help;     /* options and details for --help */
 };
 
 /* Print "usage: userauthctl <words> <synopsis>" and the verb's help. */
@@ -59,8 +59,8 @@ int ctl_opt_end(struct ctl_ctx *ctx, const struct ctl_verb *v, int c);
  * Check the number of operands (argc - optind) is in [min, max]; prints a
  * usage error and returns CTL_EXIT_USAGE otherwise, else CTL_EXIT_OK.
  */
-int ctl_operands(struct ctl_ctx *ctx, const struct ctl_verb *v, int argc,
-    int min, int max);
+int ctl_operands(
+    struct ctl_ctx *ctx, const struct ctl_verb *v, int argc, int min, int max);
 
 /*
  * Validate one argument; each returns CTL_EXIT_OK or prints why, naming
@@ -79,12 +79,12 @@ int ctl_arg_user(struct ctl_ctx *ctx, const char *what, const char *s,
     char *out, size_t outsz);
 
 /*
- * Send a request whose members are given as key, value string pairs
- * (NULL-terminated), e.g. ctl_simple(ctx, "user.show", &res, "user", u,
- * NULL).  Returns like ctl_call.
+ * Send a request with up to two string members k1: v1, k2: v2 (a NULL key
+ * is left out), e.g. ctl_simple(ctx, "user.show", "user", u, NULL, NULL,
+ * &res).  Returns like ctl_call.
  */
-int ctl_simple(struct ctl_ctx *ctx, const char *op, json_t **ret_result, ...)
-    __attribute__((sentinel));
+int ctl_simple(struct ctl_ctx *ctx, const char *op, const char *k1,
+    const char *v1, const char *k2, const char *v2, json_t **ret_result);
 
 /* A printer for people; returns an exit status. */
 typedef int ctl_print_fn(struct ctl_ctx *ctx, json_t *res);
@@ -95,8 +95,8 @@ typedef int ctl_print_fn(struct ctl_ctx *ctx, json_t *res);
  * (a reply of another type is "garbage", CTL_EXIT_UNREACHABLE).  Returns
  * the exit status.
  */
-int ctl_show(struct ctl_ctx *ctx, json_t *res, json_type expected,
-    ctl_print_fn *human);
+int ctl_show(
+    struct ctl_ctx *ctx, json_t *res, json_type expected, ctl_print_fn *human);
 
 /* Verbs. */
 ctl_verb_fn ctl_pool_list;

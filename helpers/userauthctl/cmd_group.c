@@ -4,6 +4,7 @@
  * members.  Arguments are validated before sending; private per-user
  * groups are the daemon's business and never named here.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -15,7 +16,7 @@
 static int
 print_group(struct ctl_ctx *ctx, json_t *g)
 {
-	static const char *const keys[] = { "name", "pool", "gid", "members" };
+	static const char *const keys[] = {"name", "pool", "gid", "members"};
 	const char *vals[4];
 	char gid[24], *members;
 	int r;
@@ -37,8 +38,7 @@ print_group(struct ctl_ctx *ctx, json_t *g)
 static int
 print_groups(struct ctl_ctx *ctx, json_t *groups)
 {
-	static const char *const header[] = { "NAME", "POOL", "GID",
-		"MEMBERS" };
+	static const char *const header[] = {"NAME", "POOL", "GID", "MEMBERS"};
 	struct ctl_table t;
 	const char *row[4];
 	char gid[24], *members = NULL;
@@ -48,7 +48,8 @@ print_groups(struct ctl_ctx *ctx, json_t *groups)
 
 	if (ctl_table_init(&t, 4, header) < 0)
 		return ctl_fail_oom(ctx);
-	json_array_foreach(groups, i, g) {
+	json_array_foreach(groups, i, g)
+	{
 		members = ctl_join_names(g, "members");
 		row[0] = ctl_get_str(g, "name");
 		row[1] = ctl_get_str(g, "pool");
@@ -84,8 +85,8 @@ parse(struct ctl_ctx *ctx, const struct ctl_verb *v, int argc, char **argv,
 }
 
 int
-ctl_group_add(struct ctl_ctx *ctx, const struct ctl_verb *v, int argc,
-    char **argv)
+ctl_group_add(
+    struct ctl_ctx *ctx, const struct ctl_verb *v, int argc, char **argv)
 {
 	const char *pool, *name;
 	json_t *res = NULL;
@@ -100,8 +101,8 @@ ctl_group_add(struct ctl_ctx *ctx, const struct ctl_verb *v, int argc,
 	if (r == CTL_EXIT_OK)
 		r = ctl_arg_name(ctx, "NAME", name);
 	if (r == CTL_EXIT_OK)
-		r = ctl_simple(ctx, "group.add", &res, "pool", pool, "name",
-		    name, NULL);
+		r = ctl_simple(
+		    ctx, "group.add", "pool", pool, "name", name, &res);
 	if (r != CTL_EXIT_OK)
 		return r;
 	return ctl_show(ctx, res, JSON_OBJECT, print_group);
@@ -121,8 +122,8 @@ print_deleted(struct ctl_ctx *ctx, json_t *res)
 }
 
 int
-ctl_group_del(struct ctl_ctx *ctx, const struct ctl_verb *v, int argc,
-    char **argv)
+ctl_group_del(
+    struct ctl_ctx *ctx, const struct ctl_verb *v, int argc, char **argv)
 {
 	json_t *res = NULL;
 	int r;
@@ -132,16 +133,16 @@ ctl_group_del(struct ctl_ctx *ctx, const struct ctl_verb *v, int argc,
 		return r;
 	r = ctl_arg_name(ctx, "GROUP", argv[optind]);
 	if (r == CTL_EXIT_OK)
-		r = ctl_simple(ctx, "group.del", &res, "group", argv[optind],
-		    NULL);
+		r = ctl_simple(
+		    ctx, "group.del", "group", argv[optind], NULL, NULL, &res);
 	if (r != CTL_EXIT_OK)
 		return r;
 	return ctl_show(ctx, res, JSON_OBJECT, print_deleted);
 }
 
 int
-ctl_group_list(struct ctl_ctx *ctx, const struct ctl_verb *v, int argc,
-    char **argv)
+ctl_group_list(
+    struct ctl_ctx *ctx, const struct ctl_verb *v, int argc, char **argv)
 {
 	const char *pool = NULL;
 	json_t *res = NULL;
@@ -156,8 +157,8 @@ ctl_group_list(struct ctl_ctx *ctx, const struct ctl_verb *v, int argc,
 		if (r != CTL_EXIT_OK)
 			return r;
 	}
-	r = ctl_simple(ctx, "group.list", &res, pool != NULL ? "pool" : NULL,
-	    pool, NULL);
+	r = ctl_simple(ctx, "group.list", pool != NULL ? "pool" : NULL, pool,
+	    NULL, NULL, &res);
 	if (r != CTL_EXIT_OK)
 		return r;
 	return ctl_show(ctx, res, JSON_ARRAY, print_groups);
@@ -176,26 +177,26 @@ member(struct ctl_ctx *ctx, const struct ctl_verb *v, int argc, char **argv,
 		return r;
 	r = ctl_arg_name(ctx, "GROUP", argv[optind]);
 	if (r == CTL_EXIT_OK)
-		r = ctl_arg_user(ctx, "USER", argv[optind + 1], user,
-		    sizeof(user));
+		r = ctl_arg_user(
+		    ctx, "USER", argv[optind + 1], user, sizeof(user));
 	if (r == CTL_EXIT_OK)
-		r = ctl_simple(ctx, op, &res, "group", argv[optind], "user",
-		    user, NULL);
+		r = ctl_simple(
+		    ctx, op, "group", argv[optind], "user", user, &res);
 	if (r != CTL_EXIT_OK)
 		return r;
 	return ctl_show(ctx, res, JSON_OBJECT, print_group);
 }
 
 int
-ctl_group_member_add(struct ctl_ctx *ctx, const struct ctl_verb *v,
-    int argc, char **argv)
+ctl_group_member_add(
+    struct ctl_ctx *ctx, const struct ctl_verb *v, int argc, char **argv)
 {
 	return member(ctx, v, argc, argv, "group.member.add");
 }
 
 int
-ctl_group_member_del(struct ctl_ctx *ctx, const struct ctl_verb *v,
-    int argc, char **argv)
+ctl_group_member_del(
+    struct ctl_ctx *ctx, const struct ctl_verb *v, int argc, char **argv)
 {
 	return member(ctx, v, argc, argv, "group.member.del");
 }

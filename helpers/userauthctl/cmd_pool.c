@@ -9,8 +9,8 @@
 #include "output.h"
 
 static const char *
-fmt_range(const json_t *p, const char *lo, const char *hi, char *out,
-    size_t outsz)
+fmt_range(
+    const json_t *p, const char *lo, const char *hi, char *out, size_t outsz)
 {
 	char a[24], b[24];
 
@@ -22,8 +22,8 @@ fmt_range(const json_t *p, const char *lo, const char *hi, char *out,
 static int
 print_pools(struct ctl_ctx *ctx, json_t *pools)
 {
-	static const char *const header[] = { "NAME", "BACKEND", "UIDS",
-		"GIDS", "USERS", "GROUPS" };
+	static const char *const header[] = {
+	    "NAME", "BACKEND", "UIDS", "GIDS", "USERS", "GROUPS"};
 	char uids[64], gids[64], users[24], groups[24];
 	struct ctl_table t;
 	const char *row[6];
@@ -33,7 +33,8 @@ print_pools(struct ctl_ctx *ctx, json_t *pools)
 
 	if (ctl_table_init(&t, 6, header) < 0)
 		return ctl_fail_oom(ctx);
-	json_array_foreach(pools, i, p) {
+	json_array_foreach(pools, i, p)
+	{
 		row[0] = ctl_get_str(p, "name");
 		row[1] = ctl_get_str(p, "backend");
 		row[2] = fmt_range(p, "uid_min", "uid_max", uids, sizeof(uids));
@@ -52,8 +53,8 @@ out:
 }
 
 int
-ctl_pool_list(struct ctl_ctx *ctx, const struct ctl_verb *v, int argc,
-    char **argv)
+ctl_pool_list(
+    struct ctl_ctx *ctx, const struct ctl_verb *v, int argc, char **argv)
 {
 	json_t *res = NULL;
 	int c, r;
@@ -65,7 +66,7 @@ ctl_pool_list(struct ctl_ctx *ctx, const struct ctl_verb *v, int argc,
 	r = ctl_operands(ctx, v, argc, 0, 0);
 	if (r != CTL_EXIT_OK)
 		return r;
-	r = ctl_simple(ctx, "pool.list", &res, NULL);
+	r = ctl_simple(ctx, "pool.list", NULL, NULL, NULL, NULL, &res);
 	if (r != CTL_EXIT_OK)
 		return r;
 	return ctl_show(ctx, res, JSON_ARRAY, print_pools);

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <strings.h>
 #include <unistd.h>
 
@@ -32,9 +33,9 @@ enum {
 int
 ctl_print_user(struct ctl_ctx *ctx, json_t *u)
 {
-	static const char *const keys[] = { "login", "pool", "email", "name",
-		"uid", "gid", "home", "shell", "state", "groups",
-		"password set", "created", "last login" };
+	static const char *const keys[] = {"login", "pool", "email", "name",
+	    "uid", "gid", "home", "shell", "state", "groups", "password set",
+	    "created", "last login"};
 	char uid[24], gid[24], created[40], last[40], *groups;
 	const char *vals[13];
 	json_t *pw;
@@ -55,10 +56,10 @@ ctl_print_user(struct ctl_ctx *ctx, json_t *u)
 	vals[8] = ctl_get_str(u, "state");
 	vals[9] = groups;
 	vals[10] = !json_is_boolean(pw) ? "-" : json_is_true(pw) ? "yes" : "no";
-	vals[11] = ctl_fmt_time(json_object_get(u, "created"), created,
-	    sizeof(created));
-	vals[12] = ctl_fmt_time(json_object_get(u, "last_login"), last,
-	    sizeof(last));
+	vals[11] = ctl_fmt_time(
+	    json_object_get(u, "created"), created, sizeof(created));
+	vals[12] =
+	    ctl_fmt_time(json_object_get(u, "last_login"), last, sizeof(last));
 	r = ctl_kv_print(stdout, keys, vals, 13);
 	free(groups);
 	if (r == -ENOMEM)
@@ -76,17 +77,17 @@ struct user_add {
 
 /* Returns -1 to go on, or a sentinel for ctl_opt_end. */
 static int
-add_parse(struct ctl_ctx *ctx, const struct ctl_verb *v, int argc,
-    char **argv, struct user_add *a)
+add_parse(struct ctl_ctx *ctx, const struct ctl_verb *v, int argc, char **argv,
+    struct user_add *a)
 {
 	static const struct option lo[] = {
-		{ "email", required_argument, NULL, OPT_EMAIL },
-		{ "name", required_argument, NULL, OPT_NAME },
-		{ "home", required_argument, NULL, OPT_HOME },
-		{ "shell", required_argument, NULL, OPT_SHELL },
-		{ "group", required_argument, NULL, OPT_GROUP },
-		{ "disabled", no_argument, NULL, OPT_DISABLED },
-		{ NULL, 0, NULL, 0 },
+	    {"email", required_argument, NULL, OPT_EMAIL},
+	    {"name", required_argument, NULL, OPT_NAME},
+	    {"home", required_argument, NULL, OPT_HOME},
+	    {"shell", required_argument, NULL, OPT_SHELL},
+	    {"group", required_argument, NULL, OPT_GROUP},
+	    {"disabled", no_argument, NULL, OPT_DISABLED},
+	    {NULL, 0, NULL, 0},
 	};
 	int c;
 
@@ -122,8 +123,8 @@ add_parse(struct ctl_ctx *ctx, const struct ctl_verb *v, int argc,
 }
 
 static int
-add_check(struct ctl_ctx *ctx, const struct user_add *a, char *email,
-    size_t emailsz)
+add_check(
+    struct ctl_ctx *ctx, const struct user_add *a, char *email, size_t emailsz)
 {
 	size_t i;
 	int r;
@@ -142,8 +143,7 @@ add_check(struct ctl_ctx *ctx, const struct user_add *a, char *email,
 		r = ctl_arg_name(ctx, "--group", a->groups[i]);
 	if (r == CTL_EXIT_OK && a->too_many_groups)
 		r = ctl_fail(ctx, CTL_EXIT_USAGE, "usage",
-		    "user add: at most %d --group options",
-		    CTL_MAX_ADD_GROUPS);
+		    "user add: at most %d --group options", CTL_MAX_ADD_GROUPS);
 	return r;
 }
 
@@ -178,11 +178,12 @@ add_request(const char *pool, const char *login, const char *email,
 		if (json_object_set_new(req, "groups", groups) < 0)
 			goto fail;
 		for (i = 0; i < a->ngroups; i++)
-			if (json_array_append_new(groups,
-				json_string(a->groups[i])) < 0)
+			if (json_array_append_new(
+				groups, json_string(a->groups[i])) < 0)
 				goto fail;
 	}
-	if (a->disabled && json_object_set_new(req, "disabled", json_true()) < 0)
+	if (a->disabled &&
+	    json_object_set_new(req, "disabled", json_true()) < 0)
 		goto fail;
 	return req;
 fail:
@@ -191,10 +192,10 @@ fail:
 }
 
 int
-ctl_user_add(struct ctl_ctx *ctx, const struct ctl_verb *v, int argc,
-    char **argv)
+ctl_user_add(
+    struct ctl_ctx *ctx, const struct ctl_verb *v, int argc, char **argv)
 {
-	struct user_add a = { 0 };
+	struct user_add a = {0};
 	char email[CTL_USERBUF];
 	const char *pool, *login;
 	json_t *req = NULL, *res = NULL;
@@ -230,18 +231,18 @@ ctl_user_add(struct ctl_ctx *ctx, const struct ctl_verb *v, int argc,
  * CTL_GO, or the exit status to stop with (help printed, bad argument).
  */
 static int
-one_user(struct ctl_ctx *ctx, const struct ctl_verb *v, int argc,
-    char **argv, bool *yes, char *user, size_t usersz)
+one_user(struct ctl_ctx *ctx, const struct ctl_verb *v, int argc, char **argv,
+    bool *yes, char *user, size_t usersz)
 {
 	static const struct option lo_yes[] = {
-		{ "yes", no_argument, NULL, OPT_YES },
-		{ NULL, 0, NULL, 0 },
+	    {"yes", no_argument, NULL, OPT_YES},
+	    {NULL, 0, NULL, 0},
 	};
 	int c, r;
 
 	ctl_opt_reset();
-	while ((c = ctl_getopt(ctx, v, argc, argv,
-		    yes != NULL ? lo_yes : NULL)) != -1) {
+	while ((c = ctl_getopt(
+		    ctx, v, argc, argv, yes != NULL ? lo_yes : NULL)) != -1) {
 		if (c == OPT_YES && yes != NULL)
 			*yes = true;
 		else
@@ -254,8 +255,8 @@ one_user(struct ctl_ctx *ctx, const struct ctl_verb *v, int argc,
 }
 
 int
-ctl_user_show(struct ctl_ctx *ctx, const struct ctl_verb *v, int argc,
-    char **argv)
+ctl_user_show(
+    struct ctl_ctx *ctx, const struct ctl_verb *v, int argc, char **argv)
 {
 	char user[CTL_USERBUF];
 	json_t *res = NULL;
@@ -264,7 +265,7 @@ ctl_user_show(struct ctl_ctx *ctx, const struct ctl_verb *v, int argc,
 	r = one_user(ctx, v, argc, argv, NULL, user, sizeof(user));
 	if (r != CTL_GO)
 		return r;
-	r = ctl_simple(ctx, "user.show", &res, "user", user, NULL);
+	r = ctl_simple(ctx, "user.show", "user", user, NULL, NULL, &res);
 	if (r != CTL_EXIT_OK)
 		return r;
 	return ctl_show(ctx, res, JSON_OBJECT, ctl_print_user);
@@ -273,8 +274,8 @@ ctl_user_show(struct ctl_ctx *ctx, const struct ctl_verb *v, int argc,
 static int
 print_users(struct ctl_ctx *ctx, json_t *users)
 {
-	static const char *const header[] = { "LOGIN", "POOL", "UID", "STATE",
-		"EMAIL", "NAME" };
+	static const char *const header[] = {
+	    "LOGIN", "POOL", "UID", "STATE", "EMAIL", "NAME"};
 	struct ctl_table t;
 	const char *row[6];
 	char uid[24];
@@ -284,7 +285,8 @@ print_users(struct ctl_ctx *ctx, json_t *users)
 
 	if (ctl_table_init(&t, 6, header) < 0)
 		return ctl_fail_oom(ctx);
-	json_array_foreach(users, i, u) {
+	json_array_foreach(users, i, u)
+	{
 		row[0] = ctl_get_str(u, "login");
 		row[1] = ctl_get_str(u, "pool");
 		row[2] = ctl_fmt_int(u, "uid", uid, sizeof(uid));
@@ -303,8 +305,8 @@ out:
 }
 
 int
-ctl_user_list(struct ctl_ctx *ctx, const struct ctl_verb *v, int argc,
-    char **argv)
+ctl_user_list(
+    struct ctl_ctx *ctx, const struct ctl_verb *v, int argc, char **argv)
 {
 	const char *pool = NULL;
 	json_t *res = NULL;
@@ -321,8 +323,8 @@ ctl_user_list(struct ctl_ctx *ctx, const struct ctl_verb *v, int argc,
 	}
 	if (r != CTL_EXIT_OK)
 		return r;
-	r = ctl_simple(ctx, "user.list", &res, pool != NULL ? "pool" : NULL,
-	    pool, NULL);
+	r = ctl_simple(ctx, "user.list", pool != NULL ? "pool" : NULL, pool,
+	    NULL, NULL, &res);
 	if (r != CTL_EXIT_OK)
 		return r;
 	return ctl_show(ctx, res, JSON_ARRAY, print_users);
@@ -346,8 +348,8 @@ print_state(struct ctl_ctx *ctx, json_t *u)
 }
 
 static int
-set_state(struct ctl_ctx *ctx, const struct ctl_verb *v, int argc,
-    char **argv, const char *op)
+set_state(struct ctl_ctx *ctx, const struct ctl_verb *v, int argc, char **argv,
+    const char *op)
 {
 	char user[CTL_USERBUF];
 	json_t *res = NULL;
@@ -356,22 +358,22 @@ set_state(struct ctl_ctx *ctx, const struct ctl_verb *v, int argc,
 	r = one_user(ctx, v, argc, argv, NULL, user, sizeof(user));
 	if (r != CTL_GO)
 		return r;
-	r = ctl_simple(ctx, op, &res, "user", user, NULL);
+	r = ctl_simple(ctx, op, "user", user, NULL, NULL, &res);
 	if (r != CTL_EXIT_OK)
 		return r;
 	return ctl_show(ctx, res, JSON_OBJECT, print_state);
 }
 
 int
-ctl_user_disable(struct ctl_ctx *ctx, const struct ctl_verb *v, int argc,
-    char **argv)
+ctl_user_disable(
+    struct ctl_ctx *ctx, const struct ctl_verb *v, int argc, char **argv)
 {
 	return set_state(ctx, v, argc, argv, "user.disable");
 }
 
 int
-ctl_user_enable(struct ctl_ctx *ctx, const struct ctl_verb *v, int argc,
-    char **argv)
+ctl_user_enable(
+    struct ctl_ctx *ctx, const struct ctl_verb *v, int argc, char **argv)
 {
 	return set_state(ctx, v, argc, argv, "user.enable");
 }
@@ -385,32 +387,35 @@ static int
 confirm_del(struct ctl_ctx *ctx, char *user, size_t usersz)
 {
 	char *q = NULL, *login = NULL, *email = NULL, *pool = NULL;
+	const char *target;
 	json_t *res = NULL;
 	int r;
 
 	if (!isatty(STDIN_FILENO))
 		return ctl_fail(ctx, CTL_EXIT_USAGE, "usage",
 		    "user del: stdin is not a terminal; confirm with --yes");
-	r = ctl_simple(ctx, "user.show", &res, "user", user, NULL);
+	r = ctl_simple(ctx, "user.show", "user", user, NULL, NULL, &res);
 	if (r != CTL_EXIT_OK)
 		return r;
-	login = ctl_escape(ctl_get_str(res, "login"));
-	email = ctl_escape(ctl_get_str(res, "email"));
-	pool = ctl_escape(ctl_get_str(res, "pool"));
-	if (!json_is_object(res) || !json_is_string(json_object_get(res, "login")))
+	target = json_string_value(json_object_get(res, "login"));
+	if (target == NULL || strlen(target) >= usersz) {
 		r = ctl_fail(ctx, CTL_EXIT_UNREACHABLE, "unreachable",
 		    "unexpected reply from the daemon");
-	else if (login == NULL || email == NULL || pool == NULL ||
-	    asprintf(&q, "delete user %s <%s> of pool %s? [y/N] ", login,
-		email, pool) < 0)
+		goto out;
+	}
+	login = ctl_escape(target);
+	email = ctl_escape(ctl_get_str(res, "email"));
+	pool = ctl_escape(ctl_get_str(res, "pool"));
+	if (login == NULL || email == NULL || pool == NULL ||
+	    asprintf(&q, "delete user %s <%s> of pool %s? [y/N] ", login, email,
+		pool) < 0)
 		r = ctl_fail_oom(ctx);
 	else if (!ctl_confirm(q))
 		r = ctl_fail(ctx, CTL_EXIT_REFUSED, "local",
 		    "not confirmed; nothing deleted");
-	else if (ua_snprintf(user, usersz, "%s",
-		     json_string_value(json_object_get(res, "login"))) < 0)
-		r = ctl_fail(ctx, CTL_EXIT_UNREACHABLE, "unreachable",
-		    "unexpected reply from the daemon");
+	else /* delete exactly the user the question named */
+		(void)ua_snprintf(user, usersz, "%s", target);
+out:
 	free(q);
 	free(login);
 	free(email);
@@ -433,8 +438,8 @@ print_deleted(struct ctl_ctx *ctx, json_t *res)
 }
 
 int
-ctl_user_del(struct ctl_ctx *ctx, const struct ctl_verb *v, int argc,
-    char **argv)
+ctl_user_del(
+    struct ctl_ctx *ctx, const struct ctl_verb *v, int argc, char **argv)
 {
 	char user[CTL_USERBUF];
 	json_t *res = NULL;
@@ -449,7 +454,7 @@ ctl_user_del(struct ctl_ctx *ctx, const struct ctl_verb *v, int argc,
 		if (r != CTL_EXIT_OK)
 			return r;
 	}
-	r = ctl_simple(ctx, "user.del", &res, "user", user, NULL);
+	r = ctl_simple(ctx, "user.del", "user", user, NULL, NULL, &res);
 	if (r != CTL_EXIT_OK)
 		return r;
 	return ctl_show(ctx, res, JSON_OBJECT, print_deleted);

@@ -1,7 +1,14 @@
 # SPDX-License-Identifier: MIT
+# userauthctl: thin client of the daemon's admin socket (doc/PROTOCOL.md).
 bin_PROGRAMS += userauthctl
 userauthctl_CFLAGS = $(UA_CFLAGS_PROG) $(JANSSON_CFLAGS)
 userauthctl_LDFLAGS = $(UA_LDFLAGS_PROG)
-userauthctl_SOURCES = helpers/userauthctl/main.c
+userauthctl_SOURCES = \
+	helpers/userauthctl/main.c \
+	helpers/userauthctl/cmd.h helpers/userauthctl/args.c \
+	helpers/userauthctl/client.c helpers/userauthctl/client.h \
+	helpers/userauthctl/output.c helpers/userauthctl/output.h \
+	helpers/userauthctl/cmd_pool.c helpers/userauthctl/cmd_user.c \
+	helpers/userauthctl/cmd_group.c helpers/userauthctl/cmd_passwd.c
 userauthctl_LDADD = common/server/libua_server.la common/client/libua_client.la \
 	$(JANSSON_LIBS)

@@ -1,2 +1,243 @@
 /* SPDX-License-Identifier: MIT */
-int main(void) { return 0; }
+/*
+ * userauthctl: the administrator's command line over the daemon's admin
+ * socket.  main() owns the global options and the table of verbs; it must
+ * never talk to the daemon itself or print a secret.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "client/wipe.h"
+
+#include "cmd.h"
+#include "output.h"
+
+#define H_USER "USER is a login name or an email address.\n"
+
+static const struct ctl_verb verbs[] = {
+    {{"pool", "list", NULL}, ctl_pool_list, "",
+	"List the pools with their id ranges and sizes", NULL},
+    {{"user", "add", NULL}, ctl_user_add,
+	"POOL LOGIN --email EMAIL [--name DISPLAY] [--home PATH] "
+	"[--shell PATH] [--group GROUP]... [--disabled]",
+	"Create a user and print it",
+	"  --email EMAIL    email address (required; stored lowercase)\n"
+	"  --name DISPLAY   display name (GECOS)\n"
+	"  --home PATH      home directory (default: the pool's)\n"
+	"  --shell PATH     login shell (default: the pool's)\n"
+	"  --group GROUP    supplementary group; may be repeated\n"
+	"  --disabled       create the user disabled\n"},
+    {{"user", "show", NULL}, ctl_user_show, "USER", "Show one user", H_USER},
+    {{"user", "list", NULL}, ctl_user_list, "[POOL]",
+	"List the users, of all pools or of POOL", NULL},
+    {{"user", "disable", NULL}, ctl_user_disable, "USER",
+	"Disable a user: logins are refused", H_USER},
+    {{"user", "enable", NULL}, ctl_user_enable, "USER",
+	"Enable a disabled user", H_USER},
+    {{"user", "del", NULL}, ctl_user_del, "USER [--yes]", "Delete a user",
+	H_USER "  --yes  do not ask.  Without --yes the user is shown and "
+	       "the deletion\n         confirmed on the terminal; when "
+	       "stdin is not a terminal\n         nothing is deleted (exit "
+	       "status 2).\n"},
+    {{"passwd", NULL, NULL}, ctl_passwd, "USER [--stdin]",
+	"Set a user's password",
+	H_USER "The new password is read twice from the terminal, without "
+	       "echo.\n  --stdin  read it from the first line of stdin "
+	       "instead (its newline\n           is not part of it).\n"},
+    {{"group", "add", NULL}, ctl_group_add, "POOL NAME", "Create a group",
+	NULL},
+    {{"group", "del", NULL}, ctl_group_del, "GROUP", "Delete a group", NULL},
+    {{"group", "list", NULL}, ctl_group_list, "[POOL]",
+	"List the groups, of all pools or of POOL", NULL},
+    {{"group", "member", "add"}, ctl_group_member_add, "GROUP USER",
+	"Add a user to a group", H_USER},
+    {{"group", "member", "del"}, ctl_group_member_del, "GROUP USER",
+	"Remove a user from a group", H_USER},
+};
+#define NVERBS (sizeof(verbs) / sizeof(verbs[0]))
+
+static void
+list_verbs(FILE *f, const char *noun)
+{
+	const struct ctl_verb *v;
+	char words[64];
+	size_t i;
+
+	for (i = 0; i < NVERBS; i++) {
+		v = &verbs[i];
+		if (noun != NULL && strcmp(noun, v->words[0]) != 0)
+			continue;
+		(void)snprintf(words, sizeof(words), "%s%s%s%s%s", v->words[0],
+		    v->words[1] != NULL ? " " : "",
+		    v->words[1] != NULL ? v->words[1] : "",
+		    v->words[2] != NULL ? " " : "",
+		    v->words[2] != NULL ? v->words[2] : "");
+		(void)fprintf(f, "  %-18s %s\n", words, v->summary);
+	}
+}
+
+static void
+usage(FILE *f)
+{
+	(void)fprintf(f,
+	    "usage: userauthctl [-s PATH] [--json] COMMAND [ARGS...]\n"
+	    "       userauthctl help [COMMAND]\n"
+	    "       userauthctl --help | --version\n\n"
+	    "Administer userauthd through its admin socket.\n\n"
+	    "Options:\n"
+	    "  -s, --socket PATH  admin socket (default %s)\n"
+	    "  --json             print the daemon's result as JSON; on "
+	    "failure\n"
+	    "                     print {\"error\": CODE, \"message\": TEXT}\n"
+	    "  -h, --help         this help; COMMAND --help for a command's\n"
+	    "  --version          print the version\n\n"
+	    "Commands:\n",
+	    UA_RUNTIME_DIR "/admin.sock");
+	list_verbs(f, NULL);
+	(void)fprintf(f,
+	    "\nExit status:\n"
+	    "  0  success\n"
+	    "  1  the daemon refused the request (invalid, exists, not_found,\n"
+	    "     exhausted, busy, internal, ...), or a local failure\n"
+	    "  2  usage error: bad arguments, found before sending\n"
+	    "  3  the daemon could not be reached, timed out or answered "
+	    "garbage\n"
+	    "  4  permission denied (connecting, or the daemon said denied)\n");
+}
+
+/* Match argv against the words of a verb; *ret_n is how many it used. */
+static const struct ctl_verb *
+find_verb(int argc, char **argv, int *ret_n)
+{
+	const struct ctl_verb *v;
+	size_t i;
+	int k;
+
+	for (i = 0; i < NVERBS; i++) {
+		v = &verbs[i];
+		for (k = 0; k < 3 && v->words[k] != NULL; k++)
+			if (k >= argc || strcmp(argv[k], v->words[k]) != 0)
+				break;
+		if (k < 3 && v->words[k] != NULL)
+			continue;
+		*ret_n = k;
+		return v;
+	}
+	return NULL;
+}
+
+static bool
+is_noun(const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < NVERBS; i++)
+		if (strcmp(s, verbs[i].words[0]) == 0)
+			return true;
+	return false;
+}
+
+static int
+unknown_command(struct ctl_ctx *ctx, int argc, char **argv)
+{
+	if (argc > 0 && is_noun(argv[0])) {
+		(void)ctl_fail(ctx, CTL_EXIT_USAGE, "usage",
+		    "%s: missing or unknown command; one of:", argv[0]);
+		list_verbs(stderr, argv[0]);
+		return CTL_EXIT_USAGE;
+	}
+	return ctl_fail(ctx, CTL_EXIT_USAGE, "usage",
+	    "unknown command '%s'; see userauthctl --help",
+	    argc > 0 ? argv[0] : "");
+}
+
+/* "userauthctl help [COMMAND...]" */
+static int
+help(struct ctl_ctx *ctx, int argc, char **argv)
+{
+	const struct ctl_verb *v;
+	int n;
+
+	if (argc == 0) {
+		usage(stdout);
+		return CTL_EXIT_OK;
+	}
+	v = find_verb(argc, argv, &n);
+	if (v == NULL || n != argc)
+		return unknown_command(ctx, argc, argv);
+	ctl_verb_help(v, stdout);
+	return CTL_EXIT_OK;
+}
+
+static int
+run(struct ctl_ctx *ctx, int argc, char **argv)
+{
+	const struct ctl_verb *v;
+	int n;
+
+	if (argc == 0) {
+		usage(stderr);
+		return CTL_EXIT_USAGE;
+	}
+	if (strcmp(argv[0], "help") == 0)
+		return help(ctx, argc - 1, argv + 1);
+	v = find_verb(argc, argv, &n);
+	if (v == NULL)
+		return unknown_command(ctx, argc, argv);
+	/* The verb sees its last word as argv[0], like a program name. */
+	return v->run(ctx, v, argc - n + 1, argv + n - 1);
+}
+
+enum { OPT_JSON = 0x100, OPT_VERSION };
+
+int
+main(int argc, char **argv)
+{
+	static const struct option lo[] = {
+	    {"socket", required_argument, NULL, 's'},
+	    {"json", no_argument, NULL, OPT_JSON},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, OPT_VERSION},
+	    {NULL, 0, NULL, 0},
+	};
+	struct ctl_ctx ctx = {UA_RUNTIME_DIR "/admin.sock", false};
+	int c, r;
+
+	/* jansson's copies of a password die wiped (cmd_passwd.c). */
+	json_set_alloc_funcs(malloc, ua_erase_free);
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:hs:", lo, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			ctx.socket_path = optarg;
+			break;
+		case OPT_JSON:
+			ctx.json = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return CTL_EXIT_OK;
+		case OPT_VERSION:
+			(void)printf("userauthctl (%s) %s\n", PACKAGE_NAME,
+			    PACKAGE_VERSION);
+			return CTL_EXIT_OK;
+		case ':':
+			return ctl_fail(&ctx, CTL_EXIT_USAGE, "usage",
+			    "option '%s' needs a value", argv[optind - 1]);
+		default:
+			return ctl_fail(&ctx, CTL_EXIT_USAGE, "usage",
+			    "unknown option '%s'; see userauthctl --help",
+			    argv[optind - 1]);
+		}
+	}
+	r = run(&ctx, argc - optind, argv + optind);
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		(void)fprintf(
+		    stderr, "userauthctl: writing the output failed\n");
+		if (r == CTL_EXIT_OK)
+			r = CTL_EXIT_REFUSED;
+	}
+	return r;
+}

@@ -35,7 +35,7 @@ utf8_printable_len(const unsigned char *p)
 		return 0;
 	if (!ua_valid_utf8((const char *)p, n))
 		return 0;
-	if (p[0] == 0xc2 && p[1] < 0xa0)	/* C1 controls */
+	if (p[0] == 0xc2 && p[1] < 0xa0) /* C1 controls */
 		return 0;
 	return n;
 }
@@ -57,7 +57,8 @@ ctl_escape(const char *s)
 			i++;
 		} else if (p[i] >= 0x20 && p[i] < 0x7f) {
 			out[o++] = (char)p[i++];
-		} else if (p[i] >= 0x80 && (n = utf8_printable_len(p + i)) > 0) {
+		} else if (p[i] >= 0x80 &&
+			   (n = utf8_printable_len(p + i)) > 0) {
 			memcpy(out + o, p + i, n);
 			o += n;
 			i += n;
@@ -176,8 +177,8 @@ ctl_table_print(const struct ctl_table *t, FILE *f)
 }
 
 int
-ctl_kv_print(FILE *f, const char *const *keys, const char *const *vals,
-    size_t n)
+ctl_kv_print(
+    FILE *f, const char *const *keys, const char *const *vals, size_t n)
 {
 	size_t i, w, kw = 0;
 	char *v;
@@ -215,8 +216,8 @@ ctl_fmt_time(const json_t *v, char *out, size_t outsz)
 	    strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm) == 0)
 		return "-";
 	off = tm.tm_gmtoff / 60;
-	(void)snprintf(out, outsz, "%s%c%02ld:%02ld", date,
-	    off < 0 ? '-' : '+', labs(off) / 60, labs(off) % 60);
+	(void)snprintf(out, outsz, "%s%c%02ld:%02ld", date, off < 0 ? '-' : '+',
+	    labs(off) / 60, labs(off) % 60);
 	return out;
 }
 
@@ -225,7 +226,7 @@ ctl_get_str(const json_t *obj, const char *key)
 {
 	const char *s = json_string_value(json_object_get(obj, key));
 
-	return s != NULL ? s : "-";
+	return s != NULL && s[0] != '\0' ? s : "-";
 }
 
 const char *
@@ -235,8 +236,8 @@ ctl_fmt_int(const json_t *obj, const char *key, char *out, size_t outsz)
 
 	if (!json_is_integer(v))
 		return "-";
-	(void)snprintf(out, outsz, "%" JSON_INTEGER_FORMAT,
-	    json_integer_value(v));
+	(void)snprintf(
+	    out, outsz, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
 	return out;
 }
 

@@ -30,14 +30,14 @@ size_t ctl_width(const char *s);
  */
 struct ctl_table {
 	size_t ncols;
-	size_t nrows;	/* including the header */
-	size_t cap;	/* rows allocated */
-	char **cells;	/* nrows * ncols */
+	size_t nrows; /* including the header */
+	size_t cap;   /* rows allocated */
+	char **cells; /* nrows * ncols */
 };
 
 /* Start a table with ncols columns; header has ncols strings.  -ENOMEM. */
-int ctl_table_init(struct ctl_table *t, size_t ncols,
-    const char *const *header);
+int ctl_table_init(
+    struct ctl_table *t, size_t ncols, const char *const *header);
 /* Append a row of ncols strings (NULL prints as "-").  -ENOMEM. */
 int ctl_table_add(struct ctl_table *t, const char *const *row);
 /* Print the table to f.  -EIO when the write failed. */
@@ -49,8 +49,8 @@ void ctl_table_free(struct ctl_table *t);
  * Print n "key: value" lines with the values aligned.  Values are escaped;
  * NULL prints as "-".  -ENOMEM / -EIO.
  */
-int ctl_kv_print(FILE *f, const char *const *keys, const char *const *vals,
-    size_t n);
+int ctl_kv_print(
+    FILE *f, const char *const *keys, const char *const *vals, size_t n);
 
 /*
  * Format an epoch number from the daemon as local ISO-8601 with offset
@@ -59,12 +59,12 @@ int ctl_kv_print(FILE *f, const char *const *keys, const char *const *vals,
  */
 const char *ctl_fmt_time(const json_t *v, char *out, size_t outsz);
 
-/* Member key of obj as a string, or "-" when absent or not a string. */
+/* Member key of obj as a string, or "-" when absent, empty or not a string. */
 const char *ctl_get_str(const json_t *obj, const char *key);
 
 /* Member key of obj as a decimal integer into out, or "-".  Returns out. */
-const char *ctl_fmt_int(const json_t *obj, const char *key, char *out,
-    size_t outsz);
+const char *ctl_fmt_int(
+    const json_t *obj, const char *key, char *out, size_t outsz);
 
 /*
  * Join the strings of array member key with ", " (escaped later by the

@@ -56,7 +56,7 @@ ua_need_namespace() {
 	getent passwd userauth >/dev/null ||
 		skip_all "needs the userauth system user (tests/tools/install-deps.sh)"
 	if [ -z "${UA_IN_NS:-}" ]; then
-		UA_IN_NS=1 exec unshare -m --propagation private "$SHELL" "$0" "$@" ||
+		UA_IN_NS=1 exec unshare -m --propagation private /bin/sh "$0" "$@" ||
 			skip_all "unshare -m failed"
 	fi
 }
@@ -122,4 +122,27 @@ ua_stop_daemon() {
 # userauthctl against the test daemon.
 uactl() {
 	"$top_builddir/userauthctl" -s "$TB/run/admin.sock" "$@"
+}
+
+# expect_rc CODE DESCRIPTION COMMAND...: pass when COMMAND exits with CODE.
+# Its output stays in $TB/last.out and $TB/last.err for further checks.
+expect_rc() {
+	want=$1
+	desc=$2
+	shift 2
+	"$@" >"$TB/last.out" 2>"$TB/last.err"
+	got=$?
+	if [ "$got" -eq "$want" ]; then ok 0 "$desc"; else
+		ok 1 "$desc (exit $got, wanted $want)"
+		sed 's/^/# /' "$TB/last.out" "$TB/last.err" | head -20
+	fi
+}
+
+# grep_last DESCRIPTION PATTERN: pass when the last command's output
+# (stdout and stderr) matches the extended regex PATTERN.
+grep_last() {
+	if cat "$TB/last.out" "$TB/last.err" | grep -Eq -- "$2"; then ok 0 "$1"; else
+		ok 1 "$1"
+		sed 's/^/# /' "$TB/last.out" "$TB/last.err" | head -20
+	fi
 }

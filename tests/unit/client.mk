@@ -1,1 +1,25 @@
 # SPDX-License-Identifier: MIT
+# cmocka tests for common/client (libua_client): one program per unit.
+check_PROGRAMS += tests/unit/test_wipe
+TESTS += tests/unit/test_wipe
+tests_unit_test_wipe_SOURCES = tests/unit/test_wipe.c
+tests_unit_test_wipe_CFLAGS = $(UA_CFLAGS_TEST)
+tests_unit_test_wipe_LDADD = common/client/libua_client.la $(UA_LIBS_TEST)
+
+check_PROGRAMS += tests/unit/test_buf
+TESTS += tests/unit/test_buf
+tests_unit_test_buf_SOURCES = tests/unit/test_buf.c
+tests_unit_test_buf_CFLAGS = $(UA_CFLAGS_TEST)
+tests_unit_test_buf_LDADD = common/client/libua_client.la $(UA_LIBS_TEST)
+
+check_PROGRAMS += tests/unit/test_valid
+TESTS += tests/unit/test_valid
+tests_unit_test_valid_SOURCES = tests/unit/test_valid.c
+tests_unit_test_valid_CFLAGS = $(UA_CFLAGS_TEST)
+tests_unit_test_valid_LDADD = common/client/libua_client.la $(UA_LIBS_TEST)
+
+check_PROGRAMS += tests/unit/test_frame
+TESTS += tests/unit/test_frame
+tests_unit_test_frame_SOURCES = tests/unit/test_frame.c
+tests_unit_test_frame_CFLAGS = $(UA_CFLAGS_TEST)
+tests_unit_test_frame_LDADD = common/client/libua_client.la $(UA_LIBS_TEST)

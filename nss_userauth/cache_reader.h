@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The NSS module's long-lived view of the cache file at one path, shared by
+ * all threads of the host process.  Lookups pin a generation without locks
+ * or syscalls; a generation is never unmapped while a lookup may hold it.
+ */
+#ifndef UANSS_CACHE_READER_H
+#define UANSS_CACHE_READER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include "client/cache.h"
+
+/* One mapped file.  readers is atomic; the rest changes only while free. */
+struct uanss_gen {
+	struct ua_cache cache;
+	unsigned long readers;	/* lookups pinning this generation */
+	int state;		/* UANSS_GEN_*, under the refresh lock */
+	bool stale_seen;	/* already stale when opened: ignore the flag */
+	struct stat st;		/* identity of the file when mapped */
+};
+
+#define UANSS_GENERATIONS 8
+
+/*
+ * cur is published with sequentially consistent atomics.  A lookup raises
+ * cur->readers and then re-reads cur: if cur moved, it lets go and retries.
+ * The refresher stores the new cur, then unmaps a retired generation only
+ * when it reads its count as zero; in the single total order of those
+ * operations a pin either is seen by the refresher or sees the new cur.
+ *
+ * The fast path reads the clock (vDSO) and the pinned file's stale flag.
+ * At most once a second, or at once when the flag is set, one thread
+ * stat()s the path (the descriptor was closed after mmap: none is kept in
+ * the host process) and reopens if inode, size or times changed.  A
+ * missing or refused file retires the current generation: no answers
+ * (fail closed) until a good file appears, tried at most once a second.
+ */
+struct uanss_reader {
+	const char *path;
+	struct uanss_gen *cur;		/* atomic */
+	uint64_t next_check_ns;		/* atomic, CLOCK_MONOTONIC */
+	int last_err;			/* atomic: the answer while cur is NULL */
+	pid_t lock_tid;			/* atomic: refreshing thread, 0 free */
+	struct uanss_gen gen[UANSS_GENERATIONS];
+};
+
+#define UANSS_READER_INIT(p) { .path = (p) }
+
+/*
+ * Pin the current generation in *ret; lookups use &(*ret)->cache, then
+ * uanss_release(*ret).  -ENOENT (no cache file), -EPERM (owner, mode),
+ * -EBADMSG, -EPROTONOSUPPORT (refused content), other -errno.  errno is
+ * preserved.
+ */
+int uanss_acquire(struct uanss_reader *h, struct uanss_gen **ret);
+void uanss_release(struct uanss_gen *g);
+
+/* Unmap every generation (tests): no lookup may run now or later. */
+void uanss_reader_close(struct uanss_reader *h);
+
+#endif
