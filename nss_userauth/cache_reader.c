@@ -16,7 +16,7 @@
 #define LOCK_WAIT_MS 5000	/* a first open of a huge file, worst case */
 
 enum {
-	UANSS_GEN_FREE,		/* zero: a static reader starts all free */
+	UANSS_GEN_FREE,		/* zero: a new reader is all free */
 	UANSS_GEN_CURRENT,
 	UANSS_GEN_RETIRED,
 };
@@ -27,7 +27,7 @@ now_ns(void)
 	struct timespec ts;
 
 	if (clock_gettime(CLOCK_MONOTONIC, &ts) < 0)
-		return UINT64_MAX;	/* check every time rather than never */
+		return UINT64_MAX;	/* check always rather than never */
 	return (uint64_t)ts.tv_sec * NS_PER_S + (uint64_t)ts.tv_nsec;
 }
 

@@ -43,8 +43,8 @@ struct uanss_reader {
 	const char *path;
 	struct uanss_gen *cur;		/* atomic */
 	uint64_t next_check_ns;		/* atomic, CLOCK_MONOTONIC */
-	int last_err;			/* atomic: the answer while cur is NULL */
-	pid_t lock_tid;			/* atomic: refreshing thread, 0 free */
+	int last_err;			/* atomic: answer if cur is NULL */
+	pid_t lock_tid;			/* atomic: refreshing tid or 0 */
 	struct uanss_gen gen[UANSS_GENERATIONS];
 };
 

@@ -237,7 +237,7 @@ _nss_userauth_initgroups_dyn(const char *user, gid_t group, long int *start,
 	gid_t chunk[GID_CHUNK];
 	struct uanss_gen *g;
 	size_t first = 0, total = 0;
-	int n, i, r = 0;
+	int n = 0, i, r = 0;
 
 	if (begin(&g) < 0)
 		return unavail(errnop);

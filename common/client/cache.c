@@ -268,7 +268,8 @@ ua_cache_is_stale(const struct ua_cache *c)
 	const size_t at = offsetof(struct ua_cache_header, flags);
 	uint32_t f;
 
-	if (c->mapped)	/* page-aligned: an atomic read of the live word */
+	/* a mapping is page-aligned: read the live word atomically */
+	if (c->mapped)
 		f = __atomic_load_n((const uint32_t *)(const void *)
 		    (c->base + at), __ATOMIC_RELAXED);
 	else
@@ -460,7 +461,7 @@ static int
 resolve_user(const struct ua_cache *c, const char *name,
     struct ua_cache_user_rec *ret)
 {
-	char low[UA_CACHE_MAX_EMAIL];
+	unsigned char low[UA_CACHE_MAX_EMAIL];
 	size_t n, i;
 	int r;
 
@@ -470,10 +471,13 @@ resolve_user(const struct ua_cache *c, const char *name,
 	r = find_user_str(c, UA_CACHE_T_IDX_USER_NAME, name, n, ret);
 	if (r != -ENOENT || n > sizeof(low) || memchr(name, '@', n) == NULL)
 		return r;
-	for (i = 0; i < n; i++)
-		low[i] = name[i] >= 'A' && name[i] <= 'Z' ?
-		    (char)(name[i] - 'A' + 'a') : name[i];
-	return find_user_str(c, UA_CACHE_T_IDX_USER_EMAIL, low, n, ret);
+	for (i = 0; i < n; i++) {
+		low[i] = (unsigned char)name[i];
+		if (low[i] >= 'A' && low[i] <= 'Z')
+			low[i] |= 0x20;
+	}
+	return find_user_str(c, UA_CACHE_T_IDX_USER_EMAIL, (const char *)low,
+	    n, ret);
 }
 
 static int

@@ -19,7 +19,7 @@
 #define UA_CACHE_VERSION 1
 
 /* Header flags. */
-#define UA_CACHE_F_STALE 0x1u	/* a newer file replaced this one: reopen */
+#define UA_CACHE_F_STALE 0x1u	/* a newer file replaced this one */
 #define UA_CACHE_F_KNOWN UA_CACHE_F_STALE
 
 /* Limits enforced by the writer and the reader. */
@@ -55,13 +55,13 @@ enum ua_cache_table_id {
 struct ua_cache_header {
 	uint64_t magic;		/* UA_CACHE_MAGIC */
 	uint32_t version;	/* UA_CACHE_VERSION */
-	uint32_t flags;		/* UA_CACHE_F_*; not covered by checksum */
-	uint64_t size;		/* whole file, multiple of UA_CACHE_ALIGN */
+	uint32_t flags;		/* UA_CACHE_F_*; outside the checksum */
+	uint64_t size;		/* whole file, a multiple of 8 */
 	uint64_t checksum;	/* ua_cache_checksum() of the file */
 	uint64_t seed;		/* index hash seed, random per file */
 	uint64_t created;	/* CLOCK_REALTIME seconds; informational */
 	struct ua_cache_table tables[UA_CACHE_NTABLES];
-	uint32_t max_probe[UA_CACHE_NINDEXES];	/* longest probe per index */
+	uint32_t max_probe[UA_CACHE_NINDEXES];	/* longest probes */
 	uint32_t reserved[3];	/* zero */
 };
 

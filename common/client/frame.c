@@ -29,7 +29,7 @@ ua_now_ms(void)
 	struct timespec ts;
 
 	if (clock_gettime(CLOCK_MONOTONIC, &ts) < 0)
-		return 0;	/* cannot happen for CLOCK_MONOTONIC */
+		return 0; /* cannot happen for CLOCK_MONOTONIC */
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
@@ -137,8 +137,7 @@ connect_deadline(int fd, const struct sockaddr_un *sa, int64_t deadline)
 	int r, err;
 
 	for (;;) {
-		if (connect(fd, (const struct sockaddr *)sa,
-		    sizeof(*sa)) == 0)
+		if (connect(fd, (const struct sockaddr *)sa, sizeof(*sa)) == 0)
 			return 0;
 		if (errno == EAGAIN) {
 			if (ms_left(deadline) == 0)
@@ -244,6 +243,8 @@ send_all(int fd, struct iovec *iov, size_t iovcnt, int64_t deadline)
 				return r;
 			continue;
 		}
+		if (n == 0)
+			return -EIO; /* not for a stream socket: never spin */
 		/* Skip what was sent: a partial write resumes mid-iovec. */
 		done = (size_t)n;
 		while (iovcnt > 0 && done >= iov->iov_len) {
@@ -269,7 +270,7 @@ ua_frame_write(int fd, const void *p, size_t n, int timeout_ms)
 		return -EBADF;
 	if (timeout_ms < 0 || (p == NULL && n > 0))
 		return -EINVAL;
-	if (n > UA_MAX_REPLY_FRAME)
+	if (n > (size_t)UA_MAX_REPLY_FRAME)
 		return -EMSGSIZE;
 	hdr[0] = (uint8_t)(n >> 24);
 	hdr[1] = (uint8_t)(n >> 16);
@@ -284,8 +285,8 @@ ua_frame_write(int fd, const void *p, size_t n, int timeout_ms)
 }
 
 int
-ua_frame_read(int fd, size_t max, int timeout_ms, uint8_t **ret,
-    size_t *ret_len)
+ua_frame_read(
+    int fd, size_t max, int timeout_ms, uint8_t **ret, size_t *ret_len)
 {
 	struct ua_frame_rx rx;
 	int64_t deadline;
@@ -320,7 +321,7 @@ ua_frame_rx_init(struct ua_frame_rx *rx, size_t max)
 	rx->max = max;
 }
 
-/* Bytes allocated for a body of len bytes (a 0-length frame gets 1). */
+/* Bytes allocated for a body of len bytes (1 for a 0-length frame). */
 static size_t
 body_size(size_t len)
 {
@@ -363,7 +364,7 @@ rx_start_body(struct ua_frame_rx *rx)
 	uint32_t len;
 
 	len = ((uint32_t)rx->hdr[0] << 24) | ((uint32_t)rx->hdr[1] << 16) |
-	    ((uint32_t)rx->hdr[2] << 8) | rx->hdr[3];
+	      ((uint32_t)rx->hdr[2] << 8) | rx->hdr[3];
 	if (len > rx->max)
 		return -EMSGSIZE;
 	rx->body = malloc(body_size(len));
@@ -381,14 +382,14 @@ ua_frame_rx_feed(struct ua_frame_rx *rx, int fd)
 	int r;
 
 	if (rx_done(rx))
-		return 1;	/* not taken yet: leave the next frame alone */
+		return 1; /* not taken yet: leave the next frame alone */
 	if (fd < 0) {
 		r = -EBADF;
 		goto fail;
 	}
 	while (rx->body == NULL) {
-		n = rx_recv(fd, rx->hdr + rx->hdr_got,
-		    UA_FRAME_HDR - rx->hdr_got);
+		n = rx_recv(
+		    fd, rx->hdr + rx->hdr_got, UA_FRAME_HDR - rx->hdr_got);
 		if (n < 0) {
 			r = (int)n;
 			goto fail;

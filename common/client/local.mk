@@ -8,4 +8,6 @@ common_client_libua_client_la_SOURCES = \
 	common/client/valid.c common/client/valid.h \
 	common/client/wipe.c common/client/wipe.h \
 	common/client/cache_format.h \
-	common/client/cache.c common/client/cache.h
+	common/client/cache.c common/client/cache.h \
+	common/client/proto.c common/client/proto.h \
+	common/client/mask.c common/client/mask.h

@@ -42,20 +42,20 @@ utf8_seq(const uint8_t *p, size_t n, uint32_t *ret_cp)
 		len = 3;
 		cp = p[0] & 0x0f;
 		if (p[0] == 0xe0)
-			lo = 0xa0;	/* overlong */
+			lo = 0xa0; /* overlong */
 		else if (p[0] == 0xed)
-			hi = 0x9f;	/* surrogates */
+			hi = 0x9f; /* surrogates */
 	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
 		len = 4;
 		cp = p[0] & 0x07;
 		if (p[0] == 0xf0)
-			lo = 0x90;	/* overlong */
+			lo = 0x90; /* overlong */
 		else if (p[0] == 0xf4)
-			hi = 0x8f;	/* above U+10FFFF */
+			hi = 0x8f; /* above U+10FFFF */
 	} else
-		return 0;		/* continuation, C0/C1, F5..FF */
+		return 0; /* continuation, C0/C1, F5..FF */
 	if (n < len)
-		return 0;		/* truncated */
+		return 0; /* truncated */
 	if (p[1] < lo || p[1] > hi)
 		return 0;
 	cp = (cp << 6) | (p[1] & 0x3f);
@@ -118,8 +118,8 @@ ua_valid_name(const char *s, const char **reterr_why)
 			continue;
 		if (s[i] == '$' && i == n - 1)
 			continue;
-		return why(reterr_why, "name may contain only a-z, 0-9, "
-		    "'_', '.', '-' and a final '$'");
+		return why(reterr_why,
+		    "name may contain only a-z 0-9 _ . - and a final $");
 	}
 	/* Not all digits: implied by the first character rule above. */
 	return 0;
@@ -136,8 +136,8 @@ ua_valid_pool(const char *s, const char **reterr_why)
 	if (n > UA_MAX_POOL)
 		return why(reterr_why, "pool name is longer than 32 bytes");
 	if (!is_lower(s[0]))
-		return why(reterr_why,
-		    "pool name must start with a lowercase letter");
+		return why(
+		    reterr_why, "pool name must start with a lowercase letter");
 	for (i = 1; i < n; i++) {
 		if (!is_lower(s[i]) && !is_digit(s[i]) && s[i] != '_' &&
 		    s[i] != '-')
@@ -152,7 +152,7 @@ static bool
 is_atext(char c)
 {
 	return is_lower(c) || is_digit(c) ||
-	    (c != '\0' && strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL);
+	       (c != '\0' && strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL);
 }
 
 /* Dot-separated run of non-empty labels made of ok() characters. */
@@ -194,8 +194,8 @@ ua_valid_email(const char *s, const char **reterr_why)
 		return why(reterr_why, "email is longer than 254 bytes");
 	for (i = 0; i < n; i++) {
 		if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7f)
-			return why(reterr_why, "email may contain only "
-			    "printable ASCII without spaces");
+			return why(reterr_why,
+			    "email must be printable ASCII without spaces");
 		if (s[i] >= 'A' && s[i] <= 'Z')
 			return why(reterr_why, "email must be lowercase");
 	}
@@ -206,8 +206,8 @@ ua_valid_email(const char *s, const char **reterr_why)
 	if (local == 0)
 		return why(reterr_why, "email has an empty local part");
 	if (local > 64)
-		return why(reterr_why,
-		    "email local part is longer than 64 bytes");
+		return why(
+		    reterr_why, "email local part is longer than 64 bytes");
 	if (!dotted(s, local, is_atext))
 		return why(reterr_why, "email local part is not a dot-atom");
 	dom = at + 1;
@@ -219,8 +219,8 @@ ua_valid_email(const char *s, const char **reterr_why)
 }
 
 int
-ua_email_normalize(const char *in, char *out, size_t outsz,
-    const char **reterr_why)
+ua_email_normalize(
+    const char *in, char *out, size_t outsz, const char **reterr_why)
 {
 	size_t n, i;
 	int r;

@@ -218,7 +218,8 @@ compute_layout(struct builder *b)
 
 		l->off[t] = off;
 		off += (uint64_t)l->count[t] * esz[t];
-		off = (off + UA_CACHE_ALIGN - 1) & ~(uint64_t)(UA_CACHE_ALIGN - 1);
+		off = (off + UA_CACHE_ALIGN - 1) /
+		    UA_CACHE_ALIGN * UA_CACHE_ALIGN;
 		if (off > UA_CACHE_MAX_SIZE)
 			return -EMSGSIZE;
 	}
@@ -424,8 +425,8 @@ fill_users(struct builder *b, const uint32_t *ngids)
 		r = index_add(b, UA_CACHE_T_IDX_USER_NAME, in->name,
 		    u.name.len, i, same_user_name);
 		if (r == 0)
-			r = index_add(b, UA_CACHE_T_IDX_USER_UID, &in->uid, 4, i,
-			    same_never);
+			r = index_add(b, UA_CACHE_T_IDX_USER_UID, &in->uid, 4,
+			    i, same_never);
 		if (r == 0 && in->email != NULL)
 			r = index_add(b, UA_CACHE_T_IDX_USER_EMAIL,
 			    str_at(b, u.email), u.email.len, i,
@@ -598,12 +599,16 @@ mark_stale(int fd)
 {
 	const off_t at = (off_t)offsetof(struct ua_cache_header, flags);
 	uint32_t flags;
+	ssize_t n;
 
 	if (pread(fd, &flags, sizeof(flags), at) != (ssize_t)sizeof(flags))
 		return -EIO;
 	flags |= UA_CACHE_F_STALE;
-	if (pwrite(fd, &flags, sizeof(flags), at) != (ssize_t)sizeof(flags))
-		return errno != 0 ? -errno : -EIO;
+	n = pwrite(fd, &flags, sizeof(flags), at);
+	if (n < 0)
+		return -errno;
+	if (n != (ssize_t)sizeof(flags))
+		return -EIO;
 	if (fsync(fd) < 0)
 		return -errno;
 	return 0;

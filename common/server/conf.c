@@ -102,7 +102,7 @@ struct parser {
 	char *err;
 	size_t errsz;
 	int lineno;
-	struct ua_conf *c;		/* c->pools has UA_CONF_MAX_POOLS slots */
+	struct ua_conf *c;		/* pools: UA_CONF_MAX_POOLS slots */
 	struct ua_pool_conf dflt;	/* built-in values, then [defaults] */
 	int daemon_line[NKEYS];		/* line that set each key; 0 = unset */
 	int dflt_line[NKEYS];
@@ -118,8 +118,8 @@ static int conf_err(const struct parser *P, int line, const char *fmt, ...)
 static int
 conf_err(const struct parser *P, int line, const char *fmt, ...)
 {
+	int saved = errno, n;	/* for %m in fmt */
 	va_list ap;
-	int n;
 
 	if (P->err == NULL || P->errsz == 0)
 		return -EINVAL;
@@ -130,6 +130,7 @@ conf_err(const struct parser *P, int line, const char *fmt, ...)
 	/* A truncated message is still a refusal: ignore truncation. */
 	if (n < 0 || (size_t)n >= P->errsz)
 		return -EINVAL;
+	errno = saved;
 	va_start(ap, fmt);
 	(void)vsnprintf(P->err + n, P->errsz - (size_t)n, fmt, ap);
 	va_end(ap);
@@ -332,7 +333,8 @@ copy_value(const struct conf_key *k, void *dst, const void *src)
 	case K_GROUP:
 	case K_PATH:
 	case K_HOME:
-		return set_str((char **)(void *)d, *(char *const *)(const void *)s);
+		return set_str((char **)(void *)d,
+		    *(char *const *)(const void *)s);
 	case K_UINT:
 	case K_SECONDS:
 		memcpy(d, s, sizeof(uint32_t));
@@ -378,7 +380,8 @@ conf_section(struct parser *P, char *line)
 		    ua_log_quote(in, q, sizeof(q)));
 	name = trim(in + 4);
 	if (*name == '\0')
-		return conf_err(P, P->lineno, "missing pool name in [pool NAME]");
+		return conf_err(P, P->lineno, "missing pool name in "
+		    "[pool NAME]");
 	if (ua_valid_pool(name, &why) < 0)
 		return conf_err(P, P->lineno, "bad pool name %s: %s",
 		    ua_log_quote(name, q, sizeof(q)), why ? why : "invalid");
@@ -423,7 +426,8 @@ conf_keyval(struct parser *P, char *line)
 			k = &keys[i];
 	if (k == NULL)
 		return conf_err(P, P->lineno, "unknown key %s in %s",
-		    ua_log_quote(key, q, sizeof(q)), sec_name(P, sb, sizeof(sb)));
+		    ua_log_quote(key, q, sizeof(q)),
+		    sec_name(P, sb, sizeof(sb)));
 	if (k->scope == S_DAEMON && P->sec != SEC_DAEMON)
 		return conf_err(P, P->lineno, "key '%s' belongs in [daemon], "
 		    "not in %s", key, sec_name(P, sb, sizeof(sb)));
@@ -475,8 +479,9 @@ conf_line(struct parser *P, const char *p, size_t n)
 		if (ch == '\0')
 			return conf_err(P, P->lineno, "NUL byte in line");
 		if ((ch < 0x20 && ch != '\t') || ch == 0x7f)
-			return conf_err(P, P->lineno, "control character 0x%02x "
-			    "in line%s", ch, ch == '\r' ? " (DOS line end?)" : "");
+			return conf_err(P, P->lineno, "control character "
+			    "0x%02x in line%s", ch,
+			    ch == '\r' ? " (DOS line end?)" : "");
 	}
 	if (!ua_valid_utf8(p, n))
 		return conf_err(P, P->lineno, "invalid UTF-8");
@@ -571,6 +576,7 @@ check_pair(const struct parser *P, size_t i, size_t j)
 			ahi = ka ? a->gid_max : a->uid_max;
 			if (!overlap(blo, bhi, alo, ahi))
 				continue;
+			/* KI_GID_MIN/MAX follow KI_UID_MIN/MAX. */
 			binh = P->pool_line[j][KI_UID_MIN + 2 * kb] == 0 &&
 			    P->pool_line[j][KI_UID_MAX + 2 * kb] == 0;
 			ainh = P->pool_line[i][KI_UID_MIN + 2 * ka] == 0 &&
@@ -579,14 +585,14 @@ check_pair(const struct parser *P, size_t i, size_t j)
 				return conf_err(P, b->line, "[pool %s] and "
 				    "[pool %s] both inherit the %s range %u-%u "
 				    "from the defaults: set uid_min, uid_max, "
-				    "gid_min and gid_max in each [pool NAME] so "
-				    "that no ranges overlap", a->name, b->name,
-				    kb ? "gid" : "uid", blo, bhi);
+				    "gid_min and gid_max in each [pool NAME] "
+				    "so that no ranges overlap", a->name,
+				    b->name, kb ? "gid" : "uid", blo, bhi);
 			return conf_err(P, b->line, "[pool %s]: %s range %u-%u "
-			    "overlaps the %s range %u-%u of [pool %s] (line %d); "
-			    "uid and gid ranges share one id space", b->name,
-			    kb ? "gid" : "uid", blo, bhi, ka ? "gid" : "uid",
-			    alo, ahi, a->name, a->line);
+			    "overlaps the %s range %u-%u of [pool %s] "
+			    "(line %d); uid and gid ranges share one id space",
+			    b->name, kb ? "gid" : "uid", blo, bhi,
+			    ka ? "gid" : "uid", alo, ahi, a->name, a->line);
 		}
 	}
 	return 0;
@@ -670,7 +676,7 @@ ua_conf_parse(const char *name, const char *text, size_t len,
 	P.errsz = errsz;
 	if (reterr != NULL && errsz > 0)
 		reterr[0] = '\0';
-	if (len > UA_CONF_MAX_SIZE) {
+	if (len > (size_t)UA_CONF_MAX_SIZE) {
 		(void)conf_err(&P, 0, "larger than %d bytes", UA_CONF_MAX_SIZE);
 		return -EMSGSIZE;
 	}
@@ -711,7 +717,7 @@ ua_conf_load(const char *path, struct ua_conf **ret, char *reterr,
 	ssize_t n;
 	int fd, r;
 
-	ua_buf_init(&b, UA_CONF_MAX_SIZE);
+	ua_buf_init(&b, (size_t)UA_CONF_MAX_SIZE);
 	/* O_NONBLOCK: a FIFO planted here must not hang us before fstat. */
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY |
 	    O_NONBLOCK);
@@ -744,7 +750,8 @@ ua_conf_load(const char *path, struct ua_conf **ret, char *reterr,
 	}
 	if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
 		(void)conf_err(&E, 0, "writable by group or others (mode "
-		    "%04o); run chmod go-w on it", (unsigned)(st.st_mode & 07777));
+		    "%04o); run chmod go-w on it",
+		    (unsigned)(st.st_mode & 07777));
 		r = -EPERM;
 		goto out;
 	}
@@ -829,7 +836,10 @@ dump_key(const struct conf_key *k, const void *base, FILE *out)
 	case K_PATH:
 	case K_HOME:
 		s = *(char *const *)(const void *)f;
-		(void)fprintf(out, "%s = %s\n", k->name, s ? s : "");
+		if (s == NULL)	/* admin_group: none */
+			(void)fprintf(out, "%s =\n", k->name);
+		else
+			(void)fprintf(out, "%s = %s\n", k->name, s);
 		return;
 	case K_UINT:
 	case K_SECONDS:

@@ -8,6 +8,7 @@
 #define UA_LOG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <syslog.h>
 
 /* to_stderr: foreground (-f) or CLI; otherwise syslog(LOG_AUTHPRIV). */

@@ -26,9 +26,8 @@ static const struct option common_opts[] = {
     {"socket", required_argument, NULL, 's'},
 };
 
-/* "group member add" */
-static const char *
-verb_name(const struct ctl_verb *v, char *out, size_t outsz)
+const char *
+ctl_verb_name(const struct ctl_verb *v, char *out, size_t outsz)
 {
 	(void)snprintf(out, outsz, "%s%s%s%s%s", v->words[0],
 	    v->words[1] != NULL ? " " : "",
@@ -44,8 +43,8 @@ ctl_verb_help(const struct ctl_verb *v, FILE *f)
 	char name[64];
 
 	(void)fprintf(f, "usage: userauthctl %s%s%s\n\n%s.\n",
-	    verb_name(v, name, sizeof(name)), v->synopsis[0] != '\0' ? " " : "",
-	    v->synopsis, v->summary);
+	    ctl_verb_name(v, name, sizeof(name)),
+	    v->synopsis[0] != '\0' ? " " : "", v->synopsis, v->summary);
 	if (v->help != NULL)
 		(void)fprintf(f, "\n%s", v->help);
 	(void)fprintf(f, "\nCommon options: -h, --help; --json; "
@@ -66,11 +65,14 @@ bad_option(struct ctl_ctx *ctx, const struct ctl_verb *v, char **argv, int c)
 	const char *opt = argv[optind - 1];
 	char name[64], shortopt[3] = {'-', (char)optopt, '\0'};
 
-	/* getopt leaves optind past a bundled short option's word. */
+	/*
+	 * A short option may sit inside a bundle ("-xy"), where optind has
+	 * not moved on: name it by optopt.  Long ones by their word.
+	 */
 	if (optopt > 0 && optopt < CTL_OPT_LONG - 1 &&
 	    strncmp(opt, "--", 2) != 0)
 		opt = shortopt;
-	(void)verb_name(v, name, sizeof(name));
+	(void)ctl_verb_name(v, name, sizeof(name));
 	if (c == ':')
 		(void)ctl_fail(ctx, CTL_EXIT_USAGE, "usage",
 		    "%s: option '%s' needs a value (see userauthctl %s --help)",
@@ -136,7 +138,7 @@ ctl_operands(
 
 	if (n >= min && n <= max)
 		return CTL_EXIT_OK;
-	(void)verb_name(v, name, sizeof(name));
+	(void)ctl_verb_name(v, name, sizeof(name));
 	return ctl_fail(ctx, CTL_EXIT_USAGE, "usage",
 	    "%s: %s; usage: userauthctl %s %s", name,
 	    n < min ? "missing arguments" : "too many arguments", name,

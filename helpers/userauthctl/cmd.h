@@ -27,6 +27,9 @@ struct ctl_verb {
 	const char *help;     /* options and details for --help */
 };
 
+/* The verb's words joined by spaces ("group member add") into out. */
+const char *ctl_verb_name(const struct ctl_verb *v, char *out, size_t outsz);
+
 /* Print "usage: userauthctl <words> <synopsis>" and the verb's help. */
 void ctl_verb_help(const struct ctl_verb *v, FILE *f);
 

@@ -69,11 +69,7 @@ list_verbs(FILE *f, const char *noun)
 		v = &verbs[i];
 		if (noun != NULL && strcmp(noun, v->words[0]) != 0)
 			continue;
-		(void)snprintf(words, sizeof(words), "%s%s%s%s%s", v->words[0],
-		    v->words[1] != NULL ? " " : "",
-		    v->words[1] != NULL ? v->words[1] : "",
-		    v->words[2] != NULL ? " " : "",
-		    v->words[2] != NULL ? v->words[2] : "");
+		(void)ctl_verb_name(v, words, sizeof(words));
 		(void)fprintf(f, "  %-18s %s\n", words, v->summary);
 	}
 }
@@ -165,6 +161,10 @@ help(struct ctl_ctx *ctx, int argc, char **argv)
 		return CTL_EXIT_OK;
 	}
 	v = find_verb(argc, argv, &n);
+	if (v == NULL && argc == 1 && is_noun(argv[0])) {
+		list_verbs(stdout, argv[0]); /* "help user" */
+		return CTL_EXIT_OK;
+	}
 	if (v == NULL || n != argc)
 		return unknown_command(ctx, argc, argv);
 	ctl_verb_help(v, stdout);
@@ -179,6 +179,9 @@ run(struct ctl_ctx *ctx, int argc, char **argv)
 
 	if (argc == 0) {
 		usage(stderr);
+		if (ctx->json)
+			return ctl_fail(ctx, CTL_EXIT_USAGE, "usage",
+			    "no command given");
 		return CTL_EXIT_USAGE;
 	}
 	if (strcmp(argv[0], "help") == 0)

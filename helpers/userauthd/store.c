@@ -56,6 +56,38 @@ static const char *const migrations[] = {
 	"  password_changed INTEGER,"
 	"  totp_secret BLOB,"
 	"  totp_last_step INTEGER);",
+	/* 1 -> 2: one-time codes and the durable mail queue */
+	"CREATE TABLE otp_codes ("
+	"  id INTEGER PRIMARY KEY,"
+	"  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+	"  purpose TEXT NOT NULL CHECK (purpose IN ('login', 'invite')),"
+	"  code_mac BLOB NOT NULL,"	/* HMAC-SHA-256(daemon key, code) */
+	"  created INTEGER NOT NULL,"	/* epoch seconds */
+	"  expires INTEGER NOT NULL,"
+	"  tries_left INTEGER NOT NULL,"
+	"  used INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX otp_codes_by_user ON otp_codes(user_id);"
+	/* Issuance per identifier (a keyed hash, so fakes count the same). */
+	"CREATE TABLE otp_issued ("
+	"  ident_mac BLOB NOT NULL,"
+	"  at INTEGER NOT NULL);"
+	"CREATE INDEX otp_issued_by_ident ON otp_issued(ident_mac, at);"
+	"CREATE TABLE mail_queue ("
+	"  id INTEGER PRIMARY KEY,"
+	"  otp_id INTEGER REFERENCES otp_codes(id) ON DELETE SET NULL,"
+	"  pool TEXT NOT NULL,"
+	"  recipient TEXT NOT NULL,"
+	"  message_id TEXT NOT NULL,"
+	"  body TEXT,"			/* whole RFC 5322 message; NULL once done */
+	"  state TEXT NOT NULL CHECK (state IN"
+	"    ('queued', 'sent', 'expired', 'failed')),"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  next_attempt INTEGER NOT NULL,"	/* epoch milliseconds */
+	"  last_error TEXT,"
+	"  created INTEGER NOT NULL,"	/* epoch seconds */
+	"  expires INTEGER NOT NULL,"	/* epoch seconds: the code's expiry */
+	"  done INTEGER);"		/* epoch seconds: sent/expired/failed */
+	"CREATE INDEX mail_queue_due ON mail_queue(state, next_attempt);",
 };
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 

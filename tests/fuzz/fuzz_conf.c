@@ -3,6 +3,8 @@
  * Fuzz target for the userauth.conf parser: any bytes in, a config or a
  * refusal out.  It must never crash, leak or read past the input; a
  * config it accepts must dump to text that it accepts again.
+ *
+ * run-fuzz-sources: common/server/conf.c common/server/log.c common/client/valid.c common/client/buf.c common/client/wipe.c
  */
 #include <stddef.h>
 #include <stdint.h>

@@ -5,7 +5,8 @@
  * exactly the frames a plain in-memory parse finds.  It must never use
  * more than two fds or block; a mismatch or a broken invariant aborts.
  *
- * run-fuzz-sources: common/client/frame.c common/client/buf.c common/client/wipe.c
+ * run-fuzz-sources: common/client/frame.c common/client/buf.c
+ * run-fuzz-sources: common/client/wipe.c
  *
  * Input: byte 0 picks the chunk size (1..32), byte 1 the frame cap
  * (16 * byte), the rest is the stream the peer sends.
@@ -26,10 +27,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 /* Larger streams could fill the socket buffer of the ua_frame_read pass. */
 #define FUZZ_MAX_STREAM (32 * 1024)
 
-#define check(x)                                                              \
-	do {                                                                  \
-		if (!(x))                                                     \
-			abort();                                              \
+#define check(x)                                                               \
+	do {                                                                   \
+		if (!(x))                                                      \
+			abort();                                               \
 	} while (0)
 
 /* Walk a payload as a message: each op byte selects the next getter. */
@@ -107,7 +108,7 @@ ref_frame(const uint8_t *p, size_t n, size_t max, size_t idx,
 		if (n - off < UA_FRAME_HDR)
 			return -ECONNRESET;
 		len = ((size_t)p[off] << 24) | ((size_t)p[off + 1] << 16) |
-		    ((size_t)p[off + 2] << 8) | p[off + 3];
+		      ((size_t)p[off + 2] << 8) | p[off + 3];
 		if (len > max)
 			return -EMSGSIZE;
 		off += UA_FRAME_HDR;
@@ -146,8 +147,8 @@ rx_pass(const uint8_t *s, size_t n, size_t chunk, size_t max)
 	ssize_t w;
 	int sv[2], r = 0;
 
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0,
-	    sv) < 0)
+	if (socketpair(
+		AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, sv) < 0)
 		return;
 	ua_frame_rx_init(&rx, max);
 	while (r >= 0) {
@@ -189,8 +190,8 @@ read_pass(const uint8_t *s, size_t n, size_t max)
 	ssize_t w;
 	int sv[2], r;
 
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0,
-	    sv) < 0)
+	if (socketpair(
+		AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, sv) < 0)
 		return;
 	while (off < n) {
 		w = send(sv[0], s + off, n - off, MSG_NOSIGNAL);

@@ -19,10 +19,10 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define check(x)                                                              \
-	do {                                                                  \
-		if (!(x))                                                     \
-			abort();                                              \
+#define check(x)                                                               \
+	do {                                                                   \
+		if (!(x))                                                      \
+			abort();                                               \
 	} while (0)
 
 /*
@@ -55,7 +55,7 @@ ref_utf8(const uint8_t *p, size_t n)
 		}
 		if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) ||
 		    (len == 4 && cp < 0x10000))
-			return false;	/* overlong */
+			return false; /* overlong */
 		if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
 			return false;
 		i += len;
@@ -108,7 +108,7 @@ check_email(const char *s)
 		check(strchr(at + 1, '@') == NULL && strchr(at, '.') != NULL);
 		check((size_t)(at - s) <= 64);
 		check(strpbrk(s, " \t\r\n\"\\ABCDEFGHIJKLMNOPQRSTUVWXYZ") ==
-		    NULL);
+		      NULL);
 		check(ua_valid_utf8(s, l));
 		/* Already normal: normalising changes nothing. */
 		check(ua_email_normalize(s, out, sizeof(out), NULL) == 0);
@@ -121,7 +121,7 @@ check_email(const char *s)
 		check(ua_valid_email(out, NULL) == 0 && strlen(out) == l);
 	else
 		check(why != NULL && out[0] == '\0' &&
-		    (r == -EINVAL || r == -ENAMETOOLONG));
+		      (r == -EINVAL || r == -ENAMETOOLONG));
 	r = ua_email_normalize(s, out, 8, NULL);
 	check(r == 0 || out[0] == '\0');
 }
@@ -132,8 +132,7 @@ check_text(const char *s)
 	const char *why = NULL;
 	size_t l = strlen(s), i;
 
-	if (ua_valid_gecos(s, &why) == 0 ||
-	    ua_valid_path_field(s, &why) == 0) {
+	if (ua_valid_gecos(s, &why) == 0 || ua_valid_path_field(s, &why) == 0) {
 		check(l <= UA_MAX_GECOS && ua_valid_utf8(s, l));
 		check(strchr(s, ':') == NULL);
 		for (i = 0; i < l; i++)
@@ -182,7 +181,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check(utf8 == ref_utf8(data, size));
 	if (ua_valid_password((const char *)data, size, &why) == 0)
 		check(utf8 && size >= 1 && size <= UA_MAX_PASSWORD &&
-		    memchr(data, '\0', size) == NULL);
+		      memchr(data, '\0', size) == NULL);
 	else
 		check(why != NULL);
 

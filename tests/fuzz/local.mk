@@ -9,24 +9,35 @@
 #  - tests/fuzz/run-fuzz.sh (or `make fuzz`) builds every fuzz_*.c with
 #    clang-14 -fsanitize=fuzzer,address,undefined and runs each for
 #    UA_FUZZ_SECONDS (default 60).  It links the files named on the
-#    "run-fuzz-sources:" line of the target (and pkg-config modules on an
-#    optional "run-fuzz-pkgs:" line), so it needs no edit for a new target.
+#    "run-fuzz-sources:" lines of the target (and pkg-config modules on
+#    optional "run-fuzz-pkgs:" lines), so it needs no edit for a new
+#    target.  Repeat the key rather than wrap a line.
 #
-# Adding a target <t>: write fuzz_<t>.c and corpus/<t>/, then add two lines
+# Adding a target <t>: write fuzz_<t>.c and corpus/<t>/, then add
 #	UA_FUZZ_REPLAYS += tests/fuzz/replay_<t>
 #	tests_fuzz_replay_<t>_SOURCES = $(UA_FUZZ_MAIN) tests/fuzz/fuzz_<t>.c
-# and, if the target needs more than libua_client, a third line:
-#	tests_fuzz_replay_<t>_LDADD = common/server/libua_server.la \
-#	    $(UA_FUZZ_LDADD) $(JANSSON_LIBS)
+#	tests_fuzz_replay_<t>_LDADD = $(UA_FUZZ_LDADD)
+# with more libraries on the last line if the target needs them, e.g.
+#	... = common/server/libua_server.la $(UA_FUZZ_LDADD) $(JANSSON_LIBS)
+# (UA_FUZZ_REPLAYS feeds check_PROGRAMS and TESTS below.  The _LDADD line
+# stays explicit: a default would mean setting the global LDADD, which
+# every other program in the tree would inherit.)
 UA_FUZZ_MAIN = tests/fuzz/replay.c
 UA_FUZZ_LDADD = common/client/libua_client.la
 UA_FUZZ_REPLAYS =
 
 UA_FUZZ_REPLAYS += tests/fuzz/replay_frame
 tests_fuzz_replay_frame_SOURCES = $(UA_FUZZ_MAIN) tests/fuzz/fuzz_frame.c
+tests_fuzz_replay_frame_LDADD = $(UA_FUZZ_LDADD)
 
 UA_FUZZ_REPLAYS += tests/fuzz/replay_valid
 tests_fuzz_replay_valid_SOURCES = $(UA_FUZZ_MAIN) tests/fuzz/fuzz_valid.c
+tests_fuzz_replay_valid_LDADD = $(UA_FUZZ_LDADD)
+
+UA_FUZZ_REPLAYS += tests/fuzz/replay_conf
+tests_fuzz_replay_conf_SOURCES = $(UA_FUZZ_MAIN) tests/fuzz/fuzz_conf.c
+tests_fuzz_replay_conf_LDADD = common/server/libua_server.la \
+	$(UA_FUZZ_LDADD) $(JANSSON_LIBS)
 
 check_PROGRAMS += $(UA_FUZZ_REPLAYS)
 TESTS += $(UA_FUZZ_REPLAYS)
@@ -37,3 +48,7 @@ fuzz:
 	$(SHELL) $(top_srcdir)/tests/fuzz/run-fuzz.sh -b $(abs_top_builddir) \
 	    $(UA_FUZZ_SECONDS)
 .PHONY: fuzz
+
+UA_FUZZ_REPLAYS += tests/fuzz/replay_cache
+tests_fuzz_replay_cache_SOURCES = $(UA_FUZZ_MAIN) tests/fuzz/fuzz_cache.c
+tests_fuzz_replay_cache_LDADD = $(UA_FUZZ_LDADD)

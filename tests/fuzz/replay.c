@@ -53,7 +53,7 @@ read_file(const char *path, uint8_t **ret, size_t *ret_len)
 		r = -EFBIG;
 		goto out;
 	}
-	/* One spare byte so a 0-byte file still gets a real pointer. */
+	/* One spare byte so a 0-byte file still has a real pointer. */
 	p = malloc((size_t)st.st_size + 1);
 	if (p == NULL) {
 		r = -ENOMEM;
@@ -93,8 +93,8 @@ replay_dir(unsigned int num, const char *dir)
 {
 	struct dirent **ents = NULL;
 	char path[PATH_MAX];
-	uint8_t *p;
-	size_t len;
+	uint8_t *p = NULL;
+	size_t len = 0;
 	int n, i, r = 0, done = 0;
 
 	n = scandir(dir, &ents, only_files, alphasort);
@@ -105,7 +105,7 @@ replay_dir(unsigned int num, const char *dir)
 	for (i = 0; i < n; i++) {
 		if (r == 0) {
 			if (snprintf(path, sizeof(path), "%s/%s", dir,
-			    ents[i]->d_name) >= (int)sizeof(path))
+				ents[i]->d_name) >= (int)sizeof(path))
 				r = -ENAMETOOLONG;
 			else
 				r = read_file(path, &p, &len);
@@ -126,8 +126,8 @@ replay_dir(unsigned int num, const char *dir)
 		printf("not ok %u - %s: empty corpus\n", num, dir);
 		return -1;
 	}
-	printf("%sok %u - %s: %d inputs\n", r == 0 ? "" : "not ", num, dir,
-	    done);
+	printf(
+	    "%sok %u - %s: %d inputs\n", r == 0 ? "" : "not ", num, dir, done);
 	return r == 0 ? 0 : -1;
 }
 
@@ -145,7 +145,7 @@ default_dir(const char *argv0, char *out, size_t outsz)
 		return -1;
 	name += 7;
 	if (snprintf(out, outsz, "%s/tests/fuzz/corpus/%.*s", top,
-	    (int)strcspn(name, "."), name) >= (int)outsz)
+		(int)strcspn(name, "."), name) >= (int)outsz)
 		return -1;
 	return 0;
 }
@@ -161,7 +161,8 @@ main(int argc, char **argv)
 	if (argc < 2) {
 		if (default_dir(argv[0], dir, sizeof(dir)) < 0) {
 			printf("Bail out! usage: %s corpus-dir... "
-			    "(or set top_srcdir)\n", argv[0]);
+			       "(or set top_srcdir)\n",
+			    argv[0]);
 			return 2;
 		}
 		printf("1..1\n");

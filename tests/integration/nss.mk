@@ -9,5 +9,6 @@ tests_tools_mkcache_LDADD = common/server/libua_server.la \
 tests_tools_nsslookup_SOURCES = tests/tools/nsslookup.c
 tests_tools_nsslookup_CFLAGS = $(UA_CFLAGS_PROG)
 tests_tools_nsslookup_LDFLAGS = $(UA_LDFLAGS_PROG)
+tests_tools_nsslookup_LDADD = -ldl
 TESTS += tests/integration/nss.sh
 EXTRA_DIST += tests/integration/nss.sh

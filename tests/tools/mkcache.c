@@ -17,7 +17,7 @@ struct desc {
 	size_t nusers;
 	struct ua_cache_group *groups;
 	size_t ngroups;
-	char **lines;		/* every line is kept: fields point into them */
+	char **lines;		/* kept: the fields point into them */
 	size_t nlines;
 };
 
@@ -165,7 +165,7 @@ read_desc(FILE *in, struct desc *d)
 		line = NULL;
 		cap = 0;
 		if (r < 0) {
-			fprintf(stderr, "mkcache: line %lu: %s\n", lineno,
+			(void)fprintf(stderr, "mkcache: line %lu: %s\n", lineno,
 			    strerror(-r));
 			break;
 		}
@@ -183,12 +183,13 @@ main(int argc, char **argv)
 	int r;
 
 	if (argc < 2 || argc > 3) {
-		fprintf(stderr, "usage: mkcache OUTPUT [INPUT]\n");
+		(void)fprintf(stderr, "usage: mkcache OUTPUT [INPUT]\n");
 		return 1;
 	}
 	memset(&d, 0, sizeof(d));
 	if (argc == 3 && (in = fopen(argv[2], "re")) == NULL) {
-		fprintf(stderr, "mkcache: %s: %s\n", argv[2], strerror(errno));
+		(void)fprintf(stderr, "mkcache: %s: %s\n", argv[2],
+		    strerror(errno));
 		return 1;
 	}
 	r = read_desc(in, &d);
@@ -196,7 +197,7 @@ main(int argc, char **argv)
 		r = ua_cache_write(argv[1], d.users, d.nusers, d.groups,
 		    d.ngroups);
 		if (r < 0)
-			fprintf(stderr, "mkcache: %s: %s\n", argv[1],
+			(void)fprintf(stderr, "mkcache: %s: %s\n", argv[1],
 			    strerror(-r));
 	}
 	if (in != stdin)

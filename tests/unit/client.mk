@@ -23,3 +23,9 @@ TESTS += tests/unit/test_frame
 tests_unit_test_frame_SOURCES = tests/unit/test_frame.c
 tests_unit_test_frame_CFLAGS = $(UA_CFLAGS_TEST)
 tests_unit_test_frame_LDADD = common/client/libua_client.la $(UA_LIBS_TEST)
+
+check_PROGRAMS += tests/unit/test_connect
+TESTS += tests/unit/test_connect
+tests_unit_test_connect_SOURCES = tests/unit/test_connect.c
+tests_unit_test_connect_CFLAGS = $(UA_CFLAGS_TEST)
+tests_unit_test_connect_LDADD = common/client/libua_client.la $(UA_LIBS_TEST)

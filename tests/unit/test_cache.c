@@ -98,7 +98,7 @@ test_build_rejects_bad_input(void **state)
 	u[0].gid = UINT32_MAX;
 	REJECT(-EINVAL, 2, 0);
 	u[0].gecos = "a:b";
-	REJECT(-EINVAL, 2, 0);			/* breaks the passwd line */
+	REJECT(-EINVAL, 2, 0);			/* would break the line */
 	u[0].home = "/home/a\nroot";
 	REJECT(-EINVAL, 2, 0);
 	u[0].name = "";
@@ -234,7 +234,8 @@ test_getgr_members_and_alignment(void **state)
 
 	(void)state;
 	open_ok(img, len, &c);
-	for (off = 0; off < sizeof(char *); off++) {	/* any buf alignment */
+	/* whatever the alignment of buf */
+	for (off = 0; off < sizeof(char *); off++) {
 		assert_int_equal(ua_cache_getgrnam(&c, "ops", &gr, buf + off,
 		    sizeof(buf) - off), 0);
 		assert_int_equal((uintptr_t)gr.gr_mem % _Alignof(char *), 0);
@@ -410,8 +411,9 @@ test_many_users_all_found(void **state)
 	assert_non_null(names);
 	assert_non_null(emails);
 	for (i = 0; i < N; i++) {
-		snprintf(names[i], sizeof(names[i]), "user%zu", i);
-		snprintf(emails[i], sizeof(emails[i]), "u%zu@example.org", i);
+		(void)snprintf(names[i], sizeof(names[i]), "user%zu", i);
+		(void)snprintf(emails[i], sizeof(emails[i]),
+		    "u%zu@example.org", i);
 		u[i] = (struct ua_cache_user){ names[i], emails[i], "", "/",
 		    "/bin/sh", (uint32_t)(100000 + 7 * i), 100 };
 		all[i] = (uint32_t)i;
@@ -425,7 +427,7 @@ test_many_users_all_found(void **state)
 		assert_int_equal(ua_cache_getpwuid(&c, (uid_t)(100000 + 7 * i),
 		    &pw, buf, sizeof(buf)), 0);
 		assert_string_equal(pw.pw_name, names[i]);
-		snprintf(email, sizeof(email), "U%zu@EXAMPLE.org", i);
+		(void)snprintf(email, sizeof(email), "U%zu@EXAMPLE.org", i);
 		assert_int_equal(ua_cache_getpwnam(&c, email, &pw, buf,
 		    sizeof(buf)), 0);
 		assert_string_equal(pw.pw_name, names[i]);
@@ -500,7 +502,8 @@ test_every_truncation_refused(void **state)
 
 	(void)state;
 	for (n = 0; n < len; n++) {
-		copy = malloc(n + 1);	/* exact size: ASan sees overreads */
+		/* exact size, so ASan sees any read past the end */
+		copy = malloc(n > 0 ? n : 1);
 		assert_non_null(copy);
 		memcpy(copy, img, n);
 		assert_int_not_equal(ua_cache_open_mem(copy, n, &c), 0);
@@ -564,7 +567,8 @@ test_every_byte_flip_with_checksum_is_safe(void **state)
 			exercise(&c);
 		}
 	}
-	assert_true(opened > len);	/* record bytes do reach the lookups */
+	/* record bytes did reach the lookups */
+	assert_true(opened > len);
 	free(copy);
 	free(img);
 }
@@ -643,10 +647,10 @@ static int
 setup_dir(void **state)
 {
 	(void)state;
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/ua-test-cache.XXXXXX");
+	(void)snprintf(tmpdir, sizeof(tmpdir), "/tmp/ua-test-cache.XXXXXX");
 	if (mkdtemp(tmpdir) == NULL)
 		return -1;
-	snprintf(path, sizeof(path), "%s/nss.cache", tmpdir);
+	(void)snprintf(path, sizeof(path), "%s/nss.cache", tmpdir);
 	return 0;
 }
 
@@ -657,9 +661,9 @@ teardown_dir(void **state)
 
 	(void)state;
 	(void)unlink(path);
-	snprintf(p, sizeof(p), "%s/link", tmpdir);
+	(void)snprintf(p, sizeof(p), "%s/link", tmpdir);
 	(void)unlink(p);
-	snprintf(p, sizeof(p), "%s/fifo", tmpdir);
+	(void)snprintf(p, sizeof(p), "%s/fifo", tmpdir);
 	(void)unlink(p);
 	return rmdir(tmpdir);
 }
@@ -680,7 +684,8 @@ test_write_publishes_and_marks_old_stale(void **state)
 	assert_int_equal(ua_cache_map(path, &old, NULL), 0);
 	assert_false(ua_cache_is_stale(&old));
 	assert_int_equal(ua_cache_write(path, users + 1, 2, groups, 0), 0);
-	assert_true(ua_cache_is_stale(&old));	/* seen through the mapping */
+	/* seen through the existing mapping */
+	assert_true(ua_cache_is_stale(&old));
 	/* the old mapping still answers: immutable apart from the flag */
 	assert_int_equal(ua_cache_getpwuid(&old, 50003, &pw, buf, sizeof(buf)),
 	    0);
@@ -709,15 +714,17 @@ test_map_refuses_unsafe_files(void **state)
 	    0);
 	assert_int_equal(ua_cache_map(path, &c, NULL), 0);
 	ua_cache_unmap(&c);
-	assert_int_equal(chmod(path, 0664), 0);		/* group-writable */
+	assert_int_equal(chmod(path, 0664), 0);	/* group-writable */
 	assert_int_equal(ua_cache_map(path, &c, NULL), -EPERM);
 	assert_int_equal(chmod(path, 0646), 0);
 	assert_int_equal(ua_cache_map(path, &c, NULL), -EPERM);
 	assert_int_equal(chmod(path, 0644), 0);
-	assert_int_equal(chmod(tmpdir, 0777), 0);	/* anyone may swap it */
+	/* a directory where anyone may swap the file */
+	assert_int_equal(chmod(tmpdir, 0777), 0);
 	assert_int_equal(ua_cache_map(path, &c, NULL), -EPERM);
 	assert_int_equal(chmod(tmpdir, 0700), 0);
-	if (geteuid() == 0) {	/* owned by neither root nor the dir owner */
+	/* owned by neither root nor the owner of the directory */
+	if (geteuid() == 0) {
 		assert_int_equal(chown(path, 65534, 65534), 0);
 		assert_int_equal(ua_cache_map(path, &c, NULL), -EPERM);
 		assert_int_equal(chown(tmpdir, 65534, 65534), 0);
@@ -726,10 +733,10 @@ test_map_refuses_unsafe_files(void **state)
 		assert_int_equal(chown(tmpdir, 0, 0), 0);
 		assert_int_equal(chown(path, 0, 0), 0);
 	}
-	snprintf(link, sizeof(link), "%s/link", tmpdir);
+	(void)snprintf(link, sizeof(link), "%s/link", tmpdir);
 	assert_int_equal(symlink(path, link), 0);
 	assert_int_equal(ua_cache_map(link, &c, NULL), -EPERM);
-	snprintf(fifo, sizeof(fifo), "%s/fifo", tmpdir);
+	(void)snprintf(fifo, sizeof(fifo), "%s/fifo", tmpdir);
 	assert_int_equal(mkfifo(fifo, 0600), 0);	/* must not block */
 	assert_int_equal(ua_cache_map(fifo, &c, NULL), -EPERM);
 	assert_int_equal(ua_cache_map(tmpdir, &c, NULL), -EPERM);

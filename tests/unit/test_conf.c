@@ -387,7 +387,8 @@ test_bad_section_headers_are_refused(void **state)
 		{ "[pool Staff]\n", "bad pool name 'Staff'" },
 		{ "[pool a b]\n", "bad pool name 'a b'" },
 		{ "[pool 1a]\n", "bad pool name" },
-		{ "[pool aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa]\n", "bad pool name" },
+		{ "[pool aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa]\n",
+		    "bad pool name" },
 		{ "just words\n", "expected 'key = value'" },
 		{ "[pool a]\n= x\n", "missing key before '='" },
 	};

@@ -298,7 +298,8 @@ main(void)
 		cmocka_unit_test(test_control_bytes_cannot_forge_lines),
 		cmocka_unit_test(test_log_errno_sets_m_and_returns_r),
 		cmocka_unit_test(test_long_message_is_cut_and_marked),
-		cmocka_unit_test(test_stderr_socket_is_written_without_blocking),
+		cmocka_unit_test(
+		    test_stderr_socket_is_written_without_blocking),
 		cmocka_unit_test(
 		    test_syslog_without_dev_log_is_quick_and_harmless),
 	};

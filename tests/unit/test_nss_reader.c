@@ -47,8 +47,8 @@ publish_gen(unsigned n)
 	char gecos[32], home[32];
 	size_t i;
 
-	snprintf(gecos, sizeof(gecos), "gen %u", n);
-	snprintf(home, sizeof(home), "/home/g%u", n);
+	(void)snprintf(gecos, sizeof(gecos), "gen %u", n);
+	(void)snprintf(home, sizeof(home), "/home/g%u", n);
 	for (i = 0; i < 4; i++)
 		u[i] = (struct ua_cache_user){ names[i], NULL, gecos, home,
 		    "/bin/sh", (uint32_t)(50001 + i), (uint32_t)(50001 + i) };
@@ -84,10 +84,10 @@ static int
 setup(void **state)
 {
 	(void)state;
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/ua-test-reader.XXXXXX");
+	(void)snprintf(tmpdir, sizeof(tmpdir), "/tmp/ua-test-reader.XXXXXX");
 	if (mkdtemp(tmpdir) == NULL)
 		return -1;
-	snprintf(path, sizeof(path), "%s/nss.cache", tmpdir);
+	(void)snprintf(path, sizeof(path), "%s/nss.cache", tmpdir);
 	memset(&reader, 0, sizeof(reader));
 	reader.path = path;
 	return 0;
@@ -179,7 +179,7 @@ check_one(struct stats *st)
 			break;
 		}
 		n = m;
-		snprintf(home, sizeof(home), "/home/g%d", n);
+		(void)snprintf(home, sizeof(home), "/home/g%d", n);
 		if (strcmp(pw.pw_dir, home) != 0 || pw.pw_uid != 50001 + k)
 			st->bad++;
 	}
@@ -222,7 +222,7 @@ count_mappings(void)
 	while (fgets(line, sizeof(line), f) != NULL)
 		if (strstr(line, tmpdir) != NULL)
 			n++;
-	fclose(f);
+	(void)fclose(f);
 	return n;
 }
 
@@ -282,7 +282,8 @@ test_truncation_noticed_after_window(void **state)
 	assert_int_equal(publish_gen(8), 0);
 	sleep_ms(1100);
 	assert_int_equal(gen_of("carol"), 8);
-	assert_int_equal(truncate(path, 200), 0);	/* header still there */
+	/* the header is still there */
+	assert_int_equal(truncate(path, 200), 0);
 	sleep_ms(1100);
 	assert_int_equal(gen_of("carol"), -EBADMSG);
 }
@@ -297,14 +298,14 @@ test_refused_replacement_fails_closed(void **state)
 	assert_int_equal(publish_gen(3), 0);
 	assert_int_equal(gen_of("alice"), 3);
 	/* someone else's rename: no stale flag, found by the timed check */
-	snprintf(other, sizeof(other), "%s/garbage", tmpdir);
+	(void)snprintf(other, sizeof(other), "%s/garbage", tmpdir);
 	f = fopen(other, "we");
 	assert_non_null(f);
-	fputs("not a cache file at all, but long enough to look at ......."
+	(void)fputs("not a cache file at all, but long enough to look at ..."
 	    "................................................................"
 	    "................................................................"
 	    "...................", f);
-	fclose(f);
+	(void)fclose(f);
 	assert_int_equal(chmod(other, 0644), 0);
 	assert_int_equal(rename(other, path), 0);
 	assert_int_equal(gen_of("alice"), 3);	/* within the window */
@@ -365,7 +366,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(
-		    test_missing_file_is_retried_once_a_second, setup, teardown),
+		    test_missing_file_is_retried_once_a_second, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_republish_is_seen_at_once,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(

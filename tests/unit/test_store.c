@@ -498,7 +498,7 @@ test_newer_schema_refused(void **state)
 	assert_non_null(strstr(err.msg, "newer"));
 	assert_null(s2);
 	assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 1", NULL,
+	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 2", NULL,
 			     NULL, NULL),
 	    SQLITE_OK);
 	sqlite3_close(db);

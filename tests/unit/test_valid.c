@@ -24,9 +24,9 @@ test_utf8_accepts_ascii_and_multibyte(void **state)
 	(void)state;
 	assert_true(ua_valid_utf8(U8("")));
 	assert_true(ua_valid_utf8(U8("plain")));
-	assert_true(ua_valid_utf8(U8("Zo\xc3\xab")));		/* U+00EB */
-	assert_true(ua_valid_utf8(U8("\xe2\x82\xac")));		/* U+20AC */
-	assert_true(ua_valid_utf8(U8("\xf0\x9f\x98\x80")));	/* U+1F600 */
+	assert_true(ua_valid_utf8(U8("Zo\xc3\xab")));       /* U+00EB */
+	assert_true(ua_valid_utf8(U8("\xe2\x82\xac")));     /* U+20AC */
+	assert_true(ua_valid_utf8(U8("\xf0\x9f\x98\x80"))); /* U+1F600 */
 	assert_true(ua_valid_utf8(NULL, 0));
 }
 
@@ -34,13 +34,13 @@ static void
 test_utf8_accepts_range_boundaries(void **state)
 {
 	(void)state;
-	assert_true(ua_valid_utf8(U8("\xc2\x80")));		/* U+0080 */
-	assert_true(ua_valid_utf8(U8("\xe0\xa0\x80")));		/* U+0800 */
-	assert_true(ua_valid_utf8(U8("\xed\x9f\xbf")));		/* U+D7FF */
-	assert_true(ua_valid_utf8(U8("\xee\x80\x80")));		/* U+E000 */
-	assert_true(ua_valid_utf8(U8("\xef\xbf\xbf")));		/* U+FFFF */
-	assert_true(ua_valid_utf8(U8("\xf0\x90\x80\x80")));	/* U+10000 */
-	assert_true(ua_valid_utf8(U8("\xf4\x8f\xbf\xbf")));	/* U+10FFFF */
+	assert_true(ua_valid_utf8(U8("\xc2\x80")));         /* U+0080 */
+	assert_true(ua_valid_utf8(U8("\xe0\xa0\x80")));     /* U+0800 */
+	assert_true(ua_valid_utf8(U8("\xed\x9f\xbf")));     /* U+D7FF */
+	assert_true(ua_valid_utf8(U8("\xee\x80\x80")));     /* U+E000 */
+	assert_true(ua_valid_utf8(U8("\xef\xbf\xbf")));     /* U+FFFF */
+	assert_true(ua_valid_utf8(U8("\xf0\x90\x80\x80"))); /* U+10000 */
+	assert_true(ua_valid_utf8(U8("\xf4\x8f\xbf\xbf"))); /* U+10FFFF */
 }
 
 static void
@@ -59,8 +59,8 @@ static void
 test_utf8_rejects_surrogates(void **state)
 {
 	(void)state;
-	assert_false(ua_valid_utf8(U8("\xed\xa0\x80")));	/* U+D800 */
-	assert_false(ua_valid_utf8(U8("\xed\xbf\xbf")));	/* U+DFFF */
+	assert_false(ua_valid_utf8(U8("\xed\xa0\x80"))); /* U+D800 */
+	assert_false(ua_valid_utf8(U8("\xed\xbf\xbf"))); /* U+DFFF */
 	assert_false(ua_valid_utf8(U8("\xed\xa0\xbd\xed\xb8\x80")));
 }
 
@@ -83,8 +83,11 @@ test_utf8_rejects_truncated_and_stray_bytes(void **state)
 	assert_false(ua_valid_utf8(U8("ok\xf0\x9f\x98")));
 	assert_false(ua_valid_utf8(U8("\xc3")));
 	assert_false(ua_valid_utf8(U8("\x80")));
-	assert_false(ua_valid_utf8(U8("a\xbf" "b")));
-	assert_false(ua_valid_utf8(U8("\xe2" "a" "\x82")));
+	assert_false(ua_valid_utf8(U8("a\xbf"
+				      "b")));
+	assert_false(ua_valid_utf8(U8("\xe2"
+				      "a"
+				      "\x82")));
 	/* Only n bytes count: a valid prefix of an invalid buffer. */
 	assert_true(ua_valid_utf8("ab\xff", 2));
 	assert_false(ua_valid_utf8("\xe2\x82\xac", 2));
@@ -101,8 +104,8 @@ test_name_accepts_portable_names(void **state)
 	assert_int_equal(ua_valid_name("_svc", NULL), 0);
 	assert_int_equal(ua_valid_name("a.b-c_9", NULL), 0);
 	assert_int_equal(ua_valid_name("host$", NULL), 0);
-	assert_int_equal(ua_valid_name("abcdefghijklmnopqrstuvwxyz012345",
-	    NULL), 0);
+	assert_int_equal(
+	    ua_valid_name("abcdefghijklmnopqrstuvwxyz012345", NULL), 0);
 	assert_null(why);
 }
 
@@ -116,8 +119,8 @@ test_name_rejects_empty_and_over_32_bytes(void **state)
 	assert_non_null(why);
 	assert_int_equal(ua_valid_name("", &why), -EINVAL);
 	why = NULL;
-	assert_int_equal(ua_valid_name("abcdefghijklmnopqrstuvwxyz0123456",
-	    &why), -EINVAL);
+	assert_int_equal(
+	    ua_valid_name("abcdefghijklmnopqrstuvwxyz0123456", &why), -EINVAL);
 	assert_string_equal(why, "name is longer than 32 bytes");
 }
 
@@ -163,10 +166,10 @@ test_pool_accepts_and_rejects(void **state)
 	assert_int_equal(ua_valid_pool("9x", NULL), -EINVAL);
 	assert_int_equal(ua_valid_pool("a.b", NULL), -EINVAL);
 	assert_int_equal(ua_valid_pool("Staff", NULL), -EINVAL);
-	assert_int_equal(ua_valid_pool("abcdefghijklmnopqrstuvwxyz012345",
-	    NULL), 0);
-	assert_int_equal(ua_valid_pool("abcdefghijklmnopqrstuvwxyz0123456",
-	    NULL), -EINVAL);
+	assert_int_equal(
+	    ua_valid_pool("abcdefghijklmnopqrstuvwxyz012345", NULL), 0);
+	assert_int_equal(
+	    ua_valid_pool("abcdefghijklmnopqrstuvwxyz0123456", NULL), -EINVAL);
 }
 
 static void
@@ -215,8 +218,8 @@ test_email_rejects_bad_dots_spaces_and_controls(void **state)
 	assert_int_equal(ua_valid_email("a\r\n@example.com", NULL), -EINVAL);
 	assert_int_equal(ua_valid_email("a@ex_ample.com", NULL), -EINVAL);
 	assert_int_equal(ua_valid_email("\"a\"@example.com", NULL), -EINVAL);
-	assert_int_equal(ua_valid_email("z\xc3\xab@example.com", NULL),
-	    -EINVAL);
+	assert_int_equal(
+	    ua_valid_email("z\xc3\xab@example.com", NULL), -EINVAL);
 }
 
 static void
@@ -250,8 +253,8 @@ test_email_normalize_lowercases(void **state)
 	char out[UA_MAX_EMAIL + 1];
 
 	(void)state;
-	assert_int_equal(ua_email_normalize("Alice@Example.COM", out,
-	    sizeof(out), NULL), 0);
+	assert_int_equal(
+	    ua_email_normalize("Alice@Example.COM", out, sizeof(out), NULL), 0);
 	assert_string_equal(out, "alice@example.com");
 }
 
@@ -262,12 +265,13 @@ test_email_normalize_reports_small_buffer(void **state)
 	char out[8];
 
 	(void)state;
-	assert_int_equal(ua_email_normalize("alice@example.com", out,
-	    sizeof(out), &why), -ENAMETOOLONG);
+	assert_int_equal(
+	    ua_email_normalize("alice@example.com", out, sizeof(out), &why),
+	    -ENAMETOOLONG);
 	assert_non_null(why);
 	assert_string_equal(out, "");
-	assert_int_equal(ua_email_normalize("A B@x.y", out, sizeof(out),
-	    &why), -EINVAL);
+	assert_int_equal(
+	    ua_email_normalize("A B@x.y", out, sizeof(out), &why), -EINVAL);
 	assert_string_equal(out, "");
 }
 
@@ -275,8 +279,8 @@ static void
 test_gecos_accepts_utf8_and_empty(void **state)
 {
 	(void)state;
-	assert_int_equal(ua_valid_gecos("Zo\xc3\xab \xc3\x9cnal, Room 4", NULL),
-	    0);
+	assert_int_equal(
+	    ua_valid_gecos("Zo\xc3\xab \xc3\x9cnal, Room 4", NULL), 0);
 	assert_int_equal(ua_valid_gecos("", NULL), 0);
 }
 
@@ -380,8 +384,8 @@ test_password_rejects_embedded_nul_and_bad_utf8(void **state)
 	(void)state;
 	assert_int_equal(ua_valid_password(U8("abc\0def"), &why), -EINVAL);
 	assert_string_equal(why, "password contains a NUL byte");
-	assert_int_equal(ua_valid_password(U8("abc\xed\xa0\x80"), &why),
-	    -EINVAL);
+	assert_int_equal(
+	    ua_valid_password(U8("abc\xed\xa0\x80"), &why), -EINVAL);
 	assert_string_equal(why, "password is not valid UTF-8");
 }
 
@@ -395,7 +399,7 @@ test_password_of_90k_is_refused_without_scanning(void **state)
 	(void)state;
 	s = malloc(n);
 	assert_non_null(s);
-	memset(s, 0xff, n);	/* would fail UTF-8 if it were scanned */
+	memset(s, 0xff, n); /* would fail UTF-8 if it were scanned */
 	assert_int_equal(clock_gettime(CLOCK_MONOTONIC, &a), 0);
 	assert_int_equal(ua_valid_password(s, n, NULL), -EINVAL);
 	assert_int_equal(clock_gettime(CLOCK_MONOTONIC, &b), 0);
@@ -413,8 +417,8 @@ test_parse_uint_accepts_canonical_decimal(void **state)
 	assert_true(v == 0);
 	assert_int_equal(ua_parse_uint("42", 0, 100, &v), 0);
 	assert_true(v == 42);
-	assert_int_equal(ua_parse_uint("18446744073709551615", 0, UINT64_MAX,
-	    &v), 0);
+	assert_int_equal(
+	    ua_parse_uint("18446744073709551615", 0, UINT64_MAX, &v), 0);
 	assert_true(v == UINT64_MAX);
 }
 
@@ -443,10 +447,11 @@ test_parse_uint_rejects_out_of_range_and_overflow(void **state)
 	uint64_t v = 7;
 
 	(void)state;
-	assert_int_equal(ua_parse_uint("18446744073709551616", 0, UINT64_MAX,
-	    &v), -ERANGE);
-	assert_int_equal(ua_parse_uint("99999999999999999999999", 0,
-	    UINT64_MAX, &v), -ERANGE);
+	assert_int_equal(
+	    ua_parse_uint("18446744073709551616", 0, UINT64_MAX, &v), -ERANGE);
+	assert_int_equal(
+	    ua_parse_uint("99999999999999999999999", 0, UINT64_MAX, &v),
+	    -ERANGE);
 	assert_int_equal(ua_parse_uint("9", 10, 20, &v), -ERANGE);
 	assert_int_equal(ua_parse_uint("21", 10, 20, &v), -ERANGE);
 	assert_int_equal(ua_parse_uint("15", 20, 10, &v), -EINVAL);
@@ -472,8 +477,8 @@ test_snprintf_reports_truncation_as_enametoolong(void **state)
 	char out[8];
 
 	(void)state;
-	assert_int_equal(ua_snprintf(out, sizeof(out), "%s", "12345678"),
-	    -ENAMETOOLONG);
+	assert_int_equal(
+	    ua_snprintf(out, sizeof(out), "%s", "12345678"), -ENAMETOOLONG);
 	assert_string_equal(out, "1234567");
 	assert_int_equal(ua_snprintf(out, 0, "%s", "x"), -EINVAL);
 	assert_int_equal(ua_snprintf(NULL, 8, "%s", "x"), -EINVAL);
@@ -483,38 +488,40 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_utf8_accepts_ascii_and_multibyte),
-		cmocka_unit_test(test_utf8_accepts_range_boundaries),
-		cmocka_unit_test(test_utf8_rejects_overlong_forms),
-		cmocka_unit_test(test_utf8_rejects_surrogates),
-		cmocka_unit_test(test_utf8_rejects_above_u10ffff),
-		cmocka_unit_test(test_utf8_rejects_truncated_and_stray_bytes),
-		cmocka_unit_test(test_name_accepts_portable_names),
-		cmocka_unit_test(test_name_rejects_empty_and_over_32_bytes),
-		cmocka_unit_test(test_name_rejects_leading_dash_plus_and_digit),
-		cmocka_unit_test(test_name_rejects_uppercase_and_odd_characters),
-		cmocka_unit_test(test_pool_accepts_and_rejects),
-		cmocka_unit_test(test_email_accepts_lowercase_addresses),
-		cmocka_unit_test(test_email_rejects_uppercase),
-		cmocka_unit_test(test_email_rejects_wrong_at_count_and_empty_parts),
-		cmocka_unit_test(test_email_rejects_bad_dots_spaces_and_controls),
-		cmocka_unit_test(test_email_rejects_over_length_limits),
-		cmocka_unit_test(test_email_normalize_lowercases),
-		cmocka_unit_test(test_email_normalize_reports_small_buffer),
-		cmocka_unit_test(test_gecos_accepts_utf8_and_empty),
-		cmocka_unit_test(test_gecos_rejects_colon_controls_and_bad_utf8),
-		cmocka_unit_test(test_gecos_rejects_over_256_bytes),
-		cmocka_unit_test(test_path_field_accepts_absolute_paths),
-		cmocka_unit_test(test_path_field_rejects_relative_colon_controls_and_long),
-		cmocka_unit_test(test_password_accepts_1_to_1024_bytes),
-		cmocka_unit_test(test_password_rejects_empty_and_over_1024),
-		cmocka_unit_test(test_password_rejects_embedded_nul_and_bad_utf8),
-		cmocka_unit_test(test_password_of_90k_is_refused_without_scanning),
-		cmocka_unit_test(test_parse_uint_accepts_canonical_decimal),
-		cmocka_unit_test(test_parse_uint_rejects_signs_spaces_and_leading_zeros),
-		cmocka_unit_test(test_parse_uint_rejects_out_of_range_and_overflow),
-		cmocka_unit_test(test_snprintf_returns_length_when_it_fits),
-		cmocka_unit_test(test_snprintf_reports_truncation_as_enametoolong),
+	    cmocka_unit_test(test_utf8_accepts_ascii_and_multibyte),
+	    cmocka_unit_test(test_utf8_accepts_range_boundaries),
+	    cmocka_unit_test(test_utf8_rejects_overlong_forms),
+	    cmocka_unit_test(test_utf8_rejects_surrogates),
+	    cmocka_unit_test(test_utf8_rejects_above_u10ffff),
+	    cmocka_unit_test(test_utf8_rejects_truncated_and_stray_bytes),
+	    cmocka_unit_test(test_name_accepts_portable_names),
+	    cmocka_unit_test(test_name_rejects_empty_and_over_32_bytes),
+	    cmocka_unit_test(test_name_rejects_leading_dash_plus_and_digit),
+	    cmocka_unit_test(test_name_rejects_uppercase_and_odd_characters),
+	    cmocka_unit_test(test_pool_accepts_and_rejects),
+	    cmocka_unit_test(test_email_accepts_lowercase_addresses),
+	    cmocka_unit_test(test_email_rejects_uppercase),
+	    cmocka_unit_test(test_email_rejects_wrong_at_count_and_empty_parts),
+	    cmocka_unit_test(test_email_rejects_bad_dots_spaces_and_controls),
+	    cmocka_unit_test(test_email_rejects_over_length_limits),
+	    cmocka_unit_test(test_email_normalize_lowercases),
+	    cmocka_unit_test(test_email_normalize_reports_small_buffer),
+	    cmocka_unit_test(test_gecos_accepts_utf8_and_empty),
+	    cmocka_unit_test(test_gecos_rejects_colon_controls_and_bad_utf8),
+	    cmocka_unit_test(test_gecos_rejects_over_256_bytes),
+	    cmocka_unit_test(test_path_field_accepts_absolute_paths),
+	    cmocka_unit_test(
+		test_path_field_rejects_relative_colon_controls_and_long),
+	    cmocka_unit_test(test_password_accepts_1_to_1024_bytes),
+	    cmocka_unit_test(test_password_rejects_empty_and_over_1024),
+	    cmocka_unit_test(test_password_rejects_embedded_nul_and_bad_utf8),
+	    cmocka_unit_test(test_password_of_90k_is_refused_without_scanning),
+	    cmocka_unit_test(test_parse_uint_accepts_canonical_decimal),
+	    cmocka_unit_test(
+		test_parse_uint_rejects_signs_spaces_and_leading_zeros),
+	    cmocka_unit_test(test_parse_uint_rejects_out_of_range_and_overflow),
+	    cmocka_unit_test(test_snprintf_returns_length_when_it_fits),
+	    cmocka_unit_test(test_snprintf_reports_truncation_as_enametoolong),
 	};
 
 	return cmocka_run_group_tests_name("valid", tests, NULL, NULL);

@@ -48,7 +48,7 @@ test_freezero_accepts_null_and_frees(void **state)
 	p = malloc(32);
 	assert_non_null(p);
 	memset(p, 'x', 32);
-	ua_freezero(p, 32);	/* ASan/valgrind would flag a bad free */
+	ua_freezero(p, 32); /* ASan/valgrind would flag a bad free */
 }
 
 static void
@@ -60,7 +60,7 @@ test_erase_free_accepts_null_and_strings(void **state)
 	ua_erase_free(NULL);
 	p = strdup("correct horse battery staple");
 	assert_non_null(p);
-	p[3] = '\0';	/* length now unknown to strlen: still fully wiped */
+	p[3] = '\0'; /* length now unknown to strlen: still fully wiped */
 	ua_erase_free(p);
 }
 
@@ -68,10 +68,10 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_wipe_zeroes_exactly_n_bytes),
-		cmocka_unit_test(test_wipe_accepts_null_and_zero_length),
-		cmocka_unit_test(test_freezero_accepts_null_and_frees),
-		cmocka_unit_test(test_erase_free_accepts_null_and_strings),
+	    cmocka_unit_test(test_wipe_zeroes_exactly_n_bytes),
+	    cmocka_unit_test(test_wipe_accepts_null_and_zero_length),
+	    cmocka_unit_test(test_freezero_accepts_null_and_frees),
+	    cmocka_unit_test(test_erase_free_accepts_null_and_strings),
 	};
 
 	return cmocka_run_group_tests_name("wipe", tests, NULL, NULL);
