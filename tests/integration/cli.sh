@@ -72,7 +72,10 @@ grep_last "  ... lists bob" 'bob'
 expect_rc 0 "user list of one pool" uactl user list staff
 if grep -q alice "$TB/last.out"; then ok 1 "  ... staff list has no customer users"; else ok 0 "  ... staff list has no customer users"; fi
 
-count_users() { uactl --json user list | $PY -c 'import json,sys; print(len(json.load(sys.stdin)))'; }
+count_users() {
+	uactl --json user list >"$TB/users.json" &&
+		$PY -c 'import json,sys; print(len(json.load(open(sys.argv[1]))))' "$TB/users.json"
+}
 before=$(count_users)
 expect_rc 1 "duplicate email refused" uactl user add customer carol --email BOB@example.net
 grep_last "  ... saying it is taken" 'already'

@@ -40,6 +40,9 @@ ua_finish() {
 }
 
 ua_cleanup() {
+	# dash may run an EXIT trap in a subshell (a pipeline or $(...)):
+	# only the test's own shell cleans up.
+	[ "$(exec sh -c 'echo $PPID')" = "$UA_MAIN_PID" ] || return 0
 	for p in $UA_PIDS; do
 		kill "$p" 2>/dev/null
 	done
@@ -63,6 +66,7 @@ ua_need_namespace() {
 
 # A scratch dir the daemon user can traverse; removed at exit.
 ua_scratch() {
+	UA_MAIN_PID=$(exec sh -c 'echo $PPID')
 	TB=$(mktemp -d /tmp/ua-test.XXXXXX)
 	chmod 0755 "$TB"
 	trap ua_cleanup EXIT
