@@ -21,5 +21,6 @@ UA_LIBS_TEST = $(CMOCKA_LIBS)
 EXTRA_DIST += tests/tools/summary.sh tests/run-all.sh tests/integration/lib.sh
 include tests/unit/local.mk
 include tests/integration/local.mk
+include tests/pam/local.mk
 include tests/lint/local.mk
 include tests/fuzz/local.mk

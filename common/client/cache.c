@@ -340,7 +340,7 @@ put_str(const struct ua_cache *c, struct ua_cache_str s, struct out *o,
 static bool
 id_ok(uint32_t id)
 {
-	return id != 0 && id != UINT32_MAX;
+	return id >= UA_CACHE_MIN_ID && id != UINT32_MAX;
 }
 
 static int

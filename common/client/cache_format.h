@@ -17,6 +17,11 @@
  */
 #define UA_CACHE_MAGIC UINT64_C(0x31304353534e4155)
 #define UA_CACHE_VERSION 1
+/*
+ * Ids below this are the system's own (root, sudo, disk, ...): a cache that
+ * names one is refused, so whoever can write the cache cannot grant them.
+ */
+#define UA_CACHE_MIN_ID 1000u
 
 /* Header flags. */
 #define UA_CACHE_F_STALE 0x1u	/* a newer file replaced this one */

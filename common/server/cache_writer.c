@@ -84,7 +84,7 @@ check_str(const char *s, bool may_be_empty)
 static bool
 id_ok(uint32_t id)
 {
-	return id != 0 && id != UINT32_MAX;
+	return id >= UA_CACHE_MIN_ID && id != UINT32_MAX;
 }
 
 static int

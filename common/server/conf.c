@@ -10,12 +10,14 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "client/buf.h"
 #include "client/valid.h"
 #include "server/conf.h"
+#include "server/conf_policy.h"
 #include "server/defaults.h"
 #include "server/log.h"
 
@@ -28,11 +30,19 @@ enum ktype {
 	K_LEVEL,	/* log level name, stored as a syslog priority */
 	K_BACKEND,	/* enum ua_backend */
 	K_HOME,		/* home directory template */
+	K_ADDR,		/* email address, or empty for none */
+	K_TEXT,		/* UTF-8 line of min..max bytes (min 0: may be empty) */
+	K_OPTPATH,	/* absolute path, or empty for none */
+	K_URL,		/* smtp:// or smtps:// URL */
+	K_STARTTLS,	/* enum ua_starttls */
+	K_TEMPLATE,	/* mail template file, read now; empty: built-in */
+	K_POLICY,	/* a login-policy word list (conf_policy.c); min 0: may be empty */
 };
 
 enum kscope {
 	S_DAEMON,	/* [daemon] */
 	S_POOL,		/* [defaults] and [pool NAME] */
+	S_MAIL,		/* [mail] */
 };
 
 struct conf_key {
@@ -47,13 +57,19 @@ struct conf_key {
 enum {
 	KI_USER, KI_RUNTIME_DIR, KI_STATE_DIR, KI_NSS_CACHE, KI_ADMIN_GROUP,
 	KI_MAX_CLIENTS, KI_CLIENT_TIMEOUT, KI_LOG_LEVEL,
+	KI_SMTP_URL, KI_SMTP_USER, KI_SMTP_PASSWORD_FILE, KI_SMTP_CA_FILE,
+	KI_SMTP_STARTTLS, KI_SENDMAIL, KI_RETRY_MAX_INTERVAL,
 	KI_BACKEND, KI_UID_MIN, KI_UID_MAX, KI_GID_MIN, KI_GID_MAX, KI_HOME,
-	KI_SHELL,
+	KI_SHELL, KI_MAIL_FROM, KI_MAIL_SUBJECT, KI_MAIL_TEMPLATE,
+	KI_FIRST_FACTORS, KI_SELECT_CHALLENGE, KI_GROUP_CHALLENGE,
+	KI_ALLOW_GROUPS, KI_SERVICE_GROUPS, KI_OTP_LIFETIME, KI_OTP_TRIES,
+	KI_OTP_PER_HOUR, KI_OTP_PER_DAY, KI_OTP_RESEND_COOLDOWN,
 	NKEYS
 };
 
 #define D(f) offsetof(struct ua_conf, f)
 #define P(f) offsetof(struct ua_pool_conf, f)
+#define M(f) offsetof(struct ua_conf, mail.f)
 /* Every key the file may hold. */
 static const struct conf_key keys[NKEYS] = {
 	[KI_USER] = { "user", S_DAEMON, K_NAME, D(user), 0, 0 },
@@ -69,6 +85,19 @@ static const struct conf_key keys[NKEYS] = {
 	    D(client_timeout_ms), UA_MIN_CLIENT_TIMEOUT,
 	    UA_MAX_CLIENT_TIMEOUT },
 	[KI_LOG_LEVEL] = { "log_level", S_DAEMON, K_LEVEL, D(log_level), 0, 0 },
+	[KI_SMTP_URL] = { "smtp_url", S_MAIL, K_URL, M(smtp_url), 0, 0 },
+	[KI_SMTP_USER] = { "smtp_user", S_MAIL, K_TEXT, M(smtp_user), 0,
+	    UA_MAX_SMTP_USER },
+	[KI_SMTP_PASSWORD_FILE] = { "smtp_password_file", S_MAIL, K_OPTPATH,
+	    M(smtp_password_file), 0, 0 },
+	[KI_SMTP_CA_FILE] = { "smtp_ca_file", S_MAIL, K_OPTPATH,
+	    M(smtp_ca_file), 0, 0 },
+	[KI_SMTP_STARTTLS] = { "smtp_starttls", S_MAIL, K_STARTTLS,
+	    M(smtp_starttls), 0, 0 },
+	[KI_SENDMAIL] = { "sendmail", S_MAIL, K_OPTPATH, M(sendmail), 0, 0 },
+	[KI_RETRY_MAX_INTERVAL] = { "retry_max_interval", S_MAIL, K_SECONDS,
+	    M(retry_max_interval_ms), UA_MIN_RETRY_MAX_INTERVAL,
+	    UA_MAX_RETRY_MAX_INTERVAL },
 	[KI_BACKEND] = { "backend", S_POOL, K_BACKEND, P(backend), 0, 0 },
 	[KI_UID_MIN] = { "uid_min", S_POOL, K_UINT, P(uid_min), UA_ID_MIN,
 	    UA_ID_MAX },
@@ -80,9 +109,35 @@ static const struct conf_key keys[NKEYS] = {
 	    UA_ID_MAX },
 	[KI_HOME] = { "home", S_POOL, K_HOME, P(home), 0, 0 },
 	[KI_SHELL] = { "shell", S_POOL, K_PATH, P(shell), 0, 0 },
+	[KI_MAIL_FROM] = { "mail_from", S_POOL, K_ADDR, P(mail_from), 0, 0 },
+	[KI_MAIL_SUBJECT] = { "mail_subject", S_POOL, K_TEXT,
+	    P(mail_subject), 1, UA_MAX_MAIL_SUBJECT },
+	[KI_MAIL_TEMPLATE] = { "mail_template", S_POOL, K_TEMPLATE,
+	    P(mail_template), 0, 0 },
+	[KI_FIRST_FACTORS] = { "first_factors", S_POOL, K_POLICY,
+	    P(first_factors), 1, 0 },
+	[KI_SELECT_CHALLENGE] = { "select_challenge", S_POOL, K_POLICY,
+	    P(select_challenge_s), 1, 0 },
+	[KI_GROUP_CHALLENGE] = { "group_challenge", S_POOL, K_POLICY,
+	    P(group_challenge), 0, 0 },
+	[KI_ALLOW_GROUPS] = { "allow_groups", S_POOL, K_POLICY,
+	    P(allow_groups_s), 1, 0 },
+	[KI_SERVICE_GROUPS] = { "service_groups", S_POOL, K_POLICY,
+	    P(service_groups), 0, 0 },
+	[KI_OTP_LIFETIME] = { "otp_lifetime", S_POOL, K_UINT, P(otp_lifetime),
+	    UA_MIN_OTP_LIFETIME, UA_MAX_OTP_LIFETIME },
+	[KI_OTP_TRIES] = { "otp_tries", S_POOL, K_UINT, P(otp_tries), 1,
+	    UA_MAX_OTP_TRIES },
+	[KI_OTP_PER_HOUR] = { "otp_per_hour", S_POOL, K_UINT, P(otp_per_hour),
+	    1, 100 },
+	[KI_OTP_PER_DAY] = { "otp_per_day", S_POOL, K_UINT, P(otp_per_day), 1,
+	    1000 },
+	[KI_OTP_RESEND_COOLDOWN] = { "otp_resend_cooldown", S_POOL, K_UINT,
+	    P(otp_resend_cooldown), 0, 600 },
 };
 #undef D
 #undef P
+#undef M
 
 static const struct {
 	const char *name;
@@ -95,7 +150,7 @@ static const struct {
 	{ "debug", LOG_DEBUG },
 };
 
-enum section { SEC_NONE, SEC_DAEMON, SEC_DEFAULTS, SEC_POOL };
+enum section { SEC_NONE, SEC_DAEMON, SEC_DEFAULTS, SEC_POOL, SEC_MAIL };
 
 struct parser {
 	const char *name;		/* file name for messages */
@@ -107,7 +162,7 @@ struct parser {
 	int daemon_line[NKEYS];		/* line that set each key; 0 = unset */
 	int dflt_line[NKEYS];
 	int (*pool_line)[NKEYS];	/* the same, per pool */
-	int daemon_sec, dflt_sec;	/* line of the section header */
+	int daemon_sec, dflt_sec, mail_sec; /* line of the section header */
 	enum section sec;		/* where we are */
 };
 
@@ -146,6 +201,8 @@ sec_name(const struct parser *P, char *buf, size_t bufsz)
 		return "[daemon]";
 	case SEC_DEFAULTS:
 		return "[defaults]";
+	case SEC_MAIL:
+		return "[mail]";
 	case SEC_POOL:
 		(void)snprintf(buf, bufsz, "[pool %s]",
 		    P->c->pools[P->c->npools - 1].name);
@@ -238,6 +295,268 @@ home_check(const char *tmpl, const char **ret_why)
 	return valid_path(buf, ret_why);
 }
 
+/* An empty value means "none" (or "built-in") for these keys. */
+static bool
+empty_ok(const struct conf_key *k)
+{
+	return k->type == K_GROUP || k->type == K_ADDR ||
+	    k->type == K_OPTPATH || k->type == K_TEMPLATE ||
+	    ((k->type == K_TEXT || k->type == K_POLICY) && k->min == 0);
+}
+
+/* One line of UTF-8 text: no C0 or C1 control characters, no DEL. */
+static int
+text_check(const char *s, const char **ret_why)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i, n = strlen(s);
+
+	if (!ua_valid_utf8(s, n)) {
+		*ret_why = "not valid UTF-8";
+		return -EINVAL;
+	}
+	for (i = 0; i < n; i++)
+		if (p[i] < 0x20 || p[i] == 0x7f ||
+		    (p[i] == 0xc2 && i + 1 < n && p[i + 1] < 0xa0)) {
+			*ret_why = "control characters are not allowed";
+			return -EINVAL;
+		}
+	return 0;
+}
+
+/* Dotted decimal a.b.c.d with each part 0..255; *ret_first = a. */
+static bool
+ipv4_first(const char *h, unsigned *ret_first)
+{
+	unsigned part = 0, parts = 0, digits = 0;
+
+	for (;; h++) {
+		if (*h >= '0' && *h <= '9') {
+			part = part * 10 + (unsigned)(*h - '0');
+			if (++digits > 3 || part > 255)
+				return false;
+			continue;
+		}
+		if (digits == 0 || (*h != '.' && *h != '\0'))
+			return false;
+		if (parts++ == 0)
+			*ret_first = part;
+		if (*h == '\0')
+			return parts == 4;
+		part = digits = 0;
+	}
+}
+
+/*
+ * smtp://HOST[:PORT][/NAME] or smtps://...: HOST a host name, an IPv4
+ * address or [IPv6]; NAME (what curl says in EHLO) letters, digits, '.'
+ * and '-'.  No user or password, query or fragment.
+ */
+static int
+smtp_url_check(const char *url, bool *ret_tls, bool *ret_loopback,
+    const char **ret_why)
+{
+	char host[256], port[8];
+	const char *h, *e;
+	unsigned first = 0;
+	uint64_t v;
+	size_t n;
+
+	*ret_tls = strncmp(url, "smtps://", 8) == 0;
+	if (strncmp(url, "smtp://", 7) != 0 && !*ret_tls) {
+		*ret_why = "only smtp:// and smtps:// URLs are allowed";
+		return -EINVAL;
+	}
+	if (strpbrk(url, "@?#") != NULL) {
+		*ret_why = "no user, password, query or fragment in the URL "
+		    "(use smtp_user and smtp_password_file)";
+		return -EINVAL;
+	}
+	h = url + (*ret_tls ? 8 : 7);
+	*ret_why = "bad host";
+	if (*h == '[') {
+		e = strchr(h, ']');
+		if (e == NULL || e - h < 3 || e - h > 46 ||
+		    strspn(h + 1, "0123456789abcdefABCDEF:.") !=
+			(size_t)(e - h - 1))
+			return -EINVAL;
+		e++;
+	} else {
+		e = h + strspn(h, "abcdefghijklmnopqrstuvwxyz"
+		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-");
+		if (e == h || e - h > 253 || *h == '.' || *h == '-' ||
+		    strstr(h, "..") != NULL)
+			return -EINVAL;
+	}
+	n = (size_t)(e - h);
+	memcpy(host, h, n);
+	host[n] = '\0';
+	if (*e == ':') {
+		n = strcspn(e + 1, "/");
+		*ret_why = "the port must be a number from 1 to 65535";
+		if (n == 0 || n >= sizeof(port))
+			return -EINVAL;
+		memcpy(port, e + 1, n);
+		port[n] = '\0';
+		if (ua_parse_uint(port, 1, 65535, &v) < 0)
+			return -EINVAL;
+		e += 1 + n;
+	}
+	if (*e == '/') {
+		e++;
+		if (e[strspn(e, "abcdefghijklmnopqrstuvwxyz"
+		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-")] != '\0') {
+			*ret_why = "the path (the EHLO name) may hold only "
+			    "letters, digits, '.' and '-'";
+			return -EINVAL;
+		}
+	} else if (*e != '\0') {
+		*ret_why = "unexpected text after the host";
+		return -EINVAL;
+	}
+	*ret_loopback = strcasecmp(host, "localhost") == 0 ||
+	    strcmp(host, "[::1]") == 0 ||
+	    (ipv4_first(host, &first) && first == 127);
+	return 0;
+}
+
+/* Case-insensitive: does the n bytes at t contain a link? */
+static bool
+has_link(const char *t, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i + 3 <= n; i++) {
+		if (memcmp(t + i, "://", 3) == 0)
+			return true;
+		if (i + 4 <= n && strncasecmp(t + i, "www.", 4) == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * A mail template's text: UTF-8, LF line ends, tabs allowed, escapes %c
+ * %m %p %% only, at least one %c, every line within UA_MAX_MAIL_LINE
+ * bytes once expanded, no link.
+ */
+static int
+template_check(const char *t, size_t n, const char **ret_why)
+{
+	size_t i, line = 0;
+	bool code = false;
+	unsigned char ch;
+
+	*ret_why = "the template is empty";
+	if (n == 0)
+		return -EINVAL;
+	*ret_why = "the template is not valid UTF-8";
+	if (!ua_valid_utf8(t, n))
+		return -EINVAL;
+	for (i = 0; i < n; i++) {
+		ch = (unsigned char)t[i];
+		if (ch == '\n') {
+			line = 0;
+			continue;
+		}
+		*ret_why = "the template holds a control character other "
+		    "than tab and newline";
+		if ((ch < 0x20 && ch != '\t') || ch == 0x7f ||
+		    (ch == 0xc2 && i + 1 < n && (unsigned char)t[i + 1] < 0xa0))
+			return -EINVAL;
+		line++;
+		if (ch == '%') {
+			ch = i + 1 < n ? (unsigned char)t[++i] : 0;
+			*ret_why = "unknown % escape in the template: use %c "
+			    "(code), %m (minutes), %p (pool) or %%";
+			if (ch != 'c' && ch != 'm' && ch != 'p' && ch != '%')
+				return -EINVAL;
+			code |= ch == 'c';
+			/* Widest expansions: 8 digits, "10", a pool name. */
+			line += ch == 'c' ? 7 : ch == 'm' ? 1 : ch == 'p' ?
+			    UA_MAX_POOL - 1 : 0;
+		}
+		*ret_why = "a template line is longer than 900 bytes";
+		if (line > UA_MAX_MAIL_LINE)
+			return -EINVAL;
+	}
+	*ret_why = "the template has no %c (the code)";
+	if (!code)
+		return -EINVAL;
+	*ret_why = "links are not allowed in the code mail";
+	if (has_link(t, n))
+		return -EINVAL;
+	return 0;
+}
+
+/* Read the template file at path (checked like the config file). */
+static int
+template_read(const struct parser *P, const char *path, char **ret_text)
+{
+	char buf[UA_MAX_MAIL_TEMPLATE + 2], q[96];
+	const char *why = NULL;
+	size_t len = 0, i, o;
+	struct stat st;
+	ssize_t n;
+	int fd, r;
+
+	(void)ua_log_quote(path, q, sizeof(q));
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY |
+	    O_NONBLOCK);
+	if (fd < 0)
+		return conf_err(P, P->lineno, "mail_template %s: cannot open: "
+		    "%m", q);
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		r = conf_err(P, P->lineno, "mail_template %s: not a regular "
+		    "file", q);
+		goto out;
+	}
+	if ((st.st_uid != 0 && st.st_uid != geteuid()) ||
+	    (st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+		r = conf_err(P, P->lineno, "mail_template %s: must be owned "
+		    "by root (or uid %u) and not writable by group or others",
+		    q, (unsigned)geteuid());
+		goto out;
+	}
+	while (len < sizeof(buf) - 1) {
+		n = read(fd, buf + len, sizeof(buf) - 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			r = conf_err(P, P->lineno, "mail_template %s: read: "
+			    "%m", q);
+			goto out;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	if (len > UA_MAX_MAIL_TEMPLATE) {
+		r = conf_err(P, P->lineno, "mail_template %s: larger than %d "
+		    "bytes", q, UA_MAX_MAIL_TEMPLATE);
+		goto out;
+	}
+	/* CRLF files are fine: keep LF; a lone CR is refused below. */
+	for (i = o = 0; i < len; i++)
+		if (!(buf[i] == '\r' && i + 1 < len && buf[i + 1] == '\n'))
+			buf[o++] = buf[i];
+	len = o;
+	buf[len] = '\0';
+	if (memchr(buf, '\0', len) != NULL)
+		why = "the template holds a NUL byte";
+	else if (template_check(buf, len, &why) == 0)
+		why = NULL;
+	if (why != NULL) {
+		r = conf_err(P, P->lineno, "mail_template %s: %s", q, why);
+		goto out;
+	}
+	*ret_text = strdup(buf);
+	r = *ret_text != NULL ? 0 : -ENOMEM;
+out:
+	(void)close(fd);
+	return r;
+}
+
 static int
 set_str(char **field, const char *val)
 {
@@ -260,6 +579,97 @@ bad_value(const struct parser *P, const struct conf_key *k, const char *val,
 	    ua_log_quote(val, q, sizeof(q)), k->name, why);
 }
 
+/* mail_template = PATH (read now), or empty for the built-in text. */
+static int
+set_template(const struct parser *P, const struct conf_key *k,
+    struct ua_mail_template *t, const char *val)
+{
+	const char *why = NULL;
+	char *path = NULL, *text = NULL;
+	int r;
+
+	if (*val != '\0') {
+		if (valid_path(val, &why) < 0)
+			return bad_value(P, k, val, why ? why : "not a path");
+		r = template_read(P, val, &text);
+		if (r < 0)
+			return r;
+		if ((path = strdup(val)) == NULL) {
+			free(text);
+			return -ENOMEM;
+		}
+	}
+	free(t->path);
+	free(t->text);
+	t->path = path;
+	t->text = text;
+	return 0;
+}
+
+static int
+copy_template(struct ua_mail_template *d, const struct ua_mail_template *s)
+{
+	char *path = NULL, *text = NULL;
+
+	if ((s->path != NULL && (path = strdup(s->path)) == NULL) ||
+	    (s->text != NULL && (text = strdup(s->text)) == NULL)) {
+		free(path);
+		return -ENOMEM;
+	}
+	free(d->path);
+	free(d->text);
+	d->path = path;
+	d->text = text;
+	return 0;
+}
+
+/* The mail keys' values other than the template. */
+static int
+set_mail_value(const struct parser *P, const struct conf_key *k,
+    void *field, const char *val)
+{
+	char addr[UA_MAX_EMAIL + 1], msg[64];
+	const char *why = NULL;
+	bool tls, loopback;
+
+	if (*val == '\0')	/* empty_ok(k) held */
+		return set_str(field, NULL);
+	switch (k->type) {
+	case K_ADDR:
+		if (ua_email_normalize(val, addr, sizeof(addr), &why) < 0)
+			return bad_value(P, k, val, why ? why :
+			    "not an email address");
+		return set_str(field, addr);
+	case K_TEXT:
+		if (strlen(val) > k->max) {
+			(void)snprintf(msg, sizeof(msg), "longer than %u bytes",
+			    k->max);
+			return bad_value(P, k, val, msg);
+		}
+		if (text_check(val, &why) < 0)
+			return bad_value(P, k, val, why);
+		return set_str(field, val);
+	case K_OPTPATH:
+		if (valid_path(val, &why) < 0)
+			return bad_value(P, k, val, why ? why : "not a path");
+		return set_str(field, val);
+	case K_URL:
+		if (smtp_url_check(val, &tls, &loopback, &why) < 0)
+			return bad_value(P, k, val, why);
+		return set_str(field, val);
+	case K_STARTTLS:
+		if (strcmp(val, "auto") == 0 || strcmp(val, "required") == 0) {
+			*(enum ua_starttls *)field = val[0] == 'a' ?
+			    UA_STARTTLS_AUTO : UA_STARTTLS_REQUIRED;
+			return 0;
+		}
+		return bad_value(P, k, val, "expected required or auto");
+	default:
+		break;
+	}
+	return -EINVAL;
+}
+
 /* Parse val for key k into the struct at base. */
 static int
 conf_set(const struct parser *P, const struct conf_key *k, void *base,
@@ -271,7 +681,7 @@ conf_set(const struct parser *P, const struct conf_key *k, void *base,
 	uint64_t n;
 	size_t i;
 
-	if (*val == '\0' && k->type != K_GROUP)
+	if (*val == '\0' && !empty_ok(k))
 		return conf_err(P, P->lineno, "missing value for %s", k->name);
 	switch (k->type) {
 	case K_GROUP:
@@ -317,6 +727,20 @@ conf_set(const struct parser *P, const struct conf_key *k, void *base,
 			return conf_err(P, P->lineno, "backend 'cognito' is "
 			    "not supported by this build yet");
 		return bad_value(P, k, val, "expected local");
+	case K_TEMPLATE:
+		return set_template(P, k, field, val);
+	case K_POLICY:
+		if (*val == '\0')
+			return set_str(field, NULL);
+		if (ua_policy_check(k->name, val, &why) < 0)
+			return bad_value(P, k, val, why);
+		return set_str(field, val);
+	case K_ADDR:
+	case K_TEXT:
+	case K_OPTPATH:
+	case K_URL:
+	case K_STARTTLS:
+		return set_mail_value(P, k, field, val);
 	}
 	return -EINVAL;
 }
@@ -333,8 +757,19 @@ copy_value(const struct conf_key *k, void *dst, const void *src)
 	case K_GROUP:
 	case K_PATH:
 	case K_HOME:
+	case K_ADDR:
+	case K_TEXT:
+	case K_OPTPATH:
+	case K_URL:
+	case K_POLICY:
 		return set_str((char **)(void *)d,
 		    *(char *const *)(const void *)s);
+	case K_TEMPLATE:
+		return copy_template((struct ua_mail_template *)(void *)d,
+		    (const struct ua_mail_template *)(const void *)s);
+	case K_STARTTLS:
+		memcpy(d, s, sizeof(enum ua_starttls));
+		return 0;
 	case K_UINT:
 	case K_SECONDS:
 		memcpy(d, s, sizeof(uint32_t));
@@ -359,7 +794,7 @@ conf_section(struct parser *P, char *line)
 
 	if (line[len - 1] != ']')
 		return conf_err(P, P->lineno, "malformed section header: "
-		    "expected [daemon], [defaults] or [pool NAME]");
+		    "expected [daemon], [mail], [defaults] or [pool NAME]");
 	line[len - 1] = '\0';
 	in = trim(line + 1);
 	if (strcmp(in, "daemon") == 0 || strcmp(in, "defaults") == 0) {
@@ -373,10 +808,18 @@ conf_section(struct parser *P, char *line)
 		P->sec = daemon ? SEC_DAEMON : SEC_DEFAULTS;
 		return 0;
 	}
+	if (strcmp(in, "mail") == 0) {
+		if (P->mail_sec != 0)
+			return conf_err(P, P->lineno, "duplicate section [mail] "
+			    "(first at line %d)", P->mail_sec);
+		P->mail_sec = P->lineno;
+		P->sec = SEC_MAIL;
+		return 0;
+	}
 	if (strncmp(in, "pool", 4) != 0 ||
 	    (in[4] != ' ' && in[4] != '\t' && in[4] != '\0'))
 		return conf_err(P, P->lineno, "unknown section [%s]: expected "
-		    "[daemon], [defaults] or [pool NAME]",
+		    "[daemon], [mail], [defaults] or [pool NAME]",
 		    ua_log_quote(in, q, sizeof(q)));
 	name = trim(in + 4);
 	if (*name == '\0')
@@ -431,10 +874,14 @@ conf_keyval(struct parser *P, char *line)
 	if (k->scope == S_DAEMON && P->sec != SEC_DAEMON)
 		return conf_err(P, P->lineno, "key '%s' belongs in [daemon], "
 		    "not in %s", key, sec_name(P, sb, sizeof(sb)));
-	if (k->scope == S_POOL && P->sec == SEC_DAEMON)
+	if (k->scope == S_MAIL && P->sec != SEC_MAIL)
+		return conf_err(P, P->lineno, "key '%s' belongs in [mail], "
+		    "not in %s", key, sec_name(P, sb, sizeof(sb)));
+	if (k->scope == S_POOL && (P->sec == SEC_DAEMON || P->sec == SEC_MAIL))
 		return conf_err(P, P->lineno, "key '%s' belongs in [defaults] "
-		    "or [pool NAME], not in [daemon]", key);
-	if (P->sec == SEC_DAEMON) {
+		    "or [pool NAME], not in %s", key,
+		    sec_name(P, sb, sizeof(sb)));
+	if (P->sec == SEC_DAEMON || P->sec == SEC_MAIL) {
 		lines = P->daemon_line;
 		base = P->c;
 	} else if (P->sec == SEC_DEFAULTS) {
@@ -598,12 +1045,36 @@ check_pair(const struct parser *P, size_t i, size_t j)
 	return 0;
 }
 
+/* [mail] as a whole; fills the fields derived from smtp_url. */
+static int
+check_mail(struct parser *P)
+{
+	struct ua_mail_conf *m = &P->c->mail;
+	const char *why = NULL;
+	int line;
+
+	if (smtp_url_check(m->smtp_url, &m->smtp_tls, &m->smtp_loopback,
+		&why) < 0)
+		return conf_err(P, P->daemon_line[KI_SMTP_URL], "smtp_url: %s",
+		    why);
+	if ((m->smtp_user == NULL) != (m->smtp_password_file == NULL)) {
+		line = P->daemon_line[m->smtp_user != NULL ? KI_SMTP_USER :
+		    KI_SMTP_PASSWORD_FILE];
+		return conf_err(P, line, "[mail]: smtp_user and "
+		    "smtp_password_file go together: set both or neither");
+	}
+	return 0;
+}
+
 static int
 conf_finish(struct parser *P)
 {
 	size_t i, j;
 	int r;
 
+	r = check_mail(P);
+	if (r < 0)
+		return r;
 	if (P->c->npools == 0)
 		return conf_err(P, 0, "no [pool NAME] section: at least one "
 		    "pool is required");
@@ -614,6 +1085,8 @@ conf_finish(struct parser *P)
 		r = check_pool(P, i);
 		if (r < 0)
 			return r;
+		if (ua_policy_derive(&P->c->pools[i]) < 0)
+			return -ENOMEM;
 	}
 	for (j = 1; j < P->c->npools; j++)
 		for (i = 0; i < j; i++) {
@@ -622,6 +1095,24 @@ conf_finish(struct parser *P)
 				return r;
 		}
 	return 0;
+}
+
+static void
+pool_fields_free(struct ua_pool_conf *p)
+{
+	free(p->name);
+	free(p->home);
+	free(p->shell);
+	free(p->mail_from);
+	free(p->mail_subject);
+	free(p->mail_template.path);
+	free(p->mail_template.text);
+	free(p->first_factors);
+	free(p->select_challenge_s);
+	free(p->group_challenge);
+	free(p->allow_groups_s);
+	free(p->service_groups);
+	ua_policy_free(p);
 }
 
 static int
@@ -643,6 +1134,10 @@ parser_init(struct parser *P, const char *name)
 	c->max_clients = UA_DEFAULT_MAX_CLIENTS;
 	c->client_timeout_ms = UA_DEFAULT_CLIENT_TIMEOUT * 1000;
 	c->log_level = UA_DEFAULT_LOG_LEVEL;
+	c->mail.smtp_url = strdup(UA_DEFAULT_SMTP_URL);
+	c->mail.smtp_starttls = UA_DEFAULT_SMTP_STARTTLS;
+	c->mail.retry_max_interval_ms = UA_DEFAULT_RETRY_MAX_INTERVAL * 1000;
+	P->dflt.mail_subject = strdup(UA_DEFAULT_MAIL_SUBJECT);
 	P->dflt.backend = UA_DEFAULT_BACKEND;
 	P->dflt.uid_min = UA_DEFAULT_UID_MIN;
 	P->dflt.uid_max = UA_DEFAULT_UID_MAX;
@@ -650,10 +1145,20 @@ parser_init(struct parser *P, const char *name)
 	P->dflt.gid_max = UA_DEFAULT_GID_MAX;
 	P->dflt.home = strdup(UA_DEFAULT_HOME);
 	P->dflt.shell = strdup(UA_DEFAULT_SHELL);
+	P->dflt.first_factors = strdup(UA_DEFAULT_FIRST_FACTORS);
+	P->dflt.select_challenge_s = strdup(UA_DEFAULT_SELECT_CHALLENGE);
+	P->dflt.allow_groups_s = strdup(UA_DEFAULT_ALLOW_GROUPS);
+	P->dflt.otp_lifetime = UA_DEFAULT_OTP_LIFETIME;
+	P->dflt.otp_tries = UA_DEFAULT_OTP_TRIES;
+	P->dflt.otp_per_hour = UA_DEFAULT_OTP_PER_HOUR;
+	P->dflt.otp_per_day = UA_DEFAULT_OTP_PER_DAY;
+	P->dflt.otp_resend_cooldown = UA_DEFAULT_OTP_RESEND_COOLDOWN;
 	if (c->pools == NULL || P->pool_line == NULL || c->path == NULL ||
 	    c->user == NULL || c->runtime_dir == NULL || c->state_dir == NULL ||
 	    c->nss_cache == NULL || P->dflt.home == NULL ||
-	    P->dflt.shell == NULL)
+	    P->dflt.shell == NULL || c->mail.smtp_url == NULL ||
+	    P->dflt.mail_subject == NULL || P->dflt.first_factors == NULL ||
+	    P->dflt.select_challenge_s == NULL || P->dflt.allow_groups_s == NULL)
 		return -ENOMEM;
 	return 0;
 }
@@ -699,8 +1204,7 @@ ua_conf_parse(const char *name, const char *text, size_t len,
 		P.c = NULL;
 	}
 	ua_conf_free(P.c);
-	free(P.dflt.home);
-	free(P.dflt.shell);
+	pool_fields_free(&P.dflt);
 	free(P.pool_line);
 	return r < 0 ? r : 0;
 }
@@ -793,12 +1297,14 @@ ua_conf_free(struct ua_conf *c)
 
 	if (c == NULL)
 		return;
-	for (i = 0; c->pools != NULL && i < c->npools; i++) {
-		free(c->pools[i].name);
-		free(c->pools[i].home);
-		free(c->pools[i].shell);
-	}
+	for (i = 0; c->pools != NULL && i < c->npools; i++)
+		pool_fields_free(&c->pools[i]);
 	free(c->pools);
+	free(c->mail.smtp_url);
+	free(c->mail.smtp_user);
+	free(c->mail.smtp_password_file);
+	free(c->mail.smtp_ca_file);
+	free(c->mail.sendmail);
 	free(c->path);
 	free(c->user);
 	free(c->runtime_dir);
@@ -835,8 +1341,13 @@ dump_key(const struct conf_key *k, const void *base, FILE *out)
 	case K_GROUP:
 	case K_PATH:
 	case K_HOME:
+	case K_ADDR:
+	case K_TEXT:
+	case K_OPTPATH:
+	case K_URL:
+	case K_POLICY:
 		s = *(char *const *)(const void *)f;
-		if (s == NULL)	/* admin_group: none */
+		if (s == NULL)	/* admin_group, the mail keys: none */
 			(void)fprintf(out, "%s =\n", k->name);
 		else
 			(void)fprintf(out, "%s = %s\n", k->name, s);
@@ -858,6 +1369,16 @@ dump_key(const struct conf_key *k, const void *base, FILE *out)
 	case K_BACKEND:
 		(void)fprintf(out, "%s = local\n", k->name);
 		return;
+	case K_STARTTLS:
+		(void)fprintf(out, "%s = %s\n", k->name,
+		    *(const enum ua_starttls *)(const void *)f ==
+			UA_STARTTLS_REQUIRED ? "required" : "auto");
+		return;
+	case K_TEMPLATE:
+		s = ((const struct ua_mail_template *)(const void *)f)->path;
+		(void)fprintf(out, "%s =%s%s\n", k->name, s ? " " : "",
+		    s ? s : "");
+		return;
 	}
 }
 
@@ -870,6 +1391,10 @@ ua_conf_dump(const struct ua_conf *c, FILE *out)
 	    "default resolved\n[daemon]\n");
 	for (i = 0; i < NKEYS; i++)
 		if (keys[i].scope == S_DAEMON)
+			dump_key(&keys[i], c, out);
+	(void)fprintf(out, "\n[mail]\n");
+	for (i = 0; i < NKEYS; i++)
+		if (keys[i].scope == S_MAIL)
 			dump_key(&keys[i], c, out);
 	for (p = 0; p < c->npools; p++) {
 		(void)fprintf(out, "\n[pool %s]\n", c->pools[p].name);

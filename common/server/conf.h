@@ -21,6 +21,56 @@ enum ua_backend {
 	UA_BACKEND_LOCAL = 0,
 };
 
+/* smtp_starttls: when the SMTP connection must be encrypted. */
+enum ua_starttls {
+	UA_STARTTLS_AUTO = 0,	/* always, except to a loopback relay */
+	UA_STARTTLS_REQUIRED,	/* always */
+};
+
+/*
+ * A pool's mail_template: the file named by path, read and checked when
+ * the configuration is loaded (UTF-8, at most UA_MAX_MAIL_TEMPLATE bytes,
+ * LF line ends, escapes %c %m %p %% only, at least one %c, no link).
+ * path NULL: the built-in UA_DEFAULT_MAIL_TEMPLATE (text is then NULL).
+ */
+struct ua_mail_template {
+	char *path;
+	char *text;
+};
+
+/* [mail]: how userauthd delivers the one-time-code mail. */
+struct ua_mail_conf {
+	char *smtp_url;		/* smtp://HOST[:PORT][/NAME] or smtps://... */
+	char *smtp_user;	/* NULL: no SMTP AUTH */
+	char *smtp_password_file; /* NULL with smtp_user; read at start */
+	char *smtp_ca_file;	/* NULL: the system's trust store */
+	enum ua_starttls smtp_starttls;
+	char *sendmail;		/* set: pipe to "PATH -i -f FROM -t", no SMTP */
+	uint32_t retry_max_interval_ms;
+	/* Derived from smtp_url by the parser. */
+	bool smtp_tls;		/* smtps://: TLS from the first byte */
+	bool smtp_loopback;	/* host is localhost, 127.0.0.0/8 or [::1] */
+};
+
+/* A list of group names, or "*" for every user of the pool. */
+struct ua_group_list {
+	bool any;
+	char **names;
+	size_t n;
+};
+
+/* group_challenge: members of group get this first factor. */
+struct ua_group_rule {
+	char *group;
+	bool email_otp;			/* else password */
+};
+
+/* service_groups: who may use one PAM service. */
+struct ua_service_rule {
+	char *service;
+	struct ua_group_list groups;
+};
+
 struct ua_pool_conf {
 	char *name;
 	enum ua_backend backend;
@@ -28,7 +78,30 @@ struct ua_pool_conf {
 	uint32_t gid_min, gid_max;	/* named groups */
 	char *home;			/* template: %u login, %p pool, %% */
 	char *shell;
+	char *mail_from;		/* From of the code mail; NULL: none */
+	char *mail_subject;		/* UTF-8, no control characters */
+	struct ua_mail_template mail_template;
 	int line;			/* where [pool NAME] starts, for messages */
+	/* login policy, as written (validated, inherited, dumped) ... */
+	char *first_factors;		/* "password email_otp" */
+	char *select_challenge_s;	/* "yes" | "no" */
+	char *group_challenge;		/* "GROUP:password GROUP:email_otp" */
+	char *allow_groups_s;		/* "*" | "GROUP GROUP" */
+	char *service_groups;		/* "SERVICE:GROUP,GROUP SERVICE:*" */
+	uint32_t otp_lifetime;		/* seconds */
+	uint32_t otp_tries;
+	uint32_t otp_per_hour;
+	uint32_t otp_per_day;
+	uint32_t otp_resend_cooldown;	/* seconds */
+	/* ... and as policy.c reads it (derived by the parser) */
+	bool allow_password;
+	bool allow_email_otp;
+	bool select_challenge;
+	struct ua_group_rule *group_rules;
+	size_t ngroup_rules;
+	struct ua_group_list allow_groups;
+	struct ua_service_rule *service_rules;
+	size_t nservice_rules;
 };
 
 struct ua_conf {
@@ -42,6 +115,7 @@ struct ua_conf {
 	uint32_t max_clients;	/* concurrent connections */
 	uint32_t client_timeout_ms; /* per-frame read deadline */
 	int log_level;		/* syslog priority: LOG_ERR .. LOG_DEBUG */
+	struct ua_mail_conf mail; /* [mail] */
 	/* pools in file order */
 	struct ua_pool_conf *pools;
 	size_t npools;
@@ -79,8 +153,8 @@ const struct ua_pool_conf *ua_conf_pool(const struct ua_conf *c,
 
 /*
  * Print the effective configuration (every key, defaults resolved) as INI
- * that ua_conf_parse accepts again.  admin_group without a group prints
- * as an empty value.
+ * that ua_conf_parse accepts again.  admin_group without a group and the
+ * unset optional mail keys print as empty values.
  */
 void ua_conf_dump(const struct ua_conf *c, FILE *out);
 

@@ -40,11 +40,51 @@
 #define UA_DEFAULT_HOME		"/home/%u"
 #define UA_DEFAULT_SHELL	"/bin/bash"
 
+/*
+ * Pool mail keys.  mail_from has no default: a pool without it sends no
+ * mail (a made-up sender is what relays and spam filters reject).
+ */
+#define UA_DEFAULT_MAIL_SUBJECT	"Your sign-in code"
+#define UA_MAX_MAIL_SUBJECT	200	/* bytes of UTF-8 */
+#define UA_MAX_MAIL_TEMPLATE	4096	/* bytes of the template file */
+#define UA_MAX_MAIL_LINE	900	/* a template line, expanded; RFC 5322: 998 */
+#define UA_DEFAULT_MAIL_TEMPLATE					\
+	"Your sign-in code is %c\n"					\
+	"\n"								\
+	"It is valid for %m minutes. If you did not try to sign in, "	\
+	"ignore this message.\n"
+
+/* [mail]; SECURITY.md 6c "Mail retry" and "SMTP timeouts". */
+#define UA_DEFAULT_SMTP_URL	"smtp://127.0.0.1:25"
+#define UA_DEFAULT_SMTP_STARTTLS UA_STARTTLS_AUTO
+#define UA_MAX_SMTP_USER	256	/* bytes */
+#define UA_MAX_SMTP_PASSWORD	1024	/* bytes of the password file's line */
+#define UA_DEFAULT_RETRY_MAX_INTERVAL 30	/* seconds */
+#define UA_MIN_RETRY_MAX_INTERVAL 1
+#define UA_MAX_RETRY_MAX_INTERVAL 300
+#define UA_MAIL_CONNECT_TIMEOUT	5	/* seconds */
+#define UA_MAIL_RESPONSE_TIMEOUT 10	/* seconds, banner and each reply */
+#define UA_MAIL_ATTEMPT_TIMEOUT	30	/* seconds, one whole attempt */
+#define UA_MAIL_EXPIRY_MARGIN	10	/* seconds: give up this long before */
+
 /* Every uid_* and gid_* value lies in [UA_ID_MIN, UA_ID_MAX]. */
 #define UA_ID_MIN		1000		/* system accounts live below */
 #define UA_ID_MAX		2147483647	/* fits a signed 32-bit id */
 /* No range may contain these: nobody/nogroup and (uid_t)-1 as 16 bit. */
 #define UA_ID_NOBODY		65534
 #define UA_ID_16BIT_INVALID	65535
+
+/* Login policy of a pool (userauth.conf(5)). */
+#define UA_DEFAULT_FIRST_FACTORS	"password email_otp"
+#define UA_DEFAULT_SELECT_CHALLENGE	"no"
+#define UA_DEFAULT_ALLOW_GROUPS		"*"
+#define UA_DEFAULT_OTP_LIFETIME		180	/* seconds (SECURITY.md S8) */
+#define UA_MIN_OTP_LIFETIME		30
+#define UA_MAX_OTP_LIFETIME		600	/* NIST: at most 10 minutes */
+#define UA_DEFAULT_OTP_TRIES		3	/* S9 */
+#define UA_MAX_OTP_TRIES		10
+#define UA_DEFAULT_OTP_PER_HOUR		5	/* S10 */
+#define UA_DEFAULT_OTP_PER_DAY		10
+#define UA_DEFAULT_OTP_RESEND_COOLDOWN	30
 
 #endif

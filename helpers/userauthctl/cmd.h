@@ -115,6 +115,8 @@ ctl_verb_fn ctl_group_del;
 ctl_verb_fn ctl_group_list;
 ctl_verb_fn ctl_group_member_add;
 ctl_verb_fn ctl_group_member_del;
+ctl_verb_fn ctl_mailq_list;
+ctl_verb_fn ctl_mailq_flush;
 
 /* Print a user object as key: value lines (user show, user add). */
 ctl_print_fn ctl_print_user;

@@ -55,6 +55,14 @@ static const struct ctl_verb verbs[] = {
 	"Add a user to a group", H_USER},
     {{"group", "member", "del"}, ctl_group_member_del, "GROUP USER",
 	"Remove a user from a group", H_USER},
+    /* "mailq flush" before "mailq": the first match wins. */
+    {{"mailq", "flush", NULL}, ctl_mailq_flush, "",
+	"Retry every queued code mail now", NULL},
+    {{"mailq", NULL, NULL}, ctl_mailq_list, "",
+	"List queued code mail and mail done in the last hour",
+	"Recipients are shown masked (a***@e******.com).  EXPIRES IN is the\n"
+	"time left to deliver a queued message; after it the code is\n"
+	"useless and the message is dropped.\n"},
 };
 #define NVERBS (sizeof(verbs) / sizeof(verbs[0]))
 

@@ -14,6 +14,7 @@
 #include "server/json_frame.h"
 #include "server/log.h"
 #include "userauthd/admin.h"
+#include "userauthd/mailer.h"
 
 #define MAX_GROUPS_PER_ADD 64
 
@@ -205,6 +206,22 @@ op_member_del(struct admin_ctx *ctx, const struct args *a, json_t **ret,
 	    err);
 }
 
+static int
+op_mailq_list(struct admin_ctx *ctx, const struct args *a, json_t **ret,
+    struct store_err *err)
+{
+	(void)a;
+	return mailer_list(ctx->mailer, ret, err);
+}
+
+static int
+op_mailq_flush(struct admin_ctx *ctx, const struct args *a, json_t **ret,
+    struct store_err *err)
+{
+	(void)a;
+	return mailer_flush(ctx->mailer, ret, err);
+}
+
 static const struct op ops[] = {
 	{ "ping", "", "", op_ping, false },
 	{ "pool.list", "", "", op_pool_list, false },
@@ -221,6 +238,8 @@ static const struct op ops[] = {
 	{ "group.list", "", "pool", op_group_list, false },
 	{ "group.member.add", "group user", "", op_member_add, true },
 	{ "group.member.del", "group user", "", op_member_del, true },
+	{ "mailq.list", "", "", op_mailq_list, false },
+	{ "mailq.flush", "", "", op_mailq_flush, true },
 };
 
 /* Is word one of the space-separated words in list? */
@@ -230,6 +249,8 @@ in_list(const char *list, const char *word)
 	size_t n = strlen(word);
 	const char *p = list;
 
+	if (n == 0)
+		return false;
 	while ((p = strstr(p, word)) != NULL) {
 		if ((p == list || p[-1] == ' ') && (p[n] == ' ' || p[n] == 0))
 			return true;

@@ -13,10 +13,13 @@
 #include "server/conf.h"
 #include "userauthd/store.h"
 
+struct mailer;
+
 struct admin_ctx {
 	const struct ua_conf *conf;
 	struct store *store;
 	uid_t peer_uid;		/* for the audit line */
+	struct mailer *mailer;	/* mailq.*; NULL: "the sender is not running" */
 };
 
 /*

@@ -3,15 +3,28 @@
 # exactly the code that ships.
 noinst_LTLIBRARIES += helpers/userauthd/libuad.la
 helpers_userauthd_libuad_la_CFLAGS = $(AM_CFLAGS) $(UA_PIE_CFLAGS) \
-	$(JANSSON_CFLAGS) $(SQLITE_CFLAGS) $(CRYPT_CFLAGS)
+	$(JANSSON_CFLAGS) $(SQLITE_CFLAGS) $(CRYPT_CFLAGS) $(OPENSSL_CFLAGS)
 helpers_userauthd_libuad_la_SOURCES = \
 	helpers/userauthd/admin.c helpers/userauthd/admin.h \
 	helpers/userauthd/store.c helpers/userauthd/store.h \
 	helpers/userauthd/store_int.h helpers/userauthd/store_ops.c \
 	helpers/userauthd/store_group.c \
-	helpers/userauthd/nsscache.c helpers/userauthd/nsscache.h
+	helpers/userauthd/nsscache.c helpers/userauthd/nsscache.h \
+	helpers/userauthd/store_auth.c \
+	helpers/userauthd/keys.c helpers/userauthd/keys.h \
+	helpers/userauthd/otp.c helpers/userauthd/otp.h \
+	helpers/userauthd/policy.c helpers/userauthd/policy.h \
+	helpers/userauthd/auth.c helpers/userauthd/auth.h \
+	helpers/userauthd/workq.c helpers/userauthd/workq.h \
+	helpers/userauthd/mailmsg.c helpers/userauthd/mailmsg.h \
+	helpers/userauthd/mailsend.c helpers/userauthd/mailsend.h \
+	helpers/userauthd/mailer.c helpers/userauthd/mailer.h
 helpers_userauthd_libuad_la_LIBADD = common/server/libua_server.la \
-	common/client/libua_client.la $(JANSSON_LIBS) $(SQLITE_LIBS) $(CRYPT_LIBS)
+	common/client/libua_client.la $(JANSSON_LIBS) $(SQLITE_LIBS) $(CRYPT_LIBS) \
+	$(OPENSSL_LIBS)
+# The mail sender (mailer.c, mailsend.c) uses libcurl and a thread.
+helpers_userauthd_libuad_la_CFLAGS += $(CURL_CFLAGS)
+helpers_userauthd_libuad_la_LIBADD += $(CURL_LIBS) -lpthread
 
 sbin_PROGRAMS += userauthd
 userauthd_CFLAGS = $(UA_CFLAGS_PROG) $(JANSSON_CFLAGS) $(SQLITE_CFLAGS)

@@ -19,10 +19,17 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "client/valid.h"
 #include "server/conf.h"
 #include "server/log.h"
+#include "client/wipe.h"
+#include "userauthd/admin.h"
+#include "userauthd/keys.h"
+#include "userauthd/mailer.h"
 #include "userauthd/server.h"
+#include "userauthd/workq.h"
 #include "userauthd/store.h"
 
 struct ids {
@@ -92,45 +99,54 @@ lookup_ids(const struct ua_conf *c, struct ids *ret)
 }
 
 /*
- * Make dir (mode) if missing, owned by uid when we are root, then insist:
- * a real directory (no symlink), owned by uid, not writable by others, and
- * for private dirs (mode 0700) not accessible by anyone else.
+ * Make dir (mode) if missing and, when we are root and made it, hand it to
+ * the daemon user.  A directory that already exists is never chowned (it
+ * may be /var/cache).  Then insist, on the opened directory (no symlink,
+ * no race): owned by uid, not writable by others, and for private dirs
+ * (mode 0700) not accessible by anyone else.
  */
 static int
 prepare_dir(const char *dir, mode_t mode, uid_t uid, gid_t gid)
 {
 	struct stat st;
+	bool made;
+	int fd, r = 0;
 
-	if (mkdir(dir, mode) < 0 && errno != EEXIST)
+	made = mkdir(dir, mode) == 0;
+	if (!made && errno != EEXIST)
 		return ua_log_errno(LOG_ERR, -errno, "mkdir '%s': %m", dir);
-	if (lstat(dir, &st) < 0)
-		return ua_log_errno(LOG_ERR, -errno, "'%s': %m", dir);
-	if (!S_ISDIR(st.st_mode)) {
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
 		ua_log(LOG_ERR, "'%s' is not a directory (a symlink?): "
 		    "refusing to start", dir);
 		return -ENOTDIR;
 	}
-	if (geteuid() == 0 && st.st_uid == 0 && uid != 0) {
-		/* Freshly made by us as root: hand it to the daemon user. */
-		if (chown(dir, uid, gid) < 0 || chmod(dir, mode) < 0)
-			return ua_log_errno(LOG_ERR, -errno, "chown '%s': %m",
-			    dir);
-		st.st_uid = uid;
-		st.st_mode = (st.st_mode & ~07777u) | mode;
+	if (made && geteuid() == 0 && uid != 0 &&
+	    (fchown(fd, uid, gid) < 0 || fchmod(fd, mode) < 0)) {
+		r = ua_log_errno(LOG_ERR, -errno, "chown '%s': %m", dir);
+		goto out;
+	}
+	if (fstat(fd, &st) < 0) {
+		r = ua_log_errno(LOG_ERR, -errno, "'%s': %m", dir);
+		goto out;
 	}
 	if (st.st_uid != uid) {
 		ua_log(LOG_ERR, "'%s' is owned by uid %u, not by the daemon "
-		    "user (uid %u): refusing to start", dir,
-		    (unsigned)st.st_uid, (unsigned)uid);
-		return -EPERM;
+		    "user (uid %u): refusing to start (let userauthd create "
+		    "it, or chown it)", dir, (unsigned)st.st_uid,
+		    (unsigned)uid);
+		r = -EPERM;
+		goto out;
 	}
 	if ((st.st_mode & 022) || ((mode & 077) == 0 && (st.st_mode & 077))) {
 		ua_log(LOG_ERR, "'%s' has mode %04o; it must be %04o: refusing "
 		    "to start", dir, (unsigned)(st.st_mode & 07777),
 		    (unsigned)mode);
-		return -EPERM;
+		r = -EPERM;
 	}
-	return 0;
+out:
+	close(fd);
+	return r;
 }
 
 /* The database file, if it exists, must be ours and private. */
@@ -236,6 +252,23 @@ report_ready(int *fd, int status)
 
 static const char *conf_path = UA_CONFIG_PATH;
 
+/* Room for every client plus the daemon's own files. */
+static void
+raise_fd_limit(uint32_t max_clients)
+{
+	struct rlimit rl;
+	rlim_t want = (rlim_t)max_clients + SERVER_ADMIN_SLOTS + 64;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= want)
+		return;
+	rl.rlim_cur = want <= rl.rlim_max ? want : rl.rlim_max;
+	(void)setrlimit(RLIMIT_NOFILE, &rl);
+	if (rl.rlim_cur < want)
+		ua_log(LOG_WARNING, "the open file limit (%llu) is below "
+		    "max_clients + %u", (unsigned long long)rl.rlim_cur,
+		    SERVER_ADMIN_SLOTS + 64);
+}
+
 static int
 reload(struct server *srv)
 {
@@ -282,8 +315,40 @@ reload(struct server *srv)
 		return r;
 	}
 	srv->conf = n;
+	srv->auth.conf = n;
 	ua_conf_free(old);
 	ua_log(LOG_NOTICE, "configuration reloaded from %s", conf_path);
+	return 0;
+}
+
+static void
+kick_mailer(void *mailer)
+{
+	mailer_kick(mailer);
+}
+
+/* What the login flow needs: workers, the dummy hash, the mailer. */
+static int
+start_login(struct server *srv, const char *db_path)
+{
+	int r;
+
+	r = workq_start(0, &srv->auth.wq);
+	if (r < 0)
+		return ua_log_errno(LOG_ERR, r, "worker threads: %m");
+	/* Fake password checks cost what a real one does (random salt). */
+	r = admin_hash_password("userauth-dummy", &srv->dummy_hash);
+	if (r < 0)
+		return ua_log_errno(LOG_ERR, r, "dummy hash: %m");
+	srv->auth.conf = srv->conf;
+	srv->auth.store = srv->store;
+	srv->auth.keys = &srv->keys;
+	srv->auth.dummy_hash = srv->dummy_hash;
+	r = mailer_start(srv->conf, db_path, &srv->mailer);
+	if (r < 0)
+		return ua_log_errno(LOG_ERR, r, "mailer: %m");
+	srv->auth.mail_queued = kick_mailer;
+	srv->auth.mail_arg = srv->mailer;
 	return 0;
 }
 
@@ -318,6 +383,10 @@ setup(struct server *srv, const struct ids *ids, struct store **ret_store)
 		    &srv->admin_fd);
 	if (r < 0)
 		return ua_log_errno(LOG_ERR, r, "listen on '%s': %m", path);
+	/* Read the SMTP password (root-only file) while we still can. */
+	r = mailer_prepare(c, ids->uid);
+	if (r < 0)
+		return ua_log_errno(LOG_ERR, r, "mail setup: %m");
 	r = drop_privileges(ids);
 	if (r < 0)
 		return r;
@@ -329,9 +398,15 @@ setup(struct server *srv, const struct ids *ids, struct store **ret_store)
 	r = store_open(path, ret_store, &serr);
 	if (r == 0)
 		r = store_sync_pools(*ret_store, c, &serr);
-	if (r < 0)
+	if (r < 0) {
 		ua_log(LOG_ERR, "%s", serr.msg);
-	return r;
+		return r;
+	}
+	r = keys_load(c->state_dir, &srv->keys);
+	if (r < 0)
+		return ua_log_errno(LOG_ERR, r, "daemon key in '%s': %m",
+		    c->state_dir);
+	return start_login(srv, path);
 }
 
 static void
@@ -357,6 +432,8 @@ main(int argc, char **argv)
 	bool foreground = false, check = false, dump = false, debug = false;
 	int opt, r, ready_fd = -1;
 
+	/* Requests may carry passwords: jansson wipes what it frees. */
+	json_set_alloc_funcs(malloc, ua_erase_free);
 	/* Before any NSS call: our own NSS module must not call us. */
 	if (setenv("USERAUTH_NSS_BYPASS", "1", 1) < 0)
 		return 1;
@@ -393,6 +470,7 @@ main(int argc, char **argv)
 	ua_log_set_level(debug ? LOG_DEBUG : srv.conf->log_level);
 	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	(void)setrlimit(RLIMIT_CORE, &nocore);
+	raise_fd_limit(srv.conf->max_clients);
 	umask(077);
 	r = lookup_ids(srv.conf, &ids);
 	if (r == 0 && !foreground)
@@ -419,7 +497,11 @@ out:
 		close(srv.public_fd);
 	if (srv.admin_fd >= 0)
 		close(srv.admin_fd);
+	mailer_stop(srv.mailer);
+	workq_stop(srv.auth.wq);
 	store_close(srv.store);
+	ua_erase_free(srv.dummy_hash);
+	ua_wipe(&srv.keys, sizeof(srv.keys));
 	ua_conf_free(srv.conf);
 	return r < 0 ? 1 : 0;
 }

@@ -18,6 +18,7 @@
 
 #include "client/buf.h"
 #include "client/frame.h"
+#include "client/proto.h"
 #include "client/wipe.h"
 #include "server/json_frame.h"
 #include "server/log.h"
@@ -25,13 +26,13 @@
 #include "userauthd/nsscache.h"
 #include "userauthd/server.h"
 
-#define PUB_VERSION 1
-#define PUB_PING 1
-#define PUB_PONG 2
-
 struct client {
 	int fd;
 	bool admin;
+	uint64_t serial;	/* names the client for worker results */
+	bool busy;		/* waiting for a worker: read nothing more */
+	bool denied;		/* an admin peer that may not: read nothing */
+	struct auth_session *auth;
 	struct ucred cred;
 	struct ua_frame_rx rx;
 	int64_t deadline;	/* ms: partial frame, pending write, or idle */
@@ -88,7 +89,10 @@ client_close(struct server *srv, size_t i)
 {
 	struct client *c = &srv->clients[i];
 
+	if (c->admin)
+		srv->nadmin--;
 	close(c->fd);
+	auth_session_free(c->auth);
 	ua_frame_rx_reset(&c->rx);
 	ua_freezero(c->tx, c->txlen);
 	srv->clients[i] = srv->clients[srv->nclients - 1];
@@ -172,6 +176,7 @@ handle_admin(struct server *srv, struct client *c, uint8_t *p, size_t n)
 		.conf = srv->conf,
 		.store = srv->store,
 		.peer_uid = c->cred.uid,
+		.mailer = srv->mailer,
 	};
 	json_t *req = NULL, *reply;
 	int r;
@@ -190,44 +195,115 @@ handle_admin(struct server *srv, struct client *c, uint8_t *p, size_t n)
 }
 
 static int
-handle_public(struct server *srv, struct client *c, uint8_t *p, size_t n)
+reply_msg(struct server *srv, struct client *c, struct ua_msg *m)
 {
-	struct ua_buf in, out;
-	uint16_t version, type;
+	uint8_t *p = NULL;
+	size_t n = 0;
 	int r;
 
-	ua_buf_view(&in, p, n);
-	r = ua_buf_get_u16(&in, &version);
-	if (r == 0)
-		r = ua_buf_get_u16(&in, &type);
-	if (r < 0 || version != PUB_VERSION || type != PUB_PING ||
-	    ua_buf_end(&in) < 0)
-		return -EBADMSG;
-	ua_buf_init(&out, 256);
-	r = ua_buf_put_u16(&out, PUB_VERSION);
-	if (r == 0)
-		r = ua_buf_put_u16(&out, PUB_PONG);
-	if (r == 0)
-		r = ua_buf_put_str(&out, PACKAGE_VERSION);
-	if (r == 0)
-		r = client_reply(srv, c, out.data, out.len);
-	ua_buf_free(&out);
+	r = ua_msg_encode(m, &p, &n);
+	ua_msg_clear(m);
+	if (r < 0)
+		return r;
+	r = client_reply(srv, c, p, n);
+	ua_freezero(p, n);
 	return r;
+}
+
+static int
+handle_public(struct server *srv, struct client *c, uint8_t *p, size_t n)
+{
+	struct ua_msg in, out;
+	int r;
+
+	r = ua_msg_decode(p, n, &in);
+	if (r < 0)
+		return r;
+	ua_msg_init(&out, UA_MSG_PONG);
+	if (in.type == UA_MSG_PING)
+		r = ua_msg_add(&out, UA_T_VERSION, PACKAGE_VERSION);
+	else
+		r = auth_handle(&srv->auth, &c->auth, &c->cred, c->serial, &in,
+		    &out);
+	ua_msg_clear(&in);
+	if (r == 1) {
+		c->busy = true;
+		return 0;
+	}
+	if (r < 0) {
+		ua_msg_clear(&out);
+		return r;
+	}
+	return reply_msg(srv, c, &out);
+}
+
+/* Hand finished worker jobs to their clients. */
+static void
+collect_jobs(struct server *srv)
+{
+	struct workq_job *job;
+	struct ua_msg out;
+	size_t i;
+	int r;
+
+	while ((job = workq_collect(srv->auth.wq)) != NULL) {
+		for (i = 0; i < srv->nclients; i++)
+			if (srv->clients[i].serial == job->owner)
+				break;
+		if (i == srv->nclients || srv->clients[i].auth == NULL) {
+			auth_job_free(job);
+			continue;
+		}
+		srv->clients[i].busy = false;
+		ua_msg_init(&out, UA_MSG_RESULT);
+		r = auth_job_done(&srv->auth, srv->clients[i].auth, job, &out);
+		if (r == 0)
+			r = reply_msg(srv, &srv->clients[i], &out);
+		if (r < 0) {
+			ua_msg_clear(&out);
+			client_close(srv, i);
+		}
+	}
+}
+
+static size_t
+public_of_uid(const struct server *srv, uid_t uid)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < srv->nclients; i++)
+		if (!srv->clients[i].admin && srv->clients[i].cred.uid == uid)
+			n++;
+	return n;
 }
 
 static void
 accept_one(struct server *srv, int lfd, bool admin)
 {
 	socklen_t len = sizeof(struct ucred);
+	struct ucred cred;
 	struct client *c;
 	int fd;
 
 	fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-	if (fd < 0)
+	if (fd < 0) {
+		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+		    errno == ENOMEM) {
+			/* The backlog stays readable: do not spin on it. */
+			ua_log(LOG_WARNING, "accept: %m; pausing for a second");
+			srv->accept_paused_until = ua_now_ms() + 1000;
+		}
 		return;
-	if (srv->nclients >= srv->conf->max_clients) {
-		ua_log(LOG_WARNING, "too many clients (max_clients=%u): "
-		    "connection refused", srv->conf->max_clients);
+	}
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
+		close(fd);
+		return;
+	}
+	if (admin ? srv->nadmin >= SERVER_ADMIN_SLOTS :
+		    srv->nclients - srv->nadmin >= srv->conf->max_clients ||
+		(cred.uid != 0 && public_of_uid(srv, cred.uid) >= SERVER_PER_UID)) {
+		ua_log(LOG_WARNING, "too many %s clients (uid %u): connection "
+		    "refused", admin ? "admin" : "public", (unsigned)cred.uid);
 		close(fd);
 		return;
 	}
@@ -235,19 +311,22 @@ accept_one(struct server *srv, int lfd, bool admin)
 	memset(c, 0, sizeof(*c));
 	c->fd = fd;
 	c->admin = admin;
+	c->cred = cred;
+	c->serial = ++srv->next_serial;
+	c->deadline = ua_now_ms() + (admin ? SERVER_IDLE_MS :
+					     SERVER_PUBLIC_IDLE_MS);
 	ua_frame_rx_init(&c->rx, UA_MAX_FRAME);
-	c->deadline = ua_now_ms() + SERVER_IDLE_MS;
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &c->cred, &len) < 0) {
-		close(fd);
-		return;
-	}
 	srv->nclients++;
+	if (admin)
+		srv->nadmin++;
 	if (admin && !admin_allowed(srv, c)) {
 		ua_log(LOG_WARNING, "event=admin result=denied peer_uid=%u "
 		    "peer_pid=%d", (unsigned)c->cred.uid, (int)c->cred.pid);
+		c->denied = true;
 		c->close_after_tx = true;
-		(void)reply_json(srv, c, admin_error("denied",
-		    "permission denied: root or the admin group only"));
+		if (reply_json(srv, c, admin_error("denied",
+			"permission denied: root or the admin group only")) < 0)
+			client_close(srv, srv->nclients - 1);
 	}
 }
 
@@ -270,8 +349,11 @@ client_read(struct server *srv, struct client *c)
 		return r;
 	}
 	ua_frame_rx_take(&c->rx, &p, &n);
-	r = c->admin ? handle_admin(srv, c, p, n) :
-		       handle_public(srv, c, p, n);
+	if (c->denied)
+		r = -EPERM;
+	else
+		r = c->admin ? handle_admin(srv, c, p, n) :
+			       handle_public(srv, c, p, n);
 	ua_freezero(p, n);
 	return r;
 }
@@ -293,6 +375,8 @@ client_write(struct client *c)
 static int
 client_settle(struct client *c)
 {
+	if (c->busy)
+		return 0;
 	if (c->tx == NULL || c->txoff < c->txlen)
 		return 0;
 	ua_freezero(c->tx, c->txlen);
@@ -300,7 +384,9 @@ client_settle(struct client *c)
 	c->txlen = c->txoff = 0;
 	if (c->close_after_tx)
 		return -ECONNRESET;
-	c->deadline = ua_now_ms() + SERVER_IDLE_MS;
+	c->deadline = ua_now_ms() + (c->admin ? SERVER_IDLE_MS :
+					  c->auth    ? SERVER_LOGIN_IDLE_MS :
+						       SERVER_PUBLIC_IDLE_MS);
 	return 0;
 }
 
@@ -311,8 +397,11 @@ server_publish(struct server *srv, bool force)
 
 	if (!force && !srv->publish_pending && gen == srv->published)
 		return;
+	if (!force && srv->publish_pending && ua_now_ms() < srv->publish_retry_at)
+		return;
 	if (nsscache_publish(srv->store, srv->conf->nss_cache) < 0) {
 		srv->publish_pending = true;
+		srv->publish_retry_at = ua_now_ms() + 5000;
 		return;
 	}
 	srv->publish_pending = false;
@@ -326,23 +415,26 @@ serve_ready(struct server *srv, struct pollfd *pfd, size_t n)
 	int r;
 
 	/* Clients first (their indexes shift as they close), listeners last. */
-	for (i = n; i-- > 2;) {
-		struct client *c = &srv->clients[i - 2];
+	for (i = n; i-- > SERVER_FIXED_FDS;) {
+		struct client *c = &srv->clients[i - SERVER_FIXED_FDS];
 
 		r = 0;
 		if (pfd[i].revents & (POLLERR | POLLNVAL))
 			r = -ECONNRESET;
 		else if (c->tx != NULL && (pfd[i].revents & POLLOUT))
 			r = client_write(c);
-		else if (c->tx == NULL && (pfd[i].revents & (POLLIN | POLLHUP)))
+		else if (c->tx == NULL && !c->busy &&
+		    (pfd[i].revents & (POLLIN | POLLHUP)))
 			r = client_read(srv, c);
 		if (r == 0)
 			r = client_settle(c);
 		if (r == 0 && ua_now_ms() > c->deadline)
 			r = -ETIMEDOUT;
 		if (r < 0)
-			client_close(srv, i - 2);
+			client_close(srv, i - SERVER_FIXED_FDS);
 	}
+	if (pfd[2].revents & POLLIN)
+		collect_jobs(srv);
 	if (pfd[0].revents & POLLIN)
 		accept_one(srv, srv->public_fd, false);
 	if (pfd[1].revents & POLLIN)
@@ -381,8 +473,11 @@ server_run(struct server *srv)
 	sigset_t waitmask;
 	size_t i, n;
 
-	srv->clients = calloc(srv->conf->max_clients, sizeof(*srv->clients));
-	pfd = calloc(srv->conf->max_clients + 2, sizeof(*pfd));
+	srv->clients = calloc(srv->conf->max_clients + SERVER_ADMIN_SLOTS,
+	    sizeof(*srv->clients));
+	pfd = calloc(srv->conf->max_clients + SERVER_ADMIN_SLOTS +
+		SERVER_FIXED_FDS,
+	    sizeof(*pfd));
 	if (srv->clients == NULL || pfd == NULL) {
 		free(pfd);
 		return ua_log_errno(LOG_ERR, -ENOMEM, "start: %m");
@@ -394,13 +489,19 @@ server_run(struct server *srv)
 			if (srv->reload != NULL)
 				(void)srv->reload(srv);
 		}
-		pfd[0] = (struct pollfd){ .fd = srv->public_fd, .events = POLLIN };
-		pfd[1] = (struct pollfd){ .fd = srv->admin_fd, .events = POLLIN };
-		n = 2;
+		short lev = ua_now_ms() < srv->accept_paused_until ? 0 : POLLIN;
+
+		pfd[0] = (struct pollfd){ .fd = srv->public_fd, .events = lev };
+		pfd[1] = (struct pollfd){ .fd = srv->admin_fd, .events = lev };
+		pfd[2] = (struct pollfd){ .fd = workq_fd(srv->auth.wq),
+			.events = POLLIN };
+		n = SERVER_FIXED_FDS;
 		for (i = 0; i < srv->nclients; i++, n++)
 			pfd[n] = (struct pollfd){
 				.fd = srv->clients[i].fd,
-				.events = srv->clients[i].tx ? POLLOUT : POLLIN,
+				.events = srv->clients[i].tx ? POLLOUT :
+				    srv->clients[i].busy     ? 0 :
+								POLLIN,
 			};
 		if (ppoll(pfd, n, &ts, &waitmask) < 0) {
 			if (errno == EINTR)

@@ -14,11 +14,24 @@
 #include <sys/types.h>
 
 #include "server/conf.h"
+#include "userauthd/auth.h"
+#include "userauthd/keys.h"
 #include "userauthd/store.h"
 
 #define SERVER_IDLE_MS (60 * 1000)
+/* A login waits for a person to read a mail and type a code. */
+#define SERVER_LOGIN_IDLE_MS (15 * 60 * 1000)
+/* A public connection that has not started a login yet. */
+#define SERVER_PUBLIC_IDLE_MS (10 * 1000)
+/* Slots kept for the admin socket, so public clients cannot lock root out. */
+#define SERVER_ADMIN_SLOTS 8
+/* Public connections one non-root uid may hold at once. */
+#define SERVER_PER_UID 16
+/* pollfd slots before the clients: public, admin, worker results */
+#define SERVER_FIXED_FDS 3
 
 struct client;
+struct mailer;
 
 struct server {
 	struct ua_conf *conf;		/* owned by main; replaced on reload */
@@ -29,8 +42,16 @@ struct server {
 	gid_t admin_gid;
 	struct client *clients;
 	size_t nclients;
+	uint64_t next_serial;
+	struct auth_ctx auth;		/* the login flow's shared state */
+	struct mailer *mailer;
+	struct keys keys;		/* the daemon key (secret) */
+	char *dummy_hash;
 	uint64_t published;		/* store generation in the NSS cache */
 	bool publish_pending;		/* last publish failed: retry */
+	int64_t publish_retry_at;	/* ms: not before this */
+	int64_t accept_paused_until;	/* ms: out of fds, stop accepting */
+	size_t nadmin;			/* admin connections open */
 	/* Called on SIGHUP; returns < 0 when the new config was refused. */
 	int (*reload)(struct server *srv);
 };

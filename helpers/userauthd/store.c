@@ -424,6 +424,40 @@ local_name_exists(const char *path, const char *name)
 	return found;
 }
 
+/*
+ * Is id the uid (in /etc/passwd) or gid (in /etc/group) of a local
+ * account?  Pool ids skip those, so a pool user never owns a local
+ * account's files.
+ */
+bool
+store_local_id_taken(const char *path, uint32_t id)
+{
+	char line[4096], *p, *end;
+	bool found = false;
+	unsigned long v;
+	FILE *f;
+	int field;
+
+	f = fopen(path, "re");
+	if (f == NULL)
+		return false;
+	while (!found && fgets(line, sizeof(line), f) != NULL) {
+		/* name:password:ID:... */
+		for (p = line, field = 0; field < 2 && p != NULL; field++) {
+			p = strchr(p, ':');
+			if (p != NULL)
+				p++;
+		}
+		if (p == NULL || *p < '0' || *p > '9')
+			continue;
+		errno = 0;
+		v = strtoul(p, &end, 10);
+		found = errno == 0 && *end == ':' && v == id;
+	}
+	(void)fclose(f);
+	return found;
+}
+
 int
 store_name_free(struct store *s, const char *name, struct store_err *err)
 {

@@ -15,6 +15,9 @@
 
 #include "server/conf.h"
 
+#define UA_STORE_LOGIN_MAX 32
+#define UA_STORE_EMAIL_MAX 254
+
 struct store;
 
 /* Why a store call failed: a protocol error code and a sentence for people. */
@@ -23,7 +26,7 @@ struct store_err {
 	char msg[256];
 };
 
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 /*
  * Open (creating if needed) the database at path and migrate it to
@@ -99,6 +102,29 @@ int store_fail(struct store_err *err, int r, const char *code,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /* A user by login or email (any case): 0 and its row id, or -ENOENT. */
 int store_user_id(struct store *s, const char *user, int64_t *ret,
+    struct store_err *err);
+
+/* A user as a login sees it.  hash is a secret: store_auth_user_clear. */
+struct store_auth_user {
+	int64_t id;
+	char login[UA_STORE_LOGIN_MAX + 1];
+	char email[UA_STORE_EMAIL_MAX + 1];
+	uint32_t uid;
+	bool enabled;
+	char *hash;		/* crypt(3) string, NULL when none is set */
+	char **groups;		/* named groups */
+	size_t ngroups;
+};
+
+/*
+ * The user called ident (login or email, any case) in pool.  -ENOENT when
+ * there is none (no error is filled in: that is a normal outcome).
+ */
+int store_auth_lookup(struct store *s, const char *pool, const char *ident,
+    struct store_auth_user *ret, struct store_err *err);
+void store_auth_user_clear(struct store_auth_user *u);
+/* Record a successful login (epoch seconds). */
+int store_touch_login(struct store *s, int64_t user_id, int64_t now,
     struct store_err *err);
 
 /* Counters bump for tests and change detection: increases on every write. */

@@ -50,6 +50,9 @@ store_group_add(struct store *s, const struct ua_conf *c, const char *pool,
 	st = NULL;
 	if (next < pc->gid_min)
 		next = pc->gid_min;
+	while (next <= pc->gid_max &&
+	    store_local_id_taken("/etc/group", (uint32_t)next))
+		next++;
 	if (next > pc->gid_max) {
 		r = store_fail(err, -ENOSPC, "exhausted",
 		    "the pool's gid range %u-%u is used up", pc->gid_min,

@@ -33,6 +33,9 @@ int store_group_id(struct store *s, const char *group, int64_t *ret,
 /* 0 when name is neither a pool user, a pool group nor a local account. */
 int store_name_free(struct store *s, const char *name, struct store_err *err);
 
+/* Is id a local uid/gid in the passwd- or group-format file at path? */
+bool store_local_id_taken(const char *path, uint32_t id);
+
 #define STORE_USER_COLS                                                    \
 	"u.id, u.login, p.name, u.email, u.display_name, u.uid, u.gid, "   \
 	"u.home, u.shell, u.state, u.created, u.last_login, "              \

@@ -89,6 +89,12 @@ alloc_id(struct store *s, int64_t pool, const char *column, uint32_t min,
 	st = NULL;
 	if (next < min)
 		next = min;
+	/* Skip ids of local accounts; a user's id is its private gid too. */
+	while (next <= max &&
+	    (store_local_id_taken("/etc/group", (uint32_t)next) ||
+		(strcmp(column, "next_uid") == 0 &&
+		    store_local_id_taken("/etc/passwd", (uint32_t)next))))
+		next++;
 	if (next > max) {
 		r = store_fail(err, -ENOSPC, "exhausted",
 		    "the pool's %s range %u-%u is used up", what, min, max);

@@ -52,7 +52,7 @@ expect_rc 0 "state dir is private to the daemon user" \
 expect_rc 0 "database is 0600" \
 	sh -c "[ \"\$(stat -c '%U %a' '$TB/state/userauth.db')\" = 'userauth 600' ]"
 expect_rc 0 "public socket answers PING" $POKE ping "$TB/run/public.sock"
-grep_last "  ... with the daemon version" '^1 2 [0-9]+\.[0-9]+'
+grep_last "  ... with the daemon version" '^1 2 1 15 [0-9]+\.[0-9]+'
 
 # --- pools, users, groups --------------------------------------------------------------
 expect_rc 0 "pool list" uactl pool list

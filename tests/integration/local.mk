@@ -3,3 +3,4 @@
 # stated reason) otherwise.
 include tests/integration/nss.mk
 include tests/integration/cli.mk
+include tests/integration/mail.mk

@@ -52,10 +52,11 @@ elif mode == "stall":
     s.sendall(b"\x00\x00")
     print("closed" if closed(s) else "open", round(time.monotonic() - t))
 elif mode == "ping":
-    s.sendall(struct.pack(">IHH", 4, 1, 1))
+    # version 1, type PING, no fields
+    s.sendall(struct.pack(">IHHH", 6, 1, 1, 0))
     r = read_frame(s)
-    v, t, n = struct.unpack(">HHH", r[:6])
-    print(v, t, r[6:6 + n].decode())
+    v, t, count, tag, n = struct.unpack(">HHHHH", r[:10])
+    print(v, t, count, tag, r[10:10 + n].decode())
 elif mode == "json":
     b = sys.argv[3].encode()
     s.sendall(struct.pack(">I", len(b)) + b)

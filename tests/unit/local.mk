@@ -5,4 +5,5 @@ include tests/unit/client.mk
 include tests/unit/cache.mk
 include tests/unit/conf.mk
 include tests/unit/daemon.mk
+include tests/unit/mail.mk
 endif

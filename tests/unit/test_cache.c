@@ -95,6 +95,10 @@ test_build_rejects_bad_input(void **state)
 	REJECT(-EINVAL, 2, 0);
 	u[0].uid = 0;
 	REJECT(-EINVAL, 2, 0);			/* root */
+	u[0].uid = UA_CACHE_MIN_ID - 1;
+	REJECT(-EINVAL, 2, 0);			/* a system account's id */
+	g[0].gid = 27;
+	REJECT(-EINVAL, 2, 1);			/* a system group (sudo) */
 	u[0].gid = UINT32_MAX;
 	REJECT(-EINVAL, 2, 0);
 	u[0].gecos = "a:b";
@@ -415,7 +419,7 @@ test_many_users_all_found(void **state)
 		(void)snprintf(emails[i], sizeof(emails[i]),
 		    "u%zu@example.org", i);
 		u[i] = (struct ua_cache_user){ names[i], emails[i], "", "/",
-		    "/bin/sh", (uint32_t)(100000 + 7 * i), 100 };
+		    "/bin/sh", (uint32_t)(100000 + 7 * i), 1000 };
 		all[i] = (uint32_t)i;
 	}
 	assert_int_equal(ua_cache_build(u, N, &g, 1, &img, &len), 0);

@@ -959,6 +959,350 @@ test_example_config_parses(void **state)
 	free(text);
 }
 
+/* ---- [mail] and the pool mail keys ---------------------------------- */
+
+static void
+test_mail_defaults(void **state)
+{
+	struct ua_conf *c = accepted("[pool a]\n");
+	const struct ua_pool_conf *p = &c->pools[0];
+
+	(void)state;
+	assert_string_equal(c->mail.smtp_url, UA_DEFAULT_SMTP_URL);
+	assert_int_equal(c->mail.smtp_starttls, UA_STARTTLS_AUTO);
+	assert_int_equal(c->mail.retry_max_interval_ms,
+	    UA_DEFAULT_RETRY_MAX_INTERVAL * 1000);
+	assert_true(c->mail.smtp_loopback);
+	assert_false(c->mail.smtp_tls);
+	assert_null(c->mail.smtp_user);
+	assert_null(c->mail.smtp_password_file);
+	assert_null(c->mail.smtp_ca_file);
+	assert_null(c->mail.sendmail);
+	assert_null(p->mail_from);
+	assert_string_equal(p->mail_subject, UA_DEFAULT_MAIL_SUBJECT);
+	assert_null(p->mail_template.path);
+	assert_null(p->mail_template.text);
+	ua_conf_free(c);
+}
+
+static void
+test_mail_keys_are_read_and_inherited(void **state)
+{
+	struct ua_conf *c = accepted("[mail]\n"
+	    "smtp_url = smtps://Mail.Example.com:465/ehlo.example.com\n"
+	    "smtp_user = otp@example.com\n"
+	    "smtp_password_file = /etc/userauth/smtp.pw\n"
+	    "smtp_ca_file = /etc/ssl/ca.pem\n"
+	    "smtp_starttls = required\n"
+	    "sendmail = /usr/sbin/sendmail\n"
+	    "retry_max_interval = 300\n"
+	    "[defaults]\nmail_from = Sign-In@Example.COM\n"
+	    "[pool a]\nuid_min = 100000\nuid_max = 100009\n"
+	    "gid_min = 110000\ngid_max = 110009\n"
+	    "[pool b]\nmail_subject = Ihr Code f\xc3\xbcr %p\n"
+	    "mail_from =\n");
+
+	(void)state;
+	assert_string_equal(c->mail.smtp_url,
+	    "smtps://Mail.Example.com:465/ehlo.example.com");
+	assert_true(c->mail.smtp_tls);
+	assert_false(c->mail.smtp_loopback);
+	assert_string_equal(c->mail.smtp_user, "otp@example.com");
+	assert_string_equal(c->mail.smtp_password_file,
+	    "/etc/userauth/smtp.pw");
+	assert_string_equal(c->mail.smtp_ca_file, "/etc/ssl/ca.pem");
+	assert_int_equal(c->mail.smtp_starttls, UA_STARTTLS_REQUIRED);
+	assert_string_equal(c->mail.sendmail, "/usr/sbin/sendmail");
+	assert_int_equal(c->mail.retry_max_interval_ms, 300000);
+	/* Stored lowercase; an empty value overrides the default: none. */
+	assert_string_equal(c->pools[0].mail_from, "sign-in@example.com");
+	assert_string_equal(c->pools[0].mail_subject, UA_DEFAULT_MAIL_SUBJECT);
+	assert_null(c->pools[1].mail_from);
+	assert_string_equal(c->pools[1].mail_subject,
+	    "Ihr Code f\xc3\xbcr %p");
+	ua_conf_free(c);
+}
+
+static void
+test_mail_url_loopback_and_tls(void **state)
+{
+	static const struct {
+		const char *url;
+		bool loopback, tls;
+	} cases[] = {
+		{ "smtp://127.0.0.1:25", true, false },
+		{ "smtp://127.9.8.7", true, false },
+		{ "smtp://LOCALHOST:2525/", true, false },
+		{ "smtp://[::1]:25", true, false },
+		{ "smtps://localhost", true, true },
+		{ "smtp://mail.example.com", false, false },
+		{ "smtp://10.0.0.1:587", false, false },
+		{ "smtp://127.0.0.1.example.com", false, false },
+		{ "smtp://[2001:db8::1]:25", false, false },
+		{ "smtp://1270.0.0.1", false, false },
+	};
+	char text[256];
+	struct ua_conf *c;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		(void)snprintf(text, sizeof(text),
+		    "[mail]\nsmtp_url = %s\n[pool a]\n", cases[i].url);
+		c = accepted(text);
+		if (c->mail.smtp_loopback != cases[i].loopback)
+			print_error("%s\n", cases[i].url);
+		assert_int_equal(c->mail.smtp_loopback, cases[i].loopback);
+		assert_int_equal(c->mail.smtp_tls, cases[i].tls);
+		ua_conf_free(c);
+	}
+}
+
+static void
+test_mail_bad_values_are_refused(void **state)
+{
+	static const struct {
+		const char *text, *want;
+	} cases[] = {
+		{ "[mail]\nsmtp_url = http://mail.example.com\n",
+		    "only smtp:// and smtps://" },
+		{ "[mail]\nsmtp_url = SMTP://mail.example.com\n",
+		    "only smtp:// and smtps://" },
+		{ "[mail]\nsmtp_url = smtp://u:pw@mail.example.com\n",
+		    "no user, password" },
+		{ "[mail]\nsmtp_url = smtp://mail.example.com/?x\n",
+		    "no user, password" },
+		{ "[mail]\nsmtp_url = smtp://mail.example.com:0\n", "port" },
+		{ "[mail]\nsmtp_url = smtp://mail.example.com:65536\n",
+		    "port" },
+		{ "[mail]\nsmtp_url = smtp://mail.example.com:\n", "port" },
+		{ "[mail]\nsmtp_url = smtp://\n", "bad host" },
+		{ "[mail]\nsmtp_url = smtp://-x.example.com\n", "bad host" },
+		{ "[mail]\nsmtp_url = smtp://a..b\n", "bad host" },
+		{ "[mail]\nsmtp_url = smtp://[zz::1]\n", "bad host" },
+		{ "[mail]\nsmtp_url = smtp://mail.example.com x\n",
+		    "unexpected text" },
+		{ "[mail]\nsmtp_url = smtp://h.example.com/a_b\n",
+		    "EHLO name" },
+		{ "[mail]\nsmtp_starttls = yes\n", "expected required or auto" },
+		{ "[mail]\nsmtp_starttls =\n", "missing value" },
+		{ "[mail]\nretry_max_interval = 0\n", "from 1 to 300" },
+		{ "[mail]\nretry_max_interval = 301\n", "from 1 to 300" },
+		{ "[mail]\nsmtp_password_file = pw\n", "bad value 'pw'" },
+		{ "[mail]\nsmtp_ca_file = /etc/../ca\n", "'..'" },
+		{ "[mail]\nsendmail = sendmail\n", "bad value" },
+		{ "[mail]\nsmtp_user = otp\n", "go together" },
+		{ "[mail]\nsmtp_password_file = /pw\n", "go together" },
+		{ "[mail]\nsmtp_user = a\xc2\x85z\n", "control characters" },
+		{ "[mail]\nmail_from = a@example.com\n",
+		    "belongs in [defaults] or [pool NAME], not in [mail]" },
+		{ "[defaults]\nsmtp_url = smtp://localhost\n",
+		    "belongs in [mail], not in [defaults]" },
+		{ "[daemon]\nsendmail = /usr/sbin/sendmail\n",
+		    "belongs in [mail], not in [daemon]" },
+		{ "[mail]\nuser = x\n", "belongs in [daemon], not in [mail]" },
+		{ "[mail]\n[mail]\n", "duplicate section [mail]" },
+		{ "[mail]\nsmtp_url = smtp://a.example.com\n"
+		  "smtp_url = smtp://b.example.com\n", "duplicate key" },
+		{ "[defaults]\nmail_from = not-an-address\n", "bad value" },
+		{ "[defaults]\nmail_from = a@localhost\n", "bad value" },
+		{ "[defaults]\nmail_subject =\n", "missing value" },
+		{ "[defaults]\nmail_template = relative.txt\n", "bad value" },
+	};
+	char text[512];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		(void)snprintf(text, sizeof(text), "%s[pool a]\n",
+		    cases[i].text);
+		refused(text, "t.conf:", cases[i].want);
+	}
+}
+
+static void
+test_mail_subject_length_cap(void **state)
+{
+	char text[512], subj[UA_MAX_MAIL_SUBJECT + 2];
+	struct ua_conf *c;
+
+	(void)state;
+	memset(subj, 's', sizeof(subj) - 1);
+	subj[UA_MAX_MAIL_SUBJECT] = '\0';
+	(void)snprintf(text, sizeof(text), "[pool a]\nmail_subject = %s\n",
+	    subj);
+	c = accepted(text);
+	assert_int_equal(strlen(c->pools[0].mail_subject), UA_MAX_MAIL_SUBJECT);
+	ua_conf_free(c);
+	subj[UA_MAX_MAIL_SUBJECT] = 's';
+	subj[UA_MAX_MAIL_SUBJECT + 1] = '\0';
+	(void)snprintf(text, sizeof(text), "[pool a]\nmail_subject = %s\n",
+	    subj);
+	refused(text, "t.conf:2: ", "longer than 200 bytes");
+}
+
+/* Write a template file tmpdir/f with mode; returns its path. */
+static const char *
+write_template(const char *text, size_t n, mode_t mode)
+{
+	static char path[256];
+	int fd;
+
+	(void)snprintf(path, sizeof(path), "%s/f", tmpdir);
+	(void)unlink(path);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, n), (ssize_t)n);
+	assert_int_equal(fchmod(fd, mode), 0);
+	assert_int_equal(close(fd), 0);
+	return path;
+}
+
+static struct ua_conf *
+template_conf(const char *path, int *ret_r)
+{
+	char text[512];
+	struct ua_conf *c = NULL;
+
+	(void)snprintf(text, sizeof(text),
+	    "[defaults]\nmail_template = %s\n[pool a]\n", path);
+	*ret_r = parse(text, &c);
+	return c;
+}
+
+static void
+test_mail_template_is_read_at_load(void **state)
+{
+	const char *t = "Hello,\r\n\r\nyour code for %p is %c (%m min, 100%%)."
+	    "\r\n\tThanks\n";
+	struct ua_conf *c;
+	const char *path;
+	int r;
+
+	(void)state;
+	path = write_template(t, strlen(t), 0644);
+	c = template_conf(path, &r);
+	assert_int_equal(r, 0);
+	assert_string_equal(c->pools[0].mail_template.path, path);
+	/* CRLF became LF. */
+	assert_string_equal(c->pools[0].mail_template.text,
+	    "Hello,\n\nyour code for %p is %c (%m min, 100%%).\n\tThanks\n");
+	ua_conf_free(c);
+	/* An empty value is the built-in text again. */
+	c = accepted("[defaults]\nmail_template =\n[pool a]\n");
+	assert_null(c->pools[0].mail_template.path);
+	ua_conf_free(c);
+}
+
+static void
+test_mail_template_bad_files_are_refused(void **state)
+{
+	static const struct {
+		const char *text, *want;
+	} cases[] = {
+		{ "no code here\n", "has no %c" },
+		{ "%c %x\n", "unknown % escape" },
+		{ "%c %", "unknown % escape" },
+		{ "%c https://example.com/login\n", "links are not allowed" },
+		{ "%c see WWW.example.com\n", "links are not allowed" },
+		{ "%c\rx\n", "control character" },
+		{ "%c \x1b[31m\n", "control character" },
+		{ "%c \xff\n", "not valid UTF-8" },
+		{ "", "empty" },
+	};
+	char big[UA_MAX_MAIL_TEMPLATE + 2], err2[sizeof(err)];
+	const char *path;
+	struct ua_conf *c;
+	size_t i;
+	int r;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		path = write_template(cases[i].text, strlen(cases[i].text),
+		    0644);
+		c = template_conf(path, &r);
+		if (r != -EINVAL || strstr(err, cases[i].want) == NULL)
+			print_error("'%s': r=%d err='%s'\n", cases[i].text, r,
+			    err);
+		assert_int_equal(r, -EINVAL);
+		assert_null(c);
+		assert_non_null(strstr(err, cases[i].want));
+		assert_non_null(strstr(err, "t.conf:2: mail_template '"));
+	}
+	path = write_template("%c\0x\n", 5, 0644);
+	assert_null(template_conf(path, &r));
+	assert_non_null(strstr(err, "NUL byte"));
+	/* Caps: whole file and one expanded line. */
+	memset(big, 'x', sizeof(big));
+	memcpy(big, "%c\n", 3);
+	path = write_template(big, UA_MAX_MAIL_TEMPLATE + 1, 0644);
+	assert_null(template_conf(path, &r));
+	assert_non_null(strstr(err, "larger than 4096 bytes"));
+	path = write_template(big, 904, 0644);	/* "%c\n" + 901 x */
+	assert_null(template_conf(path, &r));
+	assert_non_null(strstr(err, "longer than 900 bytes"));
+	/* Group-writable, missing, a symlink. */
+	path = write_template("%c\n", 3, 0664);
+	assert_null(template_conf(path, &r));
+	assert_non_null(strstr(err, "not writable by group or others"));
+	(void)snprintf(err2, sizeof(err2), "%s/nosuch", tmpdir);
+	assert_null(template_conf(err2, &r));
+	assert_non_null(strstr(err, "cannot open"));
+	path = write_template("%c\n", 3, 0644);
+	(void)snprintf(err2, sizeof(err2), "%s/link", tmpdir);
+	assert_int_equal(symlink(path, err2), 0);
+	assert_null(template_conf(err2, &r));
+	assert_non_null(strstr(err, "cannot open"));
+}
+
+static void
+test_mail_dump_round_trip(void **state)
+{
+	char text[1024], *d1, *d2;
+	struct ua_conf *c1, *c2;
+	const char *path;
+
+	(void)state;
+	path = write_template("Code: %c\n", 9, 0644);
+	(void)snprintf(text, sizeof(text), "[mail]\n"
+	    "smtp_url = smtp://relay.example.com:587\n"
+	    "smtp_user = otp\nsmtp_password_file = /etc/u/pw\n"
+	    "smtp_starttls = required\nretry_max_interval = 10\n"
+	    "[defaults]\nmail_from = otp@example.com\n"
+	    "mail_template = %s\n"
+	    "[pool a]\nmail_subject = Dein Code \xe2\x80\x93 jetzt\n", path);
+	c1 = accepted(text);
+	d1 = dump_to_string(c1);
+	c2 = accepted(d1);
+	d2 = dump_to_string(c2);
+	assert_string_equal(d1, d2);
+	assert_non_null(strstr(d1, "\n[mail]\nsmtp_url = "
+	    "smtp://relay.example.com:587\nsmtp_user = otp\n"
+	    "smtp_password_file = /etc/u/pw\nsmtp_ca_file =\n"
+	    "smtp_starttls = required\nsendmail =\n"
+	    "retry_max_interval = 10\n"));
+	assert_non_null(strstr(d1, "mail_from = otp@example.com\n"));
+	assert_string_equal(c2->pools[0].mail_template.text, "Code: %c\n");
+	assert_string_equal(c2->pools[0].mail_subject,
+	    "Dein Code \xe2\x80\x93 jetzt");
+	assert_false(c2->mail.smtp_loopback);
+	free(d1);
+	free(d2);
+	ua_conf_free(c1);
+	ua_conf_free(c2);
+	/* Unset optional keys dump as empty values and parse back. */
+	c1 = accepted("[pool a]\n");
+	d1 = dump_to_string(c1);
+	assert_non_null(strstr(d1, "\nmail_from =\n"));
+	assert_non_null(strstr(d1, "\nmail_template =\n"));
+	assert_non_null(strstr(d1, "\nsmtp_user =\n"));
+	c2 = accepted(d1);
+	assert_null(c2->pools[0].mail_from);
+	free(d1);
+	ua_conf_free(c1);
+	ua_conf_free(c2);
+}
+
 int
 main(void)
 {
@@ -1007,6 +1351,18 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 		    test_load_refuses_oversized_file, setup_dir, teardown_dir),
 		cmocka_unit_test(test_example_config_parses),
+		cmocka_unit_test(test_mail_defaults),
+		cmocka_unit_test(test_mail_keys_are_read_and_inherited),
+		cmocka_unit_test(test_mail_url_loopback_and_tls),
+		cmocka_unit_test(test_mail_bad_values_are_refused),
+		cmocka_unit_test(test_mail_subject_length_cap),
+		cmocka_unit_test_setup_teardown(
+		    test_mail_template_is_read_at_load, setup_dir, teardown_dir),
+		cmocka_unit_test_setup_teardown(
+		    test_mail_template_bad_files_are_refused, setup_dir,
+		    teardown_dir),
+		cmocka_unit_test_setup_teardown(test_mail_dump_round_trip,
+		    setup_dir, teardown_dir),
 	};
 
 	return cmocka_run_group_tests_name("conf", tests, NULL, NULL);

@@ -14,7 +14,7 @@
 
 #include "server/conf.h"
 #include "userauthd/admin.h"
-#include "userauthd/store.h"
+#include "userauthd/store_int.h"
 
 static const char conf_text[] =
     "[defaults]\n"
@@ -526,6 +526,29 @@ test_garbage_file_refused(void **state)
 	assert_null(s2);
 }
 
+static void
+test_local_id_file_parsing(void **state)
+{
+	struct fx *f = *state;
+	char path[160];
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/passwd", f->dir);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fputs("root:x:0:0:root:/root:/bin/bash\n"
+	      "eve:x:200001:200001::/home/eve:/bin/sh\n"
+	      "broken line without colons\n"
+	      "odd:x:12ab:1::/:/bin/sh\n",
+	    fp);
+	fclose(fp);
+	assert_true(store_local_id_taken(path, 0));
+	assert_true(store_local_id_taken(path, 200001));
+	assert_false(store_local_id_taken(path, 200000));
+	assert_false(store_local_id_taken(path, 12));
+	assert_false(store_local_id_taken("/nonexistent/passwd", 0));
+}
+
 int
 main(void)
 {
@@ -549,6 +572,7 @@ main(void)
 		T(test_reopen_keeps_data_and_schema),
 		T(test_newer_schema_refused),
 		T(test_garbage_file_refused),
+		T(test_local_id_file_parsing),
 #undef T
 	};
 

@@ -1,0 +1,492 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The login state machine.  Owns the per-connection session: who is
+ * logging in, which challenge is expected, the code bound to it.  It must
+ * treat unknown, disabled, foreign (a non-root peer asking for another
+ * uid) and wrong answers alike: same challenges, messages and work (a
+ * dummy hash for passwords), never a mail for a fake.
+ */
+#include <crypt.h>
+#include <errno.h>
+#include <openssl/crypto.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "client/mask.h"
+#include "client/valid.h"
+#include "client/wipe.h"
+#include "server/log.h"
+#include "userauthd/auth.h"
+#include "userauthd/otp.h"
+#include "userauthd/policy.h"
+
+#define AUTH_MAX_IDENT 254
+#define AUTH_MAX_SERVICE 64
+#define AUTH_MAX_RHOST 255
+#define AUTH_MAX_TTY 64
+
+#define CODE_HINT "Press Enter at the password prompt to get a code by email instead."
+
+enum auth_state { S_NEW, S_ANSWER, S_JOB, S_DONE };
+
+struct auth_session {
+	enum auth_state state;
+	enum policy_challenge expect;
+	const char *fake;		/* why it is fake, or NULL */
+	char pool[UA_MAX_POOL + 1];
+	char ident[AUTH_MAX_IDENT + 1];
+	char service[AUTH_MAX_SERVICE + 1];
+	char rhost[AUTH_MAX_RHOST + 1];
+	struct store_auth_user user;
+	uint8_t ident_mac[KEYS_MAC_LEN];
+	int64_t otp_id;
+	unsigned fake_tries;
+};
+
+struct pw_job {
+	struct workq_job job;
+	char *password;
+	char *hash;
+	bool ok;
+};
+
+void
+auth_session_free(struct auth_session *sess)
+{
+	if (sess == NULL)
+		return;
+	store_auth_user_clear(&sess->user);
+	ua_freezero(sess, sizeof(*sess));
+}
+
+void
+auth_job_free(struct workq_job *job)
+{
+	struct pw_job *j = (struct pw_job *)job;
+
+	if (j == NULL)
+		return;
+	ua_erase_free(j->password);
+	ua_erase_free(j->hash);
+	ua_freezero(j, sizeof(*j));
+}
+
+/* Runs in a worker: one hash, compared in constant time. */
+static void
+pw_run(struct workq_job *job)
+{
+	struct pw_job *j = (struct pw_job *)job;
+	struct crypt_data *cd = calloc(1, sizeof(*cd));
+	const char *h;
+	size_t n;
+
+	j->ok = false;
+	if (cd == NULL)
+		return;
+	h = crypt_r(j->password, j->hash, cd);
+	n = strlen(j->hash);
+	if (h != NULL && h[0] != '*' && strlen(h) == n)
+		j->ok = CRYPTO_memcmp(h, j->hash, n) == 0;
+	ua_freezero(cd, sizeof(*cd));
+}
+
+static const struct ua_pool_conf *
+pool_of(const struct auth_ctx *ctx, const struct auth_session *s)
+{
+	return ua_conf_pool(ctx->conf, s->pool);
+}
+
+static void
+audit(const struct auth_session *s, const char *event, const char *result,
+    const char *reason)
+{
+	char user[80], rhost[80], service[80];
+
+	ua_log(LOG_NOTICE,
+	    "event=%s pool=%s user=%s service=%s rhost=%s challenge=%s "
+	    "result=%s%s%s",
+	    event, s->pool, ua_log_quote(s->ident, user, sizeof(user)),
+	    ua_log_quote(s->service, service, sizeof(service)),
+	    ua_log_quote(s->rhost, rhost, sizeof(rhost)),
+	    policy_name(s->expect), result, reason ? " reason=" : "",
+	    reason ? reason : "");
+}
+
+static int
+result(struct auth_session *s, struct ua_msg *out, const char *outcome,
+    const char *user)
+{
+	s->state = S_DONE;
+	ua_msg_init(out, UA_MSG_RESULT);
+	if (ua_msg_add(out, UA_T_OUTCOME, outcome) < 0 ||
+	    ua_msg_add(out, UA_T_USER, user) < 0)
+		return -ENOMEM;
+	return 0;
+}
+
+static int
+fail(struct auth_session *s, struct ua_msg *out, const char *reason)
+{
+	audit(s, "auth", "fail", reason);
+	return result(s, out, "FAIL", NULL);
+}
+
+/* Copy an optional text field into a fixed buffer: printable, bounded. */
+static int
+take_text(const struct ua_msg *in, uint16_t tag, char *out, size_t outsz,
+    bool required)
+{
+	const char *v = ua_msg_get(in, tag);
+	size_t i, n;
+
+	out[0] = '\0';
+	if (v == NULL)
+		return required ? -EBADMSG : 0;
+	n = strlen(v);
+	if (n >= outsz || !ua_valid_utf8(v, n))
+		return -EBADMSG;
+	for (i = 0; i < n; i++)
+		if ((unsigned char)v[i] < 0x20 || v[i] == 0x7f)
+			return -EBADMSG;
+	memcpy(out, v, n + 1);
+	return 0;
+}
+
+/* Issue a code (for real users) and ask for it. */
+static int
+ask_code(struct auth_ctx *ctx, struct auth_session *s, struct ua_msg *out,
+    const char *message)
+{
+	const struct ua_pool_conf *pc = pool_of(ctx, s);
+	struct store_err err = { 0 };
+	struct otp_limits lim;
+	char masked[UA_MAX_EMAIL + 1], info[UA_MAX_EMAIL + 64];
+	char fake_dest[UA_MAX_EMAIL + 1];
+	const char *dest;
+	bool limited = false;
+	int r;
+
+	if (pc == NULL)
+		return result(s, out, "UNAVAILABLE", NULL);
+	policy_otp_limits(pc, &lim);
+	if (message == NULL) {
+		s->otp_id = 0;
+		s->fake_tries = lim.tries;
+		r = otp_issue(ctx->store, ctx->keys, pc, &lim,
+		    s->fake ? 0 : s->user.id, s->user.email, s->ident_mac,
+		    time(NULL), &s->otp_id, &limited, &err);
+		if (r < 0) {
+			ua_log(LOG_ERR, "issuing a code failed: %s", err.msg);
+			audit(s, "auth", "error", "otp_issue");
+			return result(s, out, "UNAVAILABLE", NULL);
+		}
+		if (s->otp_id > 0 && ctx->mail_queued != NULL)
+			ctx->mail_queued(ctx->mail_arg);
+		if (limited)
+			audit(s, "otp", "limited", "issuance_limit");
+	}
+	/*
+	 * The destination shown: the user's address; for a fake, the one
+	 * typed, or (a login name typed) a plausible address made from the
+	 * name and the identifier's keyed MAC, stable across attempts.
+	 */
+	dest = !s->fake ? s->user.email : s->ident;
+	if (s->fake && strchr(s->ident, '@') == NULL) {
+		static const char *const domains[] = { "gmail.com",
+			"outlook.com", "yahoo.com", "icloud.com", "proton.me" };
+
+		(void)snprintf(fake_dest, sizeof(fake_dest), "%c@%s",
+		    s->ident[0] ? s->ident[0] : 'u',
+		    domains[s->ident_mac[1] % 5]);
+		dest = fake_dest;
+	}
+	if (ua_mask_email(dest, masked, sizeof(masked)) < 0)
+		return result(s, out, "UNAVAILABLE", NULL);
+	(void)snprintf(info, sizeof(info), "A code was sent to %s", masked);
+	s->expect = POLICY_EMAIL_OTP;
+	s->state = S_ANSWER;
+	ua_msg_init(out, UA_MSG_CHALLENGE);
+	if (ua_msg_add(out, UA_T_CHALLENGE, "EMAIL_OTP") < 0 ||
+	    ua_msg_add(out, UA_T_INFO, info) < 0 ||
+	    ua_msg_add(out, UA_T_DESTINATION, masked) < 0 ||
+	    ua_msg_add(out, UA_T_MESSAGE, message) < 0)
+		return -ENOMEM;
+	return 0;
+}
+
+static int
+ask(struct auth_ctx *ctx, struct auth_session *s, enum policy_challenge c,
+    struct ua_msg *out)
+{
+	const struct ua_pool_conf *pc = pool_of(ctx, s);
+
+	if (c == POLICY_EMAIL_OTP)
+		return ask_code(ctx, s, out, NULL);
+	s->expect = c;
+	s->state = S_ANSWER;
+	ua_msg_init(out, UA_MSG_CHALLENGE);
+	if (ua_msg_add(out, UA_T_CHALLENGE, policy_name(c)) < 0)
+		return -ENOMEM;
+	if (c == POLICY_PASSWORD && pc != NULL && policy_code_fallback(pc) &&
+	    ua_msg_add(out, UA_T_INFO, CODE_HINT) < 0)
+		return -ENOMEM;
+	if (c == POLICY_SELECT &&
+	    ua_msg_add(out, UA_T_AVAILABLE, "PASSWORD,EMAIL_OTP") < 0)
+		return -ENOMEM;
+	return 0;
+}
+
+static int
+initiate(struct auth_ctx *ctx, struct auth_session *s,
+    const struct ucred *peer, const struct ua_msg *in, struct ua_msg *out)
+{
+	const struct ua_pool_conf *pc;
+	struct store_err err = { 0 };
+	struct policy_user pu;
+	enum policy_challenge c;
+	char tty[AUTH_MAX_TTY + 1], pref[32];
+	int r;
+
+	if (take_text(in, UA_T_POOL, s->pool, sizeof(s->pool), true) < 0 ||
+	    take_text(in, UA_T_USER, s->ident, sizeof(s->ident), true) < 0 ||
+	    take_text(in, UA_T_SERVICE, s->service, sizeof(s->service),
+		true) < 0 ||
+	    take_text(in, UA_T_RHOST, s->rhost, sizeof(s->rhost), false) < 0 ||
+	    take_text(in, UA_T_TTY, tty, sizeof(tty), false) < 0 ||
+	    take_text(in, UA_T_PREFERRED, pref, sizeof(pref), false) < 0)
+		return -EBADMSG;
+	pc = pool_of(ctx, s);
+	if (pc == NULL) {
+		ua_log(LOG_ERR, "login for unknown pool '%s' (check the PAM "
+		    "module's pool= option)", s->pool);
+		audit(s, "auth", "error", "unknown_pool");
+		return result(s, out, "UNAVAILABLE", NULL);
+	}
+	if (keys_mac(ctx->keys, "ident", s->ident, strlen(s->ident),
+		s->ident_mac) < 0)
+		return result(s, out, "UNAVAILABLE", NULL);
+	r = store_auth_lookup(ctx->store, s->pool, s->ident, &s->user, &err);
+	if (r == -ENOENT)
+		s->fake = "unknown";
+	else if (r < 0) {
+		ua_log(LOG_ERR, "login lookup failed: %s", err.msg);
+		return result(s, out, "UNAVAILABLE", NULL);
+	} else if (!s->user.enabled)
+		s->fake = "disabled";
+	else if (peer->uid != 0 && peer->uid != s->user.uid)
+		s->fake = "foreign_peer";
+	if (!s->fake) {
+		pu = (struct policy_user){ .has_password = s->user.hash != NULL,
+			.groups = (const char *const *)s->user.groups,
+			.ngroups = s->user.ngroups };
+		c = policy_first(pc, &pu, policy_parse(pref));
+		if (c == POLICY_NONE)
+			s->fake = "no_usable_challenge";
+	}
+	if (s->fake)
+		c = policy_fake(pc, s->ident_mac[0]);
+	return ask(ctx, s, c, out);
+}
+
+static int
+answer_password(struct auth_ctx *ctx, struct auth_session *s,
+    uint64_t owner, const char *answer, struct ua_msg *out)
+{
+	const struct ua_pool_conf *pc = pool_of(ctx, s);
+	struct pw_job *j;
+	size_t n = strlen(answer);
+	bool valid;
+	int r;
+
+	if (n == 0 && pc != NULL && policy_code_fallback(pc))
+		return ask_code(ctx, s, out, NULL);
+	valid = ua_valid_password(answer, n, NULL) == 0;
+	j = calloc(1, sizeof(*j));
+	if (j == NULL)
+		return -ENOMEM;
+	j->job.run = pw_run;
+	j->job.owner = owner;
+	/* Fakes and invalid answers cost one hash too: same timing. */
+	j->password = strdup(valid ? answer : "");
+	j->hash = strdup(!s->fake && valid && s->user.hash ? s->user.hash :
+							     ctx->dummy_hash);
+	if (j->password == NULL || j->hash == NULL) {
+		auth_job_free(&j->job);
+		return -ENOMEM;
+	}
+	if (!valid)
+		s->fake = s->fake ? s->fake : "invalid_password";
+	r = workq_submit(ctx->wq, &j->job);
+	if (r < 0) {
+		auth_job_free(&j->job);
+		return r;
+	}
+	s->state = S_JOB;
+	return 1;
+}
+
+static int
+success(struct auth_ctx *ctx, struct auth_session *s, struct ua_msg *out)
+{
+	(void)ctx;
+	audit(s, "auth", "ok", NULL);
+	return result(s, out, "OK", s->user.login);
+}
+
+int
+auth_job_done(struct auth_ctx *ctx, struct auth_session *s,
+    struct workq_job *job, struct ua_msg *out)
+{
+	struct pw_job *j = (struct pw_job *)job;
+	bool ok = j->ok && !s->fake;
+
+	auth_job_free(job);
+	if (s->state != S_JOB)
+		return -EPROTO;
+	if (!ok)
+		return fail(s, out, s->fake ? s->fake : "bad_password");
+	return success(ctx, s, out);
+}
+
+static int
+answer_code(struct auth_ctx *ctx, struct auth_session *s, const char *answer,
+    struct ua_msg *out)
+{
+	struct store_err err = { 0 };
+	char msg[64];
+	unsigned left = 0;
+	bool ok = false;
+	int r;
+
+	if (!s->fake) {
+		r = otp_verify(ctx->store, ctx->keys, s->otp_id, answer,
+		    time(NULL), &ok, &left, &err);
+		if (r < 0) {
+			ua_log(LOG_ERR, "checking a code failed: %s", err.msg);
+			return result(s, out, "UNAVAILABLE", NULL);
+		}
+	} else if (s->fake_tries > 0)
+		left = --s->fake_tries;
+	if (ok)
+		return success(ctx, s, out);
+	if (left == 0)
+		return fail(s, out, s->fake ? s->fake : "bad_code");
+	audit(s, "auth", "retry", s->fake ? s->fake : "bad_code");
+	(void)snprintf(msg, sizeof(msg), "Wrong code, %u %s left.", left,
+	    left == 1 ? "try" : "tries");
+	return ask_code(ctx, s, out, msg);
+}
+
+static int
+respond(struct auth_ctx *ctx, struct auth_session *s, uint64_t owner,
+    const struct ua_msg *in, struct ua_msg *out)
+{
+	const char *ch = ua_msg_get(in, UA_T_CHALLENGE);
+	const char *answer = ua_msg_get(in, UA_T_ANSWER);
+	enum policy_challenge pick;
+
+	if (s->state != S_ANSWER || answer == NULL ||
+	    policy_parse(ch) != s->expect)
+		return -EPROTO;
+	switch (s->expect) {
+	case POLICY_PASSWORD:
+		return answer_password(ctx, s, owner, answer, out);
+	case POLICY_EMAIL_OTP:
+		return answer_code(ctx, s, answer, out);
+	case POLICY_SELECT:
+		pick = policy_parse(answer);
+		if (pick != POLICY_PASSWORD && pick != POLICY_EMAIL_OTP)
+			return -EPROTO;
+		return ask(ctx, s, pick, out);
+	case POLICY_NONE:
+		break;
+	}
+	return -EPROTO;
+}
+
+/* ACCT: enabled, and allowed for this pool and service. */
+static int
+account(struct auth_ctx *ctx, struct auth_session *s,
+    const struct ucred *peer, const struct ua_msg *in, struct ua_msg *out)
+{
+	const struct ua_pool_conf *pc;
+	struct store_err err = { 0 };
+	struct policy_user pu;
+	const char *outcome;
+	int r;
+
+	if (take_text(in, UA_T_POOL, s->pool, sizeof(s->pool), true) < 0 ||
+	    take_text(in, UA_T_USER, s->ident, sizeof(s->ident), true) < 0 ||
+	    take_text(in, UA_T_SERVICE, s->service, sizeof(s->service),
+		true) < 0 ||
+	    take_text(in, UA_T_RHOST, s->rhost, sizeof(s->rhost), false) < 0)
+		return -EBADMSG;
+	pc = pool_of(ctx, s);
+	if (pc == NULL)
+		return result(s, out, "UNAVAILABLE", NULL);
+	r = store_auth_lookup(ctx->store, s->pool, s->ident, &s->user, &err);
+	if (r < 0 && r != -ENOENT)
+		return result(s, out, "UNAVAILABLE", NULL);
+	if (r == -ENOENT || (peer->uid != 0 && peer->uid != s->user.uid))
+		outcome = "FAIL";
+	else {
+		pu = (struct policy_user){ .has_password = s->user.hash != NULL,
+			.groups = (const char *const *)s->user.groups,
+			.ngroups = s->user.ngroups };
+		outcome = s->user.enabled &&
+			policy_service_allowed(pc, s->service, &pu) ?
+		    "OK" :
+		    "DENIED";
+	}
+	ua_log(LOG_NOTICE, "event=account pool=%s user=%s service=%s result=%s",
+	    s->pool, s->user.login[0] ? s->user.login : "(unknown)",
+	    s->service, outcome);
+	return result(s, out, outcome, s->user.login[0] ? s->user.login : NULL);
+}
+
+static int
+session_open(struct auth_ctx *ctx, struct auth_session *s,
+    const struct ucred *peer, const struct ua_msg *in, struct ua_msg *out)
+{
+	struct store_err err = { 0 };
+	int r;
+
+	if (take_text(in, UA_T_POOL, s->pool, sizeof(s->pool), true) < 0 ||
+	    take_text(in, UA_T_USER, s->ident, sizeof(s->ident), true) < 0)
+		return -EBADMSG;
+	r = store_auth_lookup(ctx->store, s->pool, s->ident, &s->user, &err);
+	if (r < 0 || (peer->uid != 0 && peer->uid != s->user.uid))
+		return result(s, out, "FAIL", NULL);
+	r = store_touch_login(ctx->store, s->user.id, (int64_t)time(NULL),
+	    &err);
+	return result(s, out, r == 0 ? "OK" : "UNAVAILABLE", NULL);
+}
+
+int
+auth_handle(struct auth_ctx *ctx, struct auth_session **sessp,
+    const struct ucred *peer, uint64_t owner, const struct ua_msg *in,
+    struct ua_msg *out)
+{
+	struct auth_session *s = *sessp;
+
+	if (in->type == UA_MSG_RESPOND)
+		return s != NULL ? respond(ctx, s, owner, in, out) : -EPROTO;
+	/* Every other request starts afresh on this connection. */
+	auth_session_free(s);
+	s = calloc(1, sizeof(*s));
+	*sessp = s;
+	if (s == NULL)
+		return -ENOMEM;
+	switch (in->type) {
+	case UA_MSG_INITIATE:
+		return initiate(ctx, s, peer, in, out);
+	case UA_MSG_ACCT:
+		return account(ctx, s, peer, in, out);
+	case UA_MSG_SESSION:
+		return session_open(ctx, s, peer, in, out);
+	default:
+		return -EPROTO;
+	}
+}

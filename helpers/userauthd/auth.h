@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The login conversation on the public socket: INITIATE, CHALLENGE,
+ * RESPOND, RESULT (doc/PROTOCOL.md), plus ACCT and SESSION.  One session
+ * per connection.  Unknown, disabled and wrong answers share one path, so
+ * the client sees the same prompts and messages for all of them.
+ */
+#ifndef UA_AUTH_H
+#define UA_AUTH_H
+
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "client/proto.h"
+#include "server/conf.h"
+#include "userauthd/keys.h"
+#include "userauthd/store.h"
+#include "userauthd/workq.h"
+
+struct auth_ctx {
+	const struct ua_conf *conf;
+	struct store *store;
+	const struct keys *keys;
+	struct workq *wq;
+	const char *dummy_hash;		/* what fake password checks hash against */
+	void (*mail_queued)(void *arg);	/* a code's mail was queued */
+	void *mail_arg;
+};
+
+struct auth_session;
+
+/*
+ * Handle one message of a public client.  Returns 0 with *out to send, 1
+ * when the answer waits for a worker job (auth_job_done gives it), < 0 to
+ * close the connection (a malformed or out-of-turn message).  owner is the
+ * client's serial, for the job.
+ */
+int auth_handle(struct auth_ctx *ctx, struct auth_session **sessp,
+    const struct ucred *peer, uint64_t owner, const struct ua_msg *in,
+    struct ua_msg *out);
+
+/* A job of this session finished: build the reply.  Frees the job. */
+int auth_job_done(struct auth_ctx *ctx, struct auth_session *sess,
+    struct workq_job *job, struct ua_msg *out);
+
+/* Free a finished job whose client went away. */
+void auth_job_free(struct workq_job *job);
+
+/* Wipe and free a session (NULL is fine). */
+void auth_session_free(struct auth_session *sess);
+
+#endif

@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The daemon key: created with O_EXCL from getrandom, read back with
+ * O_NOFOLLOW and checked for owner and mode.  Never logged.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <openssl/core_names.h>
+#include <openssl/params.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "client/valid.h"
+#include "client/wipe.h"
+#include "userauthd/keys.h"
+
+static int
+read_full(int fd, uint8_t *p, size_t n)
+{
+	size_t got = 0;
+	ssize_t r;
+
+	while (got < n) {
+		r = read(fd, p + got, n - got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return r < 0 ? -errno : -EBADMSG;
+		got += (size_t)r;
+	}
+	return 0;
+}
+
+static int
+create_key(const char *path)
+{
+	uint8_t k[KEYS_LEN];
+	int fd, r = 0;
+
+	if (getrandom(k, sizeof(k), 0) != (ssize_t)sizeof(k))
+		return -EIO;
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+	    0600);
+	if (fd < 0) {
+		r = errno == EEXIST ? 0 : -errno;
+		goto out;
+	}
+	if (write(fd, k, sizeof(k)) != (ssize_t)sizeof(k) || fsync(fd) < 0)
+		r = -EIO;
+	close(fd);
+	if (r < 0)
+		(void)unlink(path);
+out:
+	ua_wipe(k, sizeof(k));
+	return r;
+}
+
+int
+keys_load(const char *state_dir, struct keys *ret)
+{
+	char path[4096];
+	struct stat st;
+	int fd, r;
+
+	r = ua_snprintf(path, sizeof(path), "%s/daemon.key", state_dir);
+	if (r < 0)
+		return r;
+	r = create_key(path);
+	if (r < 0)
+		return r;
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    st.st_uid != geteuid() || (st.st_mode & 077) ||
+	    st.st_size != KEYS_LEN) {
+		close(fd);
+		return -EPERM;
+	}
+	r = read_full(fd, ret->key, KEYS_LEN);
+	close(fd);
+	return r;
+}
+
+int
+keys_mac(const struct keys *k, const char *label, const void *data,
+    size_t len, uint8_t out[KEYS_MAC_LEN])
+{
+	EVP_MAC *mac = NULL;
+	EVP_MAC_CTX *ctx = NULL;
+	OSSL_PARAM params[2];
+	size_t olen = 0;
+	int ok;
+
+	params[0] = OSSL_PARAM_construct_utf8_string("digest",
+	    (char *)(uintptr_t)"SHA256", 0);
+	params[1] = OSSL_PARAM_construct_end();
+	mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+	ctx = mac != NULL ? EVP_MAC_CTX_new(mac) : NULL;
+	/* The label's NUL separates it from the data. */
+	ok = ctx != NULL && EVP_MAC_init(ctx, k->key, KEYS_LEN, params) == 1 &&
+	    EVP_MAC_update(ctx, (const unsigned char *)label,
+		strlen(label) + 1) == 1 &&
+	    EVP_MAC_update(ctx, data, len) == 1 &&
+	    EVP_MAC_final(ctx, out, &olen, KEYS_MAC_LEN) == 1 &&
+	    olen == KEYS_MAC_LEN;
+	EVP_MAC_CTX_free(ctx);
+	EVP_MAC_free(mac);
+	return ok ? 0 : -EIO;
+}

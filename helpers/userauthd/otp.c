@@ -1,0 +1,296 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * One-time codes in the store.  Owns generation, issuance limits, the MAC
+ * at rest, single use, the try budget and queuing the mail.  It must never
+ * store or log a code in clear except inside the queued mail body, which
+ * the mailer wipes when it is done.
+ */
+#include <errno.h>
+#include <openssl/crypto.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "client/wipe.h"
+#include "userauthd/mailmsg.h"
+#include "userauthd/otp.h"
+#include "userauthd/store_int.h"
+
+/* Largest multiple of 10^8 below 2^32: values above it are redrawn. */
+#define OTP_LIMIT 4200000000u
+
+int
+otp_generate(char out[OTP_DIGITS + 1])
+{
+	uint32_t v;
+	int i;
+
+	for (i = 0; i < 64; i++) {
+		if (getrandom(&v, sizeof(v), 0) != (ssize_t)sizeof(v))
+			return -EIO;
+		if (v < OTP_LIMIT)
+			break;
+	}
+	if (i == 64)
+		return -EIO;
+	(void)snprintf(out, OTP_DIGITS + 1, "%08u", v % 100000000u);
+	ua_wipe(&v, sizeof(v));
+	return 0;
+}
+
+static int
+count_issued(struct store *s, const uint8_t ident[KEYS_MAC_LEN], time_t since,
+    int64_t *ret_count, int64_t *ret_last, struct store_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int r;
+
+	r = store_prepare(s,
+	    "SELECT count(*), coalesce(max(at), 0) FROM otp_issued "
+	    "WHERE ident_mac = ?1 AND at >= ?2",
+	    &st, err);
+	if (r < 0)
+		return r;
+	sqlite3_bind_blob(st, 1, ident, KEYS_MAC_LEN, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (int64_t)since);
+	if (sqlite3_step(st) != SQLITE_ROW)
+		r = store_fail_db(s, err, sqlite3_errcode(s->db));
+	else {
+		*ret_count = sqlite3_column_int64(st, 0);
+		if (ret_last != NULL)
+			*ret_last = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_finalize(st);
+	return r;
+}
+
+static bool
+limited(struct store *s, const struct otp_limits *lim,
+    const uint8_t ident[KEYS_MAC_LEN], time_t now, int *r,
+    struct store_err *err)
+{
+	int64_t day = 0, hour = 0, last = 0;
+
+	*r = count_issued(s, ident, now - 86400, &day, &last, err);
+	if (*r == 0)
+		*r = count_issued(s, ident, now - 3600, &hour, NULL, err);
+	if (*r < 0)
+		return true;
+	return day >= lim->per_day || hour >= lim->per_hour ||
+	    (last > 0 && now - last < (int64_t)lim->cooldown);
+}
+
+/* One bound statement with up to three integer/blob/text parameters. */
+static int
+run(struct store *s, sqlite3_stmt *st, struct store_err *err)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : store_fail_db(s, err, rc);
+}
+
+static int
+record_issue(struct store *s, const uint8_t ident[KEYS_MAC_LEN], time_t now,
+    struct store_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int r;
+
+	r = store_prepare(s, "DELETE FROM otp_issued WHERE at < ?1", &st, err);
+	if (r < 0)
+		return r;
+	sqlite3_bind_int64(st, 1, (int64_t)now - 86400);
+	r = run(s, st, err);
+	if (r == 0)
+		r = store_prepare(s,
+		    "INSERT INTO otp_issued (ident_mac, at) VALUES (?1, ?2)",
+		    &st, err);
+	if (r < 0)
+		return r;
+	sqlite3_bind_blob(st, 1, ident, KEYS_MAC_LEN, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (int64_t)now);
+	return run(s, st, err);
+}
+
+static int
+insert_code(struct store *s, const struct keys *k,
+    const struct otp_limits *lim, int64_t user_id, const char *code,
+    time_t now, int64_t *ret_id, struct store_err *err)
+{
+	uint8_t mac[KEYS_MAC_LEN];
+	sqlite3_stmt *st = NULL;
+	int r;
+
+	/* A new code kills every earlier one of this user. */
+	r = store_prepare(s,
+	    "UPDATE otp_codes SET used = 1 WHERE user_id = ?1 AND used = 0",
+	    &st, err);
+	if (r < 0)
+		return r;
+	sqlite3_bind_int64(st, 1, user_id);
+	r = run(s, st, err);
+	if (r == 0 && keys_mac(k, "otp", code, OTP_DIGITS, mac) < 0)
+		r = store_fail(err, -EIO, "internal", "cannot compute a MAC");
+	if (r == 0)
+		r = store_prepare(s,
+		    "INSERT INTO otp_codes (user_id, purpose, code_mac, created,"
+		    " expires, tries_left) VALUES (?1, 'login', ?2, ?3, ?4, ?5)",
+		    &st, err);
+	if (r == 0) {
+		sqlite3_bind_int64(st, 1, user_id);
+		sqlite3_bind_blob(st, 2, mac, sizeof(mac), SQLITE_TRANSIENT);
+		sqlite3_bind_int64(st, 3, (int64_t)now);
+		sqlite3_bind_int64(st, 4, (int64_t)now + lim->lifetime);
+		sqlite3_bind_int64(st, 5, lim->tries);
+		r = run(s, st, err);
+		*ret_id = sqlite3_last_insert_rowid(s->db);
+	}
+	ua_wipe(mac, sizeof(mac));
+	return r;
+}
+
+static int
+queue_mail(struct store *s, const struct ua_pool_conf *pc,
+    const struct otp_limits *lim, int64_t otp_id, const char *email,
+    const char *code, time_t now, struct store_err *err)
+{
+	char *body = NULL, *msgid = NULL;
+	sqlite3_stmt *st = NULL;
+	int r;
+
+	r = mailmsg_compose(pc, email, code, lim->lifetime, now, &body,
+	    &msgid);
+	if (r < 0)
+		return store_fail(err, r, "internal",
+		    "cannot compose the mail for pool '%s'", pc->name);
+	r = store_prepare(s,
+	    "INSERT INTO mail_queue (otp_id, pool, recipient, message_id, body,"
+	    " state, next_attempt, created, expires) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, 'queued', ?6, ?7, ?8)",
+	    &st, err);
+	if (r == 0) {
+		sqlite3_bind_int64(st, 1, otp_id);
+		sqlite3_bind_text(st, 2, pc->name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, email, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, msgid, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 5, body, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 6, (int64_t)now * 1000);
+		sqlite3_bind_int64(st, 7, (int64_t)now);
+		sqlite3_bind_int64(st, 8, (int64_t)now + lim->lifetime);
+		r = run(s, st, err);
+	}
+	ua_erase_free(body);
+	free(msgid);
+	return r;
+}
+
+int
+otp_issue(struct store *s, const struct keys *k,
+    const struct ua_pool_conf *pc, const struct otp_limits *lim,
+    int64_t user_id, const char *email,
+    const uint8_t ident[KEYS_MAC_LEN], time_t now, int64_t *ret_otp_id,
+    bool *ret_limited, struct store_err *err)
+{
+	char code[OTP_DIGITS + 1] = "";
+	int64_t id = 0;
+	bool lim_hit;
+	int r;
+
+	r = store_begin(s, err);
+	if (r < 0)
+		return r;
+	lim_hit = limited(s, lim, ident, now, &r, err);
+	if (r < 0)
+		goto out;
+	if (!lim_hit)
+		r = record_issue(s, ident, now, err);
+	if (r == 0 && !lim_hit && user_id > 0) {
+		r = otp_generate(code);
+		if (r < 0)
+			r = store_fail(err, r, "internal", "no randomness");
+		if (r == 0)
+			r = insert_code(s, k, lim, user_id, code, now, &id, err);
+		if (r == 0)
+			r = queue_mail(s, pc, lim, id, email, code, now, err);
+	}
+	if (r == 0)
+		r = store_commit(s, err);
+out:
+	ua_wipe(code, sizeof(code));
+	if (r < 0) {
+		store_rollback(s);
+		return r;
+	}
+	*ret_otp_id = id;
+	*ret_limited = lim_hit;
+	return 0;
+}
+
+int
+otp_verify(struct store *s, const struct keys *k, int64_t otp_id,
+    const char *code, time_t now, bool *ret_ok, unsigned *ret_tries_left,
+    struct store_err *err)
+{
+	uint8_t mac[KEYS_MAC_LEN];
+	sqlite3_stmt *st = NULL;
+	int64_t tries = 0;
+	bool match = false, live = false;
+	int r;
+
+	if (keys_mac(k, "otp", code, strlen(code), mac) < 0)
+		return store_fail(err, -EIO, "internal", "cannot compute a MAC");
+	r = store_begin(s, err);
+	if (r < 0)
+		goto out;
+	r = store_prepare(s,
+	    "SELECT code_mac, expires, tries_left, used FROM otp_codes "
+	    "WHERE id = ?1",
+	    &st, err);
+	if (r < 0)
+		goto out;
+	sqlite3_bind_int64(st, 1, otp_id);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		const void *stored = sqlite3_column_blob(st, 0);
+
+		tries = sqlite3_column_int64(st, 2);
+		live = sqlite3_column_int64(st, 1) > (int64_t)now &&
+		    tries > 0 && sqlite3_column_int64(st, 3) == 0;
+		match = stored != NULL &&
+		    sqlite3_column_bytes(st, 0) == KEYS_MAC_LEN &&
+		    CRYPTO_memcmp(stored, mac, KEYS_MAC_LEN) == 0;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if (otp_id > 0 && live) {
+		if (match)
+			r = store_prepare(s,
+			    "UPDATE otp_codes SET used = 1 WHERE id = ?1", &st,
+			    err);
+		else {
+			tries--;
+			r = store_prepare(s,
+			    "UPDATE otp_codes SET tries_left = tries_left - 1 "
+			    "WHERE id = ?1",
+			    &st, err);
+		}
+		if (r == 0) {
+			sqlite3_bind_int64(st, 1, otp_id);
+			r = run(s, st, err);
+			st = NULL;
+		}
+	}
+	if (r == 0)
+		r = store_commit(s, err);
+out:
+	sqlite3_finalize(st);
+	ua_wipe(mac, sizeof(mac));
+	if (r < 0) {
+		store_rollback(s);
+		return r;
+	}
+	*ret_ok = live && match;
+	*ret_tries_left = live && !match ? (unsigned)(tries > 0 ? tries : 0) : 0;
+	return 0;
+}

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Emailed one-time codes: 8 digits from the kernel CSPRNG by rejection
+ * sampling, stored only as a keyed MAC with expiry and a try budget, and
+ * queued for mail in the same transaction that issues them.
+ */
+#ifndef UA_OTP_H
+#define UA_OTP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "server/conf.h"
+#include "userauthd/keys.h"
+#include "userauthd/store.h"
+
+#define OTP_DIGITS 8
+
+struct otp_limits {
+	unsigned lifetime;	/* seconds a code is valid */
+	unsigned tries;		/* wrong answers that kill a code */
+	unsigned per_hour;	/* codes per identifier */
+	unsigned per_day;
+	unsigned cooldown;	/* seconds between two codes */
+};
+
+/* A fresh code: OTP_DIGITS decimal digits and a NUL. */
+int otp_generate(char out[OTP_DIGITS + 1]);
+
+/*
+ * Issue a code for a login.  ident is the keyed MAC of the identifier as
+ * typed (limits count per identifier, so unknown users hit them the same
+ * way).  For a real user (user_id > 0) the code replaces any earlier one,
+ * is stored as a MAC and its mail is queued; for a fake (user_id <= 0)
+ * only the issuance is counted.  *ret_otp_id is the code's row (0 when
+ * none was made: a fake, or a limit was hit).  *ret_limited tells why.
+ */
+int otp_issue(struct store *s, const struct keys *k,
+    const struct ua_pool_conf *pc, const struct otp_limits *lim,
+    int64_t user_id, const char *email,
+    const uint8_t ident[KEYS_MAC_LEN], time_t now, int64_t *ret_otp_id,
+    bool *ret_limited, struct store_err *err);
+
+/*
+ * Check a code typed for the code row otp_id (0 = none: always wrong).
+ * *ret_ok when it matches, is unexpired, unused and has tries left; it is
+ * then marked used.  A wrong answer spends a try; *ret_tries_left is what
+ * remains (0: the code is dead).
+ */
+int otp_verify(struct store *s, const struct keys *k, int64_t otp_id,
+    const char *code, time_t now, bool *ret_ok, unsigned *ret_tries_left,
+    struct store_err *err);
+
+#endif

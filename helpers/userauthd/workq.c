@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Worker threads: a FIFO of jobs in, a FIFO of finished jobs out, and a
+ * pipe byte per finished job to wake the event loop.  Workers never touch
+ * the loop's state; the loop never waits for a worker.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "userauthd/workq.h"
+
+#define WORKQ_MAX_THREADS 64
+
+struct workq {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct workq_job *in_head, *in_tail;
+	struct workq_job *out_head, *out_tail;
+	bool stopping;
+	int pipe[2];
+	size_t nthreads;
+	pthread_t threads[WORKQ_MAX_THREADS];
+};
+
+static void *
+worker(void *arg)
+{
+	struct workq *q = arg;
+	struct workq_job *job;
+	char b = 1;
+
+	for (;;) {
+		pthread_mutex_lock(&q->lock);
+		while (q->in_head == NULL && !q->stopping)
+			pthread_cond_wait(&q->cond, &q->lock);
+		job = q->in_head;
+		if (job == NULL) {
+			pthread_mutex_unlock(&q->lock);
+			return NULL;
+		}
+		q->in_head = job->next;
+		if (q->in_head == NULL)
+			q->in_tail = NULL;
+		pthread_mutex_unlock(&q->lock);
+
+		job->run(job);
+
+		pthread_mutex_lock(&q->lock);
+		job->next = NULL;
+		if (q->out_tail != NULL)
+			q->out_tail->next = job;
+		else
+			q->out_head = job;
+		q->out_tail = job;
+		pthread_mutex_unlock(&q->lock);
+		/* Non-blocking: a full pipe already means "wake up". */
+		(void)!write(q->pipe[1], &b, 1);
+	}
+}
+
+int
+workq_start(size_t nthreads, struct workq **ret)
+{
+	struct workq *q;
+	long n;
+	int r;
+
+	if (nthreads == 0) {
+		n = sysconf(_SC_NPROCESSORS_ONLN);
+		nthreads = n > 0 ? (size_t)n : 1;
+	}
+	if (nthreads > WORKQ_MAX_THREADS)
+		nthreads = WORKQ_MAX_THREADS;
+	q = calloc(1, sizeof(*q));
+	if (q == NULL)
+		return -ENOMEM;
+	if (pipe2(q->pipe, O_CLOEXEC | O_NONBLOCK) < 0) {
+		r = -errno;
+		free(q);
+		return r;
+	}
+	pthread_mutex_init(&q->lock, NULL);
+	pthread_cond_init(&q->cond, NULL);
+	for (; q->nthreads < nthreads; q->nthreads++) {
+		r = pthread_create(&q->threads[q->nthreads], NULL, worker, q);
+		if (r != 0) {
+			workq_stop(q);
+			return -r;
+		}
+	}
+	*ret = q;
+	return 0;
+}
+
+int
+workq_fd(const struct workq *q)
+{
+	return q->pipe[0];
+}
+
+int
+workq_submit(struct workq *q, struct workq_job *job)
+{
+	job->next = NULL;
+	pthread_mutex_lock(&q->lock);
+	if (q->stopping) {
+		pthread_mutex_unlock(&q->lock);
+		return -ESHUTDOWN;
+	}
+	if (q->in_tail != NULL)
+		q->in_tail->next = job;
+	else
+		q->in_head = job;
+	q->in_tail = job;
+	pthread_cond_signal(&q->cond);
+	pthread_mutex_unlock(&q->lock);
+	return 0;
+}
+
+struct workq_job *
+workq_collect(struct workq *q)
+{
+	struct workq_job *job;
+	char buf[64];
+
+	/* Drain wake-ups first: a job finishing after this leaves a byte. */
+	while (read(q->pipe[0], buf, sizeof(buf)) > 0)
+		;
+	pthread_mutex_lock(&q->lock);
+	job = q->out_head;
+	if (job != NULL) {
+		q->out_head = job->next;
+		if (q->out_head == NULL)
+			q->out_tail = NULL;
+		job->next = NULL;
+	}
+	pthread_mutex_unlock(&q->lock);
+	return job;
+}
+
+void
+workq_stop(struct workq *q)
+{
+	size_t i;
+
+	if (q == NULL)
+		return;
+	pthread_mutex_lock(&q->lock);
+	q->stopping = true;
+	pthread_cond_broadcast(&q->cond);
+	pthread_mutex_unlock(&q->lock);
+	for (i = 0; i < q->nthreads; i++)
+		pthread_join(q->threads[i], NULL);
+	close(q->pipe[0]);
+	close(q->pipe[1]);
+	pthread_mutex_destroy(&q->lock);
+	pthread_cond_destroy(&q->cond);
+	free(q);
+}

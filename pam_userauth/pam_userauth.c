@@ -1,0 +1,262 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * pam_userauth.so entry points: module options and PAM items in, PAM
+ * return values out; userauthd decides everything in between.  It must
+ * never return success (or PAM_IGNORE) from authentication without the
+ * daemon's OK, and must fail closed when the daemon cannot be asked.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <security/pam_ext.h>
+#include <security/pam_modules.h>
+
+#include "client/proto.h"
+#include "pam_userauth/client.h"
+#include "pam_userauth/login.h"
+#include "pam_userauth/options.h"
+
+#define UAPAM_EXPORT __attribute__((visibility("default")))
+/* SECURITY.md 6c: at least 2 s on every failure; libpam randomises it. */
+#define UAPAM_FAIL_DELAY_US 2000000u
+/* Asked when the application has no user yet (login, screen lockers). */
+#define UAPAM_USER_PROMPT "Email: "
+
+/* Parse the arguments; a bad one is logged and fails the phase. */
+static int
+load_opts(pam_handle_t *pamh, int argc, const char **argv, struct uapam_opts *o)
+{
+	const char *arg = NULL, *why = NULL;
+
+	if (uapam_opts_parse(argc, argv, o, &arg, &why) == 0)
+		return PAM_SUCCESS;
+	if (arg != NULL)
+		pam_syslog(pamh, LOG_ERR, "option '%.128s': %s", arg, why);
+	else
+		pam_syslog(pamh, LOG_ERR, "%s", why);
+	return PAM_SERVICE_ERR;
+}
+
+static int
+get_user(pam_handle_t *pamh, const char *prompt, const char **ret_user)
+{
+	const char *user = NULL;
+	int rc;
+
+	rc = pam_get_user(pamh, &user, prompt);
+	if (rc == PAM_CONV_AGAIN)
+		return PAM_INCOMPLETE;
+	if (rc != PAM_SUCCESS)
+		return rc;
+	if (user == NULL)
+		return PAM_SERVICE_ERR;
+	*ret_user = user;
+	return PAM_SUCCESS;
+}
+
+/* Log why the daemon could not be asked (never the answer itself). */
+static void
+log_error(pam_handle_t *pamh, const struct uapam_opts *o, int r)
+{
+	switch (-r) {
+	case UAPAM_E_UNKNOWN_CHALLENGE:
+		break; /* login.c named the challenge */
+	case UAPAM_E_CONV:
+		if (o->debug)
+			pam_syslog(pamh, LOG_DEBUG, "conversation failed");
+		break;
+	case UAPAM_E_ANSWER_TOO_LONG:
+		pam_syslog(pamh, LOG_NOTICE,
+		    "refusing an answer longer than %d bytes", UA_MAX_PASSWORD);
+		break;
+	case UAPAM_E_BAD_CHOICE:
+		pam_syslog(pamh, LOG_NOTICE, "no valid sign-in choice made");
+		break;
+	case EPERM:
+		pam_syslog(pamh, LOG_ERR,
+		    "'%s' is not trusted: the socket and its listener must be "
+		    "root's and its directory not writable by others",
+		    o->socket);
+		break;
+	case ELOOP:
+		pam_syslog(pamh, LOG_ERR,
+		    "userauthd at '%s' sent more than %d challenges", o->socket,
+		    UAPAM_MAX_ROUNDS);
+		break;
+	default:
+		errno = -r;
+		pam_syslog(pamh, LOG_ERR, "userauthd at '%s': %m", o->socket);
+		break;
+	}
+}
+
+/* An outcome (>= 0) or an error as the return value of auth. */
+static int
+auth_status(int r)
+{
+	if (r < 0)
+		return uapam_status(r);
+	switch (r) {
+	case UAPAM_OUTCOME_OK:
+		return PAM_SUCCESS;
+	case UAPAM_OUTCOME_FAIL:
+		return PAM_AUTH_ERR;
+	case UAPAM_OUTCOME_DENIED:
+		return PAM_PERM_DENIED;
+	default:
+		return PAM_AUTHINFO_UNAVAIL;
+	}
+}
+
+/* The daemon may name the canonical login for what the user typed. */
+static int
+set_canonical_user(pam_handle_t *pamh, const char *user, const char *canon)
+{
+	if (canon == NULL || strcmp(canon, user) == 0)
+		return PAM_SUCCESS;
+	return pam_set_item(pamh, PAM_USER, canon);
+}
+
+UAPAM_EXPORT int
+pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	struct uapam_opts o;
+	const char *user = NULL;
+	char *canon = NULL;
+	int r, rc;
+
+	rc = load_opts(pamh, argc, argv, &o);
+	if (rc != PAM_SUCCESS)
+		return rc;
+	rc = get_user(pamh, UAPAM_USER_PROMPT, &user);
+	if (rc != PAM_SUCCESS)
+		return rc;
+	/*
+	 * A malformed identifier cannot name anybody: refuse it before any
+	 * prompt.  What it reveals is only that it is malformed.
+	 */
+	if (!uapam_valid_identifier(user)) {
+		pam_syslog(pamh, LOG_NOTICE,
+		    "refusing a malformed identifier (%zu bytes)",
+		    strlen(user));
+		rc = PAM_AUTH_ERR;
+		goto out;
+	}
+	r = uapam_login(pamh, &o, flags, user, &canon);
+	if (r < 0)
+		log_error(pamh, &o, r);
+	rc = auth_status(r);
+	if (o.debug)
+		pam_syslog(pamh, LOG_DEBUG, "user '%s'%s%s: %s", user,
+		    canon != NULL ? " is " : "", canon != NULL ? canon : "",
+		    pam_strerror(pamh, rc));
+	if (rc == PAM_SUCCESS)
+		rc = set_canonical_user(pamh, user, canon);
+out:
+	free(canon);
+	if (rc == PAM_AUTH_ERR)
+		(void)pam_fail_delay(pamh, UAPAM_FAIL_DELAY_US);
+	return rc;
+}
+
+UAPAM_EXPORT int
+pam_sm_setcred(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	struct uapam_opts o;
+
+	(void)flags;
+	/* No credentials to set: groups come from NSS. */
+	return load_opts(pamh, argc, argv, &o);
+}
+
+UAPAM_EXPORT int
+pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	struct uapam_opts o;
+	const char *user = NULL;
+	int r, rc;
+
+	rc = load_opts(pamh, argc, argv, &o);
+	if (rc != PAM_SUCCESS)
+		return rc;
+	rc = get_user(pamh, NULL, &user);
+	if (rc != PAM_SUCCESS)
+		return rc;
+	if (!uapam_valid_identifier(user))
+		return PAM_USER_UNKNOWN;
+	r = uapam_ask(pamh, &o, flags, UA_MSG_ACCT, user);
+	if (r < 0) {
+		log_error(pamh, &o, r);
+		return uapam_status(r);
+	}
+	if (o.debug)
+		pam_syslog(
+		    pamh, LOG_DEBUG, "account '%s': outcome %d", user, r);
+	switch (r) {
+	case UAPAM_OUTCOME_OK:
+		return PAM_SUCCESS;
+	case UAPAM_OUTCOME_FAIL:
+		return PAM_USER_UNKNOWN;
+	case UAPAM_OUTCOME_DENIED:
+		return PAM_PERM_DENIED;
+	default:
+		return PAM_AUTHINFO_UNAVAIL;
+	}
+}
+
+UAPAM_EXPORT int
+pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	struct uapam_opts o;
+	const char *user = NULL;
+	int r, rc;
+
+	rc = load_opts(pamh, argc, argv, &o);
+	if (rc != PAM_SUCCESS)
+		return rc;
+	/* Best effort: a session note must not keep anyone out. */
+	rc = get_user(pamh, NULL, &user);
+	if (rc != PAM_SUCCESS || !uapam_valid_identifier(user)) {
+		pam_syslog(
+		    pamh, LOG_WARNING, "session not recorded: no valid user");
+		return PAM_SUCCESS;
+	}
+	r = uapam_ask(pamh, &o, flags, UA_MSG_SESSION, user);
+	if (r < 0)
+		log_error(pamh, &o, r);
+	else if (r != UAPAM_OUTCOME_OK)
+		pam_syslog(pamh, LOG_WARNING,
+		    "session of '%s' not recorded (outcome %d)", user, r);
+	return PAM_SUCCESS;
+}
+
+UAPAM_EXPORT int
+pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	struct uapam_opts o;
+
+	(void)flags;
+	return load_opts(pamh, argc, argv, &o);
+}
+
+/*
+ * Password changes for pool users are not supported yet.  PAM_IGNORE
+ * leaves the verdict to the rest of the stack; a stack in which every
+ * module ignores the request fails (libpam's PAM_MUST_FAIL_CODE).
+ */
+UAPAM_EXPORT int
+pam_sm_chauthtok(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	struct uapam_opts o;
+	int rc;
+
+	(void)flags;
+	rc = load_opts(pamh, argc, argv, &o);
+	if (rc != PAM_SUCCESS)
+		return rc;
+	if (o.debug)
+		pam_syslog(pamh, LOG_DEBUG,
+		    "password change: not supported yet, ignored");
+	return PAM_IGNORE;
+}

@@ -1,0 +1,366 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# The mail sender end to end: a real userauthd, aiosmtpd sinks
+# (tests/tools/smtpsink.py) and messages made by the shipped composer
+# (tests/tools/mailcompose) put straight into the daemon's mail_queue.
+# Delivery and headers, wiping (S6), expiry, retries on 4xx, refused
+# connections and a silent server, 5xx, STARTTLS with a test CA (S25),
+# AUTH, sendmail mode, the admin view.  Own mount and network namespaces:
+# the sinks listen on a loopback nobody else sees.  Prints TAP; needs root.
+. "$top_srcdir/tests/integration/lib.sh"
+PY=/usr/bin/python3
+if [ -z "${UA_IN_NS:-}" ]; then
+	[ "$(id -u)" -eq 0 ] || skip_all "needs root for namespaces"
+	getent passwd userauth >/dev/null ||
+		skip_all "needs the userauth system user (tests/tools/install-deps.sh)"
+	$PY -c 'import aiosmtpd' 2>/dev/null ||
+		skip_all "needs python3-aiosmtpd for $PY"
+	for t in sqlite3 openssl setpriv ip; do
+		command -v $t >/dev/null || skip_all "needs $t"
+	done
+	UA_IN_NS=1 exec unshare -m -n --propagation private /bin/sh "$0" "$@" ||
+		skip_all "unshare -m -n failed"
+fi
+ip link set lo up || skip_all "cannot bring up lo in the new namespace"
+ua_scratch
+ua_nss_setup
+
+DB=$TB/state/userauth.db
+COMPOSE=$top_builddir/tests/tools/mailcompose
+P1=2525	# plain sink
+P2=2526	# STARTTLS sink
+FROM=userauth@example.com
+SINK_PID=
+
+# --- helpers ----------------------------------------------------------------
+# wait_for TENTHS COMMAND...: until COMMAND succeeds, at most TENTHS/10 s.
+wait_for() {
+	w=$1
+	shift
+	while [ "$w" -gt 0 ]; do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.1
+		w=$((w - 1))
+	done
+	return 1
+}
+
+# SQL as the daemon user (the database is 0600 userauth).
+dbq() {
+	setpriv --reuid=userauth --regid=userauth --clear-groups \
+		sqlite3 -cmd '.timeout 5000' "$DB" "$1"
+}
+
+col() { dbq "SELECT $2 FROM mail_queue WHERE id = $1"; }
+state_is() { [ "$(col "$1" state)" = "$2" ]; }
+
+# queue TO CODE VALID_SECONDS [SUBJECT [TEMPLATE]]: compose, insert, print
+# the row id.
+nmsg=0
+queue() {
+	nmsg=$((nmsg + 1))
+	f=$TB/msg.$nmsg
+	"$COMPOSE" customer "$FROM" "$@" >"$f" || return 1
+	chmod 0644 "$f"
+	mid=$(sed -n 's/^Message-ID: \(<[0-9a-f]*@[a-z.]*>\)\r$/\1/p' "$f")
+	now=$(date +%s)
+	dbq "INSERT INTO mail_queue (pool, recipient, message_id, body, state,
+		next_attempt, created, expires) VALUES ('customer', '$1', '$mid',
+		CAST(readfile('$f') AS TEXT), 'queued', $now * 1000, $now,
+		$now + $3); SELECT last_insert_rowid();"
+}
+
+flush() { uactl mailq flush >/dev/null; }
+
+# How many stored messages (all sinks) hold text.
+copies() { cat "$TB"/mail-*/new/* 2>/dev/null | grep -c -- "$1"; }
+delivered() { [ "$(copies "$1")" -ge 1 ]; }
+
+# start_sink NAME PORT ARGS...: one sink at a time, Maildir $TB/mail-NAME.
+start_sink() {
+	name=$1
+	port=$2
+	shift 2
+	$PY "$top_srcdir/tests/tools/smtpsink.py" --port "$port" \
+		--maildir "$TB/mail-$name" --log "$TB/sink-$name.log" "$@" \
+		>"$TB/sink-$name.out" 2>&1 &
+	SINK_PID=$!
+	UA_PIDS="$UA_PIDS $SINK_PID"
+	wait_for 100 grep -q '^listening' "$TB/sink-$name.out"
+}
+
+stop_sink() {
+	[ -n "$SINK_PID" ] || return 0
+	kill "$SINK_PID" 2>/dev/null
+	wait "$SINK_PID" 2>/dev/null
+	SINK_PID=
+}
+
+# write_conf: [mail] lines from stdin, then the pool.
+write_conf() {
+	{
+		echo "[mail]"
+		cat
+		cat <<-'EOF'
+		[defaults]
+		mail_from = userauth@example.com
+		shell = /bin/sh
+		[pool customer]
+		uid_min = 200000
+		uid_max = 200009
+		gid_min = 300000
+		gid_max = 300009
+		EOF
+	} | ua_write_conf
+}
+
+restart() {
+	ua_stop_daemon
+	ua_start_daemon
+}
+
+# --- plain SMTP on loopback ---------------------------------------------------
+write_conf <<EOF
+smtp_url = smtp://127.0.0.1:$P1
+retry_max_interval = 1
+EOF
+expect_rc 0 "userauthd -t accepts the [mail] section" \
+	"$top_builddir/userauthd" -t -c "$TB/etc/userauth.conf"
+ua_start_daemon
+ok $? "daemon starts with the mailer"
+start_sink a $P1
+ok $? "plain sink listens"
+
+ue=$(printf '\303\274')
+id1=$(queue alice@example.com 81000001 120 "Ihr Anmeldecode f${ue}r heute" \
+	"$(printf 'Gr\303\274\303\237e \342\200\223 dein Code: %%c\n\nG\303\274ltig %%m Minuten.\n')")
+flush
+wait_for 100 delivered 81000001
+ok $? "a queued message is delivered"
+cat >"$TB/check.py" <<'EOF'
+import email, email.header, email.utils, mailbox, sys
+code, mid = sys.argv[2], sys.argv[3]
+msgs = [m for m in mailbox.Maildir(sys.argv[1], create=False)
+        if code in m.get_payload()]
+assert len(msgs) == 1, len(msgs)
+m = msgs[0]
+subj = str(email.header.make_header(email.header.decode_header(m["Subject"])))
+assert subj == "Ihr Anmeldecode f\u00fcr heute", subj
+assert m["From"] == "userauth@example.com", m["From"]
+assert m["To"] == "alice@example.com", m["To"]
+assert m["X-MailFrom"] == "userauth@example.com", m["X-MailFrom"]
+assert m["X-RcptTo"] == "alice@example.com", m["X-RcptTo"]
+assert m["Message-ID"] == mid, (m["Message-ID"], mid)
+assert email.utils.parsedate_to_datetime(m["Date"]) is not None
+assert m["MIME-Version"] == "1.0"
+assert m.get_content_type() == "text/plain"
+assert m.get_content_charset() == "utf-8"
+assert m["Content-Transfer-Encoding"] == "8bit"
+assert m["Auto-Submitted"] == "auto-generated"
+body = m.get_payload(decode=True).decode("utf-8")
+want = "Gr\u00fc\u00dfe \u2013 dein Code: %s\n\nG\u00fcltig 2 Minuten.\n" % code
+assert body.replace("\r\n", "\n") == want, repr(body)
+EOF
+expect_rc 0 "  ... with the right headers, envelope, subject and code" \
+	$PY "$TB/check.py" "$TB/mail-a" 81000001 "$(col "$id1" message_id)"
+expect_rc 0 "  ... the row is sent, body NULL, one attempt" \
+	test "$(col "$id1" "state || ' ' || (body IS NULL) || ' ' || attempts || ' ' || (done IS NOT NULL)")" = "sent 1 1 1"
+code_gone() {
+	! grep -qa 81000001 "$DB" && ! grep -qa 81000001 "$DB-wal" 2>/dev/null
+}
+wait_for 50 code_gone
+ok $? "  ... and the code is in neither the database nor the WAL (S6)"
+
+id2=$(queue bob@example.net 81000002 5)
+flush
+wait_for 30 state_is "$id2" expired
+ok $? "a message within 10 s of its expiry is marked expired"
+expect_rc 0 "  ... body NULL, never attempted" \
+	test "$(col "$id2" "(body IS NULL) || attempts")" = "10"
+expect_rc 1 "  ... and never delivered" delivered 81000002
+grep_last_log() { grep -Eq -- "$1" "$TB/daemon.log"; }
+expect_rc 0 "  ... logged as expired" grep_last_log "id=$id2 .*result=expired"
+
+# SMTP down at queue time, then up: delivered while still valid.
+stop_sink
+id3=$(queue carol@example.org 81000003 60)
+flush
+has_error() { [ -n "$(col "$1" last_error)" ] && [ "$(col "$1" attempts)" -ge "$2" ]; }
+wait_for 50 has_error "$id3" 2
+ok $? "with the relay down the message stays queued and is retried"
+expect_rc 0 "  ... state still queued" state_is "$id3" queued
+start_sink a $P1
+wait_for 50 delivered 81000003
+ok $? "  ... and is delivered once the relay is back"
+wait_for 20 state_is "$id3" sent
+ok $? "  ... state sent"
+
+# 4xx: retried until it goes through.
+stop_sink
+start_sink a $P1 --mode 451 --count 2
+id4=$(queue dave@example.com 81000004 60)
+flush
+wait_for 100 delivered 81000004
+ok $? "451 twice, then delivered"
+wait_for 20 state_is "$id4" sent
+expect_rc 0 "  ... after three attempts" test "$(col "$id4" attempts)" = 3
+expect_rc 0 "  ... the sink saw two 451s" \
+	test "$(grep -c 'data 451' "$TB/sink-a.log")" = 2
+
+# 5xx: permanent.
+stop_sink
+start_sink a $P1 --mode 550 --count 1
+id5=$(queue erin@example.com 81000005 60)
+flush
+wait_for 50 state_is "$id5" failed
+ok $? "550 marks the message failed"
+expect_rc 0 "  ... body NULL, error names the reply" \
+	test "$(col "$id5" "(body IS NULL) || ' ' || (last_error LIKE '%550%')")" = "1 1"
+sleep 2
+expect_rc 0 "  ... and it is not retried" test "$(col "$id5" attempts)" = 1
+expect_rc 1 "  ... nor delivered" delivered 81000005
+
+# A server that accepts and never greets: one message waits out the
+# timeout, the other goes through meanwhile.
+stop_sink
+start_sink a $P1 --mode silent --count 1
+t0=$(date +%s)
+id6=$(queue frank@example.com 81000006 60)
+id7=$(queue grace@example.com 81000007 60)
+flush
+one_of() { [ $(($(copies 81000006) + $(copies 81000007))) -ge 1 ]; }
+wait_for 50 one_of
+ok $? "a silent server does not block the other message"
+both() { delivered 81000006 && delivered 81000007; }
+wait_for 200 both
+ok $? "  ... the stalled one times out and is retried"
+t1=$(date +%s)
+# curl counts the greeting as part of connecting: 5 s, not 10.
+expect_rc 0 "  ... after the 5 s connect-and-greeting timeout (took $((t1 - t0)) s)" \
+	test $((t1 - t0)) -ge 4
+expect_rc 0 "  ... one of them needed two attempts" \
+	test "$(dbq "SELECT sum(attempts) FROM mail_queue WHERE id IN ($id6, $id7)")" = 3
+expect_rc 0 "  ... logged as a timeout" grep_last_log "result=retry .*[Tt]ime"
+
+# --- the admin view -----------------------------------------------------------
+expect_rc 0 "userauthctl mailq" uactl mailq
+grep_last "  ... lists a masked recipient" 'c\*\*\*@e\*\*\*\*\*\*\.org +sent'
+grep_last "  ... and the failed one" 'e\*\*\*@e\*\*\*\*\*\*\.com +failed'
+if grep -q 'example\.com\|@example' "$TB/last.out"; then
+	ok 1 "  ... never a full address"
+else
+	ok 0 "  ... never a full address"
+fi
+uactl --json mailq >"$TB/q.json"
+expect_rc 0 "userauthctl --json mailq has every field, masked" $PY -c '
+import json, sys
+rows = json.load(open(sys.argv[1]))
+assert len(rows) == 7, len(rows)
+keys = {"id", "pool", "recipient", "state", "attempts", "last_error", "age",
+        "expires_in"}
+for r in rows:
+    assert set(r) == keys, r
+    assert "***@" in r["recipient"] and "example" not in r["recipient"], r
+assert [r["state"] for r in rows].count("sent") == 5, rows
+' "$TB/q.json"
+expect_rc 0 "userauthctl mailq flush" uactl mailq flush
+grep_last "  ... says how many are queued" '^0 queued'
+expect_rc 2 "userauthctl mailq with an operand is a usage error" uactl mailq x
+
+# --- STARTTLS, the CA, AUTH ---------------------------------------------------
+stop_sink
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$TB/key.pem" \
+	-out "$TB/cert.pem" -days 2 -subj /CN=localhost \
+	-addext subjectAltName=DNS:localhost,IP:127.0.0.1 >/dev/null 2>&1
+chmod 0644 "$TB/cert.pem"
+printf 's3cret\n' >"$TB/smtp.pw"
+chown userauth "$TB/smtp.pw"
+chmod 0644 "$TB/smtp.pw"
+start_sink tls $P2 --tls-cert "$TB/cert.pem" --tls-key "$TB/key.pem" \
+	--auth-user otpd --auth-password s3cret
+write_conf <<EOF
+smtp_url = smtp://localhost:$P2
+smtp_starttls = required
+smtp_user = otpd
+smtp_password_file = $TB/smtp.pw
+retry_max_interval = 1
+EOF
+ua_stop_daemon
+expect_rc 1 "a password file readable by others is refused at start" \
+	timeout 10 "$top_builddir/userauthd" -f -c "$TB/etc/userauth.conf"
+grep_last "  ... with a message naming it" 'smtp_password_file.*0600'
+chmod 0600 "$TB/smtp.pw"
+ua_start_daemon
+ok $? "daemon starts with STARTTLS required and AUTH"
+id8=$(queue heidi@example.com 81000008 60)
+flush
+wait_for 50 has_error "$id8" 1
+ok $? "a certificate the system does not trust is refused (S25)"
+expect_rc 0 "  ... the error says so, the message stays queued" \
+	test "$(col "$id8" "state || ' ' || (last_error LIKE '%certificate%' OR last_error LIKE '%SSL%')")" = "queued 1"
+expect_rc 1 "  ... and nothing was delivered" delivered 81000008
+ua_stop_daemon
+write_conf <<EOF
+smtp_url = smtp://localhost:$P2
+smtp_starttls = required
+smtp_ca_file = $TB/cert.pem
+smtp_user = otpd
+smtp_password_file = $TB/smtp.pw
+retry_max_interval = 1
+EOF
+ua_start_daemon
+ok $? "restart with smtp_ca_file"
+flush
+wait_for 50 delivered 81000008
+ok $? "  ... the queued message survived the restart and goes over STARTTLS with AUTH"
+expect_rc 0 "  ... the sink saw a good AUTH" grep -q 'auth ok' "$TB/sink-tls.log"
+stop_sink
+start_sink tls $P2 --tls-cert "$TB/cert.pem" --tls-key "$TB/key.pem" \
+	--auth-user otpd --auth-password other
+id9=$(queue ivan@example.com 81000009 60)
+flush
+wait_for 50 state_is "$id9" failed
+ok $? "a refused password (535) fails the message"
+expect_rc 0 "  ... the error names it, and no password is in it" \
+	test "$(col "$id9" "(last_error LIKE '%535%') || (last_error LIKE '%s3cret%')")" = "10"
+stop_sink
+
+# --- sendmail -------------------------------------------------------------------
+mkdir "$TB/sm"
+chown userauth "$TB/sm"
+cat >"$TB/sendmail" <<EOF
+#!/bin/sh
+echo "\$@" >"$TB/sm/args"
+cat >"$TB/sm/msg.\$\$"
+[ -f "$TB/sm/exit" ] && exit \$(cat "$TB/sm/exit")
+exit 0
+EOF
+chmod 0755 "$TB/sendmail"
+ua_stop_daemon
+write_conf <<EOF
+sendmail = $TB/sendmail
+retry_max_interval = 1
+EOF
+ua_start_daemon
+ok $? "daemon starts in sendmail mode"
+echo 75 >"$TB/sm/exit"
+chmod 0644 "$TB/sm/exit"
+id10=$(queue judy@example.com 81000010 60)
+flush
+wait_for 50 has_error "$id10" 1
+ok $? "sendmail exit 75 (temporary) is retried"
+expect_rc 0 "  ... with the status in last_error" \
+	test "$(col "$id10" "state || ' ' || last_error")" = "queued sendmail exited with status 75"
+rm -f "$TB/sm/exit"
+wait_for 50 state_is "$id10" sent
+ok $? "  ... then sent"
+expect_rc 0 "  ... the message reached sendmail's stdin" \
+	grep -q 'Your sign-in code is 81000010' "$TB"/sm/msg.*
+expect_rc 0 "  ... as '-i -f FROM -t'" \
+	test "$(cat "$TB/sm/args")" = "-i -f userauth@example.com -t"
+
+# --- no secret in the log -----------------------------------------------------
+codes_in_log() { grep -Eq '8100000[0-9]|81000010|s3cret' "$TB/daemon.log"; }
+expect_rc 1 "no code or password in the daemon log" codes_in_log
+ua_stop_daemon
+ua_finish

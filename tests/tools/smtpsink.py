@@ -1,0 +1,151 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: MIT
+# A test SMTP sink for the mailer: aiosmtpd storing into a Maildir, with
+# STARTTLS, AUTH and misbehaviours on request.  Run it with Debian's
+# /usr/bin/python3 (aiosmtpd comes from python3-aiosmtpd).  It prints
+# "listening PORT" once it accepts connections and stops on SIGTERM/SIGINT.
+#
+# Modes (--mode):
+#   ok       accept every message
+#   451      answer DATA with 451 (temporary) for the first --count messages
+#   550      answer RCPT with 550 (permanent) for the first --count messages
+#   silent   accept the first --count connections but never send a banner
+#   drop     store the first --count messages, then close without replying
+#            (the RFC 1047 gap: the client cannot know it was delivered)
+import argparse
+import asyncio
+import os
+import signal
+import ssl
+import sys
+import threading
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.handlers import Mailbox
+from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
+
+
+class Budget:
+    """How many more times to misbehave; armed once the sink has started."""
+
+    def __init__(self, count):
+        self.left = count
+        self.armed = False
+        self.lock = threading.Lock()
+
+    def take(self):
+        with self.lock:
+            if not self.armed or self.left <= 0:
+                return False
+            self.left -= 1
+            return True
+
+
+class Handler(Mailbox):
+    def __init__(self, maildir, mode, budget, log):
+        super().__init__(maildir)
+        self.mode = mode
+        self.budget = budget
+        self.log = log
+
+    def note(self, what):
+        if self.log:
+            with open(self.log, "a") as f:
+                f.write(what + "\n")
+
+    async def handle_RCPT(self, server, session, envelope, address, options):
+        if self.mode == "550" and self.budget.take():
+            self.note("rcpt 550 " + address)
+            return "550 5.1.1 No such user here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.mode == "451" and self.budget.take():
+            self.note("data 451")
+            return "451 4.3.0 Try again later"
+        if self.mode == "drop" and self.budget.take():
+            self.handle_message(self.prepare_message(session, envelope))
+            self.note("data drop")
+            server.transport.close()
+            return "250 OK"
+        self.note("data 250")
+        return await super().handle_DATA(server, session, envelope)
+
+
+class SilentSMTP(SMTP):
+    """Accepts the TCP connection and says nothing while budget lasts."""
+
+    budget = None
+
+    async def _handle_client(self):
+        if self.budget is not None and self.budget.take():
+            await asyncio.sleep(3600)
+            return
+        await super()._handle_client()
+
+
+class SinkController(Controller):
+    def __init__(self, *args, silent_budget=None, **kw):
+        super().__init__(*args, **kw)
+        self.silent_budget = silent_budget
+
+    def factory(self):
+        s = SilentSMTP(self.handler, **self.SMTP_kwargs)
+        s.budget = self.silent_budget
+        return s
+
+
+def main():
+    ap = argparse.ArgumentParser(description="SMTP sink for tests")
+    ap.add_argument("--host", default="127.0.0.1")
+    ap.add_argument("--port", type=int, required=True)
+    ap.add_argument("--maildir", required=True)
+    ap.add_argument("--tls-cert")
+    ap.add_argument("--tls-key")
+    ap.add_argument("--auth-user")
+    ap.add_argument("--auth-password")
+    ap.add_argument("--mode", default="ok",
+                    choices=["ok", "451", "550", "silent", "drop"])
+    ap.add_argument("--count", type=int, default=1000000,
+                    help="misbehave this many times, then behave")
+    ap.add_argument("--log", help="append one line per SMTP event")
+    a = ap.parse_args()
+
+    for sub in ("cur", "new", "tmp"):
+        os.makedirs(os.path.join(a.maildir, sub), exist_ok=True)
+    budget = Budget(a.count)
+    handler = Handler(a.maildir, a.mode, budget, a.log)
+    kw = {"auth_require_tls": False}
+    if a.auth_user is not None:
+        want = (a.auth_user.encode(), (a.auth_password or "").encode())
+
+        def authenticator(server, session, envelope, mechanism, data):
+            ok = (isinstance(data, LoginPassword) and
+                  (data.login, data.password) == want)
+            handler.note("auth " + ("ok" if ok else "bad"))
+            # handled=False: aiosmtpd then answers 535 itself.
+            return AuthResult(success=ok, handled=False)
+
+        kw.update(authenticator=authenticator, auth_required=True)
+    if a.tls_cert:
+        ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        ctx.load_cert_chain(a.tls_cert, a.tls_key)
+        kw.update(tls_context=ctx, require_starttls=True)
+        if a.auth_user is not None:
+            kw.update(auth_require_tls=True)
+    # Block them before any thread starts, so sigwait below gets them.
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM, signal.SIGINT})
+    ctl = SinkController(handler, hostname=a.host, port=a.port,
+                         silent_budget=budget if a.mode == "silent" else None,
+                         **kw)
+    ctl.start()
+    budget.armed = True
+    print("listening", a.port, flush=True)
+    signal.sigwait({signal.SIGTERM, signal.SIGINT})
+    ctl.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,11 @@
+# SPDX-License-Identifier: MIT
+# The code mail: email masking (common/client/mask.c) and the message
+# composer (helpers/userauthd/mailmsg.c).
+check_PROGRAMS += tests/unit/test_mask tests/unit/test_mailmsg
+TESTS += tests/unit/test_mask tests/unit/test_mailmsg
+tests_unit_test_mask_SOURCES = tests/unit/test_mask.c
+tests_unit_test_mask_CFLAGS = $(UA_CFLAGS_TEST)
+tests_unit_test_mask_LDADD = common/client/libua_client.la $(UA_LIBS_TEST)
+tests_unit_test_mailmsg_SOURCES = tests/unit/test_mailmsg.c
+tests_unit_test_mailmsg_CFLAGS = $(UA_CFLAGS_TEST)
+tests_unit_test_mailmsg_LDADD = helpers/userauthd/libuad.la $(UA_LIBS_TEST)
