@@ -295,6 +295,24 @@ test_bad_values_are_refused_with_file_line(void **state)
 		{ "defaults", "uid_min = 1", "for uid_min" },
 		{ "defaults", "home = ~/%u", "must start with '/'" },
 		{ "defaults", "backend = cognito", "not supported" },
+		{ "pool p", "first_factors =", "missing value for first_factors" },
+		{ "pool p", "first_factors = sms", "password and/or email_otp" },
+		{ "pool p", "first_factors = password password", "named twice" },
+		{ "pool p", "select_challenge = maybe", "yes or no" },
+		{ "pool p", "group_challenge = devs", "GROUP:password" },
+		{ "pool p", "group_challenge = devs:totp", "password or email_otp" },
+		{ "pool p", "group_challenge = a:password a:email_otp",
+		    "named twice" },
+		{ "pool p", "group_challenge = Bad:password", "for group_challenge" },
+		{ "pool p", "allow_groups =", "missing value for allow_groups" },
+		{ "pool p", "allow_groups = * ops", "stands alone" },
+		{ "pool p", "service_groups = sshd", "SERVICE:GROUP" },
+		{ "pool p", "service_groups = ss/hd:ops", "PAM service name" },
+		{ "pool p", "service_groups = sshd:", "expected * or group" },
+		{ "pool p", "otp_lifetime = 601", "from 30 to 600" },
+		{ "pool p", "otp_lifetime = 29", "from 30 to 600" },
+		{ "pool p", "otp_tries = 0", "from 1 to 10" },
+		{ "pool p", "otp_resend_cooldown = 601", "from 0 to 600" },
 	};
 	char text[256];
 	size_t i;
@@ -1303,6 +1321,49 @@ test_mail_dump_round_trip(void **state)
 	ua_conf_free(c2);
 }
 
+static void
+test_policy_keys_are_derived_and_inherited(void **state)
+{
+	struct ua_conf *c;
+	const struct ua_pool_conf *a, *b;
+
+	(void)state;
+	c = accepted("[defaults]\n"
+		     "group_challenge = partners:email_otp devs:password\n"
+		     "service_groups = sshd:ops,devs login:*\n"
+		     "[pool a]\n"
+		     "uid_min = 200000\nuid_max = 200999\n"
+		     "gid_min = 300000\ngid_max = 300999\n"
+		     "[pool b]\n"
+		     "uid_min = 400000\nuid_max = 400999\n"
+		     "gid_min = 500000\ngid_max = 500999\n"
+		     "first_factors = password\n"
+		     "select_challenge = yes\n"
+		     "allow_groups = ops, devs\n");
+	a = ua_conf_pool(c, "a");
+	b = ua_conf_pool(c, "b");
+	assert_true(a->allow_password && a->allow_email_otp);
+	assert_false(a->select_challenge);
+	assert_true(a->allow_groups.any);
+	assert_int_equal(a->ngroup_rules, 2);
+	assert_string_equal(a->group_rules[0].group, "partners");
+	assert_true(a->group_rules[0].email_otp);
+	assert_false(a->group_rules[1].email_otp);
+	assert_int_equal(a->nservice_rules, 2);
+	assert_string_equal(a->service_rules[0].service, "sshd");
+	assert_int_equal(a->service_rules[0].groups.n, 2);
+	assert_true(a->service_rules[1].groups.any);
+	assert_true(b->allow_password);
+	assert_false(b->allow_email_otp);
+	assert_true(b->select_challenge);
+	assert_false(b->allow_groups.any);
+	assert_int_equal(b->allow_groups.n, 2);
+	assert_string_equal(b->allow_groups.names[1], "devs");
+	assert_int_equal(b->ngroup_rules, 2);
+	assert_int_equal(b->otp_lifetime, 180);
+	ua_conf_free(c);
+}
+
 int
 main(void)
 {
@@ -1356,6 +1417,7 @@ main(void)
 		cmocka_unit_test(test_mail_url_loopback_and_tls),
 		cmocka_unit_test(test_mail_bad_values_are_refused),
 		cmocka_unit_test(test_mail_subject_length_cap),
+		cmocka_unit_test(test_policy_keys_are_derived_and_inherited),
 		cmocka_unit_test_setup_teardown(
 		    test_mail_template_is_read_at_load, setup_dir, teardown_dir),
 		cmocka_unit_test_setup_teardown(
