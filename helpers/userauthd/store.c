@@ -636,3 +636,83 @@ out:
 	json_decref(o);
 	return r;
 }
+
+/* Run one bound UPDATE/DELETE on the row id inside a transaction. */
+int
+store_mutate_row(struct store *s, const char *sql, int64_t id, const char *text,
+    struct store_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int r, rc;
+
+	r = store_begin(s, err);
+	if (r < 0)
+		return r;
+	r = store_prepare(s, sql, &st, err);
+	if (r < 0)
+		goto out;
+	sqlite3_bind_int64(st, 1, id);
+	if (text != NULL)
+		sqlite3_bind_text(st, 2, text, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_DONE) {
+		r = store_fail_db(s, err, rc);
+		goto out;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	r = store_commit(s, err);
+out:
+	sqlite3_finalize(st);
+	if (r < 0)
+		store_rollback(s);
+	return r;
+}
+
+/*
+ * Run sql (bound: ?1 = the pool's row id, 0 for every pool) and collect
+ * row_fn's object for each row into an array.
+ */
+int
+store_list(struct store *s, const char *pool, const char *sql,
+    int (*row_fn)(struct store *, sqlite3_stmt *, json_t **,
+	struct store_err *),
+    json_t **ret, struct store_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	json_t *a = NULL, *o;
+	int64_t pid = 0;
+	int r, rc;
+
+	if (pool != NULL) {
+		r = store_pool_id(s, pool, &pid, err);
+		if (r < 0)
+			return r;
+	}
+	r = store_prepare(s, sql, &st, err);
+	if (r < 0)
+		return r;
+	sqlite3_bind_int64(st, 1, pid);
+	a = json_array();
+	if (a == NULL) {
+		r = store_fail(err, -ENOMEM, "internal", "out of memory");
+		goto out;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		r = row_fn(s, st, &o, err);
+		if (r < 0)
+			goto out;
+		json_array_append_new(a, o);
+	}
+	if (rc != SQLITE_DONE) {
+		r = store_fail_db(s, err, rc);
+		goto out;
+	}
+	*ret = a;
+	a = NULL;
+out:
+	sqlite3_finalize(st);
+	json_decref(a);
+	return r;
+}
+

@@ -102,79 +102,33 @@ int
 store_group_del(struct store *s, const char *group, json_t **ret,
     struct store_err *err)
 {
-	sqlite3_stmt *st = NULL;
 	int64_t id;
-	int r, rc;
+	int r;
 
 	r = store_group_id(s, group, &id, NULL, err);
+	if (r == 0)
+		r = store_mutate_row(s, "DELETE FROM groups WHERE id = ?1", id,
+		    NULL, err);
 	if (r < 0)
 		return r;
-	r = store_begin(s, err);
-	if (r < 0)
-		return r;
-	r = store_prepare(s, "DELETE FROM groups WHERE id = ?1", &st, err);
-	if (r < 0)
-		goto out;
-	sqlite3_bind_int64(st, 1, id);
-	rc = sqlite3_step(st);
-	if (rc != SQLITE_DONE) {
-		r = store_fail_db(s, err, rc);
-		goto out;
-	}
-	sqlite3_finalize(st);
-	st = NULL;
-	r = store_commit(s, err);
-out:
-	sqlite3_finalize(st);
-	if (r < 0) {
-		store_rollback(s);
-		return r;
-	}
 	*ret = json_pack("{s:s}", "name", group);
 	return *ret ? 0 : store_fail(err, -ENOMEM, "internal", "out of memory");
+}
+
+static int
+group_row(struct store *s, sqlite3_stmt *st, json_t **ret,
+    struct store_err *err)
+{
+	return store_group_json(s, sqlite3_column_int64(st, 0), ret, err);
 }
 
 int
 store_group_list(struct store *s, const char *pool, json_t **ret,
     struct store_err *err)
 {
-	sqlite3_stmt *st = NULL;
-	json_t *a = NULL, *o;
-	int64_t pid = 0;
-	int r, rc;
-
-	if (pool != NULL) {
-		r = store_pool_id(s, pool, &pid, err);
-		if (r < 0)
-			return r;
-	}
-	r = store_prepare(s,
+	return store_list(s, pool,
 	    "SELECT id FROM groups WHERE ?1 = 0 OR pool_id = ?1 ORDER BY name",
-	    &st, err);
-	if (r < 0)
-		return r;
-	sqlite3_bind_int64(st, 1, pid);
-	a = json_array();
-	if (a == NULL) {
-		r = store_fail(err, -ENOMEM, "internal", "out of memory");
-		goto out;
-	}
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		r = store_group_json(s, sqlite3_column_int64(st, 0), &o, err);
-		if (r < 0)
-			goto out;
-		json_array_append_new(a, o);
-	}
-	if (rc != SQLITE_DONE) {
-		r = store_fail_db(s, err, rc);
-		goto out;
-	}
-	*ret = a;
-	a = NULL;
-out:
-	sqlite3_finalize(st);
-	json_decref(a);
-	return r;
+	    group_row, ret, err);
 }
 
 int

@@ -36,6 +36,15 @@ int store_name_free(struct store *s, const char *name, struct store_err *err);
 /* Is id a local uid/gid in the passwd- or group-format file at path? */
 bool store_local_id_taken(const char *path, uint32_t id);
 
+/* One bound UPDATE/DELETE (?1 = id, ?2 = text unless NULL) in a transaction. */
+int store_mutate_row(struct store *s, const char *sql, int64_t id,
+    const char *text, struct store_err *err);
+/* Collect row_fn's object for each row of sql (?1 = pool row id or 0). */
+int store_list(struct store *s, const char *pool, const char *sql,
+    int (*row_fn)(struct store *, sqlite3_stmt *, json_t **,
+	struct store_err *),
+    json_t **ret, struct store_err *err);
+
 #define STORE_USER_COLS                                                    \
 	"u.id, u.login, p.name, u.email, u.display_name, u.uid, u.gid, "   \
 	"u.home, u.shell, u.state, u.created, u.last_login, "              \

@@ -295,76 +295,10 @@ int
 store_user_list(struct store *s, const char *pool, json_t **ret,
     struct store_err *err)
 {
-	sqlite3_stmt *st = NULL;
-	json_t *a = NULL, *o;
-	int64_t pid = 0;
-	int r, rc;
-
-	if (pool != NULL) {
-		r = store_pool_id(s, pool, &pid, err);
-		if (r < 0)
-			return r;
-	}
-	r = store_prepare(s,
+	return store_list(s, pool,
 	    "SELECT " STORE_USER_COLS
 	    "WHERE ?1 = 0 OR u.pool_id = ?1 ORDER BY u.login",
-	    &st, err);
-	if (r < 0)
-		return r;
-	sqlite3_bind_int64(st, 1, pid);
-	a = json_array();
-	if (a == NULL) {
-		r = store_fail(err, -ENOMEM, "internal", "out of memory");
-		goto out;
-	}
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		r = store_user_row(s, st, &o, err);
-		if (r < 0)
-			goto out;
-		json_array_append_new(a, o);
-	}
-	if (rc != SQLITE_DONE) {
-		r = store_fail_db(s, err, rc);
-		goto out;
-	}
-	*ret = a;
-	a = NULL;
-out:
-	sqlite3_finalize(st);
-	json_decref(a);
-	return r;
-}
-
-/* Run one bound UPDATE/DELETE on the row id inside a transaction. */
-static int
-mutate_row(struct store *s, const char *sql, int64_t id, const char *text,
-    struct store_err *err)
-{
-	sqlite3_stmt *st = NULL;
-	int r, rc;
-
-	r = store_begin(s, err);
-	if (r < 0)
-		return r;
-	r = store_prepare(s, sql, &st, err);
-	if (r < 0)
-		goto out;
-	sqlite3_bind_int64(st, 1, id);
-	if (text != NULL)
-		sqlite3_bind_text(st, 2, text, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc != SQLITE_DONE) {
-		r = store_fail_db(s, err, rc);
-		goto out;
-	}
-	sqlite3_finalize(st);
-	st = NULL;
-	r = store_commit(s, err);
-out:
-	sqlite3_finalize(st);
-	if (r < 0)
-		store_rollback(s);
-	return r;
+	    store_user_row, ret, err);
 }
 
 int
@@ -376,7 +310,7 @@ store_user_set_enabled(struct store *s, const char *user, bool enabled,
 
 	r = store_user_id(s, user, &id, err);
 	if (r == 0)
-		r = mutate_row(s, "UPDATE users SET state = ?2 WHERE id = ?1",
+		r = store_mutate_row(s, "UPDATE users SET state = ?2 WHERE id = ?1",
 		    id, enabled ? "enabled" : "disabled", err);
 	if (r < 0)
 		return r;
@@ -395,7 +329,7 @@ store_user_del(struct store *s, const char *user, json_t **ret,
 	if (r == 0)
 		r = store_user_json(s, id, &o, err);
 	if (r == 0)
-		r = mutate_row(s, "DELETE FROM users WHERE id = ?1", id, NULL,
+		r = store_mutate_row(s, "DELETE FROM users WHERE id = ?1", id, NULL,
 		    err);
 	if (r < 0) {
 		json_decref(o);
