@@ -42,7 +42,8 @@ struct auth_session {
 	struct store_auth_user user;
 	uint8_t ident_mac[KEYS_MAC_LEN];
 	int64_t otp_id;
-	unsigned fake_tries;
+	unsigned fake_tries;	/* tries left when there is no code row */
+	time_t code_expires;	/* when the code asked for dies, row or not */
 };
 
 struct pw_job {
@@ -174,6 +175,7 @@ ask_code(struct auth_ctx *ctx, struct auth_session *s, struct ua_msg *out,
 	if (message == NULL) {
 		s->otp_id = 0;
 		s->fake_tries = lim.tries;
+		s->code_expires = time(NULL) + (time_t)lim.lifetime;
 		r = otp_issue(ctx->store, ctx->keys, pc, &lim,
 		    s->fake ? 0 : s->user.id, s->user.email, s->ident_mac,
 		    time(NULL), &s->otp_id, &limited, &err);
@@ -360,15 +362,21 @@ answer_code(struct auth_ctx *ctx, struct auth_session *s, const char *answer,
 	bool ok = false;
 	int r;
 
-	if (!s->fake) {
+	if (!s->fake && s->otp_id > 0) {
 		r = otp_verify(ctx->store, ctx->keys, s->otp_id, answer,
 		    time(NULL), &ok, &left, &err);
 		if (r < 0) {
 			ua_log(LOG_ERR, "checking a code failed: %s", err.msg);
 			return result(s, out, "UNAVAILABLE", NULL);
 		}
-	} else if (s->fake_tries > 0)
+	} else if (time(NULL) < s->code_expires && s->fake_tries > 0) {
+		/*
+		 * No code row (a fake, or a real user past the issuance
+		 * limits): behave as a live code that never matches, down to
+		 * its tries and its expiry.
+		 */
 		left = --s->fake_tries;
+	}
 	if (ok)
 		return success(ctx, s, out);
 	if (left == 0)

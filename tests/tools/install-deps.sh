@@ -17,7 +17,7 @@ apt-get install -y -q --no-install-recommends \
 	python3 python3-aiosmtpd python3-paramiko \
 	openssh-server openssh-client expect \
 	mandoc iproute2 netcat-openbsd curl util-linux passwd \
-	ca-certificates openssl
+	ca-certificates openssl sudo
 # The daemon's unprivileged account (a package's postinst would do this).
 if ! getent passwd userauth >/dev/null; then
 	useradd --system --user-group --home-dir /nonexistent \
