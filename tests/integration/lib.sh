@@ -44,10 +44,10 @@ ua_cleanup() {
 	# only the test's own shell cleans up.
 	[ "$(exec sh -c 'echo $PPID')" = "$UA_MAIN_PID" ] || return 0
 	for p in $UA_PIDS; do
-		kill "$p" 2>/dev/null
+		kill "$p" 2>/dev/null || true
 	done
 	for p in $UA_PIDS; do
-		wait "$p" 2>/dev/null
+		wait "$p" 2>/dev/null || true
 	done
 	[ -n "${TB:-}" ] && [ -z "${UA_KEEP:-}" ] && rm -rf "$TB"
 }

@@ -4,4 +4,5 @@
 include tests/integration/nss.mk
 include tests/integration/cli.mk
 include tests/integration/mail.mk
+include tests/integration/sshd.mk
 include tests/integration/login.mk

@@ -12,8 +12,14 @@
 #   silent   accept the first --count connections but never send a banner
 #   drop     store the first --count messages, then close without replying
 #            (the RFC 1047 gap: the client cannot know it was delivered)
+#
+# --print also shows each stored message on standard error (the demo's
+# terminal), framed, with its main headers and text; stdout stays for the
+# "listening" line.
 import argparse
 import asyncio
+import email
+import email.policy
 import os
 import signal
 import ssl
@@ -42,11 +48,17 @@ class Budget:
 
 
 class Handler(Mailbox):
-    def __init__(self, maildir, mode, budget, log):
+    def __init__(self, maildir, mode, budget, log, show=False):
         super().__init__(maildir)
         self.mode = mode
         self.budget = budget
         self.log = log
+        self.show = show
+
+    def handle_message(self, message):
+        super().handle_message(message)
+        if self.show:
+            show_message(message)
 
     def note(self, what):
         if self.log:
@@ -71,6 +83,26 @@ class Handler(Mailbox):
             return "250 OK"
         self.note("data 250")
         return await super().handle_DATA(server, session, envelope)
+
+
+def show_message(message):
+    """Print one message for people: headers that matter, then its text."""
+    try:
+        m = email.message_from_bytes(message.as_bytes(),
+                                     policy=email.policy.default)
+        head = ["%s: %s" % (h, m[h]) for h in ("From", "To", "Subject", "Date")
+                if m[h] is not None]
+        part = m.get_body(preferencelist=("plain",))
+        text = part.get_content() if part is not None else ""
+    except Exception as e:  # a sink must not die on odd mail
+        head, text = ["(unreadable message: %s)" % e], ""
+    bar = "-" * 24
+    out = ["", "%s mail received by the SMTP sink %s" % (bar, bar)] + head + \
+        [""] + text.replace("\r\n", "\n").rstrip("\n").split("\n") + \
+        ["-" * (len(bar) * 2 + 30), ""]
+    sys.stderr.write("\n".join("  " + line if line else "" for line in out)
+                     + "\n")
+    sys.stderr.flush()
 
 
 class SilentSMTP(SMTP):
@@ -110,12 +142,14 @@ def main():
     ap.add_argument("--count", type=int, default=1000000,
                     help="misbehave this many times, then behave")
     ap.add_argument("--log", help="append one line per SMTP event")
+    ap.add_argument("--print", action="store_true", dest="show",
+                    help="also show each stored message on stderr")
     a = ap.parse_args()
 
     for sub in ("cur", "new", "tmp"):
         os.makedirs(os.path.join(a.maildir, sub), exist_ok=True)
     budget = Budget(a.count)
-    handler = Handler(a.maildir, a.mode, budget, a.log)
+    handler = Handler(a.maildir, a.mode, budget, a.log, show=a.show)
     kw = {"auth_require_tls": False}
     if a.auth_user is not None:
         want = (a.auth_user.encode(), (a.auth_password or "").encode())

@@ -1,0 +1,7 @@
+# SPDX-License-Identifier: MIT
+# A real sshd (as PAM service "sshd-userauth") with pam_userauth and the NSS
+# module, driven by paramiko (tests/tools/sshlogin.py); and the demo, run
+# once against this build.  Root only; both skip otherwise.
+TESTS += tests/integration/sshd.sh tests/integration/demo.sh
+EXTRA_DIST += tests/integration/sshd.sh tests/integration/demo.sh \
+	tests/tools/sshlogin.py demo/run.sh
