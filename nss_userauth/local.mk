@@ -6,5 +6,5 @@ nss_userauth_libnss_userauth_la_SOURCES = nss_userauth/nss_userauth.c \
 	nss_userauth/cache_reader.c nss_userauth/cache_reader.h
 nss_userauth_libnss_userauth_la_LDFLAGS = $(UA_LDFLAGS_MOD) -version-info 2:0:0 \
 	-Wl,--version-script=$(top_srcdir)/nss_userauth/nss_userauth.map
-nss_userauth_libnss_userauth_la_LIBADD = common/client/libua_client.la
+nss_userauth_libnss_userauth_la_LIBADD = common/client/libua_client_mod.la
 EXTRA_DIST += nss_userauth/nss_userauth.map

@@ -267,6 +267,27 @@ ask_select(pam_handle_t *pamh, const struct ua_msg *chal, char **ret_answer)
 	return 0;
 }
 
+/*
+ * The TOTP after the password: one call.  MFA_SETUP's INFO (the QR code,
+ * the key and the URI) is part of the question, so it is shown under
+ * PAM_SILENT too, in the same call as the prompt (sshd).
+ */
+static int
+ask_totp(pam_handle_t *pamh, const struct ua_msg *chal, bool setup,
+    char **ret_answer)
+{
+	struct convo c = {.n = 0};
+	const char *info = ua_msg_get(chal, UA_T_INFO);
+
+	if (setup && info == NULL)
+		return -EBADMSG;
+	if (setup)
+		convo_add(&c, PAM_TEXT_INFO, info);
+	convo_add(&c, PAM_ERROR_MSG, ua_msg_get(chal, UA_T_MESSAGE));
+	convo_add(&c, PAM_PROMPT_ECHO_OFF, UAPAM_PROMPT_TOTP);
+	return convo_ask(pamh, &c, ret_answer);
+}
+
 int
 uapam_converse(
     pam_handle_t *pamh, int flags, const struct ua_msg *chal, char **ret_answer)
@@ -282,5 +303,9 @@ uapam_converse(
 		return ask_code(pamh, chal, ret_answer);
 	if (strcmp(name, "SELECT_CHALLENGE") == 0)
 		return ask_select(pamh, chal, ret_answer);
+	if (strcmp(name, "SOFTWARE_TOKEN_MFA") == 0)
+		return ask_totp(pamh, chal, false, ret_answer);
+	if (strcmp(name, "MFA_SETUP") == 0)
+		return ask_totp(pamh, chal, true, ret_answer);
 	return -ENOTSUP;
 }

@@ -15,6 +15,7 @@
 /* The prompts, part of the module's interface (pam_userauth(8)). */
 #define UAPAM_PROMPT_PASSWORD "Password: "
 #define UAPAM_PROMPT_CODE "Code: "
+#define UAPAM_PROMPT_TOTP "Verification code: "
 #define UAPAM_SELECT_TRIES 3
 
 /*
@@ -25,6 +26,9 @@
  *   SELECT_CHALLENGE  "Sign in with: 1) password 2) a code by email"
  *                     [MESSAGE] "Choice [1/2]: " (echo on; asked again
  *                     up to UAPAM_SELECT_TRIES times on a bad choice)
+ *   SOFTWARE_TOKEN_MFA [MESSAGE] "Verification code: "
+ *   MFA_SETUP         INFO (the enrolment text: QR, key, URI) [MESSAGE]
+ *                     "Verification code: "
  * Returns 0 and *ret_answer, a malloc'ed string the caller wipes with
  * ua_erase_free (for SELECT_CHALLENGE the chosen challenge's name).
  * -ENOTSUP (UAPAM_E_UNKNOWN_CHALLENGE) for a challenge this module does

@@ -10,7 +10,7 @@ pam_userauth_pam_userauth_la_SOURCES = pam_userauth/pam_userauth.c \
 	pam_userauth/login.c pam_userauth/login.h
 pam_userauth_pam_userauth_la_LDFLAGS = $(UA_LDFLAGS_MOD) -avoid-version \
 	-Wl,--version-script=$(top_srcdir)/pam_userauth/pam_userauth.map
-pam_userauth_pam_userauth_la_LIBADD = common/client/libua_client.la $(PAM_LIBS)
+pam_userauth_pam_userauth_la_LIBADD = common/client/libua_client_mod.la $(PAM_LIBS)
 EXTRA_pam_userauth_pam_userauth_la_DEPENDENCIES = \
 	$(top_srcdir)/pam_userauth/pam_userauth.map
 EXTRA_DIST += pam_userauth/pam_userauth.map

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: MIT
 # libua_client: libc only, PIC; linked into the modules, the daemon and the CLI.
 noinst_LTLIBRARIES += common/client/libua_client.la
-common_client_libua_client_la_CFLAGS = $(UA_CFLAGS_MOD)
+common_client_libua_client_la_CFLAGS = $(AM_CFLAGS) $(UA_VIS_CFLAGS)
 common_client_libua_client_la_SOURCES = \
 	common/client/buf.c common/client/buf.h \
 	common/client/frame.c common/client/frame.h \
@@ -11,3 +11,8 @@ common_client_libua_client_la_SOURCES = \
 	common/client/cache.c common/client/cache.h \
 	common/client/proto.c common/client/proto.h \
 	common/client/mask.c common/client/mask.h
+
+# The same code for the modules, built without sanitizers (configure.ac).
+noinst_LTLIBRARIES += common/client/libua_client_mod.la
+common_client_libua_client_mod_la_CFLAGS = $(UA_CFLAGS_MOD)
+common_client_libua_client_mod_la_SOURCES = $(common_client_libua_client_la_SOURCES)

@@ -64,6 +64,8 @@ enum {
 	KI_FIRST_FACTORS, KI_SELECT_CHALLENGE, KI_GROUP_CHALLENGE,
 	KI_ALLOW_GROUPS, KI_SERVICE_GROUPS, KI_OTP_LIFETIME, KI_OTP_TRIES,
 	KI_OTP_PER_HOUR, KI_OTP_PER_DAY, KI_OTP_RESEND_COOLDOWN,
+	KI_MFA, KI_TOTP_DIGITS, KI_TOTP_ALGORITHM, KI_TOTP_PERIOD,
+	KI_MFA_ENROL_AT_LOGIN,
 	NKEYS
 };
 
@@ -134,6 +136,15 @@ static const struct conf_key keys[NKEYS] = {
 	    1000 },
 	[KI_OTP_RESEND_COOLDOWN] = { "otp_resend_cooldown", S_POOL, K_UINT,
 	    P(otp_resend_cooldown), 0, 600 },
+	[KI_MFA] = { "mfa", S_POOL, K_POLICY, P(mfa_s), 1, 0 },
+	[KI_TOTP_DIGITS] = { "totp_digits", S_POOL, K_UINT, P(totp_digits),
+	    6, 8 },
+	[KI_TOTP_ALGORITHM] = { "totp_algorithm", S_POOL, K_POLICY,
+	    P(totp_algorithm_s), 1, 0 },
+	[KI_TOTP_PERIOD] = { "totp_period", S_POOL, K_UINT, P(totp_period),
+	    UA_MIN_TOTP_PERIOD, UA_MAX_TOTP_PERIOD },
+	[KI_MFA_ENROL_AT_LOGIN] = { "mfa_enrol_at_login", S_POOL, K_POLICY,
+	    P(mfa_enrol_at_login_s), 1, 0 },
 };
 #undef D
 #undef P
@@ -992,6 +1003,22 @@ check_pool(const struct parser *P, size_t pi)
 		    "overlaps its gid range %u-%u (user private groups use "
 		    "gid = uid)", p->name, p->uid_min, p->uid_max, p->gid_min,
 		    p->gid_max);
+	/* TOTP: 6 or 8 digits; Cognito's rule: no MFA beside email_otp. */
+	if (p->totp_digits == 7) {
+		line = P->pool_line[pi][KI_TOTP_DIGITS];
+		return conf_err(P, line ? line : P->dflt_line[KI_TOTP_DIGITS],
+		    "[pool %s]: totp_digits must be 6 or 8", p->name);
+	}
+	if (strcmp(p->mfa_s, "required") == 0 &&
+	    strstr(p->first_factors, "email_otp") != NULL) {
+		line = P->pool_line[pi][KI_MFA];
+		if (line == 0)
+			line = P->dflt_line[KI_MFA];
+		return conf_err(P, line ? line : p->line, "[pool %s]: mfa = "
+		    "required cannot be combined with email_otp in "
+		    "first_factors (a mailed code would bypass the second "
+		    "factor); set first_factors = password", p->name);
+	}
 	/* The longest login must fit, so ua_conf_home cannot fail later. */
 	memset(login, 'a', UA_MAX_LOGIN);
 	login[UA_MAX_LOGIN] = '\0';
@@ -1112,6 +1139,9 @@ pool_fields_free(struct ua_pool_conf *p)
 	free(p->group_challenge);
 	free(p->allow_groups_s);
 	free(p->service_groups);
+	free(p->mfa_s);
+	free(p->totp_algorithm_s);
+	free(p->mfa_enrol_at_login_s);
 	ua_policy_free(p);
 }
 
@@ -1153,6 +1183,14 @@ parser_init(struct parser *P, const char *name)
 	P->dflt.otp_per_hour = UA_DEFAULT_OTP_PER_HOUR;
 	P->dflt.otp_per_day = UA_DEFAULT_OTP_PER_DAY;
 	P->dflt.otp_resend_cooldown = UA_DEFAULT_OTP_RESEND_COOLDOWN;
+	P->dflt.mfa_s = strdup(UA_DEFAULT_MFA);
+	P->dflt.totp_digits = UA_DEFAULT_TOTP_DIGITS;
+	P->dflt.totp_algorithm_s = strdup(UA_DEFAULT_TOTP_ALGORITHM);
+	P->dflt.totp_period = UA_DEFAULT_TOTP_PERIOD;
+	P->dflt.mfa_enrol_at_login_s = strdup(UA_DEFAULT_MFA_ENROL_AT_LOGIN);
+	if (P->dflt.mfa_s == NULL || P->dflt.totp_algorithm_s == NULL ||
+	    P->dflt.mfa_enrol_at_login_s == NULL)
+		return -ENOMEM;
 	if (c->pools == NULL || P->pool_line == NULL || c->path == NULL ||
 	    c->user == NULL || c->runtime_dir == NULL || c->state_dir == NULL ||
 	    c->nss_cache == NULL || P->dflt.home == NULL ||

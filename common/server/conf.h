@@ -71,6 +71,10 @@ struct ua_service_rule {
 	struct ua_group_list groups;
 };
 
+/* TOTP MFA of a pool (mfa = ..., totp_algorithm = ...). */
+enum ua_mfa { UA_MFA_OFF = 0, UA_MFA_OPTIONAL, UA_MFA_REQUIRED };
+enum ua_totp_alg { UA_TOTP_SHA1 = 0, UA_TOTP_SHA256, UA_TOTP_SHA512 };
+
 struct ua_pool_conf {
 	char *name;
 	enum ua_backend backend;
@@ -93,10 +97,18 @@ struct ua_pool_conf {
 	uint32_t otp_per_hour;
 	uint32_t otp_per_day;
 	uint32_t otp_resend_cooldown;	/* seconds */
+	char *mfa_s;			/* "off" | "optional" | "required" */
+	uint32_t totp_digits;		/* 6 or 8 */
+	char *totp_algorithm_s;		/* "sha1" | "sha256" | "sha512" */
+	uint32_t totp_period;		/* seconds */
+	char *mfa_enrol_at_login_s;	/* "yes" | "no" */
 	/* ... and as policy.c reads it (derived by the parser) */
 	bool allow_password;
 	bool allow_email_otp;
 	bool select_challenge;
+	enum ua_mfa mfa;
+	enum ua_totp_alg totp_algorithm;
+	bool mfa_enrol_at_login;
 	struct ua_group_rule *group_rules;
 	size_t ngroup_rules;
 	struct ua_group_list allow_groups;

@@ -132,6 +132,17 @@ ua_policy_check(const char *key, const char *val, const char **ret_why)
 		if (r == 0 && n == 2 && strcmp(w[0], w[1]) == 0)
 			r = -EINVAL, why = "a factor is named twice";
 		free(copy);
+	} else if (strcmp(key, "mfa") == 0) {
+		if (strcmp(val, "off") && strcmp(val, "optional") &&
+		    strcmp(val, "required"))
+			r = -EINVAL, why = "expected off, optional or required";
+	} else if (strcmp(key, "totp_algorithm") == 0) {
+		if (strcmp(val, "sha1") && strcmp(val, "sha256") &&
+		    strcmp(val, "sha512"))
+			r = -EINVAL, why = "expected sha1, sha256 or sha512";
+	} else if (strcmp(key, "mfa_enrol_at_login") == 0) {
+		if (strcmp(val, "yes") && strcmp(val, "no"))
+			r = -EINVAL, why = "expected yes or no";
 	} else if (strcmp(key, "allow_groups") == 0)
 		r = check_groups(val, &why);
 	else if (strcmp(key, "group_challenge") == 0)
@@ -238,6 +249,14 @@ ua_policy_derive(struct ua_pool_conf *p)
 	p->allow_password = strstr(p->first_factors, "password") != NULL;
 	p->allow_email_otp = strstr(p->first_factors, "email_otp") != NULL;
 	p->select_challenge = strcmp(p->select_challenge_s, "yes") == 0;
+	p->mfa = strcmp(p->mfa_s, "required") == 0 ? UA_MFA_REQUIRED :
+	    strcmp(p->mfa_s, "optional") == 0	   ? UA_MFA_OPTIONAL :
+						     UA_MFA_OFF;
+	p->totp_algorithm = strcmp(p->totp_algorithm_s, "sha256") == 0 ?
+	    UA_TOTP_SHA256 :
+	    strcmp(p->totp_algorithm_s, "sha512") == 0 ? UA_TOTP_SHA512 :
+							 UA_TOTP_SHA1;
+	p->mfa_enrol_at_login = strcmp(p->mfa_enrol_at_login_s, "yes") == 0;
 	r = derive_groups(p->allow_groups_s, &p->allow_groups);
 	if (r == 0)
 		r = derive_rules(p);

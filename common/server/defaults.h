@@ -87,4 +87,13 @@
 #define UA_DEFAULT_OTP_PER_DAY		10
 #define UA_DEFAULT_OTP_RESEND_COOLDOWN	30
 
+/* TOTP MFA of a pool (SECURITY.md S12, S13; userauth.conf(5)). */
+#define UA_DEFAULT_MFA			"off"	/* off | optional | required */
+#define UA_DEFAULT_TOTP_DIGITS		6	/* 6 or 8 */
+#define UA_DEFAULT_TOTP_ALGORITHM	"sha1"	/* sha1 | sha256 | sha512 */
+#define UA_DEFAULT_TOTP_PERIOD		30	/* seconds */
+#define UA_MIN_TOTP_PERIOD		15
+#define UA_MAX_TOTP_PERIOD		120
+#define UA_DEFAULT_MFA_ENROL_AT_LOGIN	"no"
+
 #endif

@@ -251,3 +251,29 @@ out:
 		(void)close(fd);
 	return r;
 }
+
+/* ---- one connection for several requests (user import) ---------------- */
+
+int
+ctl_session_open(const struct ctl_ctx *ctx, int *ret_fd)
+{
+	return connect_daemon(ctx, ret_fd);
+}
+
+int
+ctl_session_call(const struct ctl_ctx *ctx, int fd, const json_t *req,
+    int timeout_ms, json_t **ret_result)
+{
+	json_t *reply = NULL;
+	int r;
+
+	r = send_request(ctx, fd, req, timeout_ms);
+	if (r != CTL_EXIT_OK)
+		return r;
+	r = ua_json_recv(fd, (size_t)UA_MAX_REPLY_FRAME, timeout_ms, &reply);
+	if (r < 0)
+		return recv_error(ctx, r);
+	r = check_reply(ctx, reply, ret_result);
+	json_decref(reply);
+	return r;
+}

@@ -56,4 +56,13 @@ int ctl_fail(const struct ctl_ctx *ctx, int status, const char *code,
 /* Shorthand for an out-of-memory failure (CTL_EXIT_REFUSED). */
 int ctl_fail_oom(const struct ctl_ctx *ctx);
 
+/*
+ * Several requests on one connection (the daemon keeps per-connection
+ * state, e.g. a staged user import): open it, then call like ctl_call
+ * with a timeout of its own; the caller closes the descriptor.
+ */
+int ctl_session_open(const struct ctl_ctx *ctx, int *ret_fd);
+int ctl_session_call(const struct ctl_ctx *ctx, int fd, const json_t *req,
+    int timeout_ms, json_t **ret_result);
+
 #endif

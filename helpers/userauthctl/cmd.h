@@ -117,6 +117,11 @@ ctl_verb_fn ctl_group_member_add;
 ctl_verb_fn ctl_group_member_del;
 ctl_verb_fn ctl_mailq_list;
 ctl_verb_fn ctl_mailq_flush;
+ctl_verb_fn ctl_user_import;
+ctl_verb_fn ctl_mfa_enroll;
+ctl_verb_fn ctl_mfa_confirm;
+ctl_verb_fn ctl_mfa_reset;
+ctl_verb_fn ctl_mfa_status;
 
 /* Print a user object as key: value lines (user show, user add). */
 ctl_print_fn ctl_print_user;

@@ -10,6 +10,12 @@ userauthctl_SOURCES = \
 	helpers/userauthctl/output.c helpers/userauthctl/output.h \
 	helpers/userauthctl/cmd_pool.c helpers/userauthctl/cmd_user.c \
 	helpers/userauthctl/cmd_group.c helpers/userauthctl/cmd_passwd.c \
-	helpers/userauthctl/cmd_mailq.c
+	helpers/userauthctl/cmd_mailq.c \
+	helpers/userauthctl/cmd_import.c
 userauthctl_LDADD = common/server/libua_server.la common/client/libua_client.la \
 	$(JANSSON_LIBS)
+# TOTP enrolment (mfa *): draws the QR code with the daemon's qr.c.
+userauthctl_SOURCES += helpers/userauthctl/cmd_mfa.c \
+	helpers/userauthd/qr.c helpers/userauthd/qr.h
+userauthctl_CFLAGS += $(QRENCODE_CFLAGS)
+userauthctl_LDADD += $(QRENCODE_LIBS)

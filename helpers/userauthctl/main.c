@@ -29,6 +29,17 @@ static const struct ctl_verb verbs[] = {
 	"  --shell PATH     login shell (default: the pool's)\n"
 	"  --group GROUP    supplementary group; may be repeated\n"
 	"  --disabled       create the user disabled\n"},
+    {{"user", "import", NULL}, ctl_user_import,
+	"POOL FILE [--format csv|jsonl] [--skip-bad]",
+	"Create many users from a CSV or JSON-lines file in one transaction",
+	"  --format F   csv or jsonl (default: from the file name's extension)\n"
+	"  --skip-bad   import the good rows even when some are rejected\n"
+	"Columns (CSV header line, RFC 4180 quoting) or JSON members: login,\n"
+	"email, and optional display_name, groups (';'-separated in CSV, a\n"
+	"list in JSON), home, shell.  Every row is checked first; every\n"
+	"rejected row is reported with its line number, and without\n"
+	"--skip-bad nothing is imported when any row is rejected.  FILE '-'\n"
+	"reads stdin (give --format).  No password is set.\n"},
     {{"user", "show", NULL}, ctl_user_show, "USER", "Show one user", H_USER},
     {{"user", "list", NULL}, ctl_user_list, "[POOL]",
 	"List the users, of all pools or of POOL", NULL},
@@ -56,6 +67,18 @@ static const struct ctl_verb verbs[] = {
     {{"group", "member", "del"}, ctl_group_member_del, "GROUP USER",
 	"Remove a user from a group", H_USER},
     /* "mailq flush" before "mailq": the first match wins. */
+    {{"mfa", "enroll", NULL}, ctl_mfa_enroll, "POOL USER [--code CODE]",
+	"Enrol a user in TOTP MFA: print the key, URI and QR code",
+	H_USER "The new key is printed once with its otpauth:// URI and a QR\n"
+	"code, then a code from the user's app is asked for (terminal or a\n"
+	"line of stdin; empty leaves the enrolment pending).\n"
+	"  --code CODE  confirm with this code instead of asking\n"},
+    {{"mfa", "confirm", NULL}, ctl_mfa_confirm, "USER CODE",
+	"Activate a pending TOTP enrolment with a code", H_USER},
+    {{"mfa", "reset", NULL}, ctl_mfa_reset, "USER",
+	"Remove a user's TOTP secret (and any pending enrolment)", H_USER},
+    {{"mfa", "status", NULL}, ctl_mfa_status, "USER",
+	"Show whether a user is enrolled in TOTP MFA", H_USER},
     {{"mailq", "flush", NULL}, ctl_mailq_flush, "",
 	"Retry every queued code mail now", NULL},
     {{"mailq", NULL, NULL}, ctl_mailq_list, "",

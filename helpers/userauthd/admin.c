@@ -14,6 +14,8 @@
 #include "server/json_frame.h"
 #include "server/log.h"
 #include "userauthd/admin.h"
+#include "userauthd/admin_import.h"
+#include "userauthd/admin_mfa.h"
 #include "userauthd/mailer.h"
 
 #define MAX_GROUPS_PER_ADD 64
@@ -21,8 +23,11 @@
 struct args {
 	const char *pool, *user, *group, *name, *login, *email;
 	const char *display_name, *home, *shell, *password;
+	const char *code;	/* mfa.confirm */
 	const char *groups[MAX_GROUPS_PER_ADD + 1];
 	bool disabled;
+	json_t *rows;		/* user.import.chunk */
+	bool skip_bad;		/* user.import.commit */
 };
 
 typedef int (*op_fn)(struct admin_ctx *, const struct args *, json_t **,
@@ -222,6 +227,71 @@ op_mailq_flush(struct admin_ctx *ctx, const struct args *a, json_t **ret,
 	return mailer_flush(ctx->mailer, ret, err);
 }
 
+static int
+op_import_begin(struct admin_ctx *ctx, const struct args *a, json_t **ret,
+    struct store_err *err)
+{
+	return admin_import_begin(ctx, a->pool, ret, err);
+}
+
+static int
+op_import_chunk(struct admin_ctx *ctx, const struct args *a, json_t **ret,
+    struct store_err *err)
+{
+	return admin_import_chunk(ctx, a->rows, ret, err);
+}
+
+static int
+op_import_check(struct admin_ctx *ctx, const struct args *a, json_t **ret,
+    struct store_err *err)
+{
+	(void)a;
+	return admin_import_finish(ctx, false, false, ret, err);
+}
+
+static int
+op_import_commit(struct admin_ctx *ctx, const struct args *a, json_t **ret,
+    struct store_err *err)
+{
+	return admin_import_finish(ctx, true, a->skip_bad, ret, err);
+}
+
+static int
+op_import_abort(struct admin_ctx *ctx, const struct args *a, json_t **ret,
+    struct store_err *err)
+{
+	(void)a;
+	return admin_import_abort(ctx, ret, err);
+}
+
+static int
+op_mfa_enroll(struct admin_ctx *ctx, const struct args *a, json_t **ret,
+    struct store_err *err)
+{
+	return admin_mfa_enroll(ctx, a->user, a->pool, ret, err);
+}
+
+static int
+op_mfa_confirm(struct admin_ctx *ctx, const struct args *a, json_t **ret,
+    struct store_err *err)
+{
+	return admin_mfa_confirm(ctx, a->user, a->code, ret, err);
+}
+
+static int
+op_mfa_reset(struct admin_ctx *ctx, const struct args *a, json_t **ret,
+    struct store_err *err)
+{
+	return admin_mfa_reset(ctx, a->user, ret, err);
+}
+
+static int
+op_mfa_status(struct admin_ctx *ctx, const struct args *a, json_t **ret,
+    struct store_err *err)
+{
+	return admin_mfa_status(ctx, a->user, ret, err);
+}
+
 static const struct op ops[] = {
 	{ "ping", "", "", op_ping, false },
 	{ "pool.list", "", "", op_pool_list, false },
@@ -240,6 +310,15 @@ static const struct op ops[] = {
 	{ "group.member.del", "group user", "", op_member_del, true },
 	{ "mailq.list", "", "", op_mailq_list, false },
 	{ "mailq.flush", "", "", op_mailq_flush, true },
+	{ "mfa.enroll", "user", "pool", op_mfa_enroll, true },
+	{ "mfa.confirm", "user code", "", op_mfa_confirm, true },
+	{ "mfa.reset", "user", "", op_mfa_reset, true },
+	{ "mfa.status", "user", "", op_mfa_status, false },
+	{ "user.import.begin", "pool", "", op_import_begin, false },
+	{ "user.import.chunk", "rows", "", op_import_chunk, false },
+	{ "user.import.check", "", "", op_import_check, false },
+	{ "user.import.commit", "", "skip_bad", op_import_commit, true },
+	{ "user.import.abort", "", "", op_import_abort, false },
 };
 
 /* Is word one of the space-separated words in list? */
@@ -276,6 +355,7 @@ arg_slot(struct args *a, const char *key)
 		{ "home", offsetof(struct args, home) },
 		{ "shell", offsetof(struct args, shell) },
 		{ "password", offsetof(struct args, password) },
+		{ "code", offsetof(struct args, code) },
 	};
 	size_t i;
 
@@ -302,6 +382,17 @@ parse_args(const struct op *op, json_t *req, struct args *a,
 			return store_fail(err, -EINVAL, "invalid",
 			    "unexpected argument '%.64s' for %s", key,
 			    op->name);
+		if (strcmp(key, "skip_bad") == 0) {
+			if (!json_is_boolean(v))
+				return store_fail(err, -EINVAL, "invalid",
+				    "'skip_bad' must be true or false");
+			a->skip_bad = json_is_true(v);
+			continue;
+		}
+		if (strcmp(key, "rows") == 0) {
+			a->rows = v;
+			continue;
+		}
 		if (strcmp(key, "disabled") == 0) {
 			if (!json_is_boolean(v))
 				return store_fail(err, -EINVAL, "invalid",

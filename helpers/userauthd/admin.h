@@ -20,6 +20,7 @@ struct admin_ctx {
 	struct store *store;
 	uid_t peer_uid;		/* for the audit line */
 	struct mailer *mailer;	/* mailq.*; NULL: "the sender is not running" */
+	struct admin_import **import;	/* the connection's user.import.*; may be NULL */
 };
 
 /*

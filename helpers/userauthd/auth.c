@@ -21,6 +21,9 @@
 #include "userauthd/auth.h"
 #include "userauthd/otp.h"
 #include "userauthd/policy.h"
+#include "userauthd/qr.h"
+#include "userauthd/store_mfa.h"
+#include "userauthd/totp.h"
 
 #define AUTH_MAX_IDENT 254
 #define AUTH_MAX_SERVICE 64
@@ -28,6 +31,7 @@
 #define AUTH_MAX_TTY 64
 
 #define CODE_HINT "Press Enter at the password prompt to get a code by email instead."
+#define TOTP_WRONG "Wrong verification code."
 
 enum auth_state { S_NEW, S_ANSWER, S_JOB, S_DONE };
 
@@ -44,6 +48,11 @@ struct auth_session {
 	int64_t otp_id;
 	unsigned fake_tries;	/* tries left when there is no code row */
 	time_t code_expires;	/* when the code asked for dies, row or not */
+	/* TOTP after the first factor (SOFTWARE_TOKEN_MFA, MFA_SETUP) */
+	const char *mfa_doomed;	/* fails whatever the code: why, or NULL */
+	unsigned totp_tries;	/* answers left */
+	uint8_t setup_secret[TOTP_SECRET_LEN];	/* MFA_SETUP, until confirmed */
+	char *setup_info;	/* its enrolment text (secret, URI, QR) */
 };
 
 struct pw_job {
@@ -59,6 +68,7 @@ auth_session_free(struct auth_session *sess)
 	if (sess == NULL)
 		return;
 	store_auth_user_clear(&sess->user);
+	ua_erase_free(sess->setup_info);
 	ua_freezero(sess, sizeof(*sess));
 }
 
@@ -247,7 +257,7 @@ initiate(struct auth_ctx *ctx, struct auth_session *s,
 	const struct ua_pool_conf *pc;
 	struct store_err err = { 0 };
 	struct policy_user pu;
-	enum policy_challenge c;
+	enum policy_challenge c = POLICY_NONE;
 	char tty[AUTH_MAX_TTY + 1], pref[32];
 	int r;
 
@@ -304,6 +314,7 @@ answer_password(struct auth_ctx *ctx, struct auth_session *s,
 
 	if (n == 0 && pc != NULL && policy_code_fallback(pc))
 		return ask_code(ctx, s, out, NULL);
+	/* S13: an empty password in a required-MFA pool is just wrong. */
 	valid = ua_valid_password(answer, n, NULL) == 0;
 	j = calloc(1, sizeof(*j));
 	if (j == NULL)
@@ -337,6 +348,179 @@ success(struct auth_ctx *ctx, struct auth_session *s, struct ua_msg *out)
 	return result(s, out, "OK", s->user.login);
 }
 
+/* Ask for the TOTP (SOFTWARE_TOKEN_MFA) or, enrolling, MFA_SETUP. */
+static int
+ask_totp(struct auth_session *s, enum policy_challenge c, const char *message,
+    struct ua_msg *out)
+{
+	s->expect = c;
+	s->state = S_ANSWER;
+	ua_msg_init(out, UA_MSG_CHALLENGE);
+	if (ua_msg_add(out, UA_T_CHALLENGE, policy_name(c)) < 0 ||
+	    (c == POLICY_MFA_SETUP &&
+		ua_msg_add(out, UA_T_INFO, s->setup_info) < 0) ||
+	    ua_msg_add(out, UA_T_MESSAGE, message) < 0)
+		return -ENOMEM;
+	return 0;
+}
+
+/* A new secret for enrolment at login, and the text that shows it. */
+static int
+setup_begin(struct auth_ctx *ctx, struct auth_session *s)
+{
+	const struct ua_pool_conf *pc = pool_of(ctx, s);
+	struct totp_params p;
+	char b32[TOTP_BASE32_MAX], *uri = NULL, *qr = NULL;
+	size_t sz;
+	int r = -ENOMEM;
+
+	totp_params_of(pc, &p);
+	if (totp_new_secret(s->setup_secret) < 0 ||
+	    totp_base32(s->setup_secret, TOTP_SECRET_LEN, b32,
+		sizeof(b32)) < 0)
+		return -EIO;
+	uri = totp_uri(s->pool, s->user.email, b32, &p);
+	qr = uri != NULL ? ua_qr_render(uri) : NULL;
+	if (qr != NULL) {
+		sz = strlen(qr) + strlen(uri) + strlen(b32) + 160;
+		s->setup_info = malloc(sz);
+		if (s->setup_info != NULL) {
+			(void)snprintf(s->setup_info, sz,
+			    "Two-factor authentication is required. Scan this "
+			    "QR code with an authenticator app,\nor enter the "
+			    "key by hand.\n%sKey: %s\nURI: %s",
+			    qr, b32, uri);
+			r = 0;
+		}
+	}
+	ua_erase_free(qr);
+	ua_erase_free(uri);
+	ua_wipe(b32, sizeof(b32));
+	return r;
+}
+
+/*
+ * The first factor is done (ok or not).  In a pool with mfa = required,
+ * everyone goes on to the TOTP prompt, also a wrong password or a fake
+ * (the same transcript), and only a right first factor and a right TOTP
+ * reach OK.  mfa = optional asks enrolled users only.
+ */
+static int
+after_first_factor(struct auth_ctx *ctx, struct auth_session *s, bool ok,
+    const char *reason, struct ua_msg *out)
+{
+	const struct ua_pool_conf *pc = pool_of(ctx, s);
+	struct store_err err = { 0 };
+	struct store_mfa m;
+	bool enrolled = false;
+	int r;
+
+	if (pc == NULL)
+		return result(s, out, "UNAVAILABLE", NULL);
+	if (ok && pc->mfa != UA_MFA_OFF) {
+		r = store_mfa_load(ctx->store, s->user.id, NULL, &m, &err);
+		if (r < 0) {
+			ua_log(LOG_ERR, "reading the MFA state failed: %s",
+			    err.msg);
+			return result(s, out, "UNAVAILABLE", NULL);
+		}
+		enrolled = m.enrolled;
+		store_mfa_clear(&m);
+	}
+	if (pc->mfa == UA_MFA_OFF || (pc->mfa == UA_MFA_OPTIONAL &&
+					 (!ok || !enrolled))) {
+		if (!ok)
+			return fail(s, out, reason);
+		return success(ctx, s, out);
+	}
+	s->totp_tries = pc->otp_tries;
+	if (!ok) {
+		s->mfa_doomed = reason;
+		return ask_totp(s, POLICY_TOTP, NULL, out);
+	}
+	if (enrolled)
+		return ask_totp(s, POLICY_TOTP, NULL, out);
+	if (pc->mfa_enrol_at_login) {
+		r = setup_begin(ctx, s);
+		if (r < 0) {
+			audit(s, "auth", "error", "mfa_setup");
+			return result(s, out, "UNAVAILABLE", NULL);
+		}
+		audit(s, "mfa", "setup", "not_enrolled");
+		return ask_totp(s, POLICY_MFA_SETUP, NULL, out);
+	}
+	/* Required, not enrolled, no enrolment here: fails like the rest. */
+	s->mfa_doomed = "mfa_not_enrolled";
+	return ask_totp(s, POLICY_TOTP, NULL, out);
+}
+
+static int
+answer_totp(struct auth_ctx *ctx, struct auth_session *s, const char *answer,
+    struct ua_msg *out)
+{
+	static const uint8_t none[TOTP_SECRET_LEN];
+	const struct ua_pool_conf *pc = pool_of(ctx, s);
+	struct store_err err = { 0 };
+	struct totp_params p;
+	struct store_mfa m;
+	const char *why = "bad_totp";
+	int64_t step = 0;
+	bool ok = false;
+	int r;
+
+	if (pc == NULL)
+		return result(s, out, "UNAVAILABLE", NULL);
+	totp_params_of(pc, &p);
+	if (s->mfa_doomed != NULL) {
+		/* The same work as a real check, and never a match. */
+		(void)totp_verify(none, sizeof(none), &p, time(NULL), answer,
+		    INT64_MAX, &step);
+		why = s->mfa_doomed;
+	} else if (s->expect == POLICY_MFA_SETUP) {
+		ok = totp_verify(s->setup_secret, TOTP_SECRET_LEN, &p,
+			 time(NULL), answer, -1, &step) == 0;
+		if (ok && store_mfa_activate(ctx->store, s->user.id,
+			      s->setup_secret, step, &err) < 0) {
+			ua_log(LOG_ERR, "storing the TOTP secret failed: %s",
+			    err.msg);
+			return result(s, out, "UNAVAILABLE", NULL);
+		}
+		if (ok)
+			audit(s, "mfa", "enrolled", NULL);
+	} else {
+		r = store_mfa_load(ctx->store, s->user.id, NULL, &m, &err);
+		if (r < 0) {
+			ua_log(LOG_ERR, "reading the MFA state failed: %s",
+			    err.msg);
+			return result(s, out, "UNAVAILABLE", NULL);
+		}
+		r = m.enrolled ? totp_verify(m.secret, TOTP_SECRET_LEN, &p,
+				     time(NULL), answer, m.last_step, &step) :
+				 -EACCES;
+		store_mfa_clear(&m);
+		/* S12: the step is checked and stored in one statement. */
+		if (r == 0)
+			r = store_mfa_accept_step(ctx->store, s->user.id, step,
+			    &err);
+		if (r == -EALREADY)
+			why = "totp_replay";
+		else if (r < 0 && r != -EACCES && r != -EINVAL) {
+			ua_log(LOG_ERR, "storing the TOTP step failed: %s",
+			    err.msg);
+			return result(s, out, "UNAVAILABLE", NULL);
+		}
+		ok = r == 0;
+	}
+	if (ok)
+		return success(ctx, s, out);
+	if (s->totp_tries > 0)
+		s->totp_tries--;
+	if (s->totp_tries == 0)
+		return fail(s, out, why);
+	audit(s, "auth", "retry", why);
+	return ask_totp(s, s->expect, TOTP_WRONG, out);
+}
+
 int
 auth_job_done(struct auth_ctx *ctx, struct auth_session *s,
     struct workq_job *job, struct ua_msg *out)
@@ -347,9 +531,8 @@ auth_job_done(struct auth_ctx *ctx, struct auth_session *s,
 	auth_job_free(job);
 	if (s->state != S_JOB)
 		return -EPROTO;
-	if (!ok)
-		return fail(s, out, s->fake ? s->fake : "bad_password");
-	return success(ctx, s, out);
+	return after_first_factor(ctx, s, ok,
+	    s->fake ? s->fake : "bad_password", out);
 }
 
 static int
@@ -378,7 +561,7 @@ answer_code(struct auth_ctx *ctx, struct auth_session *s, const char *answer,
 		left = --s->fake_tries;
 	}
 	if (ok)
-		return success(ctx, s, out);
+		return after_first_factor(ctx, s, true, NULL, out);
 	if (left == 0)
 		return fail(s, out, s->fake ? s->fake : "bad_code");
 	audit(s, "auth", "retry", s->fake ? s->fake : "bad_code");
@@ -408,6 +591,9 @@ respond(struct auth_ctx *ctx, struct auth_session *s, uint64_t owner,
 		if (pick != POLICY_PASSWORD && pick != POLICY_EMAIL_OTP)
 			return -EPROTO;
 		return ask(ctx, s, pick, out);
+	case POLICY_TOTP:
+	case POLICY_MFA_SETUP:
+		return answer_totp(ctx, s, answer, out);
 	case POLICY_NONE:
 		break;
 	}

@@ -15,6 +15,8 @@ policy_name(enum policy_challenge c)
 	case POLICY_PASSWORD: return "PASSWORD";
 	case POLICY_EMAIL_OTP: return "EMAIL_OTP";
 	case POLICY_SELECT: return "SELECT_CHALLENGE";
+	case POLICY_TOTP: return "SOFTWARE_TOKEN_MFA";
+	case POLICY_MFA_SETUP: return "MFA_SETUP";
 	case POLICY_NONE: break;
 	}
 	return "NONE";
@@ -31,6 +33,10 @@ policy_parse(const char *name)
 		return POLICY_EMAIL_OTP;
 	if (strcmp(name, "SELECT_CHALLENGE") == 0)
 		return POLICY_SELECT;
+	if (strcmp(name, "SOFTWARE_TOKEN_MFA") == 0)
+		return POLICY_TOTP;
+	if (strcmp(name, "MFA_SETUP") == 0)
+		return POLICY_MFA_SETUP;
 	return POLICY_NONE;
 }
 
@@ -47,7 +53,8 @@ policy_otp_limits(const struct ua_pool_conf *pc, struct otp_limits *ret)
 bool
 policy_code_fallback(const struct ua_pool_conf *pc)
 {
-	return pc->allow_email_otp;
+	/* S13: never a code instead of a password where MFA is required. */
+	return pc->allow_email_otp && pc->mfa != UA_MFA_REQUIRED;
 }
 
 static bool

@@ -18,6 +18,8 @@ enum policy_challenge {
 	POLICY_PASSWORD,
 	POLICY_EMAIL_OTP,
 	POLICY_SELECT,
+	POLICY_TOTP,		/* SOFTWARE_TOKEN_MFA: after the first factor */
+	POLICY_MFA_SETUP,	/* MFA_SETUP: enrolment at login */
 };
 
 struct policy_user {

@@ -23,6 +23,7 @@
 #include "server/json_frame.h"
 #include "server/log.h"
 #include "userauthd/admin.h"
+#include "userauthd/admin_import.h"
 #include "userauthd/nsscache.h"
 #include "userauthd/server.h"
 
@@ -33,6 +34,7 @@ struct client {
 	bool busy;		/* waiting for a worker: read nothing more */
 	bool denied;		/* an admin peer that may not: read nothing */
 	struct auth_session *auth;
+	struct admin_import *import;	/* user.import.* staged rows */
 	struct ucred cred;
 	struct ua_frame_rx rx;
 	int64_t deadline;	/* ms: partial frame, pending write, or idle */
@@ -93,6 +95,7 @@ client_close(struct server *srv, size_t i)
 		srv->nadmin--;
 	close(c->fd);
 	auth_session_free(c->auth);
+	admin_import_free(c->import);
 	ua_frame_rx_reset(&c->rx);
 	ua_freezero(c->tx, c->txlen);
 	srv->clients[i] = srv->clients[srv->nclients - 1];
@@ -177,6 +180,7 @@ handle_admin(struct server *srv, struct client *c, uint8_t *p, size_t n)
 		.store = srv->store,
 		.peer_uid = c->cred.uid,
 		.mailer = srv->mailer,
+		.import = &c->import,
 	};
 	json_t *req = NULL, *reply;
 	int r;
@@ -189,9 +193,9 @@ handle_admin(struct server *srv, struct client *c, uint8_t *p, size_t n)
 	}
 	reply = admin_handle(&ctx, req);
 	json_decref(req);
-	r = reply_json(srv, c, reply);
+	/* Publish first: when the CLI returns, NSS already sees the change. */
 	server_publish(srv, false);
-	return r;
+	return reply_json(srv, c, reply);
 }
 
 static int

@@ -88,6 +88,15 @@ static const char *const migrations[] = {
 	"  expires INTEGER NOT NULL,"	/* epoch seconds: the code's expiry */
 	"  done INTEGER);"		/* epoch seconds: sent/expired/failed */
 	"CREATE INDEX mail_queue_due ON mail_queue(state, next_attempt);",
+	/*
+	 * 2 -> 3: a TOTP enrolment awaiting its first valid code.  The
+	 * active secret and its last step live in credentials (since 1).
+	 * IF NOT EXISTS: re-running it on a database marked older is safe.
+	 */
+	"CREATE TABLE IF NOT EXISTS totp_pending ("
+	"  user_id INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,"
+	"  secret BLOB NOT NULL,"
+	"  created INTEGER NOT NULL);",
 };
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 

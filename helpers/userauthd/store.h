@@ -26,7 +26,7 @@ struct store_err {
 	char msg[256];
 };
 
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 
 /*
  * Open (creating if needed) the database at path and migrate it to
@@ -129,5 +129,23 @@ int store_touch_login(struct store *s, int64_t user_id, int64_t now,
 
 /* Counters bump for tests and change detection: increases on every write. */
 uint64_t store_generation(const struct store *s);
+
+/* One row of a bulk import (user.import.*); NULL fields take defaults. */
+struct store_import_row {
+	unsigned long line;		/* in the administrator's file */
+	char *login, *email, *display_name, *home, *shell;
+	char **groups;			/* ngroups names */
+	size_t ngroups;
+};
+
+/*
+ * Check rows (same rules as store_user_add, plus duplicates among them)
+ * and, with commit, insert them all in one transaction: nothing when a
+ * row is bad unless skip_bad.  Result {"rows", "rejected_count",
+ * "imported", "rejected": [{"line", "login", "reason"}] (first 1000)}.
+ */
+int store_user_import(struct store *s, const struct ua_conf *c,
+    const char *pool, const struct store_import_row *rows, size_t n,
+    bool commit, bool skip_bad, json_t **ret, struct store_err *err);
 
 #endif

@@ -6,3 +6,5 @@ include tests/integration/cli.mk
 include tests/integration/mail.mk
 include tests/integration/sshd.mk
 include tests/integration/login.mk
+include tests/integration/import.mk
+include tests/integration/mfa.mk

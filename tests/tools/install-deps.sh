@@ -12,7 +12,7 @@ apt-get update -q
 apt-get install -y -q --no-install-recommends \
 	build-essential autoconf automake libtool pkg-config make \
 	libpam0g-dev libssl-dev libcurl4-openssl-dev libjansson-dev \
-	liboath-dev oathtool libsqlite3-dev sqlite3 libcrypt-dev \
+	liboath-dev oathtool libqrencode-dev libsqlite3-dev sqlite3 libcrypt-dev \
 	libcmocka-dev libpam-wrapper libnss-wrapper libpamtest0-dev pamtester \
 	python3 python3-aiosmtpd python3-paramiko \
 	openssh-server openssh-client expect \

@@ -15,3 +15,9 @@ tests_unit_test_otp_LDADD = helpers/userauthd/libuad.la $(UA_LIBS_TEST)
 tests_unit_test_workq_SOURCES = tests/unit/test_workq.c
 tests_unit_test_workq_CFLAGS = $(UA_CFLAGS_TEST)
 tests_unit_test_workq_LDADD = helpers/userauthd/libuad.la $(UA_LIBS_TEST) -lpthread
+# TOTP MFA: RFC 6238 vectors, window, replay, config rules, stored steps.
+check_PROGRAMS += tests/unit/test_totp
+TESTS += tests/unit/test_totp
+tests_unit_test_totp_SOURCES = tests/unit/test_totp.c
+tests_unit_test_totp_CFLAGS = $(UA_CFLAGS_TEST)
+tests_unit_test_totp_LDADD = helpers/userauthd/libuad.la $(UA_LIBS_TEST)

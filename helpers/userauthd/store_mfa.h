@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * TOTP state in the store: the active secret and the last accepted step
+ * (credentials.totp_secret, credentials.totp_last_step) and an enrolment
+ * awaiting its first valid code (totp_pending).  Secrets are raw bytes
+ * that stay inside the daemon; store_mfa_clear wipes them.
+ */
+#ifndef UA_STORE_MFA_H
+#define UA_STORE_MFA_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "client/valid.h"
+#include "userauthd/store.h"
+#include "userauthd/totp.h"
+
+struct store_mfa {
+	int64_t user_id;
+	char login[UA_STORE_LOGIN_MAX + 1];
+	char pool[UA_MAX_POOL + 1];
+	char email[UA_STORE_EMAIL_MAX + 1];
+	bool enrolled;			/* an active secret */
+	bool pending;			/* an enrolment awaiting a code */
+	uint8_t secret[TOTP_SECRET_LEN];
+	uint8_t pending_secret[TOTP_SECRET_LEN];
+	int64_t last_step;		/* -1: no code accepted yet */
+};
+
+/* By row id (user_id) or by login/email (user, when not NULL). */
+int store_mfa_load(struct store *s, int64_t user_id, const char *user,
+    struct store_mfa *ret, struct store_err *err);
+void store_mfa_clear(struct store_mfa *m);
+
+/* Replace the user's pending enrolment. */
+int store_mfa_set_pending(struct store *s, int64_t user_id,
+    const uint8_t secret[TOTP_SECRET_LEN], int64_t now, struct store_err *err);
+
+/*
+ * Make secret the active one with step as its last accepted step and drop
+ * any pending enrolment, in one transaction.
+ */
+int store_mfa_activate(struct store *s, int64_t user_id,
+    const uint8_t secret[TOTP_SECRET_LEN], int64_t step,
+    struct store_err *err);
+
+/*
+ * Record step as the last accepted one, only if it is later than the
+ * stored one (one statement: check and store are atomic).  -EALREADY when
+ * it is not (a replay), without an error filled in.
+ */
+int store_mfa_accept_step(struct store *s, int64_t user_id, int64_t step,
+    struct store_err *err);
+
+/* Remove the active secret, its step and any pending enrolment. */
+int store_mfa_reset(struct store *s, int64_t user_id, struct store_err *err);
+
+#endif

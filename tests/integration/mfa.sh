@@ -1,0 +1,217 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# TOTP MFA end to end: a real userauthd with two staff pools (mfa =
+# required; one enrols at first login), the built pam_userauth.so driven by
+# tests/tools/pamconv, and codes from oathtool at pinned times (-N @EPOCH):
+# the daemon has no clock override.  Password + TOTP, wrong and replayed
+# codes, the +-1 step window, no mailed code in a staff pool, enrolment by
+# userauthctl and at first login (MFA_SETUP), reset, and no secret in the
+# daemon's log or --json output except the enroll answer.  Prints TAP.
+. "$top_srcdir/tests/integration/lib.sh"
+if [ -z "${UA_IN_NS:-}" ]; then
+	[ "$(id -u)" -eq 0 ] || skip_all "needs root for namespaces"
+	getent passwd userauth >/dev/null ||
+		skip_all "needs the userauth system user (tests/tools/install-deps.sh)"
+	for t in oathtool sqlite3 mkfifo python3; do
+		command -v $t >/dev/null || skip_all "needs $t"
+	done
+	UA_IN_NS=1 exec unshare -m --propagation private /bin/sh "$0" "$@" ||
+		skip_all "unshare -m failed"
+fi
+ua_scratch
+ua_nss_setup
+
+SOCK=$TB/run/public.sock
+MOD=$top_builddir/pam_userauth/.libs/pam_userauth.so
+PAMCONV=$top_builddir/tests/tools/pamconv
+PW_ANN='An-canary-5e71d0'
+PW_BOB='Bo-canary-c3a9f2'
+PW_CARL='Ca-canary-09b4e6'
+
+conv() { "$PAMCONV" -C "$TB/pam" "$@"; }
+# login NAME PAMCONV-ARGS...: transcript in $TB/tx.NAME; exit status kept.
+login() {
+	n=$1
+	shift
+	conv "$@" >"$TB/tx.$n" 2>&1
+}
+tx_has() {
+	if grep -qF -- "$3" "$TB/tx.$2"; then ok 0 "$1"; else
+		ok 1 "$1"
+		sed 's/^/# /' "$TB/tx.$2" | head -20
+	fi
+}
+tx_lacks() {
+	if grep -qF -- "$3" "$TB/tx.$2"; then
+		ok 1 "$1"
+		sed 's/^/# /' "$TB/tx.$2" | head -20
+	else ok 0 "$1"; fi
+}
+# Stay clear of a step boundary, so a code made now is checked in the same step.
+mid_step() { while [ $(($(date +%s) % 30)) -gt 25 ]; do sleep 1; done; }
+# totp SECRET OFFSET: the code for now + OFFSET seconds.
+totp() { oathtool --totp --base32 -N "@$(($(date +%s) + $2))" "$1"; }
+set_pw() { printf '%s\n' "$2" | uactl passwd "$1" --stdin >/dev/null; }
+# An old last step, so that window tests are not replay tests.
+old_step() {
+	sqlite3 "$TB/state/userauth.db" \
+		"UPDATE credentials SET totp_last_step = 0 WHERE user_id = \
+		 (SELECT id FROM users WHERE login = '$1')"
+}
+json_get() { python3 -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"; }
+
+# --- set-up ---------------------------------------------------------------------
+ua_write_conf <<EOF2
+[defaults]
+shell = /bin/sh
+first_factors = password
+mfa = required
+[pool staff]
+uid_min = 220000
+uid_max = 220099
+gid_min = 320000
+gid_max = 320099
+[pool ops]
+uid_min = 230000
+uid_max = 230099
+gid_min = 330000
+gid_max = 330099
+mfa_enrol_at_login = yes
+EOF2
+mkdir -p "$TB/pam"
+printf 'auth required pam_deny.so\naccount required pam_deny.so\n' >"$TB/pam/other"
+for p in staff ops; do
+	echo "auth required $MOD pool=$p socket=$SOCK" >"$TB/pam/ua-$p"
+done
+chmod 0644 "$TB/pam/"*
+ua_start_daemon
+ok $? "daemon starts with two mfa = required pools"
+
+# Cognito's rule: no MFA beside a mailed code (S13), refused with file:line.
+printf '[pool x]\nfirst_factors = password email_otp\nmfa = required\n' \
+	>"$TB/bad.conf"
+chmod 0644 "$TB/bad.conf"
+expect_rc 1 "config with mfa = required and email_otp is refused" \
+	"$top_builddir/userauthd" -t -c "$TB/bad.conf"
+grep_last "  ... naming file and line" "bad.conf:3: .*mfa = required cannot be combined with email_otp"
+
+setup_users() {
+	uactl user add staff ann --email ann@example.com &&
+	uactl user add staff carl --email carl@example.com &&
+	uactl user add ops bob --email bob@example.org &&
+	set_pw ann "$PW_ANN" && set_pw carl "$PW_CARL" && set_pw bob "$PW_BOB"
+}
+expect_rc 0 "staff users and passwords set up" setup_users
+
+# --- enrolment by the administrator -------------------------------------------------
+expect_rc 0 "mfa enroll without a code leaves the enrolment pending" \
+	sh -c "'$top_builddir/userauthctl' -s '$TB/run/admin.sock' --json mfa enroll staff ann </dev/null"
+SEC_ANN=$(json_get secret <"$TB/last.out")
+URI=$(json_get uri <"$TB/last.out")
+case $URI in
+"otpauth://totp/staff:ann@example.com?secret=$SEC_ANN&issuer=staff&algorithm=SHA1&digits=6&period=30") ok 0 "enroll answer: base32 secret and otpauth URI" ;;
+*) ok 1 "enroll answer: base32 secret and otpauth URI (got $URI)" ;;
+esac
+expect_rc 0 "mfa status: pending, not enrolled" uactl --json mfa status ann
+grep_last "  ... status JSON" '"enrolled": false.*"pending": true|"pending": true'
+expect_rc 1 "mfa confirm with a wrong code is refused" uactl mfa confirm ann 000000
+mid_step
+C0=$(totp "$SEC_ANN" 0)
+expect_rc 0 "mfa confirm with the app's code activates it" uactl mfa confirm ann "$C0"
+expect_rc 0 "human enroll prints a QR code, key and URI (and stays pending)" \
+	sh -c "'$top_builddir/userauthctl' -s '$TB/run/admin.sock' mfa enroll staff carl </dev/null"
+grep_last "  ... with half blocks" "█"
+grep_last "  ... and the key" "^Key: [A-Z2-7]{32}$"
+SEC_CARL=$(sed -n 's/^Key: //p' "$TB/last.out")
+expect_rc 1 "enroll --code with a wrong code fails" uactl mfa enroll staff carl --code 123456
+expect_rc 2 "enroll --code refuses a non-code" uactl mfa enroll staff carl --code 12ab56
+expect_rc 1 "enroll names the wrong pool: refused" uactl mfa enroll ops carl --code 123456
+
+# --- login: password + TOTP ------------------------------------------------------------
+login replay ua-staff ann "$PW_ANN" "$C0"
+ok $(($? == 0)) "the code used to confirm cannot log in again (replay, S12)"
+tx_has "  ... one call: ECHO_OFF Verification code:" replay 'call 2: ECHO_OFF "Verification code: "'
+tx_has "  ... and it is re-asked: Wrong verification code." replay 'call 3: ERROR "Wrong verification code." | ECHO_OFF "Verification code: "'
+mid_step
+login ok1 ua-staff ann "$PW_ANN" 000000 "$(totp "$SEC_ANN" 30)"
+ok $? "wrong TOTP re-asked, then the next step's code logs in"
+tx_has "  ... PAM_SUCCESS" ok1 "authenticate: 0 Success"
+old_step ann
+mid_step
+login t30 ua-staff ann "$PW_ANN" "$(totp "$SEC_ANN" -30)"
+ok $? "T-30 s code accepted"
+old_step ann
+mid_step
+login t60 ua-staff ann "$PW_ANN" "$(totp "$SEC_ANN" -60)" "$(totp "$SEC_ANN" -60)" "$(totp "$SEC_ANN" -60)"
+ok $(($? == 0)) "T-60 s code refused"
+tx_has "  ... after the try budget: failure" t60 "authenticate: 7 "
+old_step ann
+login wrongpw ua-staff ann wrong-password "$(totp "$SEC_ANN" 0)"
+ok $(($? == 0)) "wrong password + valid TOTP: refused"
+tx_has "  ... asked for the TOTP all the same (uniform)" wrongpw 'call 2: ECHO_OFF "Verification code: "'
+login fake ua-staff nobody-here wrong-password 123456
+sed 's/nobody-here/X/' "$TB/tx.fake" >"$TB/n1"
+sed 's/ann/X/' "$TB/tx.wrongpw" >"$TB/n2"
+cmp -s "$TB/n1" "$TB/n2"
+ok $? "unknown user: the same transcript as a wrong password"
+login empty ua-staff ann "" "$(totp "$SEC_ANN" 0)"
+ok $(($? == 0)) "empty password in a staff pool: refused"
+tx_lacks "  ... and no code is offered or mailed" empty "code was sent"
+tx_lacks "  ... no code hint" empty "code by email"
+login carl ua-staff carl "$PW_CARL" "$(totp "$SEC_CARL" 0)"
+ok $(($? == 0)) "required MFA, only pending: the pending key does not log in"
+
+# --- reset ---------------------------------------------------------------------------------
+expect_rc 0 "mfa reset" uactl mfa reset ann
+old_step ann
+login reset ua-staff ann "$PW_ANN" "$(totp "$SEC_ANN" 0)"
+ok $(($? == 0)) "after reset the old key no longer logs in"
+expect_rc 0 "mfa status after reset" uactl --json mfa status ann
+grep_last "  ... not enrolled" '"enrolled": false'
+
+# --- enrolment at first login (MFA_SETUP) ------------------------------------------
+rm -f "$TB/fifo"
+mkfifo "$TB/fifo"
+"$PAMCONV" -C "$TB/pam" -f "$TB/fifo" ua-ops bob "$PW_BOB" >"$TB/tx.setup" 2>&1 &
+BG=$!
+UA_PIDS="$UA_PIDS $BG"
+exec 9>"$TB/fifo"
+i=0
+while [ $i -lt 100 ] && ! grep -q '^call 2: ' "$TB/tx.setup"; do
+	sleep 0.1
+	i=$((i + 1))
+done
+SEC_BOB=$(grep -o 'Key: [A-Z2-7]*' "$TB/tx.setup" | head -1 | cut -c6-)
+[ -n "$SEC_BOB" ]
+ok $? "first login: MFA_SETUP shows the key"
+tx_has "  ... QR, key and URI in one INFO with the prompt" setup 'call 2: INFO "Two-factor authentication is required.'
+tx_has "  ... and the prompt in the same call" setup '| ECHO_OFF "Verification code: "'
+mid_step
+echo "000000" >&9
+sleep 0.5
+echo "$(totp "$SEC_BOB" 0)" >&9
+exec 9>&-
+wait $BG
+ok $? "first login: a wrong code is re-asked, a valid one enrols and logs in"
+tx_has "  ... the wrong one got the message" setup 'ERROR "Wrong verification code."'
+expect_rc 0 "bob is now enrolled" uactl --json mfa status bob
+grep_last "  ... enrolled" '"enrolled": true'
+mid_step
+login bob2 ua-ops bob "$PW_BOB" "$(totp "$SEC_BOB" 30)"
+ok $? "second login: password + TOTP, no MFA_SETUP"
+tx_lacks "  ... no enrolment text" bob2 "Key:"
+
+# --- no secret in the log or in --json output (S22) -------------------------------------
+for s in "$SEC_ANN" "$SEC_BOB" "$SEC_CARL" "$PW_ANN" "$PW_BOB" "$PW_CARL"; do
+	grep -qF -- "$s" "$TB/daemon.log" && echo "# leaked: $s"
+done >"$TB/leaks"
+[ ! -s "$TB/leaks" ]
+ok $? "no TOTP secret or password in the daemon's log"
+uactl --json user show ann >"$TB/show.json"
+uactl --json mfa status bob >>"$TB/show.json"
+! grep -qF -e "$SEC_ANN" -e "$SEC_BOB" "$TB/show.json"
+ok $? "no secret in user show / mfa status --json"
+grep -q 'event=auth .*challenge=SOFTWARE_TOKEN_MFA result=ok' "$TB/daemon.log"
+ok $? "audit line names the TOTP challenge"
+
+ua_finish
