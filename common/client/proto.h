@@ -42,7 +42,8 @@ enum ua_tag {
 	UA_T_AVAILABLE = 13,	/* comma-separated challenge names */
 	UA_T_OUTCOME = 14,	/* OK, FAIL, DENIED, UNAVAILABLE */
 	UA_T_VERSION = 15,
-	UA_T_MAX = 15,
+	UA_T_GROUPS = 16,	/* RESULT OK: the user's groups, comma-separated */
+	UA_T_MAX = 16,
 };
 
 #define UA_MSG_MAX_FIELDS 16

@@ -343,9 +343,27 @@ answer_password(struct auth_ctx *ctx, struct auth_session *s,
 static int
 success(struct auth_ctx *ctx, struct auth_session *s, struct ua_msg *out)
 {
+	char groups[UA_FIELD_MAX + 1];
+	size_t i, n = 0, len;
+	int r;
+
 	(void)ctx;
 	audit(s, "auth", "ok", NULL);
-	return result(s, out, "OK", s->user.login);
+	r = result(s, out, "OK", s->user.login);
+	/* The user's named groups, as many as fit one field. */
+	groups[0] = '\0';
+	for (i = 0; i < s->user.ngroups; i++) {
+		len = strlen(s->user.groups[i]);
+		if (n + len + 2 > sizeof(groups))
+			break;
+		if (n > 0)
+			groups[n++] = ',';
+		memcpy(groups + n, s->user.groups[i], len + 1);
+		n += len;
+	}
+	if (r == 0 && ua_msg_add(out, UA_T_GROUPS, groups) < 0)
+		return -ENOMEM;
+	return r;
 }
 
 /* Ask for the TOTP (SOFTWARE_TOKEN_MFA) or, enrolling, MFA_SETUP. */
@@ -634,9 +652,16 @@ account(struct auth_ctx *ctx, struct auth_session *s,
 		    "OK" :
 		    "DENIED";
 	}
-	ua_log(LOG_NOTICE, "event=account pool=%s user=%s service=%s result=%s",
-	    s->pool, s->user.login[0] ? s->user.login : "(unknown)",
-	    s->service, outcome);
+	{
+		char user[80], service[80], rhost[80];
+
+		ua_log(LOG_NOTICE, "event=account pool=%s user=%s service=%s "
+		    "rhost=%s result=%s", s->pool,
+		    ua_log_quote(s->user.login[0] ? s->user.login : s->ident,
+			user, sizeof(user)),
+		    ua_log_quote(s->service, service, sizeof(service)),
+		    ua_log_quote(s->rhost, rhost, sizeof(rhost)), outcome);
+	}
 	return result(s, out, outcome, s->user.login[0] ? s->user.login : NULL);
 }
 
