@@ -288,6 +288,88 @@ ask_totp(pam_handle_t *pamh, const struct ua_msg *chal, bool setup,
 	return convo_ask(pamh, &c, ret_answer);
 }
 
+/*
+ * One call that ends in two prompts; both replies are handed out (the
+ * caller wipes them).  A NULL or over-long reply is refused.
+ */
+static int
+convo_ask2(pam_handle_t *pamh, const struct convo *c, char **ret_a,
+    char **ret_b)
+{
+	const struct pam_conv *conv = NULL;
+	const struct pam_message *mp[MAX_MSGS];
+	struct pam_response *resp = NULL;
+	char *a, *b;
+	int i, r;
+
+	if (pam_get_item(pamh, PAM_CONV, (const void **)&conv) != PAM_SUCCESS ||
+	    conv == NULL || conv->conv == NULL || c->n < 2)
+		return -ECANCELED;
+	for (i = 0; i < c->n; i++)
+		mp[i] = &c->m[i];
+	r = conv->conv(c->n, mp, &resp, conv->appdata_ptr);
+	if (r != PAM_SUCCESS || resp == NULL) {
+		free_replies(resp, c->n);
+		return -ECANCELED;
+	}
+	a = resp[c->n - 2].resp;
+	b = resp[c->n - 1].resp;
+	resp[c->n - 2].resp = NULL;
+	resp[c->n - 1].resp = NULL;
+	free_replies(resp, c->n);
+	if (a == NULL || b == NULL) {
+		ua_erase_free(a);
+		ua_erase_free(b);
+		return -ECANCELED;
+	}
+	if (strnlen(a, UA_MAX_PASSWORD + 1) > UA_MAX_PASSWORD ||
+	    strnlen(b, UA_MAX_PASSWORD + 1) > UA_MAX_PASSWORD) {
+		ua_erase_free(a);
+		ua_erase_free(b);
+		return -EOVERFLOW;
+	}
+	*ret_a = a;
+	*ret_b = b;
+	return 0;
+}
+
+/*
+ * NEW_PASSWORD_REQUIRED: "New password: " and "Retype new password: "
+ * in one call, with the daemon's INFO (the rules) and MESSAGE (why the
+ * last one was refused).  Two different answers are asked again, up to
+ * UAPAM_NEWPW_TRIES times; only a matching pair goes to the daemon.
+ */
+static int
+ask_new_password(
+    pam_handle_t *pamh, const struct ua_msg *chal, char **ret_answer)
+{
+	char *a = NULL, *b = NULL;
+	int r, tries;
+
+	for (tries = 0; tries < UAPAM_NEWPW_TRIES; tries++) {
+		struct convo c = {.n = 0};
+
+		convo_add(&c, PAM_TEXT_INFO, ua_msg_get(chal, UA_T_INFO));
+		convo_add(&c, PAM_ERROR_MSG,
+		    tries == 0 ? ua_msg_get(chal, UA_T_MESSAGE) :
+				 "The passwords do not match.");
+		convo_add(&c, PAM_PROMPT_ECHO_OFF, UAPAM_PROMPT_NEW_PASSWORD);
+		convo_add(&c, PAM_PROMPT_ECHO_OFF, UAPAM_PROMPT_RETYPE);
+		r = convo_ask2(pamh, &c, &a, &b);
+		if (r < 0)
+			return r;
+		if (strcmp(a, b) == 0) {
+			ua_erase_free(b);
+			*ret_answer = a;
+			return 0;
+		}
+		ua_erase_free(a);
+		ua_erase_free(b);
+		a = b = NULL;
+	}
+	return -EDOM;
+}
+
 int
 uapam_converse(
     pam_handle_t *pamh, int flags, const struct ua_msg *chal, char **ret_answer)
@@ -307,5 +389,7 @@ uapam_converse(
 		return ask_totp(pamh, chal, false, ret_answer);
 	if (strcmp(name, "MFA_SETUP") == 0)
 		return ask_totp(pamh, chal, true, ret_answer);
+	if (strcmp(name, "NEW_PASSWORD_REQUIRED") == 0)
+		return ask_new_password(pamh, chal, ret_answer);
 	return -ENOTSUP;
 }

@@ -16,7 +16,11 @@
 #define UAPAM_PROMPT_PASSWORD "Password: "
 #define UAPAM_PROMPT_CODE "Code: "
 #define UAPAM_PROMPT_TOTP "Verification code: "
+#define UAPAM_PROMPT_NEW_PASSWORD "New password: "
+#define UAPAM_PROMPT_RETYPE "Retype new password: "
+#define UAPAM_PROMPT_CURRENT "Current password: "
 #define UAPAM_SELECT_TRIES 3
+#define UAPAM_NEWPW_TRIES 3
 
 /*
  * Ask the user for the answer to chal, a CHALLENGE message:
@@ -29,8 +33,12 @@
  *   SOFTWARE_TOKEN_MFA [MESSAGE] "Verification code: "
  *   MFA_SETUP         INFO (the enrolment text: QR, key, URI) [MESSAGE]
  *                     "Verification code: "
+ *   NEW_PASSWORD_REQUIRED [INFO] [MESSAGE] "New password: " "Retype new
+ *                     password: " (both echo off, one call; asked again
+ *                     up to UAPAM_NEWPW_TRIES times when they differ)
  * Returns 0 and *ret_answer, a malloc'ed string the caller wipes with
  * ua_erase_free (for SELECT_CHALLENGE the chosen challenge's name).
+ * (For NEW_PASSWORD_REQUIRED, -EDOM when the two never matched.)
  * -ENOTSUP (UAPAM_E_UNKNOWN_CHALLENGE) for a challenge this module does
  * not know, -ECANCELED when the conversation fails, -EOVERFLOW for an
  * answer over UA_MAX_PASSWORD bytes, -EDOM when no valid choice was made,

@@ -190,3 +190,34 @@ out:
 		(void)close(fd);
 	return r;
 }
+
+int
+uapam_chpass(pam_handle_t *pamh, const struct uapam_opts *o, int flags,
+    const char *user, const char *old, const char *new)
+{
+	struct ua_msg req, reply;
+	int fd = -1, r;
+
+	ua_msg_init(&req, 0);
+	ua_msg_init(&reply, 0);
+	r = uapam_connect(o, &fd);
+	if (r < 0)
+		goto out;
+	r = uapam_request(pamh, o, UA_MSG_CHPASS, user, &req);
+	if (r == 0)
+		r = ua_msg_add(&req, UA_T_OLD_PASSWORD, old);
+	if (r == 0)
+		r = ua_msg_add(&req, UA_T_NEW_PASSWORD, new);
+	if (r < 0)
+		goto out;
+	r = uapam_call(fd, o, &req, UA_MSG_RESULT, &reply);
+	if (r < 0)
+		goto out;
+	r = take_result(pamh, flags, &reply, NULL);
+out:
+	ua_msg_clear(&req);
+	ua_msg_clear(&reply);
+	if (fd >= 0)
+		(void)close(fd);
+	return r;
+}

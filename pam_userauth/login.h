@@ -41,4 +41,12 @@ int uapam_login(pam_handle_t *pamh, const struct uapam_opts *o, int flags,
 int uapam_ask(pam_handle_t *pamh, const struct uapam_opts *o, int flags,
     uint16_t type, const char *user);
 
+/*
+ * One CHPASS request: the daemon checks old and applies new under the
+ * pool's policy.  Its MESSAGE (why not) is shown unless PAM_SILENT.
+ * Returns an enum uapam_outcome or -errno.
+ */
+int uapam_chpass(pam_handle_t *pamh, const struct uapam_opts *o, int flags,
+    const char *user, const char *old, const char *new);
+
 #endif

@@ -89,6 +89,16 @@ set_timeout(struct uapam_opts *o, const char *val, const char **why)
 	return 0;
 }
 
+/* An option another part reads (pam_get_authtok): accepted, no value. */
+static int
+set_nothing(struct uapam_opts *o, const char *val, const char **why)
+{
+	(void)o;
+	(void)val;
+	(void)why;
+	return 0;
+}
+
 static int
 set_debug(struct uapam_opts *o, const char *val, const char **why)
 {
@@ -104,6 +114,9 @@ static const struct opt_def opt_table[] = {
     {"preferred", true, set_preferred},
     {"timeout", true, set_timeout},
     {"debug", false, set_debug},
+    /* read by pam_get_authtok(3) itself (chauthtok) */
+    {"use_authtok", false, set_nothing},
+    {"try_authtok", false, set_nothing},
 };
 #define N_OPTS (sizeof(opt_table) / sizeof(opt_table[0]))
 

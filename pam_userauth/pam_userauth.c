@@ -13,7 +13,9 @@
 #include <security/pam_modules.h>
 
 #include "client/proto.h"
+#include "client/wipe.h"
 #include "pam_userauth/client.h"
+#include "pam_userauth/converse.h"
 #include "pam_userauth/login.h"
 #include "pam_userauth/options.h"
 
@@ -240,23 +242,91 @@ pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	return load_opts(pamh, argc, argv, &o);
 }
 
+/* Is user a pool user?  1 yes, 0 no, < 0 the daemon cannot say. */
+static int
+pool_user(pam_handle_t *pamh, const struct uapam_opts *o, const char *user)
+{
+	int r;
+
+	if (!uapam_valid_identifier(user))
+		return 0;
+	r = uapam_ask(pamh, o, PAM_SILENT, UA_MSG_ACCT, user);
+	if (r < 0) {
+		log_error(pamh, o, r);
+		return r;
+	}
+	if (r == UAPAM_OUTCOME_UNAVAILABLE)
+		return -EIO;
+	return r == UAPAM_OUTCOME_OK || r == UAPAM_OUTCOME_DENIED;
+}
+
 /*
- * Password changes for pool users are not supported yet.  PAM_IGNORE
- * leaves the verdict to the rest of the stack; a stack in which every
- * module ignores the request fails (libpam's PAM_MUST_FAIL_CODE).
+ * Password change for pool users (passwd(1)).  PAM_PRELIM_CHECK: is this
+ * a pool user (else PAM_IGNORE) and is the daemon there.
+ * PAM_UPDATE_AUTHTOK: the current password (PAM_OLDAUTHTOK, or asked as
+ * "Current password: "), the new one from pam_get_authtok(3) (which
+ * honours use_authtok, so pam_pwquality can be stacked before us), then
+ * one CHPASS: the daemon checks the old password and the pool's policy.
  */
 UAPAM_EXPORT int
 pam_sm_chauthtok(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
 	struct uapam_opts o;
-	int rc;
+	const char *user = NULL, *old = NULL, *new = NULL;
+	char *typed = NULL;
+	int r, rc;
 
-	(void)flags;
 	rc = load_opts(pamh, argc, argv, &o);
 	if (rc != PAM_SUCCESS)
 		return rc;
+	rc = get_user(pamh, NULL, &user);
+	if (rc != PAM_SUCCESS)
+		return rc;
+	r = pool_user(pamh, &o, user);
+	if (r < 0)
+		return (flags & PAM_PRELIM_CHECK) ? PAM_TRY_AGAIN :
+						    PAM_AUTHINFO_UNAVAIL;
+	if (r == 0)
+		return PAM_IGNORE;
+	if (flags & PAM_PRELIM_CHECK)
+		return PAM_SUCCESS;
+	if (!(flags & PAM_UPDATE_AUTHTOK))
+		return PAM_SERVICE_ERR;
+	if (pam_get_item(pamh, PAM_OLDAUTHTOK, (const void **)&old) !=
+		PAM_SUCCESS ||
+	    old == NULL) {
+		rc = pam_prompt(pamh, PAM_PROMPT_ECHO_OFF, &typed,
+		    UAPAM_PROMPT_CURRENT);
+		if (rc != PAM_SUCCESS || typed == NULL) {
+			ua_erase_free(typed);
+			return PAM_AUTHTOK_RECOVERY_ERR;
+		}
+		rc = pam_set_item(pamh, PAM_OLDAUTHTOK, typed);
+		ua_erase_free(typed);
+		if (rc != PAM_SUCCESS ||
+		    pam_get_item(pamh, PAM_OLDAUTHTOK, (const void **)&old) !=
+			PAM_SUCCESS ||
+		    old == NULL)
+			return PAM_AUTHTOK_RECOVERY_ERR;
+	}
+	rc = pam_get_authtok(pamh, PAM_AUTHTOK, &new, NULL);
+	if (rc != PAM_SUCCESS || new == NULL)
+		return rc != PAM_SUCCESS ? rc : PAM_AUTHTOK_ERR;
+	r = uapam_chpass(pamh, &o, flags, user, old, new);
+	if (r < 0) {
+		log_error(pamh, &o, r);
+		return PAM_AUTHINFO_UNAVAIL;
+	}
 	if (o.debug)
-		pam_syslog(pamh, LOG_DEBUG,
-		    "password change: not supported yet, ignored");
-	return PAM_IGNORE;
+		pam_syslog(pamh, LOG_DEBUG, "password change '%s': outcome %d",
+		    user, r);
+	switch (r) {
+	case UAPAM_OUTCOME_OK:
+		return PAM_SUCCESS;
+	case UAPAM_OUTCOME_FAIL:
+	case UAPAM_OUTCOME_DENIED:
+		return PAM_AUTHTOK_ERR;
+	default:
+		return PAM_AUTHINFO_UNAVAIL;
+	}
 }

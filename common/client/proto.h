@@ -23,7 +23,8 @@ enum ua_msg_type {
 	UA_MSG_RESULT = 6,	/* daemon: the verdict */
 	UA_MSG_ACCT = 7,	/* module: may this user use this service? */
 	UA_MSG_SESSION = 8,	/* module: a session opened (last login) */
-	UA_MSG_MAX = 8,
+	UA_MSG_CHPASS = 9,	/* module: change a password (old, new) */
+	UA_MSG_MAX = 9,
 };
 
 enum ua_tag {
@@ -43,7 +44,9 @@ enum ua_tag {
 	UA_T_OUTCOME = 14,	/* OK, FAIL, DENIED, UNAVAILABLE */
 	UA_T_VERSION = 15,
 	UA_T_GROUPS = 16,	/* RESULT OK: the user's groups, comma-separated */
-	UA_T_MAX = 16,
+	UA_T_OLD_PASSWORD = 17,	/* CHPASS: secret, wiped after use */
+	UA_T_NEW_PASSWORD = 18,	/* CHPASS: secret, wiped after use */
+	UA_T_MAX = 18,
 };
 
 #define UA_MSG_MAX_FIELDS 16

@@ -65,7 +65,7 @@ enum {
 	KI_ALLOW_GROUPS, KI_SERVICE_GROUPS, KI_OTP_LIFETIME, KI_OTP_TRIES,
 	KI_OTP_PER_HOUR, KI_OTP_PER_DAY, KI_OTP_RESEND_COOLDOWN,
 	KI_MFA, KI_TOTP_DIGITS, KI_TOTP_ALGORITHM, KI_TOTP_PERIOD,
-	KI_MFA_ENROL_AT_LOGIN,
+	KI_MFA_ENROL_AT_LOGIN, KI_PASSWORD_MIN_LENGTH, KI_INVITE_LIFETIME,
 	NKEYS
 };
 
@@ -145,6 +145,12 @@ static const struct conf_key keys[NKEYS] = {
 	    UA_MIN_TOTP_PERIOD, UA_MAX_TOTP_PERIOD },
 	[KI_MFA_ENROL_AT_LOGIN] = { "mfa_enrol_at_login", S_POOL, K_POLICY,
 	    P(mfa_enrol_at_login_s), 1, 0 },
+	[KI_PASSWORD_MIN_LENGTH] = { "password_min_length", S_POOL, K_UINT,
+	    P(password_min_length), UA_MIN_PASSWORD_MIN_LENGTH,
+	    UA_MAX_PASSWORD_MIN_LENGTH },
+	[KI_INVITE_LIFETIME] = { "invite_lifetime", S_POOL, K_UINT,
+	    P(invite_lifetime), UA_MIN_INVITE_LIFETIME,
+	    UA_MAX_INVITE_LIFETIME },
 };
 #undef D
 #undef P
@@ -1187,6 +1193,8 @@ parser_init(struct parser *P, const char *name)
 	P->dflt.totp_digits = UA_DEFAULT_TOTP_DIGITS;
 	P->dflt.totp_algorithm_s = strdup(UA_DEFAULT_TOTP_ALGORITHM);
 	P->dflt.totp_period = UA_DEFAULT_TOTP_PERIOD;
+	P->dflt.password_min_length = UA_DEFAULT_PASSWORD_MIN_LENGTH;
+	P->dflt.invite_lifetime = UA_DEFAULT_INVITE_LIFETIME;
 	P->dflt.mfa_enrol_at_login_s = strdup(UA_DEFAULT_MFA_ENROL_AT_LOGIN);
 	if (P->dflt.mfa_s == NULL || P->dflt.totp_algorithm_s == NULL ||
 	    P->dflt.mfa_enrol_at_login_s == NULL)

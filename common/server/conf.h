@@ -102,6 +102,8 @@ struct ua_pool_conf {
 	char *totp_algorithm_s;		/* "sha1" | "sha256" | "sha512" */
 	uint32_t totp_period;		/* seconds */
 	char *mfa_enrol_at_login_s;	/* "yes" | "no" */
+	uint32_t password_min_length;	/* characters, for new passwords */
+	uint32_t invite_lifetime;	/* seconds an invitation code lives */
 	/* ... and as policy.c reads it (derived by the parser) */
 	bool allow_password;
 	bool allow_email_otp;

@@ -83,6 +83,21 @@
 #define UA_MAX_OTP_LIFETIME		600	/* NIST: at most 10 minutes */
 #define UA_DEFAULT_OTP_TRIES		3	/* S9 */
 #define UA_MAX_OTP_TRIES		10
+#define UA_DEFAULT_PASSWORD_MIN_LENGTH	12
+#define UA_DEFAULT_INVITE_LIFETIME	259200	/* seconds: 72 hours */
+#define UA_MIN_INVITE_LIFETIME		3600
+#define UA_MAX_INVITE_LIFETIME		2592000	/* 30 days */
+#define UA_INVITE_MAIL_SUBJECT	"Your invitation"
+#define UA_INVITE_MAIL_TEMPLATE						\
+	"You have been invited to sign in to %p.\n"			\
+	"\n"								\
+	"Your invitation code is %c\n"					\
+	"\n"								\
+	"Sign in with your login name or email address and enter this "	\
+	"code when\nasked; then choose your password. The code is valid "	\
+	"for %m minutes and\ncan be used once.\n"
+#define UA_MIN_PASSWORD_MIN_LENGTH	8
+#define UA_MAX_PASSWORD_MIN_LENGTH	128
 #define UA_DEFAULT_OTP_PER_HOUR		5	/* S10 */
 #define UA_DEFAULT_OTP_PER_DAY		10
 #define UA_DEFAULT_OTP_RESEND_COOLDOWN	30

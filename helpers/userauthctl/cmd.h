@@ -109,6 +109,7 @@ ctl_verb_fn ctl_user_list;
 ctl_verb_fn ctl_user_disable;
 ctl_verb_fn ctl_user_enable;
 ctl_verb_fn ctl_user_del;
+ctl_verb_fn ctl_user_reset_password;
 ctl_verb_fn ctl_passwd;
 ctl_verb_fn ctl_group_add;
 ctl_verb_fn ctl_group_del;

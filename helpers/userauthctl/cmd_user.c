@@ -27,6 +27,7 @@ enum {
 	OPT_SHELL,
 	OPT_GROUP,
 	OPT_DISABLED,
+	OPT_INVITE,
 	OPT_YES,
 };
 
@@ -72,6 +73,7 @@ struct user_add {
 	const char *groups[CTL_MAX_ADD_GROUPS];
 	size_t ngroups;
 	bool disabled;
+	bool invite;
 	bool too_many_groups;
 };
 
@@ -87,6 +89,7 @@ add_parse(struct ctl_ctx *ctx, const struct ctl_verb *v, int argc, char **argv,
 	    {"shell", required_argument, NULL, OPT_SHELL},
 	    {"group", required_argument, NULL, OPT_GROUP},
 	    {"disabled", no_argument, NULL, OPT_DISABLED},
+	    {"invite", no_argument, NULL, OPT_INVITE},
 	    {NULL, 0, NULL, 0},
 	};
 	int c;
@@ -114,6 +117,9 @@ add_parse(struct ctl_ctx *ctx, const struct ctl_verb *v, int argc, char **argv,
 			break;
 		case OPT_DISABLED:
 			a->disabled = true;
+			break;
+		case OPT_INVITE:
+			a->invite = true;
 			break;
 		default:
 			return c;
@@ -184,6 +190,8 @@ add_request(const char *pool, const char *login, const char *email,
 	}
 	if (a->disabled &&
 	    json_object_set_new(req, "disabled", json_true()) < 0)
+		goto fail;
+	if (a->invite && json_object_set_new(req, "invite", json_true()) < 0)
 		goto fail;
 	return req;
 fail:
@@ -376,6 +384,37 @@ ctl_user_enable(
     struct ctl_ctx *ctx, const struct ctl_verb *v, int argc, char **argv)
 {
 	return set_state(ctx, v, argc, argv, "user.enable");
+}
+
+static int
+print_reset(struct ctl_ctx *ctx, json_t *u)
+{
+	char *login = ctl_escape(ctl_get_str(u, "login"));
+
+	if (login == NULL)
+		return ctl_fail_oom(ctx);
+	(void)printf("user %s must choose a new password at the next login\n",
+	    login);
+	free(login);
+	return CTL_EXIT_OK;
+}
+
+int
+ctl_user_reset_password(
+    struct ctl_ctx *ctx, const struct ctl_verb *v, int argc, char **argv)
+{
+	char user[CTL_USERBUF];
+	json_t *res = NULL;
+	int r;
+
+	r = one_user(ctx, v, argc, argv, NULL, user, sizeof(user));
+	if (r != CTL_GO)
+		return r;
+	r = ctl_simple(ctx, "user.reset_password", "user", user, NULL, NULL,
+	    &res);
+	if (r != CTL_EXIT_OK)
+		return r;
+	return ctl_show(ctx, res, JSON_OBJECT, print_reset);
 }
 
 /*

@@ -28,7 +28,9 @@ static const struct ctl_verb verbs[] = {
 	"  --home PATH      home directory (default: the pool's)\n"
 	"  --shell PATH     login shell (default: the pool's)\n"
 	"  --group GROUP    supplementary group; may be repeated\n"
-	"  --disabled       create the user disabled\n"},
+	"  --disabled       create the user disabled\n"
+	"  --invite         mail an invitation code (valid invite_lifetime);\n"
+	"                   the user signs in with it and chooses a password\n"},
     {{"user", "import", NULL}, ctl_user_import,
 	"POOL FILE [--format csv|jsonl] [--skip-bad]",
 	"Create many users from a CSV or JSON-lines file in one transaction",
@@ -52,6 +54,10 @@ static const struct ctl_verb verbs[] = {
 	       "the deletion\n         confirmed on the terminal; when "
 	       "stdin is not a terminal\n         nothing is deleted (exit "
 	       "status 2).\n"},
+    {{"user", "reset-password", NULL}, ctl_user_reset_password, "USER",
+	"Make the user choose a new password at the next login",
+	H_USER "The current password still opens the login; then the user\n"
+	"must choose a new one (NEW_PASSWORD_REQUIRED).  MFA is kept.\n"},
     {{"passwd", NULL, NULL}, ctl_passwd, "USER [--stdin]",
 	"Set a user's password",
 	H_USER "The new password is read twice from the terminal, without "

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "client/valid.h"
 #include "client/wipe.h"
@@ -17,6 +18,7 @@
 #include "userauthd/admin_import.h"
 #include "userauthd/admin_mfa.h"
 #include "userauthd/mailer.h"
+#include "userauthd/otp.h"
 
 #define MAX_GROUPS_PER_ADD 64
 
@@ -26,6 +28,7 @@ struct args {
 	const char *code;	/* mfa.confirm */
 	const char *groups[MAX_GROUPS_PER_ADD + 1];
 	bool disabled;
+	bool invite;		/* user.add: mail an invitation code */
 	json_t *rows;		/* user.import.chunk */
 	bool skip_bad;		/* user.import.commit */
 };
@@ -109,8 +112,40 @@ op_user_add(struct admin_ctx *ctx, const struct args *a, json_t **ret,
 		.groups = a->groups,
 		.disabled = a->disabled,
 	};
+	const struct ua_pool_conf *pc = ua_conf_pool(ctx->conf, a->pool);
+	const char *email;
+	int64_t id;
+	int r;
 
-	return store_user_add(ctx->store, ctx->conf, &u, ret, err);
+	if (a->invite && (pc == NULL || pc->mail_from == NULL ||
+			     ctx->keys == NULL))
+		return store_fail(err, -EINVAL, "invalid",
+		    "invite: pool '%s' cannot send mail (no mail_from)",
+		    a->pool);
+	r = store_user_add(ctx->store, ctx->conf, &u, ret, err);
+	if (r < 0 || !a->invite)
+		return r;
+	/*
+	 * The user exists without a password; the invitation code and its
+	 * mail are made in one transaction of their own.  If that fails the
+	 * user stays, uninvited, and the error says so.
+	 */
+	email = json_string_value(json_object_get(*ret, "email"));
+	r = store_user_id(ctx->store, a->login, &id, err);
+	if (r == 0 && email != NULL)
+		r = otp_issue_invite(ctx->store, ctx->keys, pc, id, email,
+		    time(NULL), err);
+	if (r < 0 || email == NULL) {
+		json_decref(*ret);
+		*ret = NULL;
+		return r < 0 ? r : store_fail(err, -EIO, "internal",
+		    "the user was added but not invited");
+	}
+	if (ctx->mailer != NULL)
+		mailer_kick(ctx->mailer);
+	if (json_object_set_new(*ret, "invited", json_true()) < 0)
+		return store_fail(err, -ENOMEM, "internal", "out of memory");
+	return 0;
 }
 
 static int
@@ -171,6 +206,14 @@ op_user_passwd(struct admin_ctx *ctx, const struct args *a, json_t **ret,
 	r = store_user_set_password(ctx->store, a->user, hash, ret, err);
 	ua_erase_free(hash);
 	return r;
+}
+
+/* The next login asks for a new password; nothing else changes. */
+static int
+op_user_reset_password(struct admin_ctx *ctx, const struct args *a,
+    json_t **ret, struct store_err *err)
+{
+	return store_user_require_change(ctx->store, a->user, ret, err);
 }
 
 static int
@@ -296,13 +339,14 @@ static const struct op ops[] = {
 	{ "ping", "", "", op_ping, false },
 	{ "pool.list", "", "", op_pool_list, false },
 	{ "user.add", "pool login email",
-	    "display_name home shell groups disabled", op_user_add, true },
+	    "display_name home shell groups disabled invite", op_user_add, true },
 	{ "user.show", "user", "", op_user_show, false },
 	{ "user.list", "", "pool", op_user_list, false },
 	{ "user.disable", "user", "", op_user_disable, true },
 	{ "user.enable", "user", "", op_user_enable, true },
 	{ "user.del", "user", "", op_user_del, true },
 	{ "user.passwd", "user password", "", op_user_passwd, true },
+	{ "user.reset_password", "user", "", op_user_reset_password, true },
 	{ "group.add", "pool name", "", op_group_add, true },
 	{ "group.del", "group", "", op_group_del, true },
 	{ "group.list", "", "pool", op_group_list, false },
@@ -391,6 +435,13 @@ parse_args(const struct op *op, json_t *req, struct args *a,
 		}
 		if (strcmp(key, "rows") == 0) {
 			a->rows = v;
+			continue;
+		}
+		if (strcmp(key, "invite") == 0) {
+			if (!json_is_boolean(v))
+				return store_fail(err, -EINVAL, "invalid",
+				    "'invite' must be true or false");
+			a->invite = json_is_true(v);
 			continue;
 		}
 		if (strcmp(key, "disabled") == 0) {

@@ -11,6 +11,7 @@
 #include <sys/types.h>
 
 #include "server/conf.h"
+#include "userauthd/keys.h"
 #include "userauthd/store.h"
 
 struct mailer;
@@ -21,6 +22,7 @@ struct admin_ctx {
 	uid_t peer_uid;		/* for the audit line */
 	struct mailer *mailer;	/* mailq.*; NULL: "the sender is not running" */
 	struct admin_import **import;	/* the connection's user.import.*; may be NULL */
+	const struct keys *keys;	/* for invitation codes; NULL: none */
 };
 
 /*

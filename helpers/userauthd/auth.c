@@ -18,6 +18,7 @@
 #include "client/valid.h"
 #include "client/wipe.h"
 #include "server/log.h"
+#include "userauthd/admin.h"
 #include "userauthd/auth.h"
 #include "userauthd/otp.h"
 #include "userauthd/policy.h"
@@ -32,6 +33,8 @@
 
 #define CODE_HINT "Press Enter at the password prompt to get a code by email instead."
 #define TOTP_WRONG "Wrong verification code."
+#define INVITE_INFO "Enter the invitation code from your email."
+#define NEWPW_TRIES 5	/* policy violations before FAIL */
 
 enum auth_state { S_NEW, S_ANSWER, S_JOB, S_DONE };
 
@@ -53,6 +56,9 @@ struct auth_session {
 	unsigned totp_tries;	/* answers left */
 	uint8_t setup_secret[TOTP_SECRET_LEN];	/* MFA_SETUP, until confirmed */
 	char *setup_info;	/* its enrolment text (secret, URI, QR) */
+	unsigned newpw_tries;	/* NEW_PASSWORD_REQUIRED answers left */
+	bool invite;		/* EMAIL_OTP answers the invitation code */
+	char *new_password;	/* CHPASS: applied once the old one checks */
 };
 
 struct pw_job {
@@ -69,6 +75,7 @@ auth_session_free(struct auth_session *sess)
 		return;
 	store_auth_user_clear(&sess->user);
 	ua_erase_free(sess->setup_info);
+	ua_erase_free(sess->new_password);
 	ua_freezero(sess, sizeof(*sess));
 }
 
@@ -165,6 +172,28 @@ take_text(const struct ua_msg *in, uint16_t tag, char *out, size_t outsz,
 	return 0;
 }
 
+/*
+ * An invited user (no password, a live invitation): EMAIL_OTP answered
+ * with the code of the invitation mail; no new code is issued.
+ */
+static int
+ask_invite(struct auth_session *s, struct ua_msg *out, const char *message)
+{
+	char masked[UA_MAX_EMAIL + 1];
+
+	if (ua_mask_email(s->user.email, masked, sizeof(masked)) < 0)
+		return result(s, out, "UNAVAILABLE", NULL);
+	s->expect = POLICY_EMAIL_OTP;
+	s->state = S_ANSWER;
+	ua_msg_init(out, UA_MSG_CHALLENGE);
+	if (ua_msg_add(out, UA_T_CHALLENGE, "EMAIL_OTP") < 0 ||
+	    ua_msg_add(out, UA_T_INFO, INVITE_INFO) < 0 ||
+	    ua_msg_add(out, UA_T_DESTINATION, masked) < 0 ||
+	    ua_msg_add(out, UA_T_MESSAGE, message) < 0)
+		return -ENOMEM;
+	return 0;
+}
+
 /* Issue a code (for real users) and ask for it. */
 static int
 ask_code(struct auth_ctx *ctx, struct auth_session *s, struct ua_msg *out,
@@ -181,6 +210,8 @@ ask_code(struct auth_ctx *ctx, struct auth_session *s, struct ua_msg *out,
 
 	if (pc == NULL)
 		return result(s, out, "UNAVAILABLE", NULL);
+	if (s->invite)
+		return ask_invite(s, out, message);
 	policy_otp_limits(pc, &lim);
 	if (message == NULL) {
 		s->otp_id = 0;
@@ -289,6 +320,18 @@ initiate(struct auth_ctx *ctx, struct auth_session *s,
 		s->fake = "disabled";
 	else if (peer->uid != 0 && peer->uid != s->user.uid)
 		s->fake = "foreign_peer";
+	if (!s->fake && s->user.hash == NULL) {
+		r = otp_find_invite(ctx->store, s->user.id, time(NULL),
+		    &s->otp_id, &err);
+		if (r < 0) {
+			ua_log(LOG_ERR, "login lookup failed: %s", err.msg);
+			return result(s, out, "UNAVAILABLE", NULL);
+		}
+		if (s->otp_id > 0) {
+			s->invite = true;
+			return ask_invite(s, out, NULL);
+		}
+	}
 	if (!s->fake) {
 		pu = (struct policy_user){ .has_password = s->user.hash != NULL,
 			.groups = (const char *const *)s->user.groups,
@@ -417,6 +460,128 @@ setup_begin(struct auth_ctx *ctx, struct auth_session *s)
 	return r;
 }
 
+static int after_first_factor(struct auth_ctx *ctx, struct auth_session *s,
+    bool ok, const char *reason, struct ua_msg *out);
+
+/* NEW_PASSWORD_REQUIRED: the rules as INFO, why the last one failed. */
+static int
+ask_new_password(struct auth_ctx *ctx, struct auth_session *s,
+    const char *message, struct ua_msg *out)
+{
+	const struct ua_pool_conf *pc = pool_of(ctx, s);
+	char info[160];
+
+	(void)snprintf(info, sizeof(info), "You must choose a new password "
+	    "(at least %u characters, not your login name or email).",
+	    pc != NULL ? (unsigned)pc->password_min_length : 0u);
+	s->expect = POLICY_NEW_PASSWORD;
+	s->state = S_ANSWER;
+	ua_msg_init(out, UA_MSG_CHALLENGE);
+	if (ua_msg_add(out, UA_T_CHALLENGE, policy_name(POLICY_NEW_PASSWORD)) <
+		0 ||
+	    ua_msg_add(out, UA_T_INFO, info) < 0 ||
+	    ua_msg_add(out, UA_T_MESSAGE, message) < 0)
+		return -ENOMEM;
+	return 0;
+}
+
+static char
+lower_ascii(char c)
+{
+	return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+}
+
+/* hay contains needle, ASCII case-insensitively (an empty one: no). */
+static bool
+contains_nocase(const char *hay, const char *needle)
+{
+	size_t n = strlen(needle), h = strlen(hay), i, k;
+
+	if (n == 0 || n > h)
+		return false;
+	for (i = 0; i + n <= h; i++) {
+		for (k = 0; k < n; k++)
+			if (lower_ascii(hay[i + k]) != lower_ascii(needle[k]))
+				break;
+		if (k == n)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The pool's password policy for a new password: NULL when it passes,
+ * else the sentence that says which rule it breaks.  Length counts
+ * characters (UTF-8 code points), not bytes.
+ */
+const char *
+auth_password_policy(const struct ua_pool_conf *pc, const char *login,
+    const char *email, const char *pw)
+{
+	size_t n = strlen(pw), chars = 0, i;
+	const char *why = NULL;
+
+	if (ua_valid_password(pw, n, &why) < 0)
+		return "The password is not valid (control characters or not "
+		       "UTF-8).";
+	for (i = 0; i < n; i++)
+		if (((unsigned char)pw[i] & 0xc0) != 0x80)
+			chars++;
+	if (chars < pc->password_min_length)
+		return "The password is too short.";
+	if (contains_nocase(pw, login))
+		return "The password must not contain your login name.";
+	if (contains_nocase(pw, email))
+		return "The password must not contain your email address.";
+	return NULL;
+}
+
+/*
+ * The answer to NEW_PASSWORD_REQUIRED: checked against the pool's
+ * policy (a violation is asked again with the rule), hashed, stored with
+ * the flag cleared, then on to MFA as after any first factor.
+ */
+static int
+answer_new_password(struct auth_ctx *ctx, struct auth_session *s,
+    const char *answer, struct ua_msg *out)
+{
+	const struct ua_pool_conf *pc = pool_of(ctx, s);
+	struct store_err err = { 0 };
+	const char *why;
+	char *hash = NULL;
+	int r;
+
+	if (pc == NULL)
+		return result(s, out, "UNAVAILABLE", NULL);
+	why = auth_password_policy(pc, s->user.login, s->user.email, answer);
+	if (why != NULL) {
+		if (s->newpw_tries > 0)
+			s->newpw_tries--;
+		if (s->newpw_tries == 0)
+			return fail(s, out, "new_password_policy");
+		audit(s, "auth", "retry", "new_password_policy");
+		return ask_new_password(ctx, s, why, out);
+	}
+	/*
+	 * One yescrypt hash, inline on the daemon's loop as user.passwd does:
+	 * it happens once per password change, after a right first factor,
+	 * so it cannot be used to flood the loop.
+	 */
+	r = admin_hash_password(answer, &hash);
+	if (r == 0)
+		r = store_auth_set_password(ctx->store, s->user.id, hash, &err);
+	ua_erase_free(hash);
+	if (r < 0) {
+		ua_log(LOG_ERR, "storing the new password failed: %s",
+		    err.msg[0] ? err.msg : "hash failed");
+		audit(s, "auth", "error", "new_password");
+		return result(s, out, "UNAVAILABLE", NULL);
+	}
+	audit(s, "password", "changed", "new_password_required");
+	s->user.must_change = false;
+	return after_first_factor(ctx, s, true, NULL, out);
+}
+
 /*
  * The first factor is done (ok or not).  In a pool with mfa = required,
  * everyone goes on to the TOTP prompt, also a wrong password or a fake
@@ -435,6 +600,11 @@ after_first_factor(struct auth_ctx *ctx, struct auth_session *s, bool ok,
 
 	if (pc == NULL)
 		return result(s, out, "UNAVAILABLE", NULL);
+	/* A reset password: a new one first, MFA after it (no bypass). */
+	if (ok && !s->fake && s->user.must_change) {
+		s->newpw_tries = NEWPW_TRIES;
+		return ask_new_password(ctx, s, NULL, out);
+	}
 	if (ok && pc->mfa != UA_MFA_OFF) {
 		r = store_mfa_load(ctx->store, s->user.id, NULL, &m, &err);
 		if (r < 0) {
@@ -539,6 +709,51 @@ answer_totp(struct auth_ctx *ctx, struct auth_session *s, const char *answer,
 	return ask_totp(s, s->expect, TOTP_WRONG, out);
 }
 
+/*
+ * CHPASS, once the old password was checked in a worker: the new one
+ * against the pool's policy, hashed (inline, as for
+ * NEW_PASSWORD_REQUIRED), stored; RESULT OK, or FAIL with the reason.
+ */
+static int
+chpass_done(struct auth_ctx *ctx, struct auth_session *s, bool ok,
+    struct ua_msg *out)
+{
+	const struct ua_pool_conf *pc = pool_of(ctx, s);
+	struct store_err err = { 0 };
+	const char *why;
+	char *hash = NULL;
+	int r;
+
+	if (pc == NULL)
+		return result(s, out, "UNAVAILABLE", NULL);
+	if (!ok) {
+		r = fail(s, out, s->fake ? s->fake : "bad_old_password");
+		if (r == 0 && ua_msg_add(out, UA_T_MESSAGE,
+				  "The current password is wrong.") < 0)
+			return -ENOMEM;
+		return r;
+	}
+	why = auth_password_policy(pc, s->user.login, s->user.email,
+	    s->new_password);
+	if (why != NULL) {
+		r = fail(s, out, "new_password_policy");
+		if (r == 0 && ua_msg_add(out, UA_T_MESSAGE, why) < 0)
+			return -ENOMEM;
+		return r;
+	}
+	r = admin_hash_password(s->new_password, &hash);
+	if (r == 0)
+		r = store_auth_set_password(ctx->store, s->user.id, hash, &err);
+	ua_erase_free(hash);
+	if (r < 0) {
+		ua_log(LOG_ERR, "storing the new password failed: %s",
+		    err.msg[0] ? err.msg : "hash failed");
+		return result(s, out, "UNAVAILABLE", NULL);
+	}
+	audit(s, "password", "changed", "chauthtok");
+	return result(s, out, "OK", s->user.login);
+}
+
 int
 auth_job_done(struct auth_ctx *ctx, struct auth_session *s,
     struct workq_job *job, struct ua_msg *out)
@@ -549,6 +764,8 @@ auth_job_done(struct auth_ctx *ctx, struct auth_session *s,
 	auth_job_free(job);
 	if (s->state != S_JOB)
 		return -EPROTO;
+	if (s->new_password != NULL)
+		return chpass_done(ctx, s, ok, out);
 	return after_first_factor(ctx, s, ok,
 	    s->fake ? s->fake : "bad_password", out);
 }
@@ -577,6 +794,11 @@ answer_code(struct auth_ctx *ctx, struct auth_session *s, const char *answer,
 		 * its tries and its expiry.
 		 */
 		left = --s->fake_tries;
+	}
+	if (ok && s->invite) {
+		/* The invitation is spent: a password must be chosen now. */
+		audit(s, "invite", "accepted", NULL);
+		s->user.must_change = true;
 	}
 	if (ok)
 		return after_first_factor(ctx, s, true, NULL, out);
@@ -612,6 +834,8 @@ respond(struct auth_ctx *ctx, struct auth_session *s, uint64_t owner,
 	case POLICY_TOTP:
 	case POLICY_MFA_SETUP:
 		return answer_totp(ctx, s, answer, out);
+	case POLICY_NEW_PASSWORD:
+		return answer_new_password(ctx, s, answer, out);
 	case POLICY_NONE:
 		break;
 	}
@@ -665,6 +889,71 @@ account(struct auth_ctx *ctx, struct auth_session *s,
 	return result(s, out, outcome, s->user.login[0] ? s->user.login : NULL);
 }
 
+/*
+ * CHPASS: POOL, USER, SERVICE, OLD_PASSWORD, NEW_PASSWORD.  The old
+ * password is checked by a worker like a login's (unknown, disabled and
+ * foreign users hash against the dummy and fail alike), then
+ * chpass_done applies the new one.
+ */
+static int
+chpass(struct auth_ctx *ctx, struct auth_session *s,
+    const struct ucred *peer, uint64_t owner, const struct ua_msg *in,
+    struct ua_msg *out)
+{
+	const char *old = ua_msg_get(in, UA_T_OLD_PASSWORD);
+	const char *new = ua_msg_get(in, UA_T_NEW_PASSWORD);
+	struct store_err err = { 0 };
+	struct pw_job *j;
+	bool valid;
+	int r;
+
+	if (take_text(in, UA_T_POOL, s->pool, sizeof(s->pool), true) < 0 ||
+	    take_text(in, UA_T_USER, s->ident, sizeof(s->ident), true) < 0 ||
+	    take_text(in, UA_T_SERVICE, s->service, sizeof(s->service),
+		true) < 0 ||
+	    take_text(in, UA_T_RHOST, s->rhost, sizeof(s->rhost), false) < 0 ||
+	    old == NULL || new == NULL)
+		return -EBADMSG;
+	if (pool_of(ctx, s) == NULL)
+		return result(s, out, "UNAVAILABLE", NULL);
+	r = store_auth_lookup(ctx->store, s->pool, s->ident, &s->user, &err);
+	if (r == -ENOENT)
+		s->fake = "unknown";
+	else if (r < 0)
+		return result(s, out, "UNAVAILABLE", NULL);
+	else if (!s->user.enabled)
+		s->fake = "disabled";
+	else if (peer->uid != 0 && peer->uid != s->user.uid)
+		s->fake = "foreign_peer";
+	else if (s->user.hash == NULL)
+		s->fake = "no_password";
+	s->expect = POLICY_PASSWORD;
+	s->new_password = strdup(new);
+	valid = ua_valid_password(old, strlen(old), NULL) == 0;
+	j = calloc(1, sizeof(*j));
+	if (j == NULL || s->new_password == NULL) {
+		free(j);
+		return -ENOMEM;
+	}
+	j->job.run = pw_run;
+	j->job.owner = owner;
+	j->password = strdup(valid ? old : "");
+	j->hash = strdup(!s->fake && valid ? s->user.hash : ctx->dummy_hash);
+	if (j->password == NULL || j->hash == NULL) {
+		auth_job_free(&j->job);
+		return -ENOMEM;
+	}
+	if (!valid)
+		s->fake = s->fake ? s->fake : "invalid_password";
+	r = workq_submit(ctx->wq, &j->job);
+	if (r < 0) {
+		auth_job_free(&j->job);
+		return r;
+	}
+	s->state = S_JOB;
+	return 1;
+}
+
 static int
 session_open(struct auth_ctx *ctx, struct auth_session *s,
     const struct ucred *peer, const struct ua_msg *in, struct ua_msg *out)
@@ -705,6 +994,8 @@ auth_handle(struct auth_ctx *ctx, struct auth_session **sessp,
 		return account(ctx, s, peer, in, out);
 	case UA_MSG_SESSION:
 		return session_open(ctx, s, peer, in, out);
+	case UA_MSG_CHPASS:
+		return chpass(ctx, s, peer, owner, in, out);
 	default:
 		return -EPROTO;
 	}

@@ -46,6 +46,10 @@ int auth_job_done(struct auth_ctx *ctx, struct auth_session *sess,
 /* Free a finished job whose client went away. */
 void auth_job_free(struct workq_job *job);
 
+/* The pool's rules for a new password: NULL if pw passes, else why not. */
+const char *auth_password_policy(const struct ua_pool_conf *pc,
+    const char *login, const char *email, const char *pw);
+
 /* Wipe and free a session (NULL is fine). */
 void auth_session_free(struct auth_session *sess);
 

@@ -217,12 +217,15 @@ valid_code(const char *code)
 /* Headers, blank line, body into b. */
 static int
 compose(struct ua_buf *b, const struct ua_pool_conf *p, const char *to,
-    const char *code, unsigned valid_seconds, time_t now, const char *msgid)
+    const char *code, unsigned valid_seconds, time_t now, const char *msgid,
+    bool invite)
 {
-	const char *tmpl = p->mail_template.text != NULL ?
-	    p->mail_template.text : UA_DEFAULT_MAIL_TEMPLATE;
-	const char *subject = p->mail_subject != NULL ? p->mail_subject :
-	    UA_DEFAULT_MAIL_SUBJECT;
+	const char *tmpl = invite ? UA_INVITE_MAIL_TEMPLATE :
+	    p->mail_template.text != NULL ? p->mail_template.text :
+					    UA_DEFAULT_MAIL_TEMPLATE;
+	const char *subject = invite ? UA_INVITE_MAIL_SUBJECT :
+	    p->mail_subject != NULL ? p->mail_subject :
+				      UA_DEFAULT_MAIL_SUBJECT;
 	char minutes[16];
 	int r;
 
@@ -257,9 +260,9 @@ compose(struct ua_buf *b, const struct ua_pool_conf *p, const char *to,
 	return r;
 }
 
-int
-mailmsg_compose(const struct ua_pool_conf *p, const char *to,
-    const char *code, unsigned valid_seconds, time_t now, char **ret_body,
+static int
+compose_any(const struct ua_pool_conf *p, const char *to, const char *code,
+    unsigned valid_seconds, time_t now, bool invite, char **ret_body,
     char **ret_message_id)
 {
 	struct ua_buf b;
@@ -276,7 +279,7 @@ mailmsg_compose(const struct ua_pool_conf *p, const char *to,
 	if (r < 0)
 		return r;
 	ua_buf_init(&b, MAILMSG_MAX);
-	r = compose(&b, p, to, code, valid_seconds, now, msgid);
+	r = compose(&b, p, to, code, valid_seconds, now, msgid, invite);
 	if (r < 0) {
 		ua_buf_free(&b);
 		free(msgid);
@@ -285,6 +288,24 @@ mailmsg_compose(const struct ua_pool_conf *p, const char *to,
 	*ret_body = (char *)b.data;	/* ours now: wiped by the caller */
 	*ret_message_id = msgid;
 	return 0;
+}
+
+int
+mailmsg_compose(const struct ua_pool_conf *p, const char *to,
+    const char *code, unsigned valid_seconds, time_t now, char **ret_body,
+    char **ret_message_id)
+{
+	return compose_any(p, to, code, valid_seconds, now, false, ret_body,
+	    ret_message_id);
+}
+
+int
+mailmsg_compose_invite(const struct ua_pool_conf *p, const char *to,
+    const char *code, unsigned valid_seconds, time_t now, char **ret_body,
+    char **ret_message_id)
+{
+	return compose_any(p, to, code, valid_seconds, now, true, ret_body,
+	    ret_message_id);
 }
 
 int

@@ -37,6 +37,15 @@ int mailmsg_compose(const struct ua_pool_conf *p, const char *to,
     char **ret_message_id);
 
 /*
+ * The same for an invitation (user add --invite): the fixed subject
+ * "Your invitation" and the invitation text instead of the pool's
+ * template.
+ */
+int mailmsg_compose_invite(const struct ua_pool_conf *p, const char *to,
+    const char *code, unsigned valid_seconds, time_t now, char **ret_body,
+    char **ret_message_id);
+
+/*
  * The envelope sender of a message made by mailmsg_compose: the address
  * of its From header, copied into out (outsz > UA_MAX_EMAIL).  -EINVAL
  * when the header block holds no single valid From line.

@@ -116,27 +116,29 @@ record_issue(struct store *s, const uint8_t ident[KEYS_MAC_LEN], time_t now,
 
 static int
 insert_code(struct store *s, const struct keys *k,
-    const struct otp_limits *lim, int64_t user_id, const char *code,
-    time_t now, int64_t *ret_id, struct store_err *err)
+    const struct otp_limits *lim, const char *purpose, int64_t user_id,
+    const char *code, time_t now, int64_t *ret_id, struct store_err *err)
 {
 	uint8_t mac[KEYS_MAC_LEN];
 	sqlite3_stmt *st = NULL;
 	int r;
 
-	/* A new code kills every earlier one of this user. */
+	/* A new code kills every earlier one of this user and purpose. */
 	r = store_prepare(s,
-	    "UPDATE otp_codes SET used = 1 WHERE user_id = ?1 AND used = 0",
+	    "UPDATE otp_codes SET used = 1 WHERE user_id = ?1 AND used = 0 "
+	    "AND purpose = ?2",
 	    &st, err);
 	if (r < 0)
 		return r;
 	sqlite3_bind_int64(st, 1, user_id);
+	sqlite3_bind_text(st, 2, purpose, -1, SQLITE_STATIC);
 	r = run(s, st, err);
 	if (r == 0 && keys_mac(k, "otp", code, OTP_DIGITS, mac) < 0)
 		r = store_fail(err, -EIO, "internal", "cannot compute a MAC");
 	if (r == 0)
 		r = store_prepare(s,
 		    "INSERT INTO otp_codes (user_id, purpose, code_mac, created,"
-		    " expires, tries_left) VALUES (?1, 'login', ?2, ?3, ?4, ?5)",
+		    " expires, tries_left) VALUES (?1, ?6, ?2, ?3, ?4, ?5)",
 		    &st, err);
 	if (r == 0) {
 		sqlite3_bind_int64(st, 1, user_id);
@@ -144,6 +146,7 @@ insert_code(struct store *s, const struct keys *k,
 		sqlite3_bind_int64(st, 3, (int64_t)now);
 		sqlite3_bind_int64(st, 4, (int64_t)now + lim->lifetime);
 		sqlite3_bind_int64(st, 5, lim->tries);
+		sqlite3_bind_text(st, 6, purpose, -1, SQLITE_STATIC);
 		r = run(s, st, err);
 		*ret_id = sqlite3_last_insert_rowid(s->db);
 	}
@@ -154,14 +157,14 @@ insert_code(struct store *s, const struct keys *k,
 static int
 queue_mail(struct store *s, const struct ua_pool_conf *pc,
     const struct otp_limits *lim, int64_t otp_id, const char *email,
-    const char *code, time_t now, struct store_err *err)
+    const char *code, time_t now, bool invite, struct store_err *err)
 {
 	char *body = NULL, *msgid = NULL;
 	sqlite3_stmt *st = NULL;
 	int r;
 
-	r = mailmsg_compose(pc, email, code, lim->lifetime, now, &body,
-	    &msgid);
+	r = (invite ? mailmsg_compose_invite : mailmsg_compose)(pc, email,
+	    code, lim->lifetime, now, &body, &msgid);
 	if (r < 0)
 		return store_fail(err, r, "internal",
 		    "cannot compose the mail for pool '%s'", pc->name);
@@ -211,9 +214,11 @@ otp_issue(struct store *s, const struct keys *k,
 		if (r < 0)
 			r = store_fail(err, r, "internal", "no randomness");
 		if (r == 0)
-			r = insert_code(s, k, lim, user_id, code, now, &id, err);
+			r = insert_code(s, k, lim, "login", user_id, code, now,
+			    &id, err);
 		if (r == 0)
-			r = queue_mail(s, pc, lim, id, email, code, now, err);
+			r = queue_mail(s, pc, lim, id, email, code, now, false,
+			    err);
 	}
 	if (r == 0)
 		r = store_commit(s, err);
@@ -293,4 +298,59 @@ out:
 	*ret_ok = live && match;
 	*ret_tries_left = live && !match ? (unsigned)(tries > 0 ? tries : 0) : 0;
 	return 0;
+}
+
+int
+otp_issue_invite(struct store *s, const struct keys *k,
+    const struct ua_pool_conf *pc, int64_t user_id, const char *email,
+    time_t now, struct store_err *err)
+{
+	struct otp_limits lim = { .lifetime = pc->invite_lifetime,
+		.tries = pc->otp_tries };
+	char code[OTP_DIGITS + 1] = "";
+	int64_t id = 0;
+	int r;
+
+	r = store_begin(s, err);
+	if (r < 0)
+		return r;
+	r = otp_generate(code);
+	if (r < 0)
+		r = store_fail(err, r, "internal", "no randomness");
+	if (r == 0)
+		r = insert_code(s, k, &lim, "invite", user_id, code, now, &id,
+		    err);
+	if (r == 0)
+		r = queue_mail(s, pc, &lim, id, email, code, now, true, err);
+	if (r == 0)
+		r = store_commit(s, err);
+	ua_wipe(code, sizeof(code));
+	if (r < 0)
+		store_rollback(s);
+	return r;
+}
+
+int
+otp_find_invite(struct store *s, int64_t user_id, time_t now,
+    int64_t *ret_id, struct store_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int r, rc;
+
+	*ret_id = 0;
+	r = store_prepare(s,
+	    "SELECT id FROM otp_codes WHERE user_id = ?1 AND "
+	    "purpose = 'invite' AND used = 0 AND tries_left > 0 AND "
+	    "expires > ?2 ORDER BY id DESC LIMIT 1",
+	    &st, err);
+	if (r < 0)
+		return r;
+	sqlite3_bind_int64(st, 1, user_id);
+	sqlite3_bind_int64(st, 2, (int64_t)now);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*ret_id = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 :
+						       store_fail_db(s, err, rc);
 }

@@ -52,4 +52,18 @@ int otp_verify(struct store *s, const struct keys *k, int64_t otp_id,
     const char *code, time_t now, bool *ret_ok, unsigned *ret_tries_left,
     struct store_err *err);
 
+/*
+ * An invitation (user add --invite): a code with purpose 'invite', valid
+ * for the pool's invite_lifetime, stored as a MAC, its mail ("Your
+ * invitation") queued in the same transaction.  Replaces an earlier
+ * unused invitation of the user; login codes leave it alone.
+ */
+int otp_issue_invite(struct store *s, const struct keys *k,
+    const struct ua_pool_conf *pc, int64_t user_id, const char *email,
+    time_t now, struct store_err *err);
+
+/* The user's live invitation code row, or *ret_id = 0 when none. */
+int otp_find_invite(struct store *s, int64_t user_id, time_t now,
+    int64_t *ret_id, struct store_err *err);
+
 #endif

@@ -17,6 +17,7 @@ policy_name(enum policy_challenge c)
 	case POLICY_SELECT: return "SELECT_CHALLENGE";
 	case POLICY_TOTP: return "SOFTWARE_TOKEN_MFA";
 	case POLICY_MFA_SETUP: return "MFA_SETUP";
+	case POLICY_NEW_PASSWORD: return "NEW_PASSWORD_REQUIRED";
 	case POLICY_NONE: break;
 	}
 	return "NONE";
@@ -37,6 +38,8 @@ policy_parse(const char *name)
 		return POLICY_TOTP;
 	if (strcmp(name, "MFA_SETUP") == 0)
 		return POLICY_MFA_SETUP;
+	if (strcmp(name, "NEW_PASSWORD_REQUIRED") == 0)
+		return POLICY_NEW_PASSWORD;
 	return POLICY_NONE;
 }
 

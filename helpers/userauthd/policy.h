@@ -20,6 +20,7 @@ enum policy_challenge {
 	POLICY_SELECT,
 	POLICY_TOTP,		/* SOFTWARE_TOKEN_MFA: after the first factor */
 	POLICY_MFA_SETUP,	/* MFA_SETUP: enrolment at login */
+	POLICY_NEW_PASSWORD,	/* NEW_PASSWORD_REQUIRED: after the first factor */
 };
 
 struct policy_user {

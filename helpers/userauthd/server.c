@@ -181,6 +181,7 @@ handle_admin(struct server *srv, struct client *c, uint8_t *p, size_t n)
 		.peer_uid = c->cred.uid,
 		.mailer = srv->mailer,
 		.import = &c->import,
+		.keys = &srv->keys,
 	};
 	json_t *req = NULL, *reply;
 	int r;

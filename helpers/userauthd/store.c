@@ -97,6 +97,14 @@ static const char *const migrations[] = {
 	"  user_id INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,"
 	"  secret BLOB NOT NULL,"
 	"  created INTEGER NOT NULL);",
+	/*
+	 * 3 -> 4: users who must choose a new password at the next login
+	 * (user reset-password).  A table, not a column of credentials, so
+	 * that re-running it on a database marked older is safe.
+	 */
+	"CREATE TABLE IF NOT EXISTS password_change ("
+	"  user_id INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,"
+	"  since INTEGER NOT NULL);",
 };
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 

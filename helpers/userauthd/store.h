@@ -26,7 +26,7 @@ struct store_err {
 	char msg[256];
 };
 
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 
 /*
  * Open (creating if needed) the database at path and migrate it to
@@ -112,6 +112,7 @@ struct store_auth_user {
 	uint32_t uid;
 	bool enabled;
 	char *hash;		/* crypt(3) string, NULL when none is set */
+	bool must_change;	/* a new password is due (NEW_PASSWORD_REQUIRED) */
 	char **groups;		/* named groups */
 	size_t ngroups;
 };
@@ -123,6 +124,15 @@ struct store_auth_user {
 int store_auth_lookup(struct store *s, const char *pool, const char *ident,
     struct store_auth_user *ret, struct store_err *err);
 void store_auth_user_clear(struct store_auth_user *u);
+/*
+ * A new password chosen at login: store its hash and clear the
+ * password_change flag, in one transaction.
+ */
+int store_auth_set_password(struct store *s, int64_t user_id,
+    const char *hash, struct store_err *err);
+/* user.reset_password: flag the user; the next login asks for a new one. */
+int store_user_require_change(struct store *s, const char *user,
+    json_t **ret, struct store_err *err);
 /* Record a successful login (epoch seconds). */
 int store_touch_login(struct store *s, int64_t user_id, int64_t now,
     struct store_err *err);

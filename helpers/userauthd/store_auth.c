@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "client/valid.h"
 #include "client/wipe.h"
@@ -65,7 +66,8 @@ store_auth_lookup(struct store *s, const char *pool, const char *ident,
 		return -ENOENT;
 	r = store_prepare(s,
 	    "SELECT u.id, u.login, u.email, u.uid, u.state = 'enabled', "
-	    "c.password_hash FROM users u JOIN pools p ON p.id = u.pool_id "
+	    "c.password_hash, EXISTS (SELECT 1 FROM password_change pc "
+	    "WHERE pc.user_id = u.id) FROM users u JOIN pools p ON p.id = u.pool_id "
 	    "LEFT JOIN credentials c ON c.user_id = u.id "
 	    "WHERE p.name = ?1 AND (u.login = ?2 OR u.email = ?2)",
 	    &st, err);
@@ -85,6 +87,7 @@ store_auth_lookup(struct store *s, const char *pool, const char *ident,
 	(void)snprintf(u.email, sizeof(u.email), "%s", t ? (const char *)t : "");
 	u.uid = (uint32_t)sqlite3_column_int64(st, 3);
 	u.enabled = sqlite3_column_int(st, 4) != 0;
+	u.must_change = sqlite3_column_int(st, 6) != 0;
 	t = sqlite3_column_text(st, 5);
 	if (t != NULL && (u.hash = strdup((const char *)t)) == NULL)
 		r = store_fail(err, -ENOMEM, "internal", "out of memory");
@@ -127,4 +130,79 @@ store_touch_login(struct store *s, int64_t user_id, int64_t now,
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? 0 : store_fail_db(s, err, rc);
+}
+
+int
+store_auth_set_password(struct store *s, int64_t user_id, const char *hash,
+    struct store_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int r, rc;
+
+	r = store_begin(s, err);
+	if (r < 0)
+		return r;
+	r = store_prepare(s,
+	    "INSERT INTO credentials (user_id, password_hash, password_changed)"
+	    " VALUES (?1, ?2, ?3) ON CONFLICT (user_id) DO UPDATE SET "
+	    "password_hash = excluded.password_hash, "
+	    "password_changed = excluded.password_changed",
+	    &st, err);
+	if (r == 0) {
+		sqlite3_bind_int64(st, 1, user_id);
+		sqlite3_bind_text(st, 2, hash, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, (int64_t)time(NULL));
+		rc = sqlite3_step(st);
+		sqlite3_finalize(st);
+		if (rc != SQLITE_DONE)
+			r = store_fail_db(s, err, rc);
+	}
+	if (r == 0)
+		r = store_prepare(s,
+		    "DELETE FROM password_change WHERE user_id = ?1", &st, err);
+	if (r == 0) {
+		sqlite3_bind_int64(st, 1, user_id);
+		rc = sqlite3_step(st);
+		sqlite3_finalize(st);
+		if (rc != SQLITE_DONE)
+			r = store_fail_db(s, err, rc);
+	}
+	if (r == 0)
+		r = store_commit(s, err);
+	if (r < 0)
+		store_rollback(s);
+	return r;
+}
+
+int
+store_user_require_change(struct store *s, const char *user, json_t **ret,
+    struct store_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	json_t *o = NULL;
+	int64_t id;
+	int r, rc;
+
+	r = store_user_id(s, user, &id, err);
+	if (r < 0)
+		return r;
+	r = store_prepare(s,
+	    "INSERT OR IGNORE INTO password_change (user_id, since) "
+	    "VALUES (?1, ?2)",
+	    &st, err);
+	if (r < 0)
+		return r;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, (int64_t)time(NULL));
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return store_fail_db(s, err, rc);
+	r = store_user_json(s, id, &o, err);
+	if (r < 0)
+		return r;
+	*ret = json_pack("{s:O s:b}", "login", json_object_get(o, "login"),
+	    "must_change", 1);
+	json_decref(o);
+	return *ret ? 0 : store_fail(err, -ENOMEM, "internal", "out of memory");
 }

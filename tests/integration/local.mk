@@ -8,3 +8,4 @@ include tests/integration/sshd.mk
 include tests/integration/login.mk
 include tests/integration/import.mk
 include tests/integration/mfa.mk
+include tests/integration/password.mk

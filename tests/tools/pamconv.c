@@ -5,12 +5,13 @@
  * from argv or a file, in order.  It must show exactly what the module
  * sent, call for call, and never make up an answer it was not given.
  *
- * usage: pamconv [-C DIR] [-s] [-a | -A] [-u] [-r RHOST] [-f FILE]
+ * usage: pamconv [-C DIR] [-s] [-a | -A | -P] [-u] [-r RHOST] [-f FILE]
  *                SERVICE USER [ANSWER...]
  *   -C DIR    load SERVICE from DIR (pam_start_confdir), not /etc/pam.d
  *   -s        pass PAM_SILENT
  *   -a        after a successful authenticate, run pam_acct_mgmt
  *   -A        run pam_acct_mgmt only
+ *   -P, --chauthtok  run pam_chauthtok only ("chauthtok: RC TEXT")
  *   -u        print PAM_USER at the end ("user: NAME")
  *   -r RHOST  set PAM_RHOST
  *   -f FILE   answers from FILE, one a line, read as they are needed (a
@@ -25,6 +26,7 @@
  * The exit status is the PAM result of the last phase run.  The failure
  * delay is reported but not slept.
  */
+#include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -165,7 +167,7 @@ no_delay(int status, unsigned usec, void *data)
 static void
 usage(void)
 {
-	fputs("usage: pamconv [-C DIR] [-s] [-a | -A] [-u] [-r RHOST] "
+	fputs("usage: pamconv [-C DIR] [-s] [-a | -A | -P] [-u] [-r RHOST] "
 	      "[-f FILE] SERVICE USER [ANSWER...]\n",
 	    stderr);
 	exit(2);
@@ -180,14 +182,21 @@ main(int argc, char **argv)
 	const char *confdir = NULL, *rhost = NULL, *user;
 	const void *item = NULL;
 	bool silent = false, acct = false, acct_only = false, show = false;
+	bool chauthtok = false;
 	int c, rc, end_rc;
 
-	while ((c = getopt(argc, argv, "+C:saAur:f:")) != -1) {
+	static const struct option lo[] = {
+		{ "chauthtok", no_argument, NULL, 'P' },
+		{ NULL, 0, NULL, 0 },
+	};
+
+	while ((c = getopt_long(argc, argv, "+C:saAPur:f:", lo, NULL)) != -1) {
 		switch (c) {
 		case 'C': confdir = optarg; break;
 		case 's': silent = true; break;
 		case 'a': acct = true; break;
 		case 'A': acct_only = true; break;
+		case 'P': chauthtok = true; break;
 		case 'u': show = true; break;
 		case 'r': rhost = optarg; break;
 		case 'f':
@@ -215,6 +224,11 @@ main(int argc, char **argv)
 		rc = pam_set_item(h, PAM_RHOST, rhost);
 	if (rc != PAM_SUCCESS)
 		goto out;
+	if (chauthtok) {
+		rc = pam_chauthtok(h, silent ? PAM_SILENT : 0);
+		printf("chauthtok: %d %s\n", rc, pam_strerror(h, rc));
+		goto out;
+	}
 	if (!acct_only) {
 		rc = pam_authenticate(h, silent ? PAM_SILENT : 0);
 		printf("authenticate: %d %s\n", rc, pam_strerror(h, rc));

@@ -1,0 +1,272 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# NEW_PASSWORD_REQUIRED end to end: userauthctl user reset-password, then
+# the next login asks "New password: " and "Retype new password: " in one
+# call; a mismatch is asked again by the module; policy violations (too
+# short, the login, the email) are asked again by the daemon with the rule;
+# the new password works and the old one not; in a staff pool (mfa =
+# required) the TOTP is still asked after the new password.  Invitations
+# (user add --invite): the mail (through a sendmail script), the code at
+# EMAIL_OTP, a new password, single use, expiry.  pam_chauthtok through
+# pamconv --chauthtok (CHPASS): wrong current password, policy, success.
+# Prints TAP.
+. "$top_srcdir/tests/integration/lib.sh"
+if [ -z "${UA_IN_NS:-}" ]; then
+	[ "$(id -u)" -eq 0 ] || skip_all "needs root for namespaces"
+	getent passwd userauth >/dev/null ||
+		skip_all "needs the userauth system user (tests/tools/install-deps.sh)"
+	for t in oathtool sqlite3 python3; do
+		command -v $t >/dev/null || skip_all "needs $t"
+	done
+	UA_IN_NS=1 exec unshare -m --propagation private /bin/sh "$0" "$@" ||
+		skip_all "unshare -m failed"
+fi
+ua_scratch
+ua_nss_setup
+
+SOCK=$TB/run/public.sock
+MOD=$top_builddir/pam_userauth/.libs/pam_userauth.so
+PAMCONV=$top_builddir/tests/tools/pamconv
+PW_OLD='Old-canary-4d1e7a'
+PW_NEW='Fresh-canary-8b2c90'
+PW_DAN='Dan-canary-71f3aa'
+PW_DAN2='Xq-new-canary-5521'
+
+conv() { "$PAMCONV" -C "$TB/pam" "$@"; }
+# The code from a stored message's body (never from its headers, whose
+# Message-ID and Date may hold 8 digits in a row too).
+mail_code() {
+	sed -n 's/^Your invitation code is \([0-9]\{8\}\)\([^0-9].*\)\{0,1\}$/\1/p' "$1" |
+		head -n 1
+}
+login() {
+	n=$1
+	shift
+	conv "$@" >"$TB/tx.$n" 2>&1
+}
+tx_has() {
+	if grep -qF -- "$3" "$TB/tx.$2"; then ok 0 "$1"; else
+		ok 1 "$1"
+		sed 's/^/# /' "$TB/tx.$2" | head -20
+	fi
+}
+tx_lacks() {
+	if grep -qF -- "$3" "$TB/tx.$2"; then
+		ok 1 "$1"
+		sed 's/^/# /' "$TB/tx.$2" | head -20
+	else ok 0 "$1"; fi
+}
+mid_step() { while [ $(($(date +%s) % 30)) -gt 25 ]; do sleep 1; done; }
+totp() { oathtool --totp --base32 -N "@$(($(date +%s) + $2))" "$1"; }
+set_pw() { printf '%s\n' "$2" | uactl passwd "$1" --stdin >/dev/null; }
+json_get() { python3 -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"; }
+flag_of() {
+	sqlite3 "$TB/state/userauth.db" "SELECT count(*) FROM password_change \
+		WHERE user_id = (SELECT id FROM users WHERE login = '$1')"
+}
+
+# Mail goes to a sendmail script that keeps each message in $TB/sm.
+mkdir "$TB/sm"
+chown userauth "$TB/sm"
+cat >"$TB/sendmail" <<EOF2
+#!/bin/sh
+cat >"$TB/sm/msg.\$\$"
+EOF2
+chmod 0755 "$TB/sendmail"
+wait_mail() {
+	i=0
+	while [ $i -lt 100 ]; do
+		f=$(grep -l "^To: $1" "$TB"/sm/msg.* 2>/dev/null | head -1)
+		[ -n "$f" ] && { echo "$f"; return 0; }
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+
+# --- set-up ---------------------------------------------------------------------
+ua_write_conf <<EOF2
+[mail]
+sendmail = $TB/sendmail
+[defaults]
+shell = /bin/sh
+mail_from = signin@example.com
+first_factors = password
+[pool corp]
+uid_min = 240000
+uid_max = 240099
+gid_min = 340000
+gid_max = 340099
+password_min_length = 14
+[pool staff]
+uid_min = 250000
+uid_max = 250099
+gid_min = 350000
+gid_max = 350099
+mfa = required
+EOF2
+mkdir -p "$TB/pam"
+printf 'auth required pam_deny.so\naccount required pam_deny.so\n' >"$TB/pam/other"
+for p in corp staff; do
+	echo "auth required $MOD pool=$p socket=$SOCK" >"$TB/pam/ua-$p"
+	echo "password required $MOD pool=$p socket=$SOCK" >>"$TB/pam/ua-$p"
+done
+chmod 0644 "$TB/pam/"*
+ua_start_daemon
+ok $? "daemon starts (password_min_length = 14 in one pool)"
+
+printf '[pool x]\npassword_min_length = 7\n' >"$TB/bad.conf"
+chmod 0644 "$TB/bad.conf"
+expect_rc 1 "password_min_length below 8 is refused" \
+	"$top_builddir/userauthd" -t -c "$TB/bad.conf"
+
+setup_users() {
+	uactl user add corp eve --email esmith@example.com &&
+	uactl user add staff dan --email dan@example.org &&
+	set_pw eve "$PW_OLD" && set_pw dan "$PW_DAN"
+}
+expect_rc 0 "users and passwords set up" setup_users
+
+# --- reset-password --------------------------------------------------------------
+login before ua-corp eve "$PW_OLD"
+ok $? "before the reset: the password logs in"
+expect_rc 0 "user reset-password" uactl user reset-password eve
+grep_last "  ... says so" "must choose a new password"
+expect_rc 2 "user reset-password without a user: usage" uactl user reset-password
+expect_rc 1 "user reset-password of an unknown user fails" uactl user reset-password nobody
+[ "$(flag_of eve)" = 1 ]
+ok $? "the flag is stored"
+
+login wrongold ua-corp eve wrong-password
+ok $(($? == 0)) "reset: a wrong current password still fails"
+tx_lacks "  ... and no new password is asked" wrongold "New password"
+
+login newpw ua-corp eve "$PW_OLD" \
+	"$PW_NEW" "$PW_NEW-typo" \
+	short short \
+	"xxEVExx-longer-pw" "xxEVExx-longer-pw" \
+	"a-ESMITH@example.com" "a-ESMITH@example.com" \
+	"$PW_NEW" "$PW_NEW"
+ok $? "reset: old password, then a new one after refusals, logs in"
+tx_has "  ... one call: both prompts, echo off" newpw '| ECHO_OFF "New password: " | ECHO_OFF "Retype new password: "'
+tx_has "  ... the rules are shown" newpw 'INFO "You must choose a new password (at least 14 characters'
+tx_has "  ... a mismatch is asked again by the module" newpw 'ERROR "The passwords do not match."'
+tx_has "  ... too short: the reason" newpw 'ERROR "The password is too short."'
+tx_has "  ... the login name: the reason" newpw 'ERROR "The password must not contain your login name."'
+tx_has "  ... the email: the reason" newpw 'ERROR "The password must not contain your email address."'
+tx_has "  ... PAM_SUCCESS" newpw "authenticate: 0 Success"
+[ "$(flag_of eve)" = 0 ]
+ok $? "the flag is cleared"
+login oldpw ua-corp eve "$PW_OLD"
+ok $(($? == 0)) "the old password no longer logs in"
+login again ua-corp eve "$PW_NEW"
+ok $? "the new password logs in"
+tx_lacks "  ... without a new password prompt" again "New password"
+
+expect_rc 0 "(reset again)" uactl user reset-password eve
+login giveup ua-corp eve "$PW_NEW" a b c d e f
+ok $(($? == 0)) "three mismatches: the login fails"
+login exhaust ua-corp eve "$PW_NEW" s s s s s s s s s s
+ok $(($? == 0)) "five policy violations: the login fails"
+tx_has "  ... with failure" exhaust "authenticate: 7 "
+login after ua-corp eve "$PW_NEW" "Yet-another-canary-0042" "Yet-another-canary-0042"
+ok $? "the flag stays until a new password is accepted"
+
+# --- staff pool: no MFA bypass ----------------------------------------------------------
+uactl --json mfa enroll staff dan </dev/null >"$TB/enr.json" 2>&1
+SEC_DAN=$(json_get secret <"$TB/enr.json")
+mid_step
+expect_rc 0 "dan enrolled" uactl mfa confirm dan "$(totp "$SEC_DAN" 0)"
+expect_rc 0 "reset dan's password" uactl user reset-password dan
+expect_rc 0 "  ... MFA kept" uactl --json mfa status dan
+grep_last "  ... still enrolled" '"enrolled": true'
+mid_step
+login dan ua-staff dan "$PW_DAN" "$PW_DAN2" "$PW_DAN2" "$(totp "$SEC_DAN" 30)"
+ok $? "staff: new password, then the TOTP, logs in"
+tx_has "  ... TOTP asked after the new password" dan 'call 3: ECHO_OFF "Verification code: "'
+login dan2 ua-staff dan "$PW_DAN2" 000000 000000 000000
+ok $(($? == 0)) "staff: the new password alone is not enough"
+tx_has "  ... the TOTP is asked" dan2 'call 2: ECHO_OFF "Verification code: "'
+
+# --- invitations ---------------------------------------------------------------------
+expect_rc 0 "user add --invite" uactl --json user add corp ivy --email ivy@example.net --invite
+grep_last "  ... says invited" '"invited": true'
+grep_last "  ... no password set" '"password_set": false'
+MAIL=$(wait_mail ivy@example.net)
+ok $? "the invitation mail is sent"
+grep -q '^Subject: Your invitation' "$MAIL"
+ok $? "  ... with the subject 'Your invitation'"
+CODE=$(mail_code "$MAIL")
+[ ${#CODE} -eq 8 ]
+ok $? "  ... holding an 8-digit code"
+grep -q '^Your invitation code is' "$MAIL"
+ok $? "  ... in the invitation text"
+sqlite3 "$TB/state/userauth.db" "SELECT count(*) FROM otp_codes WHERE \
+	purpose = 'invite' AND hex(code_mac) LIKE '%$(printf %s "$CODE" | od -An -tx1 | tr -d ' \n')%'" >"$TB/plain"
+[ "$(cat "$TB/plain")" = 0 ]
+ok $? "  ... stored as a MAC, not in clear"
+PW_IVY='Green-canary-0b7e21x'
+login inv1 ua-corp ivy 00000000 "$CODE" "$PW_IVY" "$PW_IVY"
+ok $? "invited login: code, then a new password, logs in"
+tx_has "  ... EMAIL_OTP with the invitation text" inv1 'INFO "Enter the invitation code from your email."'
+tx_has "  ... a wrong code is asked again" inv1 'ERROR "Wrong code, 2 tries left."'
+tx_has "  ... then NEW_PASSWORD_REQUIRED" inv1 'ECHO_OFF "New password: " | ECHO_OFF "Retype new password: "'
+login inv2 ua-corp ivy "$PW_IVY"
+ok $? "the chosen password logs in"
+tx_lacks "  ... no invitation prompt any more" inv2 "invitation"
+
+expect_rc 0 "second invitation" uactl user add corp jay --email jay@example.net --invite
+MAIL=$(wait_mail jay@example.net)
+CODE=$(mail_code "$MAIL")
+login jay1 ua-corp jay "$CODE" a b c d e f
+ok $(($? == 0)) "code accepted, but no password chosen: the login fails"
+tx_has "  ... the code was accepted (new password asked)" jay1 'ECHO_OFF "New password: "'
+login jay2 ua-corp jay "$CODE" "Jay-canary-19ffe0x" "Jay-canary-19ffe0x"
+ok $(($? == 0)) "the invitation code cannot be used twice"
+tx_lacks "  ... no invitation prompt" jay2 "invitation"
+
+expect_rc 0 "third invitation" uactl user add corp kim --email kim@example.net --invite
+MAIL=$(wait_mail kim@example.net)
+CODE=$(mail_code "$MAIL")
+# invite_lifetime is at least an hour: age the row instead of waiting.
+sqlite3 "$TB/state/userauth.db" "UPDATE otp_codes SET expires = 1 WHERE \
+	purpose = 'invite' AND user_id = (SELECT id FROM users WHERE login = 'kim')"
+login kim ua-corp kim "$CODE" "Kim-canary-4410aax" "Kim-canary-4410aax"
+ok $(($? == 0)) "an expired invitation fails"
+tx_lacks "  ... not even asked for" kim "invitation"
+printf '[pool x]\ninvite_lifetime = 60\n' >"$TB/bad2.conf"
+chmod 0644 "$TB/bad2.conf"
+expect_rc 1 "invite_lifetime below an hour is refused" \
+	"$top_builddir/userauthd" -t -c "$TB/bad2.conf"
+
+# --- pam_chauthtok (CHPASS) -------------------------------------------------------------
+PW_EVE='Yet-another-canary-0042'
+PW_CH='Changed-canary-77aa01'
+login ch1 --chauthtok ua-corp eve wrong-current "$PW_CH" "$PW_CH"
+ok $(($? != 20)) "chauthtok with a wrong current password: PAM_AUTHTOK_ERR"
+tx_has "  ... asked 'Current password: '" ch1 'call 1: ECHO_OFF "Current password: "'
+tx_has "  ... then the new one (pam_get_authtok)" ch1 'ECHO_OFF "New password: "'
+tx_has "  ... and told why" ch1 'ERROR "The current password is wrong."'
+login ch2 --chauthtok ua-corp eve "$PW_EVE" short short
+ok $(($? != 20)) "chauthtok with a too short new password: PAM_AUTHTOK_ERR"
+tx_has "  ... with the rule" ch2 'ERROR "The password is too short."'
+login ch3 --chauthtok ua-corp eve "$PW_EVE" "$PW_CH" "$PW_CH"
+ok $? "chauthtok with the right current password: changed"
+tx_has "  ... PAM_SUCCESS" ch3 "chauthtok: 0 "
+login ch4 ua-corp eve "$PW_CH"
+ok $? "the changed password logs in"
+login ch5 ua-corp eve "$PW_EVE"
+ok $(($? == 0)) "the previous one does not"
+login ch6 --chauthtok ua-corp nobody-here x y y
+ok $(($? == 0)) "chauthtok for a non-pool user: ignored (the stack fails)"
+tx_lacks "  ... without asking anything" ch6 "Current password"
+
+for s in "$PW_OLD" "$PW_NEW" "$PW_DAN" "$PW_DAN2" "$PW_IVY" "$PW_CH"; do
+	grep -qF -- "$s" "$TB/daemon.log" && echo "# leaked: $s"
+done >"$TB/leaks"
+[ ! -s "$TB/leaks" ]
+ok $? "no password in the daemon's log"
+grep -q 'event=password .*result=changed' "$TB/daemon.log"
+ok $? "audit line for the change"
+
+ua_finish
