@@ -325,26 +325,42 @@ out:
 
 /* ---- lookups ------------------------------------------------------------ */
 
-int
-store_pool_id(struct store *s, const char *pool, int64_t *ret, struct store_err *err)
+/*
+ * One row by a text key: sql binds ?1 = key and selects an id (and
+ * optionally a second integer).  No row: -ENOENT "not_found" with
+ * "no WHAT 'SHOWN'".
+ */
+static int
+lookup_id(struct store *s, const char *sql, const char *key,
+    const char *what, const char *shown, int64_t *ret, int64_t *ret2,
+    struct store_err *err)
 {
 	sqlite3_stmt *st = NULL;
 	int r, rc;
 
-	r = store_prepare(s, "SELECT id FROM pools WHERE name = ?1", &st, err);
+	r = store_prepare(s, sql, &st, err);
 	if (r < 0)
 		return r;
-	sqlite3_bind_text(st, 1, pool, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		*ret = sqlite3_column_int64(st, 0);
-		r = 0;
+		if (ret2 != NULL)
+			*ret2 = sqlite3_column_int64(st, 1);
 	} else if (rc == SQLITE_DONE)
-		r = store_fail(err, -ENOENT, "not_found", "no pool '%s'", pool);
+		r = store_fail(err, -ENOENT, "not_found", "no %s '%s'", what,
+		    shown);
 	else
 		r = store_fail_db(s, err, rc);
 	sqlite3_finalize(st);
 	return r;
+}
+
+int
+store_pool_id(struct store *s, const char *pool, int64_t *ret, struct store_err *err)
+{
+	return lookup_id(s, "SELECT id FROM pools WHERE name = ?1", pool,
+	    "pool", pool, ret, NULL, err);
 }
 
 /* A user named by login or by email (case-insensitive). */
@@ -353,65 +369,28 @@ store_user_id(struct store *s, const char *user, int64_t *ret,
     struct store_err *err)
 {
 	char email[UA_MAX_EMAIL + 1];
-	sqlite3_stmt *st = NULL;
-	const char *key = user;
-	int r, rc;
 
 	if (strchr(user, '@') != NULL) {
 		if (ua_email_normalize(user, email, sizeof(email), NULL) < 0)
 			return store_fail(err, -ENOENT, "not_found",
 			    "no such user");
-		key = email;
-		r = store_prepare(s, "SELECT id FROM users WHERE email = ?1", &st,
-		    err);
-	} else {
-		if (ua_valid_name(user, NULL) < 0)
-			return store_fail(err, -ENOENT, "not_found",
-			    "no such user");
-		r = store_prepare(s, "SELECT id FROM users WHERE login = ?1", &st,
-		    err);
+		return lookup_id(s, "SELECT id FROM users WHERE email = ?1",
+		    email, "user", user, ret, NULL, err);
 	}
-	if (r < 0)
-		return r;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*ret = sqlite3_column_int64(st, 0);
-		r = 0;
-	} else if (rc == SQLITE_DONE)
-		r = store_fail(err, -ENOENT, "not_found", "no user '%s'", user);
-	else
-		r = store_fail_db(s, err, rc);
-	sqlite3_finalize(st);
-	return r;
+	if (ua_valid_name(user, NULL) < 0)
+		return store_fail(err, -ENOENT, "not_found", "no such user");
+	return lookup_id(s, "SELECT id FROM users WHERE login = ?1", user,
+	    "user", user, ret, NULL, err);
 }
 
 int
 store_group_id(struct store *s, const char *group, int64_t *ret, int64_t *ret_pool,
     struct store_err *err)
 {
-	sqlite3_stmt *st = NULL;
-	int r, rc;
-
 	if (ua_valid_name(group, NULL) < 0)
 		return store_fail(err, -ENOENT, "not_found", "no such group");
-	r = store_prepare(s, "SELECT id, pool_id FROM groups WHERE name = ?1", &st,
-	    err);
-	if (r < 0)
-		return r;
-	sqlite3_bind_text(st, 1, group, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*ret = sqlite3_column_int64(st, 0);
-		if (ret_pool != NULL)
-			*ret_pool = sqlite3_column_int64(st, 1);
-		r = 0;
-	} else if (rc == SQLITE_DONE)
-		r = store_fail(err, -ENOENT, "not_found", "no group '%s'", group);
-	else
-		r = store_fail_db(s, err, rc);
-	sqlite3_finalize(st);
-	return r;
+	return lookup_id(s, "SELECT id, pool_id FROM groups WHERE name = ?1",
+	    group, "group", group, ret, ret_pool, err);
 }
 
 /*
