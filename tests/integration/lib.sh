@@ -150,3 +150,77 @@ grep_last() {
 		sed 's/^/# /' "$TB/last.out" "$TB/last.err" | head -20
 	fi
 }
+
+# --- a real sshd in the test's mount and network namespace -------------------
+# (for tests that run under "unshare -m -n"; see sshd_mfa.sh)
+
+# ua_wait_for TENTHS COMMAND...: until COMMAND succeeds, at most TENTHS/10 s.
+ua_wait_for() {
+	w=$1
+	shift
+	while [ "$w" -gt 0 ]; do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.1
+		w=$((w - 1))
+	done
+	return 1
+}
+
+# ua_sshd_start SERVICE PORT: sshd as PAM service SERVICE on 127.0.0.1:PORT,
+# keyboard-interactive only, with the PAM stack for SERVICE from stdin
+# (everything else denied).  Binds $TB/ssh/pam.d over /etc/pam.d and a
+# tmpfs over /run.  Log in $TB/sshd.log; pid in UA_SSHD_PID.
+ua_sshd_start() {
+	mkdir -p "$TB/ssh/pam.d"
+	ssh-keygen -q -t ed25519 -N '' -f "$TB/ssh/hostkey" </dev/null || return 1
+	ln -s /usr/sbin/sshd "$TB/ssh/$1"
+	cat >"$TB/ssh/pam.d/$1"
+	printf '%s required pam_deny.so\n' auth account session password \
+		>"$TB/ssh/pam.d/other"
+	cat >"$TB/ssh/sshd_config" <<EOF2
+Port $2
+ListenAddress 127.0.0.1
+HostKey $TB/ssh/hostkey
+PidFile $TB/ssh/sshd.pid
+UsePAM yes
+KbdInteractiveAuthentication yes
+PasswordAuthentication no
+PubkeyAuthentication no
+AuthenticationMethods keyboard-interactive
+PermitRootLogin no
+PrintMotd no
+PrintLastLog no
+UseDNS no
+LoginGraceTime 30
+LogLevel DEBUG1
+EOF2
+	mount --bind "$TB/ssh/pam.d" /etc/pam.d &&
+		mount -t tmpfs -o mode=0755 tmpfs /run &&
+		mkdir -m 0755 /run/sshd || return 1
+	"$TB/ssh/$1" -t -f "$TB/ssh/sshd_config" >"$TB/sshd-t.log" 2>&1 || return 1
+	"$TB/ssh/$1" -D -e -f "$TB/ssh/sshd_config" >"$TB/sshd.log" 2>&1 &
+	UA_SSHD_PID=$!
+	UA_PIDS="$UA_PIDS $UA_SSHD_PID"
+	ua_wait_for 100 grep -q "Server listening on 127.0.0.1 port $2" \
+		"$TB/sshd.log"
+}
+
+# ua_transcript_checker: writes $TB/tr.py; "$PY $TB/tr.py FILE EXPR..."
+# passes when each Python expression is true of tests/tools/sshlogin.py's
+# transcript FILE.  Names: t (the transcript), R (rounds with prompts), P
+# (their texts: instruction + prompts), out (the command's output).
+ua_transcript_checker() {
+	cat >"$TB/tr.py" <<'EOF2'
+import json, sys
+t = json.load(open(sys.argv[1]))
+R = [r for r in t["rounds"] if r["prompts"]]
+P = [(r["instructions"] + "\n" if r["instructions"] else "") +
+     "".join(p["text"] for p in r["prompts"]) for r in R]
+out = t.get("output", "")
+for e in sys.argv[2:]:
+    if not eval(e):
+        print("false: " + e)
+        print(json.dumps(t, indent=1))
+        sys.exit(1)
+EOF2
+}

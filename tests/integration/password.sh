@@ -269,4 +269,44 @@ ok $? "no password in the daemon's log"
 grep -q 'event=password .*result=changed' "$TB/daemon.log"
 ok $? "audit line for the change"
 
+# --- stacked after pam_pwquality (use_authtok) ---------------------------------------
+# pwquality asks the new password first (pamconv runs as root, so
+# enforce_for_root makes it refuse rather than warn), then pam_userauth
+# asks the current one and sends both.  dictcheck=0: /var/cache (where
+# cracklib's dictionary lives) is a scratch dir in this namespace.
+if [ -f "/lib/$(gcc -print-multiarch)/security/pam_pwquality.so" ] ||
+	[ -f /usr/lib/$(gcc -print-multiarch)/security/pam_pwquality.so ]; then
+	{
+		echo "password requisite pam_pwquality.so retry=1 minlen=14 enforce_for_root dictcheck=0"
+		echo "password required $MOD pool=corp socket=$SOCK use_authtok"
+	} >"$TB/pam/ua-pwq"
+	chmod 0644 "$TB/pam/ua-pwq"
+	PW_Q='Quality-canary-3e8d51f'
+	nlog=$(wc -l <"$TB/daemon.log")
+	login pq1 --chauthtok ua-pwq eve weak weak "$PW_CH"
+	rc=$?
+	ok $((rc != 20)) "pwquality refuses a weak new password: PAM_AUTHTOK_ERR (got $rc)"
+	tx_has "  ... pwquality asked 'New password: '" pq1 'call 1: ECHO_OFF "New password: "'
+	tx_has "  ... and said why" pq1 'BAD PASSWORD'
+	tx_lacks "  ... our module never asked for the current password" pq1 "Current password"
+	tail -n +"$((nlog + 1))" "$TB/daemon.log" |
+		grep -Eq 'event=password |reason=(bad_old_password|new_password_policy)'
+	ok $(($? == 0)) "  ... and the daemon logged no password change or refusal"
+	login pq2 --chauthtok ua-pwq eve "$PW_Q" "$PW_Q" "$PW_CH"
+	ok $? "a strong new password passes pwquality and is changed by pam_userauth"
+	tx_has "  ... PAM_SUCCESS" pq2 "chauthtok: 0 "
+	tx_has "  ... the current password asked after the new one" pq2 'ECHO_OFF "Current password: "'
+	tx_lacks "  ... the new password asked once (use_authtok)" pq2 'call 4:'
+	grep 'event=password ' "$TB/daemon.log" | tail -1 | grep -q 'result=changed'
+	ok $? "  ... the daemon logged the change"
+	login pq3 ua-corp eve "$PW_Q"
+	ok $? "  ... the new password logs in"
+	login pq4 ua-corp eve "$PW_CH"
+	ok $(($? == 0)) "  ... the previous one does not"
+	grep -qF -- "$PW_Q" "$TB/daemon.log"
+	ok $(($? == 0)) "  ... and is not in the daemon's log"
+else
+	ok 0 "# SKIP pam_pwquality.so not installed (libpam-pwquality)"
+fi
+
 ua_finish

@@ -5,3 +5,6 @@
 TESTS += tests/integration/sshd.sh tests/integration/demo.sh
 EXTRA_DIST += tests/integration/sshd.sh tests/integration/demo.sh \
 	tests/tools/sshlogin.py demo/run.sh
+# TOTP MFA (password + Verification code:, enrolment at login) through sshd.
+TESTS += tests/integration/sshd_mfa.sh
+EXTRA_DIST += tests/integration/sshd_mfa.sh

@@ -14,7 +14,7 @@ apt-get install -y -q --no-install-recommends \
 	libpam0g-dev libssl-dev libcurl4-openssl-dev libjansson-dev \
 	liboath-dev oathtool libqrencode-dev libsqlite3-dev sqlite3 libcrypt-dev \
 	libcmocka-dev libpam-wrapper libnss-wrapper libpamtest0-dev pamtester \
-	python3 python3-aiosmtpd python3-paramiko \
+	python3 python3-aiosmtpd python3-paramiko libpam-pwquality \
 	openssh-server openssh-client expect \
 	mandoc iproute2 netcat-openbsd curl util-linux passwd \
 	ca-certificates openssl sudo

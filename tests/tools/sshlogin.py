@@ -12,6 +12,12 @@
 #                 started (polled in the --maildir of tests/tools/smtpsink.py;
 #                 the same mailed code is reused for later "mail" items)
 #   "Password: "  --password
+#   "Verification code: "
+#                 the next item of --totp-codes: a literal code, or "totp"
+#                 for the code oathtool computes from --totp-secret at the
+#                 time of the round (plus --totp-offset seconds); with
+#                 --totp-secret setup, the base32 key shown in an MFA_SETUP
+#                 round ("Key: ..." or the otpauth URI's secret=) is used
 #   anything else --reply REGEX=VALUE (first regex that matches), else an
 #                 error.
 # Once logged in it runs --command and prints its output.  With --probe it
@@ -27,6 +33,7 @@ import logging
 import os
 import re
 import socket
+import subprocess
 import sys
 import time
 
@@ -34,6 +41,8 @@ import paramiko
 
 CODE_RE = re.compile(r"Code:\s*$")
 PASSWORD_RE = re.compile(r"Password:\s*$")
+TOTP_RE = re.compile(r"Verification code:\s*$")
+SETUP_KEY_RE = re.compile(r"(?:\bKey: |[?&]secret=)([A-Z2-7]{16,})")
 MAILED_CODE_RE = re.compile(r"\b([0-9]{6,10})\b")
 
 
@@ -101,6 +110,18 @@ def main():
                     help="comma-separated answers to successive Code: "
                     "prompts; 'mail' = the mailed code (default: mail)")
     ap.add_argument("--password", help="answer to Password: prompts")
+    ap.add_argument("--totp-secret", metavar="BASE32",
+                    help="key for 'totp' answers to Verification code: "
+                    "prompts (run through oathtool), or 'setup' for the "
+                    "key an MFA_SETUP round shows")
+    ap.add_argument("--totp-codes", default="totp",
+                    help="comma-separated answers to successive "
+                    "Verification code: prompts; 'totp' = oathtool's code "
+                    "(default: totp)")
+    ap.add_argument("--totp-offset", type=int, default=0,
+                    help="seconds added to the time of the round for "
+                    "'totp' codes (a later step than one already used)")
+    ap.add_argument("--oathtool", default="oathtool")
     ap.add_argument("--reply", action="append", default=[],
                     metavar="REGEX=VALUE", help="answer other prompts")
     ap.add_argument("--probe", action="store_true",
@@ -125,7 +146,9 @@ def main():
             ap.error("--reply wants REGEX=VALUE")
         replies.append((re.compile(rx), val))
     tr = {"user": a.user, "rounds": [], "result": None}
-    state = {"mailed": None, "ncode": 0}
+    state = {"mailed": None, "ncode": 0, "ntotp": 0,
+             "secret": None if a.totp_secret == "setup" else a.totp_secret}
+    totp_codes = [c for c in a.totp_codes.split(",") if c]
 
     def show(text):
         if a.show:
@@ -149,6 +172,25 @@ def main():
             tr["mail_file"] = path
         return state["mailed"], "mail"
 
+    def totp_answer():
+        i = state["ntotp"]
+        state["ntotp"] += 1
+        item = totp_codes[i] if i < len(totp_codes) else \
+            totp_codes[-1] if totp_codes else "totp"
+        if item != "totp":
+            return item, "given"
+        if not state["secret"]:
+            raise RuntimeError("a TOTP was wanted but there is no key "
+                               "(--totp-secret, or no MFA_SETUP key shown)")
+        at = int(time.time()) + a.totp_offset
+        r = subprocess.run([a.oathtool, "--totp", "--base32",
+                            "-N", "@%d" % at, state["secret"]],
+                           capture_output=True, text=True, timeout=10)
+        if r.returncode != 0 or not r.stdout.strip():
+            raise RuntimeError("oathtool failed: %s" % r.stderr.strip())
+        tr.setdefault("totp_at", []).append(at)
+        return r.stdout.strip(), "totp"
+
     def handler(title, instructions, prompts):
         rnd = {"title": title, "instructions": instructions,
                "prompts": [{"text": p, "echo": bool(e)} for p, e in prompts],
@@ -164,8 +206,19 @@ def main():
             sys.stdout.flush()
             raise Abort()
         out = []
+        if a.totp_secret == "setup":
+            m = SETUP_KEY_RE.search(
+                (instructions or "") + "\n" +
+                "\n".join(p for p, e in prompts))
+            if m:
+                state["secret"] = m.group(1)
+                rnd["setup_key_seen"] = True
+                tr["setup_key"] = m.group(1)
         for text, echo in prompts:
-            if CODE_RE.search(text):
+            if TOTP_RE.search(text):
+                val, kind = totp_answer()
+                shown = "%s   [%s]" % (val, kind)
+            elif CODE_RE.search(text):
                 val, kind = code_answer()
                 shown = "%s   [from the mail]" % val if kind == "mail" \
                     else val
