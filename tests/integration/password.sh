@@ -305,8 +305,30 @@ if [ -f "/lib/$(gcc -print-multiarch)/security/pam_pwquality.so" ] ||
 	ok $(($? == 0)) "  ... the previous one does not"
 	grep -qF -- "$PW_Q" "$TB/daemon.log"
 	ok $(($? == 0)) "  ... and is not in the daemon's log"
+	CUR=$PW_Q
 else
 	ok 0 "# SKIP pam_pwquality.so not installed (libpam-pwquality)"
+	CUR=$PW_CH
 fi
+
+# --- the real passwd(1) with a stack that says so ---------------------------------
+# passwd's PAM service is "passwd": our scratch stack dir over /etc/pam.d
+# (this namespace only); eve exists only through libnss_userauth.
+{
+	echo "password required $MOD pool=corp socket=$SOCK"
+} >"$TB/pam/passwd"
+chmod 0644 "$TB/pam/passwd"
+mount --bind "$TB/pam" /etc/pam.d
+PW_PASSWD='Passwd-canary-58c1e07'
+printf '%s\n%s\n%s\n' "$CUR" "$PW_PASSWD" "$PW_PASSWD" |
+	passwd eve >"$TB/passwd.out" 2>&1
+rc=$?
+ok $rc "passwd(1) changes a pool user's password through pam_userauth"
+[ $rc -eq 0 ] || sed 's/^/# /' "$TB/passwd.out"
+umount /etc/pam.d
+login pw1 ua-corp eve "$PW_PASSWD"
+ok $? "  ... the password set with passwd(1) logs in"
+login pw2 ua-corp eve "$CUR"
+ok $(($? == 0)) "  ... the one before does not"
 
 ua_finish
