@@ -350,7 +350,7 @@ jsonl_line(struct import *im, unsigned long line, const char *p, size_t n)
 			}
 		/* Join for add_row, which splits again. */
 		{
-			size_t total = 1;
+			size_t total = 1, at = 0, len;
 			char *j;
 
 			json_array_foreach(g, i, x)
@@ -360,11 +360,15 @@ jsonl_line(struct import *im, unsigned long line, const char *p, size_t n)
 				r = -ENOMEM;
 				goto out;
 			}
+			/* total counts every name and separator: each fits. */
 			json_array_foreach(g, i, x) {
+				len = json_string_length(x);
 				if (i > 0)
-					strcat(j, ";");
-				strcat(j, json_string_value(x));
+					j[at++] = ';';
+				memcpy(j + at, json_string_value(x), len);
+				at += len;
 			}
+			j[at] = '\0';
 			f[C_GROUPS] = j;
 			lens[C_GROUPS] = strlen(j);
 			r = add_row(im, line, f, lens);

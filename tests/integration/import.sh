@@ -114,14 +114,16 @@ expect_rc 0 "CRLF, columns in any order, quoted and empty fields" \
 	uactl user import customer "$TB/crlf2.csv"
 expect_rc 0 "  ... q1 has its display name" sh -c "getent passwd q1 | grep -q ':a, b:'"
 cat >"$TB/users.jsonl" <<'EOF2'
-{"login": "j1", "email": "j1@example.com", "groups": ["devs"]}
+{"login": "j1", "email": "j1@example.com", "groups": ["devs", "qa"]}
 
 {"login": "j2", "email": "j2@example.com", "display_name": "Jay Two", "shell": "/bin/bash", "home": "/srv/j2"}
 EOF2
+expect_rc 0 "group add customer qa" uactl group add customer qa
 expect_rc 0 "JSON lines import" uactl user import customer "$TB/users.jsonl"
 expect_rc 0 "  ... home and shell from the row" \
 	sh -c "getent passwd j2 | grep -q ':Jay Two:/srv/j2:/bin/bash$'"
 expect_rc 0 "  ... groups from the row" sh -c "getent group devs | grep -q j1"
+expect_rc 0 "  ... every group of the row" sh -c "getent group qa | grep -q j1"
 printf '{"login": "j3", "email": "j3@example.com"}\n{"login": "j4", "email": 5}\n{"login": "j5"\n' >"$TB/bad.jsonl"
 expect_rc 1 "bad JSON lines refused" uactl user import customer "$TB/bad.jsonl"
 grep_last "  ... wrong type named" ":2: 'email' must be a string"
