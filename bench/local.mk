@@ -1,22 +1,13 @@
 # SPDX-License-Identifier: MIT
 # Benchmarks (BENCHMARKS.md).  Not part of the pass/fail suite except a
-# smoke run at tiny sizes; "make bench" runs the real thing.
-check_PROGRAMS += bench/nssbench bench/mkpool
-check_LTLIBRARIES = bench/libnss_floor.la
-bench_nssbench_SOURCES = bench/nssbench.c
-bench_nssbench_CFLAGS = $(UA_CFLAGS_PROG)
-bench_nssbench_LDFLAGS = $(UA_LDFLAGS_PROG)
-bench_mkpool_SOURCES = bench/mkpool.c
-bench_mkpool_CFLAGS = $(UA_CFLAGS_PROG)
-bench_mkpool_LDFLAGS = $(UA_LDFLAGS_PROG)
-bench_mkpool_LDADD = common/server/libua_server.la common/client/libua_client.la
-# -rpath: a shared library even though it is never installed.
-bench_libnss_floor_la_SOURCES = bench/libnss_floor.c
-bench_libnss_floor_la_CFLAGS = $(UA_WARN_CFLAGS) $(UA_HARDEN_CFLAGS) -fPIC
-bench_libnss_floor_la_LDFLAGS = -module -shared -avoid-version \
-	-rpath /nowhere -Wl,-soname,libnss_floor.so.2
+# smoke run at tiny sizes; "make bench" runs the real thing.  bench/run
+# runs one section script per part; each part's programs are in its .mk.
 TESTS += bench/smoke.sh
 EXTRA_DIST += bench/run bench/smoke.sh
+include bench/nss.mk
+include bench/pam.mk
+include bench/load.mk
+include bench/daemon.mk
 bench: $(check_PROGRAMS) $(check_LTLIBRARIES) all
 	top_srcdir=$(top_srcdir) top_builddir=$(top_builddir) \
 		$(top_srcdir)/bench/run

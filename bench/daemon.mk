@@ -1,0 +1,2 @@
+# SPDX-License-Identifier: MIT
+# bench/daemon.sh and its programs.

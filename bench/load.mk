@@ -1,0 +1,2 @@
+# SPDX-License-Identifier: MIT
+# bench/load.sh and its programs.

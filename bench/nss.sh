@@ -1,0 +1,123 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# NSS lookup section of the benchmarks (BENCHMARKS.md), run by bench/run:
+#   bench/run nss               (sizes 10, 100000, 1000000)
+#   bench/run --smoke nss       (sizes 10, 1000; a few seconds)
+# Sets up a private mount namespace like tests/integration/lib.sh: an
+# nsswitch.conf naming ONLY the measured source, the modules overlaid on
+# the libc dir, /var/cache and /etc/passwd+group bound to scratch copies.
+# Pools are written by bench/mkpool with the daemon's cache writer.
+set -u
+: "${top_builddir:=.}"
+: "${top_srcdir:=$(dirname "$0")/..}"
+SMOKE=""
+[ "${1:-}" = "--smoke" ] && SMOKE=1
+if [ -n "$SMOKE" ]; then
+	SIZES=${BENCH_SIZES:-"10 1000"}; REPS=3; N=200
+else
+	SIZES=${BENCH_SIZES:-"10 100000 1000000"}; REPS=${BENCH_REPS:-5}; N=${BENCH_N:-100000}
+fi
+[ "$(id -u)" -eq 0 ] || { echo "bench/run: needs root (mount namespaces)" >&2; exit 77; }
+if [ -z "${UA_BENCH_NS:-}" ]; then
+	UA_BENCH_NS=1 exec unshare -m --propagation private /bin/sh "$0" "$@"
+fi
+B=$top_builddir
+TB=$(mktemp -d /tmp/ua-bench.XXXXXX)
+chmod 755 "$TB"
+trap 'rm -rf "$TB"' EXIT
+libdir=/usr/lib/$(gcc -print-multiarch)
+mkdir -p "$TB/lib" "$TB/varcache/userauth" "$TB/etc"
+cp "$B/nss_userauth/.libs/libnss_userauth.so.2" "$TB/lib/"
+cp "$B/bench/.libs/libnss_floor.so" "$TB/lib/libnss_floor.so.2"
+mount -t overlay overlay -o "lowerdir=$TB/lib:$libdir" "$libdir" || exit 1
+mount --bind "$TB/varcache" /var/cache
+cp /etc/nsswitch.conf "$TB/etc/nsswitch.conf"
+mount --bind "$TB/etc/nsswitch.conf" /etc/nsswitch.conf
+SYSPW=$TB/etc/passwd.sys; SYSGR=$TB/etc/group.sys
+cp /etc/passwd "$SYSPW"; cp /etc/group "$SYSGR"
+cp "$SYSPW" "$TB/etc/passwd"; cp "$SYSGR" "$TB/etc/group"
+mount --bind "$TB/etc/passwd" /etc/passwd
+mount --bind "$TB/etc/group" /etc/group
+
+use() { printf 'passwd: %s\ngroup: %s\nshadow: files\n' "$1" "$1" >"$TB/etc/nsswitch.conf"; }
+OUT=$TB/rows
+: >"$OUT"
+row() { # LABEL SOURCE USERS OP N
+	res=$("$B/bench/nssbench" "$4" "$3" "$5" "$REPS" 2>"$TB/err") ||
+		{ echo "bench/run: $1 $2 $3: $(cat "$TB/err")" >&2; FAILED=1; }
+	set -- "$1" "$2" "$3" $res
+	printf '%s|%s|%s|%s|%s|%s\n' "$1" "$2" "$3" "$5" "$6" "$7" >>"$OUT"
+}
+med() { awk -F'|' -v l="$1" -v s="$2" -v u="$3" '$1==l && $2==s && $3==u {print $4}' "$OUT"; }
+FAILED=0
+NOTES=""
+for n in $SIZES; do
+	: >"$TB/etc/passwd.new"; : >"$TB/etc/group.new"
+	cp "$SYSPW" "$TB/etc/passwd.new"; cp "$SYSGR" "$TB/etc/group.new"
+	w=$("$B/bench/mkpool" "$n" 1000 /var/cache/userauth/nss.cache \
+		"$TB/etc/passwd.new" "$TB/etc/group.new") || { echo "mkpool failed" >&2; exit 1; }
+	cat "$TB/etc/passwd.new" >"$TB/etc/passwd"; cat "$TB/etc/group.new" >"$TB/etc/group"
+	NOTES="$NOTES
+cache build+write, $n users + 1000 groups: $(echo "$w" | awk '{print $2 " ms, " $4 " bytes"}')"
+	for src in floor userauth files; do
+		[ "$src" = floor ] && [ "$n" != "$(echo $SIZES | cut -d' ' -f1)" ] && continue
+		use "$src"
+		k=$N
+		[ "$src" = files ] && [ "$n" -gt 1000 ] && k=$((N / 1000 > 20 ? 20 : N / 1000 + 1))
+		[ "$src" = files ] && [ "$n" -gt 1000 ] && [ -n "$SMOKE" ] && k=20
+		for op in pwnam pwuid grnam grouplist; do
+			row "$op" "$src" "$n" "$op" "$k"
+		done
+		if [ "$src" != floor ] && [ "$n" -ge 1000 ]; then
+			row enum "$src" "$n" enum 1
+		fi
+	done
+done
+# callgrind: instructions per getpwnam_r (module + glibc), smallest size
+if command -v valgrind >/dev/null; then
+	n=$(echo $SIZES | cut -d' ' -f1)
+	w=$("$B/bench/mkpool" "$n" 1000 /var/cache/userauth/nss.cache /dev/null /dev/null)
+	for src in floor userauth; do
+		use "$src"
+		for k in 1000 2000; do
+			valgrind --tool=callgrind --callgrind-out-file="$TB/cg.$src.$k" \
+				"$B/bench/nssbench" pwnam "$n" "$k" 1 >/dev/null 2>"$TB/cg.err"
+			eval "ir_${src}_$k=$(grep '^summary:' "$TB/cg.$src.$k" | awk '{print $2}')"
+		done
+	done
+	eval "CG_FLOOR=\$(( (ir_floor_2000 - ir_floor_1000) / 1000 ))"
+	eval "CG_UA=\$(( (ir_userauth_2000 - ir_userauth_1000) / 1000 ))"
+	NOTES="$NOTES
+callgrind instructions per getpwnam_r at $n users: floor $CG_FLOOR, userauth $CG_UA (module share $((CG_UA - CG_FLOOR)))"
+else
+	NOTES="$NOTES
+callgrind: skipped (valgrind not installed)"
+fi
+
+echo "## NSS lookups through glibc (ns per call; median, min-max over $REPS runs)"
+echo
+echo "| call | source | users | median ns | min–max | vs floor |"
+echo "|---|---|---|---|---|---|"
+first=$(echo $SIZES | cut -d' ' -f1)
+while IFS='|' read -r op src n m lo hi; do
+	f=$(med "$op" floor "$first")
+	if [ -n "$f" ] && [ "$src" != floor ]; then
+		vs=$(awk -v m="$m" -v f="$f" 'BEGIN { printf "%+.0f ns (%.2fx)", m - f, m / f }')
+	else vs="—"; fi
+	echo "| $op | $src | $n | $m | $lo–$hi | $vs |"
+done <"$OUT"
+echo
+echo "## Ratios"
+for n in $SIZES; do
+	for op in pwnam pwuid grnam; do
+		a=$(med "$op" userauth "$n"); b=$(med "$op" files "$n")
+		[ -n "$a" ] && [ -n "$b" ] && echo "- $op at $n users: nss_files / userauth = $(awk -v a="$a" -v b="$b" 'BEGIN{printf "%.1fx", b/a}')"
+	done
+	a=$(med grouplist userauth "$n"); b=$(med pwnam userauth "$n")
+	[ -n "$a" ] && echo "- getgrouplist (u1 in 20 of 1000 groups) / getpwnam_r at $n users: $(awk -v a="$a" -v b="$b" 'BEGIN{printf "%.2fx", a/b}')"
+	a=$(med enum userauth "$n"); b=$(med enum files "$n")
+	[ -n "$a" ] && [ -n "$b" ] && echo "- getpwent enumeration of $n users: userauth $(awk -v a="$a" 'BEGIN{printf "%.1f ms", a/1e6}'), nss_files $(awk -v b="$b" 'BEGIN{printf "%.1f ms", b/1e6}')"
+done
+echo "- SSSD: $(if dpkg -s sssd-common libnss-sss >/dev/null 2>&1; then echo 'installed but not wired into this script yet'; else echo 'column skipped: sssd-common and libnss-sss are not installed (TESTBED.md §10 measured 3.7 µs at 10 users)'; fi)"
+echo "$NOTES" | sed '/^$/d; s/^/- /'
+exit $FAILED

@@ -1,0 +1,2 @@
+# SPDX-License-Identifier: MIT
+# bench/pam.sh and its programs.
