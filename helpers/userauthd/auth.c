@@ -61,10 +61,16 @@ struct auth_session {
 	char *new_password;	/* CHPASS: applied once the old one checks */
 };
 
+/*
+ * Password work for the workers: check `password` against `hash`, or
+ * (make) hash a new password into `hash`.  Both cost one yescrypt hash
+ * (~60 ms, 16 MiB), which must never run on the event loop.
+ */
 struct pw_job {
 	struct workq_job job;
 	char *password;
 	char *hash;
+	bool make;
 	bool ok;
 };
 
@@ -91,16 +97,21 @@ auth_job_free(struct workq_job *job)
 	ua_freezero(j, sizeof(*j));
 }
 
-/* Runs in a worker: one hash, compared in constant time. */
+/* Runs in a worker: one hash, compared in constant time (or kept). */
 static void
 pw_run(struct workq_job *job)
 {
 	struct pw_job *j = (struct pw_job *)job;
-	struct crypt_data *cd = calloc(1, sizeof(*cd));
+	struct crypt_data *cd;
 	const char *h;
 	size_t n;
 
 	j->ok = false;
+	if (j->make) {
+		j->ok = admin_hash_password(j->password, &j->hash) == 0;
+		return;
+	}
+	cd = calloc(1, sizeof(*cd));
 	if (cd == NULL)
 		return;
 	h = crypt_r(j->password, j->hash, cd);
@@ -108,6 +119,36 @@ pw_run(struct workq_job *job)
 	if (h != NULL && h[0] != '*' && strlen(h) == n)
 		j->ok = CRYPTO_memcmp(h, j->hash, n) == 0;
 	ua_freezero(cd, sizeof(*cd));
+}
+
+/*
+ * Hand PASSWORD to a worker: checked against HASH, or (make) hashed anew.
+ * The session waits in S_JOB until auth_job_done; returns 1 (pending).
+ */
+static int
+submit_pw_job(struct auth_ctx *ctx, struct auth_session *s, uint64_t owner,
+    const char *password, const char *hash, bool make)
+{
+	struct pw_job *j = calloc(1, sizeof(*j));
+	int r;
+
+	if (j == NULL)
+		return -ENOMEM;
+	j->job.run = pw_run;
+	j->job.owner = owner;
+	j->make = make;
+	j->password = strdup(password);
+	if (j->password == NULL || (!make && (j->hash = strdup(hash)) == NULL)) {
+		auth_job_free(&j->job);
+		return -ENOMEM;
+	}
+	r = workq_submit(ctx->wq, &j->job);
+	if (r < 0) {
+		auth_job_free(&j->job);
+		return r;
+	}
+	s->state = S_JOB;
+	return 1;
 }
 
 static const struct ua_pool_conf *
@@ -350,37 +391,18 @@ answer_password(struct auth_ctx *ctx, struct auth_session *s,
     uint64_t owner, const char *answer, struct ua_msg *out)
 {
 	const struct ua_pool_conf *pc = pool_of(ctx, s);
-	struct pw_job *j;
 	size_t n = strlen(answer);
 	bool valid;
-	int r;
 
 	if (n == 0 && pc != NULL && policy_code_fallback(pc))
 		return ask_code(ctx, s, out, NULL);
 	/* S13: an empty password in a required-MFA pool is just wrong. */
 	valid = ua_valid_password(answer, n, NULL) == 0;
-	j = calloc(1, sizeof(*j));
-	if (j == NULL)
-		return -ENOMEM;
-	j->job.run = pw_run;
-	j->job.owner = owner;
-	/* Fakes and invalid answers cost one hash too: same timing. */
-	j->password = strdup(valid ? answer : "");
-	j->hash = strdup(!s->fake && valid && s->user.hash ? s->user.hash :
-							     ctx->dummy_hash);
-	if (j->password == NULL || j->hash == NULL) {
-		auth_job_free(&j->job);
-		return -ENOMEM;
-	}
 	if (!valid)
 		s->fake = s->fake ? s->fake : "invalid_password";
-	r = workq_submit(ctx->wq, &j->job);
-	if (r < 0) {
-		auth_job_free(&j->job);
-		return r;
-	}
-	s->state = S_JOB;
-	return 1;
+	/* Fakes and invalid answers cost one hash too: same timing. */
+	return submit_pw_job(ctx, s, owner, valid ? answer : "",
+	    !s->fake && s->user.hash ? s->user.hash : ctx->dummy_hash, false);
 }
 
 static int
@@ -543,13 +565,10 @@ auth_password_policy(const struct ua_pool_conf *pc, const char *login,
  */
 static int
 answer_new_password(struct auth_ctx *ctx, struct auth_session *s,
-    const char *answer, struct ua_msg *out)
+    uint64_t owner, const char *answer, struct ua_msg *out)
 {
 	const struct ua_pool_conf *pc = pool_of(ctx, s);
-	struct store_err err = { 0 };
 	const char *why;
-	char *hash = NULL;
-	int r;
 
 	if (pc == NULL)
 		return result(s, out, "UNAVAILABLE", NULL);
@@ -562,15 +581,20 @@ answer_new_password(struct auth_ctx *ctx, struct auth_session *s,
 		audit(s, "auth", "retry", "new_password_policy");
 		return ask_new_password(ctx, s, why, out);
 	}
-	/*
-	 * One yescrypt hash, inline on the daemon's loop as user.passwd does:
-	 * it happens once per password change, after a right first factor,
-	 * so it cannot be used to flood the loop.
-	 */
-	r = admin_hash_password(answer, &hash);
-	if (r == 0)
+	/* Hashed in a worker; new_password_hashed goes on from there. */
+	return submit_pw_job(ctx, s, owner, answer, NULL, true);
+}
+
+/* The worker hashed the answer to NEW_PASSWORD_REQUIRED: store it. */
+static int
+new_password_hashed(struct auth_ctx *ctx, struct auth_session *s,
+    const char *hash, struct ua_msg *out)
+{
+	struct store_err err = { 0 };
+	int r = -EINVAL;
+
+	if (hash != NULL)
 		r = store_auth_set_password(ctx->store, s->user.id, hash, &err);
-	ua_erase_free(hash);
 	if (r < 0) {
 		ua_log(LOG_ERR, "storing the new password failed: %s",
 		    err.msg[0] ? err.msg : "hash failed");
@@ -711,17 +735,15 @@ answer_totp(struct auth_ctx *ctx, struct auth_session *s, const char *answer,
 
 /*
  * CHPASS, once the old password was checked in a worker: the new one
- * against the pool's policy, hashed (inline, as for
- * NEW_PASSWORD_REQUIRED), stored; RESULT OK, or FAIL with the reason.
+ * against the pool's policy, then hashed in a worker again
+ * (chpass_hashed stores it); RESULT OK, or FAIL with the reason.
  */
 static int
-chpass_done(struct auth_ctx *ctx, struct auth_session *s, bool ok,
-    struct ua_msg *out)
+chpass_done(struct auth_ctx *ctx, struct auth_session *s, uint64_t owner,
+    bool ok, struct ua_msg *out)
 {
 	const struct ua_pool_conf *pc = pool_of(ctx, s);
-	struct store_err err = { 0 };
 	const char *why;
-	char *hash = NULL;
 	int r;
 
 	if (pc == NULL)
@@ -741,10 +763,19 @@ chpass_done(struct auth_ctx *ctx, struct auth_session *s, bool ok,
 			return -ENOMEM;
 		return r;
 	}
-	r = admin_hash_password(s->new_password, &hash);
-	if (r == 0)
+	return submit_pw_job(ctx, s, owner, s->new_password, NULL, true);
+}
+
+/* The worker hashed CHPASS's new password: store it. */
+static int
+chpass_hashed(struct auth_ctx *ctx, struct auth_session *s, const char *hash,
+    struct ua_msg *out)
+{
+	struct store_err err = { 0 };
+	int r = -EINVAL;
+
+	if (hash != NULL)
 		r = store_auth_set_password(ctx->store, s->user.id, hash, &err);
-	ua_erase_free(hash);
 	if (r < 0) {
 		ua_log(LOG_ERR, "storing the new password failed: %s",
 		    err.msg[0] ? err.msg : "hash failed");
@@ -759,13 +790,26 @@ auth_job_done(struct auth_ctx *ctx, struct auth_session *s,
     struct workq_job *job, struct ua_msg *out)
 {
 	struct pw_job *j = (struct pw_job *)job;
+	uint64_t owner = job->owner;
 	bool ok = j->ok && !s->fake;
+	int r;
 
-	auth_job_free(job);
-	if (s->state != S_JOB)
+	if (s->state != S_JOB) {
+		auth_job_free(job);
 		return -EPROTO;
+	}
+	if (j->make) {
+		const char *hash = j->ok ? j->hash : NULL;
+
+		r = s->new_password != NULL ? chpass_hashed(ctx, s, hash, out) :
+					      new_password_hashed(ctx, s, hash,
+						  out);
+		auth_job_free(job);
+		return r;
+	}
+	auth_job_free(job);
 	if (s->new_password != NULL)
-		return chpass_done(ctx, s, ok, out);
+		return chpass_done(ctx, s, owner, ok, out);
 	return after_first_factor(ctx, s, ok,
 	    s->fake ? s->fake : "bad_password", out);
 }
@@ -835,7 +879,7 @@ respond(struct auth_ctx *ctx, struct auth_session *s, uint64_t owner,
 	case POLICY_MFA_SETUP:
 		return answer_totp(ctx, s, answer, out);
 	case POLICY_NEW_PASSWORD:
-		return answer_new_password(ctx, s, answer, out);
+		return answer_new_password(ctx, s, owner, answer, out);
 	case POLICY_NONE:
 		break;
 	}
@@ -903,7 +947,6 @@ chpass(struct auth_ctx *ctx, struct auth_session *s,
 	const char *old = ua_msg_get(in, UA_T_OLD_PASSWORD);
 	const char *new = ua_msg_get(in, UA_T_NEW_PASSWORD);
 	struct store_err err = { 0 };
-	struct pw_job *j;
 	bool valid;
 	int r;
 
@@ -929,29 +972,13 @@ chpass(struct auth_ctx *ctx, struct auth_session *s,
 		s->fake = "no_password";
 	s->expect = POLICY_PASSWORD;
 	s->new_password = strdup(new);
+	if (s->new_password == NULL)
+		return -ENOMEM;
 	valid = ua_valid_password(old, strlen(old), NULL) == 0;
-	j = calloc(1, sizeof(*j));
-	if (j == NULL || s->new_password == NULL) {
-		free(j);
-		return -ENOMEM;
-	}
-	j->job.run = pw_run;
-	j->job.owner = owner;
-	j->password = strdup(valid ? old : "");
-	j->hash = strdup(!s->fake && valid ? s->user.hash : ctx->dummy_hash);
-	if (j->password == NULL || j->hash == NULL) {
-		auth_job_free(&j->job);
-		return -ENOMEM;
-	}
 	if (!valid)
 		s->fake = s->fake ? s->fake : "invalid_password";
-	r = workq_submit(ctx->wq, &j->job);
-	if (r < 0) {
-		auth_job_free(&j->job);
-		return r;
-	}
-	s->state = S_JOB;
-	return 1;
+	return submit_pw_job(ctx, s, owner, valid ? old : "",
+	    !s->fake ? s->user.hash : ctx->dummy_hash, false);
 }
 
 static int

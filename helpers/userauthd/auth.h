@@ -39,7 +39,11 @@ int auth_handle(struct auth_ctx *ctx, struct auth_session **sessp,
     const struct ucred *peer, uint64_t owner, const struct ua_msg *in,
     struct ua_msg *out);
 
-/* A job of this session finished: build the reply.  Frees the job. */
+/*
+ * A job of this session finished: build the reply (0), or 1 when it
+ * queued a further job (a CHPASS's new password is hashed after the old
+ * one checked) and the client waits on.  Frees the job.
+ */
 int auth_job_done(struct auth_ctx *ctx, struct auth_session *sess,
     struct workq_job *job, struct ua_msg *out);
 

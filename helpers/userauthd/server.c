@@ -262,6 +262,13 @@ collect_jobs(struct server *srv)
 		srv->clients[i].busy = false;
 		ua_msg_init(&out, UA_MSG_RESULT);
 		r = auth_job_done(&srv->auth, srv->clients[i].auth, job, &out);
+		if (r == 1) {
+			/* A second job (a checked old password, then the
+			 * new one hashed): the client waits on. */
+			srv->clients[i].busy = true;
+			ua_msg_clear(&out);
+			continue;
+		}
 		if (r == 0)
 			r = reply_msg(srv, &srv->clients[i], &out);
 		if (r < 0) {
