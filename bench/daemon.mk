@@ -1,2 +1,3 @@
 # SPDX-License-Identifier: MIT
-# bench/daemon.sh and its programs.
+# bench/daemon.sh: the daemon with large pools (import, rebuild, memory).
+EXTRA_DIST += bench/daemon.sh

@@ -7,6 +7,7 @@
  * with a weaker setup.
  */
 #include <errno.h>
+#include <malloc.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <grp.h>
@@ -432,6 +433,15 @@ main(int argc, char **argv)
 	bool foreground = false, check = false, dump = false, debug = false;
 	int opt, r, ready_fd = -1;
 
+	/*
+	 * Big, short-lived buffers (an NSS cache image of 25 MB at 100,000
+	 * users, a snapshot's arrays, an import's rows) must go back to the
+	 * kernel when freed.  glibc raises its mmap threshold to the size of
+	 * each mmapped block freed, so from the second rebuild on they would
+	 * come from the heap and stay resident; a fixed threshold keeps them
+	 * mmapped (and turns the dynamic adjustment off).
+	 */
+	(void)mallopt(M_MMAP_THRESHOLD, 128 * 1024);
 	/* Requests may carry passwords: jansson wipes what it frees. */
 	json_set_alloc_funcs(malloc, ua_erase_free);
 	/* Before any NSS call: our own NSS module must not call us. */
