@@ -17,7 +17,8 @@ store_group_add(struct store *s, const struct ua_conf *c, const char *pool,
 	const struct ua_pool_conf *pc;
 	sqlite3_stmt *st = NULL;
 	const char *why = NULL;
-	int64_t pid, next = 0, id = 0;
+	int64_t pid, id = 0;
+	uint32_t gid = 0;
 	int r, rc;
 
 	if (ua_valid_name(name, &why) < 0)
@@ -35,43 +36,10 @@ store_group_add(struct store *s, const struct ua_conf *c, const char *pool,
 		r = store_name_free(s, name, err);
 	if (r < 0)
 		goto out;
-	r = store_prepare(s, "SELECT next_gid FROM pools WHERE id = ?1", &st,
-	    err);
+	r = store_alloc_id(s, pid, "next_gid", pc->gid_min, pc->gid_max, "gid",
+	    &gid, err);
 	if (r < 0)
 		goto out;
-	sqlite3_bind_int64(st, 1, pid);
-	rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW) {
-		r = store_fail_db(s, err, rc);
-		goto out;
-	}
-	next = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	st = NULL;
-	if (next < pc->gid_min)
-		next = pc->gid_min;
-	while (next <= pc->gid_max &&
-	    store_local_id_taken("/etc/group", (uint32_t)next))
-		next++;
-	if (next > pc->gid_max) {
-		r = store_fail(err, -ENOSPC, "exhausted",
-		    "the pool's gid range %u-%u is used up", pc->gid_min,
-		    pc->gid_max);
-		goto out;
-	}
-	r = store_prepare(s,
-	    "UPDATE pools SET next_gid = ?2 WHERE id = ?1;", &st, err);
-	if (r < 0)
-		goto out;
-	sqlite3_bind_int64(st, 1, pid);
-	sqlite3_bind_int64(st, 2, next + 1);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	st = NULL;
-	if (rc != SQLITE_DONE) {
-		r = store_fail_db(s, err, rc);
-		goto out;
-	}
 	r = store_prepare(s,
 	    "INSERT INTO groups (pool_id, name, gid) VALUES (?1, ?2, ?3)", &st,
 	    err);
@@ -79,7 +47,7 @@ store_group_add(struct store *s, const struct ua_conf *c, const char *pool,
 		goto out;
 	sqlite3_bind_int64(st, 1, pid);
 	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, next);
+	sqlite3_bind_int64(st, 3, gid);
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_DONE) {
 		r = store_fail_db(s, err, rc);

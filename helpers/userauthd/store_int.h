@@ -36,6 +36,16 @@ int store_name_free(struct store *s, const char *name, struct store_err *err);
 /* Is id a local uid/gid in the passwd- or group-format file at path? */
 bool store_local_id_taken(const char *path, uint32_t id);
 
+/*
+ * Take the pool's next free id from the counter COLUMN ("next_uid" or
+ * "next_gid") within [min, max], skipping local ids, and bump the
+ * counter; -ENOSPC when the range is used up (WHAT names it: "uid").
+ * Inside the caller's transaction.
+ */
+int store_alloc_id(struct store *s, int64_t pool, const char *column,
+    uint32_t min, uint32_t max, const char *what, uint32_t *ret,
+    struct store_err *err);
+
 /* One bound UPDATE/DELETE (?1 = id, ?2 = text unless NULL) in a transaction. */
 int store_mutate_row(struct store *s, const char *sql, int64_t id,
     const char *text, struct store_err *err);

@@ -64,8 +64,8 @@ out:
 }
 
 /* Take the pool's next id from [min, max]; counters only grow. */
-static int
-alloc_id(struct store *s, int64_t pool, const char *column, uint32_t min,
+int
+store_alloc_id(struct store *s, int64_t pool, const char *column, uint32_t min,
     uint32_t max, const char *what, uint32_t *ret, struct store_err *err)
 {
 	sqlite3_stmt *st = NULL;
@@ -89,7 +89,10 @@ alloc_id(struct store *s, int64_t pool, const char *column, uint32_t min,
 	st = NULL;
 	if (next < min)
 		next = min;
-	/* Skip ids of local accounts; a user's id is its private gid too. */
+	/*
+	 * Skip ids of local accounts: gids always, uids too for users (a
+	 * user's uid is its private gid as well).
+	 */
 	while (next <= max &&
 	    (store_local_id_taken("/etc/group", (uint32_t)next) ||
 		(strcmp(column, "next_uid") == 0 &&
@@ -255,7 +258,7 @@ store_user_add(struct store *s, const struct ua_conf *c,
 	if (r == 0)
 		r = email_free(s, email, err);
 	if (r == 0)
-		r = alloc_id(s, pool, "next_uid", pc->uid_min, pc->uid_max,
+		r = store_alloc_id(s, pool, "next_uid", pc->uid_min, pc->uid_max,
 		    "uid", &uid, err);
 	if (r == 0)
 		r = insert_user(s, pool, u, email, uid, home,
