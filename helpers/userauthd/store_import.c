@@ -449,12 +449,15 @@ store_user_import(struct store *s, const struct ua_conf *c, const char *pool,
 		r = store_fail(err, -ENOMEM, "internal", "out of memory");
 		goto out;
 	}
-	if (commit) {
-		r = store_begin(s, err);
-		if (r < 0)
-			goto out;
-		in_tx = true;
-	}
+	/*
+	 * A check alone (each chunk) still reads in one transaction: outside
+	 * one, every query would take and drop SQLite's read lock (two
+	 * fcntl calls) on its own, four per row.  It is rolled back below.
+	 */
+	r = commit ? store_begin(s, err) : store_exec(s, "BEGIN", err);
+	if (r < 0)
+		goto out;
+	in_tx = true;
 	r = store_pool_id(s, pool, &poolid, err);
 	if (r == 0)
 		r = groups_load(s, &g, &ng, err);
