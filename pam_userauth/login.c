@@ -164,27 +164,20 @@ out:
 	return r;
 }
 
-int
-uapam_ask(pam_handle_t *pamh, const struct uapam_opts *o, int flags,
-    uint16_t type, const char *user)
+/* Send one built request on a connection of its own; its RESULT decides. */
+static int
+one_round(pam_handle_t *pamh, const struct uapam_opts *o, int flags,
+    const struct ua_msg *req)
 {
-	struct ua_msg req, reply;
+	struct ua_msg reply;
 	int fd = -1, r;
 
-	ua_msg_init(&req, 0);
 	ua_msg_init(&reply, 0);
 	r = uapam_connect(o, &fd);
-	if (r < 0)
-		goto out;
-	r = uapam_request(pamh, o, type, user, &req);
-	if (r < 0)
-		goto out;
-	r = uapam_call(fd, o, &req, UA_MSG_RESULT, &reply);
-	if (r < 0)
-		goto out;
-	r = take_result(pamh, flags, &reply, NULL);
-out:
-	ua_msg_clear(&req);
+	if (r == 0)
+		r = uapam_call(fd, o, req, UA_MSG_RESULT, &reply);
+	if (r == 0)
+		r = take_result(pamh, flags, &reply, NULL);
 	ua_msg_clear(&reply);
 	if (fd >= 0)
 		(void)close(fd);
@@ -192,32 +185,36 @@ out:
 }
 
 int
+uapam_ask(pam_handle_t *pamh, const struct uapam_opts *o, int flags,
+    uint16_t type, const char *user)
+{
+	struct ua_msg req;
+	int r;
+
+	ua_msg_init(&req, 0);
+	r = uapam_request(pamh, o, type, user, &req);
+	if (r == 0)
+		r = one_round(pamh, o, flags, &req);
+	ua_msg_clear(&req);
+	return r;
+}
+
+int
 uapam_chpass(pam_handle_t *pamh, const struct uapam_opts *o, int flags,
     const char *user, const char *old, const char *new)
 {
-	struct ua_msg req, reply;
-	int fd = -1, r;
+	struct ua_msg req;
+	int r;
 
 	ua_msg_init(&req, 0);
-	ua_msg_init(&reply, 0);
-	r = uapam_connect(o, &fd);
-	if (r < 0)
-		goto out;
 	r = uapam_request(pamh, o, UA_MSG_CHPASS, user, &req);
 	if (r == 0)
 		r = ua_msg_add(&req, UA_T_OLD_PASSWORD, old);
 	if (r == 0)
 		r = ua_msg_add(&req, UA_T_NEW_PASSWORD, new);
-	if (r < 0)
-		goto out;
-	r = uapam_call(fd, o, &req, UA_MSG_RESULT, &reply);
-	if (r < 0)
-		goto out;
-	r = take_result(pamh, flags, &reply, NULL);
-out:
+	if (r == 0)
+		r = one_round(pamh, o, flags, &req);
+	/* ua_msg_clear wipes: the request held both passwords. */
 	ua_msg_clear(&req);
-	ua_msg_clear(&reply);
-	if (fd >= 0)
-		(void)close(fd);
 	return r;
 }
