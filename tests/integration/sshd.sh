@@ -43,18 +43,6 @@ sshlogin() {
 		--maildir "$MAILDIR" "$@"
 }
 
-# wait_for TENTHS COMMAND...: until COMMAND succeeds, at most TENTHS/10 s.
-wait_for() {
-	w=$1
-	shift
-	while [ "$w" -gt 0 ]; do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.1
-		w=$((w - 1))
-	done
-	return 1
-}
-
 # tr FILE EXPR...: each Python expression must be true of the transcript.
 # Names: t (the whole transcript), R (rounds that have prompts), P (their
 # texts: instruction + prompts), out (the command's output).
@@ -103,7 +91,7 @@ $PY "$top_srcdir/tests/tools/smtpsink.py" --port $SMTP_PORT \
 	--maildir "$MAILDIR" >"$TB/sink.out" 2>&1 &
 SINK_PID=$!
 UA_PIDS="$UA_PIDS $SINK_PID"
-wait_for 100 grep -q '^listening' "$TB/sink.out"
+ua_wait_for 100 grep -q '^listening' "$TB/sink.out"
 ok $? "SMTP sink listens on 127.0.0.1:$SMTP_PORT"
 
 {
@@ -124,46 +112,15 @@ expect_rc 0 "alice exists only through libnss_userauth" \
 	sh -c '! grep -q "^alice:" /etc/passwd && getent passwd alice'
 
 # --- sshd as sshd-userauth ----------------------------------------------------------
-mkdir -p "$TB/ssh/pam.d"
-ssh-keygen -q -t ed25519 -N '' -f "$TB/ssh/hostkey" </dev/null
-ln -s "$SSHD" "$TB/ssh/$SERVICE"
 MOD="$top_builddir/pam_userauth/.libs/pam_userauth.so"
 ARGS="pool=customer socket=$TB/run/public.sock"
-cat >"$TB/ssh/pam.d/$SERVICE" <<EOF
+ua_sshd_start "$SERVICE" "$SSH_PORT" <<EOF
 auth     required $MOD $ARGS
 account  required $MOD $ARGS
 session  required $MOD $ARGS
 EOF
-printf '%s required pam_deny.so\n' auth account session password \
-	>"$TB/ssh/pam.d/other"
-cat >"$TB/ssh/sshd_config" <<EOF
-Port $SSH_PORT
-ListenAddress 127.0.0.1
-HostKey $TB/ssh/hostkey
-PidFile $TB/ssh/sshd.pid
-UsePAM yes
-KbdInteractiveAuthentication yes
-PasswordAuthentication no
-PubkeyAuthentication no
-AuthenticationMethods keyboard-interactive
-PermitRootLogin no
-PrintMotd no
-PrintLastLog no
-UseDNS no
-LoginGraceTime 30
-LogLevel DEBUG1
-EOF
-mount --bind "$TB/ssh/pam.d" /etc/pam.d &&
-	mount -t tmpfs -o mode=0755 tmpfs /run &&
-	mkdir -m 0755 /run/sshd
-ok $? "pam.d and a private /run with /run/sshd in the namespace"
-expect_rc 0 "sshd -t accepts the configuration" \
-	"$TB/ssh/$SERVICE" -t -f "$TB/ssh/sshd_config"
-"$TB/ssh/$SERVICE" -D -e -f "$TB/ssh/sshd_config" >"$TB/sshd.log" 2>&1 &
-SSHD_PID=$!
-UA_PIDS="$UA_PIDS $SSHD_PID"
-wait_for 100 grep -q "Server listening on 127.0.0.1 port $SSH_PORT" "$TB/sshd.log"
-ok $? "sshd listens on 127.0.0.1:$SSH_PORT as $SERVICE"
+ok $? "sshd -t accepts its configuration; it listens on 127.0.0.1:$SSH_PORT as $SERVICE"
+SSHD_PID=$UA_SSHD_PID
 
 # --- a passwordless user with the mailed code -------------------------------------
 t=$(date +%s)
