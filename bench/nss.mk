@@ -14,4 +14,4 @@ bench_libnss_floor_la_SOURCES = bench/libnss_floor.c
 bench_libnss_floor_la_CFLAGS = $(UA_WARN_CFLAGS) $(UA_HARDEN_CFLAGS) -fPIC
 bench_libnss_floor_la_LDFLAGS = -module -shared -avoid-version \
 	-rpath /nowhere -Wl,-soname,libnss_floor.so.2
-EXTRA_DIST += bench/nss.sh
+EXTRA_DIST += bench/nss.sh bench/install-deps.sh

@@ -206,6 +206,48 @@ check_owner(const char *path, const struct stat *st)
 	return 0;
 }
 
+/*
+ * Map len bytes of fd read-only one page past a 2 MiB boundary.  ext4
+ * keeps a big file in the page cache as 2 MiB folios, and the kernel maps
+ * such a folio whole when address and file offset agree modulo 2 MiB: a
+ * lookup touching four places in the file would add 8 MiB to the caller's
+ * RSS.  Shifted by a page, a fault maps only its neighbourhood (the
+ * kernel's fault-around, 64 KiB).  Falls back to a plain mapping.
+ */
+static void *
+map_shifted(int fd, size_t len)
+{
+	const size_t huge = (size_t)2 << 20;
+	size_t page = (size_t)sysconf(_SC_PAGESIZE), mlen, span, head;
+	uint8_t *res, *at;
+	void *p;
+
+	if (page == 0 || page >= huge || (page & (page - 1)) != 0)
+		return mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
+	mlen = (len + page - 1) & ~(page - 1);
+	span = mlen + 2 * huge;
+	res = mmap(NULL, span, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS |
+	    MAP_NORESERVE, -1, 0);
+	if (res == MAP_FAILED)
+		return mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
+	at = (uint8_t *)(((uintptr_t)res + huge - 1) &
+	    ~(uintptr_t)(huge - 1)) + page;
+	p = mmap(at, len, PROT_READ, MAP_SHARED | MAP_FIXED, fd, 0);
+	if (p == MAP_FAILED) {
+		int e = errno;	/* the caller reports mmap's */
+
+		(void)munmap(res, span);
+		errno = e;
+		return MAP_FAILED;
+	}
+	/* give back the reservation around the file */
+	head = (size_t)(at - res);
+	if (head > 0)
+		(void)munmap(res, head);
+	(void)munmap(at + mlen, span - head - mlen);
+	return p;
+}
+
 int
 ua_cache_map(const char *path, struct ua_cache *ret, struct stat *ret_st)
 {
@@ -232,7 +274,7 @@ ua_cache_map(const char *path, struct ua_cache *ret, struct stat *ret_st)
 		goto out;
 	}
 	len = (size_t)st.st_size;
-	p = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
+	p = map_shifted(fd, len);
 	if (p == MAP_FAILED) {
 		r = -errno;
 		goto out;
@@ -240,6 +282,14 @@ ua_cache_map(const char *path, struct ua_cache *ret, struct stat *ret_st)
 	r = ua_cache_open_mem(p, len, ret);
 	if (r < 0)
 		goto out;
+	/*
+	 * The checksum read every page, so the whole file now counts in this
+	 * process's RSS (230 MB at a million users).  Lookups touch a few
+	 * pages each: unmap the rest from our page tables; they stay in the
+	 * page cache, shared, and a read faults them back unchanged (a
+	 * shared file mapping, so the data cannot be lost).  Advice only.
+	 */
+	(void)madvise(p, len, MADV_DONTNEED);
 	ret->mapped = true;
 	if (ret_st != NULL)
 		*ret_st = st;
