@@ -16,6 +16,11 @@
 # --print also shows each stored message on standard error (the demo's
 # terminal), framed, with its main headers and text; stdout stays for the
 # "listening" line.
+#
+# --stamp FILE appends "RECIPIENT EPOCH_NS HOST:PORT" for each recipient of
+# each stored message: the wall clock (ns) when the end of DATA came in,
+# written once the message is in the Maildir, and the client's address,
+# which tells one SMTP connection from another (bench/mail.sh).
 import argparse
 import asyncio
 import email
@@ -25,6 +30,7 @@ import signal
 import ssl
 import sys
 import threading
+import time
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Mailbox
@@ -48,12 +54,23 @@ class Budget:
 
 
 class Handler(Mailbox):
-    def __init__(self, maildir, mode, budget, log, show=False):
+    def __init__(self, maildir, mode, budget, log, show=False, stamp=None):
         super().__init__(maildir)
         self.mode = mode
         self.budget = budget
         self.log = log
         self.show = show
+        self.stamp = stamp
+
+    def note_stamp(self, session, envelope, at_ns):
+        if not self.stamp:
+            return
+        peer = session.peer
+        if isinstance(peer, tuple) and len(peer) >= 2:
+            peer = "%s:%s" % (peer[0], peer[1])
+        with open(self.stamp, "a") as f:
+            for rcpt in envelope.rcpt_tos:
+                f.write("%s %d %s\n" % (rcpt, at_ns, peer))
 
     def handle_message(self, message):
         super().handle_message(message)
@@ -73,16 +90,21 @@ class Handler(Mailbox):
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        # The end of DATA is here: the moment a relay has the message.
+        at_ns = time.time_ns()
         if self.mode == "451" and self.budget.take():
             self.note("data 451")
             return "451 4.3.0 Try again later"
         if self.mode == "drop" and self.budget.take():
             self.handle_message(self.prepare_message(session, envelope))
+            self.note_stamp(session, envelope, at_ns)
             self.note("data drop")
             server.transport.close()
             return "250 OK"
         self.note("data 250")
-        return await super().handle_DATA(server, session, envelope)
+        reply = await super().handle_DATA(server, session, envelope)
+        self.note_stamp(session, envelope, at_ns)
+        return reply
 
 
 def show_message(message):
@@ -144,12 +166,15 @@ def main():
     ap.add_argument("--log", help="append one line per SMTP event")
     ap.add_argument("--print", action="store_true", dest="show",
                     help="also show each stored message on stderr")
+    ap.add_argument("--stamp", help="append 'RCPT EPOCH_NS PEER' for each "
+                    "stored message")
     a = ap.parse_args()
 
     for sub in ("cur", "new", "tmp"):
         os.makedirs(os.path.join(a.maildir, sub), exist_ok=True)
     budget = Budget(a.count)
-    handler = Handler(a.maildir, a.mode, budget, a.log, show=a.show)
+    handler = Handler(a.maildir, a.mode, budget, a.log, show=a.show,
+                      stamp=a.stamp)
     kw = {"auth_require_tls": False}
     if a.auth_user is not None:
         want = (a.auth_user.encode(), (a.auth_password or "").encode())
