@@ -173,6 +173,13 @@ audit(const struct auth_session *s, const char *event, const char *result,
 	    reason ? reason : "");
 }
 
+void
+auth_abandoned(struct auth_session *s)
+{
+	if (s != NULL && s->state == S_JOB)
+		audit(s, "auth", "abandoned", "client_gone");
+}
+
 static int
 result(struct auth_session *s, struct ua_msg *out, const char *outcome,
     const char *user)

@@ -6,6 +6,7 @@
  * closes that connection only.
  */
 #include <errno.h>
+#include <malloc.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -77,7 +78,7 @@ server_listen(const char *path, mode_t mode, gid_t group, int *ret_fd)
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
 	    chmod(path, mode) < 0 ||
 	    (group != (gid_t)-1 && chown(path, 0, group) < 0) ||
-	    listen(fd, 128) < 0) {
+	    listen(fd, SOMAXCONN) < 0) {
 		r = -errno;
 		close(fd);
 		return r;
@@ -90,10 +91,20 @@ static void
 client_close(struct server *srv, size_t i)
 {
 	struct client *c = &srv->clients[i];
+	struct workq_job *job, *next;
 
 	if (c->admin)
 		srv->nadmin--;
 	close(c->fd);
+	if (c->busy) {
+		/* Gone while a job waited: no hash for nobody, no "ok". */
+		for (job = workq_cancel(srv->auth.wq, c->serial); job != NULL;
+		     job = next) {
+			next = job->next;
+			auth_job_free(job);
+		}
+		auth_abandoned(c->auth);
+	}
 	auth_session_free(c->auth);
 	admin_import_free(c->import);
 	ua_frame_rx_reset(&c->rx);
@@ -289,7 +300,8 @@ public_of_uid(const struct server *srv, uid_t uid)
 	return n;
 }
 
-static void
+/* Accept one client; false when there was none (or no room for it). */
+static bool
 accept_one(struct server *srv, int lfd, bool admin)
 {
 	socklen_t len = sizeof(struct ucred);
@@ -305,11 +317,11 @@ accept_one(struct server *srv, int lfd, bool admin)
 			ua_log(LOG_WARNING, "accept: %m; pausing for a second");
 			srv->accept_paused_until = ua_now_ms() + 1000;
 		}
-		return;
+		return false;
 	}
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
 		close(fd);
-		return;
+		return true;
 	}
 	if (admin ? srv->nadmin >= SERVER_ADMIN_SLOTS :
 		    srv->nclients - srv->nadmin >= srv->conf->max_clients ||
@@ -317,8 +329,10 @@ accept_one(struct server *srv, int lfd, bool admin)
 		ua_log(LOG_WARNING, "too many %s clients (uid %u): connection "
 		    "refused", admin ? "admin" : "public", (unsigned)cred.uid);
 		close(fd);
-		return;
+		return !admin && srv->nclients - srv->nadmin <
+					 srv->conf->max_clients;
 	}
+	srv->heap_used = true;
 	c = &srv->clients[srv->nclients];
 	memset(c, 0, sizeof(*c));
 	c->fd = fd;
@@ -340,6 +354,7 @@ accept_one(struct server *srv, int lfd, bool admin)
 			"permission denied: root or the admin group only")) < 0)
 			client_close(srv, srv->nclients - 1);
 	}
+	return true;
 }
 
 /* Read what is there; dispatch a complete frame.  < 0: close it. */
@@ -433,6 +448,8 @@ serve_ready(struct server *srv, struct pollfd *pfd, size_t n)
 		r = 0;
 		if (pfd[i].revents & (POLLERR | POLLNVAL))
 			r = -ECONNRESET;
+		else if (c->busy && (pfd[i].revents & (POLLHUP | POLLRDHUP)))
+			r = -ECONNRESET;	/* gave up waiting for its job */
 		else if (c->tx != NULL && (pfd[i].revents & POLLOUT))
 			r = client_write(c);
 		else if (c->tx == NULL && !c->busy &&
@@ -447,10 +464,16 @@ serve_ready(struct server *srv, struct pollfd *pfd, size_t n)
 	}
 	if (pfd[2].revents & POLLIN)
 		collect_jobs(srv);
-	if (pfd[0].revents & POLLIN)
-		accept_one(srv, srv->public_fd, false);
+	/*
+	 * A burst of logins fills the backlog faster than one accept per
+	 * pass empties it: take what is there, up to a bound so that the
+	 * clients already in get their turn.
+	 */
+	for (i = 0; (pfd[0].revents & POLLIN) && i < SERVER_ACCEPT_BATCH &&
+	     accept_one(srv, srv->public_fd, false); i++)
+		;
 	if (pfd[1].revents & POLLIN)
-		accept_one(srv, srv->admin_fd, true);
+		(void)accept_one(srv, srv->admin_fd, true);
 }
 
 static void
@@ -502,8 +525,15 @@ server_run(struct server *srv)
 				(void)srv->reload(srv);
 		}
 		short lev = ua_now_ms() < srv->accept_paused_until ? 0 : POLLIN;
+		/*
+		 * Full: leave new public clients in the listen backlog (they
+		 * wait there within their connect timeout) rather than accept
+		 * and drop them.
+		 */
+		short pub = srv->nclients - srv->nadmin >= srv->conf->max_clients ?
+		    0 : lev;
 
-		pfd[0] = (struct pollfd){ .fd = srv->public_fd, .events = lev };
+		pfd[0] = (struct pollfd){ .fd = srv->public_fd, .events = pub };
 		pfd[1] = (struct pollfd){ .fd = srv->admin_fd, .events = lev };
 		pfd[2] = (struct pollfd){ .fd = workq_fd(srv->auth.wq),
 			.events = POLLIN };
@@ -512,7 +542,7 @@ server_run(struct server *srv)
 			pfd[n] = (struct pollfd){
 				.fd = srv->clients[i].fd,
 				.events = srv->clients[i].tx ? POLLOUT :
-				    srv->clients[i].busy     ? 0 :
+				    srv->clients[i].busy     ? POLLRDHUP :
 								POLLIN,
 			};
 		if (ppoll(pfd, n, &ts, &waitmask) < 0) {
@@ -524,6 +554,15 @@ server_run(struct server *srv)
 		serve_ready(srv, pfd, n);
 		if (srv->publish_pending)
 			server_publish(srv, false);
+		if (srv->nclients == 0 && srv->heap_used) {
+			/*
+			 * Idle after a burst: hand the heap pages its sessions
+			 * and messages left free back to the kernel, so that
+			 * the daemon's RSS returns to its baseline.
+			 */
+			srv->heap_used = false;
+			(void)malloc_trim(0);
+		}
 	}
 	while (srv->nclients > 0)
 		client_close(srv, srv->nclients - 1);

@@ -29,6 +29,8 @@
 #define SERVER_PER_UID 16
 /* pollfd slots before the clients: public, admin, worker results */
 #define SERVER_FIXED_FDS 3
+/* Public clients accepted in one pass of the loop at most. */
+#define SERVER_ACCEPT_BATCH 64
 
 struct client;
 struct mailer;
@@ -51,6 +53,7 @@ struct server {
 	bool publish_pending;		/* last publish failed: retry */
 	int64_t publish_retry_at;	/* ms: not before this */
 	int64_t accept_paused_until;	/* ms: out of fds, stop accepting */
+	bool heap_used;			/* clients came since the last trim */
 	size_t nadmin;			/* admin connections open */
 	/* Called on SIGHUP; returns < 0 when the new config was refused. */
 	int (*reload)(struct server *srv);

@@ -142,6 +142,27 @@ workq_collect(struct workq *q)
 	return job;
 }
 
+struct workq_job *
+workq_cancel(struct workq *q, uint64_t owner)
+{
+	struct workq_job **pp, *job, *taken = NULL;
+
+	pthread_mutex_lock(&q->lock);
+	q->in_tail = NULL;
+	for (pp = &q->in_head; (job = *pp) != NULL;) {
+		if (job->owner == owner) {
+			*pp = job->next;
+			job->next = taken;
+			taken = job;
+		} else {
+			q->in_tail = job;
+			pp = &job->next;
+		}
+	}
+	pthread_mutex_unlock(&q->lock);
+	return taken;
+}
+
 void
 workq_stop(struct workq *q)
 {

@@ -33,6 +33,13 @@ int workq_submit(struct workq *q, struct workq_job *job);
 struct workq_job *workq_collect(struct workq *q);
 
 /*
+ * Take back the jobs of OWNER that no worker has started yet (its client
+ * went away): returned as a list through ->next, for the caller to free.
+ * A job already running is not stopped; workq_collect hands it back.
+ */
+struct workq_job *workq_cancel(struct workq *q, uint64_t owner);
+
+/*
  * Stop the workers after the queued jobs and free the queue.  Jobs not yet
  * collected are dropped (their owners are gone too: the loop has stopped).
  */

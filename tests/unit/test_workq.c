@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Unit tests for the worker queue (helpers/userauthd/workq.c). */
 #include <poll.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -58,6 +59,83 @@ test_every_job_comes_back_once(void **state)
 	workq_stop(q);
 }
 
+/* A job that holds its worker until the test lets it go. */
+static pthread_mutex_t gate_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t gate_cond = PTHREAD_COND_INITIALIZER;
+static int gate_open, gate_entered;
+
+static void
+gate(struct workq_job *j)
+{
+	(void)j;
+	pthread_mutex_lock(&gate_lock);
+	gate_entered = 1;
+	pthread_cond_broadcast(&gate_cond);
+	while (!gate_open)
+		pthread_cond_wait(&gate_cond, &gate_lock);
+	pthread_mutex_unlock(&gate_lock);
+}
+
+/*
+ * Jobs of a client that went away leave the queue before a worker takes
+ * them (head, middle and tail positions); the rest still run, and the
+ * queue takes new jobs after the tail was removed.
+ */
+static void
+test_cancel_takes_back_queued_jobs(void **state)
+{
+	enum { N = 6 };
+	static struct job jobs[N + 1], blocker, late;
+	/* owners: 7 at the head, in the middle and at the tail */
+	static const uint64_t owner[N] = { 7, 1, 7, 2, 3, 7 };
+	struct workq *q = NULL;
+	struct workq_job *j, *next;
+	struct pollfd p;
+	int i, got = 0, cancelled = 0;
+
+	(void)state;
+	assert_int_equal(workq_start(1, &q), 0);
+	blocker.job.run = gate;
+	blocker.job.owner = 99;
+	assert_int_equal(workq_submit(q, &blocker.job), 0);
+	pthread_mutex_lock(&gate_lock);
+	while (!gate_entered)
+		pthread_cond_wait(&gate_cond, &gate_lock);
+	pthread_mutex_unlock(&gate_lock);
+	for (i = 0; i < N; i++) {
+		jobs[i].job.run = square;
+		jobs[i].job.owner = owner[i];
+		jobs[i].in = i;
+		assert_int_equal(workq_submit(q, &jobs[i].job), 0);
+	}
+	for (j = workq_cancel(q, 7); j != NULL; j = next) {
+		next = j->next;
+		assert_int_equal(j->owner, 7);
+		cancelled++;
+	}
+	assert_int_equal(cancelled, 3);
+	assert_null(workq_cancel(q, 7));
+	late.job.run = square;
+	late.job.owner = 4;
+	late.in = 5;
+	assert_int_equal(workq_submit(q, &late.job), 0);
+	pthread_mutex_lock(&gate_lock);
+	gate_open = 1;
+	pthread_cond_broadcast(&gate_cond);
+	pthread_mutex_unlock(&gate_lock);
+	/* the blocker, owners 1, 2, 3 and the late one */
+	while (got < 5) {
+		p = (struct pollfd){ .fd = workq_fd(q), .events = POLLIN };
+		assert_int_equal(poll(&p, 1, 5000), 1);
+		while ((j = workq_collect(q)) != NULL) {
+			assert_true(j->owner != 7);
+			got++;
+		}
+	}
+	assert_int_equal(late.out, 25);
+	workq_stop(q);
+}
+
 static void
 test_start_stop_restart(void **state)
 {
@@ -76,6 +154,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_every_job_comes_back_once),
+		cmocka_unit_test(test_cancel_takes_back_queued_jobs),
 		cmocka_unit_test(test_start_stop_restart),
 	};
 
