@@ -16,6 +16,7 @@ helpers_userauthd_libuad_la_SOURCES = \
 	helpers/userauthd/policy.c helpers/userauthd/policy.h \
 	helpers/userauthd/auth.c helpers/userauthd/auth.h \
 	helpers/userauthd/workq.c helpers/userauthd/workq.h \
+	helpers/userauthd/sqlbusy.c helpers/userauthd/sqlbusy.h \
 	helpers/userauthd/mailmsg.c helpers/userauthd/mailmsg.h \
 	helpers/userauthd/mailsend.c helpers/userauthd/mailsend.h \
 	helpers/userauthd/mailer.c helpers/userauthd/mailer.h

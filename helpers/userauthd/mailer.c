@@ -28,6 +28,7 @@
 #include "userauthd/mailer.h"
 #include "userauthd/mailmsg.h"
 #include "userauthd/mailsend.h"
+#include "userauthd/sqlbusy.h"
 
 #define DB_RETRY_MS 5000	/* pause sending after a failed row update */
 #define CHECKPOINT_MS 1000	/* at most one WAL checkpoint try a second */
@@ -200,7 +201,7 @@ db_open(const char *path, sqlite3 **ret)
 	rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_FULLMUTEX, NULL);
 	if (rc == SQLITE_OK) {
-		(void)sqlite3_busy_timeout(db, 5000);
+		sqlbusy_set(db, 5000);
 		rc = sqlite3_exec(db, "PRAGMA journal_mode = WAL;"
 		    "PRAGMA synchronous = FULL;"
 		    "PRAGMA secure_delete = ON;"
@@ -465,10 +466,10 @@ checkpoint(struct mailer *m)
 		return;
 	m->checkpoint_at = now;
 	(void)pthread_mutex_lock(&m->dblock);
-	(void)sqlite3_busy_timeout(m->db, 1000);
+	sqlbusy_set(m->db, 1000);
 	rc = sqlite3_wal_checkpoint_v2(m->db, NULL,
 	    SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
-	(void)sqlite3_busy_timeout(m->db, 5000);
+	sqlbusy_set(m->db, 5000);
 	(void)pthread_mutex_unlock(&m->dblock);
 	if (rc == SQLITE_OK)
 		m->checkpoint_due = false;

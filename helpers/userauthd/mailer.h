@@ -20,7 +20,7 @@
 struct mailer;
 
 /* Transfers in flight at once (SMTP); sendmail runs one at a time. */
-#define MAILER_PARALLEL 4
+#define MAILER_PARALLEL 16
 /* mailq.list: rows done this long ago still show; at most this many rows. */
 #define MAILER_LIST_DONE_SECONDS 3600
 #define MAILER_LIST_MAX 1000

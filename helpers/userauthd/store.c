@@ -18,6 +18,7 @@
 
 #include "client/valid.h"
 #include "client/wipe.h"
+#include "userauthd/sqlbusy.h"
 #include "userauthd/store_int.h"
 
 static const char *const migrations[] = {
@@ -248,7 +249,7 @@ store_open(const char *path, struct store **ret, struct store_err *err)
 		goto out;
 	}
 	(void)sqlite3_extended_result_codes(s->db, 0);
-	(void)sqlite3_busy_timeout(s->db, 5000);
+	sqlbusy_set(s->db, 5000);
 	r = store_exec(s,
 	    "PRAGMA journal_mode = WAL;"
 	    "PRAGMA synchronous = FULL;"

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: MIT */
+#include <stdint.h>
+#include <time.h>
+
+#include "userauthd/sqlbusy.h"
+
+static int64_t
+mono_us(void)
+{
+	struct timespec ts;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/*
+ * count: how many times SQLite called us for this statement (0 first).  A
+ * statement waits in one thread from start to end, so the start of its
+ * wait can live in a thread-local.
+ */
+static int
+busy_wait(void *arg, int count)
+{
+	static _Thread_local int64_t start;
+	int64_t limit_us = (int64_t)(intptr_t)arg * 1000;
+	struct timespec ts = { .tv_nsec = SQLBUSY_STEP_US * 1000L };
+
+	if (count == 0)
+		start = mono_us();
+	else if (mono_us() - start >= limit_us)
+		return 0;
+	(void)nanosleep(&ts, NULL);
+	return 1;
+}
+
+void
+sqlbusy_set(sqlite3 *db, int limit_ms)
+{
+	(void)sqlite3_busy_handler(db, busy_wait, (void *)(intptr_t)limit_ms);
+}
