@@ -61,10 +61,38 @@ for n in $SIZES; do
 		fi
 		t1=$(now)
 		rss1=$(kib "$UA_DAEMON_PID" VmRSS)
+		# Public PINGs every 20 ms while the rebuild runs: the slowest
+		# answer shows whether the event loop stopped for it.
+		/usr/bin/python3 - "$TB/run/public.sock" "$TB/add.done" \
+			>"$TB/ping.out" <<'PY' &
+import socket, struct, sys, time, os
+worst = 0.0
+n = 0
+while not os.path.exists(sys.argv[2]) or n == 0:
+    t = time.monotonic()
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect(sys.argv[1])
+    body = struct.pack(">HHH", 1, 1, 0)    # version 1, PING, no fields
+    s.sendall(struct.pack(">I", len(body)) + body)
+    hdr = s.recv(4)
+    if len(hdr) == 4:
+        s.recv(struct.unpack(">I", hdr)[0])
+    s.close()
+    worst = max(worst, time.monotonic() - t)
+    n += 1
+    time.sleep(0.02)
+print("%.1f %d" % (worst * 1000, n))
+PY
+		pp=$!
+		rm -f "$TB/add.done"
 		t2=$(now)
 		uactl user add customer onemore --email onemore@example.com >/dev/null ||
 			FAILED=1
 		t3=$(now)
+		: >"$TB/add.done"
+		wait $pp
+		ping_ms=$(cut -d' ' -f1 "$TB/ping.out")
+		[ -n "$ping_ms" ] || { echo "daemon.sh: no PING answered" >&2; FAILED=1; ping_ms=0; }
 		getent passwd onemore >/dev/null || {
 			echo "daemon.sh: onemore not published" >&2
 			FAILED=1
@@ -73,7 +101,7 @@ for n in $SIZES; do
 		rss2=$(kib "$UA_DAEMON_PID" VmRSS)
 		hwm=$(kib "$UA_DAEMON_PID" VmHWM)
 		ua_stop_daemon
-		echo "$n $(echo "$t1 - $t0" | bc) $(echo "$t3 - $t2" | bc) $rss0 $rss1 $rss2 $hwm" >>"$ROWS"
+		echo "$n $(echo "$t1 - $t0" | bc) $(echo "$t3 - $t2" | bc) $rss0 $rss1 $rss2 $hwm $ping_ms" >>"$ROWS"
 	done
 done
 # stats COLUMN N: "median min–max" of COLUMN over the rows for size N.
@@ -92,6 +120,7 @@ for n in $SIZES; do
 	echo "| import (CSV, one transaction, cache published once) | $n | $(stats 2 "$n" | fmt_s) | $t |"
 	t=""; [ "$n" -eq 100000 ] && t="≤ 1 s"; [ "$n" -eq 1000000 ] && t="≤ 10 s"
 	echo "| user add after it: snapshot + NSS cache rebuild + publish | $n | $(stats 3 "$n" | fmt_s) | $t |"
+	echo "| slowest public PING during that rebuild (the loop goes on) | $n | $(stats 8 "$n" | awk -F'|' '{ printf "%.1f ms | %.1f–%.1f ms | %d", $1, $2, $3, $4 }') | |"
 	echo "| daemon VmRSS at start | $n | $(stats 4 "$n" | fmt_m) | |"
 	echo "| daemon VmRSS right after the import | $n | $(stats 5 "$n" | fmt_m) | |"
 	t=""; [ "$n" -eq 100000 ] && t="≤ 32 MiB"

@@ -29,6 +29,7 @@
 #include "userauthd/admin.h"
 #include "userauthd/keys.h"
 #include "userauthd/mailer.h"
+#include "userauthd/nsscache.h"
 #include "userauthd/server.h"
 #include "userauthd/workq.h"
 #include "userauthd/store.h"
@@ -350,6 +351,9 @@ start_login(struct server *srv, const char *db_path)
 		return ua_log_errno(LOG_ERR, r, "mailer: %m");
 	srv->auth.mail_queued = kick_mailer;
 	srv->auth.mail_arg = srv->mailer;
+	r = publisher_start(db_path, srv->conf->nss_cache, &srv->pub);
+	if (r < 0)
+		return ua_log_errno(LOG_ERR, r, "NSS publisher: %m");
 	return 0;
 }
 
@@ -508,6 +512,7 @@ out:
 	if (srv.admin_fd >= 0)
 		close(srv.admin_fd);
 	mailer_stop(srv.mailer);
+	publisher_stop(srv.pub);
 	workq_stop(srv.auth.wq);
 	store_close(srv.store);
 	ua_erase_free(srv.dummy_hash);

@@ -4,7 +4,11 @@
  * It adds each user's private group; it must never add a secret.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <malloc.h>
+#include <pthread.h>
+#include <string.h>
+#include <unistd.h>
 #include <stdlib.h>
 
 #include "server/cache_writer.h"
@@ -72,4 +76,152 @@ out:
 	 */
 	(void)malloc_trim(0);
 	return r;
+}
+
+/* ---- the publisher thread ------------------------------------------------ */
+
+struct publisher {
+	struct store *store;	/* its own connection: used by the thread only */
+	char *cache_path;
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	uint64_t want;		/* newest generation asked for */
+	uint64_t started;	/* the generation the running/last publish stands for */
+	bool running;
+	bool have_result, result_ok;
+	uint64_t result_gen;
+	bool stop;
+	int pipe[2];		/* a byte per ended publish */
+};
+
+static void *
+publisher_main(void *arg)
+{
+	struct publisher *p = arg;
+	uint64_t gen;
+	char b = 1;
+	int r;
+
+	pthread_mutex_lock(&p->lock);
+	for (;;) {
+		while (!p->stop && p->want <= p->started)
+			pthread_cond_wait(&p->cond, &p->lock);
+		if (p->stop)
+			break;
+		gen = p->started = p->want;
+		p->running = true;
+		pthread_mutex_unlock(&p->lock);
+		r = nsscache_publish(p->store, p->cache_path);
+		/* Its pages are read once a rebuild: do not keep them. */
+		store_release_memory(p->store);
+		pthread_mutex_lock(&p->lock);
+		p->running = false;
+		p->have_result = true;
+		p->result_gen = gen;
+		p->result_ok = r == 0;
+		/* Non-blocking: a full pipe already means "look". */
+		(void)!write(p->pipe[1], &b, 1);
+	}
+	pthread_mutex_unlock(&p->lock);
+	return NULL;
+}
+
+int
+publisher_start(const char *db_path, const char *cache_path,
+    struct publisher **ret)
+{
+	struct store_err err = { 0 };
+	struct publisher *p = calloc(1, sizeof(*p));
+	int r;
+
+	if (p == NULL)
+		return -ENOMEM;
+	p->pipe[0] = p->pipe[1] = -1;
+	p->cache_path = strdup(cache_path);
+	if (p->cache_path == NULL) {
+		free(p);
+		return -ENOMEM;
+	}
+	r = store_open(db_path, &p->store, &err);
+	if (r < 0) {
+		ua_log(LOG_ERR, "NSS publisher: %s", err.msg);
+		goto fail;
+	}
+	if (pipe2(p->pipe, O_CLOEXEC | O_NONBLOCK) < 0) {
+		r = -errno;
+		goto fail;
+	}
+	pthread_mutex_init(&p->lock, NULL);
+	pthread_cond_init(&p->cond, NULL);
+	r = -pthread_create(&p->thread, NULL, publisher_main, p);
+	if (r < 0) {
+		pthread_mutex_destroy(&p->lock);
+		pthread_cond_destroy(&p->cond);
+		goto fail;
+	}
+	*ret = p;
+	return 0;
+fail:
+	if (p->pipe[0] >= 0) {
+		close(p->pipe[0]);
+		close(p->pipe[1]);
+	}
+	store_close(p->store);
+	free(p->cache_path);
+	free(p);
+	return r;
+}
+
+int
+publisher_fd(const struct publisher *p)
+{
+	return p->pipe[0];
+}
+
+void
+publisher_request(struct publisher *p, uint64_t gen)
+{
+	pthread_mutex_lock(&p->lock);
+	if (gen > p->want) {
+		p->want = gen;
+		pthread_cond_signal(&p->cond);
+	}
+	pthread_mutex_unlock(&p->lock);
+}
+
+bool
+publisher_collect(struct publisher *p, uint64_t *ret_gen, bool *ret_ok)
+{
+	char buf[64];
+	bool got;
+
+	while (read(p->pipe[0], buf, sizeof(buf)) > 0)
+		;
+	pthread_mutex_lock(&p->lock);
+	got = p->have_result;
+	p->have_result = false;
+	*ret_gen = p->result_gen;
+	*ret_ok = p->result_ok;
+	pthread_mutex_unlock(&p->lock);
+	return got;
+}
+
+void
+publisher_stop(struct publisher *p)
+{
+	if (p == NULL)
+		return;
+	pthread_mutex_lock(&p->lock);
+	p->stop = true;
+	pthread_cond_signal(&p->cond);
+	pthread_mutex_unlock(&p->lock);
+	pthread_join(p->thread, NULL);
+	pthread_mutex_destroy(&p->lock);
+	pthread_cond_destroy(&p->cond);
+	close(p->pipe[0]);
+	close(p->pipe[1]);
+	store_close(p->store);
+	free(p->cache_path);
+	free(p);
 }

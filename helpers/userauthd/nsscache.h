@@ -6,9 +6,39 @@
 #ifndef UA_NSSCACHE_H
 #define UA_NSSCACHE_H
 
+#include <stdbool.h>
+#include <stdint.h>
+
 #include "userauthd/store.h"
 
 /* Snapshot the store and write the cache at path atomically. */
 int nsscache_publish(struct store *s, const char *path);
+
+/*
+ * The publisher: a thread with its own connection to the database that
+ * runs nsscache_publish off the event loop (0.4 s at 100,000 users, 7 s at
+ * 1,000,000: the loop must not stop for it).  The loop asks for "a cache
+ * at least as new as generation gen" and learns through the fd when a
+ * publish ended; requests made meanwhile fold into one more publish.
+ */
+struct publisher;
+
+int publisher_start(const char *db_path, const char *cache_path,
+    struct publisher **ret);
+
+/* Readable when a publish has ended (success or not). */
+int publisher_fd(const struct publisher *p);
+
+/* Publish the database as it is now, standing for generation gen. */
+void publisher_request(struct publisher *p, uint64_t gen);
+
+/*
+ * After publisher_fd was readable: true when a publish ended since the
+ * last call, with the generation it stood for and whether it succeeded.
+ */
+bool publisher_collect(struct publisher *p, uint64_t *ret_gen, bool *ret_ok);
+
+/* Let a running publish end, stop the thread, close its connection. */
+void publisher_stop(struct publisher *p);
 
 #endif

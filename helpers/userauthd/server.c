@@ -39,6 +39,8 @@ struct client {
 	struct ucred cred;
 	struct ua_frame_rx rx;
 	int64_t deadline;	/* ms: partial frame, pending write, or idle */
+	json_t *held;		/* an admin reply waiting for the NSS cache */
+	uint64_t wait_gen;	/* ... to show this store generation */
 	uint8_t *tx;		/* a reply being written (header included) */
 	size_t txlen, txoff;
 	bool close_after_tx;
@@ -107,6 +109,7 @@ client_close(struct server *srv, size_t i)
 	}
 	auth_session_free(c->auth);
 	admin_import_free(c->import);
+	json_decref(c->held);
 	ua_frame_rx_reset(&c->rx);
 	ua_freezero(c->tx, c->txlen);
 	srv->clients[i] = srv->clients[srv->nclients - 1];
@@ -183,6 +186,53 @@ reply_json(struct server *srv, struct client *c, json_t *reply)
 	return r;
 }
 
+static void
+request_publish(struct server *srv, uint64_t gen)
+{
+	if (gen > srv->publish_asked) {
+		publisher_request(srv->pub, gen);
+		srv->publish_asked = gen;
+	}
+}
+
+/* A publish ended: note it, and send the admin replies that waited. */
+static void
+collect_publish(struct server *srv)
+{
+	uint64_t gen;
+	json_t *reply;
+	size_t i;
+	bool ok;
+
+	if (!publisher_collect(srv->pub, &gen, &ok))
+		return;
+	if (ok) {
+		if (gen > srv->published)
+			srv->published = gen;
+		srv->publish_pending = false;
+	} else {
+		/* Logged by the publisher; try again in a while. */
+		srv->publish_pending = true;
+		srv->publish_retry_at = ua_now_ms() + 5000;
+		srv->publish_asked = srv->published;
+	}
+	/*
+	 * The replies go out either way: their change is in the database;
+	 * only NSS lags behind, which the log and the retry cover.
+	 */
+	for (i = srv->nclients; i-- > 0;) {
+		struct client *c = &srv->clients[i];
+
+		if (c->held == NULL || c->wait_gen > gen)
+			continue;
+		reply = c->held;
+		c->held = NULL;
+		c->busy = false;
+		if (reply_json(srv, c, reply) < 0)
+			client_close(srv, i);
+	}
+}
+
 static int
 handle_admin(struct server *srv, struct client *c, uint8_t *p, size_t n)
 {
@@ -195,6 +245,7 @@ handle_admin(struct server *srv, struct client *c, uint8_t *p, size_t n)
 		.keys = &srv->keys,
 	};
 	json_t *req = NULL, *reply;
+	uint64_t gen = store_generation(srv->store);
 	int r;
 
 	r = ua_json_parse(p, n, &req);
@@ -205,8 +256,22 @@ handle_admin(struct server *srv, struct client *c, uint8_t *p, size_t n)
 	}
 	reply = admin_handle(&ctx, req);
 	json_decref(req);
-	/* Publish first: when the CLI returns, NSS already sees the change. */
-	server_publish(srv, false);
+	/*
+	 * Publish first: when the CLI returns, NSS already sees the change.
+	 * The publisher thread rebuilds the cache while the loop serves
+	 * everyone else; this client's reply waits for it.
+	 */
+	if (store_generation(srv->store) != gen && srv->pub != NULL &&
+	    reply != NULL) {
+		gen = store_generation(srv->store);
+		request_publish(srv, gen);
+		c->held = reply;
+		c->wait_gen = gen;
+		c->busy = true;
+		return 0;
+	}
+	if (store_generation(srv->store) != gen)
+		server_publish(srv, false);
 	return reply_json(srv, c, reply);
 }
 
@@ -426,6 +491,12 @@ server_publish(struct server *srv, bool force)
 		return;
 	if (!force && srv->publish_pending && ua_now_ms() < srv->publish_retry_at)
 		return;
+	if (!force && srv->pub != NULL) {
+		if (srv->publish_pending)
+			srv->publish_retry_at = ua_now_ms() + 5000;
+		request_publish(srv, gen);
+		return;
+	}
 	if (nsscache_publish(srv->store, srv->conf->nss_cache) < 0) {
 		srv->publish_pending = true;
 		srv->publish_retry_at = ua_now_ms() + 5000;
@@ -464,6 +535,8 @@ serve_ready(struct server *srv, struct pollfd *pfd, size_t n)
 	}
 	if (pfd[2].revents & POLLIN)
 		collect_jobs(srv);
+	if (pfd[3].revents & POLLIN)
+		collect_publish(srv);
 	/*
 	 * A burst of logins fills the backlog faster than one accept per
 	 * pass empties it: take what is there, up to a bound so that the
@@ -536,6 +609,9 @@ server_run(struct server *srv)
 		pfd[0] = (struct pollfd){ .fd = srv->public_fd, .events = pub };
 		pfd[1] = (struct pollfd){ .fd = srv->admin_fd, .events = lev };
 		pfd[2] = (struct pollfd){ .fd = workq_fd(srv->auth.wq),
+			.events = POLLIN };
+		pfd[3] = (struct pollfd){ .fd = srv->pub ? publisher_fd(srv->pub) :
+							 -1,
 			.events = POLLIN };
 		n = SERVER_FIXED_FDS;
 		for (i = 0; i < srv->nclients; i++, n++)

@@ -27,8 +27,9 @@
 #define SERVER_ADMIN_SLOTS 8
 /* Public connections one non-root uid may hold at once. */
 #define SERVER_PER_UID 16
-/* pollfd slots before the clients: public, admin, worker results */
-#define SERVER_FIXED_FDS 3
+/* pollfd slots before the clients: public, admin, worker results, NSS
+ * publisher */
+#define SERVER_FIXED_FDS 4
 /* Public clients accepted in one pass of the loop at most. */
 #define SERVER_ACCEPT_BATCH 64
 
@@ -49,7 +50,9 @@ struct server {
 	struct mailer *mailer;
 	struct keys keys;		/* the daemon key (secret) */
 	char *dummy_hash;
+	struct publisher *pub;		/* NSS cache rebuilds off the loop */
 	uint64_t published;		/* store generation in the NSS cache */
+	uint64_t publish_asked;		/* newest generation asked of pub */
 	bool publish_pending;		/* last publish failed: retry */
 	int64_t publish_retry_at;	/* ms: not before this */
 	int64_t accept_paused_until;	/* ms: out of fds, stop accepting */

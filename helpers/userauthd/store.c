@@ -182,6 +182,12 @@ store_rollback(struct store *s)
 		(void)sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
+void
+store_release_memory(struct store *s)
+{
+	(void)sqlite3_db_release_memory(s->db);
+}
+
 uint64_t
 store_generation(const struct store *s)
 {

@@ -35,6 +35,9 @@ struct store_err {
 int store_open(const char *path, struct store **ret, struct store_err *err);
 void store_close(struct store *s);
 
+/* Free what SQLite caches for this connection (it reads it back). */
+void store_release_memory(struct store *s);
+
 /* Make sure every configured pool has its row; never lowers a counter. */
 int store_sync_pools(struct store *s, const struct ua_conf *c,
     struct store_err *err);
