@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sqlite3.h>
@@ -46,6 +47,7 @@ struct mailer {
 	int64_t db_pause_until;		/* wall ms */
 	bool checkpoint_due;		/* a body was wiped since the last one */
 	int64_t checkpoint_at;		/* wall ms of the last try */
+	bool worked;			/* sent since the queue last emptied */
 };
 
 /* What mailer_prepare read as root, for mailer_start. */
@@ -408,6 +410,7 @@ start_due(struct mailer *m)
 			finish(m, x, RETRY, why[0] ? why : "curl_multi failed");
 		} else {
 			m->xfer[m->nxfer++] = x;
+			m->worked = true;
 			continue;
 		}
 		mailsend_xfer_free(x);
@@ -514,6 +517,15 @@ mailer_main(void *arg)
 		(void)curl_multi_perform(m->multi, &running);
 		reap(m);
 		checkpoint(m);
+		if (m->nxfer == 0 && m->worked) {
+			/* Done for now: RSS back to where it was (SQLite's
+			 * page cache, this thread's heap arena). */
+			m->worked = false;
+			(void)pthread_mutex_lock(&m->dblock);
+			(void)sqlite3_db_release_memory(m->db);
+			(void)pthread_mutex_unlock(&m->dblock);
+			(void)malloc_trim(0);
+		}
 		if (atomic_load(&m->stop))
 			break;
 		(void)curl_multi_poll(m->multi, NULL, 0, wait_ms(m), NULL);

@@ -21,6 +21,7 @@
 #include "client/wipe.h"
 #include "server/defaults.h"
 #include "userauthd/mailmsg.h"
+#include "client/frame.h"
 #include "userauthd/mailsend.h"
 
 /* Keep only printable ASCII: an error goes into the database and logs. */
@@ -140,15 +141,6 @@ mailsend_curl_result(struct mailsend_xfer *x, CURLcode rc, char *err,
 	return code >= 500 && code <= 599 ? MAILSEND_FAILED : MAILSEND_RETRY;
 }
 
-static int64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Start cfg->sendmail with stdin from *ret_fd; 0 or -errno. */
 static int
 spawn(const struct mailsend_cfg *cfg, const struct mailsend_xfer *x,
@@ -231,7 +223,7 @@ feed(int fd, const struct mailsend_xfer *x, int64_t deadline)
 	if (fcntl(fd, F_SETFL, O_NONBLOCK) < 0)
 		return -errno;
 	while (off < x->len) {
-		left = deadline - mono_ms();
+		left = deadline - ua_now_ms();
 		if (left <= 0)
 			return -ETIMEDOUT;
 		if (poll(&pfd, 1, (int)left) < 0 && errno != EINTR)
@@ -259,7 +251,7 @@ reap(pid_t pid, int64_t deadline)
 			return st;
 		if (w < 0 && errno != EINTR)
 			return -1;
-		if (mono_ms() >= deadline)
+		if (ua_now_ms() >= deadline)
 			break;
 		(void)poll(NULL, 0, 20);
 	}
@@ -273,7 +265,7 @@ enum mailsend_outcome
 mailsend_sendmail(const struct mailsend_cfg *cfg, struct mailsend_xfer *x,
     char *err, size_t errsz)
 {
-	int64_t deadline = mono_ms() + UA_MAIL_ATTEMPT_TIMEOUT * 1000;
+	int64_t deadline = ua_now_ms() + UA_MAIL_ATTEMPT_TIMEOUT * 1000;
 	int fd = -1, r, st, code;
 	pid_t pid;
 

@@ -632,11 +632,14 @@ server_run(struct server *srv)
 			server_publish(srv, false);
 		if (srv->nclients == 0 && srv->heap_used) {
 			/*
-			 * Idle after a burst: hand the heap pages its sessions
-			 * and messages left free back to the kernel, so that
-			 * the daemon's RSS returns to its baseline.
+			 * Idle after a burst: drop SQLite's page cache (the
+			 * pages are in the kernel's cache; a read brings them
+			 * back) and hand the heap pages the sessions left free
+			 * back to the kernel, so that the daemon's RSS returns
+			 * to its baseline.
 			 */
 			srv->heap_used = false;
+			store_release_memory(srv->store);
 			(void)malloc_trim(0);
 		}
 	}

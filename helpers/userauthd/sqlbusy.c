@@ -2,16 +2,8 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "client/frame.h"
 #include "userauthd/sqlbusy.h"
-
-static int64_t
-mono_us(void)
-{
-	struct timespec ts;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 /*
  * count: how many times SQLite called us for this statement (0 first).  A
@@ -22,12 +14,12 @@ static int
 busy_wait(void *arg, int count)
 {
 	static _Thread_local int64_t start;
-	int64_t limit_us = (int64_t)(intptr_t)arg * 1000;
+	int64_t limit_ms = (int64_t)(intptr_t)arg;
 	struct timespec ts = { .tv_nsec = SQLBUSY_STEP_US * 1000L };
 
 	if (count == 0)
-		start = mono_us();
-	else if (mono_us() - start >= limit_us)
+		start = ua_now_ms();
+	else if (ua_now_ms() - start >= limit_ms)
 		return 0;
 	(void)nanosleep(&ts, NULL);
 	return 1;
