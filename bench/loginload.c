@@ -9,7 +9,7 @@
  * each code to its worker through a futex in shared memory, so that 250
  * waiting workers do not each rescan the directory.
  *
- * usage: loginload -C DIR -s SERVICE [-M MAILDIR] [-S STAMPS] [-c CONC]
+ * usage: loginload -C DIR -s SERVICE [-M MAILDIR] [-S STAMPS | -D] [-c CONC]
  *                  [-t SECS] [-o RECORDS] SPECFILE
  *   SPECFILE   one login a line: "USER pw PASSWORD" or "USER otp RCPT"
  *   -c CONC    logins started together (a barrier), in waves of CONC;
@@ -18,6 +18,13 @@
  *   -S STAMPS  the sink's --stamp file ("RCPT EPOCH_NS PEER" a line): the
  *              mail latency is its stamp minus the moment the worker got
  *              the EMAIL_OTP challenge (CLOCK_REALTIME, same machine)
+ *   -D         no stamps: the mail latency ends when this process sees the
+ *              message in MAILDIR/new (inotify; CLOCK_REALTIME), for a
+ *              server that stamps nothing finer than a second (Postfix).
+ *              Delivery comes after acceptance, so this is an upper bound
+ *              of "accepted"; the SMTP connections are not counted.
+ *              The recipient is the message's X-RcptTo (the aiosmtpd
+ *              sink) or X-Original-To (Postfix's virtual agent) header.
  *   -t SECS    how long a worker waits for its mail (default 60)
  *   -o FILE    one line per login: USER KIND AUTH_RC ACCT_RC LATENCY_MS
  *              ISSUED_MS (challenge seen, since the release; -1: none)
@@ -86,6 +93,7 @@ struct slot {
 	int ndup;		/* further mails to this recipient */
 	int64_t t0_mono, t0_real;	/* release of the wave */
 	int64_t issued_real;	/* EMAIL_OTP challenge seen (realtime) */
+	int64_t seen_real;	/* its code read from the Maildir (realtime) */
 	int64_t end_mono;
 	int64_t mail_ns;	/* stamp - issued_real, once known */
 	int auth_rc, acct_rc;
@@ -260,7 +268,7 @@ worker(struct slot *s, const char *service, const char *confdir, int go,
 /* --- the parent: reading the Maildir -------------------------------------- */
 
 static void
-give_code(const char *rcpt, const char *code)
+give_code(const char *rcpt, const char *code, int64_t seen)
 {
 	size_t i;
 
@@ -275,6 +283,7 @@ give_code(const char *rcpt, const char *code)
 			return;
 		}
 		(void)snprintf(s->code, sizeof(s->code), "%s", code);
+		s->seen_real = seen;
 		__atomic_store_n(&s->code_ready, 1, __ATOMIC_RELEASE);
 		(void)syscall(SYS_futex, &s->code_ready, FUTEX_WAKE, 1, NULL,
 		    NULL, 0);
@@ -282,9 +291,10 @@ give_code(const char *rcpt, const char *code)
 	}
 }
 
-/* X-RcptTo of one stored message and the lone 8-digit run of its body. */
+/* The recipient header of one stored message and the lone 8-digit run of
+ * its body; SEEN is when its inotify event was read. */
 static void
-read_mail(const char *dir, const char *name)
+read_mail(const char *dir, const char *name, int64_t seen)
 {
 	char path[PATH_MAX], buf[65536], rcpt[256] = "", code[9] = "";
 	char *body, *p, *e;
@@ -307,9 +317,12 @@ read_mail(const char *dir, const char *name)
 		return;
 	*body++ = '\0';
 	for (p = buf; p != NULL; p = (e = strchr(p, '\n')) ? e + 1 : NULL) {
-		if (strncasecmp(p, "X-RcptTo:", 9) != 0)
+		if (strncasecmp(p, "X-RcptTo:", 9) == 0)
+			p += 9;
+		else if (strncasecmp(p, "X-Original-To:", 14) == 0)
+			p += 14;
+		else
 			continue;
-		p += 9;
 		while (*p == ' ' || *p == '\t')
 			p++;
 		e = p;
@@ -332,7 +345,7 @@ read_mail(const char *dir, const char *name)
 		}
 	}
 	if (rcpt[0] != '\0' && code[0] != '\0')
-		give_code(rcpt, code);
+		give_code(rcpt, code, seen);
 }
 
 static void
@@ -342,6 +355,10 @@ drain_inotify(int ifd, const char *dir)
 	ssize_t n;
 
 	while ((n = read(ifd, buf, sizeof(buf))) > 0) {
+		/* Taken before the files are read: every message of this batch
+		 * was there by now, and reading them is our cost, not the
+		 * server's. */
+		int64_t seen = now_ns(CLOCK_REALTIME);
 		char *p = buf;
 
 		while (p < buf + n) {
@@ -351,7 +368,7 @@ drain_inotify(int ifd, const char *dir)
 				fprintf(stderr, "loginload: inotify queue "
 				    "overflow: some codes may be missed\n");
 			else if (ev->len > 0 && ev->name[0] != '.')
-				read_mail(dir, ev->name);
+				read_mail(dir, ev->name, seen);
 			p += sizeof(*ev) + ev->len;
 		}
 	}
@@ -490,6 +507,27 @@ print_stats(const char *pfx, int64_t *v, size_t n)
 	    pct_ms(v, n, 1.0));
 }
 
+/* Mail latency with -D: when the code was seen in the Maildir. */
+static void
+seen_figures(int64_t *v, size_t *ret_n, size_t *missing)
+{
+	size_t i, n = 0;
+
+	*missing = 0;
+	for (i = 0; i < nslots; i++) {
+		struct slot *s = &slots[i];
+
+		if (s->kind != KIND_OTP || s->issued_real <= 0)
+			continue;
+		if (s->seen_real < s->issued_real) {
+			(*missing)++;
+			continue;
+		}
+		s->mail_ns = v[n++] = s->seen_real - s->issued_real;
+	}
+	*ret_n = n;
+}
+
 /* Mail latency: each OTP login's first stamp at or after its wave. */
 static int
 mail_figures(const char *stamps, int64_t *v, size_t *ret_n, size_t *missing,
@@ -577,8 +615,9 @@ load_specs(const char *path)
 static void
 usage(void)
 {
-	fputs("usage: loginload -C DIR -s SERVICE [-M MAILDIR] [-S STAMPS] "
-	      "[-c CONC] [-t SECS] [-o RECORDS] SPECFILE\n", stderr);
+	fputs("usage: loginload -C DIR -s SERVICE [-M MAILDIR] "
+	      "[-S STAMPS | -D] [-c CONC] [-t SECS] [-o RECORDS] SPECFILE\n",
+	    stderr);
 	exit(2);
 }
 
@@ -593,20 +632,23 @@ main(int argc, char **argv)
 	size_t ndup = 0;
 	int64_t *all, *pw, *otp, *mail, t_start, t_end;
 	int c, ifd = -1, wave = 0;
+	bool seen_mode = false;
 
-	while ((c = getopt(argc, argv, "C:s:M:S:c:t:o:")) != -1) {
+	while ((c = getopt(argc, argv, "C:s:M:S:Dc:t:o:")) != -1) {
 		switch (c) {
 		case 'C': confdir = optarg; break;
 		case 's': service = optarg; break;
 		case 'M': maildir = optarg; break;
 		case 'S': stamps = optarg; break;
+		case 'D': seen_mode = true; break;
 		case 'c': conc = strtoul(optarg, NULL, 10); break;
 		case 't': wait_s = atoi(optarg) > 0 ? atoi(optarg) : 60; break;
 		case 'o': records = optarg; break;
 		default: usage();
 		}
 	}
-	if (argc - optind != 1 || confdir == NULL || service == NULL)
+	if (argc - optind != 1 || confdir == NULL || service == NULL ||
+	    (seen_mode && (stamps != NULL || maildir == NULL)))
 		usage();
 	slots = mmap(NULL, MAX_LOGINS * sizeof(*slots),
 	    PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -665,6 +707,8 @@ main(int argc, char **argv)
 	if (stamps != NULL && mail_figures(stamps, mail, &nmail, &missing,
 	    &conns) < 0)
 		return 2;
+	if (seen_mode)
+		seen_figures(mail, &nmail, &missing);
 	if (records != NULL) {
 		FILE *f = fopen(records, "we");
 
@@ -689,10 +733,12 @@ main(int argc, char **argv)
 	print_stats("", all, nall);
 	print_stats("pw_", pw, npw);
 	print_stats("otp_", otp, notp);
-	if (stamps != NULL) {
+	if (stamps != NULL || seen_mode) {
 		print_stats("mail_", mail, nmail);
-		printf(" mail_missing=%zu mail_conns=%zu", missing, conns);
+		printf(" mail_missing=%zu", missing);
 	}
+	if (stamps != NULL)
+		printf(" mail_conns=%zu", conns);
 	printf(" dup_mails=%zu\n", ndup);
 	return nerr > 0 || missing > 0 ? 1 : 0;
 }
