@@ -2,12 +2,14 @@
 /*
  * libnss_userauth.so.2 entry points: passwd and group answers from the
  * daemon's memory-mapped cache (cache_reader.c).  It must never log, talk
- * to the daemon, fork, or answer while USERAUTH_NSS_BYPASS is set.
+ * to the daemon, fork, or answer in a process that had USERAUTH_NSS_BYPASS
+ * set at its first lookup.
  */
 #include <errno.h>
 #include <grp.h>
 #include <nss.h>
 #include <pwd.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -45,11 +47,36 @@ static struct uanss_reader reader = UANSS_READER_INIT(UA_NSS_CACHE_PATH);
 static size_t pwent_next;
 static size_t grent_next;
 
+/*
+ * USERAUTH_NSS_BYPASS, looked up once per process (secure_getenv walks the
+ * whole environment: a fifth of a getpwent pass): 0 not yet, 1 set, 2 not.
+ * Caching is safe because the variable's one user, userauthd, sets it at
+ * the top of main, before its first NSS call, and never clears it; a fork
+ * inherits both the environment and this answer, and an exec starts a new
+ * image with 0 here, so no process can see a stale answer unless it
+ * changes the variable after its own first lookup, which nothing does (and
+ * a setenv racing another thread's lookup was undefined anyway).  Two
+ * threads filling it at once compute the same value.
+ */
+static int bypass_state;
+
+static bool
+bypass(void)
+{
+	int s = __atomic_load_n(&bypass_state, __ATOMIC_RELAXED);
+
+	if (s == 0) {
+		s = secure_getenv("USERAUTH_NSS_BYPASS") != NULL ? 1 : 2;
+		__atomic_store_n(&bypass_state, s, __ATOMIC_RELAXED);
+	}
+	return s == 1;
+}
+
 /* Pin the cache, unless the daemon asked us to stay out of its way. */
 static int
 begin(struct uanss_gen **ret)
 {
-	if (secure_getenv("USERAUTH_NSS_BYPASS") != NULL)
+	if (bypass())
 		return -ECANCELED;
 	return uanss_acquire(&reader, ret);
 }

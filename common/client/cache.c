@@ -4,10 +4,16 @@
  * an image, the lookups, and the generation handle the NSS module uses.  A
  * lookup must never use a value from the image unchecked, allocate, lock
  * or make a syscall; only the once-a-second refresh may.
+ *
+ * Integrity (format version 2): opening checks the header and the block
+ * sums table, O(blocks); the blocks themselves are checked at open for a
+ * small file and on first use for a big one, so that no byte of the image
+ * reaches a caller (or steers a lookup) before its block has matched.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -72,6 +78,15 @@ ua_cache_hash(uint64_t seed, const void *p, size_t n)
 	return hash_final(h);
 }
 
+/* The sums table sits exactly at the end of len bytes. */
+static bool
+sums_at_end(const struct ua_cache_header *hdr, size_t len)
+{
+	return hdr->sums.off >= sizeof(*hdr) && hdr->sums.off <= len &&
+	    (len - hdr->sums.off) % sizeof(uint64_t) == 0 &&
+	    (len - hdr->sums.off) / sizeof(uint64_t) == hdr->sums.count;
+}
+
 uint64_t
 ua_cache_checksum(const void *img, size_t len)
 {
@@ -81,12 +96,37 @@ ua_cache_checksum(const void *img, size_t len)
 	if (len < sizeof(hdr) || len % UA_CACHE_ALIGN != 0)
 		return 0;
 	memcpy(&hdr, img, sizeof(hdr));
+	if (!sums_at_end(&hdr, len))
+		return 0;
 	hdr.flags = 0;
 	hdr.checksum = 0;
 	h = UA_CACHE_MAGIC ^ (len * H_K1);
 	h = hash_words(h, (const uint8_t *)&hdr, sizeof(hdr) / 8);
-	h = hash_words(h, (const uint8_t *)img + sizeof(hdr),
-	    (len - sizeof(hdr)) / 8);
+	/* the sums bind every block: O(blocks), not O(file) */
+	h = hash_words(h, (const uint8_t *)img + hdr.sums.off, hdr.sums.count);
+	return hash_final(h);
+}
+
+uint64_t
+ua_cache_block_sum(const void *img, size_t data_end, size_t i)
+{
+	size_t lo = sizeof(struct ua_cache_header), hi = data_end;
+	uint64_t h;
+
+	/* past the largest image a block is empty (and no shift overflows) */
+	if (i >= (UA_CACHE_MAX_SIZE >> UA_CACHE_BLOCK_SHIFT)) {
+		lo = hi;
+	} else {
+		if (i << UA_CACHE_BLOCK_SHIFT > lo)
+			lo = i << UA_CACHE_BLOCK_SHIFT;
+		if ((i + 1) << UA_CACHE_BLOCK_SHIFT < hi)
+			hi = (i + 1) << UA_CACHE_BLOCK_SHIFT;
+	}
+	if (lo > hi)
+		lo = hi;
+	/* the index in the seed: a block moved elsewhere does not match */
+	h = UA_CACHE_MAGIC ^ (i * H_K2) ^ ((hi - lo) * H_K1);
+	h = hash_words(h, (const uint8_t *)img + lo, (hi - lo) / 8);
 	return hash_final(h);
 }
 
@@ -105,6 +145,48 @@ static const size_t elem_size[UA_CACHE_NTABLES] = {
 	[UA_CACHE_T_IDX_GROUP_GID] = sizeof(struct ua_cache_slot),
 };
 
+/* Size, block size and sums table consistent with len bytes. */
+static int
+check_layout(const struct ua_cache_header *hdr, size_t len)
+{
+	uint64_t nblocks;
+
+	if (len < sizeof(*hdr) || len > UA_CACHE_MAX_SIZE ||
+	    len % UA_CACHE_ALIGN != 0 || hdr->size != len ||
+	    hdr->block_size != UA_CACHE_BLOCK_SIZE || !sums_at_end(hdr, len))
+		return -EBADMSG;
+	nblocks = ((uint64_t)hdr->sums.off + UA_CACHE_BLOCK_SIZE - 1) >>
+	    UA_CACHE_BLOCK_SHIFT;
+	if (hdr->sums.count != nblocks)
+		return -EBADMSG;
+	return 0;
+}
+
+int
+ua_cache_seal(void *img, size_t len)
+{
+	struct ua_cache_header hdr;
+	uint8_t *p = img;
+	uint64_t sum;
+	uint32_t i;
+
+	if (img == NULL || len < sizeof(hdr))
+		return -EBADMSG;
+	memcpy(&hdr, img, sizeof(hdr));
+	if (check_layout(&hdr, len) < 0)
+		return -EBADMSG;
+	for (i = 0; i < hdr.sums.count; i++) {
+		sum = ua_cache_block_sum(img, hdr.sums.off, i);
+		memcpy(p + hdr.sums.off + (size_t)i * sizeof(sum), &sum,
+		    sizeof(sum));
+	}
+	sum = ua_cache_checksum(img, len);
+	memcpy(p + offsetof(struct ua_cache_header, checksum), &sum,
+	    sizeof(sum));
+	return 0;
+}
+
+/* Tables must lie in the data area [header, end): every byte has a block. */
 static int
 check_tables(const struct ua_cache_header *hdr, size_t len)
 {
@@ -132,10 +214,22 @@ check_tables(const struct ua_cache_header *hdr, size_t len)
 	return 0;
 }
 
+static bool
+block_ok(const uint8_t *base, uint32_t data_end, size_t i)
+{
+	uint64_t want;
+
+	/* sums end the file (checked at open), i < count: in bounds */
+	memcpy(&want, base + data_end + i * sizeof(want), sizeof(want));
+	return ua_cache_block_sum(base, data_end, i) == want;
+}
+
 int
 ua_cache_open_mem(const void *img, size_t len, struct ua_cache *ret)
 {
 	struct ua_cache_header hdr;
+	struct ua_cache_lazy *lazy = NULL;
+	uint32_t i, nwords;
 	int r;
 
 	if (img == NULL || len < sizeof(hdr) || len > UA_CACHE_MAX_SIZE ||
@@ -146,20 +240,34 @@ ua_cache_open_mem(const void *img, size_t len, struct ua_cache *ret)
 		return -EBADMSG;
 	if (hdr.version != UA_CACHE_VERSION)
 		return -EPROTONOSUPPORT;
-	if (hdr.size != len || (hdr.flags & ~UA_CACHE_F_KNOWN) != 0 ||
-	    hdr.reserved[0] != 0 || hdr.reserved[1] != 0 ||
-	    hdr.reserved[2] != 0)
+	if ((hdr.flags & ~UA_CACHE_F_KNOWN) != 0 ||
+	    check_layout(&hdr, len) < 0)
 		return -EBADMSG;
 	if (ua_cache_checksum(img, len) != hdr.checksum)
 		return -EBADMSG;
-	r = check_tables(&hdr, len);
+	r = check_tables(&hdr, hdr.sums.off);
 	if (r < 0)
 		return r;
+	if (len <= UA_CACHE_EAGER_MAX) {
+		/* cheap at this size, and a bad file is refused up front */
+		for (i = 0; i < hdr.sums.count; i++)
+			if (!block_ok(img, hdr.sums.off, i))
+				return -EBADMSG;
+	} else {
+		nwords = (hdr.sums.count + 31) / 32;
+		lazy = calloc(1, sizeof(*lazy) + nwords * sizeof(uint32_t));
+		if (lazy == NULL)
+			return -ENOMEM;
+		lazy->nwords = nwords;
+	}
 	ret->base = img;
 	ret->size = len;
 	ret->seed = hdr.seed;
 	memcpy(ret->tab, hdr.tables, sizeof(ret->tab));
 	memcpy(ret->max_probe, hdr.max_probe, sizeof(ret->max_probe));
+	ret->data_end = hdr.sums.off;
+	ret->nblocks = hdr.sums.count;
+	ret->lazy = lazy;
 	ret->mapped = false;
 	return 0;
 }
@@ -207,31 +315,35 @@ check_owner(const char *path, const struct stat *st)
 }
 
 /*
- * Map len bytes of fd read-only one page past a 2 MiB boundary.  ext4
- * keeps a big file in the page cache as 2 MiB folios, and the kernel maps
+ * Map len bytes of fd read-only one block (64 KiB) past a 2 MiB boundary.
+ * ext4 keeps a big file in the page cache as 2 MiB folios, and the kernel maps
  * such a folio whole when address and file offset agree modulo 2 MiB: a
  * lookup touching four places in the file would add 8 MiB to the caller's
- * RSS.  Shifted by a page, a fault maps only its neighbourhood (the
- * kernel's fault-around, 64 KiB).  Falls back to a plain mapping.
+ * RSS.  Shifted, a fault maps only its neighbourhood (the kernel's
+ * fault-around, 64 KiB, aligned in the address space).  Shifted by a
+ * whole block rather than a page, a verification block is exactly one
+ * fault-around window: hashing it maps 64 KiB, not parts of two windows.
+ * Falls back to a plain mapping.
  */
 static void *
 map_shifted(int fd, size_t len)
 {
 	const size_t huge = (size_t)2 << 20;
-	size_t page = (size_t)sysconf(_SC_PAGESIZE), mlen, span, head;
+	size_t page = (size_t)sysconf(_SC_PAGESIZE), mlen, span, head, shift;
 	uint8_t *res, *at;
 	void *p;
 
 	if (page == 0 || page >= huge || (page & (page - 1)) != 0)
 		return mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
 	mlen = (len + page - 1) & ~(page - 1);
+	shift = page < UA_CACHE_BLOCK_SIZE ? UA_CACHE_BLOCK_SIZE : page;
 	span = mlen + 2 * huge;
 	res = mmap(NULL, span, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS |
 	    MAP_NORESERVE, -1, 0);
 	if (res == MAP_FAILED)
 		return mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
 	at = (uint8_t *)(((uintptr_t)res + huge - 1) &
-	    ~(uintptr_t)(huge - 1)) + page;
+	    ~(uintptr_t)(huge - 1)) + shift;
 	p = mmap(at, len, PROT_READ, MAP_SHARED | MAP_FIXED, fd, 0);
 	if (p == MAP_FAILED) {
 		int e = errno;	/* the caller reports mmap's */
@@ -283,13 +395,16 @@ ua_cache_map(const char *path, struct ua_cache *ret, struct stat *ret_st)
 	if (r < 0)
 		goto out;
 	/*
-	 * The checksum read every page, so the whole file now counts in this
-	 * process's RSS (230 MB at a million users).  Lookups touch a few
-	 * pages each: unmap the rest from our page tables; they stay in the
-	 * page cache, shared, and a read faults them back unchanged (a
-	 * shared file mapping, so the data cannot be lost).  Advice only.
+	 * Verifying every block at open (a file up to UA_CACHE_EAGER_MAX)
+	 * read every page, so the whole file now counts in this process's
+	 * RSS.  Lookups touch a few pages each: unmap the rest from our page
+	 * tables; they stay in the page cache, shared, and a read faults them
+	 * back unchanged (a shared file mapping, so the data cannot be lost).
+	 * Advice only.  A bigger file was not read beyond its header and
+	 * block sums (8 bytes per 64 KiB): nothing worth a syscall.
 	 */
-	(void)madvise(p, len, MADV_DONTNEED);
+	if (ret->lazy == NULL)
+		(void)madvise(p, len, MADV_DONTNEED);
 	ret->mapped = true;
 	if (ret_st != NULL)
 		*ret_st = st;
@@ -304,12 +419,27 @@ out:
 void
 ua_cache_unmap(struct ua_cache *c)
 {
-	if (c == NULL || !c->mapped)
+	if (c == NULL)
+		return;
+	free(c->lazy);
+	c->lazy = NULL;
+	if (!c->mapped)
 		return;
 	(void)munmap((void *)(uintptr_t)c->base, c->size);
 	c->mapped = false;
 	c->base = NULL;
 	c->size = 0;
+}
+
+int
+ua_cache_test_block_verified(const struct ua_cache *c, size_t i)
+{
+	if (c->lazy == NULL)
+		return -1;
+	if (i >= c->nblocks)
+		return 0;
+	return (__atomic_load_n(&c->lazy->bits[i / 32], __ATOMIC_RELAXED) >>
+	    (i % 32)) & 1;
 }
 
 bool
@@ -327,6 +457,57 @@ ua_cache_is_stale(const struct ua_cache *c)
 	return (f & UA_CACHE_F_STALE) != 0;
 }
 
+/* ---- lazy verification -------------------------------------------------- */
+
+/*
+ * Make sure the blocks holding image bytes [off, off + len) have matched
+ * their sums before any of those bytes is used.  Every read of the image
+ * after open goes through here.  No lock: two threads may hash the same
+ * block at once and both set its bit, which is harmless.  A mismatch
+ * marks the whole image bad (see usable()): fail closed from then on.
+ */
+static int
+verify(const struct ua_cache *c, size_t off, size_t len)
+{
+	struct ua_cache_lazy *z = c->lazy;
+	size_t i, last;
+	uint32_t bit;
+
+	if (z == NULL || len == 0)
+		return 0;
+	/* callers read inside a table, which open kept in the data area */
+	if (off > c->data_end || len > c->data_end - off)
+		return -EBADMSG;
+	last = (off + len - 1) >> UA_CACHE_BLOCK_SHIFT;
+	for (i = off >> UA_CACHE_BLOCK_SHIFT; i <= last; i++) {
+		bit = UINT32_C(1) << (i % 32);
+		if ((__atomic_load_n(&z->bits[i / 32], __ATOMIC_RELAXED) &
+		    bit) != 0)
+			continue;
+		if (!block_ok(c->base, c->data_end, i)) {
+			__atomic_store_n(&z->bad, 1, __ATOMIC_RELAXED);
+			return -EBADMSG;
+		}
+		(void)__atomic_fetch_or(&z->bits[i / 32], bit,
+		    __ATOMIC_RELAXED);
+	}
+	return 0;
+}
+
+/*
+ * Checked by every lookup first: once any block failed, even answers from
+ * verified blocks (or a "not found") are withheld, as if the file had been
+ * refused at open.
+ */
+static int
+usable(const struct ua_cache *c)
+{
+	if (c->lazy != NULL &&
+	    __atomic_load_n(&c->lazy->bad, __ATOMIC_RELAXED) != 0)
+		return -EBADMSG;
+	return 0;
+}
+
 /* ---- records ------------------------------------------------------------ */
 
 struct out {
@@ -335,14 +516,25 @@ struct out {
 };
 
 static int
-get_str(const struct ua_cache *c, struct ua_cache_str s, const char **ret)
+str_in_pool(const struct ua_cache *c, struct ua_cache_str s)
 {
 	const struct ua_cache_table *t = &c->tab[UA_CACHE_T_STRINGS];
 
 	if (s.len > UA_CACHE_MAX_STR || s.off > t->count ||
 	    s.len > t->count - s.off)
 		return -EBADMSG;
-	*ret = (const char *)c->base + t->off + s.off;
+	return 0;
+}
+
+static int
+get_str(const struct ua_cache *c, struct ua_cache_str s, const char **ret)
+{
+	size_t at = (size_t)c->tab[UA_CACHE_T_STRINGS].off + s.off;
+	int r;
+
+	if ((r = str_in_pool(c, s)) < 0 || (r = verify(c, at, s.len)) < 0)
+		return r;
+	*ret = (const char *)c->base + at;
 	return 0;
 }
 
@@ -354,10 +546,14 @@ str_eq(const struct ua_cache *c, struct ua_cache_str s, const char *key,
 	const char *p;
 	int r;
 
+	/* a length mismatch reads no pool byte: no block to verify */
+	r = str_in_pool(c, s);
+	if (r < 0 || s.len != n)
+		return r;
 	r = get_str(c, s, &p);
 	if (r < 0)
 		return r;
-	return s.len == n && memcmp(p, key, n) == 0;
+	return memcmp(p, key, n) == 0;
 }
 
 static int
@@ -398,11 +594,11 @@ get_user(const struct ua_cache *c, uint32_t idx,
     struct ua_cache_user_rec *ret)
 {
 	const struct ua_cache_table *t = &c->tab[UA_CACHE_T_USERS];
+	size_t at = (size_t)t->off + (size_t)idx * sizeof(*ret);
 
-	if (idx >= t->count)
+	if (idx >= t->count || verify(c, at, sizeof(*ret)) < 0)
 		return -EBADMSG;
-	memcpy(ret, c->base + t->off + (size_t)idx * sizeof(*ret),
-	    sizeof(*ret));
+	memcpy(ret, c->base + at, sizeof(*ret));
 	if (!id_ok(ret->uid) || !id_ok(ret->gid))
 		return -EBADMSG;
 	return 0;
@@ -413,30 +609,34 @@ get_group(const struct ua_cache *c, uint32_t idx,
     struct ua_cache_group_rec *ret)
 {
 	const struct ua_cache_table *t = &c->tab[UA_CACHE_T_GROUPS];
+	size_t at = (size_t)t->off + (size_t)idx * sizeof(*ret);
 
-	if (idx >= t->count)
+	if (idx >= t->count || verify(c, at, sizeof(*ret)) < 0)
 		return -EBADMSG;
-	memcpy(ret, c->base + t->off + (size_t)idx * sizeof(*ret),
-	    sizeof(*ret));
+	memcpy(ret, c->base + at, sizeof(*ret));
 	if (!id_ok(ret->gid))
 		return -EBADMSG;
 	return 0;
 }
 
-static uint32_t
-get_u32(const struct ua_cache *c, enum ua_cache_table_id t, uint32_t i)
+static int
+get_u32(const struct ua_cache *c, enum ua_cache_table_id t, uint32_t i,
+    uint32_t *ret)
 {
-	uint32_t v;
+	size_t at = (size_t)c->tab[t].off + (size_t)i * sizeof(*ret);
 
 	/* callers checked i < c->tab[t].count */
-	memcpy(&v, c->base + c->tab[t].off + (size_t)i * sizeof(v), sizeof(v));
-	return v;
+	if (verify(c, at, sizeof(*ret)) < 0)
+		return -EBADMSG;
+	memcpy(ret, c->base + at, sizeof(*ret));
+	return 0;
 }
 
 /* ---- indexes ------------------------------------------------------------ */
 
 struct probe {
-	const uint8_t *slots;
+	const struct ua_cache *c;
+	size_t slots;		/* offset of the index in the image */
 	uint32_t mask;
 	uint32_t pos;
 	uint32_t left;
@@ -450,7 +650,8 @@ probe_init(struct probe *p, const struct ua_cache *c,
 	const struct ua_cache_table *tab = &c->tab[t];
 	uint64_t h = ua_cache_hash(c->seed, key, n);
 
-	p->slots = c->base + tab->off;
+	p->c = c;
+	p->slots = tab->off;
 	p->mask = tab->count - 1;
 	p->pos = (uint32_t)h & p->mask;
 	/* validated at open: max_probe <= count, count a power of two */
@@ -459,25 +660,32 @@ probe_init(struct probe *p, const struct ua_cache *c,
 	p->hash = (uint32_t)(h >> 32);
 }
 
-/* Next record index whose slot hash matches; false at the chain's end. */
-static bool
+/*
+ * Next record index whose slot hash matches: 1, or 0 at the chain's end,
+ * -EBADMSG if a slot's block fails its sum.
+ */
+static int
 probe_next(struct probe *p, uint32_t *ret_idx)
 {
 	struct ua_cache_slot s;
+	size_t at;
 
 	while (p->left > 0) {
-		memcpy(&s, p->slots + (size_t)p->pos * sizeof(s), sizeof(s));
+		at = p->slots + (size_t)p->pos * sizeof(s);
+		if (verify(p->c, at, sizeof(s)) < 0)
+			return -EBADMSG;
+		memcpy(&s, p->c->base + at, sizeof(s));
 		p->pos = (p->pos + 1) & p->mask;
 		p->left--;
 		if (s.ref == 0)
 			break;
 		if (s.hash == p->hash) {
 			*ret_idx = s.ref - 1;
-			return true;
+			return 1;
 		}
 	}
 	p->left = 0;
-	return false;
+	return 0;
 }
 
 static int
@@ -490,7 +698,7 @@ find_user_str(const struct ua_cache *c, enum ua_cache_table_id t,
 	int r;
 
 	probe_init(&p, c, t, key, n);
-	while (probe_next(&p, &idx)) {
+	while ((r = probe_next(&p, &idx)) > 0) {
 		r = get_user(c, idx, &u);
 		if (r < 0)
 			return r;
@@ -503,7 +711,7 @@ find_user_str(const struct ua_cache *c, enum ua_cache_table_id t,
 			return 0;
 		}
 	}
-	return -ENOENT;
+	return r < 0 ? r : -ENOENT;
 }
 
 /* By login name, then by email alias (ASCII-lowercased copy). */
@@ -540,7 +748,7 @@ find_user_uid(const struct ua_cache *c, uint32_t uid,
 	int r;
 
 	probe_init(&p, c, UA_CACHE_T_IDX_USER_UID, &uid, sizeof(uid));
-	while (probe_next(&p, &idx)) {
+	while ((r = probe_next(&p, &idx)) > 0) {
 		r = get_user(c, idx, &u);
 		if (r < 0)
 			return r;
@@ -549,7 +757,7 @@ find_user_uid(const struct ua_cache *c, uint32_t uid,
 			return 0;
 		}
 	}
-	return -ENOENT;
+	return r < 0 ? r : -ENOENT;
 }
 
 static int
@@ -573,7 +781,7 @@ find_group(const struct ua_cache *c, const char *name, uint32_t gid,
 		t = UA_CACHE_T_IDX_GROUP_GID;
 		probe_init(&p, c, t, &gid, sizeof(gid));
 	}
-	while (probe_next(&p, &idx)) {
+	while ((r = probe_next(&p, &idx)) > 0) {
 		r = get_group(c, idx, &g);
 		if (r < 0)
 			return r;
@@ -585,7 +793,7 @@ find_group(const struct ua_cache *c, const char *name, uint32_t gid,
 			return 0;
 		}
 	}
-	return -ENOENT;
+	return r < 0 ? r : -ENOENT;
 }
 
 /* ---- filling the caller's structs --------------------------------------- */
@@ -621,7 +829,7 @@ fill_group(const struct ua_cache *c, const struct ua_cache_group_rec *g,
 	struct group gr;
 	struct out o;
 	char **mem;
-	uint32_t i;
+	uint32_t i, m;
 	int r;
 
 	if (g->members_first > mt->count ||
@@ -638,8 +846,10 @@ fill_group(const struct ua_cache *c, const struct ua_cache_group_rec *g,
 	    (r = put_bytes(&o, "*", 1, &gr.gr_passwd)) < 0)
 		return r;
 	for (i = 0; i < g->nmembers; i++) {
-		r = get_user(c, get_u32(c, UA_CACHE_T_MEMBERS,
-		    g->members_first + i), &u);
+		r = get_u32(c, UA_CACHE_T_MEMBERS, g->members_first + i, &m);
+		if (r < 0)
+			return r;
+		r = get_user(c, m, &u);
 		if (r < 0)
 			return r;
 		r = put_str(c, u.name, &o, &mem[i]);
@@ -662,6 +872,8 @@ ua_cache_getpwnam(const struct ua_cache *c, const char *name,
 	struct ua_cache_user_rec u;
 	int r;
 
+	if ((r = usable(c)) < 0)
+		return r;
 	r = resolve_user(c, name, &u);
 	if (r < 0)
 		return r;
@@ -675,6 +887,8 @@ ua_cache_getpwuid(const struct ua_cache *c, uid_t uid,
 	struct ua_cache_user_rec u;
 	int r;
 
+	if ((r = usable(c)) < 0)
+		return r;
 	if (!id_ok(uid))
 		return -ENOENT;
 	r = find_user_uid(c, (uint32_t)uid, &u);
@@ -690,6 +904,8 @@ ua_cache_getpwent(const struct ua_cache *c, size_t idx,
 	struct ua_cache_user_rec u;
 	int r;
 
+	if ((r = usable(c)) < 0)
+		return r;
 	if (idx >= c->tab[UA_CACHE_T_USERS].count)
 		return -ENOENT;
 	r = get_user(c, (uint32_t)idx, &u);
@@ -705,6 +921,8 @@ ua_cache_getgrnam(const struct ua_cache *c, const char *name,
 	struct ua_cache_group_rec g;
 	int r;
 
+	if ((r = usable(c)) < 0)
+		return r;
 	r = find_group(c, name, 0, &g);
 	if (r < 0)
 		return r;
@@ -718,6 +936,8 @@ ua_cache_getgrgid(const struct ua_cache *c, gid_t gid,
 	struct ua_cache_group_rec g;
 	int r;
 
+	if ((r = usable(c)) < 0)
+		return r;
 	if (!id_ok(gid))
 		return -ENOENT;
 	r = find_group(c, NULL, (uint32_t)gid, &g);
@@ -733,6 +953,8 @@ ua_cache_getgrent(const struct ua_cache *c, size_t idx,
 	struct ua_cache_group_rec g;
 	int r;
 
+	if ((r = usable(c)) < 0)
+		return r;
 	if (idx >= c->tab[UA_CACHE_T_GROUPS].count)
 		return -ENOENT;
 	r = get_group(c, (uint32_t)idx, &g);
@@ -751,6 +973,8 @@ ua_cache_user_gids(const struct ua_cache *c, const char *name, size_t first,
 	uint32_t gid;
 	int r;
 
+	if ((r = usable(c)) < 0)
+		return r;
 	if (max > INT_MAX)
 		max = INT_MAX;
 	r = resolve_user(c, name, &u);
@@ -759,7 +983,10 @@ ua_cache_user_gids(const struct ua_cache *c, const char *name, size_t first,
 	if (u.gids_first > t->count || u.ngids > t->count - u.gids_first)
 		return -EBADMSG;
 	for (i = first; i < u.ngids && n < max; i++) {
-		gid = get_u32(c, UA_CACHE_T_GIDS, u.gids_first + (uint32_t)i);
+		r = get_u32(c, UA_CACHE_T_GIDS, u.gids_first + (uint32_t)i,
+		    &gid);
+		if (r < 0)
+			return r;
 		if (!id_ok(gid))
 			return -EBADMSG;
 		gids[n++] = gid;

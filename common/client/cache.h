@@ -19,8 +19,20 @@
 #include "client/cache_format.h"
 
 /*
+ * Which blocks of a lazily verified image have been checked.  Allocated at
+ * open, never on a lookup; bits are only ever set, with relaxed atomics
+ * (a bit publishes no data: the image never changes, so a thread that sees
+ * it set reads the same bytes the verifier hashed).
+ */
+struct ua_cache_lazy {
+	uint32_t bad;		/* atomic: a block failed: refuse all */
+	uint32_t nwords;
+	uint32_t bits[];	/* atomic: one per block, set once verified */
+};
+
+/*
  * One validated image.  The header's tables are copied here at open, so
- * only record contents are read from the image afterwards.
+ * only record contents (and block sums) are read from the image afterwards.
  */
 struct ua_cache {
 	const uint8_t *base;
@@ -28,6 +40,9 @@ struct ua_cache {
 	uint64_t seed;
 	struct ua_cache_table tab[UA_CACHE_NTABLES];
 	uint32_t max_probe[UA_CACHE_NINDEXES];
+	uint32_t data_end;	/* blocks cover [header, data_end) */
+	uint32_t nblocks;
+	struct ua_cache_lazy *lazy;	/* NULL: all verified at open */
 	bool mapped;		/* base is our mmap of size bytes */
 };
 
@@ -38,17 +53,38 @@ struct ua_cache {
 uint64_t ua_cache_hash(uint64_t seed, const void *p, size_t n);
 
 /*
- * Checksum of an image of len bytes (len >= header size and a multiple of
- * UA_CACHE_ALIGN, else 0): the hash of the whole image with the flags and
- * checksum fields read as zero.
+ * Checksum of an image of len bytes: the hash of the header, with the
+ * flags and checksum fields read as zero, and of the block sums table the
+ * header names.  0 if len is below the header size or not a multiple of
+ * UA_CACHE_ALIGN, or the table is not exactly at the end of the image.
  */
 uint64_t ua_cache_checksum(const void *img, size_t len);
 
 /*
+ * Sum of block i of an image whose data area ends at data_end (the
+ * caller checked data_end <= the image's length).  The block is the
+ * bytes [i * UA_CACHE_BLOCK_SIZE, (i + 1) * UA_CACHE_BLOCK_SIZE) that lie
+ * in [header size, data_end); it may be empty.
+ */
+uint64_t ua_cache_block_sum(const void *img, size_t data_end, size_t i);
+
+/*
+ * Fill in the block sums table and then the checksum of an image whose
+ * header already names its size, block size and sums table (the writer;
+ * tests and the fuzzer, to forge a consistent image).  -EBADMSG if those
+ * fields do not describe len bytes.
+ */
+int ua_cache_seal(void *img, size_t len);
+
+/*
  * Validate len bytes at img and describe them in *ret (img is not copied:
- * it must outlive *ret).  Checks size, magic, version, flags, checksum and
- * that every table lies inside the image.  -EBADMSG on any failure,
- * -EPROTONOSUPPORT for another version.
+ * it must outlive *ret).  Checks size, magic, version, flags, block
+ * layout, checksum and that every table lies inside the data area; an
+ * image of at most UA_CACHE_EAGER_MAX bytes has every block verified too.
+ * A bigger one gets a bitmap (calloc) and its blocks are verified on first
+ * use: a lookup reading a corrupt block fails with -EBADMSG, and so does
+ * every lookup on *ret after it.  Release *ret with ua_cache_unmap.
+ * -EBADMSG on any failure, -EPROTONOSUPPORT for another version, -ENOMEM.
  */
 int ua_cache_open_mem(const void *img, size_t len, struct ua_cache *ret);
 
@@ -62,8 +98,19 @@ int ua_cache_open_mem(const void *img, size_t len, struct ua_cache *ret);
  */
 int ua_cache_map(const char *path, struct ua_cache *ret, struct stat *ret_st);
 
-/* Unmap a ua_cache_map result; no-op for ua_cache_open_mem.  NULL ok. */
+/*
+ * Release what ua_cache_open_mem or ua_cache_map set up: the bitmap, and
+ * for ua_cache_map the mapping (ua_cache_open_mem's image stays the
+ * caller's).  NULL and a released cache are ok.
+ */
 void ua_cache_unmap(struct ua_cache *c);
+
+/*
+ * Tests only (the lazy path has no other observable effect): 1 if lookups
+ * have verified block i so far, 0 if not (or i is past the last block), -1
+ * when every block was verified at open.
+ */
+int ua_cache_test_block_verified(const struct ua_cache *c, size_t i);
 
 /* The image's stale flag (a plain read of the header). */
 bool ua_cache_is_stale(const struct ua_cache *c);
@@ -71,7 +118,8 @@ bool ua_cache_is_stale(const struct ua_cache *c);
 /*
  * Lookups.  Strings go into buf (buflen bytes); *ret_* is written only on
  * success.  0, -ENOENT (no such entry, or idx past the end), -ERANGE (buf
- * too small: retry with a bigger one), -EBADMSG (the entry is corrupt).
+ * too small: retry with a bigger one), -EBADMSG (the entry is corrupt, or
+ * a block of the image failed its sum, now or in an earlier lookup).
  * getpwnam also accepts an email alias, matched case-insensitively.
  */
 int ua_cache_getpwnam(const struct ua_cache *c, const char *name,

@@ -16,7 +16,7 @@
  * from the other byte order is refused.
  */
 #define UA_CACHE_MAGIC UINT64_C(0x31304353534e4155)
-#define UA_CACHE_VERSION 1
+#define UA_CACHE_VERSION 2
 /*
  * Ids below this are the system's own (root, sudo, disk, ...): a cache that
  * names one is refused, so whoever can write the cache cannot grant them.
@@ -33,6 +33,19 @@
 #define UA_CACHE_MAX_STR 4096			/* one string, bytes */
 #define UA_CACHE_MAX_EMAIL 254			/* alias query, bytes */
 #define UA_CACHE_ALIGN 8			/* tables and file size */
+
+/*
+ * Integrity in blocks: the file is cut at multiples of the block size and
+ * the block sums table (at the end of the file) holds one sum per block of
+ * the data area, so a reader can verify only the blocks a lookup reads.
+ * 64 KiB is the kernel's fault-around window: verifying a block touches
+ * the pages the first read of it would map anyway.  Files up to the eager
+ * limit are verified whole at open (a corrupt one is refused there); a
+ * bigger file is verified block by block on first use.
+ */
+#define UA_CACHE_BLOCK_SHIFT 16
+#define UA_CACHE_BLOCK_SIZE (UINT32_C(1) << UA_CACHE_BLOCK_SHIFT)
+#define UA_CACHE_EAGER_MAX (UINT32_C(1) << 20)	/* bytes */
 
 /* A table: off bytes from the start of the file, count elements. */
 struct ua_cache_table {
@@ -62,12 +75,17 @@ struct ua_cache_header {
 	uint32_t version;	/* UA_CACHE_VERSION */
 	uint32_t flags;		/* UA_CACHE_F_*; outside the checksum */
 	uint64_t size;		/* whole file, a multiple of 8 */
-	uint64_t checksum;	/* ua_cache_checksum() of the file */
+	uint64_t checksum;	/* ua_cache_checksum(): header and sums */
 	uint64_t seed;		/* index hash seed, random per file */
 	uint64_t created;	/* CLOCK_REALTIME seconds; informational */
 	struct ua_cache_table tables[UA_CACHE_NTABLES];
 	uint32_t max_probe[UA_CACHE_NINDEXES];	/* longest probes */
-	uint32_t reserved[3];	/* zero */
+	uint32_t block_size;	/* UA_CACHE_BLOCK_SIZE */
+	/*
+	 * u64 block sums, ending the file: off is also the end of the data
+	 * area [header, off), count is ceil(off / block_size).
+	 */
+	struct ua_cache_table sums;
 };
 
 /* A string in the pool: len bytes at pool + off (NUL follows, unread). */
@@ -109,7 +127,9 @@ struct ua_cache_slot {
 
 _Static_assert(offsetof(struct ua_cache_header, flags) == 12, "flags");
 _Static_assert(offsetof(struct ua_cache_header, checksum) == 24, "sum");
+_Static_assert(offsetof(struct ua_cache_header, sums) == 152, "sums");
 _Static_assert(sizeof(struct ua_cache_header) == 160, "header size");
+_Static_assert(UA_CACHE_EAGER_MAX % UA_CACHE_BLOCK_SIZE == 0, "eager");
 _Static_assert(sizeof(struct ua_cache_user_rec) == 56, "user size");
 _Static_assert(sizeof(struct ua_cache_group_rec) == 24, "group size");
 _Static_assert(sizeof(struct ua_cache_slot) == 8, "slot size");

@@ -25,6 +25,8 @@ struct layout {
 	uint64_t off[UA_CACHE_NTABLES];
 	uint32_t count[UA_CACHE_NTABLES];
 	uint64_t strings_len;
+	uint64_t data_end;	/* where the block sums start */
+	uint32_t nblocks;
 	uint64_t total;
 };
 
@@ -223,7 +225,13 @@ compute_layout(struct builder *b)
 		if (off > UA_CACHE_MAX_SIZE)
 			return -EMSGSIZE;
 	}
-	l->total = off;
+	/* one u64 sum per block of [0, data_end), after the data */
+	l->data_end = off;
+	l->nblocks = (uint32_t)((off + UA_CACHE_BLOCK_SIZE - 1) >>
+	    UA_CACHE_BLOCK_SHIFT);
+	l->total = off + (uint64_t)l->nblocks * sizeof(uint64_t);
+	if (l->total > UA_CACHE_MAX_SIZE)
+		return -EMSGSIZE;
 	return 0;
 }
 
@@ -457,7 +465,8 @@ check_alias_clash(struct builder *b)
 	return 0;
 }
 
-static void
+/* The header, then the block sums and the checksum over both. */
+static int
 finish_header(struct builder *b)
 {
 	int t;
@@ -470,9 +479,11 @@ finish_header(struct builder *b)
 		b->hdr.tables[t].off = (uint32_t)b->l.off[t];
 		b->hdr.tables[t].count = b->l.count[t];
 	}
+	b->hdr.block_size = UA_CACHE_BLOCK_SIZE;
+	b->hdr.sums.off = (uint32_t)b->l.data_end;
+	b->hdr.sums.count = b->l.nblocks;
 	memcpy(b->img, &b->hdr, sizeof(b->hdr));
-	b->hdr.checksum = ua_cache_checksum(b->img, b->l.total);
-	memcpy(b->img, &b->hdr, sizeof(b->hdr));
+	return ua_cache_seal(b->img, (size_t)b->l.total);
 }
 
 int
@@ -508,7 +519,9 @@ ua_cache_build(const struct ua_cache_user *users, size_t nusers,
 	r = check_alias_clash(&b);
 	if (r < 0)
 		goto out;
-	finish_header(&b);
+	r = finish_header(&b);
+	if (r < 0)
+		goto out;	/* our own layout: cannot happen */
 	*ret = b.img;
 	*ret_len = (size_t)b.l.total;
 	b.img = NULL;

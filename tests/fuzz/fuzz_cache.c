@@ -3,8 +3,9 @@
  * Fuzz target for the NSS cache reader: any bytes in as an image, a
  * refusal or defined answers out.  It must never crash or read outside the
  * image or the caller's buffers.  Each input runs twice: as given, and
- * "repaired" (magic, version, size and checksum made valid, as a hostile
- * writer would), so mutations reach the tables behind the checksum.
+ * "repaired" (magic, version, size, block layout, block sums and checksum
+ * made valid, as a hostile writer would), so mutations reach the tables
+ * behind the sums.  An input over UA_CACHE_EAGER_MAX takes the lazy path.
  *
  * run-fuzz-sources: common/client/cache.c
  */
@@ -85,14 +86,35 @@ run(const uint8_t *img, size_t len)
 	lookups(&c, 7);
 	lookups(&c, 64);
 	lookups(&c, 8192);
+	ua_cache_unmap(&c);
+}
+
+/*
+ * Where the sums table of a size-byte file starts: the data area end e
+ * with e + 8 * ceil(e / block) == size, or 0 if no e fits.
+ */
+static size_t
+data_end_for(size_t size)
+{
+	size_t n = size / (UA_CACHE_BLOCK_SIZE + 8), e;
+
+	for (; n <= size / (UA_CACHE_BLOCK_SIZE + 8) + 2; n++) {
+		if (n * 8 > size)
+			break;
+		e = size - n * 8;
+		if (e >= sizeof(struct ua_cache_header) &&
+		    (e + UA_CACHE_BLOCK_SIZE - 1) / UA_CACHE_BLOCK_SIZE == n)
+			return e;
+	}
+	return 0;
 }
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct ua_cache_header hdr;
-	uint64_t sum;
 	uint8_t *copy;
+	size_t end;
 
 	/* an exact-size copy: the image must not be read past its end */
 	copy = malloc(size > 0 ? size : 1);
@@ -100,17 +122,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(copy, data, size);
 	run(copy, size);
-	if (size >= sizeof(hdr) && size % UA_CACHE_ALIGN == 0 &&
-	    size <= UA_CACHE_MAX_SIZE) {
+	end = size >= sizeof(hdr) && size % UA_CACHE_ALIGN == 0 &&
+	    size <= UA_CACHE_MAX_SIZE ? data_end_for(size) : 0;
+	if (end != 0) {
 		memcpy(&hdr, copy, sizeof(hdr));
 		hdr.magic = UA_CACHE_MAGIC;
 		hdr.version = UA_CACHE_VERSION;
 		hdr.size = size;
+		hdr.block_size = UA_CACHE_BLOCK_SIZE;
+		hdr.sums.off = (uint32_t)end;
+		hdr.sums.count = (uint32_t)((size - end) / 8);
 		memcpy(copy, &hdr, sizeof(hdr));
-		sum = ua_cache_checksum(copy, size);
-		memcpy(copy + offsetof(struct ua_cache_header, checksum), &sum,
-		    sizeof(sum));
-		run(copy, size);
+		if (ua_cache_seal(copy, size) == 0)
+			run(copy, size);
 	}
 	free(copy);
 	return 0;

@@ -57,13 +57,15 @@ open_ok(const uint8_t *img, size_t len, struct ua_cache *c)
 	assert_int_equal(ua_cache_open_mem(img, len, c), 0);
 }
 
+/*
+ * Block sums and checksum made to match, as a hostile writer would; an
+ * image whose block layout fields were hit cannot be sealed and stays as
+ * it is (open refuses it).
+ */
 static void
 recompute_checksum(uint8_t *img, size_t len)
 {
-	uint64_t sum = ua_cache_checksum(img, len);
-
-	memcpy(img + offsetof(struct ua_cache_header, checksum), &sum,
-	    sizeof(sum));
+	(void)ua_cache_seal(img, len);
 }
 
 static void
@@ -378,7 +380,8 @@ test_empty_cache_answers_enoent(void **state)
 
 	(void)state;
 	assert_int_equal(ua_cache_build(NULL, 0, NULL, 0, &img, &len), 0);
-	assert_int_equal(len, sizeof(struct ua_cache_header));
+	/* the header and the one (empty) block's sum */
+	assert_int_equal(len, sizeof(struct ua_cache_header) + 8);
 	open_ok(img, len, &c);
 	assert_int_equal(ua_cache_getpwnam(&c, "a", &pw, buf, sizeof(buf)),
 	    -ENOENT);
@@ -442,6 +445,7 @@ test_many_users_all_found(void **state)
 	/* linear probing at load <= 1/2 keeps chains short */
 	for (i = 0; i < UA_CACHE_NINDEXES; i++)
 		assert_true(c.max_probe[i] < 64);
+	ua_cache_unmap(&c);
 	free(img);
 	free(u);
 	free(all);
@@ -642,6 +646,258 @@ test_hostile_values_are_ebadmsg(void **state)
 	free(img);
 }
 
+/* ---- block sums ---------------------------------------------------------- */
+
+#define BIG_N 8000		/* users: an image over UA_CACHE_EAGER_MAX */
+
+struct big {
+	struct ua_cache_user u[BIG_N];
+	char names[BIG_N][16];
+	char gecos[BIG_N][112];
+	uint8_t *img;
+	size_t len;
+};
+
+static struct big *
+build_big(void)
+{
+	struct big *b = calloc(1, sizeof(*b));
+	size_t i;
+
+	assert_non_null(b);
+	for (i = 0; i < BIG_N; i++) {
+		(void)snprintf(b->names[i], sizeof(b->names[i]), "u%zu", i);
+		memset(b->gecos[i], 'g', sizeof(b->gecos[i]) - 1);
+		b->u[i] = (struct ua_cache_user){ b->names[i], NULL,
+		    b->gecos[i], "/home/x", "/bin/sh", (uint32_t)(100000 + i),
+		    1000 };
+	}
+	assert_int_equal(ua_cache_build(b->u, BIG_N, NULL, 0, &b->img,
+	    &b->len), 0);
+	assert_true(b->len > UA_CACHE_EAGER_MAX);
+	return b;
+}
+
+static void
+free_big(struct big *b)
+{
+	free(b->img);
+	free(b);
+}
+
+static size_t
+nblocks_of(const uint8_t *img)
+{
+	struct ua_cache_header h;
+
+	memcpy(&h, img, sizeof(h));
+	return h.sums.count;
+}
+
+/* Blocks lookups have verified so far (SIZE_MAX: all, at open). */
+static size_t
+verified(const struct ua_cache *c)
+{
+	size_t i, n = 0;
+
+	if (ua_cache_test_block_verified(c, 0) < 0)
+		return SIZE_MAX;
+	for (i = 0; i < c->nblocks; i++)
+		n += (size_t)ua_cache_test_block_verified(c, i);
+	return n;
+}
+
+/* Opening a big image reads no block; each lookup verifies a few, once. */
+static void
+test_big_image_verified_lazily(void **state)
+{
+	struct big *b = build_big();
+	struct ua_cache c;
+	struct passwd pw;
+	char buf[512];
+	size_t i, n1, n2;
+
+	(void)state;
+	open_ok(b->img, b->len, &c);
+	assert_int_equal(verified(&c), 0);
+	assert_int_equal(ua_cache_getpwnam(&c, "u5", &pw, buf, sizeof(buf)),
+	    0);
+	assert_int_equal(pw.pw_uid, 100005);
+	n1 = verified(&c);
+	assert_true(n1 > 0 && n1 <= 6);	/* slot, record, strings */
+	assert_int_equal(ua_cache_getpwnam(&c, "u5", &pw, buf, sizeof(buf)),
+	    0);
+	assert_int_equal(verified(&c), n1);
+	assert_int_equal(ua_cache_getpwuid(&c, 100006, &pw, buf,
+	    sizeof(buf)), 0);
+	n2 = verified(&c);
+	assert_true(n2 >= n1 && n2 < nblocks_of(b->img));
+	for (i = 0; i < BIG_N; i++) {
+		assert_int_equal(ua_cache_getpwnam(&c, b->names[i], &pw, buf,
+		    sizeof(buf)), 0);
+		assert_int_equal(pw.pw_uid, 100000 + i);
+		assert_int_equal(ua_cache_getpwuid(&c, (uid_t)(100000 + i),
+		    &pw, buf, sizeof(buf)), 0);
+		assert_int_equal(ua_cache_getpwent(&c, i, &pw, buf,
+		    sizeof(buf)), 0);
+	}
+	assert_int_equal(ua_cache_getpwnam(&c, "nobody", &pw, buf,
+	    sizeof(buf)), -ENOENT);
+	assert_true(verified(&c) <= nblocks_of(b->img));
+	ua_cache_unmap(&c);
+	ua_cache_unmap(&c);	/* twice is fine */
+	free_big(b);
+}
+
+/* A block the lookup of last reads and the lookup of "u5" does not. */
+static size_t
+block_only_last_reads(const struct big *b, const char *last)
+{
+	struct ua_cache c5, cl;
+	struct passwd pw;
+	char buf[512];
+	size_t i;
+
+	open_ok(b->img, b->len, &c5);
+	open_ok(b->img, b->len, &cl);
+	assert_int_equal(ua_cache_getpwnam(&c5, "u5", &pw, buf, sizeof(buf)),
+	    0);
+	assert_int_equal(ua_cache_getpwnam(&cl, last, &pw, buf, sizeof(buf)),
+	    0);
+	for (i = 0; i < cl.nblocks; i++)
+		if (ua_cache_test_block_verified(&cl, i) == 1 &&
+		    ua_cache_test_block_verified(&c5, i) == 0)
+			break;
+	assert_true(i < cl.nblocks);
+	ua_cache_unmap(&c5);
+	ua_cache_unmap(&cl);
+	return i;
+}
+
+/*
+ * One flipped byte in a block only the last user's lookup reads: the image
+ * opens, lookups elsewhere answer, the first lookup reading that block
+ * fails, and from then on every lookup fails (verified blocks and "not
+ * found" included).
+ */
+static void
+test_big_image_bad_block_fails_closed(void **state)
+{
+	struct big *b = build_big();
+	struct ua_cache c;
+	struct passwd pw;
+	struct group gr;
+	char buf[512], last[16];
+	size_t blk, at;
+	gid_t gid;
+
+	(void)state;
+	(void)snprintf(last, sizeof(last), "u%d", BIG_N - 1);
+	blk = block_only_last_reads(b, last);
+	at = blk << UA_CACHE_BLOCK_SHIFT;
+	if (at < sizeof(struct ua_cache_header))
+		at = sizeof(struct ua_cache_header);
+	b->img[at + 3] ^= 0x01;
+	open_ok(b->img, b->len, &c);
+	assert_int_equal(ua_cache_getpwnam(&c, "u5", &pw, buf, sizeof(buf)),
+	    0);
+	assert_int_equal(ua_cache_getpwnam(&c, last, &pw, buf, sizeof(buf)),
+	    -EBADMSG);
+	assert_int_equal(ua_cache_test_block_verified(&c, blk), 0);
+	assert_int_equal(ua_cache_getpwnam(&c, "u5", &pw, buf, sizeof(buf)),
+	    -EBADMSG);
+	assert_int_equal(ua_cache_getpwuid(&c, 100005, &pw, buf,
+	    sizeof(buf)), -EBADMSG);
+	assert_int_equal(ua_cache_getpwent(&c, 0, &pw, buf, sizeof(buf)),
+	    -EBADMSG);
+	assert_int_equal(ua_cache_getpwnam(&c, "nobody", &pw, buf,
+	    sizeof(buf)), -EBADMSG);
+	assert_int_equal(ua_cache_getgrgid(&c, 1000, &gr, buf, sizeof(buf)),
+	    -EBADMSG);
+	assert_int_equal(ua_cache_getgrent(&c, 0, &gr, buf, sizeof(buf)),
+	    -EBADMSG);
+	assert_int_equal(ua_cache_user_gids(&c, "u5", 0, &gid, 1, NULL),
+	    -EBADMSG);
+	ua_cache_unmap(&c);
+	/* a fresh open trusts the other blocks again, until it reads it */
+	open_ok(b->img, b->len, &c);
+	assert_int_equal(ua_cache_getpwnam(&c, "u5", &pw, buf, sizeof(buf)),
+	    0);
+	assert_int_equal(ua_cache_getpwnam(&c, last, &pw, buf, sizeof(buf)),
+	    -EBADMSG);
+	assert_int_equal(ua_cache_getpwent(&c, 0, &pw, buf, sizeof(buf)),
+	    -EBADMSG);
+	ua_cache_unmap(&c);
+	free_big(b);
+}
+
+/* What open does check on a big image: header and block sums table. */
+static void
+test_big_image_header_and_sums_at_open(void **state)
+{
+	const struct ua_cache_header *h;
+	static const size_t hdr_bytes[] = {
+		offsetof(struct ua_cache_header, size),
+		offsetof(struct ua_cache_header, checksum),
+		offsetof(struct ua_cache_header, seed),
+		offsetof(struct ua_cache_header, created) + 7,
+		offsetof(struct ua_cache_header, tables) + 13,
+		offsetof(struct ua_cache_header, max_probe) + 2,
+		offsetof(struct ua_cache_header, block_size) + 1,
+		offsetof(struct ua_cache_header, sums),
+		offsetof(struct ua_cache_header, sums) + 4,
+	};
+	struct big *b = build_big();
+	struct ua_cache c;
+	uint8_t *copy = malloc(b->len);
+	size_t i, n, sums;
+
+	(void)state;
+	assert_non_null(copy);
+	h = (const struct ua_cache_header *)(const void *)b->img;
+	sums = h->sums.off;
+	n = h->sums.count;
+	assert_int_equal(sums + n * 8, b->len);
+	for (i = 0; i < sizeof(hdr_bytes) / sizeof(hdr_bytes[0]); i++) {
+		memcpy(copy, b->img, b->len);
+		copy[hdr_bytes[i]] ^= 0x01;
+		assert_int_equal(ua_cache_open_mem(copy, b->len, &c), -EBADMSG);
+	}
+	for (i = 0; i < n * 8; i += 5) {
+		memcpy(copy, b->img, b->len);
+		copy[sums + i] ^= 0x80;
+		assert_int_equal(ua_cache_open_mem(copy, b->len, &c), -EBADMSG);
+	}
+	/* a block swapped with its sum still does not match elsewhere */
+	memcpy(copy, b->img, b->len);
+	memcpy(copy + sums, b->img + sums + 8, 8);
+	memcpy(copy + sums + 8, b->img + sums, 8);
+	assert_int_equal(ua_cache_open_mem(copy, b->len, &c), -EBADMSG);
+	free(copy);
+	free_big(b);
+}
+
+/* At or below the eager limit every block is checked at open, as before. */
+static void
+test_small_image_verified_at_open(void **state)
+{
+	const struct ua_cache_header *h;
+	struct ua_cache c;
+	size_t len;
+	uint8_t *img = build(&len);
+
+	(void)state;
+	h = (const struct ua_cache_header *)(const void *)img;
+	assert_true(len <= UA_CACHE_EAGER_MAX);
+	assert_int_equal(h->sums.count, 1);
+	open_ok(img, len, &c);
+	assert_int_equal(verified(&c), SIZE_MAX);
+	ua_cache_unmap(&c);
+	img[h->tables[UA_CACHE_T_STRINGS].off + 1] ^= 0x20;
+	assert_int_equal(ua_cache_open_mem(img, len, &c), -EBADMSG);
+	free(img);
+}
+
 /* ---- files ------------------------------------------------------------- */
 
 static char tmpdir[64];
@@ -752,6 +1008,56 @@ test_map_refuses_unsafe_files(void **state)
 	assert_int_equal(ua_cache_map(path, &c, NULL), -EBADMSG);
 }
 
+/* The same through a real mapping: opens lazily, fails closed. */
+static void
+test_map_big_file_lazy(void **state)
+{
+	struct big *b = build_big();
+	struct ua_cache c;
+	struct passwd pw;
+	char buf[512], last[16];
+	uint8_t byte;
+	size_t at;
+	int fd;
+
+	(void)state;
+	(void)snprintf(last, sizeof(last), "u%d", BIG_N - 1);
+	assert_int_equal(ua_cache_write(path, b->u, BIG_N, NULL, 0), 0);
+	assert_int_equal(ua_cache_map(path, &c, NULL), 0);
+	assert_int_equal(verified(&c), 0);
+	assert_int_equal(ua_cache_getpwnam(&c, "u5", &pw, buf, sizeof(buf)),
+	    0);
+	assert_true(verified(&c) <= 6);
+	ua_cache_unmap(&c);
+	/* the same layout as b->img, another seed: find the block anew */
+	free(b->img);
+	fd = open(path, O_RDONLY);
+	assert_true(fd >= 0);
+	b->img = malloc(b->len);
+	assert_non_null(b->img);
+	assert_int_equal(pread(fd, b->img, b->len, 0), (ssize_t)b->len);
+	close(fd);
+	at = block_only_last_reads(b, last) << UA_CACHE_BLOCK_SHIFT;
+	if (at < sizeof(struct ua_cache_header))
+		at = sizeof(struct ua_cache_header);
+	fd = open(path, O_RDWR);
+	assert_true(fd >= 0);
+	assert_int_equal(pread(fd, &byte, 1, (off_t)at), 1);
+	byte ^= 0x01;
+	assert_int_equal(pwrite(fd, &byte, 1, (off_t)at), 1);
+	close(fd);
+	assert_int_equal(ua_cache_map(path, &c, NULL), 0);
+	assert_int_equal(ua_cache_getpwnam(&c, "u5", &pw, buf, sizeof(buf)),
+	    0);
+	assert_int_equal(ua_cache_getpwnam(&c, last, &pw, buf, sizeof(buf)),
+	    -EBADMSG);
+	assert_int_equal(ua_cache_getpwnam(&c, "u5", &pw, buf, sizeof(buf)),
+	    -EBADMSG);
+	ua_cache_unmap(&c);
+	assert_int_equal(unlink(path), 0);
+	free_big(b);
+}
+
 int
 main(void)
 {
@@ -771,10 +1077,16 @@ main(void)
 		cmocka_unit_test(test_every_byte_flip_refused),
 		cmocka_unit_test(test_every_byte_flip_with_checksum_is_safe),
 		cmocka_unit_test(test_hostile_values_are_ebadmsg),
+		cmocka_unit_test(test_big_image_verified_lazily),
+		cmocka_unit_test(test_big_image_bad_block_fails_closed),
+		cmocka_unit_test(test_big_image_header_and_sums_at_open),
+		cmocka_unit_test(test_small_image_verified_at_open),
 		cmocka_unit_test_setup_teardown(
 		    test_write_publishes_and_marks_old_stale, setup_dir,
 		    teardown_dir),
 		cmocka_unit_test_setup_teardown(test_map_refuses_unsafe_files,
+		    setup_dir, teardown_dir),
+		cmocka_unit_test_setup_teardown(test_map_big_file_lazy,
 		    setup_dir, teardown_dir),
 	};
 
