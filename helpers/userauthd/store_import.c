@@ -170,7 +170,7 @@ groups_load(struct store *s, struct dbgroup **ret, size_t *ret_n,
 	if (r == 0 && rc != SQLITE_DONE)
 		r = store_fail_db(s, err, rc);
 	sqlite3_finalize(st);
-	if (r == 0)
+	if (r == 0 && n > 0)	/* qsort and bsearch want an array */
 		qsort(g, n, sizeof(*g), cmp_dbgroup);
 	*ret = g;
 	*ret_n = n;
@@ -309,8 +309,8 @@ check_db(struct store *s, const struct store_import_row *u,
 		return store_fail_db(s, err, rc);
 	for (i = 0; i < u->ngroups; i++) {
 		struct dbgroup key = { .name = u->groups[i] };
-		const struct dbgroup *f = bsearch(&key, g, ng, sizeof(*g),
-		    cmp_dbgroup);
+		const struct dbgroup *f = ng == 0 ? NULL :
+		    bsearch(&key, g, ng, sizeof(*g), cmp_dbgroup);
 
 		if (f == NULL) {
 			reject(w, "no group '%.64s'", u->groups[i]);
