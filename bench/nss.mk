@@ -3,8 +3,8 @@
 check_PROGRAMS += bench/nssbench bench/mkpool
 check_LTLIBRARIES = bench/libnss_floor.la
 bench_nssbench_SOURCES = bench/nssbench.c
-bench_nssbench_CFLAGS = $(UA_CFLAGS_PROG)
-bench_nssbench_LDFLAGS = $(UA_LDFLAGS_PROG)
+bench_nssbench_CFLAGS = $(UA_CFLAGS_BENCH)
+bench_nssbench_LDFLAGS = $(UA_LDFLAGS_BENCH)
 bench_mkpool_SOURCES = bench/mkpool.c
 bench_mkpool_CFLAGS = $(UA_CFLAGS_PROG)
 bench_mkpool_LDFLAGS = $(UA_LDFLAGS_PROG)

@@ -4,7 +4,7 @@
 # It opens libcrypt with dlopen (see the file), so it is not linked here.
 check_PROGRAMS += bench/pamlogin
 bench_pamlogin_SOURCES = bench/pamlogin.c
-bench_pamlogin_CFLAGS = $(UA_CFLAGS_PROG)
-bench_pamlogin_LDFLAGS = $(UA_LDFLAGS_PROG)
+bench_pamlogin_CFLAGS = $(UA_CFLAGS_BENCH)
+bench_pamlogin_LDFLAGS = $(UA_LDFLAGS_BENCH)
 bench_pamlogin_LDADD = $(PAM_LIBS)
 EXTRA_DIST += bench/pam.sh
