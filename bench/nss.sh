@@ -117,6 +117,9 @@ FAILED=0
 NOTES=""
 SSS_NOTES=""
 : >"$TB/mem"
+: >"$TB/fresh"
+FRESH_RUNS=20
+[ -n "$SMOKE" ] && FRESH_RUNS=3
 for n in $SIZES; do
 	: >"$TB/etc/passwd.new"; : >"$TB/etc/group.new"
 	cp "$SYSPW" "$TB/etc/passwd.new"; cp "$SYSGR" "$TB/etc/group.new"
@@ -164,6 +167,17 @@ SSSD at $n users: $SSS_NOTE, memcache warmed with one pass of each call"
 			m=$("$B/bench/nssbench" mem "$n" 1 1 2>"$TB/err") ||
 				{ echo "bench/run: mem $src $n: $(cat "$TB/err")" >&2; FAILED=1; }
 			echo "$src|$n|$m" >>"$TB/mem"
+			# What ls -l, id or an sshd child pays: a new process,
+			# one lookup of the last user (nss_files' worst case).
+			fr=$FRESH_RUNS
+			t0=$(date +%s%N)
+			while [ "$fr" -gt 0 ]; do
+				getent passwd "u$n" >/dev/null ||
+					{ echo "bench/run: getent u$n via $src failed" >&2; FAILED=1; }
+				fr=$((fr - 1))
+			done
+			t1=$(date +%s%N)
+			echo "$src|$n|$(( (t1 - t0) / FRESH_RUNS / 1000 ))" >>"$TB/fresh"
 		fi
 		[ "$src" = sss ] && sss_stop
 	done
@@ -223,6 +237,14 @@ while IFS='|' read -r src n m; do
 	[ $# -eq 4 ] || continue
 	echo "| $src | $n | $2 | $3 | $4 | <= 512 |"
 done <"$TB/mem"
+echo
+echo "## A fresh process: getent passwd u<N> (exec + one lookup; µs each, mean of $FRESH_RUNS)"
+echo
+echo "| source | users | µs per process |"
+echo "|---|---|---|"
+while IFS='|' read -r src n us; do
+	echo "| $src | $n | $us |"
+done <"$TB/fresh"
 echo
 echo "## SSSD"
 if [ -n "$SSS_WHY" ]; then
