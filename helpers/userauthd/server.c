@@ -543,6 +543,7 @@ serve_ready(struct server *srv, struct pollfd *pfd, size_t n)
 	 * clients already in get their turn.
 	 */
 	for (i = 0; (pfd[0].revents & POLLIN) && i < SERVER_ACCEPT_BATCH &&
+	     srv->nclients - srv->nadmin < srv->conf->max_clients &&
 	     accept_one(srv, srv->public_fd, false); i++)
 		;
 	if (pfd[1].revents & POLLIN)
