@@ -33,6 +33,7 @@
 
 #define DB_RETRY_MS 5000	/* pause sending after a failed row update */
 #define CHECKPOINT_MS 1000	/* at most one WAL checkpoint try a second */
+#define CHECKPOINT_WAIT_MS 20	/* ... waiting this long for readers */
 
 struct mailer {
 	struct mailsend_cfg cfg;
@@ -47,7 +48,7 @@ struct mailer {
 	int64_t db_pause_until;		/* wall ms */
 	bool checkpoint_due;		/* a body was wiped since the last one */
 	int64_t checkpoint_at;		/* wall ms of the last try */
-	bool worked;			/* sent since the queue last emptied */
+	bool worked;			/* rows finished since the last release */
 };
 
 /* What mailer_prepare read as root, for mailer_start. */
@@ -370,6 +371,7 @@ finish(struct mailer *m, struct mailsend_xfer *x, enum fate f,
 		m->db_pause_until = now + DB_RETRY_MS;
 	} else if (f != RETRY)
 		m->checkpoint_due = true;
+	m->worked = true;
 	sqlite3_finalize(st);
 	(void)pthread_mutex_unlock(&m->dblock);
 	ua_log(f == SENT ? LOG_INFO : f == FAILED ? LOG_WARNING : LOG_NOTICE,
@@ -410,7 +412,6 @@ start_due(struct mailer *m)
 			finish(m, x, RETRY, why[0] ? why : "curl_multi failed");
 		} else {
 			m->xfer[m->nxfer++] = x;
-			m->worked = true;
 			continue;
 		}
 		mailsend_xfer_free(x);
@@ -469,7 +470,12 @@ checkpoint(struct mailer *m)
 		return;
 	m->checkpoint_at = now;
 	(void)pthread_mutex_lock(&m->dblock);
-	sqlbusy_set(m->db, 1000);
+	/*
+	 * TRUNCATE holds the write lock while it waits for readers (the NSS
+	 * publisher reads for seconds on a big pool): give up soon and try
+	 * again in a second rather than stall the loop's writes.
+	 */
+	sqlbusy_set(m->db, CHECKPOINT_WAIT_MS);
 	rc = sqlite3_wal_checkpoint_v2(m->db, NULL,
 	    SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
 	sqlbusy_set(m->db, 5000);

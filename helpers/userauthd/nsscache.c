@@ -92,6 +92,7 @@ struct publisher {
 	bool have_result, result_ok;
 	uint64_t result_gen;
 	bool stop;
+	bool again;		/* publish once more even for the same want */
 	int pipe[2];		/* a byte per ended publish */
 };
 
@@ -105,10 +106,11 @@ publisher_main(void *arg)
 
 	pthread_mutex_lock(&p->lock);
 	for (;;) {
-		while (!p->stop && p->want <= p->started)
+		while (!p->stop && p->want <= p->started && !p->again)
 			pthread_cond_wait(&p->cond, &p->lock);
 		if (p->stop)
 			break;
+		p->again = false;
 		gen = p->started = p->want;
 		p->running = true;
 		pthread_mutex_unlock(&p->lock);
@@ -187,6 +189,17 @@ publisher_request(struct publisher *p, uint64_t gen)
 		p->want = gen;
 		pthread_cond_signal(&p->cond);
 	}
+	pthread_mutex_unlock(&p->lock);
+}
+
+void
+publisher_retry(struct publisher *p, uint64_t gen)
+{
+	pthread_mutex_lock(&p->lock);
+	if (gen > p->want)
+		p->want = gen;
+	p->again = true;
+	pthread_cond_signal(&p->cond);
 	pthread_mutex_unlock(&p->lock);
 }
 

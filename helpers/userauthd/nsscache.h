@@ -32,6 +32,9 @@ int publisher_fd(const struct publisher *p);
 /* Publish the database as it is now, standing for generation gen. */
 void publisher_request(struct publisher *p, uint64_t gen);
 
+/* After a failed publish: publish again even if nothing changed since. */
+void publisher_retry(struct publisher *p, uint64_t gen);
+
 /*
  * After publisher_fd was readable: true when a publish ended since the
  * last call, with the generation it stood for and whether it succeeded.

@@ -268,6 +268,8 @@ handle_admin(struct server *srv, struct client *c, uint8_t *p, size_t n)
 		c->held = reply;
 		c->wait_gen = gen;
 		c->busy = true;
+		/* A rebuild takes seconds on a big pool: not a stalled client. */
+		c->deadline = ua_now_ms() + SERVER_IDLE_MS;
 		return 0;
 	}
 	if (store_generation(srv->store) != gen)
@@ -492,8 +494,14 @@ server_publish(struct server *srv, bool force)
 	if (!force && srv->publish_pending && ua_now_ms() < srv->publish_retry_at)
 		return;
 	if (!force && srv->pub != NULL) {
-		if (srv->publish_pending)
+		if (srv->publish_pending) {
+			/* The same generation again: the last try failed. */
+			srv->publish_pending = false;
 			srv->publish_retry_at = ua_now_ms() + 5000;
+			publisher_retry(srv->pub, gen);
+			srv->publish_asked = gen;
+			return;
+		}
 		request_publish(srv, gen);
 		return;
 	}

@@ -95,6 +95,17 @@ ok "$([ "$before" = "$after" ] && echo 0 || echo 1)" "refused adds changed nothi
 expect_rc 0 "the uid after refusals is the next one" uactl user add customer carol --email carol@example.com
 grep_last "  ... 200002" '200002'
 
+# --- a failed NSS publish is retried with no further change ----------------------
+# The daemon (not root) cannot write the cache directory for a while.
+chmod 0555 /var/cache/userauth
+expect_rc 0 "user add while the cache cannot be written: the change is made" \
+	uactl user add customer pubretry --email pubretry@example.com
+expect_rc 2 "  ... NSS does not show it yet" getent passwd pubretry
+chmod 0755 /var/cache/userauth
+ua_wait_for 150 getent passwd pubretry
+ok $? "  ... the daemon publishes it by itself once it can (no other change)"
+expect_rc 0 "  ... and it can be removed again" uactl user del pubretry --yes
+
 expect_rc 0 "group member add" uactl group member add developers bob
 expect_rc 1 "group member add twice refused" uactl group member add developers bob
 expect_rc 0 "group list shows members" uactl group list customer
@@ -171,8 +182,8 @@ expect_rc 0 "  ... id too" id -nG alice
 ua_start_daemon
 ok $? "daemon restarts on the same database"
 expect_rc 0 "users survive the restart" uactl user show bob
-expect_rc 0 "the uid counter survives (no reuse of carol's uid)" uactl user add customer dora --email dora@example.com
-grep_last "  ... 200003" '200003'
+expect_rc 0 "the uid counter survives (no reuse of carol's or pubretry's uid)" uactl user add customer dora --email dora@example.com
+grep_last "  ... 200004" '200004'
 ua_stop_daemon
 chmod 0755 "$TB/state"
 expect_rc 1 "an unsafe state dir mode refuses start" "$top_builddir/userauthd" -f -c "$TB/etc/userauth.conf"
