@@ -200,6 +200,18 @@ log_trouble() {
 		"$TB/daemon.log" | grep -v 'result=ok' || true
 }
 
+# bench_end: the daemon's log in two lines, the notes, the commonest
+# trouble lines (timestamps cut so equal lines count); exit with FAILED.
+bench_end() {
+	note "daemon log: $(log_counts)"
+	note "daemon log lines that report trouble: $(log_trouble | wc -l)"
+	echo "$NOTES" | sed '/^$/d; s/^/- /'
+	log_trouble | sed -E 's/^userauthd\[[0-9]+\]: //' | sort | uniq -c |
+		sort -rn | head -10 | sed 's/^/    /'
+	[ -n "${UA_KEEP:-}" ] && echo "- scratch kept in $TB"
+	exit $FAILED
+}
+
 [ -n "${BENCH_LIB:-}" ] && return 0
 
 # --- the load section ---------------------------------------------------------
@@ -274,11 +286,4 @@ if [ -n "$byerr" ]; then
 fi
 note "SMTP connections for the OTP mails of each repetition: $(tr ' ' '\n' <"$TB/runs" | sed -n 's/^mail_conns=//p' | tr '\n' ' ')(messages: $N each); duplicate mails: $(total "$TB/runs" dup_mails); mails never stamped: $(total "$TB/runs" mail_missing)"
 note "OTP mail latency (challenge -> sink) in the bursts: p50 $(spread "$TB/runs" mail_p50_ms) ms, p99 $(spread "$TB/runs" mail_p99_ms) ms"
-note "daemon log: $(log_counts)"
-note "daemon log lines that report trouble: $(log_trouble | wc -l)"
-echo "$NOTES" | sed '/^$/d; s/^/- /'
-# The commonest of them, with the timestamp cut so that equal lines count.
-log_trouble | sed -E 's/^userauthd\[[0-9]+\]: //' | sort | uniq -c | sort -rn |
-	head -10 | sed 's/^/    /'
-[ -n "${UA_KEEP:-}" ] && echo "- scratch kept in $TB"
-exit $FAILED
+bench_end

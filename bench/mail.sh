@@ -262,10 +262,4 @@ else
 	note "Postfix rows skipped: $PF_SKIP"
 fi
 note "the daemon sends with at most ${PARALLEL:-?} transfers at a time (MAILER_PARALLEL) and a new SMTP connection per message (CURLOPT_FORBID_REUSE): compare 'SMTP connections per rep' with the mails"
-note "daemon log: $(log_counts)"
-note "daemon log lines that report trouble: $(log_trouble | wc -l)"
-echo "$NOTES" | sed '/^$/d; s/^/- /'
-log_trouble | sed -E 's/^userauthd\[[0-9]+\]: //' | sort | uniq -c | sort -rn |
-	head -10 | sed 's/^/    /'
-[ -n "${UA_KEEP:-}" ] && echo "- scratch kept in $TB"
-exit $FAILED
+bench_end
