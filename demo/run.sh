@@ -163,23 +163,11 @@ ua_stop_daemon
 run getent passwd bob
 run id -nG alice
 
-# --- SSH ---------------------------------------------------------------------
-# wait_for TENTHS COMMAND...: until COMMAND succeeds, at most TENTHS/10 s.
-wait_for() {
-	w=$1
-	shift
-	while [ "$w" -gt 0 ]; do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.1
-		w=$((w - 1))
-	done
-	return 1
-}
 echo "== an SMTP sink on 127.0.0.1:$SMTP_PORT that shows each mail here"
 $PY "$src/tests/tools/smtpsink.py" --port "$SMTP_PORT" --maildir "$TB/mail" \
 	--print >"$TB/sink.out" &
 UA_PIDS="$UA_PIDS $!"
-wait_for 100 grep -q '^listening' "$TB/sink.out" ||
+ua_wait_for 100 grep -q '^listening' "$TB/sink.out" ||
 	die "the SMTP sink did not start: $(cat "$TB/sink.out")"
 echo "== userauthd again, now mailing codes through the sink"
 ua_start_daemon || { cat "$TB/daemon.log"; exit 1; }
@@ -228,7 +216,7 @@ run cat "/etc/pam.d/$SERVICE"
 "$TB/ssh/$SERVICE" -D -e -f "$TB/ssh/sshd_config" >"$TB/sshd.log" 2>&1 &
 SSHD_PID=$!
 UA_PIDS="$UA_PIDS $SSHD_PID"
-wait_for 100 grep -q "Server listening on 127.0.0.1 port $SSH_PORT" \
+ua_wait_for 100 grep -q "Server listening on 127.0.0.1 port $SSH_PORT" \
 	"$TB/sshd.log" || { cat "$TB/sshd.log"; die "sshd did not start"; }
 
 echo "== a scripted SSH login as alice: keyboard-interactive, answered by"

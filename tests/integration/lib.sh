@@ -151,6 +151,38 @@ grep_last() {
 	fi
 }
 
+# --- login transcripts (tests that define conv: pamconv with their args) -----
+
+# login NAME PAMCONV-ARGS...: transcript in $TB/tx.NAME; exit status kept.
+login() {
+	n=$1
+	shift
+	conv "$@" >"$TB/tx.$n" 2>&1
+}
+
+# tx_has / tx_lacks DESCRIPTION NAME TEXT: the transcript NAME holds TEXT,
+# or does not.
+tx_has() {
+	if grep -qF -- "$3" "$TB/tx.$2"; then ok 0 "$1"; else
+		ok 1 "$1"
+		sed 's/^/# /' "$TB/tx.$2" | head -20
+	fi
+}
+tx_lacks() {
+	if grep -qF -- "$3" "$TB/tx.$2"; then
+		ok 1 "$1"
+		sed 's/^/# /' "$TB/tx.$2" | head -20
+	else ok 0 "$1"; fi
+}
+
+# Stay clear of a 30 s TOTP step boundary, so that a code made now is
+# checked in the same step.
+mid_step() { while [ $(($(date +%s) % 30)) -gt 25 ]; do sleep 1; done; }
+# totp SECRET OFFSET: the code for now + OFFSET seconds.
+totp() { oathtool --totp --base32 -N "@$(($(date +%s) + $2))" "$1"; }
+# set_pw USER PASSWORD: through the admin socket.
+set_pw() { printf '%s\n' "$2" | uactl passwd "$1" --stdin >/dev/null; }
+
 # --- a real sshd in the test's mount and network namespace -------------------
 # (for tests that run under "unshare -m -n"; see sshd_mfa.sh)
 

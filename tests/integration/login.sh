@@ -46,24 +46,13 @@ PW_PEGGY='Pe-canary-d04f7a'
 PW_TRENT='Tr-canary-8a19c3'
 PW_VICTOR='Vi-canary-26be90'
 
-# --- helpers ------------------------------------------------------------------
-wait_for() {
-	w=$1
-	shift
-	while [ "$w" -gt 0 ]; do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.1
-		w=$((w - 1))
-	done
-	return 1
-}
 
 start_sink() {
 	$PY "$top_srcdir/tests/tools/smtpsink.py" --port $PORT \
 		--maildir "$MAILDIR" >>"$TB/sink.out" 2>&1 6>&- 7>&- 8>&- 9>&- &
 	SINK_PID=$!
 	UA_PIDS="$UA_PIDS $SINK_PID"
-	wait_for 100 grep -q "^listening $PORT" "$TB/sink.out"
+	ua_wait_for 100 grep -q "^listening $PORT" "$TB/sink.out"
 }
 
 stop_sink() {
@@ -205,7 +194,6 @@ log_has() {
 	fi
 }
 
-set_pw() { printf '%s\n' "$2" | uactl passwd "$1" --stdin >/dev/null; }
 
 # --- set-up ---------------------------------------------------------------------
 ua_write_conf <<EOF
@@ -303,7 +291,7 @@ done
 if [ -n "$FAKE" ]; then
 	bg_login expfake 6 ua-picky "$FAKE" 2
 	FAKE_PID=$BG_PID
-	wait_for 50 grep -q '^call 2: ' "$TB/tx.expfake"
+	ua_wait_for 50 grep -q '^call 2: ' "$TB/tx.expfake"
 fi
 EXP_T=$(date +%s)
 
@@ -532,7 +520,7 @@ log_has "  ... audited as limited" 1 "event=otp .*user='mallory' .*result=limite
 stop_sink
 bg_login smtp 8 ua-customer oscar
 SMTP_PID=$BG_PID
-wait_for 50 grep -q 'Code: ' "$TB/tx.smtp"
+ua_wait_for 50 grep -q 'Code: ' "$TB/tx.smtp"
 ok $? "relay down: the code prompt comes at once"
 retried() {
 	uactl --json mailq | $PY -c '
@@ -540,7 +528,7 @@ import json, sys
 rows = [r for r in json.load(sys.stdin) if r["recipient"].startswith("o***@")]
 sys.exit(0 if rows and rows[-1]["state"] == "queued" and rows[-1]["attempts"] >= 1 else 1)'
 }
-wait_for 50 retried
+ua_wait_for 50 retried
 ok $? "  ... the mail stays queued after a failed attempt"
 start_sink
 c=$(code oscar@example.com) && answer 8 "$c"

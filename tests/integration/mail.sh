@@ -32,18 +32,6 @@ P2=2526	# STARTTLS sink
 FROM=userauth@example.com
 SINK_PID=
 
-# --- helpers ----------------------------------------------------------------
-# wait_for TENTHS COMMAND...: until COMMAND succeeds, at most TENTHS/10 s.
-wait_for() {
-	w=$1
-	shift
-	while [ "$w" -gt 0 ]; do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.1
-		w=$((w - 1))
-	done
-	return 1
-}
 
 # SQL as the daemon user (the database is 0600 userauth).
 dbq() {
@@ -86,7 +74,7 @@ start_sink() {
 		>"$TB/sink-$name.out" 2>&1 &
 	SINK_PID=$!
 	UA_PIDS="$UA_PIDS $SINK_PID"
-	wait_for 100 grep -q '^listening' "$TB/sink-$name.out"
+	ua_wait_for 100 grep -q '^listening' "$TB/sink-$name.out"
 }
 
 stop_sink() {
@@ -135,7 +123,7 @@ ue=$(printf '\303\274')
 id1=$(queue alice@example.com 81000001 120 "Ihr Anmeldecode f${ue}r heute" \
 	"$(printf 'Gr\303\274\303\237e \342\200\223 dein Code: %%c\n\nG\303\274ltig %%m Minuten.\n')")
 flush
-wait_for 100 delivered 81000001
+ua_wait_for 100 delivered 81000001
 ok $? "a queued message is delivered"
 cat >"$TB/check.py" <<'EOF'
 import email, email.header, email.utils, mailbox, sys
@@ -168,12 +156,12 @@ expect_rc 0 "  ... the row is sent, body NULL, one attempt" \
 code_gone() {
 	! grep -qa 81000001 "$DB" && ! grep -qa 81000001 "$DB-wal" 2>/dev/null
 }
-wait_for 50 code_gone
+ua_wait_for 50 code_gone
 ok $? "  ... and the code is in neither the database nor the WAL (S6)"
 
 id2=$(queue bob@example.net 81000002 5)
 flush
-wait_for 30 state_is "$id2" expired
+ua_wait_for 30 state_is "$id2" expired
 ok $? "a message within 10 s of its expiry is marked expired"
 expect_rc 0 "  ... body NULL, never attempted" \
 	test "$(col "$id2" "(body IS NULL) || attempts")" = "10"
@@ -186,13 +174,13 @@ stop_sink
 id3=$(queue carol@example.org 81000003 60)
 flush
 has_error() { [ -n "$(col "$1" last_error)" ] && [ "$(col "$1" attempts)" -ge "$2" ]; }
-wait_for 50 has_error "$id3" 2
+ua_wait_for 50 has_error "$id3" 2
 ok $? "with the relay down the message stays queued and is retried"
 expect_rc 0 "  ... state still queued" state_is "$id3" queued
 start_sink a $P1
-wait_for 50 delivered 81000003
+ua_wait_for 50 delivered 81000003
 ok $? "  ... and is delivered once the relay is back"
-wait_for 20 state_is "$id3" sent
+ua_wait_for 20 state_is "$id3" sent
 ok $? "  ... state sent"
 
 # 4xx: retried until it goes through.
@@ -200,9 +188,9 @@ stop_sink
 start_sink a $P1 --mode 451 --count 2
 id4=$(queue dave@example.com 81000004 60)
 flush
-wait_for 100 delivered 81000004
+ua_wait_for 100 delivered 81000004
 ok $? "451 twice, then delivered"
-wait_for 20 state_is "$id4" sent
+ua_wait_for 20 state_is "$id4" sent
 expect_rc 0 "  ... after three attempts" test "$(col "$id4" attempts)" = 3
 expect_rc 0 "  ... the sink saw two 451s" \
 	test "$(grep -c 'data 451' "$TB/sink-a.log")" = 2
@@ -212,7 +200,7 @@ stop_sink
 start_sink a $P1 --mode 550 --count 1
 id5=$(queue erin@example.com 81000005 60)
 flush
-wait_for 50 state_is "$id5" failed
+ua_wait_for 50 state_is "$id5" failed
 ok $? "550 marks the message failed"
 expect_rc 0 "  ... body NULL, error names the reply" \
 	test "$(col "$id5" "(body IS NULL) || ' ' || (last_error LIKE '%550%')")" = "1 1"
@@ -232,10 +220,10 @@ id6=$(queue frank@example.com 81000006 60)
 id7=$(queue grace@example.com 81000007 60)
 flush
 one_of() { [ $(($(copies 81000006) + $(copies 81000007))) -ge 1 ]; }
-wait_for 50 one_of
+ua_wait_for 50 one_of
 ok $? "a silent server does not block the other message"
 both() { delivered 81000006 && delivered 81000007; }
-wait_for 200 both
+ua_wait_for 200 both
 ok $? "  ... the stalled one times out and is retried"
 t1=$(date +%s)
 # curl counts the greeting as part of connecting: 5 s, not 10.
@@ -297,7 +285,7 @@ ua_start_daemon
 ok $? "daemon starts with STARTTLS required and AUTH"
 id8=$(queue heidi@example.com 81000008 60)
 flush
-wait_for 50 has_error "$id8" 1
+ua_wait_for 50 has_error "$id8" 1
 ok $? "a certificate the system does not trust is refused (S25)"
 expect_rc 0 "  ... the error says so, the message stays queued" \
 	test "$(col "$id8" "state || ' ' || (last_error LIKE '%certificate%' OR last_error LIKE '%SSL%')")" = "queued 1"
@@ -314,7 +302,7 @@ EOF
 ua_start_daemon
 ok $? "restart with smtp_ca_file"
 flush
-wait_for 50 delivered 81000008
+ua_wait_for 50 delivered 81000008
 ok $? "  ... the queued message survived the restart and goes over STARTTLS with AUTH"
 expect_rc 0 "  ... the sink saw a good AUTH" grep -q 'auth ok' "$TB/sink-tls.log"
 stop_sink
@@ -322,7 +310,7 @@ start_sink tls $P2 --tls-cert "$TB/cert.pem" --tls-key "$TB/key.pem" \
 	--auth-user otpd --auth-password other
 id9=$(queue ivan@example.com 81000009 60)
 flush
-wait_for 50 state_is "$id9" failed
+ua_wait_for 50 state_is "$id9" failed
 ok $? "a refused password (535) fails the message"
 expect_rc 0 "  ... the error names it, and no password is in it" \
 	test "$(col "$id9" "(last_error LIKE '%535%') || (last_error LIKE '%s3cret%')")" = "10"
@@ -350,12 +338,12 @@ echo 75 >"$TB/sm/exit"
 chmod 0644 "$TB/sm/exit"
 id10=$(queue judy@example.com 81000010 60)
 flush
-wait_for 50 has_error "$id10" 1
+ua_wait_for 50 has_error "$id10" 1
 ok $? "sendmail exit 75 (temporary) is retried"
 expect_rc 0 "  ... with the status in last_error" \
 	test "$(col "$id10" "state || ' ' || last_error")" = "queued sendmail exited with status 75"
 rm -f "$TB/sm/exit"
-wait_for 50 state_is "$id10" sent
+ua_wait_for 50 state_is "$id10" sent
 ok $? "  ... then sent"
 expect_rc 0 "  ... the message reached sendmail's stdin" \
 	grep -q 'Your sign-in code is 81000010' "$TB"/sm/msg.*

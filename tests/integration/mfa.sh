@@ -29,29 +29,6 @@ PW_BOB='Bo-canary-c3a9f2'
 PW_CARL='Ca-canary-09b4e6'
 
 conv() { "$PAMCONV" -C "$TB/pam" "$@"; }
-# login NAME PAMCONV-ARGS...: transcript in $TB/tx.NAME; exit status kept.
-login() {
-	n=$1
-	shift
-	conv "$@" >"$TB/tx.$n" 2>&1
-}
-tx_has() {
-	if grep -qF -- "$3" "$TB/tx.$2"; then ok 0 "$1"; else
-		ok 1 "$1"
-		sed 's/^/# /' "$TB/tx.$2" | head -20
-	fi
-}
-tx_lacks() {
-	if grep -qF -- "$3" "$TB/tx.$2"; then
-		ok 1 "$1"
-		sed 's/^/# /' "$TB/tx.$2" | head -20
-	else ok 0 "$1"; fi
-}
-# Stay clear of a step boundary, so a code made now is checked in the same step.
-mid_step() { while [ $(($(date +%s) % 30)) -gt 25 ]; do sleep 1; done; }
-# totp SECRET OFFSET: the code for now + OFFSET seconds.
-totp() { oathtool --totp --base32 -N "@$(($(date +%s) + $2))" "$1"; }
-set_pw() { printf '%s\n' "$2" | uactl passwd "$1" --stdin >/dev/null; }
 # An old last step, so that window tests are not replay tests.
 old_step() {
 	sqlite3 "$TB/state/userauth.db" \

@@ -39,26 +39,6 @@ mail_code() {
 	sed -n 's/^Your invitation code is \([0-9]\{8\}\)\([^0-9].*\)\{0,1\}$/\1/p' "$1" |
 		head -n 1
 }
-login() {
-	n=$1
-	shift
-	conv "$@" >"$TB/tx.$n" 2>&1
-}
-tx_has() {
-	if grep -qF -- "$3" "$TB/tx.$2"; then ok 0 "$1"; else
-		ok 1 "$1"
-		sed 's/^/# /' "$TB/tx.$2" | head -20
-	fi
-}
-tx_lacks() {
-	if grep -qF -- "$3" "$TB/tx.$2"; then
-		ok 1 "$1"
-		sed 's/^/# /' "$TB/tx.$2" | head -20
-	else ok 0 "$1"; fi
-}
-mid_step() { while [ $(($(date +%s) % 30)) -gt 25 ]; do sleep 1; done; }
-totp() { oathtool --totp --base32 -N "@$(($(date +%s) + $2))" "$1"; }
-set_pw() { printf '%s\n' "$2" | uactl passwd "$1" --stdin >/dev/null; }
 json_get() { python3 -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"; }
 flag_of() {
 	sqlite3 "$TB/state/userauth.db" "SELECT count(*) FROM password_change \
