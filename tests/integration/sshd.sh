@@ -43,22 +43,9 @@ sshlogin() {
 		--maildir "$MAILDIR" "$@"
 }
 
-# tr FILE EXPR...: each Python expression must be true of the transcript.
-# Names: t (the whole transcript), R (rounds that have prompts), P (their
-# texts: instruction + prompts), out (the command's output).
-cat >"$TB/tr.py" <<'EOF'
-import json, sys
-t = json.load(open(sys.argv[1]))
-R = [r for r in t["rounds"] if r["prompts"]]
-P = [(r["instructions"] + "\n" if r["instructions"] else "") +
-     "".join(p["text"] for p in r["prompts"]) for r in R]
-out = t.get("output", "")
-for e in sys.argv[2:]:
-    if not eval(e):
-        print("false: " + e)
-        print(json.dumps(t, indent=1))
-        sys.exit(1)
-EOF
+# tr FILE EXPR...: each Python expression must be true of the transcript
+# (lib.sh's ua_transcript_checker says which names it knows).
+ua_transcript_checker
 tr() { $PY "$TB/tr.py" "$@"; }
 
 # Mail to one address in the sink, and rows in the daemon's mail queue.
