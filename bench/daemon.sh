@@ -27,6 +27,7 @@ REPS=${BENCH_REPS:-3}
 ua_write_conf <<'CONF'
 [defaults]
 shell = /bin/sh
+mail_from = codes@example.com
 [pool customer]
 uid_min = 400000
 uid_max = 2999999

@@ -171,8 +171,13 @@ publish(struct uanss_reader *h, struct uanss_gen *g, int err)
 		old->state = UANSS_GEN_RETIRED;
 }
 
+/*
+ * force: the current generation was already stale when it was mapped and
+ * the path now names another file, so look now rather than at the next
+ * timed check.
+ */
 static void
-refresh(struct uanss_reader *h, uint64_t now)
+refresh(struct uanss_reader *h, uint64_t now, bool force)
 {
 	struct uanss_gen *cur, *g;
 	bool due;
@@ -184,7 +189,7 @@ refresh(struct uanss_reader *h, uint64_t now)
 		return;
 	cur = h->cur;
 	due = now >= __atomic_load_n(&h->next_check_ns, __ATOMIC_RELAXED);
-	if (!due && (cur == NULL || !needs_reopen(cur)))
+	if (!due && !force && (cur == NULL || !needs_reopen(cur)))
 		goto out;	/* another thread just did it */
 	if (due)
 		__atomic_store_n(&h->next_check_ns, now + NS_PER_S,
@@ -206,21 +211,24 @@ out:
 int
 uanss_acquire(struct uanss_reader *h, struct uanss_gen **ret)
 {
-	uint64_t now = now_ns();
+	uint64_t now = h->clock != NULL ? h->clock() : now_ns();
 	struct uanss_gen *g;
 	int saved = errno, e;
+	bool force = false;
 
 	if (now < __atomic_load_n(&h->next_check_ns, __ATOMIC_RELAXED)) {
 		g = pin(h);
-		if (g != NULL && !needs_reopen(g)) {
+		if (g != NULL && !needs_reopen(g) &&
+		    !(g->stale_seen && file_changed(h, g))) {
 			*ret = g;
 			return 0;
 		}
 		if (g == NULL)
 			goto none;	/* opening is retried once a second */
+		force = g->stale_seen;
 		uanss_release(g);
 	}
-	refresh(h, now);
+	refresh(h, now, force);
 	errno = saved;
 	g = pin(h);
 	if (g != NULL) {

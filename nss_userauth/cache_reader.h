@@ -19,7 +19,7 @@ struct uanss_gen {
 	struct ua_cache cache;
 	unsigned long readers;	/* lookups pinning this generation */
 	int state;		/* UANSS_GEN_*, under the refresh lock */
-	bool stale_seen;	/* already stale when opened: ignore the flag */
+	bool stale_seen;	/* already stale when opened: stat() instead */
 	struct stat st;		/* identity of the file when mapped */
 };
 
@@ -35,9 +35,15 @@ struct uanss_gen {
  * The fast path reads the clock (vDSO) and the pinned file's stale flag.
  * At most once a second, or at once when the flag is set, one thread
  * stat()s the path (the descriptor was closed after mmap: none is kept in
- * the host process) and reopens if inode, size or times changed.  A
- * missing or refused file retires the current generation: no answers
- * (fail closed) until a good file appears, tried at most once a second.
+ * the host process) and reopens if device, inode, size or times changed.
+ * The inode cannot have been reused for another file while we map it, so
+ * a different file at the path is always seen.  A generation that was
+ * already stale when mapped (republished again while it was being opened,
+ * three times running) costs a stat() per lookup until the path names
+ * another file, which is then mapped at once: a stale generation is never
+ * served on the word of the timer alone.  A missing or refused file retires
+ * the current generation: no answers (fail closed) until a good file
+ * appears, tried at most once a second.
  */
 struct uanss_reader {
 	const char *path;
@@ -45,6 +51,7 @@ struct uanss_reader {
 	uint64_t next_check_ns;		/* atomic, CLOCK_MONOTONIC */
 	int last_err;			/* atomic: answer if cur is NULL */
 	pid_t lock_tid;			/* atomic: refreshing tid or 0 */
+	uint64_t (*clock)(void);	/* tests: CLOCK_MONOTONIC ns; NULL = real */
 	struct uanss_gen gen[UANSS_GENERATIONS];
 };
 

@@ -57,11 +57,23 @@ fi
 note "make distcheck"
 step "make distcheck" sh -c 'cd _build/main && make -s distcheck >distcheck.log 2>&1 || { tail -40 distcheck.log; exit 1; }'
 
+# install-deps.sh recorded the host after installing; nothing the suite did
+# may have changed its PAM stacks, nsswitch.conf, services or bound ports.
+note "the host is as install-deps.sh left it"
+extra_skip=0
+if [ -f _build/host-state/after/config ]; then
+	step "the suite left the host's PAM stacks, nsswitch.conf, services and ports alone" \
+		sh tests/tools/hoststate.sh compare _build/host-state/after
+else
+	extra_skip=1
+	echo "ok - # SKIP no record from tests/tools/install-deps.sh (_build/host-state/after): host not compared"
+fi
+
 note "summary"
 set -- $(sh tests/tools/summary.sh _build/main _build/asan | tr -d ',')
 pass=$(( $1 + extra_pass ))
 fail=$(( $3 + extra_fail ))
-skip=${5:-0}
+skip=$(( ${5:-0} + extra_skip ))
 if [ "$skip" -gt 0 ]; then
 	echo "$pass passed, $fail failed, $skip skipped"
 else

@@ -1099,6 +1099,28 @@ check_mail(struct parser *P)
 	return 0;
 }
 
+/*
+ * A pool that mails codes needs a sender.  Without one every real user's
+ * login would fail at issuance while unknown users got the normal prompts:
+ * an oracle for which names exist.
+ */
+static int
+check_pool_mail(const struct parser *P, size_t pi)
+{
+	const struct ua_pool_conf *p = &P->c->pools[pi];
+	int line;
+
+	if (!p->allow_email_otp || p->mail_from != NULL)
+		return 0;
+	line = P->pool_line[pi][KI_FIRST_FACTORS];
+	if (line == 0)
+		line = P->dflt_line[KI_FIRST_FACTORS];
+	return conf_err(P, line ? line : p->line, "[pool %s]: first_factors "
+	    "offers email_otp but the pool has no mail_from: set mail_from "
+	    "(the sender of code mails) in [pool %s] or [defaults]", p->name,
+	    p->name);
+}
+
 static int
 conf_finish(struct parser *P)
 {
@@ -1127,6 +1149,11 @@ conf_finish(struct parser *P)
 			if (r < 0)
 				return r;
 		}
+	for (i = 0; i < P->c->npools; i++) {
+		r = check_pool_mail(P, i);
+		if (r < 0)
+			return r;
+	}
 	return 0;
 }
 

@@ -31,6 +31,7 @@ static struct {
 	pthread_mutex_t lock;	/* fd, retry_at, dropped */
 	char ident[32];
 	bool to_stderr;
+	bool errors_to_stderr;	/* a background start-up: errors there too */
 	int maxprio;
 	int fd;			/* connected datagram socket, or -1 */
 	time_t retry_at;	/* monotonic second of the next connect try */
@@ -181,10 +182,20 @@ ua_vlog(int prio, const char *fmt, va_list ap)
 	for (i = 0; msg[i] != '\0'; i++)
 		if ((unsigned char)msg[i] < 0x20 || msg[i] == 0x7f)
 			msg[i] = '?';
-	if (L.to_stderr)
+	if (L.to_stderr) {
 		emit_stderr(prio, msg);
-	else
-		emit_syslog(prio, msg);
+		return;
+	}
+	emit_syslog(prio, msg);
+	if (prio <= LOG_ERR &&
+	    __atomic_load_n(&L.errors_to_stderr, __ATOMIC_RELAXED))
+		emit_stderr(prio, msg);
+}
+
+void
+ua_log_errors_to_stderr(bool on)
+{
+	__atomic_store_n(&L.errors_to_stderr, on, __ATOMIC_RELAXED);
 }
 
 void

@@ -238,6 +238,7 @@ report_ready(int *fd, int status)
 	if (*fd < 0)
 		return;
 	if (status == 0) {
+		ua_log_errors_to_stderr(false);
 		devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
 		if (devnull >= 0) {
 			(void)dup2(devnull, 0);
@@ -468,6 +469,8 @@ main(int argc, char **argv)
 		return 2;
 	}
 	ua_log_open("userauthd", foreground || check || dump);
+	/* until ready: fatal start-up errors reach whoever started us */
+	ua_log_errors_to_stderr(!(foreground || check || dump));
 	r = ua_conf_load(conf_path, &srv.conf, err, sizeof(err));
 	if (r < 0) {
 		ua_log(LOG_ERR, "%s", err);

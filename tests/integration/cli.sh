@@ -10,6 +10,7 @@ ua_nss_setup
 ua_write_conf <<'CONF'
 [defaults]
 shell = /bin/sh
+mail_from = codes@example.com
 [pool customer]
 uid_min = 200000
 uid_max = 200009
@@ -33,11 +34,22 @@ expect_rc 1 "userauthd -t refuses an unknown key" \
 	"$top_builddir/userauthd" -t -c "$TB/bad.conf"
 grep_last "  ... with file:line" 'bad.conf:2'
 expect_rc 2 "userauthd refuses stray arguments" "$top_builddir/userauthd" extra
+sed '/^mail_from/d' "$TB/etc/userauth.conf" >"$TB/nofrom.conf"
+expect_rc 1 "userauthd -t refuses a pool offering email codes without mail_from" \
+	"$top_builddir/userauthd" -t -c "$TB/nofrom.conf"
+grep_last "  ... naming the pool's line and what is missing" \
+	"nofrom.conf:$(grep -n '^\[pool customer\]' "$TB/nofrom.conf" | cut -d: -f1): \\[pool customer\\]: first_factors offers email_otp but the pool has no mail_from"
+expect_rc 1 "  ... and so does a start in the background, on stderr" \
+	"$top_builddir/userauthd" -c "$TB/nofrom.conf"
+grep_last "  ... naming the line" 'nofrom.conf:[0-9]+: .*has no mail_from'
 
 # --- start, privileges, sockets ------------------------------------------------------
 expect_rc 3 "userauthctl without a daemon exits 3" uactl pool list
 ua_start_daemon
 ok $? "daemon starts"
+expect_rc 1 "a second daemon started in the background fails" \
+	"$top_builddir/userauthd" -c "$TB/etc/userauth.conf"
+grep_last "  ... and says why on stderr (no syslog here)" 'userauthd\[[0-9]+\]: error: .*Address already in use'
 uid=$(id -u userauth)
 expect_rc 0 "daemon runs as the userauth user" \
 	grep -Eq "^Uid:[[:space:]]+$uid[[:space:]]+$uid" "/proc/$UA_DAEMON_PID/status"
@@ -164,7 +176,7 @@ expect_rc 0 "a stalled client does not block others" timeout 2 "$top_builddir/us
 wait $stall
 expect_rc 0 "the stalled client is dropped at the frame deadline" grep -Eq '^closed [4-7]$' "$TB/stall.out"
 expect_rc 4 "a non-root user cannot use the admin socket" setpriv --reuid=nobody --regid=nogroup --clear-groups \
-	"$top_builddir/userauthctl" -s "$TB/run/admin.sock" pool list
+	"$(ua_reachable "$top_builddir/userauthctl")" -s "$TB/run/admin.sock" pool list
 expect_rc 0 "daemon still alive after the abuse" kill -0 "$UA_DAEMON_PID"
 
 # --- reload, restart, daemon down -------------------------------------------------------------------

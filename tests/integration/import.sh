@@ -12,6 +12,7 @@ ua_nss_setup
 ua_write_conf <<'CONF'
 [defaults]
 shell = /bin/sh
+mail_from = codes@example.com
 [pool customer]
 uid_min = 400000
 uid_max = 1999999

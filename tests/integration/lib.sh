@@ -73,6 +73,16 @@ ua_scratch() {
 	trap 'exit 1' INT TERM
 }
 
+# ua_reachable FILE: copy FILE into $TB/bin (0755) and print the copy's
+# path.  Whatever runs or is loaded after a privilege drop (a non-root
+# caller, a module inside a program run as a user) must not depend on where
+# the checkout is: a clone under /root sits in a 0700 directory.
+ua_reachable() {
+	mkdir -p "$TB/bin" && chmod 0755 "$TB/bin" &&
+		cp "$1" "$TB/bin/" && chmod 0755 "$TB/bin/${1##*/}" &&
+		echo "$TB/bin/${1##*/}"
+}
+
 # Put the build's NSS module in front of glibc for this namespace:
 # nsswitch.conf with "userauth" after files, /var/cache bound to a scratch
 # dir (the module's compiled-in cache lives under it), and the module in an

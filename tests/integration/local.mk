@@ -9,3 +9,4 @@ include tests/integration/login.mk
 include tests/integration/import.mk
 include tests/integration/mfa.mk
 include tests/integration/password.mk
+include tests/integration/hoststate.mk

@@ -31,8 +31,9 @@ T_START=$(date +%s)
 PORT=2525
 MAILDIR=$TB/mail
 SOCK=$TB/run/public.sock
-MOD=$top_builddir/pam_userauth/.libs/pam_userauth.so
-PAMCONV=$top_builddir/tests/tools/pamconv
+# Copies: alice's uid runs pamconv and loads the module (ua_reachable).
+MOD=$(ua_reachable "$top_builddir/pam_userauth/.libs/pam_userauth.so")
+PAMCONV=$(ua_reachable "$top_builddir/tests/tools/pamconv")
 SINK_PID=
 
 # Canary secrets: none of them may ever reach the daemon's log.

@@ -3,7 +3,9 @@
 # handling under concurrent republishing (test_nss_reader, built from the
 # module's own cache_reader.c).
 check_PROGRAMS += tests/unit/test_cache tests/unit/test_nss_reader
-TESTS += tests/unit/test_cache tests/unit/test_nss_reader
+TESTS += tests/unit/test_cache tests/unit/test_nss_reader \
+	tests/unit/nss_reader_otherfs.sh
+EXTRA_DIST += tests/unit/nss_reader_otherfs.sh
 tests_unit_test_cache_SOURCES = tests/unit/test_cache.c
 tests_unit_test_cache_CFLAGS = $(UA_CFLAGS_TEST)
 tests_unit_test_cache_LDADD = common/server/libua_server.la \

@@ -24,12 +24,33 @@
 
 static char err[512];
 
+/*
+ * Pools offer email_otp by default and then need a sender: a text that
+ * names neither [defaults] nor mail_from gets one appended (after its last
+ * line, so every line number it is checked by stays); one that sets
+ * first_factors or says "#bare" is parsed exactly as written.
+ */
 static int
 parse(const char *text, struct ua_conf **ret)
 {
+	static const char sender[] = "\n[defaults]\nmail_from = otp@example.com\n";
+	char *t;
+	size_t n = strlen(text);
+	int r;
+
 	*ret = NULL;
-	return ua_conf_parse("t.conf", text, strlen(text), ret, err,
-	    sizeof(err));
+	if (strstr(text, "[defaults]") != NULL ||
+	    strstr(text, "mail_from") != NULL ||
+	    strstr(text, "first_factors") != NULL ||
+	    strstr(text, "#bare") != NULL)
+		return ua_conf_parse("t.conf", text, n, ret, err, sizeof(err));
+	t = malloc(n + sizeof(sender));
+	assert_non_null(t);
+	memcpy(t, text, n);
+	memcpy(t + n, sender, sizeof(sender));
+	r = ua_conf_parse("t.conf", t, strlen(t), ret, err, sizeof(err));
+	free(t);
+	return r;
 }
 
 /* Refused with -EINVAL, and the message starts with want_prefix. */
@@ -159,6 +180,7 @@ test_defaults_are_inherited_and_overridden(void **state)
 	    "gid_min = 400000\ngid_max = 409999\n"
 	    "[defaults]\n"
 	    "home = /srv/home/%p/%u\n"
+	    "mail_from = otp@example.com\n"
 	    "shell = /bin/sh\n"
 	    "uid_max = 500000\n"
 	    "[pool staff]\n"
@@ -181,7 +203,7 @@ test_defaults_are_inherited_and_overridden(void **state)
 	assert_string_equal(st->shell, "/usr/bin/zsh");
 	assert_int_equal(st->uid_min, 410000);
 	assert_int_equal(st->uid_max, 500000);
-	assert_int_equal(st->line, 10);
+	assert_int_equal(st->line, 11);
 	ua_conf_free(c);
 }
 
@@ -229,7 +251,8 @@ test_edge_values_are_accepted(void **state)
 		"[pool a]\nhome = /home/%%/%p/%u\n",
 		"[pool a]\nhome = /nonexistent\n",
 		"[pool a]\nshell = /usr/sbin/nologin\n",
-		"[defaults]\nbackend = local\n[pool a]\nbackend = local\n",
+		"[defaults]\nbackend = local\nmail_from = otp@example.com\n"
+		"[pool a]\nbackend = local\n",
 		"[daemon]\nuser = _ua$\n[pool a]\n",
 	};
 	struct ua_conf *c;
@@ -635,7 +658,7 @@ test_text_over_size_cap_is_emsgsize(void **state)
 	(void)state;
 	assert_non_null(text);
 	memset(text, '\n', UA_CONF_MAX_SIZE + 1);
-	memcpy(text, "[pool a]", 8);
+	memcpy(text, "[pool a]\nfirst_factors = password", 33);
 	assert_int_equal(ua_conf_parse("t.conf", text, UA_CONF_MAX_SIZE + 1,
 	    &c, err, sizeof(err)), -EMSGSIZE);
 	assert_null(c);
@@ -686,6 +709,7 @@ test_dump_parses_back_to_the_same_config(void **state)
 		"runtime_dir = /run/u\nstate_dir = /var/lib/u\n"
 		"nss_cache = /var/cache/u/c\n"
 		"[defaults]\nhome = /home/%p/%u%%\nshell = /bin/zsh\n"
+		"mail_from = otp@example.com\n"
 		"[pool customer]\nuid_min = 100000\nuid_max = 149999\n"
 		"gid_min = 150000\ngid_max = 159999\n"
 		"[pool staff]\nuid_min = 160000\nuid_max = 169999\n"
@@ -841,7 +865,8 @@ test_load_reads_a_safe_file(void **state)
 
 	(void)state;
 	(void)snprintf(path, sizeof(path), "%s/f", tmpdir);
-	write_file(path, "[pool a]\nshell = /bin/sh\n", 0644);
+	write_file(path, "[pool a]\nshell = /bin/sh\nfirst_factors = password\n",
+	    0644);
 	assert_int_equal(ua_conf_load(path, &c, err, sizeof(err)), 0);
 	assert_string_equal(c->path, path);
 	assert_string_equal(c->pools[0].shell, "/bin/sh");
@@ -888,7 +913,7 @@ test_load_refuses_group_or_world_writable(void **state)
 		assert_non_null(strstr(err, "writable by group or others"));
 	}
 	/* Readable by all, writable by the owner only: fine. */
-	write_file(path, "[pool a]\n", 0644);
+	write_file(path, "[pool a]\nfirst_factors = password\n", 0644);
 	assert_int_equal(ua_conf_load(path, &c, err, sizeof(err)), 0);
 	ua_conf_free(c);
 }
@@ -979,10 +1004,32 @@ test_example_config_parses(void **state)
 
 /* ---- [mail] and the pool mail keys ---------------------------------- */
 
+/* A pool that mails codes and has no sender is refused at its line. */
+static void
+test_email_otp_without_mail_from_is_refused(void **state)
+{
+	struct ua_conf *c;
+
+	(void)state;
+	refused("#bare\n[pool customer]\n", "t.conf:2: ",
+	    "[pool customer]: first_factors offers email_otp but the pool "
+	    "has no mail_from");
+	refused("[defaults]\nfirst_factors = email_otp\n[pool c]\n",
+	    "t.conf:2: ", "[pool c]: first_factors offers email_otp");
+	refused("[defaults]\nmail_from = otp@example.com\n[pool a]\n"
+	    "mail_from =\nfirst_factors = password email_otp\n",
+	    "t.conf:5: ", "[pool a]: first_factors offers email_otp");
+	/* password-only pools and pools with a sender are fine */
+	c = accepted("[pool a]\nfirst_factors = password\n");
+	ua_conf_free(c);
+	c = accepted("[pool a]\nmail_from = otp@example.com\n");
+	ua_conf_free(c);
+}
+
 static void
 test_mail_defaults(void **state)
 {
-	struct ua_conf *c = accepted("[pool a]\n");
+	struct ua_conf *c = accepted("[pool a]\nfirst_factors = password\n");
 	const struct ua_pool_conf *p = &c->pools[0];
 
 	(void)state;
@@ -1018,7 +1065,7 @@ test_mail_keys_are_read_and_inherited(void **state)
 	    "[pool a]\nuid_min = 100000\nuid_max = 100009\n"
 	    "gid_min = 110000\ngid_max = 110009\n"
 	    "[pool b]\nmail_subject = Ihr Code f\xc3\xbcr %p\n"
-	    "mail_from =\n");
+	    "mail_from =\nfirst_factors = password\n");
 
 	(void)state;
 	assert_string_equal(c->mail.smtp_url,
@@ -1179,11 +1226,12 @@ write_template(const char *text, size_t n, mode_t mode)
 static struct ua_conf *
 template_conf(const char *path, int *ret_r)
 {
-	char text[512];
+	char text[640];
 	struct ua_conf *c = NULL;
 
 	(void)snprintf(text, sizeof(text),
-	    "[defaults]\nmail_template = %s\n[pool a]\n", path);
+	    "[defaults]\nmail_template = %s\nmail_from = otp@example.com\n"
+	    "[pool a]\n", path);
 	*ret_r = parse(text, &c);
 	return c;
 }
@@ -1207,7 +1255,8 @@ test_mail_template_is_read_at_load(void **state)
 	    "Hello,\n\nyour code for %p is %c (%m min, 100%%).\n\tThanks\n");
 	ua_conf_free(c);
 	/* An empty value is the built-in text again. */
-	c = accepted("[defaults]\nmail_template =\n[pool a]\n");
+	c = accepted("[defaults]\nmail_template =\n"
+	    "mail_from = otp@example.com\n[pool a]\n");
 	assert_null(c->pools[0].mail_template.path);
 	ua_conf_free(c);
 }
@@ -1309,7 +1358,7 @@ test_mail_dump_round_trip(void **state)
 	ua_conf_free(c1);
 	ua_conf_free(c2);
 	/* Unset optional keys dump as empty values and parse back. */
-	c1 = accepted("[pool a]\n");
+	c1 = accepted("[pool a]\nfirst_factors = password\n");
 	d1 = dump_to_string(c1);
 	assert_non_null(strstr(d1, "\nmail_from =\n"));
 	assert_non_null(strstr(d1, "\nmail_template =\n"));
@@ -1329,6 +1378,7 @@ test_policy_keys_are_derived_and_inherited(void **state)
 
 	(void)state;
 	c = accepted("[defaults]\n"
+		     "mail_from = otp@example.com\n"
 		     "group_challenge = partners:email_otp devs:password\n"
 		     "service_groups = sshd:ops,devs login:*\n"
 		     "[pool a]\n"
@@ -1413,6 +1463,7 @@ main(void)
 		    test_load_refuses_oversized_file, setup_dir, teardown_dir),
 		cmocka_unit_test(test_example_config_parses),
 		cmocka_unit_test(test_mail_defaults),
+		cmocka_unit_test(test_email_otp_without_mail_from_is_refused),
 		cmocka_unit_test(test_mail_keys_are_read_and_inherited),
 		cmocka_unit_test(test_mail_url_loopback_and_tls),
 		cmocka_unit_test(test_mail_bad_values_are_refused),

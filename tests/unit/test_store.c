@@ -19,6 +19,7 @@
 static const char conf_text[] =
     "[defaults]\n"
     "shell = /bin/sh\n"
+    "mail_from = codes@example.com\n"
     "[pool customer]\n"
     "uid_min = 200000\n"
     "uid_max = 200002\n"
