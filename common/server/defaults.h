@@ -111,4 +111,18 @@
 #define UA_MAX_TOTP_PERIOD		120
 #define UA_DEFAULT_MFA_ENROL_AT_LOGIN	"no"
 
+/*
+ * Throttling of failed factors (SECURITY.md S11, 6c; throttle.h): a
+ * bucket past its threshold t waits 2^(n-t) s after its n-th failure, at
+ * most max_delay; the account locks at lock_after consecutive failures.
+ * The host bucket forgets failures older than its window.
+ */
+#define UA_DEFAULT_THROTTLE_PAIR_AFTER		5
+#define UA_DEFAULT_THROTTLE_ACCOUNT_AFTER	20
+#define UA_DEFAULT_THROTTLE_HOST_AFTER		50
+#define UA_DEFAULT_THROTTLE_HOST_WINDOW		3600	/* seconds */
+#define UA_DEFAULT_THROTTLE_MAX_DELAY		900	/* seconds: 15 min */
+#define UA_DEFAULT_LOCK_AFTER			100
+#define UA_MAX_LOCK_AFTER			100	/* S27: no higher */
+
 #endif

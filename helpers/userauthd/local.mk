@@ -46,3 +46,7 @@ helpers_userauthd_libuad_la_LIBADD += $(OATH_LIBS) $(QRENCODE_LIBS)
 helpers_userauthd_libuad_la_SOURCES += \
 	helpers/userauthd/store_import.c \
 	helpers/userauthd/admin_import.c helpers/userauthd/admin_import.h
+# Throttling of failed factors (throttle.c) and its buckets in the store.
+helpers_userauthd_libuad_la_SOURCES += \
+	helpers/userauthd/throttle.c helpers/userauthd/throttle.h \
+	helpers/userauthd/store_throttle.c helpers/userauthd/store_throttle.h

@@ -106,6 +106,21 @@ static const char *const migrations[] = {
 	"CREATE TABLE IF NOT EXISTS password_change ("
 	"  user_id INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,"
 	"  since INTEGER NOT NULL);",
+	/*
+	 * 4 -> 5: failure buckets of throttling (throttle.h).  account is
+	 * "u<users.id>" or "i<hash of an identifier>", "" for a host
+	 * bucket; rhost "" for an account bucket (and for an empty remote
+	 * host in the others).
+	 */
+	"CREATE TABLE IF NOT EXISTS throttle ("
+	"  pool TEXT NOT NULL,"
+	"  kind TEXT NOT NULL CHECK (kind IN ('pair', 'account', 'host')),"
+	"  account TEXT NOT NULL,"
+	"  rhost TEXT NOT NULL,"
+	"  failures INTEGER NOT NULL,"
+	"  last_fail INTEGER NOT NULL,"		/* epoch seconds */
+	"  next_allowed INTEGER NOT NULL,"	/* epoch seconds */
+	"  PRIMARY KEY (pool, kind, account, rhost)) WITHOUT ROWID;",
 };
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 

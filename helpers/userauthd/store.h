@@ -26,7 +26,7 @@ struct store_err {
 	char msg[256];
 };
 
-#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_VERSION 5
 
 /*
  * Open (creating if needed) the database at path and migrate it to

@@ -21,3 +21,9 @@ TESTS += tests/unit/test_totp
 tests_unit_test_totp_SOURCES = tests/unit/test_totp.c
 tests_unit_test_totp_CFLAGS = $(UA_CFLAGS_TEST)
 tests_unit_test_totp_LDADD = helpers/userauthd/libuad.la $(UA_LIBS_TEST)
+# Throttling: bucket arithmetic, lock, reset, persistence (injected clock).
+check_PROGRAMS += tests/unit/test_throttle
+TESTS += tests/unit/test_throttle
+tests_unit_test_throttle_SOURCES = tests/unit/test_throttle.c
+tests_unit_test_throttle_CFLAGS = $(UA_CFLAGS_TEST)
+tests_unit_test_throttle_LDADD = helpers/userauthd/libuad.la $(UA_LIBS_TEST)

@@ -227,8 +227,9 @@ test_conf_rules(void **state)
 	size_t i;
 
 	(void)state;
-	assert_int_equal(ua_conf_parse("t.conf", "[pool x]\n", 9, &c, msg,
-			     sizeof(msg)),
+	assert_int_equal(ua_conf_parse("t.conf",
+			     "[pool x]\nmail_from = otp@example.com\n", 37,
+			     &c, msg, sizeof(msg)),
 	    0);
 	p = ua_conf_pool(c, "x");
 	assert_int_equal(p->mfa, UA_MFA_OFF);

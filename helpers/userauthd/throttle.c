@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Throttling of failed factors (throttle.h): the arithmetic of the three
+ * buckets and their verdict.  The rows live in the store
+ * (store_throttle.c); nothing here runs SQL.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "userauthd/store_throttle.h"
+#include "userauthd/throttle.h"
+
+int64_t
+throttle_delay(int64_t failures, uint32_t after, uint32_t cap)
+{
+	int64_t over;
+
+	if (after == 0 || failures < (int64_t)after)
+		return 0;
+	over = failures - (int64_t)after;
+	if (over >= 31)
+		return cap;
+	return ((int64_t)1 << over) < (int64_t)cap ? (int64_t)1 << over :
+	    (int64_t)cap;
+}
+
+void
+throttle_account_user(char out[THROTTLE_ACCOUNT_MAX], int64_t user_id)
+{
+	(void)snprintf(out, THROTTLE_ACCOUNT_MAX, "u%lld", (long long)user_id);
+}
+
+void
+throttle_account_ident(char out[THROTTLE_ACCOUNT_MAX], const uint8_t *mac,
+    size_t maclen)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i, n = maclen;
+
+	if (n > (THROTTLE_ACCOUNT_MAX - 2) / 2)
+		n = (THROTTLE_ACCOUNT_MAX - 2) / 2;
+	out[0] = 'i';
+	for (i = 0; i < n; i++) {
+		out[1 + 2 * i] = hex[mac[i] >> 4];
+		out[2 + 2 * i] = hex[mac[i] & 15];
+	}
+	out[1 + 2 * n] = '\0';
+}
+
+static const enum store_bucket_kind kinds[] = {
+	STORE_BUCKET_PAIR, STORE_BUCKET_ACCOUNT, STORE_BUCKET_HOST,
+};
+
+static uint32_t
+after_of(const struct throttle_limits *l, enum store_bucket_kind k)
+{
+	return k == STORE_BUCKET_PAIR ? l->pair_after :
+	    k == STORE_BUCKET_ACCOUNT ? l->account_after : l->host_after;
+}
+
+int
+throttle_check(struct store *s, const struct throttle_limits *l,
+    const struct throttle_who *who, int64_t now,
+    enum throttle_state *ret_state, int64_t *ret_until,
+    struct store_err *err)
+{
+	struct store_bucket b;
+	int64_t until = 0;
+	size_t i;
+	int r;
+
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		r = store_bucket_get(s, who->pool, kinds[i], who->account,
+		    who->rhost, &b, err);
+		if (r < 0)
+			return r;
+		if (kinds[i] == STORE_BUCKET_ACCOUNT && l->lock_after > 0 &&
+		    b.failures >= (int64_t)l->lock_after) {
+			*ret_state = THROTTLE_LOCKED;
+			*ret_until = 0;
+			return 0;
+		}
+		if (b.next_allowed > now && b.next_allowed > until)
+			until = b.next_allowed;
+	}
+	*ret_state = until > 0 ? THROTTLE_WAIT : THROTTLE_OPEN;
+	*ret_until = until;
+	return 0;
+}
+
+int
+throttle_failed(struct store *s, const struct throttle_limits *l,
+    const struct throttle_who *who, int64_t now, struct store_err *err)
+{
+	struct store_bucket b;
+	size_t i;
+	int r;
+
+	r = store_throttle_begin(s, err);
+	if (r < 0)
+		return r;
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		r = store_bucket_get(s, who->pool, kinds[i], who->account,
+		    who->rhost, &b, err);
+		if (r < 0)
+			goto fail;
+		if (kinds[i] == STORE_BUCKET_HOST && l->host_window > 0 &&
+		    now - b.last_fail >= (int64_t)l->host_window)
+			b.failures = 0;
+		b.failures++;
+		b.last_fail = now;
+		b.next_allowed = now + throttle_delay(b.failures,
+		    after_of(l, kinds[i]), l->max_delay);
+		r = store_bucket_put(s, who->pool, kinds[i], who->account,
+		    who->rhost, &b, err);
+		if (r < 0)
+			goto fail;
+	}
+	return store_throttle_commit(s, err);
+fail:
+	store_throttle_rollback(s);
+	return r;
+}
+
+int
+throttle_succeeded(struct store *s, const struct throttle_who *who,
+    struct store_err *err)
+{
+	return store_bucket_reset(s, who->pool, who->account, NULL, err);
+}
