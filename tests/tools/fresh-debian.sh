@@ -60,6 +60,9 @@ echo "# fresh root: $root; clone of $(git -C "$src" rev-parse --short HEAD) in /
 echo "# command: $cmd"
 unshare -m -p -f --propagation private sh -c '
 	r=$1
+	# a mount point, as / is on a real machine (unshare -m in the tests
+	# sets the propagation of /, which a plain directory cannot have)
+	mount --bind "$r" "$r"
 	mount -t proc proc "$r/proc"
 	mount --rbind /dev "$r/dev"
 	mount --rbind /sys "$r/sys"
