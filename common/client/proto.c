@@ -4,8 +4,10 @@
  * accept nothing it does not understand and leave no secret behind.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "client/buf.h"
 #include "client/frame.h"
@@ -142,12 +144,23 @@ fail:
 	return r;
 }
 
+static int64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) < 0)
+		return -1;	/* callers give up rather than wait forever */
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 int
 ua_msg_call(int fd, const struct ua_msg *m, struct ua_msg *ret,
     int timeout_ms)
 {
 	uint8_t *out = NULL, *in = NULL;
 	size_t outlen = 0, inlen = 0;
+	int64_t start, now;
 	int r;
 
 	r = ua_msg_encode(m, &out, &outlen);
@@ -157,10 +170,21 @@ ua_msg_call(int fd, const struct ua_msg *m, struct ua_msg *ret,
 	ua_freezero(out, outlen);
 	if (r < 0)
 		return r;
-	r = ua_frame_read(fd, UA_MAX_FRAME, timeout_ms, &in, &inlen);
-	if (r < 0)
-		return r;
-	r = ua_msg_decode(in, inlen, ret);
-	ua_freezero(in, inlen);
-	return r;
+	start = mono_ms();
+	for (;;) {
+		r = ua_frame_read(fd, UA_MAX_FRAME, timeout_ms, &in, &inlen);
+		if (r < 0)
+			return r;
+		r = ua_msg_decode(in, inlen, ret);
+		ua_freezero(in, inlen);
+		in = NULL;
+		if (r < 0 || ret->type != UA_MSG_WAIT)
+			return r;
+		ua_msg_clear(ret);
+		now = mono_ms();
+		if (start < 0 || now < 0 ||
+		    now - start >= (int64_t)timeout_ms * UA_MSG_WAIT_FACTOR)
+			return -ETIMEDOUT;
+		/* the daemon is alive and at it: a new span of silence */
+	}
 }

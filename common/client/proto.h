@@ -24,7 +24,8 @@ enum ua_msg_type {
 	UA_MSG_ACCT = 7,	/* module: may this user use this service? */
 	UA_MSG_SESSION = 8,	/* module: a session opened (last login) */
 	UA_MSG_CHPASS = 9,	/* module: change a password (old, new) */
-	UA_MSG_MAX = 9,
+	UA_MSG_WAIT = 10,	/* daemon: still at work on your answer */
+	UA_MSG_MAX = 10,
 };
 
 enum ua_tag {
@@ -83,7 +84,19 @@ int ua_msg_encode(const struct ua_msg *m, uint8_t **ret, size_t *ret_len);
 int ua_msg_decode(const uint8_t *p, size_t n, struct ua_msg *ret);
 
 /*
- * Send m as one frame and read the reply into ret, within timeout_ms.
+ * While the daemon keeps sending WAIT (its hash queue is long), each WAIT
+ * renews the timeout_ms of silence a call allows, up to this many times
+ * timeout_ms in all: 60 s at the module's default of 10 s, below sshd's
+ * LoginGraceTime (120 s).  The daemon keeps a waiting client at most
+ * UA_MSG_WAIT_MAX_MS.
+ */
+#define UA_MSG_WAIT_FACTOR 6
+#define UA_MSG_WAIT_MAX_MS 60000
+
+/*
+ * Send m as one frame and read the reply into ret: -ETIMEDOUT after
+ * timeout_ms without a frame, or after UA_MSG_WAIT_FACTOR * timeout_ms in
+ * all while WAIT frames keep coming.  WAIT is never handed to the caller.
  */
 int ua_msg_call(int fd, const struct ua_msg *m, struct ua_msg *ret,
     int timeout_ms);

@@ -33,6 +33,7 @@ struct client {
 	bool admin;
 	uint64_t serial;	/* names the client for worker results */
 	bool busy;		/* waiting for a worker: read nothing more */
+	int64_t wait_at;	/* ms: when busy, the next WAIT frame is due */
 	bool denied;		/* an admin peer that may not: read nothing */
 	struct auth_session *auth;
 	struct admin_import *import;	/* user.import.* staged rows */
@@ -142,23 +143,30 @@ admin_allowed(const struct server *srv, const struct client *c)
 	    peer_in_group(c->fd, srv->admin_gid);
 }
 
-/* Queue payload as one frame; try to send it at once. */
+/*
+ * Queue payload as one frame; try to send it at once.  A frame still
+ * going out (a WAIT) keeps its place: the new one follows it.
+ */
 static int
 client_reply(struct server *srv, struct client *c, const void *p, size_t n)
 {
+	size_t left = c->tx != NULL ? c->txlen - c->txoff : 0;
 	uint8_t *f;
 	ssize_t w;
 
-	f = malloc(UA_FRAME_HDR + n);
+	f = malloc(left + UA_FRAME_HDR + n);
 	if (f == NULL)
 		return -ENOMEM;
-	f[0] = (uint8_t)(n >> 24);
-	f[1] = (uint8_t)(n >> 16);
-	f[2] = (uint8_t)(n >> 8);
-	f[3] = (uint8_t)n;
-	memcpy(f + UA_FRAME_HDR, p, n);
+	if (left > 0)
+		memcpy(f, c->tx + c->txoff, left);
+	ua_freezero(c->tx, c->txlen);
+	f[left + 0] = (uint8_t)(n >> 24);
+	f[left + 1] = (uint8_t)(n >> 16);
+	f[left + 2] = (uint8_t)(n >> 8);
+	f[left + 3] = (uint8_t)n;
+	memcpy(f + left + UA_FRAME_HDR, p, n);
 	c->tx = f;
-	c->txlen = UA_FRAME_HDR + n;
+	c->txlen = left + UA_FRAME_HDR + n;
 	c->txoff = 0;
 	c->deadline = ua_now_ms() + srv->conf->client_timeout_ms;
 	w = send(c->fd, c->tx, c->txlen, MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -293,6 +301,67 @@ reply_msg(struct server *srv, struct client *c, struct ua_msg *m)
 	return r;
 }
 
+/*
+ * The client's answer waits for a worker: WAIT frames keep its module from
+ * timing out while the queue drains (doc/PROTOCOL.md), and it is dropped
+ * only when even the module's overall limit has passed.
+ */
+static void
+client_set_busy(struct client *c)
+{
+	int64_t now = ua_now_ms();
+
+	c->busy = true;
+	c->wait_at = now + SERVER_WAIT_MS;
+	c->deadline = now + UA_MSG_WAIT_MAX_MS + SERVER_WAIT_MS;
+}
+
+/* Send the WAIT frames that are due. */
+static void
+send_waits(struct server *srv)
+{
+	struct ua_msg m;
+	int64_t now = ua_now_ms();
+	size_t i;
+
+	for (i = srv->nclients; i-- > 0;) {
+		struct client *c = &srv->clients[i];
+
+		if (!c->busy || c->admin || c->tx != NULL || now < c->wait_at)
+			continue;
+		c->wait_at = now + SERVER_WAIT_MS;
+		ua_msg_init(&m, UA_MSG_WAIT);
+		if (reply_msg(srv, c, &m) < 0)
+			client_close(srv, i);
+		else
+			c->deadline = now + UA_MSG_WAIT_MAX_MS + SERVER_WAIT_MS;
+	}
+}
+
+/*
+ * A new login while the hash queue would keep it waiting past what a
+ * module waits: refuse it at once with a clear word, rather than let it
+ * and those before it time out.  Logins under way are never refused.
+ */
+static bool
+too_busy(struct server *srv, const struct ua_msg *in, struct ua_msg *out)
+{
+	uint64_t ms;
+
+	if (in->type != UA_MSG_INITIATE)
+		return false;
+	ms = workq_drain_ms(srv->auth.wq);
+	if (ms <= SERVER_BUSY_MS)
+		return false;
+	ua_log(LOG_WARNING, "event=auth result=busy reason=queue drain_ms=%llu",
+	    (unsigned long long)ms);
+	ua_msg_init(out, UA_MSG_RESULT);
+	if (ua_msg_add(out, UA_T_OUTCOME, "UNAVAILABLE") < 0 ||
+	    ua_msg_add(out, UA_T_MESSAGE, SERVER_BUSY_TEXT) < 0)
+		ua_msg_clear(out);
+	return true;
+}
+
 static int
 handle_public(struct server *srv, struct client *c, uint8_t *p, size_t n)
 {
@@ -305,12 +374,15 @@ handle_public(struct server *srv, struct client *c, uint8_t *p, size_t n)
 	ua_msg_init(&out, UA_MSG_PONG);
 	if (in.type == UA_MSG_PING)
 		r = ua_msg_add(&out, UA_T_VERSION, PACKAGE_VERSION);
-	else
+	else if (too_busy(srv, &in, &out)) {
+		c->close_after_tx = true;
+		r = out.n > 0 ? 0 : -ENOMEM;
+	} else
 		r = auth_handle(&srv->auth, &c->auth, &c->cred, c->serial, &in,
 		    &out);
 	ua_msg_clear(&in);
 	if (r == 1) {
-		c->busy = true;
+		client_set_busy(c);
 		return 0;
 	}
 	if (r < 0) {
@@ -343,7 +415,7 @@ collect_jobs(struct server *srv)
 		if (r == 1) {
 			/* A second job (a checked old password, then the
 			 * new one hashed): the client waits on. */
-			srv->clients[i].busy = true;
+			client_set_busy(&srv->clients[i]);
 			ua_msg_clear(&out);
 			continue;
 		}
@@ -469,13 +541,13 @@ client_write(struct client *c)
 static int
 client_settle(struct client *c)
 {
-	if (c->busy)
-		return 0;
 	if (c->tx == NULL || c->txoff < c->txlen)
 		return 0;
 	ua_freezero(c->tx, c->txlen);
 	c->tx = NULL;
 	c->txlen = c->txoff = 0;
+	if (c->busy)
+		return 0;	/* a WAIT went out: the answer is still due */
 	if (c->close_after_tx)
 		return -ECONNRESET;
 	c->deadline = ua_now_ms() + (c->admin ? SERVER_IDLE_MS :
@@ -637,6 +709,7 @@ server_run(struct server *srv)
 			break;
 		}
 		serve_ready(srv, pfd, n);
+		send_waits(srv);
 		if (srv->publish_pending)
 			server_publish(srv, false);
 		if (srv->nclients == 0 && srv->heap_used) {

@@ -30,6 +30,11 @@
 /* pollfd slots before the clients: public, admin, worker results, NSS
  * publisher */
 #define SERVER_FIXED_FDS 4
+/* A client waiting for a worker gets a WAIT frame this often. */
+#define SERVER_WAIT_MS 2000
+/* New logins are refused while the hash queue needs longer than this. */
+#define SERVER_BUSY_MS 30000
+#define SERVER_BUSY_TEXT "The sign-in service is busy. Try again in a minute."
 /* Public clients accepted in one pass of the loop at most. */
 #define SERVER_ACCEPT_BATCH 64
 

@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "userauthd/workq.h"
@@ -21,16 +22,28 @@ struct workq {
 	struct workq_job *in_head, *in_tail;
 	struct workq_job *out_head, *out_tail;
 	bool stopping;
+	size_t waiting;		/* jobs queued or running */
+	uint64_t avg_us;	/* moving average of a job's run time */
 	int pipe[2];
 	size_t nthreads;
 	pthread_t threads[WORKQ_MAX_THREADS];
 };
+
+static uint64_t
+mono_us(void)
+{
+	struct timespec ts;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
 
 static void *
 worker(void *arg)
 {
 	struct workq *q = arg;
 	struct workq_job *job;
+	uint64_t t0, took;
 	char b = 1;
 
 	for (;;) {
@@ -47,9 +60,14 @@ worker(void *arg)
 			q->in_tail = NULL;
 		pthread_mutex_unlock(&q->lock);
 
+		t0 = mono_us();
 		job->run(job);
+		took = mono_us() - t0;
 
 		pthread_mutex_lock(&q->lock);
+		q->waiting--;
+		/* 1/8 of each new run: a burst moves it within a few jobs */
+		q->avg_us = q->avg_us == 0 ? took : (7 * q->avg_us + took) / 8;
 		job->next = NULL;
 		if (q->out_tail != NULL)
 			q->out_tail->next = job;
@@ -116,6 +134,7 @@ workq_submit(struct workq *q, struct workq_job *job)
 	else
 		q->in_head = job;
 	q->in_tail = job;
+	q->waiting++;
 	pthread_cond_signal(&q->cond);
 	pthread_mutex_unlock(&q->lock);
 	return 0;
@@ -154,6 +173,7 @@ workq_cancel(struct workq *q, uint64_t owner)
 			*pp = job->next;
 			job->next = taken;
 			taken = job;
+			q->waiting--;
 		} else {
 			q->in_tail = job;
 			pp = &job->next;
@@ -161,6 +181,17 @@ workq_cancel(struct workq *q, uint64_t owner)
 	}
 	pthread_mutex_unlock(&q->lock);
 	return taken;
+}
+
+uint64_t
+workq_drain_ms(struct workq *q)
+{
+	uint64_t ms;
+
+	pthread_mutex_lock(&q->lock);
+	ms = (uint64_t)q->waiting * q->avg_us / q->nthreads / 1000u;
+	pthread_mutex_unlock(&q->lock);
+	return ms;
 }
 
 void

@@ -40,6 +40,13 @@ struct workq_job *workq_collect(struct workq *q);
 struct workq_job *workq_cancel(struct workq *q, uint64_t owner);
 
 /*
+ * How long the jobs queued or running now would keep every worker busy,
+ * in ms, from the recent average run time (0 before the first job).  The
+ * loop refuses new logins while this exceeds what a client can wait.
+ */
+uint64_t workq_drain_ms(struct workq *q);
+
+/*
  * Stop the workers after the queued jobs and free the queue.  Jobs not yet
  * collected are dropped (their owners are gone too: the loop has stopped).
  */

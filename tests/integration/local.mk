@@ -10,3 +10,4 @@ include tests/integration/import.mk
 include tests/integration/mfa.mk
 include tests/integration/password.mk
 include tests/integration/hoststate.mk
+include tests/integration/burst.mk

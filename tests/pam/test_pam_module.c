@@ -904,6 +904,63 @@ test_silent_daemon_times_out(void **state)
 	assert_true(wait_log(h, "\"eof\": true"));
 }
 
+/*
+ * A long hash queue: the daemon answers a password with WAIT frames until
+ * a worker is free.  Each one renews the 1 s of silence the module allows,
+ * so a right password is not refused for load; without them the module
+ * would give up after 1 s.
+ */
+static void
+test_wait_frames_renew_the_timeout(void **state)
+{
+	struct h *h = *state;
+	const char *conns[] = {
+	    "[" INITIATE_ALICE "," PASSWORD_CHALLENGE "," J({
+		    "recv" : "RESPOND",
+		    "expect" : {"CHALLENGE" : "PASSWORD", "ANSWER" : "pw"}
+	    }) "," J({"waits" : 5, "every" : 0.6}) "," RESULT_OK "]",
+	    NULL};
+
+	start_fake(h, NULL, conns);
+	write_default_service(h, NULL);
+	assert_int_equal(auth(h, "alice", 0, "pw", NULL), PAM_SUCCESS);
+	assert_fake_content(h);
+}
+
+/* WAIT forever: the module gives up at 6 times its timeout, fails closed. */
+static void
+test_endless_wait_gives_up(void **state)
+{
+	struct h *h = *state;
+	const char *conns[] = {
+	    "[" INITIATE_ALICE "," J({"waits" : 40, "every" : 0.5}) "]", NULL};
+
+	start_fake(h, NULL, conns);
+	write_default_service(h, NULL);
+	assert_int_equal(auth(h, "alice", 0, "pw", NULL), PAM_AUTHINFO_UNAVAIL);
+	assert_true(wait_log(h, "\"waits_sent\""));
+}
+
+/* A daemon too busy for a new login says so; the module fails closed. */
+static void
+test_busy_refusal_is_unavailable_with_its_message(void **state)
+{
+	struct h *h = *state;
+	const char *conns[] = {
+	    "[" INITIATE_ALICE "," J({
+		    "send" : "RESULT",
+		    "fields" : {"OUTCOME" : "UNAVAILABLE",
+			"MESSAGE" : "The sign-in service is busy."}
+	    }) "]",
+	    NULL};
+
+	start_fake(h, NULL, conns);
+	write_default_service(h, NULL);
+	assert_int_equal(auth(h, "alice", 0, "pw", NULL), PAM_AUTHINFO_UNAVAIL);
+	assert_int_equal(h->ncalls, 1);
+	assert_msg(h, 0, 0, PAM_ERROR_MSG, "The sign-in service is busy.");
+}
+
 static void
 test_garbage_unavailable(void **state)
 {
@@ -1144,6 +1201,9 @@ main(void)
 	    T(test_unknown_challenge_fails_closed),
 	    T(test_too_many_challenges),
 	    T(test_silent_daemon_times_out),
+	    T(test_wait_frames_renew_the_timeout),
+	    T(test_endless_wait_gives_up),
+	    T(test_busy_refusal_is_unavailable_with_its_message),
 	    T(test_garbage_unavailable),
 	    T(test_socket_not_root_owned),
 	    T(test_listener_not_root),

@@ -17,6 +17,10 @@
 #   {"raw": "hex bytes"}        exactly these bytes
 #   {"garbage": N}              N random bytes, no frame header
 #   {"hang": SECONDS}           say nothing until the client hangs up
+#   {"sleep": SECONDS}          pause, then go on with the next step
+#   {"waits": N, "every": S}    N WAIT frames, S seconds apart (a long
+#                               hash queue); stops early when the client
+#                               hangs up (logged as {"waits_sent": K})
 #   {"close": true}             hang up now
 # After the steps the fake waits up to 3 s for the client to hang up and
 # logs {"eof": true} or {"eof": false}.  Connections beyond the script are
@@ -32,7 +36,7 @@ import sys
 import time
 
 TYPES = {"PING": 1, "PONG": 2, "INITIATE": 3, "CHALLENGE": 4, "RESPOND": 5,
-         "RESULT": 6, "ACCT": 7, "SESSION": 8}
+         "RESULT": 6, "ACCT": 7, "SESSION": 8, "CHPASS": 9, "WAIT": 10}
 TAGS = {"POOL": 1, "USER": 2, "SERVICE": 3, "RHOST": 4, "TTY": 5, "RUSER": 6,
         "PREFERRED": 7, "CHALLENGE": 8, "ANSWER": 9, "INFO": 10,
         "MESSAGE": 11, "DESTINATION": 12, "AVAILABLE": 13, "OUTCOME": 14,
@@ -145,6 +149,16 @@ def play(s, conn, steps, log):
             s.sendall(bytes.fromhex(st["raw"]))
         elif "garbage" in st:
             s.sendall(os.urandom(st["garbage"]))
+        elif "sleep" in st:
+            time.sleep(st["sleep"])
+        elif "waits" in st:
+            for k in range(st["waits"]):
+                time.sleep(st["every"])
+                try:
+                    s.sendall(encode("WAIT", {}))
+                except OSError:
+                    log(conn=conn, waits_sent=k)
+                    return
         elif "hang" in st:
             t = time.monotonic()
             eof = wait_eof(s, st["hang"])

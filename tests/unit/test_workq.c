@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -149,6 +150,84 @@ test_start_stop_restart(void **state)
 	workq_stop(q);
 }
 
+/* At least 20 ms, as a password hash takes its ~60 ms. */
+static void
+nap(struct workq_job *j)
+{
+	struct timespec ts = { 0, 20 * 1000 * 1000 };
+
+	(void)j;
+	while (nanosleep(&ts, &ts) < 0)
+		;
+}
+
+static void
+held(struct workq_job *j)
+{
+	gate(j);
+	nap(j);
+}
+
+static void
+collect_n(struct workq *q, int n)
+{
+	struct pollfd p;
+
+	while (n > 0) {
+		p = (struct pollfd){ .fd = workq_fd(q), .events = POLLIN };
+		assert_int_equal(poll(&p, 1, 5000), 1);
+		while (workq_collect(q) != NULL)
+			n--;
+	}
+}
+
+/*
+ * The drain estimate the loop refuses new logins by: jobs waiting or
+ * running times the recent run time, over the workers.  No clock is
+ * compared: a job takes at least 20 ms, so ten of them on one worker are
+ * at least 200 ms of work.
+ */
+static void
+test_drain_estimate_follows_the_queue(void **state)
+{
+	static struct job jobs[10];
+	struct workq *q = NULL;
+	struct workq_job *back, *next;
+	uint64_t full, after;
+	int i, n = 0;
+
+	(void)state;
+	gate_open = 0;
+	assert_int_equal(workq_start(1, &q), 0);
+	assert_int_equal(workq_drain_ms(q), 0);	/* nothing known yet */
+	jobs[0].job.run = nap;
+	assert_int_equal(workq_submit(q, &jobs[0].job), 0);
+	collect_n(q, 1);
+	assert_int_equal(workq_drain_ms(q), 0);	/* idle again */
+	jobs[0].job.run = held;
+	jobs[0].job.owner = 1;
+	assert_int_equal(workq_submit(q, &jobs[0].job), 0);
+	for (i = 1; i < 10; i++) {
+		jobs[i].job.run = nap;
+		jobs[i].job.owner = 2;
+		assert_int_equal(workq_submit(q, &jobs[i].job), 0);
+	}
+	full = workq_drain_ms(q);
+	assert_true(full >= 200);
+	for (back = workq_cancel(q, 2); back != NULL; back = next, n++)
+		next = back->next;
+	assert_int_equal(n, 9);
+	after = workq_drain_ms(q);
+	assert_true(after * 5 <= full);		/* one job left, not ten */
+	pthread_mutex_lock(&gate_lock);
+	gate_open = 1;
+	pthread_cond_broadcast(&gate_cond);
+	pthread_mutex_unlock(&gate_lock);
+	collect_n(q, 1);
+	assert_int_equal(workq_drain_ms(q), 0);
+	workq_stop(q);
+}
+
 int
 main(void)
 {
@@ -156,6 +235,7 @@ main(void)
 		cmocka_unit_test(test_every_job_comes_back_once),
 		cmocka_unit_test(test_cancel_takes_back_queued_jobs),
 		cmocka_unit_test(test_start_stop_restart),
+		cmocka_unit_test(test_drain_estimate_follows_the_queue),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

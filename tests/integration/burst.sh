@@ -1,0 +1,62 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# A burst of password logins deeper than the hash workers can clear within
+# a module's silence limit: the daemon keeps every waiting client alive with
+# WAIT frames (doc/PROTOCOL.md), so no right password is refused for load,
+# and the daemon answers PING at once all the while.  Needs root
+# (namespaces); prints TAP.
+. "$top_srcdir/tests/integration/lib.sh"
+ua_need_namespace "$@"
+ua_scratch
+ua_nss_setup
+ua_write_conf <<'CONF'
+[defaults]
+shell = /bin/sh
+first_factors = password
+[pool customer]
+uid_min = 400000
+uid_max = 400999
+gid_min = 300000
+gid_max = 300999
+CONF
+PY=/usr/bin/python3
+BURST="$PY $top_srcdir/tests/tools/burst.py"
+PW='Bu-canary-5e0c2a77'
+
+ua_start_daemon
+ok $? "daemon starts"
+expect_rc 0 "a password user" uactl user add customer bea --email bea@example.com
+expect_rc 0 "  ... with a password" sh -c "printf '%s\n' '$PW' | \"$top_builddir/userauthctl\" -s '$TB/run/admin.sock' passwd bea --stdin"
+
+# 250 right answers at once: 250 hashes of 30-65 ms on this machine's
+# workers, several seconds of queue; WAIT comes every 2 s.
+t0=$(date +%s%N)
+out=$($BURST "$TB/run/public.sock" customer bea "$PW" 250 10)
+t1=$(date +%s%N)
+ms=$(( (t1 - t0) / 1000000 ))
+echo "# burst of 250: $out in $ms ms"
+set -- $out
+expect_rc 0 "every right password of the burst is accepted" test "$1" = ok=250
+expect_rc 0 "  ... none lost, none refused" test "$2 $3 $4 $5" = "fail=0 unavailable=0 busy=0 lost=0"
+if [ "$ms" -gt 3000 ]; then
+	expect_rc 0 "  ... the clients queued longest got WAIT frames (the burst took $ms ms)" \
+		test "${6#waited=}" -gt 0
+else
+	ok 0 "# SKIP the burst took $ms ms, under the 2 s WAIT interval: no WAIT due"
+fi
+expect_rc 0 "  ... and the audit log has 250 result=ok for bea" \
+	test "$(grep -c "user='bea' .*result=ok" "$TB/daemon.log")" -ge 250
+expect_rc 0 "the daemon still answers PING after the burst" \
+	$PY "$top_srcdir/tests/tools/sockpoke.py" ping "$TB/run/public.sock"
+
+# A wrong password in the same kind of burst is still refused.
+out=$($BURST "$TB/run/public.sock" customer bea "wrong-$PW" 20 10)
+set -- $out
+expect_rc 0 "a burst of wrong passwords: all FAIL, none OK ($out)" test "$1 $2" = "ok=0 fail=20"
+
+if grep -q "$PW" "$TB/daemon.log"; then
+	ok 1 "the password is in no log"
+else
+	ok 0 "the password is in no log"
+fi
+ua_finish

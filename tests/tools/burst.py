@@ -1,0 +1,108 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: MIT
+# A burst of password logins on the daemon's public socket (tests only):
+# N connections INITIATE, then all answer their PASSWORD challenge at the
+# same moment, so the daemon's hash queue is N deep.  Each connection reads
+# frames until its RESULT, counting the WAIT frames that came first, and
+# gives up (like the module) after 6 x TIMEOUT in all or TIMEOUT of silence.
+#
+#   burst.py SOCK POOL USER PASSWORD N [TIMEOUT]
+#
+# Prints one line: "ok=K fail=F unavailable=U busy=B lost=L waited=W
+# max_waits=M" (busy: UNAVAILABLE with the busy message; lost: no RESULT
+# in time; waited: connections that got at least one WAIT).
+import select, socket, struct, sys, time
+
+T = {"INITIATE": 3, "CHALLENGE": 4, "RESPOND": 5, "RESULT": 6, "WAIT": 10}
+TAG = {"POOL": 1, "USER": 2, "SERVICE": 3, "CHALLENGE": 8, "ANSWER": 9,
+       "MESSAGE": 11, "OUTCOME": 14}
+NAME = {v: k for k, v in TAG.items()}
+
+def frame(mtype, fields):
+    body = struct.pack(">HHH", 1, T[mtype], len(fields))
+    for k, v in fields.items():
+        b = v.encode()
+        body += struct.pack(">HH", TAG[k], len(b)) + b
+    return struct.pack(">I", len(body)) + body
+
+def parse(body):
+    _, mtype, count = struct.unpack(">HHH", body[:6])
+    off, out = 6, {}
+    for _ in range(count):
+        tag, n = struct.unpack(">HH", body[off:off + 4])
+        out[NAME.get(tag, str(tag))] = body[off + 4:off + 4 + n].decode()
+        off += 4 + n
+    return mtype, out
+
+class Conn:
+    def __init__(self, path):
+        self.s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.s.connect(path)
+        self.buf = b""
+        self.waits = 0
+        self.result = None
+
+    def frames(self):
+        out = []
+        while len(self.buf) >= 4:
+            n = struct.unpack(">I", self.buf[:4])[0]
+            if len(self.buf) < 4 + n:
+                break
+            out.append(parse(self.buf[4:4 + n]))
+            self.buf = self.buf[4 + n:]
+        return out
+
+def main():
+    sock, pool, user, pw, n = sys.argv[1:6]
+    timeout = float(sys.argv[6]) if len(sys.argv) > 6 else 10.0
+    conns = [Conn(sock) for _ in range(int(n))]
+    for c in conns:
+        c.s.sendall(frame("INITIATE", {"POOL": pool, "USER": user,
+                                       "SERVICE": "burst"}))
+    for c in conns:
+        c.s.settimeout(timeout)
+        while True:
+            fr = c.frames()
+            if fr:
+                break
+            c.buf += c.s.recv(65536)
+        mtype, f = fr[0]
+        if mtype == T["RESULT"]:
+            c.result = f
+    for c in conns:
+        if c.result is None:
+            c.s.sendall(frame("RESPOND", {"CHALLENGE": "PASSWORD",
+                                          "ANSWER": pw}))
+    start = time.monotonic()
+    last = {c: start for c in conns}
+    live = [c for c in conns if c.result is None]
+    while live:
+        r, _, _ = select.select([c.s for c in live], [], [], 0.2)
+        now = time.monotonic()
+        for c in list(live):
+            if c.s in r:
+                d = c.s.recv(65536)
+                if not d:
+                    live.remove(c)
+                    continue
+                c.buf += d
+                last[c] = now
+                for mtype, f in c.frames():
+                    if mtype == T["WAIT"]:
+                        c.waits += 1
+                    elif mtype == T["RESULT"]:
+                        c.result = f
+                        live.remove(c)
+                        break
+            elif now - last[c] > timeout or now - start > 6 * timeout:
+                live.remove(c)
+    res = [c.result or {} for c in conns]
+    oc = [r.get("OUTCOME") for r in res]
+    busy = sum(1 for r in res if r.get("OUTCOME") == "UNAVAILABLE"
+               and "busy" in r.get("MESSAGE", ""))
+    print("ok=%d fail=%d unavailable=%d busy=%d lost=%d waited=%d max_waits=%d"
+          % (oc.count("OK"), oc.count("FAIL"), oc.count("UNAVAILABLE") - busy,
+             busy, oc.count(None), sum(1 for c in conns if c.waits),
+             max(c.waits for c in conns)))
+
+main()
