@@ -74,11 +74,12 @@ enum err {
 	E_ACCT,     /* pam_acct_mgmt failed */
 	E_HUNG,     /* killed after the wave's deadline */
 	E_CRASH,    /* the worker died */
+	E_BUSY,     /* refused at once as busy: counted apart, not an error */
 };
 
 static const char *const err_names[] = {
 	"ok", "pam_start", "unexpected_prompt", "no_mail", "code_reasked",
-	"auth", "acct", "hung", "crash",
+	"auth", "acct", "hung", "crash", "busy",
 };
 
 /* One login; lives in a shared mapping, written by its worker. */
@@ -97,6 +98,7 @@ struct slot {
 	int64_t end_mono;
 	int64_t mail_ns;	/* stamp - issued_real, once known */
 	int auth_rc, acct_rc;
+	bool saw_busy;		/* the daemon's "busy" text was shown */
 	enum err err;
 	char errtext[320];
 	bool done;
@@ -196,8 +198,11 @@ conv(int n, const struct pam_message **msg, struct pam_response **ret,
 	if (r == NULL)
 		return PAM_BUF_ERR;
 	for (i = 0; i < n; i++)
-		if (msg[i]->msg_style == PAM_ERROR_MSG)
+		if (msg[i]->msg_style == PAM_ERROR_MSG) {
 			shown = msg[i]->msg;
+			if (strstr(shown, "service is busy") != NULL)
+				s->saw_busy = true;
+		}
 	for (i = 0; i < n; i++) {
 		const char *a;
 
@@ -248,7 +253,9 @@ worker(struct slot *s, const char *service, const char *confdir, int go,
 		;
 	if (s->err == E_NONE) {
 		s->auth_rc = pam_authenticate(h, 0);
-		if (s->auth_rc != PAM_SUCCESS)
+		if (s->auth_rc == PAM_AUTHINFO_UNAVAIL && s->saw_busy)
+			set_err(s, E_BUSY, "refused as busy");
+		else if (s->auth_rc != PAM_SUCCESS)
 			set_err(s, E_AUTH, "authenticate: %s",
 			    pam_strerror(h, s->auth_rc));
 		else {
@@ -627,7 +634,7 @@ main(int argc, char **argv)
 	const char *confdir = NULL, *service = NULL, *maildir = NULL;
 	const char *stamps = NULL, *records = NULL;
 	char newdir[PATH_MAX];
-	size_t conc = 0, i, first, nerr = 0, counts[E_CRASH + 1] = { 0 };
+	size_t conc = 0, i, first, nerr = 0, counts[E_BUSY + 1] = { 0 };
 	size_t nall = 0, npw = 0, notp = 0, nmail = 0, missing = 0, conns = 0;
 	size_t ndup = 0;
 	int64_t *all, *pw, *otp, *mail, t_start, t_end;
@@ -691,6 +698,8 @@ main(int argc, char **argv)
 
 		ndup += (size_t)s->ndup;
 		counts[s->err]++;
+		if (s->err == E_BUSY)
+			continue;	/* a clear refusal, reported as busy= */
 		if (s->err != E_NONE) {
 			nerr++;
 			fprintf(stderr, "loginload: %s (%s): %s: %s\n", s->user,
@@ -730,6 +739,7 @@ main(int argc, char **argv)
 	for (i = 1; i <= E_CRASH; i++)
 		if (counts[i] > 0)
 			printf(" err_%s=%zu", err_names[i], counts[i]);
+	printf(" busy=%zu", counts[E_BUSY]);
 	print_stats("", all, nall);
 	print_stats("pw_", pw, npw);
 	print_stats("otp_", otp, notp);
