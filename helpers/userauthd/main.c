@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -330,17 +331,44 @@ kick_mailer(void *mailer)
 	mailer_kick(mailer);
 }
 
+/* 32 random bytes as 64 hex digits: a password nobody knows. */
+static int
+dummy_password(char out[65])
+{
+	static const char hex[] = "0123456789abcdef";
+	uint8_t b[32];
+	size_t i;
+
+	if (getrandom(b, sizeof(b), 0) != (ssize_t)sizeof(b))
+		return -EIO;
+	for (i = 0; i < sizeof(b); i++) {
+		out[2 * i] = hex[b[i] >> 4];
+		out[2 * i + 1] = hex[b[i] & 15];
+	}
+	out[64] = '\0';
+	ua_wipe(b, sizeof(b));
+	return 0;
+}
+
 /* What the login flow needs: workers, the dummy hash, the mailer. */
 static int
 start_login(struct server *srv, const char *db_path)
 {
+	char dummy[65];
 	int r;
 
 	r = workq_start(0, &srv->auth.wq);
 	if (r < 0)
 		return ua_log_errno(LOG_ERR, r, "worker threads: %m");
-	/* Fake password checks cost what a real one does (random salt). */
-	r = admin_hash_password("userauth-dummy", &srv->dummy_hash);
+	/*
+	 * Fake password checks cost what a real one does.  The dummy is
+	 * hashed from random bytes drawn at each start, so no answer is
+	 * known to match it.
+	 */
+	r = dummy_password(dummy);
+	if (r == 0)
+		r = admin_hash_password(dummy, &srv->dummy_hash);
+	ua_wipe(dummy, sizeof(dummy));
 	if (r < 0)
 		return ua_log_errno(LOG_ERR, r, "dummy hash: %m");
 	srv->auth.conf = srv->conf;
