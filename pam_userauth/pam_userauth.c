@@ -57,9 +57,14 @@ get_user(pam_handle_t *pamh, const char *prompt, const char **ret_user)
 	return PAM_SUCCESS;
 }
 
-/* Log why the daemon could not be asked (never the answer itself). */
+/*
+ * Log why the daemon could not be asked (never the answer itself), naming
+ * the user: when the daemon never saw the login, or not its end, this is
+ * the only trace of the failure.  The service is in pam_syslog's prefix.
+ */
 static void
-log_error(pam_handle_t *pamh, const struct uapam_opts *o, int r)
+log_error(pam_handle_t *pamh, const struct uapam_opts *o, int r,
+    const char *user)
 {
 	switch (-r) {
 	case UAPAM_E_UNKNOWN_CHALLENGE:
@@ -77,18 +82,19 @@ log_error(pam_handle_t *pamh, const struct uapam_opts *o, int r)
 		break;
 	case EPERM:
 		pam_syslog(pamh, LOG_ERR,
-		    "'%s' is not trusted: the socket and its listener must be "
-		    "root's and its directory not writable by others",
-		    o->socket);
+		    "user '%s': '%s' is not trusted: the socket and its "
+		    "listener must be root's and its directory not writable "
+		    "by others", user, o->socket);
 		break;
 	case ELOOP:
 		pam_syslog(pamh, LOG_ERR,
-		    "userauthd at '%s' sent more than %d challenges", o->socket,
-		    UAPAM_MAX_ROUNDS);
+		    "user '%s': userauthd at '%s' sent more than %d challenges",
+		    user, o->socket, UAPAM_MAX_ROUNDS);
 		break;
 	default:
 		errno = -r;
-		pam_syslog(pamh, LOG_ERR, "userauthd at '%s': %m", o->socket);
+		pam_syslog(pamh, LOG_ERR, "user '%s': userauthd at '%s': %m; "
+		    "result=unavailable", user, o->socket);
 		break;
 	}
 }
@@ -147,7 +153,7 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	}
 	r = uapam_login(pamh, &o, flags, user, &canon);
 	if (r < 0)
-		log_error(pamh, &o, r);
+		log_error(pamh, &o, r, user);
 	rc = auth_status(r);
 	if (o.debug)
 		pam_syslog(pamh, LOG_DEBUG, "user '%s'%s%s: %s", user,
@@ -189,7 +195,7 @@ pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		return PAM_USER_UNKNOWN;
 	r = uapam_ask(pamh, &o, flags, UA_MSG_ACCT, user);
 	if (r < 0) {
-		log_error(pamh, &o, r);
+		log_error(pamh, &o, r, user);
 		return uapam_status(r);
 	}
 	if (o.debug)
@@ -226,7 +232,7 @@ pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	}
 	r = uapam_ask(pamh, &o, flags, UA_MSG_SESSION, user);
 	if (r < 0)
-		log_error(pamh, &o, r);
+		log_error(pamh, &o, r, user);
 	else if (r != UAPAM_OUTCOME_OK)
 		pam_syslog(pamh, LOG_WARNING,
 		    "session of '%s' not recorded (outcome %d)", user, r);
@@ -252,7 +258,7 @@ pool_user(pam_handle_t *pamh, const struct uapam_opts *o, const char *user)
 		return 0;
 	r = uapam_ask(pamh, o, PAM_SILENT, UA_MSG_ACCT, user);
 	if (r < 0) {
-		log_error(pamh, o, r);
+		log_error(pamh, o, r, user);
 		return r;
 	}
 	if (r == UAPAM_OUTCOME_UNAVAILABLE)
@@ -314,7 +320,7 @@ pam_sm_chauthtok(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		return rc != PAM_SUCCESS ? rc : PAM_AUTHTOK_ERR;
 	r = uapam_chpass(pamh, &o, flags, user, old, new);
 	if (r < 0) {
-		log_error(pamh, &o, r);
+		log_error(pamh, &o, r, user);
 		return PAM_AUTHINFO_UNAVAIL;
 	}
 	if (o.debug)
