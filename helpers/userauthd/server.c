@@ -40,6 +40,7 @@ struct client {
 	struct ucred cred;
 	struct ua_frame_rx rx;
 	int64_t deadline;	/* ms: partial frame, pending write, or idle */
+	int64_t end;		/* ms: a public conversation's lifetime */
 	json_t *held;		/* an admin reply waiting for the NSS cache */
 	uint64_t wait_gen;	/* ... to show this store generation */
 	uint8_t *tx;		/* a reply being written (header included) */
@@ -439,6 +440,44 @@ public_of_uid(const struct server *srv, uid_t uid)
 	return n;
 }
 
+static size_t
+public_nonroot(const struct server *srv)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < srv->nclients; i++)
+		if (!srv->clients[i].admin && srv->clients[i].cred.uid != 0)
+			n++;
+	return n;
+}
+
+/* May one more public client of uid be served now? */
+static bool
+public_room(const struct server *srv, uid_t uid)
+{
+	uint32_t max = srv->conf->max_clients;
+
+	if (srv->nclients - srv->nadmin >= max)
+		return false;
+	if (uid == 0)
+		return true;
+	return public_of_uid(srv, uid) < SERVER_PER_UID &&
+	    public_nonroot(srv) < max - max / SERVER_ROOT_SHARE;
+}
+
+/* How long a public conversation may last (see SERVER_LOGIN_LIFETIME_MS). */
+static int64_t
+login_lifetime_ms(const struct ua_conf *conf)
+{
+	int64_t ms = SERVER_LOGIN_LIFETIME_MS;
+	size_t i;
+
+	for (i = 0; i < conf->npools; i++)
+		if ((int64_t)conf->pools[i].otp_lifetime * 1000 > ms)
+			ms = (int64_t)conf->pools[i].otp_lifetime * 1000;
+	return ms;
+}
+
 /* Accept one client; false when there was none (or no room for it). */
 static bool
 accept_one(struct server *srv, int lfd, bool admin)
@@ -463,8 +502,7 @@ accept_one(struct server *srv, int lfd, bool admin)
 		return true;
 	}
 	if (admin ? srv->nadmin >= SERVER_ADMIN_SLOTS :
-		    srv->nclients - srv->nadmin >= srv->conf->max_clients ||
-		(cred.uid != 0 && public_of_uid(srv, cred.uid) >= SERVER_PER_UID)) {
+		    !public_room(srv, cred.uid)) {
 		ua_log(LOG_WARNING, "too many %s clients (uid %u): connection "
 		    "refused", admin ? "admin" : "public", (unsigned)cred.uid);
 		close(fd);
@@ -480,6 +518,7 @@ accept_one(struct server *srv, int lfd, bool admin)
 	c->serial = ++srv->next_serial;
 	c->deadline = ua_now_ms() + (admin ? SERVER_IDLE_MS :
 					     SERVER_PUBLIC_IDLE_MS);
+	c->end = admin ? INT64_MAX : ua_now_ms() + login_lifetime_ms(srv->conf);
 	ua_frame_rx_init(&c->rx, UA_MAX_FRAME);
 	srv->nclients++;
 	if (admin)
@@ -541,6 +580,8 @@ client_write(struct client *c)
 static int
 client_settle(struct client *c)
 {
+	int64_t now;
+
 	if (c->tx == NULL || c->txoff < c->txlen)
 		return 0;
 	ua_freezero(c->tx, c->txlen);
@@ -550,9 +591,14 @@ client_settle(struct client *c)
 		return 0;	/* a WAIT went out: the answer is still due */
 	if (c->close_after_tx)
 		return -ECONNRESET;
-	c->deadline = ua_now_ms() + (c->admin ? SERVER_IDLE_MS :
-					  c->auth    ? SERVER_LOGIN_IDLE_MS :
-						       SERVER_PUBLIC_IDLE_MS);
+	now = ua_now_ms();
+	if (c->admin)
+		c->deadline = now + SERVER_IDLE_MS;
+	else if (c->auth != NULL)
+		c->deadline = c->end;	/* the conversation's lifetime */
+	else
+		c->deadline = now + SERVER_PUBLIC_IDLE_MS < c->end ?
+		    now + SERVER_PUBLIC_IDLE_MS : c->end;
 	return 0;
 }
 

@@ -19,14 +19,24 @@
 #include "userauthd/store.h"
 
 #define SERVER_IDLE_MS (60 * 1000)
-/* A login waits for a person to read a mail and type a code. */
-#define SERVER_LOGIN_IDLE_MS (15 * 60 * 1000)
+/*
+ * A login waits for a person to read a mail and type a code, but not
+ * longer than its code lives: a conversation ends this long after it was
+ * accepted, or after the longest otp_lifetime of the pools if that is
+ * longer (sshd's LoginGraceTime, 120 s, usually ends its logins first).
+ */
+#define SERVER_LOGIN_LIFETIME_MS (120 * 1000)
 /* A public connection that has not started a login yet. */
 #define SERVER_PUBLIC_IDLE_MS (10 * 1000)
 /* Slots kept for the admin socket, so public clients cannot lock root out. */
 #define SERVER_ADMIN_SLOTS 8
 /* Public connections one non-root uid may hold at once. */
-#define SERVER_PER_UID 16
+#define SERVER_PER_UID 4
+/*
+ * Non-root peers may hold at most max_clients less this share of it (a
+ * quarter): the rest is kept for root's callers (sshd, su, sudo, login).
+ */
+#define SERVER_ROOT_SHARE 4
 /* pollfd slots before the clients: public, admin, worker results, NSS
  * publisher */
 #define SERVER_FIXED_FDS 4

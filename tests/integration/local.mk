@@ -11,3 +11,4 @@ include tests/integration/mfa.mk
 include tests/integration/password.mk
 include tests/integration/hoststate.mk
 include tests/integration/burst.mk
+include tests/integration/slots.mk
