@@ -12,8 +12,24 @@ for s in nss pam mail load daemon; do
 	out=$("$top_srcdir/bench/run" --smoke "$s" 2>&1)
 	rc=$?
 	echo "$out" | sed 's/^/# /'
-	if [ $rc -eq 0 ] && echo "$out" | grep -q '^| '; then
+	# Every data row of every table must carry a figure: at least one
+	# cell that is a number, and no nan or inf anywhere.
+	bad=$(echo "$out" | awk -F'|' '
+		/^\|/ && prev ~ /^\|/ && $0 !~ /^\|[-| ]+$/ && !header {
+			num = 0; broken = 0
+			for (i = 2; i < NF; i++) {
+				c = $i; gsub(/^ +| +$/, "", c)
+				if (c ~ /^[0-9]/) num = 1
+				if (c ~ /(^|[^a-z])(nan|inf)([^a-z]|$)/) broken = 1
+			}
+			if (!num || broken) print
+		}
+		{ header = ($0 ~ /^\|/ && prev !~ /^\|/); prev = $0 }')
+	if [ $rc -eq 0 ] && echo "$out" | grep -q '^| ' && [ -z "$bad" ]; then
 		echo "ok $n - bench/run --smoke $s measured every row"
+	elif [ -n "$bad" ]; then
+		echo "not ok $n - bench/run --smoke $s: rows without a figure"
+		echo "$bad" | sed 's/^/# no figure: /'
 	else
 		echo "not ok $n - bench/run --smoke $s (exit $rc)"
 	fi

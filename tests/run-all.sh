@@ -36,10 +36,30 @@ build() {	# build DIR CONFIGURE-ARGS...
 		make -s -j"$jobs")
 }
 
+# check DIR FILTER [ENV...]: make check in DIR, its lines through FILTER.
+# A make check that fails without a failed case of its own (a test that
+# does not build, a harness that dies before its TAP) counts as a failure.
+check() {
+	dir=$1
+	filter=$2
+	shift 2
+	rm -f "$dir/.check-rc"
+	{ (cd "$dir" && env "$@" make -j"$jobs" check; echo $? >.check-rc) 2>&1 |
+		grep -E "$filter" || true; }
+	rc=$(cat "$dir/.check-rc" 2>/dev/null || echo 1)
+	if [ "$rc" -ne 0 ]; then
+		set -- $(sh tests/tools/summary.sh "$dir" | tr -d ',')
+		if [ "$3" -eq 0 ]; then
+			extra_fail=$((extra_fail + 1))
+			echo "not ok - make check in $dir exited $rc with no failed case (see $dir/test-suite.log and the make output)"
+		fi
+	fi
+}
+
 note "build (-Werror) and make check"
 rm -f /tmp/pam.? 2>/dev/null
 if build _build/main; then
-	(cd _build/main && make -j"$jobs" check) | grep -E '^(PASS|FAIL|ERROR|XPASS|SKIP|# )' || true
+	check _build/main '^(PASS|FAIL|ERROR|XPASS|SKIP|# )|Error [0-9]|error:'
 else
 	extra_fail=$((extra_fail + 1))
 	echo "not ok - build"
@@ -47,8 +67,8 @@ fi
 
 note "ASan + UBSan build and make check"
 if build _build/asan --enable-sanitizers; then
-	(cd _build/asan && ASAN_OPTIONS=detect_leaks=1 make -j"$jobs" check) |
-		grep -E '^(FAIL|ERROR|XPASS|# (TOTAL|PASS|FAIL|ERROR))' || true
+	check _build/asan '^(FAIL|ERROR|XPASS|# (TOTAL|PASS|FAIL|ERROR))|Error [0-9]|error:' \
+		ASAN_OPTIONS=detect_leaks=1
 else
 	extra_fail=$((extra_fail + 1))
 	echo "not ok - sanitizer build"

@@ -6,4 +6,9 @@ include tests/unit/cache.mk
 include tests/unit/conf.mk
 include tests/unit/daemon.mk
 include tests/unit/mail.mk
+else
+# No cmocka: the unit and module tests cannot be built, and make check
+# must say so by failing rather than pass without them.
+TESTS += tests/unit/no-cmocka.sh
 endif
+EXTRA_DIST += tests/unit/no-cmocka.sh
