@@ -380,6 +380,9 @@ start_login(struct server *srv, const char *db_path)
 		return ua_log_errno(LOG_ERR, r, "mailer: %m");
 	srv->auth.mail_queued = kick_mailer;
 	srv->auth.mail_arg = srv->mailer;
+	r = auth_start(&srv->auth);
+	if (r < 0)
+		return ua_log_errno(LOG_ERR, r, "pool backends: %m");
 	r = publisher_start(db_path, srv->conf->nss_cache, &srv->pub);
 	if (r < 0)
 		return ua_log_errno(LOG_ERR, r, "NSS publisher: %m");
@@ -545,6 +548,7 @@ out:
 	mailer_stop(srv.mailer);
 	publisher_stop(srv.pub);
 	workq_stop(srv.auth.wq);
+	auth_stop(&srv.auth);
 	store_close(srv.store);
 	ua_erase_free(srv.dummy_hash);
 	ua_wipe(&srv.keys, sizeof(srv.keys));

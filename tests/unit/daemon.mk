@@ -21,6 +21,13 @@ TESTS += tests/unit/test_totp
 tests_unit_test_totp_SOURCES = tests/unit/test_totp.c
 tests_unit_test_totp_CFLAGS = $(UA_CFLAGS_TEST)
 tests_unit_test_totp_LDADD = helpers/userauthd/libuad.la $(UA_LIBS_TEST)
+# The local pool backend through the seam (pool/backend.h): replies,
+# pending password checks completed through the workers, the NSS list.
+check_PROGRAMS += tests/unit/test_pool_local
+TESTS += tests/unit/test_pool_local
+tests_unit_test_pool_local_SOURCES = tests/unit/test_pool_local.c
+tests_unit_test_pool_local_CFLAGS = $(UA_CFLAGS_TEST)
+tests_unit_test_pool_local_LDADD = helpers/userauthd/libuad.la $(UA_LIBS_TEST)
 # Throttling: bucket arithmetic, lock, reset, persistence (injected clock).
 check_PROGRAMS += tests/unit/test_throttle
 TESTS += tests/unit/test_throttle
