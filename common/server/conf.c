@@ -280,6 +280,8 @@ parser_init(struct parser *P, const char *name)
 	c->admin_group = NULL;
 	c->max_clients = UA_DEFAULT_MAX_CLIENTS;
 	c->client_timeout_ms = UA_DEFAULT_CLIENT_TIMEOUT * 1000;
+	c->login_lifetime = UA_DEFAULT_LOGIN_LIFETIME;
+	c->max_queue_wait = UA_DEFAULT_MAX_QUEUE_WAIT;
 	c->log_level = UA_DEFAULT_LOG_LEVEL;
 	c->mail.smtp_url = strdup(UA_DEFAULT_SMTP_URL);
 	c->mail.smtp_starttls = UA_DEFAULT_SMTP_STARTTLS;
@@ -306,6 +308,12 @@ parser_init(struct parser *P, const char *name)
 	P->dflt.totp_period = UA_DEFAULT_TOTP_PERIOD;
 	P->dflt.password_min_length = UA_DEFAULT_PASSWORD_MIN_LENGTH;
 	P->dflt.invite_lifetime = UA_DEFAULT_INVITE_LIFETIME;
+	P->dflt.throttle_pair_after = UA_DEFAULT_THROTTLE_PAIR_AFTER;
+	P->dflt.throttle_account_after = UA_DEFAULT_THROTTLE_ACCOUNT_AFTER;
+	P->dflt.throttle_host_after = UA_DEFAULT_THROTTLE_HOST_AFTER;
+	P->dflt.throttle_host_window = UA_DEFAULT_THROTTLE_HOST_WINDOW;
+	P->dflt.throttle_max_delay = UA_DEFAULT_THROTTLE_MAX_DELAY;
+	P->dflt.lock_after = UA_DEFAULT_LOCK_AFTER;
 	P->dflt.mfa_enrol_at_login_s = strdup(UA_DEFAULT_MFA_ENROL_AT_LOGIN);
 	if (P->dflt.mfa_s == NULL || P->dflt.totp_algorithm_s == NULL ||
 	    P->dflt.mfa_enrol_at_login_s == NULL)

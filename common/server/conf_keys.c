@@ -96,6 +96,22 @@ const struct conf_key conf_keys[NKEYS] = {
 	[KI_INVITE_LIFETIME] = { "invite_lifetime", S_POOL, K_UINT,
 	    P(invite_lifetime), UA_MIN_INVITE_LIFETIME,
 	    UA_MAX_INVITE_LIFETIME },
+	[KI_THROTTLE_PAIR_AFTER] = { "throttle_pair_after", S_POOL, K_UINT,
+	    P(throttle_pair_after), 1, 100 },
+	[KI_THROTTLE_ACCOUNT_AFTER] = { "throttle_account_after", S_POOL,
+	    K_UINT, P(throttle_account_after), 1, 1000 },
+	[KI_THROTTLE_HOST_AFTER] = { "throttle_host_after", S_POOL, K_UINT,
+	    P(throttle_host_after), 1, 100000 },
+	[KI_THROTTLE_HOST_WINDOW] = { "throttle_host_window", S_POOL, K_UINT,
+	    P(throttle_host_window), 60, 86400 },
+	[KI_THROTTLE_MAX_DELAY] = { "throttle_max_delay", S_POOL, K_UINT,
+	    P(throttle_max_delay), 1, 86400 },
+	[KI_LOCK_AFTER] = { "lock_after", S_POOL, K_UINT, P(lock_after), 1,
+	    UA_MAX_LOCK_AFTER },
+	[KI_LOGIN_LIFETIME] = { "login_lifetime", S_DAEMON, K_UINT,
+	    D(login_lifetime), 10, 3600 },
+	[KI_MAX_QUEUE_WAIT] = { "max_queue_wait", S_DAEMON, K_UINT,
+	    D(max_queue_wait), 1, 600 },
 };
 #undef D
 #undef P

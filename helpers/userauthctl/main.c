@@ -54,6 +54,16 @@ static const struct ctl_verb verbs[] = {
 	       "the deletion\n         confirmed on the terminal; when "
 	       "stdin is not a terminal\n         nothing is deleted (exit "
 	       "status 2).\n"},
+    {{"user", "unlock", NULL}, ctl_user_unlock, "POOL USER",
+	"Clear an account's lock and throttling waits",
+	H_USER "Clears the account's own failure counts (from every host);\n"
+	"the counts of remote hosts stay.  USER may also be a name that is\n"
+	"no pool user: the counts of that identifier are cleared.\n"},
+    {{"throttle", "list", NULL}, ctl_throttle_list, "[POOL]",
+	"List failure counts, waits and locks (throttling)",
+	"KIND is pair (an account from one remote host), account (from all\n"
+	"hosts: it locks) or host (one remote host, all accounts).  WAIT is\n"
+	"how long the next attempt of that bucket is refused.\n"},
     {{"user", "reset-password", NULL}, ctl_user_reset_password, "USER",
 	"Make the user choose a new password at the next login",
 	H_USER "The current password still opens the login; then the user\n"

@@ -15,6 +15,7 @@
 #include "server/json_frame.h"
 #include "server/log.h"
 #include "userauthd/admin.h"
+#include "userauthd/admin_throttle.h"
 #include "userauthd/admin_import.h"
 #include "userauthd/admin_mfa.h"
 #include "userauthd/mailer.h"
@@ -335,6 +336,20 @@ op_mfa_status(struct admin_ctx *ctx, const struct args *a, json_t **ret,
 	return admin_mfa_status(ctx, a->user, ret, err);
 }
 
+static int
+op_throttle_list(struct admin_ctx *ctx, const struct args *a, json_t **ret,
+    struct store_err *err)
+{
+	return admin_throttle_list(ctx, a->pool, ret, err);
+}
+
+static int
+op_user_unlock(struct admin_ctx *ctx, const struct args *a, json_t **ret,
+    struct store_err *err)
+{
+	return admin_user_unlock(ctx, a->pool, a->user, ret, err);
+}
+
 static const struct op ops[] = {
 	{ "ping", "", "", op_ping, false },
 	{ "pool.list", "", "", op_pool_list, false },
@@ -363,6 +378,8 @@ static const struct op ops[] = {
 	{ "user.import.check", "", "", op_import_check, false },
 	{ "user.import.commit", "", "skip_bad", op_import_commit, true },
 	{ "user.import.abort", "", "", op_import_abort, false },
+	{ "throttle.list", "", "pool", op_throttle_list, false },
+	{ "user.unlock", "pool user", "", op_user_unlock, true },
 };
 
 /* Is word one of the space-separated words in list? */

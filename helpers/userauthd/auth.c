@@ -22,6 +22,8 @@
 #include "userauthd/pool/local.h"
 
 #define AUTH_MAX_TTY 64
+/* What a refused-unjudged code or TOTP answer becomes: never a match. */
+#define AUTH_NO_ANSWER "unjudged"
 
 static int finish(struct auth_ctx *ctx, struct auth_session *s,
     enum auth_call call, int r, const struct pool_reply *rp,
@@ -75,9 +77,111 @@ void
 auth_verdict(const struct auth_ctx *ctx, const struct auth_session *s,
     const struct pool_verdict *v)
 {
-	(void)ctx;
-	(void)s;
-	(void)v;
+	const struct ua_pool_conf *pc = auth_pool_of(ctx, s);
+	const struct throttle_who who = { s->pool, s->account, s->rhost };
+	struct throttle_limits l;
+	struct store_err err = { 0 };
+
+	/* refused unjudged: not counted; a success resets at the end */
+	if (v->ok || s->unjudged != NULL || pc == NULL || s->account[0] == 0)
+		return;
+	auth_throttle_limits(pc, &l);
+	/* the answer failed either way: a counter not written is logged */
+	if (throttle_failed(ctx->store, &l, &who, (int64_t)time(NULL),
+		&err) < 0)
+		ua_log(LOG_ERR, "event=throttle pool=%s result=error: %s",
+		    s->pool, err.msg);
+}
+
+void
+auth_throttle_limits(const struct ua_pool_conf *pc,
+    struct throttle_limits *ret)
+{
+	*ret = (struct throttle_limits){
+		.pair_after = pc->throttle_pair_after,
+		.account_after = pc->throttle_account_after,
+		.host_after = pc->throttle_host_after,
+		.lock_after = pc->lock_after,
+		.max_delay = pc->throttle_max_delay,
+		.host_window = pc->throttle_host_window,
+	};
+}
+
+/*
+ * Before an answer is judged: may it be?  0 and s->unjudged NULL (judge
+ * it) or "throttled" / "locked" (refuse it unjudged, looking like any
+ * wrong answer); < 0 when the counters cannot be read: fail closed.
+ */
+static int
+throttle_gate(struct auth_ctx *ctx, struct auth_session *s)
+{
+	const struct ua_pool_conf *pc = auth_pool_of(ctx, s);
+	const struct throttle_who who = { s->pool, s->account, s->rhost };
+	struct throttle_limits l;
+	struct store_err err = { 0 };
+	enum throttle_state st;
+	int64_t until;
+	int r;
+
+	s->unjudged = NULL;
+	if (pc == NULL || s->account[0] == '\0')
+		return 0;
+	auth_throttle_limits(pc, &l);
+	r = throttle_check(ctx->store, &l, &who, (int64_t)time(NULL), &st,
+	    &until, &err);
+	if (r < 0) {
+		ua_log(LOG_ERR, "event=throttle pool=%s result=error: %s",
+		    s->pool, err.msg);
+		return r;
+	}
+	if (st == THROTTLE_LOCKED)
+		s->unjudged = "locked";
+	else if (st == THROTTLE_WAIT)
+		s->unjudged = "throttled";
+	return 0;
+}
+
+/* A login succeeded: the account's own buckets start afresh. */
+static void
+throttle_reset(struct auth_ctx *ctx, const struct auth_session *s)
+{
+	const struct throttle_who who = { s->pool, s->account, s->rhost };
+	struct store_err err = { 0 };
+
+	if (s->account[0] != '\0' &&
+	    throttle_succeeded(ctx->store, &who, &err) < 0)
+		ua_log(LOG_ERR, "event=throttle pool=%s result=error: %s",
+		    s->pool, err.msg);
+}
+
+/* The identifier as limits and throttling count it (keys_ident_mac). */
+static int
+ident_mac_of(const struct auth_ctx *ctx, struct auth_session *s)
+{
+	return keys_ident_mac(ctx->keys, s->ident, s->ident_mac);
+}
+
+/*
+ * Whose counters a login's failures go to: a real user's account
+ * (whatever name reached it, disabled ones too); a non-root peer asking
+ * for somebody else only ever its own (it must not move anyone else's
+ * counters); an unknown identifier its keyed hash.
+ */
+static void
+account_key(struct auth_session *s, const struct pool_reply *found)
+{
+	if (found->status == POOL_OK && s->peer_uid != 0 &&
+	    s->peer_uid != found->user.uid)
+		(void)snprintf(s->account, sizeof(s->account), "p%u",
+		    (unsigned)s->peer_uid);
+	else if (found->status == POOL_OK)
+		throttle_account_user(s->account, (int64_t)found->user.uid);
+	else if (s->peer_uid != 0)
+		(void)snprintf(s->account, sizeof(s->account), "p%u",
+		    (unsigned)s->peer_uid);
+	else
+		throttle_account_ident(s->account, s->ident_mac,
+		    sizeof(s->ident_mac));
 }
 
 void
@@ -153,6 +257,9 @@ lookup(struct auth_ctx *ctx, struct auth_session *s, struct ua_msg *out)
 	struct pool_request rq;
 	int r;
 
+	r = ident_mac_of(ctx, s);
+	if (r < 0)
+		return auth_unavailable(s, out, NULL);
 	r = be->ops->login_new(be, &conv, &s->bl);
 	if (r < 0)
 		return r;
@@ -216,6 +323,10 @@ chpass_found(struct auth_ctx *ctx, struct auth_session *s,
 	    NULL) == 0;
 	if (!valid)
 		s->fake = s->fake ? s->fake : "invalid_password";
+	if (throttle_gate(ctx, s) < 0)
+		return auth_unavailable(s, out, "throttle_store");
+	if (s->unjudged != NULL && s->fake == NULL)
+		s->fake = s->unjudged;
 	if (s->fake != NULL)
 		r = auth_fake_check(ctx, s, valid ? s->old_password : "");
 	else
@@ -287,6 +398,7 @@ login_reply(struct auth_ctx *ctx, struct auth_session *s,
 	case POOL_CHALLENGE:
 		return auth_ask(ctx, s, rp, out);
 	case POOL_OK:
+		throttle_reset(ctx, s);
 		return auth_success(s, &rp->user, out);
 	case POOL_FAIL:
 		if (rp->before_mfa)
@@ -303,13 +415,14 @@ login_reply(struct auth_ctx *ctx, struct auth_session *s,
 }
 
 static int
-chpass_reply(struct auth_session *s, const struct pool_reply *rp,
-    struct ua_msg *out)
+chpass_reply(struct auth_ctx *ctx, struct auth_session *s,
+    const struct pool_reply *rp, struct ua_msg *out)
 {
 	const char *message = rp->message;
 
 	switch (rp->status) {
 	case POOL_OK:
+		throttle_reset(ctx, s);
 		return auth_result(s, out, "OK", rp->user.login);
 	case POOL_FAIL:
 		if (message == NULL &&
@@ -345,6 +458,8 @@ finish(struct auth_ctx *ctx, struct auth_session *s, enum auth_call call,
 		auth_audit(s, "auth", "retry", rp->retry);
 	switch (call) {
 	case C_ACCOUNT:
+		if (rp->status != POOL_UNAVAILABLE)
+			account_key(s, rp);
 		if (s->kind == K_LOGIN)
 			return login_found(ctx, s, rp, out);
 		if (s->kind == K_CHPASS)
@@ -356,7 +471,7 @@ finish(struct auth_ctx *ctx, struct auth_session *s, enum auth_call call,
 	case C_RESPOND:
 		return login_reply(ctx, s, rp, out);
 	case C_CHPASS:
-		return chpass_reply(s, rp, out);
+		return chpass_reply(ctx, s, rp, out);
 	case C_SESSION:
 		return auth_result(s, out,
 		    rp->status == POOL_OK ? "OK" : "UNAVAILABLE", NULL);
@@ -403,10 +518,23 @@ initiate(struct auth_ctx *ctx, struct auth_session *s,
 		    "module's pool= option)", s->pool);
 		return auth_unavailable(s, out, "unknown_pool");
 	}
-	if (keys_mac(ctx->keys, "ident", s->ident, strlen(s->ident),
-		s->ident_mac) < 0)
-		return auth_unavailable(s, out, NULL);
 	return lookup(ctx, s, out);
+}
+
+/* Does an answer to c of n bytes try a factor (a guess to throttle)? */
+static bool
+factor_answer(enum policy_challenge c, size_t n)
+{
+	switch (c) {
+	case POLICY_PASSWORD:
+	case POLICY_EMAIL_OTP:
+		return n > 0;	/* empty: "a code instead", not a guess */
+	case POLICY_TOTP:
+	case POLICY_MFA_SETUP:
+		return true;
+	default:
+		return false;
+	}
 }
 
 /*
@@ -441,6 +569,20 @@ respond(struct auth_ctx *ctx, struct auth_session *s, const struct ua_msg *in,
 	    !(n == 0 && pc != NULL && policy_code_fallback(pc)) &&
 	    ua_valid_password(answer, n, NULL) < 0)
 		s->fake = "invalid_password";
+	s->unjudged = NULL;
+	if (factor_answer(s->expect, n) && throttle_gate(ctx, s) < 0)
+		return auth_unavailable(s, out, "throttle_store");
+	if (s->unjudged != NULL && s->fake == NULL && s->mfa_doomed == NULL) {
+		/*
+		 * Refused unjudged, and it must look like a wrong answer: a
+		 * password costs the dummy hash and fails as a wrong one
+		 * does; a code goes to the backend as one that cannot match.
+		 */
+		if (s->expect == POLICY_PASSWORD)
+			s->fake = s->unjudged;
+		else
+			answer = AUTH_NO_ANSWER;
+	}
 	if (s->fake != NULL || s->mfa_doomed != NULL)
 		return auth_fake_respond(ctx, s, answer, out);
 	r = s->bl->be->ops->respond(s->bl, pc, s->expect, answer, &rp);

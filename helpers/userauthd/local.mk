@@ -60,4 +60,5 @@ helpers_userauthd_libuad_la_SOURCES += \
 # Throttling of failed factors (throttle.c) and its buckets in the store.
 helpers_userauthd_libuad_la_SOURCES += \
 	helpers/userauthd/throttle.c helpers/userauthd/throttle.h \
-	helpers/userauthd/store_throttle.c helpers/userauthd/store_throttle.h
+	helpers/userauthd/store_throttle.c helpers/userauthd/store_throttle.h \
+	helpers/userauthd/admin_throttle.c helpers/userauthd/admin_throttle.h

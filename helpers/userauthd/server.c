@@ -352,7 +352,7 @@ too_busy(struct server *srv, const struct ua_msg *in, struct ua_msg *out)
 	if (in->type != UA_MSG_INITIATE)
 		return false;
 	ms = workq_drain_ms(srv->auth.wq);
-	if (ms <= SERVER_BUSY_MS)
+	if (ms <= (uint64_t)srv->conf->max_queue_wait * 1000)
 		return false;
 	ua_log(LOG_WARNING, "event=auth result=busy reason=queue drain_ms=%llu",
 	    (unsigned long long)ms);
@@ -465,11 +465,15 @@ public_room(const struct server *srv, uid_t uid)
 	    public_nonroot(srv) < max - max / SERVER_ROOT_SHARE;
 }
 
-/* How long a public conversation may last (see SERVER_LOGIN_LIFETIME_MS). */
+/*
+ * How long a public conversation may last: login_lifetime, or the longest
+ * otp_lifetime of the pools if that is longer (a code must be usable for
+ * as long as it lives).
+ */
 static int64_t
 login_lifetime_ms(const struct ua_conf *conf)
 {
-	int64_t ms = SERVER_LOGIN_LIFETIME_MS;
+	int64_t ms = (int64_t)conf->login_lifetime * 1000;
 	size_t i;
 
 	for (i = 0; i < conf->npools; i++)

@@ -12,3 +12,5 @@ include tests/integration/password.mk
 include tests/integration/hoststate.mk
 include tests/integration/burst.mk
 include tests/integration/slots.mk
+include tests/integration/throttle.mk
+include tests/integration/bound.mk

@@ -21,6 +21,10 @@ auth_audit(const struct auth_session *s, const char *event,
 {
 	char user[80], rhost[80], service[80];
 
+	/* an answer refused unjudged says so, and only the audit line does */
+	if (s->unjudged != NULL && strcmp(event, "auth") == 0 &&
+	    (strcmp(result, "fail") == 0 || strcmp(result, "retry") == 0))
+		reason = s->unjudged;
 	ua_log(LOG_NOTICE,
 	    "event=%s pool=%s user=%s service=%s rhost=%s challenge=%s "
 	    "result=%s%s%s",

@@ -17,6 +17,7 @@
 #include "client/valid.h"
 #include "userauthd/auth.h"
 #include "userauthd/pool/backend.h"
+#include "userauthd/throttle.h"
 
 #define AUTH_MAX_IDENT 254
 #define AUTH_MAX_SERVICE 64
@@ -44,7 +45,11 @@ struct auth_session {
 	char ident[AUTH_MAX_IDENT + 1];
 	char service[AUTH_MAX_SERVICE + 1];
 	char rhost[AUTH_MAX_RHOST + 1];
-	uint8_t ident_mac[KEYS_MAC_LEN];
+	uint8_t ident_mac[KEYS_MAC_LEN];	/* of the normalised identifier */
+	/* throttling (throttle.h): the account's key, and why the answer
+	 * being handled is refused unjudged ("throttled", "locked") */
+	char account[THROTTLE_ACCOUNT_MAX];
+	const char *unjudged;
 	uint64_t owner;			/* the client's serial */
 	uid_t peer_uid;
 	struct pool_login *bl;		/* the backend's side of the login */
@@ -64,6 +69,9 @@ const struct ua_pool_conf *auth_pool_of(const struct auth_ctx *ctx,
 /* Every factor verdict, real or fake, passes here (see auth.c). */
 void auth_verdict(const struct auth_ctx *ctx, const struct auth_session *s,
     const struct pool_verdict *v);
+/* The pool's throttle figures (from its configuration). */
+void auth_throttle_limits(const struct ua_pool_conf *pc,
+    struct throttle_limits *ret);
 
 /* auth/reply.c: messages (0 or -ENOMEM) and audit lines. */
 void auth_audit(const struct auth_session *s, const char *event,

@@ -78,6 +78,7 @@ local_account(struct pool_login *bl, const struct pool_request *rq,
 {
 	struct local_login *s = (struct local_login *)bl;
 	struct store_err err = { 0 };
+	char acct[16];
 	int r;
 
 	(void)snprintf(s->pool, sizeof(s->pool), "%s", rq->pool);
@@ -92,6 +93,14 @@ local_account(struct pool_login *bl, const struct pool_request *rq,
 		rp->error = s->errmsg;
 		return local_unavailable(rp, NULL);
 	}
+	/*
+	 * A real user's code budget is the account's, whatever name or
+	 * address reached it (S4): login name and email share one.
+	 */
+	(void)snprintf(acct, sizeof(acct), "u%u", (unsigned)s->user.uid);
+	if (keys_mac(s->lb->env.keys, "account", acct, strlen(acct),
+		s->ident_mac) < 0)
+		return local_unavailable(rp, NULL);
 	rp->status = POOL_OK;
 	rp->user = (struct pool_user){ .login = s->user.login,
 		.uid = s->user.uid, .enabled = s->user.enabled,
