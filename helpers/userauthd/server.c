@@ -467,8 +467,8 @@ public_room(const struct server *srv, uid_t uid)
 
 /*
  * How long a public conversation may last: login_lifetime, or the longest
- * otp_lifetime of the pools if that is longer (a code must be usable for
- * as long as it lives).
+ * otp_lifetime of the pools that mail codes if that is longer (a code
+ * must be usable for as long as it lives).
  */
 static int64_t
 login_lifetime_ms(const struct ua_conf *conf)
@@ -477,7 +477,8 @@ login_lifetime_ms(const struct ua_conf *conf)
 	size_t i;
 
 	for (i = 0; i < conf->npools; i++)
-		if ((int64_t)conf->pools[i].otp_lifetime * 1000 > ms)
+		if (conf->pools[i].allow_email_otp &&
+		    (int64_t)conf->pools[i].otp_lifetime * 1000 > ms)
 			ms = (int64_t)conf->pools[i].otp_lifetime * 1000;
 	return ms;
 }

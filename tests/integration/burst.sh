@@ -54,6 +54,28 @@ out=$($BURST "$TB/run/public.sock" customer bea "wrong-$PW" 20 10)
 set -- $out
 expect_rc 0 "a burst of wrong passwords: all FAIL, none OK ($out)" test "$1 $2" = "ok=0 fail=20"
 
+# Busy: a second daemon that refuses new logins once more than 1 s of
+# hashing is queued.  A burst under way runs to its end; logins that
+# arrive meanwhile are refused at once with the busy message.
+ua_stop_daemon
+sed -i 's/^\[daemon\]$/[daemon]\nmax_queue_wait = 1/' "$TB/etc/userauth.conf"
+ua_start_daemon
+ok $? "the daemon restarts with max_queue_wait = 1"
+# the wrong burst above throttles bea (20 failures): start her afresh
+expect_rc 0 "  ... bea unlocked after the wrong burst" uactl user unlock customer bea
+$BURST "$TB/run/public.sock" customer bea "$PW" 250 10 >"$TB/burst-a" &
+A=$!
+ua_wait_for 100 sh -c "[ \$(grep -c \"user='bea' .*result=ok\" '$TB/daemon.log') -ge 260 ]"
+out=$($BURST "$TB/run/public.sock" customer bea "$PW" 20 10)
+wait $A
+echo "# under way: $(cat "$TB/burst-a"); arriving meanwhile: $out"
+set -- $(cat "$TB/burst-a")
+expect_rc 0 "the burst under way: every right password accepted" test "$1 $5" = "ok=250 lost=0"
+set -- $out
+expect_rc 0 "  ... logins arriving meanwhile are refused as busy, not lost ($out)" \
+	test "${4#busy=}" -gt 0 -a "$5" = lost=0
+expect_rc 0 "  ... and audited result=busy" grep -q 'event=auth result=busy' "$TB/daemon.log"
+
 if grep -q "$PW" "$TB/daemon.log"; then
 	ok 1 "the password is in no log"
 else

@@ -14,3 +14,4 @@ include tests/integration/burst.mk
 include tests/integration/slots.mk
 include tests/integration/throttle.mk
 include tests/integration/bound.mk
+include tests/integration/limits.mk
