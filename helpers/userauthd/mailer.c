@@ -5,7 +5,8 @@
  * connection, expiry and the wiping of finished bodies; it hands each due
  * row to one of up to MAILER_PARALLEL sender threads, which sends it with
  * a blocking, time-limited transfer on the thread's own libcurl handle
- * and records the outcome.  A relay that hangs on one message holds that one thread only.
+ * (its connection to the relay kept for the next message) and records the
+ * outcome.  A relay that hangs on one message holds that one thread only.
  * It must never block the event loop (the loop only kicks it, and the
  * admin calls hold the database lock for single statements), never log a
  * body or code, and never send a row twice at once.
@@ -62,9 +63,9 @@ struct mailer {
 	int64_t spawn_pause_until;	/* mono ms: no new thread before */
 	bool kicked;
 	int64_t db_pause_until;		/* mono ms */
-	bool checkpoint_due;		/* a body was wiped since the last one */
+	bool checkpoint_due;		/* a body wiped since the last one */
 	int64_t checkpoint_at;		/* mono ms of the last try */
-	bool worked;			/* rows finished since the last release */
+	bool worked;			/* rows done since the last release */
 };
 
 int
@@ -244,7 +245,11 @@ send_one(struct mailer *m, struct mailsend_smtp **smtp,
 	return mailsend_smtp_send(*smtp, &m->cfg, x, why, whysz);
 }
 
-/* A sender thread: one message at a time. */
+/*
+ * A sender thread: one message at a time; between messages it keeps its
+ * connection to the relay, and closes it once idle for
+ * MAILSEND_IDLE_SECONDS (the relay's resources, our descriptors).
+ */
 static void *
 sender_main(void *arg)
 {
@@ -257,8 +262,17 @@ sender_main(void *arg)
 
 	(void)pthread_mutex_lock(&m->lock);
 	while (!atomic_load(&m->stop)) {
+		if (s->job == NULL && smtp != NULL &&
+		    mailsend_smtp_stale(smtp)) {
+			(void)pthread_mutex_unlock(&m->lock);
+			mailsend_smtp_free(smtp);
+			smtp = NULL;
+			(void)pthread_mutex_lock(&m->lock);
+			continue;
+		}
 		if (s->job == NULL) {
-			(void)pthread_cond_wait(&s->cond, &m->lock);
+			wait_ms(&s->cond, &m->lock, smtp != NULL ?
+			    MAILSEND_IDLE_SECONDS * 1000 : 3600 * 1000);
 			continue;
 		}
 		x = s->job;

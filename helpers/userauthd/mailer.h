@@ -58,8 +58,9 @@ void mailer_kick(struct mailer *m);
 
 /*
  * Stop the threads (a transfer in flight is abandoned within a second;
- * its row stays queued and is sent after the next start) and free
- * everything.  NULL does nothing.
+ * its row stays queued and is sent after the next start; closing a kept
+ * relay connection waits at most the reply timeout) and free everything.
+ * NULL does nothing.
  */
 void mailer_stop(struct mailer *m);
 

@@ -2,7 +2,7 @@
 /*
  * Delivery attempts: the [mail] settings and the SMTP password file, the
  * libcurl SMTP options (TLS policy, timeouts, no proxy, no other
- * protocol) and the sendmail child.
+ * protocol, a connection kept per sender thread) and the sendmail child.
  * It must never run a shell, never let the child inherit a descriptor,
  * never wait on a relay or a child without a deadline, and never put a
  * secret into an error.
@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <sysexits.h>
@@ -229,12 +230,15 @@ progress_cb(void *arg, curl_off_t dltotal, curl_off_t dlnow,
 
 struct mailsend_smtp {
 	CURL *easy;
+	int64_t idle_since;	/* monotonic ms; 0: no connection kept */
 };
 
 /* How one transfer ended. */
 struct attempt {
 	CURLcode rc;
 	long code;		/* the last SMTP reply, 0 for none */
+	long connects;		/* new connections; 0: a kept one was used */
+	curl_off_t sent;	/* bytes of the message that went out */
 };
 
 struct mailsend_smtp *
@@ -258,10 +262,17 @@ mailsend_smtp_free(struct mailsend_smtp *s)
 	free(s);
 }
 
+bool
+mailsend_smtp_stale(const struct mailsend_smtp *s)
+{
+	return s->idle_since != 0 &&
+	    ua_now_ms() - s->idle_since >= MAILSEND_IDLE_SECONDS * 1000;
+}
+
 /* The options for one transfer of x, at most budget_ms long. */
 static CURLcode
 setup(CURL *e, const struct mailsend_cfg *cfg, struct mailsend_xfer *x,
-    int64_t budget_ms)
+    int64_t budget_ms, bool fresh)
 {
 	CURLcode rc = CURLE_OK;
 
@@ -271,7 +282,7 @@ setup(CURL *e, const struct mailsend_cfg *cfg, struct mailsend_xfer *x,
 			rc = curl_easy_setopt(e, opt, val);   \
 	} while (0)
 
-	/* Options of the last message go. */
+	/* Options of the last message go; its connection stays. */
 	curl_easy_reset(e);
 	x->errbuf[0] = '\0';
 	x->off = 0;
@@ -292,9 +303,8 @@ setup(CURL *e, const struct mailsend_cfg *cfg, struct mailsend_xfer *x,
 	SET(CURLOPT_CONNECTTIMEOUT, (long)UA_MAIL_CONNECT_TIMEOUT);
 	SET(CURLOPT_SERVER_RESPONSE_TIMEOUT, (long)UA_MAIL_RESPONSE_TIMEOUT);
 	SET(CURLOPT_TIMEOUT_MS, (long)budget_ms);
-	/* One connection per message, closed with QUIT. */
-	SET(CURLOPT_FORBID_REUSE, 1L);
-	SET(CURLOPT_FRESH_CONNECT, 1L);
+	SET(CURLOPT_MAXAGE_CONN, (long)MAILSEND_IDLE_SECONDS);
+	SET(CURLOPT_FRESH_CONNECT, fresh ? 1L : 0L);
 	SET(CURLOPT_NOPROGRESS, 0L);
 	SET(CURLOPT_XFERINFOFUNCTION, progress_cb);
 	SET(CURLOPT_XFERINFODATA, cfg);
@@ -312,25 +322,74 @@ setup(CURL *e, const struct mailsend_cfg *cfg, struct mailsend_xfer *x,
 	return rc;
 }
 
+/*
+ * After a failed transfer, never use its connection again.  libcurl 7.88
+ * keeps an SMTP connection whose reply to the end of DATA timed out: the
+ * next message would be sent into a session still waiting for that
+ * reply, and a late reply could be read as the answer to the next
+ * command.  Shut its socket down (libcurl still owns and closes it): the
+ * connection is then dead to libcurl's check before reuse, and closing it
+ * sends no QUIT to wait on.
+ */
+static void
+discard(struct mailsend_smtp *s)
+{
+	curl_socket_t fd = CURL_SOCKET_BAD;
+
+	if (curl_easy_getinfo(s->easy, CURLINFO_ACTIVESOCKET, &fd) ==
+	    CURLE_OK && fd != CURL_SOCKET_BAD)
+		(void)shutdown(fd, SHUT_RDWR);
+}
+
 /* One blocking transfer; a failed setup is a->rc. */
 static void
 perform(struct mailsend_smtp *s, const struct mailsend_cfg *cfg,
-    struct mailsend_xfer *x, int64_t budget_ms, struct attempt *a)
+    struct mailsend_xfer *x, int64_t budget_ms, bool fresh,
+    struct attempt *a)
 {
 	memset(a, 0, sizeof(*a));
-	a->rc = setup(s->easy, cfg, x, budget_ms);
+	a->connects = 1;
+	a->rc = setup(s->easy, cfg, x, budget_ms, fresh);
 	if (a->rc != CURLE_OK)
 		return;
+	s->idle_since = 0;
 	a->rc = curl_easy_perform(s->easy);
 	if (curl_easy_getinfo(s->easy, CURLINFO_RESPONSE_CODE, &a->code) !=
 	    CURLE_OK)
 		a->code = 0;
+	if (curl_easy_getinfo(s->easy, CURLINFO_NUM_CONNECTS, &a->connects) !=
+	    CURLE_OK)
+		a->connects = 1;
+	if (curl_easy_getinfo(s->easy, CURLINFO_SIZE_UPLOAD_T, &a->sent) !=
+	    CURLE_OK)
+		a->sent = 1;
+	if (a->rc == CURLE_OK)
+		s->idle_since = ua_now_ms();
+	else
+		discard(s);
+}
+
+/*
+ * A kept connection that the relay had closed (no reply, or 421 "closing
+ * channel") or that went dead, before any of the message went out: the
+ * message was not delivered, and a new connection may do better.  libcurl
+ * does not try again itself for an SMTP upload.
+ */
+static bool
+worth_fresh(const struct attempt *a)
+{
+	return a->rc != CURLE_OK && a->rc != CURLE_ABORTED_BY_CALLBACK &&
+	    a->rc != CURLE_COULDNT_CONNECT &&
+	    a->rc != CURLE_COULDNT_RESOLVE_HOST && a->connects == 0 &&
+	    a->sent == 0 && (a->code == 0 || a->code == 421);
 }
 
 enum mailsend_outcome
 mailsend_smtp_send(struct mailsend_smtp *s, const struct mailsend_cfg *cfg,
     struct mailsend_xfer *x, char *err, size_t errsz)
 {
+	int64_t start = ua_now_ms(), left;
+	bool kept = s->idle_since != 0;
 	struct attempt a;
 
 	x->rcpt = x->rcpt ? x->rcpt : curl_slist_append(NULL, x->to);
@@ -338,7 +397,14 @@ mailsend_smtp_send(struct mailsend_smtp *s, const struct mailsend_cfg *cfg,
 		(void)snprintf(err, errsz, "out of memory");
 		return MAILSEND_RETRY;
 	}
-	perform(s, cfg, x, UA_MAIL_ATTEMPT_TIMEOUT * 1000, &a);
+	perform(s, cfg, x, UA_MAIL_ATTEMPT_TIMEOUT * 1000, false, &a);
+	left = UA_MAIL_ATTEMPT_TIMEOUT * 1000 - (ua_now_ms() - start);
+	if (kept && worth_fresh(&a) && left >= 1000) {
+		ua_log(LOG_DEBUG, "mailer: id=%lld: the kept connection failed "
+		    "(curl %d, reply %ld); trying a new one", (long long)x->id,
+		    (int)a.rc, a.code);
+		perform(s, cfg, x, left, true, &a);
+	}
 	if (a.rc == CURLE_OK) {
 		err[0] = '\0';
 		return MAILSEND_SENT;

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * One delivery attempt of one queued message: a blocking libcurl SMTP
- * transfer on a sender thread's own handle, or a run of the local
- * sendmail; and the
+ * transfer on a sender thread's own handle (which keeps its connection to
+ * the relay for the next message), or a run of the local sendmail; and the
  * [mail] settings those need, read once at start.  It must never log or
  * keep the message after the attempt (struct mailsend_xfer is wiped by
  * mailsend_xfer_free), never put a secret into an error, and never wait on
@@ -21,6 +21,9 @@
 #include "client/mask.h"
 #include "client/valid.h"
 #include "server/conf.h"
+
+/* A kept connection idle this long is not used again but closed. */
+#define MAILSEND_IDLE_SECONDS 10
 
 /* The [mail] settings the mailer copied at start (secrets included). */
 struct mailsend_cfg {
@@ -82,22 +85,32 @@ void mailsend_cfg_free(struct mailsend_cfg *cfg);
 int mailsend_envelope(struct mailsend_xfer *x, const char *recipient);
 
 /*
- * A sender thread's SMTP client: one libcurl handle, a new connection for
- * each message.  Used by one thread at a time.
+ * A sender thread's SMTP client: one libcurl handle whose connection to
+ * the relay stays open between messages (libcurl does not use one that
+ * the relay closed, nor one idle for MAILSEND_IDLE_SECONDS).  Used by one
+ * thread at a time.
  */
 struct mailsend_smtp;
 
 /* A new client, or NULL (ENOMEM). */
 struct mailsend_smtp *mailsend_smtp_new(void);
 
-/* Free.  NULL does nothing. */
+/*
+ * Close the kept connection (QUIT, waiting at most the reply timeout) and
+ * free.  NULL does nothing.
+ */
 void mailsend_smtp_free(struct mailsend_smtp *s);
+
+/* True when s keeps a connection idle since MAILSEND_IDLE_SECONDS. */
+bool mailsend_smtp_stale(const struct mailsend_smtp *s);
 
 /*
  * Send x through s, blocking this thread for at most
  * UA_MAIL_ATTEMPT_TIMEOUT seconds (connect and greeting
- * UA_MAIL_CONNECT_TIMEOUT, each reply UA_MAIL_RESPONSE_TIMEOUT).  SENT
- * only after the relay's 2xx to the end of DATA; FAILED on a
+ * UA_MAIL_CONNECT_TIMEOUT, each reply UA_MAIL_RESPONSE_TIMEOUT).  When a
+ * kept connection turns out closed or dead before any of the message went
+ * out, the message goes once more on a new connection within the same
+ * time.  SENT only after the relay's 2xx to the end of DATA; FAILED on a
  * 5xx; RETRY otherwise; ABANDONED when *cfg->stop was set.  err gets
  * curl's message and the last SMTP reply code (printable ASCII, never a
  * secret).

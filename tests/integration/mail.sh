@@ -5,9 +5,9 @@
 # (tests/tools/mailcompose) put straight into the daemon's mail_queue.
 # Delivery and headers, wiping (S6), expiry, retries on 4xx, refused
 # connections and a silent server, 5xx, messages in parallel (a slow relay,
-# one hung after DATA), the RFC 1047 resend, retries on the monotonic
-# clock, queued mail at start-up, STARTTLS with a test CA (S25), AUTH,
-# sendmail mode, the admin view.  Own mount and network namespaces:
+# one hung after DATA), connection reuse, the RFC 1047 resend, retries on
+# the monotonic clock, queued mail at start-up, STARTTLS with a test CA
+# (S25), AUTH, sendmail mode, the admin view.  Own mount and network namespaces:
 # the sinks listen on a loopback nobody else sees.  Prints TAP; needs root.
 . "$top_srcdir/tests/integration/lib.sh"
 PY=/usr/bin/python3
@@ -341,6 +341,46 @@ expect_rc 0 "  ... after two attempts, the first a timeout" \
 grep_last_log_n() { grep -Eq -- "id=$1 .*result=retry .*curl 28" "$TB/daemon.log"; }
 expect_rc 0 "  ... logged as a timeout (curl 28)" grep_last_log_n "$ids"
 
+# --- connection reuse ----------------------------------------------------------
+# A sender thread keeps its connection for the next message (one per
+# thread, closed after MAILSEND_IDLE_SECONDS idle); the relay's 250 to the
+# end of DATA is what marks a row sent, as before.
+stop_sink
+start_sink reuse $P1
+seq_mails() {	# seq_mails N BASE: N messages, each once the last arrived
+	k=0
+	while [ $k -lt "$1" ]; do
+		queue "r$k-$2@example.com" $(($2 + k)) 60 >/dev/null || return 1
+		flush
+		ua_wait_for 50 delivered $(($2 + k)) || return 1
+		k=$((k + 1))
+	done
+}
+expect_rc 0 "5 messages one after another are delivered" seq_mails 5 82000300
+n=$(sink_count reuse '^connect ')
+echo "# 5 mails one after another: $n SMTP connection(s)"
+expect_rc 0 "  ... over one SMTP connection ($n)" test "$n" = 1
+# The relay restarts: the kept connection is dead when the next one comes.
+stop_sink
+start_sink reuse $P1
+idk=$(queue dead@example.com 82000310 60)
+flush
+ua_wait_for 50 delivered 82000310
+ok $? "a kept connection the relay has closed is not used: delivered"
+ua_wait_for 20 state_is "$idk" sent
+expect_rc 0 "  ... in one attempt" test "$(col "$idk" attempts)" = 1
+# The relay drops a kept connection just as the next message begins (no
+# reply to MAIL): libcurl does not retry an SMTP upload, the sender does,
+# once, on a new connection, as none of the message had gone out.
+stop_sink
+start_sink drop1 $P1 --max-per-conn 1
+expect_rc 0 "a relay that closes each connection after one message: 3 delivered" \
+	seq_mails 3 82000320
+expect_rc 0 "  ... it closed the kept connection at MAIL twice" \
+	test "$(sink_count drop1 '^close reused')" = 2
+expect_rc 0 "  ... each in one attempt (the new connection at once, no backoff)" \
+	test "$(dbq "SELECT group_concat(attempts, ' ') FROM mail_queue WHERE recipient LIKE 'r%-82000320@example.com'")" = "1 1 1"
+
 # --- RFC 1047 ------------------------------------------------------------------
 # The relay has the message but the connection drops before its
 # reply.  Sent again while the code is valid, with the same Message-ID.
@@ -446,6 +486,15 @@ flush
 ua_wait_for 50 delivered 81000008
 ok $? "  ... the queued message survived the restart and goes over STARTTLS with AUTH"
 expect_rc 0 "  ... the sink saw a good AUTH" grep -q 'auth ok' "$TB/sink-tls.log"
+nconn0=$(sink_count tls '^connect ')
+ntls0=$(sink_count tls '^tls ')
+expect_rc 0 "4 more messages one after another over STARTTLS and AUTH" \
+	seq_mails 4 82000700
+nconn=$(($(sink_count tls '^connect ') - nconn0))
+ntls=$(($(sink_count tls '^tls ') - ntls0))
+echo "# 4 more mails over STARTTLS+AUTH: $nconn new connections, $ntls TLS handshakes"
+expect_rc 0 "  ... on the kept connection: no new connection or TLS handshake" \
+	test "$nconn $ntls" = "0 0"
 stop_sink
 start_sink tls $P2 --tls-cert "$TB/cert.pem" --tls-key "$TB/key.pem" \
 	--auth-user otpd --auth-password other

@@ -105,8 +105,7 @@ test_forward_step_expires_by_the_wall_clock(void **state)
 }
 
 static void
-test_first_seen_after_a_backward_step_gets_at_most_the_codes_life(
-    void **state)
+test_first_sight_after_a_step_gets_at_most_the_life(void **state)
 {
 	struct mailq q = { 0 };
 	struct mailq_entry *e;
@@ -237,7 +236,7 @@ main(void)
 		    test_backward_step_does_not_revive_an_expired_code),
 		cmocka_unit_test(test_forward_step_expires_by_the_wall_clock),
 		cmocka_unit_test(
-		    test_first_seen_after_a_backward_step_gets_at_most_the_codes_life),
+		    test_first_sight_after_a_step_gets_at_most_the_life),
 		cmocka_unit_test(test_retry_is_capped_at_the_deadline),
 		cmocka_unit_test(test_backoff_doubles_to_the_cap_with_jitter),
 		cmocka_unit_test(test_due_order_skips_busy_and_future_rows),
