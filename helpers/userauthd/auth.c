@@ -349,14 +349,17 @@ acct_found(struct auth_ctx *ctx, struct auth_session *s,
 {
 	const struct ua_pool_conf *pc = auth_pool_of(ctx, s);
 	const struct pool_user *u = &found->user;
-	char user[80], service[80], rhost[80];
+	char user[80], service[80], rhost[80], pool[80];
 	struct policy_user pu;
 	const char *outcome;
+	bool foreign;
 
 	if (pc == NULL || found->status == POOL_UNAVAILABLE)
 		return auth_unavailable(s, out, NULL);
-	if (found->status != POOL_OK ||
-	    (s->peer_uid != 0 && s->peer_uid != u->uid))
+	/* a non-root peer learns nothing of other users: as unknown */
+	foreign = found->status == POOL_OK && s->peer_uid != 0 &&
+	    s->peer_uid != u->uid;
+	if (found->status != POOL_OK || foreign)
 		outcome = "FAIL";
 	else {
 		pu = (struct policy_user){ .has_password = u->has_password,
@@ -367,11 +370,13 @@ acct_found(struct auth_ctx *ctx, struct auth_session *s,
 		    "DENIED";
 	}
 	ua_log(LOG_NOTICE, "event=account pool=%s user=%s service=%s "
-	    "rhost=%s result=%s", s->pool,
-	    ua_log_quote(u->login ? u->login : s->ident, user, sizeof(user)),
+	    "rhost=%s result=%s%s", ua_log_quote(s->pool, pool, sizeof(pool)),
+	    u->login ? ua_log_quote(u->login, user, sizeof(user)) :
+	    auth_log_ident(s, user, sizeof(user)),
 	    ua_log_quote(s->service, service, sizeof(service)),
-	    ua_log_quote(s->rhost, rhost, sizeof(rhost)), outcome);
-	return auth_result(s, out, outcome, u->login);
+	    ua_log_quote(s->rhost, rhost, sizeof(rhost)), outcome,
+	    foreign ? " reason=foreign_peer" : "");
+	return auth_result(s, out, outcome, foreign ? NULL : u->login);
 }
 
 /* SESSION: the user is known to be the peer; record the login. */
@@ -501,7 +506,7 @@ static int
 initiate(struct auth_ctx *ctx, struct auth_session *s,
     const struct ua_msg *in, struct ua_msg *out)
 {
-	char tty[AUTH_MAX_TTY + 1], pref[32];
+	char tty[AUTH_MAX_TTY + 1], pref[32], pq[80];
 
 	if (take_text(in, UA_T_POOL, s->pool, sizeof(s->pool), true) < 0 ||
 	    take_text(in, UA_T_USER, s->ident, sizeof(s->ident), true) < 0 ||
@@ -514,8 +519,9 @@ initiate(struct auth_ctx *ctx, struct auth_session *s,
 	s->kind = K_LOGIN;
 	s->preferred = policy_parse(pref);
 	if (auth_pool_of(ctx, s) == NULL) {
-		ua_log(LOG_ERR, "login for unknown pool '%s' (check the PAM "
-		    "module's pool= option)", s->pool);
+		ua_log(LOG_ERR, "login for unknown pool %s (check the PAM "
+		    "module's pool= option)",
+		    ua_log_quote(s->pool, pq, sizeof(pq)));
 		return auth_unavailable(s, out, "unknown_pool");
 	}
 	return lookup(ctx, s, out);

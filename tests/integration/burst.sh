@@ -76,6 +76,32 @@ expect_rc 0 "  ... logins arriving meanwhile are refused as busy, not lost ($out
 	test "${4#busy=}" -gt 0 -a "$5" = lost=0
 expect_rc 0 "  ... and audited result=busy" grep -q 'event=auth result=busy' "$TB/daemon.log"
 
+# Audit lines quote every value: a crafted pool or identifier cannot add
+# fields, and an identifier that is no name or address is logged hashed.
+$PY "$top_srcdir/tests/tools/hold.py" "$TB/run/public.sock" "x user='root' result=ok" bea 1 0 >/dev/null
+$PY "$top_srcdir/tests/tools/hold.py" "$TB/run/public.sock" customer "Pw typed here! 9z" 1 0 >/dev/null
+expect_rc 0 "a crafted pool name is quoted in the log, never a field of its own" \
+	sh -c "! grep -E \"(^| )user='root'\" '$TB/daemon.log'"
+expect_rc 0 "an identifier that is no name or address is not logged as typed" \
+	sh -c "! grep -q 'Pw typed here' '$TB/daemon.log'"
+ua_stop_daemon
+ua_start_daemon
+$PY -c '
+import socket, struct, sys
+def f(fields):
+    b = struct.pack(">HHH", 1, 3, len(fields))
+    for t, v in fields:
+        b += struct.pack(">HH", t, len(v)) + v
+    return struct.pack(">I", len(b)) + b
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
+s.sendall(f([(1, b"customer"), (2, b"Pw typed here! 9z"), (3, b"burst")]))
+s.recv(65536)
+b = struct.pack(">HHH", 1, 5, 2) + struct.pack(">HH", 8, 8) + b"PASSWORD" + struct.pack(">HH", 9, 5) + b"wrong"
+s.sendall(struct.pack(">I", len(b)) + b)
+s.recv(65536)' "$TB/run/public.sock" 2>/dev/null
+expect_rc 0 "  ... but as a short keyed hash (user=hash:...)" \
+	grep -Eq "user=hash:[0-9a-f]{16} .*result=(fail|retry)" "$TB/daemon.log"
+
 if grep -q "$PW" "$TB/daemon.log"; then
 	ok 1 "the password is in no log"
 else

@@ -341,7 +341,7 @@ call 1: INFO "$HINT" | ECHO_OFF "Password: "
 authenticate: 0 Success
 EOF
 log_has "  ... one audit line: result=ok" 1 \
-	"event=auth pool=customer user='dave' service='ua-customer' .*challenge=PASSWORD result=ok\$"
+	"event=auth pool='customer' user='dave' service='ua-customer' .*challenge=PASSWORD result=ok\$"
 log_mark
 expect_rc 7 "password user: a wrong password is PAM_AUTH_ERR" \
 	login dave-wrong ua-customer dave 00000000 00000000 00000000
@@ -351,7 +351,7 @@ fail delay: requested
 authenticate: 7 Authentication failure
 EOF
 log_has "  ... one audit line: result=fail reason=bad_password" 1 \
-	"event=auth pool=customer user='dave' .*result=fail reason=bad_password\$"
+	"event=auth pool='customer' user='dave' .*result=fail reason=bad_password\$"
 expect_rc 0 "pamtester (stdin): the right password" sh -c \
 	"printf '%s\n' '$PW_DAVE' | PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR='$TB/pam' LD_PRELOAD=libpam_wrapper.so pamtester ua-customer dave authenticate"
 grep_last "  ... successfully authenticated" 'successfully authenticated'
@@ -613,7 +613,7 @@ leaks() {
 expect_rc 0 "no password and none of the $(wc -l <"$TB/codes") codes is in the daemon log" \
 	test -z "$(leaks)"
 expect_rc 0 "every audit line has pool, user, service, rhost, challenge and result" \
-	sh -c "grep 'event=auth ' '$TB/daemon.log' | grep -vE 'event=auth pool=[a-z]+ user=.* service=.* rhost=.* challenge=[A-Z_]+ result=(ok|fail|retry|error)' | (! grep .)"
+	sh -c "grep 'event=auth ' '$TB/daemon.log' | grep -vE 'event=auth pool='\''[a-z]+'\'' user=.* service=.* rhost=.* challenge=[A-Z_]+ result=(ok|fail|retry|error)' | (! grep .)"
 
 # --- the daemon stopped: fail closed ----------------------------------------------------------
 ua_stop_daemon

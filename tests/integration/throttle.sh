@@ -79,7 +79,7 @@ expect_rc 0 "after 6 failures from one host, ana's right password from it is ref
 same() { sed 's/^authenticate: .*//' "$TB/tx.$1" >"$TB/a"; sed 's/^authenticate: .*//' "$TB/tx.$2" >"$TB/b"; cmp -s "$TB/a" "$TB/b"; }
 expect_rc 0 "  ... with the same transcript as a wrong password" same right-a w6
 expect_rc 0 "  ... audited result=fail reason=throttled" \
-	grep -q "pool=customer user='ana' .*rhost='198.51.100.7' .*result=fail reason=throttled" "$TB/daemon.log"
+	grep -q "pool='customer' user='ana' .*rhost='198.51.100.7' .*result=fail reason=throttled" "$TB/daemon.log"
 # (an answer made while a wait runs is not counted: 5 or 6 were)
 expect_rc 0 "userauthctl throttle list shows the pair bucket" uactl throttle list customer
 grep_last "  ... with its host and count" 'pair +ana +198\.51\.100\.7 +[56] '

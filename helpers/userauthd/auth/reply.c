@@ -15,11 +15,40 @@
 #define CODE_HINT "Press Enter at the password prompt to get a code by email instead."
 #define TOTP_WRONG "Wrong verification code."
 
+/*
+ * The identifier for a log line: quoted when it is a login name or an
+ * address, else (users type passwords into "Email:") a short keyed hash.
+ */
+const char *
+auth_log_ident(const struct auth_session *s, char *out, size_t outsz)
+{
+	static const char hex[] = "0123456789abcdef";
+	char lower[AUTH_MAX_IDENT + 1];
+	size_t i, n = strlen(s->ident);
+
+	for (i = 0; i <= n && i < sizeof(lower); i++)
+		lower[i] = (s->ident[i] >= 'A' && s->ident[i] <= 'Z') ?
+		    (char)(s->ident[i] - 'A' + 'a') : s->ident[i];
+	lower[sizeof(lower) - 1] = '\0';
+	if (ua_valid_name(s->ident, NULL) == 0 ||
+	    ua_valid_email(lower, NULL) == 0)
+		return ua_log_quote(s->ident, out, outsz);
+	if (outsz < 5 + 16 + 1)
+		return "hash:";
+	memcpy(out, "hash:", 5);
+	for (i = 0; i < 8; i++) {
+		out[5 + 2 * i] = hex[s->ident_mac[i] >> 4];
+		out[6 + 2 * i] = hex[s->ident_mac[i] & 15];
+	}
+	out[21] = '\0';
+	return out;
+}
+
 void
 auth_audit(const struct auth_session *s, const char *event,
     const char *result, const char *reason)
 {
-	char user[80], rhost[80], service[80];
+	char user[80], rhost[80], service[80], pool[80];
 
 	/* an answer refused unjudged says so, and only the audit line does */
 	if (s->unjudged != NULL && strcmp(event, "auth") == 0 &&
@@ -28,7 +57,8 @@ auth_audit(const struct auth_session *s, const char *event,
 	ua_log(LOG_NOTICE,
 	    "event=%s pool=%s user=%s service=%s rhost=%s challenge=%s "
 	    "result=%s%s%s",
-	    event, s->pool, ua_log_quote(s->ident, user, sizeof(user)),
+	    event, ua_log_quote(s->pool, pool, sizeof(pool)),
+	    auth_log_ident(s, user, sizeof(user)),
 	    ua_log_quote(s->service, service, sizeof(service)),
 	    ua_log_quote(s->rhost, rhost, sizeof(rhost)),
 	    policy_name(s->expect), result, reason ? " reason=" : "",

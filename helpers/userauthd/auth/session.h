@@ -74,6 +74,10 @@ void auth_throttle_limits(const struct ua_pool_conf *pc,
     struct throttle_limits *ret);
 
 /* auth/reply.c: messages (0 or -ENOMEM) and audit lines. */
+/* The identifier for a log line: quoted, or "hash:..." when it is no
+ * name or address (a password typed at "Email:"). */
+const char *auth_log_ident(const struct auth_session *s, char *out,
+    size_t outsz);
 void auth_audit(const struct auth_session *s, const char *event,
     const char *result, const char *reason);
 /* auth_audit for a backend (struct pool_conv), arg the session. */
