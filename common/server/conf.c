@@ -249,6 +249,7 @@ pool_fields_free(struct ua_pool_conf *p)
 	free(p->shell);
 	free(p->mail_from);
 	free(p->mail_subject);
+	free(p->fake_domains);
 	free(p->mail_template.path);
 	free(p->mail_template.text);
 	free(p->first_factors);

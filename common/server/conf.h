@@ -111,6 +111,8 @@ struct ua_pool_conf {
 	uint32_t throttle_host_window;	/* seconds a host failure counts */
 	uint32_t throttle_max_delay;	/* seconds: the longest wait */
 	uint32_t lock_after;		/* consecutive account failures */
+	char *fake_domains;		/* "d1 d2": shown for unknown names;
+					 * NULL: common mail providers */
 	/* ... and as policy.c reads it (derived by the parser) */
 	bool allow_password;
 	bool allow_email_otp;

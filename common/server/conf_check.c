@@ -37,6 +37,38 @@ overlap(uint32_t lo1, uint32_t hi1, uint32_t lo2, uint32_t hi2)
 }
 
 /* One pool's ranges and home template on their own. */
+/* fake_domains: mail domains, space-separated, as an address would have. */
+static int
+check_fake_domains(const struct parser *P, size_t pi)
+{
+	const struct ua_pool_conf *p = &P->c->pools[pi];
+	const char *w = p->fake_domains, *e;
+	char addr[UA_MAX_EMAIL + 1];
+	int line;
+
+	while (w != NULL && *w != '\0') {
+		while (*w == ' ' || *w == '\t')
+			w++;
+		for (e = w; *e != '\0' && *e != ' ' && *e != '\t'; e++)
+			;
+		if (e == w)
+			break;
+		if ((size_t)(e - w) + 2 > sizeof(addr) ||
+		    snprintf(addr, sizeof(addr), "x@%.*s", (int)(e - w), w) < 0 ||
+		    ua_valid_email(addr, NULL) < 0) {
+			line = P->pool_line[pi][KI_FAKE_DOMAINS];
+			if (line == 0)
+				line = P->dflt_line[KI_FAKE_DOMAINS];
+			return conf_err(P, line ? line : p->line, "[pool %s]: "
+			    "fake_domains: '%.*s' is not a mail domain "
+			    "(lowercase, with a dot)", p->name,
+			    (int)(e - w) > 64 ? 64 : (int)(e - w), w);
+		}
+		w = e;
+	}
+	return 0;
+}
+
 static int
 check_pool(const struct parser *P, size_t pi)
 {
@@ -90,7 +122,7 @@ check_pool(const struct parser *P, size_t pi)
 		    "template expands to more than %d bytes for a %d-byte "
 		    "login", p->name, UA_MAX_PATHFIELD, UA_MAX_LOGIN);
 	}
-	return 0;
+	return check_fake_domains(P, pi);
 }
 
 /* Ranges of pool j against those of an earlier pool i. */

@@ -296,6 +296,11 @@ login_found(struct auth_ctx *ctx, struct auth_session *s,
 		return auth_unavailable(s, out, NULL);
 	}
 	s->fake = fake_reason(s, found);
+	/* a disabled or foreign user's code prompt names its real address */
+	if (s->fake != NULL && found->status == POOL_OK &&
+	    found->user.masked != NULL)
+		(void)snprintf(s->masked, sizeof(s->masked), "%s",
+		    found->user.masked);
 	if (s->fake != NULL)
 		return auth_fake_start(ctx, s, out);
 	request_of(ctx, s, &rq);

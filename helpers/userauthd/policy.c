@@ -104,13 +104,18 @@ policy_first(const struct ua_pool_conf *pc, const struct policy_user *u,
 }
 
 enum policy_challenge
-policy_fake(const struct ua_pool_conf *pc, unsigned char mac_byte)
+policy_fake(const struct ua_pool_conf *pc, unsigned char mac_byte,
+    enum policy_challenge preferred)
 {
 	bool pw = pc->allow_password, otp = pc->allow_email_otp;
 
 	if (pw && otp) {
-		if (mac_byte < 128)
+		/* the hint as policy_first honours it: every real user then
+		 * gets a code (those without a password get one anyway) */
+		if (preferred == POLICY_EMAIL_OTP || mac_byte < 128)
 			return POLICY_EMAIL_OTP;
+		if (preferred == POLICY_PASSWORD)
+			return POLICY_PASSWORD;
 		return pc->select_challenge ? POLICY_SELECT : POLICY_PASSWORD;
 	}
 	if (pw)

@@ -46,10 +46,10 @@ enum policy_challenge policy_first(const struct ua_pool_conf *pc,
 /*
  * The challenge an unknown (or disabled) identifier gets: stable for the
  * identifier (from its keyed MAC byte), drawn from what the pool could
- * give a real user.
+ * give a real user, and following the client's hint as policy_first does.
  */
 enum policy_challenge policy_fake(const struct ua_pool_conf *pc,
-    unsigned char mac_byte);
+    unsigned char mac_byte, enum policy_challenge preferred);
 
 /* May a user with these groups use PAM service `service` in this pool? */
 bool policy_service_allowed(const struct ua_pool_conf *pc,

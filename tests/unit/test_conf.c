@@ -1031,6 +1031,14 @@ test_email_otp_without_mail_from_is_refused(void **state)
 	refused("[defaults]\nmail_from = otp@example.com\n[pool a]\n"
 	    "mail_from =\nfirst_factors = password email_otp\n",
 	    "t.conf:5: ", "[pool a]: first_factors offers email_otp");
+	refused("[pool a]\nmail_from = otp@example.com\n"
+	    "fake_domains = example.com localhost\n", "t.conf:3: ",
+	    "fake_domains: 'localhost' is not a mail domain");
+	c = accepted("[pool a]\nmail_from = otp@example.com\n"
+	    "fake_domains = example.com mail.example.org\n");
+	assert_string_equal(c->pools[0].fake_domains,
+	    "example.com mail.example.org");
+	ua_conf_free(c);
 	/* password-only pools and pools with a sender are fine */
 	c = accepted("[pool a]\nfirst_factors = password\n");
 	ua_conf_free(c);

@@ -18,6 +18,39 @@
 #include "userauthd/pool/pwjob.h"
 #include "userauthd/totp.h"
 
+/*
+ * Domain number pick of the pool's fake_domains (space-separated), or of
+ * common mail providers when it has none.
+ */
+static void
+fake_domain(const struct ua_pool_conf *pc, unsigned pick, char *out,
+    size_t outsz)
+{
+	static const char *const common[] = { "gmail.com", "outlook.com",
+		"yahoo.com", "icloud.com", "proton.me" };
+	const char *w = pc->fake_domains, *e;
+	unsigned n = 0, k;
+
+	for (e = w; w != NULL && *e != '\0'; e++)
+		if (*e != ' ' && (e == w || e[-1] == ' '))
+			n++;
+	if (n == 0) {
+		(void)snprintf(out, outsz, "%s", common[pick % 5]);
+		return;
+	}
+	k = pick % n;
+	for (;;) {
+		while (*w == ' ')
+			w++;
+		for (e = w; *e != '\0' && *e != ' '; e++)
+			;
+		if (k-- == 0)
+			break;
+		w = e;
+	}
+	(void)snprintf(out, outsz, "%.*s", (int)(e - w), w);
+}
+
 /* Ask for a code that was never sent (first: as if it just had been). */
 static int
 fake_code(struct auth_ctx *ctx, struct auth_session *s, bool first,
@@ -27,7 +60,7 @@ fake_code(struct auth_ctx *ctx, struct auth_session *s, bool first,
 	struct pool_backend *be = s->bl != NULL ? s->bl->be : ctx->local;
 	struct pool_reply rp = { .status = POOL_CHALLENGE,
 		.challenge = POLICY_EMAIL_OTP };
-	char masked[UA_MAX_EMAIL + 1], fake_dest[UA_MAX_EMAIL + 1];
+	char masked[UA_MAX_EMAIL + 1], fake_dest[UA_MAX_EMAIL + 1], domain[128];
 	const char *dest = s->ident;
 	struct otp_limits lim;
 	bool limited = false;
@@ -47,21 +80,26 @@ fake_code(struct auth_ctx *ctx, struct auth_session *s, bool first,
 			auth_audit(s, "otp", "limited", "issuance_limit");
 	}
 	/*
-	 * The destination shown: the one typed, or (a login name typed) a
-	 * plausible address made from the name and the identifier's keyed
-	 * MAC, stable across attempts.
+	 * The destination shown: a found user's own (disabled, foreign);
+	 * else the address typed, lowercased as stored ones are; else (a
+	 * login name typed) a plausible address made from the name and a
+	 * domain of the pool's fake_domains (or common providers) picked by
+	 * the identifier's keyed MAC, stable across attempts.
 	 */
-	if (strchr(s->ident, '@') == NULL) {
-		static const char *const domains[] = { "gmail.com",
-			"outlook.com", "yahoo.com", "icloud.com", "proton.me" };
-
-		(void)snprintf(fake_dest, sizeof(fake_dest), "%c@%s",
-		    s->ident[0] ? s->ident[0] : 'u',
-		    domains[s->ident_mac[1] % 5]);
-		dest = fake_dest;
+	if (s->masked[0] != '\0')
+		(void)snprintf(masked, sizeof(masked), "%s", s->masked);
+	else {
+		if (strchr(s->ident, '@') == NULL) {
+			fake_domain(pc, s->ident_mac[1], domain, sizeof(domain));
+			(void)snprintf(fake_dest, sizeof(fake_dest), "%c@%s",
+			    s->ident[0] ? s->ident[0] : 'u', domain);
+			dest = fake_dest;
+		} else if (ua_email_normalize(s->ident, fake_dest,
+		    sizeof(fake_dest), NULL) == 0)
+			dest = fake_dest;
+		if (ua_mask_email(dest, masked, sizeof(masked)) < 0)
+			return auth_result(s, out, "UNAVAILABLE", NULL);
 	}
-	if (ua_mask_email(dest, masked, sizeof(masked)) < 0)
-		return auth_result(s, out, "UNAVAILABLE", NULL);
 	rp.destination = masked;
 	if (!first) {
 		rp.retry = s->fake;
@@ -90,7 +128,7 @@ auth_fake_start(struct auth_ctx *ctx, struct auth_session *s,
 
 	if (pc == NULL)
 		return auth_result(s, out, "UNAVAILABLE", NULL);
-	return fake_ask(ctx, s, policy_fake(pc, s->ident_mac[0]), out);
+	return fake_ask(ctx, s, policy_fake(pc, s->ident_mac[0], s->preferred), out);
 }
 
 int

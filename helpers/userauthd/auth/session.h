@@ -50,6 +50,8 @@ struct auth_session {
 	 * being handled is refused unjudged ("throttled", "locked") */
 	char account[THROTTLE_ACCOUNT_MAX];
 	const char *unjudged;
+	/* a found user's masked address, shown by its fake code challenge */
+	char masked[UA_MAX_EMAIL + 1];
 	uint64_t owner;			/* the client's serial */
 	uid_t peer_uid;
 	struct pool_login *bl;		/* the backend's side of the login */

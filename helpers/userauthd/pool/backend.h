@@ -70,6 +70,9 @@ struct pool_user {
 	uint32_t uid;
 	bool enabled;
 	bool has_password;
+	const char *masked;		/* the masked address codes go to, for
+					 * the fakes of a found user (disabled,
+					 * foreign): NULL if none */
 	const char *const *groups;	/* the user's named groups */
 	size_t ngroups;
 };

@@ -101,10 +101,13 @@ local_account(struct pool_login *bl, const struct pool_request *rq,
 	if (keys_mac(s->lb->env.keys, "account", acct, strlen(acct),
 		s->ident_mac) < 0)
 		return local_unavailable(rp, NULL);
+	if (ua_mask_email(s->user.email, s->masked, sizeof(s->masked)) < 0)
+		s->masked[0] = '\0';
 	rp->status = POOL_OK;
 	rp->user = (struct pool_user){ .login = s->user.login,
 		.uid = s->user.uid, .enabled = s->user.enabled,
 		.has_password = s->user.hash != NULL,
+		.masked = s->masked[0] != '\0' ? s->masked : NULL,
 		.groups = (const char *const *)s->user.groups,
 		.ngroups = s->user.ngroups };
 	return 0;
