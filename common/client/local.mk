@@ -10,6 +10,7 @@ common_client_libua_client_la_SOURCES = \
 	common/client/sha256.c common/client/sha256.h \
 	common/client/cache_format.h \
 	common/client/cache.c common/client/cache.h \
+	common/client/cache_lookup.c common/client/cache_int.h \
 	common/client/proto.c common/client/proto.h \
 	common/client/mask.c common/client/mask.h
 

@@ -7,7 +7,7 @@
  * made valid, as a hostile writer would), so mutations reach the tables
  * behind the sums.  An input over UA_CACHE_EAGER_MAX takes the lazy path.
  *
- * run-fuzz-sources: common/client/cache.c
+ * run-fuzz-sources: common/client/cache.c common/client/cache_lookup.c
  */
 #include <errno.h>
 #include <stddef.h>
