@@ -5,10 +5,10 @@
  * verification the lookups (cache_lookup.c) go through.  Nothing here may
  * trust a byte of the image it has not checked.
  *
- * Integrity (format version 2): opening checks the header and the block
- * sums table, O(blocks); the blocks themselves are checked at open for a
- * small file and on first use for a big one, so that no byte of the image
- * reaches a caller (or steers a lookup) before its block has matched.
+ * Integrity (since format version 2): opening checks the header and the
+ * block sums table, O(blocks); the blocks themselves are checked at open
+ * for a small file and on first use for a big one, so that no byte of the
+ * image reaches a caller (or steers a lookup) before its block has matched.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -139,6 +139,7 @@ static const size_t elem_size[UA_CACHE_NTABLES] = {
 	[UA_CACHE_T_MEMBERS] = sizeof(uint32_t),
 	[UA_CACHE_T_GIDS] = sizeof(uint32_t),
 	[UA_CACHE_T_STRINGS] = 1,
+	[UA_CACHE_T_MARKS] = sizeof(struct ua_cache_mark_rec),
 	[UA_CACHE_T_IDX_USER_NAME] = sizeof(struct ua_cache_slot),
 	[UA_CACHE_T_IDX_USER_EMAIL] = sizeof(struct ua_cache_slot),
 	[UA_CACHE_T_IDX_USER_UID] = sizeof(struct ua_cache_slot),
@@ -210,7 +211,8 @@ check_tables(const struct ua_cache_header *hdr, size_t len)
 			return -EBADMSG;
 	}
 	if (hdr->tables[UA_CACHE_T_USERS].count > UA_CACHE_MAX_RECORDS ||
-	    hdr->tables[UA_CACHE_T_GROUPS].count > UA_CACHE_MAX_RECORDS)
+	    hdr->tables[UA_CACHE_T_GROUPS].count > UA_CACHE_MAX_RECORDS ||
+	    hdr->tables[UA_CACHE_T_MARKS].count > UA_CACHE_MAX_MARKS)
 		return -EBADMSG;
 	return 0;
 }
@@ -264,6 +266,7 @@ ua_cache_open_mem(const void *img, size_t len, struct ua_cache *ret)
 	ret->base = img;
 	ret->size = len;
 	ret->seed = hdr.seed;
+	memcpy(ret->email_salt, hdr.email_salt, sizeof(ret->email_salt));
 	memcpy(ret->tab, hdr.tables, sizeof(ret->tab));
 	memcpy(ret->max_probe, hdr.max_probe, sizeof(ret->max_probe));
 	ret->data_end = hdr.sums.off;

@@ -7,10 +7,12 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "client/cache.h"
 #include "client/cache_int.h"
+#include "client/sha256.h"
 
 /* ---- records ------------------------------------------------------------ */
 
@@ -194,21 +196,20 @@ probe_next(struct probe *p, uint32_t *ret_idx)
 }
 
 static int
-find_user_str(const struct ua_cache *c, enum ua_cache_table_id t,
-    const char *key, size_t n, struct ua_cache_user_rec *ret)
+find_user_name(const struct ua_cache *c, const char *key, size_t n,
+    struct ua_cache_user_rec *ret)
 {
 	struct ua_cache_user_rec u;
 	struct probe p;
 	uint32_t idx;
 	int r;
 
-	probe_init(&p, c, t, key, n);
+	probe_init(&p, c, UA_CACHE_T_IDX_USER_NAME, key, n);
 	while ((r = probe_next(&p, &idx)) > 0) {
 		r = get_user(c, idx, &u);
 		if (r < 0)
 			return r;
-		r = str_eq(c, t == UA_CACHE_T_IDX_USER_NAME ? u.name : u.email,
-		    key, n);
+		r = str_eq(c, u.name, key, n);
 		if (r < 0)
 			return r;
 		if (r > 0) {
@@ -219,28 +220,94 @@ find_user_str(const struct ua_cache *c, enum ua_cache_table_id t,
 	return r < 0 ? r : -ENOENT;
 }
 
-/* By login name, then by email alias (ASCII-lowercased copy). */
+/*
+ * The index is keyed by the digest too.  The whole digest is compared, in
+ * constant time: which of the slot's bytes differ is nobody's business.
+ */
+static int
+find_user_email(const struct ua_cache *c,
+    const uint8_t digest[UA_CACHE_DIGEST_LEN], struct ua_cache_user_rec *ret)
+{
+	struct ua_cache_user_rec u;
+	struct probe p;
+	uint32_t idx;
+	int r;
+
+	probe_init(&p, c, UA_CACHE_T_IDX_USER_EMAIL, digest,
+	    UA_CACHE_DIGEST_LEN);
+	while ((r = probe_next(&p, &idx)) > 0) {
+		r = get_user(c, idx, &u);
+		if (r < 0)
+			return r;
+		if (ua_sha256_equal(u.email_digest, digest)) {
+			*ret = u;
+			return 0;
+		}
+	}
+	return r < 0 ? r : -ENOENT;
+}
+
+static bool
+is_space(char ch)
+{
+	return ch == ' ' || (ch >= '\t' && ch <= '\r');
+}
+
+int
+ua_cache_email_normalize(const char *addr, size_t n, char *out)
+{
+	size_t i;
+
+	while (n > 0 && is_space(addr[0])) {
+		addr++;
+		n--;
+	}
+	while (n > 0 && is_space(addr[n - 1]))
+		n--;
+	if (n == 0 || n > UA_CACHE_MAX_EMAIL || memchr(addr, '@', n) == NULL)
+		return -ENOENT;
+	for (i = 0; i < n; i++)
+		out[i] = addr[i] >= 'A' && addr[i] <= 'Z' ?
+		    (char)(addr[i] - 'A' + 'a') : addr[i];
+	return (int)n;
+}
+
+int
+ua_cache_email_digest(const uint8_t salt[UA_CACHE_SALT_LEN],
+    const char *addr, size_t n, uint8_t out[UA_CACHE_DIGEST_LEN])
+{
+	char low[UA_CACHE_MAX_EMAIL];
+	struct ua_sha256 h;
+	int r;
+
+	r = ua_cache_email_normalize(addr, n, low);
+	if (r < 0)
+		return r;
+	ua_sha256_init(&h);
+	ua_sha256_update(&h, salt, UA_CACHE_SALT_LEN);
+	ua_sha256_update(&h, low, (size_t)r);
+	ua_sha256_final(&h, out);
+	return 0;
+}
+
+/* By login name, then by the digest of an email alias. */
 static int
 resolve_user(const struct ua_cache *c, const char *name,
     struct ua_cache_user_rec *ret)
 {
-	unsigned char low[UA_CACHE_MAX_EMAIL];
-	size_t n, i;
+	uint8_t digest[UA_CACHE_DIGEST_LEN];
+	size_t n;
 	int r;
 
 	n = strnlen(name, UA_CACHE_MAX_STR + 1);
 	if (n == 0 || n > UA_CACHE_MAX_STR)
 		return -ENOENT;
-	r = find_user_str(c, UA_CACHE_T_IDX_USER_NAME, name, n, ret);
-	if (r != -ENOENT || n > sizeof(low) || memchr(name, '@', n) == NULL)
+	r = find_user_name(c, name, n, ret);
+	if (r != -ENOENT || memchr(name, '@', n) == NULL)
 		return r;
-	for (i = 0; i < n; i++) {
-		low[i] = (unsigned char)name[i];
-		if (low[i] >= 'A' && low[i] <= 'Z')
-			low[i] |= 0x20;
-	}
-	return find_user_str(c, UA_CACHE_T_IDX_USER_EMAIL, (const char *)low,
-	    n, ret);
+	if (ua_cache_email_digest(c->email_salt, name, n, digest) < 0)
+		return -ENOENT;
+	return find_user_email(c, digest, ret);
 }
 
 static int
@@ -499,4 +566,34 @@ ua_cache_user_gids(const struct ua_cache *c, const char *name, size_t first,
 	if (ret_total != NULL)
 		*ret_total = u.ngids;
 	return (int)n;
+}
+
+int
+ua_cache_get_mark(const struct ua_cache *c, size_t idx,
+    struct ua_cache_mark *ret, char *buf, size_t buflen)
+{
+	const struct ua_cache_table *t = &c->tab[UA_CACHE_T_MARKS];
+	struct ua_cache_mark_rec m;
+	struct out o = { buf, buflen };
+	struct ua_cache_mark out;
+	size_t at;
+	char *name;
+	int r;
+
+	if ((r = ua_cache_usable(c)) < 0)
+		return r;
+	if (idx >= t->count)
+		return -ENOENT;
+	at = (size_t)t->off + idx * sizeof(m);
+	if (ua_cache_verify(c, at, sizeof(m)) < 0)
+		return -EBADMSG;
+	memcpy(&m, c->base + at, sizeof(m));
+	r = put_str(c, m.pool, &o, &name);
+	if (r < 0)
+		return r;
+	out.pool = name;
+	out.uid_next = m.uid_next;
+	out.gid_next = m.gid_next;
+	*ret = out;
+	return 0;
 }
