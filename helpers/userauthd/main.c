@@ -402,6 +402,9 @@ setup(struct server *srv, const struct ids *ids, struct store **ret_store)
 	if (r < 0)
 		return r;
 	r = store_open(path, ret_store, &serr);
+	if (r == 0 && store_created(*ret_store))
+		ua_log(LOG_NOTICE, "created the database '%s' (there was none)",
+		    path);
 	if (r == 0)
 		r = store_sync_pools(*ret_store, c, &serr);
 	if (r < 0) {

@@ -23,16 +23,21 @@ struct store;
 /* Why a store call failed: a protocol error code and a sentence for people. */
 struct store_err {
 	const char *code;	/* "invalid", "exists", "not_found", ... */
-	char msg[256];
+	char msg[512];
 };
 
 #define STORE_SCHEMA_VERSION 4
 
 /*
- * Open (creating if needed) the database at path and migrate it to
- * STORE_SCHEMA_VERSION.  A database from a newer version is refused.
+ * Open the database at path and migrate it to STORE_SCHEMA_VERSION.  Only
+ * where no file exists is a new one created (whole, then linked into
+ * place; store_created tells).  An existing file that is empty, no SQLite
+ * database, has no schema, or comes from a newer version is refused with
+ * a message naming it and what to do (-EBADMSG, -EPROTO).
  */
 int store_open(const char *path, struct store **ret, struct store_err *err);
+/* Whether store_open created the database (none existed). */
+bool store_created(const struct store *s);
 void store_close(struct store *s);
 
 /* Free what SQLite caches for this connection (it reads it back). */

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Internals shared by the store's files (store.c: schema, lookups, result
- * objects; store_ops.c: admin mutations; store_nss.c: the NSS snapshot).
+ * Internals shared by the store's files (store_open.c: opening and the
+ * schema; store.c: lookups, result objects; store_ops.c: admin mutations;
+ * store_group.c: groups and the NSS snapshot).
  * Nothing outside the store includes this.
  */
 #ifndef UA_STORE_INT_H
@@ -14,6 +15,7 @@
 struct store {
 	sqlite3 *db;
 	uint64_t generation;
+	bool created;		/* store_open made the file */
 };
 
 /* An SQLite result code as an error: busy, disk full, or internal. */

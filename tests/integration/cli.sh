@@ -47,6 +47,8 @@ grep_last "  ... naming the line" 'nofrom.conf:[0-9]+: .*has no mail_from'
 expect_rc 3 "userauthctl without a daemon exits 3" uactl pool list
 ua_start_daemon
 ok $? "daemon starts"
+expect_rc 0 "  ... and logs that it created the database" \
+	grep -q "created the database '$TB/state/userauth.db' (there was none)" "$TB/daemon.log"
 expect_rc 1 "a second daemon started in the background fails" \
 	"$top_builddir/userauthd" -c "$TB/etc/userauth.conf"
 grep_last "  ... and says why on stderr (no syslog here)" 'userauthd\[[0-9]+\]: error: .*Address already in use'
@@ -206,6 +208,17 @@ rm -f "$TB/state/userauth.db-wal" "$TB/state/userauth.db-shm"
 dd if=/dev/urandom of="$TB/state/userauth.db" bs=1024 count=8 conv=notrunc 2>/dev/null
 expect_rc 1 "a corrupt database refuses start" "$top_builddir/userauthd" -f -c "$TB/etc/userauth.conf"
 expect_rc 0 "NSS still answers from the cache" getent passwd alice
+# A crash or a full disk can leave a 0-byte file; taken as new, every pool
+# user would vanish from NSS.
+: >"$TB/state/userauth.db"
+expect_rc 1 "an empty (0-byte) database refuses start" "$top_builddir/userauthd" -f -c "$TB/etc/userauth.conf"
+grep_last "  ... naming the file and what is wrong" "the database '$TB/state/userauth.db' is empty \\(0 bytes"
+grep_last "  ... and how to recover" 'restore it from a backup, or remove it .* to start afresh'
+expect_rc 0 "  ... and leaves it alone" test ! -s "$TB/state/userauth.db"
+expect_rc 0 "NSS still answers from the cache" getent passwd alice
+sqlite3 "$TB/state/userauth.db" 'CREATE TABLE t (a); DROP TABLE t;'
+expect_rc 1 "a database without our schema refuses start" "$top_builddir/userauthd" -f -c "$TB/etc/userauth.conf"
+grep_last "  ... saying so" 'has no userauth schema'
 
 # --- secrets never leak --------------------------------------------------------------------------------
 if grep -rq "$CANARY" "$TB/daemon.log" "$TB/last.out" "$TB/last.err" /var/cache/userauth 2>/dev/null; then

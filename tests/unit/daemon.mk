@@ -21,3 +21,10 @@ TESTS += tests/unit/test_totp
 tests_unit_test_totp_SOURCES = tests/unit/test_totp.c
 tests_unit_test_totp_CFLAGS = $(UA_CFLAGS_TEST)
 tests_unit_test_totp_LDADD = helpers/userauthd/libuad.la $(UA_LIBS_TEST)
+# Opening the store: created only where none exists; empty, schema-less,
+# foreign or newer files refused.
+check_PROGRAMS += tests/unit/test_store_open
+TESTS += tests/unit/test_store_open
+tests_unit_test_store_open_SOURCES = tests/unit/test_store_open.c
+tests_unit_test_store_open_CFLAGS = $(UA_CFLAGS_TEST)
+tests_unit_test_store_open_LDADD = helpers/userauthd/libuad.la $(UA_LIBS_TEST)
