@@ -11,8 +11,21 @@
 
 #include "userauthd/store.h"
 
-/* Snapshot the store and write the cache at path atomically. */
+/*
+ * Snapshot the store and write the cache at path atomically, with every
+ * pool's id counters as its id marks.
+ */
 int nsscache_publish(struct store *s, const char *path);
+
+/*
+ * The id marks of the cache at path (for store_marks_attach at start):
+ * 0 and a malloc'ed array (free with nsscache_marks_free), or the
+ * reader's -errno: -ENOENT no file, -EPROTONOSUPPORT an older format
+ * (which had none), -EBADMSG, -EPERM.
+ */
+int nsscache_read_marks(const char *path, struct store_id_mark **ret,
+    size_t *ret_n);
+void nsscache_marks_free(struct store_id_mark *m, size_t n);
 
 /*
  * The publisher: a thread with its own connection to the database that

@@ -79,7 +79,10 @@ store_begin(struct store *s, struct store_err *err)
 int
 store_commit(struct store *s, struct store_err *err)
 {
-	int r = store_exec(s, "COMMIT", err);
+	int r = store_marks_sync(s, err);
+
+	if (r == 0)
+		r = store_exec(s, "COMMIT", err);
 
 	if (r == 0)
 		s->generation++;

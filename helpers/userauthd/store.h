@@ -47,6 +47,28 @@ void store_release_memory(struct store *s);
 int store_sync_pools(struct store *s, const struct ua_conf *c,
     struct store_err *err);
 
+/* A pool's id high-water mark: ids below these may have been handed out. */
+struct store_id_mark {
+	const char *pool;
+	uint32_t uid_next;
+	uint32_t gid_next;
+};
+
+/*
+ * Keep the id marks file at path (beside the database) from now on: read
+ * it (none yet is fine), add the marks in extra (from the NSS cache; may
+ * be none), raise every pool's counters to them in one transaction, and
+ * write the file at its commit and at every later commit that raised a
+ * counter.  *ret_raised (may be NULL): how many pools' counters the marks
+ * raised or created, i.e. the database held less than it once handed out
+ * (a database replaced, restored or lost).  A file that is not ours
+ * (owner, mode, symlink) or does not parse is refused, -EPERM/-EBADMSG,
+ * with its name and line in err.
+ */
+int store_marks_attach(struct store *s, const char *path,
+    const struct store_id_mark *extra, size_t nextra, size_t *ret_raised,
+    struct store_err *err);
+
 struct store_user_new {
 	const char *pool;
 	const char *login;
@@ -95,11 +117,17 @@ struct store_nss_group {
 	uint32_t *members;	/* indexes into users */
 	size_t nmembers;
 };
+struct store_nss_pool {
+	char *name;
+	uint32_t uid_next, gid_next;	/* the counters: the id marks */
+};
 struct store_nss {
 	struct store_nss_user *users;
 	size_t nusers;
 	struct store_nss_group *groups;
 	size_t ngroups;
+	struct store_nss_pool *pools;
+	size_t npools;
 };
 int store_nss_snapshot(struct store *s, struct store_nss *ret,
     struct store_err *err);

@@ -220,6 +220,41 @@ sqlite3 "$TB/state/userauth.db" 'CREATE TABLE t (a); DROP TABLE t;'
 expect_rc 1 "a database without our schema refuses start" "$top_builddir/userauthd" -f -c "$TB/etc/userauth.conf"
 grep_last "  ... saying so" 'has no userauth schema'
 
+# --- a fresh database never hands out an old id again ----------------------------
+# The old database gave out uids up to 200004 (dora; carol and pubretry were
+# deleted) and gid 300000.  The administrator starts afresh on purpose.
+rm -f "$TB/state/userauth.db" "$TB/state/userauth.db-wal" "$TB/state/userauth.db-shm"
+expect_rc 0 "the id marks file is private to the daemon" \
+	sh -c "[ \"\$(stat -c '%U %a' '$TB/state/userauth.ids')\" = 'userauth 600' ]"
+: >"$TB/daemon.log"
+ua_start_daemon
+ok $? "removed database: the daemon starts on a new one"
+expect_rc 0 "  ... and says it created it" grep -q "created the database" "$TB/daemon.log"
+expect_rc 0 "  ... and that its counters were below the ids handed out before" \
+	grep -q "were below the ids handed out before" "$TB/daemon.log"
+# json_field FILE KEY: the member KEY of the JSON object in FILE.
+json_field() { $PY -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$1" "$2"; }
+uactl --json user add customer erin --email erin@example.com >"$TB/erin.json"
+ok $? "a user added to the fresh database"
+expect_rc 0 "  ... gets a uid above every uid the old database handed out (200005)" \
+	test "$(json_field "$TB/erin.json" uid)" = 200005
+uactl --json group add customer newgrp >"$TB/newgrp.json"
+ok $? "a group added to it"
+expect_rc 0 "  ... gets a gid above the old database's (300001)" \
+	test "$(json_field "$TB/newgrp.json" gid)" = 300001
+ua_stop_daemon
+# the state file lost as well: the marks in the NSS cache are enough
+rm -f "$TB/state/userauth.db" "$TB/state/userauth.db-wal" "$TB/state/userauth.db-shm" \
+	"$TB/state/userauth.ids"
+ua_start_daemon
+ok $? "database and id marks file removed: the daemon starts"
+uactl --json user add customer fay --email fay@example.com >"$TB/fay.json"
+ok $? "  ... a user added"
+expect_rc 0 "  ... still gets the next uid above (200006, from the NSS cache's marks)" \
+	test "$(json_field "$TB/fay.json" uid)" = 200006
+expect_rc 0 "  ... and the marks file is back" grep -q '^pool customer uid_next 200007 ' "$TB/state/userauth.ids"
+ua_stop_daemon
+
 # --- secrets never leak --------------------------------------------------------------------------------
 if grep -rq "$CANARY" "$TB/daemon.log" "$TB/last.out" "$TB/last.err" /var/cache/userauth 2>/dev/null; then
 	ok 1 "the canary password is in no log, output or cache"
