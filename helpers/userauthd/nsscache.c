@@ -150,7 +150,8 @@ struct publisher {
 	uint64_t want;		/* newest generation asked for */
 	uint64_t started;	/* the generation the running/last publish stands for */
 	bool running;
-	bool have_result, result_ok;
+	bool have_result;
+	int result_err;		/* 0, or why the last publish failed */
 	uint64_t result_gen;
 	bool stop;
 	bool again;		/* publish once more even for the same want */
@@ -182,7 +183,7 @@ publisher_main(void *arg)
 		p->running = false;
 		p->have_result = true;
 		p->result_gen = gen;
-		p->result_ok = r == 0;
+		p->result_err = r < 0 ? r : 0;
 		/* Non-blocking: a full pipe already means "look". */
 		(void)!write(p->pipe[1], &b, 1);
 	}
@@ -265,7 +266,7 @@ publisher_retry(struct publisher *p, uint64_t gen)
 }
 
 bool
-publisher_collect(struct publisher *p, uint64_t *ret_gen, bool *ret_ok)
+publisher_collect(struct publisher *p, uint64_t *ret_gen, int *ret_err)
 {
 	char buf[64];
 	bool got;
@@ -276,7 +277,7 @@ publisher_collect(struct publisher *p, uint64_t *ret_gen, bool *ret_ok)
 	got = p->have_result;
 	p->have_result = false;
 	*ret_gen = p->result_gen;
-	*ret_ok = p->result_ok;
+	*ret_err = p->result_err;
 	pthread_mutex_unlock(&p->lock);
 	return got;
 }

@@ -50,9 +50,10 @@ void publisher_retry(struct publisher *p, uint64_t gen);
 
 /*
  * After publisher_fd was readable: true when a publish ended since the
- * last call, with the generation it stood for and whether it succeeded.
+ * last call, with the generation it stood for and 0 or the -errno it
+ * failed with (-ENOSPC, -EACCES, ...; already logged).
  */
-bool publisher_collect(struct publisher *p, uint64_t *ret_gen, bool *ret_ok);
+bool publisher_collect(struct publisher *p, uint64_t *ret_gen, int *ret_err);
 
 /* Let a running publish end, stop the thread, close its connection. */
 void publisher_stop(struct publisher *p);

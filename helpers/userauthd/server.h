@@ -32,6 +32,8 @@
 #define SERVER_FIXED_FDS 4
 /* Public clients accepted in one pass of the loop at most. */
 #define SERVER_ACCEPT_BATCH 64
+/* A failed NSS publish is tried again after this long. */
+#define SERVER_PUBLISH_RETRY_MS 5000
 
 struct client;
 struct mailer;
