@@ -244,13 +244,16 @@ expect_rc 0 "NSS still answers from the cache" getent passwd alice
 # A crash or a full disk can leave a 0-byte file; taken as new, every pool
 # user would vanish from NSS.
 : >"$TB/state/userauth.db"
-expect_rc 1 "an empty (0-byte) database refuses start" "$top_builddir/userauthd" -f -c "$TB/etc/userauth.conf"
+# (timeout: a daemon that took the file would run on and be killed, 124)
+expect_rc 1 "an empty (0-byte) database refuses start" \
+	timeout 10 "$top_builddir/userauthd" -f -c "$TB/etc/userauth.conf"
 grep_last "  ... naming the file and what is wrong" "the database '$TB/state/userauth.db' is empty \\(0 bytes"
 grep_last "  ... and how to recover" 'restore it from a backup, or remove it .* to start afresh'
 expect_rc 0 "  ... and leaves it alone" test ! -s "$TB/state/userauth.db"
 expect_rc 0 "NSS still answers from the cache" getent passwd alice
 sqlite3 "$TB/state/userauth.db" 'CREATE TABLE t (a); DROP TABLE t;'
-expect_rc 1 "a database without our schema refuses start" "$top_builddir/userauthd" -f -c "$TB/etc/userauth.conf"
+expect_rc 1 "a database without our schema refuses start" \
+	timeout 10 "$top_builddir/userauthd" -f -c "$TB/etc/userauth.conf"
 grep_last "  ... saying so" 'has no userauth schema'
 
 # --- a fresh database never hands out an old id again ----------------------------
