@@ -11,5 +11,6 @@ common_server_libua_server_la_SOURCES = \
 	common/server/conf_dump.c \
 	common/server/conf_policy.c common/server/conf_policy.h \
 	common/server/cache_writer.c common/server/cache_writer.h \
+	common/server/cache_publish.c \
 	common/server/json_frame.c common/server/json_frame.h
 common_server_libua_server_la_LIBADD = common/client/libua_client.la $(JANSSON_LIBS)

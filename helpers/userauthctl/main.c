@@ -147,7 +147,9 @@ usage(FILE *f)
 	    "  2  usage error: bad arguments, found before sending\n"
 	    "  3  the daemon could not be reached, timed out or answered "
 	    "garbage\n"
-	    "  4  permission denied (connecting, or the daemon said denied)\n");
+	    "  4  permission denied (connecting, or the daemon said denied)\n"
+	    "  5  done, but the NSS cache could not be published (a warning\n"
+	    "     says why); userauthd retries it by itself\n");
 }
 
 /* Match argv against the words of a verb; *ret_n is how many it used. */
@@ -252,7 +254,7 @@ main(int argc, char **argv)
 	    {"version", no_argument, NULL, OPT_VERSION},
 	    {NULL, 0, NULL, 0},
 	};
-	struct ctl_ctx ctx = {UA_RUNTIME_DIR "/admin.sock", false};
+	struct ctl_ctx ctx = {UA_RUNTIME_DIR "/admin.sock", false, false};
 	int c, r;
 
 	/* jansson's copies of a password die wiped (cmd_passwd.c). */
@@ -283,6 +285,8 @@ main(int argc, char **argv)
 		}
 	}
 	r = run(&ctx, argc - optind, argv + optind);
+	if (r == CTL_EXIT_OK && ctx.unpublished)
+		r = CTL_EXIT_UNPUBLISHED;
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		(void)fprintf(
 		    stderr, "userauthctl: writing the output failed\n");

@@ -6,6 +6,7 @@
  */
 #include <crypt.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -50,6 +51,22 @@ admin_error(const char *code, const char *message)
 {
 	return json_pack("{s:i s:b s:s s:s}", "v", UA_ADMIN_VERSION, "ok", 0,
 	    "error", code, "message", message);
+}
+
+void
+admin_warn_unpublished(json_t *reply, const char *path, int err,
+    unsigned retry_s)
+{
+	char msg[512];
+	json_t *w;
+
+	(void)snprintf(msg, sizeof(msg), "the change is saved, but the NSS "
+	    "cache '%s' could not be published (%s): getent and logins by "
+	    "name do not see it yet; userauthd retries every %u s",
+	    path, strerror(-err), retry_s);
+	w = json_pack("{s:s s:s}", "code", "nss_unpublished", "message", msg);
+	if (w != NULL)
+		(void)json_object_set_new(reply, "warning", w);
 }
 
 int

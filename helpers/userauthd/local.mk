@@ -7,6 +7,7 @@ helpers_userauthd_libuad_la_CFLAGS = $(AM_CFLAGS) $(UA_PIE_CFLAGS) \
 helpers_userauthd_libuad_la_SOURCES = \
 	helpers/userauthd/admin.c helpers/userauthd/admin.h \
 	helpers/userauthd/store.c helpers/userauthd/store.h \
+	helpers/userauthd/store_open.c helpers/userauthd/store_ids.c \
 	helpers/userauthd/store_int.h helpers/userauthd/store_ops.c \
 	helpers/userauthd/store_group.c \
 	helpers/userauthd/nsscache.c helpers/userauthd/nsscache.h \

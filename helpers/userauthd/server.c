@@ -211,23 +211,24 @@ collect_publish(struct server *srv)
 	uint64_t gen;
 	json_t *reply;
 	size_t i;
-	bool ok;
+	int err;
 
-	if (!publisher_collect(srv->pub, &gen, &ok))
+	if (!publisher_collect(srv->pub, &gen, &err))
 		return;
-	if (ok) {
+	if (err == 0) {
 		if (gen > srv->published)
 			srv->published = gen;
 		srv->publish_pending = false;
 	} else {
 		/* Logged by the publisher; try again in a while. */
 		srv->publish_pending = true;
-		srv->publish_retry_at = ua_now_ms() + 5000;
+		srv->publish_retry_at = ua_now_ms() + SERVER_PUBLISH_RETRY_MS;
 		srv->publish_asked = srv->published;
 	}
 	/*
 	 * The replies go out either way: their change is in the database;
-	 * only NSS lags behind, which the log and the retry cover.
+	 * only NSS lags behind, which the retry covers.  The administrator
+	 * is told (a warning in the reply: userauthctl exits 5).
 	 */
 	for (i = srv->nclients; i-- > 0;) {
 		struct client *c = &srv->clients[i];
@@ -236,6 +237,9 @@ collect_publish(struct server *srv)
 			continue;
 		reply = c->held;
 		c->held = NULL;
+		if (err < 0)
+			admin_warn_unpublished(reply, srv->conf->nss_cache, err,
+			    SERVER_PUBLISH_RETRY_MS / 1000);
 		c->busy = false;
 		if (reply_json(srv, c, reply) < 0)
 			client_close(srv, i);
@@ -620,7 +624,8 @@ server_publish(struct server *srv, bool force)
 		if (srv->publish_pending) {
 			/* The same generation again: the last try failed. */
 			srv->publish_pending = false;
-			srv->publish_retry_at = ua_now_ms() + 5000;
+			srv->publish_retry_at =
+			    ua_now_ms() + SERVER_PUBLISH_RETRY_MS;
 			publisher_retry(srv->pub, gen);
 			srv->publish_asked = gen;
 			return;
@@ -630,7 +635,7 @@ server_publish(struct server *srv, bool force)
 	}
 	if (nsscache_publish(srv->store, srv->conf->nss_cache) < 0) {
 		srv->publish_pending = true;
-		srv->publish_retry_at = ua_now_ms() + 5000;
+		srv->publish_retry_at = ua_now_ms() + SERVER_PUBLISH_RETRY_MS;
 		return;
 	}
 	srv->publish_pending = false;

@@ -38,6 +38,8 @@
 #define SERVER_BUSY_TEXT "The sign-in service is busy. Try again in a minute."
 /* Public clients accepted in one pass of the loop at most. */
 #define SERVER_ACCEPT_BATCH 64
+/* A failed NSS publish is tried again after this long. */
+#define SERVER_PUBLISH_RETRY_MS 5000
 
 struct client;
 struct mailer;

@@ -41,7 +41,7 @@ struct local_login {
 	char newpw_info[160];	/* its rules, as INFO */
 	bool invite;		/* EMAIL_OTP answers the invitation code */
 	char *new_password;	/* CHPASS: applied once the old one checks */
-	char errmsg[256];	/* a failed lookup, for the caller's log */
+	char errmsg[512];	/* a failed lookup, for the caller's log */
 };
 
 /* An audit line about this login, through the conversation. */
