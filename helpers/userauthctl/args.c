@@ -343,3 +343,29 @@ ctl_confirm(const char *question)
 	answer[n] = '\0';
 	return strcasecmp(answer, "y") == 0 || strcasecmp(answer, "yes") == 0;
 }
+
+int
+ctl_list_in_pool(struct ctl_ctx *ctx, const struct ctl_verb *v, int argc,
+    char **argv, const char *op, ctl_print_fn *human)
+{
+	const char *pool = NULL;
+	json_t *res = NULL;
+	int c, r;
+
+	ctl_opt_reset();
+	c = ctl_getopt(ctx, v, argc, argv, NULL);
+	if (c != -1)
+		return ctl_opt_end(ctx, v, c);
+	r = ctl_operands(ctx, v, argc, 0, 1);
+	if (r == CTL_EXIT_OK && optind < argc) {
+		pool = argv[optind];
+		r = ctl_arg_pool(ctx, "POOL", pool);
+	}
+	if (r != CTL_EXIT_OK)
+		return r;
+	r = ctl_simple(ctx, op, pool != NULL ? "pool" : NULL, pool, NULL, NULL,
+	    &res);
+	if (r != CTL_EXIT_OK)
+		return r;
+	return ctl_show(ctx, res, JSON_ARRAY, human);
+}

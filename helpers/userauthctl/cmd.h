@@ -101,6 +101,13 @@ typedef int ctl_print_fn(struct ctl_ctx *ctx, json_t *res);
 int ctl_show(
     struct ctl_ctx *ctx, json_t *res, json_type expected, ctl_print_fn *human);
 
+/*
+ * A listing verb: no options, an optional POOL operand, one request op
+ * (with "pool" when given) whose array result human prints.
+ */
+int ctl_list_in_pool(struct ctl_ctx *ctx, const struct ctl_verb *v, int argc,
+    char **argv, const char *op, ctl_print_fn *human);
+
 /* Verbs. */
 ctl_verb_fn ctl_pool_list;
 ctl_verb_fn ctl_user_add;

@@ -144,24 +144,8 @@ int
 ctl_group_list(
     struct ctl_ctx *ctx, const struct ctl_verb *v, int argc, char **argv)
 {
-	const char *pool = NULL;
-	json_t *res = NULL;
-	int r;
-
-	r = parse(ctx, v, argc, argv, 0, 1);
-	if (r != CTL_GO)
-		return r;
-	if (optind < argc) {
-		pool = argv[optind];
-		r = ctl_arg_pool(ctx, "POOL", pool);
-		if (r != CTL_EXIT_OK)
-			return r;
-	}
-	r = ctl_simple(ctx, "group.list", pool != NULL ? "pool" : NULL, pool,
-	    NULL, NULL, &res);
-	if (r != CTL_EXIT_OK)
-		return r;
-	return ctl_show(ctx, res, JSON_ARRAY, print_groups);
+	return ctl_list_in_pool(ctx, v, argc, argv, "group.list",
+	    print_groups);
 }
 
 static int

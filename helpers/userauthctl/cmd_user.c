@@ -316,26 +316,7 @@ int
 ctl_user_list(
     struct ctl_ctx *ctx, const struct ctl_verb *v, int argc, char **argv)
 {
-	const char *pool = NULL;
-	json_t *res = NULL;
-	int c, r;
-
-	ctl_opt_reset();
-	c = ctl_getopt(ctx, v, argc, argv, NULL);
-	if (c != -1)
-		return ctl_opt_end(ctx, v, c);
-	r = ctl_operands(ctx, v, argc, 0, 1);
-	if (r == CTL_EXIT_OK && optind < argc) {
-		pool = argv[optind];
-		r = ctl_arg_pool(ctx, "POOL", pool);
-	}
-	if (r != CTL_EXIT_OK)
-		return r;
-	r = ctl_simple(ctx, "user.list", pool != NULL ? "pool" : NULL, pool,
-	    NULL, NULL, &res);
-	if (r != CTL_EXIT_OK)
-		return r;
-	return ctl_show(ctx, res, JSON_ARRAY, print_users);
+	return ctl_list_in_pool(ctx, v, argc, argv, "user.list", print_users);
 }
 
 static int
