@@ -111,15 +111,18 @@ ua_write_conf() {
 	chmod 0644 "$TB/etc/userauth.conf"
 }
 
-# Start the daemon in the foreground (log in $TB/daemon.log); wait for it.
+# Start the daemon in the foreground (log in $TB/daemon.log); wait until
+# it says it is serving (a socket file left by an earlier run is no sign).
 ua_start_daemon() {
+	ua_served=$(grep -c ' serving [0-9]* pool' "$TB/daemon.log" 2>/dev/null)
 	"$top_builddir/userauthd" -f -d -c "$TB/etc/userauth.conf" \
 		>>"$TB/daemon.log" 2>&1 &
 	UA_DAEMON_PID=$!
 	UA_PIDS="$UA_PIDS $UA_DAEMON_PID"
 	i=0
-	while [ $i -lt 100 ]; do
+	while [ $i -lt 200 ]; do
 		[ -S "$TB/run/admin.sock" ] && [ -f /var/cache/userauth/nss.cache ] &&
+			[ "$(grep -c ' serving [0-9]* pool' "$TB/daemon.log")" -gt "${ua_served:-0}" ] &&
 			return 0
 		kill -0 "$UA_DAEMON_PID" 2>/dev/null || return 1
 		sleep 0.05
