@@ -12,3 +12,4 @@ include tests/integration/password.mk
 include tests/integration/hoststate.mk
 include tests/integration/burst.mk
 include tests/integration/slots.mk
+include tests/integration/install.mk
