@@ -13,3 +13,4 @@ include tests/integration/hoststate.mk
 include tests/integration/burst.mk
 include tests/integration/slots.mk
 include tests/integration/install.mk
+include tests/integration/systemd.mk
