@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 # make install DESTDIR=... puts exactly the shipped files in place (the two
 # modules without their .la files or a libnss_userauth.so development link,
-# the daemon, the CLI, the man pages), and make uninstall takes every one
+# the daemon, the CLI, the nsswitch.conf helper, the man pages), and make uninstall takes every one
 # of them out again.  Needs no root; prints TAP.
 . "$top_srcdir/tests/integration/lib.sh"
 ua_scratch
@@ -24,10 +24,12 @@ $UA_PAMDIR/pam_userauth.so
 $UA_NSSDIR/libnss_userauth.so.2
 $UA_NSSDIR/libnss_userauth.so.2.0.0
 $UA_SBINDIR/userauthd
+$UA_SBINDIR/userauth-nsswitch
 $UA_BINDIR/userauthctl
 $UA_MANDIR/man5/userauth.conf.5
 $UA_MANDIR/man8/nss_userauth.8
 $UA_MANDIR/man8/pam_userauth.8
+$UA_MANDIR/man8/userauth-nsswitch.8
 $UA_MANDIR/man8/userauthctl.8
 $UA_MANDIR/man8/userauthd.8
 LIST

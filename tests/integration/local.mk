@@ -14,3 +14,4 @@ include tests/integration/burst.mk
 include tests/integration/slots.mk
 include tests/integration/install.mk
 include tests/integration/systemd.mk
+include tests/integration/nsswitch.mk
