@@ -15,3 +15,4 @@ include tests/integration/slots.mk
 include tests/integration/install.mk
 include tests/integration/systemd.mk
 include tests/integration/nsswitch.mk
+include tests/integration/pamconfigs.mk
