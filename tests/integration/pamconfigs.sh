@@ -56,8 +56,10 @@ ok "$(grep -q 'try_authtok' "$TB/Password" && ! grep -q 'authtok' "$TB/Password-
 n=$(grep -cE '(^|[[:space:]])(required|requisite|sufficient)[[:space:]]+pam_userauth' "$P")
 ok "$n" "no required, requisite or sufficient pam_userauth line ($n found)"
 
+# as installed (0644): a checkout or an archive may have it group-writable
+cp "$CONF" "$TB/userauth.conf" && chmod 0644 "$TB/userauth.conf"
 expect_rc 0 "the packaged userauth.conf passes userauthd -t" \
-	"$top_builddir/userauthd" -t -c "$CONF"
+	"$top_builddir/userauthd" -t -c "$TB/userauth.conf"
 ok "$(grep -qx '\[pool default\]' "$CONF"; echo $?)" \
 	"  ... and defines the pool the profile names (default)"
 ua_finish
