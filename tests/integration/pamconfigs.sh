@@ -38,7 +38,7 @@ for s in Auth Auth-Initial Account Session Password Password-Initial; do
 		"$s: then pam_userauth.so pool=default"
 	args=$(echo "$mod" | sed 's/.*pam_userauth\.so//')
 	bad=$(for a in $args; do
-		echo "$a" | grep -qxE 'pool=[a-z][a-z0-9_-]{0,31}|try_authtok|use_authtok|debug' ||
+		echo "$a" | grep -qxE 'pool=[a-z][a-z0-9_-]{0,31}|try_first_pass|try_authtok|use_authtok|debug' ||
 			echo "$a"
 	done)
 	ok "$([ -z "$bad" ]; echo $?)" "$s: only options pam_userauth(8) knows ('$bad')"
@@ -51,6 +51,8 @@ ok "$(sed -n 2p "$TB/Account" | grep -q '^\[success=ok user_unknown=ignore defau
 	"Account: success=ok user_unknown=ignore default=bad (a non-pool user is ignored; a denied or unreachable pool answer fails)"
 ok "$(sed -n 2p "$TB/Session" | grep -q '^optional '; echo $?)" \
 	"Session: optional (the session note is best effort)"
+ok "$(grep -q 'try_first_pass' "$TB/Auth" && ! grep -q 'first_pass' "$TB/Auth-Initial"; echo $?)" \
+	"Auth takes the password pam_unix asked for (try_first_pass: one prompt); Auth-Initial asks"
 ok "$(grep -q 'try_authtok' "$TB/Password" && ! grep -q 'authtok' "$TB/Password-Initial"; echo $?)" \
 	"Password takes the new password a module before it set (try_authtok); Password-Initial asks"
 n=$(grep -cE '(^|[[:space:]])(required|requisite|sufficient)[[:space:]]+pam_userauth' "$P")
