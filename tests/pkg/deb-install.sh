@@ -196,6 +196,9 @@ t "the userauth system user: uid below 1000, no login shell, no home" sh -c \
 	'u=$(getent passwd userauth) && [ "$(echo "$u" | cut -d: -f3)" -lt 1000 ] &&
 	 echo "$u" | grep -q ":/nonexistent:/usr/sbin/nologin$" && [ ! -e /nonexistent ]'
 t "dpkg -V: the installed files are intact" dpkg -V userauth
+t "pam-auth-update --package (what other packages' scripts run)" pam-auth-update --package
+sums >/tmp/pam.pkg
+t "  ... leaves the profile off and the stacks as they were" cmp /tmp/pam.before /tmp/pam.pkg
 t "userauthd -t accepts the packaged /etc/userauth/userauth.conf" /usr/sbin/userauthd -t
 echo "# starting /usr/sbin/userauthd -f"
 /usr/sbin/userauthd -f >/tmp/daemon.log 2>&1 &
@@ -224,18 +227,29 @@ grep -h -E 'pam_(unix|localuser|userauth|deny|permit)' /etc/pam.d/common-auth /e
 printf '@include common-auth\n@include common-account\n' >/etc/pam.d/ua-common
 t "common-*: a local user logs in through pam_unix (one prompt)" sh -c \
 	"printf 'Local-Pass-1\n' | pamtester ua-common localu authenticate acct_mgmt"
-t "common-*: alice logs in (pam_unix fails, then pam_userauth)" sh -c \
-	"{ printf '%s\n' '$PW'; sleep 1; printf '%s\n' '$PW'; } | pamtester ua-common alice authenticate acct_mgmt"
+t "common-*: alice logs in with one password (pam_unix asks and fails, pam_userauth takes it)" sh -c \
+	"printf '%s\n' '$PW' | pamtester ua-common alice authenticate acct_mgmt"
+t "common-*: alice's wrong password is refused" sh -c \
+	"! printf 'wrong-one\n' | pamtester ua-common alice authenticate"
 t "common-*: a local user's wrong password is refused" sh -c \
 	"! printf 'wrong-one\n' | pamtester ua-common localu authenticate"
 t "  ... and never reached the daemon (pam_localuser)" sh -c "! grep -q localu /tmp/daemon.log"
+printf '@include common-password\n' >/etc/pam.d/ua-passwd
+NEWPW=Battery-Staple-42
+t "common-password: alice changes her password (current, new, again)" sh -c \
+	"{ printf '%s\n' '$PW'; sleep 1; printf '%s\n' '$NEWPW'; sleep 1; printf '%s\n' '$NEWPW'; } |
+	 pamtester ua-passwd alice chauthtok"
+t "  ... and logs in with the new one" sh -c \
+	"printf '%s\n' '$NEWPW' | pamtester ua-common alice authenticate"
+t "  ... not with the old one" sh -c \
+	"! printf '%s\n' '$PW' | pamtester ua-common alice authenticate"
 kill "$dpid"
 wait "$dpid"
 t "the daemon stops on SIGTERM and removes its sockets" sh -c '! test -e /run/userauth/public.sock'
 t "daemon down: a local user still logs in and passes account" sh -c \
 	"printf 'Local-Pass-1\n' | pamtester ua-common localu authenticate acct_mgmt"
 t "daemon down: alice's account phase fails closed" sh -c "! pamtester ua-common alice acct_mgmt"
-rm -f /etc/pam.d/ua-direct /etc/pam.d/ua-common
+rm -f /etc/pam.d/ua-direct /etc/pam.d/ua-common /etc/pam.d/ua-passwd
 t "apt-get purge userauth" apt-get purge -y -q userauth
 t "purge took the enabled profile out of the stacks" sh -c '! grep -q pam_userauth /etc/pam.d/common-*'
 t "purge undid userauth-nsswitch's edit" sh -c '! grep -q userauth /etc/nsswitch.conf'
