@@ -26,6 +26,8 @@ ok "$(key ExecStart | grep -qx '/usr/sbin/userauthd -f'; echo $?)" \
 ok "$(key ExecStartPre | grep -qx '/usr/sbin/userauthd -t'; echo $?)" \
 	"ExecStartPre checks the configuration (userauthd -t)"
 ok "$([ "$(key Restart)" = on-failure ]; echo $?)" "Restart=on-failure"
+ok "$([ "$(key ExecReload)" = '+/bin/kill -HUP $MAINPID' ]; echo $?)" \
+	"ExecReload sends SIGHUP with full privileges (the bounding set has no CAP_KILL)"
 ok "$([ -z "$(key User)" ]; echo $?)" \
 	"no User=: the daemon binds its root-owned sockets, then drops to userauth itself"
 for d in StateDirectory RuntimeDirectory CacheDirectory; do

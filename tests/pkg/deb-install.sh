@@ -37,7 +37,33 @@ for t in git dpkg-buildpackage dh unshare; do
 done
 start=$(date +%s)
 work=$(mktemp -d /var/tmp/ua-deb.XXXXXX)
-cleanup() { [ -n "$keep" ] && echo "# kept: $work" >&2 || rm -rf "$work"; }
+nspid=
+cleanup() {
+	if [ -n "$nspid" ] && kill -0 "$nspid" 2>/dev/null; then
+		kill -TERM "$nspid" 2>/dev/null; sleep 2
+		kill -TERM "$nspid" 2>/dev/null; sleep 1
+		kill -KILL "$nspid" 2>/dev/null || true
+		wait "$nspid" 2>/dev/null || true
+	fi
+	if [ -n "$nspid" ]; then nspawn_tidy || true; fi
+	if [ -n "$keep" ]; then echo "# kept: $work" >&2; else rm -rf "$work"; fi
+}
+# systemd-nspawn leaves its (empty) cgroups and /run/systemd/nspawn on a
+# host that systemd does not run: take out what was not there before.
+nspawn_tidy() {
+	[ -f "$work/cgroups.before" ] || return 0
+	find /sys/fs/cgroup -maxdepth 2 -mindepth 2 -type d 2>/dev/null | LC_ALL=C sort |
+		LC_ALL=C comm -13 "$work/cgroups.before" - >"$work/cgroups.new"
+	while IFS= read -r d; do
+		# only once no process is left in it (the container is down)
+		if [ -z "$(find "$d" -name cgroup.procs -exec cat {} + 2>/dev/null)" ]; then
+			find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null || true
+		fi
+		[ -d "$d" ] && echo "# left behind (still in use?): $d" >&2
+	done <"$work/cgroups.new"
+	if [ ! -e "$work/had-nspawn-dir" ]; then rm -rf /run/systemd/nspawn; fi
+	return 0
+}
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
@@ -109,6 +135,7 @@ else
 		{ tail -20 "$work/debootstrap.log" >&2; exit 1; }
 fi
 [ -x "$root/bin/sh" ] || { echo "deb-install.sh: no root/ in $tarball" >&2; exit 1; }
+tar -C "$work" -cf "$work/base.tar" root
 cp /etc/resolv.conf "$root/etc/resolv.conf"
 printf '#!/bin/sh\n# deb-install.sh: no service starts in this root\nexit 101\n' \
 	>"$root/usr/sbin/policy-rc.d"
@@ -133,7 +160,7 @@ inroot() {
 			DEBIAN_FRONTEND=noninteractive \
 			PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
 			/bin/sh -c "$2"
-	' sh "$root" "$1"
+	' sh "${R:-$root}" "$1"
 }
 
 # snapshot FILE: every path of the root with its type, mode and owner, and
@@ -289,4 +316,111 @@ sed 's/^/# content changed (expected: the userauth user, ldconfig): /' "$work/ch
 ok "$(st test ! -s "$work/unexpected")" \
 	"no other file's contents differ from before the install"
 sed 's/^/# content changed: /' "$work/unexpected"
+
+# --- under systemd: a second root booted with systemd-nspawn ---------------------
+if ! command -v systemd-nspawn >/dev/null 2>&1; then
+	echo "# not run: the unit under a real systemd (no systemd-nspawn: systemd-container)"
+	finish
+fi
+sd=$work/sd
+mkdir -p "$sd"
+tar -C "$sd" -xf "$work/base.tar"
+cp /etc/resolv.conf "$sd/root/etc/resolv.conf"
+cp "$root/usr/sbin/policy-rc.d" "$sd/root/usr/sbin/policy-rc.d"
+mkdir -p "$sd/root/root/debs"
+cp "$deb" "$sd/root/root/debs/"
+if R=$sd/root inroot 'apt-get update -q && apt-get install -y -q --no-install-recommends systemd dbus pamtester ./root/debs/userauth_*.deb' \
+	>"$work/sd-install.log" 2>&1; then
+	ok 0 "a second root with systemd, dbus, pamtester and the package ($(elapsed))"
+else
+	ok 1 "a second root with systemd, dbus, pamtester and the package"
+	tail -20 "$work/sd-install.log" | sed 's/^/# /'
+	finish
+fi
+rm -f "$sd/root/usr/sbin/policy-rc.d"
+find /sys/fs/cgroup -maxdepth 2 -mindepth 2 -type d 2>/dev/null | LC_ALL=C sort >"$work/cgroups.before"
+[ -e /run/systemd/nspawn ] && : >"$work/had-nspawn-dir"
+systemd-nspawn -q -D "$sd/root" --register=no --keep-unit --private-network \
+	-b --console=pipe >"$work/nspawn.log" 2>&1 &
+nspid=$!
+leader=
+i=0
+while [ $i -lt 300 ] && [ -z "$leader" ]; do
+	# the container's init is nspawn's child
+	leader=$(pgrep -x -P "$nspid" systemd 2>/dev/null | head -1) || leader=
+	sleep 0.2
+	i=$((i + 1))
+done
+# sdin COMMAND...: run it inside the booted container
+sdin() {
+	nsenter -t "$leader" -a /usr/bin/env -i LC_ALL=C.UTF-8 \
+		PATH=/usr/sbin:/usr/bin:/sbin:/bin "$@"
+}
+state=
+i=0
+while [ -n "$leader" ] && [ $i -lt 120 ]; do
+	state=$(sdin systemctl is-system-running 2>/dev/null) || true
+	case $state in running | degraded) break ;; esac
+	sleep 0.5
+	i=$((i + 1))
+done
+ok "$(st test "$state" = running -o "$state" = degraded)" \
+	"systemd-nspawn -b: systemd 252 boots the root (state: ${state:-none})"
+[ "$state" = degraded ] && sdin systemctl --failed --no-legend --plain | sed 's/^/# failed unit: /'
+if [ -z "$leader" ]; then
+	tail -20 "$work/nspawn.log" | sed 's/^/# nspawn: /'
+	finish
+fi
+# sdt DESCRIPTION COMMAND...: a case run inside the container
+sdt() {
+	d=$1
+	shift
+	if sdin "$@" >"$work/sd.out" 2>&1; then ok 0 "$d"; else
+		ok 1 "$d"
+		sed 's/^/#   /' "$work/sd.out" | head -20
+	fi
+}
+sdt "userauthd.service was enabled by the package and started at boot" sh -c \
+	'systemctl is-enabled userauthd && systemctl is-active userauthd'
+sdt "  ... as Type=notify: systemd took its READY=1" sh -c \
+	'[ "$(systemctl show -p Type --value userauthd)" = notify ] &&
+	 journalctl -u userauthd --no-pager | grep -q "Started userauthd.service"'
+sdt "  ... its stderr is in the journal (-f)" sh -c \
+	'journalctl -u userauthd --no-pager | grep -q "serving 1 pool"'
+sdt "  ... the daemon runs as userauth with no capability left" sh -c \
+	'p=$(systemctl show -p MainPID --value userauthd);
+	 grep -q "^Uid:[[:space:]]*$(id -u userauth)[[:space:]]" /proc/$p/status &&
+	 grep -q "^CapEff:[[:space:]]*0000000000000000$" /proc/$p/status'
+sdt "  ... its bounding set is the unit's four capabilities" sh -c \
+	'p=$(systemctl show -p MainPID --value userauthd);
+	 [ "$(sed -n "s/^CapBnd:[[:space:]]*//p" /proc/$p/status)" = 00000000000000c3 ]'
+sdt "sandboxed: provision alice (sqlite under ProtectSystem=strict)" sh -c \
+	'userauthctl user add default alice --email alice@example.com &&
+	 printf "Correct-Horse-9\n" | userauthctl passwd alice --stdin'
+printf 'auth required pam_userauth.so pool=default\naccount required pam_userauth.so pool=default\n' \
+	>"$sd/root/etc/pam.d/ua-direct"
+sdt "  ... alice logs in through the sandboxed daemon (pamtester)" sh -c \
+	'printf "Correct-Horse-9\n" | pamtester ua-direct alice authenticate acct_mgmt'
+sdt "  ... and the NSS cache it publishes answers getent" sh -c \
+	'userauth-nsswitch enable >/dev/null && getent passwd alice'
+sdt "systemctl reload: SIGHUP, the configuration reloaded, still active" sh -c \
+	'systemctl reload userauthd && sleep 1 && systemctl is-active userauthd &&
+	 journalctl -u userauthd --no-pager | grep -q "configuration reloaded"'
+sdt "kill -9: Restart=on-failure brings it back with a new pid" sh -c \
+	'p=$(systemctl show -p MainPID --value userauthd); kill -9 "$p"; i=0;
+	 while [ $i -lt 50 ]; do sleep 0.2; i=$((i + 1));
+		q=$(systemctl show -p MainPID --value userauthd);
+		[ "$q" != 0 ] && [ "$q" != "$p" ] && systemctl is-active userauthd && exit 0;
+	 done; exit 1'
+sdt "  ... and alice still logs in" sh -c \
+	'sleep 1; printf "Correct-Horse-9\n" | pamtester ua-direct alice authenticate'
+sdt "systemctl stop: inactive, its sockets removed" sh -c \
+	'systemctl stop userauthd; ! systemctl is-active userauthd && ! test -e /run/userauth/public.sock'
+sdin systemd-analyze security userauthd.service 2>/dev/null | tail -1 | sed 's/^/# inside: /'
+sdin systemctl poweroff >/dev/null 2>&1 || true
+i=0
+while kill -0 "$nspid" 2>/dev/null && [ $i -lt 150 ]; do sleep 0.2; i=$((i + 1)); done
+ok "$(st sh -c '! kill -0 "$1" 2>/dev/null' sh "$nspid")" "the container powers off"
+wait "$nspid" 2>/dev/null || true
+nspawn_tidy
 finish
