@@ -378,6 +378,7 @@ sdt() {
 	if sdin "$@" >"$work/sd.out" 2>&1; then ok 0 "$d"; else
 		ok 1 "$d"
 		sed 's/^/#   /' "$work/sd.out" | head -20
+		sdin journalctl -u userauthd -n 15 --no-pager 2>&1 | sed 's/^/#   journal: /'
 	fi
 }
 sdt "userauthd.service was enabled by the package and started at boot" sh -c \
