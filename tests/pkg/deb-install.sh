@@ -8,10 +8,15 @@
 # user with userauthctl, log in with pamtester through the installed
 # module (on its own and through pam-auth-update's common-auth and
 # common-account), then purge the package and show that it left nothing
-# behind.  Nothing on the host changes but a scratch dir under /var/tmp,
-# removed at the end (--keep keeps it).  Needs root, git, dpkg-dev,
-# debhelper (lintian if there: its findings are shown) and a Debian mirror.
-# Takes a few minutes; ends with "N passed, N failed".
+# behind.  Then, where systemd-nspawn is installed, a second such root with
+# systemd and the package is booted (no network) to run userauthd.service
+# under a real systemd: started at boot, READY=1, sandboxed logins,
+# reload, restart after kill -9, stop.  Nothing on the host changes but a
+# scratch dir under /var/tmp, removed at the end (--keep keeps it), and
+# the cgroups and /run/systemd/nspawn that systemd-nspawn makes, removed
+# after it.  Needs root, git, dpkg-dev, debhelper (lintian if there: its
+# findings are shown) and a Debian mirror.  Takes about a minute; ends
+# with "N passed, N failed".
 #
 #   sh tests/pkg/deb-install.sh [--tarball FILE] [--keep]
 #

@@ -54,7 +54,7 @@ apt-get install -y -q --no-install-recommends \
 	openssh-server openssh-client expect \
 	mandoc iproute2 netcat-openbsd curl util-linux passwd \
 	ca-certificates openssl sudo \
-	systemd debhelper dpkg-dev lintian debootstrap git
+	systemd systemd-container debhelper dpkg-dev lintian debootstrap git
 
 restore_policy
 saved=
