@@ -391,8 +391,9 @@ sdt "userauthd.service was enabled by the package and started at boot" sh -c \
 sdt "  ... as Type=notify: systemd took its READY=1" sh -c \
 	'[ "$(systemctl show -p Type --value userauthd)" = notify ] &&
 	 journalctl -u userauthd --no-pager | grep -q "Started userauthd.service"'
-sdt "  ... its stderr is in the journal (-f)" sh -c \
-	'journalctl -u userauthd --no-pager | grep -q "serving 1 pool"'
+sdt "  ... its stderr is in the journal (-f) with each line's priority" sh -c \
+	'journalctl -u userauthd -p notice..notice -o cat --no-pager | grep -q "^userauthd [0-9.]* serving 1 pool" &&
+	 journalctl -u userauthd -p info..info -o cat --no-pager | grep -q "^mailer: sending through"'
 sdt "  ... the daemon runs as userauth with no capability left" sh -c \
 	'p=$(systemctl show -p MainPID --value userauthd);
 	 grep -q "^Uid:[[:space:]]*$(id -u userauth)[[:space:]]" /proc/$p/status &&
