@@ -217,7 +217,7 @@ echo "$HEAD"
 row "$TB/ai.runs.1" 1 "$SEQ (one at a time)" "$(conns_of "$TB/ai.runs.1")"
 row "$TB/ai.runs.c" "$CONC" "$CONC (at once)" "$(conns_of "$TB/ai.runs.c")"
 echo
-echo "### What each server costs per message (CPU of all its processes over the $((REPS * (SEQ + CONC))) measured mails, one SMTP connection each)"
+echo "### What each server costs per message (CPU of all its processes over the $((REPS * (SEQ + CONC))) measured mails)"
 echo
 echo "| server | CPU ms per message | CPU for $CONC messages | floor from its CPU alone: the last of $CONC no sooner than (ms) | measured p50 / max, $CONC at once (ms) |"
 echo "|---|---|---|---|---|"
@@ -261,5 +261,7 @@ if [ -z "$PF_SKIP" ]; then
 else
 	note "Postfix rows skipped: $PF_SKIP"
 fi
-note "the daemon sends with at most ${PARALLEL:-?} transfers at a time (MAILER_PARALLEL) and a new SMTP connection per message (CURLOPT_FORBID_REUSE): compare 'SMTP connections per rep' with the mails"
+IDLE=$(sed -n 's/^#define MAILSEND_IDLE_SECONDS \([0-9]*\).*/\1/p' \
+	"$top_srcdir/helpers/userauthd/mailsend.h")
+note "the daemon sends with up to ${PARALLEL:-?} sender threads (MAILER_PARALLEL), each keeping its SMTP connection for its next message (closed after ${IDLE:-?} s idle): 'SMTP connections per rep' is the connections, so the TCP handshakes (and over TLS the STARTTLS handshakes, AUTH), that the server saw for the mails"
 bench_end

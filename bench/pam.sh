@@ -149,7 +149,7 @@ done
 DLOG=$(tail -n +$((LOG0 + 1)) "$TB/daemon.log" | grep -ciE 'warning|error|refused|timeout')
 # Every timed pam_userauth login must be one the daemon checked and let in.
 AUDIT=$(tail -n +$((LOG0 + 1)) "$TB/daemon.log" |
-	grep -c "event=auth pool=bench user='$PUSER' .*challenge=PASSWORD result=ok\$")
+	grep -c "event=auth pool='bench' user='$PUSER' .*challenge=PASSWORD result=ok\$")
 TIMED=$(awk '$1 == "userauth" { n += $4 } END { print n + 0 }' "$OUT")
 if [ "$AUDIT" -ne "$TIMED" ]; then
 	echo "bench/run pam: $TIMED timed pam_userauth logins, but $AUDIT audited by the daemon" >&2

@@ -192,8 +192,8 @@ refresh(struct uanss_reader *h, uint64_t now, bool force)
 	if (!due && !force && (cur == NULL || !needs_reopen(cur)))
 		goto out;	/* another thread just did it */
 	if (due)
-		__atomic_store_n(&h->next_check_ns, now + NS_PER_S,
-		    __ATOMIC_RELAXED);
+		__atomic_store_n(&h->next_check_ns, now + (cur != NULL ?
+		    UANSS_CHECK_NS : UANSS_RETRY_NS), __ATOMIC_RELAXED);
 	sweep(h);
 	/* stat first: a truncated file's mapping must not be read */
 	if (cur != NULL && !file_changed(h, cur) && !needs_reopen(cur))
@@ -203,6 +203,9 @@ refresh(struct uanss_reader *h, uint64_t now, bool force)
 		goto out;	/* every slot pinned: serve cur a bit longer */
 	r = open_gen(h, g);
 	publish(h, r < 0 ? NULL : g, r);
+	/* nothing to serve: open again at most once per UANSS_RETRY_NS */
+	__atomic_store_n(&h->next_check_ns, now + (r < 0 ? UANSS_RETRY_NS :
+	    UANSS_CHECK_NS), __ATOMIC_RELAXED);
 	sweep(h);
 out:
 	unlock_refresh(h);
@@ -224,7 +227,7 @@ uanss_acquire(struct uanss_reader *h, struct uanss_gen **ret)
 			return 0;
 		}
 		if (g == NULL)
-			goto none;	/* opening is retried once a second */
+			goto none;	/* retried every UANSS_RETRY_NS */
 		force = g->stale_seen;
 		uanss_release(g);
 	}

@@ -26,6 +26,16 @@ struct uanss_gen {
 #define UANSS_GENERATIONS 8
 
 /*
+ * How often the path is stat()ed: while a generation is served, at most
+ * every UANSS_CHECK_NS (a lookup after a longer pause stats first); with
+ * nothing to serve (no file, or a refused one), opening is retried at most
+ * every UANSS_RETRY_NS.  The first bounds how long a process keeps reading
+ * a mapping whose file was truncated in place (SIGBUS, nss_userauth(8)).
+ */
+#define UANSS_CHECK_NS UINT64_C(10000000)	/* 10 ms */
+#define UANSS_RETRY_NS UINT64_C(1000000000)	/* 1 s */
+
+/*
  * cur is published with sequentially consistent atomics.  A lookup raises
  * cur->readers and then re-reads cur: if cur moved, it lets go and retries.
  * The refresher stores the new cur, then unmaps a retired generation only
@@ -33,9 +43,13 @@ struct uanss_gen {
  * operations a pin either is seen by the refresher or sees the new cur.
  *
  * The fast path reads the clock (vDSO) and the pinned file's stale flag.
- * At most once a second, or at once when the flag is set, one thread
- * stat()s the path (the descriptor was closed after mmap: none is kept in
- * the host process) and reopens if device, inode, size or times changed.
+ * At most every UANSS_CHECK_NS (so before the first lookup after a pause
+ * of more than that), or at once when the flag is set, one thread stat()s
+ * the path (the descriptor was closed after mmap: none is kept in the
+ * host process) and reopens if device, inode, size or times changed; it
+ * does so before it reads the mapping, so a file truncated in place is
+ * found before a page past its new end is touched, unless the lookup
+ * comes within UANSS_CHECK_NS of the last check.
  * The inode cannot have been reused for another file while we map it, so
  * a different file at the path is always seen.  A generation that was
  * already stale when mapped (republished again while it was being opened,
@@ -43,7 +57,7 @@ struct uanss_gen {
  * another file, which is then mapped at once: a stale generation is never
  * served on the word of the timer alone.  A missing or refused file retires
  * the current generation: no answers (fail closed) until a good file
- * appears, tried at most once a second.
+ * appears, tried at most every UANSS_RETRY_NS.
  */
 struct uanss_reader {
 	const char *path;

@@ -38,6 +38,7 @@ struct ua_cache {
 	const uint8_t *base;
 	size_t size;
 	uint64_t seed;
+	uint8_t email_salt[UA_CACHE_SALT_LEN];
 	struct ua_cache_table tab[UA_CACHE_NTABLES];
 	uint32_t max_probe[UA_CACHE_NINDEXES];
 	uint32_t data_end;	/* blocks cover [header, data_end) */
@@ -116,11 +117,29 @@ int ua_cache_test_block_verified(const struct ua_cache *c, size_t i);
 bool ua_cache_is_stale(const struct ua_cache *c);
 
 /*
+ * An email address as the alias index keys it: ASCII white space around
+ * it trimmed, A-Z lowercased, into out (at least UA_CACHE_MAX_EMAIL
+ * bytes, not NUL-terminated).  Returns the length, or -ENOENT when what
+ * is left is empty, longer than UA_CACHE_MAX_EMAIL or has no '@' (no
+ * alias can be called that).
+ */
+int ua_cache_email_normalize(const char *addr, size_t n, char *out);
+
+/*
+ * The alias key of the n bytes at addr: SHA-256 over salt and the
+ * normalised address (ua_cache_email_normalize).  0 or its -ENOENT.
+ */
+int ua_cache_email_digest(const uint8_t salt[UA_CACHE_SALT_LEN],
+    const char *addr, size_t n, uint8_t out[UA_CACHE_DIGEST_LEN]);
+
+/*
  * Lookups.  Strings go into buf (buflen bytes); *ret_* is written only on
  * success.  0, -ENOENT (no such entry, or idx past the end), -ERANGE (buf
  * too small: retry with a bigger one), -EBADMSG (the entry is corrupt, or
  * a block of the image failed its sum, now or in an earlier lookup).
- * getpwnam also accepts an email alias, matched case-insensitively.
+ * getpwnam also accepts an email alias, in any case and with white space
+ * around it: the image holds only its digest (ua_cache_email_digest),
+ * compared in constant time.
  */
 int ua_cache_getpwnam(const struct ua_cache *c, const char *name,
     struct passwd *ret_pw, char *buf, size_t buflen);
@@ -143,5 +162,19 @@ int ua_cache_getgrent(const struct ua_cache *c, size_t idx,
  */
 int ua_cache_user_gids(const struct ua_cache *c, const char *name,
     size_t first, gid_t *gids, size_t max, size_t *ret_total);
+
+/* A pool's id high-water marks (cache_format.h, struct ua_cache_mark_rec). */
+struct ua_cache_mark {
+	const char *pool;
+	uint32_t uid_next;	/* no uid below it may be handed out again */
+	uint32_t gid_next;	/* likewise for gids */
+};
+
+/*
+ * The idx-th mark, its pool name copied into buf: 0, -ENOENT past the
+ * last, -ERANGE, -EBADMSG.  For the daemon; the NSS module never asks.
+ */
+int ua_cache_get_mark(const struct ua_cache *c, size_t idx,
+    struct ua_cache_mark *ret, char *buf, size_t buflen);
 
 #endif

@@ -16,7 +16,7 @@
  * from the other byte order is refused.
  */
 #define UA_CACHE_MAGIC UINT64_C(0x31304353534e4155)
-#define UA_CACHE_VERSION 2
+#define UA_CACHE_VERSION 3
 /*
  * Ids below this are the system's own (root, sudo, disk, ...): a cache that
  * names one is refused, so whoever can write the cache cannot grant them.
@@ -32,6 +32,15 @@
 #define UA_CACHE_MAX_RECORDS (UINT32_C(1) << 24) /* users, groups each */
 #define UA_CACHE_MAX_STR 4096			/* one string, bytes */
 #define UA_CACHE_MAX_EMAIL 254			/* alias query, bytes */
+#define UA_CACHE_MAX_MARKS 4096			/* id marks (pools) */
+
+/*
+ * Email aliases are never stored, only SHA-256(salt || address) of the
+ * normalised address (surrounding ASCII white space trimmed, ASCII
+ * letters lowercased), with a random salt per file in the header.
+ */
+#define UA_CACHE_SALT_LEN 16
+#define UA_CACHE_DIGEST_LEN 32
 #define UA_CACHE_ALIGN 8			/* tables and file size */
 
 /*
@@ -59,6 +68,7 @@ enum ua_cache_table_id {
 	UA_CACHE_T_MEMBERS,	/* uint32_t user record index */
 	UA_CACHE_T_GIDS,	/* uint32_t gid (per-user initgroups lists) */
 	UA_CACHE_T_STRINGS,	/* bytes: the string pool */
+	UA_CACHE_T_MARKS,	/* struct ua_cache_mark_rec, one per pool */
 	UA_CACHE_T_IDX_USER_NAME, /* struct ua_cache_slot ... */
 	UA_CACHE_T_IDX_USER_EMAIL,
 	UA_CACHE_T_IDX_USER_UID,
@@ -78,6 +88,7 @@ struct ua_cache_header {
 	uint64_t checksum;	/* ua_cache_checksum(): header and sums */
 	uint64_t seed;		/* index hash seed, random per file */
 	uint64_t created;	/* CLOCK_REALTIME seconds; informational */
+	uint8_t email_salt[UA_CACHE_SALT_LEN];	/* random per file */
 	struct ua_cache_table tables[UA_CACHE_NTABLES];
 	uint32_t max_probe[UA_CACHE_NINDEXES];	/* longest probes */
 	uint32_t block_size;	/* UA_CACHE_BLOCK_SIZE */
@@ -98,7 +109,8 @@ struct ua_cache_user_rec {
 	uint32_t uid;
 	uint32_t gid;
 	struct ua_cache_str name;
-	struct ua_cache_str email;	/* len 0: no alias */
+	/* SHA-256(salt || address); zero when the user has no alias */
+	uint8_t email_digest[UA_CACHE_DIGEST_LEN];
 	struct ua_cache_str gecos;
 	struct ua_cache_str home;
 	struct ua_cache_str shell;
@@ -115,6 +127,19 @@ struct ua_cache_group_rec {
 };
 
 /*
+ * The daemon's id high-water marks: every uid below uid_next and every gid
+ * below gid_next may have been handed out by the pool, now or earlier
+ * (users since deleted included).  The NSS module never reads them; the
+ * daemon reads them back at start so that a database lost or replaced
+ * cannot make it hand out an id again.
+ */
+struct ua_cache_mark_rec {
+	struct ua_cache_str pool;	/* the pool's name */
+	uint32_t uid_next;
+	uint32_t gid_next;
+};
+
+/*
  * Open addressing, linear probing, slot count a power of two (0 for an
  * empty index).  The search starts at hash & (count - 1); hash holds the
  * key hash's upper 32 bits; ref is record index + 1, 0 marks an empty slot
@@ -127,10 +152,12 @@ struct ua_cache_slot {
 
 _Static_assert(offsetof(struct ua_cache_header, flags) == 12, "flags");
 _Static_assert(offsetof(struct ua_cache_header, checksum) == 24, "sum");
-_Static_assert(offsetof(struct ua_cache_header, sums) == 152, "sums");
-_Static_assert(sizeof(struct ua_cache_header) == 160, "header size");
+_Static_assert(offsetof(struct ua_cache_header, email_salt) == 48, "salt");
+_Static_assert(offsetof(struct ua_cache_header, sums) == 176, "sums");
+_Static_assert(sizeof(struct ua_cache_header) == 184, "header size");
 _Static_assert(UA_CACHE_EAGER_MAX % UA_CACHE_BLOCK_SIZE == 0, "eager");
-_Static_assert(sizeof(struct ua_cache_user_rec) == 56, "user size");
+_Static_assert(sizeof(struct ua_cache_user_rec) == 80, "user size");
+_Static_assert(sizeof(struct ua_cache_mark_rec) == 16, "mark size");
 _Static_assert(sizeof(struct ua_cache_group_rec) == 24, "group size");
 _Static_assert(sizeof(struct ua_cache_slot) == 8, "slot size");
 

@@ -7,8 +7,10 @@ common_client_libua_client_la_SOURCES = \
 	common/client/frame.c common/client/frame.h \
 	common/client/valid.c common/client/valid.h \
 	common/client/wipe.c common/client/wipe.h \
+	common/client/sha256.c common/client/sha256.h \
 	common/client/cache_format.h \
 	common/client/cache.c common/client/cache.h \
+	common/client/cache_lookup.c common/client/cache_int.h \
 	common/client/proto.c common/client/proto.h \
 	common/client/mask.c common/client/mask.h
 

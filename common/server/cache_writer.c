@@ -1,21 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Builds and publishes the NSS cache (common/client/cache_format.h).  It
- * owns input checks (duplicates, bad ids, characters that would break the
- * passwd/group line format) and the atomic publish; it never writes into a
- * published file except for the old one's stale flag.
+ * Builds the NSS cache image (common/client/cache_format.h); publishing it
+ * is cache_publish.c.  It owns the input checks (duplicates, bad ids,
+ * characters that would break the passwd/group line format) and must
+ * never put an email address into the image: aliases go in as salted
+ * digests only.
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
 #include <stdbool.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "client/cache.h"
 #include "server/cache_writer.h"
@@ -35,6 +31,8 @@ struct builder {
 	size_t nusers;
 	const struct ua_cache_group *groups;
 	size_t ngroups;
+	const struct ua_cache_mark *marks;
+	size_t nmarks;
 	uint32_t *uorder;	/* record index -> input index, by uid */
 	uint32_t *urec;		/* input index -> record index */
 	uint32_t *gorder;	/* record index -> input index, by gid */
@@ -89,11 +87,31 @@ id_ok(uint32_t id)
 	return id >= UA_CACHE_MIN_ID && id != UINT32_MAX;
 }
 
+/* Marks: a pool name each, no pool twice. */
+static int
+check_marks(const struct builder *b)
+{
+	size_t i, j;
+	int r;
+
+	if (b->nmarks > UA_CACHE_MAX_MARKS)
+		return -EMSGSIZE;
+	for (i = 0; i < b->nmarks; i++) {
+		if ((r = check_str(b->marks[i].pool, false)) < 0)
+			return r;
+		for (j = 0; j < i; j++)
+			if (strcmp(b->marks[i].pool, b->marks[j].pool) == 0)
+				return -EINVAL;
+	}
+	return 0;
+}
+
 static int
 check_input(const struct builder *b)
 {
 	const struct ua_cache_user *u;
 	const struct ua_cache_group *g;
+	char email[UA_CACHE_MAX_EMAIL];
 	size_t i, j;
 	int r;
 
@@ -109,10 +127,9 @@ check_input(const struct builder *b)
 		    (r = check_str(u->home, false)) < 0 ||
 		    (r = check_str(u->shell, false)) < 0)
 			return r;
-		if (u->email != NULL &&
-		    (strnlen(u->email, UA_CACHE_MAX_EMAIL + 1) >
-		    UA_CACHE_MAX_EMAIL || strchr(u->email, '@') == NULL ||
-		    check_str(u->email, false) < 0))
+		if (u->email != NULL && (check_str(u->email, false) < 0 ||
+		    ua_cache_email_normalize(u->email, strlen(u->email),
+		    email) < 0))
 			return -EINVAL;
 	}
 	for (i = 0; i < b->ngroups; i++) {
@@ -127,7 +144,7 @@ check_input(const struct builder *b)
 			if (g->members[j] >= b->nusers)
 				return -EINVAL;
 	}
-	return 0;
+	return check_marks(b);
 }
 
 /* Record orders, duplicate ids, and the per-user gid list sizes. */
@@ -191,17 +208,18 @@ compute_layout(struct builder *b)
 
 		pool += strlen(u->name) + strlen(u->gecos) + strlen(u->home) +
 		    strlen(u->shell) + 4;
-		if (u->email != NULL) {
-			pool += strlen(u->email) + 1;
+		if (u->email != NULL)
 			nemail++;
-		}
 	}
 	for (i = 0; i < b->ngroups; i++)
 		pool += strlen(b->groups[i].name) + 1;
+	for (i = 0; i < b->nmarks; i++)
+		pool += strlen(b->marks[i].pool) + 1;
 	l->count[UA_CACHE_T_USERS] = (uint32_t)b->nusers;
 	l->count[UA_CACHE_T_GROUPS] = (uint32_t)b->ngroups;
 	l->count[UA_CACHE_T_MEMBERS] = (uint32_t)members;
 	l->count[UA_CACHE_T_GIDS] = (uint32_t)members; /* one per membership */
+	l->count[UA_CACHE_T_MARKS] = (uint32_t)b->nmarks;
 	l->count[UA_CACHE_T_IDX_USER_NAME] = index_slots(b->nusers);
 	l->count[UA_CACHE_T_IDX_USER_EMAIL] = index_slots(nemail);
 	l->count[UA_CACHE_T_IDX_USER_UID] = index_slots(b->nusers);
@@ -215,8 +233,8 @@ compute_layout(struct builder *b)
 	for (t = 0; t < UA_CACHE_NTABLES; t++) {
 		static const uint32_t esz[UA_CACHE_NTABLES] = {
 			sizeof(struct ua_cache_user_rec),
-			sizeof(struct ua_cache_group_rec), 4, 4, 1, 8, 8, 8,
-			8, 8 };
+			sizeof(struct ua_cache_group_rec), 4, 4, 1,
+			sizeof(struct ua_cache_mark_rec), 8, 8, 8, 8, 8 };
 
 		l->off[t] = off;
 		off += (uint64_t)l->count[t] * esz[t];
@@ -235,17 +253,15 @@ compute_layout(struct builder *b)
 	return 0;
 }
 
-/* Copy s (optionally ASCII-lowercased) into the pool. */
+/* Copy s into the pool. */
 static struct ua_cache_str
-pool_add(struct builder *b, const char *s, bool lower)
+pool_add(struct builder *b, const char *s)
 {
 	struct ua_cache_str ref = { 0, 0 };
 	uint8_t *dst = b->img + b->l.off[UA_CACHE_T_STRINGS] + b->pool_used;
-	size_t n = strlen(s), i;
+	size_t n = strlen(s);
 
-	for (i = 0; i < n; i++)
-		dst[i] = lower && s[i] >= 'A' && s[i] <= 'Z' ?
-		    (uint8_t)(s[i] - 'A' + 'a') : (uint8_t)s[i];
+	memcpy(dst, s, n);
 	dst[n] = '\0';
 	ref.off = (uint32_t)b->pool_used;
 	ref.len = (uint32_t)n;
@@ -326,7 +342,8 @@ same_user_email(const struct builder *b, uint32_t idx, const void *key,
 	struct ua_cache_user_rec u;
 
 	user_at(b, idx, &u);
-	return u.email.len == n && memcmp(str_at(b, u.email), key, n) == 0;
+	return n == sizeof(u.email_digest) &&
+	    memcmp(u.email_digest, key, n) == 0;
 }
 
 static bool
@@ -373,7 +390,7 @@ fill_groups(struct builder *b, uint32_t *ngids)
 
 		memset(&g, 0, sizeof(g));
 		g.gid = in->gid;
-		g.name = pool_add(b, in->name, false);
+		g.name = pool_add(b, in->name);
 		g.members_first = m;
 		g.nmembers = (uint32_t)in->nmembers;
 		for (j = 0; j < in->nmembers; j++, m++) {
@@ -419,12 +436,14 @@ fill_users(struct builder *b, const uint32_t *ngids)
 		memset(&u, 0, sizeof(u));
 		u.uid = in->uid;
 		u.gid = in->gid;
-		u.name = pool_add(b, in->name, false);
-		if (in->email != NULL)
-			u.email = pool_add(b, in->email, true);
-		u.gecos = pool_add(b, in->gecos, false);
-		u.home = pool_add(b, in->home, false);
-		u.shell = pool_add(b, in->shell, false);
+		u.name = pool_add(b, in->name);
+		if (in->email != NULL &&
+		    ua_cache_email_digest(b->hdr.email_salt, in->email,
+		    strlen(in->email), u.email_digest) < 0)
+			return -EINVAL;	/* check_input let it through */
+		u.gecos = pool_add(b, in->gecos);
+		u.home = pool_add(b, in->home);
+		u.shell = pool_add(b, in->shell);
 		u.gids_first = first;
 		u.ngids = ngids[i];
 		first += ngids[i];
@@ -437,7 +456,7 @@ fill_users(struct builder *b, const uint32_t *ngids)
 			    i, same_never);
 		if (r == 0 && in->email != NULL)
 			r = index_add(b, UA_CACHE_T_IDX_USER_EMAIL,
-			    str_at(b, u.email), u.email.len, i,
+			    u.email_digest, sizeof(u.email_digest), i,
 			    same_user_email);
 		if (r < 0)
 			return r;
@@ -449,19 +468,63 @@ fill_users(struct builder *b, const uint32_t *ngids)
 static int
 check_alias_clash(struct builder *b)
 {
-	struct ua_cache_user_rec u;
-	uint32_t i;
-	int r;
+	char email[UA_CACHE_MAX_EMAIL];
+	size_t i;
+	int n, r;
 
 	for (i = 0; i < b->nusers; i++) {
-		user_at(b, i, &u);
-		if (u.email.len == 0)
+		if (b->users[i].email == NULL)
 			continue;
-		r = index_probe(b, UA_CACHE_T_IDX_USER_NAME, str_at(b, u.email),
-		    u.email.len, 0, same_user_name, false);
+		n = ua_cache_email_normalize(b->users[i].email,
+		    strlen(b->users[i].email), email);
+		if (n < 0)
+			return -EINVAL;
+		r = index_probe(b, UA_CACHE_T_IDX_USER_NAME, email, (size_t)n,
+		    0, same_user_name, false);
 		if (r < 0)
 			return r;
 	}
+	return 0;
+}
+
+static void
+fill_marks(struct builder *b)
+{
+	struct ua_cache_mark_rec m;
+	size_t i;
+
+	for (i = 0; i < b->nmarks; i++) {
+		memset(&m, 0, sizeof(m));
+		m.pool = pool_add(b, b->marks[i].pool);
+		m.uid_next = b->marks[i].uid_next;
+		m.gid_next = b->marks[i].gid_next;
+		memcpy(b->img + b->l.off[UA_CACHE_T_MARKS] + i * sizeof(m), &m,
+		    sizeof(m));
+	}
+}
+
+/*
+ * The index seed and the email salt.  Blocking only if the kernel's
+ * generator is not ready yet (early boot): a guessable salt would hand
+ * out the alias list to precomputation.
+ */
+static int
+random_fill(struct builder *b)
+{
+	uint8_t r[sizeof(b->hdr.seed) + UA_CACHE_SALT_LEN];
+	size_t got = 0;
+	ssize_t n;
+
+	while (got < sizeof(r)) {
+		n = getrandom(r + got, sizeof(r) - got, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -EIO;
+		got += (size_t)n;
+	}
+	memcpy(&b->hdr.seed, r, sizeof(b->hdr.seed));
+	memcpy(b->hdr.email_salt, r + sizeof(b->hdr.seed), UA_CACHE_SALT_LEN);
 	return 0;
 }
 
@@ -487,8 +550,7 @@ finish_header(struct builder *b)
 }
 
 int
-ua_cache_build(const struct ua_cache_user *users, size_t nusers,
-    const struct ua_cache_group *groups, size_t ngroups, uint8_t **ret,
+ua_cache_build_input(const struct ua_cache_input *in, uint8_t **ret,
     size_t *ret_len)
 {
 	struct builder b;
@@ -496,29 +558,31 @@ ua_cache_build(const struct ua_cache_user *users, size_t nusers,
 	int r;
 
 	memset(&b, 0, sizeof(b));
-	b.users = users;
-	b.nusers = nusers;
-	b.groups = groups;
-	b.ngroups = ngroups;
-	if ((nusers > 0 && users == NULL) || (ngroups > 0 && groups == NULL))
+	b.users = in->users;
+	b.nusers = in->nusers;
+	b.groups = in->groups;
+	b.ngroups = in->ngroups;
+	b.marks = in->marks;
+	b.nmarks = in->nmarks;
+	if ((b.nusers > 0 && b.users == NULL) ||
+	    (b.ngroups > 0 && b.groups == NULL) ||
+	    (b.nmarks > 0 && b.marks == NULL))
 		return -EINVAL;
 	if ((r = check_input(&b)) < 0 || (r = plan(&b)) < 0 ||
-	    (r = compute_layout(&b)) < 0)
+	    (r = compute_layout(&b)) < 0 || (r = random_fill(&b)) < 0)
 		goto out;
 	b.img = calloc(1, (size_t)b.l.total);
-	ngids = calloc(nusers + 1, sizeof(uint32_t));
+	ngids = calloc(b.nusers + 1, sizeof(uint32_t));
 	if (b.img == NULL || ngids == NULL) {
 		r = -ENOMEM;
 		goto out;
 	}
-	if (getrandom(&b.hdr.seed, sizeof(b.hdr.seed), GRND_NONBLOCK) !=
-	    (ssize_t)sizeof(b.hdr.seed))
-		b.hdr.seed = (uint64_t)time(NULL) ^ (uint64_t)getpid() << 32;
 	if ((r = fill_groups(&b, ngids)) < 0 || (r = fill_users(&b, ngids)) < 0)
 		goto out;
 	r = check_alias_clash(&b);
 	if (r < 0)
 		goto out;
+	fill_marks(&b);
 	r = finish_header(&b);
 	if (r < 0)
 		goto out;	/* our own layout: cannot happen */
@@ -534,159 +598,13 @@ out:
 	return r;
 }
 
-/* ---- publishing ---------------------------------------------------------- */
-
-static int
-write_all(int fd, const uint8_t *p, size_t n)
-{
-	ssize_t w;
-
-	while (n > 0) {
-		w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -errno;
-		if (w == 0)
-			return -EIO;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-static int
-fsync_dir(const char *path)
-{
-	char dir[PATH_MAX];
-	const char *slash = strrchr(path, '/');
-	size_t n;
-	int fd, r = 0;
-
-	if (slash == NULL) {
-		memcpy(dir, ".", 2);
-	} else {
-		n = slash == path ? 1 : (size_t)(slash - path);
-		if (n >= sizeof(dir))
-			return -ENAMETOOLONG;
-		memcpy(dir, path, n);
-		dir[n] = '\0';
-	}
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (fsync(fd) < 0)
-		r = -errno;
-	(void)close(fd);
-	return r;
-}
-
-/*
- * The file being replaced, opened before the rename so the stale flag lands
- * in exactly that inode.  -1 when there is none or it is not one of ours.
- */
-static int
-open_old(const char *path)
-{
-	struct ua_cache_header hdr;
-	struct stat st;
-	int fd;
-
-	fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY |
-	    O_NONBLOCK);
-	if (fd < 0)
-		return -1;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
-	    st.st_size < (off_t)sizeof(hdr) ||
-	    pread(fd, &hdr, sizeof(hdr), 0) != (ssize_t)sizeof(hdr) ||
-	    hdr.magic != UA_CACHE_MAGIC) {
-		(void)close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-/* Readers that still map the old file see this and reopen. */
-static int
-mark_stale(int fd)
-{
-	const off_t at = (off_t)offsetof(struct ua_cache_header, flags);
-	uint32_t flags;
-	ssize_t n;
-
-	if (pread(fd, &flags, sizeof(flags), at) != (ssize_t)sizeof(flags))
-		return -EIO;
-	flags |= UA_CACHE_F_STALE;
-	n = pwrite(fd, &flags, sizeof(flags), at);
-	if (n < 0)
-		return -errno;
-	if (n != (ssize_t)sizeof(flags))
-		return -EIO;
-	if (fsync(fd) < 0)
-		return -errno;
-	return 0;
-}
-
-static int
-write_tmp(const char *tmp, const uint8_t *img, size_t len)
-{
-	int fd, r;
-
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
-	    0644);
-	if (fd < 0 && errno == EEXIST) {	/* left by a crash */
-		(void)unlink(tmp);
-		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC |
-		    O_NOFOLLOW, 0644);
-	}
-	if (fd < 0)
-		return -errno;
-	r = fchmod(fd, 0644) < 0 ? -errno : 0;	/* whatever the umask */
-	if (r == 0)
-		r = write_all(fd, img, len);
-	if (r == 0 && fsync(fd) < 0)
-		r = -errno;
-	if (close(fd) < 0 && r == 0)
-		r = -errno;
-	return r;
-}
-
 int
-ua_cache_write(const char *path, const struct ua_cache_user *users,
-    size_t nusers, const struct ua_cache_group *groups, size_t ngroups)
+ua_cache_build(const struct ua_cache_user *users, size_t nusers,
+    const struct ua_cache_group *groups, size_t ngroups, uint8_t **ret,
+    size_t *ret_len)
 {
-	char tmp[PATH_MAX];
-	uint8_t *img = NULL;
-	size_t len = 0;
-	int oldfd = -1, r, n;
-	bool created = false;
+	const struct ua_cache_input in = { users, nusers, groups, ngroups,
+		NULL, 0 };
 
-	r = ua_cache_build(users, nusers, groups, ngroups, &img, &len);
-	if (r < 0)
-		return r;
-	n = snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
-	if (n < 0 || (size_t)n >= sizeof(tmp)) {
-		r = -ENAMETOOLONG;
-		goto out;
-	}
-	created = true;
-	r = write_tmp(tmp, img, len);
-	if (r < 0)
-		goto out;
-	oldfd = open_old(path);
-	if (rename(tmp, path) < 0) {
-		r = -errno;
-		goto out;
-	}
-	created = false;
-	r = fsync_dir(path);
-	if (r == 0 && oldfd >= 0)
-		r = mark_stale(oldfd);
-out:
-	if (created)
-		(void)unlink(tmp);
-	if (oldfd >= 0)
-		(void)close(oldfd);
-	free(img);
-	return r;
+	return ua_cache_build_input(&in, ret, ret_len);
 }

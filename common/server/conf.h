@@ -104,6 +104,15 @@ struct ua_pool_conf {
 	char *mfa_enrol_at_login_s;	/* "yes" | "no" */
 	uint32_t password_min_length;	/* characters, for new passwords */
 	uint32_t invite_lifetime;	/* seconds an invitation code lives */
+	/* throttling of failed factors (throttle.h, userauthd(8)) */
+	uint32_t throttle_pair_after;	/* failures per account and rhost */
+	uint32_t throttle_account_after;	/* ... per account */
+	uint32_t throttle_host_after;	/* ... per rhost, across accounts */
+	uint32_t throttle_host_window;	/* seconds a host failure counts */
+	uint32_t throttle_max_delay;	/* seconds: the longest wait */
+	uint32_t lock_after;		/* consecutive account failures */
+	char *fake_domains;		/* "d1 d2": shown for unknown names;
+					 * NULL: common mail providers */
 	/* ... and as policy.c reads it (derived by the parser) */
 	bool allow_password;
 	bool allow_email_otp;
@@ -128,6 +137,8 @@ struct ua_conf {
 	char *admin_group;	/* may use the admin socket besides root; NULL = root only */
 	uint32_t max_clients;	/* concurrent connections */
 	uint32_t client_timeout_ms; /* per-frame read deadline */
+	uint32_t login_lifetime;	/* seconds a conversation may last */
+	uint32_t max_queue_wait;	/* seconds of queued hashing: busy */
 	int log_level;		/* syslog priority: LOG_ERR .. LOG_DEBUG */
 	struct ua_mail_conf mail; /* [mail] */
 	/* pools in file order */

@@ -125,4 +125,8 @@
 #define UA_DEFAULT_LOCK_AFTER			100
 #define UA_MAX_LOCK_AFTER			100	/* S27: no higher */
 
+/* Public conversations and the hash queue (userauthd(8)). */
+#define UA_DEFAULT_LOGIN_LIFETIME	120	/* seconds: sshd's LoginGraceTime */
+#define UA_DEFAULT_MAX_QUEUE_WAIT	30	/* seconds of queued hashing */
+
 #endif

@@ -201,8 +201,26 @@ daemon_error(const struct ctl_ctx *ctx, json_t *reply)
 	return CTL_EXIT_REFUSED;
 }
 
+/* A reply's warning: the change was made, but something lags behind. */
+static void
+warn(struct ctl_ctx *ctx, json_t *reply)
+{
+	const char *code = NULL, *msg = NULL;
+	char *esc;
+
+	if (json_unpack(json_object_get(reply, "warning"), "{s:s, s:s}",
+	    "code", &code, "message", &msg) != 0)
+		return;
+	esc = ctl_escape(msg);
+	(void)fprintf(stderr, "userauthctl: warning: %s\n",
+	    esc != NULL ? esc : "(out of memory)");
+	free(esc);
+	if (strcmp(code, "nss_unpublished") == 0)
+		ctx->unpublished = true;
+}
+
 static int
-check_reply(const struct ctl_ctx *ctx, json_t *reply, json_t **ret_result)
+check_reply(struct ctl_ctx *ctx, json_t *reply, json_t **ret_result)
 {
 	json_t *v, *ok, *result;
 
@@ -212,6 +230,7 @@ check_reply(const struct ctl_ctx *ctx, json_t *reply, json_t **ret_result)
 	    !json_is_boolean(ok))
 		return ctl_fail(ctx, CTL_EXIT_UNREACHABLE, "unreachable",
 		    "unexpected reply from the daemon (protocol version?)");
+	warn(ctx, reply);
 	if (!json_is_true(ok))
 		return daemon_error(ctx, reply);
 	result = json_object_get(reply, "result");
@@ -223,7 +242,7 @@ check_reply(const struct ctl_ctx *ctx, json_t *reply, json_t **ret_result)
 }
 
 int
-ctl_call(const struct ctl_ctx *ctx, const json_t *req, json_t **ret_result)
+ctl_call(struct ctl_ctx *ctx, const json_t *req, json_t **ret_result)
 {
 	json_t *reply = NULL;
 	int64_t deadline;
@@ -261,7 +280,7 @@ ctl_session_open(const struct ctl_ctx *ctx, int *ret_fd)
 }
 
 int
-ctl_session_call(const struct ctl_ctx *ctx, int fd, const json_t *req,
+ctl_session_call(struct ctl_ctx *ctx, int fd, const json_t *req,
     int timeout_ms, json_t **ret_result)
 {
 	json_t *reply = NULL;

@@ -18,6 +18,7 @@ enum ctl_exit {
 	CTL_EXIT_USAGE = 2,       /* bad arguments, found before sending */
 	CTL_EXIT_UNREACHABLE = 3, /* no daemon, timeout, garbage reply */
 	CTL_EXIT_DENIED = 4,      /* connect EACCES/EPERM, or "denied" */
+	CTL_EXIT_UNPUBLISHED = 5, /* done, but the NSS cache lags behind */
 };
 
 #define CTL_CONNECT_TIMEOUT_MS 1000
@@ -27,6 +28,12 @@ enum ctl_exit {
 struct ctl_ctx {
 	const char *socket_path;
 	bool json; /* print results (and errors) as JSON on stdout */
+	/*
+	 * Set when a reply said the change could not be published to the
+	 * NSS cache (a warning was printed): main exits with
+	 * CTL_EXIT_UNPUBLISHED instead of CTL_EXIT_OK.
+	 */
+	bool unpublished;
 };
 
 /*
@@ -40,9 +47,11 @@ json_t *ctl_request_new(const char *op);
  * CTL_EXIT_OK and *ret_result holds a new reference to the reply's
  * "result" (caller json_decref's it).  Otherwise the error has been printed
  * (stderr, and stdout with --json) and the exit status is returned.
- * req is not consumed.
+ * req is not consumed.  A reply's "warning" is printed on stderr
+ * ("userauthctl: warning: ..."); an "nss_unpublished" one sets
+ * ctx->unpublished.
  */
-int ctl_call(const struct ctl_ctx *ctx, const json_t *req, json_t **ret_result);
+int ctl_call(struct ctl_ctx *ctx, const json_t *req, json_t **ret_result);
 
 /*
  * Report a failure found by the CLI itself: prints "userauthctl: <msg>" on
@@ -62,7 +71,7 @@ int ctl_fail_oom(const struct ctl_ctx *ctx);
  * with a timeout of its own; the caller closes the descriptor.
  */
 int ctl_session_open(const struct ctl_ctx *ctx, int *ret_fd);
-int ctl_session_call(const struct ctl_ctx *ctx, int fd, const json_t *req,
+int ctl_session_call(struct ctl_ctx *ctx, int fd, const json_t *req,
     int timeout_ms, json_t **ret_result);
 
 #endif

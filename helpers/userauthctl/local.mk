@@ -10,7 +10,7 @@ userauthctl_SOURCES = \
 	helpers/userauthctl/output.c helpers/userauthctl/output.h \
 	helpers/userauthctl/cmd_pool.c helpers/userauthctl/cmd_user.c \
 	helpers/userauthctl/cmd_group.c helpers/userauthctl/cmd_passwd.c \
-	helpers/userauthctl/cmd_mailq.c \
+	helpers/userauthctl/cmd_mailq.c helpers/userauthctl/cmd_throttle.c \
 	helpers/userauthctl/cmd_import.c
 userauthctl_LDADD = common/server/libua_server.la common/client/libua_client.la \
 	$(JANSSON_LIBS)

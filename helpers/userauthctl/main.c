@@ -54,6 +54,16 @@ static const struct ctl_verb verbs[] = {
 	       "the deletion\n         confirmed on the terminal; when "
 	       "stdin is not a terminal\n         nothing is deleted (exit "
 	       "status 2).\n"},
+    {{"user", "unlock", NULL}, ctl_user_unlock, "POOL USER",
+	"Clear an account's lock and throttling waits",
+	H_USER "Clears the account's own failure counts (from every host);\n"
+	"the counts of remote hosts stay.  USER may also be a name that is\n"
+	"no pool user: the counts of that identifier are cleared.\n"},
+    {{"throttle", "list", NULL}, ctl_throttle_list, "[POOL]",
+	"List failure counts, waits and locks (throttling)",
+	"KIND is pair (an account from one remote host), account (from all\n"
+	"hosts: it locks) or host (one remote host, all accounts).  WAIT is\n"
+	"how long the next attempt of that bucket is refused.\n"},
     {{"user", "reset-password", NULL}, ctl_user_reset_password, "USER",
 	"Make the user choose a new password at the next login",
 	H_USER "The current password still opens the login; then the user\n"
@@ -137,7 +147,9 @@ usage(FILE *f)
 	    "  2  usage error: bad arguments, found before sending\n"
 	    "  3  the daemon could not be reached, timed out or answered "
 	    "garbage\n"
-	    "  4  permission denied (connecting, or the daemon said denied)\n");
+	    "  4  permission denied (connecting, or the daemon said denied)\n"
+	    "  5  done, but the NSS cache could not be published (a warning\n"
+	    "     says why); userauthd retries it by itself\n");
 }
 
 /* Match argv against the words of a verb; *ret_n is how many it used. */
@@ -242,7 +254,7 @@ main(int argc, char **argv)
 	    {"version", no_argument, NULL, OPT_VERSION},
 	    {NULL, 0, NULL, 0},
 	};
-	struct ctl_ctx ctx = {UA_RUNTIME_DIR "/admin.sock", false};
+	struct ctl_ctx ctx = {UA_RUNTIME_DIR "/admin.sock", false, false};
 	int c, r;
 
 	/* jansson's copies of a password die wiped (cmd_passwd.c). */
@@ -273,6 +285,8 @@ main(int argc, char **argv)
 		}
 	}
 	r = run(&ctx, argc - optind, argv + optind);
+	if (r == CTL_EXIT_OK && ctx.unpublished)
+		r = CTL_EXIT_UNPUBLISHED;
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		(void)fprintf(
 		    stderr, "userauthctl: writing the output failed\n");

@@ -6,6 +6,7 @@
  */
 #include <crypt.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -15,6 +16,7 @@
 #include "server/json_frame.h"
 #include "server/log.h"
 #include "userauthd/admin.h"
+#include "userauthd/admin_throttle.h"
 #include "userauthd/admin_import.h"
 #include "userauthd/admin_mfa.h"
 #include "userauthd/mailer.h"
@@ -49,6 +51,22 @@ admin_error(const char *code, const char *message)
 {
 	return json_pack("{s:i s:b s:s s:s}", "v", UA_ADMIN_VERSION, "ok", 0,
 	    "error", code, "message", message);
+}
+
+void
+admin_warn_unpublished(json_t *reply, const char *path, int err,
+    unsigned retry_s)
+{
+	char msg[512];
+	json_t *w;
+
+	(void)snprintf(msg, sizeof(msg), "the change is saved, but the NSS "
+	    "cache '%s' could not be published (%s): getent and logins by "
+	    "name do not see it yet; userauthd retries every %u s",
+	    path, strerror(-err), retry_s);
+	w = json_pack("{s:s s:s}", "code", "nss_unpublished", "message", msg);
+	if (w != NULL)
+		(void)json_object_set_new(reply, "warning", w);
 }
 
 int
@@ -335,6 +353,20 @@ op_mfa_status(struct admin_ctx *ctx, const struct args *a, json_t **ret,
 	return admin_mfa_status(ctx, a->user, ret, err);
 }
 
+static int
+op_throttle_list(struct admin_ctx *ctx, const struct args *a, json_t **ret,
+    struct store_err *err)
+{
+	return admin_throttle_list(ctx, a->pool, ret, err);
+}
+
+static int
+op_user_unlock(struct admin_ctx *ctx, const struct args *a, json_t **ret,
+    struct store_err *err)
+{
+	return admin_user_unlock(ctx, a->pool, a->user, ret, err);
+}
+
 static const struct op ops[] = {
 	{ "ping", "", "", op_ping, false },
 	{ "pool.list", "", "", op_pool_list, false },
@@ -363,6 +395,8 @@ static const struct op ops[] = {
 	{ "user.import.check", "", "", op_import_check, false },
 	{ "user.import.commit", "", "skip_bad", op_import_commit, true },
 	{ "user.import.abort", "", "", op_import_abort, false },
+	{ "throttle.list", "", "pool", op_throttle_list, false },
+	{ "user.unlock", "pool user", "", op_user_unlock, true },
 };
 
 /* Is word one of the space-separated words in list? */

@@ -35,6 +35,16 @@ json_t *admin_handle(struct admin_ctx *ctx, json_t *req);
 json_t *admin_error(const char *code, const char *message);
 
 /*
+ * Add to reply (of a request that changed something) the warning that the
+ * change is in the database but the NSS cache at path could not be
+ * published (err: why, as -errno) and is retried every retry_s seconds:
+ * {"warning": {"code": "nss_unpublished", "message": ...}}.  Best effort:
+ * without memory the reply goes out without it.
+ */
+void admin_warn_unpublished(json_t *reply, const char *path, int err,
+    unsigned retry_s);
+
+/*
  * Hash a password with yescrypt at the library's default cost into a new
  * string (caller frees).  -EINVAL when libcrypt refuses, -ENOMEM.
  */

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The login conversation on the public socket: INITIATE, CHALLENGE,
- * RESPOND, RESULT (doc/PROTOCOL.md), plus ACCT and SESSION.  One session
- * per connection.  Unknown, disabled and wrong answers share one path, so
- * the client sees the same prompts and messages for all of them.
+ * RESPOND, RESULT (doc/PROTOCOL.md), plus ACCT, SESSION and CHPASS.  One
+ * session per connection.  It is the same for every pool backend
+ * (pool/backend.h), which it asks for challenges and verdicts.  Unknown,
+ * disabled and wrong answers share one path, so the client sees the same
+ * prompts and messages for all of them.
  */
 #ifndef UA_AUTH_H
 #define UA_AUTH_H
@@ -14,6 +16,7 @@
 #include "client/proto.h"
 #include "server/conf.h"
 #include "userauthd/keys.h"
+#include "userauthd/pool/backend.h"
 #include "userauthd/store.h"
 #include "userauthd/workq.h"
 
@@ -25,7 +28,14 @@ struct auth_ctx {
 	const char *dummy_hash;		/* what fake password checks hash against */
 	void (*mail_queued)(void *arg);	/* a code's mail was queued */
 	void *mail_arg;
+	struct pool_backend *local;	/* auth_start: the local backend */
 };
+
+/* Make the backends once the fields above are set: 0 or -ENOMEM. */
+int auth_start(struct auth_ctx *ctx);
+
+/* Free the backends (after the last session). */
+void auth_stop(struct auth_ctx *ctx);
 
 struct auth_session;
 
@@ -52,10 +62,6 @@ void auth_abandoned(struct auth_session *sess);
 
 /* Free a finished job whose client went away. */
 void auth_job_free(struct workq_job *job);
-
-/* The pool's rules for a new password: NULL if pw passes, else why not. */
-const char *auth_password_policy(const struct ua_pool_conf *pc,
-    const char *login, const char *email, const char *pw);
 
 /* Wipe and free a session (NULL is fine). */
 void auth_session_free(struct auth_session *sess);

@@ -113,3 +113,25 @@ keys_mac(const struct keys *k, const char *label, const void *data,
 	EVP_MAC_free(mac);
 	return ok ? 0 : -EIO;
 }
+
+int
+keys_ident_mac(const struct keys *k, const char *ident,
+    uint8_t out[KEYS_MAC_LEN])
+{
+	char norm[256];
+	size_t i, a = 0, b = strlen(ident);
+	int r;
+
+	while (a < b && (ident[a] == ' ' || ident[a] == '\t'))
+		a++;
+	while (b > a && (ident[b - 1] == ' ' || ident[b - 1] == '\t'))
+		b--;
+	if (b - a >= sizeof(norm))
+		return -EMSGSIZE;
+	for (i = a; i < b; i++)
+		norm[i - a] = (ident[i] >= 'A' && ident[i] <= 'Z') ?
+		    (char)(ident[i] - 'A' + 'a') : ident[i];
+	r = keys_mac(k, "ident", norm, b - a, out);
+	explicit_bzero(norm, sizeof(norm));
+	return r;
+}

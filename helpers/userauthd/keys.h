@@ -24,4 +24,12 @@ int keys_load(const char *state_dir, struct keys *ret);
 int keys_mac(const struct keys *k, const char *label, const void *data,
     size_t len, uint8_t out[KEYS_MAC_LEN]);
 
+/*
+ * The keyed MAC of a login identifier as limits and throttling count it
+ * (S4): trimmed of blanks and ASCII-lowercased, so case variants of one
+ * address are one identifier.  ident is at most 254 bytes.
+ */
+int keys_ident_mac(const struct keys *k, const char *ident,
+    uint8_t out[KEYS_MAC_LEN]);
+
 #endif

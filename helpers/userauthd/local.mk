@@ -7,6 +7,7 @@ helpers_userauthd_libuad_la_CFLAGS = $(AM_CFLAGS) $(UA_PIE_CFLAGS) \
 helpers_userauthd_libuad_la_SOURCES = \
 	helpers/userauthd/admin.c helpers/userauthd/admin.h \
 	helpers/userauthd/store.c helpers/userauthd/store.h \
+	helpers/userauthd/store_open.c helpers/userauthd/store_ids.c \
 	helpers/userauthd/store_int.h helpers/userauthd/store_ops.c \
 	helpers/userauthd/store_group.c \
 	helpers/userauthd/nsscache.c helpers/userauthd/nsscache.h \
@@ -14,11 +15,11 @@ helpers_userauthd_libuad_la_SOURCES = \
 	helpers/userauthd/keys.c helpers/userauthd/keys.h \
 	helpers/userauthd/otp.c helpers/userauthd/otp.h \
 	helpers/userauthd/policy.c helpers/userauthd/policy.h \
-	helpers/userauthd/auth.c helpers/userauthd/auth.h \
 	helpers/userauthd/workq.c helpers/userauthd/workq.h \
 	helpers/userauthd/sqlbusy.c helpers/userauthd/sqlbusy.h \
 	helpers/userauthd/mailmsg.c helpers/userauthd/mailmsg.h \
 	helpers/userauthd/mailsend.c helpers/userauthd/mailsend.h \
+	helpers/userauthd/mailq.c helpers/userauthd/mailq.h \
 	helpers/userauthd/mailer.c helpers/userauthd/mailer.h
 helpers_userauthd_libuad_la_LIBADD = common/server/libua_server.la \
 	common/client/libua_client.la $(JANSSON_LIBS) $(SQLITE_LIBS) $(CRYPT_LIBS) \
@@ -46,10 +47,23 @@ helpers_userauthd_libuad_la_LIBADD += $(OATH_LIBS) $(QRENCODE_LIBS)
 helpers_userauthd_libuad_la_SOURCES += \
 	helpers/userauthd/store_import.c \
 	helpers/userauthd/admin_import.c helpers/userauthd/admin_import.h
+# The login conversation (auth.c, auth/: sessions, fakes, audit), the
+# same for every pool backend, and the pool-backend seam with the local
+# backend (pool/: backend.h, the SQLite store, codes, TOTP, passwords).
+helpers_userauthd_libuad_la_SOURCES += \
+	helpers/userauthd/auth.c helpers/userauthd/auth.h \
+	helpers/userauthd/auth/session.h helpers/userauthd/auth/reply.c \
+	helpers/userauthd/auth/fake.c \
+	helpers/userauthd/pool/backend.c helpers/userauthd/pool/backend.h \
+	helpers/userauthd/pool/pwjob.c helpers/userauthd/pool/pwjob.h \
+	helpers/userauthd/pool/local.c helpers/userauthd/pool/local.h \
+	helpers/userauthd/pool/local_int.h helpers/userauthd/pool/local_mfa.c \
+	helpers/userauthd/pool/local_pw.c
 # Throttling of failed factors (throttle.c) and its buckets in the store.
 helpers_userauthd_libuad_la_SOURCES += \
 	helpers/userauthd/throttle.c helpers/userauthd/throttle.h \
-	helpers/userauthd/store_throttle.c helpers/userauthd/store_throttle.h
+	helpers/userauthd/store_throttle.c helpers/userauthd/store_throttle.h \
+	helpers/userauthd/admin_throttle.c helpers/userauthd/admin_throttle.h
 # Readiness for systemd (Type=notify): the sd_notify protocol on its own.
 helpers_userauthd_libuad_la_SOURCES += \
 	helpers/userauthd/notify.c helpers/userauthd/notify.h

@@ -1,14 +1,18 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The mail sender thread and the admin view of the queue.  Owns its own
- * SQLite connection, the libcurl multi handle, the retry schedule, expiry
- * and the wiping of finished bodies.  It must never block the event loop
- * (the loop only kicks it, and the admin calls hold the database lock for
- * single statements), never log a body or code, and never send a row
- * twice at once.
+ * The mail sender and the admin view of the queue.  A dispatcher thread
+ * owns the schedule (mailq.c, on the monotonic clock), its own SQLite
+ * connection, expiry and the wiping of finished bodies; it hands each due
+ * row to one of up to MAILER_PARALLEL sender threads, which sends it with
+ * a blocking, time-limited transfer on the thread's own libcurl handle
+ * (its connection to the relay kept for the next message) and records the
+ * outcome.  A relay that hangs on one message holds that one thread only.
+ * It must never block the event loop (the loop only kicks it, and the
+ * admin calls hold the database lock for single statements), never log a
+ * body or code, and never send a row twice at once.
+ * Lock order: dblock, then lock; neither is held while a message is sent.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
@@ -18,457 +22,388 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
-#include "client/mask.h"
-#include "client/wipe.h"
 #include "server/defaults.h"
 #include "server/log.h"
 #include "userauthd/mailer.h"
-#include "userauthd/mailmsg.h"
+#include "userauthd/mailq.h"
 #include "userauthd/mailsend.h"
 #include "userauthd/sqlbusy.h"
 
 #define DB_RETRY_MS 5000	/* pause sending after a failed row update */
 #define CHECKPOINT_MS 1000	/* at most one WAL checkpoint try a second */
 #define CHECKPOINT_WAIT_MS 20	/* ... waiting this long for readers */
+#define TICK_MS 1000		/* look at the database at least this often */
+#define CLOCK_STEP_MS 2000	/* a wall clock move worth a log line */
+#define MARGIN_MS (UA_MAIL_EXPIRY_MARGIN * 1000)
+
+struct sender {
+	struct mailer *m;
+	pthread_t thread;
+	pthread_cond_t cond;		/* a job for it, or the stop */
+	struct mailsend_xfer *job;	/* under lock */
+	struct sender *next;		/* in the idle list */
+};
 
 struct mailer {
 	struct mailsend_cfg cfg;
 	sqlite3 *db;
-	pthread_mutex_t dblock;		/* db: the thread and admin calls */
-	CURLM *multi;
+	pthread_mutex_t dblock;		/* db: the threads and admin calls */
+	pthread_mutex_t lock;		/* all below but stop */
+	pthread_cond_t wake;		/* the dispatcher: kick, done, stop */
+	atomic_bool stop;
 	pthread_t thread;
 	bool started;
-	atomic_bool stop;
-	struct mailsend_xfer *xfer[MAILER_PARALLEL];
-	size_t nxfer;
-	int64_t db_pause_until;		/* wall ms */
-	bool checkpoint_due;		/* a body was wiped since the last one */
-	int64_t checkpoint_at;		/* wall ms of the last try */
-	bool worked;			/* rows finished since the last release */
+	struct mailq q;
+	struct sender sender[MAILER_PARALLEL];
+	size_t nsender;			/* threads started */
+	struct sender *idle;		/* the last one used first */
+	size_t busy;			/* senders with a job */
+	int64_t spawn_pause_until;	/* mono ms: no new thread before */
+	bool kicked;
+	int64_t db_pause_until;		/* mono ms */
+	bool checkpoint_due;		/* a body wiped since the last one */
+	int64_t checkpoint_at;		/* mono ms of the last try */
+	bool worked;			/* rows done since the last release */
 };
-
-/* What mailer_prepare read as root, for mailer_start. */
-static struct {
-	bool curl_ready;
-	char *path;
-	char *password;
-} prep;
-
-static int64_t
-wall_ms(void)
-{
-	struct timespec ts;
-
-	(void)clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int
-curl_ready(void)
-{
-	CURLcode rc;
-
-	if (prep.curl_ready)
-		return 0;
-	rc = curl_global_init(CURL_GLOBAL_DEFAULT);
-	if (rc != CURLE_OK) {
-		ua_log(LOG_ERR, "mailer: libcurl: %s", curl_easy_strerror(rc));
-		return -EIO;
-	}
-	prep.curl_ready = true;
-	return 0;
-}
-
-/* The first line of a private file owned by root or uid. */
-static int
-read_password(const char *path, uid_t uid, char **ret)
-{
-	char buf[UA_MAX_SMTP_PASSWORD + 2], *nl;
-	struct stat st;
-	size_t len = 0, i;
-	ssize_t n;
-	int fd, r = 0;
-
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY |
-	    O_NONBLOCK);
-	if (fd < 0)
-		return ua_log_errno(LOG_ERR, -errno, "smtp_password_file "
-		    "'%s': %m", path);
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
-	    (st.st_uid != 0 && st.st_uid != uid) || (st.st_mode & 077)) {
-		ua_log(LOG_ERR, "smtp_password_file '%s' must be a regular "
-		    "file owned by root or the daemon user with mode 0600 or "
-		    "0400", path);
-		r = -EPERM;
-		goto out;
-	}
-	while (len < sizeof(buf) - 1) {
-		n = read(fd, buf + len, sizeof(buf) - 1 - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			r = n < 0 ? -errno : 0;
-			break;
-		}
-		len += (size_t)n;
-	}
-	buf[len] = '\0';
-	if ((nl = memchr(buf, '\n', len)) != NULL)
-		len = (size_t)(nl - buf);
-	if (len > 0 && buf[len - 1] == '\r')
-		len--;
-	buf[len] = '\0';
-	for (i = 0; i < len && r == 0; i++)
-		if ((unsigned char)buf[i] < 0x20 || buf[i] == 0x7f)
-			r = -EINVAL;
-	if (r == 0 && (len == 0 || len > UA_MAX_SMTP_PASSWORD))
-		r = -EINVAL;
-	if (r < 0) {
-		ua_log(LOG_ERR, "smtp_password_file '%s': the first line must "
-		    "hold the password (1 to %d bytes, no control "
-		    "characters)", path, UA_MAX_SMTP_PASSWORD);
-		goto out;
-	}
-	if ((*ret = strdup(buf)) == NULL)
-		r = -ENOMEM;
-out:
-	ua_wipe(buf, sizeof(buf));
-	(void)close(fd);
-	return r;
-}
 
 int
 mailer_prepare(const struct ua_conf *c, uid_t daemon_uid)
 {
-	const char *path = c->mail.smtp_password_file;
-	int r;
-
-	r = curl_ready();
-	if (r < 0 || path == NULL)
-		return r;
-	free(prep.path);
-	ua_erase_free(prep.password);
-	prep.password = NULL;
-	prep.path = strdup(path);
-	if (prep.path == NULL)
-		return -ENOMEM;
-	return read_password(path, daemon_uid, &prep.password);
+	return mailsend_prepare(c, daemon_uid);
 }
 
-static int
-copy_cfg(const struct ua_conf *c, struct mailsend_cfg *cfg)
+static uint32_t
+rnd32(void)
 {
-	const struct ua_mail_conf *mc = &c->mail;
-	int r = 0;
+	uint32_t r = 0x80000000u;
 
-	cfg->url = strdup(mc->smtp_url);
-	cfg->user = mc->smtp_user ? strdup(mc->smtp_user) : NULL;
-	cfg->ca_file = mc->smtp_ca_file ? strdup(mc->smtp_ca_file) : NULL;
-	cfg->sendmail = mc->sendmail ? strdup(mc->sendmail) : NULL;
-	cfg->tls = mc->smtp_tls || !mc->smtp_loopback ||
-	    mc->smtp_starttls == UA_STARTTLS_REQUIRED;
-	cfg->retry_max_ms = mc->retry_max_interval_ms;
-	if (cfg->url == NULL || (mc->smtp_user && !cfg->user) ||
-	    (mc->smtp_ca_file && !cfg->ca_file) ||
-	    (mc->sendmail && !cfg->sendmail))
-		return -ENOMEM;
-	if (mc->smtp_password_file != NULL && mc->sendmail == NULL) {
-		if (prep.password != NULL && prep.path != NULL &&
-		    strcmp(prep.path, mc->smtp_password_file) == 0) {
-			cfg->password = prep.password;
-			prep.password = NULL;
-		} else
-			r = read_password(mc->smtp_password_file, geteuid(),
-			    &cfg->password);
-	}
-	if (r == 0 && cfg->ca_file != NULL && mc->sendmail == NULL &&
-	    access(cfg->ca_file, R_OK) < 0)
-		r = ua_log_errno(LOG_ERR, -errno, "smtp_ca_file '%s': %m",
-		    cfg->ca_file);
-	if (r == 0 && cfg->sendmail != NULL && access(cfg->sendmail, X_OK) < 0)
-		r = ua_log_errno(LOG_ERR, -errno, "sendmail '%s': %m",
-		    cfg->sendmail);
+	if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != sizeof(r))
+		r = 0x80000000u;
 	return r;
 }
 
-static int
-db_open(const char *path, sqlite3 **ret)
+/* Wait on cond (made on CLOCK_MONOTONIC) at most ms. */
+static void
+wait_ms(pthread_cond_t *cond, pthread_mutex_t *mx, int64_t ms)
 {
-	sqlite3 *db = NULL;
-	int rc;
+	struct timespec ts;
 
-	rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_FULLMUTEX, NULL);
-	if (rc == SQLITE_OK) {
-		sqlbusy_set(db, 5000);
-		rc = sqlite3_exec(db, "PRAGMA journal_mode = WAL;"
-		    "PRAGMA synchronous = FULL;"
-		    "PRAGMA secure_delete = ON;"
-		    "PRAGMA trusted_schema = OFF;"
-		    "SELECT count(*) FROM mail_queue;", NULL, NULL, NULL);
+	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (ms % 1000) * 1000000;
+	if (ts.tv_nsec >= 1000000000) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000;
 	}
-	if (rc != SQLITE_OK) {
-		ua_log(LOG_ERR, "mailer: database '%s': %s", path,
-		    db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
-		(void)sqlite3_close_v2(db);
-		return -EIO;
-	}
-	*ret = db;
-	return 0;
+	(void)pthread_cond_timedwait(cond, mx, &ts);
+}
+
+static int
+cond_init(pthread_cond_t *cond)
+{
+	pthread_condattr_t a;
+	int r;
+
+	r = -pthread_condattr_init(&a);
+	if (r == 0)
+		r = -pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
+	if (r == 0)
+		r = -pthread_cond_init(cond, &a);
+	(void)pthread_condattr_destroy(&a);
+	return r;
 }
 
 /* ---- the queue ---------------------------------------------------------- */
 
-static bool
-in_flight(const struct mailer *m, int64_t id)
-{
-	size_t i;
-
-	for (i = 0; i < m->nxfer; i++)
-		if (m->xfer[i]->id == id)
-			return true;
-	return false;
-}
-
-static const char *
-col(sqlite3_stmt *st, int i)
-{
-	const unsigned char *t = sqlite3_column_text(st, i);
-
-	return t != NULL ? (const char *)t : "";
-}
-
-/*
- * The oldest due row that is not in flight, copied into a new transfer.
- * 1 and *ret; 0 when none is due; < 0 on a database error.  *ret_bad
- * says the row has no usable message or recipient.
- */
+/* Bring the schedule in line with the queued rows of the database. */
 static int
-pick_due(struct mailer *m, int64_t now, struct mailsend_xfer **ret,
-    bool *ret_bad)
+scan(struct mailer *m, struct mailq_clock now)
 {
-	struct mailsend_xfer *x = NULL;
-	sqlite3_stmt *st = NULL;
-	const void *body;
-	int rc, r = 0;
+	struct mailq_row *rows = NULL;
+	size_t n = 0, i;
+	int r;
 
 	(void)pthread_mutex_lock(&m->dblock);
-	rc = sqlite3_prepare_v2(m->db,
-	    "SELECT id, pool, recipient, body, expires, attempts "
-	    "FROM mail_queue WHERE state = 'queued' AND "
-	    "next_attempt <= ?1 ORDER BY next_attempt, id LIMIT ?2",
-	    -1, &st, NULL);
-	if (rc != SQLITE_OK) {
-		r = -EIO;
-		goto out;
-	}
-	sqlite3_bind_int64(st, 1, now);
-	sqlite3_bind_int(st, 2, MAILER_PARALLEL + 1);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (in_flight(m, sqlite3_column_int64(st, 0)))
-			continue;
-		x = calloc(1, sizeof(*x));
-		if (x == NULL) {
-			r = -ENOMEM;
-			goto out;
-		}
-		x->id = sqlite3_column_int64(st, 0);
-		(void)snprintf(x->pool, sizeof(x->pool), "%s", col(st, 1));
-		if (ua_mask_email(col(st, 2), x->masked, sizeof(x->masked)) < 0)
-			(void)snprintf(x->masked, sizeof(x->masked), "?");
-		/* Bytes, not characters: length() would count UTF-8. */
-		body = sqlite3_column_text(st, 3);
-		x->len = (size_t)sqlite3_column_bytes(st, 3);
-		x->expires = sqlite3_column_int64(st, 4);
-		x->attempts = sqlite3_column_int64(st, 5);
-		if (body != NULL && x->len > 0 && x->len <= MAILMSG_MAX &&
-		    (x->msg = malloc(x->len + 1)) != NULL) {
-			memcpy(x->msg, body, x->len);
-			x->msg[x->len] = '\0';
-		}
-		*ret_bad = x->msg == NULL || strlen(x->msg) != x->len ||
-		    mailsend_envelope(x, col(st, 2)) < 0;
-		*ret = x;
-		r = 1;
-		break;
-	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		r = -EIO;
-out:
+	r = mailq_db_queued(m->db, &rows, &n);
+	(void)pthread_mutex_unlock(&m->dblock);
 	if (r < 0)
-		ua_log(LOG_ERR, "mailer: reading the queue: %s",
-		    sqlite3_errmsg(m->db));
-	sqlite3_finalize(st);
+		return r;
+	(void)pthread_mutex_lock(&m->lock);
+	mailq_mark(&m->q);
+	for (i = 0; i < n; i++)
+		(void)mailq_see(&m->q, rows[i].id, rows[i].created,
+		    rows[i].expires, MARGIN_MS, now);
+	mailq_sweep(&m->q);
+	(void)pthread_mutex_unlock(&m->lock);
+	free(rows);
+	return 0;
+}
+
+static int
+load_row(struct mailer *m, int64_t id, struct mailsend_xfer **ret,
+    bool *ret_bad)
+{
+	int r;
+
+	(void)pthread_mutex_lock(&m->dblock);
+	r = mailq_db_load(m->db, id, ret, ret_bad);
 	(void)pthread_mutex_unlock(&m->dblock);
 	return r;
 }
 
-/* 1, 2, 4, ... seconds after the n-th failure, +-20%, at most max_ms. */
-static int64_t
-backoff_ms(int64_t n, uint32_t max_ms)
+static int
+record(struct mailer *m, const struct mailsend_xfer *x, enum mailq_fate f,
+    const char *why, int64_t next_wall)
 {
-	uint64_t d = 1000ULL << (n > 1 ? (n - 1 > 20 ? 20 : n - 1) : 0);
-	uint32_t rnd = 0x80000000u;
+	int r;
 
-	if (d > max_ms)
-		d = max_ms;
-	if (getrandom(&rnd, sizeof(rnd), GRND_NONBLOCK) != sizeof(rnd))
-		rnd = 0x80000000u;
-	d = d * (800 + rnd % 401) / 1000;
-	return (int64_t)(d > max_ms ? max_ms : d);
-}
-
-enum fate { SENT, RETRY, FAILED, EXPIRED };
-
-/* Record how x's attempt ended; bodies of done rows become NULL. */
-static void
-finish(struct mailer *m, struct mailsend_xfer *x, enum fate f,
-    const char *why)
-{
-	static const char *const sql[] = {
-		[SENT] = "UPDATE mail_queue SET state = 'sent', body = NULL, "
-		    "done = ?2 / 1000, attempts = attempts + 1, "
-		    "last_error = NULL WHERE id = ?1 AND state = 'queued'",
-		[RETRY] = "UPDATE mail_queue SET next_attempt = ?3, "
-		    "attempts = attempts + 1, last_error = ?4 "
-		    "WHERE id = ?1 AND state = 'queued'",
-		[FAILED] = "UPDATE mail_queue SET state = 'failed', "
-		    "body = NULL, done = ?2 / 1000, attempts = attempts + 1, "
-		    "last_error = ?4 WHERE id = ?1 AND state = 'queued'",
-		[EXPIRED] = "UPDATE mail_queue SET state = 'expired', "
-		    "body = NULL, done = ?2 / 1000 "
-		    "WHERE id = ?1 AND state = 'queued'",
-	};
-	static const char *const word[] = { "sent", "retry", "failed",
-		"expired" };
-	int64_t now = wall_ms(), next = 0, last;
-	char qpool[64], qwhy[300];
-	sqlite3_stmt *st = NULL;
-	int rc;
-
-	if (f == RETRY) {
-		last = x->expires * 1000 - UA_MAIL_EXPIRY_MARGIN * 1000;
-		next = now + backoff_ms(x->attempts + 1, m->cfg.retry_max_ms);
-		if (next > last)
-			next = last;
-	}
 	(void)pthread_mutex_lock(&m->dblock);
-	rc = sqlite3_prepare_v2(m->db, sql[f], -1, &st, NULL);
-	if (rc == SQLITE_OK) {
-		sqlite3_bind_int64(st, 1, x->id);
-		sqlite3_bind_int64(st, 2, now);
-		sqlite3_bind_int64(st, 3, next);
-		sqlite3_bind_text(st, 4, why ? why : "", -1, SQLITE_STATIC);
-		rc = sqlite3_step(st);
-	}
-	if (rc != SQLITE_DONE) {
-		ua_log(LOG_ERR, "mailer: recording row %lld: %s",
-		    (long long)x->id, sqlite3_errmsg(m->db));
-		m->db_pause_until = now + DB_RETRY_MS;
-	} else if (f != RETRY)
-		m->checkpoint_due = true;
-	m->worked = true;
-	sqlite3_finalize(st);
+	r = mailq_db_record(m->db, x, f, why, mailq_now().wall, next_wall);
 	(void)pthread_mutex_unlock(&m->dblock);
-	ua_log(f == SENT ? LOG_INFO : f == FAILED ? LOG_WARNING : LOG_NOTICE,
-	    "event=mail id=%lld pool=%s to=%s result=%s attempts=%lld%s%s",
-	    (long long)x->id, ua_log_quote(x->pool, qpool, sizeof(qpool)),
-	    x->masked, word[f], (long long)x->attempts + (f != EXPIRED),
-	    why && *why ? " error=" : "",
-	    why && *why ? ua_log_quote(why, qwhy, sizeof(qwhy)) : "");
+	return r;
 }
 
-/* Start (or, for sendmail, run) attempts for due rows. */
+/*
+ * Under lock: the row is done with (f) or scheduled again.  A row whose
+ * outcome could not be written stays, tried again once the database
+ * pause is over (it may go out twice, with the same Message-ID).
+ */
 static void
-start_due(struct mailer *m)
+settle(struct mailer *m, int64_t id, enum mailq_fate f, int rec)
 {
-	struct mailsend_xfer *x;
-	char why[CURL_ERROR_SIZE + 64];
-	enum mailsend_outcome o;
-	int64_t now;
-	bool bad;
+	struct mailq_entry *e = mailq_find(&m->q, id);
+	struct mailq_clock now = mailq_now();
 
-	while (m->nxfer < MAILER_PARALLEL && !atomic_load(&m->stop)) {
-		why[0] = '\0';
-		now = wall_ms();
-		if (now < m->db_pause_until || pick_due(m, now, &x, &bad) <= 0)
-			return;
-		if (now >= x->expires * 1000 - UA_MAIL_EXPIRY_MARGIN * 1000)
-			finish(m, x, EXPIRED, NULL);
-		else if (bad)
-			finish(m, x, FAILED, "the row holds no valid message "
-			    "or recipient");
-		else if (m->cfg.sendmail != NULL) {
-			o = mailsend_sendmail(&m->cfg, x, why, sizeof(why));
-			finish(m, x, o == MAILSEND_SENT ? SENT :
-			    o == MAILSEND_FAILED ? FAILED : RETRY, why);
-		} else if (mailsend_curl_setup(&m->cfg, x, why,
-		    sizeof(why)) < 0 ||
-		    curl_multi_add_handle(m->multi, x->easy) != CURLM_OK) {
-			finish(m, x, RETRY, why[0] ? why : "curl_multi failed");
-		} else {
-			m->xfer[m->nxfer++] = x;
-			continue;
+	m->worked = true;
+	if (rec < 0) {
+		m->db_pause_until = now.mono + DB_RETRY_MS;
+		if (e != NULL) {
+			e->busy = false;
+			e->due = now.mono + DB_RETRY_MS;
 		}
-		mailsend_xfer_free(x);
+		return;
+	}
+	if (f == MAILQ_RETRY && e != NULL)
+		e->busy = false;
+	if (f != MAILQ_RETRY) {
+		m->checkpoint_due = true;
+		mailq_drop(&m->q, id);
 	}
 }
 
+/* A sender's attempt ended: record it, schedule the row, free x. */
 static void
-drop_xfer(struct mailer *m, struct mailsend_xfer *x)
+finish(struct mailer *m, struct sender *s, struct mailsend_xfer *x,
+    enum mailsend_outcome o, const char *why)
 {
-	size_t i;
+	enum mailq_fate f = o == MAILSEND_SENT ? MAILQ_SENT :
+	    o == MAILSEND_FAILED ? MAILQ_FAILED : MAILQ_RETRY;
+	struct mailq_clock now = mailq_now();
+	struct mailq_entry *e;
+	int64_t next = now.wall, id = x->id;
+	int r = 0;
 
-	for (i = 0; i < m->nxfer; i++)
-		if (m->xfer[i] == x) {
-			m->xfer[i] = m->xfer[--m->nxfer];
-			break;
-		}
-	(void)curl_multi_remove_handle(m->multi, x->easy);
+	(void)pthread_mutex_lock(&m->lock);
+	e = mailq_find(&m->q, id);
+	if (e != NULL && o == MAILSEND_ABANDONED)
+		e->busy = false;
+	else if (e != NULL && f == MAILQ_RETRY) {
+		mailq_retry(e, x->attempts + 1, m->cfg.retry_max_ms, rnd32(),
+		    now);
+		e->busy = true;		/* until recorded */
+		next = now.wall + (e->due - now.mono);
+	}
+	(void)pthread_mutex_unlock(&m->lock);
+	if (o != MAILSEND_ABANDONED)
+		r = record(m, x, f, why, next);
 	mailsend_xfer_free(x);
+	(void)pthread_mutex_lock(&m->lock);
+	if (o != MAILSEND_ABANDONED)
+		settle(m, id, f, r);
+	s->job = NULL;
+	s->next = m->idle;
+	m->idle = s;
+	m->busy--;
+	(void)pthread_cond_signal(&m->wake);
+	(void)pthread_mutex_unlock(&m->lock);
 }
 
-/* Finished SMTP transfers. */
-static void
-reap(struct mailer *m)
+/* ---- the threads -------------------------------------------------------- */
+
+static enum mailsend_outcome
+send_one(struct mailer *m, struct mailsend_smtp **smtp,
+    struct mailsend_xfer *x, char *why, size_t whysz)
 {
+	if (m->cfg.sendmail != NULL)
+		return mailsend_sendmail(&m->cfg, x, why, whysz);
+	if (*smtp == NULL && (*smtp = mailsend_smtp_new()) == NULL) {
+		(void)snprintf(why, whysz, "curl: out of memory");
+		return MAILSEND_RETRY;
+	}
+	return mailsend_smtp_send(*smtp, &m->cfg, x, why, whysz);
+}
+
+/*
+ * A sender thread: one message at a time; between messages it keeps its
+ * connection to the relay, and closes it once idle for
+ * MAILSEND_IDLE_SECONDS (the relay's resources, our descriptors).
+ */
+static void *
+sender_main(void *arg)
+{
+	struct sender *s = arg;
+	struct mailer *m = s->m;
+	struct mailsend_smtp *smtp = NULL;
 	char why[CURL_ERROR_SIZE + 64];
 	struct mailsend_xfer *x;
 	enum mailsend_outcome o;
-	CURLMsg *msg;
-	char *priv;
-	int left;
 
-	while ((msg = curl_multi_info_read(m->multi, &left)) != NULL) {
-		if (msg->msg != CURLMSG_DONE)
+	(void)pthread_mutex_lock(&m->lock);
+	while (!atomic_load(&m->stop)) {
+		if (s->job == NULL && smtp != NULL &&
+		    mailsend_smtp_stale(smtp)) {
+			(void)pthread_mutex_unlock(&m->lock);
+			mailsend_smtp_free(smtp);
+			smtp = NULL;
+			(void)pthread_mutex_lock(&m->lock);
 			continue;
-		priv = NULL;
-		if (curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE,
-		    &priv) != CURLE_OK || priv == NULL)
+		}
+		if (s->job == NULL) {
+			wait_ms(&s->cond, &m->lock, smtp != NULL ?
+			    MAILSEND_IDLE_SECONDS * 1000 : 3600 * 1000);
 			continue;
-		x = (struct mailsend_xfer *)(void *)priv;
-		o = mailsend_curl_result(x, msg->data.result, why,
-		    sizeof(why));
-		finish(m, x, o == MAILSEND_SENT ? SENT :
-		    o == MAILSEND_FAILED ? FAILED : RETRY, why);
-		drop_xfer(m, x);
+		}
+		x = s->job;
+		(void)pthread_mutex_unlock(&m->lock);
+		why[0] = '\0';
+		o = send_one(m, &smtp, x, why, sizeof(why));
+		finish(m, s, x, o, why);
+		(void)pthread_mutex_lock(&m->lock);
 	}
+	/* Stopped: a job not started stays queued in the database. */
+	x = s->job;
+	s->job = NULL;
+	(void)pthread_mutex_unlock(&m->lock);
+	mailsend_xfer_free(x);
+	mailsend_smtp_free(smtp);
+	return NULL;
+}
+
+/* Under lock: an idle sender, started if need be; NULL when all busy. */
+static struct sender *
+take_sender(struct mailer *m)
+{
+	struct sender *s = m->idle;
+	int r;
+
+	if (s != NULL) {
+		m->idle = s->next;
+		return s;
+	}
+	if (m->nsender == MAILER_PARALLEL ||
+	    mailq_now().mono < m->spawn_pause_until)
+		return NULL;
+	s = &m->sender[m->nsender];
+	s->m = m;
+	s->job = NULL;
+	r = cond_init(&s->cond);
+	if (r == 0) {
+		/* It inherits the dispatcher's signal mask: all blocked. */
+		r = -pthread_create(&s->thread, NULL, sender_main, s);
+		if (r < 0)
+			(void)pthread_cond_destroy(&s->cond);
+	}
+	if (r < 0) {
+		/* Try again in a while, not in a loop. */
+		m->spawn_pause_until = mailq_now().mono + TICK_MS;
+		ua_log_errno(LOG_ERR, r, "mailer: sender thread: %m");
+		return NULL;
+	}
+	m->nsender++;
+	return s;
+}
+
+/*
+ * Under lock: claim the first due row (busy) and, unless it has expired,
+ * a sender for it.  Its id, or 0 when there is nothing to do now.
+ */
+static int64_t
+claim(struct mailer *m, struct sender **ret_s, bool *ret_expired)
+{
+	struct mailq_clock now = mailq_now();
+	struct mailq_entry *e = mailq_due(&m->q, now);
+
+	*ret_s = NULL;
+	if (e == NULL || now.mono < m->db_pause_until)
+		return 0;
+	*ret_expired = mailq_expired(e, MARGIN_MS, now);
+	if (!*ret_expired && (*ret_s = take_sender(m)) == NULL)
+		return 0;
+	e->busy = true;
+	return e->id;
+}
+
+/* Hand each due row to a sender while there are rows and senders. */
+static void
+dispatch(struct mailer *m)
+{
+	struct mailsend_xfer *x = NULL;
+	struct sender *s;
+	bool expired = false, bad = false;
+	int64_t id;
+	int r, rec;
+
+	(void)pthread_mutex_lock(&m->lock);
+	while (!atomic_load(&m->stop) && (id = claim(m, &s, &expired)) > 0) {
+		(void)pthread_mutex_unlock(&m->lock);
+		bad = false;
+		r = load_row(m, id, &x, &bad);
+		rec = 0;
+		if (r > 0 && (expired || bad)) {
+			rec = record(m, x, expired ? MAILQ_EXPIRED :
+			    MAILQ_FAILED, expired ?
+			    NULL : "the row holds no valid message or "
+			    "recipient", 0);
+			mailsend_xfer_free(x);
+			x = NULL;
+		}
+		(void)pthread_mutex_lock(&m->lock);
+		if (x != NULL) {
+			s->job = x;
+			x = NULL;
+			m->busy++;
+			(void)pthread_cond_signal(&s->cond);
+			continue;
+		}
+		if (s != NULL) {
+			s->next = m->idle;
+			m->idle = s;
+		}
+		/* Done with (expired, bad, or no longer queued) or, after a
+		 * database error, tried again later. */
+		settle(m, id, bad ? MAILQ_FAILED : MAILQ_EXPIRED,
+		    r < 0 ? r : rec);
+	}
+	(void)pthread_mutex_unlock(&m->lock);
 }
 
 /* S6: move wiped pages out of the WAL so no code stays in a file. */
 static void
 checkpoint(struct mailer *m)
 {
-	int64_t now = wall_ms();
+	int64_t now = mailq_now().mono;
+	bool due;
 	int rc;
 
-	if (!m->checkpoint_due || now - m->checkpoint_at < CHECKPOINT_MS)
+	(void)pthread_mutex_lock(&m->lock);
+	due = m->checkpoint_due && now - m->checkpoint_at >= CHECKPOINT_MS;
+	if (due)
+		m->checkpoint_at = now;
+	(void)pthread_mutex_unlock(&m->lock);
+	if (!due)
 		return;
-	m->checkpoint_at = now;
 	(void)pthread_mutex_lock(&m->dblock);
 	/*
 	 * TRUNCATE holds the write lock while it waits for readers (the NSS
@@ -480,66 +415,105 @@ checkpoint(struct mailer *m)
 	    SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
 	sqlbusy_set(m->db, 5000);
 	(void)pthread_mutex_unlock(&m->dblock);
-	if (rc == SQLITE_OK)
+	if (rc == SQLITE_OK) {
+		(void)pthread_mutex_lock(&m->lock);
 		m->checkpoint_due = false;
-	else
+		(void)pthread_mutex_unlock(&m->lock);
+	} else
 		ua_log(LOG_DEBUG, "mailer: WAL checkpoint postponed: %s",
 		    sqlite3_errstr(rc));
 }
 
-/* How long to sleep: until the next row is due, at most a second. */
-static int
-wait_ms(struct mailer *m)
+/* Done for now: RSS back to where it was (SQLite's page cache, heaps). */
+static void
+release_if_idle(struct mailer *m)
 {
-	sqlite3_stmt *st = NULL;
-	int64_t d = 1000, now = wall_ms();
+	bool idle;
 
-	if (m->nxfer > 0)
-		return 1000;	/* curl_multi_poll shortens it for curl */
-	if (m->checkpoint_due)
-		d = CHECKPOINT_MS;
+	(void)pthread_mutex_lock(&m->lock);
+	idle = m->busy == 0 && m->worked;
+	if (idle)
+		m->worked = false;
+	(void)pthread_mutex_unlock(&m->lock);
+	if (!idle)
+		return;
 	(void)pthread_mutex_lock(&m->dblock);
-	if (sqlite3_prepare_v2(m->db, "SELECT min(next_attempt) FROM "
-	    "mail_queue WHERE state = 'queued'", -1, &st, NULL) == SQLITE_OK &&
-	    sqlite3_step(st) == SQLITE_ROW &&
-	    sqlite3_column_type(st, 0) != SQLITE_NULL &&
-	    sqlite3_column_int64(st, 0) - now < d)
-		d = sqlite3_column_int64(st, 0) - now;
-	sqlite3_finalize(st);
+	(void)sqlite3_db_release_memory(m->db);
 	(void)pthread_mutex_unlock(&m->dblock);
-	if (m->db_pause_until > now && m->db_pause_until - now > d)
-		d = m->db_pause_until - now;
-	return d < 0 ? 0 : d > 1000 ? 1000 : (int)d;
+	(void)malloc_trim(0);
+}
+
+/* Under lock: how long the dispatcher may sleep. */
+static int64_t
+sleep_ms(struct mailer *m)
+{
+	struct mailq_clock now = mailq_now();
+	int64_t d = TICK_MS;
+
+	/* A due row waiting for a sender: the sender's finish wakes us. */
+	if (m->idle != NULL || (m->nsender < MAILER_PARALLEL &&
+	    now.mono >= m->spawn_pause_until))
+		d = mailq_wait_ms(&m->q, d, now);
+	if (m->db_pause_until > now.mono && m->db_pause_until - now.mono > d)
+		d = m->db_pause_until - now.mono;
+	if (m->checkpoint_due && d > CHECKPOINT_MS)
+		d = CHECKPOINT_MS;
+	return d;
+}
+
+static bool
+db_paused(struct mailer *m, struct mailq_clock now)
+{
+	bool paused;
+
+	(void)pthread_mutex_lock(&m->lock);
+	paused = now.mono < m->db_pause_until;
+	(void)pthread_mutex_unlock(&m->lock);
+	return paused;
+}
+
+static void
+note_clock(struct mailer *m, struct mailq_clock now)
+{
+	int64_t moved;
+
+	(void)pthread_mutex_lock(&m->lock);
+	moved = mailq_clock_moved(&m->q, now);
+	(void)pthread_mutex_unlock(&m->lock);
+	if (moved <= -CLOCK_STEP_MS || moved >= CLOCK_STEP_MS)
+		ua_log(LOG_NOTICE, "mailer: the wall clock moved by %+lld s; "
+		    "retries keep to the monotonic clock, expiry is checked "
+		    "on both", (long long)(moved / 1000));
 }
 
 static void *
 mailer_main(void *arg)
 {
 	struct mailer *m = arg;
-	int running;
+	struct mailq_clock now;
+	size_t i;
 
 	while (!atomic_load(&m->stop)) {
-		start_due(m);
-		(void)curl_multi_perform(m->multi, &running);
-		reap(m);
+		now = mailq_now();
+		note_clock(m, now);
+		if (!db_paused(m, now) && scan(m, now) == 0)
+			dispatch(m);
 		checkpoint(m);
-		if (m->nxfer == 0 && m->worked) {
-			/* Done for now: RSS back to where it was (SQLite's
-			 * page cache, this thread's heap arena). */
-			m->worked = false;
-			(void)pthread_mutex_lock(&m->dblock);
-			(void)sqlite3_db_release_memory(m->db);
-			(void)pthread_mutex_unlock(&m->dblock);
-			(void)malloc_trim(0);
-		}
-		if (atomic_load(&m->stop))
-			break;
-		(void)curl_multi_poll(m->multi, NULL, 0, wait_ms(m), NULL);
-		(void)curl_multi_perform(m->multi, &running);
-		reap(m);
+		release_if_idle(m);
+		(void)pthread_mutex_lock(&m->lock);
+		if (!m->kicked && !atomic_load(&m->stop))
+			wait_ms(&m->wake, &m->lock, sleep_ms(m));
+		m->kicked = false;
+		(void)pthread_mutex_unlock(&m->lock);
 	}
-	while (m->nxfer > 0)
-		drop_xfer(m, m->xfer[0]);
+	(void)pthread_mutex_lock(&m->lock);
+	for (i = 0; i < m->nsender; i++)
+		(void)pthread_cond_signal(&m->sender[i].cond);
+	(void)pthread_mutex_unlock(&m->lock);
+	for (i = 0; i < m->nsender; i++) {
+		(void)pthread_join(m->sender[i].thread, NULL);
+		(void)pthread_cond_destroy(&m->sender[i].cond);
+	}
 	return NULL;
 }
 
@@ -548,15 +522,12 @@ mailer_free(struct mailer *m)
 {
 	if (m == NULL)
 		return;
-	if (m->multi != NULL)
-		(void)curl_multi_cleanup(m->multi);
 	(void)sqlite3_close_v2(m->db);
 	(void)pthread_mutex_destroy(&m->dblock);
-	free(m->cfg.url);
-	free(m->cfg.user);
-	ua_erase_free(m->cfg.password);
-	free(m->cfg.ca_file);
-	free(m->cfg.sendmail);
+	(void)pthread_mutex_destroy(&m->lock);
+	(void)pthread_cond_destroy(&m->wake);
+	mailq_free(&m->q);
+	mailsend_cfg_free(&m->cfg);
 	free(m);
 }
 
@@ -568,22 +539,21 @@ mailer_start(const struct ua_conf *c, const char *db_path,
 	sigset_t all, old;
 	int r;
 
-	r = curl_ready();
-	if (r < 0)
-		return r;
 	m = calloc(1, sizeof(*m));
 	if (m == NULL)
 		return -ENOMEM;
 	atomic_init(&m->stop, false);
 	(void)pthread_mutex_init(&m->dblock, NULL);
-	r = copy_cfg(c, &m->cfg);
+	(void)pthread_mutex_init(&m->lock, NULL);
+	r = cond_init(&m->wake);
 	if (r == 0)
-		r = db_open(db_path, &m->db);
-	if (r == 0 && (m->multi = curl_multi_init()) == NULL)
-		r = -ENOMEM;
+		r = mailsend_cfg_init(c, &m->cfg);
+	m->cfg.stop = &m->stop;
+	if (r == 0)
+		r = mailq_db_open(db_path, &m->db);
 	if (r < 0)
 		goto out;
-	/* Signals belong to the event loop: the thread blocks them all. */
+	/* Signals belong to the event loop: the threads block them all. */
 	(void)sigfillset(&all);
 	(void)pthread_sigmask(SIG_BLOCK, &all, &old);
 	r = -pthread_create(&m->thread, NULL, mailer_main, m);
@@ -593,8 +563,8 @@ mailer_start(const struct ua_conf *c, const char *db_path,
 		goto out;
 	}
 	m->started = true;
-	ua_log(LOG_INFO, "mailer: sending through %s",
-	    m->cfg.sendmail ? m->cfg.sendmail : m->cfg.url);
+	ua_log(LOG_INFO, "mailer: sending through %s, up to %d at once",
+	    m->cfg.sendmail ? m->cfg.sendmail : m->cfg.url, MAILER_PARALLEL);
 	*ret = m;
 	m = NULL;
 out:
@@ -605,8 +575,12 @@ out:
 void
 mailer_kick(struct mailer *m)
 {
-	if (m != NULL && m->multi != NULL)
-		(void)curl_multi_wakeup(m->multi);
+	if (m == NULL)
+		return;
+	(void)pthread_mutex_lock(&m->lock);
+	m->kicked = true;
+	(void)pthread_cond_signal(&m->wake);
+	(void)pthread_mutex_unlock(&m->lock);
 }
 
 void
@@ -616,7 +590,7 @@ mailer_stop(struct mailer *m)
 		return;
 	if (m->started) {
 		atomic_store(&m->stop, true);
-		(void)curl_multi_wakeup(m->multi);
+		mailer_kick(m);
 		(void)pthread_join(m->thread, NULL);
 	}
 	mailer_free(m);
@@ -631,97 +605,36 @@ not_running(struct store_err *err)
 	    "the mail sender is not running");
 }
 
-static int
-db_fail(struct mailer *m, int rc, struct store_err *err)
-{
-	if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
-		return store_fail(err, -EBUSY, "busy", "the database is busy");
-	return store_fail(err, -EIO, "internal", "database error: %s",
-	    sqlite3_errmsg(m->db));
-}
-
-static json_t *
-list_row(sqlite3_stmt *st, int64_t now)
-{
-	char masked[UA_MASK_EMAIL_MAX];
-
-	if (ua_mask_email(col(st, 2), masked, sizeof(masked)) < 0)
-		(void)snprintf(masked, sizeof(masked), "?");
-	return json_pack("{s:I s:s s:s s:s s:I s:o s:I s:I}",
-	    "id", (json_int_t)sqlite3_column_int64(st, 0),
-	    "pool", col(st, 1), "recipient", masked, "state", col(st, 3),
-	    "attempts", (json_int_t)sqlite3_column_int64(st, 4),
-	    "last_error", sqlite3_column_type(st, 5) == SQLITE_NULL ?
-		json_null() : json_string(col(st, 5)),
-	    "age", (json_int_t)(now - sqlite3_column_int64(st, 6)),
-	    "expires_in", (json_int_t)(sqlite3_column_int64(st, 7) - now));
-}
-
 int
 mailer_list(struct mailer *m, json_t **ret, struct store_err *err)
 {
-	int64_t now = wall_ms() / 1000;
-	sqlite3_stmt *st = NULL;
-	json_t *a, *o;
-	int rc, r = 0;
+	int r;
 
 	if (m == NULL)
 		return not_running(err);
-	if ((a = json_array()) == NULL)
-		return store_fail(err, -ENOMEM, "internal", "out of memory");
 	(void)pthread_mutex_lock(&m->dblock);
-	rc = sqlite3_prepare_v2(m->db,
-	    "SELECT id, pool, recipient, state, attempts, last_error, "
-	    "created, expires FROM mail_queue WHERE state = 'queued' OR "
-	    "done >= ?1 ORDER BY id LIMIT ?2", -1, &st, NULL);
-	if (rc == SQLITE_OK) {
-		sqlite3_bind_int64(st, 1, now - MAILER_LIST_DONE_SECONDS);
-		sqlite3_bind_int(st, 2, MAILER_LIST_MAX);
-		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-			o = list_row(st, now);
-			if (o == NULL || json_array_append_new(a, o) < 0) {
-				r = store_fail(err, -ENOMEM, "internal",
-				    "out of memory");
-				break;
-			}
-		}
-	}
-	if (r == 0 && rc != SQLITE_DONE)
-		r = db_fail(m, rc, err);
-	sqlite3_finalize(st);
+	r = mailq_db_list(m->db, mailq_now().wall / 1000, ret, err);
 	(void)pthread_mutex_unlock(&m->dblock);
-	if (r < 0) {
-		json_decref(a);
-		return r;
-	}
-	*ret = a;
-	return 0;
+	return r;
 }
 
 int
 mailer_flush(struct mailer *m, json_t **ret, struct store_err *err)
 {
-	sqlite3_stmt *st = NULL;
 	int64_t n = 0;
-	int rc, r = 0;
+	int r;
 
 	if (m == NULL)
 		return not_running(err);
 	(void)pthread_mutex_lock(&m->dblock);
-	rc = sqlite3_prepare_v2(m->db, "UPDATE mail_queue SET next_attempt "
-	    "= min(next_attempt, ?1) WHERE state = 'queued'", -1, &st, NULL);
-	if (rc == SQLITE_OK) {
-		sqlite3_bind_int64(st, 1, wall_ms());
-		rc = sqlite3_step(st);
-	}
-	if (rc == SQLITE_DONE)
-		n = sqlite3_changes(m->db);
-	else
-		r = db_fail(m, rc, err);
-	sqlite3_finalize(st);
+	r = mailq_db_flush(m->db, mailq_now().wall, &n, err);
 	(void)pthread_mutex_unlock(&m->dblock);
 	if (r < 0)
 		return r;
+	/* The schedule is in memory: due now there too. */
+	(void)pthread_mutex_lock(&m->lock);
+	mailq_flush(&m->q, mailq_now());
+	(void)pthread_mutex_unlock(&m->lock);
 	mailer_kick(m);
 	*ret = json_pack("{s:I}", "queued", (json_int_t)n);
 	return *ret ? 0 : store_fail(err, -ENOMEM, "internal",

@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The mail sender: a thread of its own, with its own SQLite connection,
- * that delivers the rows of mail_queue (SMTP through libcurl, or the
- * local sendmail), retries with backoff until a code expires, then drops
- * the message.  A stalled relay never delays the event loop: the loop
- * only queues rows (in the transaction that issues the code) and kicks.
- * It must never log a message body or a code, and it wipes each body
- * (secure_delete, WAL checkpoint) once the row is done.
+ * The mail sender: threads of its own, with their own SQLite connection,
+ * that deliver the rows of mail_queue (SMTP through libcurl, or the local
+ * sendmail), up to MAILER_PARALLEL at once, retry with backoff on the
+ * monotonic clock until a code expires, then drop the message.  A stalled
+ * relay never delays the event loop (the loop only queues rows, in the
+ * transaction that issues the code, and kicks), nor other messages beyond
+ * taking one sender while it lasts.  It must never log a message body or a
+ * code, and it wipes each body (secure_delete, WAL checkpoint) once the
+ * row is done.
  */
 #ifndef UA_MAILER_H
 #define UA_MAILER_H
@@ -19,7 +21,7 @@
 
 struct mailer;
 
-/* Transfers in flight at once (SMTP); sendmail runs one at a time. */
+/* Sender threads: messages in flight at once (SMTP or sendmail). */
 #define MAILER_PARALLEL 16
 /* mailq.list: rows done this long ago still show; at most this many rows. */
 #define MAILER_LIST_DONE_SECONDS 3600
@@ -41,23 +43,24 @@ int mailer_prepare(const struct ua_conf *c, uid_t daemon_uid);
  * (reloaded) afterwards; [mail] changes take effect at the next start.
  * Checks smtp_ca_file is readable and sendmail executable, reads the
  * password file unless mailer_prepare did.  Rows already queued (from
- * before a restart) are sent when due.  0 and *ret (mailer_stop frees it),
- * or -errno after logging why.
+ * before a restart) are tried at once, whatever next_attempt they hold.
+ * 0 and *ret (mailer_stop frees it), or -errno after logging why.
  */
 int mailer_start(const struct ua_conf *c, const char *db_path,
     struct mailer **ret);
 
 /*
  * A row was queued (after its transaction committed) or made due: look
- * now rather than at the next one-second tick.  Safe from any thread;
- * NULL does nothing.
+ * now rather than at the next one-second tick.  Safe from any thread,
+ * never blocks on mail; NULL does nothing.
  */
 void mailer_kick(struct mailer *m);
 
 /*
- * Stop the thread (a transfer in flight is abandoned; its row stays
- * queued and is sent after the next start) and free everything.  NULL
- * does nothing.
+ * Stop the threads (a transfer in flight is abandoned within a second;
+ * its row stays queued and is sent after the next start; closing a kept
+ * relay connection waits at most the reply timeout) and free everything.
+ * NULL does nothing.
  */
 void mailer_stop(struct mailer *m);
 

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Delivery attempts: the libcurl SMTP options (TLS policy, timeouts, no
- * proxy, no other protocol) and the sendmail child.  It must never run a
- * shell, never let the child inherit a descriptor, never wait on a relay
- * or a child without a deadline, and never put a secret into an error.
+ * Delivery attempts: the [mail] settings and the SMTP password file, the
+ * libcurl SMTP options (TLS policy, timeouts, no proxy, no other
+ * protocol, a connection kept per sender thread) and the sendmail child.
+ * It must never run a shell, never let the child inherit a descriptor,
+ * never wait on a relay or a child without a deadline, and never put a
+ * secret into an error.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -13,16 +15,169 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "client/frame.h"
 #include "client/wipe.h"
 #include "server/defaults.h"
+#include "server/log.h"
 #include "userauthd/mailmsg.h"
-#include "client/frame.h"
 #include "userauthd/mailsend.h"
+
+/* What mailsend_prepare read as root, for mailsend_cfg_init. */
+static struct {
+	bool curl_ready;
+	char *path;
+	char *password;
+} prep;
+
+static int
+curl_ready(void)
+{
+	CURLcode rc;
+
+	if (prep.curl_ready)
+		return 0;
+	rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+	if (rc != CURLE_OK) {
+		ua_log(LOG_ERR, "mailer: libcurl: %s", curl_easy_strerror(rc));
+		return -EIO;
+	}
+	prep.curl_ready = true;
+	return 0;
+}
+
+/* The first line of a private file owned by root or uid. */
+static int
+read_password(const char *path, uid_t uid, char **ret)
+{
+	char buf[UA_MAX_SMTP_PASSWORD + 2], *nl;
+	struct stat st;
+	size_t len = 0, i;
+	ssize_t n;
+	int fd, r = 0;
+
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY |
+	    O_NONBLOCK);
+	if (fd < 0)
+		return ua_log_errno(LOG_ERR, -errno, "smtp_password_file "
+		    "'%s': %m", path);
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    (st.st_uid != 0 && st.st_uid != uid) || (st.st_mode & 077)) {
+		ua_log(LOG_ERR, "smtp_password_file '%s' must be a regular "
+		    "file owned by root or the daemon user with mode 0600 or "
+		    "0400", path);
+		r = -EPERM;
+		goto out;
+	}
+	while (len < sizeof(buf) - 1) {
+		n = read(fd, buf + len, sizeof(buf) - 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			r = n < 0 ? -errno : 0;
+			break;
+		}
+		len += (size_t)n;
+	}
+	buf[len] = '\0';
+	if ((nl = memchr(buf, '\n', len)) != NULL)
+		len = (size_t)(nl - buf);
+	if (len > 0 && buf[len - 1] == '\r')
+		len--;
+	buf[len] = '\0';
+	for (i = 0; i < len && r == 0; i++)
+		if ((unsigned char)buf[i] < 0x20 || buf[i] == 0x7f)
+			r = -EINVAL;
+	if (r == 0 && (len == 0 || len > UA_MAX_SMTP_PASSWORD))
+		r = -EINVAL;
+	if (r < 0) {
+		ua_log(LOG_ERR, "smtp_password_file '%s': the first line must "
+		    "hold the password (1 to %d bytes, no control "
+		    "characters)", path, UA_MAX_SMTP_PASSWORD);
+		goto out;
+	}
+	if ((*ret = strdup(buf)) == NULL)
+		r = -ENOMEM;
+out:
+	ua_wipe(buf, sizeof(buf));
+	(void)close(fd);
+	return r;
+}
+
+int
+mailsend_prepare(const struct ua_conf *c, uid_t daemon_uid)
+{
+	const char *path = c->mail.smtp_password_file;
+	int r;
+
+	r = curl_ready();
+	if (r < 0 || path == NULL)
+		return r;
+	free(prep.path);
+	ua_erase_free(prep.password);
+	prep.password = NULL;
+	prep.path = strdup(path);
+	if (prep.path == NULL)
+		return -ENOMEM;
+	return read_password(path, daemon_uid, &prep.password);
+}
+
+int
+mailsend_cfg_init(const struct ua_conf *c, struct mailsend_cfg *cfg)
+{
+	const struct ua_mail_conf *mc = &c->mail;
+	int r;
+
+	r = curl_ready();
+	if (r < 0)
+		return r;
+	cfg->url = strdup(mc->smtp_url);
+	cfg->user = mc->smtp_user ? strdup(mc->smtp_user) : NULL;
+	cfg->ca_file = mc->smtp_ca_file ? strdup(mc->smtp_ca_file) : NULL;
+	cfg->sendmail = mc->sendmail ? strdup(mc->sendmail) : NULL;
+	cfg->tls = mc->smtp_tls || !mc->smtp_loopback ||
+	    mc->smtp_starttls == UA_STARTTLS_REQUIRED;
+	cfg->retry_max_ms = mc->retry_max_interval_ms;
+	if (cfg->url == NULL || (mc->smtp_user && !cfg->user) ||
+	    (mc->smtp_ca_file && !cfg->ca_file) ||
+	    (mc->sendmail && !cfg->sendmail))
+		return -ENOMEM;
+	if (mc->smtp_password_file != NULL && mc->sendmail == NULL) {
+		if (prep.password != NULL && prep.path != NULL &&
+		    strcmp(prep.path, mc->smtp_password_file) == 0) {
+			cfg->password = prep.password;
+			prep.password = NULL;
+		} else
+			r = read_password(mc->smtp_password_file, geteuid(),
+			    &cfg->password);
+	}
+	if (r == 0 && cfg->ca_file != NULL && mc->sendmail == NULL &&
+	    access(cfg->ca_file, R_OK) < 0)
+		r = ua_log_errno(LOG_ERR, -errno, "smtp_ca_file '%s': %m",
+		    cfg->ca_file);
+	if (r == 0 && cfg->sendmail != NULL && access(cfg->sendmail, X_OK) < 0)
+		r = ua_log_errno(LOG_ERR, -errno, "sendmail '%s': %m",
+		    cfg->sendmail);
+	return r;
+}
+
+void
+mailsend_cfg_free(struct mailsend_cfg *cfg)
+{
+	free(cfg->url);
+	free(cfg->user);
+	ua_erase_free(cfg->password);
+	free(cfg->ca_file);
+	free(cfg->sendmail);
+	memset(cfg, 0, sizeof(*cfg));
+}
+
 
 /* Keep only printable ASCII: an error goes into the database and logs. */
 static void
@@ -59,12 +214,67 @@ read_cb(char *buf, size_t size, size_t nitems, void *arg)
 	return n;
 }
 
-int
-mailsend_curl_setup(const struct mailsend_cfg *cfg, struct mailsend_xfer *x,
-    char *err, size_t errsz)
+/* libcurl calls it at least once a second during a transfer. */
+static int
+progress_cb(void *arg, curl_off_t dltotal, curl_off_t dlnow,
+    curl_off_t ultotal, curl_off_t ulnow)
+{
+	const struct mailsend_cfg *cfg = arg;
+
+	(void)dltotal;
+	(void)dlnow;
+	(void)ultotal;
+	(void)ulnow;
+	return cfg->stop != NULL && atomic_load(cfg->stop) ? 1 : 0;
+}
+
+struct mailsend_smtp {
+	CURL *easy;
+	int64_t idle_since;	/* monotonic ms; 0: no connection kept */
+};
+
+/* How one transfer ended. */
+struct attempt {
+	CURLcode rc;
+	long code;		/* the last SMTP reply, 0 for none */
+	long connects;		/* new connections; 0: a kept one was used */
+	curl_off_t sent;	/* bytes of the message that went out */
+};
+
+struct mailsend_smtp *
+mailsend_smtp_new(void)
+{
+	struct mailsend_smtp *s = calloc(1, sizeof(*s));
+
+	if (s != NULL && (s->easy = curl_easy_init()) == NULL) {
+		free(s);
+		s = NULL;
+	}
+	return s;
+}
+
+void
+mailsend_smtp_free(struct mailsend_smtp *s)
+{
+	if (s == NULL)
+		return;
+	curl_easy_cleanup(s->easy);
+	free(s);
+}
+
+bool
+mailsend_smtp_stale(const struct mailsend_smtp *s)
+{
+	return s->idle_since != 0 &&
+	    ua_now_ms() - s->idle_since >= MAILSEND_IDLE_SECONDS * 1000;
+}
+
+/* The options for one transfer of x, at most budget_ms long. */
+static CURLcode
+setup(CURL *e, const struct mailsend_cfg *cfg, struct mailsend_xfer *x,
+    int64_t budget_ms, bool fresh)
 {
 	CURLcode rc = CURLE_OK;
-	CURL *e;
 
 #define SET(opt, val)                                         \
 	do {                                                  \
@@ -72,16 +282,11 @@ mailsend_curl_setup(const struct mailsend_cfg *cfg, struct mailsend_xfer *x,
 			rc = curl_easy_setopt(e, opt, val);   \
 	} while (0)
 
-	x->rcpt = curl_slist_append(NULL, x->to);
-	e = x->easy = curl_easy_init();
-	if (x->rcpt == NULL || e == NULL) {
-		(void)snprintf(err, errsz, "out of memory");
-		return -ENOMEM;
-	}
+	/* Options of the last message go; its connection stays. */
+	curl_easy_reset(e);
 	x->errbuf[0] = '\0';
 	x->off = 0;
 	SET(CURLOPT_ERRORBUFFER, x->errbuf);
-	SET(CURLOPT_PRIVATE, x);
 	SET(CURLOPT_URL, cfg->url);
 	SET(CURLOPT_PROTOCOLS_STR, "smtp,smtps");
 	SET(CURLOPT_USE_SSL, cfg->tls ? (long)CURLUSESSL_ALL :
@@ -97,10 +302,12 @@ mailsend_curl_setup(const struct mailsend_cfg *cfg, struct mailsend_xfer *x,
 	SET(CURLOPT_NOSIGNAL, 1L);
 	SET(CURLOPT_CONNECTTIMEOUT, (long)UA_MAIL_CONNECT_TIMEOUT);
 	SET(CURLOPT_SERVER_RESPONSE_TIMEOUT, (long)UA_MAIL_RESPONSE_TIMEOUT);
-	SET(CURLOPT_TIMEOUT, (long)UA_MAIL_ATTEMPT_TIMEOUT);
-	/* One connection per message, closed with QUIT. */
-	SET(CURLOPT_FORBID_REUSE, 1L);
-	SET(CURLOPT_FRESH_CONNECT, 1L);
+	SET(CURLOPT_TIMEOUT_MS, (long)budget_ms);
+	SET(CURLOPT_MAXAGE_CONN, (long)MAILSEND_IDLE_SECONDS);
+	SET(CURLOPT_FRESH_CONNECT, fresh ? 1L : 0L);
+	SET(CURLOPT_NOPROGRESS, 0L);
+	SET(CURLOPT_XFERINFOFUNCTION, progress_cb);
+	SET(CURLOPT_XFERINFODATA, cfg);
 	if (cfg->user != NULL) {
 		SET(CURLOPT_USERNAME, cfg->user);
 		SET(CURLOPT_PASSWORD, cfg->password);
@@ -112,33 +319,104 @@ mailsend_curl_setup(const struct mailsend_cfg *cfg, struct mailsend_xfer *x,
 	SET(CURLOPT_READFUNCTION, read_cb);
 	SET(CURLOPT_READDATA, x);
 #undef SET
-	if (rc != CURLE_OK) {
-		(void)snprintf(err, errsz, "curl setup: %s",
-		    curl_easy_strerror(rc));
-		tidy(err);
-		return -EINVAL;
-	}
-	return 0;
+	return rc;
+}
+
+/*
+ * After a failed transfer, never use its connection again.  libcurl 7.88
+ * keeps an SMTP connection whose reply to the end of DATA timed out: the
+ * next message would be sent into a session still waiting for that
+ * reply, and a late reply could be read as the answer to the next
+ * command.  Shut its socket down (libcurl still owns and closes it): the
+ * connection is then dead to libcurl's check before reuse, and closing it
+ * sends no QUIT to wait on.
+ */
+static void
+discard(struct mailsend_smtp *s)
+{
+	curl_socket_t fd = CURL_SOCKET_BAD;
+
+	if (curl_easy_getinfo(s->easy, CURLINFO_ACTIVESOCKET, &fd) ==
+	    CURLE_OK && fd != CURL_SOCKET_BAD)
+		(void)shutdown(fd, SHUT_RDWR);
+}
+
+/* One blocking transfer; a failed setup is a->rc. */
+static void
+perform(struct mailsend_smtp *s, const struct mailsend_cfg *cfg,
+    struct mailsend_xfer *x, int64_t budget_ms, bool fresh,
+    struct attempt *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->connects = 1;
+	a->rc = setup(s->easy, cfg, x, budget_ms, fresh);
+	if (a->rc != CURLE_OK)
+		return;
+	s->idle_since = 0;
+	a->rc = curl_easy_perform(s->easy);
+	if (curl_easy_getinfo(s->easy, CURLINFO_RESPONSE_CODE, &a->code) !=
+	    CURLE_OK)
+		a->code = 0;
+	if (curl_easy_getinfo(s->easy, CURLINFO_NUM_CONNECTS, &a->connects) !=
+	    CURLE_OK)
+		a->connects = 1;
+	if (curl_easy_getinfo(s->easy, CURLINFO_SIZE_UPLOAD_T, &a->sent) !=
+	    CURLE_OK)
+		a->sent = 1;
+	if (a->rc == CURLE_OK)
+		s->idle_since = ua_now_ms();
+	else
+		discard(s);
+}
+
+/*
+ * A kept connection that the relay had closed (no reply, or 421 "closing
+ * channel") or that went dead, before any of the message went out: the
+ * message was not delivered, and a new connection may do better.  libcurl
+ * does not try again itself for an SMTP upload.
+ */
+static bool
+worth_fresh(const struct attempt *a)
+{
+	return a->rc != CURLE_OK && a->rc != CURLE_ABORTED_BY_CALLBACK &&
+	    a->rc != CURLE_COULDNT_CONNECT &&
+	    a->rc != CURLE_COULDNT_RESOLVE_HOST && a->connects == 0 &&
+	    a->sent == 0 && (a->code == 0 || a->code == 421);
 }
 
 enum mailsend_outcome
-mailsend_curl_result(struct mailsend_xfer *x, CURLcode rc, char *err,
-    size_t errsz)
+mailsend_smtp_send(struct mailsend_smtp *s, const struct mailsend_cfg *cfg,
+    struct mailsend_xfer *x, char *err, size_t errsz)
 {
-	long code = 0;
+	int64_t start = ua_now_ms(), left;
+	bool kept = s->idle_since != 0;
+	struct attempt a;
 
-	if (curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &code) !=
-	    CURLE_OK)
-		code = 0;
-	if (rc == CURLE_OK) {
+	x->rcpt = x->rcpt ? x->rcpt : curl_slist_append(NULL, x->to);
+	if (x->rcpt == NULL) {
+		(void)snprintf(err, errsz, "out of memory");
+		return MAILSEND_RETRY;
+	}
+	perform(s, cfg, x, UA_MAIL_ATTEMPT_TIMEOUT * 1000, false, &a);
+	left = UA_MAIL_ATTEMPT_TIMEOUT * 1000 - (ua_now_ms() - start);
+	if (kept && worth_fresh(&a) && left >= 1000) {
+		ua_log(LOG_DEBUG, "mailer: id=%lld: the kept connection failed "
+		    "(curl %d, reply %ld); trying a new one", (long long)x->id,
+		    (int)a.rc, a.code);
+		perform(s, cfg, x, left, true, &a);
+	}
+	if (a.rc == CURLE_OK) {
 		err[0] = '\0';
 		return MAILSEND_SENT;
 	}
+	if (a.rc == CURLE_ABORTED_BY_CALLBACK)
+		return MAILSEND_ABANDONED;
 	(void)snprintf(err, errsz, "%s (curl %d, last reply %ld)",
-	    x->errbuf[0] != '\0' ? x->errbuf : curl_easy_strerror(rc),
-	    (int)rc, code);
+	    x->errbuf[0] != '\0' ? x->errbuf : curl_easy_strerror(a.rc),
+	    (int)a.rc, a.code);
 	tidy(err);
-	return code >= 500 && code <= 599 ? MAILSEND_FAILED : MAILSEND_RETRY;
+	return a.code >= 500 && a.code <= 599 ? MAILSEND_FAILED :
+	    MAILSEND_RETRY;
 }
 
 /* Start cfg->sendmail with stdin from *ret_fd; 0 or -errno. */
@@ -238,9 +516,18 @@ feed(int fd, const struct mailsend_xfer *x, int64_t deadline)
 	return 0;
 }
 
-/* Reap pid by deadline, else kill it.  Returns the wait status or -1. */
+static bool
+stopping(const struct mailsend_cfg *cfg)
+{
+	return cfg->stop != NULL && atomic_load(cfg->stop);
+}
+
+/*
+ * Reap pid by deadline, else kill it (also at a stop).  Returns the wait
+ * status, or -1 when it was killed.
+ */
 static int
-reap(pid_t pid, int64_t deadline)
+reap(const struct mailsend_cfg *cfg, pid_t pid, int64_t deadline)
 {
 	int st;
 	pid_t w;
@@ -251,7 +538,7 @@ reap(pid_t pid, int64_t deadline)
 			return st;
 		if (w < 0 && errno != EINTR)
 			return -1;
-		if (ua_now_ms() >= deadline)
+		if (ua_now_ms() >= deadline || stopping(cfg))
 			break;
 		(void)poll(NULL, 0, 20);
 	}
@@ -278,7 +565,9 @@ mailsend_sendmail(const struct mailsend_cfg *cfg, struct mailsend_xfer *x,
 	}
 	r = feed(fd, x, deadline);
 	(void)close(fd);
-	st = reap(pid, deadline);
+	st = reap(cfg, pid, deadline);
+	if (st == -1 && stopping(cfg))
+		return MAILSEND_ABANDONED;
 	if (st == -1) {
 		(void)snprintf(err, errsz, "sendmail did not finish within "
 		    "%d s", UA_MAIL_ATTEMPT_TIMEOUT);
@@ -310,8 +599,6 @@ mailsend_xfer_free(struct mailsend_xfer *x)
 {
 	if (x == NULL)
 		return;
-	if (x->easy != NULL)
-		curl_easy_cleanup(x->easy);
 	curl_slist_free_all(x->rcpt);
 	ua_freezero(x->msg, x->len);
 	ua_wipe(x, sizeof(*x));

@@ -381,9 +381,49 @@ start_login(struct server *srv, const char *db_path)
 		return ua_log_errno(LOG_ERR, r, "mailer: %m");
 	srv->auth.mail_queued = kick_mailer;
 	srv->auth.mail_arg = srv->mailer;
+	r = auth_start(&srv->auth);
+	if (r < 0)
+		return ua_log_errno(LOG_ERR, r, "pool backends: %m");
 	r = publisher_start(db_path, srv->conf->nss_cache, &srv->pub);
 	if (r < 0)
 		return ua_log_errno(LOG_ERR, r, "NSS publisher: %m");
+	return 0;
+}
+
+/*
+ * Before anything is allocated: the id marks of the state file beside the
+ * database and of the NSS cache the last run published, so that a
+ * database replaced, restored or lost never makes a pool hand out an id
+ * again.
+ */
+static int
+attach_marks(const struct ua_conf *c, struct store *s)
+{
+	struct store_err serr = { 0 };
+	struct store_id_mark *m = NULL;
+	char path[4096];
+	size_t n = 0, raised = 0;
+	int r;
+
+	r = nsscache_read_marks(c->nss_cache, &m, &n);
+	if (r < 0 && r != -ENOENT && r != -EPROTONOSUPPORT)
+		ua_log_errno(LOG_WARNING, r, "id marks: cannot read them from "
+		    "the NSS cache '%s' (%m); using %s/userauth.ids alone",
+		    c->nss_cache, c->state_dir);
+	r = ua_snprintf(path, sizeof(path), "%s/userauth.ids", c->state_dir);
+	if (r < 0)
+		return ua_log_errno(LOG_ERR, r, "state_dir: %m");
+	r = store_marks_attach(s, path, m, n, &raised, &serr);
+	nsscache_marks_free(m, n);
+	if (r < 0) {
+		ua_log(LOG_ERR, "%s", serr.msg);
+		return r;
+	}
+	if (raised > 0)
+		ua_log(LOG_WARNING, "the database's id counters of %zu pool(s) "
+		    "were below the ids handed out before (recorded in %s and "
+		    "the NSS cache): was it replaced, restored or lost?  New "
+		    "ids continue above the old ones", raised, path);
 	return 0;
 }
 
@@ -431,12 +471,18 @@ setup(struct server *srv, const struct ids *ids, struct store **ret_store)
 	if (r < 0)
 		return r;
 	r = store_open(path, ret_store, &serr);
+	if (r == 0 && store_created(*ret_store))
+		ua_log(LOG_NOTICE, "created the database '%s' (there was none)",
+		    path);
 	if (r == 0)
 		r = store_sync_pools(*ret_store, c, &serr);
 	if (r < 0) {
 		ua_log(LOG_ERR, "%s", serr.msg);
 		return r;
 	}
+	r = attach_marks(c, *ret_store);
+	if (r < 0)
+		return r;
 	r = keys_load(c->state_dir, &srv->keys);
 	if (r < 0)
 		return ua_log_errno(LOG_ERR, r, "daemon key in '%s': %m",
@@ -551,6 +597,7 @@ out:
 	mailer_stop(srv.mailer);
 	publisher_stop(srv.pub);
 	workq_stop(srv.auth.wq);
+	auth_stop(&srv.auth);
 	store_close(srv.store);
 	ua_erase_free(srv.dummy_hash);
 	ua_wipe(&srv.keys, sizeof(srv.keys));

@@ -7,10 +7,12 @@
 #include <fcntl.h>
 #include <malloc.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <string.h>
 #include <unistd.h>
 #include <stdlib.h>
 
+#include "client/cache.h"
 #include "server/cache_writer.h"
 #include "server/log.h"
 #include "userauthd/nsscache.h"
@@ -22,6 +24,8 @@ nsscache_publish(struct store *s, const char *path)
 	struct store_err err = { 0 };
 	struct ua_cache_user *users = NULL;
 	struct ua_cache_group *groups = NULL;
+	struct ua_cache_mark *marks = NULL;
+	struct ua_cache_input in;
 	size_t i, ng;
 	int r;
 
@@ -30,7 +34,8 @@ nsscache_publish(struct store *s, const char *path)
 		return ua_log_errno(LOG_ERR, r, "NSS cache: %s", err.msg);
 	users = calloc(n.nusers ? n.nusers : 1, sizeof(*users));
 	groups = calloc(n.nusers + n.ngroups + 1, sizeof(*groups));
-	if (users == NULL || groups == NULL) {
+	marks = calloc(n.npools + 1, sizeof(*marks));
+	if (users == NULL || groups == NULL || marks == NULL) {
 		r = ua_log_errno(LOG_ERR, -ENOMEM, "NSS cache: %m");
 		goto out;
 	}
@@ -58,7 +63,12 @@ nsscache_publish(struct store *s, const char *path)
 			.members = n.groups[i].members,
 			.nmembers = n.groups[i].nmembers,
 		};
-	r = ua_cache_write(path, users, n.nusers, groups, ng);
+	for (i = 0; i < n.npools; i++)
+		marks[i] = (struct ua_cache_mark){ n.pools[i].name,
+			n.pools[i].uid_next, n.pools[i].gid_next };
+	in = (struct ua_cache_input){ users, n.nusers, groups, ng, marks,
+		n.npools };
+	r = ua_cache_write_input(path, &in);
 	if (r < 0)
 		ua_log_errno(LOG_ERR, r, "cannot publish the NSS cache '%s': %m",
 		    path);
@@ -68,6 +78,7 @@ nsscache_publish(struct store *s, const char *path)
 out:
 	free(users);
 	free(groups);
+	free(marks);
 	store_nss_free(&n);
 	/*
 	 * The snapshot was one small allocation per field of every user:
@@ -76,6 +87,56 @@ out:
 	 */
 	(void)malloc_trim(0);
 	return r;
+}
+
+void
+nsscache_marks_free(struct store_id_mark *m, size_t n)
+{
+	size_t i;
+
+	for (i = 0; m != NULL && i < n; i++)
+		free((char *)(uintptr_t)m[i].pool);
+	free(m);
+}
+
+int
+nsscache_read_marks(const char *path, struct store_id_mark **ret,
+    size_t *ret_n)
+{
+	struct store_id_mark *m = NULL, *p;
+	struct ua_cache_mark cm;
+	struct ua_cache c;
+	char buf[256];
+	size_t n = 0;
+	int r;
+
+	r = ua_cache_map(path, &c, NULL);
+	if (r < 0)
+		return r;
+	while ((r = ua_cache_get_mark(&c, n, &cm, buf, sizeof(buf))) == 0) {
+		p = reallocarray(m, n + 1, sizeof(*m));
+		if (p == NULL) {
+			r = -ENOMEM;
+			break;
+		}
+		m = p;
+		m[n].pool = strdup(cm.pool);
+		if (m[n].pool == NULL) {
+			r = -ENOMEM;
+			break;
+		}
+		m[n].uid_next = cm.uid_next;
+		m[n].gid_next = cm.gid_next;
+		n++;
+	}
+	ua_cache_unmap(&c);
+	if (r != -ENOENT) {
+		nsscache_marks_free(m, n);
+		return r < 0 ? r : -EBADMSG;
+	}
+	*ret = m;
+	*ret_n = n;
+	return 0;
 }
 
 /* ---- the publisher thread ------------------------------------------------ */
@@ -89,7 +150,8 @@ struct publisher {
 	uint64_t want;		/* newest generation asked for */
 	uint64_t started;	/* the generation the running/last publish stands for */
 	bool running;
-	bool have_result, result_ok;
+	bool have_result;
+	int result_err;		/* 0, or why the last publish failed */
 	uint64_t result_gen;
 	bool stop;
 	bool again;		/* publish once more even for the same want */
@@ -121,7 +183,7 @@ publisher_main(void *arg)
 		p->running = false;
 		p->have_result = true;
 		p->result_gen = gen;
-		p->result_ok = r == 0;
+		p->result_err = r < 0 ? r : 0;
 		/* Non-blocking: a full pipe already means "look". */
 		(void)!write(p->pipe[1], &b, 1);
 	}
@@ -204,7 +266,7 @@ publisher_retry(struct publisher *p, uint64_t gen)
 }
 
 bool
-publisher_collect(struct publisher *p, uint64_t *ret_gen, bool *ret_ok)
+publisher_collect(struct publisher *p, uint64_t *ret_gen, int *ret_err)
 {
 	char buf[64];
 	bool got;
@@ -215,7 +277,7 @@ publisher_collect(struct publisher *p, uint64_t *ret_gen, bool *ret_ok)
 	got = p->have_result;
 	p->have_result = false;
 	*ret_gen = p->result_gen;
-	*ret_ok = p->result_ok;
+	*ret_err = p->result_err;
 	pthread_mutex_unlock(&p->lock);
 	return got;
 }

@@ -11,8 +11,21 @@
 
 #include "userauthd/store.h"
 
-/* Snapshot the store and write the cache at path atomically. */
+/*
+ * Snapshot the store and write the cache at path atomically, with every
+ * pool's id counters as its id marks.
+ */
 int nsscache_publish(struct store *s, const char *path);
+
+/*
+ * The id marks of the cache at path (for store_marks_attach at start):
+ * 0 and a malloc'ed array (free with nsscache_marks_free), or the
+ * reader's -errno: -ENOENT no file, -EPROTONOSUPPORT an older format
+ * (which had none), -EBADMSG, -EPERM.
+ */
+int nsscache_read_marks(const char *path, struct store_id_mark **ret,
+    size_t *ret_n);
+void nsscache_marks_free(struct store_id_mark *m, size_t n);
 
 /*
  * The publisher: a thread with its own connection to the database that
@@ -37,9 +50,10 @@ void publisher_retry(struct publisher *p, uint64_t gen);
 
 /*
  * After publisher_fd was readable: true when a publish ended since the
- * last call, with the generation it stood for and whether it succeeded.
+ * last call, with the generation it stood for and 0 or the -errno it
+ * failed with (-ENOSPC, -EACCES, ...; already logged).
  */
-bool publisher_collect(struct publisher *p, uint64_t *ret_gen, bool *ret_ok);
+bool publisher_collect(struct publisher *p, uint64_t *ret_gen, int *ret_err);
 
 /* Let a running publish end, stop the thread, close its connection. */
 void publisher_stop(struct publisher *p);

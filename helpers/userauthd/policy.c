@@ -6,6 +6,7 @@
  */
 #include <string.h>
 
+#include "client/valid.h"
 #include "userauthd/policy.h"
 
 const char *
@@ -103,13 +104,18 @@ policy_first(const struct ua_pool_conf *pc, const struct policy_user *u,
 }
 
 enum policy_challenge
-policy_fake(const struct ua_pool_conf *pc, unsigned char mac_byte)
+policy_fake(const struct ua_pool_conf *pc, unsigned char mac_byte,
+    enum policy_challenge preferred)
 {
 	bool pw = pc->allow_password, otp = pc->allow_email_otp;
 
 	if (pw && otp) {
-		if (mac_byte < 128)
+		/* the hint as policy_first honours it: every real user then
+		 * gets a code (those without a password get one anyway) */
+		if (preferred == POLICY_EMAIL_OTP || mac_byte < 128)
 			return POLICY_EMAIL_OTP;
+		if (preferred == POLICY_PASSWORD)
+			return POLICY_PASSWORD;
 		return pc->select_challenge ? POLICY_SELECT : POLICY_PASSWORD;
 	}
 	if (pw)
@@ -135,4 +141,55 @@ policy_service_allowed(const struct ua_pool_conf *pc, const char *service,
 		if (has_group(u, allowed->names[i]))
 			return true;
 	return false;
+}
+
+static char
+lower_ascii(char c)
+{
+	return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+}
+
+/* hay contains needle, ASCII case-insensitively (an empty one: no). */
+static bool
+contains_nocase(const char *hay, const char *needle)
+{
+	size_t n = strlen(needle), h = strlen(hay), i, k;
+
+	if (n == 0 || n > h)
+		return false;
+	for (i = 0; i + n <= h; i++) {
+		for (k = 0; k < n; k++)
+			if (lower_ascii(hay[i + k]) != lower_ascii(needle[k]))
+				break;
+		if (k == n)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The pool's password policy for a new password: NULL when it passes,
+ * else the sentence that says which rule it breaks.  Length counts
+ * characters (UTF-8 code points), not bytes.
+ */
+const char *
+policy_new_password(const struct ua_pool_conf *pc, const char *login,
+    const char *email, const char *pw)
+{
+	size_t n = strlen(pw), chars = 0, i;
+	const char *why = NULL;
+
+	if (ua_valid_password(pw, n, &why) < 0)
+		return "The password is not valid (control characters or not "
+		       "UTF-8).";
+	for (i = 0; i < n; i++)
+		if (((unsigned char)pw[i] & 0xc0) != 0x80)
+			chars++;
+	if (chars < pc->password_min_length)
+		return "The password is too short.";
+	if (contains_nocase(pw, login))
+		return "The password must not contain your login name.";
+	if (contains_nocase(pw, email))
+		return "The password must not contain your email address.";
+	return NULL;
 }

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Login policy: which first factor a user gets, and who may use which PAM
- * service.  Decided here, in the daemon, from the pool's configuration and
- * the user's groups; the PAM module only passes hints.
+ * Login policy: which first factor a user gets, who may use which PAM
+ * service, what a new password must be.  Decided here, in the daemon, from
+ * the pool's configuration and the user's groups; the PAM module only
+ * passes hints.
  */
 #ifndef UA_POLICY_H
 #define UA_POLICY_H
@@ -45,14 +46,21 @@ enum policy_challenge policy_first(const struct ua_pool_conf *pc,
 /*
  * The challenge an unknown (or disabled) identifier gets: stable for the
  * identifier (from its keyed MAC byte), drawn from what the pool could
- * give a real user.
+ * give a real user, and following the client's hint as policy_first does.
  */
 enum policy_challenge policy_fake(const struct ua_pool_conf *pc,
-    unsigned char mac_byte);
+    unsigned char mac_byte, enum policy_challenge preferred);
 
 /* May a user with these groups use PAM service `service` in this pool? */
 bool policy_service_allowed(const struct ua_pool_conf *pc,
     const char *service, const struct policy_user *u);
+
+/*
+ * The pool's rules for a new password (NEW_PASSWORD_REQUIRED, CHPASS):
+ * NULL if pw passes, else the sentence that names the rule it breaks.
+ */
+const char *policy_new_password(const struct ua_pool_conf *pc,
+    const char *login, const char *email, const char *pw);
 
 const char *policy_name(enum policy_challenge c);
 enum policy_challenge policy_parse(const char *name);

@@ -211,23 +211,24 @@ collect_publish(struct server *srv)
 	uint64_t gen;
 	json_t *reply;
 	size_t i;
-	bool ok;
+	int err;
 
-	if (!publisher_collect(srv->pub, &gen, &ok))
+	if (!publisher_collect(srv->pub, &gen, &err))
 		return;
-	if (ok) {
+	if (err == 0) {
 		if (gen > srv->published)
 			srv->published = gen;
 		srv->publish_pending = false;
 	} else {
 		/* Logged by the publisher; try again in a while. */
 		srv->publish_pending = true;
-		srv->publish_retry_at = ua_now_ms() + 5000;
+		srv->publish_retry_at = ua_now_ms() + SERVER_PUBLISH_RETRY_MS;
 		srv->publish_asked = srv->published;
 	}
 	/*
 	 * The replies go out either way: their change is in the database;
-	 * only NSS lags behind, which the log and the retry cover.
+	 * only NSS lags behind, which the retry covers.  The administrator
+	 * is told (a warning in the reply: userauthctl exits 5).
 	 */
 	for (i = srv->nclients; i-- > 0;) {
 		struct client *c = &srv->clients[i];
@@ -236,6 +237,9 @@ collect_publish(struct server *srv)
 			continue;
 		reply = c->held;
 		c->held = NULL;
+		if (err < 0)
+			admin_warn_unpublished(reply, srv->conf->nss_cache, err,
+			    SERVER_PUBLISH_RETRY_MS / 1000);
 		c->busy = false;
 		if (reply_json(srv, c, reply) < 0)
 			client_close(srv, i);
@@ -352,7 +356,7 @@ too_busy(struct server *srv, const struct ua_msg *in, struct ua_msg *out)
 	if (in->type != UA_MSG_INITIATE)
 		return false;
 	ms = workq_drain_ms(srv->auth.wq);
-	if (ms <= SERVER_BUSY_MS)
+	if (ms <= (uint64_t)srv->conf->max_queue_wait * 1000)
 		return false;
 	ua_log(LOG_WARNING, "event=auth result=busy reason=queue drain_ms=%llu",
 	    (unsigned long long)ms);
@@ -465,15 +469,20 @@ public_room(const struct server *srv, uid_t uid)
 	    public_nonroot(srv) < max - max / SERVER_ROOT_SHARE;
 }
 
-/* How long a public conversation may last (see SERVER_LOGIN_LIFETIME_MS). */
+/*
+ * How long a public conversation may last: login_lifetime, or the longest
+ * otp_lifetime of the pools that mail codes if that is longer (a code
+ * must be usable for as long as it lives).
+ */
 static int64_t
 login_lifetime_ms(const struct ua_conf *conf)
 {
-	int64_t ms = SERVER_LOGIN_LIFETIME_MS;
+	int64_t ms = (int64_t)conf->login_lifetime * 1000;
 	size_t i;
 
 	for (i = 0; i < conf->npools; i++)
-		if ((int64_t)conf->pools[i].otp_lifetime * 1000 > ms)
+		if (conf->pools[i].allow_email_otp &&
+		    (int64_t)conf->pools[i].otp_lifetime * 1000 > ms)
 			ms = (int64_t)conf->pools[i].otp_lifetime * 1000;
 	return ms;
 }
@@ -615,7 +624,8 @@ server_publish(struct server *srv, bool force)
 		if (srv->publish_pending) {
 			/* The same generation again: the last try failed. */
 			srv->publish_pending = false;
-			srv->publish_retry_at = ua_now_ms() + 5000;
+			srv->publish_retry_at =
+			    ua_now_ms() + SERVER_PUBLISH_RETRY_MS;
 			publisher_retry(srv->pub, gen);
 			srv->publish_asked = gen;
 			return;
@@ -625,7 +635,7 @@ server_publish(struct server *srv, bool force)
 	}
 	if (nsscache_publish(srv->store, srv->conf->nss_cache) < 0) {
 		srv->publish_pending = true;
-		srv->publish_retry_at = ua_now_ms() + 5000;
+		srv->publish_retry_at = ua_now_ms() + SERVER_PUBLISH_RETRY_MS;
 		return;
 	}
 	srv->publish_pending = false;

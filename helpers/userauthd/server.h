@@ -19,13 +19,6 @@
 #include "userauthd/store.h"
 
 #define SERVER_IDLE_MS (60 * 1000)
-/*
- * A login waits for a person to read a mail and type a code, but not
- * longer than its code lives: a conversation ends this long after it was
- * accepted, or after the longest otp_lifetime of the pools if that is
- * longer (sshd's LoginGraceTime, 120 s, usually ends its logins first).
- */
-#define SERVER_LOGIN_LIFETIME_MS (120 * 1000)
 /* A public connection that has not started a login yet. */
 #define SERVER_PUBLIC_IDLE_MS (10 * 1000)
 /* Slots kept for the admin socket, so public clients cannot lock root out. */
@@ -42,11 +35,11 @@
 #define SERVER_FIXED_FDS 4
 /* A client waiting for a worker gets a WAIT frame this often. */
 #define SERVER_WAIT_MS 2000
-/* New logins are refused while the hash queue needs longer than this. */
-#define SERVER_BUSY_MS 30000
 #define SERVER_BUSY_TEXT "The sign-in service is busy. Try again in a minute."
 /* Public clients accepted in one pass of the loop at most. */
 #define SERVER_ACCEPT_BATCH 64
+/* A failed NSS publish is tried again after this long. */
+#define SERVER_PUBLISH_RETRY_MS 5000
 
 struct client;
 struct mailer;

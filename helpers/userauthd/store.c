@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The local pool store on SQLite.  Owns the schema, its migrations, id
- * allocation (per-pool counters that only grow, so an id is never reused)
- * and every admin mutation.  It must never put a hash or secret into a
- * result or a message, and never build SQL from input (bound statements).
+ * The local pool store on SQLite: errors, transactions, the pool rows,
+ * lookups and result objects (opening and the schema: store_open.c; id
+ * allocation and mutations: store_ops.c, store_group.c).  It must never
+ * put a hash or secret into a result or a message, and never build SQL
+ * from input (bound statements).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -20,109 +21,6 @@
 #include "client/wipe.h"
 #include "userauthd/sqlbusy.h"
 #include "userauthd/store_int.h"
-
-static const char *const migrations[] = {
-	/* 0 -> 1 */
-	"CREATE TABLE pools ("
-	"  id INTEGER PRIMARY KEY,"
-	"  name TEXT NOT NULL UNIQUE,"
-	"  next_uid INTEGER NOT NULL,"
-	"  next_gid INTEGER NOT NULL);"
-	"CREATE TABLE users ("
-	"  id INTEGER PRIMARY KEY,"
-	"  pool_id INTEGER NOT NULL REFERENCES pools(id),"
-	"  login TEXT NOT NULL UNIQUE,"
-	"  email TEXT NOT NULL UNIQUE,"
-	"  display_name TEXT NOT NULL DEFAULT '',"
-	"  uid INTEGER NOT NULL UNIQUE,"
-	"  gid INTEGER NOT NULL,"
-	"  home TEXT NOT NULL,"
-	"  shell TEXT NOT NULL,"
-	"  state TEXT NOT NULL CHECK (state IN ('enabled', 'disabled')),"
-	"  created INTEGER NOT NULL,"
-	"  last_login INTEGER);"
-	"CREATE TABLE groups ("
-	"  id INTEGER PRIMARY KEY,"
-	"  pool_id INTEGER NOT NULL REFERENCES pools(id),"
-	"  name TEXT NOT NULL UNIQUE,"
-	"  gid INTEGER NOT NULL UNIQUE);"
-	"CREATE TABLE members ("
-	"  group_id INTEGER NOT NULL REFERENCES groups(id) ON DELETE CASCADE,"
-	"  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
-	"  PRIMARY KEY (group_id, user_id)) WITHOUT ROWID;"
-	"CREATE INDEX members_by_user ON members(user_id);"
-	"CREATE TABLE credentials ("
-	"  user_id INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,"
-	"  password_hash TEXT,"
-	"  password_changed INTEGER,"
-	"  totp_secret BLOB,"
-	"  totp_last_step INTEGER);",
-	/* 1 -> 2: one-time codes and the durable mail queue */
-	"CREATE TABLE otp_codes ("
-	"  id INTEGER PRIMARY KEY,"
-	"  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
-	"  purpose TEXT NOT NULL CHECK (purpose IN ('login', 'invite')),"
-	"  code_mac BLOB NOT NULL,"	/* HMAC-SHA-256(daemon key, code) */
-	"  created INTEGER NOT NULL,"	/* epoch seconds */
-	"  expires INTEGER NOT NULL,"
-	"  tries_left INTEGER NOT NULL,"
-	"  used INTEGER NOT NULL DEFAULT 0);"
-	"CREATE INDEX otp_codes_by_user ON otp_codes(user_id);"
-	/* Issuance per identifier (a keyed hash, so fakes count the same). */
-	"CREATE TABLE otp_issued ("
-	"  ident_mac BLOB NOT NULL,"
-	"  at INTEGER NOT NULL);"
-	"CREATE INDEX otp_issued_by_ident ON otp_issued(ident_mac, at);"
-	"CREATE TABLE mail_queue ("
-	"  id INTEGER PRIMARY KEY,"
-	"  otp_id INTEGER REFERENCES otp_codes(id) ON DELETE SET NULL,"
-	"  pool TEXT NOT NULL,"
-	"  recipient TEXT NOT NULL,"
-	"  message_id TEXT NOT NULL,"
-	"  body TEXT,"			/* whole RFC 5322 message; NULL once done */
-	"  state TEXT NOT NULL CHECK (state IN"
-	"    ('queued', 'sent', 'expired', 'failed')),"
-	"  attempts INTEGER NOT NULL DEFAULT 0,"
-	"  next_attempt INTEGER NOT NULL,"	/* epoch milliseconds */
-	"  last_error TEXT,"
-	"  created INTEGER NOT NULL,"	/* epoch seconds */
-	"  expires INTEGER NOT NULL,"	/* epoch seconds: the code's expiry */
-	"  done INTEGER);"		/* epoch seconds: sent/expired/failed */
-	"CREATE INDEX mail_queue_due ON mail_queue(state, next_attempt);",
-	/*
-	 * 2 -> 3: a TOTP enrolment awaiting its first valid code.  The
-	 * active secret and its last step live in credentials (since 1).
-	 * IF NOT EXISTS: re-running it on a database marked older is safe.
-	 */
-	"CREATE TABLE IF NOT EXISTS totp_pending ("
-	"  user_id INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,"
-	"  secret BLOB NOT NULL,"
-	"  created INTEGER NOT NULL);",
-	/*
-	 * 3 -> 4: users who must choose a new password at the next login
-	 * (user reset-password).  A table, not a column of credentials, so
-	 * that re-running it on a database marked older is safe.
-	 */
-	"CREATE TABLE IF NOT EXISTS password_change ("
-	"  user_id INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,"
-	"  since INTEGER NOT NULL);",
-	/*
-	 * 4 -> 5: failure buckets of throttling (throttle.h).  account is
-	 * "u<users.id>" or "i<hash of an identifier>", "" for a host
-	 * bucket; rhost "" for an account bucket (and for an empty remote
-	 * host in the others).
-	 */
-	"CREATE TABLE IF NOT EXISTS throttle ("
-	"  pool TEXT NOT NULL,"
-	"  kind TEXT NOT NULL CHECK (kind IN ('pair', 'account', 'host')),"
-	"  account TEXT NOT NULL,"
-	"  rhost TEXT NOT NULL,"
-	"  failures INTEGER NOT NULL,"
-	"  last_fail INTEGER NOT NULL,"		/* epoch seconds */
-	"  next_allowed INTEGER NOT NULL,"	/* epoch seconds */
-	"  PRIMARY KEY (pool, kind, account, rhost)) WITHOUT ROWID;",
-};
-#define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 
 int
 store_fail(struct store_err *err, int r, const char *code, const char *fmt, ...)
@@ -181,7 +79,10 @@ store_begin(struct store *s, struct store_err *err)
 int
 store_commit(struct store *s, struct store_err *err)
 {
-	int r = store_exec(s, "COMMIT", err);
+	int r = store_marks_sync(s, err);
+
+	if (r == 0)
+		r = store_exec(s, "COMMIT", err);
 
 	if (r == 0)
 		s->generation++;
@@ -207,101 +108,6 @@ uint64_t
 store_generation(const struct store *s)
 {
 	return s->generation;
-}
-
-static int
-migrate(struct store *s, struct store_err *err)
-{
-	sqlite3_stmt *st = NULL;
-	int64_t have;
-	char sql[64];
-	int r;
-
-	r = store_prepare(s, "PRAGMA user_version", &st, err);
-	if (r < 0)
-		return r;
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		sqlite3_finalize(st);
-		return store_fail_db(s, err, sqlite3_errcode(s->db));
-	}
-	have = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	if (have > (int64_t)NMIGRATIONS || have < 0)
-		return store_fail(err, -EPROTO, "internal",
-		    "database schema version %lld is newer than this "
-		    "userauthd understands (%zu)", (long long)have,
-		    NMIGRATIONS);
-	for (; have < (int64_t)NMIGRATIONS; have++) {
-		r = store_begin(s, err);
-		if (r < 0)
-			return r;
-		r = store_exec(s, migrations[have], err);
-		if (r == 0) {
-			(void)snprintf(sql, sizeof(sql),
-			    "PRAGMA user_version = %lld", (long long)have + 1);
-			r = store_exec(s, sql, err);
-		}
-		if (r == 0)
-			r = store_commit(s, err);
-		if (r < 0) {
-			store_rollback(s);
-			return r;
-		}
-	}
-	return 0;
-}
-
-int
-store_open(const char *path, struct store **ret, struct store_err *err)
-{
-	struct store *s;
-	int rc, r;
-
-	s = calloc(1, sizeof(*s));
-	if (s == NULL)
-		return store_fail(err, -ENOMEM, "internal", "out of memory");
-	rc = sqlite3_open_v2(path, &s->db,
-	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOFOLLOW |
-		SQLITE_OPEN_FULLMUTEX,
-	    NULL);
-	if (rc != SQLITE_OK) {
-		r = store_fail(err, -EIO, "internal", "cannot open database '%s': %s",
-		    path, s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
-		goto out;
-	}
-	(void)sqlite3_extended_result_codes(s->db, 0);
-	sqlbusy_set(s->db, 5000);
-	r = store_exec(s,
-	    "PRAGMA journal_mode = WAL;"
-	    "PRAGMA synchronous = FULL;"
-	    "PRAGMA foreign_keys = ON;"
-	    "PRAGMA secure_delete = ON;"
-	    "PRAGMA trusted_schema = OFF;",
-	    err);
-	if (r < 0)
-		goto out;
-	/* Refuse a file that is not a database before migrating anything. */
-	r = store_exec(s, "SELECT count(*) FROM sqlite_master", err);
-	if (r < 0)
-		goto out;
-	r = migrate(s, err);
-	if (r < 0)
-		goto out;
-	(void)chmod(path, 0600);
-	*ret = s;
-	s = NULL;
-out:
-	store_close(s);
-	return r;
-}
-
-void
-store_close(struct store *s)
-{
-	if (s == NULL)
-		return;
-	(void)sqlite3_close_v2(s->db);
-	free(s);
 }
 
 int

@@ -23,16 +23,21 @@ struct store;
 /* Why a store call failed: a protocol error code and a sentence for people. */
 struct store_err {
 	const char *code;	/* "invalid", "exists", "not_found", ... */
-	char msg[256];
+	char msg[512];
 };
 
 #define STORE_SCHEMA_VERSION 5
 
 /*
- * Open (creating if needed) the database at path and migrate it to
- * STORE_SCHEMA_VERSION.  A database from a newer version is refused.
+ * Open the database at path and migrate it to STORE_SCHEMA_VERSION.  Only
+ * where no file exists is a new one created (whole, then linked into
+ * place; store_created tells).  An existing file that is empty, no SQLite
+ * database, has no schema, or comes from a newer version is refused with
+ * a message naming it and what to do (-EBADMSG, -EPROTO).
  */
 int store_open(const char *path, struct store **ret, struct store_err *err);
+/* Whether store_open created the database (none existed). */
+bool store_created(const struct store *s);
 void store_close(struct store *s);
 
 /* Free what SQLite caches for this connection (it reads it back). */
@@ -40,6 +45,28 @@ void store_release_memory(struct store *s);
 
 /* Make sure every configured pool has its row; never lowers a counter. */
 int store_sync_pools(struct store *s, const struct ua_conf *c,
+    struct store_err *err);
+
+/* A pool's id high-water mark: ids below these may have been handed out. */
+struct store_id_mark {
+	const char *pool;
+	uint32_t uid_next;
+	uint32_t gid_next;
+};
+
+/*
+ * Keep the id marks file at path (beside the database) from now on: read
+ * it (none yet is fine), add the marks in extra (from the NSS cache; may
+ * be none), raise every pool's counters to them in one transaction, and
+ * write the file at its commit and at every later commit that raised a
+ * counter.  *ret_raised (may be NULL): how many pools' counters the marks
+ * raised or created, i.e. the database held less than it once handed out
+ * (a database replaced, restored or lost).  A file that is not ours
+ * (owner, mode, symlink) or does not parse is refused, -EPERM/-EBADMSG,
+ * with its name and line in err.
+ */
+int store_marks_attach(struct store *s, const char *path,
+    const struct store_id_mark *extra, size_t nextra, size_t *ret_raised,
     struct store_err *err);
 
 struct store_user_new {
@@ -90,11 +117,17 @@ struct store_nss_group {
 	uint32_t *members;	/* indexes into users */
 	size_t nmembers;
 };
+struct store_nss_pool {
+	char *name;
+	uint32_t uid_next, gid_next;	/* the counters: the id marks */
+};
 struct store_nss {
 	struct store_nss_user *users;
 	size_t nusers;
 	struct store_nss_group *groups;
 	size_t ngroups;
+	struct store_nss_pool *pools;
+	size_t npools;
 };
 int store_nss_snapshot(struct store *s, struct store_nss *ret,
     struct store_err *err);

@@ -307,6 +307,45 @@ oom:
 	return store_fail(err, -ENOMEM, "internal", "out of memory");
 }
 
+/* Every pool row's counters: the id marks the cache carries. */
+static int
+snapshot_pools(struct store *s, struct store_nss *n, struct store_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	struct store_nss_pool *p;
+	int64_t u, g;
+	int r, rc;
+
+	r = store_prepare(s, "SELECT name, next_uid, next_gid FROM pools "
+	    "ORDER BY name", &st, err);
+	if (r < 0)
+		return r;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		p = reallocarray(n->pools, n->npools + 1, sizeof(*p));
+		if (p == NULL)
+			goto oom;
+		n->pools = p;
+		p = &n->pools[n->npools];
+		u = sqlite3_column_int64(st, 1);
+		g = sqlite3_column_int64(st, 2);
+		p->uid_next = u < 0 ? 0 : u > UINT32_MAX ? UINT32_MAX :
+		    (uint32_t)u;
+		p->gid_next = g < 0 ? 0 : g > UINT32_MAX ? UINT32_MAX :
+		    (uint32_t)g;
+		p->name = dup_col(st, 0);
+		if (p->name == NULL)
+			goto oom;
+		n->npools++;
+	}
+	if (rc != SQLITE_DONE)
+		r = store_fail_db(s, err, rc);
+	sqlite3_finalize(st);
+	return r;
+oom:
+	sqlite3_finalize(st);
+	return store_fail(err, -ENOMEM, "internal", "out of memory");
+}
+
 int
 store_nss_snapshot(struct store *s, struct store_nss *ret,
     struct store_err *err)
@@ -320,6 +359,8 @@ store_nss_snapshot(struct store *s, struct store_nss *ret,
 	r = snapshot_users(s, &n, err);
 	if (r == 0)
 		r = snapshot_groups(s, &n, err);
+	if (r == 0)
+		r = snapshot_pools(s, &n, err);
 	(void)sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
 	if (r < 0) {
 		store_nss_free(&n);
@@ -345,7 +386,10 @@ store_nss_free(struct store_nss *n)
 		free(n->groups[i].name);
 		free(n->groups[i].members);
 	}
+	for (i = 0; i < n->npools; i++)
+		free(n->pools[i].name);
 	free(n->users);
 	free(n->groups);
+	free(n->pools);
 	memset(n, 0, sizeof(*n));
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Internals shared by the store's files (store.c: schema, lookups, result
- * objects; store_ops.c: admin mutations; store_nss.c: the NSS snapshot).
+ * Internals shared by the store's files (store_open.c: opening and the
+ * schema; store.c: lookups, result objects; store_ops.c: admin mutations;
+ * store_group.c: groups and the NSS snapshot).
  * Nothing outside the store includes this.
  */
 #ifndef UA_STORE_INT_H
@@ -11,10 +12,32 @@
 
 #include "userauthd/store.h"
 
+/* A pool's id high-water mark (store_ids.c). */
+struct store_mark {
+	char *pool;
+	uint32_t uid_next;
+	uint32_t gid_next;
+};
+
 struct store {
 	sqlite3 *db;
 	uint64_t generation;
+	bool created;		/* store_open made the file */
+	char *marks_path;	/* the id marks file kept up to date, or NULL */
+	struct store_mark *marks;	/* what it holds */
+	size_t nmarks;
+	bool marks_dirty;	/* write it at the next commit in any case */
 };
+
+/*
+ * Inside a write transaction, before COMMIT (store_commit calls it): if
+ * a pool's counter went past its mark, rewrite the marks file (tmp,
+ * fsync, rename, fsync dir).  A failure fails the commit: no id is handed
+ * out that the file does not cover.  0 when no file is attached.
+ */
+int store_marks_sync(struct store *s, struct store_err *err);
+void store_marks_detach(struct store *s);
+void store_marks_free(struct store_mark *m, size_t n);
 
 /* An SQLite result code as an error: busy, disk full, or internal. */
 int store_fail_db(struct store *s, struct store_err *err, int rc);

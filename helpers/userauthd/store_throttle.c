@@ -140,8 +140,8 @@ store_throttle_rollback(struct store *s)
 }
 
 static int
-list_row(struct store *s, sqlite3_stmt *st, int64_t lock_after,
-    json_t **ret, struct store_err *err)
+list_row(struct store *s, sqlite3_stmt *st, json_t **ret,
+    struct store_err *err)
 {
 	const char *kind = (const char *)sqlite3_column_text(st, 1);
 	const char *login = (const char *)sqlite3_column_text(st, 7);
@@ -157,19 +157,19 @@ list_row(struct store *s, sqlite3_stmt *st, int64_t lock_after,
 	else if (account[0] == 'i')
 		(void)snprintf(shown, sizeof(shown), "unknown:%.16s",
 		    account + 1);
-	else
-		(void)snprintf(shown, sizeof(shown), "deleted:%.16s",
+	else if (account[0] == 'p')
+		(void)snprintf(shown, sizeof(shown), "peer-uid:%.16s",
 		    account + 1);
-	o = json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:b}",
+	else
+		(void)snprintf(shown, sizeof(shown), "uid:%.16s", account + 1);
+	o = json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:I}",
 	    "pool", (const char *)sqlite3_column_text(st, 0),
 	    "kind", kind != NULL ? kind : "",
 	    "account", shown,
 	    "rhost", (const char *)sqlite3_column_text(st, 3),
 	    "failures", (json_int_t)failures,
 	    "last_fail", (json_int_t)sqlite3_column_int64(st, 5),
-	    "next_allowed", (json_int_t)sqlite3_column_int64(st, 6),
-	    "locked", kind != NULL && strcmp(kind, "account") == 0 &&
-	    lock_after > 0 && failures >= lock_after);
+	    "next_allowed", (json_int_t)sqlite3_column_int64(st, 6));
 	if (o == NULL)
 		return store_fail(err, -ENOMEM, "internal", "out of memory");
 	(void)s;
@@ -178,8 +178,8 @@ list_row(struct store *s, sqlite3_stmt *st, int64_t lock_after,
 }
 
 int
-store_throttle_list(struct store *s, const char *pool, int64_t lock_after,
-    json_t **ret, struct store_err *err)
+store_throttle_list(struct store *s, const char *pool, json_t **ret,
+    struct store_err *err)
 {
 	sqlite3_stmt *st = NULL;
 	json_t *arr = json_array(), *o = NULL;
@@ -189,7 +189,7 @@ store_throttle_list(struct store *s, const char *pool, int64_t lock_after,
 		return store_fail(err, -ENOMEM, "internal", "out of memory");
 	r = store_prepare(s, "SELECT t.pool, t.kind, t.account, t.rhost, "
 	    "t.failures, t.last_fail, t.next_allowed, u.login "
-	    "FROM throttle t LEFT JOIN users u ON t.account = 'u' || u.id "
+	    "FROM throttle t LEFT JOIN users u ON t.account = 'u' || u.uid "
 	    "WHERE ?1 IS NULL OR t.pool = ?1 "
 	    "ORDER BY t.pool, t.kind, t.account, t.rhost", &st, err);
 	if (r < 0)
@@ -200,7 +200,7 @@ store_throttle_list(struct store *s, const char *pool, int64_t lock_after,
 		goto out;
 	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		r = list_row(s, st, lock_after, &o, err);
+		r = list_row(s, st, &o, err);
 		if (r < 0)
 			goto out;
 		if (json_array_append_new(arr, o) < 0) {

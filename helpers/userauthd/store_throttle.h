@@ -43,11 +43,11 @@ void store_throttle_rollback(struct store *s);
 
 /*
  * The buckets of pool (NULL: every pool) as an array of objects: pool,
- * kind, account (a login for a real user, "unknown:<hash>" otherwise),
- * rhost, failures, last_fail, next_allowed, locked (failures of an account
- * bucket >= lock_after).
+ * kind, account (a user's login, "unknown:<hash>" for an identifier,
+ * "peer-uid:<uid>" for a local non-root peer), rhost, failures, last_fail,
+ * next_allowed.
  */
-int store_throttle_list(struct store *s, const char *pool, int64_t lock_after,
-    json_t **ret, struct store_err *err);
+int store_throttle_list(struct store *s, const char *pool, json_t **ret,
+    struct store_err *err);
 
 #endif

@@ -7,7 +7,8 @@
  * made valid, as a hostile writer would), so mutations reach the tables
  * behind the sums.  An input over UA_CACHE_EAGER_MAX takes the lazy path.
  *
- * run-fuzz-sources: common/client/cache.c
+ * run-fuzz-sources: common/client/cache.c common/client/cache_lookup.c
+ * run-fuzz-sources: common/client/sha256.c
  */
 #include <errno.h>
 #include <stddef.h>
@@ -32,7 +33,8 @@ static void
 lookups(const struct ua_cache *c, size_t buflen)
 {
 	static const char *const fixed[] = { "root", "alice", "a@b.c",
-	    "ALICE@EXAMPLE.COM", "" };
+	    "ALICE@EXAMPLE.COM", " alice@example.com\t", "@", " ", "" };
+	struct ua_cache_mark mark;
 	char *buf = malloc(buflen > 0 ? buflen : 1);
 	char name[UA_CACHE_MAX_STR + 1];
 	struct passwd pw;
@@ -71,6 +73,8 @@ lookups(const struct ua_cache *c, size_t buflen)
 	}
 	defined(ua_cache_getpwuid(c, 1000, &pw, buf, buflen));
 	defined(ua_cache_getgrgid(c, 1000, &gr, buf, buflen));
+	for (i = 0; i < 4; i++)
+		defined(ua_cache_get_mark(c, i, &mark, buf, buflen));
 	free(buf);
 }
 

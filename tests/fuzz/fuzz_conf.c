@@ -5,6 +5,9 @@
  * config it accepts must dump to text that it accepts again.
  *
  * run-fuzz-sources: common/server/conf.c common/server/log.c common/client/valid.c common/client/buf.c common/client/wipe.c
+ * run-fuzz-sources: common/server/conf_keys.c common/server/conf_value.c
+ * run-fuzz-sources: common/server/conf_check.c common/server/conf_dump.c
+ * run-fuzz-sources: common/server/conf_policy.c
  */
 #include <stddef.h>
 #include <stdint.h>

@@ -41,7 +41,7 @@ tests_fuzz_replay_conf_LDADD = common/server/libua_server.la \
 
 check_PROGRAMS += $(UA_FUZZ_REPLAYS)
 TESTS += $(UA_FUZZ_REPLAYS)
-EXTRA_DIST += tests/fuzz/corpus tests/fuzz/run-fuzz.sh
+EXTRA_DIST += tests/fuzz/corpus tests/fuzz/run-fuzz.sh tests/fuzz/cache-seeds.sh
 
 UA_FUZZ_SECONDS = 60
 fuzz:

@@ -54,6 +54,54 @@ out=$($BURST "$TB/run/public.sock" customer bea "wrong-$PW" 20 10)
 set -- $out
 expect_rc 0 "a burst of wrong passwords: all FAIL, none OK ($out)" test "$1 $2" = "ok=0 fail=20"
 
+# Busy: a second daemon that refuses new logins once more than 1 s of
+# hashing is queued.  A burst under way runs to its end; logins that
+# arrive meanwhile are refused at once with the busy message.
+ua_stop_daemon
+sed -i 's/^\[daemon\]$/[daemon]\nmax_queue_wait = 1/' "$TB/etc/userauth.conf"
+ua_start_daemon
+ok $? "the daemon restarts with max_queue_wait = 1"
+# the wrong burst above throttles bea (20 failures): start her afresh
+expect_rc 0 "  ... bea unlocked after the wrong burst" uactl user unlock customer bea
+$BURST "$TB/run/public.sock" customer bea "$PW" 250 10 >"$TB/burst-a" &
+A=$!
+ua_wait_for 100 sh -c "[ \$(grep -c \"user='bea' .*result=ok\" '$TB/daemon.log') -ge 260 ]"
+out=$($BURST "$TB/run/public.sock" customer bea "$PW" 20 10)
+wait $A
+echo "# under way: $(cat "$TB/burst-a"); arriving meanwhile: $out"
+set -- $(cat "$TB/burst-a")
+expect_rc 0 "the burst under way: every right password accepted" test "$1 $5" = "ok=250 lost=0"
+set -- $out
+expect_rc 0 "  ... logins arriving meanwhile are refused as busy, not lost ($out)" \
+	test "${4#busy=}" -gt 0 -a "$5" = lost=0
+expect_rc 0 "  ... and audited result=busy" grep -q 'event=auth result=busy' "$TB/daemon.log"
+
+# Audit lines quote every value: a crafted pool or identifier cannot add
+# fields, and an identifier that is no name or address is logged hashed.
+$PY "$top_srcdir/tests/tools/hold.py" "$TB/run/public.sock" "x user='root' result=ok" bea 1 0 >/dev/null
+$PY "$top_srcdir/tests/tools/hold.py" "$TB/run/public.sock" customer "Pw typed here! 9z" 1 0 >/dev/null
+expect_rc 0 "a crafted pool name is quoted in the log, never a field of its own" \
+	sh -c "! grep -E \"(^| )user='root'\" '$TB/daemon.log'"
+expect_rc 0 "an identifier that is no name or address is not logged as typed" \
+	sh -c "! grep -q 'Pw typed here' '$TB/daemon.log'"
+ua_stop_daemon
+ua_start_daemon
+$PY -c '
+import socket, struct, sys
+def f(fields):
+    b = struct.pack(">HHH", 1, 3, len(fields))
+    for t, v in fields:
+        b += struct.pack(">HH", t, len(v)) + v
+    return struct.pack(">I", len(b)) + b
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
+s.sendall(f([(1, b"customer"), (2, b"Pw typed here! 9z"), (3, b"burst")]))
+s.recv(65536)
+b = struct.pack(">HHH", 1, 5, 2) + struct.pack(">HH", 8, 8) + b"PASSWORD" + struct.pack(">HH", 9, 5) + b"wrong"
+s.sendall(struct.pack(">I", len(b)) + b)
+s.recv(65536)' "$TB/run/public.sock" 2>/dev/null
+expect_rc 0 "  ... but as a short keyed hash (user=hash:...)" \
+	grep -Eq "user=hash:[0-9a-f]{16} .*result=(fail|retry)" "$TB/daemon.log"
+
 if grep -q "$PW" "$TB/daemon.log"; then
 	ok 1 "the password is in no log"
 else

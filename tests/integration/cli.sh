@@ -47,6 +47,8 @@ grep_last "  ... naming the line" 'nofrom.conf:[0-9]+: .*has no mail_from'
 expect_rc 3 "userauthctl without a daemon exits 3" uactl pool list
 ua_start_daemon
 ok $? "daemon starts"
+expect_rc 0 "  ... and logs that it created the database" \
+	grep -q "created the database '$TB/state/userauth.db' (there was none)" "$TB/daemon.log"
 expect_rc 1 "a second daemon started in the background fails" \
 	"$top_builddir/userauthd" -c "$TB/etc/userauth.conf"
 grep_last "  ... and says why on stderr (no syslog here)" 'userauthd\[[0-9]+\]: error: .*Address already in use'
@@ -107,16 +109,49 @@ ok "$([ "$before" = "$after" ] && echo 0 || echo 1)" "refused adds changed nothi
 expect_rc 0 "the uid after refusals is the next one" uactl user add customer carol --email carol@example.com
 grep_last "  ... 200002" '200002'
 
-# --- a failed NSS publish is retried with no further change ----------------------
+# --- a failed NSS publish is reported, and retried with no further change ----------
 # The daemon (not root) cannot write the cache directory for a while.
 chmod 0555 /var/cache/userauth
-expect_rc 0 "user add while the cache cannot be written: the change is made" \
+expect_rc 5 "user add while the cache cannot be written: done, exit status 5" \
 	uactl user add customer pubretry --email pubretry@example.com
+grep_last "  ... with a warning naming the cause" \
+	"^userauthctl: warning: the change is saved, but the NSS cache '/var/cache/userauth/nss.cache' could not be published \\(Permission denied\\).*retries"
+grep_last "  ... and the user it made" '^login: +pubretry'
+expect_rc 0 "  ... the change is in the database" uactl user show pubretry
 expect_rc 2 "  ... NSS does not show it yet" getent passwd pubretry
 chmod 0755 /var/cache/userauth
 ua_wait_for 150 getent passwd pubretry
 ok $? "  ... the daemon publishes it by itself once it can (no other change)"
-expect_rc 0 "  ... and it can be removed again" uactl user del pubretry --yes
+expect_rc 0 "  ... and it can be removed again (exit 0 once publishing works)" \
+	uactl user del pubretry --yes
+# A full file system under the cache: a small tmpfs over its directory.
+cp -p /var/cache/userauth/nss.cache "$TB/nss.cache.before"
+mount -t tmpfs -o "size=256k,mode=0755,uid=$(id -u userauth),gid=$(id -g userauth)" \
+	tmpfs /var/cache/userauth
+cp -p "$TB/nss.cache.before" /var/cache/userauth/nss.cache
+dd if=/dev/zero of=/var/cache/userauth/fill bs=4k 2>/dev/null
+expect_rc 5 "user add on a full cache file system: done, exit status 5" \
+	uactl --json user add customer fulldisk --email fulldisk@example.com
+grep_last "  ... warning: No space left on device" \
+	"^userauthctl: warning: .*could not be published \\(No space left on device\\)"
+cp "$TB/last.out" "$TB/fulldisk.json"
+expect_rc 0 "  ... --json still prints the user on stdout" \
+	$PY -c 'import json,sys; assert json.load(open(sys.argv[1]))["login"] == "fulldisk"' "$TB/fulldisk.json"
+expect_rc 5 "  ... as does a second change while it is full" uactl user disable fulldisk
+expect_rc 2 "  ... NSS does not show the user yet" getent passwd fulldisk
+expect_rc 0 "  ... no temporary file is left behind" \
+	sh -c "! ls /var/cache/userauth | grep -q tmp"
+rm -f /var/cache/userauth/fill
+ua_wait_for 150 getent passwd fulldisk
+ok $? "  ... space back: published by the retry alone"
+expect_rc 0 "  ... the next change exits 0 again" uactl user enable fulldisk
+expect_rc 0 "  ... and the user is removed (exit 0)" uactl user del fulldisk --yes
+# Back to the real directory (a mount left there would outlive the cleanup),
+# with the cache published meanwhile renamed into place as the daemon does.
+cp -p /var/cache/userauth/nss.cache "$TB/nss.cache.after"
+umount /var/cache/userauth
+cp -p "$TB/nss.cache.after" /var/cache/userauth/nss.cache.new
+mv /var/cache/userauth/nss.cache.new /var/cache/userauth/nss.cache
 
 expect_rc 0 "group member add" uactl group member add developers bob
 expect_rc 1 "group member add twice refused" uactl group member add developers bob
@@ -194,8 +229,8 @@ expect_rc 0 "  ... id too" id -nG alice
 ua_start_daemon
 ok $? "daemon restarts on the same database"
 expect_rc 0 "users survive the restart" uactl user show bob
-expect_rc 0 "the uid counter survives (no reuse of carol's or pubretry's uid)" uactl user add customer dora --email dora@example.com
-grep_last "  ... 200004" '200004'
+expect_rc 0 "the uid counter survives (no reuse of carol's, pubretry's or fulldisk's uid)" uactl user add customer dora --email dora@example.com
+grep_last "  ... 200005" '200005'
 ua_stop_daemon
 chmod 0755 "$TB/state"
 expect_rc 1 "an unsafe state dir mode refuses start" "$top_builddir/userauthd" -f -c "$TB/etc/userauth.conf"
@@ -206,6 +241,55 @@ rm -f "$TB/state/userauth.db-wal" "$TB/state/userauth.db-shm"
 dd if=/dev/urandom of="$TB/state/userauth.db" bs=1024 count=8 conv=notrunc 2>/dev/null
 expect_rc 1 "a corrupt database refuses start" "$top_builddir/userauthd" -f -c "$TB/etc/userauth.conf"
 expect_rc 0 "NSS still answers from the cache" getent passwd alice
+# A crash or a full disk can leave a 0-byte file; taken as new, every pool
+# user would vanish from NSS.
+: >"$TB/state/userauth.db"
+# (timeout: a daemon that took the file would run on and be killed, 124)
+expect_rc 1 "an empty (0-byte) database refuses start" \
+	timeout 10 "$top_builddir/userauthd" -f -c "$TB/etc/userauth.conf"
+grep_last "  ... naming the file and what is wrong" "the database '$TB/state/userauth.db' is empty \\(0 bytes"
+grep_last "  ... and how to recover" 'restore it from a backup, or remove it .* to start afresh'
+expect_rc 0 "  ... and leaves it alone" test ! -s "$TB/state/userauth.db"
+expect_rc 0 "NSS still answers from the cache" getent passwd alice
+sqlite3 "$TB/state/userauth.db" 'CREATE TABLE t (a); DROP TABLE t;'
+expect_rc 1 "a database without our schema refuses start" \
+	timeout 10 "$top_builddir/userauthd" -f -c "$TB/etc/userauth.conf"
+grep_last "  ... saying so" 'has no userauth schema'
+
+# --- a fresh database never hands out an old id again ----------------------------
+# The old database gave out uids up to 200005 (dora; carol, pubretry and
+# fulldisk were deleted) and gid 300000.  The administrator starts afresh on purpose.
+rm -f "$TB/state/userauth.db" "$TB/state/userauth.db-wal" "$TB/state/userauth.db-shm"
+expect_rc 0 "the id marks file is private to the daemon" \
+	sh -c "[ \"\$(stat -c '%U %a' '$TB/state/userauth.ids')\" = 'userauth 600' ]"
+: >"$TB/daemon.log"
+ua_start_daemon
+ok $? "removed database: the daemon starts on a new one"
+expect_rc 0 "  ... and says it created it" grep -q "created the database" "$TB/daemon.log"
+expect_rc 0 "  ... and that its counters were below the ids handed out before" \
+	grep -q "were below the ids handed out before" "$TB/daemon.log"
+# json_field FILE KEY: the member KEY of the JSON object in FILE.
+json_field() { $PY -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$1" "$2"; }
+uactl --json user add customer erin --email erin@example.com >"$TB/erin.json"
+ok $? "a user added to the fresh database"
+expect_rc 0 "  ... gets a uid above every uid the old database handed out (200006)" \
+	test "$(json_field "$TB/erin.json" uid)" = 200006
+uactl --json group add customer newgrp >"$TB/newgrp.json"
+ok $? "a group added to it"
+expect_rc 0 "  ... gets a gid above the old database's (300001)" \
+	test "$(json_field "$TB/newgrp.json" gid)" = 300001
+ua_stop_daemon
+# the state file lost as well: the marks in the NSS cache are enough
+rm -f "$TB/state/userauth.db" "$TB/state/userauth.db-wal" "$TB/state/userauth.db-shm" \
+	"$TB/state/userauth.ids"
+ua_start_daemon
+ok $? "database and id marks file removed: the daemon starts"
+uactl --json user add customer fay --email fay@example.com >"$TB/fay.json"
+ok $? "  ... a user added"
+expect_rc 0 "  ... still gets the next uid above (200007, from the NSS cache's marks)" \
+	test "$(json_field "$TB/fay.json" uid)" = 200007
+expect_rc 0 "  ... and the marks file is back" grep -q '^pool customer uid_next 200008 ' "$TB/state/userauth.ids"
+ua_stop_daemon
 
 # --- secrets never leak --------------------------------------------------------------------------------
 if grep -rq "$CANARY" "$TB/daemon.log" "$TB/last.out" "$TB/last.err" /var/cache/userauth 2>/dev/null; then

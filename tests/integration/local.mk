@@ -16,3 +16,6 @@ include tests/integration/install.mk
 include tests/integration/systemd.mk
 include tests/integration/nsswitch.mk
 include tests/integration/pamconfigs.mk
+include tests/integration/throttle.mk
+include tests/integration/bound.mk
+include tests/integration/limits.mk

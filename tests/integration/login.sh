@@ -202,6 +202,11 @@ ua_write_conf <<EOF
 smtp_url = smtp://127.0.0.1:$PORT
 retry_max_interval = 1
 [defaults]
+# many wrong answers from one (empty) remote host on purpose: throttling
+# has a test of its own (throttle.sh); here it must not interfere
+throttle_pair_after = 100
+throttle_account_after = 1000
+throttle_host_after = 100000
 shell = /bin/sh
 mail_from = signin@example.com
 otp_resend_cooldown = 0
@@ -213,6 +218,7 @@ gid_max = 300099
 first_factors = password email_otp
 group_challenge = partners:email_otp
 service_groups = restricted:developers
+fake_domains = example.com
 [pool picky]
 uid_min = 210000
 uid_max = 210099
@@ -341,7 +347,7 @@ call 1: INFO "$HINT" | ECHO_OFF "Password: "
 authenticate: 0 Success
 EOF
 log_has "  ... one audit line: result=ok" 1 \
-	"event=auth pool=customer user='dave' service='ua-customer' .*challenge=PASSWORD result=ok\$"
+	"event=auth pool='customer' user='dave' service='ua-customer' .*challenge=PASSWORD result=ok\$"
 log_mark
 expect_rc 7 "password user: a wrong password is PAM_AUTH_ERR" \
 	login dave-wrong ua-customer dave 00000000 00000000 00000000
@@ -351,7 +357,7 @@ fail delay: requested
 authenticate: 7 Authentication failure
 EOF
 log_has "  ... one audit line: result=fail reason=bad_password" 1 \
-	"event=auth pool=customer user='dave' .*result=fail reason=bad_password\$"
+	"event=auth pool='customer' user='dave' .*result=fail reason=bad_password\$"
 expect_rc 0 "pamtester (stdin): the right password" sh -c \
 	"printf '%s\n' '$PW_DAVE' | PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR='$TB/pam' LD_PRELOAD=libpam_wrapper.so pamtester ua-customer dave authenticate"
 grep_last "  ... successfully authenticated" 'successfully authenticated'
@@ -463,6 +469,28 @@ expect_rc 7 "  ... also by email" \
 	login judy2 ua-customer judy@example.com 00000000 00000000 00000000
 compare_fake "  ... the same transcript as a real user" judy2
 log_has "  ... audited as reason=disabled" 2 "result=fail reason=disabled\$"
+
+# What the code prompt names (through ua-otp: preferred=email_otp, which
+# every real user follows, so every fake must too): a disabled user's own
+# address whatever name she gave, an address typed in capitals lowercased
+# as stored ones are, and for a login name that is no user an address at
+# a domain of the pool's fake_domains.
+sent() { sed -n 's/.*A code was sent to \([^ "|]*\).*/\1/p' "$TB/tx.$1" | head -1; }
+login judy-o ua-otp judy 00000000 00000000 00000000
+expect_rc 0 "a disabled user given by login name is shown her own address ($(sent judy-o))" \
+	test "$(sent judy-o)" = "j***@e******.com"
+login caps-o ua-otp NOBODY7@EXAMPLE.ORG 00000000 00000000 00000000
+expect_rc 0 "an unknown address typed in capitals is shown lowercased ($(sent caps-o))" \
+	test "$(sent caps-o)" = "n***@e******.org"
+login name-o ua-otp ghostname 00000000 00000000 00000000
+expect_rc 0 "an unknown login name gets an address at the pool's fake_domains ($(sent name-o))" \
+	test "$(sent name-o)" = "g***@e******.com"
+allcode=0
+for n in ghost-1 ghost-2 ghost-3 ghost-4 ghost-5 ghost-6 ghost-7 ghost-8; do
+	conv ua-otp "$n" >"$TB/probe" 2>&1
+	grep -q 'ECHO_OFF "Code: "' "$TB/probe" || allcode=1
+done
+ok $allcode "preferred=email_otp: eight unknown names all get EMAIL_OTP, as every real user does"
 expect_rc 0 "no mail queued for unknown or disabled users" \
 	test "$(mailq_rows)" = "$rows0"
 
@@ -613,7 +641,7 @@ leaks() {
 expect_rc 0 "no password and none of the $(wc -l <"$TB/codes") codes is in the daemon log" \
 	test -z "$(leaks)"
 expect_rc 0 "every audit line has pool, user, service, rhost, challenge and result" \
-	sh -c "grep 'event=auth ' '$TB/daemon.log' | grep -vE 'event=auth pool=[a-z]+ user=.* service=.* rhost=.* challenge=[A-Z_]+ result=(ok|fail|retry|error)' | (! grep .)"
+	sh -c "grep 'event=auth ' '$TB/daemon.log' | grep -vE 'event=auth pool='\''[a-z]+'\'' user=.* service=.* rhost=.* challenge=[A-Z_]+ result=(ok|fail|retry|error)' | (! grep .)"
 
 # --- the daemon stopped: fail closed ----------------------------------------------------------
 ua_stop_daemon

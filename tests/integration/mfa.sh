@@ -40,6 +40,11 @@ json_get() { python3 -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]
 # --- set-up ---------------------------------------------------------------------
 ua_write_conf <<EOF2
 [defaults]
+# many wrong answers from one (empty) remote host on purpose: throttling
+# has a test of its own (throttle.sh); here it must not interfere
+throttle_pair_after = 100
+throttle_account_after = 1000
+throttle_host_after = 100000
 shell = /bin/sh
 first_factors = password
 mfa = required

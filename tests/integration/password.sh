@@ -69,6 +69,11 @@ ua_write_conf <<EOF2
 [mail]
 sendmail = $TB/sendmail
 [defaults]
+# many wrong answers from one (empty) remote host on purpose: throttling
+# has a test of its own (throttle.sh); here it must not interfere
+throttle_pair_after = 100
+throttle_account_after = 1000
+throttle_host_after = 100000
 shell = /bin/sh
 mail_from = signin@example.com
 first_factors = password

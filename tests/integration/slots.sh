@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # Connection slots under logins nobody answers: a non-root uid holds at
 # most 4 public connections, non-root peers together three quarters of
-# max_clients, and root's callers (sshd, su, sudo) always find a slot.
+# max_clients, root's callers (sshd, su, sudo) always find a slot, and an
+# unanswered login ends at login_lifetime.
 # Needs root (namespaces, other uids); prints TAP.
 . "$top_srcdir/tests/integration/lib.sh"
 ua_need_namespace "$@"
@@ -10,6 +11,7 @@ ua_scratch
 ua_nss_setup
 ua_write_conf <<'CONF'
 max_clients = 8
+login_lifetime = 10
 [defaults]
 shell = /bin/sh
 first_factors = password
@@ -45,4 +47,8 @@ hold 0 2
 expect_rc 0 "root still gets the 2 slots kept for it ($(head -1 "$TB/h.0"))" \
 	grep -qx 'served=2 refused=0' "$TB/h.0"
 expect_rc 0 "the daemon answers on its admin socket meanwhile" uactl pool list
+# Nobody answers these logins: login_lifetime (10 s here) ends them.
+ua_wait_for 200 grep -q '^closed_by_daemon=' "$TB/h.0"
+expect_rc 0 "unanswered logins are closed at login_lifetime ($(tail -1 "$TB/h.0"))" \
+	grep -Eqx 'closed_by_daemon=2 after=1[01]' "$TB/h.0"
 ua_finish

@@ -124,7 +124,7 @@ expect_rc 0 "  ... the code-sent text is in the same round as Code: (one round)"
 	't["rounds"][0]["prompts"]'
 expect_rc 0 "  ... one mail went to her" test "$(mails alice@example.com)" = 1
 expect_rc 0 "  ... the account phase saw service $SERVICE" \
-	grep -Eq "event=account pool=customer user='alice' service='$SERVICE' rhost='127.0.0.1' result=OK" \
+	grep -Eq "event=account pool='customer' user='alice' service='$SERVICE' rhost='127.0.0.1' result=OK" \
 	"$TB/daemon.log"
 
 # --- a wrong code, then the right one, in one connection ------------------------------
@@ -172,7 +172,7 @@ expect_rc 0 "  ... after her code was accepted (one Code: round, no retry)" \
 	tr "$TB/carol.json" 'len(R) == 1' '"Wrong code" not in P[0]' \
 	't["result"] == "auth_failed"'
 expect_rc 0 "  ... by the account phase for $SERVICE" \
-	grep -Eq "event=account pool=customer user='carol' service='$SERVICE' rhost='127.0.0.1' result=DENIED" \
+	grep -Eq "event=account pool='customer' user='carol' service='$SERVICE' rhost='127.0.0.1' result=DENIED" \
 	"$TB/daemon.log"
 expect_rc 0 "  ... sshd logged the PAM account failure" \
 	grep -Eiq 'carol.*(account|expired)|(account|expired).*carol' "$TB/sshd.log"

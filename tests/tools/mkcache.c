@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Test tool: writes an NSS cache with ua_cache_write from a text file.
- * Lines: "user NAME UID GID EMAIL|- HOME SHELL GECOS..." (GECOS is the
- * rest of the line) and "group NAME GID MEMBER,...|-"; '#' starts a comment.
- * Usage: mkcache OUTPUT [INPUT] (stdin by default).  Exit 0, 1 on error.
+ * Test tool: writes an NSS cache with ua_cache_write_input from a text
+ * file.  Lines: "user NAME UID GID EMAIL|- HOME SHELL GECOS..." (GECOS is
+ * the rest of the line), "group NAME GID MEMBER,...|-" and "mark POOL
+ * UID_NEXT GID_NEXT"; '#' starts a comment.  Usage: mkcache [-i] OUTPUT
+ * [INPUT] (stdin by default); -i writes the bare image to OUTPUT instead
+ * of publishing it (fuzz seeds).  Exit 0, 1 on error.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +20,8 @@ struct desc {
 	size_t nusers;
 	struct ua_cache_group *groups;
 	size_t ngroups;
+	struct ua_cache_mark *marks;
+	size_t nmarks;
 	char **lines;		/* kept: the fields point into them */
 	size_t nlines;
 };
@@ -129,6 +134,24 @@ add_group(struct desc *d, char *p)
 }
 
 static int
+add_mark(struct desc *d, char *p)
+{
+	struct ua_cache_mark m, *n;
+
+	memset(&m, 0, sizeof(m));
+	m.pool = field(&p);
+	if (m.pool == NULL || parse_id(field(&p), &m.uid_next) < 0 ||
+	    parse_id(field(&p), &m.gid_next) < 0)
+		return -EINVAL;
+	n = reallocarray(d->marks, d->nmarks + 1, sizeof(*n));
+	if (n == NULL)
+		return -ENOMEM;
+	d->marks = n;
+	d->marks[d->nmarks++] = m;
+	return 0;
+}
+
+static int
 parse_line(struct desc *d, char *line)
 {
 	char *p = line, *kind;
@@ -141,6 +164,8 @@ parse_line(struct desc *d, char *line)
 		return add_user(d, p);
 	if (strcmp(kind, "group") == 0)
 		return add_group(d, p);
+	if (strcmp(kind, "mark") == 0)
+		return add_mark(d, p);
 	return -EINVAL;
 }
 
@@ -174,16 +199,43 @@ read_desc(FILE *in, struct desc *d)
 	return r;
 }
 
+/* The image alone, for fuzz seeds: no tmp file, no stale flag. */
+static int
+write_image(const char *path, const struct ua_cache_input *in)
+{
+	uint8_t *img = NULL;
+	size_t len = 0;
+	FILE *f;
+	int r;
+
+	r = ua_cache_build_input(in, &img, &len);
+	if (r < 0)
+		return r;
+	f = fopen(path, "we");
+	if (f == NULL)
+		r = -errno;
+	else if (fwrite(img, 1, len, f) != len)
+		r = -EIO;
+	if (f != NULL && fclose(f) != 0 && r == 0)
+		r = -errno;
+	free(img);
+	return r;
+}
+
 int
 main(int argc, char **argv)
 {
+	struct ua_cache_input ci;
 	struct desc d;
 	FILE *in = stdin;
+	bool image = argc > 1 && strcmp(argv[1], "-i") == 0;
 	size_t i;
 	int r;
 
+	argc -= image;
+	argv += image;
 	if (argc < 2 || argc > 3) {
-		(void)fprintf(stderr, "usage: mkcache OUTPUT [INPUT]\n");
+		(void)fprintf(stderr, "usage: mkcache [-i] OUTPUT [INPUT]\n");
 		return 1;
 	}
 	memset(&d, 0, sizeof(d));
@@ -194,8 +246,10 @@ main(int argc, char **argv)
 	}
 	r = read_desc(in, &d);
 	if (r == 0) {
-		r = ua_cache_write(argv[1], d.users, d.nusers, d.groups,
-		    d.ngroups);
+		ci = (struct ua_cache_input){ d.users, d.nusers, d.groups,
+			d.ngroups, d.marks, d.nmarks };
+		r = image ? write_image(argv[1], &ci) :
+		    ua_cache_write_input(argv[1], &ci);
 		if (r < 0)
 			(void)fprintf(stderr, "mkcache: %s: %s\n", argv[1],
 			    strerror(-r));
@@ -209,5 +263,6 @@ main(int argc, char **argv)
 	free(d.lines);
 	free(d.users);
 	free(d.groups);
+	free(d.marks);
 	return r < 0 ? 1 : 0;
 }

@@ -21,6 +21,21 @@
 # each stored message: the wall clock (ns) when the end of DATA came in,
 # written once the message is in the Maildir, and the client's address,
 # which tells one SMTP connection from another (bench/mail.sh).
+#
+# Independent of --mode:
+#   --stall-rcpt ADDR  take a message for ADDR, then never answer its end of
+#                      DATA (a relay hung after DATA) until the client hangs
+#                      up; --stall-count N times, then behave
+#   --delay S          answer each end of DATA after S seconds (a slow relay)
+#   --max-per-conn N   after N messages on one connection, close it without
+#                      a reply when the next MAIL comes (a relay that drops
+#                      a connection the client kept for reuse)
+# The --log has, besides the replies, "connect N open=K" per connection
+# (N: connections so far, K: open now), "tls N" per finished STARTTLS
+# handshake, "busy K" when a message's end of DATA comes in while K are
+# awaiting their reply (this one included), "data 250 RCPTS" per stored
+# message, "stall begin/end ADDR", "close reused", and on exit
+# "stats connections=N tls=N messages=N max_open=N max_busy=N".
 import argparse
 import asyncio
 import email
@@ -53,14 +68,70 @@ class Budget:
             return True
 
 
+class Stats:
+    """Connections, handshakes and transactions, for the --log."""
+
+    def __init__(self):
+        self.armed = False	# not the Controller's own check at start
+        self.connections = self.tls = self.messages = 0
+        self.open = self.max_open = self.busy = self.max_busy = 0
+
+    def line(self):
+        return ("stats connections=%d tls=%d messages=%d max_open=%d "
+                "max_busy=%d" % (self.connections, self.tls, self.messages,
+                                 self.max_open, self.max_busy))
+
+
 class Handler(Mailbox):
-    def __init__(self, maildir, mode, budget, log, show=False, stamp=None):
+    def __init__(self, maildir, mode, budget, log, show=False, stamp=None,
+                 stall_rcpt=None, stall_budget=None, delay=0.0,
+                 max_per_conn=0):
         super().__init__(maildir)
         self.mode = mode
         self.budget = budget
         self.log = log
         self.show = show
         self.stamp = stamp
+        self.stall_rcpt = stall_rcpt
+        self.stall_budget = stall_budget
+        self.delay = delay
+        self.max_per_conn = max_per_conn
+        self.stats = Stats()
+
+    # All hooks run on the sink's one event loop thread: no locking.
+    def opened(self, server):
+        s = self.stats
+        if not s.armed:
+            return
+        server.ua_counted = True
+        s.connections += 1
+        s.open += 1
+        s.max_open = max(s.max_open, s.open)
+        self.note("connect %d open=%d" % (s.connections, s.open))
+
+    def closed(self, server):
+        if getattr(server, "ua_counted", False):
+            self.stats.open -= 1
+        self.end_busy(server)
+
+    def tls_done(self):
+        self.stats.tls += 1
+        self.note("tls %d" % self.stats.tls)
+
+    def end_busy(self, server):
+        if getattr(server, "ua_busy", False):
+            server.ua_busy = False
+            self.stats.busy -= 1
+
+    async def handle_MAIL(self, server, session, envelope, address, options):
+        n = getattr(server, "ua_msgs", 0)
+        if self.max_per_conn and n >= self.max_per_conn:
+            self.note("close reused")
+            server.transport.close()
+            return "421 4.4.2 closing"	# never reaches the client
+        envelope.mail_from = address
+        envelope.mail_options.extend(options)
+        return "250 OK"
 
     def note_stamp(self, session, envelope, at_ns):
         if not self.stamp:
@@ -90,8 +161,34 @@ class Handler(Mailbox):
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        # From the end of DATA to the reply: the relay has the message.
+        s = self.stats
+        server.ua_busy = True
+        s.busy += 1
+        s.max_busy = max(s.max_busy, s.busy)
+        self.note("busy %d" % s.busy)
+        try:
+            return await self.data(server, session, envelope)
+        finally:
+            self.end_busy(server)
+
+    async def stall(self, envelope):
+        rcpt = self.stall_rcpt
+        self.note("stall begin " + rcpt)
+        try:
+            await asyncio.sleep(3600)
+        finally:
+            # Cancelled when the client hangs up.
+            self.note("stall end " + rcpt)
+
+    async def data(self, server, session, envelope):
         # The end of DATA is here: the moment a relay has the message.
         at_ns = time.time_ns()
+        server.ua_msgs = getattr(server, "ua_msgs", 0) + 1
+        if self.stall_rcpt in envelope.rcpt_tos and self.stall_budget.take():
+            await self.stall(envelope)
+        if self.delay > 0:
+            await asyncio.sleep(self.delay)
         if self.mode == "451" and self.budget.take():
             self.note("data 451")
             return "451 4.3.0 Try again later"
@@ -101,8 +198,9 @@ class Handler(Mailbox):
             self.note("data drop")
             server.transport.close()
             return "250 OK"
-        self.note("data 250")
         reply = await super().handle_DATA(server, session, envelope)
+        self.stats.messages += 1
+        self.note("data 250 " + " ".join(envelope.rcpt_tos))
         self.note_stamp(session, envelope, at_ns)
         return reply
 
@@ -131,6 +229,21 @@ class SilentSMTP(SMTP):
     """Accepts the TCP connection and says nothing while budget lasts."""
 
     budget = None
+
+    def connection_made(self, transport):
+        # Called again, over TLS, once a STARTTLS handshake is done.
+        tls = self._original_transport is not None
+        super().connection_made(transport)
+        if tls:
+            self.event_handler.tls_done()
+        else:
+            self.event_handler.opened(self)
+
+    def connection_lost(self, error):
+        if not getattr(self, "ua_lost", False):
+            self.ua_lost = True
+            self.event_handler.closed(self)
+        super().connection_lost(error)
 
     async def _handle_client(self):
         if self.budget is not None and self.budget.take():
@@ -168,13 +281,24 @@ def main():
                     help="also show each stored message on stderr")
     ap.add_argument("--stamp", help="append 'RCPT EPOCH_NS PEER' for each "
                     "stored message")
+    ap.add_argument("--stall-rcpt", help="never answer the end of DATA of a "
+                    "message for this address")
+    ap.add_argument("--stall-count", type=int, default=1000000,
+                    help="stall this many messages, then behave")
+    ap.add_argument("--delay", type=float, default=0.0,
+                    help="seconds before answering each end of DATA")
+    ap.add_argument("--max-per-conn", type=int, default=0,
+                    help="messages per connection; the next MAIL closes it")
     a = ap.parse_args()
 
     for sub in ("cur", "new", "tmp"):
         os.makedirs(os.path.join(a.maildir, sub), exist_ok=True)
     budget = Budget(a.count)
+    stall_budget = Budget(a.stall_count)
     handler = Handler(a.maildir, a.mode, budget, a.log, show=a.show,
-                      stamp=a.stamp)
+                      stamp=a.stamp, stall_rcpt=a.stall_rcpt,
+                      stall_budget=stall_budget, delay=a.delay,
+                      max_per_conn=a.max_per_conn)
     kw = {"auth_require_tls": False}
     if a.auth_user is not None:
         want = (a.auth_user.encode(), (a.auth_password or "").encode())
@@ -199,10 +323,11 @@ def main():
                          silent_budget=budget if a.mode == "silent" else None,
                          **kw)
     ctl.start()
-    budget.armed = True
+    budget.armed = stall_budget.armed = handler.stats.armed = True
     print("listening", a.port, flush=True)
     signal.sigwait({signal.SIGTERM, signal.SIGINT})
     ctl.stop()
+    handler.note(handler.stats.line())
     return 0
 
 

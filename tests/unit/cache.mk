@@ -15,3 +15,10 @@ tests_unit_test_nss_reader_SOURCES = tests/unit/test_nss_reader.c \
 tests_unit_test_nss_reader_CFLAGS = $(UA_CFLAGS_TEST)
 tests_unit_test_nss_reader_LDADD = common/server/libua_server.la \
 	common/client/libua_client.la $(UA_LIBS_TEST) $(JANSSON_LIBS) -lpthread
+# Format 3: email aliases as salted digests, id marks, old formats refused.
+check_PROGRAMS += tests/unit/test_cache_alias
+TESTS += tests/unit/test_cache_alias
+tests_unit_test_cache_alias_SOURCES = tests/unit/test_cache_alias.c
+tests_unit_test_cache_alias_CFLAGS = $(UA_CFLAGS_TEST)
+tests_unit_test_cache_alias_LDADD = common/server/libua_server.la \
+	common/client/libua_client.la $(UA_LIBS_TEST) $(JANSSON_LIBS)

@@ -29,3 +29,9 @@ TESTS += tests/unit/test_connect
 tests_unit_test_connect_SOURCES = tests/unit/test_connect.c
 tests_unit_test_connect_CFLAGS = $(UA_CFLAGS_TEST)
 tests_unit_test_connect_LDADD = common/client/libua_client.la $(UA_LIBS_TEST)
+
+check_PROGRAMS += tests/unit/test_sha256
+TESTS += tests/unit/test_sha256
+tests_unit_test_sha256_SOURCES = tests/unit/test_sha256.c
+tests_unit_test_sha256_CFLAGS = $(UA_CFLAGS_TEST)
+tests_unit_test_sha256_LDADD = common/client/libua_client.la $(UA_LIBS_TEST)

@@ -21,9 +21,29 @@ TESTS += tests/unit/test_totp
 tests_unit_test_totp_SOURCES = tests/unit/test_totp.c
 tests_unit_test_totp_CFLAGS = $(UA_CFLAGS_TEST)
 tests_unit_test_totp_LDADD = helpers/userauthd/libuad.la $(UA_LIBS_TEST)
+# The local pool backend through the seam (pool/backend.h): replies,
+# pending password checks completed through the workers, the NSS list.
+check_PROGRAMS += tests/unit/test_pool_local
+TESTS += tests/unit/test_pool_local
+tests_unit_test_pool_local_SOURCES = tests/unit/test_pool_local.c
+tests_unit_test_pool_local_CFLAGS = $(UA_CFLAGS_TEST)
+tests_unit_test_pool_local_LDADD = helpers/userauthd/libuad.la $(UA_LIBS_TEST)
 # Throttling: bucket arithmetic, lock, reset, persistence (injected clock).
 check_PROGRAMS += tests/unit/test_throttle
 TESTS += tests/unit/test_throttle
 tests_unit_test_throttle_SOURCES = tests/unit/test_throttle.c
 tests_unit_test_throttle_CFLAGS = $(UA_CFLAGS_TEST)
 tests_unit_test_throttle_LDADD = helpers/userauthd/libuad.la $(UA_LIBS_TEST)
+# Opening the store: created only where none exists; empty, schema-less,
+# foreign or newer files refused.
+check_PROGRAMS += tests/unit/test_store_open
+TESTS += tests/unit/test_store_open
+tests_unit_test_store_open_SOURCES = tests/unit/test_store_open.c
+tests_unit_test_store_open_CFLAGS = $(UA_CFLAGS_TEST)
+tests_unit_test_store_open_LDADD = helpers/userauthd/libuad.la $(UA_LIBS_TEST)
+# Id high-water marks: a replaced database never hands out an id again.
+check_PROGRAMS += tests/unit/test_store_ids
+TESTS += tests/unit/test_store_ids
+tests_unit_test_store_ids_SOURCES = tests/unit/test_store_ids.c
+tests_unit_test_store_ids_CFLAGS = $(UA_CFLAGS_TEST)
+tests_unit_test_store_ids_LDADD = helpers/userauthd/libuad.la $(UA_LIBS_TEST)

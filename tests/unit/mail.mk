@@ -9,3 +9,9 @@ tests_unit_test_mask_LDADD = common/client/libua_client.la $(UA_LIBS_TEST)
 tests_unit_test_mailmsg_SOURCES = tests/unit/test_mailmsg.c
 tests_unit_test_mailmsg_CFLAGS = $(UA_CFLAGS_TEST)
 tests_unit_test_mailmsg_LDADD = helpers/userauthd/libuad.la $(UA_LIBS_TEST)
+# The mail sender's schedule (helpers/userauthd/mailq.c), injected clocks.
+check_PROGRAMS += tests/unit/test_mailq
+TESTS += tests/unit/test_mailq
+tests_unit_test_mailq_SOURCES = tests/unit/test_mailq.c
+tests_unit_test_mailq_CFLAGS = $(UA_CFLAGS_TEST) $(CURL_CFLAGS)
+tests_unit_test_mailq_LDADD = helpers/userauthd/libuad.la $(UA_LIBS_TEST)

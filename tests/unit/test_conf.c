@@ -336,6 +336,18 @@ test_bad_values_are_refused_with_file_line(void **state)
 		{ "pool p", "otp_lifetime = 29", "from 30 to 600" },
 		{ "pool p", "otp_tries = 0", "from 1 to 10" },
 		{ "pool p", "otp_resend_cooldown = 601", "from 0 to 600" },
+		/* S27: throttling figures outside their ranges */
+		{ "pool p", "lock_after = 101", "from 1 to 100" },
+		{ "pool p", "lock_after = 0", "from 1 to 100" },
+		{ "defaults", "lock_after = 1000", "from 1 to 100" },
+		{ "pool p", "throttle_pair_after = 0", "from 1 to 100" },
+		{ "pool p", "throttle_account_after = 1001", "from 1 to 1000" },
+		{ "pool p", "throttle_host_after = 0", "from 1 to 100000" },
+		{ "pool p", "throttle_host_window = 59", "from 60 to 86400" },
+		{ "pool p", "throttle_max_delay = 86401", "from 1 to 86400" },
+		{ "daemon", "login_lifetime = 9", "from 10 to 3600" },
+		{ "daemon", "max_queue_wait = 0", "from 1 to 600" },
+		{ "daemon", "max_queue_wait = 601", "from 1 to 600" },
 	};
 	char text[256];
 	size_t i;
@@ -1019,6 +1031,14 @@ test_email_otp_without_mail_from_is_refused(void **state)
 	refused("[defaults]\nmail_from = otp@example.com\n[pool a]\n"
 	    "mail_from =\nfirst_factors = password email_otp\n",
 	    "t.conf:5: ", "[pool a]: first_factors offers email_otp");
+	refused("[pool a]\nmail_from = otp@example.com\n"
+	    "fake_domains = example.com localhost\n", "t.conf:3: ",
+	    "fake_domains: 'localhost' is not a mail domain");
+	c = accepted("[pool a]\nmail_from = otp@example.com\n"
+	    "fake_domains = example.com mail.example.org\n");
+	assert_string_equal(c->pools[0].fake_domains,
+	    "example.com mail.example.org");
+	ua_conf_free(c);
 	/* password-only pools and pools with a sender are fine */
 	c = accepted("[pool a]\nfirst_factors = password\n");
 	ua_conf_free(c);

@@ -116,14 +116,42 @@ test_fake_is_stable_and_plausible(void **state)
 
 	(void)state;
 	pool_both(&p);
-	assert_int_equal(policy_fake(&p, 3), POLICY_EMAIL_OTP);
-	assert_int_equal(policy_fake(&p, 200), POLICY_PASSWORD);
-	assert_int_equal(policy_fake(&p, 200), policy_fake(&p, 200));
+	assert_int_equal(policy_fake(&p, 3, POLICY_NONE), POLICY_EMAIL_OTP);
+	assert_int_equal(policy_fake(&p, 200, POLICY_NONE), POLICY_PASSWORD);
+	assert_int_equal(policy_fake(&p, 200, POLICY_NONE), policy_fake(&p, 200, POLICY_NONE));
 	p.allow_email_otp = false;
-	assert_int_equal(policy_fake(&p, 3), POLICY_PASSWORD);
+	assert_int_equal(policy_fake(&p, 3, POLICY_NONE), POLICY_PASSWORD);
 	p.allow_email_otp = true;
 	p.allow_password = false;
-	assert_int_equal(policy_fake(&p, 200), POLICY_EMAIL_OTP);
+	assert_int_equal(policy_fake(&p, 200, POLICY_NONE), POLICY_EMAIL_OTP);
+}
+
+/*
+ * The preferred=email_otp hint: every real user then gets EMAIL_OTP
+ * (policy_first), so every fake must too; without a hint, or with
+ * preferred=password, a fake keeps its stable draw.
+ */
+static void
+test_fake_follows_the_hint_as_real_users_do(void **state)
+{
+	struct ua_pool_conf p;
+	struct policy_user with_pw = { .has_password = true };
+	struct policy_user no_pw = { .has_password = false };
+	unsigned b;
+
+	(void)state;
+	pool_both(&p);
+	assert_int_equal(policy_first(&p, &with_pw, POLICY_EMAIL_OTP),
+	    POLICY_EMAIL_OTP);
+	assert_int_equal(policy_first(&p, &no_pw, POLICY_EMAIL_OTP),
+	    POLICY_EMAIL_OTP);
+	for (b = 0; b < 256; b++)
+		assert_int_equal(policy_fake(&p, (unsigned char)b,
+		    POLICY_EMAIL_OTP), POLICY_EMAIL_OTP);
+	assert_int_equal(policy_fake(&p, 200, POLICY_PASSWORD),
+	    POLICY_PASSWORD);
+	assert_int_equal(policy_fake(&p, 3, POLICY_PASSWORD),
+	    POLICY_EMAIL_OTP);	/* as a user without a password */
 }
 
 static void
@@ -173,6 +201,7 @@ main(void)
 		cmocka_unit_test(test_group_rule_beats_hint),
 		cmocka_unit_test(test_password_only_pool),
 		cmocka_unit_test(test_fake_is_stable_and_plausible),
+		cmocka_unit_test(test_fake_follows_the_hint_as_real_users_do),
 		cmocka_unit_test(test_service_rules),
 		cmocka_unit_test(test_names_round_trip),
 	};

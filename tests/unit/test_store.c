@@ -459,75 +459,6 @@ test_generation_counts_changes_only(void **state)
 }
 
 static void
-test_reopen_keeps_data_and_schema(void **state)
-{
-	struct fx *f = *state;
-	struct store_err err = { 0 };
-	json_t *o;
-
-	assert_int_equal(add(f, "customer", "max", "max@example.com", NULL,
-			     &err),
-	    0);
-	store_close(f->s);
-	f->s = NULL;
-	assert_int_equal(store_open(f->db, &f->s, &err), 0);
-	assert_int_equal(store_user_show(f->s, "max", &o, &err), 0);
-	json_decref(o);
-	/* Counters survive: the next uid continues. */
-	assert_int_equal(add(f, "customer", "ned", "ned@example.com", &o, &err),
-	    0);
-	assert_int_equal(uid_of(o), 200001);
-	json_decref(o);
-}
-
-static void
-test_newer_schema_refused(void **state)
-{
-	struct fx *f = *state;
-	struct store_err err = { 0 };
-	struct store *s2 = NULL;
-	sqlite3 *db;
-
-	store_close(f->s);
-	f->s = NULL;
-	assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 99", NULL,
-			     NULL, NULL),
-	    SQLITE_OK);
-	sqlite3_close(db);
-	assert_true(store_open(f->db, &s2, &err) < 0);
-	assert_non_null(strstr(err.msg, "newer"));
-	assert_null(s2);
-	assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 2", NULL,
-			     NULL, NULL),
-	    SQLITE_OK);
-	sqlite3_close(db);
-	assert_int_equal(store_open(f->db, &f->s, &err), 0);
-}
-
-static void
-test_garbage_file_refused(void **state)
-{
-	struct fx *f = *state;
-	struct store_err err = { 0 };
-	struct store *s2 = NULL;
-	char path[160];
-	FILE *fp;
-	int i;
-
-	snprintf(path, sizeof(path), "%s/garbage.db", f->dir);
-	fp = fopen(path, "w");
-	assert_non_null(fp);
-	for (i = 0; i < 4096; i++)
-		fputc((i * 7919) & 0xff, fp);
-	fclose(fp);
-	assert_true(store_open(path, &s2, &err) < 0);
-	assert_string_equal(err.code, "internal");
-	assert_null(s2);
-}
-
-static void
 test_local_id_file_parsing(void **state)
 {
 	struct fx *f = *state;
@@ -570,9 +501,6 @@ main(void)
 		T(test_delete_cascades_membership),
 		T(test_nss_snapshot),
 		T(test_generation_counts_changes_only),
-		T(test_reopen_keeps_data_and_schema),
-		T(test_newer_schema_refused),
-		T(test_garbage_file_refused),
 		T(test_local_id_file_parsing),
 #undef T
 	};

@@ -1,0 +1,216 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The local backend after a right first factor: a new password when one
+ * is due, then TOTP (SOFTWARE_TOKEN_MFA) or enrolment at login
+ * (MFA_SETUP), then OK.  There is no path to OK around the TOTP of a pool
+ * that requires it; a secret shown for enrolment is kept only after the
+ * first valid code.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "client/wipe.h"
+#include "server/log.h"
+#include "userauthd/pool/local_int.h"
+#include "userauthd/qr.h"
+#include "userauthd/store_mfa.h"
+
+static int
+success(struct local_login *s, struct pool_reply *rp)
+{
+	rp->status = POOL_OK;
+	rp->user = (struct pool_user){ .login = s->user.login,
+		.uid = s->user.uid, .enabled = s->user.enabled,
+		.has_password = s->user.hash != NULL,
+		.groups = (const char *const *)s->user.groups,
+		.ngroups = s->user.ngroups };
+	return 0;
+}
+
+/* Ask for the TOTP (SOFTWARE_TOKEN_MFA) or, enrolling, MFA_SETUP. */
+static int
+ask_totp(struct local_login *s, enum policy_challenge c,
+    struct pool_reply *rp)
+{
+	s->expect = c;
+	rp->status = POOL_CHALLENGE;
+	rp->challenge = c;
+	if (c == POLICY_MFA_SETUP)
+		rp->info = s->setup_info;
+	return 0;
+}
+
+/* A new secret for enrolment at login, and the text that shows it. */
+static int
+setup_begin(struct local_login *s, const struct ua_pool_conf *pc)
+{
+	struct totp_params p;
+	char b32[TOTP_BASE32_MAX], *uri = NULL, *qr = NULL;
+	size_t sz;
+	int r = -ENOMEM;
+
+	totp_params_of(pc, &p);
+	if (totp_new_secret(s->setup_secret) < 0 ||
+	    totp_base32(s->setup_secret, TOTP_SECRET_LEN, b32,
+		sizeof(b32)) < 0)
+		return -EIO;
+	uri = totp_uri(s->pool, s->user.email, b32, &p);
+	qr = uri != NULL ? ua_qr_render(uri) : NULL;
+	if (qr != NULL) {
+		sz = strlen(qr) + strlen(uri) + strlen(b32) + 160;
+		s->setup_info = malloc(sz);
+		if (s->setup_info != NULL) {
+			(void)snprintf(s->setup_info, sz,
+			    "Two-factor authentication is required. Scan this "
+			    "QR code with an authenticator app,\nor enter the "
+			    "key by hand.\n%sKey: %s\nURI: %s",
+			    qr, b32, uri);
+			r = 0;
+		}
+	}
+	ua_erase_free(qr);
+	ua_erase_free(uri);
+	ua_wipe(b32, sizeof(b32));
+	return r;
+}
+
+/*
+ * The first factor is done and right.  In a pool with mfa = required
+ * everyone goes on to the TOTP prompt and only a right TOTP reaches OK;
+ * mfa = optional asks enrolled users only.  (A wrong first factor never
+ * comes here: the conversation asks its TOTP that cannot succeed.)
+ */
+int
+local_after_first_factor(struct local_login *s,
+    const struct ua_pool_conf *pc, struct pool_reply *rp)
+{
+	struct store_err err = { 0 };
+	struct store_mfa m;
+	bool enrolled = false;
+	int r;
+
+	if (pc == NULL)
+		return local_unavailable(rp, NULL);
+	/* A reset password: a new one first, MFA after it (no bypass). */
+	if (s->user.must_change) {
+		s->newpw_tries = NEWPW_TRIES;
+		return local_ask_new_password(s, pc, NULL, rp);
+	}
+	if (pc->mfa != UA_MFA_OFF) {
+		r = store_mfa_load(s->lb->env.store, s->user.id, NULL, &m,
+		    &err);
+		if (r < 0) {
+			ua_log(LOG_ERR, "reading the MFA state failed: %s",
+			    err.msg);
+			return local_unavailable(rp, NULL);
+		}
+		enrolled = m.enrolled;
+		store_mfa_clear(&m);
+	}
+	if (pc->mfa == UA_MFA_OFF || (pc->mfa == UA_MFA_OPTIONAL && !enrolled))
+		return success(s, rp);
+	s->totp_tries = pc->otp_tries;
+	if (enrolled)
+		return ask_totp(s, POLICY_TOTP, rp);
+	if (pc->mfa_enrol_at_login) {
+		r = setup_begin(s, pc);
+		if (r < 0)
+			return local_unavailable(rp, "mfa_setup");
+		local_audit(s, "mfa", "setup", "not_enrolled");
+		return ask_totp(s, POLICY_MFA_SETUP, rp);
+	}
+	/* Required, not enrolled, no enrolment here: fails like the rest. */
+	rp->before_mfa = true;
+	return local_fail(rp, "mfa_not_enrolled");
+}
+
+/* MFA_SETUP's first code: keep the secret if it matches (-EIO: not). */
+static int
+check_setup(struct local_login *s, const struct totp_params *p,
+    const char *answer, bool *ret_ok)
+{
+	struct store_err err = { 0 };
+	int64_t step = 0;
+	bool ok;
+
+	ok = totp_verify(s->setup_secret, TOTP_SECRET_LEN, p, time(NULL),
+		 answer, -1, &step) == 0;
+	if (ok && store_mfa_activate(s->lb->env.store, s->user.id,
+		      s->setup_secret, step, &err) < 0) {
+		ua_log(LOG_ERR, "storing the TOTP secret failed: %s", err.msg);
+		return -EIO;
+	}
+	if (ok)
+		local_audit(s, "mfa", "enrolled", NULL);
+	*ret_ok = ok;
+	return 0;
+}
+
+/*
+ * SOFTWARE_TOKEN_MFA: the stored secret, a step never used before.  -EIO
+ * (logged) when the store fails.
+ */
+static int
+check_totp(struct local_login *s, const struct totp_params *p,
+    const char *answer, bool *ret_ok, const char **ret_why)
+{
+	struct store *st = s->lb->env.store;
+	struct store_err err = { 0 };
+	struct store_mfa m;
+	int64_t step = 0;
+	int r;
+
+	r = store_mfa_load(st, s->user.id, NULL, &m, &err);
+	if (r < 0) {
+		ua_log(LOG_ERR, "reading the MFA state failed: %s", err.msg);
+		return -EIO;
+	}
+	r = m.enrolled ? totp_verify(m.secret, TOTP_SECRET_LEN, p, time(NULL),
+			     answer, m.last_step, &step) :
+			 -EACCES;
+	store_mfa_clear(&m);
+	/* S12: the step is checked and stored in one statement. */
+	if (r == 0)
+		r = store_mfa_accept_step(st, s->user.id, step, &err);
+	if (r == -EALREADY)
+		*ret_why = "totp_replay";
+	else if (r < 0 && r != -EACCES && r != -EINVAL) {
+		ua_log(LOG_ERR, "storing the TOTP step failed: %s", err.msg);
+		return -EIO;
+	}
+	*ret_ok = r == 0;
+	return 0;
+}
+
+int
+local_answer_totp(struct local_login *s, const struct ua_pool_conf *pc,
+    const char *answer, struct pool_reply *rp)
+{
+	struct totp_params p;
+	const char *why = "bad_totp";
+	bool ok = false;
+	int r;
+
+	if (pc == NULL)
+		return local_unavailable(rp, NULL);
+	totp_params_of(pc, &p);
+	if (s->expect == POLICY_MFA_SETUP)
+		r = check_setup(s, &p, answer, &ok);
+	else
+		r = check_totp(s, &p, answer, &ok, &why);
+	if (r < 0)
+		return local_unavailable(rp, NULL);
+	rp->verdict = (struct pool_verdict){ POOL_FACTOR_TOTP, ok,
+		ok ? NULL : why };
+	if (ok)
+		return success(s, rp);
+	if (s->totp_tries > 0)
+		s->totp_tries--;
+	if (s->totp_tries == 0)
+		return local_fail(rp, why);
+	rp->retry = why;
+	return ask_totp(s, s->expect, rp);
+}

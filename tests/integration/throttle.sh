@@ -1,0 +1,173 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Throttling and lockout through the real daemon and the built module
+# (tests/tools/pamconv): per remote host while another host still gets in,
+# the account's backoff after failures spread over hosts, the lock and
+# userauthctl user unlock, a right TOTP code refused past the limit,
+# unknown names throttled like real ones with the same transcripts, a
+# foreign local peer moving nobody's counters, the counters surviving a
+# restart, and the audit lines.  Needs root (namespaces); prints TAP.
+. "$top_srcdir/tests/integration/lib.sh"
+ua_need_namespace "$@"
+for t in oathtool setpriv; do
+	command -v $t >/dev/null || skip_all "needs $t"
+done
+ua_scratch
+ua_nss_setup
+ua_write_conf <<'CONF'
+[defaults]
+shell = /bin/sh
+first_factors = password
+[pool customer]
+uid_min = 400000
+uid_max = 400999
+gid_min = 300000
+gid_max = 300999
+lock_after = 8
+[pool wide]
+uid_min = 410000
+uid_max = 410999
+gid_min = 310000
+gid_max = 310999
+[pool staff]
+uid_min = 420000
+uid_max = 420999
+gid_min = 320000
+gid_max = 320999
+mfa = required
+CONF
+PY=/usr/bin/python3
+MOD=$(ua_reachable "$top_builddir/pam_userauth/.libs/pam_userauth.so")
+PAMCONV=$(ua_reachable "$top_builddir/tests/tools/pamconv")
+SOCK=$TB/run/public.sock
+mkdir -p "$TB/pam"
+for p in customer wide staff; do
+	printf 'auth required %s pool=%s socket=%s\naccount required %s pool=%s socket=%s\n' \
+		"$MOD" "$p" "$SOCK" "$MOD" "$p" "$SOCK" >"$TB/pam/ua-$p"
+done
+printf 'auth required pam_deny.so\naccount required pam_deny.so\n' >"$TB/pam/other"
+conv() { "$PAMCONV" -C "$TB/pam" "$@"; }
+PW_ANA='An-canary-0f3b71'
+PW_WES='We-canary-c2d915'
+PW_SAM='Sa-canary-7ae460'
+
+ua_start_daemon
+ok $? "daemon starts"
+uactl user add customer ana --email ana@example.com >/dev/null &&
+	set_pw ana "$PW_ANA" &&
+	uactl user add wide wes --email wes@example.com >/dev/null &&
+	set_pw wes "$PW_WES" &&
+	uactl user add staff sam --email sam@example.com >/dev/null &&
+	set_pw sam "$PW_SAM"
+ok $? "users ana (customer), wes (wide), sam (staff, MFA)"
+expect_rc 0 "sam enrols in TOTP" \
+	sh -c "'$top_builddir/userauthctl' -s '$TB/run/admin.sock' --json mfa enroll staff sam </dev/null"
+SEC_SAM=$($PY -c 'import json,sys; print(json.load(sys.stdin)["secret"])' <"$TB/last.out")
+mid_step
+expect_rc 0 "  ... and confirms it" uactl mfa confirm sam "$(totp "$SEC_SAM" 0)"
+
+# --- per (account, remote host), another host still gets in -----------------
+i=1
+while [ $i -le 6 ]; do
+	login "w$i" -r 198.51.100.7 ua-customer ana "wrong-$i"
+	i=$((i + 1))
+done
+# 6 failures from .7: the 5th started a 1 s wait, the 6th a 2 s one.
+login right-a -r 198.51.100.7 ua-customer ana "$PW_ANA"
+expect_rc 0 "after 6 failures from one host, ana's right password from it is refused" \
+	test "$(tail -1 "$TB/tx.right-a")" != "authenticate: 0 Success"
+same() { sed 's/^authenticate: .*//' "$TB/tx.$1" >"$TB/a"; sed 's/^authenticate: .*//' "$TB/tx.$2" >"$TB/b"; cmp -s "$TB/a" "$TB/b"; }
+expect_rc 0 "  ... with the same transcript as a wrong password" same right-a w6
+expect_rc 0 "  ... audited result=fail reason=throttled" \
+	grep -q "pool='customer' user='ana' .*rhost='198.51.100.7' .*result=fail reason=throttled" "$TB/daemon.log"
+# (an answer made while a wait runs is not counted: 5 or 6 were)
+expect_rc 0 "userauthctl throttle list shows the pair bucket" uactl throttle list customer
+grep_last "  ... with its host and count" 'pair +ana +198\.51\.100\.7 +[56] '
+login right-b -r 203.0.113.9 ua-customer ana "$PW_ANA"
+expect_rc 0 "  ... while another host logs ana in" grep -q '^authenticate: 0 ' "$TB/tx.right-b"
+
+# --- the lock at lock_after (8 here) and unlock ------------------------------
+i=1
+while [ $i -le 8 ]; do
+	login "l$i" -r "192.0.2.$i" ua-customer ana "bad-$i"
+	i=$((i + 1))
+done
+expect_rc 0 "8 more failures spread over hosts lock ana" \
+	sh -c "'$top_builddir/userauthctl' -s '$TB/run/admin.sock' --json throttle list customer | grep -q '\"locked\": true'"
+login locked -r 192.0.2.99 ua-customer ana "$PW_ANA"
+expect_rc 0 "  ... the right password from a fresh host is refused" \
+	test "$(tail -1 "$TB/tx.locked")" != "authenticate: 0 Success"
+expect_rc 0 "  ... audited result=fail reason=locked" \
+	grep -q "user='ana' .*rhost='192.0.2.99' .*result=fail reason=locked" "$TB/daemon.log"
+login ghost8 -r 192.0.2.99 ua-customer ana-ghost "$PW_ANA"
+expect_rc 0 "  ... and looks like any failing login (the same transcript as a wrong password)" \
+	same locked l8
+expect_rc 0 "userauthctl user unlock customer ana" uactl user unlock customer ana
+grep_last "  ... says what it cleared" 'ana in pool customer: [0-9]+ bucket'
+login unlocked -r 192.0.2.99 ua-customer ana "$PW_ANA"
+expect_rc 0 "  ... and the right password logs ana in again" grep -q '^authenticate: 0 ' "$TB/tx.unlocked"
+
+# --- the account's backoff after 20 failures spread over hosts (wide) --------
+i=1
+while [ $i -le 20 ]; do
+	login "s$i" -r "10.99.$i.1" ua-wide wes "nope-$i"
+	i=$((i + 1))
+done
+login wes-fresh -r 10.99.200.1 ua-wide wes "$PW_WES"
+expect_rc 0 "after 20 failures from 20 hosts, wes's right password from a 21st is refused" \
+	test "$(tail -1 "$TB/tx.wes-fresh")" != "authenticate: 0 Success"
+expect_rc 0 "  ... throttled, not locked (lock_after is 100 here)" \
+	grep -q "user='wes' .*rhost='10.99.200.1' .*result=fail reason=throttled" "$TB/daemon.log"
+
+# --- TOTP: the right code after the limit is refused -------------------------
+i=1
+while [ $i -le 5 ]; do
+	login "t$i" -r 198.51.100.50 ua-staff sam "$PW_SAM" 000000 000000 000000
+	i=$((i + 1))
+done
+mid_step
+login totp-right -r 198.51.100.50 ua-staff sam "$PW_SAM" "$(totp "$SEC_SAM" 0)"
+expect_rc 0 "after wrong TOTP codes from one host, sam's right password and right code are refused" \
+	test "$(tail -1 "$TB/tx.totp-right")" != "authenticate: 0 Success"
+expect_rc 0 "  ... and every code answer counted (15 wrong codes audited)" \
+	test "$(grep -c "user='sam' .*rhost='198.51.100.50' .*challenge=SOFTWARE_TOKEN_MFA result=\(retry\|fail\) reason=bad_totp" "$TB/daemon.log")" -ge 5
+
+# --- unknown names are throttled like real ones --------------------------------
+i=1
+while [ $i -le 6 ]; do
+	login "g$i" -r 198.51.100.77 ua-customer ghost@example.com "guess-$i"
+	i=$((i + 1))
+done
+expect_rc 0 "an unknown name gets a pair bucket of its own" \
+	sh -c "'$top_builddir/userauthctl' -s '$TB/run/admin.sock' throttle list customer | grep -Eq 'pair +unknown:[0-9a-f]+ +198\.51\.100\.77 +[56] '"
+login g7 -r 198.51.100.77 ua-customer GHOST@Example.com "guess-7"
+expect_rc 0 "  ... a case variant of it is the same name (throttled)" \
+	grep -q "user='GHOST@Example.com' .*result=fail reason=throttled" "$TB/daemon.log"
+
+# --- a foreign local peer moves nobody's counters -----------------------------
+uactl user unlock customer ana >/dev/null
+AUID=60123
+i=1
+while [ $i -le 7 ]; do
+	setpriv --reuid=$AUID --regid=$AUID --clear-groups \
+		"$PAMCONV" -C "$TB/pam" ua-customer ana "x$i" >/dev/null 2>&1
+	i=$((i + 1))
+done
+login ana-after -r 192.0.2.50 ua-customer ana "$PW_ANA"
+expect_rc 0 "7 failures by uid $AUID naming ana leave ana's account alone" grep -q '^authenticate: 0 ' "$TB/tx.ana-after"
+expect_rc 0 "  ... they count against the peer itself" \
+	sh -c "'$top_builddir/userauthctl' -s '$TB/run/admin.sock' throttle list customer | grep -Eq 'peer-uid:$AUID'"
+
+# --- counters survive a restart -------------------------------------------------
+ua_stop_daemon
+ua_start_daemon
+ok $? "the daemon restarts"
+expect_rc 0 "  ... and the buckets are still there" \
+	sh -c "'$top_builddir/userauthctl' -s '$TB/run/admin.sock' throttle list wide | grep -Eq 'account +wes +- +20'"
+
+expect_rc 2 "unlock needs POOL and USER" uactl user unlock customer
+expect_rc 1 "unlock of a user in another pool is refused" uactl user unlock wide ana
+for pw in "$PW_ANA" "$PW_WES" "$PW_SAM"; do
+	if grep -q -- "$pw" "$TB/daemon.log"; then ok 1 "no password in the log"; else ok 0 "no password in the log"; fi
+done
+ua_finish

@@ -1,0 +1,320 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Unit tests for the local pool backend through the seam
+ * (helpers/userauthd/pool/backend.h, pool/local*.c): what the
+ * conversation gets back from each call, pending password checks that
+ * finish through the worker queue and ->complete, and the NSS listing.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "server/conf.h"
+#include "userauthd/admin.h"
+#include "userauthd/pool/local.h"
+#include "userauthd/pool/pwjob.h"
+#include "userauthd/store.h"
+
+static const char conf_text[] =
+    "[defaults]\n"
+    "shell = /bin/sh\n"
+    "mail_from = codes@example.com\n"
+    "[pool customer]\n"
+    "uid_min = 200000\n"
+    "uid_max = 200099\n"
+    "gid_min = 300000\n"
+    "gid_max = 300099\n";
+
+struct fx {
+	char dir[64];
+	char db[128];
+	struct ua_conf *conf;
+	struct store *s;
+	struct keys k;
+	struct workq *wq;
+	char *dummy;
+	struct pool_backend *be;
+	struct pool_login *bl;
+	unsigned mails;		/* mail_queued calls */
+	char audits[8][96];	/* "event result reason" */
+	unsigned naudits;
+};
+
+static void
+mail_queued(void *arg)
+{
+	((struct fx *)arg)->mails++;
+}
+
+static void
+audit(void *arg, const char *event, const char *result, const char *reason)
+{
+	struct fx *f = arg;
+
+	if (f->naudits < 8)
+		snprintf(f->audits[f->naudits++], sizeof(f->audits[0]),
+		    "%s %s %s", event, result, reason ? reason : "-");
+}
+
+static int
+setup(void **state)
+{
+	struct store_err err = { 0 };
+	struct fx *f = calloc(1, sizeof(*f));
+	struct pool_local_env env;
+	struct pool_conv conv;
+	char msg[256];
+
+	assert_non_null(f);
+	snprintf(f->dir, sizeof(f->dir), "/tmp/ua-pool-XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	snprintf(f->db, sizeof(f->db), "%s/userauth.db", f->dir);
+	assert_int_equal(ua_conf_parse("test.conf", conf_text,
+			     strlen(conf_text), &f->conf, msg, sizeof(msg)),
+	    0);
+	assert_int_equal(store_open(f->db, &f->s, &err), 0);
+	assert_int_equal(store_sync_pools(f->s, f->conf, &err), 0);
+	assert_int_equal(keys_load(f->dir, &f->k), 0);
+	assert_int_equal(workq_start(1, &f->wq), 0);
+	assert_int_equal(admin_hash_password("dummy", &f->dummy), 0);
+	env = (struct pool_local_env){ .store = f->s, .keys = &f->k,
+		.wq = f->wq, .dummy_hash = f->dummy,
+		.mail_queued = mail_queued, .mail_arg = f };
+	assert_int_equal(pool_local_new(&env, &f->be), 0);
+	conv = (struct pool_conv){ .owner = 7, .audit = audit, .arg = f };
+	assert_int_equal(f->be->ops->login_new(f->be, &conv, &f->bl), 0);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fx *f = *state;
+	char cmd[256];
+
+	f->be->ops->login_free(f->bl);
+	pool_backend_free(f->be);
+	workq_stop(f->wq);
+	free(f->dummy);
+	store_close(f->s);
+	ua_conf_free(f->conf);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
+	assert_int_equal(system(cmd), 0);
+	free(f);
+	return 0;
+}
+
+/* A customer user with password pw (NULL: none). */
+static void
+add_user(struct fx *f, const char *login, const char *email, const char *pw)
+{
+	struct store_user_new u = { .pool = "customer", .login = login,
+		.email = email };
+	struct store_err err = { 0 };
+	json_t *res = NULL;
+	char *hash = NULL;
+
+	assert_int_equal(store_user_add(f->s, f->conf, &u, &res, &err), 0);
+	json_decref(res);
+	if (pw == NULL)
+		return;
+	assert_int_equal(admin_hash_password(pw, &hash), 0);
+	assert_int_equal(store_user_set_password(f->s, login, hash, &res,
+			     &err),
+	    0);
+	json_decref(res);
+	free(hash);
+}
+
+static void
+request(struct fx *f, const char *ident, enum policy_challenge pref,
+    struct pool_request *rq)
+{
+	static uint8_t mac[KEYS_MAC_LEN];
+
+	*rq = (struct pool_request){ .pc = ua_conf_pool(f->conf, "customer"),
+		.pool = "customer", .ident = ident, .ident_mac = mac,
+		.service = "login", .rhost = "", .preferred = pref };
+}
+
+/* The one job the worker queue gives back. */
+static struct pool_job *
+collect(struct fx *f)
+{
+	struct pollfd p = { .fd = workq_fd(f->wq), .events = POLLIN };
+	struct workq_job *j;
+
+	for (;;) {
+		j = workq_collect(f->wq);
+		if (j != NULL)
+			break;
+		assert_int_equal(poll(&p, 1, 10000), 1);
+	}
+	assert_int_equal(j->owner, 7);
+	return (struct pool_job *)j;
+}
+
+static void
+test_account_reports_unknown_and_found_users(void **state)
+{
+	struct fx *f = *state;
+	struct pool_reply rp = { 0 };
+	struct pool_request rq;
+
+	request(f, "nobody", POLICY_NONE, &rq);
+	assert_int_equal(f->be->ops->account(f->bl, &rq, &rp), 0);
+	assert_int_equal(rp.status, POOL_FAIL);
+	assert_string_equal(rp.reason, "unknown");
+	add_user(f, "alice", "alice@example.com", "correct horse");
+	memset(&rp, 0, sizeof(rp));
+	request(f, "ALICE@example.com", POLICY_NONE, &rq);
+	assert_int_equal(f->be->ops->account(f->bl, &rq, &rp), 0);
+	assert_int_equal(rp.status, POOL_OK);
+	assert_string_equal(rp.user.login, "alice");
+	assert_int_equal(rp.user.uid, 200000);
+	assert_true(rp.user.enabled);
+	assert_true(rp.user.has_password);
+}
+
+/* PASSWORD: respond pends on a worker; complete gives the verdict. */
+static void
+test_password_check_pends_until_complete(void **state)
+{
+	struct fx *f = *state;
+	struct pool_reply rp = { 0 };
+	struct pool_request rq;
+	const struct ua_pool_conf *pc = ua_conf_pool(f->conf, "customer");
+
+	add_user(f, "alice", "alice@example.com", "correct horse");
+	request(f, "alice", POLICY_PASSWORD, &rq);
+	assert_int_equal(f->be->ops->account(f->bl, &rq, &rp), 0);
+	memset(&rp, 0, sizeof(rp));
+	assert_int_equal(f->be->ops->initiate(f->bl, &rq, &rp), 0);
+	assert_int_equal(rp.status, POOL_CHALLENGE);
+	assert_int_equal(rp.challenge, POLICY_PASSWORD);
+	memset(&rp, 0, sizeof(rp));
+	assert_int_equal(f->be->ops->respond(f->bl, pc, POLICY_PASSWORD,
+			     "correct horse", &rp),
+	    1);
+	assert_int_equal(f->be->ops->complete(f->bl, pc, collect(f), &rp), 0);
+	assert_int_equal(rp.verdict.factor, POOL_FACTOR_PASSWORD);
+	assert_true(rp.verdict.ok);
+	assert_int_equal(rp.status, POOL_OK);
+	assert_string_equal(rp.user.login, "alice");
+	assert_int_equal(f->mails, 0);
+}
+
+static void
+test_wrong_password_fails_before_mfa(void **state)
+{
+	struct fx *f = *state;
+	struct pool_reply rp = { 0 };
+	struct pool_request rq;
+	const struct ua_pool_conf *pc = ua_conf_pool(f->conf, "customer");
+
+	add_user(f, "alice", "alice@example.com", "correct horse");
+	request(f, "alice", POLICY_PASSWORD, &rq);
+	assert_int_equal(f->be->ops->account(f->bl, &rq, &rp), 0);
+	assert_int_equal(f->be->ops->respond(f->bl, pc, POLICY_PASSWORD,
+			     "wrong horse", &rp),
+	    1);
+	memset(&rp, 0, sizeof(rp));
+	assert_int_equal(f->be->ops->complete(f->bl, pc, collect(f), &rp), 0);
+	assert_int_equal(rp.verdict.factor, POOL_FACTOR_PASSWORD);
+	assert_false(rp.verdict.ok);
+	assert_int_equal(rp.status, POOL_FAIL);
+	assert_string_equal(rp.reason, "bad_password");
+	assert_true(rp.before_mfa);
+}
+
+/* A passwordless user gets EMAIL_OTP: a code is queued for mail. */
+static void
+test_code_is_issued_and_mailed(void **state)
+{
+	struct fx *f = *state;
+	struct pool_reply rp = { 0 };
+	struct pool_request rq;
+
+	add_user(f, "bob", "bob@example.net", NULL);
+	request(f, "bob", POLICY_NONE, &rq);
+	assert_int_equal(f->be->ops->account(f->bl, &rq, &rp), 0);
+	assert_false(rp.user.has_password);
+	memset(&rp, 0, sizeof(rp));
+	assert_int_equal(f->be->ops->initiate(f->bl, &rq, &rp), 0);
+	assert_int_equal(rp.status, POOL_CHALLENGE);
+	assert_int_equal(rp.challenge, POLICY_EMAIL_OTP);
+	assert_string_equal(rp.destination, "b***@e******.net");
+	assert_null(rp.info);	/* the conversation says "A code was sent" */
+	assert_int_equal(f->mails, 1);
+	assert_int_equal(f->naudits, 0);
+}
+
+/* A fake's code counts against the limits; no code, no mail. */
+static void
+test_count_code_counts_without_mail(void **state)
+{
+	struct fx *f = *state;
+	const struct ua_pool_conf *pc = ua_conf_pool(f->conf, "customer");
+	uint8_t mac[KEYS_MAC_LEN] = { 1, 2, 3 };
+	bool limited = true;
+
+	assert_int_equal(f->be->ops->count_code(f->be, pc, mac, &limited), 0);
+	assert_false(limited);
+	/* Within the resend cooldown: limited, like a real identifier. */
+	assert_int_equal(f->be->ops->count_code(f->be, pc, mac, &limited), 0);
+	assert_true(limited);
+	assert_int_equal(f->mails, 0);
+}
+
+static void
+test_list_is_the_store_snapshot(void **state)
+{
+	struct fx *f = *state;
+	struct store_nss a = { 0 }, b = { 0 };
+	struct store_err err = { 0 };
+	size_t i;
+
+	add_user(f, "alice", "alice@example.com", "correct horse");
+	add_user(f, "bob", "bob@example.net", NULL);
+	assert_int_equal(f->be->ops->list(f->be, &a, &err), 0);
+	assert_int_equal(store_nss_snapshot(f->s, &b, &err), 0);
+	assert_int_equal(a.nusers, 2);
+	assert_int_equal(a.nusers, b.nusers);
+	assert_int_equal(a.ngroups, b.ngroups);
+	for (i = 0; i < a.nusers; i++) {
+		assert_string_equal(a.users[i].login, b.users[i].login);
+		assert_int_equal(a.users[i].uid, b.users[i].uid);
+	}
+	store_nss_free(&a);
+	store_nss_free(&b);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(
+		    test_account_reports_unknown_and_found_users, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_password_check_pends_until_complete, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_wrong_password_fails_before_mfa, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_code_is_issued_and_mailed,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_count_code_counts_without_mail, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_list_is_the_store_snapshot,
+		    setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
