@@ -90,20 +90,54 @@ take_result(
 	return outcome;
 }
 
-/* Ask the user about chal and put the answer into a RESPOND. */
+/*
+ * try_first_pass: the password a module stacked before stored (pam_unix
+ * in a pam-auth-update stack asks first), so the user is not asked twice.
+ * 1 and a copy in *ret_answer, 0 when there is none (ask as usual).
+ */
+static int
+stored_password(pam_handle_t *pamh, char **ret_answer)
+{
+	const void *item = NULL;
+	char *copy;
+
+	if (pam_get_item(pamh, PAM_AUTHTOK, &item) != PAM_SUCCESS ||
+	    item == NULL)
+		return 0;
+	if (strnlen(item, UA_MAX_PASSWORD + 1) > UA_MAX_PASSWORD)
+		return -UAPAM_E_ANSWER_TOO_LONG;
+	copy = strdup(item);
+	if (copy == NULL)
+		return -ENOMEM;
+	*ret_answer = copy;
+	return 1;
+}
+
+/*
+ * Ask the user about chal and put the answer into a RESPOND.  *stored is
+ * true until the stored password was offered once (try_first_pass).
+ */
 static int
 answer_challenge(pam_handle_t *pamh, const struct uapam_opts *o, int flags,
-    const struct ua_msg *chal, struct ua_msg *ret_req)
+    const struct ua_msg *chal, bool *stored, struct ua_msg *ret_req)
 {
 	const char *name = ua_msg_get(chal, UA_T_CHALLENGE);
 	char *answer = NULL;
-	int r;
+	int r = 0;
 
 	if (name == NULL)
 		return -EBADMSG;
 	if (o->debug && loggable_name(name))
 		pam_syslog(pamh, LOG_DEBUG, "challenge %s", name);
-	r = uapam_converse(pamh, flags, chal, &answer);
+	if (*stored && strcmp(name, "PASSWORD") == 0) {
+		*stored = false;
+		r = stored_password(pamh, &answer);
+		if (r > 0 && o->debug)
+			pam_syslog(pamh, LOG_DEBUG,
+			    "answering PASSWORD with the stored password");
+	}
+	if (r == 0)
+		r = uapam_converse(pamh, flags, chal, &answer);
 	if (r == -UAPAM_E_UNKNOWN_CHALLENGE)
 		pam_syslog(pamh, LOG_ERR,
 		    "the daemon asked for challenge %s, which this module "
@@ -126,6 +160,7 @@ uapam_login(pam_handle_t *pamh, const struct uapam_opts *o, int flags,
     const char *user, char **ret_user)
 {
 	struct ua_msg req, reply;
+	bool stored = o->try_first_pass;
 	int fd = -1, round, r;
 
 	ua_msg_init(&req, 0);
@@ -147,7 +182,7 @@ uapam_login(pam_handle_t *pamh, const struct uapam_opts *o, int flags,
 			r = -ELOOP;
 			goto out;
 		}
-		r = answer_challenge(pamh, o, flags, &reply, &req);
+		r = answer_challenge(pamh, o, flags, &reply, &stored, &req);
 		ua_msg_clear(&reply);
 		if (r < 0)
 			goto out;

@@ -22,11 +22,13 @@ struct uapam_opts {
 	const char *preferred;         /* "PASSWORD", "EMAIL_OTP" or NULL */
 	int timeout_ms;                /* per request to the daemon */
 	bool debug;                    /* LOG_DEBUG lines */
+	bool try_first_pass;           /* answer PASSWORD with PAM_AUTHTOK */
 };
 
 /*
  * Parse argc words of argv.  Options: pool=NAME (required), socket=PATH,
- * preferred=password|email_otp, timeout=SECONDS (1..60), debug.  Each may
+ * preferred=password|email_otp, timeout=SECONDS (1..60), debug,
+ * try_first_pass.  Each may
  * be given once.  Returns 0 and fills *ret; or -EINVAL with *reterr_arg set
  * to the offending word (NULL when a required option is missing) and
  * *reterr_why to a static English reason.  *ret is written only on

@@ -9,12 +9,15 @@
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "client/valid.h"
 #include "server/log.h"
 
 #define LOG_SOCKET "/dev/log"
@@ -31,6 +34,7 @@ static struct {
 	pthread_mutex_t lock;	/* fd, retry_at, dropped */
 	char ident[32];
 	bool to_stderr;
+	bool journal;		/* stderr is systemd's journal stream */
 	bool errors_to_stderr;	/* a background start-up: errors there too */
 	int maxprio;
 	int fd;			/* connected datagram socket, or -1 */
@@ -131,8 +135,35 @@ emit_syslog(int prio, const char *msg)
 }
 
 /*
+ * Is stderr the journal's stream?  systemd sets JOURNAL_STREAM to the
+ * "device:inode" of the stream it connects stderr to; a stderr that was
+ * redirected since (userauthd -f 2>file from a unit's shell) is not it.
+ */
+static bool
+stderr_is_journal(void)
+{
+	const char *e = getenv("JOURNAL_STREAM"), *colon;
+	char dev[24];
+	uint64_t d, i;
+	struct stat st;
+
+	if (e == NULL || (colon = strchr(e, ':')) == NULL ||
+	    (size_t)(colon - e) >= sizeof(dev))
+		return false;
+	memcpy(dev, e, (size_t)(colon - e));
+	dev[colon - e] = '\0';
+	if (ua_parse_uint(dev, 0, UINT64_MAX, &d) < 0 ||
+	    ua_parse_uint(colon + 1, 0, UINT64_MAX, &i) < 0 ||
+	    fstat(STDERR_FILENO, &st) < 0)
+		return false;
+	return (uint64_t)st.st_dev == d && (uint64_t)st.st_ino == i;
+}
+
+/*
  * stderr is a socket when systemd runs us in the foreground: send
  * without blocking then.  A terminal, pipe or file gets a plain write.
+ * The journal gets the priority as a "<N>" prefix (sd-daemon(3)) and adds
+ * the name and pid itself.
  */
 static void
 emit_stderr(int prio, const char *msg)
@@ -142,8 +173,11 @@ emit_stderr(int prio, const char *msg)
 	ssize_t w;
 	int r;
 
-	r = snprintf(line, sizeof(line), "%s[%d]: %s: %s\n", L.ident,
-	    (int)getpid(), level_names[prio], msg);
+	if (L.journal)
+		r = snprintf(line, sizeof(line), "<%d>%s\n", prio, msg);
+	else
+		r = snprintf(line, sizeof(line), "%s[%d]: %s: %s\n", L.ident,
+		    (int)getpid(), level_names[prio], msg);
 	if (r < 0)
 		return;
 	n = strnlen(line, sizeof(line));
@@ -205,6 +239,7 @@ ua_log_open(const char *ident, bool to_stderr)
 	if (ident != NULL)
 		(void)snprintf(L.ident, sizeof(L.ident), "%s", ident);
 	L.to_stderr = to_stderr;
+	L.journal = stderr_is_journal();
 	if (L.fd >= 0)
 		(void)close(L.fd);
 	L.fd = -1;

@@ -64,3 +64,6 @@ helpers_userauthd_libuad_la_SOURCES += \
 	helpers/userauthd/throttle.c helpers/userauthd/throttle.h \
 	helpers/userauthd/store_throttle.c helpers/userauthd/store_throttle.h \
 	helpers/userauthd/admin_throttle.c helpers/userauthd/admin_throttle.h
+# Readiness for systemd (Type=notify): the sd_notify protocol on its own.
+helpers_userauthd_libuad_la_SOURCES += \
+	helpers/userauthd/notify.c helpers/userauthd/notify.h

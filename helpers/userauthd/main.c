@@ -30,6 +30,7 @@
 #include "userauthd/admin.h"
 #include "userauthd/keys.h"
 #include "userauthd/mailer.h"
+#include "userauthd/notify.h"
 #include "userauthd/nsscache.h"
 #include "userauthd/server.h"
 #include "userauthd/workq.h"
@@ -578,7 +579,12 @@ main(int argc, char **argv)
 	ua_log(LOG_NOTICE, "userauthd %s serving %zu pool(s) on %s",
 	    PACKAGE_VERSION, srv.conf->npools, srv.conf->runtime_dir);
 	report_ready(&ready_fd, 0);
+	/* systemd's Type=notify: serving now (a no-op without systemd). */
+	r = notify_send("READY=1");
+	if (r < 0)
+		ua_log_errno(LOG_WARNING, r, "READY=1 to $NOTIFY_SOCKET: %m");
 	r = server_run(&srv);
+	(void)notify_send("STOPPING=1");
 	ua_log(LOG_NOTICE, "userauthd stopping");
 out:
 	report_ready(&ready_fd, 1);

@@ -12,6 +12,10 @@ include tests/integration/password.mk
 include tests/integration/hoststate.mk
 include tests/integration/burst.mk
 include tests/integration/slots.mk
+include tests/integration/install.mk
+include tests/integration/systemd.mk
+include tests/integration/nsswitch.mk
+include tests/integration/pamconfigs.mk
 include tests/integration/throttle.mk
 include tests/integration/bound.mk
 include tests/integration/limits.mk

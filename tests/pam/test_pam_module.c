@@ -521,6 +521,109 @@ test_empty_password_sends_empty_answer(void **state)
 	assert_fake_content(h);
 }
 
+/*
+ * pam_unix first, as pam-auth-update stacks it: it asks "Password: " and
+ * stores the answer as PAM_AUTHTOK, then fails for a user it does not
+ * know; pam_userauth comes next.
+ */
+static void
+write_stacked_service(struct h *h, const char *more)
+{
+	char path[192];
+	FILE *f;
+
+	(void)snprintf(path, sizeof(path), "%s/" SERVICE, h->dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	(void)fprintf(f, "auth optional pam_unix.so nodelay\n"
+			 "auth required %s pool=customer socket=%s timeout=1 %s\n",
+	    MODULE, h->sock, more != NULL ? more : "");
+	assert_int_equal(fclose(f), 0);
+}
+
+static void
+test_try_first_pass_takes_the_stored_password(void **state)
+{
+	struct h *h = *state;
+	const char *conns[] = {
+	    "[" INITIATE_ALICE "," PASSWORD_CHALLENGE "," J({
+		    "recv" : "RESPOND",
+		    "expect" :
+			{"CHALLENGE" : "PASSWORD", "ANSWER" : "typed once"}
+	    }) "," RESULT_OK "]",
+	    NULL};
+
+	start_fake(h, NULL, conns);
+	write_stacked_service(h, "try_first_pass");
+	assert_int_equal(auth(h, "alice", 0, "typed once", NULL), PAM_SUCCESS);
+	/* pam_unix's prompt only: the user is asked once */
+	assert_int_equal(h->ncalls, 1);
+	assert_msg(h, 0, h->calls[0].n - 1, PAM_PROMPT_ECHO_OFF, "Password: ");
+	assert_fake_content(h);
+}
+
+static void
+test_try_first_pass_only_for_the_first_password(void **state)
+{
+	struct h *h = *state;
+	const char *conns[] = {
+	    "[" INITIATE_ALICE "," PASSWORD_CHALLENGE "," J({
+		    "recv" : "RESPOND",
+		    "expect" : {"ANSWER" : "typed once"}
+	    }) "," PASSWORD_CHALLENGE "," J({
+		    "recv" : "RESPOND",
+		    "expect" : {"ANSWER" : "asked again"}
+	    }) "," RESULT_OK "]",
+	    NULL};
+
+	start_fake(h, NULL, conns);
+	write_stacked_service(h, "try_first_pass");
+	assert_int_equal(auth(h, "alice", 0, "typed once", "asked again", NULL),
+	    PAM_SUCCESS);
+	assert_int_equal(h->ncalls, 2);
+	assert_msg(h, 1, 0, PAM_TEXT_INFO, HINT);
+	assert_fake_content(h);
+}
+
+static void
+test_try_first_pass_with_nothing_stored_asks(void **state)
+{
+	struct h *h = *state;
+	const char *conns[] = {
+	    "[" INITIATE_ALICE "," PASSWORD_CHALLENGE "," J({
+		    "recv" : "RESPOND",
+		    "expect" : {"ANSWER" : "pw"}
+	    }) "," RESULT_OK "]",
+	    NULL};
+
+	start_fake(h, NULL, conns);
+	write_default_service(h, "try_first_pass");
+	assert_int_equal(auth(h, "alice", 0, "pw", NULL), PAM_SUCCESS);
+	assert_int_equal(h->ncalls, 1);
+	assert_msg(h, 0, 0, PAM_TEXT_INFO, HINT);
+	assert_msg(h, 0, 1, PAM_PROMPT_ECHO_OFF, "Password: ");
+	assert_fake_content(h);
+}
+
+static void
+test_stored_password_unused_without_the_option(void **state)
+{
+	struct h *h = *state;
+	const char *conns[] = {
+	    "[" INITIATE_ALICE "," PASSWORD_CHALLENGE "," J({
+		    "recv" : "RESPOND",
+		    "expect" : {"ANSWER" : "second"}
+	    }) "," RESULT_OK "]",
+	    NULL};
+
+	start_fake(h, NULL, conns);
+	write_stacked_service(h, NULL);
+	assert_int_equal(
+	    auth(h, "alice", 0, "first", "second", NULL), PAM_SUCCESS);
+	assert_int_equal(h->ncalls, 2);
+	assert_fake_content(h);
+}
+
 static void
 test_email_otp_info_and_prompt_one_call(void **state)
 {
@@ -1233,6 +1336,10 @@ main(void)
 	    T(test_password_one_call_info_and_prompt),
 	    T(test_password_silent_only_prompt),
 	    T(test_empty_password_sends_empty_answer),
+	    T(test_try_first_pass_takes_the_stored_password),
+	    T(test_try_first_pass_only_for_the_first_password),
+	    T(test_try_first_pass_with_nothing_stored_asks),
+	    T(test_stored_password_unused_without_the_option),
 	    T(test_email_otp_info_and_prompt_one_call),
 	    T(test_destination_when_no_info),
 	    T(test_wrong_code_message_with_prompt),

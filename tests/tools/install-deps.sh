@@ -53,7 +53,8 @@ apt-get install -y -q --no-install-recommends \
 	libpam-pwquality cracklib-runtime \
 	openssh-server openssh-client expect \
 	mandoc iproute2 netcat-openbsd curl util-linux passwd \
-	ca-certificates openssl sudo
+	ca-certificates openssl sudo \
+	systemd systemd-container debhelper dpkg-dev lintian debootstrap git
 
 restore_policy
 saved=

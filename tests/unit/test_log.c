@@ -9,12 +9,14 @@
 #include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -152,6 +154,82 @@ test_stderr_line_has_ident_pid_and_level(void **state)
 	(void)snprintf(want, sizeof(want), "tlog[%d]: error: hello world\n",
 	    (int)getpid());
 	assert_string_equal(capture(log_hello), want);
+}
+
+/* Run fn with stderr on one end of a stream socketpair (as the journal
+ * connects it) and JOURNAL_STREAM naming it, or naming something else. */
+static const char *
+capture_journal(void (*fn)(void), bool matching)
+{
+	static char got[4096];
+	char env[64];
+	struct stat st;
+	int sp[2], saved;
+	ssize_t n;
+
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp), 0);
+	assert_int_equal(fstat(sp[0], &st), 0);
+	(void)snprintf(env, sizeof(env), "%llu:%llu",
+	    (unsigned long long)st.st_dev,
+	    (unsigned long long)st.st_ino + (matching ? 0 : 1));
+	assert_int_equal(setenv("JOURNAL_STREAM", env, 1), 0);
+	saved = dup(STDERR_FILENO);
+	assert_true(saved >= 0);
+	assert_true(dup2(sp[0], STDERR_FILENO) >= 0);
+	fn();
+	assert_true(dup2(saved, STDERR_FILENO) >= 0);
+	(void)close(saved);
+	(void)close(sp[0]);
+	n = recv(sp[1], got, sizeof(got) - 1, MSG_DONTWAIT);
+	(void)close(sp[1]);
+	(void)unsetenv("JOURNAL_STREAM");
+	ua_log_open("tlog", true);
+	got[n > 0 ? n : 0] = '\0';
+	return got;
+}
+
+static void
+log_two(void)
+{
+	ua_log_open("tlog", true);
+	ua_log_set_level(LOG_INFO);
+	ua_log(LOG_ERR, "hello %s", "world");
+	ua_log(LOG_NOTICE, "event=x");
+}
+
+static void
+test_journal_stream_gets_priority_prefix(void **state)
+{
+	(void)state;
+	assert_string_equal(capture_journal(log_two, true),
+	    "<3>hello world\n<5>event=x\n");
+}
+
+static void
+test_other_stream_keeps_the_plain_line(void **state)
+{
+	char want[128];
+
+	(void)state;
+	(void)snprintf(want, sizeof(want),
+	    "tlog[%d]: error: hello world\ntlog[%d]: notice: event=x\n",
+	    (int)getpid(), (int)getpid());
+	assert_string_equal(capture_journal(log_two, false), want);
+}
+
+static void
+test_malformed_journal_stream_is_ignored(void **state)
+{
+	char want[64];
+
+	(void)state;
+	assert_int_equal(setenv("JOURNAL_STREAM", "12:x", 1), 0);
+	(void)snprintf(want, sizeof(want), "tlog[%d]: error: hello world\n",
+	    (int)getpid());
+	assert_string_equal(capture(log_hello), want);
+	assert_int_equal(setenv("JOURNAL_STREAM", ":", 1), 0);
+	assert_string_equal(capture(log_hello), want);
+	(void)unsetenv("JOURNAL_STREAM");
 }
 
 static void
@@ -294,6 +372,9 @@ main(void)
 		cmocka_unit_test(test_quote_truncates_visibly_within_outsz),
 		cmocka_unit_test(test_quote_zero_size_writes_nothing),
 		cmocka_unit_test(test_stderr_line_has_ident_pid_and_level),
+		cmocka_unit_test(test_journal_stream_gets_priority_prefix),
+		cmocka_unit_test(test_other_stream_keeps_the_plain_line),
+		cmocka_unit_test(test_malformed_journal_stream_is_ignored),
 		cmocka_unit_test(test_level_filter_drops_lower_priorities),
 		cmocka_unit_test(test_control_bytes_cannot_forge_lines),
 		cmocka_unit_test(test_log_errno_sets_m_and_returns_r),

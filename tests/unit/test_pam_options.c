@@ -172,6 +172,22 @@ test_debug_flag(void **state)
 }
 
 static void
+test_try_first_pass_flag(void **state)
+{
+	struct uapam_opts o;
+
+	(void)state;
+	assert_int_equal(PARSE(&o, NULL, NULL, "pool=p"), 0);
+	assert_false(o.try_first_pass);
+	assert_int_equal(PARSE(&o, NULL, NULL, "try_first_pass", "pool=p"), 0);
+	assert_true(o.try_first_pass);
+	assert_refused("pool=p", "try_first_pass=yes");
+	assert_int_equal(PARSE(&o, NULL, NULL, "pool=p", "try_first_pass",
+			     "try_first_pass"),
+	    -EINVAL);
+}
+
+static void
 test_unknown_words(void **state)
 {
 	(void)state;
@@ -244,6 +260,7 @@ main(void)
 	    cmocka_unit_test(test_preferred_values),
 	    cmocka_unit_test(test_timeout_values),
 	    cmocka_unit_test(test_debug_flag),
+	    cmocka_unit_test(test_try_first_pass_flag),
 	    cmocka_unit_test(test_unknown_words),
 	    cmocka_unit_test(test_duplicates_refused),
 	    cmocka_unit_test(test_all_together),
