@@ -160,7 +160,7 @@ ua_msg_call(int fd, const struct ua_msg *m, struct ua_msg *ret,
 {
 	uint8_t *out = NULL, *in = NULL;
 	size_t outlen = 0, inlen = 0;
-	int64_t start, now;
+	int64_t start, now, left;
 	int r;
 
 	r = ua_msg_encode(m, &out, &outlen);
@@ -172,7 +172,13 @@ ua_msg_call(int fd, const struct ua_msg *m, struct ua_msg *ret,
 		return r;
 	start = mono_ms();
 	for (;;) {
-		r = ua_frame_read(fd, UA_MAX_FRAME, timeout_ms, &in, &inlen);
+		/* the whole call ends at UA_MSG_WAIT_FACTOR x timeout_ms */
+		now = mono_ms();
+		left = (int64_t)timeout_ms * UA_MSG_WAIT_FACTOR - (now - start);
+		if (start < 0 || now < 0 || left <= 0)
+			return -ETIMEDOUT;
+		r = ua_frame_read(fd, UA_MAX_FRAME, left < timeout_ms ?
+		    (int)left : timeout_ms, &in, &inlen);
 		if (r < 0)
 			return r;
 		r = ua_msg_decode(in, inlen, ret);
@@ -181,10 +187,6 @@ ua_msg_call(int fd, const struct ua_msg *m, struct ua_msg *ret,
 		if (r < 0 || ret->type != UA_MSG_WAIT)
 			return r;
 		ua_msg_clear(ret);
-		now = mono_ms();
-		if (start < 0 || now < 0 ||
-		    now - start >= (int64_t)timeout_ms * UA_MSG_WAIT_FACTOR)
-			return -ETIMEDOUT;
 		/* the daemon is alive and at it: a new span of silence */
 	}
 }

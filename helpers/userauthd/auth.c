@@ -69,28 +69,17 @@ backend_of(const struct auth_ctx *ctx, const struct auth_session *s)
  * of it: PASSWORD (a login's, CHPASS's old one), EMAIL_OTP (codes and
  * invitation codes), TOTP (SOFTWARE_TOKEN_MFA and MFA_SETUP's first
  * code); from the backend (finish) and from fakes and doomed TOTPs
- * (auth/fake.c) alike, with s->pool, s->ident, s->ident_mac, s->service
- * and s->rhost at hand.  Per-account and per-rhost throttling hooks in
- * here; today it does nothing.
+ * (auth/fake.c) alike.  Throttling does not count here: every answer was
+ * counted by throttle_gate before it was judged (so guesses in flight at
+ * once all see each other), and a success gives its counts back.
  */
 void
 auth_verdict(const struct auth_ctx *ctx, const struct auth_session *s,
     const struct pool_verdict *v)
 {
-	const struct ua_pool_conf *pc = auth_pool_of(ctx, s);
-	const struct throttle_who who = { s->pool, s->account, s->rhost };
-	struct throttle_limits l;
-	struct store_err err = { 0 };
-
-	/* refused unjudged: not counted; a success resets at the end */
-	if (v->ok || s->unjudged != NULL || pc == NULL || s->account[0] == 0)
-		return;
-	auth_throttle_limits(pc, &l);
-	/* the answer failed either way: a counter not written is logged */
-	if (throttle_failed(ctx->store, &l, &who, (int64_t)time(NULL),
-		&err) < 0)
-		ua_log(LOG_ERR, "event=throttle pool=%s result=error: %s",
-		    s->pool, err.msg);
+	(void)ctx;
+	(void)s;
+	(void)v;
 }
 
 void
@@ -107,51 +96,76 @@ auth_throttle_limits(const struct ua_pool_conf *pc,
 	};
 }
 
+static void
+throttle_log(const struct auth_session *s, const struct store_err *err)
+{
+	char pool[80];
+
+	ua_log(LOG_ERR, "event=throttle pool=%s result=error: %s",
+	    ua_log_quote(s->pool, pool, sizeof(pool)), err->msg);
+}
+
 /*
  * Before an answer is judged: may it be?  0 and s->unjudged NULL (judge
- * it) or "throttled" / "locked" (refuse it unjudged, looking like any
- * wrong answer); < 0 when the counters cannot be read: fail closed.
+ * it: it is counted as a failure now, before any work on it) or
+ * "throttled" / "locked" (refuse it unjudged, looking like any wrong
+ * answer and costing the same store work); < 0 when the counters cannot
+ * be read or written: fail closed.
  */
 static int
 throttle_gate(struct auth_ctx *ctx, struct auth_session *s)
 {
 	const struct ua_pool_conf *pc = auth_pool_of(ctx, s);
-	const struct throttle_who who = { s->pool, s->account, s->rhost };
+	const struct throttle_who who = { s->pool, s->account, s->trhost };
 	struct throttle_limits l;
 	struct store_err err = { 0 };
 	enum throttle_state st;
-	int64_t until;
+	int64_t until, now = (int64_t)time(NULL);
 	int r;
 
 	s->unjudged = NULL;
 	if (pc == NULL || s->account[0] == '\0')
 		return 0;
 	auth_throttle_limits(pc, &l);
-	r = throttle_check(ctx->store, &l, &who, (int64_t)time(NULL), &st,
-	    &until, &err);
-	if (r < 0) {
-		ua_log(LOG_ERR, "event=throttle pool=%s result=error: %s",
-		    s->pool, err.msg);
-		return r;
+	r = throttle_check(ctx->store, &l, &who, now, &st, &until, &err);
+	if (r == 0 && st != THROTTLE_OPEN) {
+		s->unjudged = st == THROTTLE_LOCKED ? "locked" : "throttled";
+		r = throttle_touch(ctx->store, &l, &who, now, &err);
+	} else if (r == 0) {
+		r = throttle_failed(ctx->store, &l, &who, now, &err);
+		if (r == 0)
+			s->charged++;
 	}
-	if (st == THROTTLE_LOCKED)
-		s->unjudged = "locked";
-	else if (st == THROTTLE_WAIT)
-		s->unjudged = "throttled";
-	return 0;
+	if (r < 0)
+		throttle_log(s, &err);
+	return r;
 }
 
-/* A login succeeded: the account's own buckets start afresh. */
+/*
+ * A login succeeded: its counted answers are given back to the host, and
+ * the account's own buckets start afresh.  A CHPASS proved only the
+ * password: it gives back its one count and resets nothing (a password
+ * alone must not wipe TOTP failures).
+ */
 static void
-throttle_reset(struct auth_ctx *ctx, const struct auth_session *s)
+throttle_reset(struct auth_ctx *ctx, struct auth_session *s, bool login)
 {
-	const struct throttle_who who = { s->pool, s->account, s->rhost };
+	const struct ua_pool_conf *pc = auth_pool_of(ctx, s);
+	const struct throttle_who who = { s->pool, s->account, s->trhost };
+	struct throttle_limits l;
 	struct store_err err = { 0 };
+	int r;
 
-	if (s->account[0] != '\0' &&
-	    throttle_succeeded(ctx->store, &who, &err) < 0)
-		ua_log(LOG_ERR, "event=throttle pool=%s result=error: %s",
-		    s->pool, err.msg);
+	if (s->account[0] == '\0' || pc == NULL)
+		return;
+	auth_throttle_limits(pc, &l);
+	r = throttle_refund(ctx->store, &l, &who, (int64_t)time(NULL),
+	    s->charged, login, &err);
+	if (r == 0 && login)
+		r = throttle_succeeded(ctx->store, &who, &err);
+	s->charged = 0;
+	if (r < 0)
+		throttle_log(s, &err);
 }
 
 /* The identifier as limits and throttling count it (keys_ident_mac). */
@@ -165,7 +179,9 @@ ident_mac_of(const struct auth_ctx *ctx, struct auth_session *s)
  * Whose counters a login's failures go to: a real user's account
  * (whatever name reached it, disabled ones too); a non-root peer asking
  * for somebody else only ever its own (it must not move anyone else's
- * counters); an unknown identifier its keyed hash.
+ * counters); an unknown identifier its keyed hash.  And which host: the
+ * remote host root's callers (sshd, su) name; a non-root peer names what
+ * it likes, so its failures go to a host of its own, its uid.
  */
 static void
 account_key(struct auth_session *s, const struct pool_reply *found)
@@ -182,6 +198,11 @@ account_key(struct auth_session *s, const struct pool_reply *found)
 	else
 		throttle_account_ident(s->account, s->ident_mac,
 		    sizeof(s->ident_mac));
+	if (s->peer_uid != 0)
+		(void)snprintf(s->trhost, sizeof(s->trhost), "local-uid:%u",
+		    (unsigned)s->peer_uid);
+	else
+		(void)snprintf(s->trhost, sizeof(s->trhost), "%s", s->rhost);
 }
 
 void
@@ -408,7 +429,7 @@ login_reply(struct auth_ctx *ctx, struct auth_session *s,
 	case POOL_CHALLENGE:
 		return auth_ask(ctx, s, rp, out);
 	case POOL_OK:
-		throttle_reset(ctx, s);
+		throttle_reset(ctx, s, true);
 		return auth_success(s, &rp->user, out);
 	case POOL_FAIL:
 		if (rp->before_mfa)
@@ -432,7 +453,7 @@ chpass_reply(struct auth_ctx *ctx, struct auth_session *s,
 
 	switch (rp->status) {
 	case POOL_OK:
-		throttle_reset(ctx, s);
+		throttle_reset(ctx, s, false);
 		return auth_result(s, out, "OK", rp->user.login);
 	case POOL_FAIL:
 		if (message == NULL &&
@@ -532,14 +553,19 @@ initiate(struct auth_ctx *ctx, struct auth_session *s,
 	return lookup(ctx, s, out);
 }
 
-/* Does an answer to c of n bytes try a factor (a guess to throttle)? */
+/*
+ * Does an answer to c of n bytes try a factor (a guess to throttle)?
+ * Every answer to a factor does, empty ones too, but for the empty
+ * password that asks for a code instead where the pool allows that.
+ */
 static bool
-factor_answer(enum policy_challenge c, size_t n)
+factor_answer(const struct ua_pool_conf *pc, enum policy_challenge c,
+    size_t n)
 {
 	switch (c) {
 	case POLICY_PASSWORD:
+		return n > 0 || pc == NULL || !policy_code_fallback(pc);
 	case POLICY_EMAIL_OTP:
-		return n > 0;	/* empty: "a code instead", not a guess */
 	case POLICY_TOTP:
 	case POLICY_MFA_SETUP:
 		return true;
@@ -581,7 +607,7 @@ respond(struct auth_ctx *ctx, struct auth_session *s, const struct ua_msg *in,
 	    ua_valid_password(answer, n, NULL) < 0)
 		s->fake = "invalid_password";
 	s->unjudged = NULL;
-	if (factor_answer(s->expect, n) && throttle_gate(ctx, s) < 0)
+	if (factor_answer(pc, s->expect, n) && throttle_gate(ctx, s) < 0)
 		return auth_unavailable(s, out, "throttle_store");
 	if (s->unjudged != NULL && s->fake == NULL && s->mfa_doomed == NULL) {
 		/*

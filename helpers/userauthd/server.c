@@ -465,8 +465,10 @@ public_room(const struct server *srv, uid_t uid)
 		return false;
 	if (uid == 0)
 		return true;
+	/* at least one slot is root's wherever there are two */
 	return public_of_uid(srv, uid) < SERVER_PER_UID &&
-	    public_nonroot(srv) < max - max / SERVER_ROOT_SHARE;
+	    public_nonroot(srv) < max - (max >= 2 && max < SERVER_ROOT_SHARE ?
+	    1 : max / SERVER_ROOT_SHARE);
 }
 
 /*

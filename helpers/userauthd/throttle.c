@@ -81,6 +81,9 @@ throttle_check(struct store *s, const struct throttle_limits *l,
 			*ret_until = 0;
 			return 0;
 		}
+		/* a wall clock set back stretches no wait past the cap */
+		if (b.next_allowed > now + (int64_t)l->max_delay)
+			b.next_allowed = now + (int64_t)l->max_delay;
 		if (b.next_allowed > now && b.next_allowed > until)
 			until = b.next_allowed;
 	}
@@ -89,9 +92,31 @@ throttle_check(struct store *s, const struct throttle_limits *l,
 	return 0;
 }
 
-int
-throttle_failed(struct store *s, const struct throttle_limits *l,
-    const struct throttle_who *who, int64_t now, struct store_err *err)
+/*
+ * The host bucket leaks: host_after failures per host_window drain away,
+ * so a shared address with fewer typos than that never fills it.
+ */
+static void
+host_leak(const struct throttle_limits *l, struct store_bucket *b, int64_t now)
+{
+	int64_t gone;
+
+	if (l->host_window == 0 || b->failures == 0 || now <= b->last_fail)
+		return;
+	gone = (now - b->last_fail) * (int64_t)l->host_after /
+	    (int64_t)l->host_window;
+	b->failures = gone >= b->failures ? 0 : b->failures - gone;
+}
+
+/*
+ * One transaction over the three buckets: add delta failures (may be
+ * negative: a refund), or with delta 0 write them back as they are (the
+ * same work as counting, for an answer refused unjudged).
+ */
+static int
+record(struct store *s, const struct throttle_limits *l,
+    const struct throttle_who *who, int64_t now, int64_t delta,
+    bool host_only, struct store_err *err)
 {
 	struct store_bucket b;
 	size_t i;
@@ -101,17 +126,23 @@ throttle_failed(struct store *s, const struct throttle_limits *l,
 	if (r < 0)
 		return r;
 	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		if (host_only && kinds[i] != STORE_BUCKET_HOST)
+			continue;
 		r = store_bucket_get(s, who->pool, kinds[i], who->account,
 		    who->rhost, &b, err);
 		if (r < 0)
 			goto fail;
-		if (kinds[i] == STORE_BUCKET_HOST && l->host_window > 0 &&
-		    now - b.last_fail >= (int64_t)l->host_window)
-			b.failures = 0;
-		b.failures++;
-		b.last_fail = now;
-		b.next_allowed = now + throttle_delay(b.failures,
-		    after_of(l, kinds[i]), l->max_delay);
+		if (delta != 0) {
+			if (kinds[i] == STORE_BUCKET_HOST)
+				host_leak(l, &b, now);
+			b.failures = b.failures + delta > 0 ?
+			    b.failures + delta : 0;
+			if (delta > 0)
+				b.last_fail = now;
+			b.next_allowed = b.failures == 0 ? 0 : b.last_fail +
+			    throttle_delay(b.failures, after_of(l, kinds[i]),
+			    l->max_delay);
+		}
 		r = store_bucket_put(s, who->pool, kinds[i], who->account,
 		    who->rhost, &b, err);
 		if (r < 0)
@@ -121,6 +152,30 @@ throttle_failed(struct store *s, const struct throttle_limits *l,
 fail:
 	store_throttle_rollback(s);
 	return r;
+}
+
+int
+throttle_failed(struct store *s, const struct throttle_limits *l,
+    const struct throttle_who *who, int64_t now, struct store_err *err)
+{
+	return record(s, l, who, now, 1, false, err);
+}
+
+int
+throttle_touch(struct store *s, const struct throttle_limits *l,
+    const struct throttle_who *who, int64_t now, struct store_err *err)
+{
+	return record(s, l, who, now, 0, false, err);
+}
+
+int
+throttle_refund(struct store *s, const struct throttle_limits *l,
+    const struct throttle_who *who, int64_t now, unsigned n, bool host_only,
+    struct store_err *err)
+{
+	if (n == 0)
+		return 0;
+	return record(s, l, who, now, -(int64_t)n, host_only, err);
 }
 
 int

@@ -11,16 +11,18 @@
  *            after host_after
  *
  * A bucket with n failures past its threshold t waits 2^(n-t) seconds
- * from its last failure, at most max_delay.  The host bucket forgets
- * failures older than host_window (a shared address, such as an office's
- * NAT, must not lock its users out for good).  An empty remote host (su,
+ * from its last failure, at most max_delay.  The host bucket leaks
+ * host_after failures per host_window (a shared address, such as an
+ * office's NAT, must not lock its users out for good).  An empty remote
+ * host (su,
  * sudo, a console) is a host of its own.  The account of a real user is
- * its row id, whatever name reached it; an unknown identifier's is a
+ * its uid, whatever name reached it; an unknown identifier's is a
  * keyed hash of the normalised identifier, so fakes are throttled exactly
- * like real accounts.  A success resets the pair and account buckets of
- * that account, never a host's.  An attempt made while a bucket waits or
- * the account is locked is refused without being judged, and is not
- * counted: waiting out the delay is the only way on.
+ * like real accounts.  Every answer is counted before it is judged; a
+ * success gives its count back and resets the pair and account buckets
+ * of that account.  An attempt made while a bucket waits or the account
+ * is locked is refused without being judged and is not counted (but costs
+ * the same store work): waiting out the delay is the only way on.
  */
 #ifndef UA_THROTTLE_H
 #define UA_THROTTLE_H
@@ -71,9 +73,23 @@ int throttle_check(struct store *s, const struct throttle_limits *l,
     enum throttle_state *ret_state, int64_t *ret_until,
     struct store_err *err);
 
-/* A judged answer failed: count it in all three buckets (one commit). */
+/*
+ * An answer is about to be judged: count it as a failure in all three
+ * buckets now (one commit), before any work on it, so concurrent guesses
+ * all see each other; a success gives it back (throttle_refund, and
+ * throttle_succeeded for the account).
+ */
 int throttle_failed(struct store *s, const struct throttle_limits *l,
     const struct throttle_who *who, int64_t now, struct store_err *err);
+
+/* An answer refused unjudged: the same store work, nothing counted. */
+int throttle_touch(struct store *s, const struct throttle_limits *l,
+    const struct throttle_who *who, int64_t now, struct store_err *err);
+
+/* Give back n counted failures (all buckets, or the host's only). */
+int throttle_refund(struct store *s, const struct throttle_limits *l,
+    const struct throttle_who *who, int64_t now, unsigned n, bool host_only,
+    struct store_err *err);
 
 /* A login succeeded: reset the account's pair and account buckets. */
 int throttle_succeeded(struct store *s, const struct throttle_who *who,

@@ -99,6 +99,18 @@ expect_rc 0 "  ... the right password from a fresh host is refused" \
 	test "$(tail -1 "$TB/tx.locked")" != "authenticate: 0 Success"
 expect_rc 0 "  ... audited result=fail reason=locked" \
 	grep -q "user='ana' .*rhost='192.0.2.99' .*result=fail reason=locked" "$TB/daemon.log"
+fails_of() {	# fails_of POOL KIND ACCOUNT: the failures of that bucket
+	"$top_builddir/userauthctl" -s "$TB/run/admin.sock" --json throttle list "$1" |
+		$PY -c 'import json,sys; print(sum(b["failures"] for b in json.load(sys.stdin) if b["kind"] == sys.argv[1] and b["account"] == sys.argv[2]))' "$2" "$3"
+}
+before=$(fails_of customer account ana)
+i=1
+while [ $i -le 5 ]; do
+	login "empty$i" -r 192.0.2.98 ua-customer ana ""
+	i=$((i + 1))
+done
+expect_rc 0 "  ... empty answers while locked are not counted either ($before -> $(fails_of customer account ana))" \
+	test "$(fails_of customer account ana)" = "$before"
 login ghost8 -r 192.0.2.99 ua-customer ana-ghost "$PW_ANA"
 expect_rc 0 "  ... and looks like any failing login (the same transcript as a wrong password)" \
 	same locked l8
@@ -119,6 +131,13 @@ expect_rc 0 "after 20 failures from 20 hosts, wes's right password from a 21st i
 expect_rc 0 "  ... throttled, not locked (lock_after is 100 here)" \
 	grep -q "user='wes' .*rhost='10.99.200.1' .*result=fail reason=throttled" "$TB/daemon.log"
 
+# --- guesses at once all count before any is judged ---------------------------
+uactl user unlock wide wes >/dev/null
+out=$($PY "$top_srcdir/tests/tools/burst.py" "$TB/run/public.sock" wide wes wrong-at-once 30 10)
+n=$(fails_of wide account wes)
+expect_rc 0 "30 wrong passwords at once from 30 hosts: only the account's first 20 are judged and counted ($n; $out)" \
+	test "$n" -ge 20 -a "$n" -le 21
+
 # --- TOTP: the right code after the limit is refused -------------------------
 i=1
 while [ $i -le 5 ]; do
@@ -129,8 +148,9 @@ mid_step
 login totp-right -r 198.51.100.50 ua-staff sam "$PW_SAM" "$(totp "$SEC_SAM" 0)"
 expect_rc 0 "after wrong TOTP codes from one host, sam's right password and right code are refused" \
 	test "$(tail -1 "$TB/tx.totp-right")" != "authenticate: 0 Success"
-expect_rc 0 "  ... and every code answer counted (15 wrong codes audited)" \
-	test "$(grep -c "user='sam' .*rhost='198.51.100.50' .*challenge=SOFTWARE_TOKEN_MFA result=\(retry\|fail\) reason=bad_totp" "$TB/daemon.log")" -ge 5
+judged=$(grep -c "user='sam' .*rhost='198.51.100.50' .*challenge=SOFTWARE_TOKEN_MFA result=\(retry\|fail\) reason=bad_totp" "$TB/daemon.log")
+expect_rc 0 "  ... of 15 wrong codes only the first few were judged ($judged), the rest refused unjudged" \
+	test "$judged" -ge 1 -a "$judged" -le 5
 
 # --- unknown names are throttled like real ones --------------------------------
 i=1
@@ -157,13 +177,15 @@ login ana-after -r 192.0.2.50 ua-customer ana "$PW_ANA"
 expect_rc 0 "7 failures by uid $AUID naming ana leave ana's account alone" grep -q '^authenticate: 0 ' "$TB/tx.ana-after"
 expect_rc 0 "  ... they count against the peer itself" \
 	sh -c "'$top_builddir/userauthctl' -s '$TB/run/admin.sock' throttle list customer | grep -Eq 'peer-uid:$AUID'"
+expect_rc 0 "  ... and against a host of its own (it names no remote host for others)" \
+	sh -c "'$top_builddir/userauthctl' -s '$TB/run/admin.sock' throttle list customer | grep -Eq 'host +- +local-uid:$AUID +[0-9]+ '"
 
 # --- counters survive a restart -------------------------------------------------
 ua_stop_daemon
 ua_start_daemon
 ok $? "the daemon restarts"
 expect_rc 0 "  ... and the buckets are still there" \
-	sh -c "'$top_builddir/userauthctl' -s '$TB/run/admin.sock' throttle list wide | grep -Eq 'account +wes +- +20'"
+	sh -c "'$top_builddir/userauthctl' -s '$TB/run/admin.sock' throttle list wide | grep -Eq 'account +wes +- +[0-9]+ '"
 
 expect_rc 2 "unlock needs POOL and USER" uactl user unlock customer
 expect_rc 1 "unlock of a user in another pool is refused" uactl user unlock wide ana

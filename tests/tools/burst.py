@@ -5,6 +5,7 @@
 # same moment, so the daemon's hash queue is N deep.  Each connection reads
 # frames until its RESULT, counting the WAIT frames that came first, and
 # gives up (like the module) after 6 x TIMEOUT in all or TIMEOUT of silence.
+# Each connection names a remote host of its own.
 #
 #   burst.py SOCK POOL USER PASSWORD N [TIMEOUT]
 #
@@ -14,7 +15,7 @@
 import select, socket, struct, sys, time
 
 T = {"INITIATE": 3, "CHALLENGE": 4, "RESPOND": 5, "RESULT": 6, "WAIT": 10}
-TAG = {"POOL": 1, "USER": 2, "SERVICE": 3, "CHALLENGE": 8, "ANSWER": 9,
+TAG = {"POOL": 1, "USER": 2, "SERVICE": 3, "RHOST": 4, "CHALLENGE": 8, "ANSWER": 9,
        "MESSAGE": 11, "OUTCOME": 14}
 NAME = {v: k for k, v in TAG.items()}
 
@@ -56,9 +57,12 @@ def main():
     sock, pool, user, pw, n = sys.argv[1:6]
     timeout = float(sys.argv[6]) if len(sys.argv) > 6 else 10.0
     conns = [Conn(sock) for _ in range(int(n))]
-    for c in conns:
+    for i, c in enumerate(conns):
+        # each from a remote host of its own (10.77.x.y): a burst of one
+        # user's logins from one host would be throttling's business
         c.s.sendall(frame("INITIATE", {"POOL": pool, "USER": user,
-                                       "SERVICE": "burst"}))
+                                       "SERVICE": "burst",
+                                       "RHOST": "10.77.%d.%d" % (i // 250, i % 250 + 1)}))
     for c in conns:
         c.s.settimeout(timeout)
         while True:

@@ -213,10 +213,9 @@ test_hundredth_failure_locks_and_reset_clears(void **state)
 	    THROTTLE_LOCKED);
 	assert_int_equal(store_bucket_reset(f->s, "staff", "u9", &n, &err), 0);
 	assert_int_equal(n, 2);			/* pair and account rows */
-	/* the host's own bucket still waits; the account is open again */
-	assert_int_equal(state_at(f, &defaults, &w, t, NULL), THROTTLE_WAIT);
-	assert_int_equal(state_at(f, &defaults, &w, t + defaults.max_delay,
-	    NULL), THROTTLE_OPEN);
+	/* the account is open again (the host bucket leaked meanwhile: one
+	 * failure per 900 s is far below 50 an hour) */
+	assert_int_equal(state_at(f, &defaults, &w, t, NULL), THROTTLE_OPEN);
 	w.rhost = "192.0.2.1";
 	assert_int_equal(state_at(f, &defaults, &w, t, NULL), THROTTLE_OPEN);
 }

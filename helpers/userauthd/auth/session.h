@@ -49,7 +49,9 @@ struct auth_session {
 	/* throttling (throttle.h): the account's key, and why the answer
 	 * being handled is refused unjudged ("throttled", "locked") */
 	char account[THROTTLE_ACCOUNT_MAX];
+	char trhost[AUTH_MAX_RHOST + 1];	/* the host it counts for */
 	const char *unjudged;
+	unsigned charged;			/* answers counted so far */
 	/* a found user's masked address, shown by its fake code challenge */
 	char masked[UA_MAX_EMAIL + 1];
 	uint64_t owner;			/* the client's serial */
