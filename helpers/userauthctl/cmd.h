@@ -125,6 +125,7 @@ ctl_verb_fn ctl_group_member_add;
 ctl_verb_fn ctl_group_member_del;
 ctl_verb_fn ctl_mailq_list;
 ctl_verb_fn ctl_throttle_list;
+ctl_verb_fn ctl_throttle_clear;
 ctl_verb_fn ctl_user_unlock;
 ctl_verb_fn ctl_mailq_flush;
 ctl_verb_fn ctl_user_import;

@@ -109,3 +109,45 @@ ctl_user_unlock(
 		return r;
 	return ctl_show(ctx, res, JSON_OBJECT, print_unlock);
 }
+
+static int
+print_clear(struct ctl_ctx *ctx, json_t *res)
+{
+	char n[24];
+	char *rhost = ctl_escape(json_string_value(json_object_get(res,
+	    "rhost")));
+
+	if (rhost == NULL)
+		return ctl_fail_oom(ctx);
+	(void)printf("host %s in pool %s: %s bucket(s) cleared\n",
+	    rhost[0] != '\0' ? rhost : "(none)", ctl_get_str(res, "pool"),
+	    ctl_fmt_int(res, "cleared", n, sizeof(n)));
+	free(rhost);
+	return CTL_EXIT_OK;
+}
+
+int
+ctl_throttle_clear(
+    struct ctl_ctx *ctx, const struct ctl_verb *v, int argc, char **argv)
+{
+	json_t *res = NULL;
+	const char *rhost;
+	int c, r;
+
+	ctl_opt_reset();
+	c = ctl_getopt(ctx, v, argc, argv, NULL);
+	if (c != -1)
+		return ctl_opt_end(ctx, v, c);
+	r = ctl_operands(ctx, v, argc, 2, 2);
+	if (r == CTL_EXIT_OK)
+		r = ctl_arg_pool(ctx, "POOL", argv[optind]);
+	if (r != CTL_EXIT_OK)
+		return r;
+	/* "none": the empty remote host (su, sudo, a console) */
+	rhost = strcmp(argv[optind + 1], "none") == 0 ? "" : argv[optind + 1];
+	r = ctl_simple(ctx, "throttle.clear", "pool", argv[optind], "rhost",
+	    rhost, &res);
+	if (r != CTL_EXIT_OK)
+		return r;
+	return ctl_show(ctx, res, JSON_OBJECT, print_clear);
+}

@@ -64,6 +64,10 @@ static const struct ctl_verb verbs[] = {
 	"KIND is pair (an account from one remote host), account (from all\n"
 	"hosts: it locks) or host (one remote host, all accounts).  WAIT is\n"
 	"how long the next attempt of that bucket is refused.\n"},
+    {{"throttle", "clear", NULL}, ctl_throttle_clear, "POOL RHOST",
+	"Clear a remote host's failure counts (and its pair buckets)",
+	"RHOST as the list shows it; 'none' is the empty remote host (su,\n"
+	"sudo, a console), local-uid:N a local caller that is not root.\n"},
     {{"user", "reset-password", NULL}, ctl_user_reset_password, "USER",
 	"Make the user choose a new password at the next login",
 	H_USER "The current password still opens the login; then the user\n"

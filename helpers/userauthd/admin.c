@@ -28,6 +28,7 @@ struct args {
 	const char *pool, *user, *group, *name, *login, *email;
 	const char *display_name, *home, *shell, *password;
 	const char *code;	/* mfa.confirm */
+	const char *rhost;	/* throttle.clear */
 	const char *groups[MAX_GROUPS_PER_ADD + 1];
 	bool disabled;
 	bool invite;		/* user.add: mail an invitation code */
@@ -361,6 +362,14 @@ op_throttle_list(struct admin_ctx *ctx, const struct args *a, json_t **ret,
 }
 
 static int
+op_throttle_clear(struct admin_ctx *ctx, const struct args *a, json_t **ret,
+    struct store_err *err)
+{
+	return admin_throttle_clear(ctx, a->pool, a->rhost != NULL ? a->rhost :
+	    "", ret, err);
+}
+
+static int
 op_user_unlock(struct admin_ctx *ctx, const struct args *a, json_t **ret,
     struct store_err *err)
 {
@@ -396,6 +405,7 @@ static const struct op ops[] = {
 	{ "user.import.commit", "", "skip_bad", op_import_commit, true },
 	{ "user.import.abort", "", "", op_import_abort, false },
 	{ "throttle.list", "", "pool", op_throttle_list, false },
+	{ "throttle.clear", "pool", "rhost", op_throttle_clear, true },
 	{ "user.unlock", "pool user", "", op_user_unlock, true },
 };
 
@@ -434,6 +444,7 @@ arg_slot(struct args *a, const char *key)
 		{ "shell", offsetof(struct args, shell) },
 		{ "password", offsetof(struct args, password) },
 		{ "code", offsetof(struct args, code) },
+		{ "rhost", offsetof(struct args, rhost) },
 	};
 	size_t i;
 

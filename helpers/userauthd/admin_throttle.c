@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "client/valid.h"
 #include "userauthd/admin_throttle.h"
 #include "userauthd/store_throttle.h"
 #include "userauthd/throttle.h"
@@ -87,6 +88,32 @@ admin_user_unlock(struct admin_ctx *ctx, const char *pool, const char *user,
 	if (r < 0)
 		return r;
 	*ret = json_pack("{s:s, s:s, s:I}", "pool", pool, "user", user,
+	    "cleared", (json_int_t)n);
+	return *ret != NULL ? 0 :
+	    store_fail(err, -ENOMEM, "internal", "out of memory");
+}
+
+int
+admin_throttle_clear(struct admin_ctx *ctx, const char *pool,
+    const char *rhost, json_t **ret, struct store_err *err)
+{
+	size_t i, len = strlen(rhost);
+	int64_t n = 0;
+	int r;
+
+	if (ua_conf_pool(ctx->conf, pool) == NULL)
+		return store_fail(err, -ENOENT, "not_found",
+		    "no pool '%.64s' in the configuration", pool);
+	for (i = 0; i < len; i++)
+		if ((unsigned char)rhost[i] < 0x20 || rhost[i] == 0x7f)
+			break;
+	if (len > 255 || i < len || !ua_valid_utf8(rhost, len))
+		return store_fail(err, -EINVAL, "invalid",
+		    "rhost: at most 255 bytes of text");
+	r = store_bucket_clear_host(ctx->store, pool, rhost, &n, err);
+	if (r < 0)
+		return r;
+	*ret = json_pack("{s:s, s:s, s:I}", "pool", pool, "rhost", rhost,
 	    "cleared", (json_int_t)n);
 	return *ret != NULL ? 0 :
 	    store_fail(err, -ENOMEM, "internal", "out of memory");

@@ -22,4 +22,12 @@ int admin_throttle_list(struct admin_ctx *ctx, const char *pool,
 int admin_user_unlock(struct admin_ctx *ctx, const char *pool,
     const char *user, json_t **ret, struct store_err *err);
 
+/*
+ * throttle.clear pool rhost: clear a remote host's bucket and the pair
+ * buckets from it ("" for the empty remote host, "local-uid:N" for a
+ * local caller).
+ */
+int admin_throttle_clear(struct admin_ctx *ctx, const char *pool,
+    const char *rhost, json_t **ret, struct store_err *err);
+
 #endif

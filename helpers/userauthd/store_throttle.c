@@ -117,6 +117,30 @@ store_bucket_reset(struct store *s, const char *pool, const char *account,
 }
 
 int
+store_bucket_clear_host(struct store *s, const char *pool, const char *rhost,
+    int64_t *ret_n, struct store_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int r, rc;
+
+	r = store_prepare(s, "DELETE FROM throttle WHERE pool = ?1 AND "
+	    "rhost = ?2 AND kind IN ('pair', 'host')", &st, err);
+	if (r < 0)
+		return r;
+	rc = sqlite3_bind_text(st, 1, pool, -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_text(st, 2, rhost, -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(st);
+	if (rc != SQLITE_DONE)
+		r = store_fail_db(s, err, rc);
+	else if (ret_n != NULL)
+		*ret_n = sqlite3_changes(s->db);
+	sqlite3_finalize(st);
+	return r;
+}
+
+int
 store_throttle_begin(struct store *s, struct store_err *err)
 {
 	return store_exec(s, "BEGIN IMMEDIATE", err);

@@ -36,6 +36,10 @@ int store_bucket_put(struct store *s, const char *pool,
 int store_bucket_reset(struct store *s, const char *pool, const char *account,
     int64_t *ret_n, struct store_err *err);
 
+/* Delete the host bucket of rhost and every pair bucket with it. */
+int store_bucket_clear_host(struct store *s, const char *pool,
+    const char *rhost, int64_t *ret_n, struct store_err *err);
+
 /* BEGIN IMMEDIATE / COMMIT / ROLLBACK for a bucket update. */
 int store_throttle_begin(struct store *s, struct store_err *err);
 int store_throttle_commit(struct store *s, struct store_err *err);

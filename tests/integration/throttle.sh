@@ -180,6 +180,11 @@ expect_rc 0 "  ... they count against the peer itself" \
 expect_rc 0 "  ... and against a host of its own (it names no remote host for others)" \
 	sh -c "'$top_builddir/userauthctl' -s '$TB/run/admin.sock' throttle list customer | grep -Eq 'host +- +local-uid:$AUID +[0-9]+ '"
 
+expect_rc 0 "userauthctl throttle clear customer local-uid:$AUID" uactl throttle clear customer "local-uid:$AUID"
+grep_last "  ... says what it cleared" "host local-uid:$AUID in pool customer: [1-9][0-9]* bucket"
+expect_rc 0 "  ... and the host's bucket is gone" \
+	sh -c "! '$top_builddir/userauthctl' -s '$TB/run/admin.sock' throttle list customer | grep -q 'host .*local-uid:$AUID'"
+
 # --- counters survive a restart -------------------------------------------------
 ua_stop_daemon
 ua_start_daemon
