@@ -3,7 +3,10 @@
  * Unit tests for the local pool backend through the seam
  * (helpers/userauthd/pool/backend.h, pool/local*.c): what the
  * conversation gets back from each call, pending password checks that
- * finish through the worker queue and ->complete, and the NSS listing.
+ * finish through the worker queue and ->complete, the NSS listing, and
+ * the steps after the first factor (new passwords, TOTP, enrolment at
+ * login), looking into the login's state (pool/local_int.h) where a test
+ * must stand in for time or for another process.
  */
 #include <errno.h>
 #include <poll.h>
@@ -19,8 +22,11 @@
 #include "server/conf.h"
 #include "userauthd/admin.h"
 #include "userauthd/pool/local.h"
+#include "userauthd/pool/local_int.h"
 #include "userauthd/pool/pwjob.h"
 #include "userauthd/store.h"
+#include "userauthd/store_mfa.h"
+#include "userauthd/totp.h"
 
 static const char conf_text[] =
     "[defaults]\n"
@@ -30,7 +36,22 @@ static const char conf_text[] =
     "uid_min = 200000\n"
     "uid_max = 200099\n"
     "gid_min = 300000\n"
-    "gid_max = 300099\n";
+    "gid_max = 300099\n"
+    "[pool staff]\n"
+    "uid_min = 220000\n"
+    "uid_max = 220099\n"
+    "gid_min = 320000\n"
+    "gid_max = 320099\n"
+    "first_factors = password\n"
+    "mfa = required\n"
+    "mfa_enrol_at_login = yes\n"
+    "[pool opt]\n"
+    "uid_min = 230000\n"
+    "uid_max = 230099\n"
+    "gid_min = 330000\n"
+    "gid_max = 330099\n"
+    "first_factors = password\n"
+    "mfa = optional\n";
 
 struct fx {
 	char dir[64];
@@ -112,11 +133,12 @@ teardown(void **state)
 	return 0;
 }
 
-/* A customer user with password pw (NULL: none). */
+/* A user of pool with password pw (NULL: none). */
 static void
-add_user(struct fx *f, const char *login, const char *email, const char *pw)
+add_user_to(struct fx *f, const char *pool, const char *login,
+    const char *email, const char *pw)
 {
-	struct store_user_new u = { .pool = "customer", .login = login,
+	struct store_user_new u = { .pool = pool, .login = login,
 		.email = email };
 	struct store_err err = { 0 };
 	json_t *res = NULL;
@@ -134,15 +156,29 @@ add_user(struct fx *f, const char *login, const char *email, const char *pw)
 	free(hash);
 }
 
+/* A customer user with password pw (NULL: none). */
+static void
+add_user(struct fx *f, const char *login, const char *email, const char *pw)
+{
+	add_user_to(f, "customer", login, email, pw);
+}
+
+static void
+request_in(struct fx *f, const char *pool, const char *ident,
+    enum policy_challenge pref, struct pool_request *rq)
+{
+	static uint8_t mac[KEYS_MAC_LEN];
+
+	*rq = (struct pool_request){ .pc = ua_conf_pool(f->conf, pool),
+		.pool = pool, .ident = ident, .ident_mac = mac,
+		.service = "login", .rhost = "", .preferred = pref };
+}
+
 static void
 request(struct fx *f, const char *ident, enum policy_challenge pref,
     struct pool_request *rq)
 {
-	static uint8_t mac[KEYS_MAC_LEN];
-
-	*rq = (struct pool_request){ .pc = ua_conf_pool(f->conf, "customer"),
-		.pool = "customer", .ident = ident, .ident_mac = mac,
-		.service = "login", .rhost = "", .preferred = pref };
+	request_in(f, "customer", ident, pref, rq);
 }
 
 /* The one job the worker queue gives back. */
@@ -160,6 +196,75 @@ collect(struct fx *f)
 	}
 	assert_int_equal(j->owner, 7);
 	return (struct pool_job *)j;
+}
+
+/* account and initiate for login in pool: its first challenge. */
+static void
+start(struct fx *f, const char *pool, const char *login,
+    struct pool_reply *rp)
+{
+	struct pool_request rq;
+
+	request_in(f, pool, login, POLICY_NONE, &rq);
+	memset(rp, 0, sizeof(*rp));
+	assert_int_equal(f->be->ops->account(f->bl, &rq, rp), 0);
+	assert_int_equal(rp->status, POOL_OK);
+	memset(rp, 0, sizeof(*rp));
+	assert_int_equal(f->be->ops->initiate(f->bl, &rq, rp), 0);
+}
+
+/* An answer to c that a worker finishes (a password, a new one). */
+static void
+answer_pending(struct fx *f, const struct ua_pool_conf *pc,
+    enum policy_challenge c, const char *answer, struct pool_reply *rp)
+{
+	memset(rp, 0, sizeof(*rp));
+	assert_int_equal(f->be->ops->respond(f->bl, pc, c, answer, rp), 1);
+	memset(rp, 0, sizeof(*rp));
+	assert_int_equal(f->be->ops->complete(f->bl, pc, collect(f), rp), 0);
+}
+
+/* An answer to c that the backend judges at once. */
+static void
+answer_now(struct fx *f, const struct ua_pool_conf *pc,
+    enum policy_challenge c, const char *answer, struct pool_reply *rp)
+{
+	memset(rp, 0, sizeof(*rp));
+	assert_int_equal(f->be->ops->respond(f->bl, pc, c, answer, rp), 0);
+}
+
+static int64_t
+user_id(struct fx *f, const char *login)
+{
+	struct store_err err = { 0 };
+	int64_t id = 0;
+
+	assert_int_equal(store_user_id(f->s, login, &id, &err), 0);
+	return id;
+}
+
+/* A fresh active TOTP secret for login, no step used yet. */
+static void
+enrol(struct fx *f, const char *login, uint8_t secret[TOTP_SECRET_LEN])
+{
+	struct store_err err = { 0 };
+
+	assert_int_equal(totp_new_secret(secret), 0);
+	assert_int_equal(store_mfa_activate(f->s, user_id(f, login), secret,
+			     -1, &err),
+	    0);
+}
+
+/* The code of secret now, with pc's parameters. */
+static void
+totp_now(const struct ua_pool_conf *pc, const uint8_t *secret, char out[16])
+{
+	struct totp_params p;
+
+	totp_params_of(pc, &p);
+	assert_int_equal(totp_code(secret, TOTP_SECRET_LEN, &p, time(NULL), out,
+			     16),
+	    0);
 }
 
 static void
@@ -297,6 +402,76 @@ test_list_is_the_store_snapshot(void **state)
 	store_nss_free(&b);
 }
 
+/*
+ * Enrolment at login never replaces a key: one set between MFA_SETUP and
+ * its answer (an administrator's) stays, and the login fails.
+ */
+static void
+test_setup_never_replaces_an_active_secret(void **state)
+{
+	struct fx *f = *state;
+	const struct ua_pool_conf *pc = ua_conf_pool(f->conf, "staff");
+	struct local_login *s = (struct local_login *)f->bl;
+	struct store_err err = { 0 };
+	uint8_t admin[TOTP_SECRET_LEN];
+	struct pool_reply rp;
+	struct store_mfa m;
+	char code[16];
+
+	add_user_to(f, "staff", "sam", "sam@example.com", "correct horse");
+	start(f, "staff", "sam", &rp);
+	assert_int_equal(rp.challenge, POLICY_PASSWORD);
+	answer_pending(f, pc, POLICY_PASSWORD, "correct horse", &rp);
+	assert_int_equal(rp.status, POOL_CHALLENGE);
+	assert_int_equal(rp.challenge, POLICY_MFA_SETUP);
+	assert_non_null(strstr(rp.info, "Key: "));
+	enrol(f, "sam", admin);
+	/* The right code of the key this login showed. */
+	totp_now(pc, s->setup_secret, code);
+	answer_now(f, pc, POLICY_MFA_SETUP, code, &rp);
+	assert_int_equal(rp.status, POOL_FAIL);
+	assert_int_equal(rp.verdict.factor, POOL_FACTOR_TOTP);
+	assert_false(rp.verdict.ok);
+	assert_string_equal(rp.reason, "mfa_already_enrolled");
+	assert_int_equal(store_mfa_load(f->s, user_id(f, "sam"), NULL, &m,
+			     &err),
+	    0);
+	assert_true(m.enrolled);
+	assert_memory_equal(m.secret, admin, TOTP_SECRET_LEN);
+	assert_int_equal(m.last_step, -1);
+	store_mfa_clear(&m);
+}
+
+/* Without a key, the first valid code of MFA_SETUP enrols and logs in. */
+static void
+test_setup_enrols_a_user_without_a_secret(void **state)
+{
+	struct fx *f = *state;
+	const struct ua_pool_conf *pc = ua_conf_pool(f->conf, "staff");
+	struct local_login *s = (struct local_login *)f->bl;
+	struct store_err err = { 0 };
+	uint8_t shown[TOTP_SECRET_LEN];
+	struct pool_reply rp;
+	struct store_mfa m;
+	char code[16];
+
+	add_user_to(f, "staff", "sam", "sam@example.com", "correct horse");
+	start(f, "staff", "sam", &rp);
+	answer_pending(f, pc, POLICY_PASSWORD, "correct horse", &rp);
+	assert_int_equal(rp.challenge, POLICY_MFA_SETUP);
+	memcpy(shown, s->setup_secret, sizeof(shown));
+	totp_now(pc, shown, code);
+	answer_now(f, pc, POLICY_MFA_SETUP, code, &rp);
+	assert_int_equal(rp.status, POOL_OK);
+	assert_true(rp.verdict.ok);
+	assert_int_equal(store_mfa_load(f->s, user_id(f, "sam"), NULL, &m,
+			     &err),
+	    0);
+	assert_true(m.enrolled);
+	assert_memory_equal(m.secret, shown, TOTP_SECRET_LEN);
+	store_mfa_clear(&m);
+}
+
 int
 main(void)
 {
@@ -314,6 +489,11 @@ main(void)
 		    test_count_code_counts_without_mail, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_list_is_the_store_snapshot,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_setup_never_replaces_an_active_secret, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_setup_enrols_a_user_without_a_secret, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -4,7 +4,7 @@
  * is due, then TOTP (SOFTWARE_TOKEN_MFA) or enrolment at login
  * (MFA_SETUP), then OK.  There is no path to OK around the TOTP of a pool
  * that requires it; a secret shown for enrolment is kept only after the
- * first valid code.
+ * first valid code, and never over a secret the user already has.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -127,23 +127,36 @@ local_after_first_factor(struct local_login *s,
 	return local_fail(rp, "mfa_not_enrolled");
 }
 
-/* MFA_SETUP's first code: keep the secret if it matches (-EIO: not). */
+/*
+ * MFA_SETUP's first code: keep the secret if it matches (-EIO: the store
+ * failed).  Enrolment at login is for users without a key only: one that
+ * appeared meanwhile (an administrator's) is never replaced, and the
+ * login, which showed another, fails.
+ */
 static int
 check_setup(struct local_login *s, const struct totp_params *p,
-    const char *answer, bool *ret_ok)
+    const char *answer, bool *ret_ok, const char **ret_why)
 {
 	struct store_err err = { 0 };
 	int64_t step = 0;
 	bool ok;
+	int r = 0;
 
 	ok = totp_verify(s->setup_secret, TOTP_SECRET_LEN, p, time(NULL),
 		 answer, -1, &step) == 0;
-	if (ok && store_mfa_activate(s->lb->env.store, s->user.id,
-		      s->setup_secret, step, &err) < 0) {
+	if (ok)
+		r = store_mfa_activate_new(s->lb->env.store, s->user.id,
+		    s->setup_secret, step, &err);
+	if (r == -EEXIST) {
+		local_audit(s, "mfa", "refused", "already_enrolled");
+		ua_wipe(s->setup_secret, sizeof(s->setup_secret));
+		s->totp_tries = 0;	/* nothing left to try */
+		*ret_why = "mfa_already_enrolled";
+		ok = false;
+	} else if (r < 0) {
 		ua_log(LOG_ERR, "storing the TOTP secret failed: %s", err.msg);
 		return -EIO;
-	}
-	if (ok)
+	} else if (ok)
 		local_audit(s, "mfa", "enrolled", NULL);
 	*ret_ok = ok;
 	return 0;
@@ -198,7 +211,7 @@ local_answer_totp(struct local_login *s, const struct ua_pool_conf *pc,
 		return local_unavailable(rp, NULL);
 	totp_params_of(pc, &p);
 	if (s->expect == POLICY_MFA_SETUP)
-		r = check_setup(s, &p, answer, &ok);
+		r = check_setup(s, &p, answer, &ok, &why);
 	else
 		r = check_totp(s, &p, answer, &ok, &why);
 	if (r < 0)
