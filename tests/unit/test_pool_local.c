@@ -8,6 +8,7 @@
  * login), looking into the login's state (pool/local_int.h) where a test
  * must stand in for time or for another process.
  */
+#include <crypt.h>
 #include <errno.h>
 #include <poll.h>
 #include <setjmp.h>
@@ -402,6 +403,166 @@ test_list_is_the_store_snapshot(void **state)
 	store_nss_free(&b);
 }
 
+/* A code of secret that is wrong now (the right one, first digit moved). */
+static void
+totp_wrong(const struct ua_pool_conf *pc, const uint8_t *secret, char out[16])
+{
+	totp_now(pc, secret, out);
+	out[0] = out[0] == '9' ? '0' : (char)(out[0] + 1);
+}
+
+/* login's stored hash (a copy, or NULL) and whether a change is due. */
+static char *
+stored_hash(struct fx *f, const char *pool, const char *login,
+    bool *ret_must_change)
+{
+	struct store_auth_user u = { 0 };
+	struct store_err err = { 0 };
+	char *h;
+
+	assert_int_equal(store_auth_lookup(f->s, pool, login, &u, &err), 0);
+	h = u.hash != NULL ? strdup(u.hash) : NULL;
+	*ret_must_change = u.must_change;
+	store_auth_user_clear(&u);
+	return h;
+}
+
+static bool
+hash_is(const char *hash, const char *pw)
+{
+	struct crypt_data cd;
+	const char *h;
+
+	memset(&cd, 0, sizeof(cd));
+	h = crypt_r(pw, hash, &cd);
+	return h != NULL && strcmp(h, hash) == 0;
+}
+
+/* Flag login for a new password (userauthctl user reset-password). */
+static void
+require_change(struct fx *f, const char *login)
+{
+	struct store_err err = { 0 };
+	json_t *res = NULL;
+
+	assert_int_equal(store_user_require_change(f->s, login, &res, &err),
+	    0);
+	json_decref(res);
+}
+
+/*
+ * A staff user (enrolled) with a temporary password: the old password,
+ * a new one, then the TOTP.  Returns at the TOTP prompt.
+ */
+static void
+temporary_password_to_totp(struct fx *f, uint8_t secret[TOTP_SECRET_LEN],
+    char **ret_old_hash)
+{
+	const struct ua_pool_conf *pc = ua_conf_pool(f->conf, "staff");
+	struct pool_reply rp;
+	bool must;
+
+	add_user_to(f, "staff", "sam", "sam@example.com", "Temporary-pw-1");
+	enrol(f, "sam", secret);
+	require_change(f, "sam");
+	*ret_old_hash = stored_hash(f, "staff", "sam", &must);
+	assert_non_null(*ret_old_hash);
+	assert_true(must);
+	start(f, "staff", "sam", &rp);
+	answer_pending(f, pc, POLICY_PASSWORD, "Temporary-pw-1", &rp);
+	assert_int_equal(rp.status, POOL_CHALLENGE);
+	assert_int_equal(rp.challenge, POLICY_NEW_PASSWORD);
+	answer_pending(f, pc, POLICY_NEW_PASSWORD, "Chosen-new-pw-42", &rp);
+	assert_int_equal(rp.status, POOL_CHALLENGE);
+	assert_int_equal(rp.challenge, POLICY_TOTP);
+}
+
+/* mfa = required: the new password is not stored before a right TOTP. */
+static void
+test_new_password_waits_for_the_totp(void **state)
+{
+	struct fx *f = *state;
+	const struct ua_pool_conf *pc = ua_conf_pool(f->conf, "staff");
+	struct local_login *s = (struct local_login *)f->bl;
+	uint8_t secret[TOTP_SECRET_LEN];
+	struct pool_reply rp = { 0 };
+	char code[16], *old = NULL, *now;
+	unsigned i;
+	bool must;
+
+	temporary_password_to_totp(f, secret, &old);
+	now = stored_hash(f, "staff", "sam", &must);
+	assert_string_equal(now, old);
+	assert_true(must);
+	free(now);
+	for (i = 0; i < 10; i++) {
+		totp_wrong(pc, secret, code);
+		answer_now(f, pc, POLICY_TOTP, code, &rp);
+		if (rp.status != POOL_CHALLENGE)
+			break;
+	}
+	assert_int_equal(rp.status, POOL_FAIL);
+	assert_false(rp.verdict.ok);
+	now = stored_hash(f, "staff", "sam", &must);
+	assert_string_equal(now, old);
+	assert_true(hash_is(now, "Temporary-pw-1"));
+	assert_false(hash_is(now, "Chosen-new-pw-42"));
+	assert_true(must);
+	/* The held hash is gone with the failure. */
+	assert_int_equal(s->newpw_hash[0], '\0');
+	free(now);
+	free(old);
+}
+
+/* ... and it is stored, the flag cleared, once the TOTP is right. */
+static void
+test_new_password_stored_after_the_right_totp(void **state)
+{
+	struct fx *f = *state;
+	const struct ua_pool_conf *pc = ua_conf_pool(f->conf, "staff");
+	uint8_t secret[TOTP_SECRET_LEN];
+	struct pool_reply rp = { 0 };
+	char code[16], *old = NULL, *now;
+	bool must;
+
+	temporary_password_to_totp(f, secret, &old);
+	totp_now(pc, secret, code);
+	answer_now(f, pc, POLICY_TOTP, code, &rp);
+	assert_int_equal(rp.status, POOL_OK);
+	now = stored_hash(f, "staff", "sam", &must);
+	assert_string_not_equal(now, old);
+	assert_true(hash_is(now, "Chosen-new-pw-42"));
+	assert_false(must);
+	assert_string_equal(f->audits[f->naudits - 1],
+	    "password changed new_password_required");
+	free(now);
+	free(old);
+}
+
+/* Without MFA the new password is stored at once, as the login ends. */
+static void
+test_new_password_without_mfa_is_stored(void **state)
+{
+	struct fx *f = *state;
+	const struct ua_pool_conf *pc = ua_conf_pool(f->conf, "customer");
+	struct pool_reply rp;
+	char *now;
+	bool must;
+
+	add_user(f, "alice", "alice@example.com", "Temporary-pw-1");
+	require_change(f, "alice");
+	start(f, "customer", "alice", &rp);
+	assert_int_equal(rp.challenge, POLICY_PASSWORD);
+	answer_pending(f, pc, POLICY_PASSWORD, "Temporary-pw-1", &rp);
+	assert_int_equal(rp.challenge, POLICY_NEW_PASSWORD);
+	answer_pending(f, pc, POLICY_NEW_PASSWORD, "Chosen-new-pw-42", &rp);
+	assert_int_equal(rp.status, POOL_OK);
+	now = stored_hash(f, "customer", "alice", &must);
+	assert_true(hash_is(now, "Chosen-new-pw-42"));
+	assert_false(must);
+	free(now);
+}
+
 /*
  * Enrolment at login never replaces a key: one set between MFA_SETUP and
  * its answer (an administrator's) stays, and the login fails.
@@ -494,6 +655,13 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_setup_enrols_a_user_without_a_secret, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_new_password_waits_for_the_totp, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_new_password_stored_after_the_right_totp, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_new_password_without_mfa_is_stored, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -7,6 +7,7 @@
 #ifndef UA_POOL_LOCAL_INT_H
 #define UA_POOL_LOCAL_INT_H
 
+#include <crypt.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
@@ -39,6 +40,9 @@ struct local_login {
 	char *setup_info;	/* its enrolment text (secret, URI, QR) */
 	unsigned newpw_tries;	/* NEW_PASSWORD_REQUIRED answers left */
 	char newpw_info[160];	/* its rules, as INFO */
+	/* its hash, held until the login succeeds (after any TOTP): "" when
+	 * none; wiped with the login */
+	char newpw_hash[CRYPT_OUTPUT_SIZE];
 	bool invite;		/* EMAIL_OTP answers the invitation code */
 	char *new_password;	/* CHPASS: applied once the old one checks */
 	char errmsg[256];	/* a failed lookup, for the caller's log */
@@ -57,6 +61,14 @@ int local_after_first_factor(struct local_login *s,
     const struct ua_pool_conf *pc, struct pool_reply *rp);
 int local_answer_totp(struct local_login *s, const struct ua_pool_conf *pc,
     const char *answer, struct pool_reply *rp);
+
+/*
+ * The login succeeds: store the new password it chose (held since
+ * NEW_PASSWORD_REQUIRED; nothing when none), 0 or -EIO (logged).  Or it
+ * fails: forget it.
+ */
+int local_new_password_commit(struct local_login *s);
+void local_new_password_drop(struct local_login *s);
 
 /* NEW_PASSWORD_REQUIRED: the rules as INFO, why the last one failed. */
 int local_ask_new_password(struct local_login *s,

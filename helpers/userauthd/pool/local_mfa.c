@@ -2,7 +2,7 @@
 /*
  * The local backend after a right first factor: a new password when one
  * is due, then TOTP (SOFTWARE_TOKEN_MFA) or enrolment at login
- * (MFA_SETUP), then OK.  There is no path to OK around the TOTP of a pool
+ * (MFA_SETUP), then OK, and only then is the new password stored.  There is no path to OK around the TOTP of a pool
  * that requires it; a secret shown for enrolment is kept only after the
  * first valid code, and never over a secret the user already has.
  */
@@ -21,6 +21,8 @@
 static int
 success(struct local_login *s, struct pool_reply *rp)
 {
+	if (local_new_password_commit(s) < 0)
+		return local_unavailable(rp, "new_password");
 	rp->status = POOL_OK;
 	rp->user = (struct pool_user){ .login = s->user.login,
 		.uid = s->user.uid, .enabled = s->user.enabled,
@@ -123,6 +125,7 @@ local_after_first_factor(struct local_login *s,
 		return ask_totp(s, POLICY_MFA_SETUP, rp);
 	}
 	/* Required, not enrolled, no enrolment here: fails like the rest. */
+	local_new_password_drop(s);
 	rp->before_mfa = true;
 	return local_fail(rp, "mfa_not_enrolled");
 }
@@ -222,8 +225,10 @@ local_answer_totp(struct local_login *s, const struct ua_pool_conf *pc,
 		return success(s, rp);
 	if (s->totp_tries > 0)
 		s->totp_tries--;
-	if (s->totp_tries == 0)
+	if (s->totp_tries == 0) {
+		local_new_password_drop(s);
 		return local_fail(rp, why);
+	}
 	rp->retry = why;
 	return ask_totp(s, s->expect, rp);
 }
