@@ -338,7 +338,50 @@ test_wrong_password_fails_before_mfa(void **state)
 	assert_false(rp.verdict.ok);
 	assert_int_equal(rp.status, POOL_FAIL);
 	assert_string_equal(rp.reason, "bad_password");
-	assert_true(rp.before_mfa);
+	/* mfa = off: no TOTP would have followed a right one. */
+	assert_false(rp.before_mfa);
+}
+
+/* Whether a wrong password's FAIL says a TOTP would have been asked. */
+static bool
+wrong_password_before_mfa(struct fx *f, const char *pool, const char *login)
+{
+	const struct ua_pool_conf *pc = ua_conf_pool(f->conf, pool);
+	struct pool_reply rp;
+
+	start(f, pool, login, &rp);
+	assert_int_equal(rp.challenge, POLICY_PASSWORD);
+	answer_pending(f, pc, POLICY_PASSWORD, "wrong horse", &rp);
+	assert_int_equal(rp.status, POOL_FAIL);
+	assert_string_equal(rp.reason, "bad_password");
+	return rp.before_mfa;
+}
+
+/*
+ * mfa = optional: a wrong password of an enrolled user is followed by the
+ * TOTP prompt, as a right one is; a user without a key gets none.
+ */
+static void
+test_wrong_password_before_optional_mfa(void **state)
+{
+	struct fx *f = *state;
+	uint8_t secret[TOTP_SECRET_LEN];
+
+	add_user_to(f, "opt", "olga", "olga@example.com", "correct horse");
+	add_user_to(f, "opt", "otto", "otto@example.com", "correct horse");
+	enrol(f, "olga", secret);
+	assert_true(wrong_password_before_mfa(f, "opt", "olga"));
+	assert_false(wrong_password_before_mfa(f, "opt", "otto"));
+}
+
+/* mfa = required: everyone's wrong password is followed by the TOTP. */
+static void
+test_wrong_password_before_required_mfa(void **state)
+{
+	struct fx *f = *state;
+
+	add_user_to(f, "staff", "sam", "sam@example.com", "correct horse");
+	assert_true(wrong_password_before_mfa(f, "staff", "sam"));
 }
 
 /* A passwordless user gets EMAIL_OTP: a code is queued for mail. */
@@ -644,6 +687,10 @@ main(void)
 		    test_password_check_pends_until_complete, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_wrong_password_fails_before_mfa, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_wrong_password_before_optional_mfa, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_wrong_password_before_required_mfa, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_code_is_issued_and_mailed,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(

@@ -2,8 +2,8 @@
 /*
  * The conversation's own challenges, for logins that cannot succeed: an
  * unknown, disabled or foreign user, no usable first factor, a password
- * that cannot be one, and the TOTP asked after a failed first factor in a
- * pool that requires MFA.  They must look and cost like real ones (the
+ * that cannot be one, and the TOTP asked after a failed first factor that
+ * a right one would have met.  They must look and cost like real ones (the
  * same prompts and messages, a dummy hash, the issuance counted like a
  * real code's, a TOTP check's work) and never mail anything.
  */
@@ -200,7 +200,12 @@ auth_first_factor_failed(struct auth_ctx *ctx, struct auth_session *s,
 
 	if (pc == NULL)
 		return auth_result(s, out, "UNAVAILABLE", NULL);
-	if (pc->mfa != UA_MFA_REQUIRED)
+	/*
+	 * A fake's (s->fake set) where the pool requires MFA; a backend's
+	 * before_mfa (s->fake NULL) always: it says so only where a right
+	 * answer would have been followed by a TOTP (mfa = optional too).
+	 */
+	if (pc->mfa != UA_MFA_REQUIRED && s->fake != NULL)
 		return auth_fail(s, out, reason);
 	/* The same transcript as a right first factor; never OK. */
 	s->totp_tries = pc->otp_tries;

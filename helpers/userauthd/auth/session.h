@@ -109,9 +109,10 @@ int auth_fake_check(struct auth_ctx *ctx, struct auth_session *s,
 int auth_fake_job_done(struct auth_ctx *ctx, struct auth_session *s,
     struct workq_job *job, struct ua_msg *out);
 /*
- * A first factor failed (a fake's, or the backend's before_mfa): in a
- * pool that requires MFA the TOTP is asked all the same and cannot
- * succeed; elsewhere FAIL.
+ * A first factor failed: a fake's (s->fake set), or the backend's
+ * before_mfa (s->fake NULL).  The TOTP is asked all the same and cannot
+ * succeed, for a fake in a pool that requires MFA and for before_mfa
+ * always; otherwise FAIL.
  */
 int auth_first_factor_failed(struct auth_ctx *ctx, struct auth_session *s,
     const char *reason, struct ua_msg *out);

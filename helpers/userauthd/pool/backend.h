@@ -89,11 +89,12 @@ struct pool_reply {
 	/* FAIL, FAKE: why; UNAVAILABLE: audited as result=error when set */
 	const char *reason;
 	/*
-	 * FAIL only: the login failed before its MFA step (a wrong
-	 * password; MFA required but not enrolled).  Where the pool
-	 * requires MFA the conversation still asks for a TOTP that cannot
-	 * succeed, as for fakes, so the transcript is the same as after a
-	 * right password.
+	 * FAIL only: the login failed before an MFA step it would have had
+	 * (a wrong password where the pool requires MFA, or where it is
+	 * optional and the user is enrolled; MFA required but not
+	 * enrolled).  The conversation still asks for a TOTP that cannot
+	 * succeed, as for fakes where the pool requires MFA, so the
+	 * transcript is the same as after a right password.
 	 */
 	bool before_mfa;
 	/* POOL_CHALLENGE.  Texts left NULL get the conversation's own:

@@ -318,10 +318,8 @@ local_complete(struct pool_login *bl, const struct ua_pool_conf *pc,
 		return local_chpass_done(s, pc, ok, rp);
 	rp->verdict = (struct pool_verdict){ POOL_FACTOR_PASSWORD, ok,
 		ok ? NULL : "bad_password" };
-	if (!ok) {
-		rp->before_mfa = true;
-		return local_fail(rp, "bad_password");
-	}
+	if (!ok)
+		return local_first_factor_failed(s, pc, "bad_password", rp);
 	return local_after_first_factor(s, pc, rp);
 }
 

@@ -61,6 +61,11 @@ int local_after_first_factor(struct local_login *s,
     const struct ua_pool_conf *pc, struct pool_reply *rp);
 int local_answer_totp(struct local_login *s, const struct ua_pool_conf *pc,
     const char *answer, struct pool_reply *rp);
+/* The first factor is wrong: FAIL (reason), with before_mfa where a right
+ * one would have been followed by a TOTP prompt. */
+int local_first_factor_failed(struct local_login *s,
+    const struct ua_pool_conf *pc, const char *reason,
+    struct pool_reply *rp);
 
 /*
  * The login succeeds: store the new password it chose (held since

@@ -2,9 +2,11 @@
 /*
  * The local backend after a right first factor: a new password when one
  * is due, then TOTP (SOFTWARE_TOKEN_MFA) or enrolment at login
- * (MFA_SETUP), then OK, and only then is the new password stored.  There is no path to OK around the TOTP of a pool
- * that requires it; a secret shown for enrolment is kept only after the
- * first valid code, and never over a secret the user already has.
+ * (MFA_SETUP), then OK, and only then is the new password stored; and
+ * after a wrong one, whether a TOTP would have been asked.  There is no
+ * path to OK around the TOTP of a pool that requires it; a secret shown
+ * for enrolment is kept only after the first valid code, and never over a
+ * secret the user already has.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -79,18 +81,38 @@ setup_begin(struct local_login *s, const struct ua_pool_conf *pc)
 	return r;
 }
 
+/* Whether the user has an active TOTP key (pools with MFA only). */
+static int
+enrolled_in(struct local_login *s, const struct ua_pool_conf *pc,
+    bool *ret)
+{
+	struct store_err err = { 0 };
+	struct store_mfa m;
+	int r;
+
+	*ret = false;
+	if (pc->mfa == UA_MFA_OFF)
+		return 0;
+	r = store_mfa_load(s->lb->env.store, s->user.id, NULL, &m, &err);
+	if (r < 0) {
+		ua_log(LOG_ERR, "reading the MFA state failed: %s", err.msg);
+		return r;
+	}
+	*ret = m.enrolled;
+	store_mfa_clear(&m);
+	return 0;
+}
+
 /*
  * The first factor is done and right.  In a pool with mfa = required
  * everyone goes on to the TOTP prompt and only a right TOTP reaches OK;
  * mfa = optional asks enrolled users only.  (A wrong first factor never
- * comes here: the conversation asks its TOTP that cannot succeed.)
+ * comes here: see local_first_factor_failed.)
  */
 int
 local_after_first_factor(struct local_login *s,
     const struct ua_pool_conf *pc, struct pool_reply *rp)
 {
-	struct store_err err = { 0 };
-	struct store_mfa m;
 	bool enrolled = false;
 	int r;
 
@@ -101,17 +123,8 @@ local_after_first_factor(struct local_login *s,
 		s->newpw_tries = NEWPW_TRIES;
 		return local_ask_new_password(s, pc, NULL, rp);
 	}
-	if (pc->mfa != UA_MFA_OFF) {
-		r = store_mfa_load(s->lb->env.store, s->user.id, NULL, &m,
-		    &err);
-		if (r < 0) {
-			ua_log(LOG_ERR, "reading the MFA state failed: %s",
-			    err.msg);
-			return local_unavailable(rp, NULL);
-		}
-		enrolled = m.enrolled;
-		store_mfa_clear(&m);
-	}
+	if (enrolled_in(s, pc, &enrolled) < 0)
+		return local_unavailable(rp, NULL);
 	if (pc->mfa == UA_MFA_OFF || (pc->mfa == UA_MFA_OPTIONAL && !enrolled))
 		return success(s, rp);
 	s->totp_tries = pc->otp_tries;
@@ -128,6 +141,28 @@ local_after_first_factor(struct local_login *s,
 	local_new_password_drop(s);
 	rp->before_mfa = true;
 	return local_fail(rp, "mfa_not_enrolled");
+}
+
+/*
+ * The first factor was wrong.  Where a right one would have been followed
+ * by a TOTP prompt (the pool requires MFA; or it is optional and the user
+ * is enrolled) the FAIL says before_mfa, and the conversation asks a TOTP
+ * that cannot succeed: the prompts are those of a right first factor.
+ * The MFA state is read either way, as after a right one.
+ */
+int
+local_first_factor_failed(struct local_login *s,
+    const struct ua_pool_conf *pc, const char *reason, struct pool_reply *rp)
+{
+	bool enrolled = false;
+
+	if (pc == NULL)
+		return local_unavailable(rp, NULL);
+	if (enrolled_in(s, pc, &enrolled) < 0)
+		return local_unavailable(rp, NULL);
+	rp->before_mfa = pc->mfa == UA_MFA_REQUIRED ||
+	    (pc->mfa == UA_MFA_OPTIONAL && enrolled);
+	return local_fail(rp, reason);
 }
 
 /*
