@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * One-time codes in the store.  Owns generation, issuance limits, the MAC
- * at rest, single use, the try budget and queuing the mail.  It must never
- * store or log a code in clear except inside the queued mail body, which
- * the mailer wipes when it is done.
+ * at rest, single use, the try budget, queuing the mail, and expiry on
+ * both clocks.  It must never store or log a code in clear except inside
+ * the queued mail body, which the mailer wipes when it is done.
  */
 #include <errno.h>
 #include <openssl/crypto.h>
@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <time.h>
 
 #include "client/wipe.h"
 #include "userauthd/mailmsg.h"
@@ -19,6 +20,32 @@
 
 /* Largest multiple of 10^8 below 2^32: values above it are redrawn. */
 #define OTP_LIMIT 4200000000u
+
+struct otp_clock
+otp_clock_now(void)
+{
+	struct timespec w, t;
+
+	(void)clock_gettime(CLOCK_REALTIME, &w);
+	(void)clock_gettime(CLOCK_MONOTONIC, &t);
+	return (struct otp_clock){ .wall = w.tv_sec,
+		.mono_ms = (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000 };
+}
+
+struct otp_clock
+otp_clock_after(const struct otp_clock *now, unsigned seconds)
+{
+	return (struct otp_clock){ .wall = now->wall + (time_t)seconds,
+		.mono_ms = now->mono_ms + (int64_t)seconds * 1000 };
+}
+
+bool
+otp_clock_passed(const struct otp_clock *deadline,
+    const struct otp_clock *now)
+{
+	return now->wall >= deadline->wall ||
+	    now->mono_ms >= deadline->mono_ms;
+}
 
 int
 otp_generate(char out[OTP_DIGITS + 1])

@@ -25,6 +25,31 @@ struct otp_limits {
 	unsigned cooldown;	/* seconds between two codes */
 };
 
+/*
+ * Both clocks at one moment, or when a code dies.  A code is dead once
+ * either clock says so: the wall clock (what its row's expiry is in) or
+ * its age on CLOCK_MONOTONIC, so that a wall clock stepped back never
+ * brings an expired code back.
+ */
+struct otp_clock {
+	time_t wall;		/* CLOCK_REALTIME, seconds */
+	int64_t mono_ms;	/* CLOCK_MONOTONIC, milliseconds */
+};
+
+/* Both clocks now. */
+struct otp_clock otp_clock_now(void);
+
+/* The moment seconds after now, on both clocks (a code's deadline). */
+struct otp_clock otp_clock_after(const struct otp_clock *now,
+    unsigned seconds);
+
+/*
+ * Whether deadline has passed at now by either clock (true for a zeroed
+ * deadline: one never set).
+ */
+bool otp_clock_passed(const struct otp_clock *deadline,
+    const struct otp_clock *now);
+
 /* A fresh code: OTP_DIGITS decimal digits and a NUL. */
 int otp_generate(char out[OTP_DIGITS + 1]);
 

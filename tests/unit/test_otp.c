@@ -143,6 +143,32 @@ verify(struct fx *f, int64_t otp, const char *code, time_t now,
 	return ok;
 }
 
+/* A code dies by either clock; a wall clock stepped back revives none. */
+static void
+test_deadline_on_both_clocks(void **state)
+{
+	const struct otp_clock at = { .wall = 1000, .mono_ms = 5000 };
+	struct otp_clock d = otp_clock_after(&at, 180), now;
+
+	(void)state;
+	assert_int_equal(d.wall, 1180);
+	assert_int_equal(d.mono_ms, 185000);
+	now = (struct otp_clock){ 1179, 184999 };
+	assert_false(otp_clock_passed(&d, &now));
+	now = (struct otp_clock){ 1180, 100000 };	/* wall jumped ahead */
+	assert_true(otp_clock_passed(&d, &now));
+	now = (struct otp_clock){ 1181, 185001 };
+	assert_true(otp_clock_passed(&d, &now));
+	/* 180 s have gone by, but the wall clock was set back an hour. */
+	now = (struct otp_clock){ 1180 - 3600, 185000 };
+	assert_true(otp_clock_passed(&d, &now));
+	/* A deadline never set is passed. */
+	d = (struct otp_clock){ 0, 0 };
+	now = otp_clock_now();
+	assert_true(otp_clock_passed(&d, &now));
+	assert_true(now.wall > 0 && now.mono_ms >= 0);
+}
+
 static void
 test_generate_is_eight_digits_and_unbiased(void **state)
 {
@@ -324,6 +350,7 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_deadline_on_both_clocks),
 		cmocka_unit_test(test_generate_is_eight_digits_and_unbiased),
 #define T(x) cmocka_unit_test_setup_teardown(x, setup, teardown)
 		T(test_right_code_once),

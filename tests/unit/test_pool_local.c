@@ -9,6 +9,7 @@
  * must stand in for time or for another process.
  */
 #include <crypt.h>
+#include <ctype.h>
 #include <errno.h>
 #include <poll.h>
 #include <setjmp.h>
@@ -19,6 +20,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <sqlite3.h>
 
 #include "server/conf.h"
 #include "userauthd/admin.h"
@@ -406,6 +408,129 @@ test_code_is_issued_and_mailed(void **state)
 	assert_int_equal(f->naudits, 0);
 }
 
+/* The code mailed for this login's code row (its queued mail's body). */
+static void
+mailed_code(struct fx *f, char code[OTP_DIGITS + 1])
+{
+	const struct local_login *s = (const struct local_login *)f->bl;
+	sqlite3_stmt *st;
+	sqlite3 *db;
+	const char *p;
+
+	assert_true(s->otp_id > 0);
+	assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db,
+			     "SELECT body FROM mail_queue WHERE otp_id = ?1",
+			     -1, &st, NULL),
+	    SQLITE_OK);
+	sqlite3_bind_int64(st, 1, s->otp_id);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	p = strstr((const char *)sqlite3_column_text(st, 0), "\r\n\r\n");
+	assert_non_null(p);
+	while (*p != '\0' && !(isdigit((unsigned char)*p) &&
+				  strspn(p, "0123456789") == OTP_DIGITS))
+		p++;
+	assert_true(*p != '\0');
+	memcpy(code, p, OTP_DIGITS);
+	code[OTP_DIGITS] = '\0';
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+}
+
+/* The tries the code row has left in the store. */
+static int64_t
+row_tries(struct fx *f)
+{
+	const struct local_login *s = (const struct local_login *)f->bl;
+	sqlite3_stmt *st;
+	sqlite3 *db;
+	int64_t n;
+
+	assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db,
+			     "SELECT tries_left FROM otp_codes WHERE id = ?1",
+			     -1, &st, NULL),
+	    SQLITE_OK);
+	sqlite3_bind_int64(st, 1, s->otp_id);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return n;
+}
+
+/* bob (no password) is asked for a mailed code. */
+static void
+code_login(struct fx *f, struct pool_reply *rp)
+{
+	add_user(f, "bob", "bob@example.net", NULL);
+	start(f, "customer", "bob", rp);
+	assert_int_equal(rp->status, POOL_CHALLENGE);
+	assert_int_equal(rp->challenge, POLICY_EMAIL_OTP);
+}
+
+/* The right code logs in while it lives. */
+static void
+test_code_logs_in(void **state)
+{
+	struct fx *f = *state;
+	const struct ua_pool_conf *pc = ua_conf_pool(f->conf, "customer");
+	char code[OTP_DIGITS + 1];
+	struct pool_reply rp;
+
+	code_login(f, &rp);
+	mailed_code(f, code);
+	answer_now(f, pc, POLICY_EMAIL_OTP, code, &rp);
+	assert_int_equal(rp.status, POOL_OK);
+	assert_true(rp.verdict.ok);
+}
+
+/*
+ * A code older than its lifetime on the monotonic clock is dead, though
+ * the wall clock (stepped back) says it lives: the right code fails.
+ */
+static void
+test_code_dies_by_monotonic_age(void **state)
+{
+	struct fx *f = *state;
+	const struct ua_pool_conf *pc = ua_conf_pool(f->conf, "customer");
+	struct local_login *s = (struct local_login *)f->bl;
+	struct otp_clock now = otp_clock_now();
+	char code[OTP_DIGITS + 1];
+	struct pool_reply rp;
+
+	code_login(f, &rp);
+	mailed_code(f, code);
+	/* Its lifetime has gone by on CLOCK_MONOTONIC, not on the wall. */
+	assert_true(s->code_expires.wall > now.wall + 60);
+	s->code_expires.mono_ms = now.mono_ms - 1;
+	answer_now(f, pc, POLICY_EMAIL_OTP, code, &rp);
+	assert_int_equal(rp.status, POOL_FAIL);
+	assert_int_equal(rp.verdict.factor, POOL_FACTOR_EMAIL_OTP);
+	assert_false(rp.verdict.ok);
+	assert_string_equal(rp.reason, "bad_code");
+	/* Not even looked at: the row keeps its tries. */
+	assert_int_equal(row_tries(f), pc->otp_tries);
+}
+
+/* ... and so is a code past its deadline on the wall clock. */
+static void
+test_code_dies_by_wall_clock(void **state)
+{
+	struct fx *f = *state;
+	const struct ua_pool_conf *pc = ua_conf_pool(f->conf, "customer");
+	struct local_login *s = (struct local_login *)f->bl;
+	char code[OTP_DIGITS + 1];
+	struct pool_reply rp;
+
+	code_login(f, &rp);
+	mailed_code(f, code);
+	s->code_expires.wall = otp_clock_now().wall;
+	answer_now(f, pc, POLICY_EMAIL_OTP, code, &rp);
+	assert_int_equal(rp.status, POOL_FAIL);
+	assert_false(rp.verdict.ok);
+}
+
 /* A fake's code counts against the limits; no code, no mail. */
 static void
 test_count_code_counts_without_mail(void **state)
@@ -692,6 +817,12 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 		    test_wrong_password_before_required_mfa, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_code_is_issued_and_mailed,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_code_logs_in, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_code_dies_by_monotonic_age,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_code_dies_by_wall_clock,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_count_code_counts_without_mail, setup, teardown),

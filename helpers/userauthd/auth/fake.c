@@ -29,6 +29,7 @@ fake_code(struct auth_ctx *ctx, struct auth_session *s, bool first,
 		.challenge = POLICY_EMAIL_OTP };
 	char masked[UA_MAX_EMAIL + 1], fake_dest[UA_MAX_EMAIL + 1];
 	const char *dest = s->ident;
+	struct otp_clock now = otp_clock_now();
 	struct otp_limits lim;
 	bool limited = false;
 
@@ -37,7 +38,7 @@ fake_code(struct auth_ctx *ctx, struct auth_session *s, bool first,
 	if (first) {
 		policy_otp_limits(pc, &lim);
 		s->fake_tries = lim.tries;
-		s->code_expires = time(NULL) + (time_t)lim.lifetime;
+		s->code_expires = otp_clock_after(&now, lim.lifetime);
 		if (be->ops->count_code != NULL &&
 		    be->ops->count_code(be, pc, s->ident_mac, &limited) < 0) {
 			auth_audit(s, "auth", "error", "otp_issue");
@@ -130,9 +131,10 @@ fake_answer_code(struct auth_ctx *ctx, struct auth_session *s,
 {
 	const struct pool_verdict v = { POOL_FACTOR_EMAIL_OTP, false,
 		s->fake };
+	struct otp_clock now = otp_clock_now();
 	unsigned left = 0;
 
-	if (time(NULL) < s->code_expires && s->fake_tries > 0)
+	if (!otp_clock_passed(&s->code_expires, &now) && s->fake_tries > 0)
 		left = --s->fake_tries;
 	auth_verdict(ctx, s, &v);
 	if (left == 0)

@@ -16,6 +16,7 @@
 #include "client/proto.h"
 #include "client/valid.h"
 #include "userauthd/auth.h"
+#include "userauthd/otp.h"
 #include "userauthd/pool/backend.h"
 #include "userauthd/throttle.h"
 
@@ -55,7 +56,7 @@ struct auth_session {
 	struct pool_login *bl;		/* the backend's side of the login */
 	/* The conversation's own challenges (fakes, a doomed TOTP) */
 	unsigned fake_tries;	/* code tries left */
-	time_t code_expires;	/* when the code asked for dies */
+	struct otp_clock code_expires;	/* when it dies, on both clocks */
 	const char *mfa_doomed;	/* TOTP fails whatever the code: why */
 	unsigned totp_tries;	/* TOTP answers left */
 	/* CHPASS: held until the backend (or the fake) takes them */

@@ -135,6 +135,7 @@ ask_code(struct local_login *s, const struct ua_pool_conf *pc, bool first,
 	const struct pool_local_env *env = &s->lb->env;
 	struct store_err err = { 0 };
 	struct otp_limits lim;
+	struct otp_clock now;
 	bool limited = false;
 	int r;
 
@@ -144,11 +145,12 @@ ask_code(struct local_login *s, const struct ua_pool_conf *pc, bool first,
 		return ask_invite(s, rp);
 	policy_otp_limits(pc, &lim);
 	if (first) {
+		now = otp_clock_now();
 		s->otp_id = 0;
 		s->fake_tries = lim.tries;
-		s->code_expires = time(NULL) + (time_t)lim.lifetime;
+		s->code_expires = otp_clock_after(&now, lim.lifetime);
 		r = otp_issue(env->store, env->keys, pc, &lim, s->user.id,
-		    s->user.email, s->ident_mac, time(NULL), &s->otp_id,
+		    s->user.email, s->ident_mac, now.wall, &s->otp_id,
 		    &limited, &err);
 		if (r < 0) {
 			ua_log(LOG_ERR, "issuing a code failed: %s", err.msg);
@@ -230,30 +232,49 @@ answer_password(struct local_login *s, const struct ua_pool_conf *pc,
 	return r < 0 ? r : 1;
 }
 
+/*
+ * Judge a code: *ret_ok, and the tries it has left.  A code past its
+ * deadline by either clock is dead, whatever its row says (the row's
+ * expiry is on the wall clock only, which may have been stepped back);
+ * an invitation has only its row.  -EIO (logged) when the store fails.
+ */
 static int
-answer_code(struct local_login *s, const struct ua_pool_conf *pc,
-    const char *answer, struct pool_reply *rp)
+check_code(struct local_login *s, const char *answer, bool *ret_ok,
+    unsigned *ret_left)
 {
 	const struct pool_local_env *env = &s->lb->env;
+	struct otp_clock now = otp_clock_now();
 	struct store_err err = { 0 };
-	unsigned left = 0;
-	bool ok = false;
-	int r;
 
+	*ret_ok = false;
+	*ret_left = 0;
+	if (!s->invite && otp_clock_passed(&s->code_expires, &now))
+		return 0;
 	if (s->otp_id > 0) {
-		r = otp_verify(env->store, env->keys, s->otp_id, answer,
-		    time(NULL), &ok, &left, &err);
-		if (r < 0) {
+		if (otp_verify(env->store, env->keys, s->otp_id, answer,
+			now.wall, ret_ok, ret_left, &err) < 0) {
 			ua_log(LOG_ERR, "checking a code failed: %s", err.msg);
-			return local_unavailable(rp, NULL);
+			return -EIO;
 		}
-	} else if (time(NULL) < s->code_expires && s->fake_tries > 0) {
+	} else if (s->fake_tries > 0) {
 		/*
 		 * No code row (past the issuance limits): behave as a live
 		 * code that never matches, down to its tries and its expiry.
 		 */
-		left = --s->fake_tries;
+		*ret_left = --s->fake_tries;
 	}
+	return 0;
+}
+
+static int
+answer_code(struct local_login *s, const struct ua_pool_conf *pc,
+    const char *answer, struct pool_reply *rp)
+{
+	unsigned left = 0;
+	bool ok = false;
+
+	if (check_code(s, answer, &ok, &left) < 0)
+		return local_unavailable(rp, NULL);
 	rp->verdict = (struct pool_verdict){ POOL_FACTOR_EMAIL_OTP, ok,
 		ok ? NULL : "bad_code" };
 	if (ok && s->invite) {

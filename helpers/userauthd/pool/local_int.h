@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "client/valid.h"
+#include "userauthd/otp.h"
 #include "userauthd/pool/local.h"
 #include "userauthd/totp.h"
 
@@ -32,7 +33,9 @@ struct local_login {
 	uint8_t ident_mac[KEYS_MAC_LEN];
 	int64_t otp_id;
 	unsigned fake_tries;	/* tries left when there is no code row */
-	time_t code_expires;	/* when the code asked for dies, row or not */
+	/* when the code asked for dies, row or not, on both clocks (an
+	 * invitation's: its row, on the wall clock) */
+	struct otp_clock code_expires;
 	char masked[UA_MAX_EMAIL + 1];	/* the destination shown */
 	/* TOTP after the first factor (SOFTWARE_TOKEN_MFA, MFA_SETUP) */
 	unsigned totp_tries;	/* answers left */
