@@ -13,6 +13,7 @@
 #include <sys/random.h>
 #include <time.h>
 
+#include "client/valid.h"
 #include "client/wipe.h"
 #include "userauthd/mailmsg.h"
 #include "userauthd/otp.h"
@@ -324,6 +325,38 @@ out:
 	}
 	*ret_ok = live && match;
 	*ret_tries_left = live && !match ? (unsigned)(tries > 0 ? tries : 0) : 0;
+	return 0;
+}
+
+bool
+otp_answer_is_code(const char *answer)
+{
+	return ua_valid_otp(answer, NULL) == 0 ||
+	    strnlen(answer, OTP_DIGITS + 1) == OTP_DIGITS;
+}
+
+int
+otp_tries_left(struct store *s, int64_t otp_id, time_t now,
+    unsigned *ret_tries_left, struct store_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t tries = 0;
+	int r, rc;
+
+	r = store_prepare(s,
+	    "SELECT expires, tries_left, used FROM otp_codes WHERE id = ?1",
+	    &st, err);
+	if (r < 0)
+		return r;
+	sqlite3_bind_int64(st, 1, otp_id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && sqlite3_column_int64(st, 0) > (int64_t)now &&
+	    sqlite3_column_int64(st, 2) == 0)
+		tries = sqlite3_column_int64(st, 1);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_fail_db(s, err, rc);
+	*ret_tries_left = tries > 0 ? (unsigned)tries : 0;
 	return 0;
 }
 

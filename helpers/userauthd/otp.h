@@ -78,6 +78,24 @@ int otp_verify(struct store *s, const struct keys *k, int64_t otp_id,
     struct store_err *err);
 
 /*
+ * Whether an answer to a code prompt is to be judged as a code (and
+ * spends a try when wrong), or is no code at all (refused without a try).
+ * A code is OTP_DIGITS bytes; every answer of that length is judged, also
+ * one that is not 8 digits, because for a name it does not know sshd hands
+ * on junk of the typed length instead of the answer (OpenSSH's
+ * fake_password), and a code typed there must cost what it costs a real
+ * user.
+ */
+bool otp_answer_is_code(const char *answer);
+
+/*
+ * What the code row otp_id has left at now, spending nothing: its tries,
+ * or 0 when it is used, expired or gone (otp_id 0: none).
+ */
+int otp_tries_left(struct store *s, int64_t otp_id, time_t now,
+    unsigned *ret_tries_left, struct store_err *err);
+
+/*
  * An invitation (user add --invite): a code with purpose 'invite', valid
  * for the pool's invite_lifetime, stored as a MAC, its mail ("Your
  * invitation") queued in the same transaction.  Replaces an earlier

@@ -531,6 +531,102 @@ test_code_dies_by_wall_clock(void **state)
 	assert_false(rp.verdict.ok);
 }
 
+/*
+ * An answer that is no code (not 8 bytes) spends no try: asked again
+ * with what is left (the same "Wrong code" retry), no verdict, the row's
+ * tries unchanged; then the right code still logs in.
+ */
+static void
+test_no_code_answer_spends_no_try(void **state)
+{
+	struct fx *f = *state;
+	const struct ua_pool_conf *pc = ua_conf_pool(f->conf, "customer");
+	static const char *const junk[] = { "12ab", "", "1234567",
+		"123456789", " 12345678", "unjudge" };
+	char code[OTP_DIGITS + 1], wrong[OTP_DIGITS + 1];
+	struct pool_reply rp;
+	size_t i;
+
+	code_login(f, &rp);
+	mailed_code(f, code);
+	for (i = 0; i < sizeof(junk) / sizeof(junk[0]); i++) {
+		answer_now(f, pc, POLICY_EMAIL_OTP, junk[i], &rp);
+		assert_int_equal(rp.status, POOL_CHALLENGE);
+		assert_int_equal(rp.challenge, POLICY_EMAIL_OTP);
+		assert_non_null(rp.retry);
+		assert_int_equal(rp.tries_left, pc->otp_tries);
+		assert_int_equal(rp.verdict.factor, POOL_FACTOR_NONE);
+		assert_int_equal(row_tries(f), pc->otp_tries);
+	}
+	memcpy(wrong, code, sizeof(wrong));
+	wrong[0] = wrong[0] == '9' ? '0' : (char)(wrong[0] + 1);
+	answer_now(f, pc, POLICY_EMAIL_OTP, wrong, &rp);
+	assert_int_equal(rp.status, POOL_CHALLENGE);
+	assert_int_equal(rp.tries_left, pc->otp_tries - 1);
+	assert_int_equal(rp.verdict.factor, POOL_FACTOR_EMAIL_OTP);
+	answer_now(f, pc, POLICY_EMAIL_OTP, "12ab", &rp);
+	assert_int_equal(rp.tries_left, pc->otp_tries - 1);
+	assert_int_equal(row_tries(f), pc->otp_tries - 1);
+	answer_now(f, pc, POLICY_EMAIL_OTP, code, &rp);
+	assert_int_equal(rp.status, POOL_OK);
+	assert_true(rp.verdict.ok);
+}
+
+/*
+ * Any 8 bytes are judged as a code: what sshd sends for a name it does not
+ * know (junk of the typed length) must cost what a real user's code does.
+ */
+static void
+test_eight_bytes_are_judged(void **state)
+{
+	struct fx *f = *state;
+	const struct ua_pool_conf *pc = ua_conf_pool(f->conf, "customer");
+	struct pool_reply rp;
+
+	code_login(f, &rp);
+	answer_now(f, pc, POLICY_EMAIL_OTP, "\b\n\r\177INCO", &rp);
+	assert_int_equal(rp.tries_left, pc->otp_tries - 1);
+	assert_int_equal(rp.verdict.factor, POOL_FACTOR_EMAIL_OTP);
+	answer_now(f, pc, POLICY_EMAIL_OTP, "1234567a", &rp);
+	assert_int_equal(rp.tries_left, pc->otp_tries - 2);
+	assert_int_equal(row_tries(f), pc->otp_tries - 2);
+}
+
+/* The stand-in for an answer refused unjudged spends a try, as a wrong
+ * code does (a throttled answer must look like one). */
+static void
+test_unjudged_answer_spends_a_try(void **state)
+{
+	struct fx *f = *state;
+	const struct ua_pool_conf *pc = ua_conf_pool(f->conf, "customer");
+	struct pool_reply rp;
+
+	code_login(f, &rp);
+	answer_now(f, pc, POLICY_EMAIL_OTP, POOL_UNJUDGED_ANSWER, &rp);
+	assert_int_equal(rp.status, POOL_CHALLENGE);
+	assert_int_equal(rp.tries_left, pc->otp_tries - 1);
+	assert_int_equal(rp.verdict.factor, POOL_FACTOR_EMAIL_OTP);
+	assert_false(rp.verdict.ok);
+	assert_int_equal(row_tries(f), pc->otp_tries - 1);
+}
+
+/* A dead code (by the clock) fails a non-code answer too. */
+static void
+test_no_code_answer_to_a_dead_code_fails(void **state)
+{
+	struct fx *f = *state;
+	const struct ua_pool_conf *pc = ua_conf_pool(f->conf, "customer");
+	struct local_login *s = (struct local_login *)f->bl;
+	struct pool_reply rp;
+
+	code_login(f, &rp);
+	s->code_expires.mono_ms = otp_clock_now().mono_ms - 1;
+	answer_now(f, pc, POLICY_EMAIL_OTP, "12ab", &rp);
+	assert_int_equal(rp.status, POOL_FAIL);
+	assert_string_equal(rp.reason, "bad_code");
+	assert_int_equal(rp.verdict.factor, POOL_FACTOR_NONE);
+}
+
 /* A fake's code counts against the limits; no code, no mail. */
 static void
 test_count_code_counts_without_mail(void **state)
@@ -824,6 +920,14 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_code_dies_by_wall_clock,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_no_code_answer_spends_no_try, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_eight_bytes_are_judged,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_unjudged_answer_spends_a_try, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_no_code_answer_to_a_dead_code_fails, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_count_code_counts_without_mail, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_list_is_the_store_snapshot,

@@ -124,19 +124,26 @@ fake_password(struct auth_ctx *ctx, struct auth_session *s,
 	return auth_fake_check(ctx, s, valid ? answer : "");
 }
 
-/* A live code that never matches, down to its tries and its expiry. */
+/*
+ * A live code that never matches, down to its tries and its expiry.  An
+ * answer that is no code (otp_answer_is_code) spends no try and gets no
+ * verdict, as a backend refuses it; one refused unjudged does, as a real
+ * user's does (the backend gets POOL_UNJUDGED_ANSWER for it).
+ */
 static int
 fake_answer_code(struct auth_ctx *ctx, struct auth_session *s,
-    struct ua_msg *out)
+    const char *answer, struct ua_msg *out)
 {
 	const struct pool_verdict v = { POOL_FACTOR_EMAIL_OTP, false,
 		s->fake };
+	bool judged = s->unjudged != NULL || otp_answer_is_code(answer);
 	struct otp_clock now = otp_clock_now();
 	unsigned left = 0;
 
 	if (!otp_clock_passed(&s->code_expires, &now) && s->fake_tries > 0)
-		left = --s->fake_tries;
-	auth_verdict(ctx, s, &v);
+		left = judged ? --s->fake_tries : s->fake_tries;
+	if (judged)
+		auth_verdict(ctx, s, &v);
 	if (left == 0)
 		return auth_fail(s, out, s->fake);
 	auth_audit(s, "auth", "retry", s->fake);
@@ -179,7 +186,7 @@ auth_fake_respond(struct auth_ctx *ctx, struct auth_session *s,
 	case POLICY_PASSWORD:
 		return fake_password(ctx, s, answer, out);
 	case POLICY_EMAIL_OTP:
-		return fake_answer_code(ctx, s, out);
+		return fake_answer_code(ctx, s, answer, out);
 	case POLICY_SELECT:
 		return fake_ask(ctx, s, policy_parse(answer), out);
 	case POLICY_TOTP:

@@ -113,6 +113,14 @@ struct pool_reply {
 	const char *error;
 };
 
+/*
+ * What the conversation passes as the answer to a code or TOTP it refused
+ * unjudged (throttled, locked: auth.c's AUTH_NO_ANSWER must be this).  It
+ * never matches, and a backend judges it as a wrong answer of the right
+ * shape (it spends a try), so that it looks like one.
+ */
+#define POOL_UNJUDGED_ANSWER "unjudged"
+
 /* Who asks, once per request (ident and service as the client sent). */
 struct pool_request {
 	const struct ua_pool_conf *pc;	/* NULL only for session_open */
@@ -178,7 +186,10 @@ struct pool_ops {
 	 * answer is PASSWORD or EMAIL_OTP).  An empty PASSWORD answer asks
 	 * for an emailed code instead; the conversation sends one only where
 	 * policy_code_fallback allows it, and never an invalid password.
-	 * pc is NULL when a reload dropped the pool.
+	 * pc is NULL when a reload dropped the pool.  An EMAIL_OTP answer
+	 * that is no code (otp_answer_is_code: not 8 bytes) is refused
+	 * without spending a try: asked again (retry, tries_left
+	 * unchanged), no verdict.
 	 */
 	int (*respond)(struct pool_login *bl, const struct ua_pool_conf *pc,
 	    enum policy_challenge c, const char *answer,

@@ -266,6 +266,50 @@ check_code(struct local_login *s, const char *answer, bool *ret_ok,
 	return 0;
 }
 
+/* What the code asked for has left, spending nothing (0: dead). */
+static int
+code_left(struct local_login *s, unsigned *ret_left)
+{
+	struct otp_clock now = otp_clock_now();
+	struct store_err err = { 0 };
+
+	*ret_left = 0;
+	if (!s->invite && otp_clock_passed(&s->code_expires, &now))
+		return 0;
+	if (s->otp_id == 0) {
+		*ret_left = s->fake_tries;
+		return 0;
+	}
+	if (otp_tries_left(s->lb->env.store, s->otp_id, now.wall, ret_left,
+		&err) < 0) {
+		ua_log(LOG_ERR, "reading a code failed: %s", err.msg);
+		return -EIO;
+	}
+	return 0;
+}
+
+/*
+ * An answer that is no code at all (otp_answer_is_code: not 8 bytes) is
+ * refused without a try and without a verdict: asked again with what the
+ * code has left.  (answer_code judges the conversation's stand-in for an
+ * answer refused unjudged as a wrong code: a throttled answer must look
+ * like one.)
+ */
+static int
+answer_no_code(struct local_login *s, const struct ua_pool_conf *pc,
+    struct pool_reply *rp)
+{
+	unsigned left = 0;
+
+	if (code_left(s, &left) < 0)
+		return local_unavailable(rp, NULL);
+	if (left == 0)
+		return local_fail(rp, "bad_code");
+	rp->retry = "invalid_code";
+	rp->tries_left = left;
+	return ask_code(s, pc, false, rp);
+}
+
 static int
 answer_code(struct local_login *s, const struct ua_pool_conf *pc,
     const char *answer, struct pool_reply *rp)
@@ -273,6 +317,9 @@ answer_code(struct local_login *s, const struct ua_pool_conf *pc,
 	unsigned left = 0;
 	bool ok = false;
 
+	if (!otp_answer_is_code(answer) &&
+	    strcmp(answer, POOL_UNJUDGED_ANSWER) != 0)
+		return answer_no_code(s, pc, rp);
 	if (check_code(s, answer, &ok, &left) < 0)
 		return local_unavailable(rp, NULL);
 	rp->verdict = (struct pool_verdict){ POOL_FACTOR_EMAIL_OTP, ok,
