@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Validators for outside values (names, pools, emails, GECOS, paths,
- * passwords, numbers) and the truncation-checked snprintf.  They must
+ * passwords, codes, numbers) and the truncation-checked snprintf.  They must
  * never allocate, log, or accept a value on a path that was not checked.
  */
 #include <errno.h>
@@ -310,6 +310,21 @@ ua_valid_password(const char *s, size_t n, const char **reterr_why)
 		return why(reterr_why, "password contains a NUL byte");
 	if (!ua_valid_utf8(s, n))
 		return why(reterr_why, "password is not valid UTF-8");
+	return 0;
+}
+
+int
+ua_valid_otp(const char *s, const char **reterr_why)
+{
+	size_t i;
+
+	if (s == NULL)
+		return why(reterr_why, "code is empty");
+	for (i = 0; i < UA_OTP_DIGITS; i++)
+		if (!is_digit(s[i]))
+			return why(reterr_why, "code is not 8 digits");
+	if (s[i] != '\0')
+		return why(reterr_why, "code is not 8 digits");
 	return 0;
 }
 

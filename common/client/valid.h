@@ -18,6 +18,7 @@
 #define UA_MAX_PATHFIELD 255	/* home, shell */
 #define UA_MAX_PASSWORD 1024
 #define UA_MIN_PASSWORD_MAX 64	/* we always accept at least this long */
+#define UA_OTP_DIGITS 8		/* an emailed (or invitation) code */
 
 /*
  * n bytes at s are well-formed UTF-8 (no overlongs, surrogates, > U+10FFFF,
@@ -60,6 +61,12 @@ int ua_valid_path_field(const char *s, const char **reterr_why);
  * length is given, so an embedded NUL is caught).
  */
 int ua_valid_password(const char *s, size_t n, const char **reterr_why);
+
+/*
+ * An emailed code as typed: exactly UA_OTP_DIGITS ASCII digits, nothing
+ * else (no spaces, no sign).  Anything else is no answer to a code at all.
+ */
+int ua_valid_otp(const char *s, const char **reterr_why);
 
 /*
  * Parse a decimal unsigned integer in [min, max]: digits only, no sign,

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * One-time codes in the store.  Owns generation, issuance limits, the MAC
- * at rest, single use, the try budget and queuing the mail.  It must never
- * store or log a code in clear except inside the queued mail body, which
- * the mailer wipes when it is done.
+ * at rest, single use, the try budget, queuing the mail, and expiry on
+ * both clocks.  It must never store or log a code in clear except inside
+ * the queued mail body, which the mailer wipes when it is done.
  */
 #include <errno.h>
 #include <openssl/crypto.h>
@@ -11,7 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <time.h>
 
+#include "client/valid.h"
 #include "client/wipe.h"
 #include "userauthd/mailmsg.h"
 #include "userauthd/otp.h"
@@ -19,6 +21,32 @@
 
 /* Largest multiple of 10^8 below 2^32: values above it are redrawn. */
 #define OTP_LIMIT 4200000000u
+
+struct otp_clock
+otp_clock_now(void)
+{
+	struct timespec w, t;
+
+	(void)clock_gettime(CLOCK_REALTIME, &w);
+	(void)clock_gettime(CLOCK_MONOTONIC, &t);
+	return (struct otp_clock){ .wall = w.tv_sec,
+		.mono_ms = (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000 };
+}
+
+struct otp_clock
+otp_clock_after(const struct otp_clock *now, unsigned seconds)
+{
+	return (struct otp_clock){ .wall = now->wall + (time_t)seconds,
+		.mono_ms = now->mono_ms + (int64_t)seconds * 1000 };
+}
+
+bool
+otp_clock_passed(const struct otp_clock *deadline,
+    const struct otp_clock *now)
+{
+	return now->wall >= deadline->wall ||
+	    now->mono_ms >= deadline->mono_ms;
+}
 
 int
 otp_generate(char out[OTP_DIGITS + 1])
@@ -297,6 +325,38 @@ out:
 	}
 	*ret_ok = live && match;
 	*ret_tries_left = live && !match ? (unsigned)(tries > 0 ? tries : 0) : 0;
+	return 0;
+}
+
+bool
+otp_answer_is_code(const char *answer)
+{
+	return ua_valid_otp(answer, NULL) == 0 ||
+	    strnlen(answer, OTP_DIGITS + 1) == OTP_DIGITS;
+}
+
+int
+otp_tries_left(struct store *s, int64_t otp_id, time_t now,
+    unsigned *ret_tries_left, struct store_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t tries = 0;
+	int r, rc;
+
+	r = store_prepare(s,
+	    "SELECT expires, tries_left, used FROM otp_codes WHERE id = ?1",
+	    &st, err);
+	if (r < 0)
+		return r;
+	sqlite3_bind_int64(st, 1, otp_id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && sqlite3_column_int64(st, 0) > (int64_t)now &&
+	    sqlite3_column_int64(st, 2) == 0)
+		tries = sqlite3_column_int64(st, 1);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_fail_db(s, err, rc);
+	*ret_tries_left = tries > 0 ? (unsigned)tries : 0;
 	return 0;
 }
 

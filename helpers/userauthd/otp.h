@@ -25,6 +25,31 @@ struct otp_limits {
 	unsigned cooldown;	/* seconds between two codes */
 };
 
+/*
+ * Both clocks at one moment, or when a code dies.  A code is dead once
+ * either clock says so: the wall clock (what its row's expiry is in) or
+ * its age on CLOCK_MONOTONIC, so that a wall clock stepped back never
+ * brings an expired code back.
+ */
+struct otp_clock {
+	time_t wall;		/* CLOCK_REALTIME, seconds */
+	int64_t mono_ms;	/* CLOCK_MONOTONIC, milliseconds */
+};
+
+/* Both clocks now. */
+struct otp_clock otp_clock_now(void);
+
+/* The moment seconds after now, on both clocks (a code's deadline). */
+struct otp_clock otp_clock_after(const struct otp_clock *now,
+    unsigned seconds);
+
+/*
+ * Whether deadline has passed at now by either clock (true for a zeroed
+ * deadline: one never set).
+ */
+bool otp_clock_passed(const struct otp_clock *deadline,
+    const struct otp_clock *now);
+
 /* A fresh code: OTP_DIGITS decimal digits and a NUL. */
 int otp_generate(char out[OTP_DIGITS + 1]);
 
@@ -51,6 +76,24 @@ int otp_issue(struct store *s, const struct keys *k,
 int otp_verify(struct store *s, const struct keys *k, int64_t otp_id,
     const char *code, time_t now, bool *ret_ok, unsigned *ret_tries_left,
     struct store_err *err);
+
+/*
+ * Whether an answer to a code prompt is to be judged as a code (and
+ * spends a try when wrong), or is no code at all (refused without a try).
+ * A code is OTP_DIGITS bytes; every answer of that length is judged, also
+ * one that is not 8 digits, because for a name it does not know sshd hands
+ * on junk of the typed length instead of the answer (OpenSSH's
+ * fake_password), and a code typed there must cost what it costs a real
+ * user.
+ */
+bool otp_answer_is_code(const char *answer);
+
+/*
+ * What the code row otp_id has left at now, spending nothing: its tries,
+ * or 0 when it is used, expired or gone (otp_id 0: none).
+ */
+int otp_tries_left(struct store *s, int64_t otp_id, time_t now,
+    unsigned *ret_tries_left, struct store_err *err);
 
 /*
  * An invitation (user add --invite): a code with purpose 'invite', valid

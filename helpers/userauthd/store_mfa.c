@@ -145,6 +145,35 @@ store_mfa_activate(struct store *s, int64_t user_id,
 }
 
 int
+store_mfa_activate_new(struct store *s, int64_t user_id,
+    const uint8_t secret[TOTP_SECRET_LEN], int64_t step,
+    struct store_err *err)
+{
+	int r;
+
+	r = store_begin(s, err);
+	if (r < 0)
+		return r;
+	r = run1(s,
+	    "INSERT INTO credentials (user_id, totp_secret, totp_last_step) "
+	    "VALUES (?1, ?2, ?3) ON CONFLICT (user_id) DO UPDATE SET "
+	    "totp_secret = excluded.totp_secret, "
+	    "totp_last_step = excluded.totp_last_step "
+	    "WHERE credentials.totp_secret IS NULL",
+	    user_id, secret, step, err);
+	if (r == 0 && sqlite3_changes(s->db) != 1)
+		r = -EEXIST;
+	if (r == 0)
+		r = run1(s, "DELETE FROM totp_pending WHERE user_id = ?1",
+		    user_id, NULL, 0, err);
+	if (r == 0)
+		r = store_commit(s, err);
+	if (r < 0)
+		store_rollback(s);
+	return r;
+}
+
+int
 store_mfa_accept_step(struct store *s, int64_t user_id, int64_t step,
     struct store_err *err)
 {

@@ -45,6 +45,16 @@ int store_mfa_activate(struct store *s, int64_t user_id,
     struct store_err *err);
 
 /*
+ * Enrolment at login: like store_mfa_activate, but only for a user who
+ * has no active secret; one that exists is never replaced (the check and
+ * the write are one statement).  -EEXIST, with nothing changed and no
+ * error filled in, when there is one.
+ */
+int store_mfa_activate_new(struct store *s, int64_t user_id,
+    const uint8_t secret[TOTP_SECRET_LEN], int64_t step,
+    struct store_err *err);
+
+/*
  * Record step as the last accepted one, only if it is later than the
  * stored one (one statement: check and store are atomic).  -EALREADY when
  * it is not (a replay), without an error filled in.

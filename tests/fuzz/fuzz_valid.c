@@ -150,6 +150,8 @@ check_numbers(const char *s, const uint8_t *data, size_t size)
 	char back[32];
 	int r;
 
+	if (ua_valid_otp(s, NULL) == 0)
+		check(strlen(s) == UA_OTP_DIGITS && all_in(s, DIGIT));
 	r = ua_parse_uint(s, 0, UINT64_MAX, &v);
 	if (r == 0) {
 		check(ua_snprintf(back, sizeof(back), "%" PRIu64, v) > 0);

@@ -1,12 +1,14 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # TOTP MFA end to end: a real userauthd with two staff pools (mfa =
-# required; one enrols at first login), the built pam_userauth.so driven by
-# tests/tools/pamconv, and codes from oathtool at pinned times (-N @EPOCH):
-# the daemon has no clock override.  Password + TOTP, wrong and replayed
-# codes, the +-1 step window, no mailed code in a staff pool, enrolment by
-# userauthctl and at first login (MFA_SETUP), reset, and no secret in the
-# daemon's log or --json output except the enroll answer.  Prints TAP.
+# required; one enrols at first login) and one with mfa = optional, the
+# built pam_userauth.so driven by tests/tools/pamconv, and codes from
+# oathtool at pinned times (-N @EPOCH): the daemon has no clock override.
+# Password + TOTP, wrong and replayed codes, the +-1 step window, no mailed
+# code in a staff pool, enrolment by userauthctl and at first login
+# (MFA_SETUP), reset, a wrong password in the optional pool that the TOTP
+# prompt does not tell, and no secret in the daemon's log or --json output
+# except the enroll answer.  Prints TAP.
 . "$top_srcdir/tests/integration/lib.sh"
 if [ -z "${UA_IN_NS:-}" ]; then
 	[ "$(id -u)" -eq 0 ] || skip_all "needs root for namespaces"
@@ -27,6 +29,8 @@ PAMCONV=$top_builddir/tests/tools/pamconv
 PW_ANN='An-canary-5e71d0'
 PW_BOB='Bo-canary-c3a9f2'
 PW_CARL='Ca-canary-09b4e6'
+PW_OLGA='Ol-canary-6a02d4'
+PW_OTTO='Ot-canary-b5e381'
 
 conv() { "$PAMCONV" -C "$TB/pam" "$@"; }
 # An old last step, so that window tests are not replay tests.
@@ -59,15 +63,21 @@ uid_max = 230099
 gid_min = 330000
 gid_max = 330099
 mfa_enrol_at_login = yes
+[pool opt]
+uid_min = 240000
+uid_max = 240099
+gid_min = 340000
+gid_max = 340099
+mfa = optional
 EOF2
 mkdir -p "$TB/pam"
 printf 'auth required pam_deny.so\naccount required pam_deny.so\n' >"$TB/pam/other"
-for p in staff ops; do
+for p in staff ops opt; do
 	echo "auth required $MOD pool=$p socket=$SOCK" >"$TB/pam/ua-$p"
 done
 chmod 0644 "$TB/pam/"*
 ua_start_daemon
-ok $? "daemon starts with two mfa = required pools"
+ok $? "daemon starts with two mfa = required pools and an optional one"
 
 # Cognito's rule: no MFA beside a mailed code (S13), refused with file:line.
 printf '[pool x]\nfirst_factors = password email_otp\nmfa = required\n' \
@@ -183,8 +193,56 @@ login bob2 ua-ops bob "$PW_BOB" "$(totp "$SEC_BOB" 30)"
 ok $? "second login: password + TOTP, no MFA_SETUP"
 tx_lacks "  ... no enrolment text" bob2 "Key:"
 
+# --- mfa = optional: a wrong password is not told by the TOTP prompt ---------------------
+# An enrolled user is asked for the TOTP after a wrong password too (one
+# that cannot succeed), so the transcript says nothing of the password;
+# a user without a key is asked for none either way.
+setup_opt() {
+	uactl user add opt olga --email olga@example.com &&
+	uactl user add opt otto --email otto@example.com &&
+	set_pw olga "$PW_OLGA" && set_pw otto "$PW_OTTO" &&
+	"$top_builddir/userauthctl" -s "$TB/run/admin.sock" --json \
+		mfa enroll opt olga </dev/null >"$TB/enr.json"
+}
+expect_rc 0 "optional pool: olga enrolled, otto not" setup_opt
+SEC_OLGA=$(json_get secret <"$TB/enr.json")
+mid_step
+expect_rc 0 "  ... olga's key confirmed" uactl mfa confirm olga "$(totp "$SEC_OLGA" 0)"
+# Failures in a row from one host would make olga's answers wait.
+unlock_olga() { uactl user unlock opt olga >/dev/null; }
+login optrw ua-opt olga "$PW_OLGA" 000000 000000 000000
+ok $(($? == 0)) "optional, enrolled: right password, wrong TOTPs: refused"
+unlock_olga
+login optww ua-opt olga wrong-password 000000 000000 000000
+ok $(($? == 0)) "optional, enrolled: wrong password: refused"
+tx_has "  ... after the TOTP prompt all the same" optww 'call 2: ECHO_OFF "Verification code: "'
+cmp -s "$TB/tx.optrw" "$TB/tx.optww"
+ok $? "  ... the same transcript as after the right password"
+[ $? -eq 0 ] || diff "$TB/tx.optrw" "$TB/tx.optww" | sed 's/^/# /'
+unlock_olga
+old_step olga
+mid_step
+login optwr ua-opt olga wrong-password "$(totp "$SEC_OLGA" 0)"
+ok $(($? == 0)) "optional, enrolled: wrong password and a right TOTP: refused"
+old_step olga
+login optrr ua-opt olga "$PW_OLGA" "$(totp "$SEC_OLGA" 0)"
+ok $? "optional, enrolled: right password and TOTP log in"
+# Up to the TOTP's verdict: the wrong password's is asked again, then
+# runs out of answers.
+grep '^call ' "$TB/tx.optrr" >"$TB/p1"
+grep '^call ' "$TB/tx.optwr" | head -n "$(wc -l <"$TB/p1")" >"$TB/p2"
+[ "$(wc -l <"$TB/p1")" -eq 2 ] && cmp -s "$TB/p1" "$TB/p2"
+ok $? "  ... the same prompts as the wrong password's, up to the result"
+login optu ua-opt otto "$PW_OTTO"
+ok $? "optional, no key: the password alone logs in"
+tx_lacks "  ... no TOTP prompt" optu "Verification code"
+login optuw ua-opt otto wrong-password 000000
+ok $(($? == 0)) "optional, no key: a wrong password fails"
+tx_lacks "  ... without a TOTP prompt either" optuw "Verification code"
+
 # --- no secret in the log or in --json output (S22) -------------------------------------
-for s in "$SEC_ANN" "$SEC_BOB" "$SEC_CARL" "$PW_ANN" "$PW_BOB" "$PW_CARL"; do
+for s in "$SEC_ANN" "$SEC_BOB" "$SEC_CARL" "$SEC_OLGA" "$PW_ANN" "$PW_BOB" \
+	"$PW_CARL" "$PW_OLGA" "$PW_OTTO"; do
 	grep -qF -- "$s" "$TB/daemon.log" && echo "# leaked: $s"
 done >"$TB/leaks"
 [ ! -s "$TB/leaks" ]

@@ -5,7 +5,8 @@
 # call; a mismatch is asked again by the module; policy violations (too
 # short, the login, the email) are asked again by the daemon with the rule;
 # the new password works and the old one not; in a staff pool (mfa =
-# required) the TOTP is still asked after the new password.  Invitations
+# required) the TOTP is still asked after the new password, and the new
+# password is stored only once the TOTP is right.  Invitations
 # (user add --invite): the mail (through a sendmail script), the code at
 # EMAIL_OTP, a new password, single use, expiry.  pam_chauthtok through
 # pamconv --chauthtok (CHPASS): wrong current password, policy, success.
@@ -40,6 +41,10 @@ mail_code() {
 		head -n 1
 }
 json_get() { python3 -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"; }
+hash_of() {
+	sqlite3 "$TB/state/userauth.db" "SELECT password_hash FROM credentials \
+		WHERE user_id = (SELECT id FROM users WHERE login = '$1')"
+}
 flag_of() {
 	sqlite3 "$TB/state/userauth.db" "SELECT count(*) FROM password_change \
 		WHERE user_id = (SELECT id FROM users WHERE login = '$1')"
@@ -165,10 +170,28 @@ expect_rc 0 "dan enrolled" uactl mfa confirm dan "$(totp "$SEC_DAN" 0)"
 expect_rc 0 "reset dan's password" uactl user reset-password dan
 expect_rc 0 "  ... MFA kept" uactl --json mfa status dan
 grep_last "  ... still enrolled" '"enrolled": true'
+# The temporary password alone changes nothing: the new one is stored
+# only once the TOTP is right.
+HASH_DAN=$(hash_of dan)
+login danbad ua-staff dan "$PW_DAN" "$PW_DAN2" "$PW_DAN2" 000000 000000 000000
+ok $(($? == 0)) "staff: new password, then wrong TOTPs: the login fails"
+tx_has "  ... the TOTP was asked after the new password" danbad 'call 3: ECHO_OFF "Verification code: "'
+[ "$(hash_of dan)" = "$HASH_DAN" ] && [ "$(flag_of dan)" = 1 ]
+ok $? "  ... the stored password and the reset flag are unchanged"
+login danold ua-staff dan "$PW_DAN"
+tx_has "  ... the old password still works (a new one is asked again)" danold 'call 2: INFO "You must choose a new password'
+mid_step
+login dannew ua-staff dan "$PW_DAN2" "$(totp "$SEC_DAN" 0)"
+ok $(($? == 0)) "  ... the new one does not, even with a right TOTP"
+tx_lacks "  ... (no new password asked: it was refused)" dannew "New password"
+# Five failures in a row: dan's next answers would wait (throttling).
+expect_rc 0 "  ... (dan's failure counts cleared)" uactl user unlock staff dan
 mid_step
 login dan ua-staff dan "$PW_DAN" "$PW_DAN2" "$PW_DAN2" "$(totp "$SEC_DAN" 30)"
 ok $? "staff: new password, then the TOTP, logs in"
 tx_has "  ... TOTP asked after the new password" dan 'call 3: ECHO_OFF "Verification code: "'
+[ "$(hash_of dan)" != "$HASH_DAN" ] && [ "$(flag_of dan)" = 0 ]
+ok $? "  ... and only now is the password changed and the flag cleared"
 login dan2 ua-staff dan "$PW_DAN2" 000000 000000 000000
 ok $(($? == 0)) "staff: the new password alone is not enough"
 tx_has "  ... the TOTP is asked" dan2 'call 2: ECHO_OFF "Verification code: "'

@@ -14,7 +14,12 @@ for t in oathtool setpriv; do
 done
 ua_scratch
 ua_nss_setup
-ua_write_conf <<'CONF'
+# Code mails go to a sendmail script that drops them.
+printf '#!/bin/sh\ncat >/dev/null\n' >"$TB/sendmail"
+chmod 0755 "$TB/sendmail"
+ua_write_conf <<CONF
+[mail]
+sendmail = $TB/sendmail
 [defaults]
 shell = /bin/sh
 first_factors = password
@@ -35,13 +40,21 @@ uid_max = 420999
 gid_min = 320000
 gid_max = 320999
 mfa = required
+[pool codes]
+uid_min = 430000
+uid_max = 430999
+gid_min = 330000
+gid_max = 330999
+first_factors = email_otp
+mail_from = codes@example.com
+lock_after = 1
 CONF
 PY=/usr/bin/python3
 MOD=$(ua_reachable "$top_builddir/pam_userauth/.libs/pam_userauth.so")
 PAMCONV=$(ua_reachable "$top_builddir/tests/tools/pamconv")
 SOCK=$TB/run/public.sock
 mkdir -p "$TB/pam"
-for p in customer wide staff; do
+for p in customer wide staff codes; do
 	printf 'auth required %s pool=%s socket=%s\naccount required %s pool=%s socket=%s\n' \
 		"$MOD" "$p" "$SOCK" "$MOD" "$p" "$SOCK" >"$TB/pam/ua-$p"
 done
@@ -184,6 +197,32 @@ expect_rc 0 "userauthctl throttle clear customer local-uid:$AUID" uactl throttle
 grep_last "  ... says what it cleared" "host local-uid:$AUID in pool customer: [1-9][0-9]* bucket"
 expect_rc 0 "  ... and the host's bucket is gone" \
 	sh -c "! '$top_builddir/userauthctl' -s '$TB/run/admin.sock' throttle list customer | grep -q 'host .*local-uid:$AUID'"
+
+# --- emailed codes: an answer refused unjudged spends a try -------------------
+# lock_after = 1 in pool codes: the first wrong code locks the account, and
+# every later answer is refused unjudged; it must look like a wrong code,
+# down to the tries it spends, for a real user and an unknown name alike
+# (also an answer that is no code: the daemon does not look at it).
+uactl user add codes cody --email cody@example.com >/dev/null
+ok $? "user cody (codes: emailed codes only, lock_after = 1)"
+login cody -r 198.51.100.90 ua-codes cody 00000000 12ab 00000000
+cat >"$TB/want" <<'EOF'
+call 1: INFO "A code was sent to c***@e******.com" | ECHO_OFF "Code: "
+call 2: INFO "A code was sent to c***@e******.com" | ERROR "Wrong code, 2 tries left." | ECHO_OFF "Code: "
+call 3: INFO "A code was sent to c***@e******.com" | ERROR "Wrong code, 1 try left." | ECHO_OFF "Code: "
+fail delay: requested
+authenticate: 7 Authentication failure
+EOF
+expect_rc 0 "locked after one wrong code, the next answers still spend tries" \
+	cmp "$TB/want" "$TB/tx.cody"
+[ -s "$TB/last.out" ] && sed 's/^/# /' "$TB/tx.cody"
+expect_rc 0 "  ... they were refused unjudged (audited reason=locked)" \
+	grep -Eq "pool='?codes'? user='cody' .*result=retry reason=locked" "$TB/daemon.log"
+login cody-ghost -r 198.51.100.91 ua-codes codyghost@example.com 00000000 12ab 00000000
+sed 's/c\*\*\*@e\*\*\*\*\*\*\.com/X/' "$TB/tx.cody" >"$TB/a"
+sed 's/c\*\*\*@e\*\*\*\*\*\*\.com/X/' "$TB/tx.cody-ghost" >"$TB/b"
+expect_rc 0 "  ... and an unknown name's the same (transcripts equal)" cmp "$TB/a" "$TB/b"
+[ -s "$TB/last.out" ] && sed 's/^/# /' "$TB/tx.cody-ghost"
 
 # --- counters survive a restart -------------------------------------------------
 ua_stop_daemon

@@ -143,6 +143,32 @@ verify(struct fx *f, int64_t otp, const char *code, time_t now,
 	return ok;
 }
 
+/* A code dies by either clock; a wall clock stepped back revives none. */
+static void
+test_deadline_on_both_clocks(void **state)
+{
+	const struct otp_clock at = { .wall = 1000, .mono_ms = 5000 };
+	struct otp_clock d = otp_clock_after(&at, 180), now;
+
+	(void)state;
+	assert_int_equal(d.wall, 1180);
+	assert_int_equal(d.mono_ms, 185000);
+	now = (struct otp_clock){ 1179, 184999 };
+	assert_false(otp_clock_passed(&d, &now));
+	now = (struct otp_clock){ 1180, 100000 };	/* wall jumped ahead */
+	assert_true(otp_clock_passed(&d, &now));
+	now = (struct otp_clock){ 1181, 185001 };
+	assert_true(otp_clock_passed(&d, &now));
+	/* 180 s have gone by, but the wall clock was set back an hour. */
+	now = (struct otp_clock){ 1180 - 3600, 185000 };
+	assert_true(otp_clock_passed(&d, &now));
+	/* A deadline never set is passed. */
+	d = (struct otp_clock){ 0, 0 };
+	now = otp_clock_now();
+	assert_true(otp_clock_passed(&d, &now));
+	assert_true(now.wall > 0 && now.mono_ms >= 0);
+}
+
 static void
 test_generate_is_eight_digits_and_unbiased(void **state)
 {
@@ -199,6 +225,53 @@ test_three_wrong_kill_the_code(void **state)
 	assert_false(verify(f, otp, wrong, 1001, &left));
 	assert_int_equal(left, 0);
 	assert_false(verify(f, otp, code, 1001, &left));
+}
+
+static unsigned
+tries_left(struct fx *f, int64_t otp, time_t now)
+{
+	struct store_err err = { 0 };
+	unsigned l = 99;
+
+	assert_int_equal(otp_tries_left(f->s, otp, now, &l, &err), 0);
+	return l;
+}
+
+/* Which answers are judged as codes: any of 8 bytes, nothing else. */
+static void
+test_answer_is_code_by_length(void **state)
+{
+	(void)state;
+	assert_true(otp_answer_is_code("01234567"));
+	assert_true(otp_answer_is_code("1234567a"));
+	assert_true(otp_answer_is_code("\b\n\r\177INCO"));	/* sshd's junk */
+	assert_false(otp_answer_is_code(""));
+	assert_false(otp_answer_is_code("12ab"));
+	assert_false(otp_answer_is_code("1234567"));
+	assert_false(otp_answer_is_code("123456789"));
+	assert_false(otp_answer_is_code("\b\n\r\177"));
+}
+
+/* What a code has left, read without spending any. */
+static void
+test_tries_left_spends_nothing(void **state)
+{
+	struct fx *f = *state;
+	char code[OTP_DIGITS + 1], wrong[OTP_DIGITS + 1];
+	int64_t otp = issue(f, 1000, code);
+
+	assert_int_equal(tries_left(f, otp, 1001), 3);
+	assert_int_equal(tries_left(f, otp, 1001), 3);
+	memcpy(wrong, code, sizeof(wrong));
+	wrong[0] = wrong[0] == '9' ? '0' : (char)(wrong[0] + 1);
+	assert_false(verify(f, otp, wrong, 1001, NULL));
+	assert_int_equal(tries_left(f, otp, 1001), 2);
+	assert_int_equal(tries_left(f, otp, 1000 + 180), 0);	/* expired */
+	assert_int_equal(tries_left(f, 0, 1001), 0);		/* no row */
+	assert_int_equal(tries_left(f, otp + 100, 1001), 0);
+	otp = issue(f, 2000, code);
+	assert_true(verify(f, otp, code, 2001, NULL));
+	assert_int_equal(tries_left(f, otp, 2002), 0);		/* used */
 }
 
 static void
@@ -324,10 +397,13 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_deadline_on_both_clocks),
+		cmocka_unit_test(test_answer_is_code_by_length),
 		cmocka_unit_test(test_generate_is_eight_digits_and_unbiased),
 #define T(x) cmocka_unit_test_setup_teardown(x, setup, teardown)
 		T(test_right_code_once),
 		T(test_three_wrong_kill_the_code),
+		T(test_tries_left_spends_nothing),
 		T(test_expiry),
 		T(test_new_code_kills_old),
 		T(test_code_bound_to_its_row),

@@ -3,8 +3,13 @@
  * Unit tests for the local pool backend through the seam
  * (helpers/userauthd/pool/backend.h, pool/local*.c): what the
  * conversation gets back from each call, pending password checks that
- * finish through the worker queue and ->complete, and the NSS listing.
+ * finish through the worker queue and ->complete, the NSS listing, and
+ * the steps after the first factor (new passwords, TOTP, enrolment at
+ * login), looking into the login's state (pool/local_int.h) where a test
+ * must stand in for time or for another process.
  */
+#include <crypt.h>
+#include <ctype.h>
 #include <errno.h>
 #include <poll.h>
 #include <setjmp.h>
@@ -15,12 +20,16 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <sqlite3.h>
 
 #include "server/conf.h"
 #include "userauthd/admin.h"
 #include "userauthd/pool/local.h"
+#include "userauthd/pool/local_int.h"
 #include "userauthd/pool/pwjob.h"
 #include "userauthd/store.h"
+#include "userauthd/store_mfa.h"
+#include "userauthd/totp.h"
 
 static const char conf_text[] =
     "[defaults]\n"
@@ -30,7 +39,22 @@ static const char conf_text[] =
     "uid_min = 200000\n"
     "uid_max = 200099\n"
     "gid_min = 300000\n"
-    "gid_max = 300099\n";
+    "gid_max = 300099\n"
+    "[pool staff]\n"
+    "uid_min = 220000\n"
+    "uid_max = 220099\n"
+    "gid_min = 320000\n"
+    "gid_max = 320099\n"
+    "first_factors = password\n"
+    "mfa = required\n"
+    "mfa_enrol_at_login = yes\n"
+    "[pool opt]\n"
+    "uid_min = 230000\n"
+    "uid_max = 230099\n"
+    "gid_min = 330000\n"
+    "gid_max = 330099\n"
+    "first_factors = password\n"
+    "mfa = optional\n";
 
 struct fx {
 	char dir[64];
@@ -112,11 +136,12 @@ teardown(void **state)
 	return 0;
 }
 
-/* A customer user with password pw (NULL: none). */
+/* A user of pool with password pw (NULL: none). */
 static void
-add_user(struct fx *f, const char *login, const char *email, const char *pw)
+add_user_to(struct fx *f, const char *pool, const char *login,
+    const char *email, const char *pw)
 {
-	struct store_user_new u = { .pool = "customer", .login = login,
+	struct store_user_new u = { .pool = pool, .login = login,
 		.email = email };
 	struct store_err err = { 0 };
 	json_t *res = NULL;
@@ -134,15 +159,29 @@ add_user(struct fx *f, const char *login, const char *email, const char *pw)
 	free(hash);
 }
 
+/* A customer user with password pw (NULL: none). */
+static void
+add_user(struct fx *f, const char *login, const char *email, const char *pw)
+{
+	add_user_to(f, "customer", login, email, pw);
+}
+
+static void
+request_in(struct fx *f, const char *pool, const char *ident,
+    enum policy_challenge pref, struct pool_request *rq)
+{
+	static uint8_t mac[KEYS_MAC_LEN];
+
+	*rq = (struct pool_request){ .pc = ua_conf_pool(f->conf, pool),
+		.pool = pool, .ident = ident, .ident_mac = mac,
+		.service = "login", .rhost = "", .preferred = pref };
+}
+
 static void
 request(struct fx *f, const char *ident, enum policy_challenge pref,
     struct pool_request *rq)
 {
-	static uint8_t mac[KEYS_MAC_LEN];
-
-	*rq = (struct pool_request){ .pc = ua_conf_pool(f->conf, "customer"),
-		.pool = "customer", .ident = ident, .ident_mac = mac,
-		.service = "login", .rhost = "", .preferred = pref };
+	request_in(f, "customer", ident, pref, rq);
 }
 
 /* The one job the worker queue gives back. */
@@ -160,6 +199,75 @@ collect(struct fx *f)
 	}
 	assert_int_equal(j->owner, 7);
 	return (struct pool_job *)j;
+}
+
+/* account and initiate for login in pool: its first challenge. */
+static void
+start(struct fx *f, const char *pool, const char *login,
+    struct pool_reply *rp)
+{
+	struct pool_request rq;
+
+	request_in(f, pool, login, POLICY_NONE, &rq);
+	memset(rp, 0, sizeof(*rp));
+	assert_int_equal(f->be->ops->account(f->bl, &rq, rp), 0);
+	assert_int_equal(rp->status, POOL_OK);
+	memset(rp, 0, sizeof(*rp));
+	assert_int_equal(f->be->ops->initiate(f->bl, &rq, rp), 0);
+}
+
+/* An answer to c that a worker finishes (a password, a new one). */
+static void
+answer_pending(struct fx *f, const struct ua_pool_conf *pc,
+    enum policy_challenge c, const char *answer, struct pool_reply *rp)
+{
+	memset(rp, 0, sizeof(*rp));
+	assert_int_equal(f->be->ops->respond(f->bl, pc, c, answer, rp), 1);
+	memset(rp, 0, sizeof(*rp));
+	assert_int_equal(f->be->ops->complete(f->bl, pc, collect(f), rp), 0);
+}
+
+/* An answer to c that the backend judges at once. */
+static void
+answer_now(struct fx *f, const struct ua_pool_conf *pc,
+    enum policy_challenge c, const char *answer, struct pool_reply *rp)
+{
+	memset(rp, 0, sizeof(*rp));
+	assert_int_equal(f->be->ops->respond(f->bl, pc, c, answer, rp), 0);
+}
+
+static int64_t
+user_id(struct fx *f, const char *login)
+{
+	struct store_err err = { 0 };
+	int64_t id = 0;
+
+	assert_int_equal(store_user_id(f->s, login, &id, &err), 0);
+	return id;
+}
+
+/* A fresh active TOTP secret for login, no step used yet. */
+static void
+enrol(struct fx *f, const char *login, uint8_t secret[TOTP_SECRET_LEN])
+{
+	struct store_err err = { 0 };
+
+	assert_int_equal(totp_new_secret(secret), 0);
+	assert_int_equal(store_mfa_activate(f->s, user_id(f, login), secret,
+			     -1, &err),
+	    0);
+}
+
+/* The code of secret now, with pc's parameters. */
+static void
+totp_now(const struct ua_pool_conf *pc, const uint8_t *secret, char out[16])
+{
+	struct totp_params p;
+
+	totp_params_of(pc, &p);
+	assert_int_equal(totp_code(secret, TOTP_SECRET_LEN, &p, time(NULL), out,
+			     16),
+	    0);
 }
 
 static void
@@ -232,7 +340,50 @@ test_wrong_password_fails_before_mfa(void **state)
 	assert_false(rp.verdict.ok);
 	assert_int_equal(rp.status, POOL_FAIL);
 	assert_string_equal(rp.reason, "bad_password");
-	assert_true(rp.before_mfa);
+	/* mfa = off: no TOTP would have followed a right one. */
+	assert_false(rp.before_mfa);
+}
+
+/* Whether a wrong password's FAIL says a TOTP would have been asked. */
+static bool
+wrong_password_before_mfa(struct fx *f, const char *pool, const char *login)
+{
+	const struct ua_pool_conf *pc = ua_conf_pool(f->conf, pool);
+	struct pool_reply rp;
+
+	start(f, pool, login, &rp);
+	assert_int_equal(rp.challenge, POLICY_PASSWORD);
+	answer_pending(f, pc, POLICY_PASSWORD, "wrong horse", &rp);
+	assert_int_equal(rp.status, POOL_FAIL);
+	assert_string_equal(rp.reason, "bad_password");
+	return rp.before_mfa;
+}
+
+/*
+ * mfa = optional: a wrong password of an enrolled user is followed by the
+ * TOTP prompt, as a right one is; a user without a key gets none.
+ */
+static void
+test_wrong_password_before_optional_mfa(void **state)
+{
+	struct fx *f = *state;
+	uint8_t secret[TOTP_SECRET_LEN];
+
+	add_user_to(f, "opt", "olga", "olga@example.com", "correct horse");
+	add_user_to(f, "opt", "otto", "otto@example.com", "correct horse");
+	enrol(f, "olga", secret);
+	assert_true(wrong_password_before_mfa(f, "opt", "olga"));
+	assert_false(wrong_password_before_mfa(f, "opt", "otto"));
+}
+
+/* mfa = required: everyone's wrong password is followed by the TOTP. */
+static void
+test_wrong_password_before_required_mfa(void **state)
+{
+	struct fx *f = *state;
+
+	add_user_to(f, "staff", "sam", "sam@example.com", "correct horse");
+	assert_true(wrong_password_before_mfa(f, "staff", "sam"));
 }
 
 /* A passwordless user gets EMAIL_OTP: a code is queued for mail. */
@@ -255,6 +406,225 @@ test_code_is_issued_and_mailed(void **state)
 	assert_null(rp.info);	/* the conversation says "A code was sent" */
 	assert_int_equal(f->mails, 1);
 	assert_int_equal(f->naudits, 0);
+}
+
+/* The code mailed for this login's code row (its queued mail's body). */
+static void
+mailed_code(struct fx *f, char code[OTP_DIGITS + 1])
+{
+	const struct local_login *s = (const struct local_login *)f->bl;
+	sqlite3_stmt *st;
+	sqlite3 *db;
+	const char *p;
+
+	assert_true(s->otp_id > 0);
+	assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db,
+			     "SELECT body FROM mail_queue WHERE otp_id = ?1",
+			     -1, &st, NULL),
+	    SQLITE_OK);
+	sqlite3_bind_int64(st, 1, s->otp_id);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	p = strstr((const char *)sqlite3_column_text(st, 0), "\r\n\r\n");
+	assert_non_null(p);
+	while (*p != '\0' && !(isdigit((unsigned char)*p) &&
+				  strspn(p, "0123456789") == OTP_DIGITS))
+		p++;
+	assert_true(*p != '\0');
+	memcpy(code, p, OTP_DIGITS);
+	code[OTP_DIGITS] = '\0';
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+}
+
+/* The tries the code row has left in the store. */
+static int64_t
+row_tries(struct fx *f)
+{
+	const struct local_login *s = (const struct local_login *)f->bl;
+	sqlite3_stmt *st;
+	sqlite3 *db;
+	int64_t n;
+
+	assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db,
+			     "SELECT tries_left FROM otp_codes WHERE id = ?1",
+			     -1, &st, NULL),
+	    SQLITE_OK);
+	sqlite3_bind_int64(st, 1, s->otp_id);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return n;
+}
+
+/* bob (no password) is asked for a mailed code. */
+static void
+code_login(struct fx *f, struct pool_reply *rp)
+{
+	add_user(f, "bob", "bob@example.net", NULL);
+	start(f, "customer", "bob", rp);
+	assert_int_equal(rp->status, POOL_CHALLENGE);
+	assert_int_equal(rp->challenge, POLICY_EMAIL_OTP);
+}
+
+/* The right code logs in while it lives. */
+static void
+test_code_logs_in(void **state)
+{
+	struct fx *f = *state;
+	const struct ua_pool_conf *pc = ua_conf_pool(f->conf, "customer");
+	char code[OTP_DIGITS + 1];
+	struct pool_reply rp;
+
+	code_login(f, &rp);
+	mailed_code(f, code);
+	answer_now(f, pc, POLICY_EMAIL_OTP, code, &rp);
+	assert_int_equal(rp.status, POOL_OK);
+	assert_true(rp.verdict.ok);
+}
+
+/*
+ * A code older than its lifetime on the monotonic clock is dead, though
+ * the wall clock (stepped back) says it lives: the right code fails.
+ */
+static void
+test_code_dies_by_monotonic_age(void **state)
+{
+	struct fx *f = *state;
+	const struct ua_pool_conf *pc = ua_conf_pool(f->conf, "customer");
+	struct local_login *s = (struct local_login *)f->bl;
+	struct otp_clock now = otp_clock_now();
+	char code[OTP_DIGITS + 1];
+	struct pool_reply rp;
+
+	code_login(f, &rp);
+	mailed_code(f, code);
+	/* Its lifetime has gone by on CLOCK_MONOTONIC, not on the wall. */
+	assert_true(s->code_expires.wall > now.wall + 60);
+	s->code_expires.mono_ms = now.mono_ms - 1;
+	answer_now(f, pc, POLICY_EMAIL_OTP, code, &rp);
+	assert_int_equal(rp.status, POOL_FAIL);
+	assert_int_equal(rp.verdict.factor, POOL_FACTOR_EMAIL_OTP);
+	assert_false(rp.verdict.ok);
+	assert_string_equal(rp.reason, "bad_code");
+	/* Not even looked at: the row keeps its tries. */
+	assert_int_equal(row_tries(f), pc->otp_tries);
+}
+
+/* ... and so is a code past its deadline on the wall clock. */
+static void
+test_code_dies_by_wall_clock(void **state)
+{
+	struct fx *f = *state;
+	const struct ua_pool_conf *pc = ua_conf_pool(f->conf, "customer");
+	struct local_login *s = (struct local_login *)f->bl;
+	char code[OTP_DIGITS + 1];
+	struct pool_reply rp;
+
+	code_login(f, &rp);
+	mailed_code(f, code);
+	s->code_expires.wall = otp_clock_now().wall;
+	answer_now(f, pc, POLICY_EMAIL_OTP, code, &rp);
+	assert_int_equal(rp.status, POOL_FAIL);
+	assert_false(rp.verdict.ok);
+}
+
+/*
+ * An answer that is no code (not 8 bytes) spends no try: asked again
+ * with what is left (the same "Wrong code" retry), no verdict, the row's
+ * tries unchanged; then the right code still logs in.
+ */
+static void
+test_no_code_answer_spends_no_try(void **state)
+{
+	struct fx *f = *state;
+	const struct ua_pool_conf *pc = ua_conf_pool(f->conf, "customer");
+	static const char *const junk[] = { "12ab", "", "1234567",
+		"123456789", " 12345678", "unjudge" };
+	char code[OTP_DIGITS + 1], wrong[OTP_DIGITS + 1];
+	struct pool_reply rp;
+	size_t i;
+
+	code_login(f, &rp);
+	mailed_code(f, code);
+	for (i = 0; i < sizeof(junk) / sizeof(junk[0]); i++) {
+		answer_now(f, pc, POLICY_EMAIL_OTP, junk[i], &rp);
+		assert_int_equal(rp.status, POOL_CHALLENGE);
+		assert_int_equal(rp.challenge, POLICY_EMAIL_OTP);
+		assert_non_null(rp.retry);
+		assert_int_equal(rp.tries_left, pc->otp_tries);
+		assert_int_equal(rp.verdict.factor, POOL_FACTOR_NONE);
+		assert_int_equal(row_tries(f), pc->otp_tries);
+	}
+	memcpy(wrong, code, sizeof(wrong));
+	wrong[0] = wrong[0] == '9' ? '0' : (char)(wrong[0] + 1);
+	answer_now(f, pc, POLICY_EMAIL_OTP, wrong, &rp);
+	assert_int_equal(rp.status, POOL_CHALLENGE);
+	assert_int_equal(rp.tries_left, pc->otp_tries - 1);
+	assert_int_equal(rp.verdict.factor, POOL_FACTOR_EMAIL_OTP);
+	answer_now(f, pc, POLICY_EMAIL_OTP, "12ab", &rp);
+	assert_int_equal(rp.tries_left, pc->otp_tries - 1);
+	assert_int_equal(row_tries(f), pc->otp_tries - 1);
+	answer_now(f, pc, POLICY_EMAIL_OTP, code, &rp);
+	assert_int_equal(rp.status, POOL_OK);
+	assert_true(rp.verdict.ok);
+}
+
+/*
+ * Any 8 bytes are judged as a code: what sshd sends for a name it does not
+ * know (junk of the typed length) must cost what a real user's code does.
+ */
+static void
+test_eight_bytes_are_judged(void **state)
+{
+	struct fx *f = *state;
+	const struct ua_pool_conf *pc = ua_conf_pool(f->conf, "customer");
+	struct pool_reply rp;
+
+	code_login(f, &rp);
+	answer_now(f, pc, POLICY_EMAIL_OTP, "\b\n\r\177INCO", &rp);
+	assert_int_equal(rp.tries_left, pc->otp_tries - 1);
+	assert_int_equal(rp.verdict.factor, POOL_FACTOR_EMAIL_OTP);
+	answer_now(f, pc, POLICY_EMAIL_OTP, "1234567a", &rp);
+	assert_int_equal(rp.tries_left, pc->otp_tries - 2);
+	assert_int_equal(row_tries(f), pc->otp_tries - 2);
+}
+
+/* The stand-in for an answer refused unjudged spends a try, as a wrong
+ * code does (a throttled answer must look like one). */
+static void
+test_unjudged_answer_spends_a_try(void **state)
+{
+	struct fx *f = *state;
+	const struct ua_pool_conf *pc = ua_conf_pool(f->conf, "customer");
+	struct pool_reply rp;
+
+	code_login(f, &rp);
+	answer_now(f, pc, POLICY_EMAIL_OTP, POOL_UNJUDGED_ANSWER, &rp);
+	assert_int_equal(rp.status, POOL_CHALLENGE);
+	assert_int_equal(rp.tries_left, pc->otp_tries - 1);
+	assert_int_equal(rp.verdict.factor, POOL_FACTOR_EMAIL_OTP);
+	assert_false(rp.verdict.ok);
+	assert_int_equal(row_tries(f), pc->otp_tries - 1);
+}
+
+/* A dead code (by the clock) fails a non-code answer too. */
+static void
+test_no_code_answer_to_a_dead_code_fails(void **state)
+{
+	struct fx *f = *state;
+	const struct ua_pool_conf *pc = ua_conf_pool(f->conf, "customer");
+	struct local_login *s = (struct local_login *)f->bl;
+	struct pool_reply rp;
+
+	code_login(f, &rp);
+	s->code_expires.mono_ms = otp_clock_now().mono_ms - 1;
+	answer_now(f, pc, POLICY_EMAIL_OTP, "12ab", &rp);
+	assert_int_equal(rp.status, POOL_FAIL);
+	assert_string_equal(rp.reason, "bad_code");
+	assert_int_equal(rp.verdict.factor, POOL_FACTOR_NONE);
 }
 
 /* A fake's code counts against the limits; no code, no mail. */
@@ -297,6 +667,236 @@ test_list_is_the_store_snapshot(void **state)
 	store_nss_free(&b);
 }
 
+/* A code of secret that is wrong now (the right one, first digit moved). */
+static void
+totp_wrong(const struct ua_pool_conf *pc, const uint8_t *secret, char out[16])
+{
+	totp_now(pc, secret, out);
+	out[0] = out[0] == '9' ? '0' : (char)(out[0] + 1);
+}
+
+/* login's stored hash (a copy, or NULL) and whether a change is due. */
+static char *
+stored_hash(struct fx *f, const char *pool, const char *login,
+    bool *ret_must_change)
+{
+	struct store_auth_user u = { 0 };
+	struct store_err err = { 0 };
+	char *h;
+
+	assert_int_equal(store_auth_lookup(f->s, pool, login, &u, &err), 0);
+	h = u.hash != NULL ? strdup(u.hash) : NULL;
+	*ret_must_change = u.must_change;
+	store_auth_user_clear(&u);
+	return h;
+}
+
+static bool
+hash_is(const char *hash, const char *pw)
+{
+	struct crypt_data cd;
+	const char *h;
+
+	memset(&cd, 0, sizeof(cd));
+	h = crypt_r(pw, hash, &cd);
+	return h != NULL && strcmp(h, hash) == 0;
+}
+
+/* Flag login for a new password (userauthctl user reset-password). */
+static void
+require_change(struct fx *f, const char *login)
+{
+	struct store_err err = { 0 };
+	json_t *res = NULL;
+
+	assert_int_equal(store_user_require_change(f->s, login, &res, &err),
+	    0);
+	json_decref(res);
+}
+
+/*
+ * A staff user (enrolled) with a temporary password: the old password,
+ * a new one, then the TOTP.  Returns at the TOTP prompt.
+ */
+static void
+temporary_password_to_totp(struct fx *f, uint8_t secret[TOTP_SECRET_LEN],
+    char **ret_old_hash)
+{
+	const struct ua_pool_conf *pc = ua_conf_pool(f->conf, "staff");
+	struct pool_reply rp;
+	bool must;
+
+	add_user_to(f, "staff", "sam", "sam@example.com", "Temporary-pw-1");
+	enrol(f, "sam", secret);
+	require_change(f, "sam");
+	*ret_old_hash = stored_hash(f, "staff", "sam", &must);
+	assert_non_null(*ret_old_hash);
+	assert_true(must);
+	start(f, "staff", "sam", &rp);
+	answer_pending(f, pc, POLICY_PASSWORD, "Temporary-pw-1", &rp);
+	assert_int_equal(rp.status, POOL_CHALLENGE);
+	assert_int_equal(rp.challenge, POLICY_NEW_PASSWORD);
+	answer_pending(f, pc, POLICY_NEW_PASSWORD, "Chosen-new-pw-42", &rp);
+	assert_int_equal(rp.status, POOL_CHALLENGE);
+	assert_int_equal(rp.challenge, POLICY_TOTP);
+}
+
+/* mfa = required: the new password is not stored before a right TOTP. */
+static void
+test_new_password_waits_for_the_totp(void **state)
+{
+	struct fx *f = *state;
+	const struct ua_pool_conf *pc = ua_conf_pool(f->conf, "staff");
+	struct local_login *s = (struct local_login *)f->bl;
+	uint8_t secret[TOTP_SECRET_LEN];
+	struct pool_reply rp = { 0 };
+	char code[16], *old = NULL, *now;
+	unsigned i;
+	bool must;
+
+	temporary_password_to_totp(f, secret, &old);
+	now = stored_hash(f, "staff", "sam", &must);
+	assert_string_equal(now, old);
+	assert_true(must);
+	free(now);
+	for (i = 0; i < 10; i++) {
+		totp_wrong(pc, secret, code);
+		answer_now(f, pc, POLICY_TOTP, code, &rp);
+		if (rp.status != POOL_CHALLENGE)
+			break;
+	}
+	assert_int_equal(rp.status, POOL_FAIL);
+	assert_false(rp.verdict.ok);
+	now = stored_hash(f, "staff", "sam", &must);
+	assert_string_equal(now, old);
+	assert_true(hash_is(now, "Temporary-pw-1"));
+	assert_false(hash_is(now, "Chosen-new-pw-42"));
+	assert_true(must);
+	/* The held hash is gone with the failure. */
+	assert_int_equal(s->newpw_hash[0], '\0');
+	free(now);
+	free(old);
+}
+
+/* ... and it is stored, the flag cleared, once the TOTP is right. */
+static void
+test_new_password_stored_after_the_right_totp(void **state)
+{
+	struct fx *f = *state;
+	const struct ua_pool_conf *pc = ua_conf_pool(f->conf, "staff");
+	uint8_t secret[TOTP_SECRET_LEN];
+	struct pool_reply rp = { 0 };
+	char code[16], *old = NULL, *now;
+	bool must;
+
+	temporary_password_to_totp(f, secret, &old);
+	totp_now(pc, secret, code);
+	answer_now(f, pc, POLICY_TOTP, code, &rp);
+	assert_int_equal(rp.status, POOL_OK);
+	now = stored_hash(f, "staff", "sam", &must);
+	assert_string_not_equal(now, old);
+	assert_true(hash_is(now, "Chosen-new-pw-42"));
+	assert_false(must);
+	assert_string_equal(f->audits[f->naudits - 1],
+	    "password changed new_password_required");
+	free(now);
+	free(old);
+}
+
+/* Without MFA the new password is stored at once, as the login ends. */
+static void
+test_new_password_without_mfa_is_stored(void **state)
+{
+	struct fx *f = *state;
+	const struct ua_pool_conf *pc = ua_conf_pool(f->conf, "customer");
+	struct pool_reply rp;
+	char *now;
+	bool must;
+
+	add_user(f, "alice", "alice@example.com", "Temporary-pw-1");
+	require_change(f, "alice");
+	start(f, "customer", "alice", &rp);
+	assert_int_equal(rp.challenge, POLICY_PASSWORD);
+	answer_pending(f, pc, POLICY_PASSWORD, "Temporary-pw-1", &rp);
+	assert_int_equal(rp.challenge, POLICY_NEW_PASSWORD);
+	answer_pending(f, pc, POLICY_NEW_PASSWORD, "Chosen-new-pw-42", &rp);
+	assert_int_equal(rp.status, POOL_OK);
+	now = stored_hash(f, "customer", "alice", &must);
+	assert_true(hash_is(now, "Chosen-new-pw-42"));
+	assert_false(must);
+	free(now);
+}
+
+/*
+ * Enrolment at login never replaces a key: one set between MFA_SETUP and
+ * its answer (an administrator's) stays, and the login fails.
+ */
+static void
+test_setup_never_replaces_an_active_secret(void **state)
+{
+	struct fx *f = *state;
+	const struct ua_pool_conf *pc = ua_conf_pool(f->conf, "staff");
+	struct local_login *s = (struct local_login *)f->bl;
+	struct store_err err = { 0 };
+	uint8_t admin[TOTP_SECRET_LEN];
+	struct pool_reply rp;
+	struct store_mfa m;
+	char code[16];
+
+	add_user_to(f, "staff", "sam", "sam@example.com", "correct horse");
+	start(f, "staff", "sam", &rp);
+	assert_int_equal(rp.challenge, POLICY_PASSWORD);
+	answer_pending(f, pc, POLICY_PASSWORD, "correct horse", &rp);
+	assert_int_equal(rp.status, POOL_CHALLENGE);
+	assert_int_equal(rp.challenge, POLICY_MFA_SETUP);
+	assert_non_null(strstr(rp.info, "Key: "));
+	enrol(f, "sam", admin);
+	/* The right code of the key this login showed. */
+	totp_now(pc, s->setup_secret, code);
+	answer_now(f, pc, POLICY_MFA_SETUP, code, &rp);
+	assert_int_equal(rp.status, POOL_FAIL);
+	assert_int_equal(rp.verdict.factor, POOL_FACTOR_TOTP);
+	assert_false(rp.verdict.ok);
+	assert_string_equal(rp.reason, "mfa_already_enrolled");
+	assert_int_equal(store_mfa_load(f->s, user_id(f, "sam"), NULL, &m,
+			     &err),
+	    0);
+	assert_true(m.enrolled);
+	assert_memory_equal(m.secret, admin, TOTP_SECRET_LEN);
+	assert_int_equal(m.last_step, -1);
+	store_mfa_clear(&m);
+}
+
+/* Without a key, the first valid code of MFA_SETUP enrols and logs in. */
+static void
+test_setup_enrols_a_user_without_a_secret(void **state)
+{
+	struct fx *f = *state;
+	const struct ua_pool_conf *pc = ua_conf_pool(f->conf, "staff");
+	struct local_login *s = (struct local_login *)f->bl;
+	struct store_err err = { 0 };
+	uint8_t shown[TOTP_SECRET_LEN];
+	struct pool_reply rp;
+	struct store_mfa m;
+	char code[16];
+
+	add_user_to(f, "staff", "sam", "sam@example.com", "correct horse");
+	start(f, "staff", "sam", &rp);
+	answer_pending(f, pc, POLICY_PASSWORD, "correct horse", &rp);
+	assert_int_equal(rp.challenge, POLICY_MFA_SETUP);
+	memcpy(shown, s->setup_secret, sizeof(shown));
+	totp_now(pc, shown, code);
+	answer_now(f, pc, POLICY_MFA_SETUP, code, &rp);
+	assert_int_equal(rp.status, POOL_OK);
+	assert_true(rp.verdict.ok);
+	assert_int_equal(store_mfa_load(f->s, user_id(f, "sam"), NULL, &m,
+			     &err),
+	    0);
+	assert_true(m.enrolled);
+	assert_memory_equal(m.secret, shown, TOTP_SECRET_LEN);
+	store_mfa_clear(&m);
+}
+
 int
 main(void)
 {
@@ -308,12 +908,42 @@ main(void)
 		    test_password_check_pends_until_complete, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_wrong_password_fails_before_mfa, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_wrong_password_before_optional_mfa, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_wrong_password_before_required_mfa, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_code_is_issued_and_mailed,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_code_logs_in, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_code_dies_by_monotonic_age,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_code_dies_by_wall_clock,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_no_code_answer_spends_no_try, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_eight_bytes_are_judged,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_unjudged_answer_spends_a_try, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_no_code_answer_to_a_dead_code_fails, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_count_code_counts_without_mail, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_list_is_the_store_snapshot,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_setup_never_replaces_an_active_secret, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_setup_enrols_a_user_without_a_secret, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_new_password_waits_for_the_totp, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_new_password_stored_after_the_right_totp, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_new_password_without_mfa_is_stored, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -273,7 +273,7 @@ test_store_steps(void **state)
 	struct store *s = NULL;
 	struct store_mfa m;
 	char dir[64], db[128], msg[256], cmd[128];
-	uint8_t sec[TOTP_SECRET_LEN];
+	uint8_t sec[TOTP_SECRET_LEN], sec2[TOTP_SECRET_LEN];
 	int64_t id;
 	json_t *o;
 
@@ -314,6 +314,19 @@ test_store_steps(void **state)
 	assert_int_equal(store_mfa_load(s, id, NULL, &m, &err), 0);
 	assert_false(m.enrolled);
 	assert_int_equal(m.last_step, -1);
+	/* Enrolment at login: only where no key is active, never over one. */
+	assert_int_equal(store_mfa_activate_new(s, id, sec, 7, &err), 0);
+	assert_int_equal(store_mfa_load(s, id, NULL, &m, &err), 0);
+	assert_true(m.enrolled);
+	assert_memory_equal(m.secret, sec, TOTP_SECRET_LEN);
+	assert_int_equal(m.last_step, 7);
+	assert_int_equal(totp_new_secret(sec2), 0);
+	assert_int_equal(store_mfa_set_pending(s, id, sec2, 1, &err), 0);
+	assert_int_equal(store_mfa_activate_new(s, id, sec2, 9, &err), -EEXIST);
+	assert_int_equal(store_mfa_load(s, id, NULL, &m, &err), 0);
+	assert_memory_equal(m.secret, sec, TOTP_SECRET_LEN);
+	assert_int_equal(m.last_step, 7);
+	assert_true(m.pending);	/* untouched too */
 	store_mfa_clear(&m);
 	store_close(s);
 	ua_conf_free(conf);

@@ -408,6 +408,33 @@ test_password_of_90k_is_refused_without_scanning(void **state)
 }
 
 static void
+test_otp_accepts_exactly_eight_digits(void **state)
+{
+	(void)state;
+	assert_int_equal(ua_valid_otp("00000000", NULL), 0);
+	assert_int_equal(ua_valid_otp("12345678", NULL), 0);
+	assert_int_equal(ua_valid_otp("99999999", NULL), 0);
+}
+
+static void
+test_otp_rejects_other_lengths_and_non_digits(void **state)
+{
+	static const char *const bad[] = { "", "1234567", "123456789",
+		"12ab", "1234567a", "a2345678", " 12345678", "12345678 ",
+		"+1234567", "-1234567", "1234 678", "１2345678", "unjudged" };
+	const char *why = NULL;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		why = NULL;
+		if (ua_valid_otp(bad[i], &why) != -EINVAL || why == NULL)
+			fail_msg("case %zu ('%s') accepted", i, bad[i]);
+	}
+	assert_int_equal(ua_valid_otp(NULL, &why), -EINVAL);
+}
+
+static void
 test_parse_uint_accepts_canonical_decimal(void **state)
 {
 	uint64_t v = 0;
@@ -516,6 +543,8 @@ main(void)
 	    cmocka_unit_test(test_password_rejects_empty_and_over_1024),
 	    cmocka_unit_test(test_password_rejects_embedded_nul_and_bad_utf8),
 	    cmocka_unit_test(test_password_of_90k_is_refused_without_scanning),
+	    cmocka_unit_test(test_otp_accepts_exactly_eight_digits),
+	    cmocka_unit_test(test_otp_rejects_other_lengths_and_non_digits),
 	    cmocka_unit_test(test_parse_uint_accepts_canonical_decimal),
 	    cmocka_unit_test(
 		test_parse_uint_rejects_signs_spaces_and_leading_zeros),

@@ -2,8 +2,8 @@
 /*
  * The conversation's own challenges, for logins that cannot succeed: an
  * unknown, disabled or foreign user, no usable first factor, a password
- * that cannot be one, and the TOTP asked after a failed first factor in a
- * pool that requires MFA.  They must look and cost like real ones (the
+ * that cannot be one, and the TOTP asked after a failed first factor that
+ * a right one would have met.  They must look and cost like real ones (the
  * same prompts and messages, a dummy hash, the issuance counted like a
  * real code's, a TOTP check's work) and never mail anything.
  */
@@ -62,6 +62,7 @@ fake_code(struct auth_ctx *ctx, struct auth_session *s, bool first,
 		.challenge = POLICY_EMAIL_OTP };
 	char masked[UA_MAX_EMAIL + 1], fake_dest[UA_MAX_EMAIL + 1], domain[128];
 	const char *dest = s->ident;
+	struct otp_clock now = otp_clock_now();
 	struct otp_limits lim;
 	bool limited = false;
 
@@ -70,7 +71,7 @@ fake_code(struct auth_ctx *ctx, struct auth_session *s, bool first,
 	if (first) {
 		policy_otp_limits(pc, &lim);
 		s->fake_tries = lim.tries;
-		s->code_expires = time(NULL) + (time_t)lim.lifetime;
+		s->code_expires = otp_clock_after(&now, lim.lifetime);
 		if (be->ops->count_code != NULL &&
 		    be->ops->count_code(be, pc, s->ident_mac, &limited) < 0) {
 			auth_audit(s, "auth", "error", "otp_issue");
@@ -161,18 +162,26 @@ fake_password(struct auth_ctx *ctx, struct auth_session *s,
 	return auth_fake_check(ctx, s, valid ? answer : "");
 }
 
-/* A live code that never matches, down to its tries and its expiry. */
+/*
+ * A live code that never matches, down to its tries and its expiry.  An
+ * answer that is no code (otp_answer_is_code) spends no try and gets no
+ * verdict, as a backend refuses it; one refused unjudged does, as a real
+ * user's does (the backend gets POOL_UNJUDGED_ANSWER for it).
+ */
 static int
 fake_answer_code(struct auth_ctx *ctx, struct auth_session *s,
-    struct ua_msg *out)
+    const char *answer, struct ua_msg *out)
 {
 	const struct pool_verdict v = { POOL_FACTOR_EMAIL_OTP, false,
 		s->fake };
+	bool judged = s->unjudged != NULL || otp_answer_is_code(answer);
+	struct otp_clock now = otp_clock_now();
 	unsigned left = 0;
 
-	if (time(NULL) < s->code_expires && s->fake_tries > 0)
-		left = --s->fake_tries;
-	auth_verdict(ctx, s, &v);
+	if (!otp_clock_passed(&s->code_expires, &now) && s->fake_tries > 0)
+		left = judged ? --s->fake_tries : s->fake_tries;
+	if (judged)
+		auth_verdict(ctx, s, &v);
 	if (left == 0)
 		return auth_fail(s, out, s->fake);
 	auth_audit(s, "auth", "retry", s->fake);
@@ -215,7 +224,7 @@ auth_fake_respond(struct auth_ctx *ctx, struct auth_session *s,
 	case POLICY_PASSWORD:
 		return fake_password(ctx, s, answer, out);
 	case POLICY_EMAIL_OTP:
-		return fake_answer_code(ctx, s, out);
+		return fake_answer_code(ctx, s, answer, out);
 	case POLICY_SELECT:
 		return fake_ask(ctx, s, policy_parse(answer), out);
 	case POLICY_TOTP:
@@ -238,7 +247,12 @@ auth_first_factor_failed(struct auth_ctx *ctx, struct auth_session *s,
 
 	if (pc == NULL)
 		return auth_result(s, out, "UNAVAILABLE", NULL);
-	if (pc->mfa != UA_MFA_REQUIRED)
+	/*
+	 * A fake's (s->fake set) where the pool requires MFA; a backend's
+	 * before_mfa (s->fake NULL) always: it says so only where a right
+	 * answer would have been followed by a TOTP (mfa = optional too).
+	 */
+	if (pc->mfa != UA_MFA_REQUIRED && s->fake != NULL)
 		return auth_fail(s, out, reason);
 	/* The same transcript as a right first factor; never OK. */
 	s->totp_tries = pc->otp_tries;

@@ -16,6 +16,7 @@
 #include "client/proto.h"
 #include "client/valid.h"
 #include "userauthd/auth.h"
+#include "userauthd/otp.h"
 #include "userauthd/pool/backend.h"
 #include "userauthd/throttle.h"
 
@@ -59,7 +60,7 @@ struct auth_session {
 	struct pool_login *bl;		/* the backend's side of the login */
 	/* The conversation's own challenges (fakes, a doomed TOTP) */
 	unsigned fake_tries;	/* code tries left */
-	time_t code_expires;	/* when the code asked for dies */
+	struct otp_clock code_expires;	/* when it dies, on both clocks */
 	const char *mfa_doomed;	/* TOTP fails whatever the code: why */
 	unsigned totp_tries;	/* TOTP answers left */
 	/* CHPASS: held until the backend (or the fake) takes them */
@@ -117,9 +118,10 @@ int auth_fake_check(struct auth_ctx *ctx, struct auth_session *s,
 int auth_fake_job_done(struct auth_ctx *ctx, struct auth_session *s,
     struct workq_job *job, struct ua_msg *out);
 /*
- * A first factor failed (a fake's, or the backend's before_mfa): in a
- * pool that requires MFA the TOTP is asked all the same and cannot
- * succeed; elsewhere FAIL.
+ * A first factor failed: a fake's (s->fake set), or the backend's
+ * before_mfa (s->fake NULL).  The TOTP is asked all the same and cannot
+ * succeed, for a fake in a pool that requires MFA and for before_mfa
+ * always; otherwise FAIL.
  */
 int auth_first_factor_failed(struct auth_ctx *ctx, struct auth_session *s,
     const char *reason, struct ua_msg *out);

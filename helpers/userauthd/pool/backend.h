@@ -92,11 +92,12 @@ struct pool_reply {
 	/* FAIL, FAKE: why; UNAVAILABLE: audited as result=error when set */
 	const char *reason;
 	/*
-	 * FAIL only: the login failed before its MFA step (a wrong
-	 * password; MFA required but not enrolled).  Where the pool
-	 * requires MFA the conversation still asks for a TOTP that cannot
-	 * succeed, as for fakes, so the transcript is the same as after a
-	 * right password.
+	 * FAIL only: the login failed before an MFA step it would have had
+	 * (a wrong password where the pool requires MFA, or where it is
+	 * optional and the user is enrolled; MFA required but not
+	 * enrolled).  The conversation still asks for a TOTP that cannot
+	 * succeed, as for fakes where the pool requires MFA, so the
+	 * transcript is the same as after a right password.
 	 */
 	bool before_mfa;
 	/* POOL_CHALLENGE.  Texts left NULL get the conversation's own:
@@ -114,6 +115,14 @@ struct pool_reply {
 	/* UNAVAILABLE from ->account: what failed, for the caller's log */
 	const char *error;
 };
+
+/*
+ * What the conversation passes as the answer to a code or TOTP it refused
+ * unjudged (throttled, locked: auth.c's AUTH_NO_ANSWER must be this).  It
+ * never matches, and a backend judges it as a wrong answer of the right
+ * shape (it spends a try), so that it looks like one.
+ */
+#define POOL_UNJUDGED_ANSWER "unjudged"
 
 /* Who asks, once per request (ident and service as the client sent). */
 struct pool_request {
@@ -180,7 +189,10 @@ struct pool_ops {
 	 * answer is PASSWORD or EMAIL_OTP).  An empty PASSWORD answer asks
 	 * for an emailed code instead; the conversation sends one only where
 	 * policy_code_fallback allows it, and never an invalid password.
-	 * pc is NULL when a reload dropped the pool.
+	 * pc is NULL when a reload dropped the pool.  An EMAIL_OTP answer
+	 * that is no code (otp_answer_is_code: not 8 bytes) is refused
+	 * without spending a try: asked again (retry, tries_left
+	 * unchanged), no verdict.
 	 */
 	int (*respond)(struct pool_login *bl, const struct ua_pool_conf *pc,
 	    enum policy_challenge c, const char *answer,

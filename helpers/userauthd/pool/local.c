@@ -138,6 +138,7 @@ ask_code(struct local_login *s, const struct ua_pool_conf *pc, bool first,
 	const struct pool_local_env *env = &s->lb->env;
 	struct store_err err = { 0 };
 	struct otp_limits lim;
+	struct otp_clock now;
 	bool limited = false;
 	int r;
 
@@ -147,11 +148,12 @@ ask_code(struct local_login *s, const struct ua_pool_conf *pc, bool first,
 		return ask_invite(s, rp);
 	policy_otp_limits(pc, &lim);
 	if (first) {
+		now = otp_clock_now();
 		s->otp_id = 0;
 		s->fake_tries = lim.tries;
-		s->code_expires = time(NULL) + (time_t)lim.lifetime;
+		s->code_expires = otp_clock_after(&now, lim.lifetime);
 		r = otp_issue(env->store, env->keys, pc, &lim, s->user.id,
-		    s->user.email, s->ident_mac, time(NULL), &s->otp_id,
+		    s->user.email, s->ident_mac, now.wall, &s->otp_id,
 		    &limited, &err);
 		if (r < 0) {
 			ua_log(LOG_ERR, "issuing a code failed: %s", err.msg);
@@ -233,30 +235,96 @@ answer_password(struct local_login *s, const struct ua_pool_conf *pc,
 	return r < 0 ? r : 1;
 }
 
+/*
+ * Judge a code: *ret_ok, and the tries it has left.  A code past its
+ * deadline by either clock is dead, whatever its row says (the row's
+ * expiry is on the wall clock only, which may have been stepped back);
+ * an invitation has only its row.  -EIO (logged) when the store fails.
+ */
 static int
-answer_code(struct local_login *s, const struct ua_pool_conf *pc,
-    const char *answer, struct pool_reply *rp)
+check_code(struct local_login *s, const char *answer, bool *ret_ok,
+    unsigned *ret_left)
 {
 	const struct pool_local_env *env = &s->lb->env;
+	struct otp_clock now = otp_clock_now();
 	struct store_err err = { 0 };
-	unsigned left = 0;
-	bool ok = false;
-	int r;
 
+	*ret_ok = false;
+	*ret_left = 0;
+	if (!s->invite && otp_clock_passed(&s->code_expires, &now))
+		return 0;
 	if (s->otp_id > 0) {
-		r = otp_verify(env->store, env->keys, s->otp_id, answer,
-		    time(NULL), &ok, &left, &err);
-		if (r < 0) {
+		if (otp_verify(env->store, env->keys, s->otp_id, answer,
+			now.wall, ret_ok, ret_left, &err) < 0) {
 			ua_log(LOG_ERR, "checking a code failed: %s", err.msg);
-			return local_unavailable(rp, NULL);
+			return -EIO;
 		}
-	} else if (time(NULL) < s->code_expires && s->fake_tries > 0) {
+	} else if (s->fake_tries > 0) {
 		/*
 		 * No code row (past the issuance limits): behave as a live
 		 * code that never matches, down to its tries and its expiry.
 		 */
-		left = --s->fake_tries;
+		*ret_left = --s->fake_tries;
 	}
+	return 0;
+}
+
+/* What the code asked for has left, spending nothing (0: dead). */
+static int
+code_left(struct local_login *s, unsigned *ret_left)
+{
+	struct otp_clock now = otp_clock_now();
+	struct store_err err = { 0 };
+
+	*ret_left = 0;
+	if (!s->invite && otp_clock_passed(&s->code_expires, &now))
+		return 0;
+	if (s->otp_id == 0) {
+		*ret_left = s->fake_tries;
+		return 0;
+	}
+	if (otp_tries_left(s->lb->env.store, s->otp_id, now.wall, ret_left,
+		&err) < 0) {
+		ua_log(LOG_ERR, "reading a code failed: %s", err.msg);
+		return -EIO;
+	}
+	return 0;
+}
+
+/*
+ * An answer that is no code at all (otp_answer_is_code: not 8 bytes) is
+ * refused without a try and without a verdict: asked again with what the
+ * code has left.  (answer_code judges the conversation's stand-in for an
+ * answer refused unjudged as a wrong code: a throttled answer must look
+ * like one.)
+ */
+static int
+answer_no_code(struct local_login *s, const struct ua_pool_conf *pc,
+    struct pool_reply *rp)
+{
+	unsigned left = 0;
+
+	if (code_left(s, &left) < 0)
+		return local_unavailable(rp, NULL);
+	if (left == 0)
+		return local_fail(rp, "bad_code");
+	rp->retry = "invalid_code";
+	rp->tries_left = left;
+	return ask_code(s, pc, false, rp);
+}
+
+static int
+answer_code(struct local_login *s, const struct ua_pool_conf *pc,
+    const char *answer, struct pool_reply *rp)
+{
+	unsigned left = 0;
+	bool ok = false;
+
+	if (!otp_answer_is_code(answer) &&
+	    strcmp(answer, POOL_UNJUDGED_ANSWER) != 0)
+		return answer_no_code(s, pc, rp);
+	if (check_code(s, answer, &ok, &left) < 0)
+		return local_unavailable(rp, NULL);
 	rp->verdict = (struct pool_verdict){ POOL_FACTOR_EMAIL_OTP, ok,
 		ok ? NULL : "bad_code" };
 	if (ok && s->invite) {
@@ -321,10 +389,8 @@ local_complete(struct pool_login *bl, const struct ua_pool_conf *pc,
 		return local_chpass_done(s, pc, ok, rp);
 	rp->verdict = (struct pool_verdict){ POOL_FACTOR_PASSWORD, ok,
 		ok ? NULL : "bad_password" };
-	if (!ok) {
-		rp->before_mfa = true;
-		return local_fail(rp, "bad_password");
-	}
+	if (!ok)
+		return local_first_factor_failed(s, pc, "bad_password", rp);
 	return local_after_first_factor(s, pc, rp);
 }
 

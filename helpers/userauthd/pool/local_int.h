@@ -7,11 +7,13 @@
 #ifndef UA_POOL_LOCAL_INT_H
 #define UA_POOL_LOCAL_INT_H
 
+#include <crypt.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
 
 #include "client/valid.h"
+#include "userauthd/otp.h"
 #include "userauthd/pool/local.h"
 #include "userauthd/totp.h"
 
@@ -31,7 +33,9 @@ struct local_login {
 	uint8_t ident_mac[KEYS_MAC_LEN];
 	int64_t otp_id;
 	unsigned fake_tries;	/* tries left when there is no code row */
-	time_t code_expires;	/* when the code asked for dies, row or not */
+	/* when the code asked for dies, row or not, on both clocks (an
+	 * invitation's: its row, on the wall clock) */
+	struct otp_clock code_expires;
 	char masked[UA_MAX_EMAIL + 1];	/* the destination shown */
 	/* TOTP after the first factor (SOFTWARE_TOKEN_MFA, MFA_SETUP) */
 	unsigned totp_tries;	/* answers left */
@@ -39,6 +43,9 @@ struct local_login {
 	char *setup_info;	/* its enrolment text (secret, URI, QR) */
 	unsigned newpw_tries;	/* NEW_PASSWORD_REQUIRED answers left */
 	char newpw_info[160];	/* its rules, as INFO */
+	/* its hash, held until the login succeeds (after any TOTP): "" when
+	 * none; wiped with the login */
+	char newpw_hash[CRYPT_OUTPUT_SIZE];
 	bool invite;		/* EMAIL_OTP answers the invitation code */
 	char *new_password;	/* CHPASS: applied once the old one checks */
 	char errmsg[512];	/* a failed lookup, for the caller's log */
@@ -57,6 +64,19 @@ int local_after_first_factor(struct local_login *s,
     const struct ua_pool_conf *pc, struct pool_reply *rp);
 int local_answer_totp(struct local_login *s, const struct ua_pool_conf *pc,
     const char *answer, struct pool_reply *rp);
+/* The first factor is wrong: FAIL (reason), with before_mfa where a right
+ * one would have been followed by a TOTP prompt. */
+int local_first_factor_failed(struct local_login *s,
+    const struct ua_pool_conf *pc, const char *reason,
+    struct pool_reply *rp);
+
+/*
+ * The login succeeds: store the new password it chose (held since
+ * NEW_PASSWORD_REQUIRED; nothing when none), 0 or -EIO (logged).  Or it
+ * fails: forget it.
+ */
+int local_new_password_commit(struct local_login *s);
+void local_new_password_drop(struct local_login *s);
 
 /* NEW_PASSWORD_REQUIRED: the rules as INFO, why the last one failed. */
 int local_ask_new_password(struct local_login *s,

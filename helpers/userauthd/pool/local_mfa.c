@@ -2,9 +2,11 @@
 /*
  * The local backend after a right first factor: a new password when one
  * is due, then TOTP (SOFTWARE_TOKEN_MFA) or enrolment at login
- * (MFA_SETUP), then OK.  There is no path to OK around the TOTP of a pool
- * that requires it; a secret shown for enrolment is kept only after the
- * first valid code.
+ * (MFA_SETUP), then OK, and only then is the new password stored; and
+ * after a wrong one, whether a TOTP would have been asked.  There is no
+ * path to OK around the TOTP of a pool that requires it; a secret shown
+ * for enrolment is kept only after the first valid code, and never over a
+ * secret the user already has.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -21,6 +23,8 @@
 static int
 success(struct local_login *s, struct pool_reply *rp)
 {
+	if (local_new_password_commit(s) < 0)
+		return local_unavailable(rp, "new_password");
 	rp->status = POOL_OK;
 	rp->user = (struct pool_user){ .login = s->user.login,
 		.uid = s->user.uid, .enabled = s->user.enabled,
@@ -77,18 +81,38 @@ setup_begin(struct local_login *s, const struct ua_pool_conf *pc)
 	return r;
 }
 
+/* Whether the user has an active TOTP key (pools with MFA only). */
+static int
+enrolled_in(struct local_login *s, const struct ua_pool_conf *pc,
+    bool *ret)
+{
+	struct store_err err = { 0 };
+	struct store_mfa m;
+	int r;
+
+	*ret = false;
+	if (pc->mfa == UA_MFA_OFF)
+		return 0;
+	r = store_mfa_load(s->lb->env.store, s->user.id, NULL, &m, &err);
+	if (r < 0) {
+		ua_log(LOG_ERR, "reading the MFA state failed: %s", err.msg);
+		return r;
+	}
+	*ret = m.enrolled;
+	store_mfa_clear(&m);
+	return 0;
+}
+
 /*
  * The first factor is done and right.  In a pool with mfa = required
  * everyone goes on to the TOTP prompt and only a right TOTP reaches OK;
  * mfa = optional asks enrolled users only.  (A wrong first factor never
- * comes here: the conversation asks its TOTP that cannot succeed.)
+ * comes here: see local_first_factor_failed.)
  */
 int
 local_after_first_factor(struct local_login *s,
     const struct ua_pool_conf *pc, struct pool_reply *rp)
 {
-	struct store_err err = { 0 };
-	struct store_mfa m;
 	bool enrolled = false;
 	int r;
 
@@ -99,17 +123,8 @@ local_after_first_factor(struct local_login *s,
 		s->newpw_tries = NEWPW_TRIES;
 		return local_ask_new_password(s, pc, NULL, rp);
 	}
-	if (pc->mfa != UA_MFA_OFF) {
-		r = store_mfa_load(s->lb->env.store, s->user.id, NULL, &m,
-		    &err);
-		if (r < 0) {
-			ua_log(LOG_ERR, "reading the MFA state failed: %s",
-			    err.msg);
-			return local_unavailable(rp, NULL);
-		}
-		enrolled = m.enrolled;
-		store_mfa_clear(&m);
-	}
+	if (enrolled_in(s, pc, &enrolled) < 0)
+		return local_unavailable(rp, NULL);
 	if (pc->mfa == UA_MFA_OFF || (pc->mfa == UA_MFA_OPTIONAL && !enrolled))
 		return success(s, rp);
 	s->totp_tries = pc->otp_tries;
@@ -123,27 +138,63 @@ local_after_first_factor(struct local_login *s,
 		return ask_totp(s, POLICY_MFA_SETUP, rp);
 	}
 	/* Required, not enrolled, no enrolment here: fails like the rest. */
+	local_new_password_drop(s);
 	rp->before_mfa = true;
 	return local_fail(rp, "mfa_not_enrolled");
 }
 
-/* MFA_SETUP's first code: keep the secret if it matches (-EIO: not). */
+/*
+ * The first factor was wrong.  Where a right one would have been followed
+ * by a TOTP prompt (the pool requires MFA; or it is optional and the user
+ * is enrolled) the FAIL says before_mfa, and the conversation asks a TOTP
+ * that cannot succeed: the prompts are those of a right first factor.
+ * The MFA state is read either way, as after a right one.
+ */
+int
+local_first_factor_failed(struct local_login *s,
+    const struct ua_pool_conf *pc, const char *reason, struct pool_reply *rp)
+{
+	bool enrolled = false;
+
+	if (pc == NULL)
+		return local_unavailable(rp, NULL);
+	if (enrolled_in(s, pc, &enrolled) < 0)
+		return local_unavailable(rp, NULL);
+	rp->before_mfa = pc->mfa == UA_MFA_REQUIRED ||
+	    (pc->mfa == UA_MFA_OPTIONAL && enrolled);
+	return local_fail(rp, reason);
+}
+
+/*
+ * MFA_SETUP's first code: keep the secret if it matches (-EIO: the store
+ * failed).  Enrolment at login is for users without a key only: one that
+ * appeared meanwhile (an administrator's) is never replaced, and the
+ * login, which showed another, fails.
+ */
 static int
 check_setup(struct local_login *s, const struct totp_params *p,
-    const char *answer, bool *ret_ok)
+    const char *answer, bool *ret_ok, const char **ret_why)
 {
 	struct store_err err = { 0 };
 	int64_t step = 0;
 	bool ok;
+	int r = 0;
 
 	ok = totp_verify(s->setup_secret, TOTP_SECRET_LEN, p, time(NULL),
 		 answer, -1, &step) == 0;
-	if (ok && store_mfa_activate(s->lb->env.store, s->user.id,
-		      s->setup_secret, step, &err) < 0) {
+	if (ok)
+		r = store_mfa_activate_new(s->lb->env.store, s->user.id,
+		    s->setup_secret, step, &err);
+	if (r == -EEXIST) {
+		local_audit(s, "mfa", "refused", "already_enrolled");
+		ua_wipe(s->setup_secret, sizeof(s->setup_secret));
+		s->totp_tries = 0;	/* nothing left to try */
+		*ret_why = "mfa_already_enrolled";
+		ok = false;
+	} else if (r < 0) {
 		ua_log(LOG_ERR, "storing the TOTP secret failed: %s", err.msg);
 		return -EIO;
-	}
-	if (ok)
+	} else if (ok)
 		local_audit(s, "mfa", "enrolled", NULL);
 	*ret_ok = ok;
 	return 0;
@@ -198,7 +249,7 @@ local_answer_totp(struct local_login *s, const struct ua_pool_conf *pc,
 		return local_unavailable(rp, NULL);
 	totp_params_of(pc, &p);
 	if (s->expect == POLICY_MFA_SETUP)
-		r = check_setup(s, &p, answer, &ok);
+		r = check_setup(s, &p, answer, &ok, &why);
 	else
 		r = check_totp(s, &p, answer, &ok, &why);
 	if (r < 0)
@@ -209,8 +260,10 @@ local_answer_totp(struct local_login *s, const struct ua_pool_conf *pc,
 		return success(s, rp);
 	if (s->totp_tries > 0)
 		s->totp_tries--;
-	if (s->totp_tries == 0)
+	if (s->totp_tries == 0) {
+		local_new_password_drop(s);
 		return local_fail(rp, why);
+	}
 	rp->retry = why;
 	return ask_totp(s, s->expect, rp);
 }

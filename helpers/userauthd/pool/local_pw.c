@@ -3,13 +3,15 @@
  * The local backend's new passwords: NEW_PASSWORD_REQUIRED at login (a
  * reset, an accepted invitation) and CHPASS.  A new password meets the
  * pool's rules (policy_new_password) and is hashed on a worker before it
- * is stored; none is ever kept longer than that.
+ * is stored; the clear text is never kept longer than that, and at login
+ * the hash only until the login succeeds or fails.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "client/wipe.h"
 #include "server/log.h"
 #include "userauthd/pool/local_int.h"
 #include "userauthd/pool/pwjob.h"
@@ -31,8 +33,9 @@ local_ask_new_password(struct local_login *s, const struct ua_pool_conf *pc,
 
 /*
  * The answer to NEW_PASSWORD_REQUIRED: checked against the pool's
- * policy (a violation is asked again with the rule), hashed, stored with
- * the flag cleared, then on to MFA as after any first factor.
+ * policy (a violation is asked again with the rule), hashed, then on to
+ * MFA as after any first factor; stored with the flag cleared when the
+ * login succeeds.
  */
 int
 local_answer_new_password(struct local_login *s,
@@ -58,25 +61,49 @@ local_answer_new_password(struct local_login *s,
 	return r < 0 ? r : 1;
 }
 
-/* The worker hashed the answer to NEW_PASSWORD_REQUIRED: store it. */
+/*
+ * The worker hashed the answer to NEW_PASSWORD_REQUIRED: hold it, and go
+ * on as after any first factor.  It is stored only when the login
+ * succeeds, after the TOTP where there is one: a temporary password alone
+ * never changes a password.
+ */
 int
 local_new_password_hashed(struct local_login *s,
     const struct ua_pool_conf *pc, const char *hash, struct pool_reply *rp)
 {
-	struct store_err err = { 0 };
-	int r = -EINVAL;
-
-	if (hash != NULL)
-		r = store_auth_set_password(s->lb->env.store, s->user.id, hash,
-		    &err);
-	if (r < 0) {
-		ua_log(LOG_ERR, "storing the new password failed: %s",
-		    err.msg[0] ? err.msg : "hash failed");
+	if (hash == NULL || strlen(hash) >= sizeof(s->newpw_hash)) {
+		ua_log(LOG_ERR, "hashing the new password failed");
 		return local_unavailable(rp, "new_password");
 	}
-	local_audit(s, "password", "changed", "new_password_required");
+	memcpy(s->newpw_hash, hash, strlen(hash) + 1);
 	s->user.must_change = false;
 	return local_after_first_factor(s, pc, rp);
+}
+
+int
+local_new_password_commit(struct local_login *s)
+{
+	struct store_err err = { 0 };
+	int r;
+
+	if (s->newpw_hash[0] == '\0')
+		return 0;
+	r = store_auth_set_password(s->lb->env.store, s->user.id,
+	    s->newpw_hash, &err);
+	local_new_password_drop(s);
+	if (r < 0) {
+		ua_log(LOG_ERR, "storing the new password failed: %s",
+		    err.msg);
+		return -EIO;
+	}
+	local_audit(s, "password", "changed", "new_password_required");
+	return 0;
+}
+
+void
+local_new_password_drop(struct local_login *s)
+{
+	ua_wipe(s->newpw_hash, sizeof(s->newpw_hash));
 }
 
 /*
