@@ -22,8 +22,6 @@
 #include "userauthd/pool/local.h"
 
 #define AUTH_MAX_TTY 64
-/* What a refused-unjudged code or TOTP answer becomes: never a match. */
-#define AUTH_NO_ANSWER "unjudged"
 
 static int finish(struct auth_ctx *ctx, struct auth_session *s,
     enum auth_call call, int r, const struct pool_reply *rp,
@@ -618,7 +616,7 @@ respond(struct auth_ctx *ctx, struct auth_session *s, const struct ua_msg *in,
 		if (s->expect == POLICY_PASSWORD)
 			s->fake = s->unjudged;
 		else
-			answer = AUTH_NO_ANSWER;
+			answer = POOL_UNJUDGED_ANSWER;
 	}
 	if (s->fake != NULL || s->mfa_doomed != NULL)
 		return auth_fake_respond(ctx, s, answer, out);
