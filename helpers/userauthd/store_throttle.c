@@ -92,20 +92,20 @@ out:
 	return r;
 }
 
-int
-store_bucket_reset(struct store *s, const char *pool, const char *account,
-    int64_t *ret_n, struct store_err *err)
+/* DELETE sql (?1 = pool, ?2 = key); *ret_n rows deleted (or NULL). */
+static int
+delete_buckets(struct store *s, const char *sql, const char *pool,
+    const char *key, int64_t *ret_n, struct store_err *err)
 {
 	sqlite3_stmt *st = NULL;
 	int r, rc;
 
-	r = store_prepare(s, "DELETE FROM throttle WHERE pool = ?1 AND "
-	    "account = ?2 AND kind IN ('pair', 'account')", &st, err);
+	r = store_prepare(s, sql, &st, err);
 	if (r < 0)
 		return r;
 	rc = sqlite3_bind_text(st, 1, pool, -1, SQLITE_STATIC);
 	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_text(st, 2, account, -1, SQLITE_STATIC);
+		rc = sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_step(st);
 	if (rc != SQLITE_DONE)
@@ -117,27 +117,21 @@ store_bucket_reset(struct store *s, const char *pool, const char *account,
 }
 
 int
+store_bucket_reset(struct store *s, const char *pool, const char *account,
+    int64_t *ret_n, struct store_err *err)
+{
+	return delete_buckets(s, "DELETE FROM throttle WHERE pool = ?1 AND "
+	    "account = ?2 AND kind IN ('pair', 'account')", pool, account,
+	    ret_n, err);
+}
+
+int
 store_bucket_clear_host(struct store *s, const char *pool, const char *rhost,
     int64_t *ret_n, struct store_err *err)
 {
-	sqlite3_stmt *st = NULL;
-	int r, rc;
-
-	r = store_prepare(s, "DELETE FROM throttle WHERE pool = ?1 AND "
-	    "rhost = ?2 AND kind IN ('pair', 'host')", &st, err);
-	if (r < 0)
-		return r;
-	rc = sqlite3_bind_text(st, 1, pool, -1, SQLITE_STATIC);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_text(st, 2, rhost, -1, SQLITE_STATIC);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_step(st);
-	if (rc != SQLITE_DONE)
-		r = store_fail_db(s, err, rc);
-	else if (ret_n != NULL)
-		*ret_n = sqlite3_changes(s->db);
-	sqlite3_finalize(st);
-	return r;
+	return delete_buckets(s, "DELETE FROM throttle WHERE pool = ?1 AND "
+	    "rhost = ?2 AND kind IN ('pair', 'host')", pool, rhost, ret_n,
+	    err);
 }
 
 int
