@@ -19,6 +19,7 @@
 #include "server/log.h"
 #include "userauthd/auth.h"
 #include "userauthd/auth/session.h"
+#include "userauthd/otp.h"
 #include "userauthd/pool/local.h"
 
 #define AUTH_MAX_TTY 64
@@ -611,11 +612,14 @@ respond(struct auth_ctx *ctx, struct auth_session *s, const struct ua_msg *in,
 		/*
 		 * Refused unjudged, and it must look like a wrong answer: a
 		 * password costs the dummy hash and fails as a wrong one
-		 * does; a code goes to the backend as one that cannot match.
+		 * does; a code goes to the backend as one that cannot match
+		 * (an emailed "code" that is no code stays as it is: it is
+		 * refused without a try either way).
 		 */
 		if (s->expect == POLICY_PASSWORD)
 			s->fake = s->unjudged;
-		else
+		else if (s->expect != POLICY_EMAIL_OTP ||
+		    otp_answer_is_code(answer))
 			answer = POOL_UNJUDGED_ANSWER;
 	}
 	if (s->fake != NULL || s->mfa_doomed != NULL)

@@ -201,15 +201,16 @@ expect_rc 0 "  ... and the host's bucket is gone" \
 # --- emailed codes: an answer refused unjudged spends a try -------------------
 # lock_after = 1 in pool codes: the first wrong code locks the account, and
 # every later answer is refused unjudged; it must look like a wrong code,
-# down to the tries it spends, for a real user and an unknown name alike
-# (also an answer that is no code: the daemon does not look at it).
+# down to the tries it spends, for a real user and an unknown name alike;
+# an answer that is no code (12ab) spends none, throttled or not.
 uactl user add codes cody --email cody@example.com >/dev/null
 ok $? "user cody (codes: emailed codes only, lock_after = 1)"
-login cody -r 198.51.100.90 ua-codes cody 00000000 12ab 00000000
+login cody -r 198.51.100.90 ua-codes cody 00000000 12ab 00000000 00000000
 cat >"$TB/want" <<'EOF'
 call 1: INFO "A code was sent to c***@e******.com" | ECHO_OFF "Code: "
 call 2: INFO "A code was sent to c***@e******.com" | ERROR "Wrong code, 2 tries left." | ECHO_OFF "Code: "
-call 3: INFO "A code was sent to c***@e******.com" | ERROR "Wrong code, 1 try left." | ECHO_OFF "Code: "
+call 3: INFO "A code was sent to c***@e******.com" | ERROR "Wrong code, 2 tries left." | ECHO_OFF "Code: "
+call 4: INFO "A code was sent to c***@e******.com" | ERROR "Wrong code, 1 try left." | ECHO_OFF "Code: "
 fail delay: requested
 authenticate: 7 Authentication failure
 EOF
@@ -218,7 +219,7 @@ expect_rc 0 "locked after one wrong code, the next answers still spend tries" \
 [ -s "$TB/last.out" ] && sed 's/^/# /' "$TB/tx.cody"
 expect_rc 0 "  ... they were refused unjudged (audited reason=locked)" \
 	grep -Eq "pool='?codes'? user='cody' .*result=retry reason=locked" "$TB/daemon.log"
-login cody-ghost -r 198.51.100.91 ua-codes codyghost@example.com 00000000 12ab 00000000
+login cody-ghost -r 198.51.100.91 ua-codes codyghost@example.com 00000000 12ab 00000000 00000000
 sed 's/c\*\*\*@e\*\*\*\*\*\*\.com/X/' "$TB/tx.cody" >"$TB/a"
 sed 's/c\*\*\*@e\*\*\*\*\*\*\.com/X/' "$TB/tx.cody-ghost" >"$TB/b"
 expect_rc 0 "  ... and an unknown name's the same (transcripts equal)" cmp "$TB/a" "$TB/b"

@@ -165,8 +165,8 @@ fake_password(struct auth_ctx *ctx, struct auth_session *s,
 /*
  * A live code that never matches, down to its tries and its expiry.  An
  * answer that is no code (otp_answer_is_code) spends no try and gets no
- * verdict, as a backend refuses it; one refused unjudged does, as a real
- * user's does (the backend gets POOL_UNJUDGED_ANSWER for it).
+ * verdict, as a backend refuses it, throttled or not (a real user's is
+ * passed on as it is then too).
  */
 static int
 fake_answer_code(struct auth_ctx *ctx, struct auth_session *s,
@@ -174,7 +174,7 @@ fake_answer_code(struct auth_ctx *ctx, struct auth_session *s,
 {
 	const struct pool_verdict v = { POOL_FACTOR_EMAIL_OTP, false,
 		s->fake };
-	bool judged = s->unjudged != NULL || otp_answer_is_code(answer);
+	bool judged = otp_answer_is_code(answer);
 	struct otp_clock now = otp_clock_now();
 	unsigned left = 0;
 
