@@ -204,6 +204,14 @@ account_key(struct auth_session *s, const struct pool_reply *found)
 		(void)snprintf(s->trhost, sizeof(s->trhost), "%s", s->rhost);
 }
 
+/* The keyed host code budgets count for (S10), once trhost is known. */
+static int
+host_mac_of(const struct auth_ctx *ctx, struct auth_session *s)
+{
+	return keys_mac(ctx->keys, "rhost", s->trhost, strlen(s->trhost),
+	    s->host_mac);
+}
+
 void
 auth_session_free(struct auth_session *sess)
 {
@@ -263,6 +271,8 @@ request_of(const struct auth_ctx *ctx, const struct auth_session *s,
 	*rq = (struct pool_request){ .pc = auth_pool_of(ctx, s),
 		.pool = s->pool, .ident = s->ident, .ident_mac = s->ident_mac,
 		.service = s->service, .rhost = s->rhost,
+		.host_mac = s->trhost[0] != '\0' || s->account[0] != '\0' ?
+		    s->host_mac : NULL,
 		.preferred = s->preferred };
 }
 
@@ -488,8 +498,11 @@ finish(struct auth_ctx *ctx, struct auth_session *s, enum auth_call call,
 		auth_audit(s, "auth", "retry", rp->retry);
 	switch (call) {
 	case C_ACCOUNT:
-		if (rp->status != POOL_UNAVAILABLE)
+		if (rp->status != POOL_UNAVAILABLE) {
 			account_key(s, rp);
+			if (host_mac_of(ctx, s) < 0)
+				return auth_unavailable(s, out, NULL);
+		}
 		if (s->kind == K_LOGIN)
 			return login_found(ctx, s, rp, out);
 		if (s->kind == K_CHPASS)

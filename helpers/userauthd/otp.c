@@ -94,19 +94,32 @@ count_issued(struct store *s, const uint8_t ident[KEYS_MAC_LEN], time_t since,
 }
 
 static bool
-limited(struct store *s, const struct otp_limits *lim,
-    const uint8_t ident[KEYS_MAC_LEN], time_t now, int *r,
+limited_key(struct store *s, const uint8_t key[KEYS_MAC_LEN], unsigned per_day,
+    unsigned per_hour, unsigned cooldown, time_t now, int *r,
     struct store_err *err)
 {
 	int64_t day = 0, hour = 0, last = 0;
 
-	*r = count_issued(s, ident, now - 86400, &day, &last, err);
+	*r = count_issued(s, key, now - 86400, &day, &last, err);
 	if (*r == 0)
-		*r = count_issued(s, ident, now - 3600, &hour, NULL, err);
+		*r = count_issued(s, key, now - 3600, &hour, NULL, err);
 	if (*r < 0)
 		return true;
-	return day >= lim->per_day || hour >= lim->per_hour ||
-	    (last > 0 && now - last < (int64_t)lim->cooldown);
+	return day >= per_day || hour >= per_hour ||
+	    (last > 0 && now - last < (int64_t)cooldown);
+}
+
+/* The identifier's budget, and the remote host's where one is given. */
+static bool
+limited(struct store *s, const struct otp_limits *lim,
+    const uint8_t ident[KEYS_MAC_LEN], time_t now, int *r,
+    struct store_err *err)
+{
+	if (limited_key(s, ident, lim->per_day, lim->per_hour, lim->cooldown,
+		now, r, err))
+		return true;
+	return lim->host != NULL && limited_key(s, lim->host,
+	    lim->host_per_day, lim->host_per_hour, 0, now, r, err);
 }
 
 /* One bound statement with up to three integer/blob/text parameters. */
@@ -237,6 +250,8 @@ otp_issue(struct store *s, const struct keys *k,
 		goto out;
 	if (!lim_hit)
 		r = record_issue(s, ident, now, err);
+	if (r == 0 && !lim_hit && lim->host != NULL)
+		r = record_issue(s, lim->host, now, err);
 	if (r == 0 && !lim_hit && user_id > 0) {
 		r = otp_generate(code);
 		if (r < 0)

@@ -23,6 +23,10 @@ struct otp_limits {
 	unsigned per_hour;	/* codes per identifier */
 	unsigned per_day;
 	unsigned cooldown;	/* seconds between two codes */
+	/* S10: codes per remote host too (keyed MAC), NULL for none */
+	const uint8_t *host;
+	unsigned host_per_hour;
+	unsigned host_per_day;
 };
 
 /*

@@ -52,6 +52,10 @@ policy_otp_limits(const struct ua_pool_conf *pc, struct otp_limits *ret)
 	ret->per_hour = pc->otp_per_hour;
 	ret->per_day = pc->otp_per_day;
 	ret->cooldown = pc->otp_resend_cooldown;
+	/* S10: one remote host may ask for ten identifiers' worth */
+	ret->host = NULL;
+	ret->host_per_hour = pc->otp_per_hour * 10;
+	ret->host_per_day = pc->otp_per_day * 10;
 }
 
 bool

@@ -20,12 +20,19 @@ uid_max = 400999
 gid_min = 300000
 gid_max = 300999
 otp_resend_cooldown = 0
+[pool few]
+uid_min = 410000
+uid_max = 410999
+gid_min = 310000
+gid_max = 310999
+otp_per_hour = 1
 CONF
 PY=/usr/bin/python3
 MOD=$(ua_reachable "$top_builddir/pam_userauth/.libs/pam_userauth.so")
 PAMCONV=$(ua_reachable "$top_builddir/tests/tools/pamconv")
 mkdir -p "$TB/pam"
 printf 'auth required %s pool=customer socket=%s\n' "$MOD" "$TB/run/public.sock" >"$TB/pam/ua-c"
+printf 'auth required %s pool=few socket=%s\n' "$MOD" "$TB/run/public.sock" >"$TB/pam/ua-f"
 printf 'auth required pam_deny.so\n' >"$TB/pam/other"
 conv() { "$PAMCONV" -C "$TB/pam" "$@"; }
 rows() {
@@ -55,4 +62,23 @@ expect_rc 0 "  ... and her login name after them gets no sixth code" test "$(row
 expect_rc 0 "  ... while its transcript still says a code was sent" \
 	grep -q 'A code was sent to c\*\*\*@e' "$TB/tx.login"
 expect_rc 0 "the limit is audited as such" grep -q "event=otp .*result=limited" "$TB/daemon.log"
+
+# S10: one remote host may ask for ten identifiers' worth of codes an hour
+# (pool few: 1 an hour each, so 10 from one host), real users and unknown
+# names alike; another host is not held up.
+i=1
+while [ $i -le 12 ]; do
+	uactl user add few "f$i" --email "f$i@example.com" >/dev/null
+	i=$((i + 1))
+done
+before=$(rows)
+i=1
+while [ $i -le 11 ]; do
+	conv -r 203.0.113.40 ua-f "f$i" >/dev/null 2>&1
+	i=$((i + 1))
+done
+n=$(( $(rows) - before ))
+expect_rc 0 "11 users' codes asked from one host: 10 issued ($n)" test "$n" = 10
+conv -r 203.0.113.41 ua-f f12 >/dev/null 2>&1
+expect_rc 0 "  ... while another host still gets one" test "$(( $(rows) - before ))" = 11
 ua_finish

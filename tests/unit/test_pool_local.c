@@ -636,10 +636,10 @@ test_count_code_counts_without_mail(void **state)
 	uint8_t mac[KEYS_MAC_LEN] = { 1, 2, 3 };
 	bool limited = true;
 
-	assert_int_equal(f->be->ops->count_code(f->be, pc, mac, &limited), 0);
+	assert_int_equal(f->be->ops->count_code(f->be, NULL, pc, mac, &limited), 0);
 	assert_false(limited);
 	/* Within the resend cooldown: limited, like a real identifier. */
-	assert_int_equal(f->be->ops->count_code(f->be, pc, mac, &limited), 0);
+	assert_int_equal(f->be->ops->count_code(f->be, NULL, pc, mac, &limited), 0);
 	assert_true(limited);
 	assert_int_equal(f->mails, 0);
 }

@@ -73,7 +73,8 @@ fake_code(struct auth_ctx *ctx, struct auth_session *s, bool first,
 		s->fake_tries = lim.tries;
 		s->code_expires = otp_clock_after(&now, lim.lifetime);
 		if (be->ops->count_code != NULL &&
-		    be->ops->count_code(be, pc, s->ident_mac, &limited) < 0) {
+		    be->ops->count_code(be, s->host_mac, pc, s->ident_mac,
+			&limited) < 0) {
 			auth_audit(s, "auth", "error", "otp_issue");
 			return auth_result(s, out, "UNAVAILABLE", NULL);
 		}

@@ -51,6 +51,7 @@ struct auth_session {
 	 * being handled is refused unjudged ("throttled", "locked") */
 	char account[THROTTLE_ACCOUNT_MAX];
 	char trhost[AUTH_MAX_RHOST + 1];	/* the host it counts for */
+	uint8_t host_mac[KEYS_MAC_LEN];		/* ... keyed, for code budgets */
 	const char *unjudged;
 	unsigned charged;			/* answers counted so far */
 	/* a found user's masked address, shown by its fake code challenge */

@@ -132,6 +132,9 @@ struct pool_request {
 	const uint8_t *ident_mac;	/* keyed MAC of ident: KEYS_MAC_LEN */
 	const char *service;
 	const char *rhost;		/* "" when none */
+	/* keyed MAC of the host code budgets count for (a non-root peer's
+	 * own, whatever it names); NULL before the user is known */
+	const uint8_t *host_mac;
 	enum policy_challenge preferred;	/* client's hint, or NONE */
 };
 
@@ -216,7 +219,7 @@ struct pool_ops {
 	 * unknown identifiers like known ones.  NULL when the backend keeps
 	 * no such limits.  Logs its own errors.
 	 */
-	int (*count_code)(struct pool_backend *be,
+	int (*count_code)(struct pool_backend *be, const uint8_t *host_mac,
 	    const struct ua_pool_conf *pc,
 	    const uint8_t ident_mac[KEYS_MAC_LEN], bool *ret_limited);
 	/*

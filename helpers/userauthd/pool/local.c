@@ -147,6 +147,7 @@ ask_code(struct local_login *s, const struct ua_pool_conf *pc, bool first,
 	if (s->invite)
 		return ask_invite(s, rp);
 	policy_otp_limits(pc, &lim);
+	lim.host = s->has_host ? s->host_mac : NULL;
 	if (first) {
 		now = otp_clock_now();
 		s->otp_id = 0;
@@ -194,6 +195,11 @@ local_initiate(struct pool_login *bl, const struct pool_request *rq,
 	struct policy_user pu;
 	enum policy_challenge c;
 	int r;
+
+	if (rq->host_mac != NULL) {
+		memcpy(s->host_mac, rq->host_mac, KEYS_MAC_LEN);
+		s->has_host = true;
+	}
 
 	if (s->user.hash == NULL) {
 		r = otp_find_invite(s->lb->env.store, s->user.id, time(NULL),
@@ -410,7 +416,8 @@ local_session_open(struct pool_login *bl, struct pool_reply *rp)
 }
 
 static int
-local_count_code(struct pool_backend *be, const struct ua_pool_conf *pc,
+local_count_code(struct pool_backend *be, const uint8_t *host_mac,
+    const struct ua_pool_conf *pc,
     const uint8_t ident_mac[KEYS_MAC_LEN], bool *ret_limited)
 {
 	const struct pool_local_env *env = &((struct local_backend *)be)->env;
@@ -421,6 +428,7 @@ local_count_code(struct pool_backend *be, const struct ua_pool_conf *pc,
 
 	/* No user: only the issuance is counted, no code, no mail. */
 	policy_otp_limits(pc, &lim);
+	lim.host = host_mac;
 	r = otp_issue(env->store, env->keys, pc, &lim, 0, "", ident_mac,
 	    time(NULL), &otp_id, ret_limited, &err);
 	if (r < 0)

@@ -31,6 +31,8 @@ struct local_login {
 	char pool[UA_MAX_POOL + 1];
 	struct store_auth_user user;
 	uint8_t ident_mac[KEYS_MAC_LEN];
+	uint8_t host_mac[KEYS_MAC_LEN];	/* S10 budget; valid if has_host */
+	bool has_host;
 	int64_t otp_id;
 	unsigned fake_tries;	/* tries left when there is no code row */
 	/* when the code asked for dies, row or not, on both clocks (an
