@@ -193,7 +193,10 @@ flush
 ua_wait_for 100 delivered 81000004
 ok $? "451 twice, then delivered"
 ua_wait_for 20 state_is "$id4" sent
-expect_rc 0 "  ... after three attempts" test "$(col "$id4" attempts)" = 3
+# Three attempts, or four when a sender thread's connection to the sink
+# stopped just before noticed the stop only on trying it (a busy machine).
+expect_rc 0 "  ... after three attempts (a fourth if a kept connection was found dead)" \
+	test "$(col "$id4" attempts)" -ge 3 -a "$(col "$id4" attempts)" -le 4
 expect_rc 0 "  ... the sink saw two 451s" \
 	test "$(grep -c 'data 451' "$TB/sink-a.log")" = 2
 
