@@ -62,25 +62,6 @@ backend_of(const struct auth_ctx *ctx, const struct auth_session *s)
 	return ctx->local;
 }
 
-/*
- * THE VERDICT HOOK.  Every factor verdict of every login passes here
- * once, right after it is reached and before the client hears anything
- * of it: PASSWORD (a login's, CHPASS's old one), EMAIL_OTP (codes and
- * invitation codes), TOTP (SOFTWARE_TOKEN_MFA and MFA_SETUP's first
- * code); from the backend (finish) and from fakes and doomed TOTPs
- * (auth/fake.c) alike.  Throttling does not count here: every answer was
- * counted by throttle_gate before it was judged (so guesses in flight at
- * once all see each other), and a success gives its counts back.
- */
-void
-auth_verdict(const struct auth_ctx *ctx, const struct auth_session *s,
-    const struct pool_verdict *v)
-{
-	(void)ctx;
-	(void)s;
-	(void)v;
-}
-
 void
 auth_throttle_limits(const struct ua_pool_conf *pc,
     struct throttle_limits *ret)
@@ -492,8 +473,6 @@ finish(struct auth_ctx *ctx, struct auth_session *s, enum auth_call call,
 		s->fake_job = false;
 		return 1;
 	}
-	if (rp->verdict.factor != POOL_FACTOR_NONE)
-		auth_verdict(ctx, s, &rp->verdict);
 	if (rp->retry != NULL)
 		auth_audit(s, "auth", "retry", rp->retry);
 	switch (call) {

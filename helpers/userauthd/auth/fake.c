@@ -173,16 +173,12 @@ static int
 fake_answer_code(struct auth_ctx *ctx, struct auth_session *s,
     const char *answer, struct ua_msg *out)
 {
-	const struct pool_verdict v = { POOL_FACTOR_EMAIL_OTP, false,
-		s->fake };
 	bool judged = otp_answer_is_code(answer);
 	struct otp_clock now = otp_clock_now();
 	unsigned left = 0;
 
 	if (!otp_clock_passed(&s->code_expires, &now) && s->fake_tries > 0)
 		left = judged ? --s->fake_tries : s->fake_tries;
-	if (judged)
-		auth_verdict(ctx, s, &v);
 	if (left == 0)
 		return auth_fail(s, out, s->fake);
 	auth_audit(s, "auth", "retry", s->fake);
@@ -197,7 +193,6 @@ fake_answer_totp(struct auth_ctx *ctx, struct auth_session *s,
 	static const uint8_t none[TOTP_SECRET_LEN];
 	const struct ua_pool_conf *pc = auth_pool_of(ctx, s);
 	const char *why = s->mfa_doomed ? s->mfa_doomed : s->fake;
-	const struct pool_verdict v = { POOL_FACTOR_TOTP, false, why };
 	struct pool_reply rp = { .status = POOL_CHALLENGE,
 		.challenge = s->expect, .retry = why };
 	struct totp_params p;
@@ -208,7 +203,6 @@ fake_answer_totp(struct auth_ctx *ctx, struct auth_session *s,
 	totp_params_of(pc, &p);
 	(void)totp_verify(none, sizeof(none), &p, time(NULL), answer,
 	    INT64_MAX, &step);
-	auth_verdict(ctx, s, &v);
 	if (s->totp_tries > 0)
 		s->totp_tries--;
 	if (s->totp_tries == 0)
@@ -266,11 +260,9 @@ int
 auth_fake_job_done(struct auth_ctx *ctx, struct auth_session *s,
     struct workq_job *job, struct ua_msg *out)
 {
-	const struct pool_verdict v = { POOL_FACTOR_PASSWORD, false, s->fake };
 	int r;
 
 	pool_job_free(job);
-	auth_verdict(ctx, s, &v);
 	if (s->kind != K_CHPASS)
 		return auth_first_factor_failed(ctx, s, s->fake, out);
 	if (auth_pool_of(ctx, s) == NULL)

@@ -24,14 +24,10 @@ auth_log_ident(const struct auth_session *s, char *out, size_t outsz)
 {
 	static const char hex[] = "0123456789abcdef";
 	char lower[AUTH_MAX_IDENT + 1];
-	size_t i, n = strlen(s->ident);
+	size_t i;
 
-	for (i = 0; i <= n && i < sizeof(lower); i++)
-		lower[i] = (s->ident[i] >= 'A' && s->ident[i] <= 'Z') ?
-		    (char)(s->ident[i] - 'A' + 'a') : s->ident[i];
-	lower[sizeof(lower) - 1] = '\0';
 	if (ua_valid_name(s->ident, NULL) == 0 ||
-	    ua_valid_email(lower, NULL) == 0)
+	    ua_email_normalize(s->ident, lower, sizeof(lower), NULL) == 0)
 		return ua_log_quote(s->ident, out, outsz);
 	if (outsz < 5 + 16 + 1)
 		return "hash:";

@@ -72,9 +72,6 @@ struct auth_session {
 /* auth.c */
 const struct ua_pool_conf *auth_pool_of(const struct auth_ctx *ctx,
     const struct auth_session *s);
-/* Every factor verdict, real or fake, passes here (see auth.c). */
-void auth_verdict(const struct auth_ctx *ctx, const struct auth_session *s,
-    const struct pool_verdict *v);
 /* The pool's throttle figures (from its configuration). */
 void auth_throttle_limits(const struct ua_pool_conf *pc,
     struct throttle_limits *ret);

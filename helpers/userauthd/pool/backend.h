@@ -50,7 +50,8 @@ enum pool_status {
 	POOL_UNAVAILABLE,	/* could not decide: fail closed */
 };
 
-/* The factors whose verdicts the conversation sees (auth_verdict). */
+/* The factors a reply can have judged (throttling counts every answer
+ * before it is judged, in the conversation). */
 enum pool_factor {
 	POOL_FACTOR_NONE = 0,	/* this reply judged no answer */
 	POOL_FACTOR_PASSWORD,	/* a login's password or CHPASS's old one */
@@ -80,7 +81,7 @@ struct pool_user {
 struct pool_reply {
 	enum pool_status status;
 	/* Set when the call judged a factor; every verdict passes
-	 * auth_verdict in the conversation. */
+	 * the conversation (audit; the answer was counted by throttling before). */
 	struct pool_verdict verdict;
 	/*
 	 * A wrong answer that may be tried again: audited as result=retry
