@@ -139,6 +139,7 @@ struct ua_conf {
 	uint32_t client_timeout_ms; /* per-frame read deadline */
 	uint32_t login_lifetime;	/* seconds a conversation may last */
 	uint32_t max_queue_wait;	/* seconds of queued hashing: busy */
+	uint32_t hash_threads;	/* password hashing workers; 0 = one per CPU */
 	int log_level;		/* syslog priority: LOG_ERR .. LOG_DEBUG */
 	struct ua_mail_conf mail; /* [mail] */
 	/* pools in file order */

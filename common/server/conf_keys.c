@@ -112,6 +112,8 @@ const struct conf_key conf_keys[NKEYS] = {
 	    D(login_lifetime), 10, 3600 },
 	[KI_MAX_QUEUE_WAIT] = { "max_queue_wait", S_DAEMON, K_UINT,
 	    D(max_queue_wait), 1, 600 },
+	[KI_HASH_THREADS] = { "hash_threads", S_DAEMON, K_UINT,
+	    D(hash_threads), 0, UA_MAX_HASH_THREADS },
 	[KI_FAKE_DOMAINS] = { "fake_domains", S_POOL, K_TEXT, P(fake_domains),
 	    0, 512 },
 };

@@ -293,6 +293,7 @@ reload(struct server *srv)
 	    strcmp(n->state_dir, old->state_dir) ||
 	    strcmp(n->nss_cache, old->nss_cache) || strcmp(n->user, old->user) ||
 	    n->max_clients != old->max_clients ||
+	    n->hash_threads != old->hash_threads ||
 	    !!n->admin_group != !!old->admin_group ||
 	    (n->admin_group && strcmp(n->admin_group, old->admin_group)))
 		ua_log(LOG_WARNING, "reload: [daemon] changes take effect "
@@ -308,6 +309,7 @@ reload(struct server *srv)
 	n->user = strdup(old->user);
 	n->admin_group = old->admin_group ? strdup(old->admin_group) : NULL;
 	n->max_clients = old->max_clients;
+	n->hash_threads = old->hash_threads;
 	if (!n->runtime_dir || !n->state_dir || !n->nss_cache || !n->user ||
 	    (old->admin_group && !n->admin_group)) {
 		ua_conf_free(n);
@@ -358,7 +360,7 @@ start_login(struct server *srv, const char *db_path)
 	char dummy[65];
 	int r;
 
-	r = workq_start(0, &srv->auth.wq);
+	r = workq_start(srv->conf->hash_threads, &srv->auth.wq);
 	if (r < 0)
 		return ua_log_errno(LOG_ERR, r, "worker threads: %m");
 	/*
@@ -576,8 +578,9 @@ main(int argc, char **argv)
 	if (r < 0)
 		goto out;
 	server_publish(&srv, true);
-	ua_log(LOG_NOTICE, "userauthd %s serving %zu pool(s) on %s",
-	    PACKAGE_VERSION, srv.conf->npools, srv.conf->runtime_dir);
+	ua_log(LOG_NOTICE, "userauthd %s serving %zu pool(s) on %s with %zu "
+	    "password thread(s)", PACKAGE_VERSION, srv.conf->npools,
+	    srv.conf->runtime_dir, workq_threads(srv.auth.wq));
 	report_ready(&ready_fd, 0);
 	/* systemd's Type=notify: serving now (a no-op without systemd). */
 	r = notify_send("READY=1");

@@ -183,6 +183,12 @@ workq_cancel(struct workq *q, uint64_t owner)
 	return taken;
 }
 
+size_t
+workq_threads(const struct workq *q)
+{
+	return q->nthreads;
+}
+
 uint64_t
 workq_drain_ms(struct workq *q)
 {

@@ -44,6 +44,8 @@ struct workq_job *workq_cancel(struct workq *q, uint64_t owner);
  * in ms, from the recent average run time (0 before the first job).  The
  * loop refuses new logins while this exceeds what a client can wait.
  */
+/* How many worker threads the queue runs. */
+size_t workq_threads(const struct workq *q);
 uint64_t workq_drain_ms(struct workq *q);
 
 /*

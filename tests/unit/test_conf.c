@@ -100,6 +100,7 @@ test_minimal_file_gets_every_default(void **state)
 	assert_null(c->admin_group);
 	assert_int_equal(c->max_clients, 256);
 	assert_int_equal(c->client_timeout_ms, 5000);
+	assert_int_equal(c->hash_threads, 0);
 	assert_int_equal(c->log_level, LOG_INFO);
 	assert_int_equal(c->npools, 1);
 	p = &c->pools[0];
@@ -132,6 +133,7 @@ test_daemon_keys_are_parsed(void **state)
 	    "max_clients = 65536\n"
 	    "client_timeout = 60\n"
 	    "log_level = debug\n"
+	    "hash_threads = 64\n"
 	    "[pool a]\n");
 
 	(void)state;
@@ -143,6 +145,7 @@ test_daemon_keys_are_parsed(void **state)
 	assert_int_equal(c->max_clients, 65536);
 	assert_int_equal(c->client_timeout_ms, 60000);
 	assert_int_equal(c->log_level, LOG_DEBUG);
+	assert_int_equal(c->hash_threads, 64);
 	ua_conf_free(c);
 }
 
@@ -348,6 +351,9 @@ test_bad_values_are_refused_with_file_line(void **state)
 		{ "daemon", "login_lifetime = 9", "from 10 to 3600" },
 		{ "daemon", "max_queue_wait = 0", "from 1 to 600" },
 		{ "daemon", "max_queue_wait = 601", "from 1 to 600" },
+		{ "daemon", "hash_threads = 65", "from 0 to 64" },
+		{ "daemon", "hash_threads = -1",
+		    "expected a whole number from 0 to 64" },
 	};
 	char text[256];
 	size_t i;

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -38,6 +39,7 @@ test_every_job_comes_back_once(void **state)
 
 	(void)state;
 	assert_int_equal(workq_start(3, &q), 0);
+	assert_int_equal(workq_threads(q), 3);
 	for (i = 0; i < N; i++) {
 		jobs[i].job.run = square;
 		jobs[i].job.owner = (uint64_t)i;
@@ -144,6 +146,8 @@ test_start_stop_restart(void **state)
 
 	(void)state;
 	assert_int_equal(workq_start(0, &q), 0);
+	/* 0: one per CPU online */
+	assert_int_equal(workq_threads(q), (size_t)sysconf(_SC_NPROCESSORS_ONLN));
 	workq_stop(q);
 	/* A stopped queue is gone; a new one starts cleanly. */
 	assert_int_equal(workq_start(1, &q), 0);
