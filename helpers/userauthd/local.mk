@@ -67,3 +67,7 @@ helpers_userauthd_libuad_la_SOURCES += \
 # Readiness for systemd (Type=notify): the sd_notify protocol on its own.
 helpers_userauthd_libuad_la_SOURCES += \
 	helpers/userauthd/notify.c helpers/userauthd/notify.h
+# Cognito pools: request signing (SigV4, SECRET_HASH) and token checks.
+helpers_userauthd_libuad_la_SOURCES += \
+	helpers/userauthd/pool/cognito_sign.c \
+	helpers/userauthd/pool/cognito_sign.h
