@@ -70,4 +70,7 @@ helpers_userauthd_libuad_la_SOURCES += \
 # Cognito pools: request signing (SigV4, SECRET_HASH) and token checks.
 helpers_userauthd_libuad_la_SOURCES += \
 	helpers/userauthd/pool/cognito_sign.c \
-	helpers/userauthd/pool/cognito_sign.h
+	helpers/userauthd/pool/cognito_sign.h \
+	helpers/userauthd/pool/cognito_jwt.c \
+	helpers/userauthd/pool/cognito_jwt.h \
+	helpers/userauthd/pool/cognito_claims.c

@@ -3,5 +3,14 @@
 check_PROGRAMS += tests/unit/test_cognito_sign
 TESTS += tests/unit/test_cognito_sign
 tests_unit_test_cognito_sign_SOURCES = tests/unit/test_cognito_sign.c
-tests_unit_test_cognito_sign_CFLAGS = $(UA_CFLAGS_TEST)
+tests_unit_test_cognito_sign_CFLAGS = $(UA_CFLAGS_TEST) $(OPENSSL_CFLAGS)
 tests_unit_test_cognito_sign_LDADD = helpers/userauthd/libuad.la $(UA_LIBS_TEST)
+# Cognito tokens: JWKS from keys made at run time, RS256 pinned, claims,
+# and the classic attacks (alg none, HS256 with the public key, bad kid).
+check_PROGRAMS += tests/unit/test_cognito_jwt
+TESTS += tests/unit/test_cognito_jwt
+tests_unit_test_cognito_jwt_SOURCES = tests/unit/test_cognito_jwt.c
+tests_unit_test_cognito_jwt_CFLAGS = $(UA_CFLAGS_TEST) $(OPENSSL_CFLAGS) \
+	$(JANSSON_CFLAGS)
+tests_unit_test_cognito_jwt_LDADD = helpers/userauthd/libuad.la \
+	$(UA_LIBS_TEST) $(OPENSSL_LIBS) $(JANSSON_LIBS)
