@@ -52,3 +52,8 @@ fuzz:
 UA_FUZZ_REPLAYS += tests/fuzz/replay_cache
 tests_fuzz_replay_cache_SOURCES = $(UA_FUZZ_MAIN) tests/fuzz/fuzz_cache.c
 tests_fuzz_replay_cache_LDADD = $(UA_FUZZ_LDADD)
+
+UA_FUZZ_REPLAYS += tests/fuzz/replay_jwt
+tests_fuzz_replay_jwt_SOURCES = $(UA_FUZZ_MAIN) tests/fuzz/fuzz_jwt.c
+tests_fuzz_replay_jwt_LDADD = helpers/userauthd/libuad.la $(UA_FUZZ_LDADD) \
+	$(OPENSSL_LIBS) $(JANSSON_LIBS)
