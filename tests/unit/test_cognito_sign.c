@@ -67,6 +67,8 @@ test_secret_hash_refuses_small_buffer_and_null(void **state)
 	assert_int_equal(cg_secret_hash("s", 1, "a", NULL, out, sizeof(out)),
 	    -EINVAL);
 	assert_int_equal(cg_secret_hash("s", 1, "a", "c", NULL, 45), -EINVAL);
+	assert_int_equal(cg_secret_hash("", 0, "a", "c", out, sizeof(out)),
+	    -EINVAL);
 }
 
 static void

@@ -103,8 +103,8 @@ cg_secret_hash(const char *secret, size_t secret_len, const char *username,
 	size_t ulen, clen;
 	int r;
 
-	if (secret == NULL || username == NULL || client_id == NULL ||
-	    out == NULL)
+	if (secret == NULL || secret_len == 0 || username == NULL ||
+	    client_id == NULL || out == NULL)
 		return -EINVAL;
 	if (outsz < CG_SECRET_HASH_LEN)
 		return -ENOSPC;

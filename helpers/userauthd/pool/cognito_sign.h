@@ -25,8 +25,9 @@
 /*
  * SECRET_HASH = Base64(HMAC-SHA256(key = secret, username || client_id))
  * (COGNITO.md §2).  out gets the 44 characters and a NUL.
- * Returns 0; -EINVAL for a NULL argument, -ENOSPC if outsz <
- * CG_SECRET_HASH_LEN, -E2BIG for absurd lengths, -EIO if libcrypto fails.
+ * Returns 0; -EINVAL for a NULL argument or an empty secret, -ENOSPC if
+ * outsz < CG_SECRET_HASH_LEN, -E2BIG for absurd lengths (over 1024
+ * bytes each), -EIO if libcrypto fails.
  * out is written only on success.
  */
 int cg_secret_hash(const char *secret, size_t secret_len,
