@@ -250,6 +250,15 @@ pool_fields_free(struct ua_pool_conf *p)
 	free(p->mail_from);
 	free(p->mail_subject);
 	free(p->fake_domains);
+	free(p->cognito_user_pool_id);
+	free(p->cognito_client_id);
+	free(p->cognito_region);
+	free(p->cognito_endpoint);
+	free(p->cognito_client_secret_file);
+	free(p->cognito_ca_file);
+	free(p->cognito_uid_attribute);
+	free(p->cognito_url);
+	free(p->cognito_issuer);
 	free(p->mail_template.path);
 	free(p->mail_template.text);
 	free(p->first_factors);
@@ -289,6 +298,7 @@ parser_init(struct parser *P, const char *name)
 	c->mail.retry_max_interval_ms = UA_DEFAULT_RETRY_MAX_INTERVAL * 1000;
 	P->dflt.mail_subject = strdup(UA_DEFAULT_MAIL_SUBJECT);
 	P->dflt.backend = UA_DEFAULT_BACKEND;
+	P->dflt.cognito_timeout_ms = UA_DEFAULT_COGNITO_TIMEOUT * 1000;
 	P->dflt.uid_min = UA_DEFAULT_UID_MIN;
 	P->dflt.uid_max = UA_DEFAULT_UID_MAX;
 	P->dflt.gid_min = UA_DEFAULT_GID_MIN;

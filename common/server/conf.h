@@ -19,6 +19,7 @@
 
 enum ua_backend {
 	UA_BACKEND_LOCAL = 0,
+	UA_BACKEND_COGNITO,	/* an AWS Cognito user pool */
 };
 
 /* smtp_starttls: when the SMTP connection must be encrypted. */
@@ -113,6 +114,18 @@ struct ua_pool_conf {
 	uint32_t lock_after;		/* consecutive account failures */
 	char *fake_domains;		/* "d1 d2": shown for unknown names;
 					 * NULL: common mail providers */
+	/* backend = cognito (conf_cognito.c) */
+	char *cognito_user_pool_id;	/* "eu-west-1_AbC123" */
+	char *cognito_client_id;	/* the app client */
+	char *cognito_region;		/* NULL: the pool id's prefix */
+	char *cognito_endpoint;		/* NULL: the regional https URL */
+	char *cognito_client_secret_file;	/* NULL: a client without */
+	char *cognito_ca_file;		/* NULL: the system's CAs */
+	uint32_t cognito_timeout_ms;	/* per request */
+	char *cognito_uid_attribute;	/* "custom:uid"; NULL: hash of sub */
+	/* ... derived */
+	char *cognito_url;		/* where requests go */
+	char *cognito_issuer;		/* the tokens' iss */
 	/* ... and as policy.c reads it (derived by the parser) */
 	bool allow_password;
 	bool allow_email_otp;

@@ -101,7 +101,8 @@ check_pool(const struct parser *P, size_t pi)
 		return conf_err(P, line ? line : P->dflt_line[KI_TOTP_DIGITS],
 		    "[pool %s]: totp_digits must be 6 or 8", p->name);
 	}
-	if (strcmp(p->mfa_s, "required") == 0 &&
+	if (p->backend == UA_BACKEND_LOCAL &&
+	    strcmp(p->mfa_s, "required") == 0 &&
 	    strstr(p->first_factors, "email_otp") != NULL) {
 		line = P->pool_line[pi][KI_MFA];
 		if (line == 0)
@@ -196,7 +197,8 @@ check_pool_mail(const struct parser *P, size_t pi)
 	const struct ua_pool_conf *p = &P->c->pools[pi];
 	int line;
 
-	if (!p->allow_email_otp || p->mail_from != NULL)
+	if (!p->allow_email_otp || p->mail_from != NULL ||
+	    p->backend == UA_BACKEND_COGNITO)	/* Cognito mails its own */
 		return 0;
 	line = P->pool_line[pi][KI_FIRST_FACTORS];
 	if (line == 0)
@@ -224,10 +226,19 @@ conf_finish(struct parser *P)
 		if (r < 0)
 			return r;
 		r = check_pool(P, i);
+		if (r == 0)
+			r = conf_check_cognito(P, i);
 		if (r < 0)
 			return r;
 		if (ua_policy_derive(&P->c->pools[i]) < 0)
 			return -ENOMEM;
+		if (P->c->pools[i].backend == UA_BACKEND_COGNITO) {
+			/* Cognito picks the factors; the conversation
+			 * offers what it offers. */
+			P->c->pools[i].allow_password = true;
+			P->c->pools[i].allow_email_otp = true;
+			P->c->pools[i].select_challenge = true;
+		}
 	}
 	for (j = 1; j < P->c->npools; j++)
 		for (i = 0; i < j; i++) {

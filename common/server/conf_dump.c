@@ -49,7 +49,9 @@ dump_key(const struct conf_key *k, const void *base, FILE *out)
 		(void)fprintf(out, "%s = %s\n", k->name, s ? s : "info");
 		return;
 	case K_BACKEND:
-		(void)fprintf(out, "%s = local\n", k->name);
+		(void)fprintf(out, "%s = %s\n", k->name,
+		    *(const enum ua_backend *)(const void *)f ==
+			UA_BACKEND_COGNITO ? "cognito" : "local");
 		return;
 	case K_STARTTLS:
 		(void)fprintf(out, "%s = %s\n", k->name,
@@ -81,7 +83,8 @@ ua_conf_dump(const struct ua_conf *c, FILE *out)
 	for (p = 0; p < c->npools; p++) {
 		(void)fprintf(out, "\n[pool %s]\n", c->pools[p].name);
 		for (i = 0; i < NKEYS; i++)
-			if (conf_keys[i].scope == S_POOL)
+			if (conf_keys[i].scope == S_POOL &&
+			    conf_key_applies(i, c->pools[p].backend))
 				dump_key(&conf_keys[i], &c->pools[p], out);
 	}
 }

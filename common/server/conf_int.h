@@ -62,6 +62,9 @@ enum {
 	KI_THROTTLE_HOST_AFTER, KI_THROTTLE_HOST_WINDOW, KI_THROTTLE_MAX_DELAY,
 	KI_LOCK_AFTER, KI_LOGIN_LIFETIME, KI_MAX_QUEUE_WAIT, KI_FAKE_DOMAINS,
 	KI_HASH_THREADS,
+	KI_COGNITO_USER_POOL_ID, KI_COGNITO_CLIENT_ID, KI_COGNITO_REGION,
+	KI_COGNITO_ENDPOINT, KI_COGNITO_CLIENT_SECRET_FILE, KI_COGNITO_CA_FILE,
+	KI_COGNITO_TIMEOUT, KI_COGNITO_UID_ATTRIBUTE,
 	NKEYS
 };
 
@@ -121,5 +124,9 @@ int conf_template_read(const struct parser *P, const char *path,
 
 /* conf_check.c: after the last line, inheritance and the cross-checks. */
 int conf_finish(struct parser *P);
+/* backend = cognito: its keys together, the derived URLs (conf_cognito.c). */
+int conf_check_cognito(struct parser *P, size_t pi);
+/* Whether key k means anything for a pool of backend b. */
+bool conf_key_applies(size_t k, enum ua_backend b);
 
 #endif

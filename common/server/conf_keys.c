@@ -116,6 +116,22 @@ const struct conf_key conf_keys[NKEYS] = {
 	    D(hash_threads), 0, UA_MAX_HASH_THREADS },
 	[KI_FAKE_DOMAINS] = { "fake_domains", S_POOL, K_TEXT, P(fake_domains),
 	    0, 512 },
+	[KI_COGNITO_USER_POOL_ID] = { "cognito_user_pool_id", S_POOL, K_TEXT,
+	    P(cognito_user_pool_id), 0, 55 },
+	[KI_COGNITO_CLIENT_ID] = { "cognito_client_id", S_POOL, K_TEXT,
+	    P(cognito_client_id), 0, 128 },
+	[KI_COGNITO_REGION] = { "cognito_region", S_POOL, K_TEXT,
+	    P(cognito_region), 0, 32 },
+	[KI_COGNITO_ENDPOINT] = { "cognito_endpoint", S_POOL, K_TEXT,
+	    P(cognito_endpoint), 0, 256 },
+	[KI_COGNITO_CLIENT_SECRET_FILE] = { "cognito_client_secret_file",
+	    S_POOL, K_OPTPATH, P(cognito_client_secret_file), 0, 0 },
+	[KI_COGNITO_CA_FILE] = { "cognito_ca_file", S_POOL, K_OPTPATH,
+	    P(cognito_ca_file), 0, 0 },
+	[KI_COGNITO_TIMEOUT] = { "cognito_timeout", S_POOL, K_SECONDS,
+	    P(cognito_timeout_ms), 1, 30 },
+	[KI_COGNITO_UID_ATTRIBUTE] = { "cognito_uid_attribute", S_POOL, K_TEXT,
+	    P(cognito_uid_attribute), 0, 64 },
 };
 #undef D
 #undef P
@@ -304,10 +320,11 @@ conf_set(const struct parser *P, const struct conf_key *k, void *base,
 			*(enum ua_backend *)field = UA_BACKEND_LOCAL;
 			return 0;
 		}
-		if (strcmp(val, "cognito") == 0)
-			return conf_err(P, P->lineno, "backend 'cognito' is "
-			    "not supported by this build yet");
-		return bad_value(P, k, val, "expected local");
+		if (strcmp(val, "cognito") == 0) {
+			*(enum ua_backend *)field = UA_BACKEND_COGNITO;
+			return 0;
+		}
+		return bad_value(P, k, val, "expected local or cognito");
 	case K_TEMPLATE:
 		return set_template(P, k, field, val);
 	case K_POLICY:

@@ -128,6 +128,7 @@
 /* Public conversations and the hash queue (userauthd(8)). */
 #define UA_DEFAULT_LOGIN_LIFETIME	120	/* seconds: sshd's LoginGraceTime */
 #define UA_DEFAULT_MAX_QUEUE_WAIT	30	/* seconds of queued hashing */
+#define UA_DEFAULT_COGNITO_TIMEOUT	5	/* seconds per Cognito request */
 #define UA_MAX_HASH_THREADS	64	/* workq.c's WORKQ_MAX_THREADS */
 
 #endif

@@ -8,6 +8,8 @@ common_server_libua_server_la_SOURCES = \
 	common/server/conf.c common/server/conf.h common/server/defaults.h \
 	common/server/conf_int.h common/server/conf_keys.c \
 	common/server/conf_value.c common/server/conf_check.c \
+	common/server/conf_cognito.c \
+	common/server/secretfile.c common/server/secretfile.h \
 	common/server/conf_dump.c \
 	common/server/conf_policy.c common/server/conf_policy.h \
 	common/server/cache_writer.c common/server/cache_writer.h \

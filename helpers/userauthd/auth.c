@@ -20,6 +20,7 @@
 #include "userauthd/auth.h"
 #include "userauthd/auth/session.h"
 #include "userauthd/otp.h"
+#include "userauthd/pool/cognito.h"
 #include "userauthd/pool/local.h"
 
 #define AUTH_MAX_TTY 64
@@ -35,20 +36,31 @@ auth_start(struct auth_ctx *ctx)
 		.keys = ctx->keys, .wq = ctx->wq, .dummy_hash = ctx->dummy_hash,
 		.mail_queued = ctx->mail_queued, .mail_arg = ctx->mail_arg };
 
-	return pool_local_new(&env, &ctx->local);
+	int r;
+
+	r = pool_local_new(&env, &ctx->local);
+	if (r == 0 && ctx->http != NULL) {
+		r = pool_cognito_new(ctx->http, ctx->cg_secrets, &ctx->cognito);
+		if (r == 0)
+			ctx->cg_secrets = NULL;
+	}
+	return r;
 }
 
 void
 auth_stop(struct auth_ctx *ctx)
 {
 	pool_backend_free(ctx->local);
-	ctx->local = NULL;
+	pool_backend_free(ctx->cognito);
+	pool_cognito_secrets_free(ctx->cg_secrets);
+	ctx->local = ctx->cognito = NULL;
+	ctx->cg_secrets = NULL;
 }
 
 /*
- * The backend of the session's pool.  There is only the local one (the
- * parser refuses any other backend =); a pool the configuration does not
- * name (SESSION checks none) goes to it too, and its store answers.
+ * The backend of the session's pool; a pool the configuration does not
+ * name (SESSION checks none) goes to the local one, and its store
+ * answers.
  */
 static struct pool_backend *
 backend_of(const struct auth_ctx *ctx, const struct auth_session *s)
@@ -56,6 +68,10 @@ backend_of(const struct auth_ctx *ctx, const struct auth_session *s)
 	const struct ua_pool_conf *pc = auth_pool_of(ctx, s);
 
 	switch (pc != NULL ? pc->backend : UA_BACKEND_LOCAL) {
+	case UA_BACKEND_COGNITO:
+		if (ctx->cognito != NULL)
+			return ctx->cognito;
+		break;
 	case UA_BACKEND_LOCAL:
 		break;
 	}
@@ -166,7 +182,10 @@ ident_mac_of(const struct auth_ctx *ctx, struct auth_session *s)
 static void
 account_key(struct auth_session *s, const struct pool_reply *found)
 {
-	if (found->status == POOL_OK && s->peer_uid != 0 &&
+	if (found->status == POOL_OK && found->user.provisional)
+		throttle_account_ident(s->account, s->ident_mac,
+		    sizeof(s->ident_mac));
+	else if (found->status == POOL_OK && s->peer_uid != 0 &&
 	    s->peer_uid != found->user.uid)
 		(void)snprintf(s->account, sizeof(s->account), "p%u",
 		    (unsigned)s->peer_uid);
@@ -254,7 +273,7 @@ request_of(const struct auth_ctx *ctx, const struct auth_session *s,
 		.service = s->service, .rhost = s->rhost,
 		.host_mac = s->trhost[0] != '\0' || s->account[0] != '\0' ?
 		    s->host_mac : NULL,
-		.preferred = s->preferred };
+		.preferred = s->preferred, .login = s->kind == K_LOGIN };
 }
 
 /* The backend's login for this request, and the user it names. */
@@ -287,7 +306,10 @@ fake_reason(const struct auth_session *s, const struct pool_reply *rp)
 		return "unknown";
 	if (!rp->user.enabled)
 		return "disabled";
-	if (s->peer_uid != 0 && s->peer_uid != rp->user.uid)
+	/* a provisional user's uid is known only after sign-in: a
+	 * non-root peer cannot be told to be that user */
+	if (s->peer_uid != 0 &&
+	    (rp->user.provisional || s->peer_uid != rp->user.uid))
 		return "foreign_peer";
 	return NULL;
 }

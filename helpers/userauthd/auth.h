@@ -20,6 +20,9 @@
 #include "userauthd/store.h"
 #include "userauthd/workq.h"
 
+struct http;
+struct cg_secrets;
+
 struct auth_ctx {
 	const struct ua_conf *conf;
 	struct store *store;
@@ -28,7 +31,10 @@ struct auth_ctx {
 	const char *dummy_hash;		/* what fake password checks hash against */
 	void (*mail_queued)(void *arg);	/* a code's mail was queued */
 	void *mail_arg;
+	struct http *http;		/* network backends' requests */
+	struct cg_secrets *cg_secrets;	/* read as root; auth_start takes them */
 	struct pool_backend *local;	/* auth_start: the local backend */
+	struct pool_backend *cognito;	/* ... and the Cognito one */
 };
 
 /* Make the backends once the fields above are set: 0 or -ENOMEM. */

@@ -74,3 +74,10 @@ helpers_userauthd_libuad_la_SOURCES += \
 	helpers/userauthd/pool/cognito_jwt.c \
 	helpers/userauthd/pool/cognito_jwt.h \
 	helpers/userauthd/pool/cognito_claims.c
+# Cognito pools (pool/cognito*.c) over the HTTPS thread (net/http.c).
+helpers_userauthd_libuad_la_SOURCES += \
+	helpers/userauthd/net/http.c helpers/userauthd/net/http.h \
+	helpers/userauthd/pool/cognito.c helpers/userauthd/pool/cognito.h \
+	helpers/userauthd/pool/cognito_int.h \
+	helpers/userauthd/pool/cognito_users.c \
+	helpers/userauthd/pool/cognito_api.c helpers/userauthd/pool/cognito_api.h

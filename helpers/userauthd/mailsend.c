@@ -26,6 +26,7 @@
 #include "client/wipe.h"
 #include "server/defaults.h"
 #include "server/log.h"
+#include "server/secretfile.h"
 #include "userauthd/mailmsg.h"
 #include "userauthd/mailsend.h"
 
@@ -52,64 +53,6 @@ curl_ready(void)
 	return 0;
 }
 
-/* The first line of a private file owned by root or uid. */
-static int
-read_password(const char *path, uid_t uid, char **ret)
-{
-	char buf[UA_MAX_SMTP_PASSWORD + 2], *nl;
-	struct stat st;
-	size_t len = 0, i;
-	ssize_t n;
-	int fd, r = 0;
-
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY |
-	    O_NONBLOCK);
-	if (fd < 0)
-		return ua_log_errno(LOG_ERR, -errno, "smtp_password_file "
-		    "'%s': %m", path);
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
-	    (st.st_uid != 0 && st.st_uid != uid) || (st.st_mode & 077)) {
-		ua_log(LOG_ERR, "smtp_password_file '%s' must be a regular "
-		    "file owned by root or the daemon user with mode 0600 or "
-		    "0400", path);
-		r = -EPERM;
-		goto out;
-	}
-	while (len < sizeof(buf) - 1) {
-		n = read(fd, buf + len, sizeof(buf) - 1 - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			r = n < 0 ? -errno : 0;
-			break;
-		}
-		len += (size_t)n;
-	}
-	buf[len] = '\0';
-	if ((nl = memchr(buf, '\n', len)) != NULL)
-		len = (size_t)(nl - buf);
-	if (len > 0 && buf[len - 1] == '\r')
-		len--;
-	buf[len] = '\0';
-	for (i = 0; i < len && r == 0; i++)
-		if ((unsigned char)buf[i] < 0x20 || buf[i] == 0x7f)
-			r = -EINVAL;
-	if (r == 0 && (len == 0 || len > UA_MAX_SMTP_PASSWORD))
-		r = -EINVAL;
-	if (r < 0) {
-		ua_log(LOG_ERR, "smtp_password_file '%s': the first line must "
-		    "hold the password (1 to %d bytes, no control "
-		    "characters)", path, UA_MAX_SMTP_PASSWORD);
-		goto out;
-	}
-	if ((*ret = strdup(buf)) == NULL)
-		r = -ENOMEM;
-out:
-	ua_wipe(buf, sizeof(buf));
-	(void)close(fd);
-	return r;
-}
-
 int
 mailsend_prepare(const struct ua_conf *c, uid_t daemon_uid)
 {
@@ -125,7 +68,8 @@ mailsend_prepare(const struct ua_conf *c, uid_t daemon_uid)
 	prep.path = strdup(path);
 	if (prep.path == NULL)
 		return -ENOMEM;
-	return read_password(path, daemon_uid, &prep.password);
+	return ua_secret_file_read("smtp_password_file", path, daemon_uid,
+	    UA_MAX_SMTP_PASSWORD, &prep.password);
 }
 
 int
@@ -154,8 +98,9 @@ mailsend_cfg_init(const struct ua_conf *c, struct mailsend_cfg *cfg)
 			cfg->password = prep.password;
 			prep.password = NULL;
 		} else
-			r = read_password(mc->smtp_password_file, geteuid(),
-			    &cfg->password);
+			r = ua_secret_file_read("smtp_password_file",
+			    mc->smtp_password_file, geteuid(),
+			    UA_MAX_SMTP_PASSWORD, &cfg->password);
 	}
 	if (r == 0 && cfg->ca_file != NULL && mc->sendmail == NULL &&
 	    access(cfg->ca_file, R_OK) < 0)

@@ -30,8 +30,10 @@
 #include "userauthd/admin.h"
 #include "userauthd/keys.h"
 #include "userauthd/mailer.h"
+#include "userauthd/net/http.h"
 #include "userauthd/notify.h"
 #include "userauthd/nsscache.h"
+#include "userauthd/pool/cognito.h"
 #include "userauthd/server.h"
 #include "userauthd/workq.h"
 #include "userauthd/store.h"
@@ -363,6 +365,9 @@ start_login(struct server *srv, const char *db_path)
 	r = workq_start(srv->conf->hash_threads, &srv->auth.wq);
 	if (r < 0)
 		return ua_log_errno(LOG_ERR, r, "worker threads: %m");
+	r = http_start(srv->auth.wq, &srv->auth.http);
+	if (r < 0)
+		return ua_log_errno(LOG_ERR, r, "HTTPS thread: %m");
 	/*
 	 * Fake password checks cost what a real one does.  The dummy is
 	 * hashed from random bytes drawn at each start, so no answer is
@@ -464,6 +469,10 @@ setup(struct server *srv, const struct ids *ids, struct store **ret_store)
 	r = mailer_prepare(c, ids->uid);
 	if (r < 0)
 		return ua_log_errno(LOG_ERR, r, "mail setup: %m");
+	/* ... and the Cognito app clients' secrets (logged when refused) */
+	r = pool_cognito_read_secrets(c, ids->uid, &srv->auth.cg_secrets);
+	if (r < 0)
+		return r;
 	r = drop_privileges(ids);
 	if (r < 0)
 		return r;
@@ -509,6 +518,7 @@ int
 main(int argc, char **argv)
 {
 	struct server srv = { .public_fd = -1, .admin_fd = -1 };
+	struct workq_job *job;
 	struct rlimit nocore = { 0, 0 };
 	struct ids ids;
 	char err[512];
@@ -599,6 +609,10 @@ out:
 		close(srv.admin_fd);
 	mailer_stop(srv.mailer);
 	publisher_stop(srv.pub);
+	/* the HTTP thread hands back what it had: freed before the queue */
+	http_stop(srv.auth.http);
+	while (srv.auth.wq != NULL && (job = workq_collect(srv.auth.wq)) != NULL)
+		auth_job_free(job);
 	workq_stop(srv.auth.wq);
 	auth_stop(&srv.auth);
 	store_close(srv.store);

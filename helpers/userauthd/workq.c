@@ -140,6 +140,22 @@ workq_submit(struct workq *q, struct workq_job *job)
 	return 0;
 }
 
+void
+workq_done(struct workq *q, struct workq_job *job)
+{
+	char b = 1;
+
+	job->next = NULL;
+	pthread_mutex_lock(&q->lock);
+	if (q->out_tail != NULL)
+		q->out_tail->next = job;
+	else
+		q->out_head = job;
+	q->out_tail = job;
+	pthread_mutex_unlock(&q->lock);
+	(void)!write(q->pipe[1], &b, 1);
+}
+
 struct workq_job *
 workq_collect(struct workq *q)
 {

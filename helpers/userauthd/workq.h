@@ -28,6 +28,13 @@ int workq_fd(const struct workq *q);
 /* Queue a job; it is handed back by workq_collect once run. */
 int workq_submit(struct workq *q, struct workq_job *job);
 
+/*
+ * Hand back a job that ran elsewhere (the HTTP thread of a network
+ * backend): workq_collect returns it like one a worker ran.  Any thread.
+ * It never counts as queued hashing.
+ */
+void workq_done(struct workq *q, struct workq_job *job);
+
 /* Take one finished job, or NULL.  Call until NULL: one wake-up may stand
  * for several jobs. */
 struct workq_job *workq_collect(struct workq *q);

@@ -119,7 +119,7 @@ auth_ask(const struct auth_ctx *ctx, struct auth_session *s,
 	char ibuf[UA_MAX_EMAIL + 64], mbuf[64];
 
 	if (c == POLICY_PASSWORD && info == NULL && pc != NULL &&
-	    policy_code_fallback(pc))
+	    !rp->no_code_hint && policy_code_fallback(pc))
 		info = CODE_HINT;
 	if (c == POLICY_EMAIL_OTP && info == NULL &&
 	    rp->destination != NULL) {

@@ -76,6 +76,14 @@ struct pool_user {
 					 * foreign): NULL if none */
 	const char *const *groups;	/* the user's named groups */
 	size_t ngroups;
+	/*
+	 * ->account for a login only: a backend that learns who the user
+	 * is only once it has signed in (Cognito) says so.  Login, uid and
+	 * groups are not known yet (the identifier as typed, uid 0): the
+	 * conversation counts failures against the identifier, and the
+	 * backend decides everything else.
+	 */
+	bool provisional;
 };
 
 struct pool_reply {
@@ -111,6 +119,9 @@ struct pool_reply {
 	const char *destination;	/* EMAIL_OTP: masked address */
 	const char *available;		/* SELECT_CHALLENGE: "A,B" */
 	const char *message;		/* why asked again; FAIL: shown */
+	/* PASSWORD: no emailed code can be sent instead (the backend's
+	 * server did not offer one): no "code instead" hint */
+	bool no_code_hint;
 	/* POOL_OK (login, CHPASS: login only; ->account: all of it) */
 	struct pool_user user;
 	/* UNAVAILABLE from ->account: what failed, for the caller's log */
@@ -137,6 +148,7 @@ struct pool_request {
 	 * own, whatever it names); NULL before the user is known */
 	const uint8_t *host_mac;
 	enum policy_challenge preferred;	/* client's hint, or NONE */
+	bool login;		/* INITIATE: ->account may be provisional */
 };
 
 /* What a backend gets of the conversation a login belongs to. */

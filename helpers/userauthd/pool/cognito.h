@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The Cognito pool backend (backend = cognito): the login is Cognito's
+ * USER_AUTH flow, spoken over HTTPS from the HTTP thread (net/http.h).
+ * Cognito picks the challenges, mails the codes, checks passwords and
+ * TOTP; the daemon verifies the ID token it ends with and keeps Session
+ * strings and tokens to itself: never logged, stored or sent on.
+ */
+#ifndef UA_POOL_COGNITO_H
+#define UA_POOL_COGNITO_H
+
+#include <sys/types.h>
+
+#include "server/conf.h"
+#include "userauthd/net/http.h"
+#include "userauthd/pool/backend.h"
+
+/* Secrets read as root at start (cognito_client_secret_file). */
+struct cg_secrets;
+
+/* Read every Cognito pool's client secret: 0, or -errno (logged). */
+int pool_cognito_read_secrets(const struct ua_conf *c, uid_t daemon_uid,
+    struct cg_secrets **ret);
+void pool_cognito_secrets_free(struct cg_secrets *s);
+
+/* The backend: requests go through http, secrets are taken over. */
+int pool_cognito_new(struct http *http, struct cg_secrets *secrets,
+    struct pool_backend **ret);
+
+#endif

@@ -1,0 +1,204 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The Cognito backend's own state: client secrets read as root, the
+ * pools' token keys, the users signed in lately (ACCT and SESSION come
+ * on connections of their own, right after a login), and uids.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/sha.h>
+
+#include "client/wipe.h"
+#include "server/log.h"
+#include "server/secretfile.h"
+#include "userauthd/pool/cognito_int.h"
+
+int
+pool_cognito_read_secrets(const struct ua_conf *c, uid_t daemon_uid,
+    struct cg_secrets **ret)
+{
+	struct cg_secrets *s = calloc(1, sizeof(*s));
+	const struct ua_pool_conf *pc;
+	size_t i;
+	int r = 0;
+
+	if (s == NULL)
+		return -ENOMEM;
+	s->v = calloc(c->npools + 1, sizeof(*s->v));
+	if (s->v == NULL) {
+		free(s);
+		return -ENOMEM;
+	}
+	for (i = 0; i < c->npools && r == 0; i++) {
+		pc = &c->pools[i];
+		if (pc->backend != UA_BACKEND_COGNITO ||
+		    pc->cognito_client_secret_file == NULL ||
+		    *pc->cognito_client_secret_file == '\0')
+			continue;
+		s->v[s->n].pool = strdup(pc->name);
+		if (s->v[s->n].pool == NULL) {
+			r = -ENOMEM;
+			break;
+		}
+		r = ua_secret_file_read("cognito_client_secret_file",
+		    pc->cognito_client_secret_file, daemon_uid, 256,
+		    &s->v[s->n].secret);
+		s->n++;
+	}
+	if (r < 0) {
+		pool_cognito_secrets_free(s);
+		return r;
+	}
+	*ret = s;
+	return 0;
+}
+
+void
+pool_cognito_secrets_free(struct cg_secrets *s)
+{
+	size_t i;
+
+	if (s == NULL)
+		return;
+	for (i = 0; i < s->n; i++) {
+		free(s->v[i].pool);
+		ua_erase_free(s->v[i].secret);
+	}
+	free(s->v);
+	free(s);
+}
+
+const char *
+cg_secret_of(const struct cognito_backend *cb, const char *pool)
+{
+	size_t i;
+
+	for (i = 0; cb->secrets != NULL && i < cb->secrets->n; i++)
+		if (strcmp(cb->secrets->v[i].pool, pool) == 0)
+			return cb->secrets->v[i].secret;
+	return NULL;
+}
+
+struct cg_keys *
+cg_keys_of(struct cognito_backend *cb, const char *pool)
+{
+	size_t i;
+
+	for (i = 0; i < cb->nkeys; i++)
+		if (strcmp(cb->keys[i].pool, pool) == 0)
+			return &cb->keys[i];
+	if (cb->nkeys == UA_CONF_MAX_POOLS || strlen(pool) > UA_MAX_POOL)
+		return NULL;
+	memcpy(cb->keys[cb->nkeys].pool, pool, strlen(pool) + 1);
+	return &cb->keys[cb->nkeys++];
+}
+
+static void
+user_clear(struct cg_user *u)
+{
+	size_t i;
+
+	for (i = 0; i < u->ngroups; i++)
+		free(u->groups[i]);
+	memset(u, 0, sizeof(*u));
+}
+
+const struct cg_user *
+cg_recent_find(struct cognito_backend *cb, const char *pool,
+    const char *ident, time_t now)
+{
+	const struct cg_user *u, *best = NULL;
+	size_t i;
+
+	for (i = 0; i < cb->nrecent; i++) {
+		u = &cb->recent[i];
+		if (u->until < now || strcmp(u->pool, pool) != 0 ||
+		    (strcmp(u->login, ident) != 0 &&
+			strcasecmp(u->email, ident) != 0))
+			continue;
+		if (best == NULL || u->until > best->until)
+			best = u;
+	}
+	return best;
+}
+
+void
+cg_recent_add(struct cognito_backend *cb, const struct cg_user *in)
+{
+	struct cg_user *u = NULL;
+	size_t i;
+
+	if (cb->recent == NULL) {
+		cb->recent = calloc(CG_MAX_RECENT, sizeof(*cb->recent));
+		if (cb->recent == NULL)
+			return;
+	}
+	/* the same user again replaces the entry */
+	for (i = 0; i < cb->nrecent && u == NULL; i++)
+		if (strcmp(cb->recent[i].pool, in->pool) == 0 &&
+		    strcmp(cb->recent[i].login, in->login) == 0)
+			u = &cb->recent[i];
+	if (u == NULL && cb->nrecent < CG_MAX_RECENT)
+		u = &cb->recent[cb->nrecent++];
+	if (u == NULL) {
+		u = &cb->recent[cb->next_recent];
+		cb->next_recent = (cb->next_recent + 1) % CG_MAX_RECENT;
+	}
+	user_clear(u);
+	memcpy(u, in, sizeof(*u));
+	for (i = 0; i < in->ngroups; i++)
+		u->groups[i] = strdup(in->groups[i]);
+	for (i = 0; i < u->ngroups; i++)
+		if (u->groups[i] == NULL) {
+			u->ngroups = i;
+			break;
+		}
+}
+
+void
+cg_recent_free(struct cognito_backend *cb)
+{
+	size_t i;
+
+	for (i = 0; i < cb->nrecent; i++)
+		user_clear(&cb->recent[i]);
+	free(cb->recent);
+	cb->recent = NULL;
+	cb->nrecent = 0;
+}
+
+/*
+ * Without an attribute, the uid is SHA-256(sub) read as a number, into
+ * the pool's range: the same on every host, with nothing shared but the
+ * configuration (as SSSD maps SIDs).
+ */
+int
+cg_uid_of(const struct ua_pool_conf *pc, const struct cg_claims *c,
+    uint32_t *ret)
+{
+	unsigned char h[SHA256_DIGEST_LENGTH];
+	uint64_t v = 0, span = (uint64_t)pc->uid_max - pc->uid_min + 1;
+	char *end;
+	unsigned long n;
+	size_t i;
+
+	if (pc->cognito_uid_attribute != NULL &&
+	    *pc->cognito_uid_attribute != '\0') {
+		if (c->attr == NULL)
+			return -ENOENT;
+		errno = 0;
+		n = strtoul(c->attr, &end, 10);
+		if (errno != 0 || end == c->attr || *end != '\0' ||
+		    n < pc->uid_min || n > pc->uid_max)
+			return -ERANGE;
+		*ret = (uint32_t)n;
+		return 0;
+	}
+	(void)SHA256((const unsigned char *)c->sub, strlen(c->sub), h);
+	for (i = 0; i < 8; i++)
+		v = v << 8 | h[i];
+	*ret = (uint32_t)(pc->uid_min + v % span);
+	return 0;
+}

@@ -1,0 +1,4 @@
+# SPDX-License-Identifier: MIT
+# Cognito pools end to end against the Cognito-wire fake.
+TESTS += tests/integration/cognito.sh
+EXTRA_DIST += tests/integration/cognito.sh

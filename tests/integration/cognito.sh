@@ -1,0 +1,407 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Cognito pools end to end: a real userauthd with two backend = cognito
+# pools and a local break-glass pool, the Cognito-wire fake
+# (tests/tools/fake_cognito.py) over HTTPS with a CA made here, the built
+# pam_userauth.so under tests/tools/pamconv.  Passwordless EMAIL_OTP,
+# password with SELECT_CHALLENGE and "code instead", staff password + TOTP,
+# MFA_SETUP, NEW_PASSWORD_REQUIRED, chauthtok, groups in the account
+# phase, unknown users, Cognito down (fail closed, the local pool goes on),
+# an untrusted certificate, a slow Cognito that must not hold up the
+# daemon, and no Session, token, password or code in any log.
+. "$top_srcdir/tests/integration/lib.sh"
+PY=/usr/bin/python3
+if [ -z "${UA_IN_NS:-}" ]; then
+	[ "$(id -u)" -eq 0 ] || skip_all "needs root for namespaces"
+	getent passwd userauth >/dev/null ||
+		skip_all "needs the userauth system user (tests/tools/install-deps.sh)"
+	$PY -c 'import cryptography' 2>/dev/null ||
+		skip_all "needs python3-cryptography for the fake"
+	for t in openssl oathtool mkfifo ip; do
+		command -v $t >/dev/null || skip_all "needs $t"
+	done
+	UA_IN_NS=1 exec unshare -m -n --propagation private /bin/sh "$0" "$@" ||
+		skip_all "unshare -m -n failed"
+fi
+ip link set lo up || skip_all "cannot bring up lo in the new namespace"
+ua_scratch
+ua_nss_setup
+
+SOCK=$TB/run/public.sock
+MOD=$(ua_reachable "$top_builddir/pam_userauth/.libs/pam_userauth.so")
+PAMCONV=$(ua_reachable "$top_builddir/tests/tools/pamconv")
+conv() { "$PAMCONV" -C "$TB/pam" "$@"; }
+
+# Canaries: none of these may reach the daemon's log.
+PW_ANN='Ann-canary-51e0c2'
+PW_BEN='Ben-canary-7a3d19'
+PW_CAT_TMP='Cat-temporary-0b77e4'
+PW_CAT='Cat-canary-new-2f81a0'
+PW_EVE='Eve-canary-c4e912'
+PW_EVE2='Eve-canary-new-93d7b5'
+PW_ROOT='Local-canary-6d2e10'
+SEC_ANN=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP
+
+# --- a CA, a server certificate for 127.0.0.1, and a CA nobody trusts --------
+cd "$TB" || exit 1
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=test-ca \
+	-keyout ca.key -out ca.pem >/dev/null 2>&1 &&
+	openssl req -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 \
+		-keyout srv.key -out srv.csr >/dev/null 2>&1 &&
+	printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' >srv.ext &&
+	openssl x509 -req -in srv.csr -CA ca.pem -CAkey ca.key -CAcreateserial \
+		-days 2 -extfile srv.ext -out srv.pem >/dev/null 2>&1 &&
+	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=other-ca \
+		-keyout other.key -out other.pem >/dev/null 2>&1
+ok $? "a test CA and a server certificate for 127.0.0.1"
+chmod 0644 ca.pem other.pem
+cd - >/dev/null || exit 1
+
+cat >"$TB/fake.json" <<EOF
+{
+  "iam_keys": [{"access_key_id": "AKIDTESTSYNC000001", "secret_access_key": "test-sync-secret-000001"}],
+  "pools": [
+    {
+      "id": "eu-west-1_Staff01",
+      "mfa": "ON",
+      "mfa_methods": ["SOFTWARE_TOKEN_MFA"],
+      "allowed_first_factors": ["PASSWORD"],
+      "prevent_user_existence_errors": "ENABLED",
+      "clients": [{"client_id": "staffclient01", "secret": "staff-client-secret-0123456789",
+                   "explicit_auth_flows": ["ALLOW_USER_AUTH"]}],
+      "groups": [{"name": "ops"}, {"name": "dev"}],
+      "users": [
+        {"username": "ann", "email": "ann@example.com", "email_verified": true,
+         "password": "$PW_ANN", "totp_secret": "$SEC_ANN", "groups": ["ops"]},
+        {"username": "ben", "email": "ben@example.com", "email_verified": true,
+         "password": "$PW_BEN", "groups": ["dev"]}
+      ]
+    },
+    {
+      "id": "eu-west-1_Cust01",
+      "mfa": "OFF",
+      "allowed_first_factors": ["PASSWORD", "EMAIL_OTP"],
+      "prevent_user_existence_errors": "ENABLED",
+      "clients": [{"client_id": "custclient01", "explicit_auth_flows": ["ALLOW_USER_AUTH"]}],
+      "users": [
+        {"username": "dan", "email": "dan@example.com", "email_verified": true},
+        {"username": "eve", "email": "eve@example.com", "email_verified": true,
+         "password": "$PW_EVE"},
+        {"username": "cat", "email": "cat@example.com", "email_verified": true,
+         "password": "$PW_CAT_TMP", "status": "FORCE_CHANGE_PASSWORD"}
+      ]
+    }
+  ]
+}
+EOF
+
+FAKE_PID=
+start_fake() {
+	rm -f "$TB/fake.port"
+	$PY "$top_srcdir/tests/tools/fake_cognito.py" --config "$TB/fake.json" \
+		--cert "$TB/srv.pem" --key "$TB/srv.key" --port "${FAKE_PORT:-0}" \
+		--port-file "$TB/fake.port" --control "$TB/fake.ctl" \
+		--codes "$TB/codes" 2>>"$TB/fake.log" 6>&- 7>&- 8>&- 9>&- &
+	FAKE_PID=$!
+	UA_PIDS="$UA_PIDS $FAKE_PID"
+	ua_wait_for 100 test -s "$TB/fake.port" && FAKE_PORT=$(cat "$TB/fake.port")
+}
+knob() { $PY "$top_srcdir/tests/tools/fake_cognito.py" ctl "$TB/fake.ctl" "$@" >/dev/null; }
+: >"$TB/codes"
+start_fake
+ok $? "the Cognito fake listens on 127.0.0.1:$FAKE_PORT"
+
+umask 077
+printf 'staff-client-secret-0123456789\n' >"$TB/staff.secret"
+umask 022
+ua_write_conf <<EOF
+[defaults]
+throttle_pair_after = 100
+throttle_account_after = 1000
+throttle_host_after = 100000
+shell = /bin/sh
+[pool staff]
+backend = cognito
+uid_min = 400000
+uid_max = 409999
+gid_min = 410000
+gid_max = 419999
+cognito_user_pool_id = eu-west-1_Staff01
+cognito_client_id = staffclient01
+cognito_client_secret_file = $TB/staff.secret
+cognito_endpoint = https://127.0.0.1:$FAKE_PORT
+cognito_ca_file = $TB/ca.pem
+cognito_timeout = 3
+mfa = required
+allow_groups = ops
+[pool customer]
+backend = cognito
+uid_min = 420000
+uid_max = 429999
+gid_min = 430000
+gid_max = 439999
+cognito_user_pool_id = eu-west-1_Cust01
+cognito_client_id = custclient01
+cognito_endpoint = https://127.0.0.1:$FAKE_PORT
+cognito_ca_file = $TB/ca.pem
+cognito_timeout = 3
+[pool untrusted]
+backend = cognito
+uid_min = 440000
+uid_max = 449999
+gid_min = 450000
+gid_max = 459999
+cognito_user_pool_id = eu-west-1_Cust01
+cognito_client_id = custclient01
+cognito_endpoint = https://127.0.0.1:$FAKE_PORT
+cognito_ca_file = $TB/other.pem
+[pool breakglass]
+uid_min = 460000
+uid_max = 469999
+gid_min = 470000
+gid_max = 479999
+first_factors = password
+EOF
+
+# --- configuration ---------------------------------------------------------
+expect_rc 0 "userauthd -t accepts the Cognito pools" \
+	"$top_builddir/userauthd" -t -c "$TB/etc/userauth.conf"
+"$top_builddir/userauthd" -T -c "$TB/etc/userauth.conf" >"$TB/dump" 2>&1
+expect_rc 0 "  ... -T prints their keys, region and endpoint" \
+	grep -qx "cognito_region = eu-west-1" "$TB/dump"
+expect_rc 0 "  ... and no cognito_ key for the local pool" \
+	sh -c "sed -n '/^\[pool breakglass\]/,\$p' '$TB/dump' | grep -vq cognito_ &&
+		! sed -n '/^\[pool breakglass\]/,\$p' '$TB/dump' | grep -q cognito_"
+expect_rc 0 "  ... and the dump is accepted again" \
+	sh -c "'$top_builddir/userauthd' -t -c '$TB/dump'"
+bad_conf() {
+	printf '[pool p]\nbackend = cognito\n%s\n' "$2" >"$TB/bad.conf"
+	"$top_builddir/userauthd" -t -c "$TB/bad.conf" >"$TB/bad.out" 2>&1
+	r=$?
+	if [ $r -ne 0 ] && grep -q -- "$3" "$TB/bad.out"; then ok 0 "$1"; else
+		ok 1 "$1 (exit $r)"
+		sed 's/^/# /' "$TB/bad.out"
+	fi
+}
+bad_conf "refused: a Cognito pool without its ids" "" \
+	"needs cognito_user_pool_id and cognito_client_id"
+bad_conf "refused: an endpoint that is not https" \
+	"cognito_user_pool_id = eu-west-1_X1
+cognito_client_id = c1
+cognito_endpoint = http://127.0.0.1:1" "must start with https://"
+bad_conf "refused: a local-only key in a Cognito pool, with its line" \
+	"cognito_user_pool_id = eu-west-1_X1
+cognito_client_id = c1
+otp_lifetime = 60" "bad.conf:5: .*otp_lifetime has no effect"
+bad_conf "refused: a pool id that is none" \
+	"cognito_user_pool_id = nounderscore
+cognito_client_id = c1" "is no user pool id"
+printf '[pool p]\ncognito_client_id = c1\n' >"$TB/bad.conf"
+expect_rc 1 "refused: a cognito_ key in a local pool" \
+	"$top_builddir/userauthd" -t -c "$TB/bad.conf"
+grep_last "  ... saying it is for Cognito pools only" "for backend = cognito pools only"
+
+mkdir -p "$TB/pam"
+printf 'auth required pam_deny.so\naccount required pam_deny.so\n' >"$TB/pam/other"
+svc() {
+	name=$1
+	shift
+	{
+		echo "auth required $MOD socket=$SOCK $*"
+		echo "account required $MOD socket=$SOCK $*"
+	} >"$TB/pam/$name"
+}
+svc cg-staff pool=staff
+svc cg-cust pool=customer
+svc cg-cust-pw pool=customer preferred=password
+svc cg-cust-otp pool=customer preferred=email_otp
+svc cg-untrusted pool=untrusted
+svc breakglass pool=breakglass
+chmod 0644 "$TB/pam/"*
+
+ua_start_daemon
+ok $? "the daemon starts with two Cognito pools and a local one"
+expect_rc 0 "  ... and reads the client secret before dropping root" \
+	grep -q "serving 4 pool(s)" "$TB/daemon.log"
+expect_rc 0 "a break-glass user in the local pool" \
+	sh -c "'$top_builddir/userauthctl' -s '$TB/run/admin.sock' user add breakglass root2 --email root2@example.org &&
+		printf '%s\\n' '$PW_ROOT' | '$top_builddir/userauthctl' -s '$TB/run/admin.sock' passwd root2 --stdin"
+
+# code_of USER: wait for the fake's next code for USER.
+code_of() {
+	ua_wait_for 50 grep -q "^$1 " "$TB/codes.new" 2>/dev/null ||
+		ua_wait_for 50 sh -c "tail -n +$CODES_SEEN '$TB/codes' | grep -q '^$1 '"
+	tail -n +"$CODES_SEEN" "$TB/codes" | grep "^$1 " | tail -1 | cut -d' ' -f3
+}
+mark_codes() { CODES_SEEN=$(($(wc -l <"$TB/codes") + 1)); }
+# bg LOGIN-NAME PAMCONV-ARGS...: a login answered later through fd 9.
+bg() {
+	n=$1
+	shift
+	rm -f "$TB/fifo"
+	mkfifo "$TB/fifo"
+	"$PAMCONV" -C "$TB/pam" -f "$TB/fifo" "$@" >"$TB/tx.$n" 2>&1 6>&- 7>&- 8>&- 9>&- &
+	BG=$!
+	exec 9>"$TB/fifo"
+}
+answer() { (printf '%s\n' "$1" >&9) 2>/dev/null; }
+done_bg() {
+	exec 9>&-
+	wait "$BG"
+}
+
+# --- customer: passwordless, password, code instead ---------------------------
+mark_codes
+bg dan -a cg-cust dan
+c=$(code_of dan)
+answer "$c"
+done_bg
+ok $? "passwordless dan signs in with the code Cognito mailed (EMAIL_OTP)"
+tx_has "  ... told where the code went (Cognito's mask)" dan "A code was sent to d***@e***"
+tx_has "  ... and the account phase lets him in" dan "acct_mgmt: 0"
+
+login eve-pw -a cg-cust-pw eve "$PW_EVE"
+ok $? "eve signs in with her password (preferred=password: SELECT_CHALLENGE answered PASSWORD)"
+tx_has "  ... offered a code instead, as Cognito offers EMAIL_OTP" eve-pw "code"
+
+mark_codes
+bg eve-code cg-cust-pw eve ""
+c=$(code_of eve)
+answer "$c"
+done_bg
+ok $? "eve's empty password asks Cognito for a code instead, and the code signs her in"
+
+login eve-sel cg-cust eve 1 "$PW_EVE"
+ok $? "no preference: Cognito's choice of PASSWORD or EMAIL_OTP is a menu; 1) password works"
+tx_has "  ... the menu shows both" eve-sel "Sign in with: 1)"
+
+login eve-bad cg-cust-pw eve "wrong-$PW_EVE"
+expect_rc 0 "a wrong password fails" test $? -ne 0
+
+mark_codes
+bg eve-badcode cg-cust-otp eve
+code_of eve >/dev/null
+answer 00000000
+answer 00000001
+answer 00000002
+done_bg
+expect_rc 0 "three wrong codes fail the login (CodeMismatchException each time)" test $? -ne 0
+tx_has "  ... each one said wrong, with the tries left" eve-badcode "Wrong code, 2 tries left."
+
+login nobody cg-cust-pw nobody@example.com "whatever-pw-1"
+expect_rc 0 "an unknown user fails like a wrong password" test $? -ne 0
+
+# --- NEW_PASSWORD_REQUIRED ----------------------------------------------------
+login cat -a cg-cust-pw cat "$PW_CAT_TMP" "$PW_CAT" "$PW_CAT"
+ok $? "cat's temporary password leads to NEW_PASSWORD_REQUIRED; the new one signs her in"
+login cat2 cg-cust-pw cat "$PW_CAT"
+ok $? "  ... and the new password works on its own next time"
+login cat3 cg-cust-pw cat "$PW_CAT_TMP"
+expect_rc 0 "  ... the temporary one no longer does" test $? -ne 0
+
+# --- chauthtok ----------------------------------------------------------------
+login eve-chpass -P cg-cust-pw eve "$PW_EVE" "$PW_EVE2" "$PW_EVE2"
+ok $? "passwd for a Cognito user: ChangePassword with the access token of a fresh sign-in"
+login eve-new cg-cust-pw eve "$PW_EVE2"
+ok $? "  ... the new password signs in"
+login eve-chbad -P cg-cust-pw eve "wrong-old-1" "Another-new-pw-9" "Another-new-pw-9"
+expect_rc 0 "  ... a wrong current password changes nothing" test $? -ne 0
+
+# --- staff: password + TOTP, MFA_SETUP, groups ---------------------------------
+mid_step
+login ann -a cg-staff ann "$PW_ANN" "$(totp $SEC_ANN 0)"
+ok $? "staff ann: password, then SOFTWARE_TOKEN_MFA with her TOTP"
+tx_has "  ... cognito:groups ops meets allow_groups = ops" ann "acct_mgmt: 0"
+mid_step
+login ann-badtotp cg-staff ann "$PW_ANN" 000000 000001 000002
+expect_rc 0 "  ... a wrong TOTP fails" test $? -ne 0
+login ann-badpw cg-staff ann "wrong-$PW_ANN" 123456
+expect_rc 0 "a wrong staff password fails" test $? -ne 0
+tx_has "  ... after the same TOTP prompt as a right one (mfa = required)" ann-badpw "ECHO_OFF"
+
+bg ben -a cg-staff ben "$PW_BEN"
+ua_wait_for 50 grep -q "Key: " "$TB/tx.ben"
+key=$(sed -n 's/.*Key: \([A-Z2-7]*\).*/\1/p' "$TB/tx.ben" | head -1)
+mid_step
+answer "$(totp "$key" 0)"
+done_bg
+r=$?
+tx_has "staff ben without TOTP gets MFA_SETUP with a QR code and the key" ben "Key: "
+tx_lacks "  ... his account phase refuses him (dev is not in allow_groups)" ben "acct_mgmt: 0"
+expect_rc 0 "  ... after the enrolment signed him in" grep -q "authenticate: 0" "$TB/tx.ben"
+mid_step
+login ben2 cg-staff ben "$PW_BEN" "$(totp "$key" 30)"
+ok $? "  ... and the enrolled key answers SOFTWARE_TOKEN_MFA next time"
+
+# --- failing closed -----------------------------------------------------------
+login untrusted cg-untrusted eve "$PW_EVE2"
+expect_rc 0 "a Cognito endpoint whose certificate the pool's CA did not sign: no login" \
+	test $? -ne 0
+expect_rc 0 "  ... logged as a TLS failure" \
+	grep -Eqi "cognito pool untrusted: InitiateAuth failed: .*(certificate|SSL)" "$TB/daemon.log"
+
+knob '{"down": true}'
+t0=$(date +%s)
+login down cg-cust-pw eve "$PW_EVE2"
+r=$?
+t1=$(date +%s)
+expect_rc 0 "Cognito down: the login fails closed" test $r -ne 0
+expect_rc 0 "  ... within the pool's time-out ($((t1 - t0)) s)" test $((t1 - t0)) -le 8
+expect_rc 0 "  ... logged as unreachable" grep -q "result=error reason=cognito_unreachable" "$TB/daemon.log"
+login local-down -a breakglass root2 "$PW_ROOT"
+ok $? "  ... while the local break-glass pool in the same daemon signs in"
+knob '{"down": false}'
+
+knob '{"fail_next": {"count": 1, "type": "TooManyRequestsException", "status": 400}}'
+login throttled cg-cust-pw eve "$PW_EVE2"
+expect_rc 0 "TooManyRequestsException fails the login, closed" test $? -ne 0
+expect_rc 0 "  ... audited as cognito_throttled" grep -q "reason=cognito_throttled" "$TB/daemon.log"
+login after cg-cust-pw eve "$PW_EVE2"
+ok $? "  ... and the next login goes through"
+
+# A slow Cognito holds up nobody else: 100 logins wait 1.5 s on every
+# answer while the daemon answers PING at once.
+knob '{"latency_ms": 1500}'
+$PY "$top_srcdir/tests/tools/burst.py" "$SOCK" customer eve "$PW_EVE2" 100 20 \
+	>"$TB/slow.out" 2>&1 &
+SLOW=$!
+sleep 0.5
+worst=0
+for i in 1 2 3 4 5 6 7 8 9 10; do
+	ms=$($PY -c '
+import socket, struct, sys, time
+t = time.monotonic()
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
+b = struct.pack(">HHH", 1, 1, 0)
+s.sendall(struct.pack(">I", len(b)) + b)
+s.recv(65536)
+print(int((time.monotonic() - t) * 1000))' "$SOCK")
+	[ "$ms" -gt "$worst" ] && worst=$ms
+	sleep 0.05
+done
+wait $SLOW
+knob '{"latency_ms": 0}'
+echo "# slow burst: $(cat "$TB/slow.out"); worst PING ${worst} ms"
+expect_rc 0 "100 logins on a slow Cognito all succeed ($(cat "$TB/slow.out"))" \
+	grep -q "ok=100 fail=0" "$TB/slow.out"
+expect_rc 0 "  ... while PING was answered within 100 ms (worst $worst ms)" test "$worst" -le 100
+
+# --- nothing secret in any log ---------------------------------------------
+leaks=0
+for s in "$PW_ANN" "$PW_BEN" "$PW_CAT_TMP" "$PW_CAT" "$PW_EVE" "$PW_EVE2" "$PW_ROOT" \
+	staff-client-secret AYAB eyJ; do
+	if grep -qF -- "$s" "$TB/daemon.log"; then
+		echo "# in the daemon log: ${s%%-*}..."
+		leaks=$((leaks + 1))
+	fi
+done
+for c in $(cut -d' ' -f3 "$TB/codes"); do
+	grep -q "$c" "$TB/daemon.log" && leaks=$((leaks + 1))
+done
+expect_rc 0 "no password, code, client secret, Session or token in the daemon's log" test $leaks -eq 0
+leaks=0
+for f in "$TB"/tx.*; do
+	grep -qE "AYAB|eyJ" "$f" && leaks=$((leaks + 1))
+done
+expect_rc 0 "no Session or token ever reached the PAM module" test $leaks -eq 0
+ua_finish
