@@ -158,8 +158,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
                        "claims_supported": ["sub", "email", "email_verified", "cognito:username",
                                             "cognito:groups"]}
                 return self.send_body(200, json.dumps(doc), "application/json")
-        log("GET %s 404" % self.path)
-        self.send_error_json(CgError("ResourceNotFoundException", "No such route", 404))
+        if len(parts) == 3 and parts[1] == ".well-known":
+            log("GET %s 404" % self.path)
+            return self.send_error_json(CgError("ResourceNotFoundException",
+                                                "No such pool or document", 404))
+        log("GET %s 400 UnknownOperationException" % self.path)
+        self.send_error_json(CgError("UnknownOperationException",
+                                     "Only POST / (and GET of .well-known documents) is served"))
 
     def not_post(self):
         self.read_body()
@@ -259,6 +264,8 @@ def control(server, cmd):
         for k in Knobs.FIELDS:
             if k in cmd:
                 setattr(knobs, k, cmd[k])
+        if "throttle_after" in cmd:
+            knobs.window = (0, 0)     # count from now on
     with engine.lock:
         if "clock_offset" in cmd:
             engine.clock_offset = float(cmd["clock_offset"])
