@@ -129,7 +129,7 @@ expect_rc 0 "raw: a signed operation without a signature is refused" \
 expect_rc 0 "raw: the control socket answers" $FAKE ctl ctl.sock '{"get": true}'
 
 # --- the official SDK -----------------------------------------------------------------------
-rm -rf sdk && cp -r "$top_srcdir/tests/cognito-sdk" sdk && rm -rf sdk/node_modules
+rm -rf sdk && cp -r "$top_srcdir/tests/cognito-sdk" sdk && chmod -R u+w sdk && rm -rf sdk/node_modules
 (cd sdk && timeout 300 npm ci --no-audit --no-fund) >npm.out 2>&1
 rc=$?
 expect_rc 0 "npm ci of the pinned SDK (needs the npm registry; exit $rc)" test "$rc" = 0
