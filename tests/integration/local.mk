@@ -19,3 +19,4 @@ include tests/integration/pamconfigs.mk
 include tests/integration/throttle.mk
 include tests/integration/bound.mk
 include tests/integration/limits.mk
+include tests/integration/cognito_fake.mk
