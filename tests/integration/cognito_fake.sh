@@ -99,7 +99,8 @@ kill "$EXPID"
 
 $FAKE --config cg.json --cert srv.pem --key srv.key --port-file port --control ctl.sock \
 	--codes codes --maildir Maildir --state state.json 2>fake.log &
-UA_PIDS="$UA_PIDS $!"
+FPID=$!
+UA_PIDS="$UA_PIDS $FPID"
 ua_wait_for 100 test -s port && ua_wait_for 50 test -S ctl.sock
 ok $? "the fake starts (HTTPS, port file, control socket)"
 PORT=$(cat port)
@@ -151,6 +152,12 @@ if [ "$rc" = 0 ]; then
 		grep -q '^done [0-9]* failed' flows.out
 	[ "$rc" -ne 0 ] && sed 's/^/# /' flows.err | grep -v NodeVersionSupportWarning | tail -15
 fi
+
+kill "$FPID"
+wait "$FPID"
+expect_rc 0 "SIGTERM stops the fake (exit 0) and removes its control socket" \
+	sh -c "test $? = 0 && test ! -e ctl.sock"
+[ -f flows.out ] || { ua_finish; exit 0; }
 
 # --- what the fake left behind ------------------------------------------------------
 expect_rc 0 "codes were written (one line per code)" test -s codes
