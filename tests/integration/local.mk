@@ -20,3 +20,4 @@ include tests/integration/throttle.mk
 include tests/integration/bound.mk
 include tests/integration/limits.mk
 include tests/integration/cognito.mk
+include tests/integration/cognito_fake.mk

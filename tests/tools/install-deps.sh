@@ -43,13 +43,17 @@ trap 'exit 130' INT TERM
 printf '#!/bin/sh\n# userauth install-deps.sh: no service starts during the install\nexit 101\n' >"$prc"
 chmod 0755 "$prc"
 
+# npm: Debian's, unless the installed nodejs brings its own (a NodeSource
+# build provides npm and conflicts with Debian's package).
+npm=npm
+if command -v npm >/dev/null 2>&1; then npm=; fi
 apt-get update -q
 apt-get install -y -q --no-install-recommends \
 	build-essential autoconf automake libtool pkg-config make \
 	libpam0g-dev libssl-dev libcurl4-openssl-dev libjansson-dev \
 	liboath-dev oathtool libqrencode-dev libsqlite3-dev sqlite3 libcrypt-dev \
 	libcmocka-dev libpam-wrapper libnss-wrapper libpamtest0-dev pamtester \
-	python3 python3-aiosmtpd python3-paramiko \
+	python3 python3-aiosmtpd python3-paramiko python3-cryptography nodejs $npm \
 	libpam-pwquality cracklib-runtime \
 	openssh-server openssh-client expect \
 	mandoc iproute2 netcat-openbsd curl util-linux passwd \
