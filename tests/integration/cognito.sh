@@ -209,6 +209,7 @@ svc() {
 	{
 		echo "auth required $MOD socket=$SOCK $*"
 		echo "account required $MOD socket=$SOCK $*"
+		echo "password required $MOD socket=$SOCK $*"
 	} >"$TB/pam/$name"
 }
 svc cg-staff pool=staff
@@ -306,6 +307,9 @@ login eve-new cg-cust-pw eve "$PW_EVE2"
 ok $? "  ... the new password signs in"
 login eve-chbad -P cg-cust-pw eve "wrong-old-1" "Another-new-pw-9" "Another-new-pw-9"
 expect_rc 0 "  ... a wrong current password changes nothing" test $? -ne 0
+tx_has "  ... and says the current password was wrong" eve-chbad "chauthtok: 20"
+login eve-new2 cg-cust-pw eve "$PW_EVE2"
+ok $? "  ... the password stays the one set before"
 
 # --- staff: password + TOTP, MFA_SETUP, groups ---------------------------------
 mid_step
@@ -362,7 +366,7 @@ ok $? "  ... and the next login goes through"
 # A slow Cognito holds up nobody else: 100 logins wait 1.5 s on every
 # answer while the daemon answers PING at once.
 knob '{"latency_ms": 1500}'
-$PY "$top_srcdir/tests/tools/burst.py" "$SOCK" customer eve "$PW_EVE2" 100 20 \
+$PY "$top_srcdir/tests/tools/burst.py" "$SOCK" customer eve "$PW_EVE2" 100 20 PASSWORD \
 	>"$TB/slow.out" 2>&1 &
 SLOW=$!
 sleep 0.5

@@ -7,7 +7,9 @@
 # gives up (like the module) after 6 x TIMEOUT in all or TIMEOUT of silence.
 # Each connection names a remote host of its own.
 #
-#   burst.py SOCK POOL USER PASSWORD N [TIMEOUT]
+#   burst.py SOCK POOL USER PASSWORD N [TIMEOUT [PREFERRED]]
+#
+# PREFERRED (password, email_otp) is sent as the module's preferred=.
 #
 # Prints one line: "ok=K fail=F unavailable=U busy=B lost=L waited=W
 # max_waits=M" (busy: UNAVAILABLE with the busy message; lost: no RESULT
@@ -16,7 +18,7 @@ import select, socket, struct, sys, time
 
 T = {"INITIATE": 3, "CHALLENGE": 4, "RESPOND": 5, "RESULT": 6, "WAIT": 10}
 TAG = {"POOL": 1, "USER": 2, "SERVICE": 3, "RHOST": 4, "CHALLENGE": 8, "ANSWER": 9,
-       "MESSAGE": 11, "OUTCOME": 14}
+       "MESSAGE": 11, "OUTCOME": 14, "PREFERRED": 7}
 NAME = {v: k for k, v in TAG.items()}
 
 def frame(mtype, fields):
@@ -56,13 +58,15 @@ class Conn:
 def main():
     sock, pool, user, pw, n = sys.argv[1:6]
     timeout = float(sys.argv[6]) if len(sys.argv) > 6 else 10.0
+    pref = {"PREFERRED": sys.argv[7]} if len(sys.argv) > 7 else {}
     conns = [Conn(sock) for _ in range(int(n))]
     for i, c in enumerate(conns):
         # each from a remote host of its own (10.77.x.y): a burst of one
         # user's logins from one host would be throttling's business
         c.s.sendall(frame("INITIATE", {"POOL": pool, "USER": user,
                                        "SERVICE": "burst",
-                                       "RHOST": "10.77.%d.%d" % (i // 250, i % 250 + 1)}))
+                                       "RHOST": "10.77.%d.%d" % (i // 250, i % 250 + 1),
+                                       **pref}))
     for c in conns:
         c.s.settimeout(timeout)
         while True:

@@ -16,9 +16,13 @@
 #include "client/wipe.h"
 #include "userauthd/net/http.h"
 
-/* Connections kept per host: a burst queues for one rather than open a
- * hundred (each a TLS handshake). */
-#define HTTP_HOST_CONNECTIONS 16
+/*
+ * Connections per host, open and kept: a burst of logins runs at once
+ * (a transfer queued for a connection spends its time-out waiting), and
+ * the connections stay for the next one, so that steady traffic makes no
+ * new TLS handshakes.
+ */
+#define HTTP_HOST_CONNECTIONS 128
 #define HTTP_CONNECT_TIMEOUT_MS 3000
 
 struct http {
@@ -295,6 +299,8 @@ http_start(struct workq *done, struct http **ret)
 		return -ENOMEM;
 	}
 	(void)curl_multi_setopt(h->multi, CURLMOPT_MAX_HOST_CONNECTIONS,
+	    (long)HTTP_HOST_CONNECTIONS);
+	(void)curl_multi_setopt(h->multi, CURLMOPT_MAXCONNECTS,
 	    (long)HTTP_HOST_CONNECTIONS);
 	pthread_mutex_init(&h->lock, NULL);
 	r = pthread_create(&h->thread, NULL, run, h);
