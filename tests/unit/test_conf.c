@@ -269,6 +269,105 @@ test_edge_values_are_accepted(void **state)
 }
 
 /* Every key with bad values; the value is on line 2 of the file. */
+/* backend = cognito: the keys, what is derived, what is refused. */
+#define CG_IDS "cognito_user_pool_id = eu-west-1_AbC123\n" \
+	"cognito_client_id = client1\n"
+static void
+test_cognito_pool_is_parsed_and_derived(void **state)
+{
+	struct ua_conf *c = accepted(
+	    "[defaults]\n"
+	    "otp_lifetime = 60\n"
+	    "cognito_timeout = 7\n"
+	    "[pool staff]\n"
+	    "backend = cognito\n" CG_IDS
+	    "mfa = required\n"
+	    "[pool vpc]\n"
+	    "backend = cognito\n"
+	    "uid_min = 500000\nuid_max = 500999\n"
+	    "gid_min = 501000\ngid_max = 501999\n"
+	    "cognito_user_pool_id = us-east-2_Zz9\n"
+	    "cognito_client_id = c2\n"
+	    "cognito_region = us-east-2\n"
+	    "cognito_endpoint = https://vpce-1.example.com:8443/\n"
+	    "cognito_uid_attribute = custom:uid\n");
+	const struct ua_pool_conf *p = ua_conf_pool(c, "staff");
+	const struct ua_pool_conf *v = ua_conf_pool(c, "vpc");
+
+	(void)state;
+	assert_int_equal(p->backend, UA_BACKEND_COGNITO);
+	assert_string_equal(p->cognito_region, "eu-west-1");
+	assert_string_equal(p->cognito_url,
+	    "https://cognito-idp.eu-west-1.amazonaws.com");
+	assert_string_equal(p->cognito_issuer,
+	    "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123");
+	assert_int_equal(p->cognito_timeout_ms, 7000);
+	assert_int_equal(p->mfa, UA_MFA_REQUIRED);
+	/* Cognito picks the factors: the conversation offers both */
+	assert_true(p->allow_password && p->allow_email_otp);
+	assert_int_equal(p->totp_digits, 6);
+	assert_string_equal(v->cognito_url, "https://vpce-1.example.com:8443");
+	assert_string_equal(v->cognito_issuer,
+	    "https://vpce-1.example.com:8443/us-east-2_Zz9");
+	assert_string_equal(v->cognito_uid_attribute, "custom:uid");
+	ua_conf_free(c);
+}
+
+static void
+test_cognito_pool_refusals(void **state)
+{
+	static const struct {
+		const char *text, *want;
+	} t[] = {
+		{ "[pool p]\nbackend = cognito\n",
+		    "t.conf:1: [pool p]: backend = cognito needs" },
+		{ "[pool p]\nbackend = cognito\ncognito_client_id = c\n",
+		    "needs cognito_user_pool_id and cognito_client_id" },
+		{ "[pool p]\nbackend = cognito\n"
+		  "cognito_user_pool_id = nounderscore\ncognito_client_id = c\n",
+		    "t.conf:3: [pool p]: cognito_user_pool_id 'nounderscore' "
+		    "is no user pool id" },
+		{ "[pool p]\nbackend = cognito\n" CG_IDS
+		  "cognito_endpoint = http://127.0.0.1:9\n",
+		    "t.conf:5: [pool p]: cognito_endpoint must start with "
+		    "https://" },
+		{ "[pool p]\nbackend = cognito\n" CG_IDS
+		  "cognito_endpoint = https://h.example.com/path\n",
+		    "without a path" },
+		{ "[pool p]\nbackend = cognito\n" CG_IDS
+		  "cognito_uid_attribute = uid\n",
+		    "t.conf:5: [pool p]: cognito_uid_attribute must name a "
+		    "custom attribute" },
+		{ "[pool p]\nbackend = cognito\n" CG_IDS
+		  "cognito_region = EU-WEST-1\n",
+		    "is no AWS region" },
+		{ "[pool p]\nbackend = cognito\n"
+		  "cognito_user_pool_id = eu-west-1_A\ncognito_client_id = c;d\n",
+		    "cognito_client_id: letters, digits, _ and + only" },
+		{ "[pool p]\nbackend = cognito\n" CG_IDS "mail_from = a@b.example\n",
+		    "t.conf:5: [pool p]: mail_from has no effect in a backend = "
+		    "cognito pool" },
+		{ "[pool p]\nbackend = cognito\n" CG_IDS "totp_digits = 8\n",
+		    "totp_digits has no effect" },
+		{ "[pool p]\nfirst_factors = password\n"
+		  "cognito_client_id = c\n",
+		    "t.conf:3: [pool p]: cognito_client_id is for backend = "
+		    "cognito pools only" },
+	};
+	struct ua_conf *c;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		c = NULL;
+		if (parse(t[i].text, &c) != -EINVAL || strstr(err, t[i].want) == NULL)
+			print_error("input:\n%s\nerr='%s'\nwant '%s'\n",
+			    t[i].text, err, t[i].want);
+		assert_null(c);
+		assert_non_null(strstr(err, t[i].want));
+	}
+}
+
 static void
 test_bad_values_are_refused_with_file_line(void **state)
 {
@@ -299,8 +398,9 @@ test_bad_values_are_refused_with_file_line(void **state)
 		{ "daemon", "log_level = verbose", "for log_level" },
 		{ "daemon", "log_level = INFO", "for log_level" },
 		{ "pool p", "backend = ldap", "bad value 'ldap' for backend" },
-		{ "pool p", "backend = cognito",
-		    "backend 'cognito' is not supported by this build yet" },
+		{ "pool p", "backend = Cognito", "expected local or cognito" },
+		{ "pool p", "cognito_timeout = 31", "from 1 to 30" },
+		{ "pool p", "cognito_client_secret_file = rel/x", "for cognito" },
 		{ "pool p", "backend =", "missing value for backend" },
 		{ "pool p", "uid_min = 999", "from 1000 to 2147483647" },
 		{ "pool p", "uid_min = 2147483648", "for uid_min" },
@@ -320,7 +420,7 @@ test_bad_values_are_refused_with_file_line(void **state)
 		{ "pool p", "shell =", "missing value for shell" },
 		{ "defaults", "uid_min = 1", "for uid_min" },
 		{ "defaults", "home = ~/%u", "must start with '/'" },
-		{ "defaults", "backend = cognito", "not supported" },
+		{ "defaults", "backend = cloud", "expected local or cognito" },
 		{ "pool p", "first_factors =", "missing value for first_factors" },
 		{ "pool p", "first_factors = sms", "password and/or email_otp" },
 		{ "pool p", "first_factors = password password", "named twice" },
@@ -1452,6 +1552,8 @@ main(void)
 		cmocka_unit_test(test_admin_group_empty_means_none),
 		cmocka_unit_test(test_edge_values_are_accepted),
 		cmocka_unit_test(test_bad_values_are_refused_with_file_line),
+		cmocka_unit_test(test_cognito_pool_is_parsed_and_derived),
+		cmocka_unit_test(test_cognito_pool_refusals),
 		cmocka_unit_test(test_unknown_key_names_file_line_and_section),
 		cmocka_unit_test(test_key_in_wrong_section_is_refused),
 		cmocka_unit_test(test_duplicates_are_refused),
