@@ -257,6 +257,9 @@ pool_fields_free(struct ua_pool_conf *p)
 	free(p->cognito_client_secret_file);
 	free(p->cognito_ca_file);
 	free(p->cognito_uid_attribute);
+	free(p->cognito_credentials_file);
+	free(p->cognito_credentials_profile);
+	free(p->cognito_imds_endpoint);
 	free(p->cognito_url);
 	free(p->cognito_issuer);
 	free(p->mail_template.path);
@@ -299,6 +302,8 @@ parser_init(struct parser *P, const char *name)
 	P->dflt.mail_subject = strdup(UA_DEFAULT_MAIL_SUBJECT);
 	P->dflt.backend = UA_DEFAULT_BACKEND;
 	P->dflt.cognito_timeout_ms = UA_DEFAULT_COGNITO_TIMEOUT * 1000;
+	P->dflt.cognito_sync_interval = UA_DEFAULT_COGNITO_SYNC_INTERVAL;
+	P->dflt.cognito_sync_rate = UA_DEFAULT_COGNITO_SYNC_RATE;
 	P->dflt.uid_min = UA_DEFAULT_UID_MIN;
 	P->dflt.uid_max = UA_DEFAULT_UID_MAX;
 	P->dflt.gid_min = UA_DEFAULT_GID_MIN;

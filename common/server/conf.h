@@ -123,6 +123,11 @@ struct ua_pool_conf {
 	char *cognito_ca_file;		/* NULL: the system's CAs */
 	uint32_t cognito_timeout_ms;	/* per request */
 	char *cognito_uid_attribute;	/* "custom:uid"; NULL: hash of sub */
+	uint32_t cognito_sync_interval;	/* seconds between syncs; 0: none */
+	uint32_t cognito_sync_rate;	/* sync requests per second */
+	char *cognito_credentials_file;	/* shared credentials INI, or NULL */
+	char *cognito_credentials_profile;	/* its section; NULL: default */
+	char *cognito_imds_endpoint;	/* NULL: EC2's; "": no IMDS */
 	/* ... derived */
 	char *cognito_url;		/* where requests go */
 	char *cognito_issuer;		/* the tokens' iss */

@@ -24,7 +24,7 @@ static const int local_only[] = {
 static bool
 is_cognito_key(size_t k)
 {
-	return k >= KI_COGNITO_USER_POOL_ID && k <= KI_COGNITO_UID_ATTRIBUTE;
+	return k >= KI_COGNITO_USER_POOL_ID && k <= KI_COGNITO_IMDS_ENDPOINT;
 }
 
 static bool
@@ -183,5 +183,12 @@ conf_check_cognito(struct parser *P, size_t pi)
 		return conf_err(P, line_of(P, pi, KI_COGNITO_UID_ATTRIBUTE),
 		    "[pool %s]: cognito_uid_attribute must name a custom "
 		    "attribute (custom:NAME)", p->name);
+	if (p->cognito_imds_endpoint != NULL &&
+	    *p->cognito_imds_endpoint != '\0' &&
+	    strncmp(p->cognito_imds_endpoint, "http://", 7) != 0)
+		return conf_err(P, line_of(P, pi, KI_COGNITO_IMDS_ENDPOINT),
+		    "[pool %s]: cognito_imds_endpoint must be an http:// URL "
+		    "(the instance metadata service), or empty for none",
+		    p->name);
 	return derive(p);
 }

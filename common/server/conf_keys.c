@@ -132,6 +132,16 @@ const struct conf_key conf_keys[NKEYS] = {
 	    P(cognito_timeout_ms), 1, 30 },
 	[KI_COGNITO_UID_ATTRIBUTE] = { "cognito_uid_attribute", S_POOL, K_TEXT,
 	    P(cognito_uid_attribute), 0, 64 },
+	[KI_COGNITO_SYNC_INTERVAL] = { "cognito_sync_interval", S_POOL, K_UINT,
+	    P(cognito_sync_interval), 0, 86400 },
+	[KI_COGNITO_SYNC_RATE] = { "cognito_sync_rate", S_POOL, K_UINT,
+	    P(cognito_sync_rate), 1, 100 },
+	[KI_COGNITO_CREDENTIALS_FILE] = { "cognito_credentials_file", S_POOL,
+	    K_OPTPATH, P(cognito_credentials_file), 0, 0 },
+	[KI_COGNITO_CREDENTIALS_PROFILE] = { "cognito_credentials_profile",
+	    S_POOL, K_TEXT, P(cognito_credentials_profile), 0, 64 },
+	[KI_COGNITO_IMDS_ENDPOINT] = { "cognito_imds_endpoint", S_POOL, K_TEXT,
+	    P(cognito_imds_endpoint), 0, 256 },
 };
 #undef D
 #undef P

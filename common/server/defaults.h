@@ -129,6 +129,8 @@
 #define UA_DEFAULT_LOGIN_LIFETIME	120	/* seconds: sshd's LoginGraceTime */
 #define UA_DEFAULT_MAX_QUEUE_WAIT	30	/* seconds of queued hashing */
 #define UA_DEFAULT_COGNITO_TIMEOUT	5	/* seconds per Cognito request */
+#define UA_DEFAULT_COGNITO_SYNC_INTERVAL 300	/* seconds between NSS syncs */
+#define UA_DEFAULT_COGNITO_SYNC_RATE	5	/* sync requests per second */
 #define UA_MAX_HASH_THREADS	64	/* workq.c's WORKQ_MAX_THREADS */
 
 #endif

@@ -36,15 +36,38 @@ auth_start(struct auth_ctx *ctx)
 		.keys = ctx->keys, .wq = ctx->wq, .dummy_hash = ctx->dummy_hash,
 		.mail_queued = ctx->mail_queued, .mail_arg = ctx->mail_arg };
 
+	const struct pool_cognito_hooks hooks = { .nss = ctx->nss_extra,
+		.arg = ctx->nss_arg, .state_dir = ctx->conf->state_dir };
 	int r;
 
 	r = pool_local_new(&env, &ctx->local);
 	if (r == 0 && ctx->http != NULL) {
-		r = pool_cognito_new(ctx->http, ctx->cg_secrets, &ctx->cognito);
+		r = pool_cognito_new(ctx->http, ctx->cg_secrets, &hooks,
+		    &ctx->cognito);
 		if (r == 0)
 			ctx->cg_secrets = NULL;
+		if (r == 0)
+			r = pool_cognito_load(ctx->cognito, ctx->conf);
 	}
 	return r;
+}
+
+uint64_t
+auth_tick(struct auth_ctx *ctx, uint64_t now_ms)
+{
+	return ctx->cognito != NULL ?
+	    pool_cognito_tick(ctx->cognito, ctx->conf, now_ms) :
+	    1000;
+}
+
+void
+auth_backend_job(struct auth_ctx *ctx, struct workq_job *job,
+    uint64_t now_ms)
+{
+	if (ctx->cognito != NULL)
+		pool_cognito_job(ctx->cognito, ctx->conf, job, now_ms);
+	else
+		pool_job_free(job);
 }
 
 void

@@ -22,6 +22,7 @@
 
 struct http;
 struct cg_secrets;
+struct nss_extra;
 
 struct auth_ctx {
 	const struct ua_conf *conf;
@@ -35,6 +36,9 @@ struct auth_ctx {
 	struct cg_secrets *cg_secrets;	/* read as root; auth_start takes them */
 	struct pool_backend *local;	/* auth_start: the local backend */
 	struct pool_backend *cognito;	/* ... and the Cognito one */
+	/* the Cognito pools' synced users changed (server_set_extra) */
+	void (*nss_extra)(void *arg, struct nss_extra *x);
+	void *nss_arg;
 };
 
 /* Make the backends once the fields above are set: 0 or -ENOMEM. */
@@ -42,6 +46,12 @@ int auth_start(struct auth_ctx *ctx);
 
 /* Free the backends (after the last session). */
 void auth_stop(struct auth_ctx *ctx);
+
+/* The backends' own work (syncs): ms until they want the next turn. */
+uint64_t auth_tick(struct auth_ctx *ctx, uint64_t now_ms);
+/* A job of no client (owner 0) came back: the backend's own. */
+void auth_backend_job(struct auth_ctx *ctx, struct workq_job *job,
+    uint64_t now_ms);
 
 struct auth_session;
 

@@ -356,6 +356,12 @@ dummy_password(char out[65])
 }
 
 /* What the login flow needs: workers, the dummy hash, the mailer. */
+static void
+set_extra(void *arg, struct nss_extra *x)
+{
+	server_set_extra(arg, x);
+}
+
 static int
 start_login(struct server *srv, const char *db_path)
 {
@@ -388,14 +394,19 @@ start_login(struct server *srv, const char *db_path)
 		return ua_log_errno(LOG_ERR, r, "mailer: %m");
 	srv->auth.mail_queued = kick_mailer;
 	srv->auth.mail_arg = srv->mailer;
+	srv->auth.nss_extra = set_extra;
+	srv->auth.nss_arg = srv;
 	r = auth_start(&srv->auth);
 	if (r < 0)
 		return ua_log_errno(LOG_ERR, r, "pool backends: %m");
 	r = publisher_start(db_path, srv->conf->nss_cache, &srv->pub);
 	if (r < 0)
 		return ua_log_errno(LOG_ERR, r, "NSS publisher: %m");
+	if (srv->extra != NULL)	/* the Cognito syncs kept on disk */
+		publisher_set_extra(srv->pub, srv->extra);
 	return 0;
 }
+
 
 /*
  * Before anything is allocated: the id marks of the state file beside the
@@ -615,6 +626,7 @@ out:
 		auth_job_free(job);
 	workq_stop(srv.auth.wq);
 	auth_stop(&srv.auth);
+	nss_extra_unref(srv.extra);
 	store_close(srv.store);
 	ua_erase_free(srv.dummy_hash);
 	ua_wipe(&srv.keys, sizeof(srv.keys));

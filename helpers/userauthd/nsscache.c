@@ -17,45 +17,105 @@
 #include "server/log.h"
 #include "userauthd/nsscache.h"
 
-int
-nsscache_publish(struct store *s, const char *path)
+struct nss_extra {
+	unsigned refs;
+	struct store_nss n;
+};
+
+static pthread_mutex_t extra_lock = PTHREAD_MUTEX_INITIALIZER;
+
+struct nss_extra *
+nss_extra_new(struct store_nss *n)
 {
+	struct nss_extra *x = calloc(1, sizeof(*x));
+
+	if (x == NULL)
+		return NULL;
+	x->refs = 1;
+	x->n = *n;
+	memset(n, 0, sizeof(*n));
+	return x;
+}
+
+struct nss_extra *
+nss_extra_ref(struct nss_extra *x)
+{
+	if (x != NULL) {
+		pthread_mutex_lock(&extra_lock);
+		x->refs++;
+		pthread_mutex_unlock(&extra_lock);
+	}
+	return x;
+}
+
+void
+nss_extra_unref(struct nss_extra *x)
+{
+	unsigned left;
+
+	if (x == NULL)
+		return;
+	pthread_mutex_lock(&extra_lock);
+	left = --x->refs;
+	pthread_mutex_unlock(&extra_lock);
+	if (left == 0) {
+		store_nss_free(&x->n);
+		free(x);
+	}
+}
+
+const struct store_nss *
+nss_extra_get(const struct nss_extra *x)
+{
+	return &x->n;
+}
+
+static struct ua_cache_user
+cache_user(const struct store_nss_user *u)
+{
+	return (struct ua_cache_user){ .name = u->login, .email = u->email,
+		.gecos = u->gecos, .home = u->home, .shell = u->shell,
+		.uid = u->uid, .gid = u->gid };
+}
+
+int
+nsscache_publish(struct store *s, const char *path,
+    const struct nss_extra *extra)
+{
+	static const struct store_nss none = { 0 };
+	const struct store_nss *x = extra != NULL ? &extra->n : &none;
 	struct store_nss n = { 0 };
 	struct store_err err = { 0 };
 	struct ua_cache_user *users = NULL;
 	struct ua_cache_group *groups = NULL;
 	struct ua_cache_mark *marks = NULL;
+	uint32_t **moved = NULL;
 	struct ua_cache_input in;
-	size_t i, ng;
+	size_t i, j, nu, ng, total;
 	int r;
 
 	r = store_nss_snapshot(s, &n, &err);
 	if (r < 0)
 		return ua_log_errno(LOG_ERR, r, "NSS cache: %s", err.msg);
-	users = calloc(n.nusers ? n.nusers : 1, sizeof(*users));
-	groups = calloc(n.nusers + n.ngroups + 1, sizeof(*groups));
+	total = n.nusers + x->nusers;
+	users = calloc(total ? total : 1, sizeof(*users));
+	groups = calloc(total + n.ngroups + x->ngroups + 1, sizeof(*groups));
 	marks = calloc(n.npools + 1, sizeof(*marks));
-	if (users == NULL || groups == NULL || marks == NULL) {
+	moved = calloc(x->ngroups + 1, sizeof(*moved));
+	if (users == NULL || groups == NULL || marks == NULL || moved == NULL) {
 		r = ua_log_errno(LOG_ERR, -ENOMEM, "NSS cache: %m");
 		goto out;
 	}
-	for (i = 0; i < n.nusers; i++) {
-		users[i] = (struct ua_cache_user){
-			.name = n.users[i].login,
-			.email = n.users[i].email,
-			.gecos = n.users[i].gecos,
-			.home = n.users[i].home,
-			.shell = n.users[i].shell,
-			.uid = n.users[i].uid,
-			.gid = n.users[i].gid,
-		};
-		/* The user's private group: gid = uid, no listed members. */
-		groups[i] = (struct ua_cache_group){
-			.name = n.users[i].login,
-			.gid = n.users[i].gid,
-		};
-	}
-	ng = n.nusers;
+	nu = 0;
+	for (i = 0; i < n.nusers; i++)
+		users[nu++] = cache_user(&n.users[i]);
+	for (i = 0; i < x->nusers; i++)
+		users[nu++] = cache_user(&x->users[i]);
+	/* Each user's private group: gid = uid, no listed members. */
+	for (i = 0; i < nu; i++)
+		groups[i] = (struct ua_cache_group){ .name = users[i].name,
+			.gid = users[i].gid };
+	ng = nu;
 	for (i = 0; i < n.ngroups; i++)
 		groups[ng++] = (struct ua_cache_group){
 			.name = n.groups[i].name,
@@ -63,10 +123,27 @@ nsscache_publish(struct store *s, const char *path)
 			.members = n.groups[i].members,
 			.nmembers = n.groups[i].nmembers,
 		};
+	/* extra's members index extra's users: after the store's here */
+	for (i = 0; i < x->ngroups; i++) {
+		moved[i] = calloc(x->groups[i].nmembers + 1, sizeof(uint32_t));
+		if (moved[i] == NULL) {
+			r = ua_log_errno(LOG_ERR, -ENOMEM, "NSS cache: %m");
+			goto out;
+		}
+		for (j = 0; j < x->groups[i].nmembers; j++)
+			moved[i][j] = x->groups[i].members[j] +
+			    (uint32_t)n.nusers;
+		groups[ng++] = (struct ua_cache_group){
+			.name = x->groups[i].name,
+			.gid = x->groups[i].gid,
+			.members = moved[i],
+			.nmembers = x->groups[i].nmembers,
+		};
+	}
 	for (i = 0; i < n.npools; i++)
 		marks[i] = (struct ua_cache_mark){ n.pools[i].name,
 			n.pools[i].uid_next, n.pools[i].gid_next };
-	in = (struct ua_cache_input){ users, n.nusers, groups, ng, marks,
+	in = (struct ua_cache_input){ users, nu, groups, ng, marks,
 		n.npools };
 	r = ua_cache_write_input(path, &in);
 	if (r < 0)
@@ -74,8 +151,11 @@ nsscache_publish(struct store *s, const char *path)
 		    path);
 	else
 		ua_log(LOG_DEBUG, "NSS cache '%s': %zu users, %zu groups",
-		    path, n.nusers, ng);
+		    path, nu, ng);
 out:
+	for (i = 0; moved != NULL && i < x->ngroups; i++)
+		free(moved[i]);
+	free(moved);
 	free(users);
 	free(groups);
 	free(marks);
@@ -156,12 +236,14 @@ struct publisher {
 	bool stop;
 	bool again;		/* publish once more even for the same want */
 	int pipe[2];		/* a byte per ended publish */
+	struct nss_extra *extra;	/* under lock */
 };
 
 static void *
 publisher_main(void *arg)
 {
 	struct publisher *p = arg;
+	struct nss_extra *x;
 	uint64_t gen;
 	char b = 1;
 	int r;
@@ -175,8 +257,10 @@ publisher_main(void *arg)
 		p->again = false;
 		gen = p->started = p->want;
 		p->running = true;
+		x = nss_extra_ref(p->extra);
 		pthread_mutex_unlock(&p->lock);
-		r = nsscache_publish(p->store, p->cache_path);
+		r = nsscache_publish(p->store, p->cache_path, x);
+		nss_extra_unref(x);
 		/* Its pages are read once a rebuild: do not keep them. */
 		store_release_memory(p->store);
 		pthread_mutex_lock(&p->lock);
@@ -297,6 +381,19 @@ publisher_stop(struct publisher *p)
 	close(p->pipe[0]);
 	close(p->pipe[1]);
 	store_close(p->store);
+	nss_extra_unref(p->extra);
 	free(p->cache_path);
 	free(p);
+}
+
+void
+publisher_set_extra(struct publisher *p, struct nss_extra *x)
+{
+	struct nss_extra *old;
+
+	pthread_mutex_lock(&p->lock);
+	old = p->extra;
+	p->extra = nss_extra_ref(x);
+	pthread_mutex_unlock(&p->lock);
+	nss_extra_unref(old);
 }

@@ -12,10 +12,25 @@
 #include "userauthd/store.h"
 
 /*
- * Snapshot the store and write the cache at path atomically, with every
- * pool's id counters as its id marks.
+ * Users and groups of pools whose users live elsewhere (Cognito), as the
+ * sync last saw them: shared, reference-counted, never changed once made.
+ * Its groups' members index its own users.
  */
-int nsscache_publish(struct store *s, const char *path);
+struct nss_extra;
+
+/* Take n's contents (n is left empty): NULL only for -ENOMEM. */
+struct nss_extra *nss_extra_new(struct store_nss *n);
+struct nss_extra *nss_extra_ref(struct nss_extra *x);
+void nss_extra_unref(struct nss_extra *x);	/* NULL is fine */
+const struct store_nss *nss_extra_get(const struct nss_extra *x);
+
+/*
+ * Snapshot the store and write the cache at path atomically, with every
+ * pool's id counters as its id marks, and extra's users and groups
+ * (NULL: none) after the store's.
+ */
+int nsscache_publish(struct store *s, const char *path,
+    const struct nss_extra *extra);
 
 /*
  * The id marks of the cache at path (for store_marks_attach at start):
@@ -38,6 +53,8 @@ struct publisher;
 
 int publisher_start(const char *db_path, const char *cache_path,
     struct publisher **ret);
+/* What the next publishes add to the store's (a reference is taken). */
+void publisher_set_extra(struct publisher *p, struct nss_extra *x);
 
 /* Readable when a publish has ended (success or not). */
 int publisher_fd(const struct publisher *p);

@@ -48,6 +48,13 @@ struct client {
 	bool close_after_tx;
 };
 
+
+/* What the NSS cache must show: the store's changes and the extra's. */
+static uint64_t
+server_generation(const struct server *srv)
+{
+	return store_generation(srv->store) + srv->extra_gen;
+}
 static volatile sig_atomic_t got_stop, got_hup;
 
 static void
@@ -258,7 +265,7 @@ handle_admin(struct server *srv, struct client *c, uint8_t *p, size_t n)
 		.keys = &srv->keys,
 	};
 	json_t *req = NULL, *reply;
-	uint64_t gen = store_generation(srv->store);
+	uint64_t gen = server_generation(srv);
 	int r;
 
 	r = ua_json_parse(p, n, &req);
@@ -274,9 +281,9 @@ handle_admin(struct server *srv, struct client *c, uint8_t *p, size_t n)
 	 * The publisher thread rebuilds the cache while the loop serves
 	 * everyone else; this client's reply waits for it.
 	 */
-	if (store_generation(srv->store) != gen && srv->pub != NULL &&
+	if (server_generation(srv) != gen && srv->pub != NULL &&
 	    reply != NULL) {
-		gen = store_generation(srv->store);
+		gen = server_generation(srv);
 		request_publish(srv, gen);
 		c->held = reply;
 		c->wait_gen = gen;
@@ -285,7 +292,7 @@ handle_admin(struct server *srv, struct client *c, uint8_t *p, size_t n)
 		c->deadline = ua_now_ms() + SERVER_IDLE_MS;
 		return 0;
 	}
-	if (store_generation(srv->store) != gen)
+	if (server_generation(srv) != gen)
 		server_publish(srv, false);
 	return reply_json(srv, c, reply);
 }
@@ -407,6 +414,11 @@ collect_jobs(struct server *srv)
 	int r;
 
 	while ((job = workq_collect(srv->auth.wq)) != NULL) {
+		if (job->owner == 0) {
+			/* a backend's own (a Cognito sync page) */
+			auth_backend_job(&srv->auth, job, (uint64_t)ua_now_ms());
+			continue;
+		}
 		for (i = 0; i < srv->nclients; i++)
 			if (srv->clients[i].serial == job->owner)
 				break;
@@ -614,9 +626,21 @@ client_settle(struct client *c)
 }
 
 void
+server_set_extra(struct server *srv, struct nss_extra *x)
+{
+	nss_extra_unref(srv->extra);
+	srv->extra = nss_extra_ref(x);
+	srv->extra_gen++;
+	if (srv->pub != NULL)
+		publisher_set_extra(srv->pub, x);
+	srv->publish_pending = true;
+	srv->publish_retry_at = 0;
+}
+
+void
 server_publish(struct server *srv, bool force)
 {
-	uint64_t gen = store_generation(srv->store);
+	uint64_t gen = server_generation(srv);
 
 	if (!force && !srv->publish_pending && gen == srv->published)
 		return;
@@ -635,7 +659,7 @@ server_publish(struct server *srv, bool force)
 		request_publish(srv, gen);
 		return;
 	}
-	if (nsscache_publish(srv->store, srv->conf->nss_cache) < 0) {
+	if (nsscache_publish(srv->store, srv->conf->nss_cache, srv->extra) < 0) {
 		srv->publish_pending = true;
 		srv->publish_retry_at = ua_now_ms() + SERVER_PUBLISH_RETRY_MS;
 		return;
@@ -717,6 +741,7 @@ server_run(struct server *srv)
 {
 	struct pollfd *pfd = NULL;
 	struct timespec ts = { .tv_sec = 1 };
+	uint64_t tick;
 	sigset_t waitmask;
 	size_t i, n;
 
@@ -768,6 +793,9 @@ server_run(struct server *srv)
 		}
 		serve_ready(srv, pfd, n);
 		send_waits(srv);
+		tick = auth_tick(&srv->auth, (uint64_t)ua_now_ms());
+		ts.tv_sec = tick >= 1000 ? 1 : 0;
+		ts.tv_nsec = tick >= 1000 ? 0 : (long)tick * 1000000L;
 		if (srv->publish_pending)
 			server_publish(srv, false);
 		if (srv->nclients == 0 && srv->heap_used) {

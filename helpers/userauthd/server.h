@@ -59,6 +59,8 @@ struct server {
 	struct keys keys;		/* the daemon key (secret) */
 	char *dummy_hash;
 	struct publisher *pub;		/* NSS cache rebuilds off the loop */
+	struct nss_extra *extra;	/* users of other backends (Cognito) */
+	uint64_t extra_gen;		/* bumped with each new extra */
 	uint64_t published;		/* store generation in the NSS cache */
 	uint64_t publish_asked;		/* newest generation asked of pub */
 	bool publish_pending;		/* last publish failed: retry */
@@ -79,6 +81,9 @@ int server_listen(const char *path, mode_t mode, gid_t group, int *ret_fd);
 
 /* Run until SIGTERM or SIGINT.  Returns 0 on a clean stop. */
 int server_run(struct server *srv);
+
+/* Other backends' users and groups changed (a reference is taken). */
+void server_set_extra(struct server *srv, struct nss_extra *x);
 
 /* Publish the NSS cache if the store changed since the last publish. */
 void server_publish(struct server *srv, bool force);

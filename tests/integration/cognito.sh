@@ -57,6 +57,12 @@ ok $? "a test CA and a server certificate for 127.0.0.1"
 chmod 0644 ca.pem other.pem
 cd - >/dev/null || exit 1
 
+# 130 more customers: ListUsers pages of 60, three of them
+BULK=$(i=0; while [ $i -lt 130 ]; do
+	printf ',{"username": "c%03d", "email": "c%03d@example.com", "email_verified": true, "attributes": {"custom:uid": "%d"}}' \
+		$i $i $((421000 + i))
+	i=$((i + 1))
+done)
 cat >"$TB/fake.json" <<EOF
 {
   "iam_keys": [{"access_key_id": "AKIDTESTSYNC000001", "secret_access_key": "test-sync-secret-000001"}],
@@ -83,12 +89,26 @@ cat >"$TB/fake.json" <<EOF
       "allowed_first_factors": ["PASSWORD", "EMAIL_OTP"],
       "prevent_user_existence_errors": "ENABLED",
       "clients": [{"client_id": "custclient01", "explicit_auth_flows": ["ALLOW_USER_AUTH"]}],
+      "groups": [{"name": "buyers", "created": 1000}],
       "users": [
-        {"username": "dan", "email": "dan@example.com", "email_verified": true},
+        {"username": "dan", "email": "dan@example.com", "email_verified": true,
+         "attributes": {"custom:uid": "420001"}, "groups": ["buyers"]},
         {"username": "eve", "email": "eve@example.com", "email_verified": true,
-         "password": "$PW_EVE"},
+         "password": "$PW_EVE", "attributes": {"custom:uid": "420002"}},
         {"username": "cat", "email": "cat@example.com", "email_verified": true,
-         "password": "$PW_CAT_TMP", "status": "FORCE_CHANGE_PASSWORD"}
+         "password": "$PW_CAT_TMP", "status": "FORCE_CHANGE_PASSWORD",
+         "attributes": {"custom:uid": "420003"}},
+        {"username": "fay", "email": "fay@example.com", "password": "Fay-pw-000001",
+         "enabled": false, "attributes": {"custom:uid": "420004"}},
+        {"username": "gus", "email": "gus@example.com", "password": "Gus-pw-000001",
+         "status": "UNCONFIRMED", "attributes": {"custom:uid": "420005"}},
+        {"username": "hal", "email": "hal@example.com", "password": "Hal-pw-000001",
+         "created": 1000, "attributes": {"custom:uid": "420010"}},
+        {"username": "ida", "email": "ida@example.com", "password": "Ida-pw-000001",
+         "created": 2000, "attributes": {"custom:uid": "420010"}},
+        {"username": "jo", "email": "jo@example.com", "password": "Jo-pw-0000001",
+         "attributes": {"custom:uid": "999"}}
+        $BULK
       ]
     }
   ]
@@ -113,7 +133,10 @@ ok $? "the Cognito fake listens on 127.0.0.1:$FAKE_PORT"
 
 umask 077
 printf 'staff-client-secret-0123456789\n' >"$TB/staff.secret"
+printf '[default]\naws_access_key_id = nobody\naws_secret_access_key = x\n[sync]\naws_access_key_id = AKIDTESTSYNC000001\naws_secret_access_key = test-sync-secret-000001\n' >"$TB/aws.credentials"
 umask 022
+# the customer pool's sync signs with the daemon's environment
+export AWS_ACCESS_KEY_ID=AKIDTESTSYNC000001 AWS_SECRET_ACCESS_KEY=test-sync-secret-000001
 ua_write_conf <<EOF
 [defaults]
 throttle_pair_after = 100
@@ -134,6 +157,10 @@ cognito_ca_file = $TB/ca.pem
 cognito_timeout = 3
 mfa = required
 allow_groups = ops
+cognito_credentials_file = $TB/aws.credentials
+cognito_credentials_profile = sync
+cognito_sync_interval = 3600
+cognito_sync_rate = 50
 [pool customer]
 backend = cognito
 uid_min = 420000
@@ -145,6 +172,9 @@ cognito_client_id = custclient01
 cognito_endpoint = https://127.0.0.1:$FAKE_PORT
 cognito_ca_file = $TB/ca.pem
 cognito_timeout = 3
+cognito_uid_attribute = custom:uid
+cognito_sync_interval = 5
+cognito_sync_rate = 50
 [pool untrusted]
 backend = cognito
 uid_min = 440000
@@ -155,6 +185,7 @@ cognito_user_pool_id = eu-west-1_Cust01
 cognito_client_id = custclient01
 cognito_endpoint = https://127.0.0.1:$FAKE_PORT
 cognito_ca_file = $TB/other.pem
+cognito_sync_interval = 0
 [pool breakglass]
 uid_min = 460000
 uid_max = 469999
@@ -227,6 +258,33 @@ expect_rc 0 "  ... and reads the client secret before dropping root" \
 expect_rc 0 "a break-glass user in the local pool" \
 	sh -c "'$top_builddir/userauthctl' -s '$TB/run/admin.sock' user add breakglass root2 --email root2@example.org &&
 		printf '%s\\n' '$PW_ROOT' | '$top_builddir/userauthctl' -s '$TB/run/admin.sock' passwd root2 --stdin"
+
+# --- NSS for Cognito pools: the sync ------------------------------------------
+ua_wait_for 100 grep -q "cognito pool customer: synced" "$TB/daemon.log"
+ok $? "the customer pool syncs at start (signed ListUsers, ListGroups, ListUsersInGroup)"
+ua_wait_for 100 grep -q "cognito pool staff: synced" "$TB/daemon.log"
+ok $? "  ... and the staff pool, with the credentials file's [sync] profile"
+ua_wait_for 50 getent passwd c129 >/dev/null
+expect_rc 0 "  ... all 130 bulk customers, over three ListUsers pages" \
+	sh -c "[ \$(getent passwd | grep -c '^c[0-9][0-9][0-9]:') -eq 130 ]"
+getent passwd dan >"$TB/pw.dan"
+expect_rc 0 "  ... dan's passwd entry: the custom:uid, the pool's home and shell ($(cat "$TB/pw.dan"))" \
+	sh -c "cut -d: -f1,3,4,6,7 '$TB/pw.dan' | grep -qx 'dan:420001:420001:/home/dan:/bin/sh'"
+getent group buyers >"$TB/gr.buyers"
+expect_rc 0 "  ... the group buyers from ListGroups, a gid in the range, its member dan ($(cat "$TB/gr.buyers"))" \
+	grep -Eq '^buyers:[^:]*:43[0-9]{4}:dan$' "$TB/gr.buyers"
+expect_rc 2 "  ... no entry for a disabled user (fay)" getent passwd fay
+expect_rc 2 "  ... nor an unconfirmed one (gus)" getent passwd gus
+expect_rc 2 "  ... nor one whose custom:uid is outside the range (jo)" getent passwd jo
+expect_rc 0 "  ... hal, the older of two users with one uid, keeps it" \
+	sh -c "getent passwd hal | grep -q ':420010:'"
+expect_rc 2 "  ... and ida, the younger, is left out" getent passwd ida
+expect_rc 0 "  ... and logged" grep -q "user ida has the uid 420010 of the older user hal" "$TB/daemon.log"
+expect_rc 0 "staff: ann, a member of allow_groups ops, is a Unix account" getent passwd ann
+expect_rc 2 "  ... ben, not in ops, is none (NSS shows only who may log in)" getent passwd ben
+expect_rc 0 "  ... ann's uid is the hash of her sub, in the pool's range" \
+	sh -c "u=\$(getent passwd ann | cut -d: -f3); [ \$u -ge 400000 ] && [ \$u -le 409999 ]"
+expect_rc 0 "the sync is kept in the state directory" test -s "$TB/state/cognito-customer.json"
 
 # code_of USER: wait for the fake's next code for USER.
 code_of() {
@@ -354,7 +412,23 @@ expect_rc 0 "  ... within the pool's time-out ($((t1 - t0)) s)" test $((t1 - t0)
 expect_rc 0 "  ... logged as unreachable" grep -q "result=error reason=cognito_unreachable" "$TB/daemon.log"
 login local-down -a breakglass root2 "$PW_ROOT"
 ok $? "  ... while the local break-glass pool in the same daemon signs in"
+ua_wait_for 150 grep -q "cognito pool customer: sync failed at ListUsers" "$TB/daemon.log"
+ok $? "  ... the next sync fails and says so"
+expect_rc 0 "  ... and NSS still answers with the last synced entries" getent passwd dan
+ua_stop_daemon
+ua_start_daemon
+ok $? "  ... the daemon restarts while Cognito is down"
+expect_rc 0 "  ... and NSS answers from the sync it kept on disk" \
+	sh -c "getent passwd dan | grep -q ':420001:' && getent passwd c129 >/dev/null"
 knob '{"down": false}'
+ua_wait_for 150 sh -c "[ \$(grep -c 'cognito pool customer: synced' '$TB/daemon.log') -ge 3 ]"
+ok $? "  ... and syncs again once Cognito is back"
+thr=$(grep -c "sync throttled; again in 1000 ms" "$TB/daemon.log")
+knob '{"fail_next": {"count": 1, "type": "TooManyRequestsException", "status": 400, "ops": ["ListUsers"]}}'
+ua_wait_for 200 sh -c "[ \$(grep -c 'sync throttled; again in 1000 ms' '$TB/daemon.log') -gt $thr ]"
+ok $? "a throttled sync backs off and repeats the page"
+ua_wait_for 200 sh -c "[ \$(grep -c 'cognito pool customer: synced' '$TB/daemon.log') -ge 4 ]"
+ok $? "  ... and completes"
 
 knob '{"fail_next": {"count": 1, "type": "TooManyRequestsException", "status": 400}}'
 login throttled cg-cust-pw eve "$PW_EVE2"

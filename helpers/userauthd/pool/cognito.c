@@ -60,6 +60,7 @@ struct cg_login {
 	char *old_pw, *new_pw;
 	char *id_token, *access_token;	/* held while the JWKS comes */
 	bool refetched;
+	const char *groups[CG_MAX_GROUPS];	/* of a synced user */
 };
 
 static void
@@ -471,6 +472,16 @@ signed_in(struct cg_login *l, const struct ua_pool_conf *pc,
 	    (time_t)c->exp : now + CG_RECENT_SECONDS;
 	/* kept with copies of the claims' strings */
 	cg_recent_add(l->cb, u);
+	/* a user the last sync did not have: sync again soon */
+	if (pc->cognito_sync_interval > 0) {
+		struct pool_user su;
+		const char *sg[1];
+		struct cg_sync *y;
+
+		if (cg_synced_find(l->cb, l->pool, u->login, &su, sg, 0) < 0 &&
+		    (y = cg_sync_of(l->cb, l->pool)) != NULL)
+			y->want_now = true;
+	}
 	kept = cg_recent_find(l->cb, l->pool, u->login, now);
 	if (kept == NULL)
 		return -ENOMEM;
@@ -634,6 +645,11 @@ cg_account(struct pool_login *bl, const struct pool_request *rq,
 	(void)snprintf(l->pool, sizeof(l->pool), "%s", rq->pool);
 	(void)snprintf(l->ident, sizeof(l->ident), "%s", rq->ident);
 	(void)snprintf(l->username, sizeof(l->username), "%s", rq->ident);
+	if (cg_synced_find(l->cb, rq->pool, rq->ident, &rp->user,
+		l->groups, CG_MAX_GROUPS) == 0) {
+		rp->status = POOL_OK;
+		return 0;
+	}
 	u = cg_recent_find(l->cb, rq->pool, rq->ident, time(NULL));
 	if (u != NULL && !rq->login) {
 		rp->status = POOL_OK;
@@ -801,6 +817,8 @@ cg_free(struct pool_backend *be)
 
 	for (i = 0; i < cb->nkeys; i++)
 		cg_jwks_free(cb->keys[i].jwks);
+	for (i = 0; i < cb->nsyncs; i++)
+		cg_sync_free(cb->syncs[i]);
 	cg_recent_free(cb);
 	pool_cognito_secrets_free(cb->secrets);
 	free(cb);
@@ -823,7 +841,7 @@ static const struct pool_ops cognito_ops = {
 
 int
 pool_cognito_new(struct http *http, struct cg_secrets *secrets,
-    struct pool_backend **ret)
+    const struct pool_cognito_hooks *hooks, struct pool_backend **ret)
 {
 	struct cognito_backend *cb = calloc(1, sizeof(*cb));
 
@@ -832,6 +850,28 @@ pool_cognito_new(struct http *http, struct cg_secrets *secrets,
 	cb->base.ops = &cognito_ops;
 	cb->http = http;
 	cb->secrets = secrets;
+	if (hooks != NULL)
+		cb->hooks = *hooks;
 	*ret = &cb->base;
 	return 0;
+}
+
+uint64_t
+pool_cognito_tick(struct pool_backend *be, const struct ua_conf *c,
+    uint64_t now_ms)
+{
+	return cg_sync_tick((struct cognito_backend *)be, c, now_ms);
+}
+
+void
+pool_cognito_job(struct pool_backend *be, const struct ua_conf *c,
+    struct workq_job *job, uint64_t now_ms)
+{
+	cg_sync_done((struct cognito_backend *)be, c, job, now_ms);
+}
+
+int
+pool_cognito_load(struct pool_backend *be, const struct ua_conf *c)
+{
+	return cg_sync_load((struct cognito_backend *)be, c);
 }

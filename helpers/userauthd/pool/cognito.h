@@ -23,8 +23,30 @@ int pool_cognito_read_secrets(const struct ua_conf *c, uid_t daemon_uid,
     struct cg_secrets **ret);
 void pool_cognito_secrets_free(struct cg_secrets *s);
 
+struct nss_extra;
+
+/* What the backend tells the daemon. */
+struct pool_cognito_hooks {
+	/* the synced users and groups changed (a reference to keep) */
+	void (*nss)(void *arg, struct nss_extra *x);
+	void *arg;
+	const char *state_dir;	/* where the last sync is kept */
+};
+
 /* The backend: requests go through http, secrets are taken over. */
 int pool_cognito_new(struct http *http, struct cg_secrets *secrets,
-    struct pool_backend **ret);
+    const struct pool_cognito_hooks *hooks, struct pool_backend **ret);
+
+/*
+ * The event loop's turn: start or pace the pools' syncs.  Returns the ms
+ * until it wants its next turn.
+ */
+uint64_t pool_cognito_tick(struct pool_backend *be, const struct ua_conf *c,
+    uint64_t now_ms);
+/* A job of the backend's own (owner 0) came back. */
+void pool_cognito_job(struct pool_backend *be, const struct ua_conf *c,
+    struct workq_job *job, uint64_t now_ms);
+/* Read the last syncs kept on disk and publish them (at start). */
+int pool_cognito_load(struct pool_backend *be, const struct ua_conf *c);
 
 #endif

@@ -23,14 +23,56 @@
 #define CG_RECENT_SECONDS 600
 #define CG_MAX_RECENT 1024
 
+/* AWS credentials for the sync's signed requests. */
+struct cg_creds {
+	char *akid, *secret, *token;	/* token: temporary credentials */
+};
+
 struct cg_secret {
 	char *pool;
-	char *secret;
+	char *secret;		/* the app client's, or NULL */
+	struct cg_creds creds;	/* from cognito_credentials_file, or none */
 };
 
 struct cg_secrets {
 	struct cg_secret *v;
 	size_t n;
+	struct cg_creds env;	/* AWS_ACCESS_KEY_ID ... at start, or none */
+};
+
+/* One user of a ListUsers page, until the sync ends. */
+struct sy_user {
+	char *login, *email, *sub, *attr;
+	double created;
+	uint32_t uid, index;
+	bool keep, collided;
+};
+
+struct sy_group {
+	char *name;
+	double created;
+	uint32_t *members;	/* indexes of users, by login order */
+	size_t n, cap;
+};
+
+/* The sync of one pool (cognito_sync.c). */
+struct cg_sync {
+	char pool[UA_MAX_POOL + 1];
+	enum { SY_IDLE, SY_USERS, SY_GROUPS, SY_MEMBERS } phase;
+	bool in_flight, want_now;
+	bool no_creds;			/* said once: no credentials */
+	uint64_t started_at;		/* ms: the last sync's start */
+	uint64_t next_at;		/* ms, monotonic */
+	uint32_t backoff_ms;
+	unsigned requests;
+	size_t skipped;
+	char *token;			/* PaginationToken / NextToken */
+	size_t gi;			/* the group whose members come */
+	struct sy_user *u;
+	size_t nu, capu;
+	struct sy_group *g;
+	size_t ng, capg;
+	struct store_nss last;		/* the last good result */
 };
 
 /* A user whose ID token was verified: what ACCT and SESSION answer. */
@@ -58,7 +100,28 @@ struct cognito_backend {
 	size_t nkeys;
 	struct cg_user *recent;		/* ring of CG_MAX_RECENT */
 	size_t nrecent, next_recent;
+	struct cg_sync *syncs[UA_CONF_MAX_POOLS];
+	size_t nsyncs;
+	struct pool_cognito_hooks hooks;
 };
+
+/* cognito_sync.c */
+struct cg_sync *cg_sync_of(struct cognito_backend *cb, const char *pool);
+void cg_sync_free(struct cg_sync *y);
+uint64_t cg_sync_tick(struct cognito_backend *cb, const struct ua_conf *c,
+    uint64_t now);
+void cg_sync_done(struct cognito_backend *cb, const struct ua_conf *c,
+    struct workq_job *job, uint64_t now);
+/* cognito_nss.c: every pool's last result to the NSS cache (and disk). */
+void cg_sync_publish(struct cognito_backend *cb, struct cg_sync *y);
+int cg_sync_load(struct cognito_backend *cb, const struct ua_conf *c);
+/* A synced user by login name or address: 0 and the user's fields. */
+int cg_synced_find(struct cognito_backend *cb, const char *pool,
+    const char *ident, struct pool_user *ret, const char **groups,
+    size_t maxgroups);
+/* The credentials the pool's sync signs with, or NULL. */
+const struct cg_creds *cg_creds_of(const struct cognito_backend *cb,
+    const char *pool);
 
 /* The client secret of pool, or NULL (a client without one). */
 const char *cg_secret_of(const struct cognito_backend *cb, const char *pool);

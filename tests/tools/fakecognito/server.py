@@ -240,6 +240,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
 class Server(http.server.ThreadingHTTPServer):
     daemon_threads = True
+    # a burst of a hundred new connections must not overflow the backlog
+    # (Python's default is 5; a dropped SYN costs a second)
+    request_queue_size = 256
 
     def handle_error(self, request, client_address):
         e = sys.exc_info()[1]
