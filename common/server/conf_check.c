@@ -101,8 +101,7 @@ check_pool(const struct parser *P, size_t pi)
 		return conf_err(P, line ? line : P->dflt_line[KI_TOTP_DIGITS],
 		    "[pool %s]: totp_digits must be 6 or 8", p->name);
 	}
-	if (p->backend == UA_BACKEND_LOCAL &&
-	    strcmp(p->mfa_s, "required") == 0 &&
+	if (strcmp(p->mfa_s, "required") == 0 &&
 	    strstr(p->first_factors, "email_otp") != NULL) {
 		line = P->pool_line[pi][KI_MFA];
 		if (line == 0)
@@ -232,13 +231,10 @@ conf_finish(struct parser *P)
 			return r;
 		if (ua_policy_derive(&P->c->pools[i]) < 0)
 			return -ENOMEM;
-		if (P->c->pools[i].backend == UA_BACKEND_COGNITO) {
-			/* Cognito picks the factors; the conversation
-			 * offers what it offers. */
-			P->c->pools[i].allow_password = true;
-			P->c->pools[i].allow_email_otp = true;
+		/* Cognito offers a choice where both factors are allowed
+		 * (first_factors says which, for fakes to match) */
+		if (P->c->pools[i].backend == UA_BACKEND_COGNITO)
 			P->c->pools[i].select_challenge = true;
-		}
 	}
 	for (j = 1; j < P->c->npools; j++)
 		for (i = 0; i < j; i++) {

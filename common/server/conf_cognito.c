@@ -14,8 +14,7 @@
 /* What only the embedded pool uses: Cognito picks factors, mails its own
  * codes, checks TOTP and keeps its own password rules. */
 static const int local_only[] = {
-	KI_MAIL_FROM, KI_MAIL_SUBJECT, KI_MAIL_TEMPLATE, KI_FIRST_FACTORS,
-	KI_SELECT_CHALLENGE, KI_GROUP_CHALLENGE, KI_OTP_LIFETIME,
+	KI_MAIL_FROM, KI_MAIL_SUBJECT, KI_MAIL_TEMPLATE, KI_SELECT_CHALLENGE, KI_GROUP_CHALLENGE, KI_OTP_LIFETIME,
 	KI_OTP_TRIES, KI_OTP_PER_HOUR, KI_OTP_PER_DAY, KI_OTP_RESEND_COOLDOWN,
 	KI_TOTP_DIGITS, KI_TOTP_ALGORITHM, KI_TOTP_PERIOD,
 	KI_MFA_ENROL_AT_LOGIN, KI_PASSWORD_MIN_LENGTH, KI_INVITE_LIFETIME,
@@ -112,7 +111,9 @@ derive(struct ua_pool_conf *p)
 		    "https://cognito-idp.%s.amazonaws.com", region);
 	}
 	p->cognito_url = strdup(buf);
-	(void)snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "/%s",
+	/* tokens name the public issuer, whichever endpoint served them */
+	(void)snprintf(buf, sizeof(buf),
+	    "https://cognito-idp.%s.amazonaws.com/%s", region,
 	    p->cognito_user_pool_id);
 	p->cognito_issuer = strdup(buf);
 	return p->cognito_url && p->cognito_issuer ? 0 : -ENOMEM;

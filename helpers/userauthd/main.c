@@ -276,6 +276,36 @@ raise_fd_limit(uint32_t max_clients)
 		    SERVER_ADMIN_SLOTS + 64);
 }
 
+/* Secrets are read as root, at start only: a reload cannot take new ones. */
+static bool
+cognito_secrets_changed(const struct ua_conf *n, const struct ua_conf *old)
+{
+	const struct ua_pool_conf *p, *q;
+	size_t i;
+
+	for (i = 0; i < n->npools; i++) {
+		p = &n->pools[i];
+		if (p->backend != UA_BACKEND_COGNITO)
+			continue;
+		q = ua_conf_pool(old, p->name);
+		if (q == NULL || q->backend != UA_BACKEND_COGNITO ||
+		    strcmp(p->cognito_client_secret_file ?
+			    p->cognito_client_secret_file : "",
+			q->cognito_client_secret_file ?
+			    q->cognito_client_secret_file : "") != 0 ||
+		    strcmp(p->cognito_credentials_file ?
+			    p->cognito_credentials_file : "",
+			q->cognito_credentials_file ?
+			    q->cognito_credentials_file : "") != 0) {
+			ua_log(LOG_WARNING, "reload: the secrets of Cognito pool "
+			    "%s are read when the daemon starts; restart it for "
+			    "the new ones", p->name);
+			return true;
+		}
+	}
+	return false;
+}
+
 static int
 reload(struct server *srv)
 {
@@ -290,6 +320,7 @@ reload(struct server *srv)
 		    "configuration: %s", err);
 		return r;
 	}
+	(void)cognito_secrets_changed(n, old);
 	/* Process settings need a restart; keep the running ones. */
 	if (strcmp(n->runtime_dir, old->runtime_dir) ||
 	    strcmp(n->state_dir, old->state_dir) ||

@@ -121,7 +121,9 @@ start_fake() {
 	$PY "$top_srcdir/tests/tools/fake_cognito.py" --config "$TB/fake.json" \
 		--cert "$TB/srv.pem" --key "$TB/srv.key" --port "${FAKE_PORT:-0}" \
 		--port-file "$TB/fake.port" --control "$TB/fake.ctl" \
-		--codes "$TB/codes" 2>>"$TB/fake.log" 6>&- 7>&- 8>&- 9>&- &
+		--codes "$TB/codes" \
+		--issuer-base https://cognito-idp.eu-west-1.amazonaws.com \
+		2>>"$TB/fake.log" 6>&- 7>&- 8>&- 9>&- &
 	FAKE_PID=$!
 	UA_PIDS="$UA_PIDS $FAKE_PID"
 	ua_wait_for 100 test -s "$TB/fake.port" && FAKE_PORT=$(cat "$TB/fake.port")
@@ -155,6 +157,7 @@ cognito_client_secret_file = $TB/staff.secret
 cognito_endpoint = https://127.0.0.1:$FAKE_PORT
 cognito_ca_file = $TB/ca.pem
 cognito_timeout = 3
+first_factors = password
 mfa = required
 allow_groups = ops
 cognito_credentials_file = $TB/aws.credentials

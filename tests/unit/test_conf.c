@@ -281,6 +281,7 @@ test_cognito_pool_is_parsed_and_derived(void **state)
 	    "cognito_timeout = 7\n"
 	    "[pool staff]\n"
 	    "backend = cognito\n" CG_IDS
+	    "first_factors = password\n"
 	    "mfa = required\n"
 	    "[pool vpc]\n"
 	    "backend = cognito\n"
@@ -303,12 +304,14 @@ test_cognito_pool_is_parsed_and_derived(void **state)
 	    "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123");
 	assert_int_equal(p->cognito_timeout_ms, 7000);
 	assert_int_equal(p->mfa, UA_MFA_REQUIRED);
-	/* Cognito picks the factors: the conversation offers both */
-	assert_true(p->allow_password && p->allow_email_otp);
+	/* first_factors: what the Cognito pool allows, for the fakes */
+	assert_true(p->allow_password && !p->allow_email_otp);
+	assert_true(v->allow_password && v->allow_email_otp);
 	assert_int_equal(p->totp_digits, 6);
 	assert_string_equal(v->cognito_url, "https://vpce-1.example.com:8443");
+	/* a VPC endpoint's tokens still name the public issuer */
 	assert_string_equal(v->cognito_issuer,
-	    "https://vpce-1.example.com:8443/us-east-2_Zz9");
+	    "https://cognito-idp.us-east-2.amazonaws.com/us-east-2_Zz9");
 	assert_string_equal(v->cognito_uid_attribute, "custom:uid");
 	ua_conf_free(c);
 }
@@ -349,6 +352,9 @@ test_cognito_pool_refusals(void **state)
 		    "cognito pool" },
 		{ "[pool p]\nbackend = cognito\n" CG_IDS "totp_digits = 8\n",
 		    "totp_digits has no effect" },
+		/* AWS's rule too: no MFA beside a passwordless factor */
+		{ "[pool p]\nbackend = cognito\n" CG_IDS "mfa = required\n",
+		    "mfa = required cannot be combined with email_otp" },
 		{ "[pool p]\nfirst_factors = password\n"
 		  "cognito_client_id = c\n",
 		    "t.conf:3: [pool p]: cognito_client_id is for backend = "

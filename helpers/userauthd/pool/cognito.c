@@ -329,6 +329,10 @@ on_challenge(struct cg_login *l, const struct ua_pool_conf *pc,
 		    "answered here; the login fails", l->pool, a->name);
 		return unavailable(rp, "cognito_challenge");
 	}
+	if (l->chpass && a->challenge == CG_SELECT_CHALLENGE &&
+	    !a->offers_password)
+		return fail(rp, "no_password", "This account has no password "
+		    "to change: it signs in with emailed codes.");
 	if (l->chpass)
 		return fail(rp, "second_factor", "This account signs in with "
 		    "more than a password: change it where you sign in.");
@@ -339,7 +343,7 @@ on_challenge(struct cg_login *l, const struct ua_pool_conf *pc,
 /* A service error (__type) in answer to op. */
 static int
 on_error(struct cg_login *l, const struct ua_pool_conf *pc, enum cg_op op,
-    const char *type, struct pool_reply *rp)
+    const char *type, const char *message, struct pool_reply *rp)
 {
 	bool throttled = strcmp(type, "TooManyRequestsException") == 0;
 	bool not_auth = strcmp(type, "NotAuthorizedException") == 0;
@@ -356,6 +360,15 @@ on_error(struct cg_login *l, const struct ua_pool_conf *pc, enum cg_op op,
 		return fail(rp, "reset_required", "The password of this "
 		    "account must be reset first.");
 	}
+	/*
+	 * A refused client secret looks like any refusal to the user, but
+	 * fails every login: the log must say so (the decision stays on
+	 * the error's name; its text only picks the log line).
+	 */
+	if (not_auth && strcasestr(message, "secret") != NULL)
+		ua_log(LOG_ERR, "cognito pool %s: Cognito refuses the app "
+		    "client's SECRET_HASH (%s): check cognito_client_secret_file "
+		    "and cognito_client_id", l->pool, message);
 	if (op == OP_INITIATE && !l->chpass &&
 	    (strcmp(type, "UserNotFoundException") == 0 || not_auth ||
 		strcmp(type, "UserNotConfirmedException") == 0)) {
@@ -427,8 +440,8 @@ on_jwks(struct cg_login *l, const struct ua_pool_conf *pc,
 	if (rq->error != 0 || rq->status != 200 || rq->resp == NULL ||
 	    cg_jwks_parse(rq->resp, rq->resp_len, &ks) < 0) {
 		ua_log(LOG_ERR, "cognito pool %s: cannot fetch its token keys "
-		    "from %s/.well-known/jwks.json: %s", l->pool,
-		    pc->cognito_issuer,
+		    "from %s/%s/.well-known/jwks.json: %s", l->pool,
+		    pc->cognito_url, pc->cognito_user_pool_id,
 		    rq->error != 0 ? rq->error_text : "no key set in the answer");
 		return unavailable(rp, "jwks_unavailable");
 	}
@@ -568,7 +581,7 @@ on_answer(struct cg_login *l, const struct ua_pool_conf *pc, enum cg_op op,
 		return unavailable(rp, "cognito_unreachable");
 	}
 	if (a->type[0] != '\0')
-		return on_error(l, pc, op, a->type, rp);
+		return on_error(l, pc, op, a->type, a->message, rp);
 	if (a->session != NULL) {
 		ua_erase_free(l->session);
 		l->session = a->session;

@@ -59,13 +59,16 @@ int
 cg_request_jwks(struct http_req *rq, const struct ua_pool_conf *pc)
 {
 	static const char tail[] = "/.well-known/jwks.json";
-	size_t n = strlen(pc->cognito_issuer) + sizeof(tail);
+	size_t n = strlen(pc->cognito_url) + strlen(pc->cognito_user_pool_id) +
+	    sizeof(tail) + 1;
 
+	/* from the endpoint the pool is reached at (a VPC endpoint too) */
 	memset(rq, 0, sizeof(*rq));
 	rq->url = malloc(n);
 	if (rq->url == NULL)
 		return -ENOMEM;
-	(void)snprintf(rq->url, n, "%s%s", pc->cognito_issuer, tail);
+	(void)snprintf(rq->url, n, "%s/%s%s", pc->cognito_url,
+	    pc->cognito_user_pool_id, tail);
 	rq->ca_file = pc->cognito_ca_file != NULL &&
 		*pc->cognito_ca_file != '\0' ?
 	    pc->cognito_ca_file :
@@ -287,8 +290,15 @@ cg_answer_read(const struct http_req *rq, struct cg_answer *a)
 			(void)snprintf(a->error_text, sizeof(a->error_text),
 			    "HTTP %ld%s%.60s", rq->status, t ? ", " : "",
 			    t ? t : "");
-		} else
+		} else {
 			error_name(t, a->type, sizeof(a->type));
+			t = str(o, "message", &bad);
+			if (t == NULL)
+				t = str(o, "Message", &bad);
+			if (t != NULL)
+				(void)snprintf(a->message, sizeof(a->message),
+				    "%s", t);
+		}
 		json_decref(o);
 		return;
 	}

@@ -40,6 +40,7 @@ struct cg_answer {
 	char error_text[128];
 	/* a service error: its name ("NotAuthorizedException"), else "" */
 	char type[64];
+	char message[128];		/* its text, for logs only */
 	/* a challenge */
 	enum cg_challenge challenge;
 	char name[40];			/* the challenge as sent, for logs */
