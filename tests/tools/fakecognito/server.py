@@ -93,8 +93,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def setup(self):
         super().setup()
+        self.server.count("connections")
         if isinstance(self.request, ssl.SSLSocket):
             self.request.do_handshake()
+            self.server.count("handshakes")
 
     def log_message(self, fmt, *args):    # our own one line per request instead
         pass
@@ -240,6 +242,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
 class Server(http.server.ThreadingHTTPServer):
     daemon_threads = True
+    # TCP connections accepted and TLS handshakes completed since the
+    # start (the control socket's replies carry them; benchmarks count
+    # connection reuse with them).
+    connections = handshakes = 0
+    count_lock = threading.Lock()
+
+    def count(self, what):
+        with self.count_lock:
+            setattr(self, what, getattr(self, what) + 1)
 
     def handle_error(self, request, client_address):
         e = sys.exc_info()[1]
@@ -283,6 +294,8 @@ def control(server, cmd):
             raise ValueError("unknown knob(s): %s" % ", ".join(sorted(unknown)))
         out = {"ok": True, "knobs": knobs.snapshot(), "clock_offset": engine.clock_offset,
                "simulate": engine.simulate, "sessions": len(engine.sessions)}
+    with server.count_lock:
+        out["connections"], out["handshakes"] = server.connections, server.handshakes
     return out
 
 
