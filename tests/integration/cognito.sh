@@ -467,10 +467,31 @@ expect_rc 0 "100 logins on a slow Cognito all succeed ($(cat "$TB/slow.out"))" \
 	grep -q "ok=100 fail=0" "$TB/slow.out"
 expect_rc 0 "  ... while PING was answered within 100 ms (worst $worst ms)" test "$worst" -le 100
 
+# --- sync credentials from the instance metadata (IMDSv2) ---------------------
+$PY "$top_srcdir/tests/tools/fake_imds.py" "$TB/imds.port" userauth-sync \
+	AKIDTESTSYNC000001 test-sync-secret-000001 >"$TB/imds.out" 2>"$TB/imds.log" &
+UA_PIDS="$UA_PIDS $!"
+ua_wait_for 50 test -s "$TB/imds.port"
+ua_stop_daemon
+unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY
+sed -i "s|^cognito_uid_attribute = custom:uid\$|&\ncognito_imds_endpoint = http://127.0.0.1:$(cat "$TB/imds.port")|" \
+	"$TB/etc/userauth.conf"
+synced=$(grep -c 'cognito pool customer: synced' "$TB/daemon.log")
+ua_start_daemon
+ok $? "without credentials in the environment, the daemon restarts"
+ua_wait_for 100 grep -q "cognito pool customer: sync credentials of role userauth-sync from the instance metadata" "$TB/daemon.log"
+ok $? "  ... and takes temporary ones from IMDSv2 (token, role, keys)"
+ua_wait_for 100 sh -c "[ \$(grep -c 'cognito pool customer: synced' '$TB/daemon.log') -gt $synced ]"
+ok $? "  ... the sync signs with them, the session token included"
+expect_rc 0 "  ... having asked for a session token first (no IMDSv1)" \
+	grep -q "^imds: PUT /latest/api/token" "$TB/imds.log"
+expect_rc 0 "  ... and the staff pool's credentials file still wins for staff" \
+	sh -c "! grep -q 'cognito pool staff: sync credentials of role' '$TB/daemon.log'"
+
 # --- nothing secret in any log ---------------------------------------------
 leaks=0
 for s in "$PW_ANN" "$PW_BEN" "$PW_CAT_TMP" "$PW_CAT" "$PW_EVE" "$PW_EVE2" "$PW_ROOT" \
-	staff-client-secret AYAB eyJ; do
+	staff-client-secret test-sync-secret test-session-token AYAB eyJ; do
 	if grep -qF -- "$s" "$TB/daemon.log"; then
 		echo "# in the daemon log: ${s%%-*}..."
 		leaks=$((leaks + 1))

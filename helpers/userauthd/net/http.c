@@ -168,6 +168,9 @@ easy_of(struct http_req *rq, struct curl_slist **hl)
 		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE,
 		    (long)rq->body_len) != CURLE_OK))
 		goto fail;
+	if (rq->method != NULL &&
+	    curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, rq->method) != CURLE_OK)
+		goto fail;
 	return e;
 fail:
 	curl_slist_free_all(l);

@@ -24,8 +24,10 @@ struct http;
 struct http_req {
 	/* What the loop gets back when the request is over. */
 	struct workq_job *job;
-	/* The request: a POST of body to url (GET when body is NULL). */
+	/* The request: a POST of body to url (GET when body is NULL);
+	 * method, when set, replaces the word ("PUT"). */
 	char *url;
+	const char *method;
 	char *headers[HTTP_MAX_HEADERS];	/* "Name: value", owned */
 	size_t nheaders;
 	char *body;				/* owned, wiped */

@@ -73,6 +73,11 @@ struct cg_sync {
 	struct sy_group *g;
 	size_t ng, capg;
 	struct store_nss last;		/* the last good result */
+	/* IMDSv2: the session token, the role, temporary credentials */
+	int imds_step;			/* 0 none, 1 token, 2 role, 3 keys */
+	char *imds_token, *imds_role;
+	struct cg_creds imds;
+	time_t imds_expires;
 };
 
 /* A user whose ID token was verified: what ACCT and SESSION answer. */
