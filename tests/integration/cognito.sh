@@ -17,7 +17,12 @@ if [ -z "${UA_IN_NS:-}" ]; then
 		skip_all "needs the userauth system user (tests/tools/install-deps.sh)"
 	$PY -c 'import cryptography' 2>/dev/null ||
 		skip_all "needs python3-cryptography for the fake"
-	for t in openssl oathtool mkfifo ip; do
+	[ -x /usr/sbin/sshd ] || skip_all "needs /usr/sbin/sshd (openssh-server)"
+	getent passwd sshd >/dev/null ||
+		skip_all "needs sshd's privilege separation user"
+	$PY -c 'import paramiko' 2>/dev/null ||
+		skip_all "needs python3-paramiko for $PY"
+	for t in openssl oathtool mkfifo ip ssh-keygen; do
 		command -v $t >/dev/null || skip_all "needs $t"
 	done
 	UA_IN_NS=1 exec unshare -m -n --propagation private /bin/sh "$0" "$@" ||
@@ -89,7 +94,7 @@ cat >"$TB/fake.json" <<EOF
       "allowed_first_factors": ["PASSWORD", "EMAIL_OTP"],
       "prevent_user_existence_errors": "ENABLED",
       "clients": [{"client_id": "custclient01", "explicit_auth_flows": ["ALLOW_USER_AUTH"]}],
-      "groups": [{"name": "buyers", "created": 1000}],
+      "groups": [{"name": "buyers", "created": 1000}, {"name": "team_2", "created": 1500}],
       "users": [
         {"username": "dan", "email": "dan@example.com", "email_verified": true,
          "attributes": {"custom:uid": "420001"}, "groups": ["buyers"]},
@@ -107,7 +112,10 @@ cat >"$TB/fake.json" <<EOF
         {"username": "ida", "email": "ida@example.com", "password": "Ida-pw-000001",
          "created": 2000, "attributes": {"custom:uid": "420010"}},
         {"username": "jo", "email": "jo@example.com", "password": "Jo-pw-0000001",
-         "attributes": {"custom:uid": "999"}}
+         "attributes": {"custom:uid": "999"}},
+        {"username": "kim", "email": "kim@example.com", "email_verified": true,
+         "password": "Kim-temporary-5e1", "status": "FORCE_CHANGE_PASSWORD",
+         "attributes": {"custom:uid": "420006"}, "groups": ["team_2"]}
         $BULK
       ]
     }
@@ -282,12 +290,35 @@ expect_rc 2 "  ... nor one whose custom:uid is outside the range (jo)" getent pa
 expect_rc 0 "  ... hal, the older of two users with one uid, keeps it" \
 	sh -c "getent passwd hal | grep -q ':420010:'"
 expect_rc 2 "  ... and ida, the younger, is left out" getent passwd ida
+getent group team_2 >"$TB/gr.team2"
+expect_rc 0 "  ... a group name with a digit and an underscore has a gid of its own ($(cat "$TB/gr.team2"))" \
+	grep -Eq '^team_2:[^:]*:43[0-9]{4}:kim$' "$TB/gr.team2"
 expect_rc 0 "  ... and logged" grep -q "user ida has the uid 420010 of the older user hal" "$TB/daemon.log"
 expect_rc 0 "staff: ann, a member of allow_groups ops, is a Unix account" getent passwd ann
 expect_rc 2 "  ... ben, not in ops, is none (NSS shows only who may log in)" getent passwd ben
 expect_rc 0 "  ... ann's uid is the hash of her sub, in the pool's range" \
 	sh -c "u=\$(getent passwd ann | cut -d: -f3); [ \$u -ge 400000 ] && [ \$u -le 409999 ]"
 expect_rc 0 "the sync is kept in the state directory" test -s "$TB/state/cognito-customer.json"
+
+# --- a real sshd: staff ann over SSH, password then TOTP -----------------------
+SSH_PORT=2222
+ua_sshd_start sshd-cognito "$SSH_PORT" <<EOF2
+auth     required $MOD pool=staff socket=$SOCK
+account  required $MOD pool=staff socket=$SOCK
+session  required $MOD pool=staff socket=$SOCK
+EOF2
+ok $? "sshd listens on 127.0.0.1:$SSH_PORT with pam_userauth for the Cognito staff pool"
+sshlogin() { $PY "$top_srcdir/tests/tools/sshlogin.py" --port "$SSH_PORT" "$@"; }
+ann_uid=$(getent passwd ann | cut -d: -f3)
+mid_step
+expect_rc 0 "ann logs in over SSH: Cognito checks her password, then her TOTP" \
+	sshlogin --user ann --password "$PW_ANN" --totp-secret "$SEC_ANN" \
+	--totp-offset 30
+grep_last "  ... and her session runs as the synced Unix user" "^uid=$ann_uid\\(ann\\) gid=$ann_uid\\(ann\\).*\\(ops\\)"
+expect_rc 1 "  ... the password alone does not (three wrong TOTP codes)" \
+	sshlogin --user ann --password "$PW_ANN" --totp-codes 000000,000001,000002
+expect_rc 1 "ben, who has no NSS entry (not in allow_groups), is refused by sshd" \
+	sshlogin --user ben --password "$PW_BEN" --totp-codes 000000,000001,000002
 
 # code_of USER: wait for the fake's next code for USER.
 code_of() {
@@ -360,6 +391,10 @@ login cat2 cg-cust-pw cat "$PW_CAT"
 ok $? "  ... and the new password works on its own next time"
 login cat3 cg-cust-pw cat "$PW_CAT_TMP"
 expect_rc 0 "  ... the temporary one no longer does" test $? -ne 0
+login kim-tmp cg-cust-pw kim "Kim-temporary-5e1"
+expect_rc 0 "a temporary password alone signs nobody in (NEW_PASSWORD_REQUIRED unanswered)" \
+	test $? -ne 0
+tx_lacks "  ... kim's transcript has no success" kim-tmp "authenticate: 0"
 
 # --- chauthtok ----------------------------------------------------------------
 login eve-chpass -P cg-cust-pw eve "$PW_EVE" "$PW_EVE2" "$PW_EVE2"
