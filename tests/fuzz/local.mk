@@ -53,6 +53,11 @@ UA_FUZZ_REPLAYS += tests/fuzz/replay_cache
 tests_fuzz_replay_cache_SOURCES = $(UA_FUZZ_MAIN) tests/fuzz/fuzz_cache.c
 tests_fuzz_replay_cache_LDADD = $(UA_FUZZ_LDADD)
 
+UA_FUZZ_REPLAYS += tests/fuzz/replay_cgapi
+tests_fuzz_replay_cgapi_SOURCES = $(UA_FUZZ_MAIN) tests/fuzz/fuzz_cgapi.c
+tests_fuzz_replay_cgapi_LDADD = helpers/userauthd/libuad.la $(UA_FUZZ_LDADD) \
+	$(JANSSON_LIBS)
+
 UA_FUZZ_REPLAYS += tests/fuzz/replay_jwt
 tests_fuzz_replay_jwt_SOURCES = $(UA_FUZZ_MAIN) tests/fuzz/fuzz_jwt.c
 tests_fuzz_replay_jwt_LDADD = helpers/userauthd/libuad.la $(UA_FUZZ_LDADD) \

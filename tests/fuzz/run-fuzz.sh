@@ -83,7 +83,7 @@ for t in "$@"; do
 	mkdir -p "$dir/corpus"
 	echo "run-fuzz: building $t"
 	# shellcheck disable=SC2086 # word splitting of flag lists is wanted
-	if ! $cc $flags -I"$top" -I"$top/common" $inc -o "$dir/fuzz_$t" \
+	if ! $cc $flags -I"$top" -I"$top/common" -I"$top/helpers" $inc -o "$dir/fuzz_$t" \
 	    "$src" $srcs $libs; then
 		echo "run-fuzz: $t: build failed" >&2
 		failed="$failed $t"
