@@ -15,6 +15,7 @@
 #include <sys/random.h>
 
 #include "client/wipe.h"
+#include "userauthd/qr.h"
 #include "userauthd/totp.h"
 
 static bool oath_ready;
@@ -221,4 +222,27 @@ totp_uri(const char *issuer, const char *account, const char *base32,
 fail:
 	ua_erase_free(out);
 	return NULL;
+}
+
+char *
+totp_setup_text(const char *issuer, const char *account, const char *base32,
+    const struct totp_params *p)
+{
+	char *uri, *qr = NULL, *text = NULL;
+	size_t sz;
+
+	uri = totp_uri(issuer, account, base32, p);
+	qr = uri != NULL ? ua_qr_render(uri) : NULL;
+	if (qr != NULL) {
+		sz = strlen(qr) + strlen(uri) + strlen(base32) + 160;
+		text = malloc(sz);
+		if (text != NULL)
+			(void)snprintf(text, sz, "Two-factor authentication is "
+			    "required. Scan this QR code with an authenticator "
+			    "app,\nor enter the key by hand.\n%sKey: %s\nURI: %s",
+			    qr, base32, uri);
+	}
+	ua_erase_free(qr);
+	ua_erase_free(uri);
+	return text;
 }

@@ -58,4 +58,11 @@ int totp_verify(const uint8_t *secret, size_t len, const struct totp_params *p,
 char *totp_uri(const char *issuer, const char *account, const char *base32,
     const struct totp_params *p);
 
+/*
+ * What MFA_SETUP shows: a QR code of the otpauth URI, the key and the URI
+ * A malloc'ed string (wipe it), or NULL.
+ */
+char *totp_setup_text(const char *issuer, const char *account,
+    const char *base32, const struct totp_params *p);
+
 #endif

@@ -38,6 +38,18 @@ mono_us(void)
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
+/* Append a finished job (lock held). */
+static void
+out_push(struct workq *q, struct workq_job *job)
+{
+	job->next = NULL;
+	if (q->out_tail != NULL)
+		q->out_tail->next = job;
+	else
+		q->out_head = job;
+	q->out_tail = job;
+}
+
 static void *
 worker(void *arg)
 {
@@ -68,12 +80,7 @@ worker(void *arg)
 		q->waiting--;
 		/* 1/8 of each new run: a burst moves it within a few jobs */
 		q->avg_us = q->avg_us == 0 ? took : (7 * q->avg_us + took) / 8;
-		job->next = NULL;
-		if (q->out_tail != NULL)
-			q->out_tail->next = job;
-		else
-			q->out_head = job;
-		q->out_tail = job;
+		out_push(q, job);
 		pthread_mutex_unlock(&q->lock);
 		/* Non-blocking: a full pipe already means "wake up". */
 		(void)!write(q->pipe[1], &b, 1);
@@ -145,13 +152,8 @@ workq_done(struct workq *q, struct workq_job *job)
 {
 	char b = 1;
 
-	job->next = NULL;
 	pthread_mutex_lock(&q->lock);
-	if (q->out_tail != NULL)
-		q->out_tail->next = job;
-	else
-		q->out_head = job;
-	q->out_tail = job;
+	out_push(q, job);
 	pthread_mutex_unlock(&q->lock);
 	(void)!write(q->pipe[1], &b, 1);
 }

@@ -226,31 +226,14 @@ static int
 setup_text(struct cg_login *l, const struct ua_pool_conf *pc,
     const char *b32)
 {
+	/* Cognito's software tokens: RFC 6238 with SHA-1, 30 s, 6 digits */
 	struct totp_params p = { .digits = 6, .period = 30,
 		.alg = UA_TOTP_SHA1 };
-	char *uri, *qr = NULL;
-	size_t sz;
-	int r = -ENOMEM;
 
 	(void)pc;
-	uri = totp_uri(l->pool, l->ident, b32, &p);
-	qr = uri != NULL ? ua_qr_render(uri) : NULL;
-	if (qr != NULL) {
-		sz = strlen(qr) + strlen(uri) + strlen(b32) + 160;
-		ua_erase_free(l->setup_info);
-		l->setup_info = malloc(sz);
-		if (l->setup_info != NULL) {
-			(void)snprintf(l->setup_info, sz,
-			    "Two-factor authentication is required. Scan this "
-			    "QR code with an authenticator app,\nor enter the "
-			    "key by hand.\n%sKey: %s\nURI: %s",
-			    qr, b32, uri);
-			r = 0;
-		}
-	}
-	ua_erase_free(qr);
-	ua_erase_free(uri);
-	return r;
+	ua_erase_free(l->setup_info);
+	l->setup_info = totp_setup_text(l->pool, l->ident, b32, &p);
+	return l->setup_info != NULL ? 0 : -ENOMEM;
 }
 
 static int verify_tokens(struct cg_login *l, const struct ua_pool_conf *pc,

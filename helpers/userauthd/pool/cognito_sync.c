@@ -403,6 +403,22 @@ may_sign_in(json_t *u)
 	    strcmp(st, "EXTERNAL_PROVIDER") == 0;
 }
 
+/* Room for one more of *v (n used, *cap allocated), doubling from first. */
+static int
+grow(void **v, size_t n, size_t *cap, size_t size, size_t first)
+{
+	void *p;
+
+	if (n < *cap)
+		return 0;
+	p = reallocarray(*v, *cap ? 2 * *cap : first, size);
+	if (p == NULL)
+		return -ENOMEM;
+	*v = p;
+	*cap = *cap ? 2 * *cap : first;
+	return 0;
+}
+
 static int
 take_users(struct cg_sync *y, const struct ua_pool_conf *pc, json_t *o)
 {
@@ -422,14 +438,9 @@ take_users(struct cg_sync *y, const struct ua_pool_conf *pc, json_t *o)
 		}
 		if (y->nu == SY_MAX_USERS)
 			return -E2BIG;
-		if (y->nu == y->capu) {
-			nu = reallocarray(y->u, y->capu ? 2 * y->capu : 256,
-			    sizeof(*nu));
-			if (nu == NULL)
-				return -ENOMEM;
-			y->u = nu;
-			y->capu = y->capu ? 2 * y->capu : 256;
-		}
+		if (grow((void **)&y->u, y->nu, &y->capu, sizeof(*y->u),
+			256) < 0)
+			return -ENOMEM;
 		attrs = json_object_get(u, "Attributes");
 		nu = &y->u[y->nu++];
 		memset(nu, 0, sizeof(*nu));
@@ -465,14 +476,9 @@ take_groups(struct cg_sync *y, json_t *o)
 		}
 		if (y->ng == SY_MAX_GROUPS)
 			return -E2BIG;
-		if (y->ng == y->capg) {
-			ng = reallocarray(y->g, y->capg ? 2 * y->capg : 16,
-			    sizeof(*ng));
-			if (ng == NULL)
-				return -ENOMEM;
-			y->g = ng;
-			y->capg = y->capg ? 2 * y->capg : 16;
-		}
+		if (grow((void **)&y->g, y->ng, &y->capg, sizeof(*y->g), 16) <
+		    0)
+			return -ENOMEM;
 		ng = &y->g[y->ng++];
 		memset(ng, 0, sizeof(*ng));
 		ng->name = strdup(name);
@@ -497,7 +503,6 @@ take_members(struct cg_sync *y, json_t *o)
 	json_t *list = json_object_get(o, "Users"), *u;
 	struct sy_group *g = &y->g[y->gi];
 	struct sy_user key = { 0 }, *found;
-	uint32_t *m;
 	size_t i;
 
 	if (!json_is_array(list))
@@ -510,14 +515,9 @@ take_members(struct cg_sync *y, json_t *o)
 		found = bsearch(&key, y->u, y->nu, sizeof(*y->u), by_login);
 		if (found == NULL)
 			continue;	/* disabled, unconfirmed, not valid */
-		if (g->n == g->cap) {
-			m = reallocarray(g->members, g->cap ? 2 * g->cap : 16,
-			    sizeof(*m));
-			if (m == NULL)
-				return -ENOMEM;
-			g->members = m;
-			g->cap = g->cap ? 2 * g->cap : 16;
-		}
+		if (grow((void **)&g->members, g->n, &g->cap,
+			sizeof(*g->members), 16) < 0)
+			return -ENOMEM;
 		g->members[g->n++] = (uint32_t)(found - y->u);
 	}
 	return 0;

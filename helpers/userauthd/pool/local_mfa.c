@@ -52,33 +52,16 @@ static int
 setup_begin(struct local_login *s, const struct ua_pool_conf *pc)
 {
 	struct totp_params p;
-	char b32[TOTP_BASE32_MAX], *uri = NULL, *qr = NULL;
-	size_t sz;
-	int r = -ENOMEM;
+	char b32[TOTP_BASE32_MAX];
 
 	totp_params_of(pc, &p);
 	if (totp_new_secret(s->setup_secret) < 0 ||
 	    totp_base32(s->setup_secret, TOTP_SECRET_LEN, b32,
 		sizeof(b32)) < 0)
 		return -EIO;
-	uri = totp_uri(s->pool, s->user.email, b32, &p);
-	qr = uri != NULL ? ua_qr_render(uri) : NULL;
-	if (qr != NULL) {
-		sz = strlen(qr) + strlen(uri) + strlen(b32) + 160;
-		s->setup_info = malloc(sz);
-		if (s->setup_info != NULL) {
-			(void)snprintf(s->setup_info, sz,
-			    "Two-factor authentication is required. Scan this "
-			    "QR code with an authenticator app,\nor enter the "
-			    "key by hand.\n%sKey: %s\nURI: %s",
-			    qr, b32, uri);
-			r = 0;
-		}
-	}
-	ua_erase_free(qr);
-	ua_erase_free(uri);
+	s->setup_info = totp_setup_text(s->pool, s->user.email, b32, &p);
 	ua_wipe(b32, sizeof(b32));
-	return r;
+	return s->setup_info != NULL ? 0 : -ENOMEM;
 }
 
 /* Whether the user has an active TOTP key (pools with MFA only). */
