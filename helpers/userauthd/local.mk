@@ -80,6 +80,7 @@ helpers_userauthd_libuad_la_SOURCES += \
 	helpers/userauthd/pool/cognito.c helpers/userauthd/pool/cognito.h \
 	helpers/userauthd/pool/cognito_int.h \
 	helpers/userauthd/pool/cognito_users.c \
+	helpers/userauthd/pool/cognito_answer.c \
 	helpers/userauthd/pool/cognito_sync.c \
 	helpers/userauthd/pool/cognito_nss.c \
 	helpers/userauthd/pool/cognito_api.c helpers/userauthd/pool/cognito_api.h

@@ -16,16 +16,8 @@
 #include "client/wipe.h"
 #include "server/log.h"
 #include "userauthd/pool/cognito_int.h"
-#include "userauthd/qr.h"
-#include "userauthd/totp.h"
 
-#define TOKEN_SKEW 120		/* seconds of clock difference allowed */
-#define JWKS_MIN_REFETCH 30	/* seconds between fetches for a new kid */
-
-enum cg_op { OP_INITIATE, OP_RESPOND, OP_ASSOCIATE, OP_VERIFY, OP_CHANGE,
-	OP_JWKS };
-
-static const char *const op_names[] = {
+const char *const cg_op_names[] = {
 	[OP_INITIATE] = "InitiateAuth",
 	[OP_RESPOND] = "RespondToAuthChallenge",
 	[OP_ASSOCIATE] = "AssociateSoftwareToken",
@@ -38,29 +30,6 @@ struct cg_job {
 	struct pool_job pj;
 	struct http_req rq;
 	enum cg_op op;
-};
-
-struct cg_login {
-	struct pool_login base;
-	struct cognito_backend *cb;
-	char pool[UA_MAX_POOL + 1];
-	char ident[UA_MAX_EMAIL + 1];
-	char username[CG_MAX_USERNAME + 1];	/* USERNAME to send */
-	char *session;
-	enum cg_challenge step;		/* where the Session stands */
-	enum policy_challenge preferred;
-	bool offers_password, offers_email;
-	bool sent_preference;
-	char destination[128];
-	char *setup_info;
-	unsigned tries;			/* codes left for this challenge */
-	unsigned trips;
-	enum pool_factor judging;	/* what the request under way judges */
-	bool chpass;
-	char *old_pw, *new_pw;
-	char *id_token, *access_token;	/* held while the JWKS comes */
-	bool refetched;
-	const char *groups[CG_MAX_GROUPS];	/* of a synced user */
 };
 
 static void
@@ -78,8 +47,8 @@ pool_of(const struct cg_login *l, const struct ua_pool_conf *pc)
 	return pc != NULL && strcmp(pc->name, l->pool) == 0 ? pc : NULL;
 }
 
-static int
-unavailable(struct pool_reply *rp, const char *reason)
+int
+cg_unavailable(struct pool_reply *rp, const char *reason)
 {
 	rp->status = POOL_UNAVAILABLE;
 	rp->reason = reason;
@@ -87,8 +56,8 @@ unavailable(struct pool_reply *rp, const char *reason)
 }
 
 /* Send op with body; 1 (pending) or a reply. */
-static int
-submit(struct cg_login *l, const struct ua_pool_conf *pc, enum cg_op op,
+int
+cg_submit(struct cg_login *l, const struct ua_pool_conf *pc, enum cg_op op,
     json_t *body, struct pool_reply *rp)
 {
 	struct cg_job *j;
@@ -98,7 +67,7 @@ submit(struct cg_login *l, const struct ua_pool_conf *pc, enum cg_op op,
 		json_decref(body);
 		ua_log(LOG_ERR, "cognito pool %s: more than %d requests for "
 		    "one login; giving up", l->pool, CG_MAX_ROUND_TRIPS);
-		return unavailable(rp, "cognito_loop");
+		return cg_unavailable(rp, "cognito_loop");
 	}
 	j = calloc(1, sizeof(*j));
 	if (j == NULL) {
@@ -109,20 +78,20 @@ submit(struct cg_login *l, const struct ua_pool_conf *pc, enum cg_op op,
 	j->pj.wq.owner = l->base.conv.owner;
 	j->op = op;
 	r = op == OP_JWKS ? cg_request_jwks(&j->rq, pc) :
-			    cg_request(&j->rq, pc, op_names[op], body);
+			    cg_request(&j->rq, pc, cg_op_names[op], body);
 	j->rq.job = &j->pj.wq;
 	if (r == 0)
 		r = http_submit(l->cb->http, &j->rq);
 	if (r < 0) {
 		job_free(&j->pj);
-		return r == -ENOMEM ? r : unavailable(rp, "cognito_request");
+		return r == -ENOMEM ? r : cg_unavailable(rp, "cognito_request");
 	}
 	return 1;
 }
 
 /* {"ClientId", "ChallengeName", "Session", "ChallengeResponses"}. */
-static int
-respond_with(struct cg_login *l, const struct ua_pool_conf *pc,
+int
+cg_respond_with(struct cg_login *l, const struct ua_pool_conf *pc,
     const char *challenge, json_t *responses, struct pool_reply *rp)
 {
 	json_t *b = json_object();
@@ -137,15 +106,12 @@ respond_with(struct cg_login *l, const struct ua_pool_conf *pc,
 		json_decref(b);
 		return -ENOMEM;
 	}
-	return submit(l, pc, OP_RESPOND, b, rp);
+	return cg_submit(l, pc, OP_RESPOND, b, rp);
 }
 
-#define PARAMS(l, pc, ...)                                              \
-	cg_params((l)->username, (pc)->cognito_client_id,             \
-	    cg_secret_of((l)->cb, (l)->pool), __VA_ARGS__, NULL)
 
-static int
-initiate_auth(struct cg_login *l, const struct ua_pool_conf *pc,
+int
+cg_initiate_auth(struct cg_login *l, const struct ua_pool_conf *pc,
     const char *rhost, struct pool_reply *rp)
 {
 	json_t *b = json_object(), *ap;
@@ -167,11 +133,11 @@ initiate_auth(struct cg_login *l, const struct ua_pool_conf *pc,
 		json_decref(b);
 		return -ENOMEM;
 	}
-	return submit(l, pc, OP_INITIATE, b, rp);
+	return cg_submit(l, pc, OP_INITIATE, b, rp);
 }
 
-static int
-ask(struct cg_login *l, enum policy_challenge c, struct pool_reply *rp)
+int
+cg_ask(struct cg_login *l, enum policy_challenge c, struct pool_reply *rp)
 {
 	rp->status = POOL_CHALLENGE;
 	rp->challenge = c;
@@ -187,8 +153,8 @@ ask(struct cg_login *l, enum policy_challenge c, struct pool_reply *rp)
 	return 0;
 }
 
-static int
-fail(struct pool_reply *rp, const char *reason, const char *message)
+int
+cg_fail(struct pool_reply *rp, const char *reason, const char *message)
 {
 	rp->status = POOL_FAIL;
 	rp->reason = reason;
@@ -196,8 +162,8 @@ fail(struct pool_reply *rp, const char *reason, const char *message)
 	return 0;
 }
 
-static void
-judged(struct cg_login *l, struct pool_reply *rp, bool ok,
+void
+cg_judged(struct cg_login *l, struct pool_reply *rp, bool ok,
     const char *reason)
 {
 	if (l->judging == POOL_FACTOR_NONE)
@@ -208,401 +174,17 @@ judged(struct cg_login *l, struct pool_reply *rp, bool ok,
 }
 
 /* A wrong code: asked again while tries remain. */
-static int
-wrong_code(struct cg_login *l, enum policy_challenge c, struct pool_reply *rp)
+int
+cg_wrong_code(struct cg_login *l, enum policy_challenge c, struct pool_reply *rp)
 {
-	judged(l, rp, false, "bad_code");
+	cg_judged(l, rp, false, "bad_code");
 	if (l->tries > 0)
 		l->tries--;
 	if (l->tries == 0)
-		return fail(rp, "bad_code", NULL);
+		return cg_fail(rp, "bad_code", NULL);
 	rp->retry = "bad_code";
 	rp->tries_left = l->tries;
-	return ask(l, c, rp);
-}
-
-/* The enrolment text: QR, key and URI of the secret Cognito made. */
-static int
-setup_text(struct cg_login *l, const struct ua_pool_conf *pc,
-    const char *b32)
-{
-	/* Cognito's software tokens: RFC 6238 with SHA-1, 30 s, 6 digits */
-	struct totp_params p = { .digits = 6, .period = 30,
-		.alg = UA_TOTP_SHA1 };
-
-	(void)pc;
-	ua_erase_free(l->setup_info);
-	l->setup_info = totp_setup_text(l->pool, l->ident, b32, &p);
-	return l->setup_info != NULL ? 0 : -ENOMEM;
-}
-
-static int verify_tokens(struct cg_login *l, const struct ua_pool_conf *pc,
-    struct pool_reply *rp);
-
-/* Cognito asks for a challenge: ask the user, or answer it ourselves. */
-static int
-on_challenge(struct cg_login *l, const struct ua_pool_conf *pc,
-    const struct cg_answer *a, struct pool_reply *rp)
-{
-	json_t *b;
-
-	l->step = a->challenge;
-	switch (a->challenge) {
-	case CG_SELECT_CHALLENGE:
-		l->offers_password = a->offers_password;
-		l->offers_email = a->offers_email_otp;
-		if (l->chpass && l->offers_password) {
-			l->judging = POOL_FACTOR_PASSWORD;
-			return respond_with(l, pc, "SELECT_CHALLENGE",
-			    PARAMS(l, pc, "ANSWER", "PASSWORD", "PASSWORD",
-				l->old_pw), rp);
-		}
-		if (l->chpass)
-			break;
-		if (l->offers_password && (l->preferred == POLICY_PASSWORD ||
-			!l->offers_email))
-			return ask(l, POLICY_PASSWORD, rp);
-		if (l->offers_email && (l->preferred == POLICY_EMAIL_OTP ||
-			!l->offers_password))
-			return respond_with(l, pc, "SELECT_CHALLENGE",
-			    PARAMS(l, pc, "ANSWER", "EMAIL_OTP"), rp);
-		if (l->offers_email && l->offers_password)
-			return ask(l, POLICY_SELECT, rp);
-		return fail(rp, "no_factor", "This account has no way to sign "
-		    "in that this host supports.");
-	case CG_PASSWORD:
-		l->judging = l->chpass ? POOL_FACTOR_PASSWORD : l->judging;
-		if (l->chpass)
-			return respond_with(l, pc, "PASSWORD",
-			    PARAMS(l, pc, "PASSWORD", l->old_pw), rp);
-		return ask(l, POLICY_PASSWORD, rp);
-	case CG_EMAIL_OTP:
-		if (l->chpass)
-			break;
-		(void)snprintf(l->destination, sizeof(l->destination), "%s",
-		    a->destination);
-		l->tries = CG_CODE_TRIES;
-		return ask(l, POLICY_EMAIL_OTP, rp);
-	case CG_SOFTWARE_TOKEN_MFA:
-		if (l->chpass)
-			break;
-		l->tries = CG_CODE_TRIES;
-		return ask(l, POLICY_TOTP, rp);
-	case CG_SELECT_MFA_TYPE:
-		if (l->chpass || (!a->mfa_totp && !a->mfa_email))
-			break;
-		return respond_with(l, pc, "SELECT_MFA_TYPE",
-		    PARAMS(l, pc, "ANSWER", a->mfa_totp ? "SOFTWARE_TOKEN_MFA" :
-		    "EMAIL_OTP"), rp);
-	case CG_MFA_SETUP:
-		if (l->chpass || !a->mfa_totp)
-			break;
-		b = json_pack("{s:s}", "Session", l->session);
-		return b != NULL ? submit(l, pc, OP_ASSOCIATE, b, rp) : -ENOMEM;
-	case CG_NEW_PASSWORD_REQUIRED:
-		if (l->chpass)
-			break;
-		if (a->required_attributes)
-			return fail(rp, "attributes_required", "This account "
-			    "needs details only its administrator can set.");
-		return ask(l, POLICY_NEW_PASSWORD, rp);
-	case CG_NONE:
-	case CG_OTHER:
-		ua_log(LOG_ERR, "cognito pool %s: challenge '%s' cannot be "
-		    "answered here; the login fails", l->pool, a->name);
-		return unavailable(rp, "cognito_challenge");
-	}
-	if (l->chpass && a->challenge == CG_SELECT_CHALLENGE &&
-	    !a->offers_password)
-		return fail(rp, "no_password", "This account has no password "
-		    "to change: it signs in with emailed codes.");
-	if (l->chpass)
-		return fail(rp, "second_factor", "This account signs in with "
-		    "more than a password: change it where you sign in.");
-	return fail(rp, "mfa_unsupported", "This account needs a second "
-	    "factor this host does not support.");
-}
-
-/* A service error (__type) in answer to op. */
-static int
-on_error(struct cg_login *l, const struct ua_pool_conf *pc, enum cg_op op,
-    const char *type, const char *message, struct pool_reply *rp)
-{
-	bool throttled = strcmp(type, "TooManyRequestsException") == 0;
-	bool not_auth = strcmp(type, "NotAuthorizedException") == 0;
-
-	if (throttled || (strcmp(type, "LimitExceededException") == 0 &&
-		op != OP_CHANGE)) {
-		ua_log(LOG_WARNING, "cognito pool %s: %s: %s", l->pool,
-		    op_names[op], type);
-		l->judging = POOL_FACTOR_NONE;
-		return unavailable(rp, "cognito_throttled");
-	}
-	if (strcmp(type, "PasswordResetRequiredException") == 0) {
-		judged(l, rp, false, "reset_required");
-		return fail(rp, "reset_required", "The password of this "
-		    "account must be reset first.");
-	}
-	/*
-	 * A refused client secret looks like any refusal to the user, but
-	 * fails every login: the log must say so (the decision stays on
-	 * the error's name; its text only picks the log line).
-	 */
-	if (not_auth && strcasestr(message, "secret") != NULL)
-		ua_log(LOG_ERR, "cognito pool %s: Cognito refuses the app "
-		    "client's SECRET_HASH (%s): check cognito_client_secret_file "
-		    "and cognito_client_id", l->pool, message);
-	if (op == OP_INITIATE && !l->chpass &&
-	    (strcmp(type, "UserNotFoundException") == 0 || not_auth ||
-		strcmp(type, "UserNotConfirmedException") == 0)) {
-		/* no such user (LEGACY), disabled, unconfirmed: fakes */
-		rp->status = POOL_FAKE;
-		rp->reason = not_auth ? "refused" : "unknown";
-		return 0;
-	}
-	if (op == OP_INITIATE && l->sent_preference &&
-	    strcmp(type, "InvalidParameterException") == 0) {
-		/* the preference is not this user's: let Cognito choose */
-		l->preferred = POLICY_NONE;
-		return initiate_auth(l, pc, NULL, rp);
-	}
-	if (op == OP_VERIFY && (strcmp(type, "CodeMismatchException") == 0 ||
-		strcmp(type, "EnableSoftwareTokenMFAException") == 0))
-		return wrong_code(l, POLICY_MFA_SETUP, rp);
-	if (strcmp(type, "CodeMismatchException") == 0 &&
-	    (l->step == CG_EMAIL_OTP || l->step == CG_SOFTWARE_TOKEN_MFA))
-		return wrong_code(l, l->step == CG_EMAIL_OTP ?
-		    POLICY_EMAIL_OTP : POLICY_TOTP, rp);
-	if (strcmp(type, "ExpiredCodeException") == 0) {
-		judged(l, rp, false, "expired_code");
-		return fail(rp, "expired_code", "The code has expired. Sign "
-		    "in again for a new one.");
-	}
-	if ((strcmp(type, "InvalidPasswordException") == 0 ||
-		strcmp(type, "PasswordHistoryPolicyViolationException") ==
-		    0) && (l->step == CG_NEW_PASSWORD_REQUIRED || op == OP_CHANGE)) {
-		if (op == OP_CHANGE)
-			return fail(rp, "weak_password", "The new password "
-			    "does not meet the pool's rules.");
-		rp->retry = "weak_password";
-		rp->message = "The new password does not meet the pool's "
-			      "rules. Choose another.";
-		return ask(l, POLICY_NEW_PASSWORD, rp);
-	}
-	if (op == OP_CHANGE && strcmp(type, "LimitExceededException") == 0)
-		return fail(rp, "throttled", "Too many attempts. Try again "
-		    "later.");
-	if (not_auth || strcmp(type, "UserNotFoundException") == 0) {
-		if (l->judging == POOL_FACTOR_PASSWORD) {
-			judged(l, rp, false, "bad_password");
-			rp->before_mfa = pc->mfa == UA_MFA_REQUIRED;
-			return fail(rp, "bad_password", NULL);
-		}
-		if (l->judging != POOL_FACTOR_NONE) {
-			judged(l, rp, false, "bad_code");
-			return fail(rp, "bad_code", NULL);
-		}
-		return fail(rp, "session_expired", "The sign-in took too long. "
-		    "Start again.");
-	}
-	ua_log(LOG_ERR, "cognito pool %s: %s refused: %s", l->pool,
-	    op_names[op], type);
-	l->judging = POOL_FACTOR_NONE;
-	return unavailable(rp, "cognito_error");
-}
-
-static int
-on_jwks(struct cg_login *l, const struct ua_pool_conf *pc,
-    const struct http_req *rq, struct pool_reply *rp)
-{
-	struct cg_keys *k = cg_keys_of(l->cb, l->pool);
-	struct cg_jwks *ks = NULL;
-
-	if (k == NULL)
-		return -ENOMEM;
-	if (rq->error != 0 || rq->status != 200 || rq->resp == NULL ||
-	    cg_jwks_parse(rq->resp, rq->resp_len, &ks) < 0) {
-		ua_log(LOG_ERR, "cognito pool %s: cannot fetch its token keys "
-		    "from %s/%s/.well-known/jwks.json: %s", l->pool,
-		    pc->cognito_url, pc->cognito_user_pool_id,
-		    rq->error != 0 ? rq->error_text : "no key set in the answer");
-		return unavailable(rp, "jwks_unavailable");
-	}
-	cg_jwks_free(k->jwks);
-	k->jwks = ks;
-	k->fetched = time(NULL);
-	return verify_tokens(l, pc, rp);
-}
-
-/* The verified claims make the user; remembered for ACCT. */
-static int
-signed_in(struct cg_login *l, const struct ua_pool_conf *pc,
-    const struct cg_claims *c, struct pool_reply *rp)
-{
-	struct cg_user tmp, *u = &tmp;
-	const struct cg_user *kept;
-	time_t now = time(NULL);
-	size_t i;
-
-	memset(u, 0, sizeof(*u));
-	if (ua_valid_name(c->username, NULL) < 0) {
-		ua_log(LOG_ERR, "cognito pool %s: the user name of a signed-in "
-		    "user is no valid login name; refused", l->pool);
-		return unavailable(rp, "bad_login_name");
-	}
-	if (cg_uid_of(pc, c, &u->uid) < 0) {
-		ua_log(LOG_ERR, "cognito pool %s: user %s has no %s within "
-		    "uid_min-uid_max; refused", l->pool, c->username,
-		    pc->cognito_uid_attribute);
-		return unavailable(rp, "bad_uid");
-	}
-	memcpy(u->pool, l->pool, sizeof(u->pool));
-	/* ua_valid_name: at most UA_MAX_LOGIN bytes */
-	memcpy(u->login, c->username, strlen(c->username) + 1);
-	if (c->email_verified && strlen(c->email) < sizeof(u->email))
-		memcpy(u->email, c->email, strlen(c->email) + 1);
-	for (i = 0; i < c->ngroups && u->ngroups < CG_MAX_GROUPS; i++)
-		if (ua_valid_name(c->groups[i], NULL) == 0)
-			u->groups[u->ngroups++] = c->groups[i];
-	u->until = (time_t)c->exp > now + CG_RECENT_SECONDS ?
-	    (time_t)c->exp : now + CG_RECENT_SECONDS;
-	/* kept with copies of the claims' strings */
-	cg_recent_add(l->cb, u);
-	/* a user the last sync did not have: sync again soon */
-	if (pc->cognito_sync_interval > 0) {
-		struct pool_user su;
-		const char *sg[1];
-		struct cg_sync *y;
-
-		if (cg_synced_find(l->cb, l->pool, u->login, &su, sg, 0) < 0 &&
-		    (y = cg_sync_of(l->cb, l->pool)) != NULL)
-			y->want_now = true;
-	}
-	kept = cg_recent_find(l->cb, l->pool, u->login, now);
-	if (kept == NULL)
-		return -ENOMEM;
-	judged(l, rp, true, NULL);
-	rp->status = POOL_OK;
-	rp->user = (struct pool_user){ .login = kept->login, .uid = kept->uid,
-		.enabled = true, .has_password = true,
-		.groups = (const char *const *)kept->groups,
-		.ngroups = kept->ngroups };
-	return 0;
-}
-
-static int
-verify_tokens(struct cg_login *l, const struct ua_pool_conf *pc,
-    struct pool_reply *rp)
-{
-	struct cg_keys *k = cg_keys_of(l->cb, l->pool);
-	struct cg_claims c;
-	struct cg_expect ex = { .iss = pc->cognito_issuer,
-		.client_id = pc->cognito_client_id, .token_use = "id",
-		.attr = pc->cognito_uid_attribute, .now = time(NULL),
-		.skew = TOKEN_SKEW };
-	char why[64] = "";
-	int r;
-
-	if (k == NULL)
-		return -ENOMEM;
-	if (ex.attr != NULL && *ex.attr == '\0')
-		ex.attr = NULL;
-	if (k->jwks == NULL)
-		return submit(l, pc, OP_JWKS, NULL, rp);
-	memset(&c, 0, sizeof(c));
-	r = cg_jwt_verify(k->jwks, l->id_token, &ex, &c, why, sizeof(why));
-	if (r == -ENOKEY && !l->refetched &&
-	    time(NULL) - k->fetched >= JWKS_MIN_REFETCH) {
-		l->refetched = true;
-		return submit(l, pc, OP_JWKS, NULL, rp);
-	}
-	if (r < 0) {
-		ua_log(LOG_ERR, "cognito pool %s: the ID token of a sign-in "
-		    "was refused (%s); the login fails", l->pool,
-		    why[0] ? why : "not verified");
-		cg_claims_clear(&c);
-		return unavailable(rp, "token_refused");
-	}
-	r = signed_in(l, pc, &c, rp);
-	cg_claims_clear(&c);
-	return r;
-}
-
-/* A successful sign-in: the tokens (CHPASS goes on to ChangePassword). */
-static int
-on_tokens(struct cg_login *l, const struct ua_pool_conf *pc,
-    struct cg_answer *a, struct pool_reply *rp)
-{
-	json_t *b;
-
-	ua_erase_free(l->id_token);
-	ua_erase_free(l->access_token);
-	l->id_token = a->id_token;
-	l->access_token = a->access_token;
-	a->id_token = a->access_token = NULL;
-	if (l->id_token == NULL || l->access_token == NULL) {
-		ua_log(LOG_ERR, "cognito pool %s: a sign-in ended without an "
-		    "ID or access token; refused", l->pool);
-		return unavailable(rp, "token_missing");
-	}
-	if (!l->chpass)
-		return verify_tokens(l, pc, rp);
-	judged(l, rp, true, NULL);
-	b = json_pack("{s:s,s:s,s:s}", "AccessToken", l->access_token,
-	    "PreviousPassword", l->old_pw, "ProposedPassword", l->new_pw);
-	return b != NULL ? submit(l, pc, OP_CHANGE, b, rp) : -ENOMEM;
-}
-
-static int
-on_answer(struct cg_login *l, const struct ua_pool_conf *pc, enum cg_op op,
-    struct cg_answer *a, struct pool_reply *rp)
-{
-	if (a->error != 0) {
-		ua_log(LOG_ERR, "cognito pool %s: %s failed: %s (%s)", l->pool,
-		    op_names[op], a->error_text, pc->cognito_url);
-		l->judging = POOL_FACTOR_NONE;
-		return unavailable(rp, "cognito_unreachable");
-	}
-	if (a->type[0] != '\0')
-		return on_error(l, pc, op, a->type, a->message, rp);
-	if (a->session != NULL) {
-		ua_erase_free(l->session);
-		l->session = a->session;
-		a->session = NULL;
-	}
-	if (a->username[0] != '\0')
-		memcpy(l->username, a->username, sizeof(l->username));
-	switch (op) {
-	case OP_ASSOCIATE:
-		if (a->secret_code == NULL || setup_text(l, pc,
-			a->secret_code) < 0)
-			return unavailable(rp, "mfa_setup");
-		l->step = CG_MFA_SETUP;
-		l->tries = CG_CODE_TRIES;
-		return ask(l, POLICY_MFA_SETUP, rp);
-	case OP_VERIFY:
-		if (!a->verified)
-			return wrong_code(l, POLICY_MFA_SETUP, rp);
-		judged(l, rp, true, NULL);
-		return respond_with(l, pc, "MFA_SETUP", PARAMS(l, pc, NULL),
-		    rp);
-	case OP_CHANGE:
-		rp->status = POOL_OK;
-		rp->user = (struct pool_user){ .login = l->ident };
-		return 0;
-	default:
-		break;
-	}
-	if (a->id_token != NULL || a->access_token != NULL)
-		return on_tokens(l, pc, a, rp);
-	if (a->challenge != CG_NONE) {
-		if (l->judging != POOL_FACTOR_NONE)
-			judged(l, rp, true, NULL);
-		return on_challenge(l, pc, a, rp);
-	}
-	ua_log(LOG_ERR, "cognito pool %s: %s answered neither a challenge "
-	    "nor tokens", l->pool, op_names[op]);
-	return unavailable(rp, "cognito_bad_answer");
+	return cg_ask(l, c, rp);
 }
 
 static int
@@ -617,15 +199,15 @@ cg_complete(struct pool_login *bl, const struct ua_pool_conf *pc,
 	pc = pool_of(l, pc);
 	if (pc == NULL) {
 		job_free(pj);
-		return unavailable(rp, "pool_gone");
+		return cg_unavailable(rp, "pool_gone");
 	}
 	if (j->op == OP_JWKS) {
-		r = on_jwks(l, pc, &j->rq, rp);
+		r = cg_on_jwks(l, pc, &j->rq, rp);
 		job_free(pj);
 		return r;
 	}
 	cg_answer_read(&j->rq, &a);
-	r = on_answer(l, pc, j->op, &a, rp);
+	r = cg_on_answer(l, pc, j->op, &a, rp);
 	cg_answer_clear(&a);
 	job_free(pj);
 	return r;
@@ -674,7 +256,7 @@ cg_initiate(struct pool_login *bl, const struct pool_request *rq,
 	struct cg_login *l = (struct cg_login *)bl;
 
 	l->preferred = rq->preferred;
-	return initiate_auth(l, rq->pc, rq->rhost, rp);
+	return cg_initiate_auth(l, rq->pc, rq->rhost, rp);
 }
 
 static int
@@ -687,56 +269,56 @@ cg_respond(struct pool_login *bl, const struct ua_pool_conf *pc,
 
 	pc = pool_of(l, pc);
 	if (pc == NULL || l->session == NULL)
-		return unavailable(rp, "pool_gone");
+		return cg_unavailable(rp, "pool_gone");
 	switch (c) {
 	case POLICY_SELECT:
 		if (strcmp(answer, "EMAIL_OTP") == 0)
-			return respond_with(l, pc, "SELECT_CHALLENGE",
+			return cg_respond_with(l, pc, "SELECT_CHALLENGE",
 			    PARAMS(l, pc, "ANSWER", "EMAIL_OTP"), rp);
-		return ask(l, POLICY_PASSWORD, rp);
+		return cg_ask(l, POLICY_PASSWORD, rp);
 	case POLICY_PASSWORD:
 		if (*answer == '\0' && l->offers_email &&
 		    l->step == CG_SELECT_CHALLENGE)
-			return respond_with(l, pc, "SELECT_CHALLENGE",
+			return cg_respond_with(l, pc, "SELECT_CHALLENGE",
 			    PARAMS(l, pc, "ANSWER", "EMAIL_OTP"), rp);
 		l->judging = POOL_FACTOR_PASSWORD;
 		if (*answer == '\0') {
-			judged(l, rp, false, "bad_password");
+			cg_judged(l, rp, false, "bad_password");
 			rp->before_mfa = pc->mfa == UA_MFA_REQUIRED;
-			return fail(rp, "bad_password", NULL);
+			return cg_fail(rp, "bad_password", NULL);
 		}
 		if (l->step == CG_SELECT_CHALLENGE)
-			return respond_with(l, pc, "SELECT_CHALLENGE",
+			return cg_respond_with(l, pc, "SELECT_CHALLENGE",
 			    PARAMS(l, pc, "ANSWER", "PASSWORD", "PASSWORD",
 				answer), rp);
-		return respond_with(l, pc, "PASSWORD",
+		return cg_respond_with(l, pc, "PASSWORD",
 		    PARAMS(l, pc, "PASSWORD", answer), rp);
 	case POLICY_EMAIL_OTP:
 	case POLICY_TOTP:
 		l->judging = c == POLICY_TOTP ? POOL_FACTOR_TOTP :
 						POOL_FACTOR_EMAIL_OTP;
 		if (unjudged)
-			return wrong_code(l, c, rp);
+			return cg_wrong_code(l, c, rp);
 		if (c == POLICY_TOTP)
-			return respond_with(l, pc, "SOFTWARE_TOKEN_MFA",
+			return cg_respond_with(l, pc, "SOFTWARE_TOKEN_MFA",
 			    PARAMS(l, pc, "SOFTWARE_TOKEN_MFA_CODE", answer),
 			    rp);
-		return respond_with(l, pc, "EMAIL_OTP",
+		return cg_respond_with(l, pc, "EMAIL_OTP",
 		    PARAMS(l, pc, "EMAIL_OTP_CODE", answer), rp);
 	case POLICY_MFA_SETUP:
 		l->judging = POOL_FACTOR_TOTP;
 		if (unjudged)
-			return wrong_code(l, c, rp);
+			return cg_wrong_code(l, c, rp);
 		b = json_pack("{s:s,s:s}", "Session", l->session, "UserCode",
 		    answer);
-		return b != NULL ? submit(l, pc, OP_VERIFY, b, rp) : -ENOMEM;
+		return b != NULL ? cg_submit(l, pc, OP_VERIFY, b, rp) : -ENOMEM;
 	case POLICY_NEW_PASSWORD:
-		return respond_with(l, pc, "NEW_PASSWORD_REQUIRED",
+		return cg_respond_with(l, pc, "NEW_PASSWORD_REQUIRED",
 		    PARAMS(l, pc, "NEW_PASSWORD", answer), rp);
 	default:
 		break;
 	}
-	return unavailable(rp, "unexpected_answer");
+	return cg_unavailable(rp, "unexpected_answer");
 }
 
 static int
@@ -747,13 +329,13 @@ cg_change_password(struct pool_login *bl, const struct ua_pool_conf *pc,
 
 	pc = pool_of(l, pc);
 	if (pc == NULL)
-		return unavailable(rp, "pool_gone");
+		return cg_unavailable(rp, "pool_gone");
 	l->chpass = true;
 	l->old_pw = strdup(old_pw);
 	l->new_pw = strdup(new_pw);
 	if (l->old_pw == NULL || l->new_pw == NULL)
 		return -ENOMEM;
-	return initiate_auth(l, pc, NULL, rp);
+	return cg_initiate_auth(l, pc, NULL, rp);
 }
 
 static int

@@ -110,6 +110,58 @@ struct cognito_backend {
 	struct pool_cognito_hooks hooks;
 };
 
+/* cognito.c: the flow's requests and replies */
+enum cg_op { OP_INITIATE, OP_RESPOND, OP_ASSOCIATE, OP_VERIFY, OP_CHANGE,
+	OP_JWKS };
+
+struct cg_login {
+	struct pool_login base;
+	struct cognito_backend *cb;
+	char pool[UA_MAX_POOL + 1];
+	char ident[UA_MAX_EMAIL + 1];
+	char username[CG_MAX_USERNAME + 1];	/* USERNAME to send */
+	char *session;
+	enum cg_challenge step;		/* where the Session stands */
+	enum policy_challenge preferred;
+	bool offers_password, offers_email;
+	bool sent_preference;
+	char destination[128];
+	char *setup_info;
+	unsigned tries;			/* codes left for this challenge */
+	unsigned trips;
+	enum pool_factor judging;	/* what the request under way judges */
+	bool chpass;
+	char *old_pw, *new_pw;
+	char *id_token, *access_token;	/* held while the JWKS comes */
+	bool refetched;
+	const char *groups[CG_MAX_GROUPS];	/* of a synced user */
+};
+
+#define PARAMS(l, pc, ...)                                              \
+	cg_params((l)->username, (pc)->cognito_client_id,             \
+	    cg_secret_of((l)->cb, (l)->pool), __VA_ARGS__, NULL)
+
+extern const char *const cg_op_names[];
+int cg_unavailable(struct pool_reply *rp, const char *reason);
+int cg_fail(struct pool_reply *rp, const char *reason, const char *message);
+int cg_submit(struct cg_login *l, const struct ua_pool_conf *pc,
+    enum cg_op op, json_t *body, struct pool_reply *rp);
+int cg_respond_with(struct cg_login *l, const struct ua_pool_conf *pc,
+    const char *challenge, json_t *responses, struct pool_reply *rp);
+int cg_initiate_auth(struct cg_login *l, const struct ua_pool_conf *pc,
+    const char *rhost, struct pool_reply *rp);
+int cg_ask(struct cg_login *l, enum policy_challenge c,
+    struct pool_reply *rp);
+void cg_judged(struct cg_login *l, struct pool_reply *rp, bool ok,
+    const char *reason);
+int cg_wrong_code(struct cg_login *l, enum policy_challenge c,
+    struct pool_reply *rp);
+/* cognito_answer.c */
+int cg_on_answer(struct cg_login *l, const struct ua_pool_conf *pc,
+    enum cg_op op, struct cg_answer *a, struct pool_reply *rp);
+int cg_on_jwks(struct cg_login *l, const struct ua_pool_conf *pc,
+    const struct http_req *rq, struct pool_reply *rp);
+
 /* cognito_sync.c */
 struct cg_sync *cg_sync_of(struct cognito_backend *cb, const char *pool);
 void cg_sync_free(struct cg_sync *y);
