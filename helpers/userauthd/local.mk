@@ -82,5 +82,7 @@ helpers_userauthd_libuad_la_SOURCES += \
 	helpers/userauthd/pool/cognito_users.c \
 	helpers/userauthd/pool/cognito_answer.c \
 	helpers/userauthd/pool/cognito_sync.c \
+	helpers/userauthd/pool/cognito_imds.c \
+	helpers/userauthd/pool/cognito_ids.c \
 	helpers/userauthd/pool/cognito_nss.c \
 	helpers/userauthd/pool/cognito_api.c helpers/userauthd/pool/cognito_api.h

@@ -162,6 +162,26 @@ int cg_on_answer(struct cg_login *l, const struct ua_pool_conf *pc,
 int cg_on_jwks(struct cg_login *l, const struct ua_pool_conf *pc,
     const struct http_req *rq, struct pool_reply *rp);
 
+/* cognito_sync.c: a request of the sync (a page, or IMDS) */
+struct sy_job {
+	struct pool_job pj;
+	struct http_req rq;
+	char pool[UA_MAX_POOL + 1];
+	int imds_step;			/* 0: a page of the sync */
+};
+void sy_job_free(struct pool_job *pj);
+/* cognito_ids.c: the pages are in; the pool's new NSS part */
+int cg_sync_finish(struct cg_sync *y, const struct ua_pool_conf *pc,
+    struct store_nss *out);
+/* cognito_imds.c (credentials this close to their expiry: fetched anew) */
+#define IMDS_EARLY 300
+const char *cg_imds_base(const struct ua_pool_conf *pc);
+void cg_imds_clear(struct cg_sync *y);
+int cg_imds_send(struct cognito_backend *cb, struct cg_sync *y,
+    const struct ua_pool_conf *pc);
+int cg_imds_done(struct cg_sync *y, const struct http_req *rq, int step,
+    const char **why);
+
 /* cognito_sync.c */
 struct cg_sync *cg_sync_of(struct cognito_backend *cb, const char *pool);
 void cg_sync_free(struct cg_sync *y);

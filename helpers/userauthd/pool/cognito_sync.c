@@ -39,18 +39,9 @@ static const char *const sy_ops[] = {
 	[SY_LIST_MEMBERS] = "ListUsersInGroup",
 };
 
-struct sy_job {
-	struct pool_job pj;
-	struct http_req rq;
-	char pool[UA_MAX_POOL + 1];
-	int imds_step;			/* 0: a page of the sync */
-};
 
-#define IMDS_DEFAULT "http://169.254.169.254"
-#define IMDS_TIMEOUT_MS 2000
-#define IMDS_EARLY 300		/* seconds before expiry: fetch anew */
 
-static void
+void
 sy_job_free(struct pool_job *pj)
 {
 	struct sy_job *j = (struct sy_job *)pj;
@@ -90,26 +81,12 @@ sy_work_clear(struct cg_sync *y)
 	y->gi = 0;
 }
 
-static void
-imds_clear(struct cg_sync *y)
-{
-	ua_erase_free(y->imds_token);
-	free(y->imds_role);
-	ua_erase_free(y->imds.akid);
-	ua_erase_free(y->imds.secret);
-	ua_erase_free(y->imds.token);
-	y->imds_token = y->imds_role = NULL;
-	memset(&y->imds, 0, sizeof(y->imds));
-	y->imds_step = 0;
-	y->imds_expires = 0;
-}
-
 void
 cg_sync_free(struct cg_sync *y)
 {
 	if (y == NULL)
 		return;
-	imds_clear(y);
+	cg_imds_clear(y);
 	sy_work_clear(y);
 	store_nss_free(&y->last);
 	free(y);
@@ -238,136 +215,6 @@ sy_send(struct cognito_backend *cb, struct cg_sync *y,
 	}
 	y->in_flight = true;
 	y->requests++;
-	return 0;
-}
-
-static const char *
-imds_base(const struct ua_pool_conf *pc)
-{
-	return pc->cognito_imds_endpoint == NULL ? IMDS_DEFAULT :
-						   pc->cognito_imds_endpoint;
-}
-
-/* The next IMDSv2 request: a session token, the role, its keys. */
-static int
-imds_send(struct cognito_backend *cb, struct cg_sync *y,
-    const struct ua_pool_conf *pc)
-{
-	static const char *const paths[] = { "", "/latest/api/token",
-		"/latest/meta-data/iam/security-credentials/",
-		"/latest/meta-data/iam/security-credentials/" };
-	const char *base = imds_base(pc);
-	struct sy_job *j = calloc(1, sizeof(*j));
-	size_t n;
-	int r = 0;
-
-	if (j == NULL)
-		return -ENOMEM;
-	j->pj.free = sy_job_free;
-	j->pj.wq.owner = 0;
-	j->imds_step = y->imds_step;
-	memcpy(j->pool, y->pool, sizeof(j->pool));
-	n = strlen(base) + strlen(paths[y->imds_step]) +
-	    (y->imds_role ? strlen(y->imds_role) : 0) + 2;
-	j->rq.url = malloc(n);
-	if (j->rq.url == NULL)
-		r = -ENOMEM;
-	else
-		(void)snprintf(j->rq.url, n, "%s%s%s", base,
-		    paths[y->imds_step],
-		    y->imds_step == 3 ? y->imds_role : "");
-	j->rq.timeout_ms = IMDS_TIMEOUT_MS;
-	if (r == 0 && y->imds_step == 1) {
-		j->rq.method = "PUT";
-		j->rq.body = strdup("");
-		r = j->rq.body != NULL ?
-		    http_req_header(&j->rq,
-			"X-aws-ec2-metadata-token-ttl-seconds", "21600") :
-		    -ENOMEM;
-	} else if (r == 0)
-		r = http_req_header(&j->rq, "X-aws-ec2-metadata-token",
-		    y->imds_token);
-	j->rq.job = &j->pj.wq;
-	if (r == 0)
-		r = http_submit(cb->http, &j->rq);
-	if (r < 0) {
-		sy_job_free(&j->pj);
-		return r;
-	}
-	y->in_flight = true;
-	return 0;
-}
-
-/* "2026-12-03T18:00:00Z" */
-static time_t
-iso_time(const char *s)
-{
-	struct tm tm;
-	const char *e;
-
-	memset(&tm, 0, sizeof(tm));
-	e = s != NULL ? strptime(s, "%Y-%m-%dT%H:%M:%S", &tm) : NULL;
-	if (e == NULL || (*e != 'Z' && *e != '\0'))
-		return 0;
-	return timegm(&tm);
-}
-
-/* An IMDS answer: 0 and on to the next step (or the sync), or -errno. */
-static int
-imds_done(struct cg_sync *y, const struct http_req *rq, int step,
-    const char **why)
-{
-	json_t *o;
-	const char *v;
-	size_t n;
-
-	*why = rq->error != 0 ? rq->error_text : "unexpected answer";
-	if (rq->error != 0 || rq->status != 200 || rq->resp == NULL)
-		return -EIO;
-	if (step == 1) {
-		ua_erase_free(y->imds_token);
-		y->imds_token = strndup(rq->resp, 256);
-		y->imds_step = 2;
-		return y->imds_token != NULL ? 0 : -ENOMEM;
-	}
-	if (step == 2) {
-		n = strcspn(rq->resp, "\r\n");
-		if (n == 0 || n > 128)
-			return -EBADMSG;
-		free(y->imds_role);
-		y->imds_role = strndup(rq->resp, n);
-		y->imds_step = 3;
-		return y->imds_role != NULL ? 0 : -ENOMEM;
-	}
-	o = json_loadb(rq->resp, rq->resp_len, 0, NULL);
-	v = json_string_value(json_object_get(o, "Code"));
-	if (v == NULL || strcmp(v, "Success") != 0 ||
-	    json_string_value(json_object_get(o, "AccessKeyId")) == NULL ||
-	    json_string_value(json_object_get(o, "SecretAccessKey")) == NULL) {
-		json_decref(o);
-		*why = "no credentials in the answer";
-		return -EBADMSG;
-	}
-	ua_erase_free(y->imds.akid);
-	ua_erase_free(y->imds.secret);
-	ua_erase_free(y->imds.token);
-	y->imds.akid = strdup(json_string_value(json_object_get(o,
-	    "AccessKeyId")));
-	y->imds.secret = strdup(json_string_value(json_object_get(o,
-	    "SecretAccessKey")));
-	v = json_string_value(json_object_get(o, "Token"));
-	y->imds.token = v != NULL ? strdup(v) : NULL;
-	y->imds_expires = iso_time(json_string_value(json_object_get(o,
-	    "Expiration")));
-	json_decref(o);
-	y->imds_step = 0;
-	if (y->imds.akid == NULL || y->imds.secret == NULL)
-		return -ENOMEM;
-	if (y->imds_expires == 0)	/* none said: an hour */
-		y->imds_expires = time(NULL) + 3600;
-	ua_log(LOG_INFO, "cognito pool %s: sync credentials of role %s from "
-	    "the instance metadata, until %lld", y->pool, y->imds_role,
-	    (long long)y->imds_expires);
 	return 0;
 }
 
@@ -523,170 +370,6 @@ take_members(struct cg_sync *y, json_t *o)
 	return 0;
 }
 
-static uint32_t
-hash_into(const char *s, uint32_t lo, uint32_t hi)
-{
-	unsigned char h[SHA256_DIGEST_LENGTH];
-	uint64_t v = 0;
-	size_t i;
-
-	(void)SHA256((const unsigned char *)s, strlen(s), h);
-	for (i = 0; i < 8; i++)
-		v = v << 8 | h[i];
-	return (uint32_t)(lo + v % ((uint64_t)hi - lo + 1));
-}
-
-static int
-by_id_then_age(const void *a, const void *b)
-{
-	const struct sy_user *x = a, *y = b;
-
-	if (x->uid != y->uid)
-		return x->uid < y->uid ? -1 : 1;
-	if (x->created != y->created)
-		return x->created < y->created ? -1 : 1;
-	return strcmp(x->login, y->login);
-}
-
-static bool
-allowed(const struct ua_pool_conf *pc, const struct cg_sync *y, size_t ui)
-{
-	size_t i, j, k;
-
-	if (pc->allow_groups.any)
-		return true;
-	for (i = 0; i < y->ng; i++)
-		for (k = 0; k < pc->allow_groups.n; k++) {
-			if (strcmp(y->g[i].name, pc->allow_groups.names[k]) != 0)
-				continue;
-			for (j = 0; j < y->g[i].n; j++)
-				if (y->g[i].members[j] == ui)
-					return true;
-		}
-	return false;
-}
-
-/*
- * The pages are all in: ids, collisions, who is kept, the pool's new
- * NSS part.  Users were sorted by login for the member lookups; groups'
- * members index that order.
- */
-static int
-sy_finish(struct cg_sync *y, const struct ua_pool_conf *pc,
-    struct store_nss *out)
-{
-	struct store_nss n = { 0 };
-	struct cg_claims c;
-	uint32_t *newidx = NULL, *order = NULL;
-	char home[UA_MAX_PATHFIELD + 1];
-	size_t i, j, k, dropped = 0;
-	int r = -ENOMEM;
-
-	/* uids; a user without one (no attribute, out of range) is left out */
-	for (i = 0; i < y->nu; i++) {
-		memset(&c, 0, sizeof(c));
-		(void)snprintf(c.sub, sizeof(c.sub), "%s",
-		    y->u[i].sub ? y->u[i].sub : y->u[i].login);
-		c.attr = y->u[i].attr;
-		y->u[i].keep = allowed(pc, y, i) &&
-		    cg_uid_of(pc, &c, &y->u[i].uid) == 0;
-		y->u[i].index = (uint32_t)i;
-	}
-	/* the older of two users with one uid keeps it */
-	order = calloc(y->nu + 1, sizeof(*order));
-	newidx = calloc(y->nu + 1, sizeof(*newidx));
-	if (order == NULL || newidx == NULL)
-		goto out;
-	qsort(y->u, y->nu, sizeof(*y->u), by_id_then_age);
-	for (i = 0; i < y->nu; i++) {
-		order[y->u[i].index] = (uint32_t)i;
-		if (i > 0 && y->u[i].keep && y->u[i - 1].uid == y->u[i].uid &&
-		    (y->u[i - 1].keep || y->u[i - 1].collided)) {
-			ua_log(LOG_WARNING, "cognito pool %s: user %s has the "
-			    "uid %u of the older user %s; left out of NSS",
-			    y->pool, y->u[i].login, y->u[i].uid,
-			    y->u[i - 1].login);
-			y->u[i].keep = false;
-			y->u[i].collided = true;
-			dropped++;
-		}
-	}
-	n.users = calloc(y->nu + 1, sizeof(*n.users));
-	n.groups = calloc(y->ng + 1, sizeof(*n.groups));
-	if (n.users == NULL || n.groups == NULL)
-		goto out;
-	for (i = 0; i < y->nu; i++) {
-		struct sy_user *u = &y->u[i];
-
-		newidx[i] = UINT32_MAX;
-		if (!u->keep)
-			continue;
-		if (ua_conf_home(pc, u->login, home, sizeof(home)) < 0)
-			continue;
-		n.users[n.nusers] = (struct store_nss_user){
-			.login = strdup(u->login),
-			.email = strdup(u->email ? u->email : ""),
-			.gecos = strdup(""), .home = strdup(home),
-			.shell = strdup(pc->shell), .uid = u->uid,
-			.gid = u->uid };
-		if (!n.users[n.nusers].login || !n.users[n.nusers].email ||
-		    !n.users[n.nusers].gecos || !n.users[n.nusers].home ||
-		    !n.users[n.nusers].shell) {
-			n.nusers++;
-			goto out;
-		}
-		newidx[i] = (uint32_t)n.nusers++;
-	}
-	/* groups: gid from the name; the older of two keeps it */
-	for (i = 0; i < y->ng; i++) {
-		uint32_t gid = hash_into(y->g[i].name, pc->gid_min,
-		    pc->gid_max);
-		bool taken = false;
-
-		for (j = 0; j < y->ng && !taken; j++)
-			taken = j != i && hash_into(y->g[j].name, pc->gid_min,
-			    pc->gid_max) == gid &&
-			    (y->g[j].created < y->g[i].created ||
-				(y->g[j].created == y->g[i].created && j < i));
-		if (taken) {
-			ua_log(LOG_WARNING, "cognito pool %s: group %s has "
-			    "the gid %u of an older group; left out of NSS",
-			    y->pool, y->g[i].name, gid);
-			continue;
-		}
-		n.groups[n.ngroups].name = strdup(y->g[i].name);
-		n.groups[n.ngroups].gid = gid;
-		n.groups[n.ngroups].members = calloc(y->g[i].n + 1,
-		    sizeof(uint32_t));
-		if (n.groups[n.ngroups].name == NULL ||
-		    n.groups[n.ngroups].members == NULL) {
-			n.ngroups++;
-			goto out;
-		}
-		for (k = 0; k < y->g[i].n; k++) {
-			uint32_t at = newidx[order[y->g[i].members[k]]];
-
-			if (at != UINT32_MAX)
-				n.groups[n.ngroups].members[
-				    n.groups[n.ngroups].nmembers++] = at;
-		}
-		n.ngroups++;
-	}
-	ua_log(LOG_INFO, "cognito pool %s: synced %zu users and %zu groups "
-	    "in %u requests (%zu left out: disabled, unconfirmed, not in "
-	    "allow_groups, no valid name or uid; %zu by uid collisions)",
-	    y->pool, n.nusers, n.ngroups, y->requests,
-	    y->nu - n.nusers + y->skipped, dropped);
-	*out = n;
-	memset(&n, 0, sizeof(n));
-	r = 0;
-out:
-	store_nss_free(&n);
-	free(order);
-	free(newidx);
-	return r;
-}
-
 /* A sync ended (well or not): the next one after the interval. */
 static void
 sy_end(struct cg_sync *y, const struct ua_pool_conf *pc, uint64_t now,
@@ -729,16 +412,16 @@ cg_sync_done(struct cognito_backend *cb, const struct ua_conf *c,
 	if (j->imds_step != 0) {
 		const char *why = NULL;
 
-		r = imds_done(y, &j->rq, j->imds_step, &why);
+		r = cg_imds_done(y, &j->rq, j->imds_step, &why);
 		if (r < 0) {
 			if (!y->no_creds)
 				ua_log(LOG_WARNING, "cognito pool %s: no AWS "
 				    "credentials (environment, "
 				    "cognito_credentials_file, instance metadata "
 				    "at %s: %s): no NSS entries for its users",
-				    y->pool, imds_base(pc), why);
+				    y->pool, cg_imds_base(pc), why);
 			y->no_creds = true;
-			imds_clear(y);
+			cg_imds_clear(y);
 			sy_end(y, pc, now, false);
 		} else
 			y->next_at = now;
@@ -792,7 +475,7 @@ cg_sync_done(struct cognito_backend *cb, const struct ua_conf *c,
 		} else if (y->phase == SY_GROUPS || ++y->gi < y->ng)
 			y->phase = SY_MEMBERS;
 		if (y->phase == SY_MEMBERS && y->gi >= y->ng) {
-			r = sy_finish(y, pc, &n);
+			r = cg_sync_finish(y, pc, &n);
 			if (r == 0) {
 				store_nss_free(&y->last);
 				y->last = n;
@@ -846,11 +529,11 @@ cg_sync_tick(struct cognito_backend *cb, const struct ua_conf *c,
 			    y->pool);
 		}
 		r = sy_send(cb, y, pc);
-		if (r == -ENOKEY && *imds_base(pc) != '\0') {
+		if (r == -ENOKEY && *cg_imds_base(pc) != '\0') {
 			/* temporary credentials from the instance metadata */
 			if (y->imds_step == 0)
 				y->imds_step = 1;
-			r = imds_send(cb, y, pc);
+			r = cg_imds_send(cb, y, pc);
 			if (r == 0)
 				continue;
 		}
