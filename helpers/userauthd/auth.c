@@ -477,7 +477,7 @@ login_reply(struct auth_ctx *ctx, struct auth_session *s,
 	case POOL_UNAVAILABLE:
 		break;
 	}
-	return auth_unavailable(s, out, rp->reason);
+	return auth_unavailable_saying(s, out, rp->reason, rp->message);
 }
 
 static int

@@ -448,6 +448,8 @@ t1=$(date +%s)
 expect_rc 0 "Cognito down: the login fails closed" test $r -ne 0
 expect_rc 0 "  ... within the pool's time-out ($((t1 - t0)) s)" test $((t1 - t0)) -le 8
 expect_rc 0 "  ... logged as unreachable" grep -q "result=error reason=cognito_unreachable" "$TB/daemon.log"
+tx_has "  ... and the user is told the sign-in service cannot be reached" down \
+	'ERROR "The sign-in service cannot be reached. Try again later."'
 login local-down -a breakglass root2 "$PW_ROOT"
 ok $? "  ... while the local break-glass pool in the same daemon signs in"
 ua_wait_for 150 grep -q "cognito pool customer: sync failed at ListUsers" "$TB/daemon.log"
@@ -472,6 +474,7 @@ knob '{"fail_next": {"count": 1, "type": "TooManyRequestsException", "status": 4
 login throttled cg-cust-pw eve "$PW_EVE2"
 expect_rc 0 "TooManyRequestsException fails the login, closed" test $? -ne 0
 expect_rc 0 "  ... audited as cognito_throttled" grep -q "reason=cognito_throttled" "$TB/daemon.log"
+tx_has "  ... and the user is told to try again in a minute" throttled "Try again in a minute."
 login after cg-cust-pw eve "$PW_EVE2"
 ok $? "  ... and the next login goes through"
 

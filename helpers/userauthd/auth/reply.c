@@ -109,6 +109,18 @@ auth_unavailable(struct auth_session *s, struct ua_msg *out, const char *reason)
 }
 
 int
+auth_unavailable_saying(struct auth_session *s, struct ua_msg *out,
+    const char *reason, const char *message)
+{
+	int r = auth_unavailable(s, out, reason);
+
+	if (r == 0 && message != NULL &&
+	    ua_msg_add(out, UA_T_MESSAGE, message) < 0)
+		return -ENOMEM;
+	return r;
+}
+
+int
 auth_ask(const struct auth_ctx *ctx, struct auth_session *s,
     const struct pool_reply *rp, struct ua_msg *out)
 {

@@ -96,6 +96,9 @@ int auth_fail_saying(struct auth_session *s, struct ua_msg *out,
 /* RESULT UNAVAILABLE, audited as an error when reason is set. */
 int auth_unavailable(struct auth_session *s, struct ua_msg *out,
     const char *reason);
+/* ... with a sentence for the user (a backend's server out of reach). */
+int auth_unavailable_saying(struct auth_session *s, struct ua_msg *out,
+    const char *reason, const char *message);
 /* CHALLENGE from a reply (POOL_CHALLENGE), with the conversation's texts. */
 int auth_ask(const struct auth_ctx *ctx, struct auth_session *s,
     const struct pool_reply *rp, struct ua_msg *out);

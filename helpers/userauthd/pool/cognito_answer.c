@@ -132,6 +132,8 @@ on_error(struct cg_login *l, const struct ua_pool_conf *pc, enum cg_op op,
 		ua_log(LOG_WARNING, "cognito pool %s: %s: %s", l->pool,
 		    cg_op_names[op], type);
 		l->judging = POOL_FACTOR_NONE;
+		rp->message = "The sign-in service is busy. Try again in a "
+			      "minute.";
 		return cg_unavailable(rp, "cognito_throttled");
 	}
 	if (strcmp(type, "PasswordResetRequiredException") == 0) {
@@ -357,6 +359,8 @@ cg_on_answer(struct cg_login *l, const struct ua_pool_conf *pc, enum cg_op op,
 		ua_log(LOG_ERR, "cognito pool %s: %s failed: %s (%s)", l->pool,
 		    cg_op_names[op], a->error_text, pc->cognito_url);
 		l->judging = POOL_FACTOR_NONE;
+		rp->message = "The sign-in service cannot be reached. Try "
+			      "again later.";
 		return cg_unavailable(rp, "cognito_unreachable");
 	}
 	if (a->type[0] != '\0')
