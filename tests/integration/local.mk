@@ -21,3 +21,4 @@ include tests/integration/bound.mk
 include tests/integration/limits.mk
 include tests/integration/cognito.mk
 include tests/integration/cognito_fake.mk
+include tests/integration/recipes.mk
