@@ -131,6 +131,7 @@
 #define UA_DEFAULT_COGNITO_TIMEOUT	5	/* seconds per Cognito request */
 #define UA_DEFAULT_COGNITO_SYNC_INTERVAL 300	/* seconds between NSS syncs */
 #define UA_DEFAULT_COGNITO_SYNC_RATE	5	/* sync requests per second */
+#define UA_LOOP_BUSY_MS	250	/* the event loop's wait for a DB lock */
 #define UA_MAX_HASH_THREADS	64	/* workq.c's WORKQ_MAX_THREADS */
 
 #endif

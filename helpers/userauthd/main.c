@@ -25,6 +25,7 @@
 
 #include "client/valid.h"
 #include "server/conf.h"
+#include "server/defaults.h"
 #include "server/log.h"
 #include "client/wipe.h"
 #include "userauthd/admin.h"
@@ -524,6 +525,14 @@ setup(struct server *srv, const struct ids *ids, struct store **ret_store)
 	if (r < 0)
 		return r;
 	r = store_open(path, ret_store, &serr);
+	/*
+	 * The event loop's connection: a lock held elsewhere (the mailer's
+	 * short writes; an operator's sqlite3) is waited for at most
+	 * 250 ms, then that one request fails closed.  Five seconds would
+	 * stop every client for five seconds.
+	 */
+	if (r == 0)
+		store_set_busy_ms(*ret_store, UA_LOOP_BUSY_MS);
 	if (r == 0 && store_created(*ret_store))
 		ua_log(LOG_NOTICE, "created the database '%s' (there was none)",
 		    path);

@@ -540,3 +540,9 @@ out:
 	return r;
 }
 
+
+void
+store_set_busy_ms(struct store *s, int ms)
+{
+	sqlbusy_set(s->db, ms);
+}

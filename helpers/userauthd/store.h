@@ -43,6 +43,13 @@ void store_close(struct store *s);
 /* Free what SQLite caches for this connection (it reads it back). */
 void store_release_memory(struct store *s);
 
+/*
+ * How long a statement waits for a lock another connection holds (5 s
+ * after store_open).  The event loop's connection waits briefly: every
+ * client waits with it.
+ */
+void store_set_busy_ms(struct store *s, int ms);
+
 /* Make sure every configured pool has its row; never lowers a counter. */
 int store_sync_pools(struct store *s, const struct ua_conf *c,
     struct store_err *err);

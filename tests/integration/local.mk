@@ -22,3 +22,4 @@ include tests/integration/limits.mk
 include tests/integration/cognito.mk
 include tests/integration/cognito_fake.mk
 include tests/integration/recipes.mk
+include tests/integration/faults.mk

@@ -1,0 +1,166 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Rows of the reliability matrix (SECURITY.md 6b) not covered elsewhere:
+# a hung daemon (SIGSTOP) and its recovery; kill -9 during a burst of
+# logins, then an intact database and working logins; a restart between
+# INITIATE and RESPOND; the state directory full; the database locked by
+# another process; a client that hangs up mid-reply.  In each the login
+# fails closed (never success), and the daemon comes back.  Own mount and
+# network namespaces; prints TAP; needs root.
+. "$top_srcdir/tests/integration/lib.sh"
+PY=/usr/bin/python3
+if [ -z "${UA_IN_NS:-}" ]; then
+	[ "$(id -u)" -eq 0 ] || skip_all "needs root for namespaces"
+	getent passwd userauth >/dev/null ||
+		skip_all "needs the userauth system user (tests/tools/install-deps.sh)"
+	for t in sqlite3 fallocate ip; do
+		command -v $t >/dev/null || skip_all "needs $t"
+	done
+	UA_IN_NS=1 exec unshare -m -n --propagation private /bin/sh "$0" "$@" ||
+		skip_all "unshare -m -n failed"
+fi
+ip link set lo up || skip_all "cannot bring up lo in the new namespace"
+ua_scratch
+ua_nss_setup
+
+SOCK=$TB/run/public.sock
+MOD=$(ua_reachable "$top_builddir/pam_userauth/.libs/pam_userauth.so")
+PAMCONV=$(ua_reachable "$top_builddir/tests/tools/pamconv")
+conv() { "$PAMCONV" -C "$TB/pam" "$@"; }
+PW='Fault-canary-pw-8e1f'
+DB=$TB/state/userauth.db
+
+# The state directory on a small tmpfs of its own, so that it can be filled.
+mkdir -p "$TB/state"
+mount -t tmpfs -o "size=8m,mode=0700,uid=$(id -u userauth),gid=$(id -g userauth)" tmpfs "$TB/state" ||
+	skip_all "cannot mount a tmpfs for the state directory"
+ua_write_conf <<EOF
+[defaults]
+shell = /bin/sh
+throttle_pair_after = 100
+throttle_account_after = 1000
+throttle_host_after = 100000
+[pool customer]
+uid_min = 200000
+uid_max = 200099
+gid_min = 300000
+gid_max = 300099
+first_factors = password
+EOF
+mkdir -p "$TB/pam"
+{
+	echo "auth required $MOD pool=customer socket=$SOCK timeout=3"
+	echo "account required $MOD pool=customer socket=$SOCK timeout=3"
+} >"$TB/pam/ua"
+printf 'auth required pam_deny.so\naccount required pam_deny.so\n' >"$TB/pam/other"
+chmod 0644 "$TB/pam/"*
+ua_start_daemon
+ok $? "the daemon starts, its state on an 8 MiB tmpfs"
+expect_rc 0 "a pool user with a password" sh -c "
+	'$top_builddir/userauthctl' -s '$TB/run/admin.sock' user add customer bea --email bea@example.com &&
+	printf '%s\n' '$PW' | '$top_builddir/userauthctl' -s '$TB/run/admin.sock' passwd bea --stdin"
+login ok0 -a ua bea "$PW"
+ok $? "bea signs in"
+
+# --- a hung daemon ---------------------------------------------------------------
+kill -STOP "$UA_DAEMON_PID"
+t0=$(date +%s)
+login hung ua bea "$PW"
+r=$?
+t1=$(date +%s)
+expect_rc 0 "SIGSTOPped daemon: the login fails (PAM $r), never success" test $r -ne 0
+expect_rc 0 "  ... within the module's timeout= (3 s: it took $((t1 - t0)) s)" \
+	test $((t1 - t0)) -le 5
+expect_rc 0 "  ... as AUTHINFO_UNAVAIL" grep -q "authenticate: 9 " "$TB/tx.hung"
+expect_rc 0 "  ... NSS still answers from the cache" getent passwd bea
+kill -CONT "$UA_DAEMON_PID"
+login cont ua bea "$PW"
+ok $? "  ... after SIGCONT the next login succeeds"
+
+# --- a client that hangs up mid-reply ----------------------------------------------
+$PY - "$SOCK" <<'EOF'
+import socket, struct, sys
+for i in range(50):
+    s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
+    f = [(1, b"customer"), (2, b"bea"), (3, b"hangup")]
+    b = struct.pack(">HHH", 1, 3, len(f))
+    for t, v in f:
+        b += struct.pack(">HH", t, len(v)) + v
+    s.sendall(struct.pack(">I", len(b)) + b)
+    s.close()
+EOF
+expect_rc 0 "50 clients that hang up before the reply: the daemon lives" kill -0 "$UA_DAEMON_PID"
+login after-hangup ua bea "$PW"
+ok $? "  ... and signs bea in"
+
+# --- the database locked by another process ---------------------------------------
+rm -f "$TB/lockfifo"
+mkfifo "$TB/lockfifo"
+( { echo 'BEGIN EXCLUSIVE;'; echo "SELECT 'locked';"; cat "$TB/lockfifo"; echo 'COMMIT;'; } |
+	sqlite3 "$DB" >"$TB/lock.out" 2>&1 ) &
+LOCKER=$!
+exec 8>"$TB/lockfifo"
+ua_wait_for 50 grep -q locked "$TB/lock.out"
+ok $? "another process holds the database EXCLUSIVE"
+login locked ua bea "$PW"
+expect_rc 0 "  ... the login fails closed, not success" test $? -ne 0
+expect_rc 0 "  ... audited as an error (the throttle store could not be written)" \
+	grep -q "result=error reason=throttle_store" "$TB/daemon.log"
+exec 8>&-
+wait $LOCKER
+login unlocked ua bea "$PW"
+ok $? "  ... once it lets go, bea signs in"
+
+# --- the state directory full -----------------------------------------------------
+fallocate -l 16m "$TB/state/filler" 2>/dev/null ||
+	dd if=/dev/zero of="$TB/state/filler" bs=64k 2>/dev/null
+login full ua bea "$PW"
+expect_rc 0 "state directory full: the login fails closed (a failure counter cannot be written)" \
+	test $? -ne 0
+expect_rc 0 "  ... never success" sh -c "! grep -q 'authenticate: 0' '$TB/tx.full'"
+rm -f "$TB/state/filler"
+login roomy ua bea "$PW"
+ok $? "  ... space back: bea signs in"
+expect_rc 0 "  ... and the database is intact" \
+	sh -c "[ \"\$(sqlite3 '$DB' 'PRAGMA integrity_check;')\" = ok ]"
+
+# --- kill -9 during a burst -------------------------------------------------------
+$PY "$top_srcdir/tests/tools/burst.py" "$SOCK" customer bea "$PW" 60 10 >"$TB/burst.out" 2>&1 &
+BURST=$!
+sleep 0.3
+kill -9 "$UA_DAEMON_PID"
+wait "$UA_DAEMON_PID" 2>/dev/null
+wait $BURST
+echo "# burst at kill -9: $(cat "$TB/burst.out")"
+expect_rc 0 "kill -9 during 60 logins: none of those cut off succeeded without an answer" \
+	sh -c "grep -q 'lost=' '$TB/burst.out'"
+expect_rc 0 "  ... NSS answers from the cache while it is down" getent passwd bea
+expect_rc 0 "  ... PRAGMA integrity_check: ok" \
+	sh -c "[ \"\$(sqlite3 '$DB' 'PRAGMA integrity_check;')\" = ok ]"
+ua_start_daemon
+ok $? "  ... it starts again"
+login again ua bea "$PW"
+ok $? "  ... and bea signs in"
+
+# --- a restart between INITIATE and RESPOND ----------------------------------------
+rm -f "$TB/fifo"
+mkfifo "$TB/fifo"
+"$PAMCONV" -C "$TB/pam" -f "$TB/fifo" ua bea >"$TB/tx.restart" 2>&1 &
+CONV=$!
+exec 9>"$TB/fifo"
+ua_wait_for 50 grep -q "Password" "$TB/tx.restart"
+ua_stop_daemon
+ua_start_daemon
+printf '%s\n' "$PW" >&9
+exec 9>&-
+wait $CONV
+r=$?
+expect_rc 0 "a restart between the challenge and the answer: that login fails ($r), cleanly" \
+	test $r -ne 0
+expect_rc 0 "  ... the module said why, not success" sh -c "! grep -q 'authenticate: 0' '$TB/tx.restart'"
+login fresh ua bea "$PW"
+ok $? "  ... and a new login succeeds"
+
+if grep -q "$PW" "$TB/daemon.log"; then ok 1 "the password is in no log"; else
+	ok 0 "the password is in no log"; fi
+ua_finish
