@@ -45,8 +45,8 @@ def page(items, body, field, kind, lim):
                 raise ValueError(tok)
         except (ValueError, UnicodeDecodeError):
             raise CgError("InvalidParameterException", "Invalid %s" % field)
-    rest = items[start + lim:]
-    nxt = base64.b64encode(("%s:%d" % (kind, start + lim)).encode()).decode() if rest else None
+    more = len(items) > start + lim     # no copy of the rest: pages of 100,000 users
+    nxt = base64.b64encode(("%s:%d" % (kind, start + lim)).encode()).decode() if more else None
     return items[start:start + lim], nxt
 
 
@@ -102,7 +102,8 @@ class Admin:
         lim = limit_of(body)
         keep = user_filter(body.get("Filter"))
         only = body.get("AttributesToGet")
-        users = [u for u in p.users if keep(u)]
+        # without a Filter, the pool's list itself (a page is a slice of it)
+        users = [u for u in p.users if keep(u)] if body.get("Filter") else p.users
         chunk, nxt = page(users, body, "PaginationToken", "users", lim)
         out = {"Users": [user_type(u, only=only) for u in chunk]}
         if nxt:
