@@ -93,7 +93,8 @@ print(json.dumps({"pools": [{
 PY
 $PY "$top_srcdir/tests/tools/fake_cognito.py" --config "$TB/fake.json" \
 	--cert "$TB/srv.pem" --key "$TB/srv.key" --port 0 \
-	--port-file "$TB/fake.port" --control "$TB/fake.ctl" 2>"$TB/fake.log" &
+	--port-file "$TB/fake.port" --control "$TB/fake.ctl" \
+	--issuer-base https://cognito-idp.eu-west-1.amazonaws.com 2>"$TB/fake.log" &
 FAKE_PID=$!
 UA_PIDS="$UA_PIDS $FAKE_PID"
 ua_wait_for 100 test -s "$TB/fake.port" ||

@@ -19,7 +19,9 @@
 
 struct nss_extra {
 	unsigned refs;
-	struct store_nss n;
+	struct store_nss n;		/* a part's own users and groups */
+	struct nss_extra **parts;	/* a join's: n is empty */
+	size_t nparts;
 };
 
 static pthread_mutex_t extra_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -34,6 +36,26 @@ nss_extra_new(struct store_nss *n)
 	x->refs = 1;
 	x->n = *n;
 	memset(n, 0, sizeof(*n));
+	return x;
+}
+
+struct nss_extra *
+nss_extra_join(struct nss_extra *const *parts, size_t n)
+{
+	struct nss_extra *x = calloc(1, sizeof(*x));
+	size_t i;
+
+	if (x == NULL)
+		return NULL;
+	x->parts = calloc(n + 1, sizeof(*x->parts));
+	if (x->parts == NULL) {
+		free(x);
+		return NULL;
+	}
+	x->refs = 1;
+	for (i = 0; i < n; i++)
+		if (parts[i] != NULL)
+			x->parts[x->nparts++] = nss_extra_ref(parts[i]);
 	return x;
 }
 
@@ -59,6 +81,11 @@ nss_extra_unref(struct nss_extra *x)
 	left = --x->refs;
 	pthread_mutex_unlock(&extra_lock);
 	if (left == 0) {
+		size_t i;
+
+		for (i = 0; i < x->nparts; i++)
+			nss_extra_unref(x->parts[i]);
+		free(x->parts);
 		store_nss_free(&x->n);
 		free(x);
 	}
@@ -82,8 +109,10 @@ int
 nsscache_publish(struct store *s, const char *path,
     const struct nss_extra *extra)
 {
-	static const struct store_nss none = { 0 };
-	const struct store_nss *x = extra != NULL ? &extra->n : &none;
+	const struct nss_extra *one[1] = { extra };
+	const struct nss_extra *const *parts = one;
+	size_t nparts = extra != NULL ? 1 : 0, p, xu = 0, xg = 0, base;
+	const struct store_nss *x;
 	struct store_nss n = { 0 };
 	struct store_err err = { 0 };
 	struct ua_cache_user *users = NULL;
@@ -91,17 +120,25 @@ nsscache_publish(struct store *s, const char *path,
 	struct ua_cache_mark *marks = NULL;
 	uint32_t **moved = NULL;
 	struct ua_cache_input in;
-	size_t i, j, nu, ng, total;
+	size_t i, j, nu, ng, total, nm = 0;
 	int r;
 
+	if (extra != NULL && extra->parts != NULL) {
+		parts = (const struct nss_extra *const *)extra->parts;
+		nparts = extra->nparts;
+	}
+	for (p = 0; p < nparts; p++) {
+		xu += parts[p]->n.nusers;
+		xg += parts[p]->n.ngroups;
+	}
 	r = store_nss_snapshot(s, &n, &err);
 	if (r < 0)
 		return ua_log_errno(LOG_ERR, r, "NSS cache: %s", err.msg);
-	total = n.nusers + x->nusers;
+	total = n.nusers + xu;
 	users = calloc(total ? total : 1, sizeof(*users));
-	groups = calloc(total + n.ngroups + x->ngroups + 1, sizeof(*groups));
+	groups = calloc(total + n.ngroups + xg + 1, sizeof(*groups));
 	marks = calloc(n.npools + 1, sizeof(*marks));
-	moved = calloc(x->ngroups + 1, sizeof(*moved));
+	moved = calloc(xg + 1, sizeof(*moved));
 	if (users == NULL || groups == NULL || marks == NULL || moved == NULL) {
 		r = ua_log_errno(LOG_ERR, -ENOMEM, "NSS cache: %m");
 		goto out;
@@ -109,8 +146,9 @@ nsscache_publish(struct store *s, const char *path,
 	nu = 0;
 	for (i = 0; i < n.nusers; i++)
 		users[nu++] = cache_user(&n.users[i]);
-	for (i = 0; i < x->nusers; i++)
-		users[nu++] = cache_user(&x->users[i]);
+	for (p = 0; p < nparts; p++)
+		for (i = 0; i < parts[p]->n.nusers; i++)
+			users[nu++] = cache_user(&parts[p]->n.users[i]);
 	/* Each user's private group: gid = uid, no listed members. */
 	for (i = 0; i < nu; i++)
 		groups[i] = (struct ua_cache_group){ .name = users[i].name,
@@ -123,22 +161,29 @@ nsscache_publish(struct store *s, const char *path,
 			.members = n.groups[i].members,
 			.nmembers = n.groups[i].nmembers,
 		};
-	/* extra's members index extra's users: after the store's here */
-	for (i = 0; i < x->ngroups; i++) {
-		moved[i] = calloc(x->groups[i].nmembers + 1, sizeof(uint32_t));
-		if (moved[i] == NULL) {
-			r = ua_log_errno(LOG_ERR, -ENOMEM, "NSS cache: %m");
-			goto out;
+	/* a part's members index its own users: moved past those before */
+	base = n.nusers;
+	for (p = 0; p < nparts; p++) {
+		x = &parts[p]->n;
+		for (i = 0; i < x->ngroups; i++, nm++) {
+			moved[nm] = calloc(x->groups[i].nmembers + 1,
+			    sizeof(uint32_t));
+			if (moved[nm] == NULL) {
+				r = ua_log_errno(LOG_ERR, -ENOMEM,
+				    "NSS cache: %m");
+				goto out;
+			}
+			for (j = 0; j < x->groups[i].nmembers; j++)
+				moved[nm][j] = x->groups[i].members[j] +
+				    (uint32_t)base;
+			groups[ng++] = (struct ua_cache_group){
+				.name = x->groups[i].name,
+				.gid = x->groups[i].gid,
+				.members = moved[nm],
+				.nmembers = x->groups[i].nmembers,
+			};
 		}
-		for (j = 0; j < x->groups[i].nmembers; j++)
-			moved[i][j] = x->groups[i].members[j] +
-			    (uint32_t)n.nusers;
-		groups[ng++] = (struct ua_cache_group){
-			.name = x->groups[i].name,
-			.gid = x->groups[i].gid,
-			.members = moved[i],
-			.nmembers = x->groups[i].nmembers,
-		};
+		base += x->nusers;
 	}
 	for (i = 0; i < n.npools; i++)
 		marks[i] = (struct ua_cache_mark){ n.pools[i].name,
@@ -153,7 +198,7 @@ nsscache_publish(struct store *s, const char *path,
 		ua_log(LOG_DEBUG, "NSS cache '%s': %zu users, %zu groups",
 		    path, nu, ng);
 out:
-	for (i = 0; moved != NULL && i < x->ngroups; i++)
+	for (i = 0; moved != NULL && i < nm; i++)
 		free(moved[i]);
 	free(moved);
 	free(users);

@@ -39,22 +39,23 @@ by_id_then_age(const void *a, const void *b)
 	return strcmp(x->login, y->login);
 }
 
-static bool
-allowed(const struct ua_pool_conf *pc, const struct cg_sync *y, size_t ui)
+/* Who may sign in by allow_groups: a flag per user (login order). */
+static bool *
+allowed_users(const struct ua_pool_conf *pc, const struct cg_sync *y)
 {
+	bool *ok = calloc(y->nu + 1, sizeof(*ok));
 	size_t i, j, k;
 
-	if (pc->allow_groups.any)
-		return true;
-	for (i = 0; i < y->ng; i++)
-		for (k = 0; k < pc->allow_groups.n; k++) {
-			if (strcmp(y->g[i].name, pc->allow_groups.names[k]) != 0)
-				continue;
-			for (j = 0; j < y->g[i].n; j++)
-				if (y->g[i].members[j] == ui)
-					return true;
-		}
-	return false;
+	if (ok == NULL)
+		return NULL;
+	for (i = 0; i < y->nu && pc->allow_groups.any; i++)
+		ok[i] = true;
+	for (i = 0; i < y->ng && !pc->allow_groups.any; i++)
+		for (k = 0; k < pc->allow_groups.n; k++)
+			if (strcmp(y->g[i].name, pc->allow_groups.names[k]) == 0)
+				for (j = 0; j < y->g[i].n; j++)
+					ok[y->g[i].members[j]] = true;
+	return ok;
 }
 
 /*
@@ -68,18 +69,21 @@ cg_sync_finish(struct cg_sync *y, const struct ua_pool_conf *pc,
 {
 	struct store_nss n = { 0 };
 	struct cg_claims c;
-	uint32_t *newidx = NULL, *order = NULL;
+	uint32_t *newidx = NULL, *order = NULL, *gids = NULL;
 	char home[UA_MAX_PATHFIELD + 1];
 	size_t i, j, k, dropped = 0;
+	bool *ok = allowed_users(pc, y);
 	int r = -ENOMEM;
 
+	if (ok == NULL)
+		return -ENOMEM;
 	/* uids; a user without one (no attribute, out of range) is left out */
 	for (i = 0; i < y->nu; i++) {
 		memset(&c, 0, sizeof(c));
 		(void)snprintf(c.sub, sizeof(c.sub), "%s",
 		    y->u[i].sub ? y->u[i].sub : y->u[i].login);
 		c.attr = y->u[i].attr;
-		y->u[i].keep = allowed(pc, y, i) &&
+		y->u[i].keep = ok[i] &&
 		    cg_uid_of(pc, &c, &y->u[i].uid) == 0;
 		y->u[i].index = (uint32_t)i;
 	}
@@ -129,14 +133,17 @@ cg_sync_finish(struct cg_sync *y, const struct ua_pool_conf *pc,
 		newidx[i] = (uint32_t)n.nusers++;
 	}
 	/* groups: gid from the name; the older of two keeps it */
+	gids = calloc(y->ng + 1, sizeof(*gids));
+	if (gids == NULL)
+		goto out;
+	for (i = 0; i < y->ng; i++)
+		gids[i] = hash_into(y->g[i].name, pc->gid_min, pc->gid_max);
 	for (i = 0; i < y->ng; i++) {
-		uint32_t gid = hash_into(y->g[i].name, pc->gid_min,
-		    pc->gid_max);
+		uint32_t gid = gids[i];
 		bool taken = false;
 
 		for (j = 0; j < y->ng && !taken; j++)
-			taken = j != i && hash_into(y->g[j].name, pc->gid_min,
-			    pc->gid_max) == gid &&
+			taken = j != i && gids[j] == gid &&
 			    (y->g[j].created < y->g[i].created ||
 				(y->g[j].created == y->g[i].created && j < i));
 		if (taken) {
@@ -172,6 +179,8 @@ cg_sync_finish(struct cg_sync *y, const struct ua_pool_conf *pc,
 	memset(&n, 0, sizeof(n));
 	r = 0;
 out:
+	free(ok);
+	free(gids);
 	store_nss_free(&n);
 	free(order);
 	free(newidx);

@@ -72,7 +72,7 @@ struct cg_sync {
 	size_t nu, capu;
 	struct sy_group *g;
 	size_t ng, capg;
-	struct store_nss last;		/* the last good result */
+	struct nss_extra *last;		/* the last good result, or NULL */
 	/* IMDSv2: the session token, the role, temporary credentials */
 	int imds_step;			/* 0 none, 1 token, 2 role, 3 keys */
 	char *imds_token, *imds_role;

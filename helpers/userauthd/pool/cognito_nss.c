@@ -27,107 +27,78 @@ dup_into(char **dst, const char *s)
 	return *dst != NULL ? 0 : -ENOMEM;
 }
 
-/* Append src's users and groups to dst (members moved by dst's count). */
+/* One JSON value to f; 0 or -errno. */
 static int
-append(struct store_nss *dst, const struct store_nss *src)
+put(FILE *f, json_t *v)
 {
-	struct store_nss_user *u;
-	struct store_nss_group *g;
-	size_t i, j, base = dst->nusers;
+	int r = v != NULL && json_dumpf(v, f, JSON_COMPACT) == 0 ? 0 : -EIO;
 
-	u = reallocarray(dst->users, dst->nusers + src->nusers + 1, sizeof(*u));
-	if (u == NULL)
-		return -ENOMEM;
-	dst->users = u;
-	g = reallocarray(dst->groups, dst->ngroups + src->ngroups + 1,
-	    sizeof(*g));
-	if (g == NULL)
-		return -ENOMEM;
-	dst->groups = g;
-	for (i = 0; i < src->nusers; i++) {
-		u = &dst->users[dst->nusers];
-		memset(u, 0, sizeof(*u));
-		dst->nusers++;
-		*u = (struct store_nss_user){ .uid = src->users[i].uid,
-			.gid = src->users[i].gid };
-		if (dup_into(&u->login, src->users[i].login) < 0 ||
-		    dup_into(&u->email, src->users[i].email) < 0 ||
-		    dup_into(&u->gecos, src->users[i].gecos) < 0 ||
-		    dup_into(&u->home, src->users[i].home) < 0 ||
-		    dup_into(&u->shell, src->users[i].shell) < 0)
-			return -ENOMEM;
-	}
-	for (i = 0; i < src->ngroups; i++) {
-		g = &dst->groups[dst->ngroups];
-		memset(g, 0, sizeof(*g));
-		dst->ngroups++;
-		g->gid = src->groups[i].gid;
-		g->members = calloc(src->groups[i].nmembers + 1,
-		    sizeof(uint32_t));
-		if (g->members == NULL ||
-		    dup_into(&g->name, src->groups[i].name) < 0)
-			return -ENOMEM;
-		for (j = 0; j < src->groups[i].nmembers; j++)
-			g->members[j] = src->groups[i].members[j] +
-			    (uint32_t)base;
-		g->nmembers = src->groups[i].nmembers;
-	}
-	return 0;
+	json_decref(v);
+	return r;
 }
 
-/* Write y->last to STATE/cognito-POOL.json, atomically. */
+/*
+ * Write y->last to STATE/cognito-POOL.json, atomically, one entry at a
+ * time through a buffered stream: no whole-file tree in memory, no write
+ * per token.
+ */
 static void
 keep(const struct cognito_backend *cb, const struct cg_sync *y)
 {
-	const struct store_nss *n = &y->last;
+	const struct store_nss *n;
 	char path[4096], tmp[4200];
-	json_t *o, *users, *groups, *m;
+	json_t *m;
+	FILE *f = NULL;
 	size_t i, j;
-	int fd, r = -ENOMEM;
+	int fd, r = 0;
 
-	if (cb->hooks.state_dir == NULL)
+	if (cb->hooks.state_dir == NULL || y->last == NULL)
 		return;
+	n = nss_extra_get(y->last);
 	(void)snprintf(path, sizeof(path), "%s/cognito-%s.json",
 	    cb->hooks.state_dir, y->pool);
 	(void)snprintf(tmp, sizeof(tmp), "%s.new", path);
-	users = json_array();
-	groups = json_array();
-	o = json_pack("{s:i,s:o,s:o}", "version", 1, "users", users,
-	    "groups", groups);
-	for (i = 0; o != NULL && i < n->nusers; i++)
-		if (json_array_append_new(users, json_pack("{s:s,s:s,s:s,s:s,"
-			"s:I}", "login", n->users[i].login, "email",
-			n->users[i].email, "home", n->users[i].home, "shell",
-			n->users[i].shell, "uid",
-			(json_int_t)n->users[i].uid)) < 0)
-			goto out;
-	for (i = 0; o != NULL && i < n->ngroups; i++) {
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
+	    0600);
+	if (fd >= 0)
+		f = fdopen(fd, "w");
+	if (f == NULL) {
+		r = -errno;
+		if (fd >= 0)
+			(void)close(fd);
+		goto out;
+	}
+	(void)setvbuf(f, NULL, _IOFBF, 1 << 16);
+	(void)fputs("{\"version\":1,\"users\":[", f);
+	for (i = 0; i < n->nusers && r == 0; i++) {
+		if (i > 0)
+			(void)fputc(',', f);
+		r = put(f, json_pack("{s:s,s:s,s:s,s:s,s:I}", "login",
+		    n->users[i].login, "email", n->users[i].email, "home",
+		    n->users[i].home, "shell", n->users[i].shell, "uid",
+		    (json_int_t)n->users[i].uid));
+	}
+	(void)fputs("],\"groups\":[", f);
+	for (i = 0; i < n->ngroups && r == 0; i++) {
+		if (i > 0)
+			(void)fputc(',', f);
 		m = json_array();
 		for (j = 0; m != NULL && j < n->groups[i].nmembers; j++)
 			(void)json_array_append_new(m,
 			    json_integer(n->groups[i].members[j]));
-		if (json_array_append_new(groups, json_pack("{s:s,s:I,s:o}",
-			"name", n->groups[i].name, "gid",
-			(json_int_t)n->groups[i].gid, "members", m)) < 0)
-			goto out;
+		r = put(f, json_pack("{s:s,s:I,s:o}", "name", n->groups[i].name,
+		    "gid", (json_int_t)n->groups[i].gid, "members", m));
 	}
-	if (o == NULL)
-		goto out;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
-	    0600);
-	if (fd < 0) {
+	(void)fputs("]}", f);
+	if (fflush(f) != 0 && r == 0)
 		r = -errno;
-		goto out;
-	}
-	r = json_dumpfd(o, fd, JSON_COMPACT) < 0 ? -EIO : 0;
-	if (r == 0 && fsync(fd) < 0)
+	if (r == 0 && fsync(fileno(f)) < 0)
 		r = -errno;
-	if (close(fd) < 0 && r == 0)
+	if (fclose(f) != 0 && r == 0)
 		r = -errno;
 	if (r == 0 && rename(tmp, path) < 0)
 		r = -errno;
 out:
-	json_decref(o);
 	if (r < 0) {
 		(void)unlink(tmp);
 		ua_log_errno(LOG_WARNING, r, "cognito pool %s: cannot keep the "
@@ -139,17 +110,15 @@ out:
 void
 cg_sync_publish(struct cognito_backend *cb, struct cg_sync *y)
 {
-	struct store_nss all = { 0 };
-	struct nss_extra *x;
+	struct nss_extra *parts[UA_CONF_MAX_POOLS], *x;
 	size_t i;
-	int r = 0;
 
 	if (y != NULL)
 		keep(cb, y);
-	for (i = 0; i < cb->nsyncs && r == 0; i++)
-		r = append(&all, &cb->syncs[i]->last);
-	x = r == 0 ? nss_extra_new(&all) : NULL;
-	store_nss_free(&all);
+	for (i = 0; i < cb->nsyncs; i++)
+		parts[i] = cb->syncs[i]->last;
+	/* every pool's part shared, none copied */
+	x = nss_extra_join(parts, cb->nsyncs);
 	if (x == NULL) {
 		ua_log(LOG_ERR, "cognito pools: out of memory merging the "
 		    "synced users; the NSS cache keeps the last ones");
@@ -238,9 +207,16 @@ load_one(struct cognito_backend *cb, const struct ua_pool_conf *pc)
 			    (uint32_t)k;
 		}
 	}
-	store_nss_free(&y->last);
-	y->last = n;
-	memset(&n, 0, sizeof(n));
+	{
+		struct nss_extra *x = nss_extra_new(&n);
+
+		if (x == NULL) {
+			r = -ENOMEM;
+			goto out;
+		}
+		nss_extra_unref(y->last);
+		y->last = x;
+	}
 	r = 0;
 out:
 	store_nss_free(&n);
@@ -288,7 +264,9 @@ cg_synced_find(struct cognito_backend *cb, const char *pool,
 	if (i == cb->nsyncs)
 		return -ENOENT;
 	y = cb->syncs[i];
-	n = &y->last;
+	if (y->last == NULL)
+		return -ENOENT;
+	n = nss_extra_get(y->last);
 	for (i = 0; i < n->nusers; i++)
 		if (strcmp(n->users[i].login, ident) == 0 ||
 		    (n->users[i].email[0] != '\0' &&

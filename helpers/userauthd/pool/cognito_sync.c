@@ -21,6 +21,7 @@
 
 #include "client/wipe.h"
 #include "server/log.h"
+#include "userauthd/nsscache.h"
 #include "userauthd/pool/cognito_int.h"
 #include "userauthd/pool/cognito_sign.h"
 
@@ -88,7 +89,7 @@ cg_sync_free(struct cg_sync *y)
 		return;
 	cg_imds_clear(y);
 	sy_work_clear(y);
-	store_nss_free(&y->last);
+	nss_extra_unref(y->last);
 	free(y);
 }
 
@@ -428,10 +429,14 @@ cg_sync_done(struct cognito_backend *cb, const struct ua_conf *c,
 		sy_job_free(&j->pj);
 		return;
 	}
-	cg_answer_read(&j->rq, &a);
-	if (a.error == 0 && a.type[0] == '\0')
+	/* a page is parsed once: the answer decoder only for errors */
+	memset(&a, 0, sizeof(a));
+	if (j->rq.error == 0 && j->rq.status >= 200 && j->rq.status < 300 &&
+	    j->rq.resp != NULL)
 		o = json_loadb(j->rq.resp, j->rq.resp_len,
 		    JSON_REJECT_DUPLICATES, NULL);
+	else
+		cg_answer_read(&j->rq, &a);
 	if (a.type[0] != '\0' &&
 	    strcmp(a.type, "TooManyRequestsException") == 0) {
 		/* the same page again, later: a read is safe to repeat */
@@ -476,12 +481,20 @@ cg_sync_done(struct cognito_backend *cb, const struct ua_conf *c,
 			y->phase = SY_MEMBERS;
 		if (y->phase == SY_MEMBERS && y->gi >= y->ng) {
 			r = cg_sync_finish(y, pc, &n);
-			if (r == 0) {
-				store_nss_free(&y->last);
-				y->last = n;
-				cg_sync_publish(cb, y);
-			}
+			/* the pages' working set goes before the publish */
 			sy_end(y, pc, now, r == 0);
+			if (r == 0) {
+				struct nss_extra *x = nss_extra_new(&n);
+
+				if (x != NULL) {
+					nss_extra_unref(y->last);
+					y->last = x;
+					cg_sync_publish(cb, y);
+				} else
+					ua_log(LOG_ERR, "cognito pool %s: out of "
+					    "memory; the NSS entries stay as "
+					    "last synced", y->pool);
+			}
 			goto out;
 		}
 	}
