@@ -17,6 +17,14 @@
 #define H_USER "USER is a login name or an email address.\n"
 
 static const struct ctl_verb verbs[] = {
+    {{"status", NULL, NULL}, ctl_status, "",
+	"Show how the daemon is doing: uptime, pools, mail, logins",
+	"Pools with their backend, users and the NSS cache's last publish;\n"
+	"the mail queue (depth, oldest message, the last hour's deliveries\n"
+	"and their latency from queueing to the relay's acceptance, in whole\n"
+	"seconds, p50 and p99), the last SMTP error; the logins of the last\n"
+	"hour by challenge.  Exit status 3 (\"daemon: down\") when the\n"
+	"daemon does not answer.\n"},
     {{"pool", "list", NULL}, ctl_pool_list, "",
 	"List the pools with their id ranges and sizes", NULL},
     {{"user", "add", NULL}, ctl_user_add,

