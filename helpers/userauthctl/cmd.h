@@ -134,6 +134,7 @@ ctl_verb_fn ctl_mfa_confirm;
 ctl_verb_fn ctl_mfa_reset;
 ctl_verb_fn ctl_mfa_status;
 ctl_verb_fn ctl_status;
+ctl_verb_fn ctl_test_login;
 
 /* Print a user object as key: value lines (user show, user add). */
 ctl_print_fn ctl_print_user;

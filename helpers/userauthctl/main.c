@@ -25,6 +25,17 @@ static const struct ctl_verb verbs[] = {
 	"seconds, p50 and p99), the last SMTP error; the logins of the last\n"
 	"hour by challenge.  Exit status 3 (\"daemon: down\") when the\n"
 	"daemon does not answer.\n"},
+    {{"test-login", NULL, NULL}, ctl_test_login,
+	"POOL USER [--service S] [--preferred password|email_otp]",
+	"Try a login as the PAM module would, on this terminal",
+	H_USER "The daemon's questions are asked here (secrets without\n"
+	"echo); nothing in /etc/pam.d is needed.  It is a real login on the\n"
+	"public socket beside the admin socket: audited, throttled, a code\n"
+	"is mailed.  Exit status 0 when the daemon says OK, 1 when it\n"
+	"refuses (FAILED, DENIED), 3 when it cannot decide or be reached.\n"
+	"  --service S    the PAM service the daemon's policy sees\n"
+	"                 (default userauthctl)\n"
+	"  --preferred C  the hint the module's preferred= option gives\n"},
     {{"pool", "list", NULL}, ctl_pool_list, "",
 	"List the pools with their id ranges and sizes", NULL},
     {{"user", "add", NULL}, ctl_user_add,

@@ -87,4 +87,61 @@ expect_rc 2 "status with an unknown option" uactl status --frob
 expect_rc 0 "status op with an argument is refused by the daemon" \
 	$PY "$top_srcdir/tests/tools/sockpoke.py" json "$TB/run/admin.sock" '{"v":1,"op":"status","pool":"x"}'
 grep_last "  ... as invalid" '"invalid"'
+
+# --- test-login -----------------------------------------------------------
+DRIVE="$PY $top_srcdir/tests/tools/ptydrive.py"
+CTL="$top_builddir/userauthctl -s $TB/run/admin.sock"
+# code.sh: code_for ADDRESS prints the newest code mailed to ADDRESS (it
+# waits for the mail); run by ptydrive when "Code: " is asked.
+cat >"$TB/code.sh" <<EOF
+code_for() {
+	i=0
+	while [ \$i -lt 100 ]; do
+		f=\$(grep -l "^To: \$1" "$TB"/mail/new/* 2>/dev/null | xargs -r ls -t | head -1)
+		[ -n "\$f" ] && [ "\$f" != "\$(cat "$TB/seen" 2>/dev/null)" ] && break
+		sleep 0.1
+		i=\$((i + 1))
+	done
+	echo "\$f" >"$TB/seen"
+	grep -Eo '\b[0-9]{8}\b' "\$f" | head -1
+}
+EOF
+uactl user add customer alice --email alice@example.com >/dev/null
+set_pw alice "$CANARY"
+expect_rc 0 "test-login with the right password: exit 0" \
+	$DRIVE -e 'Password: ' -s "$CANARY" -- $CTL test-login customer alice
+grep_last "  ... asked exactly 'Password: '" '^Password: '
+grep_last "  ... and says who signed in" '^OK: signed in as alice'
+expect_rc 1 "  ... the password was not echoed" grep -q "$CANARY" "$TB/last.out"
+expect_rc 1 "test-login with a wrong password: exit 1" \
+	$DRIVE -e 'Password: ' -s 'wrong-password' -- $CTL test-login customer alice
+grep_last "  ... with a clear word" "test login of 'alice' in pool 'customer': FAILED"
+expect_rc 0 "test-login by email code (--preferred email_otp)" \
+	$DRIVE -e 'Code: ' -s "!. $TB/code.sh; code_for alice@example.com" -- \
+	$CTL test-login customer alice@example.com --preferred email_otp --service sshd
+grep_last "  ... where the code went, with the prompt" 'A code was sent to a\*+@e\*+\.com'
+grep_last "  ... signed in" '^OK: signed in as alice'
+expect_rc 0 "test-login reads answers from a pipe too" \
+	sh -c "printf '%s\n' '$CANARY' | $CTL --json test-login customer alice"
+json_ok "  ... --json: outcome, user" 'v["outcome"] == "OK" and v["user"] == "alice" and v["pool"] == "customer"'
+expect_rc 1 "test-login of an unknown user: refused like a wrong answer" \
+	sh -c "printf '00000000\n00000000\n00000000\n00000000\n' | $CTL test-login customer nosuchuser"
+grep_last "  ... FAILED" 'FAILED'
+expect_rc 1 "test-login with no answer (end of input) is abandoned" \
+	sh -c "$CTL test-login customer alice </dev/null"
+grep_last "  ... and says so" 'no answer \(end of input\)'
+expect_rc 2 "test-login without USER: usage" uactl test-login customer
+expect_rc 2 "test-login --preferred bogus: usage" uactl test-login customer alice --preferred bogus
+grep_last "  ... naming the choices" 'password or email_otp'
+expect_rc 2 "test-login --service with a bad name: usage" uactl test-login customer alice --service 'a b'
+expect_rc 2 "test-login with a bad user name: usage" uactl test-login customer 'bad name'
+expect_rc 2 "test-login with a pool name starting with '-': usage" uactl test-login -- -x alice
+expect_rc 0 "status counts the logins of the last hour" uactl --json status
+json_ok "  ... PASSWORD: 2 ok and a failure; EMAIL_OTP: 1 ok" \
+	'{l["challenge"]: (l["ok"], l["fail"]) for l in v["logins"]}.get("PASSWORD", (0, 0))[0] == 2 and {l["challenge"]: l for l in v["logins"]}["PASSWORD"]["fail"] >= 1 and {l["challenge"]: l for l in v["logins"]}["EMAIL_OTP"]["ok"] == 1'
+expect_rc 0 "  ... and the mail it sent" uactl --json status
+json_ok "  ... one sent in the hour, with a latency" 'v["mail"]["sent"] >= 1 and v["mail"]["latency_p50"] is not None and v["mail"]["latency_p99"] >= v["mail"]["latency_p50"]'
+expect_rc 0 "  ... status for people shows the table" uactl status
+grep_last "  ... PASSWORD row" '^PASSWORD +2 +[1-9]'
+
 ua_finish
