@@ -61,7 +61,15 @@ static const struct ctl_verb verbs[] = {
 	"rejected row is reported with its line number, and without\n"
 	"--skip-bad nothing is imported when any row is rejected.  FILE '-'\n"
 	"reads stdin (give --format).  No password is set.\n"},
-    {{"user", "show", NULL}, ctl_user_show, "USER", "Show one user", H_USER},
+    {{"user", "show", NULL}, ctl_user_show, "USER",
+	"Show one user, with MFA state, last login and limits", H_USER
+	"limits are the user's throttle counts (see throttle list).\n"},
+    {{"user", "modify", NULL}, ctl_user_modify,
+	"POOL USER [--email EMAIL] [--name DISPLAY] [--shell PATH] "
+	"[--home PATH]",
+	"Change a user's email, display name, shell or home; the uid stays",
+	H_USER "At least one option.  A new email must belong to no other\n"
+	"user.  Nothing changes when any value is refused.\n"},
     {{"user", "list", NULL}, ctl_user_list, "[POOL]",
 	"List the users, of all pools or of POOL", NULL},
     {{"user", "disable", NULL}, ctl_user_disable, "USER",

@@ -20,6 +20,7 @@
 #include "userauthd/admin_import.h"
 #include "userauthd/admin_mfa.h"
 #include "userauthd/admin_status.h"
+#include "userauthd/admin_user.h"
 #include "userauthd/mailer.h"
 #include "userauthd/otp.h"
 
@@ -172,7 +173,7 @@ static int
 op_user_show(struct admin_ctx *ctx, const struct args *a, json_t **ret,
     struct store_err *err)
 {
-	return store_user_show(ctx->store, a->user, ret, err);
+	return admin_user_show(ctx, a->user, ret, err);
 }
 
 static int
@@ -378,6 +379,17 @@ op_user_unlock(struct admin_ctx *ctx, const struct args *a, json_t **ret,
 }
 
 static int
+op_user_modify(struct admin_ctx *ctx, const struct args *a, json_t **ret,
+    struct store_err *err)
+{
+	const struct store_user_mod m = { .pool = a->pool, .user = a->user,
+		.email = a->email, .display_name = a->display_name,
+		.home = a->home, .shell = a->shell };
+
+	return admin_user_modify(ctx, &m, ret, err);
+}
+
+static int
 op_status(struct admin_ctx *ctx, const struct args *a, json_t **ret,
     struct store_err *err)
 {
@@ -393,6 +405,8 @@ static const struct op ops[] = {
 	    "display_name home shell groups disabled invite", op_user_add, true },
 	{ "user.show", "user", "", op_user_show, false },
 	{ "user.list", "", "pool", op_user_list, false },
+	{ "user.modify", "pool user", "email display_name home shell",
+	    op_user_modify, true },
 	{ "user.disable", "user", "", op_user_disable, true },
 	{ "user.enable", "user", "", op_user_enable, true },
 	{ "user.del", "user", "", op_user_del, true },

@@ -144,4 +144,43 @@ json_ok "  ... one sent in the hour, with a latency" 'v["mail"]["sent"] >= 1 and
 expect_rc 0 "  ... status for people shows the table" uactl status
 grep_last "  ... PASSWORD row" '^PASSWORD +2 +[1-9]'
 
+# --- user modify, user show --------------------------------------------------
+# a success clears the account's counts: one more failure to show
+printf 'wrong-again\n' | uactl test-login customer alice >/dev/null 2>&1
+expect_rc 0 "user show has MFA state, last login and limits" uactl user show alice
+grep_last "  ... MFA" '^mfa: +not enrolled \(pool mfa = off\)'
+grep_last "  ... last login (a test login opens no session: never)" '^last login: +never$'
+grep_last "  ... limits: the failed test login" '^limits: +account: 1 failures, wait [0-9]+s'
+expect_rc 0 "user show --json has mfa and limits" uactl --json user show alice
+json_ok "  ... as objects" 'v["mfa"] == {"mode": "off", "enrolled": False, "pending": False} and isinstance(v["limits"], list) and "last_login" in v and any(l["kind"] == "account" and l["failures"] >= 1 for l in v["limits"])'
+uactl user add staff sam --email sam@example.org >/dev/null
+expect_rc 0 "user modify: email, name, shell, home" uactl user modify customer alice \
+	--email Alice.L@Example.org --name "Alice Liddell" --shell /bin/bash --home /srv/alice
+grep_last "  ... the uid stays" '^uid: +200000$'
+grep_last "  ... new email, lowercase" '^email: +alice\.l@example\.org$'
+expect_rc 0 "  ... NSS shows it" getent passwd alice
+grep_last "  ... passwd line" '^alice:\*:200000:200000:Alice Liddell:/srv/alice:/bin/bash$'
+expect_rc 0 "  ... the new email finds the user" uactl user show alice.l@example.org
+expect_rc 0 "user modify of one field keeps the others" uactl --json user modify customer alice --name 'A. Liddell'
+json_ok "  ... only the name changed" 'v["display_name"] == "A. Liddell" and v["shell"] == "/bin/bash" and v["home"] == "/srv/alice" and v["uid"] == 200000'
+uactl --json user show alice >"$TB/before.json"
+expect_rc 1 "user modify to another user's email: refused" uactl user modify customer alice --email sam@example.org
+grep_last "  ... saying it is taken" 'already belongs'
+expect_rc 1 "user modify in the wrong pool: refused" uactl user modify staff alice --name X
+grep_last "  ... naming the pool" "no user 'alice' in pool 'staff'"
+expect_rc 1 "user modify in an unknown pool" uactl user modify nopool alice --name X
+expect_rc 1 "user modify of an unknown user" uactl user modify customer nobody2 --name X
+expect_rc 2 "user modify with nothing to change: usage" uactl user modify customer alice
+expect_rc 2 "user modify with a bad email: usage" uactl user modify customer alice --email not-an-email
+expect_rc 2 "user modify with a relative shell: usage" uactl user modify customer alice --shell bin/sh
+expect_rc 2 "user modify with a control character in the name" uactl user modify customer alice --name "$(printf 'a\001b')"
+expect_rc 0 "the daemon refuses a bad home itself" \
+	$PY "$top_srcdir/tests/tools/sockpoke.py" json "$TB/run/admin.sock" '{"v":1,"op":"user.modify","pool":"customer","user":"alice","home":"rel/x"}'
+grep_last "  ... as invalid" '"invalid"'
+expect_rc 0 "  ... and one with nothing to change" \
+	$PY "$top_srcdir/tests/tools/sockpoke.py" json "$TB/run/admin.sock" '{"v":1,"op":"user.modify","pool":"customer","user":"alice"}'
+grep_last "  ... as invalid" '"invalid".*nothing to change'
+uactl --json user show alice >"$TB/after.json"
+expect_rc 0 "refused modifies changed nothing" cmp "$TB/before.json" "$TB/after.json"
+
 ua_finish
