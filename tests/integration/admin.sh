@@ -183,4 +183,22 @@ grep_last "  ... as invalid" '"invalid".*nothing to change'
 uactl --json user show alice >"$TB/after.json"
 expect_rc 0 "refused modifies changed nothing" cmp "$TB/before.json" "$TB/after.json"
 
+# --- mfa enroll: the pool is named in CLI, docs and errors -------------------
+expect_rc 2 "mfa enroll without a pool: usage" uactl mfa enroll alice
+expect_rc 1 "mfa enroll in a pool with mfa = off: refused" uactl mfa enroll customer alice --code 123456
+grep_last "  ... naming that pool, not ''" "pool 'customer' has mfa = off"
+expect_rc 0 "  ... and nothing is pending" uactl --json mfa status alice
+json_ok "  ... not enrolled" 'v["enrolled"] is False and v["pending"] is False'
+
+# --- every command is in userauthctl(8) --------------------------------------
+uactl help | sed -n '/^Commands:/,/^$/p' | sed -n 's/^  \([a-z][a-z -]*[a-z]\) \{1,\}[A-Z].*/\1/p' |
+	sed 's/ *$//' >"$TB/verbs"
+missing=
+while read -r verb; do
+	grep -q "^\.Cm $verb\( \|$\)\|^\.It Cm $verb\( \|$\)" "$top_srcdir/man/userauthctl.8" ||
+		missing="$missing '$verb'"
+done <"$TB/verbs"
+ok "$([ -s "$TB/verbs" ] && [ -z "$missing" ]; echo $?)" \
+	"userauthctl(8) documents every command of help ($(wc -l <"$TB/verbs") commands)${missing:+; missing:$missing}"
+
 ua_finish
