@@ -133,6 +133,11 @@ ctl_verb_fn ctl_mfa_enroll;
 ctl_verb_fn ctl_mfa_confirm;
 ctl_verb_fn ctl_mfa_reset;
 ctl_verb_fn ctl_mfa_status;
+ctl_verb_fn ctl_status;
+ctl_verb_fn ctl_test_login;
+ctl_verb_fn ctl_user_modify;
+/* The "mfa" and "limits" lines of a user object (cmd_user_modify.c). */
+int ctl_print_user_extra(const json_t *u);
 
 /* Print a user object as key: value lines (user show, user add). */
 ctl_print_fn ctl_print_user;

@@ -62,6 +62,8 @@ ctl_print_user(struct ctl_ctx *ctx, json_t *u)
 	vals[12] =
 	    ctl_fmt_time(json_object_get(u, "last_login"), last, sizeof(last));
 	r = ctl_kv_print(stdout, keys, vals, 13);
+	if (r == 0)
+		r = ctl_print_user_extra(u);
 	free(groups);
 	if (r == -ENOMEM)
 		return ctl_fail_oom(ctx);

@@ -12,6 +12,10 @@ userauthctl_SOURCES = \
 	helpers/userauthctl/cmd_group.c helpers/userauthctl/cmd_passwd.c \
 	helpers/userauthctl/cmd_mailq.c helpers/userauthctl/cmd_throttle.c \
 	helpers/userauthctl/cmd_import.c
+# status, test-login, mail test (the admin commands of issue 12).
+userauthctl_SOURCES += helpers/userauthctl/cmd_status.c \
+	helpers/userauthctl/cmd_testlogin.c \
+	helpers/userauthctl/cmd_user_modify.c
 userauthctl_LDADD = common/server/libua_server.la common/client/libua_client.la \
 	$(JANSSON_LIBS)
 # TOTP enrolment (mfa *): draws the QR code with the daemon's qr.c.

@@ -17,6 +17,25 @@
 #define H_USER "USER is a login name or an email address.\n"
 
 static const struct ctl_verb verbs[] = {
+    {{"status", NULL, NULL}, ctl_status, "",
+	"Show how the daemon is doing: uptime, pools, mail, logins",
+	"Pools with their backend, users and the NSS cache's last publish;\n"
+	"the mail queue (depth, oldest message, the last hour's deliveries\n"
+	"and their latency from queueing to the relay's acceptance, in whole\n"
+	"seconds, p50 and p99), the last SMTP error; the logins of the last\n"
+	"hour by challenge.  Exit status 3 (\"daemon: down\") when the\n"
+	"daemon does not answer.\n"},
+    {{"test-login", NULL, NULL}, ctl_test_login,
+	"POOL USER [--service S] [--preferred password|email_otp]",
+	"Try a login as the PAM module would, on this terminal",
+	H_USER "The daemon's questions are asked here (secrets without\n"
+	"echo); nothing in /etc/pam.d is needed.  It is a real login on the\n"
+	"public socket beside the admin socket: audited, throttled, a code\n"
+	"is mailed.  Exit status 0 when the daemon says OK, 1 when it\n"
+	"refuses (FAILED, DENIED), 3 when it cannot decide or be reached.\n"
+	"  --service S    the PAM service the daemon's policy sees\n"
+	"                 (default userauthctl)\n"
+	"  --preferred C  the hint the module's preferred= option gives\n"},
     {{"pool", "list", NULL}, ctl_pool_list, "",
 	"List the pools with their id ranges and sizes", NULL},
     {{"user", "add", NULL}, ctl_user_add,
@@ -42,7 +61,15 @@ static const struct ctl_verb verbs[] = {
 	"rejected row is reported with its line number, and without\n"
 	"--skip-bad nothing is imported when any row is rejected.  FILE '-'\n"
 	"reads stdin (give --format).  No password is set.\n"},
-    {{"user", "show", NULL}, ctl_user_show, "USER", "Show one user", H_USER},
+    {{"user", "show", NULL}, ctl_user_show, "USER",
+	"Show one user, with MFA state, last login and limits", H_USER
+	"limits are the user's throttle counts (see throttle list).\n"},
+    {{"user", "modify", NULL}, ctl_user_modify,
+	"POOL USER [--email EMAIL] [--name DISPLAY] [--shell PATH] "
+	"[--home PATH]",
+	"Change a user's email, display name, shell or home; the uid stays",
+	H_USER "At least one option.  A new email must belong to no other\n"
+	"user.  Nothing changes when any value is refused.\n"},
     {{"user", "list", NULL}, ctl_user_list, "[POOL]",
 	"List the users, of all pools or of POOL", NULL},
     {{"user", "disable", NULL}, ctl_user_disable, "USER",

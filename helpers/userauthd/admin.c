@@ -19,6 +19,8 @@
 #include "userauthd/admin_throttle.h"
 #include "userauthd/admin_import.h"
 #include "userauthd/admin_mfa.h"
+#include "userauthd/admin_status.h"
+#include "userauthd/admin_user.h"
 #include "userauthd/mailer.h"
 #include "userauthd/otp.h"
 
@@ -171,7 +173,7 @@ static int
 op_user_show(struct admin_ctx *ctx, const struct args *a, json_t **ret,
     struct store_err *err)
 {
-	return store_user_show(ctx->store, a->user, ret, err);
+	return admin_user_show(ctx, a->user, ret, err);
 }
 
 static int
@@ -376,13 +378,35 @@ op_user_unlock(struct admin_ctx *ctx, const struct args *a, json_t **ret,
 	return admin_user_unlock(ctx, a->pool, a->user, ret, err);
 }
 
+static int
+op_user_modify(struct admin_ctx *ctx, const struct args *a, json_t **ret,
+    struct store_err *err)
+{
+	const struct store_user_mod m = { .pool = a->pool, .user = a->user,
+		.email = a->email, .display_name = a->display_name,
+		.home = a->home, .shell = a->shell };
+
+	return admin_user_modify(ctx, &m, ret, err);
+}
+
+static int
+op_status(struct admin_ctx *ctx, const struct args *a, json_t **ret,
+    struct store_err *err)
+{
+	(void)a;
+	return admin_status(ctx, ret, err);
+}
+
 static const struct op ops[] = {
 	{ "ping", "", "", op_ping, false },
+	{ "status", "", "", op_status, false },
 	{ "pool.list", "", "", op_pool_list, false },
 	{ "user.add", "pool login email",
 	    "display_name home shell groups disabled invite", op_user_add, true },
 	{ "user.show", "user", "", op_user_show, false },
 	{ "user.list", "", "pool", op_user_list, false },
+	{ "user.modify", "pool user", "email display_name home shell",
+	    op_user_modify, true },
 	{ "user.disable", "user", "", op_user_disable, true },
 	{ "user.enable", "user", "", op_user_enable, true },
 	{ "user.del", "user", "", op_user_del, true },

@@ -25,10 +25,12 @@ load(struct admin_ctx *ctx, const char *user, struct store_mfa *m,
 		return r;
 	pc = ua_conf_pool(ctx->conf, m->pool);
 	if (pc == NULL || pc->mfa == UA_MFA_OFF) {
-		store_mfa_clear(m);
-		return store_fail(err, -EINVAL, "invalid",
+		/* the message first: the clear wipes m->pool too */
+		r = store_fail(err, -EINVAL, "invalid",
 		    "pool '%s' has mfa = off; set mfa = optional or required "
 		    "in userauth.conf first", m->pool);
+		store_mfa_clear(m);
+		return r;
 	}
 	*ret_pc = pc;
 	return 0;

@@ -64,6 +64,15 @@ helpers_userauthd_libuad_la_SOURCES += \
 	helpers/userauthd/throttle.c helpers/userauthd/throttle.h \
 	helpers/userauthd/store_throttle.c helpers/userauthd/store_throttle.h \
 	helpers/userauthd/admin_throttle.c helpers/userauthd/admin_throttle.h
+# userauthctl status: in-memory counters and read-only figures.
+helpers_userauthd_libuad_la_SOURCES += \
+	helpers/userauthd/stats.c helpers/userauthd/stats.h \
+	helpers/userauthd/store_status.c helpers/userauthd/store_status.h \
+	helpers/userauthd/admin_status.c helpers/userauthd/admin_status.h
+# user.modify, and user.show with MFA and limits.
+helpers_userauthd_libuad_la_SOURCES += \
+	helpers/userauthd/store_modify.c helpers/userauthd/store_modify.h \
+	helpers/userauthd/admin_user.c helpers/userauthd/admin_user.h
 # Readiness for systemd (Type=notify): the sd_notify protocol on its own.
 helpers_userauthd_libuad_la_SOURCES += \
 	helpers/userauthd/notify.c helpers/userauthd/notify.h

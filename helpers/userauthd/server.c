@@ -27,6 +27,7 @@
 #include "userauthd/admin_import.h"
 #include "userauthd/nsscache.h"
 #include "userauthd/server.h"
+#include "userauthd/stats.h"
 
 struct client {
 	int fd;
@@ -223,6 +224,7 @@ collect_publish(struct server *srv)
 	if (!publisher_collect(srv->pub, &gen, &err))
 		return;
 	if (err == 0) {
+		stats_published();
 		if (gen > srv->published)
 			srv->published = gen;
 		srv->publish_pending = false;
@@ -666,6 +668,7 @@ server_publish(struct server *srv, bool force)
 	}
 	srv->publish_pending = false;
 	srv->published = gen;
+	stats_published();
 }
 
 static void
@@ -755,6 +758,7 @@ server_run(struct server *srv)
 		return ua_log_errno(LOG_ERR, -ENOMEM, "start: %m");
 	}
 	install_signals(&waitmask);
+	stats_start();
 	while (!got_stop) {
 		if (got_hup) {
 			got_hup = 0;

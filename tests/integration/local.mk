@@ -3,6 +3,7 @@
 # stated reason) otherwise.
 include tests/integration/nss.mk
 include tests/integration/cli.mk
+include tests/integration/admin.mk
 include tests/integration/mail.mk
 include tests/integration/sshd.mk
 include tests/integration/login.mk

@@ -11,6 +11,7 @@
 
 #include "server/log.h"
 #include "userauthd/auth/session.h"
+#include "userauthd/stats.h"
 
 #define CODE_HINT "Press Enter at the password prompt to get a code by email instead."
 #define TOTP_WRONG "Wrong verification code."
@@ -50,6 +51,8 @@ auth_audit(const struct auth_session *s, const char *event,
 	if (s->unjudged != NULL && strcmp(event, "auth") == 0 &&
 	    (strcmp(result, "fail") == 0 || strcmp(result, "retry") == 0))
 		reason = s->unjudged;
+	if (strcmp(event, "auth") == 0)
+		stats_auth((int)s->expect, result);
 	ua_log(LOG_NOTICE,
 	    "event=%s pool=%s user=%s service=%s rhost=%s challenge=%s "
 	    "result=%s%s%s",
