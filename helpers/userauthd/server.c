@@ -412,10 +412,19 @@ collect_jobs(struct server *srv)
 {
 	struct workq_job *job;
 	struct ua_msg out;
-	size_t i;
+	size_t i, n = 0;
 	int r;
 
-	while ((job = workq_collect(srv->auth.wq)) != NULL) {
+	/*
+	 * At most a batch a pass: a hundred finished logins (a Cognito
+	 * burst: a token to verify, counters to write each) would keep
+	 * every other client, a PING too, waiting for all of them.
+	 */
+	srv->jobs_left = false;
+	while (n < SERVER_JOB_BATCH &&
+	    (job = workq_collect(srv->auth.wq)) != NULL) {
+		if (++n == SERVER_JOB_BATCH)
+			srv->jobs_left = true;	/* one more pass at once */
 		if (job->owner == 0) {
 			/* a backend's own (a Cognito sync page) */
 			auth_backend_job(&srv->auth, job, (uint64_t)ua_now_ms());
@@ -698,7 +707,7 @@ serve_ready(struct server *srv, struct pollfd *pfd, size_t n)
 		if (r < 0)
 			client_close(srv, i - SERVER_FIXED_FDS);
 	}
-	if (pfd[2].revents & POLLIN)
+	if ((pfd[2].revents & POLLIN) || srv->jobs_left)
 		collect_jobs(srv);
 	if (pfd[3].revents & POLLIN)
 		collect_publish(srv);
@@ -797,7 +806,8 @@ server_run(struct server *srv)
 		}
 		serve_ready(srv, pfd, n);
 		send_waits(srv);
-		tick = auth_tick(&srv->auth, (uint64_t)ua_now_ms());
+		tick = srv->jobs_left ? 0 :
+		    auth_tick(&srv->auth, (uint64_t)ua_now_ms());
 		ts.tv_sec = tick >= 1000 ? 1 : 0;
 		ts.tv_nsec = tick >= 1000 ? 0 : (long)tick * 1000000L;
 		if (srv->publish_pending)

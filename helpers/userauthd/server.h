@@ -35,6 +35,7 @@
 #define SERVER_FIXED_FDS 4
 /* A client waiting for a worker gets a WAIT frame this often. */
 #define SERVER_WAIT_MS 2000
+#define SERVER_JOB_BATCH 8	/* finished jobs handed out in one pass */
 #define SERVER_BUSY_TEXT "The sign-in service is busy. Try again in a minute."
 /* Public clients accepted in one pass of the loop at most. */
 #define SERVER_ACCEPT_BATCH 64
@@ -67,6 +68,7 @@ struct server {
 	int64_t publish_retry_at;	/* ms: not before this */
 	int64_t accept_paused_until;	/* ms: out of fds, stop accepting */
 	bool heap_used;			/* clients came since the last trim */
+	bool jobs_left;			/* finished jobs wait for the next pass */
 	size_t nadmin;			/* admin connections open */
 	/* Called on SIGHUP; returns < 0 when the new config was refused. */
 	int (*reload)(struct server *srv);
