@@ -62,3 +62,13 @@ UA_FUZZ_REPLAYS += tests/fuzz/replay_jwt
 tests_fuzz_replay_jwt_SOURCES = $(UA_FUZZ_MAIN) tests/fuzz/fuzz_jwt.c
 tests_fuzz_replay_jwt_LDADD = helpers/userauthd/libuad.la $(UA_FUZZ_LDADD) \
 	$(OPENSSL_LIBS) $(JANSSON_LIBS)
+
+UA_FUZZ_REPLAYS += tests/fuzz/replay_msg
+tests_fuzz_replay_msg_SOURCES = $(UA_FUZZ_MAIN) tests/fuzz/fuzz_msg.c
+tests_fuzz_replay_msg_LDADD = $(UA_FUZZ_LDADD)
+
+UA_FUZZ_REPLAYS += tests/fuzz/replay_admin
+tests_fuzz_replay_admin_SOURCES = $(UA_FUZZ_MAIN) tests/fuzz/fuzz_admin.c
+tests_fuzz_replay_admin_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(SQLITE_CFLAGS)
+tests_fuzz_replay_admin_LDADD = helpers/userauthd/libuad.la $(UA_FUZZ_LDADD) \
+	$(JANSSON_LIBS)

@@ -35,3 +35,10 @@ TESTS += tests/unit/test_sha256
 tests_unit_test_sha256_SOURCES = tests/unit/test_sha256.c
 tests_unit_test_sha256_CFLAGS = $(UA_CFLAGS_TEST)
 tests_unit_test_sha256_LDADD = common/client/libua_client.la $(UA_LIBS_TEST)
+
+# The public socket's message codec (proto.c): every rule of ua_msg_decode.
+check_PROGRAMS += tests/unit/test_msg
+TESTS += tests/unit/test_msg
+tests_unit_test_msg_SOURCES = tests/unit/test_msg.c
+tests_unit_test_msg_CFLAGS = $(UA_CFLAGS_TEST)
+tests_unit_test_msg_LDADD = common/client/libua_client.la $(UA_LIBS_TEST)

@@ -47,3 +47,11 @@ TESTS += tests/unit/test_store_ids
 tests_unit_test_store_ids_SOURCES = tests/unit/test_store_ids.c
 tests_unit_test_store_ids_CFLAGS = $(UA_CFLAGS_TEST)
 tests_unit_test_store_ids_LDADD = helpers/userauthd/libuad.la $(UA_LIBS_TEST)
+# The login conversation (auth.c, auth/) against a fake pool backend:
+# challenges, fakes, throttling, audit lines (ua_log wrapped at link time).
+check_PROGRAMS += tests/unit/test_auth
+TESTS += tests/unit/test_auth
+tests_unit_test_auth_SOURCES = tests/unit/test_auth.c
+tests_unit_test_auth_CFLAGS = $(UA_CFLAGS_TEST)
+tests_unit_test_auth_LDFLAGS = -Wl,--wrap=ua_log
+tests_unit_test_auth_LDADD = helpers/userauthd/libuad.la $(UA_LIBS_TEST)
