@@ -47,19 +47,43 @@ fmt_when(const json_t *when, const json_t *age, char *out, size_t outsz)
 	return out;
 }
 
+/* A Cognito pool's sync: when it last succeeded, or why it failed. */
+static const char *
+fmt_sync(const json_t *sync, char *out, size_t outsz)
+{
+	json_t *ok = json_object_get(sync, "synced_at");
+	json_t *err = json_object_get(sync, "error");
+	char t[64];
+
+	if (sync == NULL)
+		return "-";
+	if (json_integer_value(json_object_get(sync, "interval")) == 0)
+		return "off";
+	if (err != NULL)
+		(void)snprintf(out, outsz, "failed %s: %s",
+		    ctl_fmt_time(json_object_get(sync, "failed_at"), t,
+			sizeof(t)), json_string_value(err));
+	else if (ok != NULL)
+		(void)snprintf(out, outsz, "ok %s",
+		    ctl_fmt_time(ok, t, sizeof(t)));
+	else
+		(void)snprintf(out, outsz, "not yet");
+	return out;
+}
+
 static int
 print_pools(const json_t *pools)
 {
 	static const char *const header[] = {
-	    "POOL", "BACKEND", "USERS", "NSS PUBLISHED"};
-	char users[24], when[96];
+	    "POOL", "BACKEND", "USERS", "NSS PUBLISHED", "COGNITO SYNC"};
+	char users[24], when[96], sync[320];
 	struct ctl_table t;
-	const char *row[4];
+	const char *row[5];
 	json_t *p;
 	size_t i;
 	int r = 0;
 
-	if (ctl_table_init(&t, 4, header) < 0)
+	if (ctl_table_init(&t, 5, header) < 0)
 		return -ENOMEM;
 	json_array_foreach(pools, i, p)
 	{
@@ -69,6 +93,8 @@ print_pools(const json_t *pools)
 		row[2] = ctl_fmt_int(p, "users", users, sizeof(users));
 		row[3] = fmt_when(json_object_get(p, "nss_published"),
 		    json_object_get(p, "nss_age"), when, sizeof(when));
+		row[4] = fmt_sync(json_object_get(p, "sync"), sync,
+		    sizeof(sync));
 		if ((r = ctl_table_add(&t, row)) < 0)
 			goto out;
 	}

@@ -16,6 +16,8 @@
 
 struct mailer;
 
+struct pool_backend;
+
 struct admin_ctx {
 	const struct ua_conf *conf;
 	struct store *store;
@@ -23,6 +25,7 @@ struct admin_ctx {
 	struct mailer *mailer;	/* mailq.*; NULL: "the sender is not running" */
 	struct admin_import **import;	/* the connection's user.import.*; may be NULL */
 	const struct keys *keys;	/* for invitation codes; NULL: none */
+	struct pool_backend *cognito;	/* its syncs, for status; may be NULL */
 };
 
 /*

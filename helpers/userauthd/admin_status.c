@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "userauthd/admin_status.h"
+#include "userauthd/pool/cognito.h"
 #include "userauthd/stats.h"
 #include "userauthd/store_status.h"
 
@@ -18,7 +19,7 @@ pools_json(struct admin_ctx *ctx, const json_t *st, json_t **ret,
     struct store_err *err)
 {
 	const struct ua_pool_conf *pc;
-	json_t *a, *o;
+	json_t *a, *o, *sync;
 	int64_t n;
 	size_t i;
 	int r;
@@ -35,13 +36,25 @@ pools_json(struct admin_ctx *ctx, const json_t *st, json_t **ret,
 			json_decref(a);
 			return r;
 		}
+		sync = pc->backend == UA_BACKEND_COGNITO &&
+			ctx->cognito != NULL ?
+		    pool_cognito_sync_status(ctx->cognito, pc) :
+		    NULL;
+		/* a Cognito pool's users: those its last sync published */
+		if (sync != NULL && json_object_get(sync, "users") != NULL)
+			n = json_integer_value(json_object_get(sync, "users"));
 		o = json_pack("{s:s s:s s:o s:O s:O}", "name", pc->name,
 		    "backend", pc->backend == UA_BACKEND_COGNITO ? "cognito" :
-		    "local", "users", pc->backend == UA_BACKEND_LOCAL ?
+		    "local", "users", pc->backend == UA_BACKEND_LOCAL ||
+			json_object_get(sync, "users") != NULL ?
 		    json_integer(n) : json_null(),
 		    /* one cache file holds every pool */
 		    "nss_published", json_object_get(st, "nss_published"),
 		    "nss_age", json_object_get(st, "nss_age"));
+		if (o != NULL && sync != NULL)
+			(void)json_object_set_new(o, "sync", sync);
+		else
+			json_decref(sync);
 		if (o == NULL || json_array_append_new(a, o) < 0) {
 			json_decref(a);
 			return store_fail(err, -ENOMEM, "internal",

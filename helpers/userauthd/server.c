@@ -265,6 +265,7 @@ handle_admin(struct server *srv, struct client *c, uint8_t *p, size_t n)
 		.mailer = srv->mailer,
 		.import = &c->import,
 		.keys = &srv->keys,
+		.cognito = srv->auth.cognito,
 	};
 	json_t *req = NULL, *reply;
 	uint64_t gen = server_generation(srv);

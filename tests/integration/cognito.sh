@@ -299,6 +299,17 @@ expect_rc 2 "  ... ben, not in ops, is none (NSS shows only who may log in)" get
 expect_rc 0 "  ... ann's uid is the hash of her sub, in the pool's range" \
 	sh -c "u=\$(getent passwd ann | cut -d: -f3); [ \$u -ge 400000 ] && [ \$u -le 409999 ]"
 expect_rc 0 "the sync is kept in the state directory" test -s "$TB/state/cognito-customer.json"
+"$top_builddir/userauthctl" -s "$TB/run/admin.sock" --json status >"$TB/status.json" 2>&1
+expect_rc 0 "userauthctl status: each Cognito pool's last sync and the users it published" \
+	$PY -c 'import json, sys
+p = {x["name"]: x for x in json.load(open(sys.argv[1]))["pools"]}
+c, s = p["customer"], p["staff"]
+assert c["backend"] == "cognito" and c["users"] >= 130, c
+assert c["sync"]["synced_at"] > 0 and c["sync"]["interval"] == 5, c
+assert s["users"] == 1 and "error" not in s["sync"], s
+assert p["untrusted"]["sync"]["interval"] == 0' "$TB/status.json"
+"$top_builddir/userauthctl" -s "$TB/run/admin.sock" status >"$TB/status.txt" 2>&1
+expect_rc 0 "  ... and in the table" grep -Eq "^customer +cognito +13[0-9] .* ok " "$TB/status.txt"
 
 # --- a real sshd: staff ann over SSH, password then TOTP -----------------------
 SSH_PORT=2222

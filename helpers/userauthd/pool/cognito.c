@@ -15,6 +15,7 @@
 
 #include "client/wipe.h"
 #include "server/log.h"
+#include "userauthd/nsscache.h"
 #include "userauthd/pool/cognito_int.h"
 
 const char *const cg_op_names[] = {
@@ -452,4 +453,35 @@ int
 pool_cognito_load(struct pool_backend *be, const struct ua_conf *c)
 {
 	return cg_sync_load((struct cognito_backend *)be, c);
+}
+
+json_t *
+pool_cognito_sync_status(struct pool_backend *be,
+    const struct ua_pool_conf *pc)
+{
+	struct cognito_backend *cb = (struct cognito_backend *)be;
+	struct cg_sync *y = cg_sync_of(cb, pc->name);
+	const struct store_nss *n;
+	json_t *o = json_pack("{s:I}", "interval",
+	    (json_int_t)pc->cognito_sync_interval);
+
+	if (o == NULL || y == NULL)
+		return o;
+	if (y->last != NULL) {
+		n = nss_extra_get(y->last);
+		(void)json_object_set_new(o, "users",
+		    json_integer((json_int_t)n->nusers));
+		(void)json_object_set_new(o, "groups",
+		    json_integer((json_int_t)n->ngroups));
+	}
+	if (y->synced_at != 0)
+		(void)json_object_set_new(o, "synced_at",
+		    json_integer((json_int_t)y->synced_at));
+	if (y->failed_at != 0 && y->failed_at >= y->synced_at) {
+		(void)json_object_set_new(o, "failed_at",
+		    json_integer((json_int_t)y->failed_at));
+		(void)json_object_set_new(o, "error",
+		    json_string(y->last_error));
+	}
+	return o;
 }

@@ -46,6 +46,15 @@ uint64_t pool_cognito_tick(struct pool_backend *be, const struct ua_conf *c,
 /* A job of the backend's own (owner 0) came back. */
 void pool_cognito_job(struct pool_backend *be, const struct ua_conf *c,
     struct workq_job *job, uint64_t now_ms);
+/*
+ * The pool's sync for status: {interval, synced_at, users, groups,
+ * failed_at, error} (absent members: never).  NULL: not a Cognito pool
+ * of this backend, or out of memory.
+ */
+struct json_t;
+struct json_t *pool_cognito_sync_status(struct pool_backend *be,
+    const struct ua_pool_conf *pc);
+
 /* Read the last syncs kept on disk and publish them (at start). */
 int pool_cognito_load(struct pool_backend *be, const struct ua_conf *c);
 

@@ -61,6 +61,8 @@ struct cg_sync {
 	enum { SY_IDLE, SY_USERS, SY_GROUPS, SY_MEMBERS } phase;
 	bool in_flight, want_now;
 	bool no_creds;			/* said once: no credentials */
+	time_t synced_at, failed_at;	/* the last good sync, the last failed */
+	char last_error[200];		/* why that one failed */
 	uint64_t started_at;		/* ms: the last sync's start */
 	uint64_t next_at;		/* ms, monotonic */
 	uint32_t backoff_ms;

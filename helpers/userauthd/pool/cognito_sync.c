@@ -378,6 +378,10 @@ sy_end(struct cg_sync *y, const struct ua_pool_conf *pc, uint64_t now,
 {
 	uint64_t iv = (uint64_t)pc->cognito_sync_interval * 1000;
 
+	if (good)
+		y->synced_at = time(NULL);
+	else
+		y->failed_at = time(NULL);
 	sy_work_clear(y);
 	y->phase = SY_IDLE;
 	y->skipped = 0;
@@ -450,12 +454,13 @@ cg_sync_done(struct cognito_backend *cb, const struct ua_conf *c,
 		goto out;
 	}
 	if (a.error != 0 || a.type[0] != '\0' || !json_is_object(o)) {
-		ua_log(LOG_ERR, "cognito pool %s: sync failed at %s: %s; the "
-		    "NSS entries stay as last synced", y->pool,
+		(void)snprintf(y->last_error, sizeof(y->last_error), "%s: %s",
 		    sy_ops[y->phase == SY_USERS ? SY_LIST_USERS :
 		    y->phase == SY_GROUPS ? SY_LIST_GROUPS : SY_LIST_MEMBERS],
 		    a.error ? a.error_text : a.type[0] ? a.type :
 		    "no JSON object in the answer");
+		ua_log(LOG_ERR, "cognito pool %s: sync failed at %s; the NSS "
+		    "entries stay as last synced", y->pool, y->last_error);
 		sy_end(y, pc, now, false);
 		goto out;
 	}
@@ -556,8 +561,11 @@ cg_sync_tick(struct cognito_backend *cb, const struct ua_conf *c,
 			    "cognito_credentials_file, instance metadata): no "
 			    "NSS entries for its users; set "
 			    "cognito_sync_interval = 0 to say so", y->pool);
-		if (r == -ENOKEY)
+		if (r == -ENOKEY) {
 			y->no_creds = true;
+			(void)snprintf(y->last_error, sizeof(y->last_error),
+			    "no AWS credentials");
+		}
 		else if (r < 0)
 			ua_log_errno(LOG_ERR, r, "cognito pool %s: cannot sync "
 			    "(%m); the NSS entries stay as last synced",
