@@ -144,6 +144,9 @@ conf_check_cognito(struct parser *P, size_t pi)
 	if (p->backend != UA_BACKEND_COGNITO)
 		return 0;
 	p->totp_digits = 6;	/* Cognito's software tokens */
+	/* the daemon asks a Cognito code at most 3 times (CG_CODE_TRIES in
+	 * pool/cognito_int.h): the fakes' codes and TOTPs the same */
+	p->otp_tries = 3;
 	if (p->cognito_user_pool_id == NULL || *p->cognito_user_pool_id == 0 ||
 	    p->cognito_client_id == NULL || *p->cognito_client_id == '\0')
 		return conf_err(P, p->line, "[pool %s]: backend = cognito "

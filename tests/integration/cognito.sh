@@ -93,7 +93,9 @@ cat >"$TB/fake.json" <<EOF
       "mfa": "OFF",
       "allowed_first_factors": ["PASSWORD", "EMAIL_OTP"],
       "prevent_user_existence_errors": "ENABLED",
-      "clients": [{"client_id": "custclient01", "explicit_auth_flows": ["ALLOW_USER_AUTH"]}],
+      "clients": [{"client_id": "custclient01", "explicit_auth_flows": ["ALLOW_USER_AUTH"]},
+                  {"client_id": "custlegacy01", "explicit_auth_flows": ["ALLOW_USER_AUTH"],
+                   "prevent_user_existence_errors": "LEGACY"}],
       "groups": [{"name": "buyers", "created": 1000}, {"name": "team_2", "created": 1500}],
       "users": [
         {"username": "dan", "email": "dan@example.com", "email_verified": true,
@@ -197,6 +199,18 @@ cognito_client_id = custclient01
 cognito_endpoint = https://127.0.0.1:$FAKE_PORT
 cognito_ca_file = $TB/other.pem
 cognito_sync_interval = 0
+[pool legacy]
+backend = cognito
+uid_min = 480000
+uid_max = 489999
+gid_min = 490000
+gid_max = 499999
+cognito_user_pool_id = eu-west-1_Cust01
+cognito_client_id = custlegacy01
+cognito_endpoint = https://127.0.0.1:$FAKE_PORT
+cognito_ca_file = $TB/ca.pem
+cognito_uid_attribute = custom:uid
+cognito_sync_interval = 0
 [pool breakglass]
 uid_min = 460000
 uid_max = 469999
@@ -260,12 +274,13 @@ svc cg-cust-pw pool=customer preferred=password
 svc cg-cust-otp pool=customer preferred=email_otp
 svc cg-untrusted pool=untrusted
 svc breakglass pool=breakglass
+svc cg-legacy-pw pool=legacy preferred=password
 chmod 0644 "$TB/pam/"*
 
 ua_start_daemon
 ok $? "the daemon starts with two Cognito pools and a local one"
 expect_rc 0 "  ... and reads the client secret before dropping root" \
-	grep -q "serving 4 pool(s)" "$TB/daemon.log"
+	grep -q "serving 5 pool(s)" "$TB/daemon.log"
 expect_rc 0 "a break-glass user in the local pool" \
 	sh -c "'$top_builddir/userauthctl' -s '$TB/run/admin.sock' user add breakglass root2 --email root2@example.org &&
 		printf '%s\\n' '$PW_ROOT' | '$top_builddir/userauthctl' -s '$TB/run/admin.sock' passwd root2 --stdin"
@@ -394,6 +409,30 @@ tx_has "  ... each one said wrong, with the tries left" eve-badcode "Wrong code,
 
 login nobody cg-cust-pw nobody@example.com "whatever-pw-1"
 expect_rc 0 "an unknown user fails like a wrong password" test $? -ne 0
+# An app client with PreventUserExistenceErrors LEGACY answers an unknown
+# user UserNotFoundException: the daemon goes on with made-up challenges,
+# a password (like eve's) or a code (like passwordless dan's, Cognito's
+# mask and all), picked per name.  Each unknown transcript must be one of
+# the two real ones, line for line once the masked address is set aside.
+login leg-eve cg-legacy-pw eve 00000000 00000001 00000002 00000003
+login leg-dan cg-legacy-pw dan 00000000 00000001 00000002 00000003
+norm() { sed -E 's/[a-z0-9]\*\*\*@[a-z0-9]\*\*\*/<masked>/g' "$TB/tx.$1"; }
+norm leg-eve >"$TB/n.eve"
+norm leg-dan >"$TB/n.dan"
+same=0 shapes=""
+for k in 1 2 3 4 5 6; do	# not n: lib.sh's login() sets n
+	login leg-u$k cg-legacy-pw "nobody$k@example.com" 00000000 00000001 00000002 00000003
+	norm leg-u$k >"$TB/n.u$k"
+	if cmp -s "$TB/n.u$k" "$TB/n.eve"; then same=$((same + 1)) shapes="$shapes pw"
+	elif cmp -s "$TB/n.u$k" "$TB/n.dan"; then same=$((same + 1)) shapes="$shapes code"
+	else sed 's/^/# /' "$TB/n.u$k"; fi
+done
+expect_rc 0 "LEGACY client: 6 unknown users' transcripts are each a real user's ($shapes)" \
+	test $same -eq 6
+expect_rc 0 "  ... the real ones failed too" sh -c "grep -q 'authenticate: 7' '$TB/tx.leg-eve' &&
+	grep -q 'authenticate: 7' '$TB/tx.leg-dan'"
+expect_rc 0 "  ... the log tells them apart (reason=unknown)" \
+	grep -q "pool='legacy' .*reason=unknown" "$TB/daemon.log"
 
 # --- NEW_PASSWORD_REQUIRED ----------------------------------------------------
 login cat -a cg-cust-pw cat "$PW_CAT_TMP" "$PW_CAT" "$PW_CAT"

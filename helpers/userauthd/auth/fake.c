@@ -52,6 +52,19 @@ fake_domain(const struct ua_pool_conf *pc, unsigned pick, char *out,
 }
 
 /* Ask for a code that was never sent (first: as if it just had been). */
+/*
+ * A Cognito pool's codes are sent by Cognito, which masks the address its
+ * own way ("a***@e***"): a made-up code prompt must look the same.
+ */
+static void
+cognito_mask(const char *email, char *out, size_t outsz)
+{
+	const char *at = strchr(email, '@');
+
+	(void)snprintf(out, outsz, "%c***@%c***", email[0] ? email[0] : 'u',
+	    at != NULL && at[1] != '\0' ? at[1] : 'e');
+}
+
 static int
 fake_code(struct auth_ctx *ctx, struct auth_session *s, bool first,
     unsigned left, struct ua_msg *out)
@@ -99,7 +112,9 @@ fake_code(struct auth_ctx *ctx, struct auth_session *s, bool first,
 		} else if (ua_email_normalize(s->ident, fake_dest,
 		    sizeof(fake_dest), NULL) == 0)
 			dest = fake_dest;
-		if (ua_mask_email(dest, masked, sizeof(masked)) < 0)
+		if (pc->backend == UA_BACKEND_COGNITO)
+			cognito_mask(dest, masked, sizeof(masked));
+		else if (ua_mask_email(dest, masked, sizeof(masked)) < 0)
 			return auth_result(s, out, "UNAVAILABLE", NULL);
 	}
 	rp.destination = masked;
