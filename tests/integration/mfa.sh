@@ -123,7 +123,7 @@ expect_rc 1 "enroll names the wrong pool: refused" uactl mfa enroll ops carl --c
 login replay ua-staff ann "$PW_ANN" "$C0"
 ok $(($? == 0)) "the code used to confirm cannot log in again (replay, S12)"
 tx_has "  ... one call: ECHO_OFF Verification code:" replay 'call 2: ECHO_OFF "Verification code: "'
-tx_has "  ... and it is re-asked: Wrong verification code." replay 'call 3: ERROR "Wrong verification code." | ECHO_OFF "Verification code: "'
+tx_has "  ... and it is re-asked: Wrong password or verification code." replay 'call 3: ERROR "Wrong password or verification code." | ECHO_OFF "Verification code: "'
 mid_step
 login ok1 ua-staff ann "$PW_ANN" 000000 "$(totp "$SEC_ANN" 30)"
 ok $? "wrong TOTP re-asked, then the next step's code logs in"
@@ -141,6 +141,8 @@ old_step ann
 login wrongpw ua-staff ann wrong-password "$(totp "$SEC_ANN" 0)"
 ok $(($? == 0)) "wrong password + valid TOTP: refused"
 tx_has "  ... asked for the TOTP all the same (uniform)" wrongpw 'call 2: ECHO_OFF "Verification code: "'
+tx_has "  ... and told only that one of the two was wrong" wrongpw 'call 3: ERROR "Wrong password or verification code." | ECHO_OFF "Verification code: "'
+tx_lacks "  ... never that the code alone was" wrongpw '"Wrong verification code."'
 login fake ua-staff nobody-here wrong-password 123456
 sed 's/nobody-here/X/' "$TB/tx.fake" >"$TB/n1"
 sed 's/ann/X/' "$TB/tx.wrongpw" >"$TB/n2"
