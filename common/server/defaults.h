@@ -109,6 +109,7 @@
 #define UA_DEFAULT_TOTP_PERIOD		30	/* seconds */
 #define UA_MIN_TOTP_PERIOD		15
 #define UA_MAX_TOTP_PERIOD		120
+#define UA_MAX_TOTP_ISSUER		64	/* bytes of UTF-8 */
 #define UA_DEFAULT_MFA_ENROL_AT_LOGIN	"no"
 
 /*

@@ -57,6 +57,7 @@ uid_min = 220000
 uid_max = 220099
 gid_min = 320000
 gid_max = 320099
+totp_issuer = Example Ops
 [pool ops]
 uid_min = 230000
 uid_max = 230099
@@ -101,7 +102,7 @@ expect_rc 0 "mfa enroll without a code leaves the enrolment pending" \
 SEC_ANN=$(json_get secret <"$TB/last.out")
 URI=$(json_get uri <"$TB/last.out")
 case $URI in
-"otpauth://totp/staff:ann@example.com?secret=$SEC_ANN&issuer=staff&algorithm=SHA1&digits=6&period=30") ok 0 "enroll answer: base32 secret and otpauth URI" ;;
+"otpauth://totp/Example%20Ops:ann@example.com?secret=$SEC_ANN&issuer=Example%20Ops&algorithm=SHA1&digits=6&period=30") ok 0 "enroll answer: base32 secret and otpauth URI, the pool's totp_issuer" ;;
 *) ok 1 "enroll answer: base32 secret and otpauth URI (got $URI)" ;;
 esac
 expect_rc 0 "mfa status: pending, not enrolled" uactl --json mfa status ann
@@ -180,6 +181,8 @@ SEC_BOB=$(grep -o 'Key: [A-Z2-7]*' "$TB/tx.setup" | head -1 | cut -c6-)
 ok $? "first login: MFA_SETUP shows the key"
 tx_has "  ... QR, key and URI in one INFO with the prompt" setup 'call 2: INFO "Two-factor authentication is required.'
 tx_has "  ... and the prompt in the same call" setup '| ECHO_OFF "Verification code: "'
+HOST=$(hostname)
+tx_has "  ... issuer: the host name by default, not the pool's" setup "URI: otpauth://totp/$HOST:bob@example.org?secret=$SEC_BOB&issuer=$HOST&"
 mid_step
 echo "000000" >&9
 sleep 0.5

@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "server/conf.h"
+#include "userauthd/hostname.h"
 #include "userauthd/qr.h"
 #include "userauthd/store.h"
 #include "userauthd/store_mfa.h"
@@ -175,6 +176,22 @@ test_secret_base32_uri(void **state)
 	free(uri);
 }
 
+/* The host name: the kernel's, printable, never empty. */
+static void
+test_hostname(void **state)
+{
+	char want[256] = "";
+	const char *h = hostname_get();
+	size_t i;
+
+	(void)state;
+	assert_true(h[0] != '\0');
+	for (i = 0; h[i] != '\0'; i++)
+		assert_true(h[i] > ' ' && h[i] <= '~');
+	if (gethostname(want, sizeof(want) - 1) == 0 && want[0] != '\0')
+		assert_string_equal(h, want);
+}
+
 static void
 test_qr(void **state)
 {
@@ -202,7 +219,7 @@ test_conf_rules(void **state)
 	static const char *const good =
 	    "[pool staff]\nfirst_factors = password\nmfa = required\n"
 	    "totp_digits = 8\ntotp_algorithm = sha256\ntotp_period = 60\n"
-	    "mfa_enrol_at_login = yes\n";
+	    "mfa_enrol_at_login = yes\ntotp_issuer = Example Ops\n";
 	static const struct {
 		const char *text;
 		const char *msg;
@@ -220,6 +237,9 @@ test_conf_rules(void **state)
 		{ "[pool s]\ntotp_algorithm = md5\n", "t.conf:2: bad value" },
 		{ "[pool s]\nmfa_enrol_at_login = maybe\n",
 		    "t.conf:2: bad value" },
+		{ "[pool s]\ntotp_issuer = Example: Ops\n", "t.conf:2: "
+		  "[pool s]: totp_issuer may not contain ':'" },
+		{ "[defaults]\ntotp_issuer = a:b\n[pool s]\n", "t.conf:2: " },
 	};
 	struct ua_conf *c = NULL;
 	const struct ua_pool_conf *p;
@@ -238,6 +258,9 @@ test_conf_rules(void **state)
 	assert_int_equal(p->totp_period, 30);
 	assert_int_equal(p->totp_algorithm, UA_TOTP_SHA1);
 	assert_false(p->mfa_enrol_at_login);
+	/* no totp_issuer: the host name, never the pool's name */
+	assert_string_equal(totp_issuer(p), hostname_get());
+	assert_string_not_equal(totp_issuer(p), "x");
 	ua_conf_free(c);
 	assert_int_equal(ua_conf_parse("t.conf", good, strlen(good), &c, msg,
 			     sizeof(msg)),
@@ -248,6 +271,7 @@ test_conf_rules(void **state)
 	assert_int_equal(p->totp_period, 60);
 	assert_int_equal(p->totp_algorithm, UA_TOTP_SHA256);
 	assert_true(p->mfa_enrol_at_login);
+	assert_string_equal(totp_issuer(p), "Example Ops");
 	ua_conf_free(c);
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		c = NULL;
@@ -345,6 +369,7 @@ main(void)
 		cmocka_unit_test(test_other_algorithms),
 		cmocka_unit_test(test_secret_base32_uri),
 		cmocka_unit_test(test_qr),
+		cmocka_unit_test(test_hostname),
 		cmocka_unit_test(test_conf_rules),
 		cmocka_unit_test(test_store_steps),
 	};

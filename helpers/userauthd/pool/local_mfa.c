@@ -59,7 +59,8 @@ setup_begin(struct local_login *s, const struct ua_pool_conf *pc)
 	    totp_base32(s->setup_secret, TOTP_SECRET_LEN, b32,
 		sizeof(b32)) < 0)
 		return -EIO;
-	s->setup_info = totp_setup_text(s->pool, s->user.email, b32, &p);
+	s->setup_info = totp_setup_text(totp_issuer(pc), s->user.email, b32,
+	    &p);
 	ua_wipe(b32, sizeof(b32));
 	return s->setup_info != NULL ? 0 : -ENOMEM;
 }
