@@ -133,6 +133,7 @@ ctl_verb_fn ctl_mfa_enroll;
 ctl_verb_fn ctl_mfa_confirm;
 ctl_verb_fn ctl_mfa_reset;
 ctl_verb_fn ctl_mfa_status;
+ctl_verb_fn ctl_mfa_recovery_codes;
 
 /* Print a user object as key: value lines (user show, user add). */
 ctl_print_fn ctl_print_user;
