@@ -96,8 +96,11 @@ admin_mfa_enroll(struct admin_ctx *ctx, const char *user, const char *pool,
 		goto out;
 	}
 	r = totp_base32(secret, sizeof(secret), b32, sizeof(b32));
-	if (r == 0 && (uri = totp_uri(totp_issuer(pc), m.email, b32, &p)) == NULL)
-		r = -ENOMEM;
+	if (r == 0) {
+		uri = totp_uri(totp_issuer(pc), m.email, b32, &p);
+		if (uri == NULL)
+			r = -ENOMEM;
+	}
 	if (r < 0) {
 		r = store_fail(err, -ENOMEM, "internal", "out of memory");
 		goto out;

@@ -609,8 +609,9 @@ main(int argc, char **argv)
 	/* the default TOTP issuer and the name invitations give */
 	r = hostname_init();
 	if (r < 0)
-		(void)ua_log_errno(LOG_WARNING, r, "cannot read the host name; "
-		    "using 'localhost' for the TOTP issuer and invitations: %m");
+		(void)ua_log_errno(LOG_WARNING, r, "cannot read the host "
+		    "name; using 'localhost' for the TOTP issuer and "
+		    "invitations: %m");
 	if (check || dump) {
 		if (dump)
 			ua_conf_dump(srv.conf, stdout);

@@ -25,7 +25,8 @@
 #define RECOVERY_SHOWN 12	/* "abcde-fghij" and its NUL */
 
 struct recovery_codes {
-	char shown[RECOVERY_COUNT][RECOVERY_SHOWN];	/* wipe after showing */
+	/* the codes as shown: wipe them after showing */
+	char shown[RECOVERY_COUNT][RECOVERY_SHOWN];
 	uint8_t mac[RECOVERY_COUNT][KEYS_MAC_LEN];
 };
 

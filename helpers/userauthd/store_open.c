@@ -128,7 +128,7 @@ static const char *const migrations[] = {
 	"CREATE TABLE IF NOT EXISTS mfa_recovery ("
 	"  id INTEGER PRIMARY KEY,"
 	"  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
-	"  code_mac BLOB NOT NULL,"	/* HMAC-SHA-256(daemon key, id:code) */
+	"  code_mac BLOB NOT NULL,"	/* HMAC-SHA-256(key, "id:code") */
 	"  created INTEGER NOT NULL);"	/* epoch seconds */
 	"CREATE INDEX IF NOT EXISTS mfa_recovery_by_user "
 	"  ON mfa_recovery(user_id);",

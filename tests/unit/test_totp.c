@@ -388,14 +388,16 @@ test_store_steps(void **state)
 	assert_false(m.enrolled);
 	assert_int_equal(m.last_step, -1);
 	/* Enrolment at login: only where no key is active, never over one. */
-	assert_int_equal(store_mfa_activate_new(s, id, sec, 7, NULL, 1, &err), 0);
+	assert_int_equal(store_mfa_activate_new(s, id, sec, 7, NULL, 1, &err),
+	    0);
 	assert_int_equal(store_mfa_load(s, id, NULL, &m, &err), 0);
 	assert_true(m.enrolled);
 	assert_memory_equal(m.secret, sec, TOTP_SECRET_LEN);
 	assert_int_equal(m.last_step, 7);
 	assert_int_equal(totp_new_secret(sec2), 0);
 	assert_int_equal(store_mfa_set_pending(s, id, sec2, 1, NULL, &err), 0);
-	assert_int_equal(store_mfa_activate_new(s, id, sec2, 9, NULL, 1, &err), -EEXIST);
+	assert_int_equal(store_mfa_activate_new(s, id, sec2, 9, NULL, 1, &err),
+	    -EEXIST);
 	assert_int_equal(store_mfa_load(s, id, NULL, &m, &err), 0);
 	assert_memory_equal(m.secret, sec, TOTP_SECRET_LEN);
 	assert_int_equal(m.last_step, 7);

@@ -43,7 +43,7 @@ struct local_login {
 	/* TOTP after the first factor (SOFTWARE_TOKEN_MFA, MFA_SETUP) */
 	unsigned totp_tries;	/* answers left */
 	uint8_t setup_secret[TOTP_SECRET_LEN];	/* MFA_SETUP, until confirmed */
-	char *setup_info;	/* its enrolment text (secret, URI, QR, codes) */
+	char *setup_info;	/* its text (secret, URI, QR, recovery codes) */
 	struct recovery_codes setup_recovery;	/* ... its recovery codes'
 						 * MACs, kept with the key */
 	unsigned newpw_tries;	/* NEW_PASSWORD_REQUIRED answers left */
