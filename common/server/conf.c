@@ -250,6 +250,7 @@ pool_fields_free(struct ua_pool_conf *p)
 	free(p->mail_from);
 	free(p->mail_subject);
 	free(p->fake_domains);
+	free(p->totp_issuer);
 	free(p->cognito_user_pool_id);
 	free(p->cognito_client_id);
 	free(p->cognito_region);

@@ -111,6 +111,12 @@ check_pool(const struct parser *P, size_t pi)
 		    "first_factors (a mailed code would bypass the second "
 		    "factor); set first_factors = password", p->name);
 	}
+	/* The otpauth:// label is ISSUER:ACCOUNT: no colon in the issuer. */
+	if (p->totp_issuer != NULL && strchr(p->totp_issuer, ':') != NULL) {
+		line = P->pool_line[pi][KI_TOTP_ISSUER];
+		return conf_err(P, line ? line : P->dflt_line[KI_TOTP_ISSUER],
+		    "[pool %s]: totp_issuer may not contain ':'", p->name);
+	}
 	/* The longest login must fit, so ua_conf_home cannot fail later. */
 	memset(login, 'a', UA_MAX_LOGIN);
 	login[UA_MAX_LOGIN] = '\0';

@@ -88,14 +88,25 @@
 #define UA_MIN_INVITE_LIFETIME		3600
 #define UA_MAX_INVITE_LIFETIME		2592000	/* 30 days */
 #define UA_INVITE_MAIL_SUBJECT	"Your invitation"
+/* %h: the host name, %v: the validity in words ("3 days"). */
 #define UA_INVITE_MAIL_TEMPLATE						\
-	"You have been invited to sign in to %p.\n"			\
+	"You have been invited to sign in to %h (%p accounts).\n"	\
 	"\n"								\
 	"Your invitation code is %c\n"					\
 	"\n"								\
-	"Sign in with your login name or email address and enter this "	\
-	"code when\nasked; then choose your password. The code is valid "	\
-	"for %m minutes and\ncan be used once.\n"
+	"Sign in to %h with your login name or email address and enter\n" \
+	"this code when asked; then choose your password.\n"		\
+	"The code is valid for %v and can be used once.\n"
+/* ... in a pool without passwords (first_factors = email_otp). */
+#define UA_INVITE_MAIL_TEMPLATE_CODES					\
+	"You have been invited to sign in to %h (%p accounts).\n"	\
+	"\n"								\
+	"Your invitation code is %c\n"					\
+	"\n"								\
+	"Sign in to %h with your login name or email address and enter\n" \
+	"this code when asked. After that, each sign-in mails you a new\n" \
+	"code; there is no password to choose.\n"			\
+	"The code is valid for %v and can be used once.\n"
 #define UA_MIN_PASSWORD_MIN_LENGTH	8
 #define UA_MAX_PASSWORD_MIN_LENGTH	128
 #define UA_DEFAULT_OTP_PER_HOUR		5	/* S10 */
@@ -109,6 +120,7 @@
 #define UA_DEFAULT_TOTP_PERIOD		30	/* seconds */
 #define UA_MIN_TOTP_PERIOD		15
 #define UA_MAX_TOTP_PERIOD		120
+#define UA_MAX_TOTP_ISSUER		64	/* bytes of UTF-8 */
 #define UA_DEFAULT_MFA_ENROL_AT_LOGIN	"no"
 
 /*

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * "userauthctl mfa enroll|confirm|reset|status": TOTP enrolment by the
- * administrator.  enroll prints the new secret (base32), its otpauth://
- * URI and a QR code for the terminal, then asks for a code (--code N, the
- * terminal, or a line of stdin) and confirms it; without one the
- * enrolment stays pending (mfa confirm finishes it).  The secret is
+ * "userauthctl mfa enroll|confirm|reset|status|recovery-codes": TOTP
+ * enrolment by the administrator.  enroll prints the new secret (base32),
+ * its otpauth:// URI, a QR code for the terminal and the recovery codes,
+ * then asks for a code (--code N, the terminal, or a line of stdin) and
+ * confirms it; without one the enrolment stays pending (mfa confirm
+ * finishes it).  recovery-codes prints a new set.  Secrets and codes are
  * printed once and never kept.
  */
 #include <errno.h>
@@ -68,6 +69,28 @@ read_code(const char *login, char *out, size_t outsz)
 	out[n] = '\0';
 }
 
+/* The "recovery_codes" of a reply, one per line; false if none. */
+static bool
+print_codes(json_t *res)
+{
+	json_t *a = json_object_get(res, "recovery_codes"), *v;
+	size_t i;
+
+	if (!json_is_array(a) || json_array_size(a) == 0)
+		return false;
+	(void)printf("Recovery codes (each works once in place of a "
+	    "verification code;\nhand them to the user, they are not shown "
+	    "again):\n");
+	json_array_foreach(a, i, v) {
+		if (!json_is_string(v) ||
+		    strspn(json_string_value(v), "abcdefghijklmnopqrstuvwxyz"
+		    "234567-") != strlen(json_string_value(v)))
+			return false;
+		(void)printf("  %s\n", json_string_value(v));
+	}
+	return true;
+}
+
 int
 ctl_mfa_enroll(struct ctl_ctx *ctx, const struct ctl_verb *v, int argc,
     char **argv)
@@ -127,6 +150,7 @@ ctl_mfa_enroll(struct ctl_ctx *ctx, const struct ctl_verb *v, int argc,
 		    "enter the key by hand.\n%sKey: %s\nURI: %s\n",
 		    qr ? qr : "", secret, uri);
 		ua_erase_free(qr);
+		(void)print_codes(res);
 	}
 	(void)fflush(stdout);
 	if (!have_code)
@@ -155,13 +179,19 @@ print_status(struct ctl_ctx *ctx, json_t *res)
 {
 	json_t *e = json_object_get(res, "enrolled");
 	json_t *p = json_object_get(res, "pending");
+	json_t *n = json_object_get(res, "recovery_codes");
 	char *login = ctl_escape(ctl_get_str(res, "login"));
+	char codes[48] = "";
 
 	if (login == NULL)
 		return ctl_fail_oom(ctx);
-	(void)printf("%s: %s%s\n", login,
+	if (json_is_integer(n) && (json_is_true(e) || json_is_true(p)))
+		(void)snprintf(codes, sizeof(codes), ", %lld recovery "
+		    "code%s left", (long long)json_integer_value(n),
+		    json_integer_value(n) == 1 ? "" : "s");
+	(void)printf("%s: %s%s%s\n", login,
 	    json_is_true(e) ? "enrolled" : "not enrolled",
-	    json_is_true(p) ? ", enrolment pending" : "");
+	    json_is_true(p) ? ", enrolment pending" : "", codes);
 	free(login);
 	return CTL_EXIT_OK;
 }
@@ -212,4 +242,37 @@ ctl_mfa_status(struct ctl_ctx *ctx, const struct ctl_verb *v, int argc,
     char **argv)
 {
 	return one_user(ctx, v, argc, argv, "mfa.status");
+}
+
+/* mfa recovery-codes POOL USER: a new set, printed once. */
+int
+ctl_mfa_recovery_codes(struct ctl_ctx *ctx, const struct ctl_verb *v,
+    int argc, char **argv)
+{
+	char user[UA_MAX_EMAIL + 1];
+	json_t *res = NULL;
+	int c, r;
+
+	ctl_opt_reset();
+	while ((c = ctl_getopt(ctx, v, argc, argv, NULL)) != -1)
+		return ctl_opt_end(ctx, v, c);
+	r = ctl_operands(ctx, v, argc, 2, 2);
+	if (r == CTL_EXIT_OK)
+		r = ctl_arg_pool(ctx, "POOL", argv[optind]);
+	if (r == CTL_EXIT_OK)
+		r = ctl_arg_user(ctx, "USER", argv[optind + 1], user,
+		    sizeof(user));
+	if (r != CTL_EXIT_OK)
+		return r;
+	r = ctl_simple(ctx, "mfa.recovery_codes", "user", user, "pool",
+	    argv[optind], &res);
+	if (r != CTL_EXIT_OK)
+		return r;
+	if (ctx->json)
+		(void)ctl_print_json(stdout, res);
+	else if (!print_codes(res))
+		r = ctl_fail(ctx, CTL_EXIT_UNREACHABLE, "unreachable",
+		    "unexpected reply from the daemon");
+	json_decref(res);
+	return r;
 }

@@ -116,9 +116,10 @@ static const struct ctl_verb verbs[] = {
     /* "mailq flush" before "mailq": the first match wins. */
     {{"mfa", "enroll", NULL}, ctl_mfa_enroll, "POOL USER [--code CODE]",
 	"Enrol a user in TOTP MFA: print the key, URI and QR code",
-	H_USER "The new key is printed once with its otpauth:// URI and a QR\n"
-	"code, then a code from the user's app is asked for (terminal or a\n"
-	"line of stdin; empty leaves the enrolment pending).\n"
+	H_USER "The new key is printed once with its otpauth:// URI, a QR\n"
+	"code and 10 recovery codes, then a code from the user's app is\n"
+	"asked for (terminal or a line of stdin; empty leaves the enrolment\n"
+	"pending).\n"
 	"  --code CODE  confirm with this code instead of asking\n"},
     {{"mfa", "confirm", NULL}, ctl_mfa_confirm, "USER CODE",
 	"Activate a pending TOTP enrolment with a code", H_USER},
@@ -126,6 +127,8 @@ static const struct ctl_verb verbs[] = {
 	"Remove a user's TOTP secret (and any pending enrolment)", H_USER},
     {{"mfa", "status", NULL}, ctl_mfa_status, "USER",
 	"Show whether a user is enrolled in TOTP MFA", H_USER},
+    {{"mfa", "recovery-codes", NULL}, ctl_mfa_recovery_codes, "POOL USER",
+	"Make new MFA recovery codes (the old ones stop working)", H_USER},
     {{"mailq", "flush", NULL}, ctl_mailq_flush, "",
 	"Retry every queued code mail now", NULL},
     {{"mailq", NULL, NULL}, ctl_mailq_list, "",

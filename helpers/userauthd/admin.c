@@ -343,6 +343,13 @@ op_mfa_confirm(struct admin_ctx *ctx, const struct args *a, json_t **ret,
 }
 
 static int
+op_mfa_recovery(struct admin_ctx *ctx, const struct args *a, json_t **ret,
+    struct store_err *err)
+{
+	return admin_mfa_recovery(ctx, a->user, a->pool, ret, err);
+}
+
+static int
 op_mfa_reset(struct admin_ctx *ctx, const struct args *a, json_t **ret,
     struct store_err *err)
 {
@@ -422,6 +429,7 @@ static const struct op ops[] = {
 	{ "mfa.enroll", "user", "pool", op_mfa_enroll, true },
 	{ "mfa.confirm", "user code", "", op_mfa_confirm, true },
 	{ "mfa.reset", "user", "", op_mfa_reset, true },
+	{ "mfa.recovery_codes", "user", "pool", op_mfa_recovery, true },
 	{ "mfa.status", "user", "", op_mfa_status, false },
 	{ "user.import.begin", "pool", "", op_import_begin, false },
 	{ "user.import.chunk", "rows", "", op_import_chunk, false },

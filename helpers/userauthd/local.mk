@@ -20,7 +20,9 @@ helpers_userauthd_libuad_la_SOURCES = \
 	helpers/userauthd/mailmsg.c helpers/userauthd/mailmsg.h \
 	helpers/userauthd/mailsend.c helpers/userauthd/mailsend.h \
 	helpers/userauthd/mailq.c helpers/userauthd/mailq.h \
-	helpers/userauthd/mailer.c helpers/userauthd/mailer.h
+	helpers/userauthd/mailer.c helpers/userauthd/mailer.h \
+	helpers/userauthd/hostname.c helpers/userauthd/hostname.h \
+	helpers/userauthd/recovery.c helpers/userauthd/recovery.h
 helpers_userauthd_libuad_la_LIBADD = common/server/libua_server.la \
 	common/client/libua_client.la $(JANSSON_LIBS) $(SQLITE_LIBS) $(CRYPT_LIBS) \
 	$(OPENSSL_LIBS)

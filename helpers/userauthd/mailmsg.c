@@ -17,6 +17,7 @@
 #include "client/valid.h"
 #include "client/wipe.h"
 #include "server/defaults.h"
+#include "userauthd/hostname.h"
 #include "userauthd/mailmsg.h"
 
 #define MSGID_RANDOM 16		/* bytes, shown as 32 hex digits */
@@ -168,10 +169,46 @@ make_message_id(const char *from, char **ret)
 	return 0;
 }
 
-/* The template with its escapes expanded and CRLF line ends. */
+/*
+ * A validity in words: "3 days", "1 day, 2 hours and 30 minutes", "90
+ * minutes" below two hours when not whole hours; at least "1 minute".
+ */
+static void
+human_validity(unsigned s, char *out, size_t outsz)
+{
+	unsigned v[3] = { s / 86400, s % 86400 / 3600, s % 3600 / 60 };
+	static const char *const unit[3] = { "day", "hour", "minute" };
+	size_t n = 0, i, k = 0, left;
+	int w;
+
+	if (s < 7200 && s % 3600 != 0) {
+		v[0] = v[1] = 0;
+		v[2] = s < 60 ? 1 : s / 60;
+	}
+	for (i = 0; i < 3; i++)
+		k += v[i] != 0;
+	out[0] = '\0';
+	for (i = 0; i < 3; i++) {
+		if (v[i] == 0)
+			continue;
+		left = --k;
+		w = snprintf(out + n, outsz - n, "%u %s%s%s", v[i], unit[i],
+		    v[i] == 1 ? "" : "s",
+		    left == 0 ? "" : left == 1 ? " and " : ", ");
+		if (w < 0 || (size_t)w >= outsz - n)
+			return;
+		n += (size_t)w;
+	}
+}
+
+/*
+ * The template with its escapes expanded and CRLF line ends.  %h (the
+ * host name) and %v (the validity in words) are the invitation's own:
+ * pool templates cannot hold them (conf_value.c).
+ */
 static int
 put_body(struct ua_buf *b, const char *tmpl, const char *code,
-    const char *minutes, const char *pool)
+    const char *minutes, const char *pool, const char *validity)
 {
 	const char *t, *add;
 	size_t line = 0, len;
@@ -189,9 +226,11 @@ put_body(struct ua_buf *b, const char *tmpl, const char *code,
 		}
 		if (*t == '%') {
 			t++;
-			if (*t == 'c' || *t == 'm' || *t == 'p') {
+			if (*t == 'c' || *t == 'm' || *t == 'p' ||
+			    *t == 'h' || *t == 'v') {
 				add = *t == 'c' ? code : *t == 'm' ? minutes :
-				    pool;
+				    *t == 'p' ? pool : *t == 'h' ?
+				    hostname_get() : validity;
 				len = strlen(add);
 			} else if (*t != '%')
 				return -EINVAL;
@@ -220,17 +259,19 @@ compose(struct ua_buf *b, const struct ua_pool_conf *p, const char *to,
     const char *code, unsigned valid_seconds, time_t now, const char *msgid,
     bool invite)
 {
-	const char *tmpl = invite ? UA_INVITE_MAIL_TEMPLATE :
+	const char *tmpl = invite ? (p->allow_password ?
+	    UA_INVITE_MAIL_TEMPLATE : UA_INVITE_MAIL_TEMPLATE_CODES) :
 	    p->mail_template.text != NULL ? p->mail_template.text :
 					    UA_DEFAULT_MAIL_TEMPLATE;
 	const char *subject = invite ? UA_INVITE_MAIL_SUBJECT :
 	    p->mail_subject != NULL ? p->mail_subject :
 				      UA_DEFAULT_MAIL_SUBJECT;
-	char minutes[16];
+	char minutes[16], validity[64];
 	int r;
 
 	(void)snprintf(minutes, sizeof(minutes), "%u",
 	    valid_seconds < 60 ? 1u : valid_seconds / 60);
+	human_validity(valid_seconds, validity, sizeof(validity));
 	r = put_date(b, now);
 	if (r == 0)
 		r = put(b, "From: ");
@@ -254,7 +295,8 @@ compose(struct ua_buf *b, const struct ua_pool_conf *p, const char *to,
 		    "Content-Transfer-Encoding: 8bit\r\n"
 		    "Auto-Submitted: auto-generated\r\n\r\n");
 	if (r == 0)
-		r = put_body(b, tmpl, code, minutes, p->name ? p->name : "");
+		r = put_body(b, tmpl, code, minutes, p->name ? p->name : "",
+		    validity);
 	if (r == 0)
 		r = ua_buf_put_u8(b, 0);
 	return r;

@@ -39,7 +39,9 @@ int mailmsg_compose(const struct ua_pool_conf *p, const char *to,
 /*
  * The same for an invitation (user add --invite): the fixed subject
  * "Your invitation" and the invitation text instead of the pool's
- * template.
+ * template: it names the host (hostname.h) and the pool, gives the
+ * validity in words ("valid for 3 days"), and speaks of choosing a
+ * password only where the pool has passwords.
  */
 int mailmsg_compose_invite(const struct ua_pool_conf *p, const char *to,
     const char *code, unsigned valid_seconds, time_t now, char **ret_body,

@@ -29,6 +29,7 @@
 #include "server/log.h"
 #include "client/wipe.h"
 #include "userauthd/admin.h"
+#include "userauthd/hostname.h"
 #include "userauthd/keys.h"
 #include "userauthd/mailer.h"
 #include "userauthd/net/http.h"
@@ -614,6 +615,12 @@ main(int argc, char **argv)
 		ua_log(LOG_ERR, "%s", err);
 		return 1;
 	}
+	/* the default TOTP issuer and the name invitations give */
+	r = hostname_init();
+	if (r < 0)
+		(void)ua_log_errno(LOG_WARNING, r, "cannot read the host "
+		    "name; using 'localhost' for the TOTP issuer and "
+		    "invitations: %m");
 	if (check || dump) {
 		if (dump)
 			ua_conf_dump(srv.conf, stdout);

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "client/wipe.h"
 #include "userauthd/store_int.h"
 #include "userauthd/store_mfa.h"
@@ -34,7 +36,8 @@ store_mfa_load(struct store *s, int64_t user_id, const char *user,
 	}
 	r = store_prepare(s,
 	    "SELECT u.login, p.name, u.email, c.totp_secret, "
-	    "coalesce(c.totp_last_step, -1), t.secret "
+	    "coalesce(c.totp_last_step, -1), t.secret, "
+	    "(SELECT count(*) FROM mfa_recovery r WHERE r.user_id = u.id) "
 	    "FROM users u JOIN pools p ON p.id = u.pool_id "
 	    "LEFT JOIN credentials c ON c.user_id = u.id "
 	    "LEFT JOIN totp_pending t ON t.user_id = u.id WHERE u.id = ?1",
@@ -64,6 +67,7 @@ store_mfa_load(struct store *s, int64_t user_id, const char *user,
 		memcpy(m.pending_secret, b, TOTP_SECRET_LEN);
 		m.pending = true;
 	}
+	m.recovery_left = (unsigned)sqlite3_column_int64(st, 6);
 	sqlite3_finalize(st);
 	*ret = m;
 	ua_wipe(&m, sizeof(m));
@@ -113,18 +117,58 @@ txn(struct store *s, const char *const sql[3], int64_t id,
 	return r;
 }
 
+/* Inside a transaction: the user's recovery codes become rc's. */
+static int
+put_recovery(struct store *s, int64_t user_id,
+    const struct recovery_codes *rc, int64_t now, struct store_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	size_t i;
+	int r, rc_db = SQLITE_DONE;
+
+	r = run1(s, "DELETE FROM mfa_recovery WHERE user_id = ?1", user_id,
+	    NULL, 0, err);
+	if (r < 0)
+		return r;
+	r = store_prepare(s,
+	    "INSERT INTO mfa_recovery (user_id, code_mac, created) "
+	    "VALUES (?1, ?2, ?3)", &st, err);
+	if (r < 0)
+		return r;
+	for (i = 0; i < RECOVERY_COUNT && rc_db == SQLITE_DONE; i++) {
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, user_id);
+		sqlite3_bind_blob(st, 2, rc->mac[i], KEYS_MAC_LEN,
+		    SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, now);
+		rc_db = sqlite3_step(st);
+	}
+	sqlite3_finalize(st);
+	return rc_db == SQLITE_DONE ? 0 : store_fail_db(s, err, rc_db);
+}
+
 int
 store_mfa_set_pending(struct store *s, int64_t user_id,
-    const uint8_t secret[TOTP_SECRET_LEN], int64_t now, struct store_err *err)
+    const uint8_t secret[TOTP_SECRET_LEN], int64_t now,
+    const struct recovery_codes *rc, struct store_err *err)
 {
-	static const char *const sql[3] = {
-		"INSERT INTO totp_pending (user_id, secret, created) "
-		"VALUES (?1, ?2, ?3) ON CONFLICT (user_id) DO UPDATE SET "
-		"secret = excluded.secret, created = excluded.created",
-		NULL, NULL,
-	};
+	int r;
 
-	return txn(s, sql, user_id, secret, now, err);
+	r = store_begin(s, err);
+	if (r < 0)
+		return r;
+	r = run1(s,
+	    "INSERT INTO totp_pending (user_id, secret, created) "
+	    "VALUES (?1, ?2, ?3) ON CONFLICT (user_id) DO UPDATE SET "
+	    "secret = excluded.secret, created = excluded.created",
+	    user_id, secret, now, err);
+	if (r == 0 && rc != NULL)
+		r = put_recovery(s, user_id, rc, now, err);
+	if (r == 0)
+		r = store_commit(s, err);
+	if (r < 0)
+		store_rollback(s);
+	return r;
 }
 
 int
@@ -147,7 +191,7 @@ store_mfa_activate(struct store *s, int64_t user_id,
 int
 store_mfa_activate_new(struct store *s, int64_t user_id,
     const uint8_t secret[TOTP_SECRET_LEN], int64_t step,
-    struct store_err *err)
+    const struct recovery_codes *rc, int64_t now, struct store_err *err)
 {
 	int r;
 
@@ -166,6 +210,8 @@ store_mfa_activate_new(struct store *s, int64_t user_id,
 	if (r == 0)
 		r = run1(s, "DELETE FROM totp_pending WHERE user_id = ?1",
 		    user_id, NULL, 0, err);
+	if (r == 0 && rc != NULL)
+		r = put_recovery(s, user_id, rc, now, err);
 	if (r == 0)
 		r = store_commit(s, err);
 	if (r < 0)
@@ -204,8 +250,59 @@ store_mfa_reset(struct store *s, int64_t user_id, struct store_err *err)
 		"UPDATE credentials SET totp_secret = NULL, "
 		"totp_last_step = NULL WHERE user_id = ?1",
 		"DELETE FROM totp_pending WHERE user_id = ?1",
-		NULL,
+		"DELETE FROM mfa_recovery WHERE user_id = ?1",
 	};
 
 	return txn(s, sql, user_id, NULL, 0, err);
+}
+
+int
+store_mfa_recovery_replace(struct store *s, int64_t user_id,
+    const struct recovery_codes *rc, int64_t now, struct store_err *err)
+{
+	int r;
+
+	r = store_begin(s, err);
+	if (r == 0)
+		r = put_recovery(s, user_id, rc, now, err);
+	if (r == 0)
+		r = store_commit(s, err);
+	if (r < 0)
+		store_rollback(s);
+	return r;
+}
+
+int
+store_mfa_recovery_use(struct store *s, int64_t user_id,
+    const uint8_t mac[KEYS_MAC_LEN], bool *ret_ok, struct store_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t found = 0;
+	const void *b;
+	int r, rc;
+
+	*ret_ok = false;
+	r = store_prepare(s,
+	    "SELECT id, code_mac FROM mfa_recovery WHERE user_id = ?1", &st,
+	    err);
+	if (r < 0)
+		return r;
+	sqlite3_bind_int64(st, 1, user_id);
+	/* every row compared, the match remembered: no early exit */
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		b = sqlite3_column_blob(st, 1);
+		if (b != NULL && sqlite3_column_bytes(st, 1) == KEYS_MAC_LEN &&
+		    CRYPTO_memcmp(b, mac, KEYS_MAC_LEN) == 0)
+			found = sqlite3_column_int64(st, 0);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return store_fail_db(s, err, rc);
+	if (found == 0)
+		return 0;
+	r = run1(s, "DELETE FROM mfa_recovery WHERE id = ?1", found, NULL, 0,
+	    err);
+	if (r == 0)
+		*ret_ok = sqlite3_changes(s->db) == 1;
+	return r;
 }

@@ -120,6 +120,18 @@ static const char *const migrations[] = {
 	"  last_fail INTEGER NOT NULL,"		/* epoch seconds */
 	"  next_allowed INTEGER NOT NULL,"	/* epoch seconds */
 	"  PRIMARY KEY (pool, kind, account, rhost)) WITHOUT ROWID;",
+	/*
+	 * 5 -> 6: MFA recovery codes (recovery.h), single use: a row is
+	 * deleted when its code is used.  Only the keyed MAC of a code is
+	 * kept, never the code.
+	 */
+	"CREATE TABLE IF NOT EXISTS mfa_recovery ("
+	"  id INTEGER PRIMARY KEY,"
+	"  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+	"  code_mac BLOB NOT NULL,"	/* HMAC-SHA-256(key, "id:code") */
+	"  created INTEGER NOT NULL);"	/* epoch seconds */
+	"CREATE INDEX IF NOT EXISTS mfa_recovery_by_user "
+	"  ON mfa_recovery(user_id);",
 };
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 

@@ -16,6 +16,7 @@
 
 #include "client/wipe.h"
 #include "userauthd/qr.h"
+#include "userauthd/hostname.h"
 #include "userauthd/totp.h"
 
 static bool oath_ready;
@@ -37,6 +38,14 @@ totp_params_of(const struct ua_pool_conf *pc, struct totp_params *ret)
 	ret->digits = pc->totp_digits;
 	ret->period = pc->totp_period;
 	ret->alg = pc->totp_algorithm;
+}
+
+const char *
+totp_issuer(const struct ua_pool_conf *pc)
+{
+	if (pc != NULL && pc->totp_issuer != NULL && pc->totp_issuer[0] != '\0')
+		return pc->totp_issuer;
+	return hostname_get();
 }
 
 int

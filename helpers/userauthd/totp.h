@@ -29,6 +29,12 @@ struct totp_params {
 /* The pool's parameters. */
 void totp_params_of(const struct ua_pool_conf *pc, struct totp_params *ret);
 
+/*
+ * The issuer apps show for the pool's keys: its totp_issuer, or when
+ * unset the host name read at start (hostname.h), never the pool's name.
+ */
+const char *totp_issuer(const struct ua_pool_conf *pc);
+
 /* A new secret from getrandom(2): 0 or -errno. */
 int totp_new_secret(uint8_t secret[TOTP_SECRET_LEN]);
 

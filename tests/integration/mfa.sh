@@ -40,6 +40,8 @@ old_step() {
 		 (SELECT id FROM users WHERE login = '$1')"
 }
 json_get() { python3 -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"; }
+# recovery_code N: the Nth recovery code of a JSON reply on stdin.
+recovery_code() { python3 -c 'import json,sys; print(json.load(sys.stdin)["recovery_codes"][int(sys.argv[1])])' "$1"; }
 
 # --- set-up ---------------------------------------------------------------------
 ua_write_conf <<EOF2
@@ -57,6 +59,7 @@ uid_min = 220000
 uid_max = 220099
 gid_min = 320000
 gid_max = 320099
+totp_issuer = Example Ops
 [pool ops]
 uid_min = 230000
 uid_max = 230099
@@ -100,8 +103,13 @@ expect_rc 0 "mfa enroll without a code leaves the enrolment pending" \
 	sh -c "'$top_builddir/userauthctl' -s '$TB/run/admin.sock' --json mfa enroll staff ann </dev/null"
 SEC_ANN=$(json_get secret <"$TB/last.out")
 URI=$(json_get uri <"$TB/last.out")
+cp "$TB/last.out" "$TB/enroll-ann.json"
+python3 -c 'import json,re,sys; c=json.load(sys.stdin)["recovery_codes"]; sys.exit(not (len(c) == 10 and len(set(c)) == 10 and all(re.fullmatch("[a-z2-7]{5}-[a-z2-7]{5}", x) for x in c)))' <"$TB/enroll-ann.json"
+ok $? "  ... and 10 distinct recovery codes (xxxxx-xxxxx)"
+REC_ANN0=$(recovery_code 0 <"$TB/enroll-ann.json")
+REC_ANN1=$(recovery_code 1 <"$TB/enroll-ann.json")
 case $URI in
-"otpauth://totp/staff:ann@example.com?secret=$SEC_ANN&issuer=staff&algorithm=SHA1&digits=6&period=30") ok 0 "enroll answer: base32 secret and otpauth URI" ;;
+"otpauth://totp/Example%20Ops:ann@example.com?secret=$SEC_ANN&issuer=Example%20Ops&algorithm=SHA1&digits=6&period=30") ok 0 "enroll answer: base32 secret and otpauth URI, the pool's totp_issuer" ;;
 *) ok 1 "enroll answer: base32 secret and otpauth URI (got $URI)" ;;
 esac
 expect_rc 0 "mfa status: pending, not enrolled" uactl --json mfa status ann
@@ -114,6 +122,7 @@ expect_rc 0 "human enroll prints a QR code, key and URI (and stays pending)" \
 	sh -c "'$top_builddir/userauthctl' -s '$TB/run/admin.sock' mfa enroll staff carl </dev/null"
 grep_last "  ... with half blocks" "█"
 grep_last "  ... and the key" "^Key: [A-Z2-7]{32}$"
+grep_last "  ... and the recovery codes" "^  [a-z2-7]{5}-[a-z2-7]{5}$"
 SEC_CARL=$(sed -n 's/^Key: //p' "$TB/last.out")
 expect_rc 1 "enroll --code with a wrong code fails" uactl mfa enroll staff carl --code 123456
 expect_rc 2 "enroll --code refuses a non-code" uactl mfa enroll staff carl --code 12ab56
@@ -123,7 +132,7 @@ expect_rc 1 "enroll names the wrong pool: refused" uactl mfa enroll ops carl --c
 login replay ua-staff ann "$PW_ANN" "$C0"
 ok $(($? == 0)) "the code used to confirm cannot log in again (replay, S12)"
 tx_has "  ... one call: ECHO_OFF Verification code:" replay 'call 2: ECHO_OFF "Verification code: "'
-tx_has "  ... and it is re-asked: Wrong verification code." replay 'call 3: ERROR "Wrong verification code." | ECHO_OFF "Verification code: "'
+tx_has "  ... and it is re-asked: Wrong password or verification code." replay 'call 3: ERROR "Wrong password or verification code." | ECHO_OFF "Verification code: "'
 mid_step
 login ok1 ua-staff ann "$PW_ANN" 000000 "$(totp "$SEC_ANN" 30)"
 ok $? "wrong TOTP re-asked, then the next step's code logs in"
@@ -141,6 +150,8 @@ old_step ann
 login wrongpw ua-staff ann wrong-password "$(totp "$SEC_ANN" 0)"
 ok $(($? == 0)) "wrong password + valid TOTP: refused"
 tx_has "  ... asked for the TOTP all the same (uniform)" wrongpw 'call 2: ECHO_OFF "Verification code: "'
+tx_has "  ... and told only that one of the two was wrong" wrongpw 'call 3: ERROR "Wrong password or verification code." | ECHO_OFF "Verification code: "'
+tx_lacks "  ... never that the code alone was" wrongpw '"Wrong verification code."'
 login fake ua-staff nobody-here wrong-password 123456
 sed 's/nobody-here/X/' "$TB/tx.fake" >"$TB/n1"
 sed 's/ann/X/' "$TB/tx.wrongpw" >"$TB/n2"
@@ -153,11 +164,42 @@ tx_lacks "  ... no code hint" empty "code by email"
 login carl ua-staff carl "$PW_CARL" "$(totp "$SEC_CARL" 0)"
 ok $(($? == 0)) "required MFA, only pending: the pending key does not log in"
 
+# --- recovery codes ---------------------------------------------------------------------
+login rec1 ua-staff ann "$PW_ANN" "$REC_ANN0"
+ok $? "a recovery code at the Verification code: prompt logs in"
+login rec2 ua-staff ann "$PW_ANN" "$REC_ANN0"
+ok $(($? == 0)) "  ... once: the same code does not log in twice"
+tx_has "  ... and is answered like a wrong code" rec2 'call 3: ERROR "Wrong password or verification code."'
+login rec3 ua-staff ann "$PW_ANN" "$(echo "$REC_ANN1" | tr a-z A-Z | tr -d -)"
+ok $? "  ... any case, with or without its dash"
+login recwp ua-staff ann wrong-password "$(recovery_code 2 <"$TB/enroll-ann.json")"
+ok $(($? == 0)) "a recovery code after a wrong password: refused"
+login rec4 ua-staff ann "$PW_ANN" "$(recovery_code 2 <"$TB/enroll-ann.json")"
+ok $? "  ... and the code it was given is not spent by that"
+expect_rc 0 "mfa status counts the codes left" uactl mfa status ann
+grep_last "  ... 7 left" "^ann: enrolled, 7 recovery codes left$"
+expect_rc 0 "mfa recovery-codes makes a new set" uactl mfa recovery-codes staff ann
+grep_last "  ... printed once" "^  [a-z2-7]{5}-[a-z2-7]{5}$"
+NEW_ANN=$(sed -n 's/^  \([a-z2-7]\{5\}-[a-z2-7]\{5\}\)$/\1/p' "$TB/last.out" | head -1)
+[ "$(sed -n 's/^  \([a-z2-7]\{5\}-[a-z2-7]\{5\}\)$/\1/p' "$TB/last.out" | sort -u | wc -l)" -eq 10 ]
+ok $? "  ... of 10 codes"
+login recold ua-staff ann "$PW_ANN" "$(recovery_code 3 <"$TB/enroll-ann.json")"
+ok $(($? == 0)) "  ... the old codes no longer log in"
+login recnew ua-staff ann "$PW_ANN" "$NEW_ANN"
+ok $? "  ... the new ones do"
+expect_rc 1 "mfa recovery-codes names the wrong pool: refused" uactl mfa recovery-codes ops ann
+expect_rc 0 "  ... --json gives the codes" uactl --json mfa recovery-codes staff carl
+python3 -c 'import json,sys; sys.exit(len(json.load(sys.stdin)["recovery_codes"]) != 10)' <"$TB/last.out"
+ok $? "  ... 10 of them (carl's enrolment is pending: codes go with it)"
+REC_ALL=$(python3 -c 'import json,sys; print(" ".join(json.load(sys.stdin)["recovery_codes"]))' <"$TB/enroll-ann.json")
+
 # --- reset ---------------------------------------------------------------------------------
 expect_rc 0 "mfa reset" uactl mfa reset ann
 old_step ann
 login reset ua-staff ann "$PW_ANN" "$(totp "$SEC_ANN" 0)"
 ok $(($? == 0)) "after reset the old key no longer logs in"
+expect_rc 1 "mfa recovery-codes for a user without a key is refused" uactl mfa recovery-codes staff ann
+grep_last "  ... saying to enrol first" "run mfa enroll first"
 expect_rc 0 "mfa status after reset" uactl --json mfa status ann
 grep_last "  ... not enrolled" '"enrolled": false'
 
@@ -178,6 +220,11 @@ SEC_BOB=$(grep -o 'Key: [A-Z2-7]*' "$TB/tx.setup" | head -1 | cut -c6-)
 ok $? "first login: MFA_SETUP shows the key"
 tx_has "  ... QR, key and URI in one INFO with the prompt" setup 'call 2: INFO "Two-factor authentication is required.'
 tx_has "  ... and the prompt in the same call" setup '| ECHO_OFF "Verification code: "'
+HOST=$(hostname)
+REC_BOB=$(grep -o '  [a-z2-7]\{5\}-[a-z2-7]\{5\}' "$TB/tx.setup" | head -1 | tr -d ' ')
+[ -n "$REC_BOB" ]
+ok $? "  ... with recovery codes in the same INFO"
+tx_has "  ... issuer: the host name by default, not the pool's" setup "URI: otpauth://totp/$HOST:bob@example.org?secret=$SEC_BOB&issuer=$HOST&"
 mid_step
 echo "000000" >&9
 sleep 0.5
@@ -192,6 +239,10 @@ mid_step
 login bob2 ua-ops bob "$PW_BOB" "$(totp "$SEC_BOB" 30)"
 ok $? "second login: password + TOTP, no MFA_SETUP"
 tx_lacks "  ... no enrolment text" bob2 "Key:"
+login bob3 ua-ops bob "$PW_BOB" "$REC_BOB"
+ok $? "a recovery code shown at MFA_SETUP logs in"
+login bob4 ua-ops bob "$PW_BOB" "$REC_BOB"
+ok $(($? == 0)) "  ... once"
 
 # --- mfa = optional: a wrong password is not told by the TOTP prompt ---------------------
 # An enrolled user is asked for the TOTP after a wrong password too (one
@@ -242,11 +293,17 @@ tx_lacks "  ... without a TOTP prompt either" optuw "Verification code"
 
 # --- no secret in the log or in --json output (S22) -------------------------------------
 for s in "$SEC_ANN" "$SEC_BOB" "$SEC_CARL" "$SEC_OLGA" "$PW_ANN" "$PW_BOB" \
-	"$PW_CARL" "$PW_OLGA" "$PW_OTTO"; do
+	"$PW_CARL" "$PW_OLGA" "$PW_OTTO" "$REC_BOB" "$NEW_ANN" $REC_ALL \
+	$(echo $REC_ALL | tr -d -); do
 	grep -qF -- "$s" "$TB/daemon.log" && echo "# leaked: $s"
 done >"$TB/leaks"
 [ ! -s "$TB/leaks" ]
-ok $? "no TOTP secret or password in the daemon's log"
+ok $? "no TOTP secret, recovery code or password in the daemon's log"
+! sqlite3 "$TB/state/userauth.db" .dump | grep -qF -e "$NEW_ANN" -e "$REC_BOB" \
+	-e "$(echo "$NEW_ANN" | tr -d -)" -e "$(echo "$REC_BOB" | tr -d -)"
+ok $? "recovery codes are not in the database (only their MACs)"
+grep -q 'event=mfa .*result=recovery_code_used' "$TB/daemon.log"
+ok $? "audit line for a recovery code used"
 uactl --json user show ann >"$TB/show.json"
 uactl --json mfa status bob >>"$TB/show.json"
 ! grep -qF -e "$SEC_ANN" -e "$SEC_BOB" "$TB/show.json"

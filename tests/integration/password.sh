@@ -94,10 +94,16 @@ uid_max = 250099
 gid_min = 350000
 gid_max = 350099
 mfa = required
+[pool codes]
+uid_min = 260000
+uid_max = 260099
+gid_min = 360000
+gid_max = 360099
+first_factors = email_otp
 EOF2
 mkdir -p "$TB/pam"
 printf 'auth required pam_deny.so\naccount required pam_deny.so\n' >"$TB/pam/other"
-for p in corp staff; do
+for p in corp staff codes; do
 	echo "auth required $MOD pool=$p socket=$SOCK" >"$TB/pam/ua-$p"
 	echo "password required $MOD pool=$p socket=$SOCK" >>"$TB/pam/ua-$p"
 done
@@ -209,6 +215,13 @@ CODE=$(mail_code "$MAIL")
 ok $? "  ... holding an 8-digit code"
 grep -q '^Your invitation code is' "$MAIL"
 ok $? "  ... in the invitation text"
+grep -qF "You have been invited to sign in to $(hostname) (corp accounts)." "$MAIL"
+ok $? "  ... naming the host and the pool"
+grep -q '^The code is valid for 3 days and can be used once\.' "$MAIL" &&
+	! grep -q 'minutes' "$MAIL"
+ok $? "  ... valid for 3 days (not 4320 minutes)"
+grep -q 'choose your password' "$MAIL"
+ok $? "  ... and that a password is chosen next"
 sqlite3 "$TB/state/userauth.db" "SELECT count(*) FROM otp_codes WHERE \
 	purpose = 'invite' AND hex(code_mac) LIKE '%$(printf %s "$CODE" | od -An -tx1 | tr -d ' \n')%'" >"$TB/plain"
 [ "$(cat "$TB/plain")" = 0 ]
@@ -242,6 +255,22 @@ sqlite3 "$TB/state/userauth.db" "UPDATE otp_codes SET expires = 1 WHERE \
 login kim ua-corp kim "$CODE" "Kim-canary-4410aax" "Kim-canary-4410aax"
 ok $(($? == 0)) "an expired invitation fails"
 tx_lacks "  ... not even asked for" kim "invitation"
+# An invitation in a pool of emailed codes only: no password to choose.
+expect_rc 0 "invitation in an email-only pool" uactl user add codes zoe --email zoe@example.net --invite
+MAIL=$(wait_mail zoe@example.net)
+CODE=$(mail_code "$MAIL")
+[ ${#CODE} -eq 8 ] && ! grep -q 'choose your password' "$MAIL" &&
+	grep -q 'there is no password to choose' "$MAIL"
+ok $? "  ... the mail says there is no password to choose"
+login zoe1 ua-codes zoe "$CODE"
+ok $? "  ... the invitation code alone logs in"
+tx_has "  ... as an invitation" zoe1 'INFO "Enter the invitation code from your email."'
+tx_lacks "  ... no new password is asked" zoe1 "New password"
+[ -z "$(hash_of zoe)" ]
+ok $? "  ... and none is stored"
+login zoe2 ua-codes zoe 00000000 00000000 00000000
+ok $(($? == 0)) "  ... the next login is a mailed code, not the invitation"
+tx_has "  ... a code was sent" zoe2 'INFO "A code was sent to z***@e******.net"'
 printf '[pool x]\ninvite_lifetime = 60\n' >"$TB/bad2.conf"
 chmod 0644 "$TB/bad2.conf"
 expect_rc 1 "invite_lifetime below an hour is refused" \

@@ -108,11 +108,21 @@ expect_rc 1 "ann with three wrong codes is refused" \
 	sshlogin --user ann --password "$PW_ANN" \
 	--totp-codes 000000,000001,000002 --transcript "$TB/wrong.json"
 echo "# three wrong codes took $(($(date +%s) - t)) s"
-expect_rc 0 "  ... re-asked with 'Wrong verification code.' in the same connection" \
+expect_rc 0 "  ... re-asked with 'Wrong password or verification code.' in the same connection" \
 	trx "$TB/wrong.json" 't["result"] == "auth_failed"' 'len(R) == 4' \
 	'all(p.endswith("Verification code: ") for p in P[1:])' \
-	'"Wrong verification code." not in P[1]' \
-	'all("Wrong verification code." in p for p in P[2:])'
+	'"Wrong password or verification code." not in P[1]' \
+	'all("Wrong password or verification code." in p for p in P[2:])'
+
+expect_rc 1 "ann with a wrong password and three codes is refused" \
+	sshlogin --user ann --password "wrong-$PW_ANN" \
+	--totp-codes 000000,000001,000002 --transcript "$TB/wrongpw.json"
+expect_rc 0 "  ... the same rounds and messages as wrong codes (no factor named)" \
+	trx "$TB/wrongpw.json" 't["result"] == "auth_failed"' 'len(R) == 4' \
+	'all(p.endswith("Verification code: ") for p in P[1:])' \
+	'"Wrong password or verification code." not in P[1]' \
+	'all("Wrong password or verification code." in p for p in P[2:])' \
+	'not any("Wrong verification code." in p for p in P)'
 
 # --- (c) unenrolled: MFA_SETUP at the first login ---------------------------------------
 mid_step

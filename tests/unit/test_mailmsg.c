@@ -16,6 +16,7 @@
 #include "client/valid.h"
 #include "client/wipe.h"
 #include "server/defaults.h"
+#include "userauthd/hostname.h"
 #include "userauthd/mailmsg.h"
 
 #define NOW 1767225600	/* Thu, 01 Jan 2026 00:00:00 UTC */
@@ -348,6 +349,54 @@ test_from_reads_the_envelope_sender(void **state)
 	assert_int_equal(mailmsg_from("", out, sizeof(out)), -EINVAL);
 }
 
+/*
+ * Invitations name the host and the pool, give the validity in words,
+ * and ask for a password only in pools that have passwords.
+ */
+static void
+test_invite_names_host_and_human_validity(void **state)
+{
+	static const struct {
+		unsigned secs;
+		const char *words;
+	} v[] = {
+		{ 259200, "valid for 3 days and" },
+		{ 3600, "valid for 1 hour and" },
+		{ 5400, "valid for 90 minutes and" },
+		{ 90000, "valid for 1 day and 1 hour and" },
+		{ 100000, "valid for 1 day, 3 hours and 46 minutes and" },
+		{ 2592000, "valid for 30 days and" },
+	};
+	struct ua_pool_conf p = pool("otp@example.com", NULL, NULL);
+	char *body = NULL, *id = NULL, want[160];
+	size_t i;
+
+	(void)state;
+	p.allow_password = true;
+	(void)snprintf(want, sizeof(want), "sign in to %s (customer "
+	    "accounts).", hostname_get());
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		assert_int_equal(mailmsg_compose_invite(&p, "alice@example.com",
+		    "12345678", v[i].secs, NOW, &body, &id), 0);
+		if (strstr(body, v[i].words) == NULL)
+			fail_msg("%u s: no '%s' in\n%s", v[i].secs, v[i].words,
+			    body);
+		assert_non_null(strstr(body, want));
+		assert_null(strstr(body, "minutes and\r\n"));
+		assert_non_null(strstr(body, "choose your password"));
+		ua_erase_free(body);
+		free(id);
+	}
+	p.allow_password = false;
+	assert_int_equal(mailmsg_compose_invite(&p, "alice@example.com",
+	    "12345678", 259200, NOW, &body, &id), 0);
+	assert_null(strstr(body, "choose your password"));
+	assert_non_null(strstr(body, "no password to choose"));
+	assert_non_null(strstr(body, "valid for 3 days"));
+	ua_erase_free(body);
+	free(id);
+}
+
 int
 main(void)
 {
@@ -361,6 +410,7 @@ main(void)
 		cmocka_unit_test(test_compose_refuses_bad_templates),
 		cmocka_unit_test(test_message_ids_differ),
 		cmocka_unit_test(test_from_reads_the_envelope_sender),
+		cmocka_unit_test(test_invite_names_host_and_human_validity),
 	};
 
 	return cmocka_run_group_tests_name("mailmsg", tests, NULL, NULL);

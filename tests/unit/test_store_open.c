@@ -256,6 +256,74 @@ test_newer_schema_refused(void **state)
 	assert_false(store_created(f->s));
 }
 
+/* One integer from a query on the file (sqlite3 directly). */
+static long long
+sql_int(const char *path, const char *query)
+{
+	sqlite3_stmt *st;
+	sqlite3 *db;
+	long long v;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, query, -1, &st, NULL),
+	    SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return v;
+}
+
+/*
+ * A database of schema 5 (before recovery codes) is migrated to 6: the
+ * mfa_recovery table appears, users and their TOTP keys are kept, and
+ * the codes work.
+ */
+static void
+test_migration_5_to_6_adds_recovery_codes(void **state)
+{
+	struct fx *f = *state;
+	struct store_user_new u = { .pool = "customer", .login = "max",
+		.email = "max@example.com" };
+	struct store_err err = { 0 };
+	json_t *o;
+
+	assert_int_equal(store_open(f->db, &f->s, &err), 0);
+	assert_int_equal(store_sync_pools(f->s, f->conf, &err), 0);
+	assert_int_equal(store_user_add(f->s, f->conf, &u, &o, &err), 0);
+	json_decref(o);
+	store_close(f->s);
+	f->s = NULL;
+	assert_int_equal(sql_int(f->db, "PRAGMA user_version"), 6);
+	/* what a version 5 database looks like */
+	sql(f->db, "DROP TABLE mfa_recovery;"
+	    "INSERT INTO credentials (user_id, totp_secret, totp_last_step) "
+	    "SELECT id, zeroblob(20), 42 FROM users WHERE login = 'max';"
+	    "PRAGMA user_version = 5;");
+	assert_int_equal(sql_int(f->db, "SELECT count(*) FROM sqlite_master "
+	    "WHERE name = 'mfa_recovery'"), 0);
+	assert_int_equal(store_open(f->db, &f->s, &err), 0);
+	assert_false(store_created(f->s));
+	store_close(f->s);
+	f->s = NULL;
+	assert_int_equal(sql_int(f->db, "PRAGMA user_version"), 6);
+	assert_int_equal(sql_int(f->db, "SELECT count(*) FROM sqlite_master "
+	    "WHERE name IN ('mfa_recovery', 'mfa_recovery_by_user')"), 2);
+	assert_int_equal(sql_int(f->db, "SELECT totp_last_step FROM "
+	    "credentials c JOIN users u ON u.id = c.user_id "
+	    "WHERE u.login = 'max'"), 42);
+	assert_int_equal(sql_int(f->db, "SELECT count(*) FROM mfa_recovery"),
+	    0);
+	/* marked older again: re-running the migration is harmless */
+	sql(f->db, "INSERT INTO mfa_recovery (user_id, code_mac, created) "
+	    "SELECT id, zeroblob(32), 1 FROM users; PRAGMA user_version = 5;");
+	assert_int_equal(store_open(f->db, &f->s, &err), 0);
+	assert_int_equal(sql_int(f->db, "SELECT count(*) FROM mfa_recovery"),
+	    1);
+	assert_int_equal(store_user_show(f->s, "max", &o, &err), 0);
+	json_decref(o);
+}
+
 /* Not a regular file: SQLite refuses to follow or open it. */
 static void
 test_symlink_refused(void **state)
@@ -284,6 +352,7 @@ main(void)
 		T(test_schemaless_file_refused),
 		T(test_garbage_file_refused),
 		T(test_newer_schema_refused),
+		T(test_migration_5_to_6_adds_recovery_codes),
 		T(test_symlink_refused),
 #undef T
 	};

@@ -18,7 +18,9 @@
 #include <cmocka.h>
 
 #include "server/conf.h"
+#include "userauthd/hostname.h"
 #include "userauthd/qr.h"
+#include "userauthd/recovery.h"
 #include "userauthd/store.h"
 #include "userauthd/store_mfa.h"
 #include "userauthd/totp.h"
@@ -175,6 +177,70 @@ test_secret_base32_uri(void **state)
 	free(uri);
 }
 
+/* The host name: the kernel's, printable, never empty. */
+static void
+test_hostname(void **state)
+{
+	char want[256] = "";
+	const char *h = hostname_get();
+	size_t i;
+
+	(void)state;
+	assert_true(h[0] != '\0');
+	for (i = 0; h[i] != '\0'; i++)
+		assert_true(h[i] > ' ' && h[i] <= '~');
+	if (gethostname(want, sizeof(want) - 1) == 0 && want[0] != '\0')
+		assert_string_equal(h, want);
+}
+
+/* The shape of a recovery code answer, and a set's text. */
+static void
+test_recovery_shape(void **state)
+{
+	static const struct keys k = { { 1, 2, 3 } };
+	struct recovery_codes rc, rc2;
+	char norm[RECOVERY_LEN + 1], *text;
+	uint8_t mac[KEYS_MAC_LEN];
+	size_t i;
+
+	(void)state;
+	assert_true(recovery_answer("abcde-fg234", norm));
+	assert_string_equal(norm, "abcdefg234");
+	assert_true(recovery_answer(" ABCDE FG234 ", norm));
+	assert_string_equal(norm, "abcdefg234");
+	assert_false(recovery_answer("123456", norm));	/* a TOTP */
+	assert_false(recovery_answer("12345678", norm));
+	assert_false(recovery_answer("unjudged", norm));
+	assert_false(recovery_answer("abcde-fg23", norm));	/* short */
+	assert_false(recovery_answer("abcde-fg2345", norm));	/* long */
+	assert_false(recovery_answer("abcde-fg180", norm));	/* 1, 0, 8 */
+	assert_false(recovery_answer("", norm));
+	assert_int_equal(recovery_new(&k, 7, &rc), 0);
+	assert_int_equal(recovery_new(&k, 7, &rc2), 0);
+	for (i = 0; i < RECOVERY_COUNT; i++) {
+		assert_int_equal(strlen(rc.shown[i]), RECOVERY_LEN + 1);
+		assert_int_equal(rc.shown[i][5], '-');
+		assert_true(recovery_answer(rc.shown[i], norm));
+		assert_int_equal(recovery_mac(&k, 7, norm, mac), 0);
+		assert_memory_equal(mac, rc.mac[i], KEYS_MAC_LEN);
+		/* bound to the user */
+		assert_int_equal(recovery_mac(&k, 8, norm, mac), 0);
+		assert_memory_not_equal(mac, rc.mac[i], KEYS_MAC_LEN);
+	}
+	assert_string_not_equal(rc.shown[0], rc2.shown[0]);
+	text = recovery_text(&rc);
+	assert_non_null(text);
+	for (i = 0; i < RECOVERY_COUNT; i++)
+		assert_non_null(strstr(text, rc.shown[i]));
+	assert_non_null(strstr(text, "Recovery codes"));
+	free(text);
+	recovery_forget_shown(&rc);
+	assert_int_equal(rc.shown[0][0], '\0');
+	recovery_clear(&rc);
+	recovery_clear(&rc2);
+	assert_int_equal(recovery_new(NULL, 7, &rc), -EIO);
+}
+
 static void
 test_qr(void **state)
 {
@@ -202,7 +268,7 @@ test_conf_rules(void **state)
 	static const char *const good =
 	    "[pool staff]\nfirst_factors = password\nmfa = required\n"
 	    "totp_digits = 8\ntotp_algorithm = sha256\ntotp_period = 60\n"
-	    "mfa_enrol_at_login = yes\n";
+	    "mfa_enrol_at_login = yes\ntotp_issuer = Example Ops\n";
 	static const struct {
 		const char *text;
 		const char *msg;
@@ -220,6 +286,9 @@ test_conf_rules(void **state)
 		{ "[pool s]\ntotp_algorithm = md5\n", "t.conf:2: bad value" },
 		{ "[pool s]\nmfa_enrol_at_login = maybe\n",
 		    "t.conf:2: bad value" },
+		{ "[pool s]\ntotp_issuer = Example: Ops\n", "t.conf:2: "
+		  "[pool s]: totp_issuer may not contain ':'" },
+		{ "[defaults]\ntotp_issuer = a:b\n[pool s]\n", "t.conf:2: " },
 	};
 	struct ua_conf *c = NULL;
 	const struct ua_pool_conf *p;
@@ -238,6 +307,9 @@ test_conf_rules(void **state)
 	assert_int_equal(p->totp_period, 30);
 	assert_int_equal(p->totp_algorithm, UA_TOTP_SHA1);
 	assert_false(p->mfa_enrol_at_login);
+	/* no totp_issuer: the host name, never the pool's name */
+	assert_string_equal(totp_issuer(p), hostname_get());
+	assert_string_not_equal(totp_issuer(p), "x");
 	ua_conf_free(c);
 	assert_int_equal(ua_conf_parse("t.conf", good, strlen(good), &c, msg,
 			     sizeof(msg)),
@@ -248,6 +320,7 @@ test_conf_rules(void **state)
 	assert_int_equal(p->totp_period, 60);
 	assert_int_equal(p->totp_algorithm, UA_TOTP_SHA256);
 	assert_true(p->mfa_enrol_at_login);
+	assert_string_equal(totp_issuer(p), "Example Ops");
 	ua_conf_free(c);
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		c = NULL;
@@ -296,7 +369,7 @@ test_store_steps(void **state)
 	/* No active secret: no step is ever accepted. */
 	assert_int_equal(store_mfa_accept_step(s, id, 5, &err), -EALREADY);
 	assert_int_equal(totp_new_secret(sec), 0);
-	assert_int_equal(store_mfa_set_pending(s, id, sec, 1, &err), 0);
+	assert_int_equal(store_mfa_set_pending(s, id, sec, 1, NULL, &err), 0);
 	assert_int_equal(store_mfa_load(s, id, NULL, &m, &err), 0);
 	assert_true(m.pending);
 	assert_false(m.enrolled);
@@ -315,19 +388,140 @@ test_store_steps(void **state)
 	assert_false(m.enrolled);
 	assert_int_equal(m.last_step, -1);
 	/* Enrolment at login: only where no key is active, never over one. */
-	assert_int_equal(store_mfa_activate_new(s, id, sec, 7, &err), 0);
+	assert_int_equal(store_mfa_activate_new(s, id, sec, 7, NULL, 1, &err),
+	    0);
 	assert_int_equal(store_mfa_load(s, id, NULL, &m, &err), 0);
 	assert_true(m.enrolled);
 	assert_memory_equal(m.secret, sec, TOTP_SECRET_LEN);
 	assert_int_equal(m.last_step, 7);
 	assert_int_equal(totp_new_secret(sec2), 0);
-	assert_int_equal(store_mfa_set_pending(s, id, sec2, 1, &err), 0);
-	assert_int_equal(store_mfa_activate_new(s, id, sec2, 9, &err), -EEXIST);
+	assert_int_equal(store_mfa_set_pending(s, id, sec2, 1, NULL, &err), 0);
+	assert_int_equal(store_mfa_activate_new(s, id, sec2, 9, NULL, 1, &err),
+	    -EEXIST);
 	assert_int_equal(store_mfa_load(s, id, NULL, &m, &err), 0);
 	assert_memory_equal(m.secret, sec, TOTP_SECRET_LEN);
 	assert_int_equal(m.last_step, 7);
 	assert_true(m.pending);	/* untouched too */
 	store_mfa_clear(&m);
+	store_close(s);
+	ua_conf_free(conf);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+/* Spend the code shown as text: *ok, and the call's result. */
+static int
+use(struct store *s, const struct keys *k, int64_t id, const char *text,
+    bool *ok)
+{
+	struct store_err err = { 0 };
+	char norm[RECOVERY_LEN + 1];
+	uint8_t mac[KEYS_MAC_LEN];
+
+	assert_true(recovery_answer(text, norm));
+	assert_int_equal(recovery_mac(k, id, norm, mac), 0);
+	return store_mfa_recovery_use(s, id, mac, ok, &err);
+}
+
+static unsigned
+left(struct store *s, int64_t id)
+{
+	struct store_err err = { 0 };
+	struct store_mfa m;
+	unsigned n;
+
+	assert_int_equal(store_mfa_load(s, id, NULL, &m, &err), 0);
+	n = m.recovery_left;
+	store_mfa_clear(&m);
+	return n;
+}
+
+/*
+ * Recovery codes in the store: stored with an enrolment (at login or
+ * pending), each spent once, void when replaced or reset, per user.
+ */
+static void
+test_recovery_store(void **state)
+{
+	static const char conf_text[] = "[pool staff]\n"
+					"first_factors = password\n"
+					"mfa = required\n";
+	static const struct keys k = { { 9, 8, 7 } };
+	struct store_user_new u = { .pool = "staff", .login = "ann",
+		.email = "ann@example.com" };
+	struct store_user_new u2 = { .pool = "staff", .login = "bea",
+		.email = "bea@example.com" };
+	struct store_err err = { 0 };
+	struct recovery_codes rc, rc2, rcb;
+	struct ua_conf *conf = NULL;
+	struct store *s = NULL;
+	char dir[64], db[128], msg[256], cmd[128];
+	uint8_t sec[TOTP_SECRET_LEN];
+	int64_t id, id2;
+	bool ok;
+	json_t *o;
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "/tmp/ua-recovery-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	snprintf(db, sizeof(db), "%s/userauth.db", dir);
+	assert_int_equal(ua_conf_parse("t.conf", conf_text, strlen(conf_text),
+			     &conf, msg, sizeof(msg)),
+	    0);
+	assert_int_equal(store_open(db, &s, &err), 0);
+	assert_int_equal(store_sync_pools(s, conf, &err), 0);
+	assert_int_equal(store_user_add(s, conf, &u, &o, &err), 0);
+	json_decref(o);
+	assert_int_equal(store_user_add(s, conf, &u2, &o, &err), 0);
+	json_decref(o);
+	assert_int_equal(store_user_id(s, "ann", &id, &err), 0);
+	assert_int_equal(store_user_id(s, "bea", &id2, &err), 0);
+	assert_int_equal(left(s, id), 0);
+	/* enrolment at login stores the set with the key */
+	assert_int_equal(totp_new_secret(sec), 0);
+	assert_int_equal(recovery_new(&k, id, &rc), 0);
+	assert_int_equal(store_mfa_activate_new(s, id, sec, 7, &rc, 1, &err),
+	    0);
+	assert_int_equal(left(s, id), RECOVERY_COUNT);
+	/* each code once */
+	assert_int_equal(use(s, &k, id, rc.shown[3], &ok), 0);
+	assert_true(ok);
+	assert_int_equal(left(s, id), RECOVERY_COUNT - 1);
+	assert_int_equal(use(s, &k, id, rc.shown[3], &ok), 0);
+	assert_false(ok);
+	assert_int_equal(use(s, &k, id, "aaaaa-aaaaa", &ok), 0);
+	assert_false(ok);
+	/* another user's code is not ann's, nor ann's bea's */
+	assert_int_equal(recovery_new(&k, id2, &rcb), 0);
+	assert_int_equal(store_mfa_recovery_replace(s, id2, &rcb, 1, &err), 0);
+	assert_int_equal(use(s, &k, id, rcb.shown[0], &ok), 0);
+	assert_false(ok);
+	assert_int_equal(use(s, &k, id2, rc.shown[0], &ok), 0);
+	assert_false(ok);
+	/* a new set voids the old */
+	assert_int_equal(recovery_new(&k, id, &rc2), 0);
+	assert_int_equal(store_mfa_recovery_replace(s, id, &rc2, 2, &err), 0);
+	assert_int_equal(left(s, id), RECOVERY_COUNT);
+	assert_int_equal(use(s, &k, id, rc.shown[0], &ok), 0);
+	assert_false(ok);
+	assert_int_equal(use(s, &k, id, rc2.shown[9], &ok), 0);
+	assert_true(ok);
+	/* a pending enrolment (mfa enroll) brings its own set */
+	assert_int_equal(store_mfa_set_pending(s, id, sec, 3, &rc, &err), 0);
+	assert_int_equal(left(s, id), RECOVERY_COUNT);
+	assert_int_equal(use(s, &k, id, rc2.shown[0], &ok), 0);
+	assert_false(ok);
+	assert_int_equal(use(s, &k, id, rc.shown[3], &ok), 0);
+	assert_true(ok);
+	/* reset drops them; bea's stay */
+	assert_int_equal(store_mfa_reset(s, id, &err), 0);
+	assert_int_equal(left(s, id), 0);
+	assert_int_equal(use(s, &k, id, rc.shown[4], &ok), 0);
+	assert_false(ok);
+	assert_int_equal(left(s, id2), RECOVERY_COUNT);
+	recovery_clear(&rc);
+	recovery_clear(&rc2);
+	recovery_clear(&rcb);
 	store_close(s);
 	ua_conf_free(conf);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
@@ -345,6 +539,9 @@ main(void)
 		cmocka_unit_test(test_other_algorithms),
 		cmocka_unit_test(test_secret_base32_uri),
 		cmocka_unit_test(test_qr),
+		cmocka_unit_test(test_hostname),
+		cmocka_unit_test(test_recovery_shape),
+		cmocka_unit_test(test_recovery_store),
 		cmocka_unit_test(test_conf_rules),
 		cmocka_unit_test(test_store_steps),
 	};

@@ -13,9 +13,11 @@
 #include <time.h>
 
 #include "client/mask.h"
+#include "client/wipe.h"
 #include "userauthd/auth/session.h"
 #include "userauthd/otp.h"
 #include "userauthd/pool/pwjob.h"
+#include "userauthd/recovery.h"
 #include "userauthd/totp.h"
 
 /*
@@ -210,14 +212,22 @@ fake_answer_totp(struct auth_ctx *ctx, struct auth_session *s,
 	const char *why = s->mfa_doomed ? s->mfa_doomed : s->fake;
 	struct pool_reply rp = { .status = POOL_CHALLENGE,
 		.challenge = s->expect, .retry = why };
+	char norm[RECOVERY_LEN + 1];
+	uint8_t mac[KEYS_MAC_LEN];
 	struct totp_params p;
 	int64_t step = 0;
 
 	if (pc == NULL)
 		return auth_result(s, out, "UNAVAILABLE", NULL);
 	totp_params_of(pc, &p);
-	(void)totp_verify(none, sizeof(none), &p, time(NULL), answer,
-	    INT64_MAX, &step);
+	/* a recovery code's work is its MAC, as for a real user's */
+	if (recovery_answer(answer, norm))
+		(void)recovery_mac(ctx->keys, 0, norm, mac);
+	else
+		(void)totp_verify(none, sizeof(none), &p, time(NULL), answer,
+		    INT64_MAX, &step);
+	ua_wipe(norm, sizeof(norm));
+	ua_wipe(mac, sizeof(mac));
 	if (s->totp_tries > 0)
 		s->totp_tries--;
 	if (s->totp_tries == 0)

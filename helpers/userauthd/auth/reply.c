@@ -14,7 +14,14 @@
 #include "userauthd/stats.h"
 
 #define CODE_HINT "Press Enter at the password prompt to get a code by email instead."
-#define TOTP_WRONG "Wrong verification code."
+/*
+ * A wrong SOFTWARE_TOKEN_MFA answer: in an MFA pool the TOTP is asked
+ * after a wrong password too (a doomed one), so the message cannot say
+ * which factor failed.  MFA_SETUP is only ever asked after a right
+ * password (it shows a new key), so its message may name the code.
+ */
+#define TOTP_WRONG "Wrong password or verification code."
+#define SETUP_WRONG "Wrong verification code."
 
 /*
  * The identifier for a log line: quoted when it is a login name or an
@@ -148,9 +155,11 @@ auth_ask(const struct auth_ctx *ctx, struct auth_session *s,
 		(void)snprintf(mbuf, sizeof(mbuf), "Wrong code, %u %s left.",
 		    rp->tries_left, rp->tries_left == 1 ? "try" : "tries");
 		message = mbuf;
-	} else if (rp->retry != NULL && message == NULL &&
-	    (c == POLICY_TOTP || c == POLICY_MFA_SETUP))
+	} else if (rp->retry != NULL && message == NULL && c == POLICY_TOTP)
 		message = TOTP_WRONG;
+	else if (rp->retry != NULL && message == NULL &&
+	    c == POLICY_MFA_SETUP)
+		message = SETUP_WRONG;
 	s->expect = c;
 	s->state = S_ANSWER;
 	ua_msg_init(out, UA_MSG_CHALLENGE);

@@ -26,9 +26,8 @@ setup_text(struct cg_login *l, const struct ua_pool_conf *pc,
 	struct totp_params p = { .digits = 6, .period = 30,
 		.alg = UA_TOTP_SHA1 };
 
-	(void)pc;
 	ua_erase_free(l->setup_info);
-	l->setup_info = totp_setup_text(l->pool, l->ident, b32, &p);
+	l->setup_info = totp_setup_text(totp_issuer(pc), l->ident, b32, &p);
 	return l->setup_info != NULL ? 0 : -ENOMEM;
 }
 

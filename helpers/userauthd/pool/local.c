@@ -334,9 +334,14 @@ answer_code(struct local_login *s, const struct ua_pool_conf *pc,
 	rp->verdict = (struct pool_verdict){ POOL_FACTOR_EMAIL_OTP, ok,
 		ok ? NULL : "bad_code" };
 	if (ok && s->invite) {
-		/* The invitation is spent: a password must be chosen now. */
+		/*
+		 * The invitation is spent: a password must be chosen now,
+		 * where the pool has passwords (not one never to be used in
+		 * a pool of emailed codes only).
+		 */
 		local_audit(s, "invite", "accepted", NULL);
-		s->user.must_change = true;
+		if (pc != NULL && pc->allow_password)
+			s->user.must_change = true;
 	}
 	if (ok)
 		return local_after_first_factor(s, pc, rp);

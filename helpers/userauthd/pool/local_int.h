@@ -15,6 +15,7 @@
 #include "client/valid.h"
 #include "userauthd/otp.h"
 #include "userauthd/pool/local.h"
+#include "userauthd/recovery.h"
 #include "userauthd/totp.h"
 
 #define NEWPW_TRIES 5	/* policy violations before FAIL */
@@ -42,7 +43,9 @@ struct local_login {
 	/* TOTP after the first factor (SOFTWARE_TOKEN_MFA, MFA_SETUP) */
 	unsigned totp_tries;	/* answers left */
 	uint8_t setup_secret[TOTP_SECRET_LEN];	/* MFA_SETUP, until confirmed */
-	char *setup_info;	/* its enrolment text (secret, URI, QR) */
+	char *setup_info;	/* its text (secret, URI, QR, recovery codes) */
+	struct recovery_codes setup_recovery;	/* ... its recovery codes'
+						 * MACs, kept with the key */
 	unsigned newpw_tries;	/* NEW_PASSWORD_REQUIRED answers left */
 	char newpw_info[160];	/* its rules, as INFO */
 	/* its hash, held until the login succeeds (after any TOTP): "" when

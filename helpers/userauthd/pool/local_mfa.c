@@ -47,21 +47,42 @@ ask_totp(struct local_login *s, enum policy_challenge c,
 	return 0;
 }
 
-/* A new secret for enrolment at login, and the text that shows it. */
+/*
+ * A new secret and recovery codes for enrolment at login, and the text
+ * that shows them; the codes in plain are forgotten once in the text.
+ */
 static int
 setup_begin(struct local_login *s, const struct ua_pool_conf *pc)
 {
 	struct totp_params p;
-	char b32[TOTP_BASE32_MAX];
+	char b32[TOTP_BASE32_MAX], *key = NULL, *codes = NULL;
+	size_t sz;
+	int r = -EIO;
 
 	totp_params_of(pc, &p);
 	if (totp_new_secret(s->setup_secret) < 0 ||
 	    totp_base32(s->setup_secret, TOTP_SECRET_LEN, b32,
-		sizeof(b32)) < 0)
-		return -EIO;
-	s->setup_info = totp_setup_text(s->pool, s->user.email, b32, &p);
+		sizeof(b32)) < 0 ||
+	    recovery_new(s->lb->env.keys, s->user.id, &s->setup_recovery) < 0)
+		goto out;
+	r = -ENOMEM;
+	key = totp_setup_text(totp_issuer(pc), s->user.email, b32, &p);
+	codes = recovery_text(&s->setup_recovery);
+	recovery_forget_shown(&s->setup_recovery);
+	if (key == NULL || codes == NULL)
+		goto out;
+	sz = strlen(key) + strlen(codes) + 2;
+	ua_erase_free(s->setup_info);
+	s->setup_info = malloc(sz);
+	if (s->setup_info == NULL)
+		goto out;
+	(void)snprintf(s->setup_info, sz, "%s\n%s", key, codes);
+	r = 0;
+out:
+	ua_erase_free(key);
+	ua_erase_free(codes);
 	ua_wipe(b32, sizeof(b32));
-	return s->setup_info != NULL ? 0 : -ENOMEM;
+	return r;
 }
 
 /* Whether the user has an active TOTP key (pools with MFA only). */
@@ -167,7 +188,8 @@ check_setup(struct local_login *s, const struct totp_params *p,
 		 answer, -1, &step) == 0;
 	if (ok)
 		r = store_mfa_activate_new(s->lb->env.store, s->user.id,
-		    s->setup_secret, step, &err);
+		    s->setup_secret, step, &s->setup_recovery,
+		    (int64_t)time(NULL), &err);
 	if (r == -EEXIST) {
 		local_audit(s, "mfa", "refused", "already_enrolled");
 		ua_wipe(s->setup_secret, sizeof(s->setup_secret));
@@ -184,8 +206,38 @@ check_setup(struct local_login *s, const struct totp_params *p,
 }
 
 /*
- * SOFTWARE_TOKEN_MFA: the stored secret, a step never used before.  -EIO
- * (logged) when the store fails.
+ * A recovery code in place of the TOTP: spent if it is one of the
+ * user's (once: the store deletes it in the same step).  -EIO (logged).
+ */
+static int
+check_recovery(struct local_login *s, const char *norm, bool *ret_ok,
+    const char **ret_why)
+{
+	struct store_err err = { 0 };
+	uint8_t mac[KEYS_MAC_LEN];
+	int r;
+
+	*ret_ok = false;
+	r = recovery_mac(s->lb->env.keys, s->user.id, norm, mac);
+	if (r == 0)
+		r = store_mfa_recovery_use(s->lb->env.store, s->user.id, mac,
+		    ret_ok, &err);
+	ua_wipe(mac, sizeof(mac));
+	if (r < 0) {
+		ua_log(LOG_ERR, "checking a recovery code failed: %s",
+		    err.msg[0] != '\0' ? err.msg : "no MAC");
+		return -EIO;
+	}
+	*ret_why = "bad_recovery_code";
+	if (*ret_ok)
+		local_audit(s, "mfa", "recovery_code_used", NULL);
+	return 0;
+}
+
+/*
+ * SOFTWARE_TOKEN_MFA: the stored secret, a step never used before; or,
+ * for an enrolled user, one of the recovery codes.  -EIO (logged) when
+ * the store fails.
  */
 static int
 check_totp(struct local_login *s, const struct totp_params *p,
@@ -193,6 +245,7 @@ check_totp(struct local_login *s, const struct totp_params *p,
 {
 	struct store *st = s->lb->env.store;
 	struct store_err err = { 0 };
+	char norm[RECOVERY_LEN + 1];
 	struct store_mfa m;
 	int64_t step = 0;
 	int r;
@@ -201,6 +254,12 @@ check_totp(struct local_login *s, const struct totp_params *p,
 	if (r < 0) {
 		ua_log(LOG_ERR, "reading the MFA state failed: %s", err.msg);
 		return -EIO;
+	}
+	if (m.enrolled && recovery_answer(answer, norm)) {
+		store_mfa_clear(&m);
+		r = check_recovery(s, norm, ret_ok, ret_why);
+		ua_wipe(norm, sizeof(norm));
+		return r;
 	}
 	r = m.enrolled ? totp_verify(m.secret, TOTP_SECRET_LEN, p, time(NULL),
 			     answer, m.last_step, &step) :
