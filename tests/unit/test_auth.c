@@ -581,7 +581,8 @@ test_select_of_anything_else_is_a_protocol_error(void **state)
 	assert_int_equal(f->be.responds, 0);
 }
 
-/* TOTP and MFA_SETUP: wrong codes get "Wrong verification code.". */
+/* TOTP and MFA_SETUP: a wrong TOTP gets the one message that does not
+ * say which factor failed. */
 static void
 test_totp_and_mfa_setup(void **state)
 {
@@ -605,7 +606,8 @@ test_totp_and_mfa_setup(void **state)
 	assert_null(field(f, UA_T_MESSAGE));
 	assert_int_equal(respond(f, "SOFTWARE_TOKEN_MFA", "123456"), 0);
 	assert_challenge(f, "SOFTWARE_TOKEN_MFA");
-	assert_string_equal(field(f, UA_T_MESSAGE), "Wrong verification code.");
+	assert_string_equal(field(f, UA_T_MESSAGE),
+	    "Wrong password or verification code.");
 	assert_int_equal(respond(f, "SOFTWARE_TOKEN_MFA", "654321"), 0);
 	assert_challenge(f, "MFA_SETUP");
 	assert_string_equal(field(f, UA_T_INFO), "Key: ABCD");
@@ -672,7 +674,8 @@ test_before_mfa_asks_a_doomed_totp(void **state)
 	assert_challenge(f, "SOFTWARE_TOKEN_MFA");
 	assert_int_equal(respond(f, "SOFTWARE_TOKEN_MFA", "123456"), 0);
 	assert_challenge(f, "SOFTWARE_TOKEN_MFA");
-	assert_string_equal(field(f, UA_T_MESSAGE), "Wrong verification code.");
+	assert_string_equal(field(f, UA_T_MESSAGE),
+	    "Wrong password or verification code.");
 	assert_int_equal(respond(f, "SOFTWARE_TOKEN_MFA", "123456"), 0);
 	assert_result(f, "FAIL");
 	assert_int_equal(f->be.responds, 1);
@@ -696,7 +699,8 @@ doomed_staff_login(struct fx *f, const char *user, const char *why)
 	assert_int_equal(worker_done(f), 0);
 	assert_challenge(f, "SOFTWARE_TOKEN_MFA");
 	assert_int_equal(respond(f, "SOFTWARE_TOKEN_MFA", "123456"), 0);
-	assert_string_equal(field(f, UA_T_MESSAGE), "Wrong verification code.");
+	assert_string_equal(field(f, UA_T_MESSAGE),
+	    "Wrong password or verification code.");
 	assert_int_equal(respond(f, "SOFTWARE_TOKEN_MFA", "123456"), 0);
 	assert_result(f, "FAIL");
 	assert_int_equal(f->be.accounts, 1);
