@@ -112,8 +112,35 @@ int
 ctl_mailq_list(
     struct ctl_ctx *ctx, const struct ctl_verb *v, int argc, char **argv)
 {
-	return mailq_run(ctx, v, argc, argv, "mailq.list", JSON_ARRAY,
-	    print_queue);
+	static const struct option lo[] = {
+	    {"full", no_argument, NULL, 'f'},
+	    {NULL, 0, NULL, 0},
+	};
+	json_t *req, *res = NULL;
+	bool full = false;
+	int c, r;
+
+	ctl_opt_reset();
+	while ((c = ctl_getopt(ctx, v, argc, argv, lo)) != -1) {
+		if (c != 'f')
+			return ctl_opt_end(ctx, v, c);
+		full = true;
+	}
+	r = ctl_operands(ctx, v, argc, 0, 0);
+	if (r != CTL_EXIT_OK)
+		return r;
+	/* whole recipients: root only, the daemon decides */
+	req = ctl_request_new("mailq.list");
+	if (req == NULL ||
+	    (full && json_object_set_new(req, "full", json_true()) < 0)) {
+		json_decref(req);
+		return ctl_fail_oom(ctx);
+	}
+	r = ctl_call(ctx, req, &res);
+	json_decref(req);
+	if (r != CTL_EXIT_OK)
+		return r;
+	return ctl_show(ctx, res, JSON_ARRAY, print_queue);
 }
 
 int

@@ -131,9 +131,10 @@ static const struct ctl_verb verbs[] = {
 	"Make new MFA recovery codes (the old ones stop working)", H_USER},
     {{"mailq", "flush", NULL}, ctl_mailq_flush, "",
 	"Retry every queued code mail now", NULL},
-    {{"mailq", NULL, NULL}, ctl_mailq_list, "",
+    {{"mailq", NULL, NULL}, ctl_mailq_list, "[--full]",
 	"List queued code mail and mail done in the last hour",
-	"Recipients are shown masked (a***@e******.com).  EXPIRES IN is the\n"
+	"Recipients are shown masked (a***@e******.com); --full shows them\n"
+	"whole, to root only.  EXPIRES IN is the\n"
 	"time left to deliver a queued message; after it the code is\n"
 	"useless and the message is dropped.\n"},
 };

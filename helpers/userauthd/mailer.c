@@ -606,14 +606,14 @@ not_running(struct store_err *err)
 }
 
 int
-mailer_list(struct mailer *m, json_t **ret, struct store_err *err)
+mailer_list(struct mailer *m, bool full, json_t **ret, struct store_err *err)
 {
 	int r;
 
 	if (m == NULL)
 		return not_running(err);
 	(void)pthread_mutex_lock(&m->dblock);
-	r = mailq_db_list(m->db, mailq_now().wall / 1000, ret, err);
+	r = mailq_db_list(m->db, mailq_now().wall / 1000, full, ret, err);
 	(void)pthread_mutex_unlock(&m->dblock);
 	return r;
 }

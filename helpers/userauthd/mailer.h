@@ -71,7 +71,8 @@ void mailer_stop(struct mailer *m);
  * "last_error" (or null), "age" (seconds since queued), "expires_in"
  * (seconds, negative once past)}].  0 and *ret, or < 0 and err.
  */
-int mailer_list(struct mailer *m, json_t **ret, struct store_err *err);
+int mailer_list(struct mailer *m, bool full, json_t **ret,
+    struct store_err *err);
 
 /*
  * Admin op mailq.flush: make every queued row due now and kick.  *ret is

@@ -432,7 +432,7 @@ db_fail(sqlite3 *db, int rc, struct store_err *err)
 }
 
 static json_t *
-list_row(sqlite3_stmt *st, int64_t now)
+list_row(sqlite3_stmt *st, int64_t now, bool full)
 {
 	char masked[UA_MASK_EMAIL_MAX];
 
@@ -440,7 +440,8 @@ list_row(sqlite3_stmt *st, int64_t now)
 		(void)snprintf(masked, sizeof(masked), "?");
 	return json_pack("{s:I s:s s:s s:s s:I s:o s:I s:I}",
 	    "id", (json_int_t)sqlite3_column_int64(st, 0),
-	    "pool", col(st, 1), "recipient", masked, "state", col(st, 3),
+	    "pool", col(st, 1), "recipient", full ? col(st, 2) : masked,
+	    "state", col(st, 3),
 	    "attempts", (json_int_t)sqlite3_column_int64(st, 4),
 	    "last_error", sqlite3_column_type(st, 5) == SQLITE_NULL ?
 		json_null() : json_string(col(st, 5)),
@@ -449,7 +450,8 @@ list_row(sqlite3_stmt *st, int64_t now)
 }
 
 int
-mailq_db_list(sqlite3 *db, int64_t now, json_t **ret, struct store_err *err)
+mailq_db_list(sqlite3 *db, int64_t now, bool full, json_t **ret,
+    struct store_err *err)
 {
 	sqlite3_stmt *st = NULL;
 	json_t *a, *o;
@@ -465,7 +467,7 @@ mailq_db_list(sqlite3 *db, int64_t now, json_t **ret, struct store_err *err)
 		sqlite3_bind_int64(st, 1, now - MAILER_LIST_DONE_SECONDS);
 		sqlite3_bind_int(st, 2, MAILER_LIST_MAX);
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-			o = list_row(st, now);
+			o = list_row(st, now, full);
 			if (o == NULL || json_array_append_new(a, o) < 0) {
 				r = store_fail(err, -ENOMEM, "internal",
 				    "out of memory");

@@ -163,8 +163,9 @@ enum mailq_fate { MAILQ_SENT, MAILQ_RETRY, MAILQ_FAILED, MAILQ_EXPIRED };
 int mailq_db_record(sqlite3 *db, const struct mailsend_xfer *x,
     enum mailq_fate f, const char *why, int64_t now_wall, int64_t next_wall);
 
-/* mailer_list's rows (now: epoch seconds).  0 and *ret, or < 0 and err. */
-int mailq_db_list(sqlite3 *db, int64_t now, json_t **ret,
+/* mailer_list's rows (now: epoch seconds), recipients masked unless
+ * full.  0 and *ret, or < 0 and err. */
+int mailq_db_list(sqlite3 *db, int64_t now, bool full, json_t **ret,
     struct store_err *err);
 
 /*

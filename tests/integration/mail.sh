@@ -89,6 +89,8 @@ stop_sink() {
 # write_conf: [mail] lines from stdin, then the pool.
 write_conf() {
 	{
+		# adm may use the admin socket (mailq --full is root's)
+		echo "admin_group = adm"
 		echo "[mail]"
 		cat
 		cat <<-'EOF'
@@ -259,6 +261,24 @@ for r in rows:
     assert "***@" in r["recipient"] and "example" not in r["recipient"], r
 assert [r["state"] for r in rows].count("sent") == 5, rows
 ' "$TB/q.json"
+expect_rc 0 "userauthctl mailq --full shows root the whole recipients" uactl mailq --full
+grep_last "  ... the sent one" 'c[a-z]*@example\.org +sent'
+uactl --json mailq --full >"$TB/qf.json"
+expect_rc 0 "  ... in --json too, the same rows as masked" $PY -c '
+import json, sys
+full = json.load(open(sys.argv[1])); masked = json.load(open(sys.argv[2]))
+assert [r["id"] for r in full] == [r["id"] for r in masked]
+assert all("@example." in r["recipient"] and "***" not in r["recipient"] for r in full), full
+' "$TB/qf.json" "$TB/q.json"
+expect_rc 2 "  ... --full with an operand is a usage error" uactl mailq --full x
+CTL=$(ua_reachable "$top_builddir/userauthctl")
+as_adm() { setpriv --reuid=nobody --regid=nogroup --groups=adm "$CTL" -s "$TB/run/admin.sock" "$@"; }
+expect_rc 0 "  ... a member of admin_group lists the queue masked" as_adm mailq
+grep_last "  ... masked" 'c\*\*\*@e\*\*\*\*\*\*\.org +sent'
+as_adm mailq --full >"$TB/adm.out" 2>&1
+expect_rc 0 "  ... but is refused --full" test $? -ne 0
+expect_rc 0 "  ... saying it is root's" grep -q "only root may see whole recipients" "$TB/adm.out"
+expect_rc 0 "  ... and was shown no address" sh -c "! grep -q '@example' '$TB/adm.out'"
 expect_rc 0 "userauthctl mailq flush" uactl mailq flush
 grep_last "  ... says how many are queued" '^0 queued'
 expect_rc 2 "userauthctl mailq with an operand is a usage error" uactl mailq x
