@@ -88,6 +88,11 @@
 #define UA_MIN_INVITE_LIFETIME		3600
 #define UA_MAX_INVITE_LIFETIME		2592000	/* 30 days */
 #define UA_INVITE_MAIL_SUBJECT	"Your invitation"
+/* userauthctl mail test: what the relay is sent */
+#define UA_TEST_MAIL_SUBJECT	"Test mail from the sign-in service"
+#define UA_TEST_MAIL_TEMPLATE						\
+	"This is a test of the mail relay of the sign-in service on %h\n"	\
+	"(pool %p), sent by its administrator. It needs no action.\n"
 /* %h: the host name, %v: the validity in words ("3 days"). */
 #define UA_INVITE_MAIL_TEMPLATE						\
 	"You have been invited to sign in to %h (%p accounts).\n"	\

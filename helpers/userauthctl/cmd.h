@@ -139,6 +139,7 @@ ctl_verb_fn ctl_user_modify;
 /* The "mfa" and "limits" lines of a user object (cmd_user_modify.c). */
 int ctl_print_user_extra(const json_t *u);
 ctl_verb_fn ctl_mfa_recovery_codes;
+ctl_verb_fn ctl_mail_test;
 
 /* Print a user object as key: value lines (user show, user add). */
 ctl_print_fn ctl_print_user;

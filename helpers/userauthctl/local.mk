@@ -11,6 +11,7 @@ userauthctl_SOURCES = \
 	helpers/userauthctl/cmd_pool.c helpers/userauthctl/cmd_user.c \
 	helpers/userauthctl/cmd_group.c helpers/userauthctl/cmd_passwd.c \
 	helpers/userauthctl/cmd_mailq.c helpers/userauthctl/cmd_throttle.c \
+	helpers/userauthctl/cmd_mailtest.c \
 	helpers/userauthctl/cmd_import.c
 # status, test-login, mail test (the admin commands of issue 12).
 userauthctl_SOURCES += helpers/userauthctl/cmd_status.c \

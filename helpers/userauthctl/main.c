@@ -129,6 +129,11 @@ static const struct ctl_verb verbs[] = {
 	"Show whether a user is enrolled in TOTP MFA", H_USER},
     {{"mfa", "recovery-codes", NULL}, ctl_mfa_recovery_codes, "POOL USER",
 	"Make new MFA recovery codes (the old ones stop working)", H_USER},
+    {{"mail", "test", NULL}, ctl_mail_test, "[--wait S] POOL ADDRESS",
+	"Send a test mail through the relay and say what it answered",
+	"The daemon queues the message like a code's mail and sends it with\n"
+	"its own settings; this waits for the relay's answer (30 s unless\n"
+	"--wait says otherwise).\n"},
     {{"mailq", "flush", NULL}, ctl_mailq_flush, "",
 	"Retry every queued code mail now", NULL},
     {{"mailq", NULL, NULL}, ctl_mailq_list, "[--full]",

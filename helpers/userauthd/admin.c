@@ -287,6 +287,37 @@ op_mailq_list(struct admin_ctx *ctx, const struct args *a, json_t **ret,
 	return mailer_list(ctx->mailer, a->full, ret, err);
 }
 
+/* mail.test: one message to the relay, queued like a code's. */
+static int
+op_mail_test(struct admin_ctx *ctx, const struct args *a, json_t **ret,
+    struct store_err *err)
+{
+	const struct ua_pool_conf *pc = ua_conf_pool(ctx->conf, a->pool);
+	int64_t id = 0;
+	int r;
+
+	if (pc == NULL || pc->backend != UA_BACKEND_LOCAL)
+		return store_fail(err, -ENOENT, "not_found", "no local pool "
+		    "'%s' (Cognito pools mail through Cognito)", a->pool);
+	if (pc->mail_from == NULL)
+		return store_fail(err, -EINVAL, "invalid", "pool '%s' has no "
+		    "mail_from: it sends no mail", a->pool);
+	if (ua_valid_email(a->email, NULL) < 0)
+		return store_fail(err, -EINVAL, "invalid", "'%.80s' is no mail "
+		    "address", a->email);
+	if (ctx->mailer == NULL)
+		return store_fail(err, -EAGAIN, "unavailable",
+		    "the mail sender is not running");
+	r = otp_queue_test_mail(ctx->store, pc, a->email, time(NULL), &id,
+	    err);
+	if (r < 0)
+		return r;
+	mailer_kick(ctx->mailer);
+	*ret = json_pack("{s:I}", "id", (json_int_t)id);
+	return *ret != NULL ? 0 :
+	    store_fail(err, -ENOMEM, "internal", "out of memory");
+}
+
 static int
 op_mailq_flush(struct admin_ctx *ctx, const struct args *a, json_t **ret,
     struct store_err *err)
@@ -430,6 +461,7 @@ static const struct op ops[] = {
 	{ "group.member.del", "group user", "", op_member_del, true },
 	{ "mailq.list", "", "full", op_mailq_list, false },
 	{ "mailq.flush", "", "", op_mailq_flush, true },
+	{ "mail.test", "pool email", "", op_mail_test, true },
 	{ "mfa.enroll", "user", "pool", op_mfa_enroll, true },
 	{ "mfa.confirm", "user code", "", op_mfa_confirm, true },
 	{ "mfa.reset", "user", "", op_mfa_reset, true },

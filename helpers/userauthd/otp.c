@@ -204,7 +204,8 @@ queue_mail(struct store *s, const struct ua_pool_conf *pc,
 	sqlite3_stmt *st = NULL;
 	int r;
 
-	r = (invite ? mailmsg_compose_invite : mailmsg_compose)(pc, email,
+	r = code == NULL ? mailmsg_compose_test(pc, email, now, &body, &msgid) :
+	    (invite ? mailmsg_compose_invite : mailmsg_compose)(pc, email,
 	    code, lim->lifetime, now, &body, &msgid);
 	if (r < 0)
 		return store_fail(err, r, "internal",
@@ -215,7 +216,10 @@ queue_mail(struct store *s, const struct ua_pool_conf *pc,
 	    "VALUES (?1, ?2, ?3, ?4, ?5, 'queued', ?6, ?7, ?8)",
 	    &st, err);
 	if (r == 0) {
-		sqlite3_bind_int64(st, 1, otp_id);
+		if (otp_id > 0)
+			sqlite3_bind_int64(st, 1, otp_id);
+		else
+			sqlite3_bind_null(st, 1);
 		sqlite3_bind_text(st, 2, pc->name, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 3, email, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 4, msgid, -1, SQLITE_STATIC);
@@ -428,4 +432,18 @@ otp_find_invite(struct store *s, int64_t user_id, time_t now,
 	sqlite3_finalize(st);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 :
 						       store_fail_db(s, err, rc);
+}
+
+int
+otp_queue_test_mail(struct store *s, const struct ua_pool_conf *pc,
+    const char *email, time_t now, int64_t *ret_id, struct store_err *err)
+{
+	/* a test mail may wait out the relay's troubles for ten minutes */
+	const struct otp_limits lim = { .lifetime = 600 };
+	int r;
+
+	r = queue_mail(s, pc, &lim, 0, email, NULL, now, false, err);
+	if (r == 0)
+		*ret_id = sqlite3_last_insert_rowid(s->db);
+	return r;
 }

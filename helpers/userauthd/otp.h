@@ -113,4 +113,11 @@ int otp_issue_invite(struct store *s, const struct keys *k,
 int otp_find_invite(struct store *s, int64_t user_id, time_t now,
     int64_t *ret_id, struct store_err *err);
 
+/*
+ * Queue userauthctl mail test's message to email (no code) from the
+ * pool's mail_from: 0 and the queue row's id, or < 0 and err.
+ */
+int otp_queue_test_mail(struct store *s, const struct ua_pool_conf *pc,
+    const char *email, time_t now, int64_t *ret_id, struct store_err *err);
+
 #endif

@@ -279,6 +279,18 @@ as_adm mailq --full >"$TB/adm.out" 2>&1
 expect_rc 0 "  ... but is refused --full" test $? -ne 0
 expect_rc 0 "  ... saying it is root's" grep -q "only root may see whole recipients" "$TB/adm.out"
 expect_rc 0 "  ... and was shown no address" sh -c "! grep -q '@example' '$TB/adm.out'"
+expect_rc 0 "userauthctl mail test: the relay takes a test message" \
+	uactl mail test customer tester@example.net
+grep_last "  ... and it says so" '^sent: the relay accepted the test mail to tester@example.net'
+ua_wait_for 50 sh -c "grep -lis '^X-RcptTo: tester@example.net' "$TB"/mail-*/new/* >/dev/null"
+ok $? "  ... which the sink received"
+expect_rc 0 "  ... naming the host and pool, no code in it" \
+	sh -c "f=\$(grep -lis '^X-RcptTo: tester@example.net' "$TB"/mail-*/new/* | head -1) &&
+		grep -q 'Subject: Test mail from the sign-in service' \"\$f\" &&
+		grep -q '(pool customer)' \"\$f\" && ! grep -qi 'sign-in code' \"\$f\""
+expect_rc 2 "  ... a bad address is a usage error" uactl mail test customer not-an-address
+expect_rc 1 "  ... an unknown pool is refused" uactl mail test nosuchpool tester@example.net
+grep_last "  ... with a clear word" "no local pool 'nosuchpool'"
 expect_rc 0 "userauthctl mailq flush" uactl mailq flush
 grep_last "  ... says how many are queued" '^0 queued'
 expect_rc 2 "userauthctl mailq with an operand is a usage error" uactl mailq x

@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * mail test POOL ADDRESS: one test message through the configured relay,
+ * queued by the daemon like a code's mail (its mailer sends it, with its
+ * credentials, off the event loop); the CLI then follows that queue row
+ * until the relay took it, refused it, or the wait ran out.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "client/valid.h"
+#include "userauthctl/client.h"
+#include "userauthctl/cmd.h"
+#include "userauthctl/output.h"
+
+#define MAILTEST_WAIT_S 30
+
+/* The row id of the queue, or NULL when it is not listed (yet). */
+static json_t *
+find_row(json_t *rows, json_int_t id)
+{
+	json_t *r;
+	size_t i;
+
+	json_array_foreach(rows, i, r)
+		if (json_integer_value(json_object_get(r, "id")) == id)
+			return r;
+	return NULL;
+}
+
+int
+ctl_mail_test(
+    struct ctl_ctx *ctx, const struct ctl_verb *v, int argc, char **argv)
+{
+	static const struct option lo[] = {
+	    {"wait", required_argument, NULL, 'w'},
+	    {NULL, 0, NULL, 0},
+	};
+	struct timespec nap = { .tv_nsec = 250000000L };
+	char addr[UA_MAX_EMAIL + 1];
+	json_t *res = NULL, *rows = NULL, *row, *req;
+	const char *state, *why;
+	long wait = MAILTEST_WAIT_S;
+	json_int_t id;
+	time_t until;
+	char *end;
+	int c, r;
+
+	ctl_opt_reset();
+	while ((c = ctl_getopt(ctx, v, argc, argv, lo)) != -1) {
+		if (c != 'w')
+			return ctl_opt_end(ctx, v, c);
+		wait = strtol(optarg, &end, 10);
+		if (*optarg == '\0' || *end != '\0' || wait < 1 || wait > 600) {
+			(void)fprintf(stderr, "userauthctl: --wait: seconds "
+			    "from 1 to 600\n");
+			return CTL_EXIT_USAGE;
+		}
+	}
+	r = ctl_operands(ctx, v, argc, 2, 2);
+	if (r == CTL_EXIT_OK)
+		r = ctl_arg_pool(ctx, "POOL", argv[optind]);
+	if (r == CTL_EXIT_OK)
+		r = ctl_arg_email(ctx, "ADDRESS", argv[optind + 1], addr,
+		    sizeof(addr));
+	if (r != CTL_EXIT_OK)
+		return r;
+	r = ctl_simple(ctx, "mail.test", "pool", argv[optind], "email", addr,
+	    &res);
+	if (r != CTL_EXIT_OK)
+		return r;
+	id = json_integer_value(json_object_get(res, "id"));
+	json_decref(res);
+	until = time(NULL) + wait;
+	for (;;) {
+		req = ctl_request_new("mailq.list");
+		if (req == NULL)
+			return ctl_fail_oom(ctx);
+		json_decref(rows);
+		rows = NULL;
+		r = ctl_call(ctx, req, &rows);
+		json_decref(req);
+		if (r != CTL_EXIT_OK)
+			return r;
+		row = find_row(rows, id);
+		state = row ? json_string_value(json_object_get(row, "state")) :
+			      NULL;
+		why = row ? json_string_value(json_object_get(row,
+		    "last_error")) : NULL;
+		if (state != NULL && strcmp(state, "queued") != 0)
+			break;
+		if (time(NULL) >= until)
+			break;
+		(void)nanosleep(&nap, NULL);
+	}
+	if (state != NULL && strcmp(state, "sent") == 0) {
+		(void)printf("sent: the relay accepted the test mail to %s "
+		    "(queue id %lld)\n", addr, (long long)id);
+		r = CTL_EXIT_OK;
+	} else {
+		(void)printf("%s: %s%s(queue id %lld)\n",
+		    state == NULL ? "gone" : strcmp(state, "queued") == 0 ?
+		    "not sent yet" : state,
+		    why != NULL ? why : state != NULL &&
+			strcmp(state, "queued") == 0 ? "the relay has not "
+		    "answered; the mailer goes on trying" : "no reason given",
+		    " ", (long long)id);
+		r = CTL_EXIT_REFUSED;
+	}
+	json_decref(rows);
+	return r;
+}
