@@ -104,6 +104,8 @@ struct ua_pool_conf {
 	uint32_t totp_period;		/* seconds */
 	char *mfa_enrol_at_login_s;	/* "yes" | "no" */
 	char *totp_issuer;		/* apps' label; NULL/"": host name */
+	uint32_t login_notice_days;	/* mail a login from a source unused
+					 * this long; 0: never */
 	uint32_t password_min_length;	/* characters, for new passwords */
 	uint32_t invite_lifetime;	/* seconds an invitation code lives */
 	/* throttling of failed factors (throttle.h, userauthd(8)) */

@@ -202,6 +202,16 @@ check_pool_mail(const struct parser *P, size_t pi)
 	const struct ua_pool_conf *p = &P->c->pools[pi];
 	int line;
 
+	if (p->login_notice_days > 0 && p->mail_from == NULL &&
+	    p->backend == UA_BACKEND_LOCAL) {
+		line = P->pool_line[pi][KI_LOGIN_NOTICE_DAYS];
+		if (line == 0)
+			line = P->dflt_line[KI_LOGIN_NOTICE_DAYS];
+		return conf_err(P, line ? line : p->line, "[pool %s]: "
+		    "login_notice_days mails notices but the pool has no "
+		    "mail_from: set mail_from in [pool %s] or [defaults]",
+		    p->name, p->name);
+	}
 	if (!p->allow_email_otp || p->mail_from != NULL ||
 	    p->backend == UA_BACKEND_COGNITO)	/* Cognito mails its own */
 		return 0;

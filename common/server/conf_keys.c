@@ -142,6 +142,8 @@ const struct conf_key conf_keys[NKEYS] = {
 	    S_POOL, K_TEXT, P(cognito_credentials_profile), 0, 64 },
 	[KI_COGNITO_IMDS_ENDPOINT] = { "cognito_imds_endpoint", S_POOL, K_TEXT,
 	    P(cognito_imds_endpoint), 0, 256 },
+	[KI_LOGIN_NOTICE_DAYS] = { "login_notice_days", S_POOL, K_UINT,
+	    P(login_notice_days), 0, 3650 },
 	[KI_TOTP_ISSUER] = { "totp_issuer", S_POOL, K_TEXT, P(totp_issuer),
 	    0, UA_MAX_TOTP_ISSUER },
 };

@@ -88,6 +88,7 @@
 #define UA_MIN_INVITE_LIFETIME		3600
 #define UA_MAX_INVITE_LIFETIME		2592000	/* 30 days */
 #define UA_INVITE_MAIL_SUBJECT	"Your invitation"
+#define UA_NOTICE_MAIL_SUBJECT	"New sign-in to your account"
 /* userauthctl mail test: what the relay is sent */
 #define UA_TEST_MAIL_SUBJECT	"Test mail from the sign-in service"
 #define UA_TEST_MAIL_TEMPLATE						\

@@ -12,6 +12,7 @@ helpers_userauthd_libuad_la_SOURCES = \
 	helpers/userauthd/store_group.c \
 	helpers/userauthd/nsscache.c helpers/userauthd/nsscache.h \
 	helpers/userauthd/store_auth.c \
+	helpers/userauthd/store_sources.c helpers/userauthd/store_sources.h \
 	helpers/userauthd/keys.c helpers/userauthd/keys.h \
 	helpers/userauthd/otp.c helpers/userauthd/otp.h \
 	helpers/userauthd/policy.c helpers/userauthd/policy.h \

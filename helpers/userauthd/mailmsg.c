@@ -257,15 +257,17 @@ valid_code(const char *code)
 static int
 compose(struct ua_buf *b, const struct ua_pool_conf *p, const char *to,
     const char *code, unsigned valid_seconds, time_t now, const char *msgid,
-    enum mailmsg_kind kind)
+    enum mailmsg_kind kind, const char *text)
 {
 	bool invite = kind == MAILMSG_INVITE;
-	const char *tmpl = kind == MAILMSG_TEST ? UA_TEST_MAIL_TEMPLATE :
+	const char *tmpl = kind == MAILMSG_NOTICE ? text :
+	    kind == MAILMSG_TEST ? UA_TEST_MAIL_TEMPLATE :
 	    invite ? (p->allow_password ?
 	    UA_INVITE_MAIL_TEMPLATE : UA_INVITE_MAIL_TEMPLATE_CODES) :
 	    p->mail_template.text != NULL ? p->mail_template.text :
 					    UA_DEFAULT_MAIL_TEMPLATE;
-	const char *subject = kind == MAILMSG_TEST ? UA_TEST_MAIL_SUBJECT :
+	const char *subject = kind == MAILMSG_NOTICE ? UA_NOTICE_MAIL_SUBJECT :
+	    kind == MAILMSG_TEST ? UA_TEST_MAIL_SUBJECT :
 	    invite ? UA_INVITE_MAIL_SUBJECT :
 	    p->mail_subject != NULL ? p->mail_subject :
 				      UA_DEFAULT_MAIL_SUBJECT;
@@ -308,7 +310,7 @@ compose(struct ua_buf *b, const struct ua_pool_conf *p, const char *to,
 static int
 compose_any(const struct ua_pool_conf *p, const char *to, const char *code,
     unsigned valid_seconds, time_t now, enum mailmsg_kind kind,
-    char **ret_body, char **ret_message_id)
+    const char *text, char **ret_body, char **ret_message_id)
 {
 	struct ua_buf b;
 	char *msgid = NULL;
@@ -324,7 +326,7 @@ compose_any(const struct ua_pool_conf *p, const char *to, const char *code,
 	if (r < 0)
 		return r;
 	ua_buf_init(&b, MAILMSG_MAX);
-	r = compose(&b, p, to, code, valid_seconds, now, msgid, kind);
+	r = compose(&b, p, to, code, valid_seconds, now, msgid, kind, text);
 	if (r < 0) {
 		ua_buf_free(&b);
 		free(msgid);
@@ -341,7 +343,7 @@ mailmsg_compose(const struct ua_pool_conf *p, const char *to,
     char **ret_message_id)
 {
 	return compose_any(p, to, code, valid_seconds, now, MAILMSG_CODE,
-	    ret_body, ret_message_id);
+	    NULL, ret_body, ret_message_id);
 }
 
 int
@@ -350,14 +352,24 @@ mailmsg_compose_invite(const struct ua_pool_conf *p, const char *to,
     char **ret_message_id)
 {
 	return compose_any(p, to, code, valid_seconds, now, MAILMSG_INVITE,
-	    ret_body, ret_message_id);
+	    NULL, ret_body, ret_message_id);
 }
 
 int
 mailmsg_compose_test(const struct ua_pool_conf *p, const char *to,
     time_t now, char **ret_body, char **ret_message_id)
 {
-	return compose_any(p, to, "0", 0, now, MAILMSG_TEST, ret_body,
+	return compose_any(p, to, "0", 0, now, MAILMSG_TEST, NULL, ret_body,
+	    ret_message_id);
+}
+
+int
+mailmsg_compose_notice(const struct ua_pool_conf *p, const char *to,
+    const char *text, time_t now, char **ret_body, char **ret_message_id)
+{
+	if (text == NULL)
+		return -EINVAL;
+	return compose_any(p, to, "0", 0, now, MAILMSG_NOTICE, text, ret_body,
 	    ret_message_id);
 }
 

@@ -32,7 +32,8 @@
  * is not acceptable; -EIO: no randomness; -ENOMEM; -EMSGSIZE over
  * MAILMSG_MAX.  Nothing is written to ret_* on failure.
  */
-enum mailmsg_kind { MAILMSG_CODE, MAILMSG_INVITE, MAILMSG_TEST };
+enum mailmsg_kind { MAILMSG_CODE, MAILMSG_INVITE, MAILMSG_TEST,
+	MAILMSG_NOTICE };
 
 int mailmsg_compose(const struct ua_pool_conf *p, const char *to,
     const char *code, unsigned valid_seconds, time_t now, char **ret_body,
@@ -48,6 +49,10 @@ int mailmsg_compose(const struct ua_pool_conf *p, const char *to,
 int mailmsg_compose_invite(const struct ua_pool_conf *p, const char *to,
     const char *code, unsigned valid_seconds, time_t now, char **ret_body,
     char **ret_message_id);
+
+/* A new-login notice: text is its body, with '%' doubled. */
+int mailmsg_compose_notice(const struct ua_pool_conf *p, const char *to,
+    const char *text, time_t now, char **ret_body, char **ret_message_id);
 
 /* userauthctl mail test's message: no code, the host and pool named. */
 int mailmsg_compose_test(const struct ua_pool_conf *p, const char *to,

@@ -195,21 +195,15 @@ insert_code(struct store *s, const struct keys *k,
 	return r;
 }
 
+/* One composed message into the queue (otp_id 0: none). */
 static int
-queue_mail(struct store *s, const struct ua_pool_conf *pc,
-    const struct otp_limits *lim, int64_t otp_id, const char *email,
-    const char *code, time_t now, bool invite, struct store_err *err)
+insert_mail(struct store *s, const struct ua_pool_conf *pc, int64_t otp_id,
+    const char *email, const char *body, const char *msgid, time_t now,
+    unsigned lifetime, struct store_err *err)
 {
-	char *body = NULL, *msgid = NULL;
 	sqlite3_stmt *st = NULL;
 	int r;
 
-	r = code == NULL ? mailmsg_compose_test(pc, email, now, &body, &msgid) :
-	    (invite ? mailmsg_compose_invite : mailmsg_compose)(pc, email,
-	    code, lim->lifetime, now, &body, &msgid);
-	if (r < 0)
-		return store_fail(err, r, "internal",
-		    "cannot compose the mail for pool '%s'", pc->name);
 	r = store_prepare(s,
 	    "INSERT INTO mail_queue (otp_id, pool, recipient, message_id, body,"
 	    " state, next_attempt, created, expires) "
@@ -226,9 +220,46 @@ queue_mail(struct store *s, const struct ua_pool_conf *pc,
 		sqlite3_bind_text(st, 5, body, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 6, (int64_t)now * 1000);
 		sqlite3_bind_int64(st, 7, (int64_t)now);
-		sqlite3_bind_int64(st, 8, (int64_t)now + lim->lifetime);
+		sqlite3_bind_int64(st, 8, (int64_t)now + lifetime);
 		r = run(s, st, err);
 	}
+	return r;
+}
+
+static int
+queue_mail(struct store *s, const struct ua_pool_conf *pc,
+    const struct otp_limits *lim, int64_t otp_id, const char *email,
+    const char *code, time_t now, bool invite, struct store_err *err)
+{
+	char *body = NULL, *msgid = NULL;
+	int r;
+
+	r = code == NULL ? mailmsg_compose_test(pc, email, now, &body, &msgid) :
+	    (invite ? mailmsg_compose_invite : mailmsg_compose)(pc, email,
+	    code, lim->lifetime, now, &body, &msgid);
+	if (r < 0)
+		return store_fail(err, r, "internal",
+		    "cannot compose the mail for pool '%s'", pc->name);
+	r = insert_mail(s, pc, otp_id, email, body, msgid, now, lim->lifetime,
+	    err);
+	ua_erase_free(body);
+	free(msgid);
+	return r;
+}
+
+int
+otp_queue_notice(struct store *s, const struct ua_pool_conf *pc,
+    const char *email, const char *text, time_t now, struct store_err *err)
+{
+	char *body = NULL, *msgid = NULL;
+	int r;
+
+	r = mailmsg_compose_notice(pc, email, text, now, &body, &msgid);
+	if (r < 0)
+		return store_fail(err, r, "internal",
+		    "cannot compose the notice for pool '%s'", pc->name);
+	/* a notice may wait a day for the relay */
+	r = insert_mail(s, pc, 0, email, body, msgid, now, 86400, err);
 	ua_erase_free(body);
 	free(msgid);
 	return r;

@@ -120,4 +120,8 @@ int otp_find_invite(struct store *s, int64_t user_id, time_t now,
 int otp_queue_test_mail(struct store *s, const struct ua_pool_conf *pc,
     const char *email, time_t now, int64_t *ret_id, struct store_err *err);
 
+/* Queue a new-login notice (text: the body, '%' doubled) to email. */
+int otp_queue_notice(struct store *s, const struct ua_pool_conf *pc,
+    const char *email, const char *text, time_t now, struct store_err *err);
+
 #endif

@@ -132,6 +132,15 @@ static const char *const migrations[] = {
 	"  created INTEGER NOT NULL);"	/* epoch seconds */
 	"CREATE INDEX IF NOT EXISTS mfa_recovery_by_user "
 	"  ON mfa_recovery(user_id);",
+	/*
+	 * 6 -> 7: the sources (a /24, a /64, a host name, "local") each
+	 * user signed in from lately, for login_notice_days.
+	 */
+	"CREATE TABLE IF NOT EXISTS login_sources ("
+	"  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+	"  net TEXT NOT NULL,"
+	"  last_seen INTEGER NOT NULL,"	/* epoch seconds */
+	"  PRIMARY KEY (user_id, net));",
 };
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 

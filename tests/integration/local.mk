@@ -24,3 +24,4 @@ include tests/integration/cognito.mk
 include tests/integration/cognito_fake.mk
 include tests/integration/recipes.mk
 include tests/integration/faults.mk
+include tests/integration/notice.mk

@@ -200,6 +200,10 @@ local_initiate(struct pool_login *bl, const struct pool_request *rq,
 		memcpy(s->host_mac, rq->host_mac, KEYS_MAC_LEN);
 		s->has_host = true;
 	}
+	(void)snprintf(s->rhost, sizeof(s->rhost), "%s",
+	    rq->rhost != NULL ? rq->rhost : "");
+	(void)snprintf(s->service, sizeof(s->service), "%s",
+	    rq->service != NULL ? rq->service : "");
 
 	if (s->user.hash == NULL) {
 		r = otp_find_invite(s->lb->env.store, s->user.id, time(NULL),

@@ -54,6 +54,8 @@ struct local_login {
 	bool invite;		/* EMAIL_OTP answers the invitation code */
 	char *new_password;	/* CHPASS: applied once the old one checks */
 	char errmsg[512];	/* a failed lookup, for the caller's log */
+	char rhost[256];	/* INITIATE's, for login_notice_days */
+	char service[65];
 };
 
 /* An audit line about this login, through the conversation. */

@@ -8,6 +8,8 @@
  * for enrolment is kept only after the first valid code, and never over a
  * secret the user already has.
  */
+#include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,15 +18,107 @@
 
 #include "client/wipe.h"
 #include "server/log.h"
+#include "userauthd/otp.h"
 #include "userauthd/pool/local_int.h"
 #include "userauthd/qr.h"
+#include "userauthd/store_sources.h"
 #include "userauthd/store_mfa.h"
 
+/* The network a source stands for: a /24, a /64, a host name, "local". */
+static void
+source_net(const char *rhost, char *out, size_t outsz)
+{
+	struct in_addr a4;
+	struct in6_addr a6;
+	unsigned char *b;
+	char txt[INET6_ADDRSTRLEN];
+	size_t i;
+
+	if (rhost[0] == '\0') {
+		(void)snprintf(out, outsz, "local");
+	} else if (inet_pton(AF_INET, rhost, &a4) == 1) {
+		b = (unsigned char *)&a4;
+		(void)snprintf(out, outsz, "%u.%u.%u.0/24", b[0], b[1], b[2]);
+	} else if (inet_pton(AF_INET6, rhost, &a6) == 1) {
+		memset(a6.s6_addr + 8, 0, 8);
+		if (inet_ntop(AF_INET6, &a6, txt, sizeof(txt)) == NULL)
+			txt[0] = '\0';
+		(void)snprintf(out, outsz, "%s/64", txt);
+	} else {
+		for (i = 0; rhost[i] != '\0' && i + 1 < outsz; i++)
+			out[i] = (char)tolower((unsigned char)rhost[i]);
+		out[i] = '\0';
+	}
+}
+
+/* s with every '%' doubled into out (a mail template's text). */
+static void
+no_escapes(const char *s, char *out, size_t outsz)
+{
+	size_t n = 0;
+
+	for (; *s != '\0' && n + 2 < outsz; s++) {
+		if (*s == '%')
+			out[n++] = '%';
+		out[n++] = *s;
+	}
+	out[n] = '\0';
+}
+
+/*
+ * login_notice_days: a sign-in from a network the user has not used for
+ * that long mails them a notice (through the queue, like a code).  The
+ * login never fails for it; a failure is logged.
+ */
+static void
+notice_new_source(struct local_login *s, const struct ua_pool_conf *pc)
+{
+	struct store_err err = { 0 };
+	char net[300], host[600], svc[140], when[40], text[1200];
+	time_t now = time(NULL);
+	struct tm tm;
+	bool is_new = false;
+
+	if (pc->login_notice_days == 0 || pc->mail_from == NULL ||
+	    s->user.email[0] == '\0')
+		return;
+	source_net(s->rhost, net, sizeof(net));
+	if (store_login_source(s->lb->env.store, s->user.id, net,
+		(int64_t)now, (int64_t)pc->login_notice_days * 86400, &is_new,
+		&err) < 0) {
+		ua_log(LOG_ERR, "login sources: %s", err.msg);
+		return;
+	}
+	if (!is_new)
+		return;
+	no_escapes(s->rhost[0] ? s->rhost : "this machine", host,
+	    sizeof(host));
+	no_escapes(s->service, svc, sizeof(svc));
+	(void)strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC",
+	    gmtime_r(&now, &tm));
+	(void)snprintf(text, sizeof(text), "Your %%p account on %%h signed in "
+	    "from a place it had not\nsigned in from in %u days:\n\n"
+	    "  from:    %s\n  service: %s\n  time:    %s\n\n"
+	    "If that was you, there is nothing to do. If not, change your\n"
+	    "password and tell your administrator.\n",
+	    (unsigned)pc->login_notice_days, host, svc, when);
+	if (otp_queue_notice(s->lb->env.store, pc, s->user.email, text, now,
+		&err) < 0) {
+		ua_log(LOG_ERR, "new-login notice: %s", err.msg);
+		return;
+	}
+	local_audit(s, "notice", "queued", "new_source");
+	if (s->lb->env.mail_queued != NULL)
+		s->lb->env.mail_queued(s->lb->env.mail_arg);
+}
+
 static int
-success(struct local_login *s, struct pool_reply *rp)
+success(struct local_login *s, const struct ua_pool_conf *pc,
+    struct pool_reply *rp)
 {
 	if (local_new_password_commit(s) < 0)
 		return local_unavailable(rp, "new_password");
+	notice_new_source(s, pc);
 	rp->status = POOL_OK;
 	rp->user = (struct pool_user){ .login = s->user.login,
 		.uid = s->user.uid, .enabled = s->user.enabled,
@@ -130,7 +224,7 @@ local_after_first_factor(struct local_login *s,
 	if (enrolled_in(s, pc, &enrolled) < 0)
 		return local_unavailable(rp, NULL);
 	if (pc->mfa == UA_MFA_OFF || (pc->mfa == UA_MFA_OPTIONAL && !enrolled))
-		return success(s, rp);
+		return success(s, pc, rp);
 	s->totp_tries = pc->otp_tries;
 	if (enrolled)
 		return ask_totp(s, POLICY_TOTP, rp);
@@ -299,7 +393,7 @@ local_answer_totp(struct local_login *s, const struct ua_pool_conf *pc,
 	rp->verdict = (struct pool_verdict){ POOL_FACTOR_TOTP, ok,
 		ok ? NULL : why };
 	if (ok)
-		return success(s, rp);
+		return success(s, pc, rp);
 	if (s->totp_tries > 0)
 		s->totp_tries--;
 	if (s->totp_tries == 0) {
