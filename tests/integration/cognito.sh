@@ -11,24 +11,12 @@
 # daemon, and no Session, token, password or code in any log.
 . "$top_srcdir/tests/integration/lib.sh"
 PY=/usr/bin/python3
-if [ -z "${UA_IN_NS:-}" ]; then
-	[ "$(id -u)" -eq 0 ] || skip_all "needs root for namespaces"
-	getent passwd userauth >/dev/null ||
-		skip_all "needs the userauth system user (tests/tools/install-deps.sh)"
-	$PY -c 'import cryptography' 2>/dev/null ||
-		skip_all "needs python3-cryptography for the fake"
-	[ -x /usr/sbin/sshd ] || skip_all "needs /usr/sbin/sshd (openssh-server)"
-	getent passwd sshd >/dev/null ||
-		skip_all "needs sshd's privilege separation user"
-	$PY -c 'import paramiko' 2>/dev/null ||
-		skip_all "needs python3-paramiko for $PY"
-	for t in openssl oathtool mkfifo ip ssh-keygen; do
-		command -v $t >/dev/null || skip_all "needs $t"
-	done
-	UA_IN_NS=1 exec unshare -m -n --propagation private /bin/sh "$0" "$@" ||
-		skip_all "unshare -m -n failed"
-fi
-ip link set lo up || skip_all "cannot bring up lo in the new namespace"
+$PY -c 'import cryptography' 2>/dev/null || skip_all "needs python3-cryptography for the fake"
+[ -x /usr/sbin/sshd ] || skip_all "needs /usr/sbin/sshd (openssh-server)"
+getent passwd sshd >/dev/null || skip_all "needs sshd's privilege separation user"
+$PY -c 'import paramiko' 2>/dev/null || skip_all "needs python3-paramiko for $PY"
+ua_need_tools openssl oathtool mkfifo ip ssh-keygen
+ua_enter_netns "$@"
 ua_scratch
 ua_nss_setup
 

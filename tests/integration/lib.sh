@@ -64,6 +64,28 @@ ua_need_namespace() {
 	fi
 }
 
+# ua_need_tools TOOL...: skip the whole script unless each is on PATH.
+ua_need_tools() {
+	for ua_t in "$@"; do
+		command -v "$ua_t" >/dev/null || skip_all "needs $ua_t"
+	done
+}
+
+# ua_enter_netns "$@": re-run the calling script as root in private mount
+# and network namespaces (skipping, with the reason, where that cannot
+# be), then bring up its loopback.  Checks that only make sense outside
+# (tools, Python modules) go before it.
+ua_enter_netns() {
+	if [ -z "${UA_IN_NS:-}" ]; then
+		[ "$(id -u)" -eq 0 ] || skip_all "needs root for namespaces"
+		getent passwd userauth >/dev/null ||
+			skip_all "needs the userauth system user (tests/tools/install-deps.sh)"
+		UA_IN_NS=1 exec unshare -m -n --propagation private /bin/sh "$0" "$@" ||
+			skip_all "unshare -m -n failed"
+	fi
+	ip link set lo up || skip_all "cannot bring up lo in the new namespace"
+}
+
 # A scratch dir the daemon user can traverse; removed at exit.
 ua_scratch() {
 	UA_MAIN_PID=$(exec sh -c 'echo $PPID')

@@ -7,19 +7,9 @@
 # refused.  Own mount and network namespaces; prints TAP; needs root.
 . "$top_srcdir/tests/integration/lib.sh"
 PY=/usr/bin/python3
-if [ -z "${UA_IN_NS:-}" ]; then
-	[ "$(id -u)" -eq 0 ] || skip_all "needs root for namespaces"
-	getent passwd userauth >/dev/null ||
-		skip_all "needs the userauth system user (tests/tools/install-deps.sh)"
-	$PY -c 'import aiosmtpd' 2>/dev/null ||
-		skip_all "needs python3-aiosmtpd for $PY"
-	for t in ip sqlite3; do
-		command -v $t >/dev/null || skip_all "needs $t"
-	done
-	UA_IN_NS=1 exec unshare -m -n --propagation private /bin/sh "$0" "$@" ||
-		skip_all "unshare -m -n failed"
-fi
-ip link set lo up || skip_all "cannot bring up lo in the new namespace"
+$PY -c 'import aiosmtpd' 2>/dev/null || skip_all "needs python3-aiosmtpd for $PY"
+ua_need_tools ip sqlite3
+ua_enter_netns "$@"
 ua_scratch
 ua_nss_setup
 

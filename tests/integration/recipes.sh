@@ -11,26 +11,15 @@
 . "$top_srcdir/tests/integration/lib.sh"
 PY=/usr/bin/python3
 SSHD=/usr/sbin/sshd
-if [ -z "${UA_IN_NS:-}" ]; then
-	[ "$(id -u)" -eq 0 ] || skip_all "needs root for namespaces"
-	getent passwd userauth >/dev/null ||
-		skip_all "needs the userauth system user (tests/tools/install-deps.sh)"
-	[ -x "$SSHD" ] || skip_all "needs $SSHD (openssh-server)"
-	getent passwd sshd >/dev/null ||
-		skip_all "needs sshd's privilege separation user"
-	$PY -c 'import paramiko' 2>/dev/null ||
-		skip_all "needs python3-paramiko for $PY"
-	for t in ssh ssh-keygen ip expect setpriv openssl su login; do
-		command -v $t >/dev/null || skip_all "needs $t"
-	done
-	for m in pam_succeed_if pam_mkhomedir pam_unix; do
-		[ -n "$(ls /usr/lib/*/security/$m.so 2>/dev/null)" ] ||
-			skip_all "needs $m.so (libpam-modules)"
-	done
-	UA_IN_NS=1 exec unshare -m -n --propagation private /bin/sh "$0" "$@" ||
-		skip_all "unshare -m -n failed"
-fi
-ip link set lo up || skip_all "cannot bring up lo in the new namespace"
+[ -x "$SSHD" ] || skip_all "needs $SSHD (openssh-server)"
+getent passwd sshd >/dev/null || skip_all "needs sshd's privilege separation user"
+$PY -c 'import paramiko' 2>/dev/null || skip_all "needs python3-paramiko for $PY"
+ua_need_tools ssh ssh-keygen ip expect setpriv openssl su login
+for m in pam_succeed_if pam_mkhomedir pam_unix; do
+	[ -n "$(ls /usr/lib/*/security/$m.so 2>/dev/null)" ] ||
+		skip_all "needs $m.so (libpam-modules)"
+done
+ua_enter_netns "$@"
 ua_scratch
 ua_nss_setup
 
@@ -76,7 +65,8 @@ mkdir -p "$TB/home" && chmod 0755 "$TB/home"
 # The recipe's stack: the pool's uid range goes to pam_userauth, everyone
 # else (root, local accounts) to pam_unix; pam_mkhomedir makes homes.
 mkdir -p "$TB/ssh/pam.d" "$TB/ssh/keys"
-cat >"$TB/ssh/pam.d/sshd-ops" <<EOF
+ops_stack() {
+	cat <<EOF
 auth     [success=ignore default=1] pam_succeed_if.so quiet uid >= 200000 uid <= 200009
 auth     [success=done default=die] $MOD $ARGS
 auth     required pam_unix.so
@@ -86,19 +76,12 @@ account  required pam_unix.so
 session  optional pam_mkhomedir.so umask=0077
 session  required pam_unix.so
 EOF
-printf '%s required pam_deny.so\n' auth account session password >"$TB/ssh/pam.d/other"
-for s in su su-l login; do
-	cat >"$TB/ssh/pam.d/$s" <<EOF
-auth     [success=ignore default=1] pam_succeed_if.so quiet uid >= 200000 uid <= 200009
-auth     [success=done default=die] $MOD $ARGS
-auth     required pam_unix.so
-account  [success=ignore default=1] pam_succeed_if.so quiet uid >= 200000 uid <= 200009
-account  [success=done default=die] $MOD $ARGS
-account  required pam_unix.so
-session  optional pam_mkhomedir.so umask=0077
-session  required pam_unix.so
-EOF
+}
+# the same stack for sshd, su (su - is the service su-l) and login
+for s in sshd-ops su su-l login; do
+	ops_stack >"$TB/ssh/pam.d/$s"
 done
+printf '%s required pam_deny.so\n' auth account session password >"$TB/ssh/pam.d/other"
 ssh-keygen -q -t ed25519 -N '' -f "$TB/ssh/hostkey" </dev/null &&
 	ssh-keygen -q -t ed25519 -N '' -f "$TB/ssh/rootkey" </dev/null &&
 	cp "$TB/ssh/rootkey.pub" "$TB/ssh/keys/root" && chmod 0644 "$TB/ssh/keys/root"
