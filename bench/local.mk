@@ -9,6 +9,7 @@ include bench/pam.mk
 include bench/load.mk
 include bench/daemon.mk
 include bench/cognito.mk
+include bench/enum.mk
 bench: $(check_PROGRAMS) $(check_LTLIBRARIES) all
 	top_srcdir=$(top_srcdir) top_builddir=$(top_builddir) \
 		$(top_srcdir)/bench/run

@@ -6,7 +6,7 @@
 : "${top_builddir:?run through make check}"
 [ "$(id -u)" -eq 0 ] || { echo "1..0 # SKIP needs root for mount namespaces"; exit 0; }
 n=0
-for s in nss pam mail load daemon cognito; do
+for s in nss pam mail load daemon cognito enum; do
 	[ -f "$top_srcdir/bench/$s.sh" ] || continue
 	n=$((n + 1))
 	out=$("$top_srcdir/bench/run" --smoke "$s" 2>&1)
