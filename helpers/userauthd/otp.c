@@ -478,3 +478,56 @@ otp_queue_test_mail(struct store *s, const struct ua_pool_conf *pc,
 		*ret_id = sqlite3_last_insert_rowid(s->db);
 	return r;
 }
+
+int
+otp_verify_decoy(struct store *s, const struct keys *k, const char *code,
+    time_t now, struct store_err *err)
+{
+	uint8_t mac[KEYS_MAC_LEN];
+	sqlite3_stmt *st = NULL;
+	int64_t tries = 0;
+	bool live = false;
+	int r;
+
+	/* what otp_verify does for a live row and a wrong code, step by step */
+	if (keys_mac(k, "otp", code, strlen(code), mac) < 0)
+		return store_fail(err, -EIO, "internal", "cannot compute a MAC");
+	r = store_begin(s, err);
+	if (r < 0)
+		goto out;
+	r = store_prepare(s,
+	    "SELECT code_mac, expires, tries_left, used FROM otp_decoy "
+	    "WHERE id = 1",
+	    &st, err);
+	if (r < 0)
+		goto out;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		const void *stored = sqlite3_column_blob(st, 0);
+
+		tries = sqlite3_column_int64(st, 2);
+		live = sqlite3_column_int64(st, 1) > (int64_t)now &&
+		    sqlite3_column_int64(st, 3) == 0;
+		(void)(stored != NULL &&
+		    sqlite3_column_bytes(st, 0) == KEYS_MAC_LEN &&
+		    CRYPTO_memcmp(stored, mac, KEYS_MAC_LEN) == 0);
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	/* the row never runs out: refilled a billion tries at a time */
+	r = store_prepare(s, tries > 1 && live ?
+	    "UPDATE otp_decoy SET tries_left = tries_left - 1 WHERE id = 1" :
+	    "UPDATE otp_decoy SET tries_left = 1000000000, used = 0 "
+	    "WHERE id = 1", &st, err);
+	if (r == 0) {
+		r = run(s, st, err);
+		st = NULL;
+	}
+	if (r == 0)
+		r = store_commit(s, err);
+out:
+	sqlite3_finalize(st);
+	ua_wipe(mac, sizeof(mac));
+	if (r < 0)
+		store_rollback(s);
+	return r;
+}

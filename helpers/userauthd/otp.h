@@ -124,4 +124,12 @@ int otp_queue_test_mail(struct store *s, const struct ua_pool_conf *pc,
 int otp_queue_notice(struct store *s, const struct ua_pool_conf *pc,
     const char *email, const char *text, time_t now, struct store_err *err);
 
+/*
+ * A made-up login's wrong code: the work of otp_verify on a live row and
+ * a wrong code (read, decrement, synchronous commit), on the decoy row,
+ * never a match.  0, or < 0 and err (the caller fails closed).
+ */
+int otp_verify_decoy(struct store *s, const struct keys *k, const char *code,
+    time_t now, struct store_err *err);
+
 #endif

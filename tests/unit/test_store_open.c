@@ -294,9 +294,10 @@ test_migration_5_to_6_adds_recovery_codes(void **state)
 	json_decref(o);
 	store_close(f->s);
 	f->s = NULL;
-	assert_int_equal(sql_int(f->db, "PRAGMA user_version"), 7);
+	assert_int_equal(sql_int(f->db, "PRAGMA user_version"), 8);
 	/* what a version 5 database looks like */
 	sql(f->db, "DROP TABLE mfa_recovery; DROP TABLE login_sources;"
+	    "DROP TABLE otp_decoy;"
 	    "INSERT INTO credentials (user_id, totp_secret, totp_last_step) "
 	    "SELECT id, zeroblob(20), 42 FROM users WHERE login = 'max';"
 	    "PRAGMA user_version = 5;");
@@ -306,12 +307,14 @@ test_migration_5_to_6_adds_recovery_codes(void **state)
 	assert_false(store_created(f->s));
 	store_close(f->s);
 	f->s = NULL;
-	assert_int_equal(sql_int(f->db, "PRAGMA user_version"), 7);
+	assert_int_equal(sql_int(f->db, "PRAGMA user_version"), 8);
 	assert_int_equal(sql_int(f->db, "SELECT count(*) FROM sqlite_master "
 	    "WHERE name IN ('mfa_recovery', 'mfa_recovery_by_user')"), 2);
-	/* and on to 7: the login sources of login_notice_days */
+	/* and on to 7: the login sources of login_notice_days; to 8: the
+	 * decoy code row, one */
 	assert_int_equal(sql_int(f->db, "SELECT count(*) FROM sqlite_master "
 	    "WHERE name = 'login_sources'"), 1);
+	assert_int_equal(sql_int(f->db, "SELECT count(*) FROM otp_decoy"), 1);
 	assert_int_equal(sql_int(f->db, "SELECT totp_last_step FROM "
 	    "credentials c JOIN users u ON u.id = c.user_id "
 	    "WHERE u.login = 'max'"), 42);

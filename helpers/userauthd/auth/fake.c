@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "client/mask.h"
+#include "server/log.h"
 #include "client/wipe.h"
 #include "userauthd/auth/session.h"
 #include "userauthd/otp.h"
@@ -190,10 +191,20 @@ static int
 fake_answer_code(struct auth_ctx *ctx, struct auth_session *s,
     const char *answer, struct ua_msg *out)
 {
+	const struct ua_pool_conf *pc = auth_pool_of(ctx, s);
 	bool judged = otp_answer_is_code(answer);
 	struct otp_clock now = otp_clock_now();
+	struct store_err err = { 0 };
 	unsigned left = 0;
 
+	/* a local pool's real wrong code costs a store write: so does this */
+	if (judged && pc != NULL && pc->backend == UA_BACKEND_LOCAL &&
+	    ctx->store != NULL &&
+	    otp_verify_decoy(ctx->store, ctx->keys, answer, time(NULL),
+		&err) < 0) {
+		ua_log(LOG_ERR, "decoy code check failed: %s", err.msg);
+		return auth_unavailable(s, out, "otp_store");
+	}
 	if (!otp_clock_passed(&s->code_expires, &now) && s->fake_tries > 0)
 		left = judged ? --s->fake_tries : s->fake_tries;
 	if (left == 0)
