@@ -508,7 +508,8 @@ ok $? "a throttled sync backs off and repeats the page"
 ua_wait_for 200 sh -c "[ \$(grep -c 'cognito pool customer: synced' '$TB/daemon.log') -ge 4 ]"
 ok $? "  ... and completes"
 
-knob '{"fail_next": {"count": 1, "type": "TooManyRequestsException", "status": 400}}'
+# (InitiateAuth only: the pool's sync must not take the fault)
+knob '{"fail_next": {"count": 1, "type": "TooManyRequestsException", "status": 400, "ops": ["InitiateAuth"]}}'
 login throttled cg-cust-pw eve "$PW_EVE2"
 expect_rc 0 "TooManyRequestsException fails the login, closed" test $? -ne 0
 expect_rc 0 "  ... audited as cognito_throttled" grep -q "reason=cognito_throttled" "$TB/daemon.log"

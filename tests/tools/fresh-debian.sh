@@ -48,6 +48,20 @@ else
 fi
 rm -rf "$root"/var/lib/apt/lists/*
 cp /etc/resolv.conf "$root/etc/resolv.conf"
+# The host's own extra CAs (on these machines: the TLS-intercepting egress
+# proxy's), so that HTTPS to a registry (npm, for the AWS SDK check) works
+# from the chroot as from the host.  A machine on a plain network needs
+# none.  ca-certificates, when install-deps.sh installs it, adds them to
+# the bundle; NODE_EXTRA_CA_CERTS points node at that bundle, as the host
+# environment does.
+extra_ca=
+if ls /usr/local/share/ca-certificates/*.crt >/dev/null 2>&1; then
+	mkdir -p "$root/usr/local/share/ca-certificates"
+	cp /usr/local/share/ca-certificates/*.crt \
+		"$root/usr/local/share/ca-certificates/"
+	extra_ca="NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt"
+	echo "# the host's extra CAs copied into the root: $(ls /usr/local/share/ca-certificates/ | tr '\n' ' ')"
+fi
 for t in gcc python3 sudo sshd; do
 	if chroot "$root" sh -c "command -v $t" >/dev/null 2>&1; then
 		echo "fresh-debian.sh: the root is not minimal: it has $t" >&2
@@ -68,7 +82,7 @@ unshare -m -p -f --propagation private sh -c '
 	mount --rbind /sys "$r/sys"
 	mount -t tmpfs -o mode=1777 tmpfs "$r/tmp"
 	mount -t tmpfs -o mode=0755 tmpfs "$r/run"
-	exec chroot "$r" /usr/bin/env -i HOME=/root TERM=dumb \
+	exec chroot "$r" /usr/bin/env -i HOME=/root TERM=dumb $3 \
 		PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
 		/bin/sh -c "cd /root/src && $2"
-' sh "$root" "$cmd"
+' sh "$root" "$cmd" "$extra_ca"
