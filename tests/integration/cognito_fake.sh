@@ -131,7 +131,12 @@ expect_rc 0 "raw: the control socket answers" $FAKE ctl ctl.sock '{"get": true}'
 
 # --- the official SDK -----------------------------------------------------------------------
 rm -rf sdk && cp -r "$top_srcdir/tests/cognito-sdk" sdk && chmod -R u+w sdk && rm -rf sdk/node_modules
-(cd sdk && timeout 300 npm ci --no-audit --no-fund) >npm.out 2>&1
+# The system's CA bundle for the registry, as apt and curl use it (node
+# otherwise trusts only its own copy of the public roots).
+cafile=
+[ -f /etc/ssl/certs/ca-certificates.crt ] &&
+	cafile="--cafile=/etc/ssl/certs/ca-certificates.crt"
+(cd sdk && timeout 300 npm ci --no-audit --no-fund $cafile) >npm.out 2>&1
 rc=$?
 expect_rc 0 "npm ci of the pinned SDK (needs the npm registry; exit $rc)" test "$rc" = 0
 [ "$rc" = 0 ] || sed 's/^/# /' npm.out | tail -15
