@@ -1,4 +1,4 @@
 # SPDX-License-Identifier: MIT
 # bench/enum.sh: enumeration by timing (SECURITY.md S3), driven by
-# bench/enum.py on the daemon's public socket.
-EXTRA_DIST += bench/enum.sh bench/enum.py
+# bench/enumtime.py on the daemon's public socket.
+EXTRA_DIST += bench/enum.sh bench/enumtime.py

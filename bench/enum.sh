@@ -6,7 +6,7 @@
 #   bench/run --smoke enum    20 runs per class
 # Does the time the daemon takes to answer a wrong answer tell whether the
 # identifier exists?  Six classes of wrong logins on the public socket
-# (bench/enum.py, one connection per run, the classes interleaved in a
+# (bench/enumtime.py, one connection per run, the classes interleaved in a
 # random order so drift hits all alike, each run from a remote host of its
 # own, 10.88.x.y):
 #   (a) a real user, wrong password      (b) an unknown login name
@@ -114,15 +114,15 @@ f':otp:EMAIL_OTP:12345678:$(ids phantom%d)"
 SOCK=$TB/run/public.sock
 # A warm-up outside the figures (first hash, first mail, first fake).
 # shellcheck disable=SC2086
-$PY "$top_srcdir/bench/enum.py" "$SOCK" 2 1 10.89 0 $SPECS >/dev/null 2>"$TB/warm.err" ||
+$PY "$top_srcdir/bench/enumtime.py" "$SOCK" 2 1 10.89 0 $SPECS >/dev/null 2>"$TB/warm.err" ||
 	{ echo "enum.sh: warm-up failed" >&2; cat "$TB/warm.err" >&2; }
 m0=$(find "$MAILDIR" -type f -path '*/new/*' 2>/dev/null | wc -l)
 # shellcheck disable=SC2086
-$PY "$top_srcdir/bench/enum.py" "$SOCK" "$RUNS" "$SEED" 10.88 0 $SPECS \
+$PY "$top_srcdir/bench/enumtime.py" "$SOCK" "$RUNS" "$SEED" 10.88 0 $SPECS \
 	>"$TB/tables" 2>"$TB/enum.err"
 FAILED=$?
 # shellcheck disable=SC2086
-$PY "$top_srcdir/bench/enum.py" "$SOCK" "$RUNS" "$SEED" 10.90 $PAUSE $SPECS2 \
+$PY "$top_srcdir/bench/enumtime.py" "$SOCK" "$RUNS" "$SEED" 10.90 $PAUSE $SPECS2 \
 	>"$TB/tables2" 2>>"$TB/enum.err" || FAILED=1
 # Mail is sent after the answer; give the queue a moment to drain.
 sleep 2

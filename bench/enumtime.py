@@ -7,7 +7,10 @@
 # wrong answer and times, in this process (time.perf_counter_ns), from
 # sending that RESPOND to reading the next RESULT or CHALLENGE.
 #
-#   enum.py SOCK RUNS SEED NET PAUSE_MS SPEC...
+# (Not "enum.py": a script named so would shadow the standard enum
+# module for every Python program started in bench/.)
+#
+#   enumtime.py SOCK RUNS SEED NET PAUSE_MS SPEC...
 #
 # SPEC: CLASS:POOL:PREFERRED:ANSWER:ID[,ID...] (PREFERRED as on the wire:
 # PASSWORD or EMAIL_OTP); the run's identifier is taken from the IDs in
@@ -212,7 +215,7 @@ def main():
     nbad = sum(len(b) for b in bad.values())
     for c in order:
         for b in bad[c][:5]:
-            print("enum.py: class %s not measured: %s" % (c, b), file=sys.stderr)
+            print("enumtime.py: class %s not measured: %s" % (c, b), file=sys.stderr)
     print("unmeasured=%d" % nbad, file=sys.stderr)
     return 1 if nbad else 0
 
