@@ -193,15 +193,17 @@ class Handler(Mailbox):
             self.note("data 451")
             return "451 4.3.0 Try again later"
         if self.mode == "drop" and self.budget.take():
-            self.handle_message(self.prepare_message(session, envelope))
             self.note_stamp(session, envelope, at_ns)
+            self.handle_message(self.prepare_message(session, envelope))
             self.note("data drop")
             server.transport.close()
             return "250 OK"
+        # the stamp before the message is in the Maildir: a reader that
+        # sees the message (and logs in with its code) finds its stamp too
+        self.note_stamp(session, envelope, at_ns)
         reply = await super().handle_DATA(server, session, envelope)
         self.stats.messages += 1
         self.note("data 250 " + " ".join(envelope.rcpt_tos))
-        self.note_stamp(session, envelope, at_ns)
         return reply
 
 
