@@ -311,6 +311,44 @@ out:
 	return 0;
 }
 
+/*
+ * Read a code row (otp_codes, or the decoy row) and judge mac against it:
+ * *live (unexpired, tries left, unused) and *match (constant time).  The
+ * same statements for both, so a fake's wrong code costs a real one's.
+ */
+static int
+read_code_row(struct store *s, bool decoy, int64_t id,
+    const uint8_t mac[KEYS_MAC_LEN], time_t now, int64_t *tries, bool *live,
+    bool *match, struct store_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	const void *stored;
+	int r;
+
+	*tries = 0;
+	*live = *match = false;
+	r = store_prepare(s, decoy ?
+	    "SELECT code_mac, expires, tries_left, used FROM otp_decoy "
+	    "WHERE id = ?1" :
+	    "SELECT code_mac, expires, tries_left, used FROM otp_codes "
+	    "WHERE id = ?1",
+	    &st, err);
+	if (r < 0)
+		return r;
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		stored = sqlite3_column_blob(st, 0);
+		*tries = sqlite3_column_int64(st, 2);
+		*live = sqlite3_column_int64(st, 1) > (int64_t)now &&
+		    *tries > 0 && sqlite3_column_int64(st, 3) == 0;
+		*match = stored != NULL &&
+		    sqlite3_column_bytes(st, 0) == KEYS_MAC_LEN &&
+		    CRYPTO_memcmp(stored, mac, KEYS_MAC_LEN) == 0;
+	}
+	sqlite3_finalize(st);
+	return 0;
+}
+
 int
 otp_verify(struct store *s, const struct keys *k, int64_t otp_id,
     const char *code, time_t now, bool *ret_ok, unsigned *ret_tries_left,
@@ -327,25 +365,10 @@ otp_verify(struct store *s, const struct keys *k, int64_t otp_id,
 	r = store_begin(s, err);
 	if (r < 0)
 		goto out;
-	r = store_prepare(s,
-	    "SELECT code_mac, expires, tries_left, used FROM otp_codes "
-	    "WHERE id = ?1",
-	    &st, err);
+	r = read_code_row(s, false, otp_id, mac, now, &tries, &live, &match,
+	    err);
 	if (r < 0)
 		goto out;
-	sqlite3_bind_int64(st, 1, otp_id);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		const void *stored = sqlite3_column_blob(st, 0);
-
-		tries = sqlite3_column_int64(st, 2);
-		live = sqlite3_column_int64(st, 1) > (int64_t)now &&
-		    tries > 0 && sqlite3_column_int64(st, 3) == 0;
-		match = stored != NULL &&
-		    sqlite3_column_bytes(st, 0) == KEYS_MAC_LEN &&
-		    CRYPTO_memcmp(stored, mac, KEYS_MAC_LEN) == 0;
-	}
-	sqlite3_finalize(st);
-	st = NULL;
 	if (otp_id > 0 && live) {
 		if (match)
 			r = store_prepare(s,
@@ -486,7 +509,7 @@ otp_verify_decoy(struct store *s, const struct keys *k, const char *code,
 	uint8_t mac[KEYS_MAC_LEN];
 	sqlite3_stmt *st = NULL;
 	int64_t tries = 0;
-	bool live = false;
+	bool live = false, match = false;
 	int r;
 
 	/* what otp_verify does for a live row and a wrong code, step by step */
@@ -495,25 +518,11 @@ otp_verify_decoy(struct store *s, const struct keys *k, const char *code,
 	r = store_begin(s, err);
 	if (r < 0)
 		goto out;
-	r = store_prepare(s,
-	    "SELECT code_mac, expires, tries_left, used FROM otp_decoy "
-	    "WHERE id = 1",
-	    &st, err);
+	r = read_code_row(s, true, 1, mac, now, &tries, &live, &match, err);
 	if (r < 0)
 		goto out;
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		const void *stored = sqlite3_column_blob(st, 0);
-
-		tries = sqlite3_column_int64(st, 2);
-		live = sqlite3_column_int64(st, 1) > (int64_t)now &&
-		    sqlite3_column_int64(st, 3) == 0;
-		(void)(stored != NULL &&
-		    sqlite3_column_bytes(st, 0) == KEYS_MAC_LEN &&
-		    CRYPTO_memcmp(stored, mac, KEYS_MAC_LEN) == 0);
-	}
-	sqlite3_finalize(st);
-	st = NULL;
 	/* the row never runs out: refilled a billion tries at a time */
+	(void)match;	/* the decoy never matches: a zero MAC */
 	r = store_prepare(s, tries > 1 && live ?
 	    "UPDATE otp_decoy SET tries_left = tries_left - 1 WHERE id = 1" :
 	    "UPDATE otp_decoy SET tries_left = 1000000000, used = 0 "
