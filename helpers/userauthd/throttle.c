@@ -59,6 +59,18 @@ after_of(const struct throttle_limits *l, enum store_bucket_kind k)
 	    k == STORE_BUCKET_ACCOUNT ? l->account_after : l->host_after;
 }
 
+/*
+ * The first whole second at which a bucket takes answers again.  Stamps
+ * are whole seconds: a failure stamped t happened somewhere in [t, t+1),
+ * so a wait of d seconds ends at t + d + 1, never sooner than d seconds
+ * after the failure (t + d could be a few milliseconds after it).
+ */
+static int64_t
+next_allowed_of(int64_t last_fail, int64_t delay)
+{
+	return delay == 0 ? 0 : last_fail + delay + 1;
+}
+
 int
 throttle_check(struct store *s, const struct throttle_limits *l,
     const struct throttle_who *who, int64_t now,
@@ -82,8 +94,8 @@ throttle_check(struct store *s, const struct throttle_limits *l,
 			return 0;
 		}
 		/* a wall clock set back stretches no wait past the cap */
-		if (b.next_allowed > now + (int64_t)l->max_delay)
-			b.next_allowed = now + (int64_t)l->max_delay;
+		if (b.next_allowed > next_allowed_of(now, l->max_delay))
+			b.next_allowed = next_allowed_of(now, l->max_delay);
 		if (b.next_allowed > now && b.next_allowed > until)
 			until = b.next_allowed;
 	}
@@ -132,6 +144,13 @@ record(struct store *s, const struct throttle_limits *l,
 		    who->rhost, &b, err);
 		if (r < 0)
 			goto fail;
+		/* a wall clock set back: stamps from "the future" come back
+		 * to now, so the wait is the cap at most and the host bucket
+		 * leaks again from here */
+		if (b.last_fail > now)
+			b.last_fail = now;
+		if (b.next_allowed > next_allowed_of(now, l->max_delay))
+			b.next_allowed = next_allowed_of(now, l->max_delay);
 		if (delta != 0) {
 			if (kinds[i] == STORE_BUCKET_HOST)
 				host_leak(l, &b, now);
@@ -139,9 +158,9 @@ record(struct store *s, const struct throttle_limits *l,
 			    b.failures + delta : 0;
 			if (delta > 0)
 				b.last_fail = now;
-			b.next_allowed = b.failures == 0 ? 0 : b.last_fail +
-			    throttle_delay(b.failures, after_of(l, kinds[i]),
-			    l->max_delay);
+			b.next_allowed = next_allowed_of(b.last_fail,
+			    b.failures == 0 ? 0 : throttle_delay(b.failures,
+			    after_of(l, kinds[i]), l->max_delay));
 		}
 		r = store_bucket_put(s, who->pool, kinds[i], who->account,
 		    who->rhost, &b, err);

@@ -122,17 +122,22 @@ test_pair_backoff_is_per_host(void **state)
 	assert_int_equal(state_at(f, &defaults, &a, t, NULL), THROTTLE_OPEN);
 	fail_at(f, &defaults, &a, t);	/* the 5th: 2^0 s */
 	assert_int_equal(state_at(f, &defaults, &a, t, &until), THROTTLE_WAIT);
-	assert_int_equal(until, t + 1);
+	/* stamped t, it failed in [t, t+1): a full second ends at t + 2 */
+	assert_int_equal(until, t + 2);
 	assert_int_equal(state_at(f, &defaults, &b, t, NULL), THROTTLE_OPEN);
 	assert_int_equal(state_at(f, &defaults, &a, t + 1, NULL),
-	    THROTTLE_OPEN);
-	fail_at(f, &defaults, &a, t + 1);	/* the 6th: 2 s */
-	assert_int_equal(state_at(f, &defaults, &a, t + 2, &until),
 	    THROTTLE_WAIT);
-	assert_int_equal(until, t + 3);
+	assert_int_equal(state_at(f, &defaults, &a, t + 2, NULL),
+	    THROTTLE_OPEN);
+	fail_at(f, &defaults, &a, t + 2);	/* the 6th: 2 s */
+	assert_int_equal(state_at(f, &defaults, &a, t + 4, &until),
+	    THROTTLE_WAIT);
+	assert_int_equal(until, t + 5);
+	assert_int_equal(state_at(f, &defaults, &a, t + 5, NULL),
+	    THROTTLE_OPEN);
 	/* an empty remote host is a bucket of its own */
 	b.rhost = "";
-	assert_int_equal(state_at(f, &defaults, &b, t + 2, NULL),
+	assert_int_equal(state_at(f, &defaults, &b, t + 4, NULL),
 	    THROTTLE_OPEN);
 }
 
@@ -158,7 +163,37 @@ test_account_backoff_over_hosts(void **state)
 	w.rhost = "192.0.2.201";		/* never failed */
 	assert_int_equal(state_at(f, &defaults, &w, t + 19, &until),
 	    THROTTLE_WAIT);
-	assert_int_equal(until, t + 20);
+	assert_int_equal(until, t + 21);
+	/* the second after the 20th failure is still waited out */
+	assert_int_equal(state_at(f, &defaults, &w, t + 20, NULL),
+	    THROTTLE_WAIT);
+}
+
+/* A wall clock set back stretches no wait past the cap. */
+static void
+test_clock_set_back_keeps_the_cap(void **state)
+{
+	struct fx *f = *state;
+	struct store_err err = { 0 };
+	struct throttle_who w = { "customer", "u5", "203.0.113.9" };
+	int64_t t = 1800000000, back = t - 86400, until;
+	int i;
+
+	for (i = 0; i < 40; i++)		/* far past the cap */
+		fail_at(f, &defaults, &w, t);
+	assert_int_equal(state_at(f, &defaults, &w, t, &until), THROTTLE_WAIT);
+	assert_int_equal(until, t + defaults.max_delay + 1);
+	/* a day back: the wait is the cap from now, not a day plus the cap */
+	assert_int_equal(state_at(f, &defaults, &w, back, &until),
+	    THROTTLE_WAIT);
+	assert_int_equal(until, back + defaults.max_delay + 1);
+	/* the refused answer is written back (as the daemon does): from
+	 * then on the cap runs out from the new clock */
+	assert_int_equal(throttle_touch(f->s, &defaults, &w, back, &err), 0);
+	assert_int_equal(state_at(f, &defaults, &w,
+	    back + defaults.max_delay, NULL), THROTTLE_WAIT);
+	assert_int_equal(state_at(f, &defaults, &w,
+	    back + defaults.max_delay + 1, NULL), THROTTLE_OPEN);
 }
 
 /* Spraying: one host, many accounts, one failure each. */
@@ -201,12 +236,12 @@ test_hundredth_failure_locks_and_reset_clears(void **state)
 	uint32_t i;
 
 	for (i = 0; i < defaults.lock_after - 1; i++) {
-		t += defaults.max_delay;	/* every wait waited out */
+		t += defaults.max_delay + 1;	/* every wait waited out */
 		assert_int_equal(state_at(f, &defaults, &w, t, NULL),
 		    THROTTLE_OPEN);
 		fail_at(f, &defaults, &w, t);
 	}
-	t += defaults.max_delay;
+	t += defaults.max_delay + 1;
 	assert_int_equal(state_at(f, &defaults, &w, t, NULL), THROTTLE_OPEN);
 	fail_at(f, &defaults, &w, t);		/* the 100th */
 	assert_int_equal(state_at(f, &defaults, &w, t + 86400 * 365, NULL),
@@ -328,6 +363,8 @@ main(void)
 		    test_account_backoff_over_hosts, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_host_backoff_across_accounts, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_clock_set_back_keeps_the_cap, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_hundredth_failure_locks_and_reset_clears, setup,
 		    teardown),
