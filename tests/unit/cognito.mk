@@ -14,3 +14,12 @@ tests_unit_test_cognito_jwt_CFLAGS = $(UA_CFLAGS_TEST) $(OPENSSL_CFLAGS) \
 	$(JANSSON_CFLAGS)
 tests_unit_test_cognito_jwt_LDADD = helpers/userauthd/libuad.la \
 	$(UA_LIBS_TEST) $(OPENSSL_LIBS) $(JANSSON_LIBS)
+# The synced users' lookup: by login and by address (any case) through the
+# index built with each result, each user's groups, a result replacing one.
+check_PROGRAMS += tests/unit/test_cognito_index
+TESTS += tests/unit/test_cognito_index
+tests_unit_test_cognito_index_SOURCES = tests/unit/test_cognito_index.c
+tests_unit_test_cognito_index_CFLAGS = $(UA_CFLAGS_TEST) $(OPENSSL_CFLAGS) \
+	$(JANSSON_CFLAGS) $(CURL_CFLAGS)
+tests_unit_test_cognito_index_LDADD = helpers/userauthd/libuad.la \
+	$(UA_LIBS_TEST) $(OPENSSL_LIBS) $(JANSSON_LIBS)

@@ -56,6 +56,17 @@ struct sy_group {
 };
 
 /* The sync of one pool (cognito_sync.c). */
+/*
+ * The last result's lookups, rebuilt with it: user indexes sorted by
+ * login and (the users with one) by address, ASCII case-insensitively;
+ * each user's groups (gidx[gstart[u] .. gstart[u + 1]]).
+ */
+struct cg_index {
+	uint32_t *by_login, *by_email;
+	size_t nemail;
+	uint32_t *gstart, *gidx;
+};
+
 struct cg_sync {
 	char pool[UA_MAX_POOL + 1];
 	enum { SY_IDLE, SY_USERS, SY_GROUPS, SY_MEMBERS } phase;
@@ -75,6 +86,7 @@ struct cg_sync {
 	struct sy_group *g;
 	size_t ng, capg;
 	struct nss_extra *last;		/* the last good result, or NULL */
+	struct cg_index ix;		/* last's lookups */
 	/* IMDSv2: the session token, the role, temporary credentials */
 	int imds_step;			/* 0 none, 1 token, 2 role, 3 keys */
 	char *imds_token, *imds_role;
@@ -194,6 +206,10 @@ void cg_sync_done(struct cognito_backend *cb, const struct ua_conf *c,
 /* cognito_nss.c: every pool's last result to the NSS cache (and disk). */
 void cg_sync_publish(struct cognito_backend *cb, struct cg_sync *y);
 int cg_sync_load(struct cognito_backend *cb, const struct ua_conf *c);
+/* Make x (a reference handed over) y's last result, with its index;
+ * -ENOMEM (x dropped, y as it was) when the index cannot be built. */
+int cg_sync_set_last(struct cg_sync *y, struct nss_extra *x);
+void cg_index_free(struct cg_index *ix);
 /* A synced user by login name or address: 0 and the user's fields. */
 int cg_synced_find(struct cognito_backend *cb, const char *pool,
     const char *ident, struct pool_user *ret, const char **groups,

@@ -210,12 +210,10 @@ load_one(struct cognito_backend *cb, const struct ua_pool_conf *pc)
 	{
 		struct nss_extra *x = nss_extra_new(&n);
 
-		if (x == NULL) {
+		if (x == NULL || cg_sync_set_last(y, x) < 0) {
 			r = -ENOMEM;
 			goto out;
 		}
-		nss_extra_unref(y->last);
-		y->last = x;
 	}
 	r = 0;
 out:
@@ -249,6 +247,120 @@ cg_sync_load(struct cognito_backend *cb, const struct ua_conf *c)
 	return 0;
 }
 
+void
+cg_index_free(struct cg_index *ix)
+{
+	free(ix->by_login);
+	free(ix->by_email);
+	free(ix->gstart);
+	free(ix->gidx);
+	*ix = (struct cg_index){ 0 };
+}
+
+static int
+cmp_login(const void *a, const void *b, void *arg)
+{
+	const struct store_nss_user *u = arg;
+
+	return strcmp(u[*(const uint32_t *)a].login,
+	    u[*(const uint32_t *)b].login);
+}
+
+static int
+cmp_email(const void *a, const void *b, void *arg)
+{
+	const struct store_nss_user *u = arg;
+
+	return strcasecmp(u[*(const uint32_t *)a].email,
+	    u[*(const uint32_t *)b].email);
+}
+
+/* Each user's groups, in the groups' order (counted, then filled). */
+static int
+index_groups(struct cg_index *ix, const struct store_nss *n)
+{
+	size_t g, k, total = 0;
+	uint32_t *fill;
+
+	ix->gstart = calloc(n->nusers + 1, sizeof(uint32_t));
+	if (ix->gstart == NULL)
+		return -ENOMEM;
+	for (g = 0; g < n->ngroups; g++)
+		for (k = 0; k < n->groups[g].nmembers; k++)
+			ix->gstart[n->groups[g].members[k] + 1]++;
+	for (k = 0; k < n->nusers; k++) {
+		total += ix->gstart[k + 1];
+		ix->gstart[k + 1] = (uint32_t)total;
+	}
+	ix->gidx = malloc((total > 0 ? total : 1) * sizeof(uint32_t));
+	fill = calloc(n->nusers + 1, sizeof(uint32_t));
+	if (ix->gidx == NULL || fill == NULL) {
+		free(fill);
+		return -ENOMEM;
+	}
+	for (g = 0; g < n->ngroups; g++)
+		for (k = 0; k < n->groups[g].nmembers; k++) {
+			uint32_t u = n->groups[g].members[k];
+
+			ix->gidx[ix->gstart[u] + fill[u]++] = (uint32_t)g;
+		}
+	free(fill);
+	return 0;
+}
+
+int
+cg_sync_set_last(struct cg_sync *y, struct nss_extra *x)
+{
+	const struct store_nss *n = nss_extra_get(x);
+	struct cg_index ix = { 0 };
+	size_t i;
+
+	ix.by_login = malloc((n->nusers + 1) * sizeof(uint32_t));
+	ix.by_email = malloc((n->nusers + 1) * sizeof(uint32_t));
+	if (ix.by_login == NULL || ix.by_email == NULL ||
+	    index_groups(&ix, n) < 0) {
+		cg_index_free(&ix);
+		nss_extra_unref(x);
+		return -ENOMEM;
+	}
+	for (i = 0; i < n->nusers; i++) {
+		ix.by_login[i] = (uint32_t)i;
+		if (n->users[i].email[0] != '\0')
+			ix.by_email[ix.nemail++] = (uint32_t)i;
+	}
+	qsort_r(ix.by_login, n->nusers, sizeof(uint32_t), cmp_login,
+	    n->users);
+	qsort_r(ix.by_email, ix.nemail, sizeof(uint32_t), cmp_email,
+	    n->users);
+	nss_extra_unref(y->last);
+	cg_index_free(&y->ix);
+	y->last = x;
+	y->ix = ix;
+	return 0;
+}
+
+/* The user whose key (login, or address any case) is ident, or -1. */
+static long
+search(const uint32_t *ix, size_t len, const struct store_nss_user *u,
+    const char *ident, bool email)
+{
+	size_t lo = 0, hi = len;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = email ? strcasecmp(ident, u[ix[mid]].email) :
+		    strcmp(ident, u[ix[mid]].login);
+
+		if (c == 0)
+			return (long)ix[mid];
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return -1;
+}
+
 int
 cg_synced_find(struct cognito_backend *cb, const char *pool,
     const char *ident, struct pool_user *ret, const char **groups,
@@ -257,6 +369,7 @@ cg_synced_find(struct cognito_backend *cb, const char *pool,
 	const struct store_nss *n;
 	struct cg_sync *y;
 	size_t i, j, ng = 0;
+	long found;
 
 	for (i = 0; i < cb->nsyncs; i++)
 		if (strcmp(cb->syncs[i]->pool, pool) == 0)
@@ -267,22 +380,16 @@ cg_synced_find(struct cognito_backend *cb, const char *pool,
 	if (y->last == NULL)
 		return -ENOENT;
 	n = nss_extra_get(y->last);
-	for (i = 0; i < n->nusers; i++)
-		if (strcmp(n->users[i].login, ident) == 0 ||
-		    (n->users[i].email[0] != '\0' &&
-			strcasecmp(n->users[i].email, ident) == 0))
-			break;
-	if (i == n->nusers)
+	found = search(y->ix.by_login, n->nusers, n->users, ident, false);
+	if (found < 0 && ident[0] != '\0')
+		found = search(y->ix.by_email, y->ix.nemail, n->users, ident,
+		    true);
+	if (found < 0)
 		return -ENOENT;
-	for (j = 0; j < n->ngroups && ng < maxgroups; j++) {
-		size_t k;
-
-		for (k = 0; k < n->groups[j].nmembers; k++)
-			if (n->groups[j].members[k] == i) {
-				groups[ng++] = n->groups[j].name;
-				break;
-			}
-	}
+	i = (size_t)found;
+	for (j = y->ix.gstart[i]; j < y->ix.gstart[i + 1] && ng < maxgroups;
+	    j++)
+		groups[ng++] = n->groups[y->ix.gidx[j]].name;
 	*ret = (struct pool_user){ .login = n->users[i].login,
 		.uid = n->users[i].uid, .enabled = true, .has_password = true,
 		.groups = groups, .ngroups = ng };

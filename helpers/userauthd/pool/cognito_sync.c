@@ -90,6 +90,7 @@ cg_sync_free(struct cg_sync *y)
 	cg_imds_clear(y);
 	sy_work_clear(y);
 	nss_extra_unref(y->last);
+	cg_index_free(&y->ix);
 	free(y);
 }
 
@@ -491,11 +492,9 @@ cg_sync_done(struct cognito_backend *cb, const struct ua_conf *c,
 			if (r == 0) {
 				struct nss_extra *x = nss_extra_new(&n);
 
-				if (x != NULL) {
-					nss_extra_unref(y->last);
-					y->last = x;
+				if (x != NULL && cg_sync_set_last(y, x) == 0)
 					cg_sync_publish(cb, y);
-				} else
+				else
 					ua_log(LOG_ERR, "cognito pool %s: out of "
 					    "memory; the NSS entries stay as "
 					    "last synced", y->pool);

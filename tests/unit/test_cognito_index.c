@@ -1,0 +1,214 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Unit tests for the lookup of a Cognito pool's synced users
+ * (helpers/userauthd/pool/cognito_nss.c): by login name and by address,
+ * any case, through the index built with each result; each user's groups;
+ * a result replacing the last one; a pool without a result.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "userauthd/nsscache.h"
+#include "userauthd/pool/cognito_int.h"
+
+struct fx {
+	struct cognito_backend cb;
+	struct cg_sync y;
+};
+
+/* A result of n users "uN" (N from 0, added in reverse order so that the
+ * array is not sorted), addresses for even N in two cases ("uN@example.com"
+ * and "UN@Example.COM": sorted by case they would interleave), and two
+ * groups: "even" (every even user) and "all". */
+static struct nss_extra *
+result(size_t n)
+{
+	struct store_nss s = { 0 };
+	char buf[64];
+	size_t i, k;
+
+	s.users = calloc(n, sizeof(*s.users));
+	s.groups = calloc(2, sizeof(*s.groups));
+	assert_non_null(s.users);
+	assert_non_null(s.groups);
+	for (i = 0; i < n; i++) {
+		k = n - 1 - i;
+		(void)snprintf(buf, sizeof(buf), "u%zu", k);
+		s.users[i].login = strdup(buf);
+		(void)snprintf(buf, sizeof(buf), k % 4 == 0 ?
+		    "u%zu@example.com" : "U%zu@Example.COM", k);
+		s.users[i].email = strdup(k % 2 == 0 ? buf : "");
+		s.users[i].gecos = strdup("");
+		s.users[i].home = strdup("/home/x");
+		s.users[i].shell = strdup("/bin/sh");
+		s.users[i].uid = (uint32_t)(700000 + k);
+		s.users[i].gid = s.users[i].uid;
+	}
+	s.nusers = n;
+	s.groups[0].name = strdup("even");
+	s.groups[1].name = strdup("all");
+	s.groups[0].members = calloc(n + 1, sizeof(uint32_t));
+	s.groups[1].members = calloc(n + 1, sizeof(uint32_t));
+	for (i = 0; i < n; i++) {
+		if ((n - 1 - i) % 2 == 0)
+			s.groups[0].members[s.groups[0].nmembers++] =
+			    (uint32_t)i;
+		s.groups[1].members[s.groups[1].nmembers++] = (uint32_t)i;
+	}
+	s.ngroups = 2;
+	return nss_extra_new(&s);
+}
+
+static int
+setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+
+	assert_non_null(f);
+	(void)snprintf(f->y.pool, sizeof(f->y.pool), "staff");
+	f->cb.syncs[0] = &f->y;
+	f->cb.nsyncs = 1;
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fx *f = *state;
+
+	nss_extra_unref(f->y.last);
+	cg_index_free(&f->y.ix);
+	free(f);
+	return 0;
+}
+
+static void
+find_ok(struct fx *f, const char *ident, const char *login, uint32_t uid,
+    size_t ngroups)
+{
+	struct pool_user u;
+	const char *groups[4];
+
+	assert_int_equal(cg_synced_find(&f->cb, "staff", ident, &u, groups,
+	    4), 0);
+	assert_string_equal(u.login, login);
+	assert_int_equal(u.uid, uid);
+	assert_int_equal(u.ngroups, ngroups);
+	assert_true(u.enabled);
+}
+
+static void
+test_no_result_yet(void **state)
+{
+	struct fx *f = *state;
+	struct pool_user u;
+	const char *groups[4];
+
+	assert_int_equal(cg_synced_find(&f->cb, "staff", "u1", &u, groups, 4),
+	    -ENOENT);
+	assert_int_equal(cg_synced_find(&f->cb, "other", "u1", &u, groups, 4),
+	    -ENOENT);
+}
+
+static void
+test_by_login_and_address(void **state)
+{
+	struct fx *f = *state;
+	struct pool_user u;
+	const char *groups[4];
+	char name[32];
+	size_t i;
+
+	assert_int_equal(cg_sync_set_last(&f->y, result(1001)), 0);
+	for (i = 0; i < 1001; i += 97) {
+		(void)snprintf(name, sizeof(name), "u%zu", i);
+		find_ok(f, name, name, (uint32_t)(700000 + i),
+		    i % 2 == 0 ? 2 : 1);
+	}
+	find_ok(f, "u0", "u0", 700000, 2);
+	find_ok(f, "u1000", "u1000", 701000, 2);
+	/* an address any case; a login is matched exactly */
+	find_ok(f, "u500@example.com", "u500", 700500, 2);
+	find_ok(f, "U500@EXAMPLE.COM", "u500", 700500, 2);
+	find_ok(f, "u502@example.com", "u502", 700502, 2);
+	find_ok(f, "U998@example.com", "u998", 700998, 2);
+	assert_int_equal(cg_synced_find(&f->cb, "staff", "U500", &u, groups,
+	    4), -ENOENT);
+	/* odd users have no address */
+	assert_int_equal(cg_synced_find(&f->cb, "staff", "u501@example.com",
+	    &u, groups, 4), -ENOENT);
+	assert_int_equal(cg_synced_find(&f->cb, "staff", "", &u, groups, 4),
+	    -ENOENT);
+	assert_int_equal(cg_synced_find(&f->cb, "staff", "u1001", &u, groups,
+	    4), -ENOENT);
+}
+
+static void
+test_groups_named_and_bounded(void **state)
+{
+	struct fx *f = *state;
+	struct pool_user u;
+	const char *groups[4];
+
+	assert_int_equal(cg_sync_set_last(&f->y, result(10)), 0);
+	assert_int_equal(cg_synced_find(&f->cb, "staff", "u4", &u, groups, 4),
+	    0);
+	assert_int_equal(u.ngroups, 2);
+	assert_string_equal(u.groups[0], "even");
+	assert_string_equal(u.groups[1], "all");
+	assert_int_equal(cg_synced_find(&f->cb, "staff", "u3", &u, groups, 4),
+	    0);
+	assert_int_equal(u.ngroups, 1);
+	assert_string_equal(u.groups[0], "all");
+	/* no more than the caller has room for */
+	assert_int_equal(cg_synced_find(&f->cb, "staff", "u4", &u, groups, 1),
+	    0);
+	assert_int_equal(u.ngroups, 1);
+	assert_string_equal(u.groups[0], "even");
+}
+
+static void
+test_a_new_result_replaces_the_last(void **state)
+{
+	struct fx *f = *state;
+	struct pool_user u;
+	const char *groups[4];
+
+	assert_int_equal(cg_sync_set_last(&f->y, result(50)), 0);
+	find_ok(f, "u49", "u49", 700049, 1);
+	assert_int_equal(cg_sync_set_last(&f->y, result(20)), 0);
+	assert_int_equal(cg_synced_find(&f->cb, "staff", "u49", &u, groups,
+	    4), -ENOENT);
+	find_ok(f, "u19", "u19", 700019, 1);
+	find_ok(f, "u18@example.com", "u18", 700018, 2);
+	/* an empty result: nobody */
+	assert_int_equal(cg_sync_set_last(&f->y, result(0)), 0);
+	assert_int_equal(cg_synced_find(&f->cb, "staff", "u0", &u, groups, 4),
+	    -ENOENT);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_no_result_yet, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_by_login_and_address,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_groups_named_and_bounded,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_a_new_result_replaces_the_last, setup, teardown),
+	};
+
+	return cmocka_run_group_tests_name("cognito_index", tests, NULL,
+	    NULL);
+}
