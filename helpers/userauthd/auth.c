@@ -653,9 +653,10 @@ respond(struct auth_ctx *ctx, struct auth_session *s, const struct ua_msg *in,
 		 * (an emailed "code" that is no code stays as it is: it is
 		 * refused without a try either way).
 		 */
-		if (s->expect == POLICY_PASSWORD)
+		if (s->expect == POLICY_PASSWORD) {
 			s->fake = s->unjudged;
-		else if (s->expect != POLICY_EMAIL_OTP ||
+			s->real_unjudged = true;
+		} else if (s->expect != POLICY_EMAIL_OTP ||
 		    otp_answer_is_code(answer))
 			answer = POOL_UNJUDGED_ANSWER;
 	}

@@ -43,6 +43,13 @@ uid_max = 420999
 gid_min = 320000
 gid_max = 320999
 mfa = required
+[pool opt]
+uid_min = 440000
+uid_max = 440999
+gid_min = 340000
+gid_max = 340999
+mfa = optional
+throttle_pair_after = 2
 [pool codes]
 uid_min = 430000
 uid_max = 430999
@@ -57,7 +64,7 @@ MOD=$(ua_reachable "$top_builddir/pam_userauth/.libs/pam_userauth.so")
 PAMCONV=$(ua_reachable "$top_builddir/tests/tools/pamconv")
 SOCK=$TB/run/public.sock
 mkdir -p "$TB/pam"
-for p in customer wide staff codes; do
+for p in customer wide staff codes opt; do
 	printf 'auth required %s pool=%s socket=%s\naccount required %s pool=%s socket=%s\n' \
 		"$MOD" "$p" "$SOCK" "$MOD" "$p" "$SOCK" >"$TB/pam/ua-$p"
 done
@@ -66,6 +73,7 @@ conv() { "$PAMCONV" -C "$TB/pam" "$@"; }
 PW_ANA='An-canary-0f3b71'
 PW_WES='We-canary-c2d915'
 PW_SAM='Sa-canary-7ae460'
+PW_OLI='Ol-canary-5d02c8'
 
 ua_start_daemon
 ok $? "daemon starts"
@@ -74,13 +82,20 @@ uactl user add customer ana --email ana@example.com >/dev/null &&
 	uactl user add wide wes --email wes@example.com >/dev/null &&
 	set_pw wes "$PW_WES" &&
 	uactl user add staff sam --email sam@example.com >/dev/null &&
-	set_pw sam "$PW_SAM"
-ok $? "users ana (customer), wes (wide), sam (staff, MFA)"
+	set_pw sam "$PW_SAM" &&
+	uactl user add opt oli --email oli@example.com >/dev/null &&
+	set_pw oli "$PW_OLI"
+ok $? "users ana (customer), wes (wide), sam (staff, MFA), oli (opt, MFA optional)"
 expect_rc 0 "sam enrols in TOTP" \
 	sh -c "'$top_builddir/userauthctl' -s '$TB/run/admin.sock' --json mfa enroll staff sam </dev/null"
 SEC_SAM=$($PY -c 'import json,sys; print(json.load(sys.stdin)["secret"])' <"$TB/last.out")
 mid_step
 expect_rc 0 "  ... and confirms it" uactl mfa confirm sam "$(totp "$SEC_SAM" 0)"
+expect_rc 0 "oli enrols in TOTP (optional in his pool)" \
+	sh -c "'$top_builddir/userauthctl' -s '$TB/run/admin.sock' --json mfa enroll opt oli </dev/null"
+SEC_OLI=$($PY -c 'import json,sys; print(json.load(sys.stdin)["secret"])' <"$TB/last.out")
+mid_step
+expect_rc 0 "  ... and confirms it" uactl mfa confirm oli "$(totp "$SEC_OLI" 0)"
 
 # --- per (account, remote host), another host still gets in -----------------
 i=1
@@ -168,6 +183,18 @@ expect_rc 0 "after wrong TOTP codes from one host, sam's right password and righ
 judged=$(grep -c "user='sam' .*rhost='198.51.100.50' .*challenge=SOFTWARE_TOKEN_MFA result=\(retry\|fail\) reason=bad_totp" "$TB/daemon.log")
 expect_rc 0 "  ... of 15 wrong codes only the first few were judged ($judged), the rest refused unjudged" \
 	test "$judged" -ge 1 -a "$judged" -le 5
+
+# --- mfa = optional: a throttled password of an enrolled user still gets
+# the TOTP prompt that follows his wrong passwords ---------------------------
+i=1
+while [ $i -le 3 ]; do
+	login "o$i" -r 198.51.100.60 ua-opt oli "wrong-$i" 000000 000000 000000
+	i=$((i + 1))
+done
+tx_has "oli's wrong password (MFA optional, enrolled) is followed by the TOTP prompt" o1 'call 2: ECHO_OFF "Verification code: "'
+expect_rc 0 "  ... the third, while the second's wait runs, is refused unjudged" \
+	grep -q "pool='opt' user='oli' .*rhost='198.51.100.60' .*result=fail reason=throttled" "$TB/daemon.log"
+expect_rc 0 "  ... with the same transcript, TOTP prompt and all, as the first" same o3 o1
 
 # --- unknown names are throttled like real ones --------------------------------
 i=1

@@ -275,6 +275,7 @@ auth_first_factor_failed(struct auth_ctx *ctx, struct auth_session *s,
 	const struct ua_pool_conf *pc = auth_pool_of(ctx, s);
 	const struct pool_reply rp = { .status = POOL_CHALLENGE,
 		.challenge = POLICY_TOTP };
+	bool follows = pc != NULL && pc->mfa == UA_MFA_REQUIRED;
 
 	if (pc == NULL)
 		return auth_result(s, out, "UNAVAILABLE", NULL);
@@ -282,8 +283,15 @@ auth_first_factor_failed(struct auth_ctx *ctx, struct auth_session *s,
 	 * A fake's (s->fake set) where the pool requires MFA; a backend's
 	 * before_mfa (s->fake NULL) always: it says so only where a right
 	 * answer would have been followed by a TOTP (mfa = optional too).
+	 * A found user's password refused unjudged is a wrong one: the
+	 * backend says whether a TOTP would follow (optional, enrolled).
 	 */
-	if (pc->mfa != UA_MFA_REQUIRED && s->fake != NULL)
+	if (!follows && s->fake != NULL && s->real_unjudged &&
+	    pc->mfa == UA_MFA_OPTIONAL && s->bl != NULL &&
+	    s->bl->be->ops->mfa_follows != NULL &&
+	    s->bl->be->ops->mfa_follows(s->bl, pc, &follows) < 0)
+		return auth_unavailable(s, out, "mfa_state");
+	if (!follows && s->fake != NULL)
 		return auth_fail(s, out, reason);
 	/* The same transcript as a right first factor; never OK. */
 	s->totp_tries = pc->otp_tries;

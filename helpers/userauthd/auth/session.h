@@ -53,6 +53,7 @@ struct auth_session {
 	char trhost[AUTH_MAX_RHOST + 1];	/* the host it counts for */
 	uint8_t host_mac[KEYS_MAC_LEN];		/* ... keyed, for code budgets */
 	const char *unjudged;
+	bool real_unjudged;	/* a found user's password refused unjudged */
 	unsigned charged;			/* answers counted so far */
 	/* a found user's masked address, shown by its fake code challenge */
 	char masked[UA_MAX_EMAIL + 1];

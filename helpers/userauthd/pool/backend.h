@@ -221,6 +221,17 @@ struct pool_ops {
 	int (*change_password)(struct pool_login *bl,
 	    const struct ua_pool_conf *pc, const char *old_pw,
 	    const char *new_pw, struct pool_reply *rp);
+	/*
+	 * Would a right first factor of the user ->account found be
+	 * followed by a TOTP prompt (mfa = required, or optional and the
+	 * user enrolled)?  Asked when the conversation refused a password
+	 * unjudged (throttled, locked), so that the prompts stay those of a
+	 * wrong password; the same store work as after a wrong one.  0, or
+	 * -EIO when it cannot tell (the login is then unavailable).  NULL:
+	 * only where the pool requires MFA.
+	 */
+	int (*mfa_follows)(struct pool_login *bl,
+	    const struct ua_pool_conf *pc, bool *ret);
 	/* SESSION: record a login of the user ->account found. */
 	int (*session_open)(struct pool_login *bl, struct pool_reply *rp);
 	/* A job of this login came back: the reply of the pending call. */

@@ -459,6 +459,13 @@ local_free(struct pool_backend *be)
 	free(be);
 }
 
+static int
+local_mfa_follows_op(struct pool_login *bl, const struct ua_pool_conf *pc,
+    bool *ret)
+{
+	return local_mfa_follows((struct local_login *)bl, pc, ret);
+}
+
 static const struct pool_ops local_ops = {
 	.name = "local",
 	.login_new = local_login_new,
@@ -467,6 +474,7 @@ static const struct pool_ops local_ops = {
 	.initiate = local_initiate,
 	.respond = local_respond,
 	.change_password = local_chpass,
+	.mfa_follows = local_mfa_follows_op,
 	.session_open = local_session_open,
 	.complete = local_complete,
 	.count_code = local_count_code,

@@ -73,6 +73,9 @@ int local_answer_totp(struct local_login *s, const struct ua_pool_conf *pc,
     const char *answer, struct pool_reply *rp);
 /* The first factor is wrong: FAIL (reason), with before_mfa where a right
  * one would have been followed by a TOTP prompt. */
+/* pool_ops.mfa_follows: 0 and *ret, or -EIO. */
+int local_mfa_follows(struct local_login *s, const struct ua_pool_conf *pc,
+    bool *ret);
 int local_first_factor_failed(struct local_login *s,
     const struct ua_pool_conf *pc, const char *reason,
     struct pool_reply *rp);

@@ -252,15 +252,27 @@ int
 local_first_factor_failed(struct local_login *s,
     const struct ua_pool_conf *pc, const char *reason, struct pool_reply *rp)
 {
-	bool enrolled = false;
+	bool follows = false;
 
 	if (pc == NULL)
 		return local_unavailable(rp, NULL);
-	if (enrolled_in(s, pc, &enrolled) < 0)
+	if (local_mfa_follows(s, pc, &follows) < 0)
 		return local_unavailable(rp, NULL);
-	rp->before_mfa = pc->mfa == UA_MFA_REQUIRED ||
-	    (pc->mfa == UA_MFA_OPTIONAL && enrolled);
+	rp->before_mfa = follows;
 	return local_fail(rp, reason);
+}
+
+int
+local_mfa_follows(struct local_login *s, const struct ua_pool_conf *pc,
+    bool *ret)
+{
+	bool enrolled = false;
+
+	if (enrolled_in(s, pc, &enrolled) < 0)
+		return -EIO;
+	*ret = pc->mfa == UA_MFA_REQUIRED ||
+	    (pc->mfa == UA_MFA_OPTIONAL && enrolled);
+	return 0;
 }
 
 /*
