@@ -71,6 +71,25 @@ next_allowed_of(int64_t last_fail, int64_t delay)
 	return delay == 0 ? 0 : last_fail + delay + 1;
 }
 
+/*
+ * A wall clock set back leaves stamps in "the future": they move back to
+ * now, so a wait lasts its own length from the first answer after the
+ * jump (not the jump's length too), the host bucket leaks again from
+ * there, and no wait is longer than the cap.  The answer's record (a
+ * failure, or the touch of one refused) writes the moved stamps back.
+ */
+static void
+rebase(const struct throttle_limits *l, struct store_bucket *b, int64_t now)
+{
+	if (b->last_fail > now) {
+		if (b->next_allowed != 0)
+			b->next_allowed -= b->last_fail - now;
+		b->last_fail = now;
+	}
+	if (b->next_allowed > next_allowed_of(now, l->max_delay))
+		b->next_allowed = next_allowed_of(now, l->max_delay);
+}
+
 int
 throttle_check(struct store *s, const struct throttle_limits *l,
     const struct throttle_who *who, int64_t now,
@@ -93,9 +112,7 @@ throttle_check(struct store *s, const struct throttle_limits *l,
 			*ret_until = 0;
 			return 0;
 		}
-		/* a wall clock set back stretches no wait past the cap */
-		if (b.next_allowed > next_allowed_of(now, l->max_delay))
-			b.next_allowed = next_allowed_of(now, l->max_delay);
+		rebase(l, &b, now);
 		if (b.next_allowed > now && b.next_allowed > until)
 			until = b.next_allowed;
 	}
@@ -144,13 +161,7 @@ record(struct store *s, const struct throttle_limits *l,
 		    who->rhost, &b, err);
 		if (r < 0)
 			goto fail;
-		/* a wall clock set back: stamps from "the future" come back
-		 * to now, so the wait is the cap at most and the host bucket
-		 * leaks again from here */
-		if (b.last_fail > now)
-			b.last_fail = now;
-		if (b.next_allowed > next_allowed_of(now, l->max_delay))
-			b.next_allowed = next_allowed_of(now, l->max_delay);
+		rebase(l, &b, now);
 		if (delta != 0) {
 			if (kinds[i] == STORE_BUCKET_HOST)
 				host_leak(l, &b, now);

@@ -169,7 +169,7 @@ test_account_backoff_over_hosts(void **state)
 	    THROTTLE_WAIT);
 }
 
-/* A wall clock set back stretches no wait past the cap. */
+/* A wall clock set back keeps a wait's length and the cap. */
 static void
 test_clock_set_back_keeps_the_cap(void **state)
 {
@@ -194,6 +194,21 @@ test_clock_set_back_keeps_the_cap(void **state)
 	    back + defaults.max_delay, NULL), THROTTLE_WAIT);
 	assert_int_equal(state_at(f, &defaults, &w,
 	    back + defaults.max_delay + 1, NULL), THROTTLE_OPEN);
+
+	/* a 1 s wait (the 5th failure) stays 1 s after an hour back */
+	w.rhost = "203.0.113.10";
+	w.account = "u6";
+	for (i = 0; i < 5; i++)
+		fail_at(f, &defaults, &w, t);
+	back = t - 3600;
+	assert_int_equal(state_at(f, &defaults, &w, back, &until),
+	    THROTTLE_WAIT);
+	assert_int_equal(until, back + 2);
+	assert_int_equal(throttle_touch(f->s, &defaults, &w, back, &err), 0);
+	assert_int_equal(state_at(f, &defaults, &w, back + 1, NULL),
+	    THROTTLE_WAIT);
+	assert_int_equal(state_at(f, &defaults, &w, back + 2, NULL),
+	    THROTTLE_OPEN);
 }
 
 /* Spraying: one host, many accounts, one failure each. */
