@@ -483,7 +483,8 @@ note_clock(struct mailer *m, struct mailq_clock now)
 	if (moved <= -CLOCK_STEP_MS || moved >= CLOCK_STEP_MS)
 		ua_log(LOG_NOTICE, "mailer: the wall clock moved by %+lld s; "
 		    "retries keep to the monotonic clock, expiry is checked "
-		    "on both", (long long)(moved / 1000));
+		    "on both", (long long)((moved + (moved < 0 ? -500 : 500)) /
+		    1000));
 }
 
 static void *

@@ -67,21 +67,23 @@ otp_generate(char out[OTP_DIGITS + 1])
 	return 0;
 }
 
+/* Issues since `since`, and the last one at or before now (0: none). */
 static int
 count_issued(struct store *s, const uint8_t ident[KEYS_MAC_LEN], time_t since,
-    int64_t *ret_count, int64_t *ret_last, struct store_err *err)
+    time_t now, int64_t *ret_count, int64_t *ret_last, struct store_err *err)
 {
 	sqlite3_stmt *st = NULL;
 	int r;
 
 	r = store_prepare(s,
-	    "SELECT count(*), coalesce(max(at), 0) FROM otp_issued "
-	    "WHERE ident_mac = ?1 AND at >= ?2",
+	    "SELECT count(*), coalesce(max(CASE WHEN at <= ?3 THEN at END), 0) "
+	    "FROM otp_issued WHERE ident_mac = ?1 AND at >= ?2",
 	    &st, err);
 	if (r < 0)
 		return r;
 	sqlite3_bind_blob(st, 1, ident, KEYS_MAC_LEN, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, (int64_t)since);
+	sqlite3_bind_int64(st, 3, (int64_t)now);
 	if (sqlite3_step(st) != SQLITE_ROW)
 		r = store_fail_db(s, err, sqlite3_errcode(s->db));
 	else {
@@ -100,11 +102,17 @@ limited_key(struct store *s, const uint8_t key[KEYS_MAC_LEN], unsigned per_day,
 {
 	int64_t day = 0, hour = 0, last = 0;
 
-	*r = count_issued(s, key, now - 86400, &day, &last, err);
+	*r = count_issued(s, key, now - 86400, now, &day, &last, err);
 	if (*r == 0)
-		*r = count_issued(s, key, now - 3600, &hour, NULL, err);
+		*r = count_issued(s, key, now - 3600, now, &hour, NULL, err);
 	if (*r < 0)
 		return true;
+	/*
+	 * A wall clock set back leaves issues "in the future": they still
+	 * count in the hour and the day (budgets err on the safe side), but
+	 * the cooldown, a spacing rule, looks at the last issue at or before
+	 * now only (else no code for as long as the jump).
+	 */
 	return day >= per_day || hour >= per_hour ||
 	    (last > 0 && now - last < (int64_t)cooldown);
 }

@@ -3,3 +3,6 @@
 # daemon, full state dir, locked database, clients hanging up.
 TESTS += tests/integration/faults.sh
 EXTRA_DIST += tests/integration/faults.sh
+# The wall clock stepped under a running daemon (libfaketime).
+TESTS += tests/integration/clock.sh
+EXTRA_DIST += tests/integration/clock.sh

@@ -391,6 +391,19 @@ test_cooldown(void **state)
 			     "alice@example.com", id, 131, &otp, &lim, &err),
 	    0);
 	assert_false(lim);
+	/* the wall clock set back 100 s: the codes "to come" leave the
+	 * cooldown alone (else none for 100 s) ... */
+	assert_int_equal(otp_issue(f->s, &f->k, pc, &f->lim, f->alice,
+			     "alice@example.com", id, 131 - 100, &otp, &lim,
+			     &err),
+	    0);
+	assert_false(lim);
+	/* ... and the cooldown holds from the new time */
+	assert_int_equal(otp_issue(f->s, &f->k, pc, &f->lim, f->alice,
+			     "alice@example.com", id, 131 - 100 + 10, &otp,
+			     &lim, &err),
+	    0);
+	assert_true(lim);
 }
 
 int
