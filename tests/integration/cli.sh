@@ -240,7 +240,15 @@ cp "$TB/state/userauth.db" "$TB/db.bak"
 rm -f "$TB/state/userauth.db-wal" "$TB/state/userauth.db-shm"
 dd if=/dev/urandom of="$TB/state/userauth.db" bs=1024 count=8 conv=notrunc 2>/dev/null
 expect_rc 1 "a corrupt database refuses start" "$top_builddir/userauthd" -f -c "$TB/etc/userauth.conf"
+grep_last "  ... saying what is wrong with which file" "$TB/state/userauth.db.*(corrupt|not a database|malformed)"
 expect_rc 0 "NSS still answers from the cache" getent passwd alice
+# A real database cut short (a crash of the file system, a partial copy).
+cp "$TB/db.bak" "$TB/state/userauth.db"
+truncate -s 4096 "$TB/state/userauth.db"
+expect_rc 1 "a database cut short (truncate -s 4096) refuses start" \
+	timeout 10 "$top_builddir/userauthd" -f -c "$TB/etc/userauth.conf"
+grep_last "  ... saying what is wrong with which file" "$TB/state/userauth.db.*(corrupt|not a database|malformed)"
+expect_rc 0 "  ... and leaves it as it was" test "$(stat -c %s "$TB/state/userauth.db")" -eq 4096
 # A crash or a full disk can leave a 0-byte file; taken as new, every pool
 # user would vanish from NSS.
 : >"$TB/state/userauth.db"

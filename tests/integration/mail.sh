@@ -540,6 +540,16 @@ ok $? "a refused password (535) fails the message"
 expect_rc 0 "  ... the error names it, and no password is in it" \
 	test "$(col "$id9" "(last_error LIKE '%535%') || (last_error LIKE '%s3cret%')")" = "10"
 stop_sink
+# STARTTLS required, and the relay does not offer it.
+start_sink plain $P2
+id11=$(queue kim@example.com 81000011 60)
+flush
+ua_wait_for 50 has_error "$id11" 1
+ok $? "STARTTLS required and the relay offers none: not sent"
+expect_rc 0 "  ... the error says so, the message stays queued" \
+	test "$(col "$id11" "state || ' ' || (last_error LIKE '%STARTTLS%' OR last_error LIKE '%SSL%' OR last_error LIKE '%TLS%')")" = "queued 1"
+expect_rc 1 "  ... and nothing reached the relay in the clear" delivered 81000011
+stop_sink
 
 # --- sendmail -------------------------------------------------------------------
 mkdir "$TB/sm"

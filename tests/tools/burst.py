@@ -13,7 +13,8 @@
 #
 # Prints one line: "ok=K fail=F unavailable=U busy=B lost=L waited=W
 # max_waits=M" (busy: UNAVAILABLE with the busy message; lost: no RESULT
-# in time; waited: connections that got at least one WAIT).
+# in time, or the connection closed without one; waited: connections
+# that got at least one WAIT).
 import select, socket, struct, sys, time
 
 T = {"INITIATE": 3, "CHALLENGE": 4, "RESPOND": 5, "RESULT": 6, "WAIT": 10}
@@ -67,29 +68,44 @@ def main():
                                        "SERVICE": "burst",
                                        "RHOST": "10.77.%d.%d" % (i // 250, i % 250 + 1),
                                        **pref}))
+    gone = set()    # hung up before their challenge (a daemon killed)
     for c in conns:
         c.s.settimeout(timeout)
-        while True:
-            fr = c.frames()
-            if fr:
-                break
-            c.buf += c.s.recv(65536)
+        fr = []
+        try:
+            while not fr:
+                d = c.s.recv(65536)
+                if not d:
+                    break
+                c.buf += d
+                fr = c.frames()
+        except OSError:
+            pass
+        if not fr:
+            gone.add(c)
+            continue
         mtype, f = fr[0]
         if mtype == T["RESULT"]:
             c.result = f
     for c in conns:
-        if c.result is None:
-            c.s.sendall(frame("RESPOND", {"CHALLENGE": "PASSWORD",
-                                          "ANSWER": pw}))
+        if c.result is None and c not in gone:
+            try:
+                c.s.sendall(frame("RESPOND", {"CHALLENGE": "PASSWORD",
+                                              "ANSWER": pw}))
+            except OSError:
+                gone.add(c)
     start = time.monotonic()
     last = {c: start for c in conns}
-    live = [c for c in conns if c.result is None]
+    live = [c for c in conns if c.result is None and c not in gone]
     while live:
         r, _, _ = select.select([c.s for c in live], [], [], 0.2)
         now = time.monotonic()
         for c in list(live):
             if c.s in r:
-                d = c.s.recv(65536)
+                try:
+                    d = c.s.recv(65536)
+                except OSError:
+                    d = b""
                 if not d:
                     live.remove(c)
                     continue
