@@ -4,12 +4,13 @@
 # a hung daemon (SIGSTOP) and its recovery; kill -9 during a burst of
 # logins, then an intact database and working logins; a restart between
 # INITIATE and RESPOND; the state directory full; the database locked by
-# another process; a client that hangs up mid-reply.  In each the login
+# another process; a client that hangs up mid-reply; no file descriptors
+# left.  In each the login
 # fails closed (never success), and the daemon comes back.  Own mount and
 # network namespaces; prints TAP; needs root.
 . "$top_srcdir/tests/integration/lib.sh"
 PY=/usr/bin/python3
-ua_need_tools sqlite3 fallocate ip
+ua_need_tools sqlite3 fallocate ip prlimit
 ua_enter_netns "$@"
 ua_scratch
 ua_nss_setup
@@ -174,6 +175,57 @@ expect_rc 0 "a restart between the challenge and the answer: that login fails cl
 expect_rc 0 "  ... the module said why, not success" sh -c "! grep -q 'authenticate: 0' '$TB/tx.restart'"
 login fresh ua bea "$PW"
 ok $? "  ... and a new login succeeds"
+
+# --- file descriptors run out ------------------------------------------------------
+# The daemon restarts with an open-file limit just above what it had open
+# (prlimit execs it: a process may lower its own limit); a client holding
+# 40 connections takes the rest.
+nfd=$(ls "/proc/$UA_DAEMON_PID/fd" | wc -l)
+ua_stop_daemon
+served=$(grep -c ' serving [0-9]* pool' "$TB/daemon.log")
+prlimit --nofile=$((nfd + 4)):$((nfd + 4)) "$top_builddir/userauthd" -f -d \
+	-c "$TB/etc/userauth.conf" >>"$TB/daemon.log" 2>&1 &
+UA_DAEMON_PID=$!
+UA_PIDS="$UA_PIDS $UA_DAEMON_PID"
+ua_wait_for 100 sh -c "[ \$(grep -c ' serving [0-9]* pool' '$TB/daemon.log') -gt $served ]"
+ok $? "the daemon restarts with its open-file limit at $((nfd + 4)) ($nfd were open)"
+rm -f "$TB/hold"
+mkfifo "$TB/hold"
+$PY -c '
+import socket, sys
+held = []
+for _ in range(40):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(0.5)
+    try:
+        s.connect(sys.argv[1])
+        held.append(s)
+    except OSError:
+        s.close()
+print("held", len(held), flush=True)
+sys.stdin.read()
+' "$SOCK" <"$TB/hold" >"$TB/hold.out" 2>&1 &
+HOLDER=$!
+exec 8>"$TB/hold"
+ua_wait_for 100 grep -q '^held' "$TB/hold.out"
+ua_wait_for 50 grep -q 'accept: Too many open files; pausing' "$TB/daemon.log"
+ok $? "out of descriptors: the daemon says so ($(cat "$TB/hold.out"))"
+ticks() { awk '{ print $14 + $15 }' "/proc/$UA_DAEMON_PID/stat"; }
+c0=$(ticks)
+login nofd ua bea "$PW"
+r=$?
+c1=$(ticks)
+hz=$(getconf CLK_TCK)
+expect_rc 0 "  ... a login meanwhile fails closed ($r), never success" \
+	sh -c "[ $r -ne 0 ] && ! grep -q 'authenticate: 0' '$TB/tx.nofd'"
+expect_rc 0 "  ... and the daemon does not spin on the full backlog ($(((c1 - c0) * 1000 / hz)) ms CPU over the login's wait)" \
+	test $(((c1 - c0) * 1000 / hz)) -lt 500
+exec 8>&-
+wait $HOLDER
+ua_wait_for 100 sh -c "'$PAMCONV' -C '$TB/pam' ua bea '$PW' 2>&1 | grep -q '^authenticate: 0 '"
+ok $? "  ... the connections gone, bea signs in again"
+expect_rc 0 "  ... and the database is intact" \
+	sh -c "[ \"\$(sqlite3 '$DB' 'PRAGMA integrity_check;')\" = ok ]"
 
 if grep -q "$PW" "$TB/daemon.log"; then ok 1 "the password is in no log"; else
 	ok 0 "the password is in no log"; fi
