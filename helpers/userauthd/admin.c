@@ -629,6 +629,34 @@ audit(const struct admin_ctx *ctx, const struct op *op, const struct args *a,
 	    ok ? "" : " reason=", ok ? "" : err->code);
 }
 
+/*
+ * The reply to a done request; a change saved whose row could not be read
+ * back (store_user_json_saved) carries a warning instead.
+ */
+static json_t *
+saved_reply(json_t *result)
+{
+	json_t *reply, *w = NULL;
+	const char *why;
+	char msg[700];
+
+	why = json_string_value(json_object_get(result, "readback_error"));
+	if (why != NULL) {
+		(void)snprintf(msg, sizeof(msg), "the change is saved, but "
+		    "reading it back failed (%s): 'userauthctl user show' "
+		    "shows it", why);
+		w = json_pack("{s:s s:s}", "code", "readback", "message", msg);
+		(void)json_object_del(result, "readback_error");
+	}
+	reply = json_pack("{s:i s:b s:o}", "v", UA_ADMIN_VERSION, "ok", 1,
+	    "result", result);
+	if (reply != NULL && w != NULL)
+		(void)json_object_set_new(reply, "warning", w);
+	else
+		json_decref(w);
+	return reply;
+}
+
 json_t *
 admin_handle(struct admin_ctx *ctx, json_t *req)
 {
@@ -660,6 +688,5 @@ admin_handle(struct admin_ctx *ctx, json_t *req)
 		audit(ctx, op, &a, &err, r == 0);
 	if (r < 0)
 		return admin_error(err.code, err.msg);
-	return json_pack("{s:i s:b s:o}", "v", UA_ADMIN_VERSION, "ok", 1,
-	    "result", result);
+	return saved_reply(result);
 }

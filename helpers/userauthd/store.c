@@ -81,8 +81,21 @@ store_commit(struct store *s, struct store_err *err)
 {
 	int r = store_marks_sync(s, err);
 
-	if (r == 0)
+	if (r == 0) {
 		r = store_exec(s, "COMMIT", err);
+		/*
+		 * An I/O error at COMMIT (a failed sync of the WAL, say) may
+		 * leave the change saved: SQLite cannot tell.  Say so rather
+		 * than "failed".
+		 */
+		if (r == -EIO) {
+			size_t n = strlen(err->msg);
+
+			(void)snprintf(err->msg + n, sizeof(err->msg) - n,
+			    " at commit: whether the change was saved is "
+			    "unknown; look before doing it again");
+		}
+	}
 
 	if (r == 0)
 		s->generation++;
@@ -384,6 +397,26 @@ store_user_row(struct store *s, sqlite3_stmt *st, json_t **ret,
 		return store_fail(err, -ENOMEM, "internal", "out of memory");
 	*ret = o;
 	return 0;
+}
+
+/*
+ * After a committed change: the user's JSON; when reading it back fails
+ * (an I/O error), the change stands all the same: a minimal object with
+ * what the caller knows, and "readback_error", which the admin layer
+ * turns into a warning.  Never an error: the change is saved.
+ */
+int
+store_user_json_saved(struct store *s, int64_t id, const char *login,
+    json_t **ret, struct store_err *err)
+{
+	struct store_err rerr = { 0 };
+
+	if (store_user_json(s, id, ret, &rerr) == 0)
+		return 0;
+	*ret = json_pack("{s:s s:s}", "login", login != NULL ? login : "",
+	    "readback_error", rerr.msg);
+	return *ret != NULL ? 0 : store_fail(err, -ENOMEM, "internal",
+	    "out of memory");
 }
 
 int

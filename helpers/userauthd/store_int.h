@@ -87,6 +87,8 @@ int store_list(struct store *s, const char *pool, const char *sql,
 /* Result object of the current row of a STORE_USER_COLS query. */
 int store_user_row(struct store *s, sqlite3_stmt *st, json_t **ret,
     struct store_err *err);
+int store_user_json_saved(struct store *s, int64_t id, const char *login,
+    json_t **ret, struct store_err *err);
 int store_user_json(struct store *s, int64_t id, json_t **ret,
     struct store_err *err);
 int store_group_json(struct store *s, int64_t id, json_t **ret,

@@ -145,5 +145,5 @@ store_user_modify(struct store *s, const struct store_user_mod *m,
 		store_rollback(s);
 		return r;
 	}
-	return store_user_json(s, id, ret, err);
+	return store_user_json_saved(s, id, m->user, ret, err);
 }

@@ -278,7 +278,7 @@ store_user_add(struct store *s, const struct ua_conf *c,
 		store_rollback(s);
 		return r;
 	}
-	return store_user_json(s, id, ret, err);
+	return store_user_json_saved(s, id, u->login, ret, err);
 }
 
 int
@@ -317,7 +317,7 @@ store_user_set_enabled(struct store *s, const char *user, bool enabled,
 		    id, enabled ? "enabled" : "disabled", err);
 	if (r < 0)
 		return r;
-	return store_user_json(s, id, ret, err);
+	return store_user_json_saved(s, id, user, ret, err);
 }
 
 int
