@@ -16,7 +16,7 @@
 
 #include "client/valid.h"
 #include "client/wipe.h"
-#include "userauthd/qr.h"
+#include "server/qr.h"
 
 #include "cmd.h"
 #include "output.h"

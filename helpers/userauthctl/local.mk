@@ -19,8 +19,5 @@ userauthctl_SOURCES += helpers/userauthctl/cmd_status.c \
 	helpers/userauthctl/cmd_user_modify.c
 userauthctl_LDADD = common/server/libua_server.la common/client/libua_client.la \
 	$(JANSSON_LIBS)
-# TOTP enrolment (mfa *): draws the QR code with the daemon's qr.c.
-userauthctl_SOURCES += helpers/userauthctl/cmd_mfa.c \
-	helpers/userauthd/qr.c helpers/userauthd/qr.h
-userauthctl_CFLAGS += $(QRENCODE_CFLAGS)
-userauthctl_LDADD += $(QRENCODE_LIBS)
+# TOTP enrolment (mfa *): draws the QR code with common/server/qr.c.
+userauthctl_SOURCES += helpers/userauthctl/cmd_mfa.c

@@ -38,14 +38,13 @@ userauthd_SOURCES = \
 	helpers/userauthd/main.c \
 	helpers/userauthd/server.c helpers/userauthd/server.h
 userauthd_LDADD = helpers/userauthd/libuad.la
-# TOTP MFA (totp.c on liboath; qr.c draws the enrolment QR with libqrencode).
+# TOTP MFA (totp.c on liboath; common/server/qr.c draws the enrolment QR).
 helpers_userauthd_libuad_la_SOURCES += \
 	helpers/userauthd/totp.c helpers/userauthd/totp.h \
-	helpers/userauthd/qr.c helpers/userauthd/qr.h \
 	helpers/userauthd/store_mfa.c helpers/userauthd/store_mfa.h \
 	helpers/userauthd/admin_mfa.c helpers/userauthd/admin_mfa.h
-helpers_userauthd_libuad_la_CFLAGS += $(OATH_CFLAGS) $(QRENCODE_CFLAGS)
-helpers_userauthd_libuad_la_LIBADD += $(OATH_LIBS) $(QRENCODE_LIBS)
+helpers_userauthd_libuad_la_CFLAGS += $(OATH_CFLAGS)
+helpers_userauthd_libuad_la_LIBADD += $(OATH_LIBS)
 # Bulk import (user.import.*).
 helpers_userauthd_libuad_la_SOURCES += \
 	helpers/userauthd/store_import.c \

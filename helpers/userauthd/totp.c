@@ -15,7 +15,7 @@
 #include <sys/random.h>
 
 #include "client/wipe.h"
-#include "userauthd/qr.h"
+#include "server/qr.h"
 #include "userauthd/hostname.h"
 #include "userauthd/totp.h"
 

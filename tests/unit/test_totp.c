@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests for TOTP (helpers/userauthd/totp.c, store_mfa.c, qr.c):
+ * Unit tests for TOTP (helpers/userauthd/totp.c, store_mfa.c, common/server/qr.c):
  * RFC 6238 vectors, the +-1 window, replay and older-step refusal, the
  * otpauth URI, config rules and the stored step.  Times are explicit:
  * the daemon has no clock override.
@@ -19,7 +19,7 @@
 
 #include "server/conf.h"
 #include "userauthd/hostname.h"
-#include "userauthd/qr.h"
+#include "server/qr.h"
 #include "userauthd/recovery.h"
 #include "userauthd/store.h"
 #include "userauthd/store_mfa.h"

@@ -20,7 +20,7 @@
 #include "server/log.h"
 #include "userauthd/otp.h"
 #include "userauthd/pool/local_int.h"
-#include "userauthd/qr.h"
+#include "server/qr.h"
 #include "userauthd/store_sources.h"
 #include "userauthd/store_mfa.h"
 

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "userauthd/qr.h"
+#include "server/qr.h"
 
 /* Is module (x, y) light?  The quiet zone and out-of-range are light. */
 static bool
