@@ -3,6 +3,7 @@
 # public socket.  Loaded by name, so no version in the file name.
 pam_LTLIBRARIES += pam_userauth/pam_userauth.la
 pam_userauth_pam_userauth_la_CFLAGS = $(UA_CFLAGS_MOD)
+pam_userauth_pam_userauth_la_CPPFLAGS = $(UA_CPPFLAGS_MOD)
 pam_userauth_pam_userauth_la_SOURCES = pam_userauth/pam_userauth.c \
 	pam_userauth/options.c pam_userauth/options.h \
 	pam_userauth/converse.c pam_userauth/converse.h \

@@ -2,6 +2,7 @@
 # libua_client: libc only, PIC; linked into the modules, the daemon and the CLI.
 noinst_LTLIBRARIES += common/client/libua_client.la
 common_client_libua_client_la_CFLAGS = $(AM_CFLAGS) $(UA_VIS_CFLAGS)
+common_client_libua_client_la_CPPFLAGS = $(UA_CPPFLAGS_MOD)
 common_client_libua_client_la_SOURCES = \
 	common/client/buf.c common/client/buf.h \
 	common/client/frame.c common/client/frame.h \
@@ -17,4 +18,5 @@ common_client_libua_client_la_SOURCES = \
 # The same code for the modules, built without sanitizers (configure.ac).
 noinst_LTLIBRARIES += common/client/libua_client_mod.la
 common_client_libua_client_mod_la_CFLAGS = $(UA_CFLAGS_MOD)
+common_client_libua_client_mod_la_CPPFLAGS = $(UA_CPPFLAGS_MOD)
 common_client_libua_client_mod_la_SOURCES = $(common_client_libua_client_la_SOURCES)

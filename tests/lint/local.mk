@@ -1,9 +1,9 @@
 # SPDX-License-Identifier: MIT
 # Lint of the built modules (exported symbols, libraries, hardening), of
 # the sources (banned calls) and of the man pages (mandoc -Tlint).
-TESTS += tests/lint/exports.sh tests/lint/deps.sh tests/lint/banned.sh \
+TESTS += tests/lint/exports.sh tests/lint/deps.sh tests/lint/banned.sh tests/lint/layers.sh \
 	tests/lint/mandoc.sh
-EXTRA_DIST += tests/lint/lib.sh tests/lint/exports.sh tests/lint/deps.sh \
+EXTRA_DIST += tests/lint/lib.sh tests/lint/exports.sh tests/lint/deps.sh tests/lint/layers.sh \
 	tests/lint/banned.sh tests/lint/mandoc.sh
 
 # Gates outside make check (STYLE.md 3.2, 3.12), each its own target:
