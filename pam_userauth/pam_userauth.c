@@ -99,22 +99,46 @@ log_error(pam_handle_t *pamh, const struct uapam_opts *o, int r,
 	}
 }
 
+/*
+ * What each phase returns for the daemon's outcome: one row per phase,
+ * one column per outcome (UNAVAILABLE and anything unknown:
+ * PAM_AUTHINFO_UNAVAIL).
+ */
+enum phase { PH_AUTH, PH_ACCT, PH_CHPASS };
+static const int outcome_pam[][UAPAM_OUTCOME_UNAVAILABLE + 1] = {
+	[PH_AUTH] = {
+		[UAPAM_OUTCOME_OK] = PAM_SUCCESS,
+		[UAPAM_OUTCOME_FAIL] = PAM_AUTH_ERR,
+		[UAPAM_OUTCOME_DENIED] = PAM_PERM_DENIED,
+		[UAPAM_OUTCOME_UNAVAILABLE] = PAM_AUTHINFO_UNAVAIL,
+	},
+	[PH_ACCT] = {
+		[UAPAM_OUTCOME_OK] = PAM_SUCCESS,
+		[UAPAM_OUTCOME_FAIL] = PAM_USER_UNKNOWN,
+		[UAPAM_OUTCOME_DENIED] = PAM_PERM_DENIED,
+		[UAPAM_OUTCOME_UNAVAILABLE] = PAM_AUTHINFO_UNAVAIL,
+	},
+	[PH_CHPASS] = {
+		[UAPAM_OUTCOME_OK] = PAM_SUCCESS,
+		[UAPAM_OUTCOME_FAIL] = PAM_AUTHTOK_ERR,
+		[UAPAM_OUTCOME_DENIED] = PAM_AUTHTOK_ERR,
+		[UAPAM_OUTCOME_UNAVAILABLE] = PAM_AUTHINFO_UNAVAIL,
+	},
+};
+
+static int
+phase_status(enum phase ph, int outcome)
+{
+	if (outcome < 0 || outcome > UAPAM_OUTCOME_UNAVAILABLE)
+		return PAM_AUTHINFO_UNAVAIL;
+	return outcome_pam[ph][outcome];
+}
+
 /* An outcome (>= 0) or an error as the return value of auth. */
 static int
 auth_status(int r)
 {
-	if (r < 0)
-		return uapam_status(r);
-	switch (r) {
-	case UAPAM_OUTCOME_OK:
-		return PAM_SUCCESS;
-	case UAPAM_OUTCOME_FAIL:
-		return PAM_AUTH_ERR;
-	case UAPAM_OUTCOME_DENIED:
-		return PAM_PERM_DENIED;
-	default:
-		return PAM_AUTHINFO_UNAVAIL;
-	}
+	return r < 0 ? uapam_status(r) : phase_status(PH_AUTH, r);
 }
 
 /* The daemon may name the canonical login for what the user typed. */
@@ -201,16 +225,7 @@ pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	if (o.debug)
 		pam_syslog(
 		    pamh, LOG_DEBUG, "account '%s': outcome %d", user, r);
-	switch (r) {
-	case UAPAM_OUTCOME_OK:
-		return PAM_SUCCESS;
-	case UAPAM_OUTCOME_FAIL:
-		return PAM_USER_UNKNOWN;
-	case UAPAM_OUTCOME_DENIED:
-		return PAM_PERM_DENIED;
-	default:
-		return PAM_AUTHINFO_UNAVAIL;
-	}
+	return phase_status(PH_ACCT, r);
 }
 
 UAPAM_EXPORT int
@@ -326,13 +341,5 @@ pam_sm_chauthtok(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	if (o.debug)
 		pam_syslog(pamh, LOG_DEBUG, "password change '%s': outcome %d",
 		    user, r);
-	switch (r) {
-	case UAPAM_OUTCOME_OK:
-		return PAM_SUCCESS;
-	case UAPAM_OUTCOME_FAIL:
-	case UAPAM_OUTCOME_DENIED:
-		return PAM_AUTHTOK_ERR;
-	default:
-		return PAM_AUTHINFO_UNAVAIL;
-	}
+	return phase_status(PH_CHPASS, r);
 }
