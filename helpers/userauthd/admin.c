@@ -4,7 +4,6 @@
  * argument checks, one audit line per change.  Never echoes a password,
  * never returns a hash.
  */
-#include <crypt.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +22,7 @@
 #include "userauthd/admin_user.h"
 #include "userauthd/mailer.h"
 #include "userauthd/otp.h"
+#include "userauthd/password.h"
 
 #define MAX_GROUPS_PER_ADD 64
 
@@ -71,35 +71,6 @@ admin_warn_unpublished(json_t *reply, const char *path, int err,
 	w = json_pack("{s:s s:s}", "code", "nss_unpublished", "message", msg);
 	if (w != NULL)
 		(void)json_object_set_new(reply, "warning", w);
-}
-
-int
-admin_hash_password(const char *password, char **ret)
-{
-	char salt[CRYPT_GENSALT_OUTPUT_SIZE];
-	struct crypt_data *cd = NULL;
-	char *h, *out = NULL;
-	int r = 0;
-
-	if (crypt_gensalt_rn("$y$", 0, NULL, 0, salt, sizeof(salt)) == NULL)
-		return -EINVAL;
-	cd = calloc(1, sizeof(*cd));
-	if (cd == NULL)
-		return -ENOMEM;
-	h = crypt_r(password, salt, cd);
-	if (h == NULL || h[0] == '*') {
-		r = -EINVAL;
-		goto out;
-	}
-	out = strdup(h);
-	if (out == NULL) {
-		r = -ENOMEM;
-		goto out;
-	}
-	*ret = out;
-out:
-	ua_freezero(cd, sizeof(*cd));
-	return r;
 }
 
 static int
@@ -221,7 +192,7 @@ op_user_passwd(struct admin_ctx *ctx, const struct args *a, json_t **ret,
 	r = store_user_id(ctx->store, a->user, &id, err);
 	if (r < 0)
 		return r;
-	r = admin_hash_password(a->password, &hash);
+	r = password_hash(a->password, &hash);
 	if (r < 0)
 		return store_fail(err, r, "internal",
 		    "the password could not be hashed");

@@ -47,10 +47,4 @@ json_t *admin_error(const char *code, const char *message);
 void admin_warn_unpublished(json_t *reply, const char *path, int err,
     unsigned retry_s);
 
-/*
- * Hash a password with yescrypt at the library's default cost into a new
- * string (caller frees).  -EINVAL when libcrypt refuses, -ENOMEM.
- */
-int admin_hash_password(const char *password, char **ret);
-
 #endif

@@ -58,6 +58,7 @@ helpers_userauthd_libuad_la_SOURCES += \
 	helpers/userauthd/auth/fake.c \
 	helpers/userauthd/pool/backend.c helpers/userauthd/pool/backend.h \
 	helpers/userauthd/pool/pwjob.c helpers/userauthd/pool/pwjob.h \
+	helpers/userauthd/password.c helpers/userauthd/password.h \
 	helpers/userauthd/pool/local.c helpers/userauthd/pool/local.h \
 	helpers/userauthd/pool/local_int.h helpers/userauthd/pool/local_mfa.c \
 	helpers/userauthd/pool/local_pw.c

@@ -35,6 +35,7 @@
 #include "userauthd/net/http.h"
 #include "userauthd/notify.h"
 #include "userauthd/nsscache.h"
+#include "userauthd/password.h"
 #include "userauthd/pool/cognito.h"
 #include "userauthd/server.h"
 #include "userauthd/workq.h"
@@ -414,7 +415,7 @@ start_login(struct server *srv, const char *db_path)
 	 */
 	r = dummy_password(dummy);
 	if (r == 0)
-		r = admin_hash_password(dummy, &srv->dummy_hash);
+		r = password_hash(dummy, &srv->dummy_hash);
 	ua_wipe(dummy, sizeof(dummy));
 	if (r < 0)
 		return ua_log_errno(LOG_ERR, r, "dummy hash: %m");

@@ -39,6 +39,7 @@
 #include "userauthd/auth.h"
 #include "userauthd/auth/session.h"
 #include "userauthd/keys.h"
+#include "userauthd/password.h"
 #include "userauthd/pool/backend.h"
 #include "userauthd/store.h"
 #include "userauthd/workq.h"
@@ -330,7 +331,7 @@ setup(void **state)
 	assert_int_equal(store_sync_pools(f->store, f->conf, &err), 0);
 	assert_int_equal(keys_load(f->dir, &f->keys), 0);
 	assert_int_equal(workq_start(1, &f->wq), 0);
-	assert_int_equal(admin_hash_password("dummy", &f->dummy), 0);
+	assert_int_equal(password_hash("dummy", &f->dummy), 0);
 	f->be.base.ops = &fake_ops;
 	/* a known, enabled user with a password, the peer's own uid */
 	f->be.account = (struct pool_reply){ .status = POOL_OK,

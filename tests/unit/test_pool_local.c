@@ -24,6 +24,7 @@
 
 #include "server/conf.h"
 #include "userauthd/admin.h"
+#include "userauthd/password.h"
 #include "userauthd/pool/local.h"
 #include "userauthd/pool/local_int.h"
 #include "userauthd/pool/pwjob.h"
@@ -107,7 +108,7 @@ setup(void **state)
 	assert_int_equal(store_sync_pools(f->s, f->conf, &err), 0);
 	assert_int_equal(keys_load(f->dir, &f->k), 0);
 	assert_int_equal(workq_start(1, &f->wq), 0);
-	assert_int_equal(admin_hash_password("dummy", &f->dummy), 0);
+	assert_int_equal(password_hash("dummy", &f->dummy), 0);
 	env = (struct pool_local_env){ .store = f->s, .keys = &f->k,
 		.wq = f->wq, .dummy_hash = f->dummy,
 		.mail_queued = mail_queued, .mail_arg = f };
@@ -151,7 +152,7 @@ add_user_to(struct fx *f, const char *pool, const char *login,
 	json_decref(res);
 	if (pw == NULL)
 		return;
-	assert_int_equal(admin_hash_password(pw, &hash), 0);
+	assert_int_equal(password_hash(pw, &hash), 0);
 	assert_int_equal(store_user_set_password(f->s, login, hash, &res,
 			     &err),
 	    0);

@@ -4,14 +4,12 @@
  * the password and hash it is given and must wipe them, whoever frees the
  * job and whenever.
  */
-#include <crypt.h>
 #include <errno.h>
-#include <openssl/crypto.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "client/wipe.h"
-#include "userauthd/admin.h"
+#include "userauthd/password.h"
 #include "userauthd/pool/pwjob.h"
 
 static void
@@ -29,23 +27,9 @@ static void
 pw_run(struct workq_job *job)
 {
 	struct pool_pw_job *j = (struct pool_pw_job *)job;
-	struct crypt_data *cd;
-	const char *h;
-	size_t n;
 
-	j->ok = false;
-	if (j->make) {
-		j->ok = admin_hash_password(j->password, &j->hash) == 0;
-		return;
-	}
-	cd = calloc(1, sizeof(*cd));
-	if (cd == NULL)
-		return;
-	h = crypt_r(j->password, j->hash, cd);
-	n = strlen(j->hash);
-	if (h != NULL && h[0] != '*' && strlen(h) == n)
-		j->ok = CRYPTO_memcmp(h, j->hash, n) == 0;
-	ua_freezero(cd, sizeof(*cd));
+	j->ok = j->make ? password_hash(j->password, &j->hash) == 0 :
+	    password_verify(j->password, j->hash);
 }
 
 int
