@@ -526,11 +526,17 @@ seen_figures(int64_t *v, size_t *ret_n, size_t *missing)
 
 		if (s->kind != KIND_OTP || s->issued_real <= 0)
 			continue;
-		if (s->seen_real < s->issued_real) {
+		if (s->seen_real <= 0) {
 			(*missing)++;
 			continue;
 		}
-		s->mail_ns = v[n++] = s->seen_real - s->issued_real;
+		/*
+		 * Seen before the login stamped its challenge: the worker was
+		 * not scheduled between reading the prompt and the stamp, and
+		 * the mail was faster than that: 0.
+		 */
+		s->mail_ns = v[n++] = s->seen_real > s->issued_real ?
+		    s->seen_real - s->issued_real : 0;
 	}
 	*ret_n = n;
 }

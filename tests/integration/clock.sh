@@ -46,12 +46,15 @@ stop_sink() {
 	kill "$SINK_PID" 2>/dev/null
 	wait "$SINK_PID" 2>/dev/null
 }
-# code RCPT: the 8-digit code of the next unread mail to RCPT, marked read.
+# code RCPT: the 8-digit code in the body of the next unread mail to RCPT,
+# marked read.
 code() {
 	ua_wait_for 150 sh -c "grep -lis '^X-RcptTo: $1' '$MAILDIR'/new/* >/dev/null"
 	f=$(grep -lis "^X-RcptTo: $1" "$MAILDIR"/new/* | head -1)
 	[ -n "$f" ] || return 1
-	grep -oE '(^|[^0-9])[0-9]{8}([^0-9]|$)' "$f" | grep -oE '[0-9]{8}' | head -1
+	# the body's (a Message-ID may hold an 8-digit run too)
+	sed '1,/^\r\{0,1\}$/d' "$f" | grep -oE '(^|[^0-9])[0-9]{8}([^0-9]|$)' |
+		grep -oE '[0-9]{8}' | head -1
 	mv "$f" "$MAILDIR/cur/"
 }
 # bg NAME PAMCONV-ARGS...: a login answered later through fd 9.
