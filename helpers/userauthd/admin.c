@@ -23,6 +23,7 @@
 #include "userauthd/mailer.h"
 #include "userauthd/otp.h"
 #include "userauthd/password.h"
+#include "userauthd/pool/pwjob.h"
 
 #define MAX_GROUPS_PER_ADD 64
 
@@ -192,6 +193,16 @@ op_user_passwd(struct admin_ctx *ctx, const struct args *a, json_t **ret,
 	r = store_user_id(ctx->store, a->user, &id, err);
 	if (r < 0)
 		return r;
+	if (ctx->wq != NULL) {
+		r = pool_pw_submit(ctx->wq, ctx->owner, a->password, NULL, true);
+		if (r < 0)
+			return store_fail(err, r, "internal",
+			    "the password could not be queued for hashing");
+		ctx->pending = true;
+		(void)snprintf(ctx->pending_user, sizeof(ctx->pending_user),
+		    "%s", a->user);
+		return 0;
+	}
 	r = password_hash(a->password, &hash);
 	if (r < 0)
 		return store_fail(err, r, "internal",
@@ -629,6 +640,35 @@ saved_reply(json_t *result)
 }
 
 json_t *
+admin_passwd_done(struct admin_ctx *ctx, const char *user,
+    struct workq_job *job)
+{
+	struct pool_pw_job *j = (struct pool_pw_job *)job;
+	struct store_err err = { "internal", "" };
+	struct args a = { .user = user };
+	const struct op *op = NULL;
+	json_t *result = NULL;
+	size_t i;
+	int r;
+
+	for (i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
+		if (strcmp(ops[i].name, "user.passwd") == 0)
+			op = &ops[i];
+	if (!j->ok || j->hash == NULL)
+		r = store_fail(&err, -EIO, "internal",
+		    "the password could not be hashed");
+	else
+		r = store_user_set_password(ctx->store, user, j->hash, &result,
+		    &err);
+	pool_job_free(job);
+	if (op != NULL)
+		audit(ctx, op, &a, &err, r == 0);
+	if (r < 0)
+		return admin_error(err.code, err.msg);
+	return saved_reply(result);
+}
+
+json_t *
 admin_handle(struct admin_ctx *ctx, json_t *req)
 {
 	struct store_err err = { "internal", "" };
@@ -655,6 +695,8 @@ admin_handle(struct admin_ctx *ctx, json_t *req)
 		r = check_required(op, req, &err);
 	if (r == 0)
 		r = op->fn(ctx, &a, &result, &err);
+	if (r == 0 && ctx->pending)
+		return NULL;	/* audited and answered when hashed */
 	if (op->audit || r < 0)
 		audit(ctx, op, &a, &err, r == 0);
 	if (r < 0)

@@ -8,15 +8,19 @@
 #define UA_ADMIN_H
 
 #include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
+#include "client/valid.h"
 #include "server/conf.h"
 #include "userauthd/keys.h"
 #include "userauthd/store.h"
 
 struct mailer;
-
 struct pool_backend;
+struct workq;
+struct workq_job;
 
 struct admin_ctx {
 	const struct ua_conf *conf;
@@ -26,6 +30,17 @@ struct admin_ctx {
 	struct admin_import **import;	/* the connection's user.import.*; may be NULL */
 	const struct keys *keys;	/* for invitation codes; NULL: none */
 	struct pool_backend *cognito;	/* its syncs, for status; may be NULL */
+	/*
+	 * user.passwd hashes on the workers (the event loop must not spend
+	 * a yescrypt on it): with wq set the request is checked, its hash
+	 * queued for owner, and admin_handle returns NULL with pending set;
+	 * the finished job goes to admin_passwd_done.  Without wq: hashed
+	 * here (tests).
+	 */
+	struct workq *wq;
+	uint64_t owner;
+	bool pending;
+	char pending_user[UA_MAX_LOGIN + 1];
 };
 
 /*
@@ -33,6 +48,10 @@ struct admin_ctx {
  * out-of-memory).  The request may hold a password: the caller wipes it.
  */
 json_t *admin_handle(struct admin_ctx *ctx, json_t *req);
+/* The reply of a pending user.passwd, its hash job finished (freed here);
+ * the audit line is written here.  Never NULL except out of memory. */
+json_t *admin_passwd_done(struct admin_ctx *ctx, const char *user,
+    struct workq_job *job);
 
 /* A reply for a request that could not be parsed or was not allowed. */
 json_t *admin_error(const char *code, const char *message);

@@ -43,6 +43,7 @@ struct client {
 	int64_t deadline;	/* ms: partial frame, pending write, or idle */
 	int64_t end;		/* ms: a public conversation's lifetime */
 	json_t *held;		/* an admin reply waiting for the NSS cache */
+	char passwd_user[UA_MAX_LOGIN + 1];	/* a user.passwd being hashed */
 	uint64_t wait_gen;	/* ... to show this store generation */
 	uint8_t *tx;		/* a reply being written (header included) */
 	size_t txlen, txoff;
@@ -255,6 +256,9 @@ collect_publish(struct server *srv)
 	}
 }
 
+static int admin_reply(struct server *srv, struct client *c, json_t *reply,
+    uint64_t gen);
+
 static int
 handle_admin(struct server *srv, struct client *c, uint8_t *p, size_t n)
 {
@@ -266,6 +270,8 @@ handle_admin(struct server *srv, struct client *c, uint8_t *p, size_t n)
 		.import = &c->import,
 		.keys = &srv->keys,
 		.cognito = srv->auth.cognito,
+		.wq = srv->auth.wq,
+		.owner = c->serial,
 	};
 	json_t *req = NULL, *reply;
 	uint64_t gen = server_generation(srv);
@@ -279,11 +285,26 @@ handle_admin(struct server *srv, struct client *c, uint8_t *p, size_t n)
 	}
 	reply = admin_handle(&ctx, req);
 	json_decref(req);
-	/*
-	 * Publish first: when the CLI returns, NSS already sees the change.
-	 * The publisher thread rebuilds the cache while the loop serves
-	 * everyone else; this client's reply waits for it.
-	 */
+	if (reply == NULL && ctx.pending) {
+		/* its hash is on a worker: collect_jobs answers */
+		(void)snprintf(c->passwd_user, sizeof(c->passwd_user), "%s",
+		    ctx.pending_user);
+		c->busy = true;
+		c->deadline = ua_now_ms() + SERVER_IDLE_MS;
+		return 0;
+	}
+	return admin_reply(srv, c, reply, gen);
+}
+
+/*
+ * An admin reply.  Publish first: when the CLI returns, NSS already sees
+ * the change.  The publisher thread rebuilds the cache while the loop
+ * serves everyone else; this client's reply waits for it.
+ */
+static int
+admin_reply(struct server *srv, struct client *c, json_t *reply,
+    uint64_t gen)
+{
 	if (server_generation(srv) != gen && srv->pub != NULL &&
 	    reply != NULL) {
 		gen = server_generation(srv);
@@ -407,6 +428,27 @@ handle_public(struct server *srv, struct client *c, uint8_t *p, size_t n)
 	return reply_msg(srv, c, &out);
 }
 
+/* A user.passwd's hash is done: store it, answer (after the publish). */
+static void
+admin_job_done(struct server *srv, size_t i, struct workq_job *job)
+{
+	struct client *c = &srv->clients[i];
+	struct admin_ctx ctx = {
+		.conf = srv->conf,
+		.store = srv->store,
+		.peer_uid = c->cred.uid,
+		.keys = &srv->keys,
+	};
+	uint64_t gen = server_generation(srv);
+	json_t *reply;
+
+	reply = admin_passwd_done(&ctx, c->passwd_user, job);
+	c->passwd_user[0] = '\0';
+	c->busy = false;
+	if (admin_reply(srv, c, reply, gen) < 0)
+		client_close(srv, i);
+}
+
 /* Hand finished worker jobs to their clients. */
 static void
 collect_jobs(struct server *srv)
@@ -434,6 +476,11 @@ collect_jobs(struct server *srv)
 		for (i = 0; i < srv->nclients; i++)
 			if (srv->clients[i].serial == job->owner)
 				break;
+		if (i < srv->nclients && srv->clients[i].admin &&
+		    srv->clients[i].passwd_user[0] != '\0') {
+			admin_job_done(srv, i, job);
+			continue;
+		}
 		if (i == srv->nclients || srv->clients[i].auth == NULL) {
 			auth_job_free(job);
 			continue;
