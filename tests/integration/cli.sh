@@ -223,6 +223,16 @@ expect_rc 0 "a bad config on SIGHUP keeps the daemon serving" uactl user show al
 grep_last "  ... the old config" 'alice'
 expect_rc 0 "  ... and the refusal is logged" grep -q 'reload refused' "$TB/daemon.log"
 cp "$TB/good.conf" "$TB/etc/userauth.conf"
+# An unreadable file at reload (the daemon re-reads it as its own user).
+refusals=$(grep -c 'reload refused' "$TB/daemon.log")
+chmod 000 "$TB/etc/userauth.conf"
+kill -HUP "$UA_DAEMON_PID"
+ua_wait_for 50 sh -c "[ \$(grep -c 'reload refused' '$TB/daemon.log') -gt $refusals ]"
+ok $? "an unreadable config on SIGHUP: the reload is refused and logged"
+expect_rc 0 "  ... naming the file and why" \
+	sh -c "grep 'reload refused' '$TB/daemon.log' | tail -1 | grep -q 'userauth.conf.*[Pp]ermission denied'"
+expect_rc 0 "  ... and the daemon serves on with the old one" uactl user show alice
+chmod 0644 "$TB/etc/userauth.conf"
 ua_stop_daemon
 expect_rc 0 "NSS answers while the daemon is stopped" getent passwd alice
 expect_rc 0 "  ... id too" id -nG alice
