@@ -260,10 +260,13 @@ auth_pool_of(const struct auth_ctx *ctx, const struct auth_session *s)
 }
 
 void
-auth_abandoned(struct auth_session *s)
+auth_abandoned(struct auth_session *s, const char *why)
 {
-	if (s != NULL && s->state == S_JOB)
-		auth_audit(s, "auth", "abandoned", "client_gone");
+	/* a login or password change cut off before its RESULT: waiting
+	 * for a worker, or for the answer to a prompt */
+	if (s != NULL && (s->state == S_JOB || (s->state == S_ANSWER &&
+	    (s->kind == K_LOGIN || s->kind == K_CHPASS))))
+		auth_audit(s, "auth", "abandoned", why);
 }
 
 /* Copy an optional text field into a fixed buffer: printable, bounded. */

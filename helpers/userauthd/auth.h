@@ -73,8 +73,9 @@ int auth_handle(struct auth_ctx *ctx, struct auth_session **sessp,
 int auth_job_done(struct auth_ctx *ctx, struct auth_session *sess,
     struct workq_job *job, struct ua_msg *out);
 
-/* The client hung up while its answer waited for a worker: audit it. */
-void auth_abandoned(struct auth_session *sess);
+/* The client is gone (why: client_gone, lifetime, daemon_stopping) before
+ * its login or password change had a result: audit it, once. */
+void auth_abandoned(struct auth_session *sess, const char *why);
 
 /* Free a finished job whose client went away. */
 void auth_job_free(struct workq_job *job);

@@ -116,8 +116,10 @@ client_close(struct server *srv, size_t i)
 			next = job->next;
 			auth_job_free(job);
 		}
-		auth_abandoned(c->auth);
 	}
+	/* A login cut off before its result is audited, once, with why. */
+	auth_abandoned(c->auth, srv->stopping ? "daemon_stopping" :
+	    !c->admin && ua_now_ms() >= c->end ? "lifetime" : "client_gone");
 	auth_session_free(c->auth);
 	admin_import_free(c->import);
 	json_decref(c->held);
@@ -873,6 +875,7 @@ server_run(struct server *srv)
 			(void)malloc_trim(0);
 		}
 	}
+	srv->stopping = true;
 	while (srv->nclients > 0)
 		client_close(srv, srv->nclients - 1);
 	free(srv->clients);

@@ -47,6 +47,7 @@ struct mailer;
 
 struct server {
 	struct ua_conf *conf;		/* owned by main; replaced on reload */
+	bool stopping;			/* closing every client on the way out */
 	struct store *store;
 	int public_fd;
 	int admin_fd;

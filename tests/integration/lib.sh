@@ -236,7 +236,8 @@ ua_wait_for() {
 # ua_sshd_start SERVICE PORT: sshd as PAM service SERVICE on 127.0.0.1:PORT,
 # keyboard-interactive only, with the PAM stack for SERVICE from stdin
 # (everything else denied).  Binds $TB/ssh/pam.d over /etc/pam.d and a
-# tmpfs over /run.  Log in $TB/sshd.log; pid in UA_SSHD_PID.
+# tmpfs over /run.  Log in $TB/sshd.log; pid in UA_SSHD_PID.  LoginGraceTime
+# is $UA_SSHD_GRACE seconds (default 30).
 ua_sshd_start() {
 	mkdir -p "$TB/ssh/pam.d"
 	ssh-keygen -q -t ed25519 -N '' -f "$TB/ssh/hostkey" </dev/null || return 1
@@ -258,7 +259,7 @@ PermitRootLogin no
 PrintMotd no
 PrintLastLog no
 UseDNS no
-LoginGraceTime 30
+LoginGraceTime ${UA_SSHD_GRACE:-30}
 LogLevel DEBUG1
 EOF2
 	mount --bind "$TB/ssh/pam.d" /etc/pam.d &&

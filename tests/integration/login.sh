@@ -690,7 +690,7 @@ leaks() {
 expect_rc 0 "no password and none of the $(wc -l <"$TB/codes") codes is in the daemon log" \
 	test -z "$(leaks)"
 expect_rc 0 "every audit line has pool, user, service, rhost, challenge and result" \
-	sh -c "grep 'event=auth ' '$TB/daemon.log' | grep -vE 'event=auth pool='\''[a-z]+'\'' user=.* service=.* rhost=.* challenge=[A-Z_]+ result=(ok|fail|retry|error)' | (! grep .)"
+	sh -c "grep 'event=auth ' '$TB/daemon.log' | grep -vE 'event=auth pool='\''[a-z]+'\'' user=.* service=.* rhost=.* challenge=[A-Z_]+ result=(ok|fail|retry|error|abandoned)' | (! grep .)"
 
 # --- the daemon stopped: fail closed ----------------------------------------------------------
 ua_stop_daemon

@@ -8,3 +8,6 @@ EXTRA_DIST += tests/integration/sshd.sh tests/integration/demo.sh \
 # TOTP MFA (password + Verification code:, enrolment at login) through sshd.
 TESTS += tests/integration/sshd_mfa.sh
 EXTRA_DIST += tests/integration/sshd_mfa.sh
+# sshd's LoginGraceTime kills a login mid-prompt: the daemon frees it.
+TESTS += tests/integration/sshd_grace.sh
+EXTRA_DIST += tests/integration/sshd_grace.sh
