@@ -151,7 +151,7 @@ throttle_gate(struct auth_ctx *ctx, struct auth_session *s)
 		s->unjudged = st == THROTTLE_LOCKED ? "locked" : "throttled";
 		r = throttle_touch(ctx->store, &l, &who, now, &err);
 	} else if (r == 0) {
-		r = throttle_failed(ctx->store, &l, &who, now, &err);
+		r = throttle_charge(ctx->store, &l, &who, now, &err);
 		if (r == 0)
 			s->charged++;
 	}
@@ -161,10 +161,10 @@ throttle_gate(struct auth_ctx *ctx, struct auth_session *s)
 }
 
 /*
- * A login succeeded: its counted answers are given back to the host, and
- * the account's own buckets start afresh.  A CHPASS proved only the
- * password: it gives back its one count and resets nothing (a password
- * alone must not wipe TOTP failures).
+ * A login succeeded: the account's own buckets start afresh (the host's
+ * was never charged).  A CHPASS proved only the password: it gives back
+ * its one count and resets nothing (a password alone must not wipe TOTP
+ * failures).
  */
 static void
 throttle_reset(struct auth_ctx *ctx, struct auth_session *s, bool login)
@@ -178,13 +178,40 @@ throttle_reset(struct auth_ctx *ctx, struct auth_session *s, bool login)
 	if (s->account[0] == '\0' || pc == NULL)
 		return;
 	auth_throttle_limits(pc, &l);
-	r = throttle_refund(ctx->store, &l, &who, (int64_t)time(NULL),
-	    s->charged, login, &err);
-	if (r == 0 && login)
-		r = throttle_succeeded(ctx->store, &who, &err);
+	r = login ? throttle_succeeded(ctx->store, &who, &err) :
+	    throttle_refund(ctx->store, &l, &who, (int64_t)time(NULL),
+	    s->charged, &err);
 	s->charged = 0;
 	if (r < 0)
 		throttle_log(s, &err);
+}
+
+/*
+ * A login or CHPASS ended without success (its RESULT is in out), or its
+ * client went: the answers it had charged are judged failures now, and
+ * go to the host's bucket (throttle_charge says why not before).  Fakes
+ * and real users alike: the same store work.
+ */
+static void
+settle_host(struct auth_ctx *ctx, struct auth_session *s,
+    const struct ua_msg *out)
+{
+	const struct ua_pool_conf *pc = auth_pool_of(ctx, s);
+	const struct throttle_who who = { s->pool, s->account, s->trhost };
+	const char *outcome = out != NULL ? ua_msg_get(out, UA_T_OUTCOME) :
+	    NULL;
+	struct throttle_limits l;
+	struct store_err err = { 0 };
+
+	if (s->charged == 0 || pc == NULL || s->account[0] == '\0' ||
+	    (out != NULL && (s->state != S_DONE || outcome == NULL ||
+		strcmp(outcome, "OK") == 0)))
+		return;
+	auth_throttle_limits(pc, &l);
+	if (throttle_failed_host(ctx->store, &l, &who, (int64_t)time(NULL),
+		s->charged, &err) < 0)
+		throttle_log(s, &err);
+	s->charged = 0;
 }
 
 /* The identifier as limits and throttling count it (keys_ident_mac). */
@@ -260,13 +287,15 @@ auth_pool_of(const struct auth_ctx *ctx, const struct auth_session *s)
 }
 
 void
-auth_abandoned(struct auth_session *s, const char *why)
+auth_abandoned(struct auth_ctx *ctx, struct auth_session *s, const char *why)
 {
 	/* a login or password change cut off before its RESULT: waiting
 	 * for a worker, or for the answer to a prompt */
 	if (s != NULL && (s->state == S_JOB || (s->state == S_ANSWER &&
-	    (s->kind == K_LOGIN || s->kind == K_CHPASS))))
+	    (s->kind == K_LOGIN || s->kind == K_CHPASS)))) {
 		auth_audit(s, "auth", "abandoned", why);
+		settle_host(ctx, s, NULL);
+	}
 }
 
 /* Copy an optional text field into a fixed buffer: printable, bounded. */
@@ -561,10 +590,14 @@ auth_job_done(struct auth_ctx *ctx, struct auth_session *s,
 		return -EPROTO;
 	}
 	if (s->fake_job)
-		return auth_fake_job_done(ctx, s, job, out);
-	r = s->bl->be->ops->complete(s->bl, auth_pool_of(ctx, s),
-	    (struct pool_job *)job, &rp);
-	return finish(ctx, s, s->pending, r, &rp, out);
+		r = auth_fake_job_done(ctx, s, job, out);
+	else
+		r = finish(ctx, s, s->pending, s->bl->be->ops->complete(s->bl,
+		    auth_pool_of(ctx, s), (struct pool_job *)job, &rp), &rp,
+		    out);
+	if (r == 0)
+		settle_host(ctx, s, out);
+	return r;
 }
 
 static int
@@ -733,9 +766,16 @@ auth_handle(struct auth_ctx *ctx, struct auth_session **sessp,
     struct ua_msg *out)
 {
 	struct auth_session *s = *sessp;
+	int r;
 
-	if (in->type == UA_MSG_RESPOND)
-		return s != NULL ? respond(ctx, s, in, out) : -EPROTO;
+	if (in->type == UA_MSG_RESPOND) {
+		if (s == NULL)
+			return -EPROTO;
+		r = respond(ctx, s, in, out);
+		if (r == 0)
+			settle_host(ctx, s, out);
+		return r;
+	}
 	/* Every other request starts afresh on this connection. */
 	auth_session_free(s);
 	s = calloc(1, sizeof(*s));

@@ -75,7 +75,8 @@ int auth_job_done(struct auth_ctx *ctx, struct auth_session *sess,
 
 /* The client is gone (why: client_gone, lifetime, daemon_stopping) before
  * its login or password change had a result: audit it, once. */
-void auth_abandoned(struct auth_session *sess, const char *why);
+void auth_abandoned(struct auth_ctx *ctx, struct auth_session *sess,
+    const char *why);
 
 /* Free a finished job whose client went away. */
 void auth_job_free(struct workq_job *job);

@@ -118,7 +118,7 @@ client_close(struct server *srv, size_t i)
 		}
 	}
 	/* A login cut off before its result is audited, once, with why. */
-	auth_abandoned(c->auth, srv->stopping ? "daemon_stopping" :
+	auth_abandoned(&srv->auth, c->auth, srv->stopping ? "daemon_stopping" :
 	    !c->admin && ua_now_ms() >= c->end ? "lifetime" : "client_gone");
 	auth_session_free(c->auth);
 	admin_import_free(c->import);

@@ -142,10 +142,12 @@ host_leak(const struct throttle_limits *l, struct store_bucket *b, int64_t now)
  * negative: a refund), or with delta 0 write them back as they are (the
  * same work as counting, for an answer refused unjudged).
  */
+enum scope { ALL_BUCKETS, OWN_BUCKETS, HOST_BUCKET };
+
 static int
 record(struct store *s, const struct throttle_limits *l,
     const struct throttle_who *who, int64_t now, int64_t delta,
-    bool host_only, struct store_err *err)
+    enum scope scope, struct store_err *err)
 {
 	struct store_bucket b;
 	size_t i;
@@ -155,7 +157,8 @@ record(struct store *s, const struct throttle_limits *l,
 	if (r < 0)
 		return r;
 	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
-		if (host_only && kinds[i] != STORE_BUCKET_HOST)
+		if ((scope == HOST_BUCKET && kinds[i] != STORE_BUCKET_HOST) ||
+		    (scope == OWN_BUCKETS && kinds[i] == STORE_BUCKET_HOST))
 			continue;
 		r = store_bucket_get(s, who->pool, kinds[i], who->account,
 		    who->rhost, &b, err);
@@ -188,24 +191,41 @@ int
 throttle_failed(struct store *s, const struct throttle_limits *l,
     const struct throttle_who *who, int64_t now, struct store_err *err)
 {
-	return record(s, l, who, now, 1, false, err);
+	return record(s, l, who, now, 1, ALL_BUCKETS, err);
+}
+
+int
+throttle_charge(struct store *s, const struct throttle_limits *l,
+    const struct throttle_who *who, int64_t now, struct store_err *err)
+{
+	return record(s, l, who, now, 1, OWN_BUCKETS, err);
+}
+
+int
+throttle_failed_host(struct store *s, const struct throttle_limits *l,
+    const struct throttle_who *who, int64_t now, unsigned n,
+    struct store_err *err)
+{
+	if (n == 0)
+		return 0;
+	return record(s, l, who, now, (int64_t)n, HOST_BUCKET, err);
 }
 
 int
 throttle_touch(struct store *s, const struct throttle_limits *l,
     const struct throttle_who *who, int64_t now, struct store_err *err)
 {
-	return record(s, l, who, now, 0, false, err);
+	return record(s, l, who, now, 0, ALL_BUCKETS, err);
 }
 
 int
 throttle_refund(struct store *s, const struct throttle_limits *l,
-    const struct throttle_who *who, int64_t now, unsigned n, bool host_only,
+    const struct throttle_who *who, int64_t now, unsigned n,
     struct store_err *err)
 {
 	if (n == 0)
 		return 0;
-	return record(s, l, who, now, -(int64_t)n, host_only, err);
+	return record(s, l, who, now, -(int64_t)n, OWN_BUCKETS, err);
 }
 
 int

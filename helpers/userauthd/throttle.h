@@ -73,22 +73,36 @@ int throttle_check(struct store *s, const struct throttle_limits *l,
     enum throttle_state *ret_state, int64_t *ret_until,
     struct store_err *err);
 
-/*
- * An answer is about to be judged: count it as a failure in all three
- * buckets now (one commit), before any work on it, so concurrent guesses
- * all see each other; a success gives it back (throttle_refund, and
- * throttle_succeeded for the account).
- */
+/* A judged failure: count it in all three buckets (one commit). */
 int throttle_failed(struct store *s, const struct throttle_limits *l,
     const struct throttle_who *who, int64_t now, struct store_err *err);
+
+/*
+ * An answer is about to be judged: count it as a failure in the
+ * account's own buckets (pair and account) now, before any work on it,
+ * so concurrent guesses at one account all see each other; a success
+ * gives it back (throttle_refund, throttle_succeeded).  The host's bucket
+ * is shared by every account behind one address (a NAT, a jump host, the
+ * empty host of local logins): counting answers there before they are
+ * judged would refuse a burst of right ones (500 local logins at once:
+ * 286 refused).  The host gets the failures once judged, when the login
+ * ends without success (throttle_failed_host).
+ */
+int throttle_charge(struct store *s, const struct throttle_limits *l,
+    const struct throttle_who *who, int64_t now, struct store_err *err);
+
+/* n judged failures for the host's bucket only. */
+int throttle_failed_host(struct store *s, const struct throttle_limits *l,
+    const struct throttle_who *who, int64_t now, unsigned n,
+    struct store_err *err);
 
 /* An answer refused unjudged: the same store work, nothing counted. */
 int throttle_touch(struct store *s, const struct throttle_limits *l,
     const struct throttle_who *who, int64_t now, struct store_err *err);
 
-/* Give back n counted failures (all buckets, or the host's only). */
+/* Give back n charged answers (the pair and account buckets). */
 int throttle_refund(struct store *s, const struct throttle_limits *l,
-    const struct throttle_who *who, int64_t now, unsigned n, bool host_only,
+    const struct throttle_who *who, int64_t now, unsigned n,
     struct store_err *err);
 
 /* A login succeeded: reset the account's pair and account buckets. */

@@ -23,6 +23,13 @@ uid_min = 400000
 uid_max = 400999
 gid_min = 300000
 gid_max = 300999
+# the default limits: many accounts behind one address
+[pool office]
+uid_min = 410000
+uid_max = 410999
+gid_min = 310000
+gid_max = 310999
+throttle_account_after = 20
 CONF
 PY=/usr/bin/python3
 BURST="$PY $top_srcdir/tests/tools/burst.py"
@@ -69,6 +76,33 @@ expect_rc 0 "  ... and the audit log has 255 result=ok" \
 expect_rc 0 "the daemon still answers PING after the burst" \
 	$PY "$top_srcdir/tests/tools/sockpoke.py" ping "$TB/run/public.sock"
 
+# 60 accounts behind one address (a jump host, an office's NAT), each
+# with its right password, all at once: more in flight than the host's
+# bucket allows failures (throttle_host_after 50), none of them a failure.
+{
+	echo "login,email"
+	i=1
+	while [ $i -le 60 ]; do echo "o$i,o$i@example.com"; i=$((i + 1)); done
+} >"$TB/office.csv"
+uactl user import office "$TB/office.csv" >/dev/null
+# (two at a time: the hashes run on the daemon's workers)
+seq 1 60 | xargs -P 2 -I{} sh -c 'printf "%s\n" "$1" | "$2" -s "$3" passwd "o{}" --stdin >/dev/null' \
+	sh "$PW" "$top_builddir/userauthctl" "$TB/run/admin.sock"
+ulist=$(seq -s, -f 'o%g' 1 60)
+out=$(BURST_RHOST=203.0.113.50 $BURST "$TB/run/public.sock" office "$ulist" "$PW" 60 10)
+set -- $out
+expect_rc 0 "60 accounts' right passwords at once from one address: all accepted ($out)" \
+	test "$1 $2 $3 $4 $5" = "ok=60 fail=0 unavailable=0 busy=0 lost=0"
+expect_rc 0 "  ... none throttled" sh -c "! grep -q \"pool='office' .*reason=throttled\" '$TB/daemon.log'"
+# Wrong ones from that address still fill its bucket once judged.
+out=$(BURST_RHOST=203.0.113.50 $BURST "$TB/run/public.sock" office "$ulist" "wrong-$PW" 60 10)
+h=$(uactl --json throttle list office | $PY -c 'import json,sys; print(sum(b["failures"] for b in json.load(sys.stdin) if b["kind"] == "host"))')
+expect_rc 0 "  ... 60 wrong ones from it: all FAIL, and the host's bucket has them ($h; $out)" \
+	sh -c "[ '${out%% *}' = ok=0 ] && [ $h -ge 50 ]"
+login_after=$(BURST_RHOST=203.0.113.50 $BURST "$TB/run/public.sock" office o1 "$PW" 1 10)
+expect_rc 0 "  ... and then even a right one from it waits (the host is throttled: $login_after)" \
+	test "${login_after%% *}" = ok=0
+
 # A wrong password in the same kind of burst is still refused.
 out=$($BURST "$TB/run/public.sock" customer bea "wrong-$PW" 20 10)
 set -- $out
@@ -85,7 +119,7 @@ sed -i 's/^\[daemon\]$/[daemon]\nmax_queue_wait = 1\nhash_threads = 1/' "$TB/etc
 ua_start_daemon
 ok $? "the daemon restarts with max_queue_wait = 1, hash_threads = 1"
 expect_rc 0 "  ... and says it runs one password thread" \
-	grep -q 'serving 1 pool(s) on .* with 1 password thread(s)' "$TB/daemon.log"
+	grep -q 'serving [0-9]* pool(s) on .* with 1 password thread(s)' "$TB/daemon.log"
 # the wrong burst above counted against bea: start her afresh
 expect_rc 0 "  ... bea unlocked after the wrong burst" uactl user unlock customer bea
 # Three bursts at once; a login of theirs that arrives once the others'

@@ -10,12 +10,15 @@
 #   burst.py SOCK POOL USER PASSWORD N [TIMEOUT [PREFERRED]]
 #
 # PREFERRED (password, email_otp) is sent as the module's preferred=.
+# USER may be a comma-separated list: connection i logs in the i-th of
+# them (cycling).  BURST_RHOST in the environment: every connection names
+# that one remote host (a jump host, a NAT) instead of one of its own.
 #
 # Prints one line: "ok=K fail=F unavailable=U busy=B lost=L waited=W
 # max_waits=M" (busy: UNAVAILABLE with the busy message; lost: no RESULT
 # in time, or the connection closed without one; waited: connections
 # that got at least one WAIT).
-import select, socket, struct, sys, time
+import os, select, socket, struct, sys, time
 
 T = {"INITIATE": 3, "CHALLENGE": 4, "RESPOND": 5, "RESULT": 6, "WAIT": 10}
 TAG = {"POOL": 1, "USER": 2, "SERVICE": 3, "RHOST": 4, "CHALLENGE": 8, "ANSWER": 9,
@@ -60,13 +63,16 @@ def main():
     sock, pool, user, pw, n = sys.argv[1:6]
     timeout = float(sys.argv[6]) if len(sys.argv) > 6 else 10.0
     pref = {"PREFERRED": sys.argv[7]} if len(sys.argv) > 7 else {}
+    users = user.split(",")
+    one_host = os.environ.get("BURST_RHOST")
     conns = [Conn(sock) for _ in range(int(n))]
     for i, c in enumerate(conns):
         # each from a remote host of its own (10.77.x.y): a burst of one
         # user's logins from one host would be throttling's business
-        c.s.sendall(frame("INITIATE", {"POOL": pool, "USER": user,
-                                       "SERVICE": "burst",
-                                       "RHOST": "10.77.%d.%d" % (i // 250, i % 250 + 1),
+        rhost = one_host or "10.77.%d.%d" % (i // 250, i % 250 + 1)
+        c.s.sendall(frame("INITIATE", {"POOL": pool,
+                                       "USER": users[i % len(users)],
+                                       "SERVICE": "burst", "RHOST": rhost,
                                        **pref}))
     gone = set()    # hung up before their challenge (a daemon killed)
     for c in conns:

@@ -42,6 +42,7 @@
 #include "userauthd/password.h"
 #include "userauthd/pool/backend.h"
 #include "userauthd/store.h"
+#include "userauthd/store_throttle.h"
 #include "userauthd/workq.h"
 
 static const char conf_text[] =
@@ -892,6 +893,8 @@ static void
 test_throttled_answers_are_refused_unjudged(void **state)
 {
 	struct fx *f = *state;
+	struct store_err err = { 0 };
+	struct store_bucket b;
 	const struct pool_reply fail = { .status = POOL_FAIL,
 		.reason = "bad_password",
 		.verdict = { POOL_FACTOR_PASSWORD, false, "bad_password" } };
@@ -903,10 +906,14 @@ test_throttled_answers_are_refused_unjudged(void **state)
 		then(f, 0, fail);
 		assert_int_equal(initiate(f, "locky", "alice", NULL), 0);
 		assert_int_equal(respond(f, "PASSWORD", "wrong horse"), 0);
-		assert_int_equal(f->sess->charged, 1);
+		/* charged to the account first, to the host once judged */
+		assert_int_equal(f->sess->charged, 0);
 		assert_null(f->sess->unjudged);
 		assert_result(f, "FAIL");
 	}
+	assert_int_equal(store_bucket_get(f->store, "locky", STORE_BUCKET_HOST,
+	    "", "192.0.2.7", &b, &err), 0);
+	assert_int_equal(b.failures, 2);
 	assert_int_equal(f->be.responds, 2);
 	then(f, 0, ask(POLICY_PASSWORD));
 	assert_int_equal(initiate(f, "locky", "alice", NULL), 0);

@@ -211,6 +211,51 @@ test_clock_set_back_keeps_the_cap(void **state)
 	    THROTTLE_OPEN);
 }
 
+/* A charged answer counts for the account's own buckets only; the host's
+ * gets the judged failures (a burst of right answers from one address
+ * must not throttle it). */
+static void
+test_charge_leaves_the_host_for_the_verdict(void **state)
+{
+	struct fx *f = *state;
+	struct store_err err = { 0 };
+	struct throttle_who w = { "customer", NULL, "198.51.100.5" };
+	char acct[THROTTLE_ACCOUNT_MAX];
+	struct store_bucket b;
+	int64_t t = 1800000000;
+	uint32_t i;
+
+	for (i = 0; i < 3 * defaults.host_after; i++) {
+		throttle_account_user(acct, 2000 + i);
+		w.account = acct;
+		assert_int_equal(state_at(f, &defaults, &w, t, NULL),
+		    THROTTLE_OPEN);
+		assert_int_equal(throttle_charge(f->s, &defaults, &w, t, &err),
+		    0);
+	}
+	assert_int_equal(store_bucket_get(f->s, "customer", STORE_BUCKET_HOST,
+	    "", "198.51.100.5", &b, &err), 0);
+	assert_int_equal(b.failures, 0);
+	assert_int_equal(store_bucket_get(f->s, "customer",
+	    STORE_BUCKET_ACCOUNT, acct, "", &b, &err), 0);
+	assert_int_equal(b.failures, 1);
+	/* the judged failures reach the host, and throttle it */
+	assert_int_equal(throttle_failed_host(f->s, &defaults, &w, t,
+	    defaults.host_after, &err), 0);
+	throttle_account_user(acct, 9999);
+	w.account = acct;
+	assert_int_equal(state_at(f, &defaults, &w, t, NULL), THROTTLE_WAIT);
+	/* a refund gives the own buckets back, not the host's */
+	throttle_account_user(acct, 2000);
+	assert_int_equal(throttle_refund(f->s, &defaults, &w, t, 1, &err), 0);
+	assert_int_equal(store_bucket_get(f->s, "customer",
+	    STORE_BUCKET_ACCOUNT, acct, "", &b, &err), 0);
+	assert_int_equal(b.failures, 0);
+	assert_int_equal(store_bucket_get(f->s, "customer", STORE_BUCKET_HOST,
+	    "", "198.51.100.5", &b, &err), 0);
+	assert_int_equal(b.failures, (int64_t)defaults.host_after);
+}
+
 /* Spraying: one host, many accounts, one failure each. */
 static void
 test_host_backoff_across_accounts(void **state)
@@ -380,6 +425,9 @@ main(void)
 		    test_host_backoff_across_accounts, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_clock_set_back_keeps_the_cap, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_charge_leaves_the_host_for_the_verdict, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_hundredth_failure_locks_and_reset_clears, setup,
 		    teardown),
