@@ -208,8 +208,13 @@ settle_host(struct auth_ctx *ctx, struct auth_session *s,
 		strcmp(outcome, "OK") == 0)))
 		return;
 	auth_throttle_limits(pc, &l);
-	if (throttle_failed_host(ctx->store, &l, &who, (int64_t)time(NULL),
-		s->charged, &err) < 0)
+	/* UNAVAILABLE: nothing was judged (libcrypt, the backend, the
+	 * store failed): the charges go back, none reaches the host */
+	if ((outcome != NULL && strcmp(outcome, "UNAVAILABLE") == 0 ?
+		throttle_refund(ctx->store, &l, &who, (int64_t)time(NULL),
+		s->charged, &err) :
+		throttle_failed_host(ctx->store, &l, &who, (int64_t)time(NULL),
+		s->charged, &err)) < 0)
 		throttle_log(s, &err);
 	s->charged = 0;
 }

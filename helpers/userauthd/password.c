@@ -41,20 +41,24 @@ out:
 	return r;
 }
 
-bool
+int
 password_verify(const char *password, const char *hash)
 {
-	struct crypt_data *cd = calloc(1, sizeof(*cd));
+	struct crypt_data *cd;
 	const char *h;
-	bool ok = false;
-	size_t n;
+	size_t n = strlen(hash);
+	int r;
 
+	if (hash[0] == '*' || hash[0] == '!')
+		return 0;	/* locked: no password matches */
+	cd = calloc(1, sizeof(*cd));
 	if (cd == NULL)
-		return false;
+		return -EIO;
 	h = crypt_r(password, hash, cd);
-	n = strlen(hash);
-	if (h != NULL && h[0] != '*' && strlen(h) == n)
-		ok = CRYPTO_memcmp(h, hash, n) == 0;
+	if (h == NULL || h[0] == '*')
+		r = -EIO;	/* libcrypt failed: no verdict */
+	else
+		r = strlen(h) == n && CRYPTO_memcmp(h, hash, n) == 0;
 	ua_freezero(cd, sizeof(*cd));
-	return ok;
+	return r;
 }

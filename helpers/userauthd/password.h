@@ -13,8 +13,12 @@
 /* A new hash of password in *ret (free with ua_erase_free): 0, -EINVAL
  * when libcrypt refuses it, -ENOMEM. */
 int password_hash(const char *password, char **ret);
-/* Whether password matches hash; false for a hash libcrypt cannot
- * read (a "*" or "!" lock, an unknown method) and on any failure. */
-bool password_verify(const char *password, const char *hash);
+/*
+ * 1 when password matches hash, 0 when not (a "*" or "!" lock matches
+ * nothing), -EIO when libcrypt could not compute it (out of memory, a
+ * hash it cannot read): no verdict, which must not count as a wrong
+ * password.
+ */
+int password_verify(const char *password, const char *hash);
 
 #endif

@@ -321,6 +321,40 @@ test_password_check_pends_until_complete(void **state)
 	assert_int_equal(f->mails, 0);
 }
 
+/*
+ * A check libcrypt cannot make (here: a stored hash it cannot read; in
+ * production, out of memory) is no verdict: UNAVAILABLE, not a wrong
+ * password that would count against the user.
+ */
+static void
+test_failed_check_is_no_verdict(void **state)
+{
+	struct fx *f = *state;
+	struct pool_reply rp = { 0 };
+	struct pool_request rq;
+	struct store_err err = { 0 };
+	const struct ua_pool_conf *pc = ua_conf_pool(f->conf, "customer");
+	json_t *res = NULL;
+
+	add_user(f, "alice", "alice@example.com", NULL);
+	assert_int_equal(store_user_set_password(f->s, "alice",
+	    "$y$jZZ$not-a-salt$not-a-hash", &res, &err), 0);
+	json_decref(res);
+	request(f, "alice", POLICY_PASSWORD, &rq);
+	assert_int_equal(f->be->ops->account(f->bl, &rq, &rp), 0);
+	assert_int_equal(f->be->ops->respond(f->bl, pc, POLICY_PASSWORD,
+			     "correct horse", &rp),
+	    1);
+	memset(&rp, 0, sizeof(rp));
+	assert_int_equal(f->be->ops->complete(f->bl, pc, collect(f), &rp), 0);
+	assert_int_equal(rp.status, POOL_UNAVAILABLE);
+	assert_string_equal(rp.reason, "hash_failed");
+	assert_int_equal(rp.verdict.factor, POOL_FACTOR_NONE);
+	/* a locked hash ("!"/"*") is a plain no */
+	assert_int_equal(password_verify("x", "!$y$j9T$abc"), 0);
+	assert_int_equal(password_verify("x", "*"), 0);
+}
+
 static void
 test_wrong_password_fails_before_mfa(void **state)
 {
@@ -907,6 +941,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_password_check_pends_until_complete, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_failed_check_is_no_verdict, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_wrong_password_fails_before_mfa, setup, teardown),
 		cmocka_unit_test_setup_teardown(

@@ -304,9 +304,13 @@ int
 auth_fake_job_done(struct auth_ctx *ctx, struct auth_session *s,
     struct workq_job *job, struct ua_msg *out)
 {
+	bool failed = ((struct pool_pw_job *)job)->failed;
 	int r;
 
 	pool_job_free(job);
+	/* as a real user's check that libcrypt could not make */
+	if (failed)
+		return auth_unavailable(s, out, "hash_failed");
 	if (s->kind != K_CHPASS)
 		return auth_first_factor_failed(ctx, s, s->fake, out);
 	if (auth_pool_of(ctx, s) == NULL)

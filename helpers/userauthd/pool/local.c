@@ -399,6 +399,11 @@ local_complete(struct pool_login *bl, const struct ua_pool_conf *pc,
 		pool_job_free(&job->wq);
 		return r;
 	}
+	if (j->failed) {
+		/* no verdict (libcrypt out of memory): not a wrong password */
+		pool_job_free(&job->wq);
+		return local_unavailable(rp, "hash_failed");
+	}
 	pool_job_free(&job->wq);
 	if (s->new_password != NULL)
 		return local_chpass_done(s, pc, ok, rp);

@@ -28,8 +28,15 @@ pw_run(struct workq_job *job)
 {
 	struct pool_pw_job *j = (struct pool_pw_job *)job;
 
-	j->ok = j->make ? password_hash(j->password, &j->hash) == 0 :
-	    password_verify(j->password, j->hash);
+	int r;
+
+	if (j->make) {
+		j->ok = password_hash(j->password, &j->hash) == 0;
+		return;
+	}
+	r = password_verify(j->password, j->hash);
+	j->ok = r == 1;
+	j->failed = r < 0;
 }
 
 int

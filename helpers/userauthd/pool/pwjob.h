@@ -21,6 +21,7 @@ struct pool_pw_job {
 	char *hash;		/* checked against; or (make) the new hash */
 	bool make;
 	bool ok;		/* the result, once run */
+	bool failed;		/* a check that could not be made (!ok) */
 };
 
 /*
