@@ -5,7 +5,7 @@
 # logins, then an intact database and working logins; a restart between
 # INITIATE and RESPOND; the state directory full; the database locked by
 # another process; a client that hangs up mid-reply; no file descriptors
-# left.  In each the login
+# left; no memory for a password check.  In each the login
 # fails closed (never success), and the daemon comes back.  Own mount and
 # network namespaces; prints TAP; needs root.
 . "$top_srcdir/tests/integration/lib.sh"
@@ -226,6 +226,51 @@ ua_wait_for 100 sh -c "'$PAMCONV' -C '$TB/pam' ua bea '$PW' 2>&1 | grep -q '^aut
 ok $? "  ... the connections gone, bea signs in again"
 expect_rc 0 "  ... and the database is intact" \
 	sh -c "[ \"\$(sqlite3 '$DB' 'PRAGMA integrity_check;')\" = ok ]"
+
+# --- memory runs out -------------------------------------------------------------
+# The daemon restarts with its address space limited to 8 MiB above what
+# it takes once serving, less than one yescrypt check needs (16 MiB):
+# each password check fails for want of memory.  (Under any limit glibc
+# reserves smaller malloc arenas, so the size is read from a daemon that
+# runs under one: the usual size first, then that daemon's size + 8 MiB.)
+# limited_start KIB: the daemon under prlimit --as.
+limited_start() {
+	served=$(grep -c ' serving [0-9]* pool' "$TB/daemon.log")
+	prlimit --as=$(($1 * 1024)) "$top_builddir/userauthd" -f -d \
+		-c "$TB/etc/userauth.conf" >>"$TB/daemon.log" 2>&1 &
+	UA_DAEMON_PID=$!
+	UA_PIDS="$UA_PIDS $UA_DAEMON_PID"
+	ua_wait_for 100 sh -c "[ \$(grep -c ' serving [0-9]* pool' '$TB/daemon.log') -gt $served ]"
+}
+vmsize() { awk '/^VmSize:/ { print $2 }' "/proc/$UA_DAEMON_PID/status"; }
+if ldd "$top_builddir/userauthd" 2>/dev/null | grep -q libasan; then
+	# the sanitizer reserves terabytes of address space for its shadow
+	ok 0 "# SKIP memory exhaustion: a sanitizer build cannot run under an address-space limit (the plain build runs it)"
+else
+ua_stop_daemon
+ua_start_daemon
+vm=$(vmsize)
+ua_stop_daemon
+limited_start "$vm"
+vm=$(vmsize)
+ua_stop_daemon
+limited_start $((vm + 8192))
+ok $? "the daemon restarts with its address space limited to $(((vm + 8192) / 1024)) MiB (it takes $((vm / 1024)))"
+bea_fails() { uactl --json throttle list customer | $PY -c 'import json,sys; print(sum(b["failures"] for b in json.load(sys.stdin) if b["kind"] != "host"))'; }
+f0=$(bea_fails)
+login nomem ua bea "$PW"
+r=$?
+expect_rc 0 "out of memory: bea's right password fails closed, PAM_AUTHINFO_UNAVAIL ($r)" \
+	sh -c "[ $r -eq 9 ] && ! grep -q 'authenticate: 0' '$TB/tx.nomem'"
+expect_rc 0 "  ... audited as an error: the check could not be made" \
+	grep -q "user='bea' .*result=error reason=hash_failed" "$TB/daemon.log"
+expect_rc 0 "  ... and counted as no failure of hers ($f0 -> $(bea_fails))" test "$(bea_fails)" -eq "$f0"
+expect_rc 0 "  ... the daemon lives" kill -0 "$UA_DAEMON_PID"
+ua_stop_daemon
+ua_start_daemon
+login memback ua bea "$PW"
+ok $? "  ... without the limit, bea signs in"
+fi
 
 if grep -q "$PW" "$TB/daemon.log"; then ok 1 "the password is in no log"; else
 	ok 0 "the password is in no log"; fi
