@@ -252,6 +252,11 @@ ctl_call(struct ctl_ctx *ctx, const json_t *req, json_t **ret_result)
 	if (r != CTL_EXIT_OK)
 		return r;
 	deadline = ua_now_ms() + CTL_REQUEST_TIMEOUT_MS;
+	/* a password's hash waits in the daemon's queue behind logins (up
+	 * to max_queue_wait, 30 s by default) */
+	if (json_is_string(json_object_get(req, "op")) && strcmp(
+	    json_string_value(json_object_get(req, "op")), "user.passwd") == 0)
+		deadline = ua_now_ms() + CTL_PASSWD_TIMEOUT_MS;
 	r = send_request(ctx, fd, req, CTL_REQUEST_TIMEOUT_MS);
 	if (r != CTL_EXIT_OK)
 		goto out;

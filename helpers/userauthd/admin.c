@@ -194,6 +194,10 @@ op_user_passwd(struct admin_ctx *ctx, const struct args *a, json_t **ret,
 	if (r < 0)
 		return r;
 	if (ctx->wq != NULL) {
+		/* the name the job's result is stored under, whole */
+		if (strlen(a->user) >= sizeof(ctx->pending_user))
+			return store_fail(err, -EINVAL, "invalid",
+			    "user: too long");
 		r = pool_pw_submit(ctx->wq, ctx->owner, a->password, NULL, true);
 		if (r < 0)
 			return store_fail(err, r, "internal",

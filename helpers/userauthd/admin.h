@@ -40,7 +40,7 @@ struct admin_ctx {
 	struct workq *wq;
 	uint64_t owner;
 	bool pending;
-	char pending_user[UA_MAX_LOGIN + 1];
+	char pending_user[UA_MAX_EMAIL + 1];	/* login or address */
 };
 
 /*

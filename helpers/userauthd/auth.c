@@ -187,10 +187,13 @@ throttle_reset(struct auth_ctx *ctx, struct auth_session *s, bool login)
 }
 
 /*
- * A login or CHPASS ended without success (its RESULT is in out), or its
- * client went: the answers it had charged are judged failures now, and
- * go to the host's bucket (throttle_charge says why not before).  Fakes
- * and real users alike: the same store work.
+ * A login or CHPASS ended without success (its RESULT is in out), or it
+ * was cut off (out NULL): the answers it charged (throttle_charge) are
+ * settled.  Those judged wrong go to the host's bucket; the last one goes
+ * back instead when it was never judged: the RESULT is UNAVAILABLE
+ * (libcrypt, the backend or the store failed on it) or the login was cut
+ * off while its check waited for a worker.  Fakes and real users alike:
+ * the same store work.
  */
 static void
 settle_host(struct auth_ctx *ctx, struct auth_session *s,
@@ -202,19 +205,23 @@ settle_host(struct auth_ctx *ctx, struct auth_session *s,
 	    NULL;
 	struct throttle_limits l;
 	struct store_err err = { 0 };
+	int64_t now = (int64_t)time(NULL);
+	unsigned back;
+	int r = 0;
 
 	if (s->charged == 0 || pc == NULL || s->account[0] == '\0' ||
 	    (out != NULL && (s->state != S_DONE || outcome == NULL ||
 		strcmp(outcome, "OK") == 0)))
 		return;
+	back = (out != NULL ? strcmp(outcome, "UNAVAILABLE") == 0 :
+	    s->state == S_JOB) ? 1 : 0;
 	auth_throttle_limits(pc, &l);
-	/* UNAVAILABLE: nothing was judged (libcrypt, the backend, the
-	 * store failed): the charges go back, none reaches the host */
-	if ((outcome != NULL && strcmp(outcome, "UNAVAILABLE") == 0 ?
-		throttle_refund(ctx->store, &l, &who, (int64_t)time(NULL),
-		s->charged, &err) :
-		throttle_failed_host(ctx->store, &l, &who, (int64_t)time(NULL),
-		s->charged, &err)) < 0)
+	if (back > 0)
+		r = throttle_refund(ctx->store, &l, &who, now, back, &err);
+	if (r == 0)
+		r = throttle_failed_host(ctx->store, &l, &who, now,
+		    s->charged - back, &err);
+	if (r < 0)
 		throttle_log(s, &err);
 	s->charged = 0;
 }
@@ -781,7 +788,9 @@ auth_handle(struct auth_ctx *ctx, struct auth_session **sessp,
 			settle_host(ctx, s, out);
 		return r;
 	}
-	/* Every other request starts afresh on this connection. */
+	/* Every other request starts afresh on this connection (a login
+	 * left unfinished is settled and audited first). */
+	auth_abandoned(ctx, s, "restarted");
 	auth_session_free(s);
 	s = calloc(1, sizeof(*s));
 	*sessp = s;
@@ -791,14 +800,19 @@ auth_handle(struct auth_ctx *ctx, struct auth_session **sessp,
 	s->peer_uid = peer->uid;
 	switch (in->type) {
 	case UA_MSG_INITIATE:
-		return initiate(ctx, s, in, out);
+		r = initiate(ctx, s, in, out);
+		break;
 	case UA_MSG_ACCT:
 		return account(ctx, s, in, out);
 	case UA_MSG_SESSION:
 		return session_open(ctx, s, in, out);
 	case UA_MSG_CHPASS:
-		return chpass(ctx, s, in, out);
+		r = chpass(ctx, s, in, out);
+		break;
 	default:
 		return -EPROTO;
 	}
+	if (r == 0)
+		settle_host(ctx, s, out);
+	return r;
 }

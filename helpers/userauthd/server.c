@@ -43,7 +43,7 @@ struct client {
 	int64_t deadline;	/* ms: partial frame, pending write, or idle */
 	int64_t end;		/* ms: a public conversation's lifetime */
 	json_t *held;		/* an admin reply waiting for the NSS cache */
-	char passwd_user[UA_MAX_LOGIN + 1];	/* a user.passwd being hashed */
+	char passwd_user[UA_MAX_EMAIL + 1];	/* a user.passwd being hashed */
 	uint64_t wait_gen;	/* ... to show this store generation */
 	uint8_t *tx;		/* a reply being written (header included) */
 	size_t txlen, txoff;

@@ -97,9 +97,10 @@ store_commit(struct store *s, struct store_err *err)
 		}
 	}
 
-	if (r == 0)
+	/* (unknown: publish again all the same, harmless if nothing changed) */
+	if (r == 0 || r == -EIO)
 		s->generation++;
-	else
+	if (r != 0)
 		(void)sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 	return r;
 }

@@ -198,11 +198,14 @@ store_user_require_change(struct store *s, const char *user, json_t **ret,
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
 		return store_fail_db(s, err, rc);
-	r = store_user_json(s, id, &o, err);
+	r = store_user_json_saved(s, id, user, &o, err);
 	if (r < 0)
 		return r;
 	*ret = json_pack("{s:O s:b}", "login", json_object_get(o, "login"),
 	    "must_change", 1);
+	if (*ret != NULL && json_object_get(o, "readback_error") != NULL)
+		(void)json_object_set(*ret, "readback_error",
+		    json_object_get(o, "readback_error"));
 	json_decref(o);
 	return *ret ? 0 : store_fail(err, -ENOMEM, "internal", "out of memory");
 }

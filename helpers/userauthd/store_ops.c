@@ -382,8 +382,8 @@ out:
 		store_rollback(s);
 		return r;
 	}
-	r = store_user_json(s, id, ret, err);
-	if (r == 0) {
+	r = store_user_json_saved(s, id, user, ret, err);
+	if (r == 0 && json_object_get(*ret, "readback_error") == NULL) {
 		json_t *o = json_pack("{s:O}", "login",
 		    json_object_get(*ret, "login"));
 
