@@ -117,6 +117,15 @@ client_close(struct server *srv, size_t i)
 			auth_job_free(job);
 		}
 	}
+	/* A password being hashed for an admin who went: never stored. */
+	if (c->admin && c->passwd_user[0] != '\0') {
+		char q[UA_MAX_EMAIL * 4 + 3];
+
+		ua_log(LOG_NOTICE, "event=admin op=user.passwd peer_uid=%u "
+		    "target=%s result=fail reason=client_gone",
+		    (unsigned)c->cred.uid,
+		    ua_log_quote(c->passwd_user, q, sizeof(q)));
+	}
 	/* A login cut off before its result is audited, once, with why. */
 	auth_abandoned(&srv->auth, c->auth, srv->stopping ? "daemon_stopping" :
 	    !c->admin && ua_now_ms() >= c->end ? "lifetime" : "client_gone");
