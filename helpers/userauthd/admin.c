@@ -81,7 +81,7 @@ op_ping(struct admin_ctx *ctx, const struct args *a, json_t **ret,
 	(void)ctx;
 	(void)a;
 	*ret = json_pack("{s:s}", "version", PACKAGE_VERSION);
-	return *ret ? 0 : store_fail(err, -ENOMEM, "internal", "out of memory");
+	return *ret ? 0 : store_oom(err);
 }
 
 static int
@@ -138,7 +138,7 @@ op_user_add(struct admin_ctx *ctx, const struct args *a, json_t **ret,
 	if (ctx->mailer != NULL)
 		mailer_kick(ctx->mailer);
 	if (json_object_set_new(*ret, "invited", json_true()) < 0)
-		return store_fail(err, -ENOMEM, "internal", "out of memory");
+		return store_oom(err);
 	return 0;
 }
 
@@ -301,7 +301,7 @@ op_mail_test(struct admin_ctx *ctx, const struct args *a, json_t **ret,
 	mailer_kick(ctx->mailer);
 	*ret = json_pack("{s:I}", "id", (json_int_t)id);
 	return *ret != NULL ? 0 :
-	    store_fail(err, -ENOMEM, "internal", "out of memory");
+	    store_oom(err);
 }
 
 static int

@@ -83,12 +83,12 @@ admin_import_begin(struct admin_ctx *ctx, const char *pool, json_t **ret,
 		    pool);
 	im = calloc(1, sizeof(*im));
 	if (im == NULL)
-		return store_fail(err, -ENOMEM, "internal", "out of memory");
+		return store_oom(err);
 	memcpy(im->pool, pool, strlen(pool) + 1);
 	*ret = json_pack("{s:s}", "pool", pool);
 	if (*ret == NULL) {
 		free(im);
-		return store_fail(err, -ENOMEM, "internal", "out of memory");
+		return store_oom(err);
 	}
 	*ctx->import = im;
 	return 0;
@@ -112,7 +112,7 @@ take_str(json_t *o, const char *key, bool required, char **out, size_t *bytes,
 		    "row of line %lu: '%s' must be a string", line, key);
 	*out = strdup(json_string_value(v));
 	if (*out == NULL)
-		return store_fail(err, -ENOMEM, "internal", "out of memory");
+		return store_oom(err);
 	*bytes += json_string_length(v) + 1;
 	return 0;
 }
@@ -165,7 +165,7 @@ take_row(json_t *o, struct store_import_row *r, size_t *bytes,
 		    "names", r->line, ROW_GROUPS_MAX);
 	r->groups = calloc(json_array_size(g) + 1, sizeof(char *));
 	if (r->groups == NULL)
-		return store_fail(err, -ENOMEM, "internal", "out of memory");
+		return store_oom(err);
 	json_array_foreach(g, i, v) {
 		if (!json_is_string(v))
 			return store_fail(err, -EINVAL, "invalid",
@@ -173,8 +173,7 @@ take_row(json_t *o, struct store_import_row *r, size_t *bytes,
 			    r->line);
 		r->groups[i] = strdup(json_string_value(v));
 		if (r->groups[i] == NULL)
-			return store_fail(err, -ENOMEM, "internal",
-			    "out of memory");
+			return store_oom(err);
 		r->ngroups = i + 1;
 		*bytes += json_string_length(v) + 1;
 	}
@@ -206,8 +205,7 @@ admin_import_chunk(struct admin_ctx *ctx, json_t *rows, json_t **ret,
 			cap *= 2;
 		p = realloc(im->rows, cap * sizeof(*im->rows));
 		if (p == NULL)
-			return store_fail(err, -ENOMEM, "internal",
-			    "out of memory");
+			return store_oom(err);
 		im->rows = p;
 		im->cap = cap;
 	}
@@ -232,7 +230,7 @@ admin_import_chunk(struct admin_ctx *ctx, json_t *rows, json_t **ret,
 	}
 	im->bytes = bytes;
 	*ret = json_pack("{s:I}", "staged", (json_int_t)im->n);
-	return *ret ? 0 : store_fail(err, -ENOMEM, "internal", "out of memory");
+	return *ret ? 0 : store_oom(err);
 }
 
 int
@@ -268,5 +266,5 @@ admin_import_abort(struct admin_ctx *ctx, json_t **ret,
 		*ctx->import = NULL;
 	}
 	*ret = json_object();
-	return *ret ? 0 : store_fail(err, -ENOMEM, "internal", "out of memory");
+	return *ret ? 0 : store_oom(err);
 }

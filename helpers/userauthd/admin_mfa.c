@@ -104,7 +104,7 @@ admin_mfa_enroll(struct admin_ctx *ctx, const char *user, const char *pool,
 			r = -ENOMEM;
 	}
 	if (r < 0) {
-		r = store_fail(err, -ENOMEM, "internal", "out of memory");
+		r = store_oom(err);
 		goto out;
 	}
 	r = store_mfa_set_pending(ctx->store, m.user_id, secret,
@@ -116,7 +116,7 @@ admin_mfa_enroll(struct admin_ctx *ctx, const char *user, const char *pool,
 	    uri, "login", m.login, "digits", (int)p.digits, "period",
 	    (int)p.period, "recovery_codes", codes_json(&rc));
 	if (*ret == NULL || json_object_get(*ret, "recovery_codes") == NULL)
-		r = store_fail(err, -ENOMEM, "internal", "out of memory");
+		r = store_oom(err);
 out:
 	recovery_clear(&rc);
 	ua_erase_free(uri);
@@ -159,8 +159,7 @@ admin_mfa_confirm(struct admin_ctx *ctx, const char *user, const char *code,
 		*ret = json_pack("{s:s s:b s:b}", "login", m.login, "enrolled",
 		    1, "pending", 0);
 		if (*ret == NULL)
-			r = store_fail(err, -ENOMEM, "internal",
-			    "out of memory");
+			r = store_oom(err);
 	}
 out:
 	store_mfa_clear(&m);
@@ -198,7 +197,7 @@ admin_mfa_recovery(struct admin_ctx *ctx, const char *user, const char *pool,
 	*ret = json_pack("{s:s s:o*}", "login", m.login, "recovery_codes",
 	    codes_json(&rc));
 	if (*ret == NULL || json_object_get(*ret, "recovery_codes") == NULL)
-		r = store_fail(err, -ENOMEM, "internal", "out of memory");
+		r = store_oom(err);
 out:
 	recovery_clear(&rc);
 	store_mfa_clear(&m);
@@ -220,8 +219,7 @@ admin_mfa_reset(struct admin_ctx *ctx, const char *user, json_t **ret,
 		*ret = json_pack("{s:s s:b s:b}", "login", m.login, "enrolled",
 		    0, "pending", 0);
 		if (*ret == NULL)
-			r = store_fail(err, -ENOMEM, "internal",
-			    "out of memory");
+			r = store_oom(err);
 	}
 	store_mfa_clear(&m);
 	return r;
@@ -244,5 +242,5 @@ admin_mfa_status(struct admin_ctx *ctx, const char *user, json_t **ret,
 	    pc != NULL ? pc->mfa_s : "off", "recovery_codes",
 	    (int)m.recovery_left);
 	store_mfa_clear(&m);
-	return *ret ? 0 : store_fail(err, -ENOMEM, "internal", "out of memory");
+	return *ret ? 0 : store_oom(err);
 }

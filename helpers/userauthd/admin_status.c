@@ -25,7 +25,7 @@ pools_json(struct admin_ctx *ctx, const json_t *st, json_t **ret,
 	int r;
 
 	if ((a = json_array()) == NULL)
-		return store_fail(err, -ENOMEM, "internal", "out of memory");
+		return store_oom(err);
 	for (i = 0; i < ctx->conf->npools; i++) {
 		pc = &ctx->conf->pools[i];
 		n = 0;
@@ -57,8 +57,7 @@ pools_json(struct admin_ctx *ctx, const json_t *st, json_t **ret,
 			json_decref(sync);
 		if (o == NULL || json_array_append_new(a, o) < 0) {
 			json_decref(a);
-			return store_fail(err, -ENOMEM, "internal",
-			    "out of memory");
+			return store_oom(err);
 		}
 	}
 	*ret = a;
@@ -73,7 +72,7 @@ admin_status(struct admin_ctx *ctx, json_t **ret, struct store_err *err)
 
 	st = stats_json();
 	if (st == NULL)
-		return store_fail(err, -ENOMEM, "internal", "out of memory");
+		return store_oom(err);
 	r = pools_json(ctx, st, &pools, err);
 	if (r == 0)
 		r = store_mail_status(ctx->store, (int64_t)time(NULL),
@@ -82,7 +81,7 @@ admin_status(struct admin_ctx *ctx, json_t **ret, struct store_err *err)
 		goto out;
 	if (json_object_set_new(mail, "sender", json_boolean(ctx->mailer !=
 		NULL)) < 0) {
-		r = store_fail(err, -ENOMEM, "internal", "out of memory");
+		r = store_oom(err);
 		goto out;
 	}
 	/* jansson takes "o" references also when packing fails */
@@ -97,7 +96,7 @@ admin_status(struct admin_ctx *ctx, json_t **ret, struct store_err *err)
 		mail);
 	pools = mail = NULL;
 	if (o == NULL) {
-		r = store_fail(err, -ENOMEM, "internal", "out of memory");
+		r = store_oom(err);
 		goto out;
 	}
 	*ret = o;

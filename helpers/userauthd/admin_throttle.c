@@ -45,8 +45,7 @@ admin_throttle_list(struct admin_ctx *ctx, const char *pool, json_t **ret,
 		    json_object_set_new(o, "wait", json_integer(next > now ?
 			next - now : 0)) < 0) {
 			json_decref(arr);
-			return store_fail(err, -ENOMEM, "internal",
-			    "out of memory");
+			return store_oom(err);
 		}
 	}
 	*ret = arr;
@@ -90,7 +89,7 @@ admin_user_unlock(struct admin_ctx *ctx, const char *pool, const char *user,
 	*ret = json_pack("{s:s, s:s, s:I}", "pool", pool, "user", user,
 	    "cleared", (json_int_t)n);
 	return *ret != NULL ? 0 :
-	    store_fail(err, -ENOMEM, "internal", "out of memory");
+	    store_oom(err);
 }
 
 int
@@ -116,5 +115,5 @@ admin_throttle_clear(struct admin_ctx *ctx, const char *pool,
 	*ret = json_pack("{s:s, s:s, s:I}", "pool", pool, "rhost", rhost,
 	    "cleared", (json_int_t)n);
 	return *ret != NULL ? 0 :
-	    store_fail(err, -ENOMEM, "internal", "out of memory");
+	    store_oom(err);
 }

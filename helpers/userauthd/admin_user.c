@@ -52,7 +52,7 @@ add_mfa(struct admin_ctx *ctx, json_t *u, struct store_err *err)
 	    "enrolled", m.enrolled, "pending", m.pending);
 	store_mfa_clear(&m);
 	if (o == NULL || json_object_set_new(u, "mfa", o) < 0)
-		return store_fail(err, -ENOMEM, "internal", "out of memory");
+		return store_oom(err);
 	return 0;
 }
 
@@ -76,7 +76,7 @@ add_limits(struct admin_ctx *ctx, json_t *u, struct store_err *err)
 		return r;
 	if ((mine = json_array()) == NULL) {
 		json_decref(all);
-		return store_fail(err, -ENOMEM, "internal", "out of memory");
+		return store_oom(err);
 	}
 	json_array_foreach(all, i, o) {
 		const char *acc = json_string_value(json_object_get(o,
@@ -94,7 +94,7 @@ add_limits(struct admin_ctx *ctx, json_t *u, struct store_err *err)
 	}
 	json_decref(all);
 	if (json_object_set_new(u, "limits", mine) < 0)
-		return store_fail(err, -ENOMEM, "internal", "out of memory");
+		return store_oom(err);
 	return 0;
 }
 

@@ -638,6 +638,5 @@ mailer_flush(struct mailer *m, json_t **ret, struct store_err *err)
 	(void)pthread_mutex_unlock(&m->lock);
 	mailer_kick(m);
 	*ret = json_pack("{s:I}", "queued", (json_int_t)n);
-	return *ret ? 0 : store_fail(err, -ENOMEM, "internal",
-	    "out of memory");
+	return *ret ? 0 : store_oom(err);
 }

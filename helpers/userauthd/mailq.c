@@ -458,7 +458,7 @@ mailq_db_list(sqlite3 *db, int64_t now, bool full, json_t **ret,
 	int rc, r = 0;
 
 	if ((a = json_array()) == NULL)
-		return store_fail(err, -ENOMEM, "internal", "out of memory");
+		return store_oom(err);
 	rc = sqlite3_prepare_v2(db,
 	    "SELECT id, pool, recipient, state, attempts, last_error, "
 	    "created, expires FROM mail_queue WHERE state = 'queued' OR "
@@ -469,8 +469,7 @@ mailq_db_list(sqlite3 *db, int64_t now, bool full, json_t **ret,
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 			o = list_row(st, now, full);
 			if (o == NULL || json_array_append_new(a, o) < 0) {
-				r = store_fail(err, -ENOMEM, "internal",
-				    "out of memory");
+				r = store_oom(err);
 				break;
 			}
 		}

@@ -42,6 +42,12 @@ store_fail(struct store_err *err, int r, const char *code, const char *fmt, ...)
 
 /* Map an SQLite failure to our errors; busy is retryable, the rest internal. */
 int
+store_oom(struct store_err *err)
+{
+	return store_fail(err, -ENOMEM, "internal", "out of memory");
+}
+
+int
 store_fail_db(struct store *s, struct store_err *err, int rc)
 {
 	if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
@@ -351,7 +357,7 @@ user_groups(struct store *s, int64_t id, json_t **ret, struct store_err *err)
 	int r, rc;
 
 	if (a == NULL)
-		return store_fail(err, -ENOMEM, "internal", "out of memory");
+		return store_oom(err);
 	r = store_prepare(s,
 	    "SELECT g.name FROM members m JOIN groups g ON g.id = m.group_id "
 	    "WHERE m.user_id = ?1 ORDER BY g.name",
@@ -395,7 +401,7 @@ store_user_row(struct store *s, sqlite3_stmt *st, json_t **ret,
 	    "password_set", sqlite3_column_int(st, 12) != 0,
 	    "groups", groups);
 	if (o == NULL)
-		return store_fail(err, -ENOMEM, "internal", "out of memory");
+		return store_oom(err);
 	*ret = o;
 	return 0;
 }
@@ -416,8 +422,7 @@ store_user_json_saved(struct store *s, int64_t id, const char *login,
 		return 0;
 	*ret = json_pack("{s:s s:s}", "login", login != NULL ? login : "",
 	    "readback_error", rerr.msg);
-	return *ret != NULL ? 0 : store_fail(err, -ENOMEM, "internal",
-	    "out of memory");
+	return *ret != NULL ? 0 : store_oom(err);
 }
 
 int
@@ -468,7 +473,7 @@ store_group_json(struct store *s, int64_t id, json_t **ret, struct store_err *er
 	sqlite3_finalize(st);
 	st = NULL;
 	if (o == NULL || members == NULL) {
-		r = store_fail(err, -ENOMEM, "internal", "out of memory");
+		r = store_oom(err);
 		goto out;
 	}
 	r = store_prepare(s,
@@ -553,7 +558,7 @@ store_list(struct store *s, const char *pool, const char *sql,
 	sqlite3_bind_int64(st, 1, pid);
 	a = json_array();
 	if (a == NULL) {
-		r = store_fail(err, -ENOMEM, "internal", "out of memory");
+		r = store_oom(err);
 		goto out;
 	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {

@@ -143,6 +143,8 @@ void store_nss_free(struct store_nss *n);
 /* Fill err and return r. */
 int store_fail(struct store_err *err, int r, const char *code,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* store_fail for an allocation that failed: -ENOMEM, "internal". */
+int store_oom(struct store_err *err);
 /* A user by login or email (any case): 0 and its row id, or -ENOENT. */
 int store_user_id(struct store *s, const char *user, int64_t *ret,
     struct store_err *err);

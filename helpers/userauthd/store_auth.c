@@ -43,7 +43,7 @@ load_groups(struct store *s, struct store_auth_user *u, struct store_err *err)
 	return rc == SQLITE_DONE ? 0 : store_fail_db(s, err, rc);
 oom:
 	sqlite3_finalize(st);
-	return store_fail(err, -ENOMEM, "internal", "out of memory");
+	return store_oom(err);
 }
 
 int
@@ -90,7 +90,7 @@ store_auth_lookup(struct store *s, const char *pool, const char *ident,
 	u.must_change = sqlite3_column_int(st, 6) != 0;
 	t = sqlite3_column_text(st, 5);
 	if (t != NULL && (u.hash = strdup((const char *)t)) == NULL)
-		r = store_fail(err, -ENOMEM, "internal", "out of memory");
+		r = store_oom(err);
 	sqlite3_finalize(st);
 	if (r == 0)
 		r = load_groups(s, &u, err);
@@ -207,5 +207,5 @@ store_user_require_change(struct store *s, const char *user, json_t **ret,
 		(void)json_object_set(*ret, "readback_error",
 		    json_object_get(o, "readback_error"));
 	json_decref(o);
-	return *ret ? 0 : store_fail(err, -ENOMEM, "internal", "out of memory");
+	return *ret ? 0 : store_oom(err);
 }

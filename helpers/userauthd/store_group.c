@@ -80,7 +80,7 @@ store_group_del(struct store *s, const char *group, json_t **ret,
 	if (r < 0)
 		return r;
 	*ret = json_pack("{s:s}", "name", group);
-	return *ret ? 0 : store_fail(err, -ENOMEM, "internal", "out of memory");
+	return *ret ? 0 : store_oom(err);
 }
 
 static int
@@ -221,7 +221,7 @@ snapshot_users(struct store *s, struct store_nss *n, struct store_err *err)
 	return r;
 oom:
 	sqlite3_finalize(st);
-	return store_fail(err, -ENOMEM, "internal", "out of memory");
+	return store_oom(err);
 }
 
 /* Index of the user row id in the snapshot (users are sorted by id). */
@@ -304,7 +304,7 @@ snapshot_groups(struct store *s, struct store_nss *n, struct store_err *err)
 	return r;
 oom:
 	sqlite3_finalize(st);
-	return store_fail(err, -ENOMEM, "internal", "out of memory");
+	return store_oom(err);
 }
 
 /* Every pool row's counters: the id marks the cache carries. */
@@ -343,7 +343,7 @@ snapshot_pools(struct store *s, struct store_nss *n, struct store_err *err)
 	return r;
 oom:
 	sqlite3_finalize(st);
-	return store_fail(err, -ENOMEM, "internal", "out of memory");
+	return store_oom(err);
 }
 
 int

@@ -173,7 +173,7 @@ marks_read(const char *path, struct store_mark **ret, size_t *ret_n,
 	}
 	text = malloc((size_t)st.st_size + 1);
 	if (text == NULL) {
-		r = store_fail(err, -ENOMEM, "internal", "out of memory");
+		r = store_oom(err);
 		goto out;
 	}
 	while (len < (size_t)st.st_size) {
@@ -413,7 +413,7 @@ store_marks_attach(struct store *s, const char *path,
 	s->marks_path = strdup(path);
 	if (s->marks_path == NULL) {
 		store_marks_free(m, n);
-		return store_fail(err, -ENOMEM, "internal", "out of memory");
+		return store_oom(err);
 	}
 	s->marks = m;
 	s->nmarks = n;

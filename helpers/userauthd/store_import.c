@@ -152,8 +152,7 @@ groups_load(struct store *s, struct dbgroup **ret, size_t *ret_n,
 		struct dbgroup *p = realloc(g, (n + 1) * sizeof(*g));
 
 		if (p == NULL) {
-			r = store_fail(err, -ENOMEM, "internal",
-			    "out of memory");
+			r = store_oom(err);
 			break;
 		}
 		g = p;
@@ -161,8 +160,7 @@ groups_load(struct store *s, struct dbgroup **ret, size_t *ret_n,
 		g[n].id = sqlite3_column_int64(st, 1);
 		g[n].pool = sqlite3_column_int64(st, 2);
 		if (g[n].name == NULL) {
-			r = store_fail(err, -ENOMEM, "internal",
-			    "out of memory");
+			r = store_oom(err);
 			break;
 		}
 		n++;
@@ -446,7 +444,7 @@ store_user_import(struct store *s, const struct ua_conf *c, const char *pool,
 	w = calloc(n ? n : 1, sizeof(*w));
 	rej = json_array();
 	if (w == NULL || rej == NULL || local_load(&l) < 0) {
-		r = store_fail(err, -ENOMEM, "internal", "out of memory");
+		r = store_oom(err);
 		goto out;
 	}
 	/*
@@ -475,15 +473,14 @@ store_user_import(struct store *s, const struct ua_conf *c, const char *pool,
 		if (w[i].why == NULL && rows[i].ngroups > 0) {
 			w[i].gids = calloc(rows[i].ngroups, sizeof(int64_t));
 			if (w[i].gids == NULL) {
-				r = store_fail(err, -ENOMEM, "internal",
-				    "out of memory");
+				r = store_oom(err);
 				goto out;
 			}
 		}
 	}
 	if (check_dups(rows, w, n, false) < 0 ||
 	    check_dups(rows, w, n, true) < 0) {
-		r = store_fail(err, -ENOMEM, "internal", "out of memory");
+		r = store_oom(err);
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
@@ -501,8 +498,7 @@ store_user_import(struct store *s, const struct ua_conf *c, const char *pool,
 			"line", (json_int_t)rows[i].line, "login",
 			rows[i].login ? rows[i].login : "", "reason",
 			w[i].why)) < 0) {
-			r = store_fail(err, -ENOMEM, "internal",
-			    "out of memory");
+			r = store_oom(err);
 			goto out;
 		}
 	}
@@ -528,7 +524,7 @@ store_user_import(struct store *s, const struct ua_conf *c, const char *pool,
 	    (json_int_t)nbad, "imported", (json_int_t)imported, "rejected",
 	    rej);
 	if (o == NULL)
-		r = store_fail(err, -ENOMEM, "internal", "out of memory");
+		r = store_oom(err);
 	*ret = o;
 out:
 	sqlite3_finalize(qname);

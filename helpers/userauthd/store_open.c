@@ -215,7 +215,7 @@ connect_db(const char *path, bool create, struct store **ret,
 
 	s = calloc(1, sizeof(*s));
 	if (s == NULL)
-		return store_fail(err, -ENOMEM, "internal", "out of memory");
+		return store_oom(err);
 	rc = sqlite3_open_v2(path, &s->db,
 	    SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0) |
 		SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_FULLMUTEX,

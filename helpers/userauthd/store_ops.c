@@ -23,7 +23,7 @@ store_pool_list(struct store *s, const struct ua_conf *c, json_t **ret,
 	int r = 0;
 
 	if (a == NULL)
-		return store_fail(err, -ENOMEM, "internal", "out of memory");
+		return store_oom(err);
 	r = store_prepare(s,
 	    "SELECT (SELECT count(*) FROM users u JOIN pools p "
 	    "  ON p.id = u.pool_id WHERE p.name = ?1), "
@@ -50,8 +50,7 @@ store_pool_list(struct store *s, const struct ua_conf *c, json_t **ret,
 		    (json_int_t)sqlite3_column_int64(st, 0), "groups",
 		    (json_int_t)sqlite3_column_int64(st, 1));
 		if (o == NULL || json_array_append_new(a, o) < 0) {
-			r = store_fail(err, -ENOMEM, "internal",
-			    "out of memory");
+			r = store_oom(err);
 			goto out;
 		}
 	}
@@ -340,7 +339,7 @@ store_user_del(struct store *s, const char *user, json_t **ret,
 	}
 	*ret = json_pack("{s:O}", "login", json_object_get(o, "login"));
 	json_decref(o);
-	return *ret ? 0 : store_fail(err, -ENOMEM, "internal", "out of memory");
+	return *ret ? 0 : store_oom(err);
 }
 
 int
@@ -390,8 +389,7 @@ out:
 		json_decref(*ret);
 		*ret = o;
 		if (o == NULL)
-			r = store_fail(err, -ENOMEM, "internal",
-			    "out of memory");
+			r = store_oom(err);
 	}
 	return r;
 }

@@ -68,7 +68,7 @@ counts(struct store *s, int64_t now, int64_t window, json_t *o,
 		json_integer(sqlite3_column_int64(st, 3))) < 0 ||
 	    json_object_set_new(o, "expired",
 		json_integer(sqlite3_column_int64(st, 4))) < 0)
-		r = store_fail(err, -ENOMEM, "internal", "out of memory");
+		r = store_oom(err);
 	sqlite3_finalize(st);
 	return r;
 }
@@ -95,8 +95,7 @@ latency(struct store *s, int64_t now, int64_t window, json_t *o,
 			cap = cap ? cap * 2 : 64;
 			nv = reallocarray(v, cap, sizeof(*v));
 			if (nv == NULL) {
-				r = store_fail(err, -ENOMEM, "internal",
-				    "out of memory");
+				r = store_oom(err);
 				goto out;
 			}
 			v = nv;
@@ -112,7 +111,7 @@ latency(struct store *s, int64_t now, int64_t window, json_t *o,
 		json_integer(v[(n * 50 + 99) / 100 - 1])) < 0 ||
 	    json_object_set_new(o, "latency_p99", n == 0 ? json_null() :
 		json_integer(v[(n * 99 + 99) / 100 - 1])) < 0)
-		r = store_fail(err, -ENOMEM, "internal", "out of memory");
+		r = store_oom(err);
 out:
 	sqlite3_finalize(st);
 	free(v);
@@ -141,7 +140,7 @@ last_error(struct store *s, json_t *o, struct store_err *err)
 	sqlite3_finalize(st);
 	if (r == 0 && (json_object_set_new(o, "last_error", msg) < 0 ||
 	    json_object_set_new(o, "last_error_at", at) < 0))
-		return store_fail(err, -ENOMEM, "internal", "out of memory");
+		return store_oom(err);
 	if (r < 0) {
 		json_decref(msg);
 		json_decref(at);
@@ -157,7 +156,7 @@ store_mail_status(struct store *s, int64_t now, int64_t window,
 	int r;
 
 	if (o == NULL)
-		return store_fail(err, -ENOMEM, "internal", "out of memory");
+		return store_oom(err);
 	r = counts(s, now, window, o, err);
 	if (r == 0)
 		r = latency(s, now, window, o, err);

@@ -216,7 +216,7 @@ list_row(struct store *s, sqlite3_stmt *st, json_t **ret,
 	    "last_fail", (json_int_t)sqlite3_column_int64(st, 5),
 	    "next_allowed", (json_int_t)sqlite3_column_int64(st, 6));
 	if (o == NULL)
-		return store_fail(err, -ENOMEM, "internal", "out of memory");
+		return store_oom(err);
 	(void)s;
 	*ret = o;
 	return 0;
@@ -231,7 +231,7 @@ store_throttle_list(struct store *s, const char *pool, json_t **ret,
 	int r, rc;
 
 	if (arr == NULL)
-		return store_fail(err, -ENOMEM, "internal", "out of memory");
+		return store_oom(err);
 	r = store_prepare(s, "SELECT t.pool, t.kind, t.account, t.rhost, "
 	    "t.failures, t.last_fail, t.next_allowed, u.login "
 	    "FROM throttle t LEFT JOIN users u ON t.account = 'u' || u.uid "
@@ -249,7 +249,7 @@ store_throttle_list(struct store *s, const char *pool, json_t **ret,
 		if (r < 0)
 			goto out;
 		if (json_array_append_new(arr, o) < 0) {
-			r = store_fail(err, -ENOMEM, "internal", "out of memory");
+			r = store_oom(err);
 			goto out;
 		}
 	}
