@@ -112,17 +112,13 @@ start_sink 1
 ok $? "SMTP sink listens"
 wall "+0"
 chmod 0644 "$TB/faketime"
-export FAKETIME_TIMESTAMP_FILE="$TB/faketime" FAKETIME_NO_CACHE=1 \
-	FAKETIME_DONT_FAKE_MONOTONIC=1
-LD_PRELOAD=$FT_LIB
-export LD_PRELOAD
 # (a sanitizer build: its runtime is not first in the library list then)
-asan_was=${ASAN_OPTIONS-}
-export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
+UA_DAEMON_WRAP="env LD_PRELOAD=$FT_LIB FAKETIME_TIMESTAMP_FILE=$TB/faketime
+	FAKETIME_NO_CACHE=1 FAKETIME_DONT_FAKE_MONOTONIC=1
+	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
 ua_start_daemon
 r=$?
-unset LD_PRELOAD FAKETIME_TIMESTAMP_FILE FAKETIME_NO_CACHE FAKETIME_DONT_FAKE_MONOTONIC
-export ASAN_OPTIONS="$asan_was"
+UA_DAEMON_WRAP=
 ok $r "the daemon starts with its wall clock under libfaketime (monotonic real)"
 uactl user add codes cora --email cora@example.com >/dev/null &&
 	uactl user add codes cleo --email cleo@example.com >/dev/null &&

@@ -182,13 +182,11 @@ ok $? "  ... and a new login succeeds"
 # 40 connections takes the rest.
 nfd=$(ls "/proc/$UA_DAEMON_PID/fd" | wc -l)
 ua_stop_daemon
-served=$(grep -c ' serving [0-9]* pool' "$TB/daemon.log")
-prlimit --nofile=$((nfd + 4)):$((nfd + 4)) "$top_builddir/userauthd" -f -d \
-	-c "$TB/etc/userauth.conf" >>"$TB/daemon.log" 2>&1 &
-UA_DAEMON_PID=$!
-UA_PIDS="$UA_PIDS $UA_DAEMON_PID"
-ua_wait_for 100 sh -c "[ \$(grep -c ' serving [0-9]* pool' '$TB/daemon.log') -gt $served ]"
-ok $? "the daemon restarts with its open-file limit at $((nfd + 4)) ($nfd were open)"
+UA_DAEMON_WRAP="prlimit --nofile=$((nfd + 4)):$((nfd + 4))"
+ua_start_daemon
+r=$?
+UA_DAEMON_WRAP=
+ok $r "the daemon restarts with its open-file limit at $((nfd + 4)) ($nfd were open)"
 rm -f "$TB/hold"
 mkfifo "$TB/hold"
 $PY -c '
@@ -235,12 +233,11 @@ expect_rc 0 "  ... and the database is intact" \
 # runs under one: the usual size first, then that daemon's size + 8 MiB.)
 # limited_start KIB: the daemon under prlimit --as.
 limited_start() {
-	served=$(grep -c ' serving [0-9]* pool' "$TB/daemon.log")
-	prlimit --as=$(($1 * 1024)) "$top_builddir/userauthd" -f -d \
-		-c "$TB/etc/userauth.conf" >>"$TB/daemon.log" 2>&1 &
-	UA_DAEMON_PID=$!
-	UA_PIDS="$UA_PIDS $UA_DAEMON_PID"
-	ua_wait_for 100 sh -c "[ \$(grep -c ' serving [0-9]* pool' '$TB/daemon.log') -gt $served ]"
+	UA_DAEMON_WRAP="prlimit --as=$(($1 * 1024))"
+	ua_start_daemon
+	ls_r=$?
+	UA_DAEMON_WRAP=
+	return $ls_r
 }
 vmsize() { awk '/^VmSize:/ { print $2 }' "/proc/$UA_DAEMON_PID/status"; }
 if ldd "$top_builddir/userauthd" 2>/dev/null | grep -q libasan; then

@@ -86,6 +86,22 @@ ua_enter_netns() {
 	ip link set lo up || skip_all "cannot bring up lo in the new namespace"
 }
 
+# ua_need_sshd: before ua_enter_netns, skip the whole script (with the
+# reason) unless a real sshd can run here: the binary, its privilege
+# separation user, paramiko for tests/tools/sshlogin.py, ssh-keygen, and
+# the built module.
+ua_need_sshd() {
+	[ -z "${UA_IN_NS:-}" ] || return 0
+	[ -x /usr/sbin/sshd ] || skip_all "needs /usr/sbin/sshd (openssh-server)"
+	getent passwd sshd >/dev/null ||
+		skip_all "needs sshd's privilege separation user"
+	/usr/bin/python3 -c 'import paramiko' 2>/dev/null ||
+		skip_all "needs python3-paramiko for /usr/bin/python3"
+	ua_need_tools ssh-keygen ip
+	[ -f "$top_builddir/pam_userauth/.libs/pam_userauth.so" ] ||
+		skip_all "pam_userauth.so was not built (no PAM headers?)"
+}
+
 # A scratch dir the daemon user can traverse; removed at exit.
 ua_scratch() {
 	UA_MAIN_PID=$(exec sh -c 'echo $PPID')
@@ -135,10 +151,11 @@ ua_write_conf() {
 
 # Start the daemon in the foreground (log in $TB/daemon.log); wait until
 # it says it is serving (a socket file left by an earlier run is no sign).
+# UA_DAEMON_WRAP: a command that execs it (e.g. "prlimit --nofile=30").
 ua_start_daemon() {
 	ua_served=$(grep -c ' serving [0-9]* pool' "$TB/daemon.log" 2>/dev/null)
-	"$top_builddir/userauthd" -f -d -c "$TB/etc/userauth.conf" \
-		>>"$TB/daemon.log" 2>&1 &
+	${UA_DAEMON_WRAP:-} "$top_builddir/userauthd" -f -d \
+		-c "$TB/etc/userauth.conf" >>"$TB/daemon.log" 2>&1 &
 	UA_DAEMON_PID=$!
 	UA_PIDS="$UA_PIDS $UA_DAEMON_PID"
 	i=0

@@ -10,24 +10,8 @@
 # needs root.
 . "$top_srcdir/tests/integration/lib.sh"
 PY=/usr/bin/python3
-if [ -z "${UA_IN_NS:-}" ]; then
-	[ "$(id -u)" -eq 0 ] || skip_all "needs root for namespaces"
-	getent passwd userauth >/dev/null ||
-		skip_all "needs the userauth system user (tests/tools/install-deps.sh)"
-	[ -x /usr/sbin/sshd ] || skip_all "needs /usr/sbin/sshd (openssh-server)"
-	getent passwd sshd >/dev/null ||
-		skip_all "needs sshd's privilege separation user"
-	$PY -c 'import paramiko' 2>/dev/null ||
-		skip_all "needs python3-paramiko for $PY"
-	for t in ssh-keygen ip; do
-		command -v $t >/dev/null || skip_all "needs $t"
-	done
-	[ -f "$top_builddir/pam_userauth/.libs/pam_userauth.so" ] ||
-		skip_all "pam_userauth.so was not built (no PAM headers?)"
-	UA_IN_NS=1 exec unshare -m -n --propagation private /bin/sh "$0" "$@" ||
-		skip_all "unshare -m -n failed"
-fi
-ip link set lo up || skip_all "cannot bring up lo in the new namespace"
+ua_need_sshd
+ua_enter_netns "$@"
 ua_scratch
 ua_nss_setup
 
