@@ -81,9 +81,9 @@ auth_stop(struct auth_ctx *ctx)
 }
 
 /*
- * The backend of the session's pool; a pool the configuration does not
- * name (SESSION checks none) goes to the local one, and its store
- * answers.
+ * The backend of the session's pool (one the configuration names:
+ * lookup_subject checks); a Cognito pool in a daemon without its
+ * backend goes to the local one, and its store answers.
  */
 static struct pool_backend *
 backend_of(const struct auth_ctx *ctx, const struct auth_session *s)
@@ -343,20 +343,44 @@ request_of(const struct auth_ctx *ctx, const struct auth_session *s,
 		.preferred = s->preferred, .login = s->kind == K_LOGIN };
 }
 
-/* The backend's login for this request, and the user it names. */
+/*
+ * The subject of a request, one intake for every phase: POOL and USER,
+ * and for all but SESSION the SERVICE and optional RHOST; a pool the
+ * configuration names; then the backend's login for the request and
+ * the user it names (judged by subject_verdict when it answers).
+ */
 static int
-lookup(struct auth_ctx *ctx, struct auth_session *s, struct ua_msg *out)
+lookup_subject(struct auth_ctx *ctx, struct auth_session *s,
+    enum auth_kind kind, const struct ua_msg *in, struct ua_msg *out)
 {
-	struct pool_backend *be = backend_of(ctx, s);
+	struct pool_backend *be;
 	const struct pool_conv conv = { .owner = s->owner,
 		.audit = auth_conv_audit, .arg = s };
 	struct pool_reply rp = { 0 };
 	struct pool_request rq;
+	bool named = kind != K_SESSION;
+	char pq[80];
 	int r;
 
+	if (take_text(in, UA_T_POOL, s->pool, sizeof(s->pool), true) < 0 ||
+	    take_text(in, UA_T_USER, s->ident, sizeof(s->ident), true) < 0 ||
+	    take_text(in, UA_T_SERVICE, s->service, sizeof(s->service),
+		named) < 0 ||
+	    take_text(in, UA_T_RHOST, s->rhost, sizeof(s->rhost), false) < 0)
+		return -EBADMSG;
+	s->kind = kind;
+	if (auth_pool_of(ctx, s) == NULL) {
+		if (kind != K_LOGIN)
+			return auth_unavailable(s, out, NULL);
+		ua_log(LOG_ERR, "login for unknown pool %s (check the PAM "
+		    "module's pool= option)",
+		    ua_log_quote(s->pool, pq, sizeof(pq)));
+		return auth_unavailable(s, out, "unknown_pool");
+	}
 	r = ident_mac_of(ctx, s);
 	if (r < 0)
 		return auth_unavailable(s, out, NULL);
+	be = backend_of(ctx, s);
 	r = be->ops->login_new(be, &conv, &s->bl);
 	if (r < 0)
 		return r;
@@ -365,19 +389,26 @@ lookup(struct auth_ctx *ctx, struct auth_session *s, struct ua_msg *out)
 	return finish(ctx, s, C_ACCOUNT, r, &rp, out);
 }
 
-/* Why the user found (or not) cannot log in, or NULL. */
+/*
+ * Who the user found is to this request, the same for every phase:
+ * NULL when it names an enabled user the peer may speak for, else why
+ * not ("unknown", "disabled", "foreign_peer").  A non-root peer speaks
+ * only for its own uid; a provisional user's uid is known only after
+ * sign-in, so a non-root peer cannot be that user.  Each phase says
+ * what a reason gives (login and chpass: a fake; acct: FAIL, or DENIED
+ * for a disabled user; session: FAIL but for a disabled user, whose
+ * session is still recorded).
+ */
 static const char *
-fake_reason(const struct auth_session *s, const struct pool_reply *rp)
+subject_verdict(const struct auth_session *s, const struct pool_reply *rp)
 {
 	if (rp->status != POOL_OK)
 		return "unknown";
-	if (!rp->user.enabled)
-		return "disabled";
-	/* a provisional user's uid is known only after sign-in: a
-	 * non-root peer cannot be told to be that user */
 	if (s->peer_uid != 0 &&
 	    (rp->user.provisional || s->peer_uid != rp->user.uid))
 		return "foreign_peer";
+	if (!rp->user.enabled)
+		return "disabled";
 	return NULL;
 }
 
@@ -395,7 +426,7 @@ login_found(struct auth_ctx *ctx, struct auth_session *s,
 		    found->error ? found->error : "unknown error");
 		return auth_unavailable(s, out, NULL);
 	}
-	s->fake = fake_reason(s, found);
+	s->fake = subject_verdict(s, found);
 	/* a disabled or foreign user's code prompt names its real address */
 	if (s->fake != NULL && found->status == POOL_OK &&
 	    found->user.masked != NULL)
@@ -421,7 +452,7 @@ chpass_found(struct auth_ctx *ctx, struct auth_session *s,
 
 	if (found->status == POOL_UNAVAILABLE)
 		return auth_unavailable(s, out, NULL);
-	s->fake = fake_reason(s, found);
+	s->fake = subject_verdict(s, found);
 	if (s->fake == NULL && !found->user.has_password)
 		s->fake = "no_password";
 	valid = ua_valid_password(s->old_password, strlen(s->old_password),
@@ -456,27 +487,25 @@ acct_found(struct auth_ctx *ctx, struct auth_session *s,
 	const struct pool_user *u = &found->user;
 	char user[80], service[80], rhost[80], pool[80];
 	struct policy_user pu;
-	const char *outcome;
+	const char *outcome, *why;
 	bool foreign;
 
 	if (pc == NULL || found->status == POOL_UNAVAILABLE)
 		return auth_unavailable(s, out, NULL);
 	/* a non-root peer learns nothing of other users: as unknown */
-	foreign = found->status == POOL_OK && s->peer_uid != 0 &&
-	    s->peer_uid != u->uid;
-	if (found->status != POOL_OK || foreign)
-		outcome = "FAIL";
-	else {
+	why = subject_verdict(s, found);
+	foreign = why != NULL && strcmp(why, "foreign_peer") == 0;
+	if (why == NULL) {
 		pu = (struct policy_user){ .has_password = u->has_password,
 			.groups = u->groups, .ngroups = u->ngroups };
-		outcome = u->enabled &&
-			policy_service_allowed(pc, s->service, &pu) ?
-		    "OK" :
-		    "DENIED";
-	}
+		outcome = policy_service_allowed(pc, s->service, &pu) ? "OK" :
+									"DENIED";
+	} else
+		outcome = strcmp(why, "disabled") == 0 ? "DENIED" : "FAIL";
 	ua_log(LOG_NOTICE, "event=account pool=%s user=%s service=%s "
 	    "rhost=%s result=%s%s", ua_log_quote(s->pool, pool, sizeof(pool)),
-	    u->login ? ua_log_quote(u->login, user, sizeof(user)) :
+	    u->login != NULL && !foreign ?
+	    ua_log_quote(u->login, user, sizeof(user)) :
 	    auth_log_ident(s, user, sizeof(user)),
 	    ua_log_quote(s->service, service, sizeof(service)),
 	    ua_log_quote(s->rhost, rhost, sizeof(rhost)), outcome,
@@ -489,11 +518,13 @@ static int
 session_found(struct auth_ctx *ctx, struct auth_session *s,
     const struct pool_reply *found, struct ua_msg *out)
 {
+	const char *why = subject_verdict(s, found);
 	struct pool_reply rp = { 0 };
 	int r;
 
-	if (found->status != POOL_OK ||
-	    (s->peer_uid != 0 && s->peer_uid != found->user.uid))
+	if (found->status == POOL_UNAVAILABLE)
+		return auth_unavailable(s, out, NULL);
+	if (why != NULL && strcmp(why, "disabled") != 0)
 		return auth_result(s, out, "FAIL", NULL);
 	r = s->bl->be->ops->session_open(s->bl, &rp);
 	return finish(ctx, s, C_SESSION, r, &rp, out);
@@ -616,25 +647,13 @@ static int
 initiate(struct auth_ctx *ctx, struct auth_session *s,
     const struct ua_msg *in, struct ua_msg *out)
 {
-	char tty[AUTH_MAX_TTY + 1], pref[32], pq[80];
+	char tty[AUTH_MAX_TTY + 1], pref[32];
 
-	if (take_text(in, UA_T_POOL, s->pool, sizeof(s->pool), true) < 0 ||
-	    take_text(in, UA_T_USER, s->ident, sizeof(s->ident), true) < 0 ||
-	    take_text(in, UA_T_SERVICE, s->service, sizeof(s->service),
-		true) < 0 ||
-	    take_text(in, UA_T_RHOST, s->rhost, sizeof(s->rhost), false) < 0 ||
-	    take_text(in, UA_T_TTY, tty, sizeof(tty), false) < 0 ||
+	if (take_text(in, UA_T_TTY, tty, sizeof(tty), false) < 0 ||
 	    take_text(in, UA_T_PREFERRED, pref, sizeof(pref), false) < 0)
 		return -EBADMSG;
-	s->kind = K_LOGIN;
 	s->preferred = policy_parse(pref);
-	if (auth_pool_of(ctx, s) == NULL) {
-		ua_log(LOG_ERR, "login for unknown pool %s (check the PAM "
-		    "module's pool= option)",
-		    ua_log_quote(s->pool, pq, sizeof(pq)));
-		return auth_unavailable(s, out, "unknown_pool");
-	}
-	return lookup(ctx, s, out);
+	return lookup_subject(ctx, s, K_LOGIN, in, out);
 }
 
 /*
@@ -714,22 +733,6 @@ respond(struct auth_ctx *ctx, struct auth_session *s, const struct ua_msg *in,
 	return finish(ctx, s, C_RESPOND, r, &rp, out);
 }
 
-static int
-account(struct auth_ctx *ctx, struct auth_session *s, const struct ua_msg *in,
-    struct ua_msg *out)
-{
-	if (take_text(in, UA_T_POOL, s->pool, sizeof(s->pool), true) < 0 ||
-	    take_text(in, UA_T_USER, s->ident, sizeof(s->ident), true) < 0 ||
-	    take_text(in, UA_T_SERVICE, s->service, sizeof(s->service),
-		true) < 0 ||
-	    take_text(in, UA_T_RHOST, s->rhost, sizeof(s->rhost), false) < 0)
-		return -EBADMSG;
-	s->kind = K_ACCT;
-	if (auth_pool_of(ctx, s) == NULL)
-		return auth_unavailable(s, out, NULL);
-	return lookup(ctx, s, out);
-}
-
 /*
  * CHPASS: POOL, USER, SERVICE, OLD_PASSWORD, NEW_PASSWORD.  The old
  * password is checked by a worker like a login's (unknown, disabled and
@@ -743,33 +746,14 @@ chpass(struct auth_ctx *ctx, struct auth_session *s, const struct ua_msg *in,
 	const char *old = ua_msg_get(in, UA_T_OLD_PASSWORD);
 	const char *new = ua_msg_get(in, UA_T_NEW_PASSWORD);
 
-	if (take_text(in, UA_T_POOL, s->pool, sizeof(s->pool), true) < 0 ||
-	    take_text(in, UA_T_USER, s->ident, sizeof(s->ident), true) < 0 ||
-	    take_text(in, UA_T_SERVICE, s->service, sizeof(s->service),
-		true) < 0 ||
-	    take_text(in, UA_T_RHOST, s->rhost, sizeof(s->rhost), false) < 0 ||
-	    old == NULL || new == NULL)
+	if (old == NULL || new == NULL)
 		return -EBADMSG;
-	s->kind = K_CHPASS;
-	if (auth_pool_of(ctx, s) == NULL)
-		return auth_unavailable(s, out, NULL);
 	s->expect = POLICY_PASSWORD;
 	s->old_password = strdup(old);
 	s->new_password = strdup(new);
 	if (s->old_password == NULL || s->new_password == NULL)
 		return -ENOMEM;
-	return lookup(ctx, s, out);
-}
-
-static int
-session_open(struct auth_ctx *ctx, struct auth_session *s,
-    const struct ua_msg *in, struct ua_msg *out)
-{
-	if (take_text(in, UA_T_POOL, s->pool, sizeof(s->pool), true) < 0 ||
-	    take_text(in, UA_T_USER, s->ident, sizeof(s->ident), true) < 0)
-		return -EBADMSG;
-	s->kind = K_SESSION;
-	return lookup(ctx, s, out);
+	return lookup_subject(ctx, s, K_CHPASS, in, out);
 }
 
 int
@@ -803,9 +787,9 @@ auth_handle(struct auth_ctx *ctx, struct auth_session **sessp,
 		r = initiate(ctx, s, in, out);
 		break;
 	case UA_MSG_ACCT:
-		return account(ctx, s, in, out);
+		return lookup_subject(ctx, s, K_ACCT, in, out);
 	case UA_MSG_SESSION:
-		return session_open(ctx, s, in, out);
+		return lookup_subject(ctx, s, K_SESSION, in, out);
 	case UA_MSG_CHPASS:
 		r = chpass(ctx, s, in, out);
 		break;

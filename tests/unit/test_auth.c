@@ -72,7 +72,15 @@ static const char conf_text[] =
     "gid_min = 330000\n"
     "gid_max = 330099\n"
     "first_factors = password\n"
-    "lock_after = 2\n";
+    "lock_after = 2\n"
+    /* sshd only for staff members */
+    "[pool ops]\n"
+    "uid_min = 240000\n"
+    "uid_max = 240099\n"
+    "gid_min = 340000\n"
+    "gid_max = 340099\n"
+    "first_factors = password\n"
+    "service_groups = sshd:staff\n";
 
 #define SCRIPT_MAX 8
 #define LINES_MAX 64
@@ -405,6 +413,23 @@ initiate(struct fx *f, const char *pool, const char *user,
 	assert_int_equal(ua_msg_add(&in, UA_T_SERVICE, "sshd"), 0);
 	assert_int_equal(ua_msg_add(&in, UA_T_RHOST, "192.0.2.7"), 0);
 	assert_int_equal(ua_msg_add(&in, UA_T_PREFERRED, preferred), 0);
+	return send_msg(f, &in);
+}
+
+/* ACCT or SESSION for pool/user (ACCT with service and rhost). */
+static int
+phase(struct fx *f, uint16_t type, const char *pool, const char *user,
+    const char *service)
+{
+	struct ua_msg in;
+
+	ua_msg_init(&in, type);
+	assert_int_equal(ua_msg_add(&in, UA_T_POOL, pool), 0);
+	assert_int_equal(ua_msg_add(&in, UA_T_USER, user), 0);
+	if (service != NULL) {
+		assert_int_equal(ua_msg_add(&in, UA_T_SERVICE, service), 0);
+		assert_int_equal(ua_msg_add(&in, UA_T_RHOST, "192.0.2.7"), 0);
+	}
 	return send_msg(f, &in);
 }
 
@@ -1083,6 +1108,106 @@ test_chpass_wrong_old_password(void **state)
 	    "The current password is wrong.");
 }
 
+/*
+ * ACCT judges the subject as every phase does (lookup_subject and
+ * subject_verdict): OK with the login for the user the peer may speak
+ * for; DENIED when disabled or not allowed the service; FAIL, with no
+ * name, for the unknown and for another uid asked by a non-root peer,
+ * so that such a peer cannot tell the two apart.
+ */
+static void
+test_acct_outcomes(void **state)
+{
+	struct fx *f = *state;
+
+	assert_int_equal(phase(f, UA_MSG_ACCT, "customer", "alice", "sshd"), 0);
+	assert_result(f, "OK");
+	assert_string_equal(field(f, UA_T_USER), "alice");
+	assert_int_equal(logged("event=account", "user='alice'", "result=OK",
+			     NULL), 1);
+	/* alice is in staff: ops lets her use sshd, not another service */
+	assert_int_equal(phase(f, UA_MSG_ACCT, "ops", "alice", "sshd"), 0);
+	assert_result(f, "OK");
+	assert_int_equal(phase(f, UA_MSG_ACCT, "ops", "alice", "su"), 0);
+	assert_result(f, "OK");
+	f->be.account.user.ngroups = 1;	/* buyers only */
+	assert_int_equal(phase(f, UA_MSG_ACCT, "ops", "alice", "sshd"), 0);
+	assert_result(f, "DENIED");
+	f->be.account.user.ngroups = 2;
+	f->be.account.user.enabled = false;
+	assert_int_equal(phase(f, UA_MSG_ACCT, "customer", "alice", "sshd"), 0);
+	assert_result(f, "DENIED");
+	f->be.account.user.enabled = true;
+	/* a non-root peer: its own uid, then another's, then a provisional */
+	f->peer.uid = 200001;
+	assert_int_equal(phase(f, UA_MSG_ACCT, "customer", "alice", "sshd"), 0);
+	assert_result(f, "OK");
+	f->peer.uid = 1000;
+	assert_int_equal(phase(f, UA_MSG_ACCT, "customer", "alice", "sshd"), 0);
+	assert_result(f, "FAIL");
+	assert_null(field(f, UA_T_USER));
+	assert_int_equal(logged("event=account", "result=FAIL",
+			     "reason=foreign_peer", NULL), 1);
+	f->be.account.user.enabled = false;	/* not DENIED: as unknown */
+	assert_int_equal(phase(f, UA_MSG_ACCT, "customer", "alice", "sshd"), 0);
+	assert_result(f, "FAIL");
+	f->be.account.user.enabled = true;
+	f->peer.uid = 200001;
+	f->be.account.user.provisional = true;
+	assert_int_equal(phase(f, UA_MSG_ACCT, "customer", "alice", "sshd"), 0);
+	assert_result(f, "FAIL");
+	f->peer.uid = 0;
+	f->be.account = (struct pool_reply){ .status = POOL_FAIL };
+	assert_int_equal(phase(f, UA_MSG_ACCT, "customer", "nobody", "sshd"),
+	    0);
+	assert_result(f, "FAIL");
+	assert_null(field(f, UA_T_USER));
+	f->be.account = (struct pool_reply){ .status = POOL_UNAVAILABLE };
+	assert_int_equal(phase(f, UA_MSG_ACCT, "customer", "alice", "sshd"), 0);
+	assert_result(f, "UNAVAILABLE");
+	/* a pool the configuration does not name; no SERVICE: malformed */
+	assert_int_equal(phase(f, UA_MSG_ACCT, "nopool", "alice", "sshd"), 0);
+	assert_result(f, "UNAVAILABLE");
+	assert_int_equal(phase(f, UA_MSG_ACCT, "customer", "alice", NULL),
+	    -EBADMSG);
+}
+
+/*
+ * SESSION records the login of the user the peer may speak for
+ * (disabled too: the account phase has judged that); never for another
+ * uid, an unknown user or a pool the configuration does not name.
+ */
+static void
+test_session_outcomes(void **state)
+{
+	struct fx *f = *state;
+
+	then(f, 0, (struct pool_reply){ .status = POOL_OK });
+	assert_int_equal(phase(f, UA_MSG_SESSION, "customer", "alice", NULL),
+	    0);
+	assert_result(f, "OK");
+	assert_int_equal(f->be.sessions, 1);
+	f->be.account.user.enabled = false;
+	then(f, 0, (struct pool_reply){ .status = POOL_OK });
+	assert_int_equal(phase(f, UA_MSG_SESSION, "customer", "alice", NULL),
+	    0);
+	assert_result(f, "OK");
+	assert_int_equal(f->be.sessions, 2);
+	f->be.account.user.enabled = true;
+	f->peer.uid = 1000;
+	assert_int_equal(phase(f, UA_MSG_SESSION, "customer", "alice", NULL),
+	    0);
+	assert_result(f, "FAIL");
+	f->peer.uid = 0;
+	assert_int_equal(phase(f, UA_MSG_SESSION, "nopool", "alice", NULL), 0);
+	assert_result(f, "UNAVAILABLE");
+	f->be.account = (struct pool_reply){ .status = POOL_FAIL };
+	assert_int_equal(phase(f, UA_MSG_SESSION, "customer", "ghost", NULL),
+	    0);
+	assert_result(f, "FAIL");
+	assert_int_equal(f->be.sessions, 2);
+}
+
 int
 main(void)
 {
@@ -1114,6 +1239,8 @@ main(void)
 		T(test_out_of_turn_respond),
 		T(test_malformed_initiate),
 		T(test_chpass_wrong_old_password),
+		T(test_acct_outcomes),
+		T(test_session_outcomes),
 	};
 #undef T
 
