@@ -30,7 +30,7 @@ set -u
 export top_builddir top_srcdir
 SMOKE=""
 [ "${1:-}" = "--smoke" ] && SMOKE=1
-if [ -n "$SMOKE" ]; then RUNS=${BENCH_RUNS:-20}; else RUNS=${BENCH_RUNS:-200}; fi
+if [ -n "$SMOKE" ]; then RUNS=${BENCH_RUNS:-10}; else RUNS=${BENCH_RUNS:-200}; fi
 SEED=${BENCH_SEED:-$(date +%s)}
 BENCH_LIB=1 . "$top_srcdir/bench/load.sh"
 bench_enter "$@"

@@ -218,7 +218,7 @@ bench_end() {
 SMOKE=""
 [ "${1:-}" = "--smoke" ] && SMOKE=1
 if [ -n "$SMOKE" ]; then
-	N=${BENCH_USERS:-5}; REPS=3; SETTLE=1
+	N=${BENCH_USERS:-5}; REPS=1; SETTLE=1
 else
 	N=${BENCH_USERS:-250}; REPS=${BENCH_REPS:-3}; SETTLE=5
 fi

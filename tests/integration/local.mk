@@ -1,6 +1,9 @@
 # SPDX-License-Identifier: MIT
 # Shell tests printing TAP; they need root for namespaces and skip (with a
-# stated reason) otherwise.
+# stated reason) otherwise.  The slowest first (make check -j starts them
+# in this order): the fault scripts, Cognito, mail, the logins.
+include tests/integration/faults.mk
+include tests/integration/cognito.mk
 include tests/integration/nss.mk
 include tests/integration/cli.mk
 include tests/integration/admin.mk
@@ -20,8 +23,6 @@ include tests/integration/pamconfigs.mk
 include tests/integration/throttle.mk
 include tests/integration/bound.mk
 include tests/integration/limits.mk
-include tests/integration/cognito.mk
 include tests/integration/cognito_fake.mk
 include tests/integration/recipes.mk
-include tests/integration/faults.mk
 include tests/integration/notice.mk
