@@ -16,7 +16,6 @@
 #include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
-#include <sqlite3.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,7 +28,6 @@
 #include "userauthd/mailer.h"
 #include "userauthd/mailq.h"
 #include "userauthd/mailsend.h"
-#include "userauthd/sqlbusy.h"
 
 #define DB_RETRY_MS 5000	/* pause sending after a failed row update */
 #define CHECKPOINT_MS 1000	/* at most one WAL checkpoint try a second */
@@ -395,7 +393,7 @@ checkpoint(struct mailer *m)
 {
 	int64_t now = mailq_now().mono;
 	bool due;
-	int rc;
+	const char *why;
 
 	(void)pthread_mutex_lock(&m->lock);
 	due = m->checkpoint_due && now - m->checkpoint_at >= CHECKPOINT_MS;
@@ -410,18 +408,14 @@ checkpoint(struct mailer *m)
 	 * publisher reads for seconds on a big pool): give up soon and try
 	 * again in a second rather than stall the loop's writes.
 	 */
-	sqlbusy_set(m->db, CHECKPOINT_WAIT_MS);
-	rc = sqlite3_wal_checkpoint_v2(m->db, NULL,
-	    SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
-	sqlbusy_set(m->db, 5000);
+	why = mailq_db_checkpoint(m->db, CHECKPOINT_WAIT_MS);
 	(void)pthread_mutex_unlock(&m->dblock);
-	if (rc == SQLITE_OK) {
+	if (why == NULL) {
 		(void)pthread_mutex_lock(&m->lock);
 		m->checkpoint_due = false;
 		(void)pthread_mutex_unlock(&m->lock);
 	} else
-		ua_log(LOG_DEBUG, "mailer: WAL checkpoint postponed: %s",
-		    sqlite3_errstr(rc));
+		ua_log(LOG_DEBUG, "mailer: WAL checkpoint postponed: %s", why);
 }
 
 /* Done for now: RSS back to where it was (SQLite's page cache, heaps). */
@@ -438,7 +432,7 @@ release_if_idle(struct mailer *m)
 	if (!idle)
 		return;
 	(void)pthread_mutex_lock(&m->dblock);
-	(void)sqlite3_db_release_memory(m->db);
+	mailq_db_release(m->db);
 	(void)pthread_mutex_unlock(&m->dblock);
 	(void)malloc_trim(0);
 }
@@ -523,7 +517,7 @@ mailer_free(struct mailer *m)
 {
 	if (m == NULL)
 		return;
-	(void)sqlite3_close_v2(m->db);
+	mailq_db_close(m->db);
 	(void)pthread_mutex_destroy(&m->dblock);
 	(void)pthread_mutex_destroy(&m->lock);
 	(void)pthread_cond_destroy(&m->wake);

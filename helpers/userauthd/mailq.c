@@ -259,6 +259,30 @@ mailq_db_open(const char *path, sqlite3 **ret)
 	return 0;
 }
 
+const char *
+mailq_db_checkpoint(sqlite3 *db, int wait_ms)
+{
+	int rc;
+
+	sqlbusy_set(db, wait_ms);
+	rc = sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_TRUNCATE,
+	    NULL, NULL);
+	sqlbusy_set(db, 5000);
+	return rc == SQLITE_OK ? NULL : sqlite3_errstr(rc);
+}
+
+void
+mailq_db_release(sqlite3 *db)
+{
+	(void)sqlite3_db_release_memory(db);
+}
+
+void
+mailq_db_close(sqlite3 *db)
+{
+	(void)sqlite3_close_v2(db);
+}
+
 static const char *
 col(sqlite3_stmt *st, int i)
 {

@@ -133,6 +133,15 @@ void mailq_free(struct mailq *q);
  */
 int mailq_db_open(const char *path, sqlite3 **ret);
 
+/*
+ * A TRUNCATE checkpoint of the WAL, waiting at most wait_ms for readers
+ * (then the usual 5 s busy wait again): NULL when done, else why not.
+ */
+const char *mailq_db_checkpoint(sqlite3 *db, int wait_ms);
+/* Free what SQLite caches for the connection; close it. */
+void mailq_db_release(sqlite3 *db);
+void mailq_db_close(sqlite3 *db);
+
 struct mailq_row {
 	int64_t id, created, expires;	/* expires, created: epoch seconds */
 };

@@ -76,6 +76,69 @@ store_prepare(struct store *s, const char *sql, sqlite3_stmt **ret,
 	return rc == SQLITE_OK ? 0 : store_fail_db(s, err, rc);
 }
 
+/*
+ * Bind one parameter a type letter of types (see store_int.h) names,
+ * from ap; the SQLite result code.
+ */
+static int
+bind_one(sqlite3_stmt *st, int i, char type, va_list *ap)
+{
+	const void *p;
+	const char *t;
+	int n;
+
+	switch (type) {
+	case 'i':
+		return sqlite3_bind_int64(st, i, va_arg(*ap, int64_t));
+	case 'b':
+		p = va_arg(*ap, const void *);
+		n = va_arg(*ap, int);
+		return sqlite3_bind_blob(st, i, p, n, SQLITE_STATIC);
+	case 't':
+		t = va_arg(*ap, const char *);
+		return t != NULL ?
+		    sqlite3_bind_text(st, i, t, -1, SQLITE_STATIC) :
+		    sqlite3_bind_null(st, i);
+	case 'n':
+		return sqlite3_bind_null(st, i);
+	default:
+		return SQLITE_MISUSE;
+	}
+}
+
+int
+store_prepare_bind(struct store *s, const char *sql, sqlite3_stmt **ret,
+    struct store_err *err, const char *types, ...)
+{
+	va_list ap;
+	size_t i;
+	int r, rc = SQLITE_OK;
+
+	r = store_prepare(s, sql, ret, err);
+	if (r < 0)
+		return r;
+	va_start(ap, types);
+	for (i = 0; types[i] != '\0' && rc == SQLITE_OK; i++)
+		rc = bind_one(*ret, (int)i + 1, types[i], &ap);
+	va_end(ap);
+	if (rc == SQLITE_OK)
+		return 0;
+	r = store_fail_db(s, err, rc);
+	sqlite3_finalize(*ret);
+	*ret = NULL;
+	return r;
+}
+
+int
+store_run(struct store *s, sqlite3_stmt *st, struct store_err *err)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 :
+	    store_fail_db(s, err, rc);
+}
+
 int
 store_begin(struct store *s, struct store_err *err)
 {

@@ -50,6 +50,15 @@ void store_release_memory(struct store *s);
  */
 void store_set_busy_ms(struct store *s, int ms);
 
+/*
+ * A write transaction for callers that compose several store calls into
+ * one change (otp.c): BEGIN IMMEDIATE; COMMIT (bumps the generation;
+ * an I/O error says the outcome is unknown); ROLLBACK.
+ */
+int store_begin(struct store *s, struct store_err *err);
+int store_commit(struct store *s, struct store_err *err);
+void store_rollback(struct store *s);
+
 /* Make sure every configured pool has its row; never lowers a counter. */
 int store_sync_pools(struct store *s, const struct ua_conf *c,
     struct store_err *err);

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Internals shared by the store's files (store_open.c: opening and the
- * schema; store.c: lookups, result objects; store_ops.c: admin mutations;
- * store_group.c: groups and the NSS snapshot).
- * Nothing outside the store includes this.
+ * Internals shared by the store's files, store*.c (store_open.c: opening
+ * and the schema; store.c: lookups, result objects, statements;
+ * store_ops.c and store_modify.c: admin mutations; store_group.c: groups
+ * and the NSS snapshot; store_otp.c: codes and the mail queue insert; the
+ * others as named).  Only the store's files and its unit tests include
+ * this: all SQL on the store's connection is theirs.
  */
 #ifndef UA_STORE_INT_H
 #define UA_STORE_INT_H
@@ -44,10 +46,18 @@ int store_fail_db(struct store *s, struct store_err *err, int rc);
 int store_exec(struct store *s, const char *sql, struct store_err *err);
 int store_prepare(struct store *s, const char *sql, sqlite3_stmt **ret,
     struct store_err *err);
-/* BEGIN IMMEDIATE; COMMIT (bumps the generation, rolls back on failure). */
-int store_begin(struct store *s, struct store_err *err);
-int store_commit(struct store *s, struct store_err *err);
-void store_rollback(struct store *s);
+/*
+ * Prepare sql and bind its parameters ?1, ?2, ... in order, one type
+ * letter each: 'i' an int64_t, 'b' a blob (const void *, int length),
+ * 't' a text (const char *; NULL binds NULL), 'n' NULL (no argument).
+ * Blobs and texts are not copied (no stray copy of a secret): they must
+ * outlive the statement's step.  Every bind is checked: on any failure
+ * the statement is finalized, *ret is NULL, and the error says why.
+ */
+int store_prepare_bind(struct store *s, const char *sql, sqlite3_stmt **ret,
+    struct store_err *err, const char *types, ...);
+/* Step a statement that returns no rows, then finalize it. */
+int store_run(struct store *s, sqlite3_stmt *st, struct store_err *err);
 
 int store_pool_id(struct store *s, const char *pool, int64_t *ret,
     struct store_err *err);

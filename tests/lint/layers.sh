@@ -5,7 +5,8 @@
 # common/client and their own directory; common/server includes none from
 # the daemon or the CLI.  The build enforces the helpers/ half for the
 # modules (no -I for it); this also covers common/server, which the same
-# -I would let through.  Each finding is named file:line.
+# -I would let through; and only the store's files include its internals.
+# Each finding is named file:line.
 . "$top_srcdir/tests/lint/lib.sh"
 cd "$top_srcdir" || exit 1
 
@@ -23,4 +24,7 @@ hits=$(includes common/client | grep -vE ':client/[^/]+$')
 lint_ok "$([ -z "$hits" ]; echo $?)" "common/client includes only its own headers" "$hits"
 hits=$(includes common/server | grep -vE ':(client|server)/[^/]+$')
 lint_ok "$([ -z "$hits" ]; echo $?)" "common/server includes no daemon or CLI header" "$hits"
+# The store's SQL is its own: only store*.c include its internal header.
+hits=$(includes helpers | grep -E ':userauthd/store_int\.h$' | grep -vE '^helpers/userauthd/store[a-z_]*\.[ch]:')
+lint_ok "$([ -z "$hits" ]; echo $?)" "only the store's files include store_int.h (no SQL elsewhere on its connection)" "$hits"
 lint_done

@@ -482,11 +482,53 @@ test_local_id_file_parsing(void **state)
 	assert_false(store_local_id_taken("/nonexistent/passwd", 0));
 }
 
+/*
+ * store_prepare_bind checks every bind: a parameter the statement does
+ * not have, or a type letter it does not know, is an error with no
+ * statement left over; good ones bind in order, NULL text as NULL.
+ */
+static void
+test_prepare_bind_checks_every_bind(void **state)
+{
+	struct fx *f = *state;
+	struct store_err err = { 0 };
+	const unsigned char blob[3] = { 1, 2, 3 };
+	sqlite3_stmt *st = (sqlite3_stmt *)&err;
+
+	assert_int_not_equal(store_prepare_bind(f->s, "SELECT ?1", &st, &err,
+				 "ii", (int64_t)1, (int64_t)2), 0);
+	assert_null(st);
+	assert_non_null(err.code);
+	st = (sqlite3_stmt *)&err;
+	assert_int_not_equal(store_prepare_bind(f->s, "SELECT ?1", &st, &err,
+				 "x", (int64_t)1), 0);
+	assert_null(st);
+	assert_int_equal(store_prepare_bind(f->s,
+			     "SELECT ?1, ?2, ?3 IS NULL, ?4 IS NULL, length(?5)",
+			     &st, &err, "itnib", (int64_t)42, "x",
+			     (int64_t)7, blob, (int)sizeof(blob)),
+	    0);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int64(st, 0), 42);
+	assert_string_equal((const char *)sqlite3_column_text(st, 1), "x");
+	assert_int_equal(sqlite3_column_int(st, 2), 1);
+	assert_int_equal(sqlite3_column_int(st, 3), 0);
+	assert_int_equal(sqlite3_column_int(st, 4), 3);
+	sqlite3_finalize(st);
+	assert_int_equal(store_prepare_bind(f->s, "SELECT ?1 IS NULL", &st,
+			     &err, "t", (const char *)NULL),
+	    0);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(st, 0), 1);
+	sqlite3_finalize(st);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 #define T(x) cmocka_unit_test_setup_teardown(x, setup, teardown)
+		T(test_prepare_bind_checks_every_bind),
 		T(test_user_add_allocates_uid_and_private_gid),
 		T(test_pool_home_template_applies),
 		T(test_uid_never_reused_after_delete),
