@@ -16,6 +16,7 @@ helpers_userauthd_libuad_la_SOURCES = \
 	helpers/userauthd/keys.c helpers/userauthd/keys.h \
 	helpers/userauthd/otp.c helpers/userauthd/otp.h \
 	helpers/userauthd/store_otp.c helpers/userauthd/store_otp.h \
+	helpers/userauthd/store_stmt.c \
 	helpers/userauthd/policy.c helpers/userauthd/policy.h \
 	helpers/userauthd/workq.c helpers/userauthd/workq.h \
 	helpers/userauthd/sqlbusy.c helpers/userauthd/sqlbusy.h \

@@ -21,6 +21,8 @@ struct store_mark {
 	uint32_t gid_next;
 };
 
+#define STORE_CACHED_MAX 8
+
 struct store {
 	sqlite3 *db;
 	uint64_t generation;
@@ -29,6 +31,11 @@ struct store {
 	struct store_mark *marks;	/* what it holds */
 	size_t nmarks;
 	bool marks_dirty;	/* write it at the next commit in any case */
+	struct {
+		const char *sql;	/* a string literal: its address */
+		sqlite3_stmt *st;
+	} cached[STORE_CACHED_MAX];	/* store_stmt.c */
+	size_t ncached;
 };
 
 /*
@@ -56,6 +63,18 @@ int store_prepare(struct store *s, const char *sql, sqlite3_stmt **ret,
  */
 int store_prepare_bind(struct store *s, const char *sql, sqlite3_stmt **ret,
     struct store_err *err, const char *types, ...);
+/*
+ * A statement kept prepared for the store's life (store_stmt.c): sql
+ * must be a string literal.  Release it with store_release_cached
+ * (reset, bindings cleared), never sqlite3_finalize.  exec_cached runs
+ * one such statement that takes no parameters.
+ */
+int store_prepare_cached(struct store *s, const char *sql, sqlite3_stmt **ret,
+    struct store_err *err);
+void store_release_cached(struct store *s, sqlite3_stmt *st);
+int store_exec_cached(struct store *s, const char *sql,
+    struct store_err *err);
+void store_cached_free(struct store *s);
 /* Step a statement that returns no rows, then finalize it. */
 int store_run(struct store *s, sqlite3_stmt *st, struct store_err *err);
 

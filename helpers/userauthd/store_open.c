@@ -394,6 +394,7 @@ store_close(struct store *s)
 	if (s == NULL)
 		return;
 	store_marks_detach(s);
+	store_cached_free(s);
 	(void)sqlite3_close_v2(s->db);
 	free(s);
 }

@@ -50,7 +50,7 @@ store_bucket_get(struct store *s, const char *pool,
 	int r, rc;
 
 	memset(ret, 0, sizeof(*ret));
-	r = store_prepare(s, "SELECT failures, last_fail, next_allowed "
+	r = store_prepare_cached(s, "SELECT failures, last_fail, next_allowed "
 	    "FROM throttle WHERE pool = ?1 AND kind = ?2 AND account = ?3 "
 	    "AND rhost = ?4", &st, err);
 	if (r < 0)
@@ -66,7 +66,7 @@ store_bucket_get(struct store *s, const char *pool,
 	} else if (rc != SQLITE_DONE)
 		r = store_fail_db(s, err, rc);
 out:
-	sqlite3_finalize(st);
+	store_release_cached(s, st);
 	return r;
 }
 
@@ -78,8 +78,8 @@ store_bucket_put(struct store *s, const char *pool,
 	sqlite3_stmt *st = NULL;
 	int r, rc;
 
-	r = store_prepare(s, "INSERT OR REPLACE INTO throttle (pool, kind, "
-	    "account, rhost, failures, last_fail, next_allowed) "
+	r = store_prepare_cached(s, "INSERT OR REPLACE INTO throttle (pool, "
+	    "kind, account, rhost, failures, last_fail, next_allowed) "
 	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", &st, err);
 	if (r < 0)
 		return r;
@@ -96,7 +96,7 @@ store_bucket_put(struct store *s, const char *pool,
 	if (rc != SQLITE_DONE)
 		r = store_fail_db(s, err, rc);
 out:
-	sqlite3_finalize(st);
+	store_release_cached(s, st);
 	return r;
 }
 
@@ -147,7 +147,7 @@ sync_full(struct store *s)
 {
 	struct store_err e = { 0 };
 
-	if (store_exec(s, "PRAGMA synchronous = FULL", &e) < 0)
+	if (store_exec_cached(s, "PRAGMA synchronous = FULL", &e) < 0)
 		ua_log(LOG_ERR, "store: cannot set synchronous = FULL again: "
 		    "%s", e.msg);
 }
@@ -155,10 +155,10 @@ sync_full(struct store *s)
 int
 store_throttle_begin(struct store *s, struct store_err *err)
 {
-	int r = store_exec(s, "PRAGMA synchronous = NORMAL", err);
+	int r = store_exec_cached(s, "PRAGMA synchronous = NORMAL", err);
 
 	if (r == 0)
-		r = store_exec(s, "BEGIN IMMEDIATE", err);
+		r = store_exec_cached(s, "BEGIN IMMEDIATE", err);
 	if (r < 0)
 		sync_full(s);
 	return r;
@@ -169,7 +169,7 @@ store_throttle_begin(struct store *s, struct store_err *err)
 int
 store_throttle_commit(struct store *s, struct store_err *err)
 {
-	int r = store_exec(s, "COMMIT", err);
+	int r = store_exec_cached(s, "COMMIT", err);
 
 	if (r < 0)
 		store_rollback(s);
