@@ -18,6 +18,7 @@
 #include "server/json_frame.h"
 
 #include "client.h"
+#include "nscd.h"
 #include "output.h"
 
 json_t *
@@ -233,6 +234,12 @@ check_reply(struct ctl_ctx *ctx, json_t *reply, json_t **ret_result)
 	warn(ctx, reply);
 	if (!json_is_true(ok))
 		return daemon_error(ctx, reply);
+	/* a change NSS now shows: a running nscd must not hide it */
+	if (json_is_string(json_object_get(reply, "nss")) &&
+	    strcmp(json_string_value(json_object_get(reply, "nss")),
+		"published") == 0 &&
+	    !ctl_nscd_invalidate())
+		ctx->unpublished = true;
 	result = json_object_get(reply, "result");
 	if (result == NULL)
 		return ctl_fail(ctx, CTL_EXIT_UNREACHABLE, "unreachable",

@@ -7,6 +7,7 @@ userauthctl_SOURCES = \
 	helpers/userauthctl/main.c \
 	helpers/userauthctl/cmd.h helpers/userauthctl/args.c \
 	helpers/userauthctl/client.c helpers/userauthctl/client.h \
+	helpers/userauthctl/nscd.c helpers/userauthctl/nscd.h \
 	helpers/userauthctl/output.c helpers/userauthctl/output.h \
 	helpers/userauthctl/cmd_pool.c helpers/userauthctl/cmd_user.c \
 	helpers/userauthctl/cmd_group.c helpers/userauthctl/cmd_passwd.c \

@@ -261,6 +261,9 @@ collect_publish(struct server *srv)
 		if (err < 0)
 			admin_warn_unpublished(reply, srv->conf->nss_cache, err,
 			    SERVER_PUBLISH_RETRY_MS / 1000);
+		else	/* userauthctl tells a running nscd (its -i) */
+			(void)json_object_set_new(reply, "nss",
+			    json_string("published"));
 		c->busy = false;
 		if (reply_json(srv, c, reply) < 0)
 			client_close(srv, i);

@@ -26,3 +26,4 @@ include tests/integration/limits.mk
 include tests/integration/cognito_fake.mk
 include tests/integration/recipes.mk
 include tests/integration/notice.mk
+include tests/integration/nscd.mk

@@ -55,7 +55,7 @@ apt-get install -y -q --no-install-recommends \
 	libcmocka-dev libpam-wrapper libnss-wrapper libpamtest0-dev pamtester \
 	python3 python3-aiosmtpd python3-paramiko python3-cryptography nodejs $npm \
 	libpam-pwquality cracklib-runtime \
-	openssh-server openssh-client expect faketime fiu-utils \
+	openssh-server openssh-client expect faketime fiu-utils nscd \
 	mandoc iproute2 netcat-openbsd curl util-linux passwd \
 	ca-certificates openssl sudo \
 	systemd systemd-container debhelper dpkg-dev lintian debootstrap git
