@@ -289,15 +289,93 @@ parse_csv(struct ctl_ctx *ctx, struct import *im, char *buf, size_t len)
 
 /* ---- JSON lines ------------------------------------------------------------ */
 
+/* reject's result r as the helpers below say it: 1 (rejected) or < 0. */
+static int
+rejected(int r)
+{
+	return r < 0 ? r : 1;
+}
+
+/*
+ * A "groups" array as one ';'-joined string for add_row (which splits
+ * again): 0 and *ret (caller frees), 1 when the line was rejected, or
+ * < 0.
+ */
+static int
+join_groups(struct import *im, unsigned long line, const char *login,
+    const json_t *g, char **ret)
+{
+	size_t i, total = 1, at = 0, len;
+	json_t *x;
+	char *j;
+
+	if (json_array_size(g) > IMPORT_GROUPS_MAX)
+		return rejected(reject(im, line, login, "more than %d groups",
+		    IMPORT_GROUPS_MAX));
+	json_array_foreach(g, i, x) {
+		if (!json_is_string(x) ||
+		    strchr(json_string_value(x), ';') != NULL)
+			return rejected(reject(im, line, login,
+			    "'groups' must hold names"));
+		total += json_string_length(x) + 1;
+	}
+	j = calloc(1, total);
+	if (j == NULL)
+		return -ENOMEM;
+	/* total counts every name and separator: each fits. */
+	json_array_foreach(g, i, x) {
+		len = json_string_length(x);
+		if (i > 0)
+			j[at++] = ';';
+		memcpy(j + at, json_string_value(x), len);
+		at += len;
+	}
+	j[at] = '\0';
+	*ret = j;
+	return 0;
+}
+
+/*
+ * The members of one JSON line into the columns f/lens (strings only;
+ * "groups" may be an array, returned in *ret_groups).  0, 1 when the
+ * line was rejected, or < 0.
+ */
+static int
+jsonl_members(struct import *im, unsigned long line, json_t *o,
+    const char **f, size_t *lens, json_t **ret_groups)
+{
+	const char *key;
+	json_t *v;
+	int c;
+
+	json_object_foreach(o, key, v) {
+		for (c = 0; c < C_N && strcmp(key, col_names[c]) != 0; c++)
+			;
+		if (c == C_N)
+			return rejected(reject(im, line, NULL,
+			    "unknown member '%.64s'", key));
+		if (c == C_GROUPS && json_is_array(v)) {
+			*ret_groups = v;
+			continue;
+		}
+		if (!json_is_string(v))
+			return rejected(reject(im, line, NULL,
+			    "'%s' must be a string", key));
+		f[c] = json_string_value(v);
+		lens[c] = json_string_length(v);
+	}
+	return 0;
+}
+
 static int
 jsonl_line(struct import *im, unsigned long line, const char *p, size_t n)
 {
 	const char *f[C_N] = { 0 };
 	size_t lens[C_N] = { 0 };
 	json_error_t e;
-	json_t *o, *v, *g = NULL;
-	const char *key;
-	int c, r;
+	json_t *o, *g = NULL;
+	char *groups = NULL;
+	int r;
 
 	if (!ua_valid_utf8(p, n) || memchr(p, 0, n) != NULL)
 		return reject(im, line, NULL, "not valid UTF-8");
@@ -307,77 +385,27 @@ jsonl_line(struct import *im, unsigned long line, const char *p, size_t n)
 		return reject(im, line, NULL, "not a JSON object%s%s",
 		    o == NULL ? ": " : "", o == NULL ? e.text : "");
 	}
-	r = 0;
-	json_object_foreach(o, key, v) {
-		for (c = 0; c < C_N && strcmp(key, col_names[c]) != 0; c++)
-			;
-		if (c == C_N) {
-			r = reject(im, line, NULL, "unknown member '%.64s'",
-			    key);
-			goto out;
-		}
-		if (c == C_GROUPS && json_is_array(v)) {
-			g = v;
-			continue;
-		}
-		if (!json_is_string(v)) {
-			r = reject(im, line, NULL, "'%s' must be a string",
-			    key);
-			goto out;
-		}
-		f[c] = json_string_value(v);
-		lens[c] = json_string_length(v);
+	r = jsonl_members(im, line, o, f, lens, &g);
+	if (r != 0) {
+		r = r > 0 ? 0 : r;
+		goto out;
 	}
 	if (f[C_LOGIN] == NULL || f[C_EMAIL] == NULL) {
 		r = reject(im, line, f[C_LOGIN], "needs 'login' and 'email'");
 		goto out;
 	}
 	if (g != NULL) {
-		size_t i;
-		json_t *x;
-
-		if (json_array_size(g) > IMPORT_GROUPS_MAX) {
-			r = reject(im, line, f[C_LOGIN], "more than %d groups",
-			    IMPORT_GROUPS_MAX);
+		r = join_groups(im, line, f[C_LOGIN], g, &groups);
+		if (r != 0) {
+			r = r > 0 ? 0 : r;
 			goto out;
 		}
-		json_array_foreach(g, i, x)
-			if (!json_is_string(x) ||
-			    strchr(json_string_value(x), ';') != NULL) {
-				r = reject(im, line, f[C_LOGIN],
-				    "'groups' must hold names");
-				goto out;
-			}
-		/* Join for add_row, which splits again. */
-		{
-			size_t total = 1, at = 0, len;
-			char *j;
-
-			json_array_foreach(g, i, x)
-				total += json_string_length(x) + 1;
-			j = calloc(1, total);
-			if (j == NULL) {
-				r = -ENOMEM;
-				goto out;
-			}
-			/* total counts every name and separator: each fits. */
-			json_array_foreach(g, i, x) {
-				len = json_string_length(x);
-				if (i > 0)
-					j[at++] = ';';
-				memcpy(j + at, json_string_value(x), len);
-				at += len;
-			}
-			j[at] = '\0';
-			f[C_GROUPS] = j;
-			lens[C_GROUPS] = strlen(j);
-			r = add_row(im, line, f, lens);
-			free(j);
-			goto out;
-		}
+		f[C_GROUPS] = groups;
+		lens[C_GROUPS] = strlen(groups);
 	}
 	r = add_row(im, line, f, lens);
 out:
+	free(groups);
 	json_decref(o);
 	return r;
 }
@@ -544,120 +572,179 @@ read_all(struct ctl_ctx *ctx, const char *path, char **ret, size_t *ret_len)
 	return CTL_EXIT_OK;
 }
 
-int
-ctl_user_import(struct ctl_ctx *ctx, const struct ctl_verb *v, int argc,
-    char **argv)
+/* The format FILE's name implies: csv, jsonl, or "" (none). */
+static const char *
+format_of(const char *path)
+{
+	const char *dot = strrchr(path, '.');
+
+	if (dot == NULL)
+		return "";
+	if (strcmp(dot, ".csv") == 0)
+		return "csv";
+	if (strcmp(dot, ".jsonl") == 0 || strcmp(dot, ".ndjson") == 0)
+		return "jsonl";
+	return "";
+}
+
+/* What "user import" was asked to do. */
+struct import_job {
+	const char *pool, *path, *format;
+	bool skip_bad;
+	size_t nrows; /* rows read, good and rejected */
+};
+
+/* Options and operands into job; an exit status. */
+static int
+import_args(struct ctl_ctx *ctx, const struct ctl_verb *v, int argc,
+    char **argv, struct import_job *job)
 {
 	static const struct option lo[] = {
 	    {"format", required_argument, NULL, OPT_FORMAT},
 	    {"skip-bad", no_argument, NULL, OPT_SKIP_BAD},
 	    {NULL, 0, NULL, 0},
 	};
-	struct import im = { json_array(), json_array() };
-	const char *format = NULL, *pool, *path, *dot;
-	json_t *res = NULL, *all = NULL;
-	bool skip_bad = false;
-	size_t len = 0, nrows, nbad;
-	char *buf = NULL;
-	int c, r, fd = -1;
+	int c, r;
 
 	ctl_opt_reset();
 	while ((c = ctl_getopt(ctx, v, argc, argv, lo)) != -1) {
 		if (c == OPT_FORMAT)
-			format = optarg;
+			job->format = optarg;
 		else if (c == OPT_SKIP_BAD)
-			skip_bad = true;
-		else {
-			r = ctl_opt_end(ctx, v, c);
-			goto out;
-		}
+			job->skip_bad = true;
+		else
+			return ctl_opt_end(ctx, v, c);
 	}
 	r = ctl_operands(ctx, v, argc, 2, 2);
 	if (r != CTL_EXIT_OK)
-		goto out;
-	pool = argv[optind];
-	path = argv[optind + 1];
-	r = ctl_arg_pool(ctx, "POOL", pool);
+		return r;
+	job->pool = argv[optind];
+	job->path = argv[optind + 1];
+	r = ctl_arg_pool(ctx, "POOL", job->pool);
 	if (r != CTL_EXIT_OK)
-		goto out;
-	if (format == NULL) {
-		dot = strrchr(path, '.');
-		format = dot == NULL		     ? "" :
-		    strcmp(dot, ".csv") == 0	     ? "csv" :
-		    strcmp(dot, ".jsonl") == 0 ||
-			strcmp(dot, ".ndjson") == 0 ? "jsonl" :
-						      "";
-	}
-	if (strcmp(format, "csv") != 0 && strcmp(format, "jsonl") != 0) {
-		r = ctl_fail(ctx, CTL_EXIT_USAGE, "usage",
+		return r;
+	if (job->format == NULL)
+		job->format = format_of(job->path);
+	if (strcmp(job->format, "csv") != 0 &&
+	    strcmp(job->format, "jsonl") != 0)
+		return ctl_fail(ctx, CTL_EXIT_USAGE, "usage",
 		    "give --format csv or --format jsonl (FILE does not end "
 		    "in .csv or .jsonl)");
-		goto out;
-	}
-	if (im.rows == NULL || im.rejected == NULL) {
-		r = ctl_fail_oom(ctx);
-		goto out;
-	}
-	r = read_all(ctx, path, &buf, &len);
+	return CTL_EXIT_OK;
+}
+
+/* Read and parse the file into im (at most IMPORT_ROWS_MAX rows). */
+static int
+import_read(struct ctl_ctx *ctx, struct import_job *job, struct import *im)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	int r;
+
+	r = read_all(ctx, job->path, &buf, &len);
 	if (r != CTL_EXIT_OK)
-		goto out;
-	r = strcmp(format, "csv") == 0 ? parse_csv(ctx, &im, buf, len) :
-					 parse_jsonl(ctx, &im, buf, len);
+		return r;
+	r = strcmp(job->format, "csv") == 0 ? parse_csv(ctx, im, buf, len) :
+					      parse_jsonl(ctx, im, buf, len);
+	free(buf);
 	if (r != CTL_EXIT_OK)
-		goto out;
-	nrows = json_array_size(im.rows) + json_array_size(im.rejected);
-	if (nrows > IMPORT_ROWS_MAX) {
-		r = ctl_fail(ctx, CTL_EXIT_USAGE, "usage",
-		    "%zu rows; an import takes at most %d", nrows,
+		return r;
+	job->nrows = json_array_size(im->rows) + json_array_size(im->rejected);
+	if (job->nrows > IMPORT_ROWS_MAX)
+		return ctl_fail(ctx, CTL_EXIT_USAGE, "usage",
+		    "%zu rows; an import takes at most %d", job->nrows,
 		    IMPORT_ROWS_MAX);
-		goto out;
-	}
-	r = ctl_session_open(ctx, &fd);
-	if (r == CTL_EXIT_OK)
-		r = simple_call(ctx, fd, "user.import.begin", "pool",
-		    json_string(pool), CTL_REQUEST_TIMEOUT_MS, &res);
+	return CTL_EXIT_OK;
+}
+
+/*
+ * Send the rows on a session fd and have the daemon check them: *ret_all
+ * the rows rejected here and there, *ret_nbad how many.
+ */
+static int
+import_send(struct ctl_ctx *ctx, int fd, const struct import_job *job,
+    const struct import *im, json_t **ret_all, size_t *ret_nbad)
+{
+	json_t *res = NULL;
+	int r;
+
+	r = simple_call(ctx, fd, "user.import.begin", "pool",
+	    json_string(job->pool), CTL_REQUEST_TIMEOUT_MS, &res);
 	json_decref(res);
 	res = NULL;
 	if (r == CTL_EXIT_OK)
-		r = send_chunks(ctx, fd, im.rows);
+		r = send_chunks(ctx, fd, im->rows);
 	if (r == CTL_EXIT_OK)
 		r = simple_call(ctx, fd, "user.import.check", NULL, NULL,
 		    IMPORT_COMMIT_TIMEOUT_MS, &res);
 	if (r != CTL_EXIT_OK)
-		goto out;
-	all = json_copy(im.rejected);
-	if (all == NULL ||
-	    json_array_extend(all, json_object_get(res, "rejected")) < 0) {
-		r = ctl_fail_oom(ctx);
-		goto out;
+		return r;
+	*ret_all = json_copy(im->rejected);
+	if (*ret_all == NULL ||
+	    json_array_extend(*ret_all, json_object_get(res, "rejected")) < 0) {
+		json_decref(res);
+		return ctl_fail_oom(ctx);
 	}
-	nbad = json_array_size(im.rejected) + (size_t)json_integer_value(
-	    json_object_get(res, "rejected_count"));
+	*ret_nbad = json_array_size(im->rejected) +
+	    (size_t)json_integer_value(json_object_get(res, "rejected_count"));
 	json_decref(res);
-	res = NULL;
-	if (nbad > 0)
-		print_rejected(path, all);
-	if (nbad > 0 && !skip_bad) {
-		r = ctl_fail(ctx, CTL_EXIT_REFUSED, "invalid",
-		    "%zu of %zu rows rejected; nothing imported", nbad, nrows);
-		goto out;	/* closing the connection drops the rows */
-	}
-	r = simple_call(ctx, fd, "user.import.commit", "skip_bad",
-	    json_boolean(skip_bad), IMPORT_COMMIT_TIMEOUT_MS, &res);
-	if (r != CTL_EXIT_OK)
-		goto out;
+	return CTL_EXIT_OK;
+}
+
+/* The commit's result res, for people or as JSON. */
+static void
+import_report(struct ctl_ctx *ctx, const struct import_job *job,
+    const json_t *res, json_t *all, size_t nbad)
+{
+	json_int_t imported =
+	    json_integer_value(json_object_get(res, "imported"));
+
 	if (ctx->json) {
 		json_t *o = json_pack("{s:I s:I s:s s:I s:O}", "rows",
-		    (json_int_t)nrows, "imported", json_integer_value(
-			json_object_get(res, "imported")), "pool", pool,
-		    "rejected_count", (json_int_t)nbad, "rejected", all);
+		    (json_int_t)job->nrows, "imported", imported, "pool",
+		    job->pool, "rejected_count", (json_int_t)nbad, "rejected",
+		    all);
 
 		(void)ctl_print_json(stdout, o);
 		json_decref(o);
 	} else
 		(void)printf("imported %lld of %zu rows into pool %s\n",
-		    (long long)json_integer_value(
-			json_object_get(res, "imported")), nrows, pool);
+		    (long long)imported, job->nrows, job->pool);
+}
+
+int
+ctl_user_import(struct ctl_ctx *ctx, const struct ctl_verb *v, int argc,
+    char **argv)
+{
+	struct import im = { json_array(), json_array() };
+	struct import_job job = { 0 };
+	json_t *res = NULL, *all = NULL;
+	size_t nbad = 0;
+	int r, fd = -1;
+
+	r = import_args(ctx, v, argc, argv, &job);
+	if (r == CTL_EXIT_OK && (im.rows == NULL || im.rejected == NULL))
+		r = ctl_fail_oom(ctx);
+	if (r == CTL_EXIT_OK)
+		r = import_read(ctx, &job, &im);
+	if (r == CTL_EXIT_OK)
+		r = ctl_session_open(ctx, &fd);
+	if (r == CTL_EXIT_OK)
+		r = import_send(ctx, fd, &job, &im, &all, &nbad);
+	if (r != CTL_EXIT_OK)
+		goto out;
+	if (nbad > 0)
+		print_rejected(job.path, all);
+	if (nbad > 0 && !job.skip_bad) {
+		r = ctl_fail(ctx, CTL_EXIT_REFUSED, "invalid",
+		    "%zu of %zu rows rejected; nothing imported", nbad,
+		    job.nrows);
+		goto out; /* closing the connection drops the rows */
+	}
+	r = simple_call(ctx, fd, "user.import.commit", "skip_bad",
+	    json_boolean(job.skip_bad), IMPORT_COMMIT_TIMEOUT_MS, &res);
+	if (r == CTL_EXIT_OK)
+		import_report(ctx, &job, res, all, nbad);
 out:
 	if (fd >= 0)
 		(void)close(fd);
@@ -665,6 +752,5 @@ out:
 	json_decref(all);
 	json_decref(im.rows);
 	json_decref(im.rejected);
-	free(buf);
 	return r;
 }

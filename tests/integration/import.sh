@@ -134,6 +134,27 @@ expect_rc 0 "--skip-bad imports the good rows" \
 	uactl user import --skip-bad customer "$TB/bad.jsonl"
 grep_last "  ... 1 of 3" 'imported 1 of 3'
 expect_rc 0 "  ... j3 is there" getent passwd j3
+# Each rejection of a JSON line is one reason, and the line goes no further.
+many=$(i=0; while [ $i -lt 65 ]; do printf '"g%d",' $i; i=$((i + 1)); done)
+{
+	echo '{"login": "j6", "email": "j6@example.com", "mail": "x"}'
+	echo '{"login": "j7", "email": "j7@example.com", "groups": ["qa", 7]}'
+	echo '{"login": "j8", "email": "j8@example.com", "groups": ["a;b"]}'
+	echo "{\"login\": \"j9\", \"email\": \"j9@example.com\", \"groups\": [${many%,}]}"
+	echo '{"login": "j10", "email": "j10@example.com", "groups": ["qa"]}'
+} >"$TB/bad2.jsonl"
+expect_rc 0 "JSON lines with bad members: --skip-bad imports the one good row" \
+	uactl user import --skip-bad customer "$TB/bad2.jsonl"
+grep_last "  ... 1 of 5" 'imported 1 of 5'
+cp "$TB/last.err" "$TB/bad2.err"
+expect_rc 0 "  ... an unknown member named once, on its line" \
+	sh -c "[ \$(grep -c ':1: ' '$TB/bad2.err') -eq 1 ] && grep -q \":1: unknown member 'mail'\" '$TB/bad2.err'"
+expect_rc 0 "  ... a group that is no name, on its line" \
+	sh -c "[ \$(grep -c \"'groups' must hold names\" '$TB/bad2.err') -eq 2 ] && grep -q \":2: 'j7': 'groups' must hold names\" '$TB/bad2.err' && grep -q \":3: 'j8': 'groups' must hold names\" '$TB/bad2.err'"
+expect_rc 0 "  ... more than 64 groups, on its line" \
+	grep -q ":4: 'j9': more than 64 groups" "$TB/bad2.err"
+expect_rc 2 "  ... none of the rejected users exists" sh -c "getent passwd j6 || getent passwd j7 || getent passwd j8 || getent passwd j9"
+expect_rc 0 "  ... and j10 is in qa" sh -c "getent group qa | grep -q j10"
 expect_rc 2 "unknown extension needs --format" uactl user import customer "$TB/good.txt"
 expect_rc 2 "unknown column refused" sh -c \
 	"printf 'login,mail\n' >'$TB/h.csv'; '$top_builddir/userauthctl' -s '$TB/run/admin.sock' user import customer '$TB/h.csv'"
