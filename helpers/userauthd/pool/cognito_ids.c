@@ -58,26 +58,13 @@ allowed_users(const struct ua_pool_conf *pc, const struct cg_sync *y)
 	return ok;
 }
 
-/*
- * The pages are all in: ids, collisions, who is kept, the pool's new
- * NSS part.  Users were sorted by login for the member lookups; groups'
- * members index that order.
- */
-int
-cg_sync_finish(struct cg_sync *y, const struct ua_pool_conf *pc,
-    struct store_nss *out)
+/* uids; a user without one (no attribute, out of range) is left out. */
+static void
+assign_uids(struct cg_sync *y, const struct ua_pool_conf *pc, const bool *ok)
 {
-	struct store_nss n = { 0 };
 	struct cg_claims c;
-	uint32_t *newidx = NULL, *order = NULL, *gids = NULL;
-	char home[UA_MAX_PATHFIELD + 1];
-	size_t i, j, k, dropped = 0;
-	bool *ok = allowed_users(pc, y);
-	int r = -ENOMEM;
+	size_t i;
 
-	if (ok == NULL)
-		return -ENOMEM;
-	/* uids; a user without one (no attribute, out of range) is left out */
 	for (i = 0; i < y->nu; i++) {
 		memset(&c, 0, sizeof(c));
 		(void)snprintf(c.sub, sizeof(c.sub), "%s",
@@ -87,11 +74,17 @@ cg_sync_finish(struct cg_sync *y, const struct ua_pool_conf *pc,
 		    cg_uid_of(pc, &c, &y->u[i].uid) == 0;
 		y->u[i].index = (uint32_t)i;
 	}
-	/* the older of two users with one uid keeps it */
-	order = calloc(y->nu + 1, sizeof(*order));
-	newidx = calloc(y->nu + 1, sizeof(*newidx));
-	if (order == NULL || newidx == NULL)
-		goto out;
+}
+
+/*
+ * The older of two users with one uid keeps it: users sorted by uid,
+ * then age; order[login order] = the new place.  The number left out.
+ */
+static size_t
+drop_uid_collisions(struct cg_sync *y, uint32_t *order)
+{
+	size_t i, dropped = 0;
+
 	qsort(y->u, y->nu, sizeof(*y->u), by_id_then_age);
 	for (i = 0; i < y->nu; i++) {
 		order[y->u[i].index] = (uint32_t)i;
@@ -106,70 +99,123 @@ cg_sync_finish(struct cg_sync *y, const struct ua_pool_conf *pc,
 			dropped++;
 		}
 	}
-	n.users = calloc(y->nu + 1, sizeof(*n.users));
-	n.groups = calloc(y->ng + 1, sizeof(*n.groups));
-	if (n.users == NULL || n.groups == NULL)
-		goto out;
+	return dropped;
+}
+
+/* The users kept into n; newidx[sorted place] = their index, or MAX. */
+static int
+nss_users(const struct cg_sync *y, const struct ua_pool_conf *pc,
+    struct store_nss *n, uint32_t *newidx)
+{
+	char home[UA_MAX_PATHFIELD + 1];
+	struct store_nss_user *o;
+	size_t i;
+
 	for (i = 0; i < y->nu; i++) {
-		struct sy_user *u = &y->u[i];
+		const struct sy_user *u = &y->u[i];
 
 		newidx[i] = UINT32_MAX;
-		if (!u->keep)
+		if (!u->keep ||
+		    ua_conf_home(pc, u->login, home, sizeof(home)) < 0)
 			continue;
-		if (ua_conf_home(pc, u->login, home, sizeof(home)) < 0)
-			continue;
-		n.users[n.nusers] = (struct store_nss_user){
-			.login = strdup(u->login),
+		o = &n->users[n->nusers++];
+		*o = (struct store_nss_user){ .login = strdup(u->login),
 			.email = strdup(u->email ? u->email : ""),
 			.gecos = strdup(""), .home = strdup(home),
 			.shell = strdup(pc->shell), .uid = u->uid,
 			.gid = u->uid };
-		if (!n.users[n.nusers].login || !n.users[n.nusers].email ||
-		    !n.users[n.nusers].gecos || !n.users[n.nusers].home ||
-		    !n.users[n.nusers].shell) {
-			n.nusers++;
-			goto out;
-		}
-		newidx[i] = (uint32_t)n.nusers++;
+		if (!o->login || !o->email || !o->gecos || !o->home ||
+		    !o->shell)
+			return -ENOMEM;
+		newidx[i] = (uint32_t)(n->nusers - 1);
 	}
-	/* groups: gid from the name; the older of two keeps it */
+	return 0;
+}
+
+/* Does an older group (or an earlier one as old) hold group i's gid? */
+static bool
+gid_taken(const struct cg_sync *y, const uint32_t *gids, size_t i)
+{
+	size_t j;
+
+	for (j = 0; j < y->ng; j++)
+		if (j != i && gids[j] == gids[i] &&
+		    (y->g[j].created < y->g[i].created ||
+			(y->g[j].created == y->g[i].created && j < i)))
+			return true;
+	return false;
+}
+
+/* Groups into n: gid from the name, the older of two keeps it. */
+static int
+nss_groups(const struct cg_sync *y, const struct ua_pool_conf *pc,
+    struct store_nss *n, const uint32_t *newidx, const uint32_t *order)
+{
+	struct store_nss_group *o;
+	uint32_t *gids, at;
+	size_t i, k;
+
 	gids = calloc(y->ng + 1, sizeof(*gids));
 	if (gids == NULL)
-		goto out;
+		return -ENOMEM;
 	for (i = 0; i < y->ng; i++)
 		gids[i] = hash_into(y->g[i].name, pc->gid_min, pc->gid_max);
 	for (i = 0; i < y->ng; i++) {
-		uint32_t gid = gids[i];
-		bool taken = false;
-
-		for (j = 0; j < y->ng && !taken; j++)
-			taken = j != i && gids[j] == gid &&
-			    (y->g[j].created < y->g[i].created ||
-				(y->g[j].created == y->g[i].created && j < i));
-		if (taken) {
+		if (gid_taken(y, gids, i)) {
 			ua_log(LOG_WARNING, "cognito pool %s: group %s has "
 			    "the gid %u of an older group; left out of NSS",
-			    y->pool, y->g[i].name, gid);
+			    y->pool, y->g[i].name, gids[i]);
 			continue;
 		}
-		n.groups[n.ngroups].name = strdup(y->g[i].name);
-		n.groups[n.ngroups].gid = gid;
-		n.groups[n.ngroups].members = calloc(y->g[i].n + 1,
-		    sizeof(uint32_t));
-		if (n.groups[n.ngroups].name == NULL ||
-		    n.groups[n.ngroups].members == NULL) {
-			n.ngroups++;
-			goto out;
+		o = &n->groups[n->ngroups++];
+		o->name = strdup(y->g[i].name);
+		o->gid = gids[i];
+		o->members = calloc(y->g[i].n + 1, sizeof(uint32_t));
+		if (o->name == NULL || o->members == NULL) {
+			free(gids);
+			return -ENOMEM;
 		}
 		for (k = 0; k < y->g[i].n; k++) {
-			uint32_t at = newidx[order[y->g[i].members[k]]];
-
+			at = newidx[order[y->g[i].members[k]]];
 			if (at != UINT32_MAX)
-				n.groups[n.ngroups].members[
-				    n.groups[n.ngroups].nmembers++] = at;
+				o->members[o->nmembers++] = at;
 		}
-		n.ngroups++;
 	}
+	free(gids);
+	return 0;
+}
+
+/*
+ * The pages are all in: ids, collisions, who is kept, the pool's new
+ * NSS part.  Users were sorted by login for the member lookups; groups'
+ * members index that order.
+ */
+int
+cg_sync_finish(struct cg_sync *y, const struct ua_pool_conf *pc,
+    struct store_nss *out)
+{
+	struct store_nss n = { 0 };
+	uint32_t *newidx = NULL, *order = NULL;
+	bool *ok = allowed_users(pc, y);
+	size_t dropped;
+	int r = -ENOMEM;
+
+	if (ok == NULL)
+		return -ENOMEM;
+	assign_uids(y, pc, ok);
+	order = calloc(y->nu + 1, sizeof(*order));
+	newidx = calloc(y->nu + 1, sizeof(*newidx));
+	n.users = calloc(y->nu + 1, sizeof(*n.users));
+	n.groups = calloc(y->ng + 1, sizeof(*n.groups));
+	if (order == NULL || newidx == NULL || n.users == NULL ||
+	    n.groups == NULL)
+		goto out;
+	dropped = drop_uid_collisions(y, order);
+	r = nss_users(y, pc, &n, newidx);
+	if (r == 0)
+		r = nss_groups(y, pc, &n, newidx, order);
+	if (r < 0)
+		goto out;
 	ua_log(LOG_INFO, "cognito pool %s: synced %zu users and %zu groups "
 	    "in %u requests (%zu left out: disabled, unconfirmed, not in "
 	    "allow_groups, no valid name or uid; %zu by uid collisions)",
@@ -177,10 +223,8 @@ cg_sync_finish(struct cg_sync *y, const struct ua_pool_conf *pc,
 	    y->nu - n.nusers + y->skipped, dropped);
 	*out = n;
 	memset(&n, 0, sizeof(n));
-	r = 0;
 out:
 	free(ok);
-	free(gids);
 	store_nss_free(&n);
 	free(order);
 	free(newidx);
