@@ -397,74 +397,72 @@ pace(const struct ua_pool_conf *pc)
 	return 1000 / (pc->cognito_sync_rate ? pc->cognito_sync_rate : 1);
 }
 
-void
-cg_sync_done(struct cognito_backend *cb, const struct ua_conf *c,
-    struct workq_job *job, uint64_t now)
+/* A credentials step (IMDSv2) of the sync came back. */
+static void
+sy_imds_done(struct cg_sync *y, const struct ua_pool_conf *pc,
+    struct sy_job *j, uint64_t now)
 {
-	struct sy_job *j = (struct sy_job *)job;
-	const struct ua_pool_conf *pc = ua_conf_pool(c, j->pool);
-	struct cg_sync *y = cg_sync_of(cb, j->pool);
-	struct cg_answer a;
+	const char *why = NULL;
+
+	if (cg_imds_done(y, &j->rq, j->imds_step, &why) >= 0) {
+		y->next_at = now;
+		return;
+	}
+	if (!y->no_creds)
+		ua_log(LOG_WARNING, "cognito pool %s: no AWS credentials "
+		    "(environment, cognito_credentials_file, instance metadata "
+		    "at %s: %s): no NSS entries for its users", y->pool,
+		    cg_imds_base(pc), why);
+	y->no_creds = true;
+	cg_imds_clear(y);
+	sy_end(y, pc, now, false);
+}
+
+/* TooManyRequestsException: the same page again, later (a read). */
+static void
+sy_throttled(struct cg_sync *y, uint64_t now)
+{
+	y->backoff_ms = y->backoff_ms ? 2 * y->backoff_ms : SY_BACKOFF_MIN_MS;
+	if (y->backoff_ms > SY_BACKOFF_MAX_MS)
+		y->backoff_ms = SY_BACKOFF_MAX_MS;
+	y->next_at = now + y->backoff_ms;
+	ua_log(LOG_NOTICE, "cognito pool %s: sync throttled; again in %u ms",
+	    y->pool, y->backoff_ms);
+}
+
+/* The last page of the last phase is in: ids, then the publish. */
+static void
+sy_complete(struct cognito_backend *cb, struct cg_sync *y,
+    const struct ua_pool_conf *pc, uint64_t now)
+{
 	struct store_nss n = { 0 };
-	json_t *o = NULL;
-	const char *next;
-	int r = 0;
+	struct nss_extra *x;
+	int r;
 
-	if (y == NULL || pc == NULL || pc->backend != UA_BACKEND_COGNITO) {
-		sy_job_free(&j->pj);
+	r = cg_sync_finish(y, pc, &n);
+	/* the pages' working set goes before the publish */
+	sy_end(y, pc, now, r == 0);
+	if (r < 0)
 		return;
-	}
-	y->in_flight = false;
-	if (j->imds_step != 0) {
-		const char *why = NULL;
-
-		r = cg_imds_done(y, &j->rq, j->imds_step, &why);
-		if (r < 0) {
-			if (!y->no_creds)
-				ua_log(LOG_WARNING, "cognito pool %s: no AWS "
-				    "credentials (environment, "
-				    "cognito_credentials_file, instance metadata "
-				    "at %s: %s): no NSS entries for its users",
-				    y->pool, cg_imds_base(pc), why);
-			y->no_creds = true;
-			cg_imds_clear(y);
-			sy_end(y, pc, now, false);
-		} else
-			y->next_at = now;
-		sy_job_free(&j->pj);
-		return;
-	}
-	/* a page is parsed once: the answer decoder only for errors */
-	memset(&a, 0, sizeof(a));
-	if (j->rq.error == 0 && j->rq.status >= 200 && j->rq.status < 300 &&
-	    j->rq.resp != NULL)
-		o = json_loadb(j->rq.resp, j->rq.resp_len,
-		    JSON_REJECT_DUPLICATES, NULL);
+	x = nss_extra_new(&n);
+	if (x != NULL && cg_sync_set_last(y, x) == 0)
+		cg_sync_publish(cb, y);
 	else
-		cg_answer_read(&j->rq, &a);
-	if (a.type[0] != '\0' &&
-	    strcmp(a.type, "TooManyRequestsException") == 0) {
-		/* the same page again, later: a read is safe to repeat */
-		y->backoff_ms = y->backoff_ms ? 2 * y->backoff_ms :
-						SY_BACKOFF_MIN_MS;
-		if (y->backoff_ms > SY_BACKOFF_MAX_MS)
-			y->backoff_ms = SY_BACKOFF_MAX_MS;
-		y->next_at = now + y->backoff_ms;
-		ua_log(LOG_NOTICE, "cognito pool %s: sync throttled; again in "
-		    "%u ms", y->pool, y->backoff_ms);
-		goto out;
-	}
-	if (a.error != 0 || a.type[0] != '\0' || !json_is_object(o)) {
-		(void)snprintf(y->last_error, sizeof(y->last_error), "%s: %s",
-		    sy_ops[y->phase == SY_USERS ? SY_LIST_USERS :
-		    y->phase == SY_GROUPS ? SY_LIST_GROUPS : SY_LIST_MEMBERS],
-		    a.error ? a.error_text : a.type[0] ? a.type :
-		    "no JSON object in the answer");
-		ua_log(LOG_ERR, "cognito pool %s: sync failed at %s; the NSS "
-		    "entries stay as last synced", y->pool, y->last_error);
-		sy_end(y, pc, now, false);
-		goto out;
-	}
+		ua_log(LOG_ERR, "cognito pool %s: out of memory; the NSS "
+		    "entries stay as last synced", y->pool);
+}
+
+/*
+ * A page o of the current phase: taken in, the next token kept; at the
+ * end of a phase the next one, and after the members sy_complete.
+ */
+static void
+sy_page(struct cognito_backend *cb, struct cg_sync *y,
+    const struct ua_pool_conf *pc, json_t *o, uint64_t now)
+{
+	const char *next;
+	int r;
+
 	y->backoff_ms = 0;
 	r = y->phase == SY_USERS ? take_users(y, pc, o) :
 	    y->phase == SY_GROUPS ? take_groups(y, o) : take_members(y, o);
@@ -477,7 +475,7 @@ cg_sync_done(struct cognito_backend *cb, const struct ua_conf *c,
 		    "sync failed: %m; the NSS entries stay as last synced",
 		    y->pool);
 		sy_end(y, pc, now, false);
-		goto out;
+		return;
 	}
 	if (y->token == NULL) {
 		if (y->phase == SY_USERS) {
@@ -486,24 +484,54 @@ cg_sync_done(struct cognito_backend *cb, const struct ua_conf *c,
 		} else if (y->phase == SY_GROUPS || ++y->gi < y->ng)
 			y->phase = SY_MEMBERS;
 		if (y->phase == SY_MEMBERS && y->gi >= y->ng) {
-			r = cg_sync_finish(y, pc, &n);
-			/* the pages' working set goes before the publish */
-			sy_end(y, pc, now, r == 0);
-			if (r == 0) {
-				struct nss_extra *x = nss_extra_new(&n);
-
-				if (x != NULL && cg_sync_set_last(y, x) == 0)
-					cg_sync_publish(cb, y);
-				else
-					ua_log(LOG_ERR, "cognito pool %s: out of "
-					    "memory; the NSS entries stay as "
-					    "last synced", y->pool);
-			}
-			goto out;
+			sy_complete(cb, y, pc, now);
+			return;
 		}
 	}
 	y->next_at = now + pace(pc);
-out:
+}
+
+void
+cg_sync_done(struct cognito_backend *cb, const struct ua_conf *c,
+    struct workq_job *job, uint64_t now)
+{
+	struct sy_job *j = (struct sy_job *)job;
+	const struct ua_pool_conf *pc = ua_conf_pool(c, j->pool);
+	struct cg_sync *y = cg_sync_of(cb, j->pool);
+	struct cg_answer a;
+	json_t *o = NULL;
+
+	if (y == NULL || pc == NULL || pc->backend != UA_BACKEND_COGNITO) {
+		sy_job_free(&j->pj);
+		return;
+	}
+	y->in_flight = false;
+	if (j->imds_step != 0) {
+		sy_imds_done(y, pc, j, now);
+		sy_job_free(&j->pj);
+		return;
+	}
+	/* a page is parsed once: the answer decoder only for errors */
+	memset(&a, 0, sizeof(a));
+	if (j->rq.error == 0 && j->rq.status >= 200 && j->rq.status < 300 &&
+	    j->rq.resp != NULL)
+		o = json_loadb(j->rq.resp, j->rq.resp_len,
+		    JSON_REJECT_DUPLICATES, NULL);
+	else
+		cg_answer_read(&j->rq, &a);
+	if (strcmp(a.type, "TooManyRequestsException") == 0)
+		sy_throttled(y, now);
+	else if (a.error != 0 || a.type[0] != '\0' || !json_is_object(o)) {
+		(void)snprintf(y->last_error, sizeof(y->last_error), "%s: %s",
+		    sy_ops[y->phase == SY_USERS ? SY_LIST_USERS :
+		    y->phase == SY_GROUPS ? SY_LIST_GROUPS : SY_LIST_MEMBERS],
+		    a.error ? a.error_text : a.type[0] ? a.type :
+		    "no JSON object in the answer");
+		ua_log(LOG_ERR, "cognito pool %s: sync failed at %s; the NSS "
+		    "entries stay as last synced", y->pool, y->last_error);
+		sy_end(y, pc, now, false);
+	} else
+		sy_page(cb, y, pc, o, now);
 	json_decref(o);
 	cg_answer_clear(&a);
 	sy_job_free(&j->pj);
