@@ -567,16 +567,94 @@ cleanup_sockets(const struct ua_conf *c)
 		(void)unlink(path);
 }
 
+/* What the command line asks for. */
+struct opts {
+	bool foreground, check, dump, debug;
+};
+
+/* -1 to go on, else the exit status (after -h, -V or a usage error). */
+static int
+parse_opts(int argc, char **argv, struct opts *o)
+{
+	int opt;
+
+	while ((opt = getopt(argc, argv, "c:dfhtTV")) != -1) {
+		switch (opt) {
+		case 'c': conf_path = optarg; break;
+		case 'd': o->debug = true; break;
+		case 'f': o->foreground = true; break;
+		case 't': o->check = true; break;
+		case 'T': o->dump = true; break;
+		case 'V': printf("userauthd %s\n", PACKAGE_VERSION); return 0;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	return -1;
+}
+
+/* Everything the server holds, closed and freed in order. */
+static void
+teardown(struct server *srv)
+{
+	struct workq_job *job;
+
+	if (srv->public_fd >= 0 || srv->admin_fd >= 0)
+		cleanup_sockets(srv->conf);
+	if (srv->public_fd >= 0)
+		close(srv->public_fd);
+	if (srv->admin_fd >= 0)
+		close(srv->admin_fd);
+	mailer_stop(srv->mailer);
+	publisher_stop(srv->pub);
+	/* the HTTP thread hands back what it had: freed before the queue */
+	http_stop(srv->auth.http);
+	while (srv->auth.wq != NULL &&
+	    (job = workq_collect(srv->auth.wq)) != NULL)
+		auth_job_free(job);
+	workq_stop(srv->auth.wq);
+	auth_stop(&srv->auth);
+	nss_extra_unref(srv->extra);
+	store_close(srv->store);
+	ua_erase_free(srv->dummy_hash);
+	ua_wipe(&srv->keys, sizeof(srv->keys));
+	ua_conf_free(srv->conf);
+}
+
+/* Serving: publish, say so (log, the parent, systemd), run, stop. */
+static int
+serve(struct server *srv, int *ready_fd)
+{
+	int r;
+
+	server_publish(srv, true);
+	ua_log(LOG_NOTICE, "userauthd %s serving %zu pool(s) on %s with %zu "
+	    "password thread(s)", PACKAGE_VERSION, srv->conf->npools,
+	    srv->conf->runtime_dir, workq_threads(srv->auth.wq));
+	report_ready(ready_fd, 0);
+	/* systemd's Type=notify: serving now (a no-op without systemd). */
+	r = notify_send("READY=1");
+	if (r < 0)
+		ua_log_errno(LOG_WARNING, r, "READY=1 to $NOTIFY_SOCKET: %m");
+	r = server_run(srv);
+	(void)notify_send("STOPPING=1");
+	ua_log(LOG_NOTICE, "userauthd stopping");
+	return r;
+}
+
 int
 main(int argc, char **argv)
 {
 	struct server srv = { .public_fd = -1, .admin_fd = -1 };
-	struct workq_job *job;
 	struct rlimit nocore = { 0, 0 };
+	struct opts o = { 0 };
 	struct ids ids;
 	char err[512];
-	bool foreground = false, check = false, dump = false, debug = false;
-	int opt, r, ready_fd = -1;
+	int r, ready_fd = -1;
 
 	/*
 	 * Big, short-lived buffers (an NSS cache image of 25 MB at 100,000
@@ -592,25 +670,12 @@ main(int argc, char **argv)
 	/* Before any NSS call: our own NSS module must not call us. */
 	if (setenv("USERAUTH_NSS_BYPASS", "1", 1) < 0)
 		return 1;
-	while ((opt = getopt(argc, argv, "c:dfhtTV")) != -1) {
-		switch (opt) {
-		case 'c': conf_path = optarg; break;
-		case 'd': debug = true; break;
-		case 'f': foreground = true; break;
-		case 't': check = true; break;
-		case 'T': dump = true; break;
-		case 'V': printf("userauthd %s\n", PACKAGE_VERSION); return 0;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
-		}
-	}
-	if (optind != argc) {
-		usage(stderr);
-		return 2;
-	}
-	ua_log_open("userauthd", foreground || check || dump);
+	r = parse_opts(argc, argv, &o);
+	if (r >= 0)
+		return r;
+	ua_log_open("userauthd", o.foreground || o.check || o.dump);
 	/* until ready: fatal start-up errors reach whoever started us */
-	ua_log_errors_to_stderr(!(foreground || check || dump));
+	ua_log_errors_to_stderr(!(o.foreground || o.check || o.dump));
 	r = ua_conf_load(conf_path, &srv.conf, err, sizeof(err));
 	if (r < 0) {
 		ua_log(LOG_ERR, "%s", err);
@@ -622,62 +687,31 @@ main(int argc, char **argv)
 		(void)ua_log_errno(LOG_WARNING, r, "cannot read the host "
 		    "name; using 'localhost' for the TOTP issuer and "
 		    "invitations: %m");
-	if (check || dump) {
-		if (dump)
+	if (o.check || o.dump) {
+		if (o.dump)
 			ua_conf_dump(srv.conf, stdout);
 		else
 			fprintf(stderr, "%s: configuration OK\n", conf_path);
 		ua_conf_free(srv.conf);
 		return 0;
 	}
-	ua_log_set_level(debug ? LOG_DEBUG : srv.conf->log_level);
+	ua_log_set_level(o.debug ? LOG_DEBUG : srv.conf->log_level);
 	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	(void)setrlimit(RLIMIT_CORE, &nocore);
 	raise_fd_limit(srv.conf->max_clients);
 	umask(077);
 	r = lookup_ids(srv.conf, &ids);
-	if (r == 0 && !foreground)
+	if (r == 0 && !o.foreground)
 		r = detach(&ready_fd);
-	if (r < 0)
-		goto out;
-	srv.have_admin_gid = ids.have_admin_gid;
-	srv.admin_gid = ids.admin_gid;
-	srv.reload = reload;
-	r = setup(&srv, &ids, &srv.store);
-	if (r < 0)
-		goto out;
-	server_publish(&srv, true);
-	ua_log(LOG_NOTICE, "userauthd %s serving %zu pool(s) on %s with %zu "
-	    "password thread(s)", PACKAGE_VERSION, srv.conf->npools,
-	    srv.conf->runtime_dir, workq_threads(srv.auth.wq));
-	report_ready(&ready_fd, 0);
-	/* systemd's Type=notify: serving now (a no-op without systemd). */
-	r = notify_send("READY=1");
-	if (r < 0)
-		ua_log_errno(LOG_WARNING, r, "READY=1 to $NOTIFY_SOCKET: %m");
-	r = server_run(&srv);
-	(void)notify_send("STOPPING=1");
-	ua_log(LOG_NOTICE, "userauthd stopping");
-out:
+	if (r == 0) {
+		srv.have_admin_gid = ids.have_admin_gid;
+		srv.admin_gid = ids.admin_gid;
+		srv.reload = reload;
+		r = setup(&srv, &ids, &srv.store);
+	}
+	if (r == 0)
+		r = serve(&srv, &ready_fd);
 	report_ready(&ready_fd, 1);
-	if (srv.public_fd >= 0 || srv.admin_fd >= 0)
-		cleanup_sockets(srv.conf);
-	if (srv.public_fd >= 0)
-		close(srv.public_fd);
-	if (srv.admin_fd >= 0)
-		close(srv.admin_fd);
-	mailer_stop(srv.mailer);
-	publisher_stop(srv.pub);
-	/* the HTTP thread hands back what it had: freed before the queue */
-	http_stop(srv.auth.http);
-	while (srv.auth.wq != NULL && (job = workq_collect(srv.auth.wq)) != NULL)
-		auth_job_free(job);
-	workq_stop(srv.auth.wq);
-	auth_stop(&srv.auth);
-	nss_extra_unref(srv.extra);
-	store_close(srv.store);
-	ua_erase_free(srv.dummy_hash);
-	ua_wipe(&srv.keys, sizeof(srv.keys));
-	ua_conf_free(srv.conf);
+	teardown(&srv);
 	return r < 0 ? 1 : 0;
 }
