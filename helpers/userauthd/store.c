@@ -106,20 +106,30 @@ bind_one(sqlite3_stmt *st, int i, char type, va_list *ap)
 	}
 }
 
+/* Bind ?1, ?2, ... from ap, one type letter each; the first failure. */
+static int
+bind_all(sqlite3_stmt *st, const char *types, va_list *ap)
+{
+	size_t i;
+	int rc = SQLITE_OK;
+
+	for (i = 0; types[i] != '\0' && rc == SQLITE_OK; i++)
+		rc = bind_one(st, (int)i + 1, types[i], ap);
+	return rc;
+}
+
 int
 store_prepare_bind(struct store *s, const char *sql, sqlite3_stmt **ret,
     struct store_err *err, const char *types, ...)
 {
 	va_list ap;
-	size_t i;
-	int r, rc = SQLITE_OK;
+	int r, rc;
 
 	r = store_prepare(s, sql, ret, err);
 	if (r < 0)
 		return r;
 	va_start(ap, types);
-	for (i = 0; types[i] != '\0' && rc == SQLITE_OK; i++)
-		rc = bind_one(*ret, (int)i + 1, types[i], &ap);
+	rc = bind_all(*ret, types, &ap);
 	va_end(ap);
 	if (rc == SQLITE_OK)
 		return 0;
@@ -127,6 +137,21 @@ store_prepare_bind(struct store *s, const char *sql, sqlite3_stmt **ret,
 	sqlite3_finalize(*ret);
 	*ret = NULL;
 	return r;
+}
+
+int
+store_rebind(struct store *s, sqlite3_stmt *st, struct store_err *err,
+    const char *types, ...)
+{
+	va_list ap;
+	int rc;
+
+	/* the last step's result: the caller has checked it */
+	(void)sqlite3_reset(st);
+	va_start(ap, types);
+	rc = bind_all(st, types, &ap);
+	va_end(ap);
+	return rc == SQLITE_OK ? 0 : store_fail_db(s, err, rc);
 }
 
 int
