@@ -57,8 +57,9 @@ int store_prepare(struct store *s, const char *sql, sqlite3_stmt **ret,
 int store_prepare_bind(struct store *s, const char *sql, sqlite3_stmt **ret,
     struct store_err *err, const char *types, ...);
 /*
- * Reset st, prepared once for a loop, and bind its parameters again as
- * store_prepare_bind does (the same type letters).  On failure the
+ * Reset st (from store_prepare: one prepared once for a loop, or one
+ * whose parameters are known only once prepared) and bind its parameters
+ * as store_prepare_bind does, the same type letters.  On failure the
  * statement is kept: the caller finalizes it.
  */
 int store_rebind(struct store *s, sqlite3_stmt *st, struct store_err *err,
