@@ -321,7 +321,7 @@ mailq_db_queued(sqlite3 *db, struct mailq_row **ret, size_t *ret_n)
 	    "mail_queue WHERE state = 'queued' ORDER BY id LIMIT ?1", -1, &st,
 	    NULL);
 	if (rc == SQLITE_OK)
-		sqlite3_bind_int(st, 1, MAILQ_MAX);
+		rc = sqlite3_bind_int(st, 1, MAILQ_MAX);
 	while (r == 0 && rc == SQLITE_OK &&
 	    (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		r = add_row(&rows, &n, &cap, st);
@@ -378,10 +378,10 @@ mailq_db_load(sqlite3 *db, int64_t id, struct mailsend_xfer **ret,
 	rc = sqlite3_prepare_v2(db, "SELECT pool, recipient, body, attempts "
 	    "FROM mail_queue WHERE id = ?1 AND state = 'queued'", -1, &st,
 	    NULL);
-	if (rc == SQLITE_OK) {
-		sqlite3_bind_int64(st, 1, id);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(st, 1, id);
+	if (rc == SQLITE_OK)
 		rc = sqlite3_step(st);
-	}
 	if (rc == SQLITE_ROW) {
 		*ret_bad = !fill(x, st);
 		r = 1;
@@ -396,6 +396,30 @@ mailq_db_load(sqlite3 *db, int64_t id, struct mailsend_xfer **ret,
 	else
 		mailsend_xfer_free(x);
 	return r;
+}
+
+/*
+ * Bind a record statement's ?1 id, ?2 the time and, when it names them,
+ * ?3 the next attempt and ?4 the error ("" for none): the sent and
+ * expired ones stop at ?2, and a bind past a statement's last parameter
+ * fails (SQLITE_RANGE).
+ */
+static int
+bind_record(sqlite3_stmt *st, int64_t id, int64_t now_wall, int64_t next_wall,
+    const char *why)
+{
+	const char *text = why ? why : "";
+	int n = sqlite3_bind_parameter_count(st);
+	int rc;
+
+	rc = sqlite3_bind_int64(st, 1, id);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(st, 2, now_wall);
+	if (rc == SQLITE_OK && n >= 3)
+		rc = sqlite3_bind_int64(st, 3, next_wall);
+	if (rc == SQLITE_OK && n >= 4)
+		rc = sqlite3_bind_text(st, 4, text, -1, SQLITE_STATIC);
+	return rc;
 }
 
 int
@@ -423,13 +447,10 @@ mailq_db_record(sqlite3 *db, const struct mailsend_xfer *x,
 	int rc, r = 0;
 
 	rc = sqlite3_prepare_v2(db, sql[f], -1, &st, NULL);
-	if (rc == SQLITE_OK) {
-		sqlite3_bind_int64(st, 1, x->id);
-		sqlite3_bind_int64(st, 2, now_wall);
-		sqlite3_bind_int64(st, 3, next_wall);
-		sqlite3_bind_text(st, 4, why ? why : "", -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = bind_record(st, x->id, now_wall, next_wall, why);
+	if (rc == SQLITE_OK)
 		rc = sqlite3_step(st);
-	}
 	if (rc != SQLITE_DONE) {
 		ua_log(LOG_ERR, "mailer: recording row %lld: %s",
 		    (long long)x->id, sqlite3_errmsg(db));
@@ -487,9 +508,11 @@ mailq_db_list(sqlite3 *db, int64_t now, bool full, json_t **ret,
 	    "SELECT id, pool, recipient, state, attempts, last_error, "
 	    "created, expires FROM mail_queue WHERE state = 'queued' OR "
 	    "done >= ?1 ORDER BY id LIMIT ?2", -1, &st, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(st, 1, now - MAILER_LIST_DONE_SECONDS);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int(st, 2, MAILER_LIST_MAX);
 	if (rc == SQLITE_OK) {
-		sqlite3_bind_int64(st, 1, now - MAILER_LIST_DONE_SECONDS);
-		sqlite3_bind_int(st, 2, MAILER_LIST_MAX);
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 			o = list_row(st, now, full);
 			if (o == NULL || json_array_append_new(a, o) < 0) {
@@ -518,10 +541,10 @@ mailq_db_flush(sqlite3 *db, int64_t now_wall, int64_t *ret_n,
 
 	rc = sqlite3_prepare_v2(db, "UPDATE mail_queue SET next_attempt "
 	    "= min(next_attempt, ?1) WHERE state = 'queued'", -1, &st, NULL);
-	if (rc == SQLITE_OK) {
-		sqlite3_bind_int64(st, 1, now_wall);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(st, 1, now_wall);
+	if (rc == SQLITE_OK)
 		rc = sqlite3_step(st);
-	}
 	if (rc == SQLITE_DONE)
 		*ret_n = sqlite3_changes(db);
 	else

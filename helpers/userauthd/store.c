@@ -106,20 +106,30 @@ bind_one(sqlite3_stmt *st, int i, char type, va_list *ap)
 	}
 }
 
+/* Bind ?1, ?2, ... from ap, one type letter each; the first failure. */
+static int
+bind_all(sqlite3_stmt *st, const char *types, va_list *ap)
+{
+	size_t i;
+	int rc = SQLITE_OK;
+
+	for (i = 0; types[i] != '\0' && rc == SQLITE_OK; i++)
+		rc = bind_one(st, (int)i + 1, types[i], ap);
+	return rc;
+}
+
 int
 store_prepare_bind(struct store *s, const char *sql, sqlite3_stmt **ret,
     struct store_err *err, const char *types, ...)
 {
 	va_list ap;
-	size_t i;
-	int r, rc = SQLITE_OK;
+	int r, rc;
 
 	r = store_prepare(s, sql, ret, err);
 	if (r < 0)
 		return r;
 	va_start(ap, types);
-	for (i = 0; types[i] != '\0' && rc == SQLITE_OK; i++)
-		rc = bind_one(*ret, (int)i + 1, types[i], &ap);
+	rc = bind_all(*ret, types, &ap);
 	va_end(ap);
 	if (rc == SQLITE_OK)
 		return 0;
@@ -127,6 +137,21 @@ store_prepare_bind(struct store *s, const char *sql, sqlite3_stmt **ret,
 	sqlite3_finalize(*ret);
 	*ret = NULL;
 	return r;
+}
+
+int
+store_rebind(struct store *s, sqlite3_stmt *st, struct store_err *err,
+    const char *types, ...)
+{
+	va_list ap;
+	int rc;
+
+	/* the last step's result: the caller has checked it */
+	(void)sqlite3_reset(st);
+	va_start(ap, types);
+	rc = bind_all(st, types, &ap);
+	va_end(ap);
+	return rc == SQLITE_OK ? 0 : store_fail_db(s, err, rc);
 }
 
 int
@@ -215,10 +240,10 @@ store_sync_pools(struct store *s, const struct ua_conf *c,
 	for (i = 0; i < c->npools; i++) {
 		const struct ua_pool_conf *p = &c->pools[i];
 
-		sqlite3_reset(st);
-		sqlite3_bind_text(st, 1, p->name, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 2, p->uid_min);
-		sqlite3_bind_int64(st, 3, p->gid_min);
+		r = store_rebind(s, st, err, "tii", p->name,
+		    (int64_t)p->uid_min, (int64_t)p->gid_min);
+		if (r < 0)
+			goto out;
 		if (sqlite3_step(st) != SQLITE_DONE) {
 			r = store_fail_db(s, err, sqlite3_errcode(s->db));
 			goto out;
@@ -249,10 +274,9 @@ lookup_id(struct store *s, const char *sql, const char *key,
 	sqlite3_stmt *st = NULL;
 	int r, rc;
 
-	r = store_prepare(s, sql, &st, err);
+	r = store_prepare_bind(s, sql, &st, err, "t", key);
 	if (r < 0)
 		return r;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		*ret = sqlite3_column_int64(st, 0);
@@ -376,13 +400,12 @@ store_name_free(struct store *s, const char *name, struct store_err *err)
 	    local_name_exists("/etc/group", name))
 		return store_fail(err, -EEXIST, "exists",
 		    "'%s' is a local account or group on this host", name);
-	r = store_prepare(s,
+	r = store_prepare_bind(s,
 	    "SELECT 1 FROM users WHERE login = ?1 "
 	    "UNION ALL SELECT 1 FROM groups WHERE name = ?1",
-	    &st, err);
+	    &st, err, "t", name);
 	if (r < 0)
 		return r;
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		r = store_fail(err, -EEXIST, "exists",
@@ -421,13 +444,12 @@ user_groups(struct store *s, int64_t id, json_t **ret, struct store_err *err)
 
 	if (a == NULL)
 		return store_oom(err);
-	r = store_prepare(s,
+	r = store_prepare_bind(s,
 	    "SELECT g.name FROM members m JOIN groups g ON g.id = m.group_id "
 	    "WHERE m.user_id = ?1 ORDER BY g.name",
-	    &st, err);
+	    &st, err, "i", id);
 	if (r < 0)
 		goto out;
-	sqlite3_bind_int64(st, 1, id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		json_array_append_new(a, col_text(st, 0));
 	if (rc != SQLITE_DONE) {
@@ -494,10 +516,10 @@ store_user_json(struct store *s, int64_t id, json_t **ret, struct store_err *err
 	sqlite3_stmt *st = NULL;
 	int r, rc;
 
-	r = store_prepare(s, "SELECT " STORE_USER_COLS "WHERE u.id = ?1", &st, err);
+	r = store_prepare_bind(s, "SELECT " STORE_USER_COLS "WHERE u.id = ?1",
+	    &st, err, "i", id);
 	if (r < 0)
 		return r;
-	sqlite3_bind_int64(st, 1, id);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		r = store_user_row(s, st, ret, err);
@@ -516,13 +538,12 @@ store_group_json(struct store *s, int64_t id, json_t **ret, struct store_err *er
 	json_t *members = NULL, *o = NULL;
 	int r, rc;
 
-	r = store_prepare(s,
+	r = store_prepare_bind(s,
 	    "SELECT g.name, p.name, g.gid FROM groups g "
 	    "JOIN pools p ON p.id = g.pool_id WHERE g.id = ?1",
-	    &st, err);
+	    &st, err, "i", id);
 	if (r < 0)
 		return r;
-	sqlite3_bind_int64(st, 1, id);
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_ROW) {
 		r = rc == SQLITE_DONE ?
@@ -539,13 +560,12 @@ store_group_json(struct store *s, int64_t id, json_t **ret, struct store_err *er
 		r = store_oom(err);
 		goto out;
 	}
-	r = store_prepare(s,
+	r = store_prepare_bind(s,
 	    "SELECT u.login FROM members m JOIN users u ON u.id = m.user_id "
 	    "WHERE m.group_id = ?1 ORDER BY u.login",
-	    &st, err);
+	    &st, err, "i", id);
 	if (r < 0)
 		goto out;
-	sqlite3_bind_int64(st, 1, id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		json_array_append_new(members, col_text(st, 0));
 	if (rc != SQLITE_DONE) {
@@ -574,12 +594,13 @@ store_mutate_row(struct store *s, const char *sql, int64_t id, const char *text,
 	r = store_begin(s, err);
 	if (r < 0)
 		return r;
-	r = store_prepare(s, sql, &st, err);
+	/* no ?2 to bind when there is no text: sql may not have one */
+	if (text != NULL)
+		r = store_prepare_bind(s, sql, &st, err, "it", id, text);
+	else
+		r = store_prepare_bind(s, sql, &st, err, "i", id);
 	if (r < 0)
 		goto out;
-	sqlite3_bind_int64(st, 1, id);
-	if (text != NULL)
-		sqlite3_bind_text(st, 2, text, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_DONE) {
 		r = store_fail_db(s, err, rc);
@@ -615,10 +636,9 @@ store_list(struct store *s, const char *pool, const char *sql,
 		if (r < 0)
 			return r;
 	}
-	r = store_prepare(s, sql, &st, err);
+	r = store_prepare_bind(s, sql, &st, err, "i", pid);
 	if (r < 0)
 		return r;
-	sqlite3_bind_int64(st, 1, pid);
 	a = json_array();
 	if (a == NULL) {
 		r = store_oom(err);

@@ -19,13 +19,12 @@ load_groups(struct store *s, struct store_auth_user *u, struct store_err *err)
 	sqlite3_stmt *st = NULL;
 	int r, rc;
 
-	r = store_prepare(s,
+	r = store_prepare_bind(s,
 	    "SELECT g.name FROM members m JOIN groups g ON g.id = m.group_id "
 	    "WHERE m.user_id = ?1 ORDER BY g.name LIMIT 256",
-	    &st, err);
+	    &st, err, "i", u->id);
 	if (r < 0)
 		return r;
-	sqlite3_bind_int64(st, 1, u->id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const unsigned char *t = sqlite3_column_text(st, 0);
 		char **p, *g;
@@ -64,17 +63,16 @@ store_auth_lookup(struct store *s, const char *pool, const char *ident,
 		key = email;
 	} else if (ua_valid_name(ident, NULL) < 0)
 		return -ENOENT;
-	r = store_prepare(s,
+	r = store_prepare_bind(s,
 	    "SELECT u.id, u.login, u.email, u.uid, u.state = 'enabled', "
 	    "c.password_hash, EXISTS (SELECT 1 FROM password_change pc "
-	    "WHERE pc.user_id = u.id) FROM users u JOIN pools p ON p.id = u.pool_id "
+	    "WHERE pc.user_id = u.id) FROM users u "
+	    "JOIN pools p ON p.id = u.pool_id "
 	    "LEFT JOIN credentials c ON c.user_id = u.id "
 	    "WHERE p.name = ?1 AND (u.login = ?2 OR u.email = ?2)",
-	    &st, err);
+	    &st, err, "tt", pool, key);
 	if (r < 0)
 		return r;
-	sqlite3_bind_text(st, 1, pool, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_ROW) {
 		sqlite3_finalize(st);
@@ -121,12 +119,11 @@ store_touch_login(struct store *s, int64_t user_id, int64_t now,
 	sqlite3_stmt *st = NULL;
 	int r, rc;
 
-	r = store_prepare(s, "UPDATE users SET last_login = ?2 WHERE id = ?1",
-	    &st, err);
+	r = store_prepare_bind(s,
+	    "UPDATE users SET last_login = ?2 WHERE id = ?1", &st, err, "ii",
+	    user_id, now);
 	if (r < 0)
 		return r;
-	sqlite3_bind_int64(st, 1, user_id);
-	sqlite3_bind_int64(st, 2, now);
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? 0 : store_fail_db(s, err, rc);
@@ -142,26 +139,23 @@ store_auth_set_password(struct store *s, int64_t user_id, const char *hash,
 	r = store_begin(s, err);
 	if (r < 0)
 		return r;
-	r = store_prepare(s,
+	r = store_prepare_bind(s,
 	    "INSERT INTO credentials (user_id, password_hash, password_changed)"
 	    " VALUES (?1, ?2, ?3) ON CONFLICT (user_id) DO UPDATE SET "
 	    "password_hash = excluded.password_hash, "
 	    "password_changed = excluded.password_changed",
-	    &st, err);
+	    &st, err, "iti", user_id, hash, (int64_t)time(NULL));
 	if (r == 0) {
-		sqlite3_bind_int64(st, 1, user_id);
-		sqlite3_bind_text(st, 2, hash, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 3, (int64_t)time(NULL));
 		rc = sqlite3_step(st);
 		sqlite3_finalize(st);
 		if (rc != SQLITE_DONE)
 			r = store_fail_db(s, err, rc);
 	}
 	if (r == 0)
-		r = store_prepare(s,
-		    "DELETE FROM password_change WHERE user_id = ?1", &st, err);
+		r = store_prepare_bind(s,
+		    "DELETE FROM password_change WHERE user_id = ?1", &st, err,
+		    "i", user_id);
 	if (r == 0) {
-		sqlite3_bind_int64(st, 1, user_id);
 		rc = sqlite3_step(st);
 		sqlite3_finalize(st);
 		if (rc != SQLITE_DONE)
@@ -186,14 +180,12 @@ store_user_require_change(struct store *s, const char *user, json_t **ret,
 	r = store_user_id(s, user, &id, err);
 	if (r < 0)
 		return r;
-	r = store_prepare(s,
+	r = store_prepare_bind(s,
 	    "INSERT OR IGNORE INTO password_change (user_id, since) "
 	    "VALUES (?1, ?2)",
-	    &st, err);
+	    &st, err, "ii", id, (int64_t)time(NULL));
 	if (r < 0)
 		return r;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, (int64_t)time(NULL));
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)

@@ -40,14 +40,11 @@ store_group_add(struct store *s, const struct ua_conf *c, const char *pool,
 	    &gid, err);
 	if (r < 0)
 		goto out;
-	r = store_prepare(s,
+	r = store_prepare_bind(s,
 	    "INSERT INTO groups (pool_id, name, gid) VALUES (?1, ?2, ?3)", &st,
-	    err);
+	    err, "iti", pid, name, (int64_t)gid);
 	if (r < 0)
 		goto out;
-	sqlite3_bind_int64(st, 1, pid);
-	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, gid);
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_DONE) {
 		r = store_fail_db(s, err, rc);
@@ -115,11 +112,10 @@ store_group_member(struct store *s, const char *group, const char *user,
 	r = store_begin(s, err);
 	if (r < 0)
 		return r;
-	r = store_prepare(s, "SELECT pool_id FROM users WHERE id = ?1", &st,
-	    err);
+	r = store_prepare_bind(s, "SELECT pool_id FROM users WHERE id = ?1",
+	    &st, err, "i", uid);
 	if (r < 0)
 		goto out;
-	sqlite3_bind_int64(st, 1, uid);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		upool = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
@@ -130,14 +126,12 @@ store_group_member(struct store *s, const char *group, const char *user,
 		    group);
 		goto out;
 	}
-	r = store_prepare(s,
-	    add ? "INSERT INTO members (group_id, user_id) VALUES (?1, ?2)" :
-		  "DELETE FROM members WHERE group_id = ?1 AND user_id = ?2",
-	    &st, err);
+	r = store_prepare_bind(s,
+	    add ? "INSERT INTO members (group_id, user_id) VALUES (?1, ?2)"
+		: "DELETE FROM members WHERE group_id = ?1 AND user_id = ?2",
+	    &st, err, "ii", gid, uid);
 	if (r < 0)
 		goto out;
-	sqlite3_bind_int64(st, 1, gid);
-	sqlite3_bind_int64(st, 2, uid);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_CONSTRAINT) {
 		r = store_fail(err, -EEXIST, "exists",

@@ -367,19 +367,17 @@ raise_pool(struct store *s, const struct store_mark *m, size_t *raised,
 	sqlite3_stmt *st = NULL;
 	int r, rc;
 
-	r = store_prepare(s,
+	r = store_prepare_bind(s,
 	    "INSERT INTO pools (name, next_uid, next_gid) VALUES (?1, ?2, ?3) "
 	    "ON CONFLICT (name) DO UPDATE SET "
 	    "next_uid = max(next_uid, excluded.next_uid), "
 	    "next_gid = max(next_gid, excluded.next_gid) "
 	    "WHERE next_uid < excluded.next_uid OR "
 	    "next_gid < excluded.next_gid",
-	    &st, err);
+	    &st, err, "tii", m->pool, (int64_t)m->uid_next,
+	    (int64_t)m->gid_next);
 	if (r < 0)
 		return r;
-	sqlite3_bind_text(st, 1, m->pool, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, m->uid_next);
-	sqlite3_bind_int64(st, 3, m->gid_next);
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_DONE)
 		r = store_fail_db(s, err, rc);

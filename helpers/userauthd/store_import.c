@@ -278,15 +278,16 @@ check_db(struct store *s, const struct store_import_row *u,
     int64_t pool, struct store_err *err)
 {
 	size_t i;
-	int rc;
+	int r, rc;
 
 	if (local_name(l, u->login)) {
 		reject(w, "'%s' is a local account or group on this host",
 		    u->login);
 		return 0;
 	}
-	sqlite3_reset(qname);
-	sqlite3_bind_text(qname, 1, u->login, -1, SQLITE_STATIC);
+	r = store_rebind(s, qname, err, "t", u->login);
+	if (r < 0)
+		return r;
 	rc = sqlite3_step(qname);
 	if (rc == SQLITE_ROW) {
 		reject(w, "the name '%s' is already taken by a user or group",
@@ -295,8 +296,9 @@ check_db(struct store *s, const struct store_import_row *u,
 	}
 	if (rc != SQLITE_DONE)
 		return store_fail_db(s, err, rc);
-	sqlite3_reset(qemail);
-	sqlite3_bind_text(qemail, 1, w->email, -1, SQLITE_STATIC);
+	r = store_rebind(s, qemail, err, "t", w->email);
+	if (r < 0)
+		return r;
 	rc = sqlite3_step(qemail);
 	if (rc == SQLITE_ROW) {
 		reject(w, "the email '%s' already belongs to a user",
@@ -334,11 +336,10 @@ insert_all(struct store *s, int64_t pool, const struct ua_pool_conf *pc,
 	size_t i, j, done = 0;
 	int r, rc;
 
-	r = store_prepare(s, "SELECT next_uid FROM pools WHERE id = ?1", &nx,
-	    err);
+	r = store_prepare_bind(s, "SELECT next_uid FROM pools WHERE id = ?1",
+	    &nx, err, "i", pool);
 	if (r < 0)
 		return r;
-	sqlite3_bind_int64(nx, 1, pool);
 	rc = sqlite3_step(nx);
 	if (rc != SQLITE_ROW) {
 		r = store_fail_db(s, err, rc);
@@ -372,17 +373,11 @@ insert_all(struct store *s, int64_t pool, const struct ua_pool_conf *pc,
 			    "%lu)", pc->uid_min, pc->uid_max, u->line);
 			goto out;
 		}
-		sqlite3_reset(ins);
-		sqlite3_bind_int64(ins, 1, pool);
-		sqlite3_bind_text(ins, 2, u->login, -1, SQLITE_STATIC);
-		sqlite3_bind_text(ins, 3, w[i].email, -1, SQLITE_STATIC);
-		sqlite3_bind_text(ins, 4, u->display_name ? u->display_name :
-		    "", -1, SQLITE_STATIC);
-		sqlite3_bind_int64(ins, 5, next);
-		sqlite3_bind_text(ins, 6, w[i].home, -1, SQLITE_STATIC);
-		sqlite3_bind_text(ins, 7, u->shell ? u->shell : pc->shell, -1,
-		    SQLITE_STATIC);
-		sqlite3_bind_int64(ins, 8, now);
+		r = store_rebind(s, ins, err, "itttitti", pool, u->login,
+		    w[i].email, u->display_name ? u->display_name : "", next,
+		    w[i].home, u->shell ? u->shell : pc->shell, now);
+		if (r < 0)
+			goto out;
 		rc = sqlite3_step(ins);
 		if (rc != SQLITE_DONE) {
 			r = store_fail_db(s, err, rc);
@@ -391,9 +386,9 @@ insert_all(struct store *s, int64_t pool, const struct ua_pool_conf *pc,
 		id = sqlite3_last_insert_rowid(s->db);
 		next++;
 		for (j = 0; j < u->ngroups; j++) {
-			sqlite3_reset(mem);
-			sqlite3_bind_int64(mem, 1, w[i].gids[j]);
-			sqlite3_bind_int64(mem, 2, id);
+			r = store_rebind(s, mem, err, "ii", w[i].gids[j], id);
+			if (r < 0)
+				goto out;
 			rc = sqlite3_step(mem);
 			if (rc != SQLITE_DONE) {
 				r = store_fail_db(s, err, rc);
@@ -403,12 +398,11 @@ insert_all(struct store *s, int64_t pool, const struct ua_pool_conf *pc,
 		done++;
 	}
 	sqlite3_finalize(nx);
-	r = store_prepare(s, "UPDATE pools SET next_uid = ?2 WHERE id = ?1",
-	    &nx, err);
+	r = store_prepare_bind(s,
+	    "UPDATE pools SET next_uid = ?2 WHERE id = ?1", &nx, err, "ii",
+	    pool, next);
 	if (r < 0)
 		goto out;
-	sqlite3_bind_int64(nx, 1, pool);
-	sqlite3_bind_int64(nx, 2, next);
 	rc = sqlite3_step(nx);
 	if (rc != SQLITE_DONE) {
 		r = store_fail_db(s, err, rc);

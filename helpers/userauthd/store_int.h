@@ -75,6 +75,14 @@ void store_release_cached(struct store *s, sqlite3_stmt *st);
 int store_exec_cached(struct store *s, const char *sql,
     struct store_err *err);
 void store_cached_free(struct store *s);
+/*
+ * Reset st (from store_prepare: one prepared once for a loop, or one
+ * whose parameters are known only once prepared) and bind its parameters
+ * as store_prepare_bind does, the same type letters.  On failure the
+ * statement is kept: the caller finalizes it.
+ */
+int store_rebind(struct store *s, sqlite3_stmt *st, struct store_err *err,
+    const char *types, ...);
 /* Step a statement that returns no rows, then finalize it. */
 int store_run(struct store *s, sqlite3_stmt *st, struct store_err *err);
 

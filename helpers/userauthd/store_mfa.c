@@ -34,17 +34,16 @@ store_mfa_load(struct store *s, int64_t user_id, const char *user,
 		if (r < 0)
 			return r;
 	}
-	r = store_prepare(s,
+	r = store_prepare_bind(s,
 	    "SELECT u.login, p.name, u.email, c.totp_secret, "
 	    "coalesce(c.totp_last_step, -1), t.secret, "
 	    "(SELECT count(*) FROM mfa_recovery r WHERE r.user_id = u.id) "
 	    "FROM users u JOIN pools p ON p.id = u.pool_id "
 	    "LEFT JOIN credentials c ON c.user_id = u.id "
 	    "LEFT JOIN totp_pending t ON t.user_id = u.id WHERE u.id = ?1",
-	    &st, err);
+	    &st, err, "i", user_id);
 	if (r < 0)
 		return r;
-	sqlite3_bind_int64(st, 1, user_id);
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_ROW) {
 		sqlite3_finalize(st);
@@ -80,7 +79,11 @@ store_mfa_clear(struct store_mfa *m)
 	ua_wipe(m, sizeof(*m));
 }
 
-/* Run one bound statement (?1 id, ?2 blob or NULL, ?3 integer). */
+/*
+ * Run one bound statement: ?1 id and, when it has more than ?1, ?2 the
+ * blob (NULL binds NULL) and ?3 an integer.  A statement on ?1 alone gets
+ * only ?1: binding ?2 or ?3 there fails (SQLITE_RANGE).
+ */
 static int
 run1(struct store *s, const char *sql, int64_t id, const uint8_t *blob,
     int64_t n, struct store_err *err)
@@ -91,10 +94,15 @@ run1(struct store *s, const char *sql, int64_t id, const uint8_t *blob,
 	r = store_prepare(s, sql, &st, err);
 	if (r < 0)
 		return r;
-	sqlite3_bind_int64(st, 1, id);
-	if (blob != NULL)
-		sqlite3_bind_blob(st, 2, blob, TOTP_SECRET_LEN, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, n);
+	if (sqlite3_bind_parameter_count(st) == 1)
+		r = store_rebind(s, st, err, "i", id);
+	else
+		r = store_rebind(s, st, err, "ibi", id, blob, TOTP_SECRET_LEN,
+		    n);
+	if (r < 0) {
+		sqlite3_finalize(st);
+		return r;
+	}
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? 0 : store_fail_db(s, err, rc);
@@ -135,16 +143,16 @@ put_recovery(struct store *s, int64_t user_id,
 	    "VALUES (?1, ?2, ?3)", &st, err);
 	if (r < 0)
 		return r;
-	for (i = 0; i < RECOVERY_COUNT && rc_db == SQLITE_DONE; i++) {
-		sqlite3_reset(st);
-		sqlite3_bind_int64(st, 1, user_id);
-		sqlite3_bind_blob(st, 2, rc->mac[i], KEYS_MAC_LEN,
-		    SQLITE_STATIC);
-		sqlite3_bind_int64(st, 3, now);
-		rc_db = sqlite3_step(st);
+	for (i = 0; i < RECOVERY_COUNT && r == 0 && rc_db == SQLITE_DONE; i++) {
+		r = store_rebind(s, st, err, "ibi", user_id, rc->mac[i],
+		    KEYS_MAC_LEN, now);
+		if (r == 0)
+			rc_db = sqlite3_step(st);
 	}
 	sqlite3_finalize(st);
-	return rc_db == SQLITE_DONE ? 0 : store_fail_db(s, err, rc_db);
+	if (r == 0 && rc_db != SQLITE_DONE)
+		r = store_fail_db(s, err, rc_db);
+	return r;
 }
 
 int
@@ -226,15 +234,13 @@ store_mfa_accept_step(struct store *s, int64_t user_id, int64_t step,
 	sqlite3_stmt *st = NULL;
 	int r, rc, changed;
 
-	r = store_prepare(s,
+	r = store_prepare_bind(s,
 	    "UPDATE credentials SET totp_last_step = ?2 WHERE user_id = ?1 "
 	    "AND totp_secret IS NOT NULL AND "
 	    "coalesce(totp_last_step, -1) < ?2",
-	    &st, err);
+	    &st, err, "ii", user_id, step);
 	if (r < 0)
 		return r;
-	sqlite3_bind_int64(st, 1, user_id);
-	sqlite3_bind_int64(st, 2, step);
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
@@ -282,12 +288,11 @@ store_mfa_recovery_use(struct store *s, int64_t user_id,
 	int r, rc;
 
 	*ret_ok = false;
-	r = store_prepare(s,
+	r = store_prepare_bind(s,
 	    "SELECT id, code_mac FROM mfa_recovery WHERE user_id = ?1", &st,
-	    err);
+	    err, "i", user_id);
 	if (r < 0)
 		return r;
-	sqlite3_bind_int64(st, 1, user_id);
 	/* every row compared, the match remembered: no early exit */
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		b = sqlite3_column_blob(st, 1);

@@ -48,12 +48,12 @@ find(struct store *s, const struct store_user_mod *m, int64_t *ret,
 	r = store_user_id(s, m->user, &id, err);
 	if (r < 0)
 		return r;
-	r = store_prepare(s, "SELECT 1 FROM users u JOIN pools p ON p.id = "
-	    "u.pool_id WHERE u.id = ?1 AND p.name = ?2", &st, err);
+	r = store_prepare_bind(s,
+	    "SELECT 1 FROM users u JOIN pools p ON p.id = u.pool_id "
+	    "WHERE u.id = ?1 AND p.name = ?2",
+	    &st, err, "it", id, m->pool);
 	if (r < 0)
 		return r;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_text(st, 2, m->pool, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_DONE)
 		r = store_fail(err, -ENOENT, "not_found",
@@ -73,12 +73,11 @@ email_free(struct store *s, const char *email, int64_t id,
 	sqlite3_stmt *st = NULL;
 	int r, rc;
 
-	r = store_prepare(s, "SELECT 1 FROM users WHERE email = ?1 AND "
-	    "id != ?2", &st, err);
+	r = store_prepare_bind(s,
+	    "SELECT 1 FROM users WHERE email = ?1 AND id != ?2", &st, err, "ti",
+	    email, id);
 	if (r < 0)
 		return r;
-	sqlite3_bind_text(st, 1, email, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, id);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		r = store_fail(err, -EEXIST, "exists",
@@ -98,11 +97,9 @@ set_col(struct store *s, const char *sql, int64_t id, const char *val,
 
 	if (val == NULL)
 		return 0;
-	r = store_prepare(s, sql, &st, err);
+	r = store_prepare_bind(s, sql, &st, err, "it", id, val);
 	if (r < 0)
 		return r;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_text(st, 2, val, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_DONE)
 		r = store_fail_db(s, err, rc);

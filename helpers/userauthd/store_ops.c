@@ -36,8 +36,9 @@ store_pool_list(struct store *s, const struct ua_conf *c, json_t **ret,
 		const struct ua_pool_conf *p = &c->pools[i];
 		json_t *o;
 
-		sqlite3_reset(st);
-		sqlite3_bind_text(st, 1, p->name, -1, SQLITE_STATIC);
+		r = store_rebind(s, st, err, "t", p->name);
+		if (r < 0)
+			goto out;
 		if (sqlite3_step(st) != SQLITE_ROW) {
 			r = store_fail_db(s, err, sqlite3_errcode(s->db));
 			goto out;
@@ -74,10 +75,9 @@ store_alloc_id(struct store *s, int64_t pool, const char *column, uint32_t min,
 
 	(void)snprintf(sql, sizeof(sql), "SELECT %s FROM pools WHERE id = ?1",
 	    column);
-	r = store_prepare(s, sql, &st, err);
+	r = store_prepare_bind(s, sql, &st, err, "i", pool);
 	if (r < 0)
 		return r;
-	sqlite3_bind_int64(st, 1, pool);
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_ROW) {
 		r = store_fail_db(s, err, rc);
@@ -104,11 +104,9 @@ store_alloc_id(struct store *s, int64_t pool, const char *column, uint32_t min,
 	}
 	(void)snprintf(sql, sizeof(sql),
 	    "UPDATE pools SET %s = ?2 WHERE id = ?1", column);
-	r = store_prepare(s, sql, &st, err);
+	r = store_prepare_bind(s, sql, &st, err, "ii", pool, next + 1);
 	if (r < 0)
 		goto out;
-	sqlite3_bind_int64(st, 1, pool);
-	sqlite3_bind_int64(st, 2, next + 1);
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_DONE) {
 		r = store_fail_db(s, err, rc);
@@ -153,10 +151,10 @@ email_free(struct store *s, const char *email, struct store_err *err)
 	sqlite3_stmt *st = NULL;
 	int r, rc;
 
-	r = store_prepare(s, "SELECT 1 FROM users WHERE email = ?1", &st, err);
+	r = store_prepare_bind(s, "SELECT 1 FROM users WHERE email = ?1", &st,
+	    err, "t", email);
 	if (r < 0)
 		return r;
-	sqlite3_bind_text(st, 1, email, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		r = store_fail(err, -EEXIST, "exists",
@@ -174,13 +172,11 @@ add_member(struct store *s, int64_t group, int64_t user,
 	sqlite3_stmt *st = NULL;
 	int r, rc;
 
-	r = store_prepare(s,
+	r = store_prepare_bind(s,
 	    "INSERT OR IGNORE INTO members (group_id, user_id) VALUES (?1, ?2)",
-	    &st, err);
+	    &st, err, "ii", group, user);
 	if (r < 0)
 		return r;
-	sqlite3_bind_int64(st, 1, group);
-	sqlite3_bind_int64(st, 2, user);
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_DONE)
 		r = store_fail_db(s, err, rc);
@@ -196,24 +192,15 @@ insert_user(struct store *s, int64_t pool, const struct store_user_new *u,
 	sqlite3_stmt *st = NULL;
 	int r, rc;
 
-	r = store_prepare(s,
+	r = store_prepare_bind(s,
 	    "INSERT INTO users (pool_id, login, email, display_name, uid, gid,"
 	    " home, shell, state, created) "
 	    "VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, ?7, ?8, ?9)",
-	    &st, err);
+	    &st, err, "itttittti", pool, u->login, email,
+	    u->display_name ? u->display_name : "", (int64_t)uid, home, shell,
+	    u->disabled ? "disabled" : "enabled", (int64_t)time(NULL));
 	if (r < 0)
 		return r;
-	sqlite3_bind_int64(st, 1, pool);
-	sqlite3_bind_text(st, 2, u->login, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, email, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, u->display_name ? u->display_name : "", -1,
-	    SQLITE_STATIC);
-	sqlite3_bind_int64(st, 5, uid);
-	sqlite3_bind_text(st, 6, home, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 7, shell, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 8, u->disabled ? "disabled" : "enabled", -1,
-	    SQLITE_STATIC);
-	sqlite3_bind_int64(st, 9, (int64_t)time(NULL));
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_DONE)
 		r = store_fail_db(s, err, rc);
@@ -356,17 +343,14 @@ store_user_set_password(struct store *s, const char *user, const char *hash,
 	r = store_begin(s, err);
 	if (r < 0)
 		return r;
-	r = store_prepare(s,
+	r = store_prepare_bind(s,
 	    "INSERT INTO credentials (user_id, password_hash, password_changed)"
 	    " VALUES (?1, ?2, ?3) ON CONFLICT (user_id) DO UPDATE SET "
 	    "password_hash = excluded.password_hash, "
 	    "password_changed = excluded.password_changed",
-	    &st, err);
+	    &st, err, "iti", id, hash, (int64_t)time(NULL));
 	if (r < 0)
 		goto out;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_text(st, 2, hash, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, (int64_t)time(NULL));
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_DONE) {
 		r = store_fail_db(s, err, rc);

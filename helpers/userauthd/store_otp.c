@@ -183,7 +183,8 @@ store_mail_queue(struct store *s, const struct store_mail *m,
 	    "INSERT INTO mail_queue (otp_id, pool, recipient, message_id, body,"
 	    " state, next_attempt, created, expires) "
 	    "VALUES (nullif(?1, 0), ?2, ?3, ?4, ?5, 'queued', ?6, ?7, ?8)",
-	    &st, err, "ittttiii", m->otp_id, m->pool, m->recipient, m->message_id, m->body,
+	    &st, err, "ittttiii", m->otp_id, m->pool, m->recipient,
+	    m->message_id, m->body,
 	    (int64_t)m->now * 1000, (int64_t)m->now,
 	    (int64_t)m->now + m->lifetime);
 	if (r == 0)

@@ -20,11 +20,12 @@ store_pool_users(struct store *s, const char *pool, int64_t *ret_n,
 	sqlite3_stmt *st = NULL;
 	int r, rc;
 
-	r = store_prepare(s, "SELECT count(*) FROM users u JOIN pools p "
-	    "ON p.id = u.pool_id WHERE p.name = ?1", &st, err);
+	r = store_prepare_bind(s,
+	    "SELECT count(*) FROM users u JOIN pools p ON p.id = u.pool_id "
+	    "WHERE p.name = ?1",
+	    &st, err, "t", pool);
 	if (r < 0)
 		return r;
-	sqlite3_bind_text(st, 1, pool, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		*ret_n = sqlite3_column_int64(st, 0);
@@ -42,7 +43,8 @@ counts(struct store *s, int64_t now, int64_t window, json_t *o,
 	sqlite3_stmt *st = NULL;
 	int r, rc;
 
-	r = store_prepare(s, "SELECT "
+	r = store_prepare_bind(s,
+	    "SELECT "
 	    "(SELECT count(*) FROM mail_queue WHERE state = 'queued'), "
 	    "(SELECT min(created) FROM mail_queue WHERE state = 'queued'), "
 	    "(SELECT count(*) FROM mail_queue WHERE state = 'sent' "
@@ -50,10 +52,10 @@ counts(struct store *s, int64_t now, int64_t window, json_t *o,
 	    "(SELECT count(*) FROM mail_queue WHERE state = 'failed' "
 	    "  AND done >= ?1), "
 	    "(SELECT count(*) FROM mail_queue WHERE state = 'expired' "
-	    "  AND done >= ?1)", &st, err);
+	    "  AND done >= ?1)",
+	    &st, err, "i", now - window);
 	if (r < 0)
 		return r;
-	sqlite3_bind_int64(st, 1, now - window);
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_ROW)
 		r = store_fail_db(s, err, rc);
@@ -83,13 +85,12 @@ latency(struct store *s, int64_t now, int64_t window, json_t *o,
 	size_t n = 0, cap = 0;
 	int r, rc;
 
-	r = store_prepare(s, "SELECT max(done - created, 0) FROM mail_queue "
-	    "WHERE state = 'sent' AND done >= ?1 ORDER BY 1 LIMIT ?2", &st,
-	    err);
+	r = store_prepare_bind(s,
+	    "SELECT max(done - created, 0) FROM mail_queue "
+	    "WHERE state = 'sent' AND done >= ?1 ORDER BY 1 LIMIT ?2",
+	    &st, err, "ii", now - window, (int64_t)LATENCY_MAX);
 	if (r < 0)
 		return r;
-	sqlite3_bind_int64(st, 1, now - window);
-	sqlite3_bind_int(st, 2, LATENCY_MAX);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (n == cap) {
 			cap = cap ? cap * 2 : 64;

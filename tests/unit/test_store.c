@@ -523,12 +523,40 @@ test_prepare_bind_checks_every_bind(void **state)
 	sqlite3_finalize(st);
 }
 
+static void
+test_rebind_checks_every_bind_and_keeps_the_statement(void **state)
+{
+	struct fx *f = *state;
+	struct store_err err = { 0 };
+	sqlite3_stmt *st = NULL;
+
+	assert_int_equal(
+	    store_prepare_bind(f->s, "SELECT ?1", &st, &err, "i", (int64_t)1),
+	    0);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	/* a stepped statement: reset, then bound again */
+	assert_int_equal(store_rebind(f->s, st, &err, "i", (int64_t)2), 0);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int64(st, 0), 2);
+	/* ?2 is past the statement's last parameter */
+	assert_int_not_equal(
+	    store_rebind(f->s, st, &err, "ii", (int64_t)3, (int64_t)4), 0);
+	assert_non_null(err.code);
+	assert_int_not_equal(store_rebind(f->s, st, &err, "x", (int64_t)3), 0);
+	/* the failure leaves the statement to the caller, still usable */
+	assert_int_equal(store_rebind(f->s, st, &err, "t", "y"), 0);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_string_equal((const char *)sqlite3_column_text(st, 0), "y");
+	sqlite3_finalize(st);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 #define T(x) cmocka_unit_test_setup_teardown(x, setup, teardown)
 		T(test_prepare_bind_checks_every_bind),
+		T(test_rebind_checks_every_bind_and_keeps_the_statement),
 		T(test_user_add_allocates_uid_and_private_gid),
 		T(test_pool_home_template_applies),
 		T(test_uid_never_reused_after_delete),
