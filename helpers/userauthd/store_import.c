@@ -326,26 +326,81 @@ check_db(struct store *s, const struct store_import_row *u,
 	return 0;
 }
 
+/* The pool's next uid (at least uid_min), or (put) its new value. */
+static int
+next_uid(struct store *s, int64_t pool, bool put, int64_t *next,
+    struct store_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int r, rc;
+
+	r = put ? store_prepare_bind(s,
+		      "UPDATE pools SET next_uid = ?2 WHERE id = ?1", &st, err,
+		      "ii", pool, *next) :
+		  store_prepare_bind(s,
+		      "SELECT next_uid FROM pools WHERE id = ?1", &st, err,
+		      "i", pool);
+	if (r < 0)
+		return r;
+	rc = sqlite3_step(st);
+	if (rc == (put ? SQLITE_DONE : SQLITE_ROW)) {
+		if (!put)
+			*next = sqlite3_column_int64(st, 0);
+	} else
+		r = store_fail_db(s, err, rc);
+	sqlite3_finalize(st);
+	return r;
+}
+
+/* Step a rebound statement that returns no rows (it stays prepared). */
+static int
+step_done(struct store *s, sqlite3_stmt *st, struct store_err *err)
+{
+	int rc = sqlite3_step(st);
+
+	return rc == SQLITE_DONE ? 0 : store_fail_db(s, err, rc);
+}
+
+/* One good row u as user uid, with its memberships. */
+static int
+insert_one(struct store *s, sqlite3_stmt *ins, sqlite3_stmt *mem,
+    int64_t pool, const struct ua_pool_conf *pc,
+    const struct store_import_row *u, const struct rowstate *w, int64_t uid,
+    int64_t now, struct store_err *err)
+{
+	int64_t id;
+	size_t j;
+	int r;
+
+	r = store_rebind(s, ins, err, "itttitti", pool, u->login, w->email,
+	    u->display_name ? u->display_name : "", uid, w->home,
+	    u->shell ? u->shell : pc->shell, now);
+	if (r == 0)
+		r = step_done(s, ins, err);
+	if (r < 0)
+		return r;
+	id = sqlite3_last_insert_rowid(s->db);
+	for (j = 0; j < u->ngroups && r == 0; j++) {
+		r = store_rebind(s, mem, err, "ii", w->gids[j], id);
+		if (r == 0)
+			r = step_done(s, mem, err);
+	}
+	return r;
+}
+
 static int
 insert_all(struct store *s, int64_t pool, const struct ua_pool_conf *pc,
     const struct store_import_row *rows, struct rowstate *w, size_t n,
     const struct local_db *l, size_t *ret_imported, struct store_err *err)
 {
-	sqlite3_stmt *nx = NULL, *ins = NULL, *mem = NULL;
-	int64_t next, now = (int64_t)time(NULL);
-	size_t i, j, done = 0;
-	int r, rc;
+	sqlite3_stmt *ins = NULL, *mem = NULL;
+	int64_t next = 0, now = (int64_t)time(NULL);
+	size_t i, done = 0;
+	int r;
 
-	r = store_prepare_bind(s, "SELECT next_uid FROM pools WHERE id = ?1",
-	    &nx, err, "i", pool);
+	r = next_uid(s, pool, false, &next, err);
 	if (r < 0)
 		return r;
-	rc = sqlite3_step(nx);
-	if (rc != SQLITE_ROW) {
-		r = store_fail_db(s, err, rc);
-		goto out;
-	}
-	next = sqlite3_column_int64(nx, 0);
 	if (next < pc->uid_min)
 		next = pc->uid_min;
 	r = store_prepare(s,
@@ -356,64 +411,94 @@ insert_all(struct store *s, int64_t pool, const struct ua_pool_conf *pc,
 	if (r == 0)
 		r = store_prepare(s, "INSERT OR IGNORE INTO members "
 		    "(group_id, user_id) VALUES (?1, ?2)", &mem, err);
-	if (r < 0)
-		goto out;
-	for (i = 0; i < n; i++) {
-		const struct store_import_row *u = &rows[i];
-		int64_t id;
-
+	for (i = 0; i < n && r == 0; i++) {
 		if (w[i].why != NULL)
 			continue;
 		/* As alloc_id: skip local uids and gids (uid = private gid). */
 		while (next <= pc->uid_max && local_id(l, (uint32_t)next))
 			next++;
-		if (next > pc->uid_max) {
+		if (next > pc->uid_max)
 			r = store_fail(err, -ENOSPC, "exhausted",
 			    "the pool's uid range %u-%u is used up (at line "
-			    "%lu)", pc->uid_min, pc->uid_max, u->line);
-			goto out;
-		}
-		r = store_rebind(s, ins, err, "itttitti", pool, u->login,
-		    w[i].email, u->display_name ? u->display_name : "", next,
-		    w[i].home, u->shell ? u->shell : pc->shell, now);
-		if (r < 0)
-			goto out;
-		rc = sqlite3_step(ins);
-		if (rc != SQLITE_DONE) {
-			r = store_fail_db(s, err, rc);
-			goto out;
-		}
-		id = sqlite3_last_insert_rowid(s->db);
-		next++;
-		for (j = 0; j < u->ngroups; j++) {
-			r = store_rebind(s, mem, err, "ii", w[i].gids[j], id);
-			if (r < 0)
-				goto out;
-			rc = sqlite3_step(mem);
-			if (rc != SQLITE_DONE) {
-				r = store_fail_db(s, err, rc);
-				goto out;
-			}
-		}
-		done++;
+			    "%lu)", pc->uid_min, pc->uid_max, rows[i].line);
+		else
+			r = insert_one(s, ins, mem, pool, pc, &rows[i], &w[i],
+			    next++, now, err);
+		if (r == 0)
+			done++;
 	}
-	sqlite3_finalize(nx);
-	r = store_prepare_bind(s,
-	    "UPDATE pools SET next_uid = ?2 WHERE id = ?1", &nx, err, "ii",
-	    pool, next);
-	if (r < 0)
-		goto out;
-	rc = sqlite3_step(nx);
-	if (rc != SQLITE_DONE) {
-		r = store_fail_db(s, err, rc);
-		goto out;
-	}
-	*ret_imported = done;
-out:
-	sqlite3_finalize(nx);
+	if (r == 0)
+		r = next_uid(s, pool, true, &next, err);
+	if (r == 0)
+		*ret_imported = done;
 	sqlite3_finalize(ins);
 	sqlite3_finalize(mem);
 	return r;
+}
+
+/* The statements that look a row's login and email up. */
+static int
+prepare_lookups(struct store *s, sqlite3_stmt **qname, sqlite3_stmt **qemail,
+    struct store_err *err)
+{
+	int r;
+
+	r = store_prepare(s, "SELECT 1 FROM users WHERE login = ?1 "
+	    "UNION ALL SELECT 1 FROM groups WHERE name = ?1", qname, err);
+	if (r == 0)
+		r = store_prepare(s, "SELECT 1 FROM users WHERE email = ?1",
+		    qemail, err);
+	return r;
+}
+
+/* nbad of n rows rejected, and no --skip-bad: the error names the first. */
+static int
+refuse_all(const json_t *rej, size_t nbad, size_t n, struct store_err *err)
+{
+	const json_t *f = json_array_get(rej, 0);
+
+	return store_fail(err, -EINVAL, "invalid",
+	    "%zu of %zu rows rejected, nothing imported (line %lld: %s)", nbad,
+	    n, (long long)json_integer_value(json_object_get(f, "line")),
+	    json_string_value(json_object_get(f, "reason")));
+}
+
+/*
+ * Each row's own fields, and duplicates within the file: w[i].why says
+ * what is wrong; a good row with groups gets room for their ids.
+ */
+static int
+check_rows(const struct ua_pool_conf *pc, const struct store_import_row *rows,
+    struct rowstate *w, size_t n, struct store_err *err)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		check_fields(pc, &rows[i], &w[i]);
+		if (w[i].why == NULL && rows[i].ngroups > 0) {
+			w[i].gids = calloc(rows[i].ngroups, sizeof(int64_t));
+			if (w[i].gids == NULL)
+				return store_oom(err);
+		}
+	}
+	if (check_dups(rows, w, n, false) < 0 ||
+	    check_dups(rows, w, n, true) < 0)
+		return store_oom(err);
+	return 0;
+}
+
+/* A rejected row into rej (the first REJECTED_MAX of them). */
+static int
+reject_row(json_t *rej, const struct store_import_row *u,
+    const struct rowstate *w, struct store_err *err)
+{
+	if (json_array_size(rej) >= REJECTED_MAX)
+		return 0;
+	if (json_array_append_new(rej, json_pack("{s:I s:s s:s}", "line",
+		(json_int_t)u->line, "login", u->login ? u->login : "",
+		"reason", w->why)) < 0)
+		return store_oom(err);
+	return 0;
 }
 
 int
@@ -454,29 +539,12 @@ store_user_import(struct store *s, const struct ua_conf *c, const char *pool,
 	if (r == 0)
 		r = groups_load(s, &g, &ng, err);
 	if (r == 0)
-		r = store_prepare(s, "SELECT 1 FROM users WHERE login = ?1 "
-		    "UNION ALL SELECT 1 FROM groups WHERE name = ?1", &qname,
-		    err);
-	if (r == 0)
-		r = store_prepare(s, "SELECT 1 FROM users WHERE email = ?1",
-		    &qemail, err);
+		r = prepare_lookups(s, &qname, &qemail, err);
 	if (r < 0)
 		goto out;
-	for (i = 0; i < n; i++) {
-		check_fields(pc, &rows[i], &w[i]);
-		if (w[i].why == NULL && rows[i].ngroups > 0) {
-			w[i].gids = calloc(rows[i].ngroups, sizeof(int64_t));
-			if (w[i].gids == NULL) {
-				r = store_oom(err);
-				goto out;
-			}
-		}
-	}
-	if (check_dups(rows, w, n, false) < 0 ||
-	    check_dups(rows, w, n, true) < 0) {
-		r = store_oom(err);
+	r = check_rows(pc, rows, w, n, err);
+	if (r < 0)
 		goto out;
-	}
 	for (i = 0; i < n; i++) {
 		if (w[i].why == NULL) {
 			r = check_db(s, &rows[i], &w[i], qname, qemail, &l, g,
@@ -484,26 +552,15 @@ store_user_import(struct store *s, const struct ua_conf *c, const char *pool,
 			if (r < 0)
 				goto out;
 		}
-		if (w[i].why == NULL)
-			continue;
-		nbad++;
-		if (json_array_size(rej) < REJECTED_MAX &&
-		    json_array_append_new(rej, json_pack("{s:I s:s s:s}",
-			"line", (json_int_t)rows[i].line, "login",
-			rows[i].login ? rows[i].login : "", "reason",
-			w[i].why)) < 0) {
-			r = store_oom(err);
-			goto out;
+		if (w[i].why != NULL) {
+			nbad++;
+			r = reject_row(rej, &rows[i], &w[i], err);
+			if (r < 0)
+				goto out;
 		}
 	}
 	if (commit && nbad > 0 && !skip_bad) {
-		const json_t *f = json_array_get(rej, 0);
-
-		r = store_fail(err, -EINVAL, "invalid",
-		    "%zu of %zu rows rejected, nothing imported (line %lld: "
-		    "%s)", nbad, n,
-		    (long long)json_integer_value(json_object_get(f, "line")),
-		    json_string_value(json_object_get(f, "reason")));
+		r = refuse_all(rej, nbad, n, err);
 		goto out;
 	}
 	if (commit) {
