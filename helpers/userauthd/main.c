@@ -479,11 +479,11 @@ attach_marks(const struct ua_conf *c, struct store *s)
 	return 0;
 }
 
+/* As root: the runtime, state and NSS cache directories, both sockets. */
 static int
-setup(struct server *srv, const struct ids *ids, struct store **ret_store)
+setup_root(struct server *srv, const struct ids *ids)
 {
 	const struct ua_conf *c = srv->conf;
-	struct store_err serr = { 0 };
 	char path[4096], dir[4096];
 	int r;
 
@@ -510,20 +510,18 @@ setup(struct server *srv, const struct ids *ids, struct store **ret_store)
 		    &srv->admin_fd);
 	if (r < 0)
 		return ua_log_errno(LOG_ERR, r, "listen on '%s': %m", path);
-	/* Read the SMTP password (root-only file) while we still can. */
-	r = mailer_prepare(c, ids->uid);
-	if (r < 0)
-		return ua_log_errno(LOG_ERR, r, "mail setup: %m");
-	/* ... and the Cognito app clients' secrets (logged when refused) */
-	r = pool_cognito_read_secrets(c, ids->uid, &srv->auth.cg_secrets);
-	if (r < 0)
-		return r;
-	r = drop_privileges(ids);
-	if (r < 0)
-		return r;
-	r = ua_snprintf(path, sizeof(path), "%s/userauth.db", c->state_dir);
-	if (r >= 0)
-		r = check_db_file(path, ids->uid);
+	return 0;
+}
+
+/* As the daemon user: the database at path, checked, opened, in step. */
+static int
+setup_store(struct server *srv, const char *path, const struct ids *ids,
+    struct store **ret_store)
+{
+	struct store_err serr = { 0 };
+	int r;
+
+	r = check_db_file(path, ids->uid);
 	if (r < 0)
 		return r;
 	r = store_open(path, ret_store, &serr);
@@ -539,12 +537,38 @@ setup(struct server *srv, const struct ids *ids, struct store **ret_store)
 		ua_log(LOG_NOTICE, "created the database '%s' (there was none)",
 		    path);
 	if (r == 0)
-		r = store_sync_pools(*ret_store, c, &serr);
+		r = store_sync_pools(*ret_store, srv->conf, &serr);
 	if (r < 0) {
 		ua_log(LOG_ERR, "%s", serr.msg);
 		return r;
 	}
-	r = attach_marks(c, *ret_store);
+	return attach_marks(srv->conf, *ret_store);
+}
+
+static int
+setup(struct server *srv, const struct ids *ids, struct store **ret_store)
+{
+	const struct ua_conf *c = srv->conf;
+	char path[4096];
+	int r;
+
+	r = setup_root(srv, ids);
+	if (r < 0)
+		return r;
+	/* Read the SMTP password (root-only file) while we still can. */
+	r = mailer_prepare(c, ids->uid);
+	if (r < 0)
+		return ua_log_errno(LOG_ERR, r, "mail setup: %m");
+	/* ... and the Cognito app clients' secrets (logged when refused) */
+	r = pool_cognito_read_secrets(c, ids->uid, &srv->auth.cg_secrets);
+	if (r < 0)
+		return r;
+	r = drop_privileges(ids);
+	if (r < 0)
+		return r;
+	r = ua_snprintf(path, sizeof(path), "%s/userauth.db", c->state_dir);
+	if (r >= 0)
+		r = setup_store(srv, path, ids, ret_store);
 	if (r < 0)
 		return r;
 	r = keys_load(c->state_dir, &srv->keys);
@@ -565,6 +589,25 @@ cleanup_sockets(const struct ua_conf *c)
 	if (ua_snprintf(path, sizeof(path), "%s/admin.sock",
 		c->runtime_dir) >= 0)
 		(void)unlink(path);
+}
+
+/* The process's own settings, before anything else runs. */
+static int
+process_init(void)
+{
+	/*
+	 * Big, short-lived buffers (an NSS cache image of 25 MB at 100,000
+	 * users, a snapshot's arrays, an import's rows) must go back to the
+	 * kernel when freed.  glibc raises its mmap threshold to the size of
+	 * each mmapped block freed, so from the second rebuild on they would
+	 * come from the heap and stay resident; a fixed threshold keeps them
+	 * mmapped (and turns the dynamic adjustment off).
+	 */
+	(void)mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+	/* Requests may carry passwords: jansson wipes what it frees. */
+	json_set_alloc_funcs(malloc, ua_erase_free);
+	/* Before any NSS call: our own NSS module must not call us. */
+	return setenv("USERAUTH_NSS_BYPASS", "1", 1);
 }
 
 /* What the command line asks for. */
@@ -656,19 +699,7 @@ main(int argc, char **argv)
 	char err[512];
 	int r, ready_fd = -1;
 
-	/*
-	 * Big, short-lived buffers (an NSS cache image of 25 MB at 100,000
-	 * users, a snapshot's arrays, an import's rows) must go back to the
-	 * kernel when freed.  glibc raises its mmap threshold to the size of
-	 * each mmapped block freed, so from the second rebuild on they would
-	 * come from the heap and stay resident; a fixed threshold keeps them
-	 * mmapped (and turns the dynamic adjustment off).
-	 */
-	(void)mallopt(M_MMAP_THRESHOLD, 128 * 1024);
-	/* Requests may carry passwords: jansson wipes what it frees. */
-	json_set_alloc_funcs(malloc, ua_erase_free);
-	/* Before any NSS call: our own NSS module must not call us. */
-	if (setenv("USERAUTH_NSS_BYPASS", "1", 1) < 0)
+	if (process_init() < 0)
 		return 1;
 	r = parse_opts(argc, argv, &o);
 	if (r >= 0)
