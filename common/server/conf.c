@@ -391,16 +391,75 @@ ua_conf_parse(const char *name, const char *text, size_t len,
 	return r < 0 ? r : 0;
 }
 
+/* The open file fd may be a configuration: a root-owned, safe file. */
+static int
+conf_file_ok(struct parser *E, int fd)
+{
+	struct stat st;
+	int r;
+
+	if (fstat(fd, &st) < 0) {
+		r = -errno;
+		errno = -r;
+		(void)conf_err(E, 0, "cannot stat: %m");
+		return r;
+	}
+	if (!S_ISREG(st.st_mode))
+		return conf_err(E, 0, "not a regular file");
+	if (st.st_uid != 0 && st.st_uid != geteuid()) {
+		(void)conf_err(E, 0, "owned by uid %u; it must be owned by "
+		    "root (or uid %u, who reads it)", (unsigned)st.st_uid,
+		    (unsigned)geteuid());
+		return -EPERM;
+	}
+	if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+		(void)conf_err(E, 0, "writable by group or others (mode "
+		    "%04o); run chmod go-w on it",
+		    (unsigned)(st.st_mode & 07777));
+		return -EPERM;
+	}
+	return 0;
+}
+
+/* All of fd into b, under b's ceiling. */
+static int
+conf_read_all(struct parser *E, int fd, struct ua_buf *b)
+{
+	char chunk[4096];
+	ssize_t n;
+	int r;
+
+	for (;;) {
+		n = read(fd, chunk, sizeof(chunk));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			r = -errno;
+			errno = -r;
+			(void)conf_err(E, 0, "read: %m");
+			return r;
+		}
+		if (n == 0)
+			return 0;
+		r = ua_buf_put(b, chunk, (size_t)n);
+		if (r < 0) {
+			if (r == -EMSGSIZE)
+				(void)conf_err(E, 0, "larger than %d bytes",
+				    UA_CONF_MAX_SIZE);
+			else
+				(void)conf_err(E, 0, "out of memory");
+			return r;
+		}
+	}
+}
+
 /* Opened, checked and read under one ceiling; then ua_conf_parse. */
 int
 ua_conf_load(const char *path, struct ua_conf **ret, char *reterr,
     size_t errsz)
 {
 	struct parser E = { .name = path, .err = reterr, .errsz = errsz };
-	char chunk[4096];
 	struct ua_buf b;
-	struct stat st;
-	ssize_t n;
 	int fd, r;
 
 	ua_buf_init(&b, (size_t)UA_CONF_MAX_SIZE);
@@ -417,54 +476,12 @@ ua_conf_load(const char *path, struct ua_conf **ret, char *reterr,
 			(void)conf_err(&E, 0, "cannot open: %m");
 		goto out;
 	}
-	if (fstat(fd, &st) < 0) {
-		r = -errno;
-		errno = -r;
-		(void)conf_err(&E, 0, "cannot stat: %m");
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		r = conf_err(&E, 0, "not a regular file");
-		goto out;
-	}
-	if (st.st_uid != 0 && st.st_uid != geteuid()) {
-		(void)conf_err(&E, 0, "owned by uid %u; it must be owned by "
-		    "root (or uid %u, who reads it)", (unsigned)st.st_uid,
-		    (unsigned)geteuid());
-		r = -EPERM;
-		goto out;
-	}
-	if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
-		(void)conf_err(&E, 0, "writable by group or others (mode "
-		    "%04o); run chmod go-w on it",
-		    (unsigned)(st.st_mode & 07777));
-		r = -EPERM;
-		goto out;
-	}
-	for (;;) {
-		n = read(fd, chunk, sizeof(chunk));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			r = -errno;
-			errno = -r;
-			(void)conf_err(&E, 0, "read: %m");
-			goto out;
-		}
-		if (n == 0)
-			break;
-		r = ua_buf_put(&b, chunk, (size_t)n);
-		if (r < 0) {
-			if (r == -EMSGSIZE)
-				(void)conf_err(&E, 0, "larger than %d bytes",
-				    UA_CONF_MAX_SIZE);
-			else
-				(void)conf_err(&E, 0, "out of memory");
-			goto out;
-		}
-	}
-	r = ua_conf_parse(path, (const char *)b.data, b.len, ret, reterr,
-	    errsz);
+	r = conf_file_ok(&E, fd);
+	if (r == 0)
+		r = conf_read_all(&E, fd, &b);
+	if (r == 0)
+		r = ua_conf_parse(path, (const char *)b.data, b.len, ret,
+		    reterr, errsz);
 out:
 	if (fd >= 0)
 		(void)close(fd);
