@@ -129,15 +129,83 @@ cg_sync_publish(struct cognito_backend *cb, struct cg_sync *y)
 	nss_extra_unref(x);
 }
 
+/* The kept file's users into n: -EBADMSG for one the pool cannot have. */
+static int
+load_users(const struct ua_pool_conf *pc, const json_t *users,
+    struct store_nss *n)
+{
+	struct store_nss_user *u;
+	const char *login;
+	json_int_t uid;
+	json_t *e;
+	size_t i;
+
+	json_array_foreach(users, i, e) {
+		uid = json_integer_value(json_object_get(e, "uid"));
+		login = json_string_value(json_object_get(e, "login"));
+		/* only what the pool's range still allows */
+		if (login == NULL || ua_valid_name(login, NULL) < 0 ||
+		    uid < pc->uid_min || uid > pc->uid_max)
+			return -EBADMSG;
+		u = &n->users[n->nusers++];
+		*u = (struct store_nss_user){ .uid = (uint32_t)uid,
+			.gid = (uint32_t)uid };
+		if (dup_into(&u->login, login) < 0 ||
+		    dup_into(&u->email, json_string_value(json_object_get(e,
+			"email"))) < 0 ||
+		    dup_into(&u->gecos, "") < 0 ||
+		    dup_into(&u->home, json_string_value(json_object_get(e,
+			"home"))) < 0 ||
+		    dup_into(&u->shell, json_string_value(json_object_get(e,
+			"shell"))) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/* ... and its groups, whose members index the users read. */
+static int
+load_groups(const struct ua_pool_conf *pc, const json_t *groups,
+    struct store_nss *n)
+{
+	struct store_nss_group *g;
+	const char *name;
+	json_int_t gid;
+	json_t *e, *m;
+	size_t i, j, k;
+
+	json_array_foreach(groups, i, e) {
+		gid = json_integer_value(json_object_get(e, "gid"));
+		name = json_string_value(json_object_get(e, "name"));
+		m = json_object_get(e, "members");
+		if (name == NULL || !json_is_array(m) || gid < pc->gid_min ||
+		    gid > pc->gid_max)
+			return -EBADMSG;
+		g = &n->groups[n->ngroups++];
+		g->gid = (uint32_t)gid;
+		g->members = calloc(json_array_size(m) + 1, sizeof(uint32_t));
+		if (g->members == NULL || dup_into(&g->name, name) < 0)
+			return -ENOMEM;
+		for (j = 0; j < json_array_size(m); j++) {
+			k = (size_t)json_integer_value(json_array_get(m, j));
+			if (k >= n->nusers)
+				return -EBADMSG;
+			g->members[g->nmembers++] = (uint32_t)k;
+		}
+	}
+	return 0;
+}
+
+/* The last sync kept on disk for pc, if any: 0 also when there is none. */
 static int
 load_one(struct cognito_backend *cb, const struct ua_pool_conf *pc)
 {
 	struct cg_sync *y = cg_sync_of(cb, pc->name);
 	struct store_nss n = { 0 };
+	struct nss_extra *x;
 	char path[4096];
-	json_t *o, *users, *groups, *e, *m;
+	json_t *o, *users, *groups;
 	json_error_t jerr;
-	size_t i, j, k;
 	int r = -EBADMSG;
 
 	if (y == NULL)
@@ -153,69 +221,16 @@ load_one(struct cognito_backend *cb, const struct ua_pool_conf *pc)
 		goto out;
 	n.users = calloc(json_array_size(users) + 1, sizeof(*n.users));
 	n.groups = calloc(json_array_size(groups) + 1, sizeof(*n.groups));
-	if (n.users == NULL || n.groups == NULL) {
-		r = -ENOMEM;
+	r = n.users == NULL || n.groups == NULL ? -ENOMEM : 0;
+	if (r == 0)
+		r = load_users(pc, users, &n);
+	if (r == 0)
+		r = load_groups(pc, groups, &n);
+	if (r < 0)
 		goto out;
-	}
-	json_array_foreach(users, i, e) {
-		json_int_t uid = json_integer_value(json_object_get(e, "uid"));
-		const char *login = json_string_value(json_object_get(e,
-		    "login"));
-
-		/* only what the pool's range still allows */
-		if (login == NULL || ua_valid_name(login, NULL) < 0 ||
-		    uid < pc->uid_min || uid > pc->uid_max)
-			goto out;
-		n.users[n.nusers] = (struct store_nss_user){
-			.uid = (uint32_t)uid, .gid = (uint32_t)uid };
-		n.nusers++;
-		if (dup_into(&n.users[i].login, login) < 0 ||
-		    dup_into(&n.users[i].email, json_string_value(
-			json_object_get(e, "email"))) < 0 ||
-		    dup_into(&n.users[i].gecos, "") < 0 ||
-		    dup_into(&n.users[i].home, json_string_value(
-			json_object_get(e, "home"))) < 0 ||
-		    dup_into(&n.users[i].shell, json_string_value(
-			json_object_get(e, "shell"))) < 0) {
-			r = -ENOMEM;
-			goto out;
-		}
-	}
-	json_array_foreach(groups, i, e) {
-		json_int_t gid = json_integer_value(json_object_get(e, "gid"));
-		const char *name = json_string_value(json_object_get(e,
-		    "name"));
-
-		m = json_object_get(e, "members");
-		if (name == NULL || !json_is_array(m) || gid < pc->gid_min ||
-		    gid > pc->gid_max)
-			goto out;
-		n.groups[n.ngroups].gid = (uint32_t)gid;
-		n.groups[n.ngroups].members = calloc(json_array_size(m) + 1,
-		    sizeof(uint32_t));
-		n.ngroups++;
-		if (n.groups[i].members == NULL ||
-		    dup_into(&n.groups[i].name, name) < 0) {
-			r = -ENOMEM;
-			goto out;
-		}
-		for (j = 0; j < json_array_size(m); j++) {
-			k = (size_t)json_integer_value(json_array_get(m, j));
-			if (k >= n.nusers)
-				goto out;
-			n.groups[i].members[n.groups[i].nmembers++] =
-			    (uint32_t)k;
-		}
-	}
-	{
-		struct nss_extra *x = nss_extra_new(&n);
-
-		if (x == NULL || cg_sync_set_last(y, x) < 0) {
-			r = -ENOMEM;
-			goto out;
-		}
-	}
-	r = 0;
+	x = nss_extra_new(&n);
+	if (x == NULL || cg_sync_set_last(y, x) < 0)
+		r = -ENOMEM;
 out:
 	store_nss_free(&n);
 	json_decref(o);
