@@ -810,14 +810,64 @@ install_signals(sigset_t *ret_waitmask)
 	(void)sigdelset(ret_waitmask, SIGHUP);
 }
 
+/* The poll set: the listeners (paused or full: not read), jobs, clients. */
+static size_t
+poll_set(struct server *srv, struct pollfd *pfd)
+{
+	short lev = ua_now_ms() < srv->accept_paused_until ? 0 : POLLIN;
+	/*
+	 * Full: leave new public clients in the listen backlog (they wait
+	 * there within their connect timeout) rather than accept and drop
+	 * them.
+	 */
+	short pub = srv->nclients - srv->nadmin >= srv->conf->max_clients ?
+	    0 : lev;
+	size_t i, n = SERVER_FIXED_FDS;
+
+	pfd[0] = (struct pollfd){ .fd = srv->public_fd, .events = pub };
+	pfd[1] = (struct pollfd){ .fd = srv->admin_fd, .events = lev };
+	pfd[2] = (struct pollfd){ .fd = workq_fd(srv->auth.wq),
+		.events = POLLIN };
+	pfd[3] = (struct pollfd){ .fd = srv->pub ? publisher_fd(srv->pub) : -1,
+		.events = POLLIN };
+	for (i = 0; i < srv->nclients; i++, n++)
+		pfd[n] = (struct pollfd){ .fd = srv->clients[i].fd,
+			.events = srv->clients[i].tx ? POLLOUT :
+			    srv->clients[i].busy ? POLLRDHUP : POLLIN };
+	return n;
+}
+
+/* After a round: the next wake-up, a publish due, memory back when idle. */
+static void
+after_round(struct server *srv, struct timespec *ts)
+{
+	uint64_t tick = srv->jobs_left ? 0 :
+	    auth_tick(&srv->auth, (uint64_t)ua_now_ms());
+
+	ts->tv_sec = tick >= 1000 ? 1 : 0;
+	ts->tv_nsec = tick >= 1000 ? 0 : (long)tick * 1000000L;
+	if (srv->publish_pending)
+		server_publish(srv, false);
+	if (srv->nclients == 0 && srv->heap_used) {
+		/*
+		 * Idle after a burst: drop SQLite's page cache (the pages
+		 * are in the kernel's cache; a read brings them back) and
+		 * hand the heap pages the sessions left free back to the
+		 * kernel, so that the daemon's RSS returns to its baseline.
+		 */
+		srv->heap_used = false;
+		store_release_memory(srv->store);
+		(void)malloc_trim(0);
+	}
+}
+
 int
 server_run(struct server *srv)
 {
 	struct pollfd *pfd = NULL;
 	struct timespec ts = { .tv_sec = 1 };
-	uint64_t tick;
 	sigset_t waitmask;
-	size_t i, n;
+	size_t n;
 
 	srv->clients = calloc(srv->conf->max_clients + SERVER_ADMIN_SLOTS,
 	    sizeof(*srv->clients));
@@ -836,30 +886,7 @@ server_run(struct server *srv)
 			if (srv->reload != NULL)
 				(void)srv->reload(srv);
 		}
-		short lev = ua_now_ms() < srv->accept_paused_until ? 0 : POLLIN;
-		/*
-		 * Full: leave new public clients in the listen backlog (they
-		 * wait there within their connect timeout) rather than accept
-		 * and drop them.
-		 */
-		short pub = srv->nclients - srv->nadmin >= srv->conf->max_clients ?
-		    0 : lev;
-
-		pfd[0] = (struct pollfd){ .fd = srv->public_fd, .events = pub };
-		pfd[1] = (struct pollfd){ .fd = srv->admin_fd, .events = lev };
-		pfd[2] = (struct pollfd){ .fd = workq_fd(srv->auth.wq),
-			.events = POLLIN };
-		pfd[3] = (struct pollfd){ .fd = srv->pub ? publisher_fd(srv->pub) :
-							 -1,
-			.events = POLLIN };
-		n = SERVER_FIXED_FDS;
-		for (i = 0; i < srv->nclients; i++, n++)
-			pfd[n] = (struct pollfd){
-				.fd = srv->clients[i].fd,
-				.events = srv->clients[i].tx ? POLLOUT :
-				    srv->clients[i].busy     ? POLLRDHUP :
-								POLLIN,
-			};
+		n = poll_set(srv, pfd);
 		if (ppoll(pfd, n, &ts, &waitmask) < 0) {
 			if (errno == EINTR)
 				continue;
@@ -868,24 +895,7 @@ server_run(struct server *srv)
 		}
 		serve_ready(srv, pfd, n);
 		send_waits(srv);
-		tick = srv->jobs_left ? 0 :
-		    auth_tick(&srv->auth, (uint64_t)ua_now_ms());
-		ts.tv_sec = tick >= 1000 ? 1 : 0;
-		ts.tv_nsec = tick >= 1000 ? 0 : (long)tick * 1000000L;
-		if (srv->publish_pending)
-			server_publish(srv, false);
-		if (srv->nclients == 0 && srv->heap_used) {
-			/*
-			 * Idle after a burst: drop SQLite's page cache (the
-			 * pages are in the kernel's cache; a read brings them
-			 * back) and hand the heap pages the sessions left free
-			 * back to the kernel, so that the daemon's RSS returns
-			 * to its baseline.
-			 */
-			srv->heap_used = false;
-			store_release_memory(srv->store);
-			(void)malloc_trim(0);
-		}
+		after_round(srv, &ts);
 	}
 	srv->stopping = true;
 	while (srv->nclients > 0)
