@@ -141,6 +141,71 @@ struct csv {
 	unsigned long line;	/* of p */
 };
 
+/* Is p at a CRLF line end? */
+static bool
+at_crlf(const struct csv *s)
+{
+	return *s->p == '\r' && s->p + 1 < s->end && s->p[1] == '\n';
+}
+
+/*
+ * A quoted field at s->p, copied unquoted to out; *ret_out its end.
+ * False when unterminated or followed by anything but a separator.
+ */
+static bool
+csv_quoted(struct csv *s, char *out, char **ret_out)
+{
+	s->p++;
+	for (;;) {
+		if (s->p >= s->end)
+			return false; /* unterminated */
+		if (*s->p == '"') {
+			if (s->p + 1 < s->end && s->p[1] == '"') {
+				*out++ = '"';
+				s->p += 2;
+				continue;
+			}
+			s->p++;
+			break;
+		}
+		if (*s->p == '\n')
+			s->line++;
+		*out++ = *s->p++;
+	}
+	*ret_out = out;
+	/* text after the closing quote */
+	return s->p >= s->end || *s->p == ',' || *s->p == '\n' || at_crlf(s);
+}
+
+/* A bare field: to the next separator; false when it holds a quote. */
+static bool
+csv_bare(struct csv *s, char *out, char **ret_out)
+{
+	bool ok = true;
+
+	while (s->p < s->end && *s->p != ',' && *s->p != '\n') {
+		if (*s->p == '"')
+			ok = false;
+		if (at_crlf(s))
+			break;
+		*out++ = *s->p++;
+	}
+	*ret_out = out;
+	return ok;
+}
+
+/* After a bad field: skip to the end of the physical line. */
+static void
+csv_skip_line(struct csv *s)
+{
+	while (s->p < s->end && *s->p != '\n')
+		s->p++;
+	if (s->p < s->end) {
+		s->p++;
+		s->line++;
+	}
+}
+
 /*
  * One record into fields (NUL-terminated in place; quotes undone).
  * Returns the number of fields, 0 at the end, -EINVAL for bad quoting
@@ -149,57 +214,19 @@ struct csv {
 static int
 csv_record(struct csv *s, char **f, size_t *lens, int max)
 {
+	char *out, *start;
+	bool good;
 	int n = 0;
 
 	if (s->p >= s->end)
 		return 0;
 	for (;;) {
-		char *out = s->p, *start = s->p;
-		bool bad = false;
-
-		if (s->p < s->end && *s->p == '"') {
-			s->p++;
-			for (;;) {
-				if (s->p >= s->end) {
-					bad = true;	/* unterminated */
-					break;
-				}
-				if (*s->p == '"') {
-					if (s->p + 1 < s->end && s->p[1] == '"') {
-						*out++ = '"';
-						s->p += 2;
-						continue;
-					}
-					s->p++;
-					break;
-				}
-				if (*s->p == '\n')
-					s->line++;
-				*out++ = *s->p++;
-			}
-			if (!bad && s->p < s->end && *s->p != ',' &&
-			    *s->p != '\n' &&
-			    !(*s->p == '\r' && s->p + 1 < s->end &&
-				s->p[1] == '\n'))
-				bad = true;	/* text after the closing quote */
-		} else {
-			while (s->p < s->end && *s->p != ',' && *s->p != '\n') {
-				if (*s->p == '"')
-					bad = true;
-				if (*s->p == '\r' && s->p + 1 < s->end &&
-				    s->p[1] == '\n')
-					break;
-				*out++ = *s->p++;
-			}
-		}
-		if (bad) {
-			/* Skip to the end of the physical line. */
-			while (s->p < s->end && *s->p != '\n')
-				s->p++;
-			if (s->p < s->end) {
-				s->p++;
-				s->line++;
-			}
+		start = s->p;
+		good = s->p < s->end && *s->p == '"' ?
+		    csv_quoted(s, start, &out) :
+		    csv_bare(s, start, &out);
+		if (!good) {
+			csv_skip_line(s);
 			return -EINVAL;
 		}
 		if (n < max) {
