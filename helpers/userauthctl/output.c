@@ -176,6 +176,86 @@ ctl_table_print(const struct ctl_table *t, FILE *f)
 	return ferror(f) ? -EIO : 0;
 }
 
+/* Row's cell in col, escaped (row NULL: the header); NULL for ENOMEM. */
+static char *
+cell_new(const json_t *row, const struct ctl_col *col)
+{
+	char buf[CTL_CELL_MAX], *names, *cell;
+	const char *s = NULL;
+
+	if (row == NULL)
+		return ctl_escape(col->header);
+	switch (col->kind) {
+	case CTL_COL_STR:
+		s = ctl_get_str(row, col->key);
+		break;
+	case CTL_COL_INT:
+		s = ctl_fmt_int(row, col->key, buf, sizeof(buf));
+		break;
+	case CTL_COL_TIME:
+		s = ctl_fmt_time(json_object_get(row, col->key), buf,
+		    sizeof(buf));
+		break;
+	case CTL_COL_NAMES:
+		names = ctl_join_names(row, col->key);
+		if (names == NULL)
+			return NULL;
+		cell = ctl_escape(names);
+		free(names);
+		return cell;
+	case CTL_COL_FN:
+		if (col->fn != NULL)
+			s = col->fn(row, col->key, buf, sizeof(buf));
+		break;
+	}
+	return ctl_escape(s != NULL ? s : "-");
+}
+
+/* Append row's cells in the table's columns cols (row NULL: the header). */
+static int
+table_add_row(struct ctl_table *t, const json_t *row,
+    const struct ctl_col *cols)
+{
+	char **cell;
+	size_t c;
+	int r;
+
+	r = table_grow(t);
+	if (r < 0)
+		return r;
+	cell = t->cells + t->nrows * t->ncols;
+	for (c = 0; c < t->ncols; c++) {
+		cell[c] = cell_new(row, &cols[c]);
+		if (cell[c] == NULL) {
+			while (c > 0)
+				free(cell[--c]);
+			return -ENOMEM;
+		}
+	}
+	t->nrows++;
+	return 0;
+}
+
+int
+ctl_print_rows(FILE *f, const json_t *rows, const struct ctl_col *cols,
+    size_t ncols)
+{
+	struct ctl_table t = { .ncols = ncols };
+	size_t i;
+	int r;
+
+	if (ncols == 0)
+		return -EINVAL;
+	r = table_add_row(&t, NULL, cols);
+	/* json_array_size and json_array_get take a non-array as empty */
+	for (i = 0; r == 0 && i < json_array_size(rows); i++)
+		r = table_add_row(&t, json_array_get(rows, i), cols);
+	if (r == 0)
+		r = ctl_table_print(&t, f);
+	ctl_table_free(&t);
+	return r;
+}
+
 int
 ctl_kv_print(
     FILE *f, const char *const *keys, const char *const *vals, size_t n)
