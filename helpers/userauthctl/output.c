@@ -83,8 +83,19 @@ ctl_width(const char *s)
 	return w;
 }
 
+/*
+ * A table: a header row and data rows of escaped cells, printed with each
+ * column padded to its widest cell and two spaces between columns.
+ */
+struct table {
+	size_t ncols;
+	size_t nrows; /* including the header */
+	size_t cap;   /* rows allocated */
+	char **cells; /* nrows * ncols */
+};
+
 static int
-table_grow(struct ctl_table *t)
+table_grow(struct table *t)
 {
 	size_t cap;
 	char **cells;
@@ -100,41 +111,9 @@ table_grow(struct ctl_table *t)
 	return 0;
 }
 
-int
-ctl_table_add(struct ctl_table *t, const char *const *row)
-{
-	char **cell;
-	size_t c;
-	int r;
-
-	r = table_grow(t);
-	if (r < 0)
-		return r;
-	cell = t->cells + t->nrows * t->ncols;
-	for (c = 0; c < t->ncols; c++) {
-		cell[c] = ctl_escape(row[c] != NULL ? row[c] : "-");
-		if (cell[c] == NULL) {
-			while (c > 0)
-				free(cell[--c]);
-			return -ENOMEM;
-		}
-	}
-	t->nrows++;
-	return 0;
-}
-
-int
-ctl_table_init(struct ctl_table *t, size_t ncols, const char *const *header)
-{
-	t->ncols = ncols;
-	t->nrows = 0;
-	t->cap = 0;
-	t->cells = NULL;
-	return ctl_table_add(t, header);
-}
-
-void
-ctl_table_free(struct ctl_table *t)
+/* Free the cells; t may be half-built. */
+static void
+table_free(struct table *t)
 {
 	size_t i;
 
@@ -146,8 +125,9 @@ ctl_table_free(struct ctl_table *t)
 	t->nrows = t->cap = 0;
 }
 
-int
-ctl_table_print(const struct ctl_table *t, FILE *f)
+/* -ENOMEM, or -EIO when the write failed. */
+static int
+table_print(const struct table *t, FILE *f)
 {
 	size_t *width, r, c, w;
 
@@ -213,8 +193,7 @@ cell_new(const json_t *row, const struct ctl_col *col)
 
 /* Append row's cells in the table's columns cols (row NULL: the header). */
 static int
-table_add_row(struct ctl_table *t, const json_t *row,
-    const struct ctl_col *cols)
+table_add(struct table *t, const json_t *row, const struct ctl_col *cols)
 {
 	char **cell;
 	size_t c;
@@ -240,19 +219,19 @@ int
 ctl_print_rows(FILE *f, const json_t *rows, const struct ctl_col *cols,
     size_t ncols)
 {
-	struct ctl_table t = { .ncols = ncols };
+	struct table t = { .ncols = ncols };
 	size_t i;
 	int r;
 
 	if (ncols == 0)
 		return -EINVAL;
-	r = table_add_row(&t, NULL, cols);
+	r = table_add(&t, NULL, cols);
 	/* json_array_size and json_array_get take a non-array as empty */
 	for (i = 0; r == 0 && i < json_array_size(rows); i++)
-		r = table_add_row(&t, json_array_get(rows, i), cols);
+		r = table_add(&t, json_array_get(rows, i), cols);
 	if (r == 0)
-		r = ctl_table_print(&t, f);
-	ctl_table_free(&t);
+		r = table_print(&t, f);
+	table_free(&t);
 	return r;
 }
 
