@@ -4,7 +4,6 @@
  * members.  Arguments are validated before sending; private per-user
  * groups are the daemon's business and never named here.
  */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -30,9 +29,7 @@ print_group(struct ctl_ctx *ctx, json_t *g)
 	vals[3] = members;
 	r = ctl_kv_print(stdout, keys, vals, 4);
 	free(members);
-	if (r == -ENOMEM)
-		return ctl_fail_oom(ctx);
-	return r < 0 ? CTL_EXIT_REFUSED : CTL_EXIT_OK;
+	return ctl_printed(ctx, r);
 }
 
 static int

@@ -5,7 +5,6 @@
  * Read-only; a daemon that does not answer is exit status 3, as for every
  * verb, and "daemon: down" is printed first so that a glance tells.
  */
-#include <errno.h>
 #include <stdio.h>
 
 #include "cmd.h"
@@ -186,9 +185,7 @@ print_status(struct ctl_ctx *ctx, json_t *s)
 		r = print_mail(json_object_get(s, "mail"));
 	if (r == 0)
 		r = print_logins(json_object_get(s, "logins"));
-	if (r == -ENOMEM)
-		return ctl_fail_oom(ctx);
-	return r < 0 ? CTL_EXIT_REFUSED : CTL_EXIT_OK;
+	return ctl_printed(ctx, r);
 }
 
 int

@@ -65,9 +65,7 @@ ctl_print_user(struct ctl_ctx *ctx, json_t *u)
 	if (r == 0)
 		r = ctl_print_user_extra(u);
 	free(groups);
-	if (r == -ENOMEM)
-		return ctl_fail_oom(ctx);
-	return r < 0 ? CTL_EXIT_REFUSED : CTL_EXIT_OK;
+	return ctl_printed(ctx, r);
 }
 
 struct user_add {
