@@ -317,6 +317,14 @@ ctl_show(
 	return r;
 }
 
+int
+ctl_printed(const struct ctl_ctx *ctx, int r)
+{
+	if (r == -ENOMEM)
+		return ctl_fail_oom(ctx);
+	return r < 0 ? CTL_EXIT_REFUSED : CTL_EXIT_OK;
+}
+
 bool
 ctl_confirm(const char *question)
 {

@@ -102,6 +102,12 @@ int ctl_show(
     struct ctl_ctx *ctx, json_t *res, json_type expected, ctl_print_fn *human);
 
 /*
+ * The exit status for a printer's result r (0, -ENOMEM, -EIO):
+ * CTL_EXIT_OK, "out of memory" reported, or CTL_EXIT_REFUSED.
+ */
+int ctl_printed(const struct ctl_ctx *ctx, int r);
+
+/*
  * A listing verb: no options, an optional POOL operand, one request op
  * (with "pool" when given) whose array result human prints.
  */

@@ -4,7 +4,6 @@
  * members.  Arguments are validated before sending; private per-user
  * groups are the daemon's business and never named here.
  */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -30,43 +29,21 @@ print_group(struct ctl_ctx *ctx, json_t *g)
 	vals[3] = members;
 	r = ctl_kv_print(stdout, keys, vals, 4);
 	free(members);
-	if (r == -ENOMEM)
-		return ctl_fail_oom(ctx);
-	return r < 0 ? CTL_EXIT_REFUSED : CTL_EXIT_OK;
+	return ctl_printed(ctx, r);
 }
 
 static int
 print_groups(struct ctl_ctx *ctx, json_t *groups)
 {
-	static const char *const header[] = {"NAME", "POOL", "GID", "MEMBERS"};
-	struct ctl_table t;
-	const char *row[4];
-	char gid[24], *members = NULL;
-	json_t *g;
-	size_t i;
-	int r = CTL_EXIT_OK;
+	static const struct ctl_col cols[] = {
+		{ "NAME", "name", CTL_COL_STR, NULL },
+		{ "POOL", "pool", CTL_COL_STR, NULL },
+		{ "GID", "gid", CTL_COL_INT, NULL },
+		{ "MEMBERS", "members", CTL_COL_NAMES, NULL },
+	};
 
-	if (ctl_table_init(&t, 4, header) < 0)
-		return ctl_fail_oom(ctx);
-	json_array_foreach(groups, i, g)
-	{
-		members = ctl_join_names(g, "members");
-		row[0] = ctl_get_str(g, "name");
-		row[1] = ctl_get_str(g, "pool");
-		row[2] = ctl_fmt_int(g, "gid", gid, sizeof(gid));
-		row[3] = members;
-		if (members == NULL || ctl_table_add(&t, row) < 0) {
-			r = ctl_fail_oom(ctx);
-			goto out;
-		}
-		free(members);
-		members = NULL;
-	}
-	r = ctl_table_print(&t, stdout) < 0 ? CTL_EXIT_REFUSED : CTL_EXIT_OK;
-out:
-	free(members);
-	ctl_table_free(&t);
-	return r;
+	return ctl_printed(ctx,
+	    ctl_print_rows(stdout, groups, cols, CTL_NCOLS(cols)));
 }
 
 /* Parse options (none but the common ones) and count operands. */

@@ -33,47 +33,37 @@ fmt_secs(const json_t *o, const char *key, char *out, size_t outsz)
 	return out;
 }
 
+/* The time left of a queued message; "-" for one sent or given up. */
+static const char *
+fmt_expires(const json_t *m, const char *key, char *out, size_t outsz)
+{
+	const char *state = json_string_value(json_object_get(m, "state"));
+
+	if (state == NULL || strcmp(state, "queued") != 0)
+		return "-";
+	return fmt_secs(m, key, out, outsz);
+}
+
 static int
 print_queue(struct ctl_ctx *ctx, json_t *rows)
 {
-	static const char *const header[] = {"ID", "POOL", "RECIPIENT",
-	    "STATE", "TRIES", "AGE", "EXPIRES IN", "LAST ERROR"};
-	char id[24], tries[24], age[32], exp[32];
-	const char *row[8];
-	struct ctl_table t;
-	json_t *m;
-	size_t i;
-	int r;
+	static const struct ctl_col cols[] = {
+		{ "ID", "id", CTL_COL_INT, NULL },
+		{ "POOL", "pool", CTL_COL_STR, NULL },
+		{ "RECIPIENT", "recipient", CTL_COL_STR, NULL },
+		{ "STATE", "state", CTL_COL_STR, NULL },
+		{ "TRIES", "attempts", CTL_COL_INT, NULL },
+		{ "AGE", "age", CTL_COL_FN, fmt_secs },
+		{ "EXPIRES IN", "expires_in", CTL_COL_FN, fmt_expires },
+		{ "LAST ERROR", "last_error", CTL_COL_STR, NULL },
+	};
 
 	if (json_array_size(rows) == 0) {
 		(void)printf("no queued or recent mail\n");
 		return CTL_EXIT_OK;
 	}
-	if (ctl_table_init(&t, 8, header) < 0)
-		return ctl_fail_oom(ctx);
-	json_array_foreach(rows, i, m)
-	{
-		bool queued = json_is_string(json_object_get(m, "state")) &&
-		    strcmp(ctl_get_str(m, "state"), "queued") == 0;
-
-		row[0] = ctl_fmt_int(m, "id", id, sizeof(id));
-		row[1] = ctl_get_str(m, "pool");
-		row[2] = ctl_get_str(m, "recipient");
-		row[3] = ctl_get_str(m, "state");
-		row[4] = ctl_fmt_int(m, "attempts", tries, sizeof(tries));
-		row[5] = fmt_secs(m, "age", age, sizeof(age));
-		row[6] = queued ? fmt_secs(m, "expires_in", exp, sizeof(exp)) :
-				  "-";
-		row[7] = ctl_get_str(m, "last_error");
-		if (ctl_table_add(&t, row) < 0) {
-			r = ctl_fail_oom(ctx);
-			goto out;
-		}
-	}
-	r = ctl_table_print(&t, stdout) < 0 ? CTL_EXIT_REFUSED : CTL_EXIT_OK;
-out:
-	ctl_table_free(&t);
-	return r;
+	return ctl_printed(ctx,
+	    ctl_print_rows(stdout, rows, cols, CTL_NCOLS(cols)));
 }
 
 static int

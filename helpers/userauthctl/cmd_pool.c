@@ -8,12 +8,14 @@
 #include "cmd.h"
 #include "output.h"
 
+/* "MIN-MAX" of the members key_min and key_max, either "-" when absent. */
 static const char *
-fmt_range(
-    const json_t *p, const char *lo, const char *hi, char *out, size_t outsz)
+fmt_range(const json_t *p, const char *key, char *out, size_t outsz)
 {
-	char a[24], b[24];
+	char lo[32], hi[32], a[24], b[24];
 
+	(void)snprintf(lo, sizeof(lo), "%s_min", key);
+	(void)snprintf(hi, sizeof(hi), "%s_max", key);
 	(void)snprintf(out, outsz, "%s-%s", ctl_fmt_int(p, lo, a, sizeof(a)),
 	    ctl_fmt_int(p, hi, b, sizeof(b)));
 	return out;
@@ -22,34 +24,17 @@ fmt_range(
 static int
 print_pools(struct ctl_ctx *ctx, json_t *pools)
 {
-	static const char *const header[] = {
-	    "NAME", "BACKEND", "UIDS", "GIDS", "USERS", "GROUPS"};
-	char uids[64], gids[64], users[24], groups[24];
-	struct ctl_table t;
-	const char *row[6];
-	json_t *p;
-	size_t i;
-	int r;
+	static const struct ctl_col cols[] = {
+		{ "NAME", "name", CTL_COL_STR, NULL },
+		{ "BACKEND", "backend", CTL_COL_STR, NULL },
+		{ "UIDS", "uid", CTL_COL_FN, fmt_range },
+		{ "GIDS", "gid", CTL_COL_FN, fmt_range },
+		{ "USERS", "users", CTL_COL_INT, NULL },
+		{ "GROUPS", "groups", CTL_COL_INT, NULL },
+	};
 
-	if (ctl_table_init(&t, 6, header) < 0)
-		return ctl_fail_oom(ctx);
-	json_array_foreach(pools, i, p)
-	{
-		row[0] = ctl_get_str(p, "name");
-		row[1] = ctl_get_str(p, "backend");
-		row[2] = fmt_range(p, "uid_min", "uid_max", uids, sizeof(uids));
-		row[3] = fmt_range(p, "gid_min", "gid_max", gids, sizeof(gids));
-		row[4] = ctl_fmt_int(p, "users", users, sizeof(users));
-		row[5] = ctl_fmt_int(p, "groups", groups, sizeof(groups));
-		if (ctl_table_add(&t, row) < 0) {
-			r = ctl_fail_oom(ctx);
-			goto out;
-		}
-	}
-	r = ctl_table_print(&t, stdout) < 0 ? CTL_EXIT_REFUSED : CTL_EXIT_OK;
-out:
-	ctl_table_free(&t);
-	return r;
+	return ctl_printed(ctx,
+	    ctl_print_rows(stdout, pools, cols, CTL_NCOLS(cols)));
 }
 
 int

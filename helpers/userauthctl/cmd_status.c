@@ -5,7 +5,6 @@
  * Read-only; a daemon that does not answer is exit status 3, as for every
  * verb, and "daemon: down" is printed first so that a glance tells.
  */
-#include <errno.h>
 #include <stdio.h>
 
 #include "cmd.h"
@@ -47,10 +46,19 @@ fmt_when(const json_t *when, const json_t *age, char *out, size_t outsz)
 	return out;
 }
 
-/* A Cognito pool's sync: when it last succeeded, or why it failed. */
+/* When a pool's NSS cache was published (member key) and how long ago. */
 static const char *
-fmt_sync(const json_t *sync, char *out, size_t outsz)
+fmt_published(const json_t *p, const char *key, char *out, size_t outsz)
 {
+	return fmt_when(json_object_get(p, key), json_object_get(p, "nss_age"),
+	    out, outsz);
+}
+
+/* A Cognito pool's sync (member key): last success, or why it failed. */
+static const char *
+fmt_sync(const json_t *p, const char *key, char *out, size_t outsz)
+{
+	json_t *sync = json_object_get(p, key);
 	json_t *ok = json_object_get(sync, "synced_at");
 	json_t *err = json_object_get(sync, "error");
 	char t[64];
@@ -74,68 +82,34 @@ fmt_sync(const json_t *sync, char *out, size_t outsz)
 static int
 print_pools(const json_t *pools)
 {
-	static const char *const header[] = {
-	    "POOL", "BACKEND", "USERS", "NSS PUBLISHED", "COGNITO SYNC"};
-	char users[24], when[96], sync[320];
-	struct ctl_table t;
-	const char *row[5];
-	json_t *p;
-	size_t i;
-	int r = 0;
+	/* a Cognito pool's users are Cognito's: null, shown "-" */
+	static const struct ctl_col cols[] = {
+		{ "POOL", "name", CTL_COL_STR, NULL },
+		{ "BACKEND", "backend", CTL_COL_STR, NULL },
+		{ "USERS", "users", CTL_COL_INT, NULL },
+		{ "NSS PUBLISHED", "nss_published", CTL_COL_FN, fmt_published },
+		{ "COGNITO SYNC", "sync", CTL_COL_FN, fmt_sync },
+	};
 
-	if (ctl_table_init(&t, 5, header) < 0)
-		return -ENOMEM;
-	json_array_foreach(pools, i, p)
-	{
-		row[0] = ctl_get_str(p, "name");
-		row[1] = ctl_get_str(p, "backend");
-		/* a Cognito pool's users are Cognito's: null, shown "-" */
-		row[2] = ctl_fmt_int(p, "users", users, sizeof(users));
-		row[3] = fmt_when(json_object_get(p, "nss_published"),
-		    json_object_get(p, "nss_age"), when, sizeof(when));
-		row[4] = fmt_sync(json_object_get(p, "sync"), sync,
-		    sizeof(sync));
-		if ((r = ctl_table_add(&t, row)) < 0)
-			goto out;
-	}
-	r = ctl_table_print(&t, stdout);
-out:
-	ctl_table_free(&t);
-	return r;
+	return ctl_print_rows(stdout, pools, cols, CTL_NCOLS(cols));
 }
 
 static int
 print_logins(const json_t *logins)
 {
-	static const char *const header[] = {
-	    "CHALLENGE", "OK", "FAILED", "WRONG ANSWERS"};
-	char ok[24], fail[24], retry[24];
-	struct ctl_table t;
-	const char *row[4];
-	json_t *l;
-	size_t i;
-	int r = 0;
+	static const struct ctl_col cols[] = {
+		{ "CHALLENGE", "challenge", CTL_COL_STR, NULL },
+		{ "OK", "ok", CTL_COL_INT, NULL },
+		{ "FAILED", "fail", CTL_COL_INT, NULL },
+		{ "WRONG ANSWERS", "retry", CTL_COL_INT, NULL },
+	};
 
 	if (json_array_size(logins) == 0) {
 		(void)printf("logins (last hour): none\n");
 		return 0;
 	}
 	(void)printf("logins (last hour):\n");
-	if (ctl_table_init(&t, 4, header) < 0)
-		return -ENOMEM;
-	json_array_foreach(logins, i, l)
-	{
-		row[0] = ctl_get_str(l, "challenge");
-		row[1] = ctl_fmt_int(l, "ok", ok, sizeof(ok));
-		row[2] = ctl_fmt_int(l, "fail", fail, sizeof(fail));
-		row[3] = ctl_fmt_int(l, "retry", retry, sizeof(retry));
-		if ((r = ctl_table_add(&t, row)) < 0)
-			goto out;
-	}
-	r = ctl_table_print(&t, stdout);
-out:
-	ctl_table_free(&t);
-	return r;
+	return ctl_print_rows(stdout, logins, cols, CTL_NCOLS(cols));
 }
 
 static int
@@ -211,9 +185,7 @@ print_status(struct ctl_ctx *ctx, json_t *s)
 		r = print_mail(json_object_get(s, "mail"));
 	if (r == 0)
 		r = print_logins(json_object_get(s, "logins"));
-	if (r == -ENOMEM)
-		return ctl_fail_oom(ctx);
-	return r < 0 ? CTL_EXIT_REFUSED : CTL_EXIT_OK;
+	return ctl_printed(ctx, r);
 }
 
 int

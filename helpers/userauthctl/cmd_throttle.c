@@ -12,52 +12,68 @@
 #include "cmd.h"
 #include "output.h"
 
+/* A bucket's account; "-" for a host bucket, which has none. */
+static const char *
+fmt_account(const json_t *b, const char *key, char *out, size_t outsz)
+{
+	(void)out;
+	(void)outsz;
+	if (strcmp(ctl_get_str(b, "kind"), "host") == 0)
+		return "-";
+	return ctl_get_str(b, key);
+}
+
+/* A bucket's remote host, "(none)" for the empty one (su, a console). */
+static const char *
+fmt_rhost(const json_t *b, const char *key, char *out, size_t outsz)
+{
+	const char *rhost = json_string_value(json_object_get(b, key));
+
+	(void)out;
+	(void)outsz;
+	if (strcmp(ctl_get_str(b, "kind"), "account") == 0)
+		return "-";
+	return rhost != NULL && rhost[0] != '\0' ? rhost : "(none)";
+}
+
+/* Seconds with the unit, "-s" when absent. */
+static const char *
+fmt_wait(const json_t *b, const char *key, char *out, size_t outsz)
+{
+	char n[24];
+
+	(void)snprintf(out, outsz, "%ss", ctl_fmt_int(b, key, n, sizeof(n)));
+	return out;
+}
+
+/* "yes" for a locked bucket, "no" otherwise. */
+static const char *
+fmt_locked(const json_t *b, const char *key, char *out, size_t outsz)
+{
+	(void)out;
+	(void)outsz;
+	return json_is_true(json_object_get(b, key)) ? "yes" : "no";
+}
+
 static int
 print_buckets(struct ctl_ctx *ctx, json_t *rows)
 {
-	static const char *const header[] = { "POOL", "KIND", "ACCOUNT",
-		"RHOST", "FAILURES", "WAIT", "LOCKED" };
-	char failures[24], wn[24], wait[32];
-	const char *row[7];
-	struct ctl_table t;
-	json_t *b;
-	size_t i;
-	int r;
+	static const struct ctl_col cols[] = {
+		{ "POOL", "pool", CTL_COL_STR, NULL },
+		{ "KIND", "kind", CTL_COL_STR, NULL },
+		{ "ACCOUNT", "account", CTL_COL_FN, fmt_account },
+		{ "RHOST", "rhost", CTL_COL_FN, fmt_rhost },
+		{ "FAILURES", "failures", CTL_COL_INT, NULL },
+		{ "WAIT", "wait", CTL_COL_FN, fmt_wait },
+		{ "LOCKED", "locked", CTL_COL_FN, fmt_locked },
+	};
 
 	if (json_array_size(rows) == 0) {
 		(void)printf("no failures counted\n");
 		return CTL_EXIT_OK;
 	}
-	if (ctl_table_init(&t, 7, header) < 0)
-		return ctl_fail_oom(ctx);
-	json_array_foreach(rows, i, b)
-	{
-		const char *rhost = json_string_value(json_object_get(b,
-		    "rhost"));
-		const char *kind = ctl_get_str(b, "kind");
-
-		row[0] = ctl_get_str(b, "pool");
-		row[1] = kind;
-		row[2] = strcmp(kind, "host") == 0 ? "-" :
-						      ctl_get_str(b, "account");
-		row[3] = strcmp(kind, "account") == 0	   ? "-" :
-		    rhost != NULL && rhost[0] != '\0' ? rhost :
-							      "(none)";
-		row[4] = ctl_fmt_int(b, "failures", failures, sizeof(failures));
-		(void)snprintf(wait, sizeof(wait), "%ss",
-		    ctl_fmt_int(b, "wait", wn, sizeof(wn)));
-		row[5] = wait;
-		row[6] = json_is_true(json_object_get(b, "locked")) ? "yes" :
-								      "no";
-		if (ctl_table_add(&t, row) < 0) {
-			r = ctl_fail_oom(ctx);
-			goto out;
-		}
-	}
-	r = ctl_table_print(&t, stdout) < 0 ? CTL_EXIT_REFUSED : CTL_EXIT_OK;
-out:
-	ctl_table_free(&t);
-	return r;
+	return ctl_printed(ctx,
+	    ctl_print_rows(stdout, rows, cols, CTL_NCOLS(cols)));
 }
 
 int

@@ -65,9 +65,7 @@ ctl_print_user(struct ctl_ctx *ctx, json_t *u)
 	if (r == 0)
 		r = ctl_print_user_extra(u);
 	free(groups);
-	if (r == -ENOMEM)
-		return ctl_fail_oom(ctx);
-	return r < 0 ? CTL_EXIT_REFUSED : CTL_EXIT_OK;
+	return ctl_printed(ctx, r);
 }
 
 struct user_add {
@@ -284,34 +282,17 @@ ctl_user_show(
 static int
 print_users(struct ctl_ctx *ctx, json_t *users)
 {
-	static const char *const header[] = {
-	    "LOGIN", "POOL", "UID", "STATE", "EMAIL", "NAME"};
-	struct ctl_table t;
-	const char *row[6];
-	char uid[24];
-	json_t *u;
-	size_t i;
-	int r;
+	static const struct ctl_col cols[] = {
+		{ "LOGIN", "login", CTL_COL_STR, NULL },
+		{ "POOL", "pool", CTL_COL_STR, NULL },
+		{ "UID", "uid", CTL_COL_INT, NULL },
+		{ "STATE", "state", CTL_COL_STR, NULL },
+		{ "EMAIL", "email", CTL_COL_STR, NULL },
+		{ "NAME", "display_name", CTL_COL_STR, NULL },
+	};
 
-	if (ctl_table_init(&t, 6, header) < 0)
-		return ctl_fail_oom(ctx);
-	json_array_foreach(users, i, u)
-	{
-		row[0] = ctl_get_str(u, "login");
-		row[1] = ctl_get_str(u, "pool");
-		row[2] = ctl_fmt_int(u, "uid", uid, sizeof(uid));
-		row[3] = ctl_get_str(u, "state");
-		row[4] = ctl_get_str(u, "email");
-		row[5] = ctl_get_str(u, "display_name");
-		if (ctl_table_add(&t, row) < 0) {
-			r = ctl_fail_oom(ctx);
-			goto out;
-		}
-	}
-	r = ctl_table_print(&t, stdout) < 0 ? CTL_EXIT_REFUSED : CTL_EXIT_OK;
-out:
-	ctl_table_free(&t);
-	return r;
+	return ctl_printed(ctx,
+	    ctl_print_rows(stdout, users, cols, CTL_NCOLS(cols)));
 }
 
 int

@@ -83,8 +83,19 @@ ctl_width(const char *s)
 	return w;
 }
 
+/*
+ * A table: a header row and data rows of escaped cells, printed with each
+ * column padded to its widest cell and two spaces between columns.
+ */
+struct table {
+	size_t ncols;
+	size_t nrows; /* including the header */
+	size_t cap;   /* rows allocated */
+	char **cells; /* nrows * ncols */
+};
+
 static int
-table_grow(struct ctl_table *t)
+table_grow(struct table *t)
 {
 	size_t cap;
 	char **cells;
@@ -100,41 +111,9 @@ table_grow(struct ctl_table *t)
 	return 0;
 }
 
-int
-ctl_table_add(struct ctl_table *t, const char *const *row)
-{
-	char **cell;
-	size_t c;
-	int r;
-
-	r = table_grow(t);
-	if (r < 0)
-		return r;
-	cell = t->cells + t->nrows * t->ncols;
-	for (c = 0; c < t->ncols; c++) {
-		cell[c] = ctl_escape(row[c] != NULL ? row[c] : "-");
-		if (cell[c] == NULL) {
-			while (c > 0)
-				free(cell[--c]);
-			return -ENOMEM;
-		}
-	}
-	t->nrows++;
-	return 0;
-}
-
-int
-ctl_table_init(struct ctl_table *t, size_t ncols, const char *const *header)
-{
-	t->ncols = ncols;
-	t->nrows = 0;
-	t->cap = 0;
-	t->cells = NULL;
-	return ctl_table_add(t, header);
-}
-
-void
-ctl_table_free(struct ctl_table *t)
+/* Free the cells; t may be half-built. */
+static void
+table_free(struct table *t)
 {
 	size_t i;
 
@@ -146,8 +125,9 @@ ctl_table_free(struct ctl_table *t)
 	t->nrows = t->cap = 0;
 }
 
-int
-ctl_table_print(const struct ctl_table *t, FILE *f)
+/* -ENOMEM, or -EIO when the write failed. */
+static int
+table_print(const struct table *t, FILE *f)
 {
 	size_t *width, r, c, w;
 
@@ -174,6 +154,85 @@ ctl_table_print(const struct ctl_table *t, FILE *f)
 		}
 	free(width);
 	return ferror(f) ? -EIO : 0;
+}
+
+/* Row's cell in col, escaped (row NULL: the header); NULL for ENOMEM. */
+static char *
+cell_new(const json_t *row, const struct ctl_col *col)
+{
+	char buf[CTL_CELL_MAX], *names, *cell;
+	const char *s = NULL;
+
+	if (row == NULL)
+		return ctl_escape(col->header);
+	switch (col->kind) {
+	case CTL_COL_STR:
+		s = ctl_get_str(row, col->key);
+		break;
+	case CTL_COL_INT:
+		s = ctl_fmt_int(row, col->key, buf, sizeof(buf));
+		break;
+	case CTL_COL_TIME:
+		s = ctl_fmt_time(json_object_get(row, col->key), buf,
+		    sizeof(buf));
+		break;
+	case CTL_COL_NAMES:
+		names = ctl_join_names(row, col->key);
+		if (names == NULL)
+			return NULL;
+		cell = ctl_escape(names);
+		free(names);
+		return cell;
+	case CTL_COL_FN:
+		if (col->fn != NULL)
+			s = col->fn(row, col->key, buf, sizeof(buf));
+		break;
+	}
+	return ctl_escape(s != NULL ? s : "-");
+}
+
+/* Append row's cells in the table's columns cols (row NULL: the header). */
+static int
+table_add(struct table *t, const json_t *row, const struct ctl_col *cols)
+{
+	char **cell;
+	size_t c;
+	int r;
+
+	r = table_grow(t);
+	if (r < 0)
+		return r;
+	cell = t->cells + t->nrows * t->ncols;
+	for (c = 0; c < t->ncols; c++) {
+		cell[c] = cell_new(row, &cols[c]);
+		if (cell[c] == NULL) {
+			while (c > 0)
+				free(cell[--c]);
+			return -ENOMEM;
+		}
+	}
+	t->nrows++;
+	return 0;
+}
+
+int
+ctl_print_rows(FILE *f, const json_t *rows, const struct ctl_col *cols,
+    size_t ncols)
+{
+	struct table t = { .ncols = ncols };
+	size_t i;
+	int r;
+
+	if (ncols == 0)
+		return -EINVAL;
+	r = table_add(&t, NULL, cols);
+	/* json_array_size and json_array_get take a non-array as empty */
+	for (i = 0; r == 0 && i < json_array_size(rows); i++)
+		r = table_add(&t, json_array_get(rows, i), cols);
+	if (r == 0)
+		r = table_print(&t, f);
+	table_free(&t);
+	return r;
 }
 
 int

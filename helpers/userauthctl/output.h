@@ -23,27 +23,49 @@ char *ctl_escape(const char *s);
 /* Display width of an escaped string: its number of code points. */
 size_t ctl_width(const char *s);
 
-/*
- * A table: a header row and data rows, printed with each column padded to
- * its widest cell and two spaces between columns.  Cells are copied
- * (escaped) when added.
- */
-struct ctl_table {
-	size_t ncols;
-	size_t nrows; /* including the header */
-	size_t cap;   /* rows allocated */
-	char **cells; /* nrows * ncols */
+/* What a column of ctl_print_rows shows of its row's member key. */
+enum ctl_col_kind {
+	CTL_COL_STR,   /* a string; "-" when absent, empty or not a string */
+	CTL_COL_INT,   /* an integer in decimal, else "-" */
+	CTL_COL_TIME,  /* an epoch as ctl_fmt_time: null is "never" */
+	CTL_COL_NAMES, /* an array's strings joined with ", "; "-" if none */
+	CTL_COL_FN,    /* what the column's fn makes of the row */
 };
 
-/* Start a table with ncols columns; header has ncols strings.  -ENOMEM. */
-int ctl_table_init(
-    struct ctl_table *t, size_t ncols, const char *const *header);
-/* Append a row of ncols strings (NULL prints as "-").  -ENOMEM. */
-int ctl_table_add(struct ctl_table *t, const char *const *row);
-/* Print the table to f.  -EIO when the write failed. */
-int ctl_table_print(const struct ctl_table *t, FILE *f);
-/* Free the cells; t may be half-built or zeroed. */
-void ctl_table_free(struct ctl_table *t);
+/* Room a column's formatter may write to, NUL included. */
+#define CTL_CELL_MAX 512
+
+/*
+ * A column's formatter, for a cell computed from several members or shown
+ * in its own way: key is the column's key (it may be NULL).  Returns a
+ * constant, out (outsz is CTL_CELL_MAX), a string held by row, or NULL
+ * for "-".  The result is escaped by the printer.
+ */
+typedef const char *ctl_col_fn(const json_t *row, const char *key, char *out,
+    size_t outsz);
+
+/* One column of a table: its heading and what each row shows there. */
+struct ctl_col {
+	const char *header;
+	const char *key;
+	enum ctl_col_kind kind;
+	ctl_col_fn *fn; /* CTL_COL_FN only */
+};
+
+/* Number of columns in an array of struct ctl_col. */
+#define CTL_NCOLS(cols) (sizeof(cols) / sizeof((cols)[0]))
+
+/*
+ * Print rows, a JSON array of objects, to f as a table with the ncols
+ * columns cols: a header line, then a line per element, each column
+ * padded to its widest cell and two spaces between columns.  A member
+ * that is absent, or an element that is not an object, shows "-"; rows
+ * that is not an array prints the header alone, as an empty array does.
+ * Every cell is escaped.  Returns 0, -EINVAL for no columns, -ENOMEM
+ * (nothing is printed) or -EIO when the write failed.
+ */
+int ctl_print_rows(FILE *f, const json_t *rows, const struct ctl_col *cols,
+    size_t ncols);
 
 /*
  * Print n "key: value" lines with the values aligned.  Values are escaped;

@@ -8,6 +8,7 @@ include tests/unit/daemon.mk
 include tests/unit/mail.mk
 include tests/unit/notify.mk
 include tests/unit/cognito.mk
+include tests/unit/cli.mk
 else
 # No cmocka: the unit and module tests cannot be built, and make check
 # must say so by failing rather than pass without them.
