@@ -621,7 +621,10 @@ struct import_job {
 	size_t nrows; /* rows read, good and rejected */
 };
 
-/* Options and operands into job; an exit status. */
+/*
+ * Options and operands into job: -1 to go on, else the exit status
+ * (after --help, or a usage error).
+ */
 static int
 import_args(struct ctl_ctx *ctx, const struct ctl_verb *v, int argc,
     char **argv, struct import_job *job)
@@ -657,7 +660,7 @@ import_args(struct ctl_ctx *ctx, const struct ctl_verb *v, int argc,
 		return ctl_fail(ctx, CTL_EXIT_USAGE, "usage",
 		    "give --format csv or --format jsonl (FILE does not end "
 		    "in .csv or .jsonl)");
-	return CTL_EXIT_OK;
+	return -1;
 }
 
 /* Read and parse the file into im (at most IMPORT_ROWS_MAX rows). */
@@ -750,8 +753,10 @@ ctl_user_import(struct ctl_ctx *ctx, const struct ctl_verb *v, int argc,
 	int r, fd = -1;
 
 	r = import_args(ctx, v, argc, argv, &job);
-	if (r == CTL_EXIT_OK && (im.rows == NULL || im.rejected == NULL))
-		r = ctl_fail_oom(ctx);
+	if (r >= 0)
+		goto out;
+	r = im.rows == NULL || im.rejected == NULL ? ctl_fail_oom(ctx) :
+						     CTL_EXIT_OK;
 	if (r == CTL_EXIT_OK)
 		r = import_read(ctx, &job, &im);
 	if (r == CTL_EXIT_OK)

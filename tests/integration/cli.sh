@@ -26,6 +26,23 @@ PY=/usr/bin/python3
 POKE="$PY $top_srcdir/tests/tools/sockpoke.py"
 CANARY='canary-Pw-7f3a91'
 
+# --- every command's --help: its usage on stdout, exit 0, nothing sent -------
+# (the list is the CLI's own: a command added later is covered too)
+help_bad=
+"$top_builddir/userauthctl" --help | sed -n '/^Commands:/,/^$/p' |
+	sed -n 's/^  \([a-z][a-z -]*[a-z]\) \{1,\}[A-Z].*/\1/p' >"$TB/verbs"
+while IFS= read -r verb; do
+	# shellcheck disable=SC2086
+	out=$("$top_builddir/userauthctl" -s "$TB/no-such.sock" $verb --help 2>&1)
+	rc=$?
+	case $out in
+	"usage: userauthctl $verb"*) [ $rc -eq 0 ] || help_bad="$help_bad [$verb: exit $rc]" ;;
+	*) help_bad="$help_bad [$verb: $(printf '%s' "$out" | head -1)]" ;;
+	esac
+done <"$TB/verbs"
+[ "$(wc -l <"$TB/verbs")" -ge 25 ] && [ -z "$help_bad" ]
+ok $? "every command's --help ($(wc -l <"$TB/verbs") commands) prints its usage and exits 0 without the daemon${help_bad:+:$help_bad}"
+
 # --- configuration check -----------------------------------------------------
 expect_rc 0 "userauthd -t accepts a valid config" \
 	"$top_builddir/userauthd" -t -c "$TB/etc/userauth.conf"
