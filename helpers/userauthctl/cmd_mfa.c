@@ -91,20 +91,19 @@ print_codes(json_t *res)
 	return true;
 }
 
-int
-ctl_mfa_enroll(struct ctl_ctx *ctx, const struct ctl_verb *v, int argc,
-    char **argv)
+/*
+ * --code CODE into code (*have_code): -1 to go on, else the exit status
+ * (after --help, or a usage error).
+ */
+static int
+enroll_opts(struct ctl_ctx *ctx, const struct ctl_verb *v, int argc,
+    char **argv, char *code, size_t codesz, bool *have_code)
 {
 	static const struct option lo[] = {
 	    {"code", required_argument, NULL, OPT_CODE},
 	    {NULL, 0, NULL, 0},
 	};
-	char user[UA_MAX_EMAIL + 1], code[32] = "";
-	const char *secret, *uri, *login;
-	json_t *req = NULL, *res = NULL, *conf = NULL;
-	char *qr = NULL;
-	bool have_code = false;
-	int c, r;
+	int c;
 
 	ctl_opt_reset();
 	while ((c = ctl_getopt(ctx, v, argc, argv, lo)) != -1) {
@@ -112,9 +111,68 @@ ctl_mfa_enroll(struct ctl_ctx *ctx, const struct ctl_verb *v, int argc,
 			return ctl_opt_end(ctx, v, c);
 		if (arg_code(ctx, optarg) != CTL_EXIT_OK)
 			return CTL_EXIT_USAGE;
-		(void)snprintf(code, sizeof(code), "%s", optarg);
-		have_code = true;
+		(void)snprintf(code, codesz, "%s", optarg);
+		*have_code = true;
 	}
+	return -1;
+}
+
+/* The new secret's key, URI and QR (or the JSON), and recovery codes. */
+static void
+show_enrolment(struct ctl_ctx *ctx, json_t *res, const char *secret,
+    const char *uri)
+{
+	char *qr;
+
+	if (ctx->json) {
+		(void)ctl_print_json(stdout, res);
+		return;
+	}
+	qr = ua_qr_render(uri);
+	(void)printf("Scan this QR code with an authenticator app, or enter "
+	    "the key by hand.\n%sKey: %s\nURI: %s\n", qr ? qr : "", secret,
+	    uri);
+	ua_erase_free(qr);
+	(void)print_codes(res);
+}
+
+/* The code that confirms the enrolment (none: it stays pending). */
+static int
+confirm_enrolment(struct ctl_ctx *ctx, const char *user, const char *login,
+    const char *code)
+{
+	json_t *conf = NULL;
+	int r;
+
+	if (code[0] == '\0') {
+		if (!ctx->json)
+			(void)fprintf(stderr, "The enrolment of %s is pending: "
+			    "confirm it with 'userauthctl mfa confirm %s "
+			    "CODE'.\n", login, login);
+		return CTL_EXIT_OK;
+	}
+	if (arg_code(ctx, code) != CTL_EXIT_OK)
+		return CTL_EXIT_USAGE;
+	r = confirm(ctx, user, code, &conf);
+	json_decref(conf);
+	if (r == CTL_EXIT_OK && !ctx->json)
+		(void)printf("MFA enrolled for %s\n", login);
+	return r;
+}
+
+int
+ctl_mfa_enroll(struct ctl_ctx *ctx, const struct ctl_verb *v, int argc,
+    char **argv)
+{
+	char user[UA_MAX_EMAIL + 1], code[32] = "";
+	const char *secret, *uri, *login;
+	json_t *req = NULL, *res = NULL;
+	bool have_code = false;
+	int r;
+
+	r = enroll_opts(ctx, v, argc, argv, code, sizeof(code), &have_code);
+	if (r >= 0)
+		return r;
 	r = ctl_operands(ctx, v, argc, 2, 2);
 	if (r == CTL_EXIT_OK)
 		r = ctl_arg_pool(ctx, "POOL", argv[optind]);
@@ -142,33 +200,11 @@ ctl_mfa_enroll(struct ctl_ctx *ctx, const struct ctl_verb *v, int argc,
 		return ctl_fail(ctx, CTL_EXIT_UNREACHABLE, "unreachable",
 		    "unexpected reply from the daemon");
 	}
-	if (ctx->json)
-		(void)ctl_print_json(stdout, res);
-	else {
-		qr = ua_qr_render(uri);
-		(void)printf("Scan this QR code with an authenticator app, or "
-		    "enter the key by hand.\n%sKey: %s\nURI: %s\n",
-		    qr ? qr : "", secret, uri);
-		ua_erase_free(qr);
-		(void)print_codes(res);
-	}
+	show_enrolment(ctx, res, secret, uri);
 	(void)fflush(stdout);
 	if (!have_code)
 		read_code(login, code, sizeof(code));
-	if (code[0] == '\0') {
-		if (!ctx->json)
-			(void)fprintf(stderr, "The enrolment of %s is pending: "
-			    "confirm it with 'userauthctl mfa confirm %s "
-			    "CODE'.\n", login, login);
-		r = CTL_EXIT_OK;
-	} else if (arg_code(ctx, code) != CTL_EXIT_OK)
-		r = CTL_EXIT_USAGE;
-	else {
-		r = confirm(ctx, user, code, &conf);
-		json_decref(conf);
-		if (r == CTL_EXIT_OK && !ctx->json)
-			(void)printf("MFA enrolled for %s\n", login);
-	}
+	r = confirm_enrolment(ctx, user, login, code);
 	ua_wipe(code, sizeof(code));
 	json_decref(res);
 	return r;
