@@ -55,3 +55,11 @@ tests_unit_test_auth_SOURCES = tests/unit/test_auth.c
 tests_unit_test_auth_CFLAGS = $(UA_CFLAGS_TEST)
 tests_unit_test_auth_LDFLAGS = -Wl,--wrap=ua_log
 tests_unit_test_auth_LDADD = helpers/userauthd/libuad.la $(UA_LIBS_TEST)
+# Publishing the NSS cache from a real store (nsscache.c), read back with
+# the module's reader; ua_log_errno wrapped to see failures logged.
+check_PROGRAMS += tests/unit/test_nsscache
+TESTS += tests/unit/test_nsscache
+tests_unit_test_nsscache_SOURCES = tests/unit/test_nsscache.c
+tests_unit_test_nsscache_CFLAGS = $(UA_CFLAGS_TEST)
+tests_unit_test_nsscache_LDFLAGS = -Wl,--wrap=ua_log_errno
+tests_unit_test_nsscache_LDADD = helpers/userauthd/libuad.la $(UA_LIBS_TEST)
