@@ -456,6 +456,49 @@ test_extra_users_and_groups_follow_the_stores(void **state)
 	ua_cache_unmap(&c);
 }
 
+/*
+ * A user of another backend may have no address: the extra holds "" then
+ * (cognito_ids.c, cognito_nss.c), which is no alias, not a bad one that
+ * would keep every user out of the cache.
+ */
+static void
+test_extra_user_without_email_is_published(void **state)
+{
+	struct fx *f = *state;
+	struct store_nss_user *xu = calloc(1, sizeof(*xu));
+	struct store_nss n = { 0 };
+	struct nss_extra *x;
+	struct ua_cache c;
+	struct passwd pw;
+	char buf[1024];
+
+	assert_non_null(xu);
+	*xu = (struct store_nss_user){ .login = strdup("cora"),
+		.email = strdup(""),
+		.gecos = strdup(""),
+		.home = strdup("/home/cora"),
+		.shell = strdup("/bin/sh"),
+		.uid = 400000,
+		.gid = 400000 };
+	n = (struct store_nss){ .users = xu, .nusers = 1 };
+	x = nss_extra_new(&n);
+	assert_non_null(x);
+	add_user(f, "customer", "alice", "alice@example.com", NULL);
+
+	assert_int_equal(nsscache_publish(f->s, f->cache, x), 0);
+	nss_extra_unref(x);
+	assert_int_equal(nerr, 0);
+	assert_int_equal(ua_cache_map(f->cache, &c, NULL), 0);
+	assert_int_equal(ua_cache_getpwnam(&c, "cora", &pw, buf, sizeof(buf)),
+	    0);
+	assert_int_equal(pw.pw_uid, 400000);
+	assert_int_equal(
+	    ua_cache_getpwnam(&c, "alice@example.com", &pw, buf, sizeof(buf)),
+	    0);
+	assert_string_equal(pw.pw_name, "alice");
+	ua_cache_unmap(&c);
+}
+
 static void
 test_file_is_0644_whatever_the_umask(void **state)
 {
@@ -664,6 +707,9 @@ main(void)
 		    test_marks_are_the_pools_counters, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_extra_users_and_groups_follow_the_stores, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_extra_user_without_email_is_published, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_file_is_0644_whatever_the_umask, setup, teardown),
