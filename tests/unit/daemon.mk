@@ -63,3 +63,11 @@ tests_unit_test_nsscache_SOURCES = tests/unit/test_nsscache.c
 tests_unit_test_nsscache_CFLAGS = $(UA_CFLAGS_TEST)
 tests_unit_test_nsscache_LDFLAGS = -Wl,--wrap=ua_log_errno
 tests_unit_test_nsscache_LDADD = helpers/userauthd/libuad.la $(UA_LIBS_TEST)
+# The admin request handler (admin.c) on a real store: replies and error
+# codes as doc/PROTOCOL.md has them; ua_log wrapped for the audit lines.
+check_PROGRAMS += tests/unit/test_admin
+TESTS += tests/unit/test_admin
+tests_unit_test_admin_SOURCES = tests/unit/test_admin.c
+tests_unit_test_admin_CFLAGS = $(UA_CFLAGS_TEST)
+tests_unit_test_admin_LDFLAGS = -Wl,--wrap=ua_log
+tests_unit_test_admin_LDADD = helpers/userauthd/libuad.la $(UA_LIBS_TEST)
