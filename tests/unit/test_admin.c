@@ -542,6 +542,28 @@ test_full_mail_queue_is_root_only(void **state)
 	    "'full'");
 }
 
+/*
+ * Without a running mail sender every mail op answers the same
+ * documented code (doc/PROTOCOL.md lists them), mail.test too.
+ */
+static void
+test_mail_ops_without_sender_are_unsupported(void **state)
+{
+	struct fx *f = *state;
+
+	refused(f, "{\"v\":1,\"op\":\"mailq.flush\"}", "unsupported",
+	    "not running");
+	refused(f,
+	    "{\"v\":1,\"op\":\"mail.test\",\"pool\":\"customer\","
+	    "\"email\":\"ops@example.com\"}",
+	    "unsupported", "not running");
+	/* its own checks come first */
+	refused(f,
+	    "{\"v\":1,\"op\":\"mail.test\",\"pool\":\"customer\","
+	    "\"email\":\"no-address\"}",
+	    "invalid", "no-address");
+}
+
 /* A refused add takes no id: the next one gets the first. */
 static void
 test_refused_add_takes_no_id(void **state)
@@ -591,6 +613,9 @@ main(void)
 		    test_oversized_string_is_invalid, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_full_mail_queue_is_root_only, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_mail_ops_without_sender_are_unsupported, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_refused_add_takes_no_id,
 		    setup, teardown),
 	};
