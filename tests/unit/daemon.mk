@@ -71,3 +71,11 @@ tests_unit_test_admin_SOURCES = tests/unit/test_admin.c
 tests_unit_test_admin_CFLAGS = $(UA_CFLAGS_TEST)
 tests_unit_test_admin_LDFLAGS = -Wl,--wrap=ua_log
 tests_unit_test_admin_LDADD = helpers/userauthd/libuad.la $(UA_LIBS_TEST)
+# The event loop's listening sockets (server_listen): server.c is built
+# into userauthd only, so the test builds it too, against libuad.
+check_PROGRAMS += tests/unit/test_server
+TESTS += tests/unit/test_server
+tests_unit_test_server_SOURCES = tests/unit/test_server.c \
+	helpers/userauthd/server.c helpers/userauthd/server.h
+tests_unit_test_server_CFLAGS = $(UA_CFLAGS_TEST)
+tests_unit_test_server_LDADD = helpers/userauthd/libuad.la $(UA_LIBS_TEST)
