@@ -291,8 +291,9 @@ op_mail_test(struct admin_ctx *ctx, const struct args *a, json_t **ret,
 	if (ua_valid_email(a->email, NULL) < 0)
 		return store_fail(err, -EINVAL, "invalid", "'%.80s' is no mail "
 		    "address", a->email);
+	/* the code mailq.list and mailq.flush give (mailer.c) */
 	if (ctx->mailer == NULL)
-		return store_fail(err, -EAGAIN, "unavailable",
+		return store_fail(err, -ENOTCONN, "unsupported",
 		    "the mail sender is not running");
 	r = otp_queue_test_mail(ctx->store, pc, a->email, time(NULL), &id,
 	    err);

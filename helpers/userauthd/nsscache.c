@@ -97,12 +97,24 @@ nss_extra_get(const struct nss_extra *x)
 	return &x->n;
 }
 
+/*
+ * "" is a user without an address (another backend's: cognito_ids.c); it
+ * has no alias, and the writer would refuse it as a bad one, the whole
+ * cache with it.
+ */
 static struct ua_cache_user
 cache_user(const struct store_nss_user *u)
 {
-	return (struct ua_cache_user){ .name = u->login, .email = u->email,
-		.gecos = u->gecos, .home = u->home, .shell = u->shell,
-		.uid = u->uid, .gid = u->gid };
+	const char *email =
+	    u->email != NULL && u->email[0] != '\0' ? u->email : NULL;
+
+	return (struct ua_cache_user){ .name = u->login,
+		.email = email,
+		.gecos = u->gecos,
+		.home = u->home,
+		.shell = u->shell,
+		.uid = u->uid,
+		.gid = u->gid };
 }
 
 int

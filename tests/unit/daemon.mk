@@ -55,3 +55,27 @@ tests_unit_test_auth_SOURCES = tests/unit/test_auth.c
 tests_unit_test_auth_CFLAGS = $(UA_CFLAGS_TEST)
 tests_unit_test_auth_LDFLAGS = -Wl,--wrap=ua_log
 tests_unit_test_auth_LDADD = helpers/userauthd/libuad.la $(UA_LIBS_TEST)
+# Publishing the NSS cache from a real store (nsscache.c), read back with
+# the module's reader; ua_log_errno wrapped to see failures logged.
+check_PROGRAMS += tests/unit/test_nsscache
+TESTS += tests/unit/test_nsscache
+tests_unit_test_nsscache_SOURCES = tests/unit/test_nsscache.c
+tests_unit_test_nsscache_CFLAGS = $(UA_CFLAGS_TEST)
+tests_unit_test_nsscache_LDFLAGS = -Wl,--wrap=ua_log_errno
+tests_unit_test_nsscache_LDADD = helpers/userauthd/libuad.la $(UA_LIBS_TEST)
+# The admin request handler (admin.c) on a real store: replies and error
+# codes as doc/PROTOCOL.md has them; ua_log wrapped for the audit lines.
+check_PROGRAMS += tests/unit/test_admin
+TESTS += tests/unit/test_admin
+tests_unit_test_admin_SOURCES = tests/unit/test_admin.c
+tests_unit_test_admin_CFLAGS = $(UA_CFLAGS_TEST)
+tests_unit_test_admin_LDFLAGS = -Wl,--wrap=ua_log
+tests_unit_test_admin_LDADD = helpers/userauthd/libuad.la $(UA_LIBS_TEST)
+# The event loop's listening sockets (server_listen): server.c is built
+# into userauthd only, so the test builds it too, against libuad.
+check_PROGRAMS += tests/unit/test_server
+TESTS += tests/unit/test_server
+tests_unit_test_server_SOURCES = tests/unit/test_server.c \
+	helpers/userauthd/server.c helpers/userauthd/server.h
+tests_unit_test_server_CFLAGS = $(UA_CFLAGS_TEST)
+tests_unit_test_server_LDADD = helpers/userauthd/libuad.la $(UA_LIBS_TEST)

@@ -15,3 +15,11 @@ TESTS += tests/unit/test_mailq
 tests_unit_test_mailq_SOURCES = tests/unit/test_mailq.c
 tests_unit_test_mailq_CFLAGS = $(UA_CFLAGS_TEST) $(CURL_CFLAGS)
 tests_unit_test_mailq_LDADD = helpers/userauthd/libuad.la $(UA_LIBS_TEST)
+# The sender (mailer.c) without a relay, and the queue row transitions
+# it drives (mailq.c); ua_log wrapped for the event=mail lines.
+check_PROGRAMS += tests/unit/test_mailer
+TESTS += tests/unit/test_mailer
+tests_unit_test_mailer_SOURCES = tests/unit/test_mailer.c
+tests_unit_test_mailer_CFLAGS = $(UA_CFLAGS_TEST) $(CURL_CFLAGS)
+tests_unit_test_mailer_LDFLAGS = -Wl,--wrap=ua_log
+tests_unit_test_mailer_LDADD = helpers/userauthd/libuad.la $(UA_LIBS_TEST)
