@@ -11,6 +11,7 @@ helpers_userauthd_libuad_la_SOURCES = \
 	helpers/userauthd/store_int.h helpers/userauthd/store_ops.c \
 	helpers/userauthd/store_group.c \
 	helpers/userauthd/nsscache.c helpers/userauthd/nsscache.h \
+	helpers/userauthd/nsscache_merge.c helpers/userauthd/nsscache_merge.h \
 	helpers/userauthd/store_auth.c \
 	helpers/userauthd/store_sources.c helpers/userauthd/store_sources.h \
 	helpers/userauthd/keys.c helpers/userauthd/keys.h \

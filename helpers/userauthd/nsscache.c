@@ -16,6 +16,7 @@
 #include "server/cache_writer.h"
 #include "server/log.h"
 #include "userauthd/nsscache.h"
+#include "userauthd/nsscache_merge.h"
 
 struct nss_extra {
 	unsigned refs;
@@ -117,90 +118,162 @@ cache_user(const struct store_nss_user *u)
 		.gid = u->gid };
 }
 
+/* The parts a publish adds after the store's (a join's, or the one). */
+struct parts {
+	const struct nss_extra *const *p;
+	size_t n;
+	const struct nss_extra *one[1];
+};
+
+static void
+parts_of(const struct nss_extra *extra, struct parts *ps)
+{
+	ps->one[0] = extra;
+	ps->p = ps->one;
+	ps->n = extra != NULL ? 1 : 0;
+	if (extra != NULL && extra->parts != NULL) {
+		ps->p = (const struct nss_extra *const *)extra->parts;
+		ps->n = extra->nparts;
+	}
+}
+
+/* What one publish hands the writer. */
+struct pub {
+	struct ua_cache_user *users;
+	struct ua_cache_group *groups;
+	struct ua_cache_mark *marks;
+	uint32_t *map;		/* a user's place before the merge: after */
+	uint32_t **moved;	/* the parts' member lists, moved */
+	size_t nu, ng, nm;
+	struct nss_merge_stats left_out;
+};
+
+static void
+pub_free(struct pub *b)
+{
+	size_t i;
+
+	for (i = 0; b->moved != NULL && i < b->nm; i++)
+		free(b->moved[i]);
+	free(b->moved);
+	free(b->users);
+	free(b->groups);
+	free(b->marks);
+	free(b->map);
+}
+
+/* The store's users, then each part's; then made to fit (the merge). */
+static int
+pub_users(struct pub *b, const struct store_nss *n, const struct parts *ps)
+{
+	size_t i, p;
+
+	for (i = 0; i < n->nusers; i++)
+		b->users[b->nu++] = cache_user(&n->users[i]);
+	for (p = 0; p < ps->n; p++)
+		for (i = 0; i < ps->p[p]->n.nusers; i++)
+			b->users[b->nu++] = cache_user(&ps->p[p]->n.users[i]);
+	return nss_merge_users(b->users, b->nu, n->nusers, b->map, &b->nu,
+	    &b->left_out);
+}
+
+static void
+private_groups(struct pub *b, size_t from, size_t to)
+{
+	size_t i;
+
+	/* Each user's private group: gid = uid, no listed members. */
+	for (i = from; i < to; i++)
+		b->groups[b->ng++] = (struct ua_cache_group){
+			.name = b->users[i].name, .gid = b->users[i].gid };
+}
+
+/* A part's group, its members (its own users' places) moved. */
+static int
+part_group(struct pub *b, const struct store_nss_group *g, size_t base)
+{
+	uint32_t *m = calloc(g->nmembers + 1, sizeof(*m));
+	size_t j, k = 0;
+
+	if (m == NULL)
+		return -ENOMEM;
+	b->moved[b->nm++] = m;
+	for (j = 0; j < g->nmembers; j++)
+		if (b->map[base + g->members[j]] != UINT32_MAX)
+			m[k++] = b->map[base + g->members[j]];
+	b->groups[b->ng++] = (struct ua_cache_group){ .name = g->name,
+		.gid = g->gid, .members = m, .nmembers = k };
+	return 0;
+}
+
+/*
+ * The groups in the order that wins a clash: the store users' private
+ * groups, the store's groups, the other users' private groups, theirs.
+ */
+static int
+pub_groups(struct pub *b, const struct store_nss *n, const struct parts *ps)
+{
+	size_t i, p, base = n->nusers;
+	int r;
+
+	private_groups(b, 0, n->nusers);
+	for (i = 0; i < n->ngroups; i++)
+		b->groups[b->ng++] = (struct ua_cache_group){
+			.name = n->groups[i].name, .gid = n->groups[i].gid,
+			.members = n->groups[i].members,
+			.nmembers = n->groups[i].nmembers };
+	private_groups(b, n->nusers, b->nu);
+	for (p = 0; p < ps->n; p++) {
+		for (i = 0; i < ps->p[p]->n.ngroups; i++) {
+			r = part_group(b, &ps->p[p]->n.groups[i], base);
+			if (r < 0)
+				return r;
+		}
+		base += ps->p[p]->n.nusers;
+	}
+	return nss_merge_groups(b->groups, b->ng, &b->ng, &b->left_out);
+}
+
 int
 nsscache_publish(struct store *s, const char *path,
     const struct nss_extra *extra)
 {
-	const struct nss_extra *one[1] = { extra };
-	const struct nss_extra *const *parts = one;
-	size_t nparts = extra != NULL ? 1 : 0, p, xu = 0, xg = 0, base;
-	const struct store_nss *x;
 	struct store_nss n = { 0 };
 	struct store_err err = { 0 };
-	struct ua_cache_user *users = NULL;
-	struct ua_cache_group *groups = NULL;
-	struct ua_cache_mark *marks = NULL;
-	uint32_t **moved = NULL;
+	struct pub b = { 0 };
 	struct ua_cache_input in;
-	size_t i, j, nu, ng, total, nm = 0;
+	struct parts ps;
+	size_t p, i, xu = 0, xg = 0, total;
 	int r;
 
-	if (extra != NULL && extra->parts != NULL) {
-		parts = (const struct nss_extra *const *)extra->parts;
-		nparts = extra->nparts;
-	}
-	for (p = 0; p < nparts; p++) {
-		xu += parts[p]->n.nusers;
-		xg += parts[p]->n.ngroups;
+	parts_of(extra, &ps);
+	for (p = 0; p < ps.n; p++) {
+		xu += ps.p[p]->n.nusers;
+		xg += ps.p[p]->n.ngroups;
 	}
 	r = store_nss_snapshot(s, &n, &err);
 	if (r < 0)
 		return ua_log_errno(LOG_ERR, r, "NSS cache: %s", err.msg);
 	total = n.nusers + xu;
-	users = calloc(total ? total : 1, sizeof(*users));
-	groups = calloc(total + n.ngroups + xg + 1, sizeof(*groups));
-	marks = calloc(n.npools + 1, sizeof(*marks));
-	moved = calloc(xg + 1, sizeof(*moved));
-	if (users == NULL || groups == NULL || marks == NULL || moved == NULL) {
-		r = ua_log_errno(LOG_ERR, -ENOMEM, "NSS cache: %m");
+	b.users = calloc(total + 1, sizeof(*b.users));
+	b.map = calloc(total + 1, sizeof(*b.map));
+	b.groups = calloc(total + n.ngroups + xg + 1, sizeof(*b.groups));
+	b.marks = calloc(n.npools + 1, sizeof(*b.marks));
+	b.moved = calloc(xg + 1, sizeof(*b.moved));
+	r = b.users == NULL || b.map == NULL || b.groups == NULL ||
+		b.marks == NULL || b.moved == NULL ? -ENOMEM : 0;
+	if (r == 0)
+		r = pub_users(&b, &n, &ps);
+	if (r == 0)
+		r = pub_groups(&b, &n, &ps);
+	if (r < 0) {
+		r = ua_log_errno(LOG_ERR, r, "NSS cache: %m");
 		goto out;
 	}
-	nu = 0;
-	for (i = 0; i < n.nusers; i++)
-		users[nu++] = cache_user(&n.users[i]);
-	for (p = 0; p < nparts; p++)
-		for (i = 0; i < parts[p]->n.nusers; i++)
-			users[nu++] = cache_user(&parts[p]->n.users[i]);
-	/* Each user's private group: gid = uid, no listed members. */
-	for (i = 0; i < nu; i++)
-		groups[i] = (struct ua_cache_group){ .name = users[i].name,
-			.gid = users[i].gid };
-	ng = nu;
-	for (i = 0; i < n.ngroups; i++)
-		groups[ng++] = (struct ua_cache_group){
-			.name = n.groups[i].name,
-			.gid = n.groups[i].gid,
-			.members = n.groups[i].members,
-			.nmembers = n.groups[i].nmembers,
-		};
-	/* a part's members index its own users: moved past those before */
-	base = n.nusers;
-	for (p = 0; p < nparts; p++) {
-		x = &parts[p]->n;
-		for (i = 0; i < x->ngroups; i++, nm++) {
-			moved[nm] = calloc(x->groups[i].nmembers + 1,
-			    sizeof(uint32_t));
-			if (moved[nm] == NULL) {
-				r = ua_log_errno(LOG_ERR, -ENOMEM,
-				    "NSS cache: %m");
-				goto out;
-			}
-			for (j = 0; j < x->groups[i].nmembers; j++)
-				moved[nm][j] = x->groups[i].members[j] +
-				    (uint32_t)base;
-			groups[ng++] = (struct ua_cache_group){
-				.name = x->groups[i].name,
-				.gid = x->groups[i].gid,
-				.members = moved[nm],
-				.nmembers = x->groups[i].nmembers,
-			};
-		}
-		base += x->nusers;
-	}
 	for (i = 0; i < n.npools; i++)
-		marks[i] = (struct ua_cache_mark){ n.pools[i].name,
+		b.marks[i] = (struct ua_cache_mark){ n.pools[i].name,
 			n.pools[i].uid_next, n.pools[i].gid_next };
-	in = (struct ua_cache_input){ users, nu, groups, ng, marks,
+	in = (struct ua_cache_input){ b.users, b.nu, b.groups, b.ng, b.marks,
 		n.npools };
 	r = ua_cache_write_input(path, &in);
 	if (r < 0)
@@ -208,14 +281,14 @@ nsscache_publish(struct store *s, const char *path,
 		    path);
 	else
 		ua_log(LOG_DEBUG, "NSS cache '%s': %zu users, %zu groups",
-		    path, nu, ng);
+		    path, b.nu, b.ng);
+	if (b.left_out.users + b.left_out.emails + b.left_out.groups > 0)
+		ua_log(LOG_WARNING, "NSS cache: of other pools, %zu users and "
+		    "%zu groups left out, %zu addresses without an alias (a "
+		    "name, id or address taken)", b.left_out.users,
+		    b.left_out.groups, b.left_out.emails);
 out:
-	for (i = 0; moved != NULL && i < nm; i++)
-		free(moved[i]);
-	free(moved);
-	free(users);
-	free(groups);
-	free(marks);
+	pub_free(&b);
 	store_nss_free(&n);
 	/*
 	 * The snapshot was one small allocation per field of every user:

@@ -499,6 +499,122 @@ test_extra_user_without_email_is_published(void **state)
 	ua_cache_unmap(&c);
 }
 
+/* One user of another backend, all fields its own copies. */
+static struct store_nss_user
+xuser(const char *login, const char *email, uint32_t uid)
+{
+	char home[64];
+
+	(void)snprintf(home, sizeof(home), "/home/%s", login);
+	return (struct store_nss_user){ .login = strdup(login),
+		.email = strdup(email),
+		.gecos = strdup(""),
+		.home = strdup(home),
+		.shell = strdup("/bin/sh"),
+		.uid = uid,
+		.gid = uid };
+}
+
+/*
+ * Another backend's users and groups that clash with the store's (or
+ * hold an address the alias index cannot take) are left out or lose
+ * their alias, one by one: the cache is still published, the store's
+ * entries win, and the rest of that backend's entries are there.
+ */
+static void
+test_clashing_extras_are_left_out_not_the_cache(void **state)
+{
+	struct fx *f = *state;
+	struct store_nss_user *xu = calloc(6, sizeof(*xu));
+	struct store_nss_group *xg = calloc(3, sizeof(*xg));
+	uint32_t *crew = calloc(2, sizeof(uint32_t));
+	struct store_nss n = { 0 };
+	struct nss_extra *x;
+	struct ua_cache c;
+	struct passwd pw;
+	struct group gr;
+	uint32_t ops_gid;
+	char buf[1024];
+
+	assert_non_null(xu);
+	assert_non_null(xg);
+	assert_non_null(crew);
+	add_user(f, "customer", "alice", "alice@example.com", NULL);
+	add_user(f, "customer", "bob", "bob@example.com", NULL);
+	ops_gid = add_group(f, "customer", "opsteam");
+	xu[0] = xuser("alice", "a2@example.net", 400000);	/* name taken */
+	xu[1] = xuser("eve", "eve@example.net", 200000);	/* alice's uid */
+	xu[2] = xuser("fay", " ALICE@Example.com", 400002);	/* her address */
+	xu[3] = xuser("gus", "gus@example.net", 400003);
+	xu[4] = xuser("opsteam", "ops@example.net", 400004);	/* a group's */
+	xu[5] = xuser("hal", "no-address", 400005);		/* no alias */
+	crew[0] = 0;	/* the alice left out */
+	crew[1] = 3;	/* gus */
+	xg[0] = (struct store_nss_group){ .name = strdup("opsteam"),
+		.gid = 410000 };				/* name taken */
+	xg[1] = (struct store_nss_group){ .name = strdup("pilots"),
+		.gid = 200001 };				/* bob's gid */
+	xg[2] = (struct store_nss_group){ .name = strdup("crew"),
+		.gid = 410002, .members = crew, .nmembers = 2 };
+	n = (struct store_nss){ .users = xu, .nusers = 6, .groups = xg,
+		.ngroups = 3 };
+	x = nss_extra_new(&n);
+	assert_non_null(x);
+
+	assert_int_equal(nsscache_publish(f->s, f->cache, x), 0);
+	nss_extra_unref(x);
+	assert_int_equal(nerr, 0);
+	assert_int_equal(ua_cache_map(f->cache, &c, NULL), 0);
+	/* the store's win */
+	assert_int_equal(ua_cache_getpwnam(&c, "alice", &pw, buf, sizeof(buf)),
+	    0);
+	assert_int_equal(pw.pw_uid, 200000);
+	assert_int_equal(ua_cache_getpwuid(&c, 200000, &pw, buf, sizeof(buf)),
+	    0);
+	assert_string_equal(pw.pw_name, "alice");
+	assert_int_equal(ua_cache_getpwnam(&c, "alice@example.com", &pw, buf,
+			     sizeof(buf)),
+	    0);
+	assert_string_equal(pw.pw_name, "alice");
+	assert_int_equal(ua_cache_getgrnam(&c, "opsteam", &gr, buf,
+			     sizeof(buf)),
+	    0);
+	assert_int_equal(gr.gr_gid, ops_gid);
+	assert_int_equal(ua_cache_getgrgid(&c, 200001, &gr, buf, sizeof(buf)),
+	    0);
+	assert_string_equal(gr.gr_name, "bob");
+	/* the clashing ones are gone, the others there */
+	assert_int_equal(ua_cache_getpwnam(&c, "eve", &pw, buf, sizeof(buf)),
+	    -ENOENT);
+	assert_int_equal(ua_cache_getpwuid(&c, 400000, &pw, buf, sizeof(buf)),
+	    -ENOENT);
+	assert_int_equal(ua_cache_getpwnam(&c, "fay", &pw, buf, sizeof(buf)),
+	    0);
+	assert_int_equal(ua_cache_getpwnam(&c, "gus@example.net", &pw, buf,
+			     sizeof(buf)),
+	    0);
+	assert_string_equal(pw.pw_name, "gus");
+	assert_int_equal(ua_cache_getpwnam(&c, "opsteam", &pw, buf,
+			     sizeof(buf)),
+	    0);
+	assert_int_equal(pw.pw_uid, 400004);
+	assert_int_equal(ua_cache_getgrgid(&c, 400004, &gr, buf, sizeof(buf)),
+	    -ENOENT);
+	assert_int_equal(ua_cache_getpwnam(&c, "hal", &pw, buf, sizeof(buf)),
+	    0);
+	assert_int_equal(ua_cache_getgrnam(&c, "pilots", &gr, buf,
+			     sizeof(buf)),
+	    -ENOENT);
+	assert_int_equal(ua_cache_getgrgid(&c, 410000, &gr, buf, sizeof(buf)),
+	    -ENOENT);
+	assert_int_equal(ua_cache_getgrnam(&c, "crew", &gr, buf, sizeof(buf)),
+	    0);
+	assert_non_null(gr.gr_mem[0]);
+	assert_string_equal(gr.gr_mem[0], "gus");
+	assert_null(gr.gr_mem[1]);
+	ua_cache_unmap(&c);
+}
+
 static void
 test_file_is_0644_whatever_the_umask(void **state)
 {
@@ -710,6 +826,9 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_extra_user_without_email_is_published, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_clashing_extras_are_left_out_not_the_cache, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_file_is_0644_whatever_the_umask, setup, teardown),
