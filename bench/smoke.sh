@@ -4,7 +4,7 @@
 # every one of its rows (none may fail) and print its table.  Figures are
 # not asserted: timing belongs to make bench, not to the pass/fail suite.
 : "${top_builddir:?run through make check}"
-[ -z "${UA_LIGHT:-}" ] || { echo "1..0 # SKIP the light pass of make distcheck (run in the full passes)"; exit 0; }
+[ "${UA_LIGHT:-}" != distcheck ] || { echo "1..0 # SKIP the light pass of make distcheck (run in the full passes)"; exit 0; }
 [ "$(id -u)" -eq 0 ] || { echo "1..0 # SKIP needs root for mount namespaces"; exit 0; }
 n=0
 for s in nss pam mail load daemon cognito enum; do

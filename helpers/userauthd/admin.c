@@ -67,7 +67,8 @@ admin_warn_unpublished(json_t *reply, const char *path, int err,
 
 	(void)snprintf(msg, sizeof(msg), "the change is saved, but the NSS "
 	    "cache '%s' could not be published (%s): getent and logins by "
-	    "name do not see it yet; userauthd retries every %u s",
+	    "name do not see it yet; userauthd retries every %u s (where "
+	    "nscd runs, run nscd -i passwd; nscd -i group once it is)",
 	    path, strerror(-err), retry_s);
 	w = json_pack("{s:s s:s}", "code", "nss_unpublished", "message", msg);
 	if (w != NULL)

@@ -76,6 +76,8 @@ store_prepare(struct store *s, const char *sql, sqlite3_stmt **ret,
 	return rc == SQLITE_OK ? 0 : store_fail_db(s, err, rc);
 }
 
+#define BIND_BAD_TYPE (-1)	/* not an SQLite result code */
+
 /*
  * Bind one parameter a type letter of types (see store_int.h) names,
  * from ap; the SQLite result code.
@@ -102,8 +104,18 @@ bind_one(sqlite3_stmt *st, int i, char type, va_list *ap)
 	case 'n':
 		return sqlite3_bind_null(st, i);
 	default:
-		return SQLITE_MISUSE;
+		return BIND_BAD_TYPE;
 	}
+}
+
+/* A bind's failure as the store's error (a bad type letter is a bug). */
+static int
+bind_fail(struct store *s, struct store_err *err, int rc)
+{
+	if (rc == BIND_BAD_TYPE)
+		return store_fail(err, -EINVAL, "internal",
+		    "internal error: a bad bind type letter");
+	return store_fail_db(s, err, rc);
 }
 
 /* Bind ?1, ?2, ... from ap, one type letter each; the first failure. */
@@ -133,7 +145,7 @@ store_prepare_bind(struct store *s, const char *sql, sqlite3_stmt **ret,
 	va_end(ap);
 	if (rc == SQLITE_OK)
 		return 0;
-	r = store_fail_db(s, err, rc);
+	r = bind_fail(s, err, rc);
 	sqlite3_finalize(*ret);
 	*ret = NULL;
 	return r;
@@ -151,7 +163,7 @@ store_rebind(struct store *s, sqlite3_stmt *st, struct store_err *err,
 	va_start(ap, types);
 	rc = bind_all(st, types, &ap);
 	va_end(ap);
-	return rc == SQLITE_OK ? 0 : store_fail_db(s, err, rc);
+	return rc == SQLITE_OK ? 0 : bind_fail(s, err, rc);
 }
 
 int

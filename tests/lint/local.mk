@@ -1,9 +1,12 @@
 # SPDX-License-Identifier: MIT
 # Lint of the built modules (exported symbols, libraries, hardening), of
-# the sources (banned calls) and of the man pages (mandoc -Tlint).
+# the sources (banned calls, include rules, function length), of the tests
+# (none that nobody runs) and of the man pages (mandoc -Tlint).
 TESTS += tests/lint/exports.sh tests/lint/deps.sh tests/lint/banned.sh tests/lint/layers.sh \
+	tests/lint/funclen.sh tests/lint/orphans.sh \
 	tests/lint/mandoc.sh
 EXTRA_DIST += tests/lint/lib.sh tests/lint/exports.sh tests/lint/deps.sh tests/lint/layers.sh \
+	tests/lint/funclen.sh tests/lint/funclen.allow tests/lint/orphans.sh \
 	tests/lint/banned.sh tests/lint/mandoc.sh
 
 # Gates outside make check (STYLE.md 3.2, 3.12), each its own target:

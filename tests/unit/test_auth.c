@@ -1125,7 +1125,7 @@ test_acct_outcomes(void **state)
 	assert_string_equal(field(f, UA_T_USER), "alice");
 	assert_int_equal(logged("event=account", "user='alice'", "result=OK",
 			     NULL), 1);
-	/* alice is in staff: ops lets her use sshd, not another service */
+	/* alice is in staff: ops lets her use sshd (su has no rule there) */
 	assert_int_equal(phase(f, UA_MSG_ACCT, "ops", "alice", "sshd"), 0);
 	assert_result(f, "OK");
 	assert_int_equal(phase(f, UA_MSG_ACCT, "ops", "alice", "su"), 0);

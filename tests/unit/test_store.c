@@ -503,6 +503,7 @@ test_prepare_bind_checks_every_bind(void **state)
 	assert_int_not_equal(store_prepare_bind(f->s, "SELECT ?1", &st, &err,
 				 "x", (int64_t)1), 0);
 	assert_null(st);
+	assert_non_null(strstr(err.msg, "bad bind type"));
 	assert_int_equal(store_prepare_bind(f->s,
 			     "SELECT ?1, ?2, ?3 IS NULL, ?4 IS NULL, length(?5)",
 			     &st, &err, "itnib", (int64_t)42, "x",
