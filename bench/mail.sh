@@ -51,7 +51,7 @@ bench_specs "$TB/conc" 0 "$CONC"
 bench_specs "$TB/warm" 0 1
 TCK=$(getconf CLK_TCK)
 PARALLEL=$(sed -n 's/^#define MAILER_PARALLEL \([0-9]*\).*/\1/p' \
-	"$top_srcdir/helpers/userauthd/mailer.h")
+	"$top_srcdir/helpers/userauthd/mail/mailer.h")
 
 # tree_ticks PID: CPU clock ticks used by PID, its live children and the
 # children it reaped (Postfix's master forks smtpd, cleanup, virtual...,
@@ -364,6 +364,6 @@ else
 	note "Postfix rows skipped: $PF_SKIP"
 fi
 IDLE=$(sed -n 's/^#define MAILSEND_IDLE_SECONDS \([0-9]*\).*/\1/p' \
-	"$top_srcdir/helpers/userauthd/mailsend.h")
+	"$top_srcdir/helpers/userauthd/mail/mailsend.h")
 note "the daemon sends with up to ${PARALLEL:-?} sender threads (MAILER_PARALLEL), each keeping its SMTP connection for its next message (closed after ${IDLE:-?} s idle): 'SMTP connections per rep' is the connections, so the TCP handshakes (and over TLS the STARTTLS handshakes, AUTH), that the server saw for the mails"
 bench_end

@@ -17,7 +17,7 @@
 #include "server/conf.h"
 #include "userauthd/keys.h"
 #include "userauthd/pool/backend.h"
-#include "userauthd/store.h"
+#include "userauthd/store/store.h"
 #include "userauthd/workq.h"
 
 struct http;

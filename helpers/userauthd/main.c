@@ -28,18 +28,18 @@
 #include "server/defaults.h"
 #include "server/log.h"
 #include "client/wipe.h"
-#include "userauthd/admin.h"
+#include "userauthd/admin/admin.h"
 #include "userauthd/hostname.h"
 #include "userauthd/keys.h"
-#include "userauthd/mailer.h"
+#include "userauthd/mail/mailer.h"
 #include "userauthd/net/http.h"
 #include "userauthd/notify.h"
-#include "userauthd/nsscache.h"
+#include "userauthd/nss/nsscache.h"
 #include "userauthd/password.h"
 #include "userauthd/pool/cognito.h"
 #include "userauthd/server.h"
 #include "userauthd/workq.h"
-#include "userauthd/store.h"
+#include "userauthd/store/store.h"
 
 struct ids {
 	uid_t uid;

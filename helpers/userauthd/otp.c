@@ -15,9 +15,9 @@
 
 #include "client/valid.h"
 #include "client/wipe.h"
-#include "userauthd/mailmsg.h"
+#include "userauthd/mail/mailmsg.h"
 #include "userauthd/otp.h"
-#include "userauthd/store_otp.h"
+#include "userauthd/store/store_otp.h"
 
 /* Largest multiple of 10^8 below 2^32: values above it are redrawn. */
 #define OTP_LIMIT 4200000000u

@@ -13,7 +13,7 @@
 
 #include "server/conf.h"
 #include "userauthd/keys.h"
-#include "userauthd/store.h"
+#include "userauthd/store/store.h"
 
 #define OTP_DIGITS 8
 

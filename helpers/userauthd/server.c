@@ -23,9 +23,9 @@
 #include "client/wipe.h"
 #include "server/json_frame.h"
 #include "server/log.h"
-#include "userauthd/admin.h"
-#include "userauthd/admin_import.h"
-#include "userauthd/nsscache.h"
+#include "userauthd/admin/admin.h"
+#include "userauthd/admin/admin_import.h"
+#include "userauthd/nss/nsscache.h"
 #include "userauthd/server.h"
 #include "userauthd/stats.h"
 

@@ -16,7 +16,7 @@
 #include "server/conf.h"
 #include "userauthd/auth.h"
 #include "userauthd/keys.h"
-#include "userauthd/store.h"
+#include "userauthd/store/store.h"
 
 #define SERVER_IDLE_MS (60 * 1000)
 /* A public connection that has not started a login yet. */

@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "userauthd/store_throttle.h"
+#include "userauthd/store/store_throttle.h"
 #include "userauthd/throttle.h"
 
 int64_t

@@ -30,7 +30,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "userauthd/store.h"
+#include "userauthd/store/store.h"
 
 #define THROTTLE_ACCOUNT_MAX 80	/* "u<row id>" or "i<hex hash>" */
 

@@ -12,22 +12,22 @@
  * with a result or an error code with a message, and no reply may carry a password
  * hash ("$y$") that the input did not hold itself.
  *
- * run-fuzz-sources: helpers/userauthd/admin.c helpers/userauthd/admin_mfa.c
- * run-fuzz-sources: helpers/userauthd/admin_import.c
- * run-fuzz-sources: helpers/userauthd/admin_throttle.c
- * run-fuzz-sources: helpers/userauthd/store.c helpers/userauthd/store_open.c
- * run-fuzz-sources: helpers/userauthd/store_ids.c helpers/userauthd/store_ops.c
- * run-fuzz-sources: helpers/userauthd/store_group.c
- * run-fuzz-sources: helpers/userauthd/store_auth.c
- * run-fuzz-sources: helpers/userauthd/store_mfa.c
- * run-fuzz-sources: helpers/userauthd/store_import.c
- * run-fuzz-sources: helpers/userauthd/store_throttle.c
- * run-fuzz-sources: helpers/userauthd/throttle.c helpers/userauthd/sqlbusy.c
- * run-fuzz-sources: helpers/userauthd/nsscache.c helpers/userauthd/keys.c
+ * run-fuzz-sources: helpers/userauthd/admin/admin.c helpers/userauthd/admin/admin_mfa.c
+ * run-fuzz-sources: helpers/userauthd/admin/admin_import.c
+ * run-fuzz-sources: helpers/userauthd/admin/admin_throttle.c
+ * run-fuzz-sources: helpers/userauthd/store/store.c helpers/userauthd/store/store_open.c
+ * run-fuzz-sources: helpers/userauthd/store/store_ids.c helpers/userauthd/store/store_ops.c
+ * run-fuzz-sources: helpers/userauthd/store/store_group.c
+ * run-fuzz-sources: helpers/userauthd/store/store_auth.c
+ * run-fuzz-sources: helpers/userauthd/store/store_mfa.c
+ * run-fuzz-sources: helpers/userauthd/store/store_import.c
+ * run-fuzz-sources: helpers/userauthd/store/store_throttle.c
+ * run-fuzz-sources: helpers/userauthd/throttle.c helpers/userauthd/store/sqlbusy.c
+ * run-fuzz-sources: helpers/userauthd/nss/nsscache.c helpers/userauthd/keys.c
  * run-fuzz-sources: helpers/userauthd/otp.c helpers/userauthd/policy.c
  * run-fuzz-sources: helpers/userauthd/totp.c helpers/userauthd/qr.c
- * run-fuzz-sources: helpers/userauthd/mailer.c helpers/userauthd/mailq.c
- * run-fuzz-sources: helpers/userauthd/mailmsg.c helpers/userauthd/mailsend.c
+ * run-fuzz-sources: helpers/userauthd/mail/mailer.c helpers/userauthd/mail/mailq.c
+ * run-fuzz-sources: helpers/userauthd/mail/mailmsg.c helpers/userauthd/mail/mailsend.c
  * run-fuzz-sources: helpers/userauthd/workq.c
  * run-fuzz-sources: common/server/json_frame.c common/server/log.c
  * run-fuzz-sources: common/server/conf.c common/server/conf_check.c
@@ -59,10 +59,10 @@
 #include "server/conf.h"
 #include "server/json_frame.h"
 #include "server/log.h"
-#include "userauthd/admin.h"
-#include "userauthd/admin_import.h"
+#include "userauthd/admin/admin.h"
+#include "userauthd/admin/admin_import.h"
 #include "userauthd/keys.h"
-#include "userauthd/store.h"
+#include "userauthd/store/store.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv);

@@ -25,6 +25,6 @@ lint_ok "$([ -z "$hits" ]; echo $?)" "common/client includes only its own header
 hits=$(includes common/server | grep -vE ':(client|server)/[^/]+$')
 lint_ok "$([ -z "$hits" ]; echo $?)" "common/server includes no daemon or CLI header" "$hits"
 # The store's SQL is its own: only store*.c include its internal header.
-hits=$(includes helpers | grep -E ':userauthd/store_int\.h$' | grep -vE '^helpers/userauthd/store[a-z_]*\.[ch]:')
+hits=$(includes helpers | grep -E ':userauthd/store/store_int\.h$' | grep -vE '^helpers/userauthd/store/')
 lint_ok "$([ -z "$hits" ]; echo $?)" "only the store's files include store_int.h (no SQL elsewhere on its connection)" "$hits"
 lint_done

@@ -14,7 +14,7 @@
 
 #include "client/valid.h"
 #include "client/wipe.h"
-#include "userauthd/mailmsg.h"
+#include "userauthd/mail/mailmsg.h"
 
 int
 main(int argc, char **argv)

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: MIT
 # The code mail: email masking (common/client/mask.c) and the message
-# composer (helpers/userauthd/mailmsg.c).
+# composer (helpers/userauthd/mail/mailmsg.c).
 check_PROGRAMS += tests/unit/test_mask tests/unit/test_mailmsg
 TESTS += tests/unit/test_mask tests/unit/test_mailmsg
 tests_unit_test_mask_SOURCES = tests/unit/test_mask.c
@@ -9,7 +9,7 @@ tests_unit_test_mask_LDADD = common/client/libua_client.la $(UA_LIBS_TEST)
 tests_unit_test_mailmsg_SOURCES = tests/unit/test_mailmsg.c
 tests_unit_test_mailmsg_CFLAGS = $(UA_CFLAGS_TEST)
 tests_unit_test_mailmsg_LDADD = helpers/userauthd/libuad.la $(UA_LIBS_TEST)
-# The mail sender's schedule (helpers/userauthd/mailq.c), injected clocks.
+# The mail sender's schedule (helpers/userauthd/mail/mailq.c), injected clocks.
 check_PROGRAMS += tests/unit/test_mailq
 TESTS += tests/unit/test_mailq
 tests_unit_test_mailq_SOURCES = tests/unit/test_mailq.c

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests for the admin request handler (helpers/userauthd/admin.c)
+ * Unit tests for the admin request handler (helpers/userauthd/admin/admin.c)
  * against a real store in a temp dir: requests as the admin socket
  * would hand them over (parsed JSON), replies as doc/PROTOCOL.md
  * ("Admin socket: JSON") documents them.  A refused request must leave
@@ -23,8 +23,8 @@
 
 #include "server/conf.h"
 #include "server/log.h"
-#include "userauthd/admin.h"
-#include "userauthd/store.h"
+#include "userauthd/admin/admin.h"
+#include "userauthd/store/store.h"
 
 static const char conf_text[] = "[defaults]\n"
 				"shell = /bin/sh\n"

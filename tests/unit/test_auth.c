@@ -35,14 +35,14 @@
 #include "client/proto.h"
 #include "server/conf.h"
 #include "server/log.h"
-#include "userauthd/admin.h"
+#include "userauthd/admin/admin.h"
 #include "userauthd/auth.h"
 #include "userauthd/auth/session.h"
 #include "userauthd/keys.h"
 #include "userauthd/password.h"
 #include "userauthd/pool/backend.h"
-#include "userauthd/store.h"
-#include "userauthd/store_throttle.h"
+#include "userauthd/store/store.h"
+#include "userauthd/store/store_throttle.h"
 #include "userauthd/workq.h"
 
 static const char conf_text[] =

@@ -15,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "userauthd/nsscache.h"
+#include "userauthd/nss/nsscache.h"
 #include "userauthd/pool/cognito_int.h"
 
 struct fx {

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests for the mail sender (helpers/userauthd/mailer.c) as far as
+ * Unit tests for the mail sender (helpers/userauthd/mail/mailer.c) as far as
  * no relay is needed, and for the queue row transitions it drives
- * (mailq_db_* in helpers/userauthd/mailq.c), on a real store in a temp
+ * (mailq_db_* in helpers/userauthd/mail/mailq.c), on a real store in a temp
  * dir: a queued row loads, a retry keeps it queued and counts it, sent,
  * failed and expired rows are done and lose their body, a done row is
  * never rewritten, the list masks recipients unless asked for whole ones
@@ -30,10 +30,10 @@
 
 #include "server/conf.h"
 #include "server/log.h"
-#include "userauthd/mailer.h"
-#include "userauthd/mailq.h"
+#include "userauthd/mail/mailer.h"
+#include "userauthd/mail/mailq.h"
 #include "userauthd/otp.h"
-#include "userauthd/store.h"
+#include "userauthd/store/store.h"
 
 #define ADDR "ops.person@example.com"
 #define ADDR_LC "ops.person@example.com"

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests for helpers/userauthd/mailmsg.c: the headers of the code
+ * Unit tests for helpers/userauthd/mail/mailmsg.c: the headers of the code
  * mail, the template escapes, RFC 2047 subjects, refusals of every value
  * that could inject a header, and the envelope sender read back.
  */
@@ -17,7 +17,7 @@
 #include "client/wipe.h"
 #include "server/defaults.h"
 #include "userauthd/hostname.h"
-#include "userauthd/mailmsg.h"
+#include "userauthd/mail/mailmsg.h"
 
 #define NOW 1767225600	/* Thu, 01 Jan 2026 00:00:00 UTC */
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests for the mail sender's schedule (helpers/userauthd/mailq.c)
+ * Unit tests for the mail sender's schedule (helpers/userauthd/mail/mailq.c)
  * with injected clocks: rows due at once when first seen, retries timed on
  * the monotonic clock whatever the wall clock does, expiry on both clocks,
  * the backoff and its cap.
@@ -14,7 +14,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "userauthd/mailq.h"
+#include "userauthd/mail/mailq.h"
 
 #define W0 1767225600000LL	/* wall ms: 2026-01-01 00:00:00 UTC */
 #define M0 5000000LL		/* mono ms: some time after boot */

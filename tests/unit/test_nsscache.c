@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests for publishing the NSS cache (helpers/userauthd/nsscache.c)
+ * Unit tests for publishing the NSS cache (helpers/userauthd/nss/nsscache.c)
  * from a real store in a temp dir, read back with the module's own reader
  * (common/client/cache*.c): what a lookup finds, that an alias is kept
  * only as a digest, the id marks, the mode and the atomic replacement,
@@ -29,8 +29,8 @@
 #include "client/cache.h"
 #include "server/conf.h"
 #include "server/log.h"
-#include "userauthd/nsscache.h"
-#include "userauthd/store.h"
+#include "userauthd/nss/nsscache.h"
+#include "userauthd/store/store.h"
 
 static const char conf_text[] = "[defaults]\n"
 				"shell = /bin/sh\n"

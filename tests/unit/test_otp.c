@@ -16,7 +16,7 @@
 #include "server/conf.h"
 #include "userauthd/keys.h"
 #include "userauthd/otp.h"
-#include "userauthd/store.h"
+#include "userauthd/store/store.h"
 
 static const char conf_text[] =
     "[pool customer]\n"

@@ -23,13 +23,13 @@
 #include <sqlite3.h>
 
 #include "server/conf.h"
-#include "userauthd/admin.h"
+#include "userauthd/admin/admin.h"
 #include "userauthd/password.h"
 #include "userauthd/pool/local.h"
 #include "userauthd/pool/local_int.h"
 #include "userauthd/pool/pwjob.h"
-#include "userauthd/store.h"
-#include "userauthd/store_mfa.h"
+#include "userauthd/store/store.h"
+#include "userauthd/store/store_mfa.h"
 #include "userauthd/totp.h"
 
 static const char conf_text[] =

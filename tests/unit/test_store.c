@@ -13,9 +13,9 @@
 #include <sqlite3.h>
 
 #include "server/conf.h"
-#include "userauthd/admin.h"
+#include "userauthd/admin/admin.h"
 #include "userauthd/password.h"
-#include "userauthd/store_int.h"
+#include "userauthd/store/store_int.h"
 
 static const char conf_text[] =
     "[defaults]\n"

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests for the id high-water marks (helpers/userauthd/store_ids.c):
+ * Unit tests for the id high-water marks (helpers/userauthd/store/store_ids.c):
  * a database replaced by a fresh one never hands out an id again, from
  * the state file or from the NSS cache's marks alone; the file is written
  * before the commit and a failure to write it fails the change; marks only
@@ -20,7 +20,7 @@
 #include <cmocka.h>
 
 #include "server/conf.h"
-#include "userauthd/store_int.h"
+#include "userauthd/store/store_int.h"
 
 static const char conf_text[] =
     "[defaults]\n"

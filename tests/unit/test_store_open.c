@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests for opening the store (helpers/userauthd/store_open.c): a
+ * Unit tests for opening the store (helpers/userauthd/store/store_open.c): a
  * database is created only where none exists, whole; an existing file
  * that is empty, no database, schema-less or newer is refused with a
  * message saying what to do, and left as it was.
@@ -21,7 +21,7 @@
 #include <sqlite3.h>
 
 #include "server/conf.h"
-#include "userauthd/store_int.h"
+#include "userauthd/store/store_int.h"
 
 static const char conf_text[] =
     "[defaults]\n"

@@ -18,7 +18,7 @@
 #include <cmocka.h>
 
 #include "server/defaults.h"
-#include "userauthd/store_throttle.h"
+#include "userauthd/store/store_throttle.h"
 #include "userauthd/throttle.h"
 
 static const struct throttle_limits defaults = {

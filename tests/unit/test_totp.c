@@ -21,8 +21,8 @@
 #include "userauthd/hostname.h"
 #include "server/qr.h"
 #include "userauthd/recovery.h"
-#include "userauthd/store.h"
-#include "userauthd/store_mfa.h"
+#include "userauthd/store/store.h"
+#include "userauthd/store/store_mfa.h"
 #include "userauthd/totp.h"
 
 static const uint8_t rfc_key[20] = "12345678901234567890";

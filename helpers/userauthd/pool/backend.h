@@ -37,7 +37,7 @@
 #include "server/conf.h"
 #include "userauthd/keys.h"
 #include "userauthd/policy.h"
-#include "userauthd/store.h"
+#include "userauthd/store/store.h"
 #include "userauthd/workq.h"
 
 enum pool_status {

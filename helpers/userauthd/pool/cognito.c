@@ -15,7 +15,7 @@
 
 #include "client/wipe.h"
 #include "server/log.h"
-#include "userauthd/nsscache.h"
+#include "userauthd/nss/nsscache.h"
 #include "userauthd/pool/cognito_int.h"
 
 const char *const cg_op_names[] = {

@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "server/log.h"
-#include "userauthd/nsscache.h"
+#include "userauthd/nss/nsscache.h"
 #include "userauthd/pool/cognito_int.h"
 
 #define KEEP_MAX_SIZE (256u << 20)

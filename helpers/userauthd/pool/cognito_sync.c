@@ -21,7 +21,7 @@
 
 #include "client/wipe.h"
 #include "server/log.h"
-#include "userauthd/nsscache.h"
+#include "userauthd/nss/nsscache.h"
 #include "userauthd/pool/cognito_int.h"
 #include "userauthd/pool/cognito_sign.h"
 

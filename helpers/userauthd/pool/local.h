@@ -10,7 +10,7 @@
 
 #include "userauthd/keys.h"
 #include "userauthd/pool/backend.h"
-#include "userauthd/store.h"
+#include "userauthd/store/store.h"
 #include "userauthd/workq.h"
 
 /* What the local backend works with; it owns none of it. */

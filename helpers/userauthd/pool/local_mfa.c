@@ -21,8 +21,8 @@
 #include "userauthd/otp.h"
 #include "userauthd/pool/local_int.h"
 #include "server/qr.h"
-#include "userauthd/store_sources.h"
-#include "userauthd/store_mfa.h"
+#include "userauthd/store/store_sources.h"
+#include "userauthd/store/store_mfa.h"
 
 /* The network a source stands for: a /24, a /64, a host name, "local". */
 static void
