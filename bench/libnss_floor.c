@@ -80,8 +80,8 @@ fill_gr(const char *name, gid_t gid, struct group *gr, char *buf, size_t len,
 }
 
 enum nss_status
-_nss_floor_getgrnam_r(const char *name, struct group *gr, char *buf,
-    size_t len, int *errnop)
+_nss_floor_getgrnam_r(const char *name, struct group *gr, char *buf, size_t len,
+    int *errnop)
 {
 	return fill_gr(name, 4242, gr, buf, len, errnop);
 }

@@ -66,39 +66,47 @@ enum kind { KIND_PW, KIND_OTP };
 
 enum err {
 	E_NONE,
-	E_START,    /* pam_start_confdir failed */
-	E_PROMPT,   /* a prompt this kind of login should not see */
-	E_NOMAIL,   /* no code arrived in time */
-	E_REASKED,  /* the code was asked for again (refused) */
-	E_AUTH,     /* pam_authenticate failed */
-	E_ACCT,     /* pam_acct_mgmt failed */
-	E_HUNG,     /* killed after the wave's deadline */
-	E_CRASH,    /* the worker died */
-	E_BUSY,     /* refused at once as busy: counted apart, not an error */
+	E_START,   /* pam_start_confdir failed */
+	E_PROMPT,  /* a prompt this kind of login should not see */
+	E_NOMAIL,  /* no code arrived in time */
+	E_REASKED, /* the code was asked for again (refused) */
+	E_AUTH,    /* pam_authenticate failed */
+	E_ACCT,    /* pam_acct_mgmt failed */
+	E_HUNG,    /* killed after the wave's deadline */
+	E_CRASH,   /* the worker died */
+	E_BUSY,    /* refused at once as busy: counted apart, not an error */
 };
 
 static const char *const err_names[] = {
-	"ok", "pam_start", "unexpected_prompt", "no_mail", "code_reasked",
-	"auth", "acct", "hung", "crash", "busy",
+	"ok",
+	"pam_start",
+	"unexpected_prompt",
+	"no_mail",
+	"code_reasked",
+	"auth",
+	"acct",
+	"hung",
+	"crash",
+	"busy",
 };
 
 /* One login; lives in a shared mapping, written by its worker. */
 struct slot {
 	char user[64];
-	char secret[256];	/* password, or the recipient */
+	char secret[256]; /* password, or the recipient */
 	enum kind kind;
 	int wave;
 	pid_t pid;
-	uint32_t code_ready;	/* futex word: set by the parent */
+	uint32_t code_ready; /* futex word: set by the parent */
 	char code[16];
-	int ndup;		/* further mails to this recipient */
-	int64_t t0_mono, t0_real;	/* release of the wave */
-	int64_t issued_real;	/* EMAIL_OTP challenge seen (realtime) */
-	int64_t seen_real;	/* its code read from the Maildir (realtime) */
+	int ndup;                 /* further mails to this recipient */
+	int64_t t0_mono, t0_real; /* release of the wave */
+	int64_t issued_real;      /* EMAIL_OTP challenge seen (realtime) */
+	int64_t seen_real; /* its code read from the Maildir (realtime) */
 	int64_t end_mono;
-	int64_t mail_ns;	/* stamp - issued_real, once known */
+	int64_t mail_ns; /* stamp - issued_real, once known */
 	int auth_rc, acct_rc;
-	bool saw_busy;		/* the daemon's "busy" text was shown */
+	bool saw_busy; /* the daemon's "busy" text was shown */
 	enum err err;
 	char errtext[320];
 	bool done;
@@ -126,7 +134,7 @@ set_err(struct slot *s, enum err e, const char *fmt, ...)
 	va_list ap;
 
 	if (s->err != E_NONE)
-		return;	/* the first cause is the one that matters */
+		return; /* the first cause is the one that matters */
 	s->err = e;
 	va_start(ap, fmt);
 	(void)vsnprintf(s->errtext, sizeof(s->errtext), fmt, ap);
@@ -161,7 +169,7 @@ answer_for(struct slot *s, const struct pam_message *m, const char *shown)
 
 	if (s->kind == KIND_PW) {
 		if (strcmp(m->msg, "Password: ") == 0 && s->issued_real == 0) {
-			s->issued_real = -1;	/* asked once */
+			s->issued_real = -1; /* asked once */
 			return s->secret;
 		}
 		set_err(s, E_PROMPT, "password login asked %s", m->msg);
@@ -358,7 +366,8 @@ read_mail(const char *dir, const char *name, int64_t seen)
 static void
 drain_inotify(int ifd, const char *dir)
 {
-	char buf[16384] __attribute__((aligned(__alignof__(struct inotify_event))));
+	char buf[16384]
+	    __attribute__((aligned(__alignof__(struct inotify_event))));
 	ssize_t n;
 
 	while ((n = read(ifd, buf, sizeof(buf))) > 0) {
@@ -372,7 +381,8 @@ drain_inotify(int ifd, const char *dir)
 			struct inotify_event *ev = (struct inotify_event *)p;
 
 			if (ev->mask & IN_Q_OVERFLOW)
-				fprintf(stderr, "loginload: inotify queue "
+				fprintf(stderr,
+				    "loginload: inotify queue "
 				    "overflow: some codes may be missed\n");
 			else if (ev->len > 0 && ev->name[0] != '.')
 				read_mail(dir, ev->name, seen);
@@ -381,7 +391,8 @@ drain_inotify(int ifd, const char *dir)
 	}
 }
 
-/* --- the parent: waves ------------------------------------------------------ */
+/* --- the parent: waves ------------------------------------------------------
+ */
 
 static void
 reap(pid_t pid, int status)
@@ -396,11 +407,14 @@ reap(pid_t pid, int status)
 
 			(void)snprintf(why, sizeof(why), "%s %d",
 			    WIFSIGNALED(status) ? "signal" : "exit",
-			    WIFSIGNALED(status) ? WTERMSIG(status) :
-			    WEXITSTATUS(status));
-			set_err(&slots[i], slots[i].err == E_NONE &&
-			    WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL ?
-			    E_HUNG : E_CRASH, "worker ended: %s", why);
+			    WIFSIGNALED(status) ? WTERMSIG(status)
+						: WEXITSTATUS(status));
+			set_err(&slots[i],
+			    slots[i].err == E_NONE && WIFSIGNALED(status) &&
+				    WTERMSIG(status) == SIGKILL
+				? E_HUNG
+				: E_CRASH,
+			    "worker ended: %s", why);
 		}
 		slots[i].pid = -1;
 		return;
@@ -479,7 +493,8 @@ run_wave(size_t first, size_t count, int wave, const char *service,
 	return 0;
 }
 
-/* --- figures ---------------------------------------------------------------- */
+/* --- figures ----------------------------------------------------------------
+ */
 
 static int
 cmp_i64(const void *a, const void *b)
@@ -509,8 +524,9 @@ print_stats(const char *pfx, int64_t *v, size_t n)
 	qsort(v, n, sizeof(*v), cmp_i64);
 	printf(" %sn=%zu", pfx, n);
 	if (n == 0)
-		return;	/* no figure rather than a made-up one */
-	printf(" %sp50_ms=%.1f %sp99_ms=%.1f %smax_ms=%.1f", pfx, pct_ms(v, n, 0.50), pfx, pct_ms(v, n, 0.99), pfx,
+		return; /* no figure rather than a made-up one */
+	printf(" %sp50_ms=%.1f %sp99_ms=%.1f %smax_ms=%.1f", pfx,
+	    pct_ms(v, n, 0.50), pfx, pct_ms(v, n, 0.99), pfx,
 	    pct_ms(v, n, 1.0));
 }
 
@@ -535,8 +551,9 @@ seen_figures(int64_t *v, size_t *ret_n, size_t *missing)
 		 * not scheduled between reading the prompt and the stamp, and
 		 * the mail was faster than that: 0.
 		 */
-		s->mail_ns = v[n++] = s->seen_real > s->issued_real ?
-		    s->seen_real - s->issued_real : 0;
+		s->mail_ns = v[n++] = s->seen_real > s->issued_real
+		    ? s->seen_real - s->issued_real
+		    : 0;
 	}
 	*ret_n = n;
 }
@@ -571,8 +588,7 @@ mail_figures(const char *stamps, int64_t *v, size_t *ret_n, size_t *missing,
 			struct slot *s = &slots[i];
 
 			if (s->kind != KIND_OTP || s->issued_real <= 0 ||
-			    strcasecmp(s->secret, rcpt) != 0 ||
-			    ns < s->t0_real)
+			    strcasecmp(s->secret, rcpt) != 0 || ns < s->t0_real)
 				continue;
 			ours = true;
 			if (v[i] == -1)
@@ -649,22 +665,39 @@ main(int argc, char **argv)
 
 	while ((c = getopt(argc, argv, "C:s:M:S:Dc:t:o:")) != -1) {
 		switch (c) {
-		case 'C': confdir = optarg; break;
-		case 's': service = optarg; break;
-		case 'M': maildir = optarg; break;
-		case 'S': stamps = optarg; break;
-		case 'D': seen_mode = true; break;
-		case 'c': conc = strtoul(optarg, NULL, 10); break;
-		case 't': wait_s = atoi(optarg) > 0 ? atoi(optarg) : 60; break;
-		case 'o': records = optarg; break;
-		default: usage();
+		case 'C':
+			confdir = optarg;
+			break;
+		case 's':
+			service = optarg;
+			break;
+		case 'M':
+			maildir = optarg;
+			break;
+		case 'S':
+			stamps = optarg;
+			break;
+		case 'D':
+			seen_mode = true;
+			break;
+		case 'c':
+			conc = strtoul(optarg, NULL, 10);
+			break;
+		case 't':
+			wait_s = atoi(optarg) > 0 ? atoi(optarg) : 60;
+			break;
+		case 'o':
+			records = optarg;
+			break;
+		default:
+			usage();
 		}
 	}
 	if (argc - optind != 1 || confdir == NULL || service == NULL ||
 	    (seen_mode && (stamps != NULL || maildir == NULL)))
 		usage();
-	slots = mmap(NULL, MAX_LOGINS * sizeof(*slots),
-	    PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	slots = mmap(NULL, MAX_LOGINS * sizeof(*slots), PROT_READ | PROT_WRITE,
+	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (slots == MAP_FAILED) {
 		perror("loginload: mmap");
 		return 2;
@@ -677,8 +710,9 @@ main(int argc, char **argv)
 		(void)snprintf(newdir, sizeof(newdir), "%s/new", maildir);
 		ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 		/* Python's Maildir.add links the finished file into new/. */
-		if (ifd < 0 || inotify_add_watch(ifd, newdir,
-		    IN_CREATE | IN_MOVED_TO) < 0) {
+		if (ifd < 0 ||
+		    inotify_add_watch(ifd, newdir, IN_CREATE | IN_MOVED_TO) <
+			0) {
 			perror(newdir);
 			return 2;
 		}
@@ -687,8 +721,9 @@ main(int argc, char **argv)
 		conc = nslots;
 	t_start = now_ns(CLOCK_MONOTONIC);
 	for (first = 0; first < nslots; first += conc, wave++)
-		if (run_wave(first, nslots - first < conc ? nslots - first :
-		    conc, wave, service, confdir, ifd, newdir) < 0)
+		if (run_wave(first,
+			nslots - first < conc ? nslots - first : conc, wave,
+			service, confdir, ifd, newdir) < 0)
 			return 2;
 	t_end = now_ns(CLOCK_MONOTONIC);
 
@@ -705,7 +740,7 @@ main(int argc, char **argv)
 		ndup += (size_t)s->ndup;
 		counts[s->err]++;
 		if (s->err == E_BUSY)
-			continue;	/* a clear refusal, reported as busy= */
+			continue; /* a clear refusal, reported as busy= */
 		if (s->err != E_NONE) {
 			nerr++;
 			fprintf(stderr, "loginload: %s (%s): %s: %s\n", s->user,
@@ -719,8 +754,8 @@ main(int argc, char **argv)
 		else
 			otp[notp++] = lat;
 	}
-	if (stamps != NULL && mail_figures(stamps, mail, &nmail, &missing,
-	    &conns) < 0)
+	if (stamps != NULL &&
+	    mail_figures(stamps, mail, &nmail, &missing, &conns) < 0)
 		return 2;
 	if (seen_mode)
 		seen_figures(mail, &nmail, &missing);
@@ -733,9 +768,13 @@ main(int argc, char **argv)
 			    slots[i].kind == KIND_OTP ? "otp" : "pw",
 			    slots[i].auth_rc, slots[i].acct_rc,
 			    (double)(slots[i].end_mono - slots[i].t0_mono) /
-			    1e6, slots[i].issued_real > 0 ?
-			    (double)(slots[i].issued_real - slots[i].t0_real) /
-			    1e6 : -1.0, (double)slots[i].mail_ns / 1e6,
+				1e6,
+			    slots[i].issued_real > 0
+				? (double)(slots[i].issued_real -
+				      slots[i].t0_real) /
+				    1e6
+				: -1.0,
+			    (double)slots[i].mail_ns / 1e6,
 			    err_names[slots[i].err]);
 		if (f != NULL)
 			fclose(f);

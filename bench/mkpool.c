@@ -59,8 +59,8 @@ main(int argc, char **argv)
 		u[i] = (struct ua_cache_user){ s, s + 24, "", "/nonexistent",
 			"/bin/sh", (uint32_t)(400001 + i),
 			(uint32_t)(400001 + i) };
-		g[i] = (struct ua_cache_group){ s, (uint32_t)(400001 + i),
-			NULL, 0 };
+		g[i] = (struct ua_cache_group){ s, (uint32_t)(400001 + i), NULL,
+			0 };
 	}
 	for (j = 0; j < ng; j++) {
 		mem[j] = calloc(nu / ng + 3, sizeof(uint32_t));

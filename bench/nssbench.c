@@ -96,8 +96,10 @@ module_kib(const char *smaps)
 			const char *m = memchr(line, '/', (size_t)(end - line));
 			size_t len = m != NULL ? (size_t)(end - m) : 0;
 
-			ours = m != NULL && ((memmem(m, len, "/libnss_", 8)) ||
-			    (len > 11 && memcmp(m, "/var/cache/", 11) == 0));
+			ours = m != NULL &&
+			    ((memmem(m, len, "/libnss_", 8)) ||
+				(len > 11 &&
+				    memcmp(m, "/var/cache/", 11) == 0));
 		}
 	}
 	return kib;
@@ -144,7 +146,7 @@ main(int argc, char **argv)
 	unsigned long count, n, reps, i, r, fails = 0;
 	unsigned long base = base_s ? strtoul(base_s, NULL, 10) : 400000;
 	static char buf[1 << 16];
-	char (*names)[24];
+	char(*names)[24];
 	unsigned *ids;
 	double *t;
 
@@ -182,15 +184,18 @@ main(int argc, char **argv)
 
 			if (strcmp(op, "pwnam") == 0) {
 				if (getpwnam_r(names[i], &pw, buf, sizeof(buf),
-					&pr) != 0 || pr == NULL)
+					&pr) != 0 ||
+				    pr == NULL)
 					fails++;
 			} else if (strcmp(op, "pwuid") == 0) {
 				if (getpwuid_r(ids[i], &pw, buf, sizeof(buf),
-					&pr) != 0 || pr == NULL)
+					&pr) != 0 ||
+				    pr == NULL)
 					fails++;
 			} else if (strcmp(op, "grnam") == 0) {
 				if (getgrnam_r(names[i], &gr, buf, sizeof(buf),
-					&gp) != 0 || gp == NULL)
+					&gp) != 0 ||
+				    gp == NULL)
 					fails++;
 			} else if (strcmp(op, "grouplist") == 0) {
 				gid_t g[256];
@@ -214,14 +219,14 @@ main(int argc, char **argv)
 		t[r] = (now_ns() - t0) / (double)n;
 	}
 	qsort(t, reps, sizeof(*t), cmp_d);
-	(void)printf("%s %.0f %.0f %.0f\n", op, t[reps / 2], t[0],
-	    t[reps - 1]);
+	(void)printf("%s %.0f %.0f %.0f\n", op, t[reps / 2], t[0], t[reps - 1]);
 	free(names);
 	free(ids);
 	free(t);
 	if (fails > 0) {
-		(void)fprintf(stderr, "nssbench: %lu of %lu %s lookups failed\n",
-		    fails, n * reps, op);
+		(void)fprintf(stderr,
+		    "nssbench: %lu of %lu %s lookups failed\n", fails, n * reps,
+		    op);
 		return 1;
 	}
 	return 0;

@@ -44,8 +44,8 @@
  * (which needs it) adds to its host.
  */
 typedef char *(*crypt_r_fn)(const char *, const char *, void *);
-typedef char *(*gensalt_fn)(const char *, unsigned long, const char *, int,
-    char *, int);
+typedef char *(
+    *gensalt_fn)(const char *, unsigned long, const char *, int, char *, int);
 /* libxcrypt's struct crypt_data is 32 KiB; give it room to spare. */
 #define CRYPT_DATA_SIZE (64 * 1024)
 
@@ -234,7 +234,8 @@ cmd_login(char **argv)
 			long j;
 			int rc;
 
-			/* Start together: wait for the parent to close go[1]. */
+			/* Start together: wait for the parent to close go[1].
+			 */
 			close(go[1]);
 			if (read(go[0], &c, 1) < 0)
 				_exit(1);
@@ -245,9 +246,11 @@ cmd_login(char **argv)
 				lat[(size_t)w * (size_t)k + (size_t)j] =
 				    now_ns() - t;
 				if (rc != PAM_SUCCESS) {
-					fprintf(stderr, "pamlogin: worker %ld "
-					    "login %ld: %s: %d %s\n", w, j,
-					    phase, rc, pam_strerror(NULL, rc));
+					fprintf(stderr,
+					    "pamlogin: worker %ld "
+					    "login %ld: %s: %d %s\n",
+					    w, j, phase, rc,
+					    pam_strerror(NULL, rc));
 					_exit(1);
 				}
 			}
@@ -275,8 +278,8 @@ cmd_login(char **argv)
 			return 1;
 		}
 	printf("%zu %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64
-	       "\n", n, median_of(lat, n), p90_of(lat, n), lat[0],
-	    lat[n - 1], wall);
+	       "\n",
+	    n, median_of(lat, n), p90_of(lat, n), lat[0], lat[n - 1], wall);
 	free(pids);
 	return 0;
 }

@@ -13,10 +13,10 @@
 #include "nss_userauth/cache_reader.h"
 
 #define NS_PER_S UINT64_C(1000000000)
-#define LOCK_WAIT_MS 5000	/* a first open of a huge file, worst case */
+#define LOCK_WAIT_MS 5000 /* a first open of a huge file, worst case */
 
 enum {
-	UANSS_GEN_FREE,		/* zero: a new reader is all free */
+	UANSS_GEN_FREE, /* zero: a new reader is all free */
 	UANSS_GEN_CURRENT,
 	UANSS_GEN_RETIRED,
 };
@@ -27,7 +27,7 @@ now_ns(void)
 	struct timespec ts;
 
 	if (clock_gettime(CLOCK_MONOTONIC, &ts) < 0)
-		return UINT64_MAX;	/* check always rather than never */
+		return UINT64_MAX; /* check always rather than never */
 	return (uint64_t)ts.tv_sec * NS_PER_S + (uint64_t)ts.tv_nsec;
 }
 
@@ -76,12 +76,12 @@ lock_refresh(struct uanss_reader *h, bool wait)
 	for (i = 0; i < LOCK_WAIT_MS; i++) {
 		owner = 0;
 		if (__atomic_compare_exchange_n(&h->lock_tid, &owner, me, false,
-		    __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+			__ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
 			return true;
 		if (owner == me ||
 		    (tgkill(getpid(), owner, 0) < 0 && errno == ESRCH)) {
 			if (__atomic_compare_exchange_n(&h->lock_tid, &owner,
-			    me, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+				me, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
 				return true;
 			continue;
 		}
@@ -190,22 +190,23 @@ refresh(struct uanss_reader *h, uint64_t now, bool force)
 	cur = h->cur;
 	due = now >= __atomic_load_n(&h->next_check_ns, __ATOMIC_RELAXED);
 	if (!due && !force && (cur == NULL || !needs_reopen(cur)))
-		goto out;	/* another thread just did it */
+		goto out; /* another thread just did it */
 	if (due)
-		__atomic_store_n(&h->next_check_ns, now + (cur != NULL ?
-		    UANSS_CHECK_NS : UANSS_RETRY_NS), __ATOMIC_RELAXED);
+		__atomic_store_n(&h->next_check_ns,
+		    now + (cur != NULL ? UANSS_CHECK_NS : UANSS_RETRY_NS),
+		    __ATOMIC_RELAXED);
 	sweep(h);
 	/* stat first: a truncated file's mapping must not be read */
 	if (cur != NULL && !file_changed(h, cur) && !needs_reopen(cur))
 		goto out;
 	g = free_slot(h);
 	if (g == NULL)
-		goto out;	/* every slot pinned: serve cur a bit longer */
+		goto out; /* every slot pinned: serve cur a bit longer */
 	r = open_gen(h, g);
 	publish(h, r < 0 ? NULL : g, r);
 	/* nothing to serve: open again at most once per UANSS_RETRY_NS */
-	__atomic_store_n(&h->next_check_ns, now + (r < 0 ? UANSS_RETRY_NS :
-	    UANSS_CHECK_NS), __ATOMIC_RELAXED);
+	__atomic_store_n(&h->next_check_ns,
+	    now + (r < 0 ? UANSS_RETRY_NS : UANSS_CHECK_NS), __ATOMIC_RELAXED);
 	sweep(h);
 out:
 	unlock_refresh(h);
@@ -227,7 +228,7 @@ uanss_acquire(struct uanss_reader *h, struct uanss_gen **ret)
 			return 0;
 		}
 		if (g == NULL)
-			goto none;	/* retried every UANSS_RETRY_NS */
+			goto none; /* retried every UANSS_RETRY_NS */
 		force = g->stale_seen;
 		uanss_release(g);
 	}

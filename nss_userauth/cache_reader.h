@@ -17,10 +17,10 @@
 /* One mapped file.  readers is atomic; the rest changes only while free. */
 struct uanss_gen {
 	struct ua_cache cache;
-	unsigned long readers;	/* lookups pinning this generation */
-	int state;		/* UANSS_GEN_*, under the refresh lock */
-	bool stale_seen;	/* already stale when opened: stat() instead */
-	struct stat st;		/* identity of the file when mapped */
+	unsigned long readers; /* lookups pinning this generation */
+	int state;             /* UANSS_GEN_*, under the refresh lock */
+	bool stale_seen;       /* already stale when opened: stat() instead */
+	struct stat st;        /* identity of the file when mapped */
 };
 
 #define UANSS_GENERATIONS 8
@@ -32,8 +32,8 @@ struct uanss_gen {
  * every UANSS_RETRY_NS.  The first bounds how long a process keeps reading
  * a mapping whose file was truncated in place (SIGBUS, nss_userauth(8)).
  */
-#define UANSS_CHECK_NS UINT64_C(10000000)	/* 10 ms */
-#define UANSS_RETRY_NS UINT64_C(1000000000)	/* 1 s */
+#define UANSS_CHECK_NS UINT64_C(10000000)   /* 10 ms */
+#define UANSS_RETRY_NS UINT64_C(1000000000) /* 1 s */
 
 /*
  * cur is published with sequentially consistent atomics.  A lookup raises
@@ -61,15 +61,18 @@ struct uanss_gen {
  */
 struct uanss_reader {
 	const char *path;
-	struct uanss_gen *cur;		/* atomic */
-	uint64_t next_check_ns;		/* atomic, CLOCK_MONOTONIC */
-	int last_err;			/* atomic: answer if cur is NULL */
-	pid_t lock_tid;			/* atomic: refreshing tid or 0 */
-	uint64_t (*clock)(void);	/* tests: CLOCK_MONOTONIC ns; NULL = real */
+	struct uanss_gen *cur;   /* atomic */
+	uint64_t next_check_ns;  /* atomic, CLOCK_MONOTONIC */
+	int last_err;            /* atomic: answer if cur is NULL */
+	pid_t lock_tid;          /* atomic: refreshing tid or 0 */
+	uint64_t (*clock)(void); /* tests: CLOCK_MONOTONIC ns; NULL = real */
 	struct uanss_gen gen[UANSS_GENERATIONS];
 };
 
-#define UANSS_READER_INIT(p) { .path = (p) }
+#define UANSS_READER_INIT(p)                                                   \
+	{                                                                      \
+		.path = (p)                                                    \
+	}
 
 /*
  * Pin the current generation in *ret; lookups use &(*ret)->cache, then

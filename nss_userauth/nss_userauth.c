@@ -101,7 +101,7 @@ uanss_status(int r, int *errnop)
 	case -ERANGE:
 		*errnop = ERANGE;
 		return NSS_STATUS_TRYAGAIN;
-	default:		/* a corrupt entry */
+	default: /* a corrupt entry */
 		return unavail(errnop);
 	}
 }
@@ -121,8 +121,8 @@ _nss_userauth_getpwnam_r(const char *name, struct passwd *pw, char *buf,
 }
 
 enum nss_status
-_nss_userauth_getpwuid_r(uid_t uid, struct passwd *pw, char *buf,
-    size_t buflen, int *errnop)
+_nss_userauth_getpwuid_r(uid_t uid, struct passwd *pw, char *buf, size_t buflen,
+    int *errnop)
 {
 	struct uanss_gen *g;
 	int r;
@@ -181,8 +181,8 @@ _nss_userauth_getgrnam_r(const char *name, struct group *gr, char *buf,
 }
 
 enum nss_status
-_nss_userauth_getgrgid_r(gid_t gid, struct group *gr, char *buf,
-    size_t buflen, int *errnop)
+_nss_userauth_getgrgid_r(gid_t gid, struct group *gr, char *buf, size_t buflen,
+    int *errnop)
 {
 	struct uanss_gen *g;
 	int r;
@@ -230,8 +230,8 @@ _nss_userauth_endgrent(void)
  * there, growing it as nss_files does.  -ENOSPC at glibc's limit.
  */
 static int
-add_gid(gid_t gid, gid_t skip, long int *start, long int *size,
-    gid_t **groupsp, long int limit)
+add_gid(gid_t gid, gid_t skip, long int *start, long int *size, gid_t **groupsp,
+    long int limit)
 {
 	gid_t *groups = *groupsp;
 	long int i, newsize;
@@ -269,8 +269,8 @@ _nss_userauth_initgroups_dyn(const char *user, gid_t group, long int *start,
 	if (begin(&g) < 0)
 		return unavail(errnop);
 	do {
-		n = ua_cache_user_gids(&g->cache, user, first, chunk,
-		    GID_CHUNK, &total);
+		n = ua_cache_user_gids(&g->cache, user, first, chunk, GID_CHUNK,
+		    &total);
 		for (i = 0; i < n && r == 0; i++)
 			r = add_gid(chunk[i], group, start, size, groupsp,
 			    limit);
@@ -283,5 +283,5 @@ _nss_userauth_initgroups_dyn(const char *user, gid_t group, long int *start,
 		*errnop = ENOMEM;
 		return NSS_STATUS_TRYAGAIN;
 	}
-	return NSS_STATUS_SUCCESS;	/* -ENOSPC: glibc's limit reached */
+	return NSS_STATUS_SUCCESS; /* -ENOSPC: glibc's limit reached */
 }

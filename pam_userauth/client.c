@@ -50,8 +50,8 @@ uapam_connect(const struct uapam_opts *o, int *ret_fd)
 	if (r < 0)
 		return r;
 	/* (uid_t)-1: the file and the listener must both be root. */
-	return ua_connect_unix(
-	    o->socket, UAPAM_CONNECT_MS, true, (uid_t)-1, ret_fd);
+	return ua_connect_unix(o->socket, UAPAM_CONNECT_MS, true, (uid_t)-1,
+	    ret_fd);
 }
 
 /* Add the PAM item as tag, unless it is unset or empty. */
@@ -118,10 +118,10 @@ int
 uapam_outcome(const struct ua_msg *result)
 {
 	static const char *const names[] = {
-	    [UAPAM_OUTCOME_OK] = "OK",
-	    [UAPAM_OUTCOME_FAIL] = "FAIL",
-	    [UAPAM_OUTCOME_DENIED] = "DENIED",
-	    [UAPAM_OUTCOME_UNAVAILABLE] = "UNAVAILABLE",
+		[UAPAM_OUTCOME_OK] = "OK",
+		[UAPAM_OUTCOME_FAIL] = "FAIL",
+		[UAPAM_OUTCOME_DENIED] = "DENIED",
+		[UAPAM_OUTCOME_UNAVAILABLE] = "UNAVAILABLE",
 	};
 	const char *v;
 	size_t i;

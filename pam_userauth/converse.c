@@ -30,8 +30,8 @@ struct choice {
 };
 
 static const struct choice choices[] = {
-    {"PASSWORD", "password", "password", NULL},
-    {"EMAIL_OTP", "a code by email", "email", "code"},
+	{ "PASSWORD", "password", "password", NULL },
+	{ "EMAIL_OTP", "a code by email", "email", "code" },
 };
 #define N_CHOICES (sizeof(choices) / sizeof(choices[0]))
 
@@ -104,10 +104,10 @@ convo_ask(pam_handle_t *pamh, const struct convo *c, char **ret_answer)
  * prompt alone.
  */
 static int
-ask_password(
-    pam_handle_t *pamh, int flags, const struct ua_msg *chal, char **ret_answer)
+ask_password(pam_handle_t *pamh, int flags, const struct ua_msg *chal,
+    char **ret_answer)
 {
-	struct convo c = {.n = 0};
+	struct convo c = { .n = 0 };
 
 	if (!(flags & PAM_SILENT)) {
 		convo_add(&c, PAM_TEXT_INFO, ua_msg_get(chal, UA_T_INFO));
@@ -124,15 +124,15 @@ ask_password(
 static int
 ask_code(pam_handle_t *pamh, const struct ua_msg *chal, char **ret_answer)
 {
-	struct convo c = {.n = 0};
+	struct convo c = { .n = 0 };
 	char sent[UA_MAX_EMAIL + 32];
 	const char *info, *dest;
 
 	info = ua_msg_get(chal, UA_T_INFO);
 	dest = ua_msg_get(chal, UA_T_DESTINATION);
 	if (info == NULL && dest != NULL) {
-		if (ua_snprintf(
-			sent, sizeof(sent), "A code was sent to %s.", dest) < 0)
+		if (ua_snprintf(sent, sizeof(sent), "A code was sent to %s.",
+			dest) < 0)
 			return -EBADMSG;
 		info = sent;
 	}
@@ -148,8 +148,8 @@ ask_code(pam_handle_t *pamh, const struct ua_msg *chal, char **ret_answer)
  * -ENOTSUP, a repeated name -EBADMSG.
  */
 static int
-parse_available(
-    const char *s, const struct choice *av[N_CHOICES], size_t *ret_n)
+parse_available(const char *s, const struct choice *av[N_CHOICES],
+    size_t *ret_n)
 {
 	size_t n = 0, len, i, k;
 
@@ -230,8 +230,8 @@ ask_select(pam_handle_t *pamh, const struct ua_msg *chal, char **ret_answer)
 	if (r < 0)
 		return r;
 	if (n == 1)
-		r = ua_snprintf(
-		    menu, sizeof(menu), "Sign in with: 1) %s", av[0]->label);
+		r = ua_snprintf(menu, sizeof(menu), "Sign in with: 1) %s",
+		    av[0]->label);
 	else
 		r = ua_snprintf(menu, sizeof(menu), "Sign in with: 1) %s 2) %s",
 		    av[0]->label, av[1]->label);
@@ -244,7 +244,7 @@ ask_select(pam_handle_t *pamh, const struct ua_msg *chal, char **ret_answer)
 	if (r < 0)
 		return r;
 	for (tries = 0; tries < UAPAM_SELECT_TRIES && chosen == NULL; tries++) {
-		struct convo c = {.n = 0};
+		struct convo c = { .n = 0 };
 
 		convo_add(&c, PAM_TEXT_INFO, menu);
 		convo_add(&c, PAM_ERROR_MSG,
@@ -276,7 +276,7 @@ static int
 ask_totp(pam_handle_t *pamh, const struct ua_msg *chal, bool setup,
     char **ret_answer)
 {
-	struct convo c = {.n = 0};
+	struct convo c = { .n = 0 };
 	const char *info = ua_msg_get(chal, UA_T_INFO);
 
 	if (setup && info == NULL)
@@ -340,19 +340,19 @@ convo_ask2(pam_handle_t *pamh, const struct convo *c, char **ret_a,
  * UAPAM_NEWPW_TRIES times; only a matching pair goes to the daemon.
  */
 static int
-ask_new_password(
-    pam_handle_t *pamh, const struct ua_msg *chal, char **ret_answer)
+ask_new_password(pam_handle_t *pamh, const struct ua_msg *chal,
+    char **ret_answer)
 {
 	char *a = NULL, *b = NULL;
 	int r, tries;
 
 	for (tries = 0; tries < UAPAM_NEWPW_TRIES; tries++) {
-		struct convo c = {.n = 0};
+		struct convo c = { .n = 0 };
 
 		convo_add(&c, PAM_TEXT_INFO, ua_msg_get(chal, UA_T_INFO));
 		convo_add(&c, PAM_ERROR_MSG,
-		    tries == 0 ? ua_msg_get(chal, UA_T_MESSAGE) :
-				 "The passwords do not match.");
+		    tries == 0 ? ua_msg_get(chal, UA_T_MESSAGE)
+			       : "The passwords do not match.");
 		convo_add(&c, PAM_PROMPT_ECHO_OFF, UAPAM_PROMPT_NEW_PASSWORD);
 		convo_add(&c, PAM_PROMPT_ECHO_OFF, UAPAM_PROMPT_RETYPE);
 		r = convo_ask2(pamh, &c, &a, &b);
@@ -371,8 +371,8 @@ ask_new_password(
 }
 
 int
-uapam_converse(
-    pam_handle_t *pamh, int flags, const struct ua_msg *chal, char **ret_answer)
+uapam_converse(pam_handle_t *pamh, int flags, const struct ua_msg *chal,
+    char **ret_answer)
 {
 	const char *name;
 

@@ -45,16 +45,17 @@ loggable_name(const char *s)
 	size_t i;
 
 	for (i = 0; s[i] != '\0'; i++)
-		if (i >= 64 || !((s[i] >= 'A' && s[i] <= 'Z') ||
-				   (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
+		if (i >= 64 ||
+		    !((s[i] >= 'A' && s[i] <= 'Z') ||
+			(s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
 			return false;
 	return i > 0;
 }
 
 /* The RESULT's MESSAGE, if any, for the user (not under PAM_SILENT). */
 static void
-show_message(
-    pam_handle_t *pamh, int flags, const struct ua_msg *res, int outcome)
+show_message(pam_handle_t *pamh, int flags, const struct ua_msg *res,
+    int outcome)
 {
 	const char *text = ua_msg_get(res, UA_T_MESSAGE);
 
@@ -68,8 +69,8 @@ show_message(
 
 /* Outcome of a RESULT; for OK and ret_user, the canonical login too. */
 static int
-take_result(
-    pam_handle_t *pamh, int flags, const struct ua_msg *res, char **ret_user)
+take_result(pam_handle_t *pamh, int flags, const struct ua_msg *res,
+    char **ret_user)
 {
 	const char *canon;
 	char *copy = NULL;

@@ -118,15 +118,15 @@ set_try_first_pass(struct uapam_opts *o, const char *val, const char **why)
 }
 
 static const struct opt_def opt_table[] = {
-    {"pool", true, set_pool},
-    {"socket", true, set_socket},
-    {"preferred", true, set_preferred},
-    {"timeout", true, set_timeout},
-    {"debug", false, set_debug},
-    {"try_first_pass", false, set_try_first_pass},
-    /* read by pam_get_authtok(3) itself (chauthtok) */
-    {"use_authtok", false, set_nothing},
-    {"try_authtok", false, set_nothing},
+	{ "pool", true, set_pool },
+	{ "socket", true, set_socket },
+	{ "preferred", true, set_preferred },
+	{ "timeout", true, set_timeout },
+	{ "debug", false, set_debug },
+	{ "try_first_pass", false, set_try_first_pass },
+	/* read by pam_get_authtok(3) itself (chauthtok) */
+	{ "use_authtok", false, set_nothing },
+	{ "try_authtok", false, set_nothing },
 };
 #define N_OPTS (sizeof(opt_table) / sizeof(opt_table[0]))
 

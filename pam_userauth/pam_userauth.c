@@ -84,7 +84,8 @@ log_error(pam_handle_t *pamh, const struct uapam_opts *o, int r,
 		pam_syslog(pamh, LOG_ERR,
 		    "user '%s': '%s' is not trusted: the socket and its "
 		    "listener must be root's and its directory not writable "
-		    "by others", user, o->socket);
+		    "by others",
+		    user, o->socket);
 		break;
 	case ELOOP:
 		pam_syslog(pamh, LOG_ERR,
@@ -93,8 +94,10 @@ log_error(pam_handle_t *pamh, const struct uapam_opts *o, int r,
 		break;
 	default:
 		errno = -r;
-		pam_syslog(pamh, LOG_ERR, "user '%s': userauthd at '%s': %m; "
-		    "result=unavailable", user, o->socket);
+		pam_syslog(pamh, LOG_ERR,
+		    "user '%s': userauthd at '%s': %m; "
+		    "result=unavailable",
+		    user, o->socket);
 		break;
 	}
 }
@@ -223,8 +226,8 @@ pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		return uapam_status(r);
 	}
 	if (o.debug)
-		pam_syslog(
-		    pamh, LOG_DEBUG, "account '%s': outcome %d", user, r);
+		pam_syslog(pamh, LOG_DEBUG, "account '%s': outcome %d", user,
+		    r);
 	return phase_status(PH_ACCT, r);
 }
 
@@ -241,8 +244,8 @@ pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	/* Best effort: a session note must not keep anyone out. */
 	rc = get_user(pamh, NULL, &user);
 	if (rc != PAM_SUCCESS || !uapam_valid_identifier(user)) {
-		pam_syslog(
-		    pamh, LOG_WARNING, "session not recorded: no valid user");
+		pam_syslog(pamh, LOG_WARNING,
+		    "session not recorded: no valid user");
 		return PAM_SUCCESS;
 	}
 	r = uapam_ask(pamh, &o, flags, UA_MSG_SESSION, user);
@@ -305,8 +308,8 @@ pam_sm_chauthtok(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		return rc;
 	r = pool_user(pamh, &o, user);
 	if (r < 0)
-		return (flags & PAM_PRELIM_CHECK) ? PAM_TRY_AGAIN :
-						    PAM_AUTHINFO_UNAVAIL;
+		return (flags & PAM_PRELIM_CHECK) ? PAM_TRY_AGAIN
+						  : PAM_AUTHINFO_UNAVAIL;
 	if (r == 0)
 		return PAM_IGNORE;
 	if (flags & PAM_PRELIM_CHECK)

@@ -13,12 +13,12 @@
 #include <stdint.h>
 
 struct ua_buf {
-	uint8_t *data;	   /* owned when writable */
-	size_t len;	   /* bytes written / bytes in the view */
-	size_t cap;	   /* allocated bytes (writer) */
-	size_t max;	   /* ceiling for len (writer) */
-	size_t off;	   /* read position */
-	bool readonly;	   /* a view: data is not ours */
+	uint8_t *data; /* owned when writable */
+	size_t len;    /* bytes written / bytes in the view */
+	size_t cap;    /* allocated bytes (writer) */
+	size_t max;    /* ceiling for len (writer) */
+	size_t off;    /* read position */
+	bool readonly; /* a view: data is not ours */
 };
 
 /* Empty writer that may grow to max bytes.  Never fails (allocates lazily). */

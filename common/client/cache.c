@@ -243,8 +243,7 @@ ua_cache_open_mem(const void *img, size_t len, struct ua_cache *ret)
 		return -EBADMSG;
 	if (hdr.version != UA_CACHE_VERSION)
 		return -EPROTONOSUPPORT;
-	if ((hdr.flags & ~UA_CACHE_F_KNOWN) != 0 ||
-	    check_layout(&hdr, len) < 0)
+	if ((hdr.flags & ~UA_CACHE_F_KNOWN) != 0 || check_layout(&hdr, len) < 0)
 		return -EBADMSG;
 	if (ua_cache_checksum(img, len) != hdr.checksum)
 		return -EBADMSG;
@@ -342,15 +341,15 @@ map_shifted(int fd, size_t len)
 	mlen = (len + page - 1) & ~(page - 1);
 	shift = page < UA_CACHE_BLOCK_SIZE ? UA_CACHE_BLOCK_SIZE : page;
 	span = mlen + 2 * huge;
-	res = mmap(NULL, span, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS |
-	    MAP_NORESERVE, -1, 0);
+	res = mmap(NULL, span, PROT_NONE,
+	    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (res == MAP_FAILED)
 		return mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
-	at = (uint8_t *)(((uintptr_t)res + huge - 1) &
-	    ~(uintptr_t)(huge - 1)) + shift;
+	at = (uint8_t *)(((uintptr_t)res + huge - 1) & ~(uintptr_t)(huge - 1)) +
+	    shift;
 	p = mmap(at, len, PROT_READ, MAP_SHARED | MAP_FIXED, fd, 0);
 	if (p == MAP_FAILED) {
-		int e = errno;	/* the caller reports mmap's */
+		int e = errno; /* the caller reports mmap's */
 
 		(void)munmap(res, span);
 		errno = e;
@@ -373,8 +372,8 @@ ua_cache_map(const char *path, struct ua_cache *ret, struct stat *ret_st)
 	int fd, r;
 
 	/* O_NONBLOCK: a FIFO planted at path must not hang the caller */
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY |
-	    O_NONBLOCK);
+	fd = open(path,
+	    O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		return errno == ELOOP ? -EPERM : -errno;
 	if (fstat(fd, &st) < 0) {
@@ -412,7 +411,7 @@ ua_cache_map(const char *path, struct ua_cache *ret, struct stat *ret_st)
 	ret->mapped = true;
 	if (ret_st != NULL)
 		*ret_st = st;
-	p = MAP_FAILED;		/* handed over to ret */
+	p = MAP_FAILED; /* handed over to ret */
 out:
 	if (p != MAP_FAILED)
 		(void)munmap(p, len);
@@ -443,7 +442,8 @@ ua_cache_test_block_verified(const struct ua_cache *c, size_t i)
 	if (i >= c->nblocks)
 		return 0;
 	return (__atomic_load_n(&c->lazy->bits[i / 32], __ATOMIC_RELAXED) >>
-	    (i % 32)) & 1;
+		   (i % 32)) &
+	    1;
 }
 
 bool
@@ -454,8 +454,9 @@ ua_cache_is_stale(const struct ua_cache *c)
 
 	/* a mapping is page-aligned: read the live word atomically */
 	if (c->mapped)
-		f = __atomic_load_n((const uint32_t *)(const void *)
-		    (c->base + at), __ATOMIC_RELAXED);
+		f = __atomic_load_n(
+		    (const uint32_t *)(const void *)(c->base + at),
+		    __ATOMIC_RELAXED);
 	else
 		memcpy(&f, c->base + at, sizeof(f));
 	return (f & UA_CACHE_F_STALE) != 0;
@@ -483,7 +484,7 @@ ua_cache_verify_blocks(const struct ua_cache *c, size_t off, size_t len)
 	for (i = off >> UA_CACHE_BLOCK_SHIFT; i <= last; i++) {
 		bit = UINT32_C(1) << (i % 32);
 		if ((__atomic_load_n(&z->bits[i / 32], __ATOMIC_RELAXED) &
-		    bit) != 0)
+			bit) != 0)
 			continue;
 		if (!block_ok(c->base, c->data_end, i)) {
 			__atomic_store_n(&z->bad, 1, __ATOMIC_RELAXED);

@@ -25,9 +25,9 @@
  * it set reads the same bytes the verifier hashed).
  */
 struct ua_cache_lazy {
-	uint32_t bad;		/* atomic: a block failed: refuse all */
+	uint32_t bad; /* atomic: a block failed: refuse all */
 	uint32_t nwords;
-	uint32_t bits[];	/* atomic: one per block, set once verified */
+	uint32_t bits[]; /* atomic: one per block, set once verified */
 };
 
 /*
@@ -41,10 +41,10 @@ struct ua_cache {
 	uint8_t email_salt[UA_CACHE_SALT_LEN];
 	struct ua_cache_table tab[UA_CACHE_NTABLES];
 	uint32_t max_probe[UA_CACHE_NINDEXES];
-	uint32_t data_end;	/* blocks cover [header, data_end) */
+	uint32_t data_end; /* blocks cover [header, data_end) */
 	uint32_t nblocks;
-	struct ua_cache_lazy *lazy;	/* NULL: all verified at open */
-	bool mapped;		/* base is our mmap of size bytes */
+	struct ua_cache_lazy *lazy; /* NULL: all verified at open */
+	bool mapped;                /* base is our mmap of size bytes */
 };
 
 /*
@@ -149,8 +149,8 @@ int ua_cache_getpwent(const struct ua_cache *c, size_t idx,
     struct passwd *ret_pw, char *buf, size_t buflen);
 int ua_cache_getgrnam(const struct ua_cache *c, const char *name,
     struct group *ret_gr, char *buf, size_t buflen);
-int ua_cache_getgrgid(const struct ua_cache *c, gid_t gid,
-    struct group *ret_gr, char *buf, size_t buflen);
+int ua_cache_getgrgid(const struct ua_cache *c, gid_t gid, struct group *ret_gr,
+    char *buf, size_t buflen);
 int ua_cache_getgrent(const struct ua_cache *c, size_t idx,
     struct group *ret_gr, char *buf, size_t buflen);
 
@@ -160,14 +160,14 @@ int ua_cache_getgrent(const struct ua_cache *c, size_t idx,
  * number copied; *ret_total (may be NULL) gets the length of the whole
  * list.  -ENOENT (no such user), -EBADMSG.
  */
-int ua_cache_user_gids(const struct ua_cache *c, const char *name,
-    size_t first, gid_t *gids, size_t max, size_t *ret_total);
+int ua_cache_user_gids(const struct ua_cache *c, const char *name, size_t first,
+    gid_t *gids, size_t max, size_t *ret_total);
 
 /* A pool's id high-water marks (cache_format.h, struct ua_cache_mark_rec). */
 struct ua_cache_mark {
 	const char *pool;
-	uint32_t uid_next;	/* no uid below it may be handed out again */
-	uint32_t gid_next;	/* likewise for gids */
+	uint32_t uid_next; /* no uid below it may be handed out again */
+	uint32_t gid_next; /* likewise for gids */
 };
 
 /*

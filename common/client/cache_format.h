@@ -24,15 +24,15 @@
 #define UA_CACHE_MIN_ID 1000u
 
 /* Header flags. */
-#define UA_CACHE_F_STALE 0x1u	/* a newer file replaced this one */
+#define UA_CACHE_F_STALE 0x1u /* a newer file replaced this one */
 #define UA_CACHE_F_KNOWN UA_CACHE_F_STALE
 
 /* Limits enforced by the writer and the reader. */
-#define UA_CACHE_MAX_SIZE (UINT32_C(1) << 30)	/* whole file, bytes */
+#define UA_CACHE_MAX_SIZE (UINT32_C(1) << 30)    /* whole file, bytes */
 #define UA_CACHE_MAX_RECORDS (UINT32_C(1) << 24) /* users, groups each */
-#define UA_CACHE_MAX_STR 4096			/* one string, bytes */
-#define UA_CACHE_MAX_EMAIL 254			/* alias query, bytes */
-#define UA_CACHE_MAX_MARKS 4096			/* id marks (pools) */
+#define UA_CACHE_MAX_STR 4096                    /* one string, bytes */
+#define UA_CACHE_MAX_EMAIL 254                   /* alias query, bytes */
+#define UA_CACHE_MAX_MARKS 4096                  /* id marks (pools) */
 
 /*
  * Email aliases are never stored, only SHA-256(salt || address) of the
@@ -41,7 +41,7 @@
  */
 #define UA_CACHE_SALT_LEN 16
 #define UA_CACHE_DIGEST_LEN 32
-#define UA_CACHE_ALIGN 8			/* tables and file size */
+#define UA_CACHE_ALIGN 8 /* tables and file size */
 
 /*
  * Integrity in blocks: the file is cut at multiples of the block size and
@@ -54,7 +54,7 @@
  */
 #define UA_CACHE_BLOCK_SHIFT 16
 #define UA_CACHE_BLOCK_SIZE (UINT32_C(1) << UA_CACHE_BLOCK_SHIFT)
-#define UA_CACHE_EAGER_MAX (UINT32_C(1) << 20)	/* bytes */
+#define UA_CACHE_EAGER_MAX (UINT32_C(1) << 20) /* bytes */
 
 /* A table: off bytes from the start of the file, count elements. */
 struct ua_cache_table {
@@ -63,12 +63,12 @@ struct ua_cache_table {
 };
 
 enum ua_cache_table_id {
-	UA_CACHE_T_USERS,	/* struct ua_cache_user_rec, sorted by uid */
-	UA_CACHE_T_GROUPS,	/* struct ua_cache_group_rec, sorted by gid */
-	UA_CACHE_T_MEMBERS,	/* uint32_t user record index */
-	UA_CACHE_T_GIDS,	/* uint32_t gid (per-user initgroups lists) */
-	UA_CACHE_T_STRINGS,	/* bytes: the string pool */
-	UA_CACHE_T_MARKS,	/* struct ua_cache_mark_rec, one per pool */
+	UA_CACHE_T_USERS,         /* struct ua_cache_user_rec, sorted by uid */
+	UA_CACHE_T_GROUPS,        /* struct ua_cache_group_rec, sorted by gid */
+	UA_CACHE_T_MEMBERS,       /* uint32_t user record index */
+	UA_CACHE_T_GIDS,          /* uint32_t gid (per-user initgroups lists) */
+	UA_CACHE_T_STRINGS,       /* bytes: the string pool */
+	UA_CACHE_T_MARKS,         /* struct ua_cache_mark_rec, one per pool */
 	UA_CACHE_T_IDX_USER_NAME, /* struct ua_cache_slot ... */
 	UA_CACHE_T_IDX_USER_EMAIL,
 	UA_CACHE_T_IDX_USER_UID,
@@ -81,17 +81,17 @@ enum ua_cache_table_id {
 #define UA_CACHE_NINDEXES (UA_CACHE_NTABLES - UA_CACHE_T_FIRST_INDEX)
 
 struct ua_cache_header {
-	uint64_t magic;		/* UA_CACHE_MAGIC */
-	uint32_t version;	/* UA_CACHE_VERSION */
-	uint32_t flags;		/* UA_CACHE_F_*; outside the checksum */
-	uint64_t size;		/* whole file, a multiple of 8 */
-	uint64_t checksum;	/* ua_cache_checksum(): header and sums */
-	uint64_t seed;		/* index hash seed, random per file */
-	uint64_t created;	/* CLOCK_REALTIME seconds; informational */
-	uint8_t email_salt[UA_CACHE_SALT_LEN];	/* random per file */
+	uint64_t magic;    /* UA_CACHE_MAGIC */
+	uint32_t version;  /* UA_CACHE_VERSION */
+	uint32_t flags;    /* UA_CACHE_F_*; outside the checksum */
+	uint64_t size;     /* whole file, a multiple of 8 */
+	uint64_t checksum; /* ua_cache_checksum(): header and sums */
+	uint64_t seed;     /* index hash seed, random per file */
+	uint64_t created;  /* CLOCK_REALTIME seconds; informational */
+	uint8_t email_salt[UA_CACHE_SALT_LEN]; /* random per file */
 	struct ua_cache_table tables[UA_CACHE_NTABLES];
-	uint32_t max_probe[UA_CACHE_NINDEXES];	/* longest probes */
-	uint32_t block_size;	/* UA_CACHE_BLOCK_SIZE */
+	uint32_t max_probe[UA_CACHE_NINDEXES]; /* longest probes */
+	uint32_t block_size;                   /* UA_CACHE_BLOCK_SIZE */
 	/*
 	 * u64 block sums, ending the file: off is also the end of the data
 	 * area [header, off), count is ceil(off / block_size).
@@ -114,7 +114,7 @@ struct ua_cache_user_rec {
 	struct ua_cache_str gecos;
 	struct ua_cache_str home;
 	struct ua_cache_str shell;
-	uint32_t gids_first;		/* into UA_CACHE_T_GIDS */
+	uint32_t gids_first; /* into UA_CACHE_T_GIDS */
 	uint32_t ngids;
 };
 
@@ -122,8 +122,8 @@ struct ua_cache_group_rec {
 	uint32_t gid;
 	uint32_t nmembers;
 	struct ua_cache_str name;
-	uint32_t members_first;		/* into UA_CACHE_T_MEMBERS */
-	uint32_t reserved;		/* zero */
+	uint32_t members_first; /* into UA_CACHE_T_MEMBERS */
+	uint32_t reserved;      /* zero */
 };
 
 /*
@@ -134,7 +134,7 @@ struct ua_cache_group_rec {
  * cannot make it hand out an id again.
  */
 struct ua_cache_mark_rec {
-	struct ua_cache_str pool;	/* the pool's name */
+	struct ua_cache_str pool; /* the pool's name */
 	uint32_t uid_next;
 	uint32_t gid_next;
 };

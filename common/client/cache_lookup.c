@@ -97,8 +97,7 @@ id_ok(uint32_t id)
 }
 
 static int
-get_user(const struct ua_cache *c, uint32_t idx,
-    struct ua_cache_user_rec *ret)
+get_user(const struct ua_cache *c, uint32_t idx, struct ua_cache_user_rec *ret)
 {
 	const struct ua_cache_table *t = &c->tab[UA_CACHE_T_USERS];
 	size_t at = (size_t)t->off + (size_t)idx * sizeof(*ret);
@@ -143,7 +142,7 @@ get_u32(const struct ua_cache *c, enum ua_cache_table_id t, uint32_t i,
 
 struct probe {
 	const struct ua_cache *c;
-	size_t slots;		/* offset of the index in the image */
+	size_t slots; /* offset of the index in the image */
 	uint32_t mask;
 	uint32_t pos;
 	uint32_t left;
@@ -151,8 +150,8 @@ struct probe {
 };
 
 static void
-probe_init(struct probe *p, const struct ua_cache *c,
-    enum ua_cache_table_id t, const void *key, size_t n)
+probe_init(struct probe *p, const struct ua_cache *c, enum ua_cache_table_id t,
+    const void *key, size_t n)
 {
 	const struct ua_cache_table *tab = &c->tab[t];
 	uint64_t h = ua_cache_hash(c->seed, key, n);
@@ -162,8 +161,8 @@ probe_init(struct probe *p, const struct ua_cache *c,
 	p->mask = tab->count - 1;
 	p->pos = (uint32_t)h & p->mask;
 	/* validated at open: max_probe <= count, count a power of two */
-	p->left = tab->count == 0 ? 0 :
-	    c->max_probe[t - UA_CACHE_T_FIRST_INDEX];
+	p->left =
+	    tab->count == 0 ? 0 : c->max_probe[t - UA_CACHE_T_FIRST_INDEX];
 	p->hash = (uint32_t)(h >> 32);
 }
 
@@ -267,14 +266,15 @@ ua_cache_email_normalize(const char *addr, size_t n, char *out)
 	if (n == 0 || n > UA_CACHE_MAX_EMAIL || memchr(addr, '@', n) == NULL)
 		return -ENOENT;
 	for (i = 0; i < n; i++)
-		out[i] = addr[i] >= 'A' && addr[i] <= 'Z' ?
-		    (char)(addr[i] - 'A' + 'a') : addr[i];
+		out[i] = addr[i] >= 'A' && addr[i] <= 'Z'
+		    ? (char)(addr[i] - 'A' + 'a')
+		    : addr[i];
 	return (int)n;
 }
 
 int
-ua_cache_email_digest(const uint8_t salt[UA_CACHE_SALT_LEN],
-    const char *addr, size_t n, uint8_t out[UA_CACHE_DIGEST_LEN])
+ua_cache_email_digest(const uint8_t salt[UA_CACHE_SALT_LEN], const char *addr,
+    size_t n, uint8_t out[UA_CACHE_DIGEST_LEN])
 {
 	char low[UA_CACHE_MAX_EMAIL];
 	struct ua_sha256 h;
@@ -453,8 +453,8 @@ ua_cache_getpwnam(const struct ua_cache *c, const char *name,
 }
 
 int
-ua_cache_getpwuid(const struct ua_cache *c, uid_t uid,
-    struct passwd *ret_pw, char *buf, size_t buflen)
+ua_cache_getpwuid(const struct ua_cache *c, uid_t uid, struct passwd *ret_pw,
+    char *buf, size_t buflen)
 {
 	struct ua_cache_user_rec u;
 	int r;
@@ -470,8 +470,8 @@ ua_cache_getpwuid(const struct ua_cache *c, uid_t uid,
 }
 
 int
-ua_cache_getpwent(const struct ua_cache *c, size_t idx,
-    struct passwd *ret_pw, char *buf, size_t buflen)
+ua_cache_getpwent(const struct ua_cache *c, size_t idx, struct passwd *ret_pw,
+    char *buf, size_t buflen)
 {
 	struct ua_cache_user_rec u;
 	int r;
@@ -502,8 +502,8 @@ ua_cache_getgrnam(const struct ua_cache *c, const char *name,
 }
 
 int
-ua_cache_getgrgid(const struct ua_cache *c, gid_t gid,
-    struct group *ret_gr, char *buf, size_t buflen)
+ua_cache_getgrgid(const struct ua_cache *c, gid_t gid, struct group *ret_gr,
+    char *buf, size_t buflen)
 {
 	struct ua_cache_group_rec g;
 	int r;
@@ -519,8 +519,8 @@ ua_cache_getgrgid(const struct ua_cache *c, gid_t gid,
 }
 
 int
-ua_cache_getgrent(const struct ua_cache *c, size_t idx,
-    struct group *ret_gr, char *buf, size_t buflen)
+ua_cache_getgrent(const struct ua_cache *c, size_t idx, struct group *ret_gr,
+    char *buf, size_t buflen)
 {
 	struct ua_cache_group_rec g;
 	int r;

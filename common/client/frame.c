@@ -285,8 +285,8 @@ ua_frame_write(int fd, const void *p, size_t n, int timeout_ms)
 }
 
 int
-ua_frame_read(
-    int fd, size_t max, int timeout_ms, uint8_t **ret, size_t *ret_len)
+ua_frame_read(int fd, size_t max, int timeout_ms, uint8_t **ret,
+    size_t *ret_len)
 {
 	struct ua_frame_rx rx;
 	int64_t deadline;
@@ -364,7 +364,7 @@ rx_start_body(struct ua_frame_rx *rx)
 	uint32_t len;
 
 	len = ((uint32_t)rx->hdr[0] << 24) | ((uint32_t)rx->hdr[1] << 16) |
-	      ((uint32_t)rx->hdr[2] << 8) | rx->hdr[3];
+	    ((uint32_t)rx->hdr[2] << 8) | rx->hdr[3];
 	if (len > rx->max)
 		return -EMSGSIZE;
 	rx->body = malloc(body_size(len));
@@ -388,8 +388,8 @@ ua_frame_rx_feed(struct ua_frame_rx *rx, int fd)
 		goto fail;
 	}
 	while (rx->body == NULL) {
-		n = rx_recv(
-		    fd, rx->hdr + rx->hdr_got, UA_FRAME_HDR - rx->hdr_got);
+		n = rx_recv(fd, rx->hdr + rx->hdr_got,
+		    UA_FRAME_HDR - rx->hdr_got);
 		if (n < 0) {
 			r = (int)n;
 			goto fail;

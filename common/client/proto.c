@@ -150,13 +150,12 @@ mono_ms(void)
 	struct timespec ts;
 
 	if (clock_gettime(CLOCK_MONOTONIC, &ts) < 0)
-		return -1;	/* callers give up rather than wait forever */
+		return -1; /* callers give up rather than wait forever */
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 int
-ua_msg_call(int fd, const struct ua_msg *m, struct ua_msg *ret,
-    int timeout_ms)
+ua_msg_call(int fd, const struct ua_msg *m, struct ua_msg *ret, int timeout_ms)
 {
 	uint8_t *out = NULL, *in = NULL;
 	size_t outlen = 0, inlen = 0;
@@ -177,8 +176,8 @@ ua_msg_call(int fd, const struct ua_msg *m, struct ua_msg *ret,
 		left = (int64_t)timeout_ms * UA_MSG_WAIT_FACTOR - (now - start);
 		if (start < 0 || now < 0 || left <= 0)
 			return -ETIMEDOUT;
-		r = ua_frame_read(fd, UA_MAX_FRAME, left < timeout_ms ?
-		    (int)left : timeout_ms, &in, &inlen);
+		r = ua_frame_read(fd, UA_MAX_FRAME,
+		    left < timeout_ms ? (int)left : timeout_ms, &in, &inlen);
 		if (r < 0)
 			return r;
 		r = ua_msg_decode(in, inlen, ret);

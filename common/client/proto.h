@@ -17,45 +17,45 @@
 enum ua_msg_type {
 	UA_MSG_PING = 1,
 	UA_MSG_PONG = 2,
-	UA_MSG_INITIATE = 3,	/* module: start a login */
-	UA_MSG_CHALLENGE = 4,	/* daemon: answer this */
-	UA_MSG_RESPOND = 5,	/* module: the answer */
-	UA_MSG_RESULT = 6,	/* daemon: the verdict */
-	UA_MSG_ACCT = 7,	/* module: may this user use this service? */
-	UA_MSG_SESSION = 8,	/* module: a session opened (last login) */
-	UA_MSG_CHPASS = 9,	/* module: change a password (old, new) */
-	UA_MSG_WAIT = 10,	/* daemon: still at work on your answer */
+	UA_MSG_INITIATE = 3,  /* module: start a login */
+	UA_MSG_CHALLENGE = 4, /* daemon: answer this */
+	UA_MSG_RESPOND = 5,   /* module: the answer */
+	UA_MSG_RESULT = 6,    /* daemon: the verdict */
+	UA_MSG_ACCT = 7,      /* module: may this user use this service? */
+	UA_MSG_SESSION = 8,   /* module: a session opened (last login) */
+	UA_MSG_CHPASS = 9,    /* module: change a password (old, new) */
+	UA_MSG_WAIT = 10,     /* daemon: still at work on your answer */
 	UA_MSG_MAX = 10,
 };
 
 enum ua_tag {
 	UA_T_POOL = 1,
-	UA_T_USER = 2,		/* identifier as typed, or canonical login */
+	UA_T_USER = 2, /* identifier as typed, or canonical login */
 	UA_T_SERVICE = 3,
 	UA_T_RHOST = 4,
 	UA_T_TTY = 5,
 	UA_T_RUSER = 6,
-	UA_T_PREFERRED = 7,	/* client hint: a challenge name */
-	UA_T_CHALLENGE = 8,	/* challenge name */
-	UA_T_ANSWER = 9,	/* secret: wiped after use */
-	UA_T_INFO = 10,		/* text shown with the prompt */
-	UA_T_MESSAGE = 11,	/* error text shown with a re-prompt */
-	UA_T_DESTINATION = 12,	/* masked email a code went to */
-	UA_T_AVAILABLE = 13,	/* comma-separated challenge names */
-	UA_T_OUTCOME = 14,	/* OK, FAIL, DENIED, UNAVAILABLE */
+	UA_T_PREFERRED = 7,    /* client hint: a challenge name */
+	UA_T_CHALLENGE = 8,    /* challenge name */
+	UA_T_ANSWER = 9,       /* secret: wiped after use */
+	UA_T_INFO = 10,        /* text shown with the prompt */
+	UA_T_MESSAGE = 11,     /* error text shown with a re-prompt */
+	UA_T_DESTINATION = 12, /* masked email a code went to */
+	UA_T_AVAILABLE = 13,   /* comma-separated challenge names */
+	UA_T_OUTCOME = 14,     /* OK, FAIL, DENIED, UNAVAILABLE */
 	UA_T_VERSION = 15,
-	UA_T_GROUPS = 16,	/* RESULT OK: the user's groups, comma-separated */
-	UA_T_OLD_PASSWORD = 17,	/* CHPASS: secret, wiped after use */
-	UA_T_NEW_PASSWORD = 18,	/* CHPASS: secret, wiped after use */
+	UA_T_GROUPS = 16, /* RESULT OK: the user's groups, comma-separated */
+	UA_T_OLD_PASSWORD = 17, /* CHPASS: secret, wiped after use */
+	UA_T_NEW_PASSWORD = 18, /* CHPASS: secret, wiped after use */
 	UA_T_MAX = 18,
 };
 
 #define UA_MSG_MAX_FIELDS 16
-#define UA_FIELD_MAX 8192	/* bytes per value (QR codes fit) */
+#define UA_FIELD_MAX 8192 /* bytes per value (QR codes fit) */
 
 struct ua_field {
 	uint16_t tag;
-	char *val;		/* NUL-terminated, no embedded NUL */
+	char *val; /* NUL-terminated, no embedded NUL */
 	size_t len;
 };
 
@@ -68,7 +68,8 @@ struct ua_msg {
 /* Start an empty message of type. */
 void ua_msg_init(struct ua_msg *m, uint16_t type);
 
-/* Add a copy of val (NULL is skipped).  -E2BIG when full, -EMSGSIZE, -ENOMEM. */
+/* Add a copy of val (NULL is skipped).  -E2BIG when full, -EMSGSIZE, -ENOMEM.
+ */
 int ua_msg_add(struct ua_msg *m, uint16_t tag, const char *val);
 
 /* The value of tag, or NULL. */

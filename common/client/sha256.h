@@ -17,9 +17,9 @@
 
 struct ua_sha256 {
 	uint32_t h[8];
-	uint64_t total;			/* bytes hashed so far */
-	uint8_t buf[UA_SHA256_BLOCK];	/* the partial block */
-	size_t used;			/* bytes in buf */
+	uint64_t total;               /* bytes hashed so far */
+	uint8_t buf[UA_SHA256_BLOCK]; /* the partial block */
+	size_t used;                  /* bytes in buf */
 };
 
 /* Start a digest. */

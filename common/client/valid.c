@@ -136,8 +136,8 @@ ua_valid_pool(const char *s, const char **reterr_why)
 	if (n > UA_MAX_POOL)
 		return why(reterr_why, "pool name is longer than 32 bytes");
 	if (!is_lower(s[0]))
-		return why(
-		    reterr_why, "pool name must start with a lowercase letter");
+		return why(reterr_why,
+		    "pool name must start with a lowercase letter");
 	for (i = 1; i < n; i++) {
 		if (!is_lower(s[i]) && !is_digit(s[i]) && s[i] != '_' &&
 		    s[i] != '-')
@@ -152,7 +152,7 @@ static bool
 is_atext(char c)
 {
 	return is_lower(c) || is_digit(c) ||
-	       (c != '\0' && strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL);
+	    (c != '\0' && strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL);
 }
 
 /* Dot-separated run of non-empty labels made of ok() characters. */
@@ -206,8 +206,8 @@ ua_valid_email(const char *s, const char **reterr_why)
 	if (local == 0)
 		return why(reterr_why, "email has an empty local part");
 	if (local > 64)
-		return why(
-		    reterr_why, "email local part is longer than 64 bytes");
+		return why(reterr_why,
+		    "email local part is longer than 64 bytes");
 	if (!dotted(s, local, is_atext))
 		return why(reterr_why, "email local part is not a dot-atom");
 	dom = at + 1;
@@ -219,8 +219,8 @@ ua_valid_email(const char *s, const char **reterr_why)
 }
 
 int
-ua_email_normalize(
-    const char *in, char *out, size_t outsz, const char **reterr_why)
+ua_email_normalize(const char *in, char *out, size_t outsz,
+    const char **reterr_why)
 {
 	size_t n, i;
 	int r;

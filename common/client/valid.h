@@ -11,14 +11,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define UA_MAX_LOGIN 32		/* login and group names */
-#define UA_MAX_POOL 32		/* pool names */
+#define UA_MAX_LOGIN 32 /* login and group names */
+#define UA_MAX_POOL 32  /* pool names */
 #define UA_MAX_EMAIL 254
-#define UA_MAX_GECOS 256	/* display name, bytes */
-#define UA_MAX_PATHFIELD 255	/* home, shell */
+#define UA_MAX_GECOS 256     /* display name, bytes */
+#define UA_MAX_PATHFIELD 255 /* home, shell */
 #define UA_MAX_PASSWORD 1024
-#define UA_MIN_PASSWORD_MAX 64	/* we always accept at least this long */
-#define UA_OTP_DIGITS 8		/* an emailed (or invitation) code */
+#define UA_MIN_PASSWORD_MAX 64 /* we always accept at least this long */
+#define UA_OTP_DIGITS 8        /* an emailed (or invitation) code */
 
 /*
  * n bytes at s are well-formed UTF-8 (no overlongs, surrogates, > U+10FFFF,
@@ -50,10 +50,12 @@ int ua_valid_email(const char *s, const char **reterr_why);
 int ua_email_normalize(const char *in, char *out, size_t outsz,
     const char **reterr_why);
 
-/* Display name (GECOS): valid UTF-8, <= UA_MAX_GECOS, no control chars, no ':'. */
+/* Display name (GECOS): valid UTF-8, <= UA_MAX_GECOS, no control chars, no ':'.
+ */
 int ua_valid_gecos(const char *s, const char **reterr_why);
 
-/* Home or shell: absolute path, <= UA_MAX_PATHFIELD, UTF-8, no control chars, no ':'. */
+/* Home or shell: absolute path, <= UA_MAX_PATHFIELD, UTF-8, no control chars,
+ * no ':'. */
 int ua_valid_path_field(const char *s, const char **reterr_why);
 
 /*

@@ -76,8 +76,8 @@ open_old(const char *path)
 	struct stat st;
 	int fd;
 
-	fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY |
-	    O_NONBLOCK);
+	fd =
+	    open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		return -1;
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
@@ -118,14 +118,14 @@ write_tmp(const char *tmp, const uint8_t *img, size_t len)
 
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
 	    0644);
-	if (fd < 0 && errno == EEXIST) {	/* left by a crash */
+	if (fd < 0 && errno == EEXIST) { /* left by a crash */
 		(void)unlink(tmp);
-		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC |
-		    O_NOFOLLOW, 0644);
+		fd = open(tmp,
+		    O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
 	}
 	if (fd < 0)
 		return -errno;
-	r = fchmod(fd, 0644) < 0 ? -errno : 0;	/* whatever the umask */
+	r = fchmod(fd, 0644) < 0 ? -errno : 0; /* whatever the umask */
 	if (r == 0)
 		r = write_all(fd, img, len);
 	if (r == 0 && fsync(fd) < 0)
@@ -178,8 +178,8 @@ int
 ua_cache_write(const char *path, const struct ua_cache_user *users,
     size_t nusers, const struct ua_cache_group *groups, size_t ngroups)
 {
-	const struct ua_cache_input in = { users, nusers, groups, ngroups,
-		NULL, 0 };
+	const struct ua_cache_input in = { users, nusers, groups, ngroups, NULL,
+		0 };
 
 	return ua_cache_write_input(path, &in);
 }

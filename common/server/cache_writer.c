@@ -21,7 +21,7 @@ struct layout {
 	uint64_t off[UA_CACHE_NTABLES];
 	uint32_t count[UA_CACHE_NTABLES];
 	uint64_t strings_len;
-	uint64_t data_end;	/* where the block sums start */
+	uint64_t data_end; /* where the block sums start */
 	uint32_t nblocks;
 	uint64_t total;
 };
@@ -33,9 +33,9 @@ struct builder {
 	size_t ngroups;
 	const struct ua_cache_mark *marks;
 	size_t nmarks;
-	uint32_t *uorder;	/* record index -> input index, by uid */
-	uint32_t *urec;		/* input index -> record index */
-	uint32_t *gorder;	/* record index -> input index, by gid */
+	uint32_t *uorder; /* record index -> input index, by uid */
+	uint32_t *urec;   /* input index -> record index */
+	uint32_t *gorder; /* record index -> input index, by gid */
 	uint8_t *img;
 	struct ua_cache_header hdr;
 	struct layout l;
@@ -127,9 +127,10 @@ check_input(const struct builder *b)
 		    (r = check_str(u->home, false)) < 0 ||
 		    (r = check_str(u->shell, false)) < 0)
 			return r;
-		if (u->email != NULL && (check_str(u->email, false) < 0 ||
-		    ua_cache_email_normalize(u->email, strlen(u->email),
-		    email) < 0))
+		if (u->email != NULL &&
+		    (check_str(u->email, false) < 0 ||
+			ua_cache_email_normalize(u->email, strlen(u->email),
+			    email) < 0))
 			return -EINVAL;
 	}
 	for (i = 0; i < b->ngroups; i++) {
@@ -168,8 +169,9 @@ plan(struct builder *b)
 	    (void *)(uintptr_t)b->groups);
 	for (i = 0; i < b->nusers; i++) {
 		b->urec[b->uorder[i]] = (uint32_t)i;
-		if (i > 0 && b->users[b->uorder[i]].uid ==
-		    b->users[b->uorder[i - 1]].uid)
+		if (i > 0 &&
+		    b->users[b->uorder[i]].uid ==
+			b->users[b->uorder[i - 1]].uid)
 			return -EINVAL;
 	}
 	for (i = 1; i < b->ngroups; i++)
@@ -186,7 +188,7 @@ index_slots(size_t n)
 
 	if (n == 0)
 		return 0;
-	while (s < 2 * n)	/* load factor <= 1/2 */
+	while (s < 2 * n) /* load factor <= 1/2 */
 		s *= 2;
 	return s;
 }
@@ -234,19 +236,20 @@ compute_layout(struct builder *b)
 		static const uint32_t esz[UA_CACHE_NTABLES] = {
 			sizeof(struct ua_cache_user_rec),
 			sizeof(struct ua_cache_group_rec), 4, 4, 1,
-			sizeof(struct ua_cache_mark_rec), 8, 8, 8, 8, 8 };
+			sizeof(struct ua_cache_mark_rec), 8, 8, 8, 8, 8
+		};
 
 		l->off[t] = off;
 		off += (uint64_t)l->count[t] * esz[t];
-		off = (off + UA_CACHE_ALIGN - 1) /
-		    UA_CACHE_ALIGN * UA_CACHE_ALIGN;
+		off = (off + UA_CACHE_ALIGN - 1) / UA_CACHE_ALIGN *
+		    UA_CACHE_ALIGN;
 		if (off > UA_CACHE_MAX_SIZE)
 			return -EMSGSIZE;
 	}
 	/* one u64 sum per block of [0, data_end), after the data */
 	l->data_end = off;
-	l->nblocks = (uint32_t)((off + UA_CACHE_BLOCK_SIZE - 1) >>
-	    UA_CACHE_BLOCK_SHIFT);
+	l->nblocks =
+	    (uint32_t)((off + UA_CACHE_BLOCK_SIZE - 1) >> UA_CACHE_BLOCK_SHIFT);
 	l->total = off + (uint64_t)l->nblocks * sizeof(uint64_t);
 	if (l->total > UA_CACHE_MAX_SIZE)
 		return -EMSGSIZE;
@@ -308,7 +311,7 @@ index_probe(struct builder *b, enum ua_cache_table_id t, const void *key,
 			return -EINVAL;
 		pos = (pos + 1) & mask;
 	}
-	return insert ? -EINVAL : 0;	/* full: unreachable at load 1/2 */
+	return insert ? -EINVAL : 0; /* full: unreachable at load 1/2 */
 }
 
 static int
@@ -321,13 +324,13 @@ index_add(struct builder *b, enum ua_cache_table_id t, const void *key,
 static void
 user_at(const struct builder *b, uint32_t idx, struct ua_cache_user_rec *u)
 {
-	memcpy(u, b->img + b->l.off[UA_CACHE_T_USERS] + (size_t)idx *
-	    sizeof(*u), sizeof(*u));
+	memcpy(u,
+	    b->img + b->l.off[UA_CACHE_T_USERS] + (size_t)idx * sizeof(*u),
+	    sizeof(*u));
 }
 
 static bool
-same_user_name(const struct builder *b, uint32_t idx, const void *key,
-    size_t n)
+same_user_name(const struct builder *b, uint32_t idx, const void *key, size_t n)
 {
 	struct ua_cache_user_rec u;
 
@@ -352,8 +355,9 @@ same_group_name(const struct builder *b, uint32_t idx, const void *key,
 {
 	struct ua_cache_group_rec g;
 
-	memcpy(&g, b->img + b->l.off[UA_CACHE_T_GROUPS] + (size_t)idx *
-	    sizeof(g), sizeof(g));
+	memcpy(&g,
+	    b->img + b->l.off[UA_CACHE_T_GROUPS] + (size_t)idx * sizeof(g),
+	    sizeof(g));
 	return g.name.len == n && memcmp(str_at(b, g.name), key, n) == 0;
 }
 
@@ -361,7 +365,7 @@ static bool
 same_never(const struct builder *b, uint32_t idx, const void *key, size_t n)
 {
 	(void)b, (void)idx, (void)key, (void)n;
-	return false;	/* ids: duplicates were refused by plan() */
+	return false; /* ids: duplicates were refused by plan() */
 }
 
 /* Groups, members and each user's gid list (gids in group order). */
@@ -377,7 +381,7 @@ fill_groups(struct builder *b, uint32_t *ngids)
 	gfill = calloc(b->nusers + 1, sizeof(uint32_t));
 	if (gfill == NULL)
 		return -ENOMEM;
-	for (i = 0; i < b->ngroups; i++) {	/* per-user list starts */
+	for (i = 0; i < b->ngroups; i++) { /* per-user list starts */
 		for (j = 0; j < b->groups[i].nmembers; j++)
 			ngids[b->urec[b->groups[i].members[j]]]++;
 	}
@@ -396,11 +400,13 @@ fill_groups(struct builder *b, uint32_t *ngids)
 		for (j = 0; j < in->nmembers; j++, m++) {
 			urec = b->urec[in->members[j]];
 			memcpy(b->img + b->l.off[UA_CACHE_T_MEMBERS] +
-			    (size_t)m * 4, &urec, 4);
+				(size_t)m * 4,
+			    &urec, 4);
 			memcpy(gids + (size_t)gfill[urec]++ * 4, &in->gid, 4);
 		}
-		memcpy(b->img + b->l.off[UA_CACHE_T_GROUPS] + (size_t)i *
-		    sizeof(g), &g, sizeof(g));
+		memcpy(b->img + b->l.off[UA_CACHE_T_GROUPS] +
+			(size_t)i * sizeof(g),
+		    &g, sizeof(g));
 		r = index_add(b, UA_CACHE_T_IDX_GROUP_NAME, in->name,
 		    g.name.len, i, same_group_name);
 		if (r == 0)
@@ -413,7 +419,7 @@ fill_groups(struct builder *b, uint32_t *ngids)
 	for (i = 0, first = 0; i < b->nusers; first += ngids[i], i++)
 		for (j = 1; j < ngids[i]; j++)
 			if (memcmp(gids + (first + j) * 4,
-			    gids + (first + j - 1) * 4, 4) == 0) {
+				gids + (first + j - 1) * 4, 4) == 0) {
 				r = -EINVAL;
 				goto out;
 			}
@@ -439,18 +445,19 @@ fill_users(struct builder *b, const uint32_t *ngids)
 		u.name = pool_add(b, in->name);
 		if (in->email != NULL &&
 		    ua_cache_email_digest(b->hdr.email_salt, in->email,
-		    strlen(in->email), u.email_digest) < 0)
-			return -EINVAL;	/* check_input let it through */
+			strlen(in->email), u.email_digest) < 0)
+			return -EINVAL; /* check_input let it through */
 		u.gecos = pool_add(b, in->gecos);
 		u.home = pool_add(b, in->home);
 		u.shell = pool_add(b, in->shell);
 		u.gids_first = first;
 		u.ngids = ngids[i];
 		first += ngids[i];
-		memcpy(b->img + b->l.off[UA_CACHE_T_USERS] + (size_t)i *
-		    sizeof(u), &u, sizeof(u));
-		r = index_add(b, UA_CACHE_T_IDX_USER_NAME, in->name,
-		    u.name.len, i, same_user_name);
+		memcpy(b->img + b->l.off[UA_CACHE_T_USERS] +
+			(size_t)i * sizeof(u),
+		    &u, sizeof(u));
+		r = index_add(b, UA_CACHE_T_IDX_USER_NAME, in->name, u.name.len,
+		    i, same_user_name);
 		if (r == 0)
 			r = index_add(b, UA_CACHE_T_IDX_USER_UID, &in->uid, 4,
 			    i, same_never);
@@ -585,7 +592,7 @@ ua_cache_build_input(const struct ua_cache_input *in, uint8_t **ret,
 	fill_marks(&b);
 	r = finish_header(&b);
 	if (r < 0)
-		goto out;	/* our own layout: cannot happen */
+		goto out; /* our own layout: cannot happen */
 	*ret = b.img;
 	*ret_len = (size_t)b.l.total;
 	b.img = NULL;
@@ -603,8 +610,8 @@ ua_cache_build(const struct ua_cache_user *users, size_t nusers,
     const struct ua_cache_group *groups, size_t ngroups, uint8_t **ret,
     size_t *ret_len)
 {
-	const struct ua_cache_input in = { users, nusers, groups, ngroups,
-		NULL, 0 };
+	const struct ua_cache_input in = { users, nusers, groups, ngroups, NULL,
+		0 };
 
 	return ua_cache_build_input(&in, ret, ret_len);
 }

@@ -15,19 +15,19 @@
 #include "client/cache.h"
 
 struct ua_cache_user {
-	const char *name;	/* login name */
-	const char *email;	/* alias for getpwnam (any case); may be NULL */
-	const char *gecos;	/* may be "" */
+	const char *name;  /* login name */
+	const char *email; /* alias for getpwnam (any case); may be NULL */
+	const char *gecos; /* may be "" */
 	const char *home;
 	const char *shell;
 	uint32_t uid;
-	uint32_t gid;		/* primary group */
+	uint32_t gid; /* primary group */
 };
 
 struct ua_cache_group {
 	const char *name;
 	uint32_t gid;
-	const uint32_t *members;	/* indexes into the users array */
+	const uint32_t *members; /* indexes into the users array */
 	size_t nmembers;
 };
 
@@ -37,7 +37,7 @@ struct ua_cache_input {
 	size_t nusers;
 	const struct ua_cache_group *groups;
 	size_t ngroups;
-	const struct ua_cache_mark *marks;	/* one per pool, names unique */
+	const struct ua_cache_mark *marks; /* one per pool, names unique */
 	size_t nmarks;
 };
 

@@ -28,7 +28,7 @@
 int
 conf_err(const struct parser *P, int line, const char *fmt, ...)
 {
-	int saved = errno, n;	/* for %m in fmt */
+	int saved = errno, n; /* for %m in fmt */
 	va_list ap;
 
 	if (P->err == NULL || P->errsz == 0)
@@ -81,7 +81,6 @@ trim(char *s)
 	return s;
 }
 
-
 static int
 conf_section(struct parser *P, char *line)
 {
@@ -91,7 +90,8 @@ conf_section(struct parser *P, char *line)
 	char *in, *name, q[64];
 
 	if (line[len - 1] != ']')
-		return conf_err(P, P->lineno, "malformed section header: "
+		return conf_err(P, P->lineno,
+		    "malformed section header: "
 		    "expected [daemon], [mail], [defaults] or [pool NAME]");
 	line[len - 1] = '\0';
 	in = trim(line + 1);
@@ -100,36 +100,44 @@ conf_section(struct parser *P, char *line)
 		int *seen = daemon ? &P->daemon_sec : &P->dflt_sec;
 
 		if (*seen != 0)
-			return conf_err(P, P->lineno, "duplicate section [%s] "
-			    "(first at line %d)", in, *seen);
+			return conf_err(P, P->lineno,
+			    "duplicate section [%s] "
+			    "(first at line %d)",
+			    in, *seen);
 		*seen = P->lineno;
 		P->sec = daemon ? SEC_DAEMON : SEC_DEFAULTS;
 		return 0;
 	}
 	if (strcmp(in, "mail") == 0) {
 		if (P->mail_sec != 0)
-			return conf_err(P, P->lineno, "duplicate section [mail] "
-			    "(first at line %d)", P->mail_sec);
+			return conf_err(P, P->lineno,
+			    "duplicate section [mail] "
+			    "(first at line %d)",
+			    P->mail_sec);
 		P->mail_sec = P->lineno;
 		P->sec = SEC_MAIL;
 		return 0;
 	}
 	if (strncmp(in, "pool", 4) != 0 ||
 	    (in[4] != ' ' && in[4] != '\t' && in[4] != '\0'))
-		return conf_err(P, P->lineno, "unknown section [%s]: expected "
+		return conf_err(P, P->lineno,
+		    "unknown section [%s]: expected "
 		    "[daemon], [mail], [defaults] or [pool NAME]",
 		    ua_log_quote(in, q, sizeof(q)));
 	name = trim(in + 4);
 	if (*name == '\0')
-		return conf_err(P, P->lineno, "missing pool name in "
+		return conf_err(P, P->lineno,
+		    "missing pool name in "
 		    "[pool NAME]");
 	if (ua_valid_pool(name, &why) < 0)
 		return conf_err(P, P->lineno, "bad pool name %s: %s",
 		    ua_log_quote(name, q, sizeof(q)), why ? why : "invalid");
 	for (i = 0; i < c->npools; i++)
 		if (strcmp(c->pools[i].name, name) == 0)
-			return conf_err(P, P->lineno, "duplicate pool '%s' "
-			    "(first at line %d)", name, c->pools[i].line);
+			return conf_err(P, P->lineno,
+			    "duplicate pool '%s' "
+			    "(first at line %d)",
+			    name, c->pools[i].line);
 	if (c->npools == UA_CONF_MAX_POOLS)
 		return conf_err(P, P->lineno, "too many pools (at most %d)",
 		    UA_CONF_MAX_POOLS);
@@ -152,7 +160,8 @@ conf_keyval(struct parser *P, char *line)
 	int r;
 
 	if (eq == NULL)
-		return conf_err(P, P->lineno, "expected 'key = value' or "
+		return conf_err(P, P->lineno,
+		    "expected 'key = value' or "
 		    "a [section] header");
 	*eq = '\0';
 	key = trim(line);
@@ -170,15 +179,20 @@ conf_keyval(struct parser *P, char *line)
 		    ua_log_quote(key, q, sizeof(q)),
 		    sec_name(P, sb, sizeof(sb)));
 	if (k->scope == S_DAEMON && P->sec != SEC_DAEMON)
-		return conf_err(P, P->lineno, "key '%s' belongs in [daemon], "
-		    "not in %s", key, sec_name(P, sb, sizeof(sb)));
+		return conf_err(P, P->lineno,
+		    "key '%s' belongs in [daemon], "
+		    "not in %s",
+		    key, sec_name(P, sb, sizeof(sb)));
 	if (k->scope == S_MAIL && P->sec != SEC_MAIL)
-		return conf_err(P, P->lineno, "key '%s' belongs in [mail], "
-		    "not in %s", key, sec_name(P, sb, sizeof(sb)));
+		return conf_err(P, P->lineno,
+		    "key '%s' belongs in [mail], "
+		    "not in %s",
+		    key, sec_name(P, sb, sizeof(sb)));
 	if (k->scope == S_POOL && (P->sec == SEC_DAEMON || P->sec == SEC_MAIL))
-		return conf_err(P, P->lineno, "key '%s' belongs in [defaults] "
-		    "or [pool NAME], not in %s", key,
-		    sec_name(P, sb, sizeof(sb)));
+		return conf_err(P, P->lineno,
+		    "key '%s' belongs in [defaults] "
+		    "or [pool NAME], not in %s",
+		    key, sec_name(P, sb, sizeof(sb)));
 	if (P->sec == SEC_DAEMON || P->sec == SEC_MAIL) {
 		lines = P->daemon_line;
 		base = P->c;
@@ -191,16 +205,21 @@ conf_keyval(struct parser *P, char *line)
 	}
 	i = (size_t)(k - conf_keys);
 	if (lines[i] != 0)
-		return conf_err(P, P->lineno, "duplicate key '%s' in %s "
-		    "(first at line %d)", key, sec_name(P, sb, sizeof(sb)),
-		    lines[i]);
+		return conf_err(P, P->lineno,
+		    "duplicate key '%s' in %s "
+		    "(first at line %d)",
+		    key, sec_name(P, sb, sizeof(sb)), lines[i]);
 	if (*val == '"' || *val == '\'')
-		return conf_err(P, P->lineno, "values are not quoted: remove "
-		    "the quotes around the value of %s", key);
+		return conf_err(P, P->lineno,
+		    "values are not quoted: remove "
+		    "the quotes around the value of %s",
+		    key);
 	if (strstr(val, " #") || strstr(val, "\t#") || strstr(val, " ;") ||
 	    strstr(val, "\t;"))
-		return conf_err(P, P->lineno, "comments must be on a line of "
-		    "their own (value of %s)", key);
+		return conf_err(P, P->lineno,
+		    "comments must be on a line of "
+		    "their own (value of %s)",
+		    key);
 	r = conf_set(P, k, base, val);
 	if (r < 0)
 		return r;
@@ -224,9 +243,10 @@ conf_line(struct parser *P, const char *p, size_t n)
 		if (ch == '\0')
 			return conf_err(P, P->lineno, "NUL byte in line");
 		if ((ch < 0x20 && ch != '\t') || ch == 0x7f)
-			return conf_err(P, P->lineno, "control character "
-			    "0x%02x in line%s", ch,
-			    ch == '\r' ? " (DOS line end?)" : "");
+			return conf_err(P, P->lineno,
+			    "control character "
+			    "0x%02x in line%s",
+			    ch, ch == '\r' ? " (DOS line end?)" : "");
 	}
 	if (!ua_valid_utf8(p, n))
 		return conf_err(P, P->lineno, "invalid UTF-8");
@@ -239,7 +259,6 @@ conf_line(struct parser *P, const char *p, size_t n)
 		return conf_section(P, line);
 	return conf_keyval(P, line);
 }
-
 
 static void
 pool_fields_free(struct ua_pool_conf *p)
@@ -340,7 +359,8 @@ parser_init(struct parser *P, const char *name)
 	    c->nss_cache == NULL || P->dflt.home == NULL ||
 	    P->dflt.shell == NULL || c->mail.smtp_url == NULL ||
 	    P->dflt.mail_subject == NULL || P->dflt.first_factors == NULL ||
-	    P->dflt.select_challenge_s == NULL || P->dflt.allow_groups_s == NULL)
+	    P->dflt.select_challenge_s == NULL ||
+	    P->dflt.allow_groups_s == NULL)
 		return -ENOMEM;
 	return 0;
 }
@@ -407,13 +427,15 @@ conf_file_ok(struct parser *E, int fd)
 	if (!S_ISREG(st.st_mode))
 		return conf_err(E, 0, "not a regular file");
 	if (st.st_uid != 0 && st.st_uid != geteuid()) {
-		(void)conf_err(E, 0, "owned by uid %u; it must be owned by "
-		    "root (or uid %u, who reads it)", (unsigned)st.st_uid,
-		    (unsigned)geteuid());
+		(void)conf_err(E, 0,
+		    "owned by uid %u; it must be owned by "
+		    "root (or uid %u, who reads it)",
+		    (unsigned)st.st_uid, (unsigned)geteuid());
 		return -EPERM;
 	}
 	if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
-		(void)conf_err(E, 0, "writable by group or others (mode "
+		(void)conf_err(E, 0,
+		    "writable by group or others (mode "
 		    "%04o); run chmod go-w on it",
 		    (unsigned)(st.st_mode & 07777));
 		return -EPERM;
@@ -455,8 +477,7 @@ conf_read_all(struct parser *E, int fd, struct ua_buf *b)
 
 /* Opened, checked and read under one ceiling; then ua_conf_parse. */
 int
-ua_conf_load(const char *path, struct ua_conf **ret, char *reterr,
-    size_t errsz)
+ua_conf_load(const char *path, struct ua_conf **ret, char *reterr, size_t errsz)
 {
 	struct parser E = { .name = path, .err = reterr, .errsz = errsz };
 	struct ua_buf b;
@@ -464,13 +485,14 @@ ua_conf_load(const char *path, struct ua_conf **ret, char *reterr,
 
 	ua_buf_init(&b, (size_t)UA_CONF_MAX_SIZE);
 	/* O_NONBLOCK: a FIFO planted here must not hang us before fstat. */
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY |
-	    O_NONBLOCK);
+	fd = open(path,
+	    O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
 		r = -errno;
 		errno = -r;
 		if (r == -ELOOP)
-			(void)conf_err(&E, 0, "is a symbolic link; refusing to "
+			(void)conf_err(&E, 0,
+			    "is a symbolic link; refusing to "
 			    "follow it");
 		else
 			(void)conf_err(&E, 0, "cannot open: %m");

@@ -19,13 +19,13 @@
 
 enum ua_backend {
 	UA_BACKEND_LOCAL = 0,
-	UA_BACKEND_COGNITO,	/* an AWS Cognito user pool */
+	UA_BACKEND_COGNITO, /* an AWS Cognito user pool */
 };
 
 /* smtp_starttls: when the SMTP connection must be encrypted. */
 enum ua_starttls {
-	UA_STARTTLS_AUTO = 0,	/* always, except to a loopback relay */
-	UA_STARTTLS_REQUIRED,	/* always */
+	UA_STARTTLS_AUTO = 0, /* always, except to a loopback relay */
+	UA_STARTTLS_REQUIRED, /* always */
 };
 
 /*
@@ -41,16 +41,16 @@ struct ua_mail_template {
 
 /* [mail]: how userauthd delivers the one-time-code mail. */
 struct ua_mail_conf {
-	char *smtp_url;		/* smtp://HOST[:PORT][/NAME] or smtps://... */
-	char *smtp_user;	/* NULL: no SMTP AUTH */
+	char *smtp_url;           /* smtp://HOST[:PORT][/NAME] or smtps://... */
+	char *smtp_user;          /* NULL: no SMTP AUTH */
 	char *smtp_password_file; /* NULL with smtp_user; read at start */
-	char *smtp_ca_file;	/* NULL: the system's trust store */
+	char *smtp_ca_file;       /* NULL: the system's trust store */
 	enum ua_starttls smtp_starttls;
-	char *sendmail;		/* set: pipe to "PATH -i -f FROM -t", no SMTP */
+	char *sendmail; /* set: pipe to "PATH -i -f FROM -t", no SMTP */
 	uint32_t retry_max_interval_ms;
 	/* Derived from smtp_url by the parser. */
-	bool smtp_tls;		/* smtps://: TLS from the first byte */
-	bool smtp_loopback;	/* host is localhost, 127.0.0.0/8 or [::1] */
+	bool smtp_tls;      /* smtps://: TLS from the first byte */
+	bool smtp_loopback; /* host is localhost, 127.0.0.0/8 or [::1] */
 };
 
 /* A list of group names, or "*" for every user of the pool. */
@@ -63,7 +63,7 @@ struct ua_group_list {
 /* group_challenge: members of group get this first factor. */
 struct ua_group_rule {
 	char *group;
-	bool email_otp;			/* else password */
+	bool email_otp; /* else password */
 };
 
 /* service_groups: who may use one PAM service. */
@@ -79,61 +79,61 @@ enum ua_totp_alg { UA_TOTP_SHA1 = 0, UA_TOTP_SHA256, UA_TOTP_SHA512 };
 struct ua_pool_conf {
 	char *name;
 	enum ua_backend backend;
-	uint32_t uid_min, uid_max;	/* users; their private group gid = uid */
-	uint32_t gid_min, gid_max;	/* named groups */
-	char *home;			/* template: %u login, %p pool, %% */
+	uint32_t uid_min, uid_max; /* users; their private group gid = uid */
+	uint32_t gid_min, gid_max; /* named groups */
+	char *home;                /* template: %u login, %p pool, %% */
 	char *shell;
-	char *mail_from;		/* From of the code mail; NULL: none */
-	char *mail_subject;		/* UTF-8, no control characters */
+	char *mail_from;    /* From of the code mail; NULL: none */
+	char *mail_subject; /* UTF-8, no control characters */
 	struct ua_mail_template mail_template;
-	int line;			/* where [pool NAME] starts, for messages */
+	int line; /* where [pool NAME] starts, for messages */
 	/* login policy, as written (validated, inherited, dumped) ... */
-	char *first_factors;		/* "password email_otp" */
-	char *select_challenge_s;	/* "yes" | "no" */
-	char *group_challenge;		/* "GROUP:password GROUP:email_otp" */
-	char *allow_groups_s;		/* "*" | "GROUP GROUP" */
-	char *service_groups;		/* "SERVICE:GROUP,GROUP SERVICE:*" */
-	uint32_t otp_lifetime;		/* seconds */
+	char *first_factors;      /* "password email_otp" */
+	char *select_challenge_s; /* "yes" | "no" */
+	char *group_challenge;    /* "GROUP:password GROUP:email_otp" */
+	char *allow_groups_s;     /* "*" | "GROUP GROUP" */
+	char *service_groups;     /* "SERVICE:GROUP,GROUP SERVICE:*" */
+	uint32_t otp_lifetime;    /* seconds */
 	uint32_t otp_tries;
 	uint32_t otp_per_hour;
 	uint32_t otp_per_day;
-	uint32_t otp_resend_cooldown;	/* seconds */
-	char *mfa_s;			/* "off" | "optional" | "required" */
-	uint32_t totp_digits;		/* 6 or 8 */
-	char *totp_algorithm_s;		/* "sha1" | "sha256" | "sha512" */
-	uint32_t totp_period;		/* seconds */
-	char *mfa_enrol_at_login_s;	/* "yes" | "no" */
-	char *totp_issuer;		/* apps' label; NULL/"": host name */
-	uint32_t login_notice_days;	/* mail a login from a source unused
-					 * this long; 0: never */
-	uint32_t password_min_length;	/* characters, for new passwords */
-	uint32_t invite_lifetime;	/* seconds an invitation code lives */
+	uint32_t otp_resend_cooldown; /* seconds */
+	char *mfa_s;                  /* "off" | "optional" | "required" */
+	uint32_t totp_digits;         /* 6 or 8 */
+	char *totp_algorithm_s;       /* "sha1" | "sha256" | "sha512" */
+	uint32_t totp_period;         /* seconds */
+	char *mfa_enrol_at_login_s;   /* "yes" | "no" */
+	char *totp_issuer;            /* apps' label; NULL/"": host name */
+	uint32_t login_notice_days;   /* mail a login from a source unused
+				       * this long; 0: never */
+	uint32_t password_min_length; /* characters, for new passwords */
+	uint32_t invite_lifetime;     /* seconds an invitation code lives */
 	/* throttling of failed factors (throttle.h, userauthd(8)) */
-	uint32_t throttle_pair_after;	/* failures per account and rhost */
-	uint32_t throttle_account_after;	/* ... per account */
-	uint32_t throttle_host_after;	/* ... per rhost, across accounts */
-	uint32_t throttle_host_window;	/* seconds a host failure counts */
-	uint32_t throttle_max_delay;	/* seconds: the longest wait */
-	uint32_t lock_after;		/* consecutive account failures */
-	char *fake_domains;		/* "d1 d2": shown for unknown names;
-					 * NULL: common mail providers */
+	uint32_t throttle_pair_after;    /* failures per account and rhost */
+	uint32_t throttle_account_after; /* ... per account */
+	uint32_t throttle_host_after;    /* ... per rhost, across accounts */
+	uint32_t throttle_host_window;   /* seconds a host failure counts */
+	uint32_t throttle_max_delay;     /* seconds: the longest wait */
+	uint32_t lock_after;             /* consecutive account failures */
+	char *fake_domains;              /* "d1 d2": shown for unknown names;
+					  * NULL: common mail providers */
 	/* backend = cognito (conf_cognito.c) */
-	char *cognito_user_pool_id;	/* "eu-west-1_AbC123" */
-	char *cognito_client_id;	/* the app client */
-	char *cognito_region;		/* NULL: the pool id's prefix */
-	char *cognito_endpoint;		/* NULL: the regional https URL */
-	char *cognito_client_secret_file;	/* NULL: a client without */
-	char *cognito_ca_file;		/* NULL: the system's CAs */
-	uint32_t cognito_timeout_ms;	/* per request */
-	char *cognito_uid_attribute;	/* "custom:uid"; NULL: hash of sub */
-	uint32_t cognito_sync_interval;	/* seconds between syncs; 0: none */
-	uint32_t cognito_sync_rate;	/* sync requests per second */
-	char *cognito_credentials_file;	/* shared credentials INI, or NULL */
-	char *cognito_credentials_profile;	/* its section; NULL: default */
-	char *cognito_imds_endpoint;	/* NULL: EC2's; "": no IMDS */
+	char *cognito_user_pool_id;        /* "eu-west-1_AbC123" */
+	char *cognito_client_id;           /* the app client */
+	char *cognito_region;              /* NULL: the pool id's prefix */
+	char *cognito_endpoint;            /* NULL: the regional https URL */
+	char *cognito_client_secret_file;  /* NULL: a client without */
+	char *cognito_ca_file;             /* NULL: the system's CAs */
+	uint32_t cognito_timeout_ms;       /* per request */
+	char *cognito_uid_attribute;       /* "custom:uid"; NULL: hash of sub */
+	uint32_t cognito_sync_interval;    /* seconds between syncs; 0: none */
+	uint32_t cognito_sync_rate;        /* sync requests per second */
+	char *cognito_credentials_file;    /* shared credentials INI, or NULL */
+	char *cognito_credentials_profile; /* its section; NULL: default */
+	char *cognito_imds_endpoint;       /* NULL: EC2's; "": no IMDS */
 	/* ... derived */
-	char *cognito_url;		/* where requests go */
-	char *cognito_issuer;		/* the tokens' iss */
+	char *cognito_url;    /* where requests go */
+	char *cognito_issuer; /* the tokens' iss */
 	/* ... and as policy.c reads it (derived by the parser) */
 	bool allow_password;
 	bool allow_email_otp;
@@ -149,19 +149,20 @@ struct ua_pool_conf {
 };
 
 struct ua_conf {
-	char *path;		/* the file it came from */
+	char *path; /* the file it came from */
 	/* [daemon] */
-	char *user;		/* drop to this user when started as root */
-	char *runtime_dir;	/* sockets */
-	char *state_dir;	/* database */
-	char *nss_cache;	/* NSS cache file the daemon writes */
-	char *admin_group;	/* may use the admin socket besides root; NULL = root only */
-	uint32_t max_clients;	/* concurrent connections */
+	char *user;        /* drop to this user when started as root */
+	char *runtime_dir; /* sockets */
+	char *state_dir;   /* database */
+	char *nss_cache;   /* NSS cache file the daemon writes */
+	char *admin_group; /* may use the admin socket besides root; NULL = root
+			      only */
+	uint32_t max_clients;       /* concurrent connections */
 	uint32_t client_timeout_ms; /* per-frame read deadline */
-	uint32_t login_lifetime;	/* seconds a conversation may last */
-	uint32_t max_queue_wait;	/* seconds of queued hashing: busy */
-	uint32_t hash_threads;	/* password hashing workers; 0 = one per CPU */
-	int log_level;		/* syslog priority: LOG_ERR .. LOG_DEBUG */
+	uint32_t login_lifetime;    /* seconds a conversation may last */
+	uint32_t max_queue_wait;    /* seconds of queued hashing: busy */
+	uint32_t hash_threads; /* password hashing workers; 0 = one per CPU */
+	int log_level;         /* syslog priority: LOG_ERR .. LOG_DEBUG */
 	struct ua_mail_conf mail; /* [mail] */
 	/* pools in file order */
 	struct ua_pool_conf *pools;

@@ -54,15 +54,17 @@ check_fake_domains(const struct parser *P, size_t pi)
 		if (e == w)
 			break;
 		if ((size_t)(e - w) + 2 > sizeof(addr) ||
-		    snprintf(addr, sizeof(addr), "x@%.*s", (int)(e - w), w) < 0 ||
+		    snprintf(addr, sizeof(addr), "x@%.*s", (int)(e - w), w) <
+			0 ||
 		    ua_valid_email(addr, NULL) < 0) {
 			line = P->pool_line[pi][KI_FAKE_DOMAINS];
 			if (line == 0)
 				line = P->dflt_line[KI_FAKE_DOMAINS];
-			return conf_err(P, line ? line : p->line, "[pool %s]: "
+			return conf_err(P, line ? line : p->line,
+			    "[pool %s]: "
 			    "fake_domains: '%.*s' is not a mail domain "
-			    "(lowercase, with a dot)", p->name,
-			    (int)(e - w) > 64 ? 64 : (int)(e - w), w);
+			    "(lowercase, with a dot)",
+			    p->name, (int)(e - w) > 64 ? 64 : (int)(e - w), w);
 		}
 		w = e;
 	}
@@ -77,24 +79,33 @@ check_pool(const struct parser *P, size_t pi)
 	int line;
 
 	if (p->uid_min > p->uid_max)
-		return conf_err(P, p->line, "[pool %s]: uid_min %u is greater "
-		    "than uid_max %u", p->name, p->uid_min, p->uid_max);
+		return conf_err(P, p->line,
+		    "[pool %s]: uid_min %u is greater "
+		    "than uid_max %u",
+		    p->name, p->uid_min, p->uid_max);
 	if (p->gid_min > p->gid_max)
-		return conf_err(P, p->line, "[pool %s]: gid_min %u is greater "
-		    "than gid_max %u", p->name, p->gid_min, p->gid_max);
+		return conf_err(P, p->line,
+		    "[pool %s]: gid_min %u is greater "
+		    "than gid_max %u",
+		    p->name, p->gid_min, p->gid_max);
 	if (overlap(p->uid_min, p->uid_max, UA_ID_NOBODY, UA_ID_16BIT_INVALID))
-		return conf_err(P, p->line, "[pool %s]: uid range %u-%u "
-		    "contains %d or %d (nobody, 16-bit -1)", p->name,
-		    p->uid_min, p->uid_max, UA_ID_NOBODY, UA_ID_16BIT_INVALID);
+		return conf_err(P, p->line,
+		    "[pool %s]: uid range %u-%u "
+		    "contains %d or %d (nobody, 16-bit -1)",
+		    p->name, p->uid_min, p->uid_max, UA_ID_NOBODY,
+		    UA_ID_16BIT_INVALID);
 	if (overlap(p->gid_min, p->gid_max, UA_ID_NOBODY, UA_ID_16BIT_INVALID))
-		return conf_err(P, p->line, "[pool %s]: gid range %u-%u "
-		    "contains %d or %d (nogroup, 16-bit -1)", p->name,
-		    p->gid_min, p->gid_max, UA_ID_NOBODY, UA_ID_16BIT_INVALID);
+		return conf_err(P, p->line,
+		    "[pool %s]: gid range %u-%u "
+		    "contains %d or %d (nogroup, 16-bit -1)",
+		    p->name, p->gid_min, p->gid_max, UA_ID_NOBODY,
+		    UA_ID_16BIT_INVALID);
 	if (overlap(p->uid_min, p->uid_max, p->gid_min, p->gid_max))
-		return conf_err(P, p->line, "[pool %s]: uid range %u-%u "
+		return conf_err(P, p->line,
+		    "[pool %s]: uid range %u-%u "
 		    "overlaps its gid range %u-%u (user private groups use "
-		    "gid = uid)", p->name, p->uid_min, p->uid_max, p->gid_min,
-		    p->gid_max);
+		    "gid = uid)",
+		    p->name, p->uid_min, p->uid_max, p->gid_min, p->gid_max);
 	/* TOTP: 6 or 8 digits; Cognito's rule: no MFA beside email_otp. */
 	if (p->totp_digits == 7) {
 		line = P->pool_line[pi][KI_TOTP_DIGITS];
@@ -106,10 +117,12 @@ check_pool(const struct parser *P, size_t pi)
 		line = P->pool_line[pi][KI_MFA];
 		if (line == 0)
 			line = P->dflt_line[KI_MFA];
-		return conf_err(P, line ? line : p->line, "[pool %s]: mfa = "
+		return conf_err(P, line ? line : p->line,
+		    "[pool %s]: mfa = "
 		    "required cannot be combined with email_otp in "
 		    "first_factors (a mailed code would bypass the second "
-		    "factor); set first_factors = password", p->name);
+		    "factor); set first_factors = password",
+		    p->name);
 	}
 	/* The otpauth:// label is ISSUER:ACCOUNT: no colon in the issuer. */
 	if (p->totp_issuer != NULL && strchr(p->totp_issuer, ':') != NULL) {
@@ -124,9 +137,11 @@ check_pool(const struct parser *P, size_t pi)
 		line = P->pool_line[pi][KI_HOME];
 		if (line == 0)
 			line = P->dflt_line[KI_HOME];
-		return conf_err(P, line ? line : p->line, "[pool %s]: home "
+		return conf_err(P, line ? line : p->line,
+		    "[pool %s]: home "
 		    "template expands to more than %d bytes for a %d-byte "
-		    "login", p->name, UA_MAX_PATHFIELD, UA_MAX_LOGIN);
+		    "login",
+		    p->name, UA_MAX_PATHFIELD, UA_MAX_LOGIN);
 	}
 	return check_fake_domains(P, pi);
 }
@@ -154,13 +169,16 @@ check_pair(const struct parser *P, size_t i, size_t j)
 			ainh = P->pool_line[i][KI_UID_MIN + 2 * ka] == 0 &&
 			    P->pool_line[i][KI_UID_MAX + 2 * ka] == 0;
 			if (ka == kb && ainh && binh)
-				return conf_err(P, b->line, "[pool %s] and "
+				return conf_err(P, b->line,
+				    "[pool %s] and "
 				    "[pool %s] both inherit the %s range %u-%u "
 				    "from the defaults: set uid_min, uid_max, "
 				    "gid_min and gid_max in each [pool NAME] "
-				    "so that no ranges overlap", a->name,
-				    b->name, kb ? "gid" : "uid", blo, bhi);
-			return conf_err(P, b->line, "[pool %s]: %s range %u-%u "
+				    "so that no ranges overlap",
+				    a->name, b->name, kb ? "gid" : "uid", blo,
+				    bhi);
+			return conf_err(P, b->line,
+			    "[pool %s]: %s range %u-%u "
 			    "overlaps the %s range %u-%u of [pool %s] "
 			    "(line %d); uid and gid ranges share one id space",
 			    b->name, kb ? "gid" : "uid", blo, bhi,
@@ -183,9 +201,11 @@ check_mail(struct parser *P)
 		return conf_err(P, P->daemon_line[KI_SMTP_URL], "smtp_url: %s",
 		    why);
 	if ((m->smtp_user == NULL) != (m->smtp_password_file == NULL)) {
-		line = P->daemon_line[m->smtp_user != NULL ? KI_SMTP_USER :
-		    KI_SMTP_PASSWORD_FILE];
-		return conf_err(P, line, "[mail]: smtp_user and "
+		line = P->daemon_line[m->smtp_user != NULL
+			? KI_SMTP_USER
+			: KI_SMTP_PASSWORD_FILE];
+		return conf_err(P, line,
+		    "[mail]: smtp_user and "
 		    "smtp_password_file go together: set both or neither");
 	}
 	return 0;
@@ -207,21 +227,23 @@ check_pool_mail(const struct parser *P, size_t pi)
 		line = P->pool_line[pi][KI_LOGIN_NOTICE_DAYS];
 		if (line == 0)
 			line = P->dflt_line[KI_LOGIN_NOTICE_DAYS];
-		return conf_err(P, line ? line : p->line, "[pool %s]: "
+		return conf_err(P, line ? line : p->line,
+		    "[pool %s]: "
 		    "login_notice_days mails notices but the pool has no "
 		    "mail_from: set mail_from in [pool %s] or [defaults]",
 		    p->name, p->name);
 	}
 	if (!p->allow_email_otp || p->mail_from != NULL ||
-	    p->backend == UA_BACKEND_COGNITO)	/* Cognito mails its own */
+	    p->backend == UA_BACKEND_COGNITO) /* Cognito mails its own */
 		return 0;
 	line = P->pool_line[pi][KI_FIRST_FACTORS];
 	if (line == 0)
 		line = P->dflt_line[KI_FIRST_FACTORS];
-	return conf_err(P, line ? line : p->line, "[pool %s]: first_factors "
+	return conf_err(P, line ? line : p->line,
+	    "[pool %s]: first_factors "
 	    "offers email_otp but the pool has no mail_from: set mail_from "
-	    "(the sender of code mails) in [pool %s] or [defaults]", p->name,
-	    p->name);
+	    "(the sender of code mails) in [pool %s] or [defaults]",
+	    p->name, p->name);
 }
 
 int
@@ -234,7 +256,8 @@ conf_finish(struct parser *P)
 	if (r < 0)
 		return r;
 	if (P->c->npools == 0)
-		return conf_err(P, 0, "no [pool NAME] section: at least one "
+		return conf_err(P, 0,
+		    "no [pool NAME] section: at least one "
 		    "pool is required");
 	for (i = 0; i < P->c->npools; i++) {
 		r = conf_inherit(P, i);

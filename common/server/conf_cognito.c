@@ -14,10 +14,22 @@
 /* What only the embedded pool uses: Cognito picks factors, mails its own
  * codes, checks TOTP and keeps its own password rules. */
 static const int local_only[] = {
-	KI_MAIL_FROM, KI_MAIL_SUBJECT, KI_MAIL_TEMPLATE, KI_SELECT_CHALLENGE, KI_GROUP_CHALLENGE, KI_OTP_LIFETIME,
-	KI_OTP_TRIES, KI_OTP_PER_HOUR, KI_OTP_PER_DAY, KI_OTP_RESEND_COOLDOWN,
-	KI_TOTP_DIGITS, KI_TOTP_ALGORITHM, KI_TOTP_PERIOD,
-	KI_MFA_ENROL_AT_LOGIN, KI_PASSWORD_MIN_LENGTH, KI_INVITE_LIFETIME,
+	KI_MAIL_FROM,
+	KI_MAIL_SUBJECT,
+	KI_MAIL_TEMPLATE,
+	KI_SELECT_CHALLENGE,
+	KI_GROUP_CHALLENGE,
+	KI_OTP_LIFETIME,
+	KI_OTP_TRIES,
+	KI_OTP_PER_HOUR,
+	KI_OTP_PER_DAY,
+	KI_OTP_RESEND_COOLDOWN,
+	KI_TOTP_DIGITS,
+	KI_TOTP_ALGORITHM,
+	KI_TOTP_PERIOD,
+	KI_MFA_ENROL_AT_LOGIN,
+	KI_PASSWORD_MIN_LENGTH,
+	KI_INVITE_LIFETIME,
 	KI_LOGIN_NOTICE_DAYS,
 };
 
@@ -129,28 +141,30 @@ conf_check_cognito(struct parser *P, size_t pi)
 	char *region;
 
 	for (k = 0; k < NKEYS; k++) {
-		if (P->pool_line[pi][k] == 0 ||
-		    conf_key_applies(k, p->backend))
+		if (P->pool_line[pi][k] == 0 || conf_key_applies(k, p->backend))
 			continue;
 		if (p->backend == UA_BACKEND_COGNITO)
-			return conf_err(P, P->pool_line[pi][k], "[pool %s]: "
+			return conf_err(P, P->pool_line[pi][k],
+			    "[pool %s]: "
 			    "%s has no effect in a backend = cognito pool "
 			    "(Cognito picks the factors, mails its codes and "
 			    "keeps its password and TOTP rules): remove it",
 			    p->name, conf_keys[k].name);
-		return conf_err(P, P->pool_line[pi][k], "[pool %s]: %s is "
-		    "for backend = cognito pools only", p->name,
-		    conf_keys[k].name);
+		return conf_err(P, P->pool_line[pi][k],
+		    "[pool %s]: %s is "
+		    "for backend = cognito pools only",
+		    p->name, conf_keys[k].name);
 	}
 	if (p->backend != UA_BACKEND_COGNITO)
 		return 0;
-	p->totp_digits = 6;	/* Cognito's software tokens */
+	p->totp_digits = 6; /* Cognito's software tokens */
 	/* the daemon asks a Cognito code at most 3 times (CG_CODE_TRIES in
 	 * pool/cognito_int.h): the fakes' codes and TOTPs the same */
 	p->otp_tries = 3;
 	if (p->cognito_user_pool_id == NULL || *p->cognito_user_pool_id == 0 ||
 	    p->cognito_client_id == NULL || *p->cognito_client_id == '\0')
-		return conf_err(P, p->line, "[pool %s]: backend = cognito "
+		return conf_err(P, p->line,
+		    "[pool %s]: backend = cognito "
 		    "needs cognito_user_pool_id and cognito_client_id",
 		    p->name);
 	us = strchr(p->cognito_user_pool_id, '_');
@@ -158,12 +172,13 @@ conf_check_cognito(struct parser *P, size_t pi)
 	    !only(p->cognito_user_pool_id, "-_", true))
 		return conf_err(P, line_of(P, pi, KI_COGNITO_USER_POOL_ID),
 		    "[pool %s]: cognito_user_pool_id '%s' is no user pool id "
-		    "(REGION_ID, such as eu-west-1_AbC123xyz)", p->name,
-		    p->cognito_user_pool_id);
+		    "(REGION_ID, such as eu-west-1_AbC123xyz)",
+		    p->name, p->cognito_user_pool_id);
 	if (!only(p->cognito_client_id, "_+", true))
 		return conf_err(P, line_of(P, pi, KI_COGNITO_CLIENT_ID),
 		    "[pool %s]: cognito_client_id: letters, digits, _ and + "
-		    "only", p->name);
+		    "only",
+		    p->name);
 	if (p->cognito_region == NULL || *p->cognito_region == '\0') {
 		region = strndup(p->cognito_user_pool_id,
 		    (size_t)(us - p->cognito_user_pool_id));
@@ -175,7 +190,8 @@ conf_check_cognito(struct parser *P, size_t pi)
 	if (!only(p->cognito_region, "-", false))
 		return conf_err(P, line_of(P, pi, KI_COGNITO_REGION),
 		    "[pool %s]: cognito_region '%s' is no AWS region "
-		    "(such as eu-west-1)", p->name, p->cognito_region);
+		    "(such as eu-west-1)",
+		    p->name, p->cognito_region);
 	if (p->cognito_endpoint != NULL && *p->cognito_endpoint != '\0' &&
 	    endpoint_check(p->cognito_endpoint, &why) < 0)
 		return conf_err(P, line_of(P, pi, KI_COGNITO_ENDPOINT),
@@ -187,7 +203,8 @@ conf_check_cognito(struct parser *P, size_t pi)
 		!only(p->cognito_uid_attribute + 7, "_", true)))
 		return conf_err(P, line_of(P, pi, KI_COGNITO_UID_ATTRIBUTE),
 		    "[pool %s]: cognito_uid_attribute must name a custom "
-		    "attribute (custom:NAME)", p->name);
+		    "attribute (custom:NAME)",
+		    p->name);
 	if (p->cognito_imds_endpoint != NULL &&
 	    *p->cognito_imds_endpoint != '\0' &&
 	    strncmp(p->cognito_imds_endpoint, "http://", 7) != 0)

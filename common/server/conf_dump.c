@@ -29,7 +29,7 @@ dump_key(const struct conf_key *k, const void *base, FILE *out)
 	case K_URL:
 	case K_POLICY:
 		s = *(char *const *)(const void *)f;
-		if (s == NULL)	/* admin_group, the mail keys: none */
+		if (s == NULL) /* admin_group, the mail keys: none */
 			(void)fprintf(out, "%s =\n", k->name);
 		else
 			(void)fprintf(out, "%s = %s\n", k->name, s);
@@ -51,12 +51,16 @@ dump_key(const struct conf_key *k, const void *base, FILE *out)
 	case K_BACKEND:
 		(void)fprintf(out, "%s = %s\n", k->name,
 		    *(const enum ua_backend *)(const void *)f ==
-			UA_BACKEND_COGNITO ? "cognito" : "local");
+			    UA_BACKEND_COGNITO
+			? "cognito"
+			: "local");
 		return;
 	case K_STARTTLS:
 		(void)fprintf(out, "%s = %s\n", k->name,
 		    *(const enum ua_starttls *)(const void *)f ==
-			UA_STARTTLS_REQUIRED ? "required" : "auto");
+			    UA_STARTTLS_REQUIRED
+			? "required"
+			: "auto");
 		return;
 	case K_TEMPLATE:
 		s = ((const struct ua_mail_template *)(const void *)f)->path;
@@ -71,7 +75,8 @@ ua_conf_dump(const struct ua_conf *c, FILE *out)
 {
 	size_t i, p;
 
-	(void)fprintf(out, "# userauth: effective configuration, every "
+	(void)fprintf(out,
+	    "# userauth: effective configuration, every "
 	    "default resolved\n[daemon]\n");
 	for (i = 0; i < NKEYS; i++)
 		if (conf_keys[i].scope == S_DAEMON)

@@ -14,60 +14,107 @@
 #include "server/conf.h"
 
 enum ktype {
-	K_NAME,		/* login/group name */
-	K_GROUP,	/* group name, or empty for none */
-	K_PATH,		/* absolute path */
-	K_UINT,		/* uint32_t in [min, max] */
-	K_SECONDS,	/* seconds in [min, max], stored as uint32_t ms */
-	K_LEVEL,	/* log level name, stored as a syslog priority */
-	K_BACKEND,	/* enum ua_backend */
-	K_HOME,		/* home directory template */
-	K_ADDR,		/* email address, or empty for none */
-	K_TEXT,		/* UTF-8 line of min..max bytes (min 0: may be empty) */
-	K_OPTPATH,	/* absolute path, or empty for none */
-	K_URL,		/* smtp:// or smtps:// URL */
-	K_STARTTLS,	/* enum ua_starttls */
-	K_TEMPLATE,	/* mail template file, read now; empty: built-in */
-	K_POLICY,	/* a login-policy word list (conf_policy.c); min 0: may be empty */
+	K_NAME,     /* login/group name */
+	K_GROUP,    /* group name, or empty for none */
+	K_PATH,     /* absolute path */
+	K_UINT,     /* uint32_t in [min, max] */
+	K_SECONDS,  /* seconds in [min, max], stored as uint32_t ms */
+	K_LEVEL,    /* log level name, stored as a syslog priority */
+	K_BACKEND,  /* enum ua_backend */
+	K_HOME,     /* home directory template */
+	K_ADDR,     /* email address, or empty for none */
+	K_TEXT,     /* UTF-8 line of min..max bytes (min 0: may be empty) */
+	K_OPTPATH,  /* absolute path, or empty for none */
+	K_URL,      /* smtp:// or smtps:// URL */
+	K_STARTTLS, /* enum ua_starttls */
+	K_TEMPLATE, /* mail template file, read now; empty: built-in */
+	K_POLICY,   /* a login-policy word list (conf_policy.c); min 0: may be
+		       empty */
 };
 
 enum kscope {
-	S_DAEMON,	/* [daemon] */
-	S_POOL,		/* [defaults] and [pool NAME] */
-	S_MAIL,		/* [mail] */
+	S_DAEMON, /* [daemon] */
+	S_POOL,   /* [defaults] and [pool NAME] */
+	S_MAIL,   /* [mail] */
 };
 
 struct conf_key {
 	const char *name;
 	enum kscope scope;
 	enum ktype type;
-	size_t off;	/* in struct ua_conf or struct ua_pool_conf */
+	size_t off; /* in struct ua_conf or struct ua_pool_conf */
 	uint32_t min, max;
 };
 
 /* Key indexes: the order ua_conf_dump prints them in. */
 enum {
-	KI_USER, KI_RUNTIME_DIR, KI_STATE_DIR, KI_NSS_CACHE, KI_ADMIN_GROUP,
-	KI_MAX_CLIENTS, KI_CLIENT_TIMEOUT, KI_LOG_LEVEL,
-	KI_SMTP_URL, KI_SMTP_USER, KI_SMTP_PASSWORD_FILE, KI_SMTP_CA_FILE,
-	KI_SMTP_STARTTLS, KI_SENDMAIL, KI_RETRY_MAX_INTERVAL,
-	KI_BACKEND, KI_UID_MIN, KI_UID_MAX, KI_GID_MIN, KI_GID_MAX, KI_HOME,
-	KI_SHELL, KI_MAIL_FROM, KI_MAIL_SUBJECT, KI_MAIL_TEMPLATE,
-	KI_FIRST_FACTORS, KI_SELECT_CHALLENGE, KI_GROUP_CHALLENGE,
-	KI_ALLOW_GROUPS, KI_SERVICE_GROUPS, KI_OTP_LIFETIME, KI_OTP_TRIES,
-	KI_OTP_PER_HOUR, KI_OTP_PER_DAY, KI_OTP_RESEND_COOLDOWN,
-	KI_MFA, KI_TOTP_DIGITS, KI_TOTP_ALGORITHM, KI_TOTP_PERIOD,
-	KI_MFA_ENROL_AT_LOGIN, KI_PASSWORD_MIN_LENGTH, KI_INVITE_LIFETIME,
-	KI_THROTTLE_PAIR_AFTER, KI_THROTTLE_ACCOUNT_AFTER,
-	KI_THROTTLE_HOST_AFTER, KI_THROTTLE_HOST_WINDOW, KI_THROTTLE_MAX_DELAY,
-	KI_LOCK_AFTER, KI_LOGIN_LIFETIME, KI_MAX_QUEUE_WAIT, KI_FAKE_DOMAINS,
+	KI_USER,
+	KI_RUNTIME_DIR,
+	KI_STATE_DIR,
+	KI_NSS_CACHE,
+	KI_ADMIN_GROUP,
+	KI_MAX_CLIENTS,
+	KI_CLIENT_TIMEOUT,
+	KI_LOG_LEVEL,
+	KI_SMTP_URL,
+	KI_SMTP_USER,
+	KI_SMTP_PASSWORD_FILE,
+	KI_SMTP_CA_FILE,
+	KI_SMTP_STARTTLS,
+	KI_SENDMAIL,
+	KI_RETRY_MAX_INTERVAL,
+	KI_BACKEND,
+	KI_UID_MIN,
+	KI_UID_MAX,
+	KI_GID_MIN,
+	KI_GID_MAX,
+	KI_HOME,
+	KI_SHELL,
+	KI_MAIL_FROM,
+	KI_MAIL_SUBJECT,
+	KI_MAIL_TEMPLATE,
+	KI_FIRST_FACTORS,
+	KI_SELECT_CHALLENGE,
+	KI_GROUP_CHALLENGE,
+	KI_ALLOW_GROUPS,
+	KI_SERVICE_GROUPS,
+	KI_OTP_LIFETIME,
+	KI_OTP_TRIES,
+	KI_OTP_PER_HOUR,
+	KI_OTP_PER_DAY,
+	KI_OTP_RESEND_COOLDOWN,
+	KI_MFA,
+	KI_TOTP_DIGITS,
+	KI_TOTP_ALGORITHM,
+	KI_TOTP_PERIOD,
+	KI_MFA_ENROL_AT_LOGIN,
+	KI_PASSWORD_MIN_LENGTH,
+	KI_INVITE_LIFETIME,
+	KI_THROTTLE_PAIR_AFTER,
+	KI_THROTTLE_ACCOUNT_AFTER,
+	KI_THROTTLE_HOST_AFTER,
+	KI_THROTTLE_HOST_WINDOW,
+	KI_THROTTLE_MAX_DELAY,
+	KI_LOCK_AFTER,
+	KI_LOGIN_LIFETIME,
+	KI_MAX_QUEUE_WAIT,
+	KI_FAKE_DOMAINS,
 	KI_HASH_THREADS,
-	KI_COGNITO_USER_POOL_ID, KI_COGNITO_CLIENT_ID, KI_COGNITO_REGION,
-	KI_COGNITO_ENDPOINT, KI_COGNITO_CLIENT_SECRET_FILE, KI_COGNITO_CA_FILE,
-	KI_COGNITO_TIMEOUT, KI_COGNITO_UID_ATTRIBUTE, KI_COGNITO_SYNC_INTERVAL,
-	KI_COGNITO_SYNC_RATE, KI_COGNITO_CREDENTIALS_FILE,
-	KI_COGNITO_CREDENTIALS_PROFILE, KI_COGNITO_IMDS_ENDPOINT,
-	KI_TOTP_ISSUER, KI_LOGIN_NOTICE_DAYS,
+	KI_COGNITO_USER_POOL_ID,
+	KI_COGNITO_CLIENT_ID,
+	KI_COGNITO_REGION,
+	KI_COGNITO_ENDPOINT,
+	KI_COGNITO_CLIENT_SECRET_FILE,
+	KI_COGNITO_CA_FILE,
+	KI_COGNITO_TIMEOUT,
+	KI_COGNITO_UID_ATTRIBUTE,
+	KI_COGNITO_SYNC_INTERVAL,
+	KI_COGNITO_SYNC_RATE,
+	KI_COGNITO_CREDENTIALS_FILE,
+	KI_COGNITO_CREDENTIALS_PROFILE,
+	KI_COGNITO_IMDS_ENDPOINT,
+	KI_TOTP_ISSUER,
+	KI_LOGIN_NOTICE_DAYS,
 	NKEYS
 };
 
@@ -85,17 +132,17 @@ extern const struct conf_level conf_levels[CONF_NLEVELS];
 enum section { SEC_NONE, SEC_DAEMON, SEC_DEFAULTS, SEC_POOL, SEC_MAIL };
 
 struct parser {
-	const char *name;		/* file name for messages */
+	const char *name; /* file name for messages */
 	char *err;
 	size_t errsz;
 	int lineno;
-	struct ua_conf *c;		/* pools: UA_CONF_MAX_POOLS slots */
-	struct ua_pool_conf dflt;	/* built-in values, then [defaults] */
-	int daemon_line[NKEYS];		/* line that set each key; 0 = unset */
+	struct ua_conf *c;        /* pools: UA_CONF_MAX_POOLS slots */
+	struct ua_pool_conf dflt; /* built-in values, then [defaults] */
+	int daemon_line[NKEYS];   /* line that set each key; 0 = unset */
 	int dflt_line[NKEYS];
-	int (*pool_line)[NKEYS];	/* the same, per pool */
+	int (*pool_line)[NKEYS];            /* the same, per pool */
 	int daemon_sec, dflt_sec, mail_sec; /* line of the section header */
-	enum section sec;		/* where we are */
+	enum section sec;                   /* where we are */
 };
 
 /* Write "name:line: message" (or "name: message" for line 0); -EINVAL. */

@@ -20,8 +20,8 @@
 /* Every key the file may hold. */
 const struct conf_key conf_keys[NKEYS] = {
 	[KI_USER] = { "user", S_DAEMON, K_NAME, D(user), 0, 0 },
-	[KI_RUNTIME_DIR] = { "runtime_dir", S_DAEMON, K_PATH, D(runtime_dir),
-	    0, 0 },
+	[KI_RUNTIME_DIR] = { "runtime_dir", S_DAEMON, K_PATH, D(runtime_dir), 0,
+	    0 },
 	[KI_STATE_DIR] = { "state_dir", S_DAEMON, K_PATH, D(state_dir), 0, 0 },
 	[KI_NSS_CACHE] = { "nss_cache", S_DAEMON, K_PATH, D(nss_cache), 0, 0 },
 	[KI_ADMIN_GROUP] = { "admin_group", S_DAEMON, K_GROUP, D(admin_group),
@@ -57,8 +57,8 @@ const struct conf_key conf_keys[NKEYS] = {
 	[KI_HOME] = { "home", S_POOL, K_HOME, P(home), 0, 0 },
 	[KI_SHELL] = { "shell", S_POOL, K_PATH, P(shell), 0, 0 },
 	[KI_MAIL_FROM] = { "mail_from", S_POOL, K_ADDR, P(mail_from), 0, 0 },
-	[KI_MAIL_SUBJECT] = { "mail_subject", S_POOL, K_TEXT,
-	    P(mail_subject), 1, UA_MAX_MAIL_SUBJECT },
+	[KI_MAIL_SUBJECT] = { "mail_subject", S_POOL, K_TEXT, P(mail_subject),
+	    1, UA_MAX_MAIL_SUBJECT },
 	[KI_MAIL_TEMPLATE] = { "mail_template", S_POOL, K_TEMPLATE,
 	    P(mail_template), 0, 0 },
 	[KI_FIRST_FACTORS] = { "first_factors", S_POOL, K_POLICY,
@@ -82,8 +82,8 @@ const struct conf_key conf_keys[NKEYS] = {
 	[KI_OTP_RESEND_COOLDOWN] = { "otp_resend_cooldown", S_POOL, K_UINT,
 	    P(otp_resend_cooldown), 0, 600 },
 	[KI_MFA] = { "mfa", S_POOL, K_POLICY, P(mfa_s), 1, 0 },
-	[KI_TOTP_DIGITS] = { "totp_digits", S_POOL, K_UINT, P(totp_digits),
-	    6, 8 },
+	[KI_TOTP_DIGITS] = { "totp_digits", S_POOL, K_UINT, P(totp_digits), 6,
+	    8 },
 	[KI_TOTP_ALGORITHM] = { "totp_algorithm", S_POOL, K_POLICY,
 	    P(totp_algorithm_s), 1, 0 },
 	[KI_TOTP_PERIOD] = { "totp_period", S_POOL, K_UINT, P(totp_period),
@@ -112,8 +112,8 @@ const struct conf_key conf_keys[NKEYS] = {
 	    D(login_lifetime), 10, 3600 },
 	[KI_MAX_QUEUE_WAIT] = { "max_queue_wait", S_DAEMON, K_UINT,
 	    D(max_queue_wait), 1, 600 },
-	[KI_HASH_THREADS] = { "hash_threads", S_DAEMON, K_UINT,
-	    D(hash_threads), 0, UA_MAX_HASH_THREADS },
+	[KI_HASH_THREADS] = { "hash_threads", S_DAEMON, K_UINT, D(hash_threads),
+	    0, UA_MAX_HASH_THREADS },
 	[KI_FAKE_DOMAINS] = { "fake_domains", S_POOL, K_TEXT, P(fake_domains),
 	    0, 512 },
 	[KI_COGNITO_USER_POOL_ID] = { "cognito_user_pool_id", S_POOL, K_TEXT,
@@ -144,8 +144,8 @@ const struct conf_key conf_keys[NKEYS] = {
 	    P(cognito_imds_endpoint), 0, 256 },
 	[KI_LOGIN_NOTICE_DAYS] = { "login_notice_days", S_POOL, K_UINT,
 	    P(login_notice_days), 0, 3650 },
-	[KI_TOTP_ISSUER] = { "totp_issuer", S_POOL, K_TEXT, P(totp_issuer),
-	    0, UA_MAX_TOTP_ISSUER },
+	[KI_TOTP_ISSUER] = { "totp_issuer", S_POOL, K_TEXT, P(totp_issuer), 0,
+	    UA_MAX_TOTP_ISSUER },
 };
 #undef D
 #undef P
@@ -167,7 +167,6 @@ empty_ok(const struct conf_key *k)
 	    k->type == K_OPTPATH || k->type == K_TEMPLATE ||
 	    ((k->type == K_TEXT || k->type == K_POLICY) && k->min == 0);
 }
-
 
 static int
 set_str(char **field, const char *val)
@@ -237,20 +236,20 @@ copy_template(struct ua_mail_template *d, const struct ua_mail_template *s)
 
 /* The mail keys' values other than the template. */
 static int
-set_mail_value(const struct parser *P, const struct conf_key *k,
-    void *field, const char *val)
+set_mail_value(const struct parser *P, const struct conf_key *k, void *field,
+    const char *val)
 {
 	char addr[UA_MAX_EMAIL + 1], msg[64];
 	const char *why = NULL;
 	bool tls, loopback;
 
-	if (*val == '\0')	/* empty_ok(k) held */
+	if (*val == '\0') /* empty_ok(k) held */
 		return set_str(field, NULL);
 	switch (k->type) {
 	case K_ADDR:
 		if (ua_email_normalize(val, addr, sizeof(addr), &why) < 0)
-			return bad_value(P, k, val, why ? why :
-			    "not an email address");
+			return bad_value(P, k, val,
+			    why ? why : "not an email address");
 		return set_str(field, addr);
 	case K_TEXT:
 		if (strlen(val) > k->max) {
@@ -271,8 +270,9 @@ set_mail_value(const struct parser *P, const struct conf_key *k,
 		return set_str(field, val);
 	case K_STARTTLS:
 		if (strcmp(val, "auto") == 0 || strcmp(val, "required") == 0) {
-			*(enum ua_starttls *)field = val[0] == 'a' ?
-			    UA_STARTTLS_AUTO : UA_STARTTLS_REQUIRED;
+			*(enum ua_starttls *)field = val[0] == 'a'
+			    ? UA_STARTTLS_AUTO
+			    : UA_STARTTLS_REQUIRED;
 			return 0;
 		}
 		return bad_value(P, k, val, "expected required or auto");
@@ -314,12 +314,14 @@ conf_set(const struct parser *P, const struct conf_key *k, void *base,
 	case K_UINT:
 	case K_SECONDS:
 		if (ua_parse_uint(val, k->min, k->max, &n) < 0) {
-			(void)snprintf(msg, sizeof(msg), "expected a whole "
-			    "number from %u to %u", k->min, k->max);
+			(void)snprintf(msg, sizeof(msg),
+			    "expected a whole "
+			    "number from %u to %u",
+			    k->min, k->max);
 			return bad_value(P, k, val, msg);
 		}
-		*(uint32_t *)field = (uint32_t)(k->type == K_SECONDS ?
-		    n * 1000 : n);
+		*(uint32_t *)field =
+		    (uint32_t)(k->type == K_SECONDS ? n * 1000 : n);
 		return 0;
 	case K_LEVEL:
 		for (i = 0; i < CONF_NLEVELS; i++)
@@ -327,7 +329,8 @@ conf_set(const struct parser *P, const struct conf_key *k, void *base,
 				*(int *)field = conf_levels[i].prio;
 				return 0;
 			}
-		return bad_value(P, k, val, "expected error, warning, "
+		return bad_value(P, k, val,
+		    "expected error, warning, "
 		    "notice, info or debug");
 	case K_BACKEND:
 		if (strcmp(val, "local") == 0) {

@@ -26,7 +26,7 @@ split(const char *val, char sep, char **ret_copy, char *words[], size_t max)
 	if (copy == NULL)
 		return -ENOMEM;
 	for (p = strtok_r(copy, seps, &save); p != NULL;
-	    p = strtok_r(NULL, seps, &save)) {
+	     p = strtok_r(NULL, seps, &save)) {
 		if (n == max) {
 			free(copy);
 			return -E2BIG;
@@ -77,8 +77,8 @@ check_pairs(const char *val, bool services, const char **why)
 		colon = strchr(w[i], ':');
 		if (colon == NULL || colon == w[i]) {
 			r = -EINVAL;
-			*why = services ? "expected SERVICE:GROUP[,GROUP...]" :
-					  "expected GROUP:password or "
+			*why = services ? "expected SERVICE:GROUP[,GROUP...]"
+					: "expected GROUP:password or "
 					  "GROUP:email_otp";
 			break;
 		}
@@ -86,16 +86,17 @@ check_pairs(const char *val, bool services, const char **why)
 		for (j = 0; j < i; j++)
 			if (strcmp(w[j], w[i]) == 0) {
 				r = -EINVAL;
-				*why = services ? "a service is named twice" :
-						  "a group is named twice";
+				*why = services ? "a service is named twice"
+						: "a group is named twice";
 			}
 		if (r < 0)
 			break;
 		if (services) {
 			if (strlen(w[i]) > POLICY_MAX_SERVICE ||
-			    strspn(w[i], "abcdefghijklmnopqrstuvwxyz"
-					 "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-					 "0123456789_.-") != strlen(w[i]))
+			    strspn(w[i],
+				"abcdefghijklmnopqrstuvwxyz"
+				"ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				"0123456789_.-") != strlen(w[i]))
 				r = -EINVAL, *why = "not a PAM service name";
 			else
 				r = check_groups(colon + 1, why);
@@ -103,8 +104,9 @@ check_pairs(const char *val, bool services, const char **why)
 			r = -EINVAL;
 		else if (strcmp(colon + 1, "password") != 0 &&
 		    strcmp(colon + 1, "email_otp") != 0)
-			r = -EINVAL, *why = "the factor must be password or "
-					    "email_otp";
+			r = -EINVAL,
+			*why = "the factor must be password or "
+			       "email_otp";
 	}
 	free(copy);
 	return r;
@@ -127,8 +129,9 @@ ua_policy_check(const char *key, const char *val, const char **ret_why)
 		for (i = 0; r == 0 && i < n; i++)
 			if (strcmp(w[i], "password") &&
 			    strcmp(w[i], "email_otp"))
-				r = -EINVAL, why = "expected password and/or "
-						   "email_otp";
+				r = -EINVAL,
+				why = "expected password and/or "
+				      "email_otp";
 		if (r == 0 && n == 2 && strcmp(w[0], w[1]) == 0)
 			r = -EINVAL, why = "a factor is named twice";
 		free(copy);
@@ -199,9 +202,9 @@ derive_rules(struct ua_pool_conf *p)
 	char *copy = NULL, *w[POLICY_MAX_WORDS], *colon;
 	int n, i, r = 0;
 
-	n = p->group_challenge ? split(p->group_challenge, ' ', &copy, w,
-					 POLICY_MAX_WORDS) :
-				 0;
+	n = p->group_challenge
+	    ? split(p->group_challenge, ' ', &copy, w, POLICY_MAX_WORDS)
+	    : 0;
 	if (n < 0)
 		return n;
 	p->group_rules = calloc((size_t)n + 1, sizeof(*p->group_rules));
@@ -209,7 +212,8 @@ derive_rules(struct ua_pool_conf *p)
 		colon = strchr(w[i], ':');
 		*colon = '\0';
 		p->group_rules[i].group = strdup(w[i]);
-		p->group_rules[i].email_otp = strcmp(colon + 1, "email_otp") == 0;
+		p->group_rules[i].email_otp =
+		    strcmp(colon + 1, "email_otp") == 0;
 		if (p->group_rules[i].group == NULL)
 			r = -ENOMEM;
 		else
@@ -219,9 +223,9 @@ derive_rules(struct ua_pool_conf *p)
 	copy = NULL;
 	if (r < 0 || p->group_rules == NULL)
 		return -ENOMEM;
-	n = p->service_groups ? split(p->service_groups, ' ', &copy, w,
-					POLICY_MAX_WORDS) :
-				0;
+	n = p->service_groups
+	    ? split(p->service_groups, ' ', &copy, w, POLICY_MAX_WORDS)
+	    : 0;
 	if (n < 0)
 		return n;
 	p->service_rules = calloc((size_t)n + 1, sizeof(*p->service_rules));
@@ -249,13 +253,13 @@ ua_policy_derive(struct ua_pool_conf *p)
 	p->allow_password = strstr(p->first_factors, "password") != NULL;
 	p->allow_email_otp = strstr(p->first_factors, "email_otp") != NULL;
 	p->select_challenge = strcmp(p->select_challenge_s, "yes") == 0;
-	p->mfa = strcmp(p->mfa_s, "required") == 0 ? UA_MFA_REQUIRED :
-	    strcmp(p->mfa_s, "optional") == 0	   ? UA_MFA_OPTIONAL :
-						     UA_MFA_OFF;
-	p->totp_algorithm = strcmp(p->totp_algorithm_s, "sha256") == 0 ?
-	    UA_TOTP_SHA256 :
-	    strcmp(p->totp_algorithm_s, "sha512") == 0 ? UA_TOTP_SHA512 :
-							 UA_TOTP_SHA1;
+	p->mfa = strcmp(p->mfa_s, "required") == 0 ? UA_MFA_REQUIRED
+	    : strcmp(p->mfa_s, "optional") == 0    ? UA_MFA_OPTIONAL
+						   : UA_MFA_OFF;
+	p->totp_algorithm = strcmp(p->totp_algorithm_s, "sha256") == 0
+	    ? UA_TOTP_SHA256
+	    : strcmp(p->totp_algorithm_s, "sha512") == 0 ? UA_TOTP_SHA512
+							 : UA_TOTP_SHA1;
 	p->mfa_enrol_at_login = strcmp(p->mfa_enrol_at_login_s, "yes") == 0;
 	r = derive_groups(p->allow_groups_s, &p->allow_groups);
 	if (r == 0)

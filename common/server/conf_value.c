@@ -77,12 +77,11 @@ conf_home_check(const char *tmpl, const char **ret_why)
 	}
 	if (conf_home_expand(tmpl, "u", "p", buf, sizeof(buf)) == -EINVAL) {
 		*ret_why = "unknown % escape: use %u (login), %p (pool) or "
-		    "%% (a literal %)";
+			   "%% (a literal %)";
 		return -EINVAL;
 	}
 	return conf_valid_path(buf, ret_why);
 }
-
 
 int
 conf_text_check(const char *s, const char **ret_why)
@@ -148,7 +147,7 @@ conf_smtp_url_check(const char *url, bool *ret_tls, bool *ret_loopback,
 	}
 	if (strpbrk(url, "@?#") != NULL) {
 		*ret_why = "no user, password, query or fragment in the URL "
-		    "(use smtp_user and smtp_password_file)";
+			   "(use smtp_user and smtp_password_file)";
 		return -EINVAL;
 	}
 	h = url + (*ret_tls ? 8 : 7);
@@ -161,8 +160,10 @@ conf_smtp_url_check(const char *url, bool *ret_tls, bool *ret_loopback,
 			return -EINVAL;
 		e++;
 	} else {
-		e = h + strspn(h, "abcdefghijklmnopqrstuvwxyz"
-		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-");
+		e = h +
+		    strspn(h,
+			"abcdefghijklmnopqrstuvwxyz"
+			"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-");
 		if (e == h || e - h > 253 || *h == '.' || *h == '-' ||
 		    strstr(h, "..") != NULL)
 			return -EINVAL;
@@ -183,10 +184,11 @@ conf_smtp_url_check(const char *url, bool *ret_tls, bool *ret_loopback,
 	}
 	if (*e == '/') {
 		e++;
-		if (e[strspn(e, "abcdefghijklmnopqrstuvwxyz"
-		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-")] != '\0') {
+		if (e[strspn(e,
+			"abcdefghijklmnopqrstuvwxyz"
+			"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-")] != '\0') {
 			*ret_why = "the path (the EHLO name) may hold only "
-			    "letters, digits, '.' and '-'";
+				   "letters, digits, '.' and '-'";
 			return -EINVAL;
 		}
 	} else if (*e != '\0') {
@@ -239,7 +241,7 @@ template_check(const char *t, size_t n, const char **ret_why)
 			continue;
 		}
 		*ret_why = "the template holds a control character other "
-		    "than tab and newline";
+			   "than tab and newline";
 		if ((ch < 0x20 && ch != '\t') || ch == 0x7f ||
 		    (ch == 0xc2 && i + 1 < n && (unsigned char)t[i + 1] < 0xa0))
 			return -EINVAL;
@@ -247,13 +249,15 @@ template_check(const char *t, size_t n, const char **ret_why)
 		if (ch == '%') {
 			ch = i + 1 < n ? (unsigned char)t[++i] : 0;
 			*ret_why = "unknown % escape in the template: use %c "
-			    "(code), %m (minutes), %p (pool) or %%";
+				   "(code), %m (minutes), %p (pool) or %%";
 			if (ch != 'c' && ch != 'm' && ch != 'p' && ch != '%')
 				return -EINVAL;
 			code |= ch == 'c';
 			/* Widest expansions: 8 digits, "10", a pool name. */
-			line += ch == 'c' ? 7 : ch == 'm' ? 1 : ch == 'p' ?
-			    UA_MAX_POOL - 1 : 0;
+			line += ch == 'c' ? 7
+			    : ch == 'm'   ? 1
+			    : ch == 'p'   ? UA_MAX_POOL - 1
+					  : 0;
 		}
 		*ret_why = "a template line is longer than 900 bytes";
 		if (line > UA_MAX_MAIL_LINE)
@@ -279,19 +283,24 @@ conf_template_read(const struct parser *P, const char *path, char **ret_text)
 	int fd, r;
 
 	(void)ua_log_quote(path, q, sizeof(q));
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY |
-	    O_NONBLOCK);
+	fd = open(path,
+	    O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
-		return conf_err(P, P->lineno, "mail_template %s: cannot open: "
-		    "%m", q);
+		return conf_err(P, P->lineno,
+		    "mail_template %s: cannot open: "
+		    "%m",
+		    q);
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		r = conf_err(P, P->lineno, "mail_template %s: not a regular "
-		    "file", q);
+		r = conf_err(P, P->lineno,
+		    "mail_template %s: not a regular "
+		    "file",
+		    q);
 		goto out;
 	}
 	if ((st.st_uid != 0 && st.st_uid != geteuid()) ||
 	    (st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
-		r = conf_err(P, P->lineno, "mail_template %s: must be owned "
+		r = conf_err(P, P->lineno,
+		    "mail_template %s: must be owned "
 		    "by root (or uid %u) and not writable by group or others",
 		    q, (unsigned)geteuid());
 		goto out;
@@ -301,8 +310,10 @@ conf_template_read(const struct parser *P, const char *path, char **ret_text)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			r = conf_err(P, P->lineno, "mail_template %s: read: "
-			    "%m", q);
+			r = conf_err(P, P->lineno,
+			    "mail_template %s: read: "
+			    "%m",
+			    q);
 			goto out;
 		}
 		if (n == 0)
@@ -310,8 +321,10 @@ conf_template_read(const struct parser *P, const char *path, char **ret_text)
 		len += (size_t)n;
 	}
 	if (len > UA_MAX_MAIL_TEMPLATE) {
-		r = conf_err(P, P->lineno, "mail_template %s: larger than %d "
-		    "bytes", q, UA_MAX_MAIL_TEMPLATE);
+		r = conf_err(P, P->lineno,
+		    "mail_template %s: larger than %d "
+		    "bytes",
+		    q, UA_MAX_MAIL_TEMPLATE);
 		goto out;
 	}
 	/* CRLF files are fine: keep LF; a lone CR is refused below. */

@@ -37,8 +37,7 @@ ua_json_parse(const void *p, size_t n, json_t **ret)
 
 	if (n == 0)
 		return -EBADMSG;
-	o = json_loadb(p, n, JSON_REJECT_DUPLICATES,
-	    &jerr);
+	o = json_loadb(p, n, JSON_REJECT_DUPLICATES, &jerr);
 	if (o == NULL)
 		return -EBADMSG;
 	if (!json_is_object(o)) {

@@ -21,7 +21,7 @@
 #include "server/log.h"
 
 #define LOG_SOCKET "/dev/log"
-#define LOG_LINE 2048		/* longer messages are cut, marked "..." */
+#define LOG_LINE 2048 /* longer messages are cut, marked "..." */
 
 /*
  * We talk to /dev/log ourselves instead of calling syslog(3): glibc's
@@ -31,15 +31,15 @@
  * old syslogds) is not supported: messages are then dropped.
  */
 static struct {
-	pthread_mutex_t lock;	/* fd, retry_at, dropped */
+	pthread_mutex_t lock; /* fd, retry_at, dropped */
 	char ident[32];
 	bool to_stderr;
-	bool journal;		/* stderr is systemd's journal stream */
-	bool errors_to_stderr;	/* a background start-up: errors there too */
+	bool journal;          /* stderr is systemd's journal stream */
+	bool errors_to_stderr; /* a background start-up: errors there too */
 	int maxprio;
-	int fd;			/* connected datagram socket, or -1 */
-	time_t retry_at;	/* monotonic second of the next connect try */
-	unsigned long dropped;	/* messages lost since the last sent one */
+	int fd;                /* connected datagram socket, or -1 */
+	time_t retry_at;       /* monotonic second of the next connect try */
+	unsigned long dropped; /* messages lost since the last sent one */
 } L = {
 	.lock = PTHREAD_MUTEX_INITIALIZER,
 	.ident = "userauth",
@@ -49,7 +49,14 @@ static struct {
 };
 
 static const char *const level_names[] = {
-	"emerg", "alert", "crit", "error", "warning", "notice", "info", "debug",
+	"emerg",
+	"alert",
+	"crit",
+	"error",
+	"warning",
+	"notice",
+	"info",
+	"debug",
 };
 
 static time_t
@@ -120,16 +127,17 @@ emit_syslog(int prio, const char *msg)
 		(void)strftime(stamp, sizeof(stamp), "%b %e %H:%M:%S", &tm);
 	(void)pthread_mutex_lock(&L.lock);
 	if (L.dropped > 0) {
-		n = snprintf(line, sizeof(line), "<%d>%s %s[%d]: %lu log "
-		    "message(s) dropped", LOG_AUTHPRIV | LOG_WARNING, stamp,
-		    L.ident, (int)getpid(), L.dropped);
+		n = snprintf(line, sizeof(line),
+		    "<%d>%s %s[%d]: %lu log "
+		    "message(s) dropped",
+		    LOG_AUTHPRIV | LOG_WARNING, stamp, L.ident, (int)getpid(),
+		    L.dropped);
 		if (n > 0 && syslog_send_locked(line, (size_t)n) == 0)
 			L.dropped = 0;
 	}
 	n = snprintf(line, sizeof(line), "<%d>%s %s[%d]: %s",
 	    LOG_AUTHPRIV | prio, stamp, L.ident, (int)getpid(), msg);
-	if (n < 0 || syslog_send_locked(line, strnlen(line,
-	    sizeof(line))) < 0)
+	if (n < 0 || syslog_send_locked(line, strnlen(line, sizeof(line))) < 0)
 		L.dropped++;
 	(void)pthread_mutex_unlock(&L.lock);
 }

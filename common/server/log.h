@@ -13,7 +13,8 @@
 
 /* to_stderr: foreground (-f) or CLI; otherwise syslog(LOG_AUTHPRIV). */
 void ua_log_open(const char *ident, bool to_stderr);
-/* Messages above maxprio (e.g. LOG_DEBUG when maxprio is LOG_INFO) are dropped. */
+/* Messages above maxprio (e.g. LOG_DEBUG when maxprio is LOG_INFO) are dropped.
+ */
 void ua_log_set_level(int maxprio);
 /*
  * While on, messages at LOG_ERR and worse go to stderr as well as syslog:
@@ -21,7 +22,8 @@ void ua_log_set_level(int maxprio);
  * where no syslog daemon runs (containers, minimal boxes).
  */
 void ua_log_errors_to_stderr(bool on);
-void ua_log(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void ua_log(int prio, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 /* Log with errno set to -r (so %m names it) and return r (< 0). */
 int ua_log_errno(int prio, int r, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

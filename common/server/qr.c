@@ -25,10 +25,10 @@ char *
 ua_qr_render(const char *text)
 {
 	static const char *const cell[4] = {
-		" ",		/* both dark */
-		"\u2584",	/* lower light */
-		"\u2580",	/* upper light */
-		"\u2588",	/* both light */
+		" ",      /* both dark */
+		"\u2584", /* lower light */
+		"\u2580", /* upper light */
+		"\u2588", /* both light */
 	};
 	QRcode *q;
 	char *out, *p;

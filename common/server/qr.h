@@ -7,7 +7,7 @@
 #ifndef UA_QR_H
 #define UA_QR_H
 
-#define UA_QR_QUIET 2	/* modules of quiet zone around the code */
+#define UA_QR_QUIET 2 /* modules of quiet zone around the code */
 
 /*
  * text as a QR code (ECC level L), two module rows per line: light

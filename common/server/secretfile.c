@@ -25,15 +25,16 @@ ua_secret_file_read(const char *key, const char *path, uid_t uid, size_t max,
 	ssize_t n;
 	int fd, r = 0;
 
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY |
-	    O_NONBLOCK);
+	fd = open(path,
+	    O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
-		return ua_log_errno(LOG_ERR, -errno, "%s '%s': %m", key,
-		    path);
+		return ua_log_errno(LOG_ERR, -errno, "%s '%s': %m", key, path);
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
 	    (st.st_uid != 0 && st.st_uid != uid) || (st.st_mode & 077)) {
-		ua_log(LOG_ERR, "%s '%s' must be a regular file owned by root "
-		    "or the daemon user with mode 0600 or 0400", key, path);
+		ua_log(LOG_ERR,
+		    "%s '%s' must be a regular file owned by root "
+		    "or the daemon user with mode 0600 or 0400",
+		    key, path);
 		r = -EPERM;
 		goto out;
 	}
@@ -59,9 +60,12 @@ ua_secret_file_read(const char *key, const char *path, uid_t uid, size_t max,
 	if (r == 0 && (len == 0 || len > max || len > UA_MAX_SECRET_FILE))
 		r = -EINVAL;
 	if (r < 0) {
-		ua_log(LOG_ERR, "%s '%s': the first line must hold the secret "
-		    "(1 to %zu bytes, no control characters)", key, path,
-		    max < UA_MAX_SECRET_FILE ? max : (size_t)UA_MAX_SECRET_FILE);
+		ua_log(LOG_ERR,
+		    "%s '%s': the first line must hold the secret "
+		    "(1 to %zu bytes, no control characters)",
+		    key, path,
+		    max < UA_MAX_SECRET_FILE ? max
+					     : (size_t)UA_MAX_SECRET_FILE);
 		goto out;
 	}
 	if ((*ret = strdup(buf)) == NULL)
@@ -71,4 +75,3 @@ out:
 	(void)close(fd);
 	return r;
 }
-

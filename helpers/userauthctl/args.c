@@ -21,9 +21,9 @@
 #define CTL_MAX_LONGOPTS 32
 
 static const struct option common_opts[] = {
-    {"help", no_argument, NULL, 'h'},
-    {"json", no_argument, NULL, CTL_OPT_JSON},
-    {"socket", required_argument, NULL, 's'},
+	{ "help", no_argument, NULL, 'h' },
+	{ "json", no_argument, NULL, CTL_OPT_JSON },
+	{ "socket", required_argument, NULL, 's' },
 };
 
 const char *
@@ -47,9 +47,10 @@ ctl_verb_help(const struct ctl_verb *v, FILE *f)
 	    v->synopsis[0] != '\0' ? " " : "", v->synopsis, v->summary);
 	if (v->help != NULL)
 		(void)fprintf(f, "\n%s", v->help);
-	(void)fprintf(f, "\nCommon options: -h, --help; --json; "
-			 "-s, --socket PATH.  See userauthctl --help for exit "
-			 "statuses.\n");
+	(void)fprintf(f,
+	    "\nCommon options: -h, --help; --json; "
+	    "-s, --socket PATH.  See userauthctl --help for exit "
+	    "statuses.\n");
 }
 
 void
@@ -63,7 +64,7 @@ static int
 bad_option(struct ctl_ctx *ctx, const struct ctl_verb *v, char **argv, int c)
 {
 	const char *opt = argv[optind - 1];
-	char name[64], shortopt[3] = {'-', (char)optopt, '\0'};
+	char name[64], shortopt[3] = { '-', (char)optopt, '\0' };
 
 	/*
 	 * A short option may sit inside a bundle ("-xy"), where optind has
@@ -130,8 +131,8 @@ ctl_opt_end(struct ctl_ctx *ctx, const struct ctl_verb *v, int c)
 }
 
 int
-ctl_operands(
-    struct ctl_ctx *ctx, const struct ctl_verb *v, int argc, int min, int max)
+ctl_operands(struct ctl_ctx *ctx, const struct ctl_verb *v, int argc, int min,
+    int max)
 {
 	int n = argc - optind;
 	char name[64];
@@ -267,8 +268,8 @@ ctl_arg_user(struct ctl_ctx *ctx, const char *what, const char *s, char *out,
 	if (r != CTL_EXIT_OK)
 		return r;
 	if (ua_snprintf(out, outsz, "%s", s) < 0)
-		return ctl_fail(
-		    ctx, CTL_EXIT_USAGE, "invalid", "%s: too long", what);
+		return ctl_fail(ctx, CTL_EXIT_USAGE, "invalid", "%s: too long",
+		    what);
 	return CTL_EXIT_OK;
 }
 
@@ -300,8 +301,8 @@ ctl_simple(struct ctl_ctx *ctx, const char *op, const char *k1, const char *v1,
 }
 
 int
-ctl_show(
-    struct ctl_ctx *ctx, json_t *res, json_type expected, ctl_print_fn *human)
+ctl_show(struct ctl_ctx *ctx, json_t *res, json_type expected,
+    ctl_print_fn *human)
 {
 	int r;
 

@@ -45,8 +45,8 @@ report(const struct ctl_ctx *ctx, const char *code, const char *msg)
 	char *esc;
 
 	esc = ctl_escape(msg);
-	(void)fprintf(
-	    stderr, "userauthctl: %s\n", esc != NULL ? esc : "(out of memory)");
+	(void)fprintf(stderr, "userauthctl: %s\n",
+	    esc != NULL ? esc : "(out of memory)");
 	if (ctx->json && esc != NULL)
 		print_error_json(code, esc);
 	free(esc);
@@ -114,8 +114,8 @@ connect_daemon(const struct ctl_ctx *ctx, int *ret_fd)
 	r = check_socket_owner(ctx, path);
 	if (r != CTL_EXIT_OK)
 		return r;
-	r = ua_connect_unix(
-	    path, CTL_CONNECT_TIMEOUT_MS, false, (uid_t)-1, &fd);
+	r = ua_connect_unix(path, CTL_CONNECT_TIMEOUT_MS, false, (uid_t)-1,
+	    &fd);
 	if (r == -EACCES || r == -EPERM)
 		return ctl_fail(ctx, CTL_EXIT_DENIED, "denied",
 		    "%s: permission denied (root or a member of the daemon's "
@@ -138,8 +138,8 @@ connect_daemon(const struct ctl_ctx *ctx, int *ret_fd)
  * usage error, not a dropped connection.
  */
 static int
-send_request(
-    const struct ctl_ctx *ctx, int fd, const json_t *req, int timeout_ms)
+send_request(const struct ctl_ctx *ctx, int fd, const json_t *req,
+    int timeout_ms)
 {
 	size_t n;
 	int r;
@@ -209,8 +209,8 @@ warn(struct ctl_ctx *ctx, json_t *reply)
 	const char *code = NULL, *msg = NULL;
 	char *esc;
 
-	if (json_unpack(json_object_get(reply, "warning"), "{s:s, s:s}",
-	    "code", &code, "message", &msg) != 0)
+	if (json_unpack(json_object_get(reply, "warning"), "{s:s, s:s}", "code",
+		&code, "message", &msg) != 0)
 		return;
 	esc = ctl_escape(msg);
 	(void)fprintf(stderr, "userauthctl: warning: %s\n",
@@ -261,8 +261,9 @@ ctl_call(struct ctl_ctx *ctx, const json_t *req, json_t **ret_result)
 	deadline = ua_now_ms() + CTL_REQUEST_TIMEOUT_MS;
 	/* a password's hash waits in the daemon's queue behind logins (up
 	 * to max_queue_wait, 30 s by default) */
-	if (json_is_string(json_object_get(req, "op")) && strcmp(
-	    json_string_value(json_object_get(req, "op")), "user.passwd") == 0)
+	if (json_is_string(json_object_get(req, "op")) &&
+	    strcmp(json_string_value(json_object_get(req, "op")),
+		"user.passwd") == 0)
 		deadline = ua_now_ms() + CTL_PASSWD_TIMEOUT_MS;
 	r = send_request(ctx, fd, req, CTL_REQUEST_TIMEOUT_MS);
 	if (r != CTL_EXIT_OK)
@@ -292,8 +293,8 @@ ctl_session_open(const struct ctl_ctx *ctx, int *ret_fd)
 }
 
 int
-ctl_session_call(struct ctl_ctx *ctx, int fd, const json_t *req,
-    int timeout_ms, json_t **ret_result)
+ctl_session_call(struct ctl_ctx *ctx, int fd, const json_t *req, int timeout_ms,
+    json_t **ret_result)
 {
 	json_t *reply = NULL;
 	int r;

@@ -23,7 +23,7 @@ enum ctl_exit {
 
 #define CTL_CONNECT_TIMEOUT_MS 1000
 #define CTL_REQUEST_TIMEOUT_MS 10000
-#define CTL_PASSWD_TIMEOUT_MS 60000	/* user.passwd: hashed in the queue */
+#define CTL_PASSWD_TIMEOUT_MS 60000 /* user.passwd: hashed in the queue */
 
 /* Global settings, from the command line. */
 struct ctl_ctx {

@@ -15,8 +15,8 @@
 #include "client.h"
 
 struct ctl_verb;
-typedef int ctl_verb_fn(
-    struct ctl_ctx *ctx, const struct ctl_verb *v, int argc, char **argv);
+typedef int ctl_verb_fn(struct ctl_ctx *ctx, const struct ctl_verb *v, int argc,
+    char **argv);
 
 /* One entry of the dispatch table in main.c. */
 struct ctl_verb {
@@ -62,8 +62,8 @@ int ctl_opt_end(struct ctl_ctx *ctx, const struct ctl_verb *v, int c);
  * Check the number of operands (argc - optind) is in [min, max]; prints a
  * usage error and returns CTL_EXIT_USAGE otherwise, else CTL_EXIT_OK.
  */
-int ctl_operands(
-    struct ctl_ctx *ctx, const struct ctl_verb *v, int argc, int min, int max);
+int ctl_operands(struct ctl_ctx *ctx, const struct ctl_verb *v, int argc,
+    int min, int max);
 
 /*
  * Validate one argument; each returns CTL_EXIT_OK or prints why, naming
@@ -98,8 +98,8 @@ typedef int ctl_print_fn(struct ctl_ctx *ctx, json_t *res);
  * (a reply of another type is "garbage", CTL_EXIT_UNREACHABLE).  Returns
  * the exit status.
  */
-int ctl_show(
-    struct ctl_ctx *ctx, json_t *res, json_type expected, ctl_print_fn *human);
+int ctl_show(struct ctl_ctx *ctx, json_t *res, json_type expected,
+    ctl_print_fn *human);
 
 /*
  * The exit status for a printer's result r (0, -ENOMEM, -EIO):

@@ -15,7 +15,7 @@
 static int
 print_group(struct ctl_ctx *ctx, json_t *g)
 {
-	static const char *const keys[] = {"name", "pool", "gid", "members"};
+	static const char *const keys[] = { "name", "pool", "gid", "members" };
 	const char *vals[4];
 	char gid[24], *members;
 	int r;
@@ -62,8 +62,8 @@ parse(struct ctl_ctx *ctx, const struct ctl_verb *v, int argc, char **argv,
 }
 
 int
-ctl_group_add(
-    struct ctl_ctx *ctx, const struct ctl_verb *v, int argc, char **argv)
+ctl_group_add(struct ctl_ctx *ctx, const struct ctl_verb *v, int argc,
+    char **argv)
 {
 	const char *pool, *name;
 	json_t *res = NULL;
@@ -78,8 +78,8 @@ ctl_group_add(
 	if (r == CTL_EXIT_OK)
 		r = ctl_arg_name(ctx, "NAME", name);
 	if (r == CTL_EXIT_OK)
-		r = ctl_simple(
-		    ctx, "group.add", "pool", pool, "name", name, &res);
+		r = ctl_simple(ctx, "group.add", "pool", pool, "name", name,
+		    &res);
 	if (r != CTL_EXIT_OK)
 		return r;
 	return ctl_show(ctx, res, JSON_OBJECT, print_group);
@@ -99,8 +99,8 @@ print_deleted(struct ctl_ctx *ctx, json_t *res)
 }
 
 int
-ctl_group_del(
-    struct ctl_ctx *ctx, const struct ctl_verb *v, int argc, char **argv)
+ctl_group_del(struct ctl_ctx *ctx, const struct ctl_verb *v, int argc,
+    char **argv)
 {
 	json_t *res = NULL;
 	int r;
@@ -110,19 +110,18 @@ ctl_group_del(
 		return r;
 	r = ctl_arg_name(ctx, "GROUP", argv[optind]);
 	if (r == CTL_EXIT_OK)
-		r = ctl_simple(
-		    ctx, "group.del", "group", argv[optind], NULL, NULL, &res);
+		r = ctl_simple(ctx, "group.del", "group", argv[optind], NULL,
+		    NULL, &res);
 	if (r != CTL_EXIT_OK)
 		return r;
 	return ctl_show(ctx, res, JSON_OBJECT, print_deleted);
 }
 
 int
-ctl_group_list(
-    struct ctl_ctx *ctx, const struct ctl_verb *v, int argc, char **argv)
+ctl_group_list(struct ctl_ctx *ctx, const struct ctl_verb *v, int argc,
+    char **argv)
 {
-	return ctl_list_in_pool(ctx, v, argc, argv, "group.list",
-	    print_groups);
+	return ctl_list_in_pool(ctx, v, argc, argv, "group.list", print_groups);
 }
 
 static int
@@ -138,26 +137,26 @@ member(struct ctl_ctx *ctx, const struct ctl_verb *v, int argc, char **argv,
 		return r;
 	r = ctl_arg_name(ctx, "GROUP", argv[optind]);
 	if (r == CTL_EXIT_OK)
-		r = ctl_arg_user(
-		    ctx, "USER", argv[optind + 1], user, sizeof(user));
+		r = ctl_arg_user(ctx, "USER", argv[optind + 1], user,
+		    sizeof(user));
 	if (r == CTL_EXIT_OK)
-		r = ctl_simple(
-		    ctx, op, "group", argv[optind], "user", user, &res);
+		r = ctl_simple(ctx, op, "group", argv[optind], "user", user,
+		    &res);
 	if (r != CTL_EXIT_OK)
 		return r;
 	return ctl_show(ctx, res, JSON_OBJECT, print_group);
 }
 
 int
-ctl_group_member_add(
-    struct ctl_ctx *ctx, const struct ctl_verb *v, int argc, char **argv)
+ctl_group_member_add(struct ctl_ctx *ctx, const struct ctl_verb *v, int argc,
+    char **argv)
 {
 	return member(ctx, v, argc, argv, "group.member.add");
 }
 
 int
-ctl_group_member_del(
-    struct ctl_ctx *ctx, const struct ctl_verb *v, int argc, char **argv)
+ctl_group_member_del(struct ctl_ctx *ctx, const struct ctl_verb *v, int argc,
+    char **argv)
 {
 	return member(ctx, v, argc, argv, "group.member.del");
 }

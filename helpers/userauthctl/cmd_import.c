@@ -20,10 +20,10 @@
 #include "cmd.h"
 #include "output.h"
 
-#define IMPORT_FIELD_MAX 1024	/* bytes; the daemon's limits are lower */
+#define IMPORT_FIELD_MAX 1024 /* bytes; the daemon's limits are lower */
 #define IMPORT_GROUPS_MAX 64
 #define IMPORT_ROWS_MAX 2000000
-#define IMPORT_CHUNK_BYTES 60000	/* under the 64 KiB request cap */
+#define IMPORT_CHUNK_BYTES 60000 /* under the 64 KiB request cap */
 #define IMPORT_COMMIT_TIMEOUT_MS 600000
 
 enum { OPT_FORMAT = CTL_OPT_LONG, OPT_SKIP_BAD };
@@ -33,12 +33,11 @@ static const char *const col_names[C_N] = { "login", "email", "display_name",
 	"groups", "home", "shell" };
 
 struct import {
-	json_t *rows;		/* row objects with "line" */
-	json_t *rejected;	/* {"line", "login", "reason"} found here */
+	json_t *rows;     /* row objects with "line" */
+	json_t *rejected; /* {"line", "login", "reason"} found here */
 };
 
-static int
-reject(struct import *im, unsigned long line, const char *login,
+static int reject(struct import *im, unsigned long line, const char *login,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 static int
@@ -51,10 +50,11 @@ reject(struct import *im, unsigned long line, const char *login,
 	va_start(ap, fmt);
 	(void)vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
-	return json_array_append_new(im->rejected, json_pack("{s:I s:s s:s}",
-	    "line", (json_int_t)line, "login",
-	    login != NULL && ua_valid_utf8(login, strlen(login)) ? login : "",
-	    "reason", why));
+	return json_array_append_new(im->rejected,
+	    json_pack("{s:I s:s s:s}", "line", (json_int_t)line, "login",
+		login != NULL && ua_valid_utf8(login, strlen(login)) ? login
+								     : "",
+		"reason", why));
 }
 
 /* Check one field's text; 0 or a reason in why. */
@@ -119,8 +119,8 @@ add_row(struct import *im, unsigned long line, const char *const *fields,
 		if (fields[c] == NULL ||
 		    (lens[c] == 0 && c != C_LOGIN && c != C_EMAIL))
 			continue;
-		v = c == C_GROUPS ? split_groups(fields[c]) :
-				    json_stringn(fields[c], lens[c]);
+		v = c == C_GROUPS ? split_groups(fields[c])
+				  : json_stringn(fields[c], lens[c]);
 		if (v == NULL || json_object_set_new(o, col_names[c], v) < 0) {
 			json_decref(o);
 			return -ENOMEM;
@@ -138,7 +138,7 @@ add_row(struct import *im, unsigned long line, const char *const *fields,
 
 struct csv {
 	char *p, *end;
-	unsigned long line;	/* of p */
+	unsigned long line; /* of p */
 };
 
 /* Is p at a CRLF line end? */
@@ -222,9 +222,9 @@ csv_record(struct csv *s, char **f, size_t *lens, int max)
 		return 0;
 	for (;;) {
 		start = s->p;
-		good = s->p < s->end && *s->p == '"' ?
-		    csv_quoted(s, start, &out) :
-		    csv_bare(s, start, &out);
+		good = s->p < s->end && *s->p == '"'
+		    ? csv_quoted(s, start, &out)
+		    : csv_bare(s, start, &out);
 		if (!good) {
 			csv_skip_line(s);
 			return -EINVAL;
@@ -271,7 +271,8 @@ parse_csv(struct ctl_ctx *ctx, struct import *im, char *buf, size_t len)
 		if (map[c] < 0)
 			return ctl_fail(ctx, CTL_EXIT_USAGE, "usage",
 			    "line 1: unknown column '%.64s' (known: login, "
-			    "email, display_name, groups, home, shell)", f[c]);
+			    "email, display_name, groups, home, shell)",
+			    f[c]);
 		for (k = 0; k < c; k++)
 			if (map[k] == map[c])
 				return ctl_fail(ctx, CTL_EXIT_USAGE, "usage",
@@ -294,7 +295,7 @@ parse_csv(struct ctl_ctx *ctx, struct import *im, char *buf, size_t len)
 		if (n == 0)
 			break;
 		if (n == 1 && lens[0] == 0)
-			continue;	/* blank line */
+			continue; /* blank line */
 		if (n == -EINVAL)
 			r = reject(im, line, NULL, "bad CSV quoting");
 		else if (n != ncols)
@@ -314,7 +315,8 @@ parse_csv(struct ctl_ctx *ctx, struct import *im, char *buf, size_t len)
 	return CTL_EXIT_OK;
 }
 
-/* ---- JSON lines ------------------------------------------------------------ */
+/* ---- JSON lines ------------------------------------------------------------
+ */
 
 /* reject's result r as the helpers below say it: 1 (rejected) or < 0. */
 static int
@@ -339,7 +341,8 @@ join_groups(struct import *im, unsigned long line, const char *login,
 	if (json_array_size(g) > IMPORT_GROUPS_MAX)
 		return rejected(reject(im, line, login, "more than %d groups",
 		    IMPORT_GROUPS_MAX));
-	json_array_foreach(g, i, x) {
+	json_array_foreach(g, i, x)
+	{
 		if (!json_is_string(x) ||
 		    strchr(json_string_value(x), ';') != NULL)
 			return rejected(reject(im, line, login,
@@ -350,7 +353,8 @@ join_groups(struct import *im, unsigned long line, const char *login,
 	if (j == NULL)
 		return -ENOMEM;
 	/* total counts every name and separator: each fits. */
-	json_array_foreach(g, i, x) {
+	json_array_foreach(g, i, x)
+	{
 		len = json_string_length(x);
 		if (i > 0)
 			j[at++] = ';';
@@ -368,14 +372,15 @@ join_groups(struct import *im, unsigned long line, const char *login,
  * line was rejected, or < 0.
  */
 static int
-jsonl_members(struct import *im, unsigned long line, json_t *o,
-    const char **f, size_t *lens, json_t **ret_groups)
+jsonl_members(struct import *im, unsigned long line, json_t *o, const char **f,
+    size_t *lens, json_t **ret_groups)
 {
 	const char *key;
 	json_t *v;
 	int c;
 
-	json_object_foreach(o, key, v) {
+	json_object_foreach(o, key, v)
+	{
 		for (c = 0; c < C_N && strcmp(key, col_names[c]) != 0; c++)
 			;
 		if (c == C_N)
@@ -463,10 +468,10 @@ parse_jsonl(struct ctl_ctx *ctx, struct import *im, char *buf, size_t len)
 static int
 cmp_line(const void *a, const void *b)
 {
-	json_int_t x = json_integer_value(
-	    json_object_get(*(json_t *const *)a, "line"));
-	json_int_t y = json_integer_value(
-	    json_object_get(*(json_t *const *)b, "line"));
+	json_int_t x =
+	    json_integer_value(json_object_get(*(json_t *const *)a, "line"));
+	json_int_t y =
+	    json_integer_value(json_object_get(*(json_t *const *)b, "line"));
 
 	return x < y ? -1 : x > y;
 }
@@ -485,11 +490,13 @@ print_rejected(const char *file, json_t *all)
 	qsort(v, n, sizeof(*v), cmp_line);
 	for (i = 0; i < n; i++) {
 		char *why = ctl_escape(ctl_get_str(v[i], "reason"));
-		const char *l = json_string_value(json_object_get(v[i], "login"));
+		const char *l =
+		    json_string_value(json_object_get(v[i], "login"));
 		char *login = ctl_escape(l != NULL ? l : "");
 
 		(void)fprintf(stderr, "userauthctl: %s:%lld: %s%s%s%s\n", file,
-		    (long long)json_integer_value(json_object_get(v[i], "line")),
+		    (long long)json_integer_value(
+			json_object_get(v[i], "line")),
 		    login && *login ? "'" : "", login && *login ? login : "",
 		    login && *login ? "': " : "", why ? why : "");
 		free(why);
@@ -587,8 +594,8 @@ read_all(struct ctl_ctx *ctx, const char *path, char **ret, size_t *ret_len)
 		if (f != stdin)
 			(void)fclose(f);
 		free(buf);
-		return buf == NULL ? ctl_fail_oom(ctx) :
-				     ctl_fail(ctx, CTL_EXIT_REFUSED, "local",
+		return buf == NULL ? ctl_fail_oom(ctx)
+				   : ctl_fail(ctx, CTL_EXIT_REFUSED, "local",
 					 "%s: %s", path, strerror(e));
 	}
 	if (f != stdin)
@@ -630,9 +637,9 @@ import_args(struct ctl_ctx *ctx, const struct ctl_verb *v, int argc,
     char **argv, struct import_job *job)
 {
 	static const struct option lo[] = {
-	    {"format", required_argument, NULL, OPT_FORMAT},
-	    {"skip-bad", no_argument, NULL, OPT_SKIP_BAD},
-	    {NULL, 0, NULL, 0},
+		{ "format", required_argument, NULL, OPT_FORMAT },
+		{ "skip-bad", no_argument, NULL, OPT_SKIP_BAD },
+		{ NULL, 0, NULL, 0 },
 	};
 	int c, r;
 
@@ -674,8 +681,8 @@ import_read(struct ctl_ctx *ctx, struct import_job *job, struct import *im)
 	r = read_all(ctx, job->path, &buf, &len);
 	if (r != CTL_EXIT_OK)
 		return r;
-	r = strcmp(job->format, "csv") == 0 ? parse_csv(ctx, im, buf, len) :
-					      parse_jsonl(ctx, im, buf, len);
+	r = strcmp(job->format, "csv") == 0 ? parse_csv(ctx, im, buf, len)
+					    : parse_jsonl(ctx, im, buf, len);
 	free(buf);
 	if (r != CTL_EXIT_OK)
 		return r;
@@ -755,8 +762,8 @@ ctl_user_import(struct ctl_ctx *ctx, const struct ctl_verb *v, int argc,
 	r = import_args(ctx, v, argc, argv, &job);
 	if (r >= 0)
 		goto out;
-	r = im.rows == NULL || im.rejected == NULL ? ctl_fail_oom(ctx) :
-						     CTL_EXIT_OK;
+	r = im.rows == NULL || im.rejected == NULL ? ctl_fail_oom(ctx)
+						   : CTL_EXIT_OK;
 	if (r == CTL_EXIT_OK)
 		r = import_read(ctx, &job, &im);
 	if (r == CTL_EXIT_OK)

@@ -24,12 +24,13 @@ fmt_secs(const json_t *o, const char *key, char *out, size_t outsz)
 	if (a < 60)
 		(void)snprintf(out, outsz, "%" JSON_INTEGER_FORMAT "s", s);
 	else if (a < 3600)
-		(void)snprintf(out, outsz, "%s%" JSON_INTEGER_FORMAT "m%02"
-		    JSON_INTEGER_FORMAT "s", s < 0 ? "-" : "", a / 60, a % 60);
+		(void)snprintf(out, outsz,
+		    "%s%" JSON_INTEGER_FORMAT "m%02" JSON_INTEGER_FORMAT "s",
+		    s < 0 ? "-" : "", a / 60, a % 60);
 	else
-		(void)snprintf(out, outsz, "%s%" JSON_INTEGER_FORMAT "h%02"
-		    JSON_INTEGER_FORMAT "m", s < 0 ? "-" : "", a / 3600,
-		    a % 3600 / 60);
+		(void)snprintf(out, outsz,
+		    "%s%" JSON_INTEGER_FORMAT "h%02" JSON_INTEGER_FORMAT "m",
+		    s < 0 ? "-" : "", a / 3600, a % 3600 / 60);
 	return out;
 }
 
@@ -79,8 +80,8 @@ print_flush(struct ctl_ctx *ctx, json_t *res)
 
 /* Both verbs: no operands, one request with no arguments. */
 static int
-mailq_run(struct ctl_ctx *ctx, const struct ctl_verb *v, int argc,
-    char **argv, const char *op, json_type type, ctl_print_fn *human)
+mailq_run(struct ctl_ctx *ctx, const struct ctl_verb *v, int argc, char **argv,
+    const char *op, json_type type, ctl_print_fn *human)
 {
 	json_t *res = NULL;
 	int c, r;
@@ -99,12 +100,12 @@ mailq_run(struct ctl_ctx *ctx, const struct ctl_verb *v, int argc,
 }
 
 int
-ctl_mailq_list(
-    struct ctl_ctx *ctx, const struct ctl_verb *v, int argc, char **argv)
+ctl_mailq_list(struct ctl_ctx *ctx, const struct ctl_verb *v, int argc,
+    char **argv)
 {
 	static const struct option lo[] = {
-	    {"full", no_argument, NULL, 'f'},
-	    {NULL, 0, NULL, 0},
+		{ "full", no_argument, NULL, 'f' },
+		{ NULL, 0, NULL, 0 },
 	};
 	json_t *req, *res = NULL;
 	bool full = false;
@@ -134,8 +135,8 @@ ctl_mailq_list(
 }
 
 int
-ctl_mailq_flush(
-    struct ctl_ctx *ctx, const struct ctl_verb *v, int argc, char **argv)
+ctl_mailq_flush(struct ctl_ctx *ctx, const struct ctl_verb *v, int argc,
+    char **argv)
 {
 	return mailq_run(ctx, v, argc, argv, "mailq.flush", JSON_OBJECT,
 	    print_flush);

@@ -26,9 +26,8 @@ find_row(json_t *rows, json_int_t id)
 	json_t *r;
 	size_t i;
 
-	json_array_foreach(rows, i, r)
-		if (json_integer_value(json_object_get(r, "id")) == id)
-			return r;
+	json_array_foreach(rows, i,
+	    r) if (json_integer_value(json_object_get(r, "id")) == id) return r;
 	return NULL;
 }
 
@@ -41,8 +40,8 @@ mail_test_opts(struct ctl_ctx *ctx, const struct ctl_verb *v, int argc,
     char **argv, long *wait)
 {
 	static const struct option lo[] = {
-	    {"wait", required_argument, NULL, 'w'},
-	    {NULL, 0, NULL, 0},
+		{ "wait", required_argument, NULL, 'w' },
+		{ NULL, 0, NULL, 0 },
 	};
 	char *end;
 	int c;
@@ -54,7 +53,8 @@ mail_test_opts(struct ctl_ctx *ctx, const struct ctl_verb *v, int argc,
 		*wait = strtol(optarg, &end, 10);
 		if (*optarg == '\0' || *end != '\0' || *wait < 1 ||
 		    *wait > 600) {
-			(void)fprintf(stderr, "userauthctl: --wait: seconds "
+			(void)fprintf(stderr,
+			    "userauthctl: --wait: seconds "
 			    "from 1 to 600\n");
 			return CTL_EXIT_USAGE;
 		}
@@ -88,8 +88,9 @@ wait_for_row(struct ctl_ctx *ctx, json_int_t id, long wait, json_t **ret_rows,
 		if (r != CTL_EXIT_OK)
 			return r;
 		*ret_row = find_row(*ret_rows, id);
-		state = *ret_row ? json_string_value(json_object_get(*ret_row,
-		    "state")) : NULL;
+		state = *ret_row
+		    ? json_string_value(json_object_get(*ret_row, "state"))
+		    : NULL;
 		if (state != NULL && strcmp(state, "queued") != 0)
 			return CTL_EXIT_OK;
 		if (time(NULL) >= until)
@@ -102,29 +103,33 @@ wait_for_row(struct ctl_ctx *ctx, json_int_t id, long wait, json_t **ret_rows,
 static int
 mail_test_report(const json_t *row, const char *addr, json_int_t id)
 {
-	const char *state = row ? json_string_value(json_object_get(row,
-	    "state")) : NULL;
-	const char *why = row ? json_string_value(json_object_get(row,
-	    "last_error")) : NULL;
+	const char *state =
+	    row ? json_string_value(json_object_get(row, "state")) : NULL;
+	const char *why =
+	    row ? json_string_value(json_object_get(row, "last_error")) : NULL;
 
 	if (state != NULL && strcmp(state, "sent") == 0) {
 		(void)printf("sent: the relay accepted the test mail to %s "
-		    "(queue id %lld)\n", addr, (long long)id);
+			     "(queue id %lld)\n",
+		    addr, (long long)id);
 		return CTL_EXIT_OK;
 	}
 	(void)printf("%s: %s%s(queue id %lld)\n",
-	    state == NULL ? "gone" : strcmp(state, "queued") == 0 ?
-	    "not sent yet" : state,
-	    why != NULL ? why : state != NULL &&
-		strcmp(state, "queued") == 0 ? "the relay has not "
-	    "answered; the mailer goes on trying" : "no reason given",
+	    state == NULL                      ? "gone"
+		: strcmp(state, "queued") == 0 ? "not sent yet"
+					       : state,
+	    why != NULL ? why
+		: state != NULL && strcmp(state, "queued") == 0
+		? "the relay has not "
+		  "answered; the mailer goes on trying"
+		: "no reason given",
 	    " ", (long long)id);
 	return CTL_EXIT_REFUSED;
 }
 
 int
-ctl_mail_test(
-    struct ctl_ctx *ctx, const struct ctl_verb *v, int argc, char **argv)
+ctl_mail_test(struct ctl_ctx *ctx, const struct ctl_verb *v, int argc,
+    char **argv)
 {
 	char addr[UA_MAX_EMAIL + 1];
 	json_t *res = NULL, *rows = NULL, *row = NULL;

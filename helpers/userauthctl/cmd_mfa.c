@@ -42,8 +42,7 @@ arg_code(struct ctl_ctx *ctx, const char *s)
 }
 
 static int
-confirm(struct ctl_ctx *ctx, const char *user, const char *code,
-    json_t **ret)
+confirm(struct ctl_ctx *ctx, const char *user, const char *code, json_t **ret)
 {
 	return ctl_simple(ctx, "mfa.confirm", "user", user, "code", code, ret);
 }
@@ -57,8 +56,10 @@ read_code(const char *login, char *out, size_t outsz)
 
 	out[0] = '\0';
 	if (isatty(STDIN_FILENO)) {
-		(void)fprintf(stderr, "Verification code for %s (empty: "
-		    "leave the enrolment pending): ", login);
+		(void)fprintf(stderr,
+		    "Verification code for %s (empty: "
+		    "leave the enrolment pending): ",
+		    login);
 		(void)fflush(stderr);
 	}
 	if (fgets(out, (int)outsz, in) == NULL) {
@@ -78,13 +79,16 @@ print_codes(json_t *res)
 
 	if (!json_is_array(a) || json_array_size(a) == 0)
 		return false;
-	(void)printf("Recovery codes (each works once in place of a "
+	(void)printf(
+	    "Recovery codes (each works once in place of a "
 	    "verification code;\nhand them to the user, they are not shown "
 	    "again):\n");
-	json_array_foreach(a, i, v) {
+	json_array_foreach(a, i, v)
+	{
 		if (!json_is_string(v) ||
-		    strspn(json_string_value(v), "abcdefghijklmnopqrstuvwxyz"
-		    "234567-") != strlen(json_string_value(v)))
+		    strspn(json_string_value(v),
+			"abcdefghijklmnopqrstuvwxyz"
+			"234567-") != strlen(json_string_value(v)))
 			return false;
 		(void)printf("  %s\n", json_string_value(v));
 	}
@@ -100,8 +104,8 @@ enroll_opts(struct ctl_ctx *ctx, const struct ctl_verb *v, int argc,
     char **argv, char *code, size_t codesz, bool *have_code)
 {
 	static const struct option lo[] = {
-	    {"code", required_argument, NULL, OPT_CODE},
-	    {NULL, 0, NULL, 0},
+		{ "code", required_argument, NULL, OPT_CODE },
+		{ NULL, 0, NULL, 0 },
 	};
 	int c;
 
@@ -130,8 +134,8 @@ show_enrolment(struct ctl_ctx *ctx, json_t *res, const char *secret,
 	}
 	qr = ua_qr_render(uri);
 	(void)printf("Scan this QR code with an authenticator app, or enter "
-	    "the key by hand.\n%sKey: %s\nURI: %s\n", qr ? qr : "", secret,
-	    uri);
+		     "the key by hand.\n%sKey: %s\nURI: %s\n",
+	    qr ? qr : "", secret, uri);
 	ua_erase_free(qr);
 	(void)print_codes(res);
 }
@@ -146,9 +150,11 @@ confirm_enrolment(struct ctl_ctx *ctx, const char *user, const char *login,
 
 	if (code[0] == '\0') {
 		if (!ctx->json)
-			(void)fprintf(stderr, "The enrolment of %s is pending: "
+			(void)fprintf(stderr,
+			    "The enrolment of %s is pending: "
 			    "confirm it with 'userauthctl mfa confirm %s "
-			    "CODE'.\n", login, login);
+			    "CODE'.\n",
+			    login, login);
 		return CTL_EXIT_OK;
 	}
 	if (arg_code(ctx, code) != CTL_EXIT_OK)
@@ -222,8 +228,10 @@ print_status(struct ctl_ctx *ctx, json_t *res)
 	if (login == NULL)
 		return ctl_fail_oom(ctx);
 	if (json_is_integer(n) && (json_is_true(e) || json_is_true(p)))
-		(void)snprintf(codes, sizeof(codes), ", %lld recovery "
-		    "code%s left", (long long)json_integer_value(n),
+		(void)snprintf(codes, sizeof(codes),
+		    ", %lld recovery "
+		    "code%s left",
+		    (long long)json_integer_value(n),
 		    json_integer_value(n) == 1 ? "" : "s");
 	(void)printf("%s: %s%s%s\n", login,
 	    json_is_true(e) ? "enrolled" : "not enrolled",
@@ -234,8 +242,8 @@ print_status(struct ctl_ctx *ctx, json_t *res)
 
 /* mfa confirm USER CODE | mfa reset USER | mfa status USER */
 static int
-one_user(struct ctl_ctx *ctx, const struct ctl_verb *v, int argc,
-    char **argv, const char *op)
+one_user(struct ctl_ctx *ctx, const struct ctl_verb *v, int argc, char **argv,
+    const char *op)
 {
 	char user[UA_MAX_EMAIL + 1];
 	bool with_code = strcmp(op, "mfa.confirm") == 0;
@@ -282,8 +290,8 @@ ctl_mfa_status(struct ctl_ctx *ctx, const struct ctl_verb *v, int argc,
 
 /* mfa recovery-codes POOL USER: a new set, printed once. */
 int
-ctl_mfa_recovery_codes(struct ctl_ctx *ctx, const struct ctl_verb *v,
-    int argc, char **argv)
+ctl_mfa_recovery_codes(struct ctl_ctx *ctx, const struct ctl_verb *v, int argc,
+    char **argv)
 {
 	char user[UA_MAX_EMAIL + 1];
 	json_t *res = NULL;

@@ -40,8 +40,8 @@ tty_restore_on_signal(int sig)
 	(void)raise(sig);
 }
 
-static const int tty_sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
-static const int tty_stop_sigs[] = {SIGTSTP, SIGTTIN, SIGTTOU};
+static const int tty_sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+static const int tty_stop_sigs[] = { SIGTSTP, SIGTTIN, SIGTTOU };
 
 /* Catch the fatal signals and ignore stops while echo is off. */
 static void
@@ -153,8 +153,8 @@ read_error(struct ctl_ctx *ctx, ssize_t n)
 		return ctl_fail(ctx, CTL_EXIT_USAGE, "invalid",
 		    "new password: longer than %d bytes", UA_MAX_PASSWORD);
 	if (n == -ENODATA)
-		return ctl_fail(
-		    ctx, CTL_EXIT_USAGE, "invalid", "no password given");
+		return ctl_fail(ctx, CTL_EXIT_USAGE, "invalid",
+		    "no password given");
 	return ctl_fail(ctx, CTL_EXIT_REFUSED, "local",
 	    "reading the password: %s", strerror((int)-n));
 }
@@ -163,7 +163,7 @@ read_error(struct ctl_ctx *ctx, ssize_t n)
 static int
 read_from_tty(struct ctl_ctx *ctx, const char *user, char *pw, size_t *ret_len)
 {
-	char again[PWBUF] = {0}, prompt[UA_MAX_EMAIL + 32];
+	char again[PWBUF] = { 0 }, prompt[UA_MAX_EMAIL + 32];
 	ssize_t n, m = 0;
 	int fd, r;
 
@@ -234,8 +234,8 @@ parse(struct ctl_ctx *ctx, const struct ctl_verb *v, int argc, char **argv,
     bool *from_stdin, char *user, size_t usersz)
 {
 	static const struct option lo[] = {
-	    {"stdin", no_argument, NULL, OPT_STDIN},
-	    {NULL, 0, NULL, 0},
+		{ "stdin", no_argument, NULL, OPT_STDIN },
+		{ NULL, 0, NULL, 0 },
 	};
 	int c, r;
 
@@ -254,8 +254,8 @@ parse(struct ctl_ctx *ctx, const struct ctl_verb *v, int argc, char **argv,
 int
 ctl_passwd(struct ctl_ctx *ctx, const struct ctl_verb *v, int argc, char **argv)
 {
-	const struct rlimit nocore = {0, 0};
-	char user[UA_MAX_EMAIL + 1], pw[PWBUF] = {0};
+	const struct rlimit nocore = { 0, 0 };
+	char user[UA_MAX_EMAIL + 1], pw[PWBUF] = { 0 };
 	json_t *req = NULL, *res = NULL;
 	bool from_stdin = false;
 	size_t len = 0;

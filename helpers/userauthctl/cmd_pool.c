@@ -38,8 +38,8 @@ print_pools(struct ctl_ctx *ctx, json_t *pools)
 }
 
 int
-ctl_pool_list(
-    struct ctl_ctx *ctx, const struct ctl_verb *v, int argc, char **argv)
+ctl_pool_list(struct ctl_ctx *ctx, const struct ctl_verb *v, int argc,
+    char **argv)
 {
 	json_t *res = NULL;
 	int c, r;

@@ -20,8 +20,8 @@ fmt_age(const json_t *v, char *out, size_t outsz)
 		return "-";
 	s = json_integer_value(v);
 	if (s >= 86400)
-		(void)snprintf(out, outsz, "%lldd %lldh", (long long)(s / 86400),
-		    (long long)(s % 86400 / 3600));
+		(void)snprintf(out, outsz, "%lldd %lldh",
+		    (long long)(s / 86400), (long long)(s % 86400 / 3600));
 	else if (s >= 3600)
 		(void)snprintf(out, outsz, "%lldh %lldm", (long long)(s / 3600),
 		    (long long)(s % 3600 / 60));
@@ -70,7 +70,8 @@ fmt_sync(const json_t *p, const char *key, char *out, size_t outsz)
 	if (err != NULL)
 		(void)snprintf(out, outsz, "failed %s: %s",
 		    ctl_fmt_time(json_object_get(sync, "failed_at"), t,
-			sizeof(t)), json_string_value(err));
+			sizeof(t)),
+		    json_string_value(err));
 	else if (ok != NULL)
 		(void)snprintf(out, outsz, "ok %s",
 		    ctl_fmt_time(ok, t, sizeof(t)));
@@ -115,8 +116,8 @@ print_logins(const json_t *logins)
 static int
 print_daemon(const json_t *s)
 {
-	static const char *const keys[] = {"daemon", "version", "uptime",
-	    "NSS cache"};
+	static const char *const keys[] = { "daemon", "version", "uptime",
+		"NSS cache" };
 	char up[96], age[32], since[40], nss[96];
 	const char *vals[4];
 
@@ -134,8 +135,8 @@ print_daemon(const json_t *s)
 static int
 print_mail(const json_t *m)
 {
-	static const char *const keys[] = {"mail queue", "oldest queued",
-	    "mail (last hour)", "delivery latency", "last SMTP error"};
+	static const char *const keys[] = { "mail queue", "oldest queued",
+		"mail (last hour)", "delivery latency", "last SMTP error" };
 	char q[64], oldest[32], hour[96], lat[64], p50[32], p99[32], n[3][24];
 	char errat[40], last[512];
 	const json_t *e = json_object_get(m, "last_error");
@@ -143,8 +144,9 @@ print_mail(const json_t *m)
 
 	(void)snprintf(q, sizeof(q), "%s queued%s",
 	    ctl_fmt_int(m, "queued", n[0], sizeof(n[0])),
-	    json_is_false(json_object_get(m, "sender")) ?
-	    " (the sender is not running)" : "");
+	    json_is_false(json_object_get(m, "sender"))
+		? " (the sender is not running)"
+		: "");
 	(void)snprintf(hour, sizeof(hour), "%s sent, %s failed, %s expired",
 	    ctl_fmt_int(m, "sent", n[0], sizeof(n[0])),
 	    ctl_fmt_int(m, "failed", n[1], sizeof(n[1])),
@@ -159,14 +161,15 @@ print_mail(const json_t *m)
 		(void)snprintf(lat, sizeof(lat), "- (nothing sent)");
 	if (json_is_string(e))
 		(void)snprintf(last, sizeof(last), "%s (%s)",
-		    json_string_value(e), ctl_fmt_time(json_object_get(m,
-			"last_error_at"), errat, sizeof(errat)));
+		    json_string_value(e),
+		    ctl_fmt_time(json_object_get(m, "last_error_at"), errat,
+			sizeof(errat)));
 	else
 		(void)snprintf(last, sizeof(last), "none");
 	vals[0] = q;
-	vals[1] = json_is_integer(json_object_get(m, "oldest_age")) ?
-	    fmt_age(json_object_get(m, "oldest_age"), oldest,
-		sizeof(oldest)) : "-";
+	vals[1] = json_is_integer(json_object_get(m, "oldest_age"))
+	    ? fmt_age(json_object_get(m, "oldest_age"), oldest, sizeof(oldest))
+	    : "-";
 	vals[2] = hour;
 	vals[3] = lat;
 	vals[4] = last;
@@ -189,8 +192,7 @@ print_status(struct ctl_ctx *ctx, json_t *s)
 }
 
 int
-ctl_status(struct ctl_ctx *ctx, const struct ctl_verb *v, int argc,
-    char **argv)
+ctl_status(struct ctl_ctx *ctx, const struct ctl_verb *v, int argc, char **argv)
 {
 	json_t *res = NULL;
 	int c, r;

@@ -24,8 +24,8 @@
 #include "cmd.h"
 #include "output.h"
 
-#define TL_TIMEOUT_MS 10000	/* the module's default timeout */
-#define TL_MAX_ROUNDS 16	/* UAPAM_MAX_ROUNDS */
+#define TL_TIMEOUT_MS 10000 /* the module's default timeout */
+#define TL_MAX_ROUNDS 16    /* UAPAM_MAX_ROUNDS */
 #define TL_SERVICE "userauthctl"
 #define TL_MAX_SERVICE 64
 
@@ -105,24 +105,26 @@ ask_select(const struct ua_msg *chal, char **ret)
 
 	if (!pw && !otp)
 		return -ENOTSUP;
-	say(pw && otp ? "Sign in with: 1) password 2) a code by email" :
-	    pw ? "Sign in with: 1) password" : "Sign in with: 1) a code by email");
+	say(pw && otp ? "Sign in with: 1) password 2) a code by email"
+		: pw  ? "Sign in with: 1) password"
+		      : "Sign in with: 1) a code by email");
 	say(ua_msg_get(chal, UA_T_MESSAGE));
 	for (tries = 0; tries < UAPAM_SELECT_TRIES; tries++) {
 		if (tries > 0)
-			say(pw && otp ? "Please answer 1 or 2." :
-			    "Please answer 1.");
+			say(pw && otp ? "Please answer 1 or 2."
+				      : "Please answer 1.");
 		r = ask(pw && otp ? "Choice [1/2]: " : "Choice [1]: ", false,
 		    &a);
 		if (r < 0)
 			return r;
 		if (strcmp(a, "1") == 0 || (pw && (strcmp(a, "password") == 0)))
 			r = 1;
-		else if (pw && otp && (strcmp(a, "2") == 0 ||
-		    strcmp(a, "email") == 0 || strcmp(a, "code") == 0))
+		else if (pw && otp &&
+		    (strcmp(a, "2") == 0 || strcmp(a, "email") == 0 ||
+			strcmp(a, "code") == 0))
 			r = 2;
-		else if (otp && !pw && (strcmp(a, "email") == 0 ||
-		    strcmp(a, "code") == 0))
+		else if (otp && !pw &&
+		    (strcmp(a, "email") == 0 || strcmp(a, "code") == 0))
 			r = 1;
 		else
 			r = 0;
@@ -183,8 +185,9 @@ converse(const struct ua_msg *chal, char **ret)
 	if (strcmp(name, "EMAIL_OTP") == 0) {
 		if (ua_msg_get(chal, UA_T_INFO) != NULL)
 			say(ua_msg_get(chal, UA_T_INFO));
-		else if (dest != NULL && ua_snprintf(sent, sizeof(sent),
-			     "A code was sent to %s.", dest) >= 0)
+		else if (dest != NULL &&
+		    ua_snprintf(sent, sizeof(sent), "A code was sent to %s.",
+			dest) >= 0)
 			say(sent);
 		say(ua_msg_get(chal, UA_T_MESSAGE));
 		return ask(UAPAM_PROMPT_CODE, true, ret);
@@ -252,20 +255,26 @@ verdict(struct ctl_ctx *ctx, const struct ua_msg *res, const char *pool,
 	if (strcmp(outcome, "OK") != 0) {
 		bool down = strcmp(outcome, "UNAVAILABLE") == 0;
 
-		return ctl_fail(ctx, down ? CTL_EXIT_UNREACHABLE :
-		    CTL_EXIT_REFUSED, down ? "unavailable" : "failed",
+		return ctl_fail(ctx,
+		    down ? CTL_EXIT_UNREACHABLE : CTL_EXIT_REFUSED,
+		    down ? "unavailable" : "failed",
 		    "test login of '%s' in pool '%s': %s", user, pool,
-		    strcmp(outcome, "FAIL") == 0 ? "FAILED (wrong answer, "
-		    "unknown or disabled user, or not allowed)" :
-		    strcmp(outcome, "DENIED") == 0 ? "DENIED (not allowed "
-		    "for this service)" : down ? "UNAVAILABLE (the pool's "
-		    "backend cannot decide now)" : "refused");
+		    strcmp(outcome, "FAIL") == 0
+			? "FAILED (wrong answer, "
+			  "unknown or disabled user, or not allowed)"
+			: strcmp(outcome, "DENIED") == 0
+			? "DENIED (not allowed "
+			  "for this service)"
+			: down ? "UNAVAILABLE (the pool's "
+				 "backend cannot decide now)"
+			       : "refused");
 	}
 	if (ctx->json) {
 		j = json_pack("{s:s s:s s:s? s:s?}", "outcome", "OK", "pool",
 		    pool, "user", login, "groups", groups);
-		r = j != NULL && ctl_print_json(stdout, j) == 0 ?
-		    CTL_EXIT_OK : CTL_EXIT_REFUSED;
+		r = j != NULL && ctl_print_json(stdout, j) == 0
+		    ? CTL_EXIT_OK
+		    : CTL_EXIT_REFUSED;
 		json_decref(j);
 		return r;
 	}
@@ -274,8 +283,8 @@ verdict(struct ctl_ctx *ctx, const struct ua_msg *res, const char *pool,
 		char *g = ctl_escape(groups != NULL ? groups : "");
 
 		(void)printf("OK: signed in as %s%s%s%s\n", l ? l : "?",
-		    g && *g ? " (groups: " : "", g ? g : "", g && *g ? ")" :
-		    "");
+		    g && *g ? " (groups: " : "", g ? g : "",
+		    g && *g ? ")" : "");
 		free(l);
 		free(g);
 	}
@@ -370,11 +379,13 @@ check_service(struct ctl_ctx *ctx, const char *s)
 	size_t n = strlen(s);
 
 	if (n == 0 || n > TL_MAX_SERVICE || s[0] == '-' ||
-	    strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-		      "0123456789._-") != n)
+	    strspn(s,
+		"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		"0123456789._-") != n)
 		return ctl_fail(ctx, CTL_EXIT_USAGE, "usage",
 		    "--service: 1 to %d letters, digits, '.', '_' or '-', not "
-		    "starting with '-'", TL_MAX_SERVICE);
+		    "starting with '-'",
+		    TL_MAX_SERVICE);
 	return CTL_EXIT_OK;
 }
 
@@ -383,9 +394,9 @@ ctl_test_login(struct ctl_ctx *ctx, const struct ctl_verb *v, int argc,
     char **argv)
 {
 	static const struct option lo[] = {
-	    {"service", required_argument, NULL, OPT_SERVICE},
-	    {"preferred", required_argument, NULL, OPT_PREFERRED},
-	    {NULL, 0, NULL, 0},
+		{ "service", required_argument, NULL, OPT_SERVICE },
+		{ "preferred", required_argument, NULL, OPT_PREFERRED },
+		{ NULL, 0, NULL, 0 },
 	};
 	const char *service = TL_SERVICE, *preferred = NULL, *pool;
 	char user[UA_MAX_EMAIL + 1];
@@ -397,8 +408,7 @@ ctl_test_login(struct ctl_ctx *ctx, const struct ctl_verb *v, int argc,
 			service = optarg;
 		else if (c == OPT_PREFERRED && strcmp(optarg, "password") == 0)
 			preferred = "PASSWORD";
-		else if (c == OPT_PREFERRED &&
-		    strcmp(optarg, "email_otp") == 0)
+		else if (c == OPT_PREFERRED && strcmp(optarg, "email_otp") == 0)
 			preferred = "EMAIL_OTP";
 		else if (c == OPT_PREFERRED)
 			return ctl_fail(ctx, CTL_EXIT_USAGE, "usage",

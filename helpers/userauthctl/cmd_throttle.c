@@ -77,8 +77,8 @@ print_buckets(struct ctl_ctx *ctx, json_t *rows)
 }
 
 int
-ctl_throttle_list(
-    struct ctl_ctx *ctx, const struct ctl_verb *v, int argc, char **argv)
+ctl_throttle_list(struct ctl_ctx *ctx, const struct ctl_verb *v, int argc,
+    char **argv)
 {
 	return ctl_list_in_pool(ctx, v, argc, argv, "throttle.list",
 	    print_buckets);
@@ -93,15 +93,15 @@ print_unlock(struct ctl_ctx *ctx, json_t *res)
 	if (user == NULL)
 		return ctl_fail_oom(ctx);
 	(void)printf("%s in pool %s: %s bucket(s) cleared\n", user,
-	    ctl_get_str(res, "pool"), ctl_fmt_int(res, "cleared", n,
-	    sizeof(n)));
+	    ctl_get_str(res, "pool"),
+	    ctl_fmt_int(res, "cleared", n, sizeof(n)));
 	free(user);
 	return CTL_EXIT_OK;
 }
 
 int
-ctl_user_unlock(
-    struct ctl_ctx *ctx, const struct ctl_verb *v, int argc, char **argv)
+ctl_user_unlock(struct ctl_ctx *ctx, const struct ctl_verb *v, int argc,
+    char **argv)
 {
 	char user[UA_MAX_EMAIL + 1];
 	json_t *res = NULL;
@@ -130,8 +130,8 @@ static int
 print_clear(struct ctl_ctx *ctx, json_t *res)
 {
 	char n[24];
-	char *rhost = ctl_escape(json_string_value(json_object_get(res,
-	    "rhost")));
+	char *rhost =
+	    ctl_escape(json_string_value(json_object_get(res, "rhost")));
 
 	if (rhost == NULL)
 		return ctl_fail_oom(ctx);
@@ -143,8 +143,8 @@ print_clear(struct ctl_ctx *ctx, json_t *res)
 }
 
 int
-ctl_throttle_clear(
-    struct ctl_ctx *ctx, const struct ctl_verb *v, int argc, char **argv)
+ctl_throttle_clear(struct ctl_ctx *ctx, const struct ctl_verb *v, int argc,
+    char **argv)
 {
 	json_t *res = NULL;
 	const char *rhost;

@@ -34,9 +34,9 @@ enum {
 int
 ctl_print_user(struct ctl_ctx *ctx, json_t *u)
 {
-	static const char *const keys[] = {"login", "pool", "email", "name",
-	    "uid", "gid", "home", "shell", "state", "groups", "password set",
-	    "created", "last login"};
+	static const char *const keys[] = { "login", "pool", "email", "name",
+		"uid", "gid", "home", "shell", "state", "groups",
+		"password set", "created", "last login" };
 	char uid[24], gid[24], created[40], last[40], *groups;
 	const char *vals[13];
 	json_t *pw;
@@ -57,8 +57,8 @@ ctl_print_user(struct ctl_ctx *ctx, json_t *u)
 	vals[8] = ctl_get_str(u, "state");
 	vals[9] = groups;
 	vals[10] = !json_is_boolean(pw) ? "-" : json_is_true(pw) ? "yes" : "no";
-	vals[11] = ctl_fmt_time(
-	    json_object_get(u, "created"), created, sizeof(created));
+	vals[11] = ctl_fmt_time(json_object_get(u, "created"), created,
+	    sizeof(created));
 	vals[12] =
 	    ctl_fmt_time(json_object_get(u, "last_login"), last, sizeof(last));
 	r = ctl_kv_print(stdout, keys, vals, 13);
@@ -83,14 +83,14 @@ add_parse(struct ctl_ctx *ctx, const struct ctl_verb *v, int argc, char **argv,
     struct user_add *a)
 {
 	static const struct option lo[] = {
-	    {"email", required_argument, NULL, OPT_EMAIL},
-	    {"name", required_argument, NULL, OPT_NAME},
-	    {"home", required_argument, NULL, OPT_HOME},
-	    {"shell", required_argument, NULL, OPT_SHELL},
-	    {"group", required_argument, NULL, OPT_GROUP},
-	    {"disabled", no_argument, NULL, OPT_DISABLED},
-	    {"invite", no_argument, NULL, OPT_INVITE},
-	    {NULL, 0, NULL, 0},
+		{ "email", required_argument, NULL, OPT_EMAIL },
+		{ "name", required_argument, NULL, OPT_NAME },
+		{ "home", required_argument, NULL, OPT_HOME },
+		{ "shell", required_argument, NULL, OPT_SHELL },
+		{ "group", required_argument, NULL, OPT_GROUP },
+		{ "disabled", no_argument, NULL, OPT_DISABLED },
+		{ "invite", no_argument, NULL, OPT_INVITE },
+		{ NULL, 0, NULL, 0 },
 	};
 	int c;
 
@@ -129,8 +129,8 @@ add_parse(struct ctl_ctx *ctx, const struct ctl_verb *v, int argc, char **argv,
 }
 
 static int
-add_check(
-    struct ctl_ctx *ctx, const struct user_add *a, char *email, size_t emailsz)
+add_check(struct ctl_ctx *ctx, const struct user_add *a, char *email,
+    size_t emailsz)
 {
 	size_t i;
 	int r;
@@ -184,8 +184,8 @@ add_request(const char *pool, const char *login, const char *email,
 		if (json_object_set_new(req, "groups", groups) < 0)
 			goto fail;
 		for (i = 0; i < a->ngroups; i++)
-			if (json_array_append_new(
-				groups, json_string(a->groups[i])) < 0)
+			if (json_array_append_new(groups,
+				json_string(a->groups[i])) < 0)
 				goto fail;
 	}
 	if (a->disabled &&
@@ -200,10 +200,10 @@ fail:
 }
 
 int
-ctl_user_add(
-    struct ctl_ctx *ctx, const struct ctl_verb *v, int argc, char **argv)
+ctl_user_add(struct ctl_ctx *ctx, const struct ctl_verb *v, int argc,
+    char **argv)
 {
-	struct user_add a = {0};
+	struct user_add a = { 0 };
 	char email[CTL_USERBUF];
 	const char *pool, *login;
 	json_t *req = NULL, *res = NULL;
@@ -243,14 +243,14 @@ one_user(struct ctl_ctx *ctx, const struct ctl_verb *v, int argc, char **argv,
     bool *yes, char *user, size_t usersz)
 {
 	static const struct option lo_yes[] = {
-	    {"yes", no_argument, NULL, OPT_YES},
-	    {NULL, 0, NULL, 0},
+		{ "yes", no_argument, NULL, OPT_YES },
+		{ NULL, 0, NULL, 0 },
 	};
 	int c, r;
 
 	ctl_opt_reset();
-	while ((c = ctl_getopt(
-		    ctx, v, argc, argv, yes != NULL ? lo_yes : NULL)) != -1) {
+	while ((c = ctl_getopt(ctx, v, argc, argv,
+		    yes != NULL ? lo_yes : NULL)) != -1) {
 		if (c == OPT_YES && yes != NULL)
 			*yes = true;
 		else
@@ -263,8 +263,8 @@ one_user(struct ctl_ctx *ctx, const struct ctl_verb *v, int argc, char **argv,
 }
 
 int
-ctl_user_show(
-    struct ctl_ctx *ctx, const struct ctl_verb *v, int argc, char **argv)
+ctl_user_show(struct ctl_ctx *ctx, const struct ctl_verb *v, int argc,
+    char **argv)
 {
 	char user[CTL_USERBUF];
 	json_t *res = NULL;
@@ -296,8 +296,8 @@ print_users(struct ctl_ctx *ctx, json_t *users)
 }
 
 int
-ctl_user_list(
-    struct ctl_ctx *ctx, const struct ctl_verb *v, int argc, char **argv)
+ctl_user_list(struct ctl_ctx *ctx, const struct ctl_verb *v, int argc,
+    char **argv)
 {
 	return ctl_list_in_pool(ctx, v, argc, argv, "user.list", print_users);
 }
@@ -337,15 +337,15 @@ set_state(struct ctl_ctx *ctx, const struct ctl_verb *v, int argc, char **argv,
 }
 
 int
-ctl_user_disable(
-    struct ctl_ctx *ctx, const struct ctl_verb *v, int argc, char **argv)
+ctl_user_disable(struct ctl_ctx *ctx, const struct ctl_verb *v, int argc,
+    char **argv)
 {
 	return set_state(ctx, v, argc, argv, "user.disable");
 }
 
 int
-ctl_user_enable(
-    struct ctl_ctx *ctx, const struct ctl_verb *v, int argc, char **argv)
+ctl_user_enable(struct ctl_ctx *ctx, const struct ctl_verb *v, int argc,
+    char **argv)
 {
 	return set_state(ctx, v, argc, argv, "user.enable");
 }
@@ -364,8 +364,8 @@ print_reset(struct ctl_ctx *ctx, json_t *u)
 }
 
 int
-ctl_user_reset_password(
-    struct ctl_ctx *ctx, const struct ctl_verb *v, int argc, char **argv)
+ctl_user_reset_password(struct ctl_ctx *ctx, const struct ctl_verb *v, int argc,
+    char **argv)
 {
 	char user[CTL_USERBUF];
 	json_t *res = NULL;
@@ -441,8 +441,8 @@ print_deleted(struct ctl_ctx *ctx, json_t *res)
 }
 
 int
-ctl_user_del(
-    struct ctl_ctx *ctx, const struct ctl_verb *v, int argc, char **argv)
+ctl_user_del(struct ctl_ctx *ctx, const struct ctl_verb *v, int argc,
+    char **argv)
 {
 	char user[CTL_USERBUF];
 	json_t *res = NULL;

@@ -19,7 +19,7 @@ enum { OPT_EMAIL = CTL_OPT_LONG, OPT_NAME, OPT_HOME, OPT_SHELL };
 int
 ctl_print_user_extra(const json_t *u)
 {
-	static const char *const keys[] = {"mfa", "limits"};
+	static const char *const keys[] = { "mfa", "limits" };
 	const json_t *m = json_object_get(u, "mfa");
 	const json_t *lim = json_object_get(u, "limits"), *l;
 	char mfa[96], limits[512];
@@ -30,23 +30,25 @@ ctl_print_user_extra(const json_t *u)
 	if (!json_is_object(m) || !json_is_array(lim))
 		return 0;
 	(void)snprintf(mfa, sizeof(mfa), "%s (pool mfa = %s)",
-	    json_is_true(json_object_get(m, "enrolled")) ? "enrolled" :
-	    json_is_true(json_object_get(m, "pending")) ?
-	    "enrolment pending" : "not enrolled",
+	    json_is_true(json_object_get(m, "enrolled")) ? "enrolled"
+		: json_is_true(json_object_get(m, "pending"))
+		? "enrolment pending"
+		: "not enrolled",
 	    ctl_get_str(m, "mode"));
 	limits[0] = '\0';
-	json_array_foreach(lim, i, l) {
+	json_array_foreach(lim, i, l)
+	{
 		k = snprintf(limits + n, sizeof(limits) - n,
 		    "%s%s%s%s: %lld failures, wait %llds%s", n ? "; " : "",
 		    ctl_get_str(l, "kind"),
 		    *ctl_get_str(l, "rhost") != '-' ? " from " : "",
-		    *ctl_get_str(l, "rhost") != '-' ? ctl_get_str(l, "rhost") :
-		    "",
-		    (long long)json_integer_value(json_object_get(l,
-			"failures")),
+		    *ctl_get_str(l, "rhost") != '-' ? ctl_get_str(l, "rhost")
+						    : "",
+		    (long long)json_integer_value(
+			json_object_get(l, "failures")),
 		    (long long)json_integer_value(json_object_get(l, "wait")),
-		    json_is_true(json_object_get(l, "locked")) ? ", LOCKED" :
-		    "");
+		    json_is_true(json_object_get(l, "locked")) ? ", LOCKED"
+							       : "");
 		if (k < 0 || (size_t)k >= sizeof(limits) - n)
 			break;
 		n += (size_t)k;
@@ -61,15 +63,15 @@ struct user_mod {
 };
 
 static int
-mod_parse(struct ctl_ctx *ctx, const struct ctl_verb *v, int argc,
-    char **argv, struct user_mod *a)
+mod_parse(struct ctl_ctx *ctx, const struct ctl_verb *v, int argc, char **argv,
+    struct user_mod *a)
 {
 	static const struct option lo[] = {
-	    {"email", required_argument, NULL, OPT_EMAIL},
-	    {"name", required_argument, NULL, OPT_NAME},
-	    {"home", required_argument, NULL, OPT_HOME},
-	    {"shell", required_argument, NULL, OPT_SHELL},
-	    {NULL, 0, NULL, 0},
+		{ "email", required_argument, NULL, OPT_EMAIL },
+		{ "name", required_argument, NULL, OPT_NAME },
+		{ "home", required_argument, NULL, OPT_HOME },
+		{ "shell", required_argument, NULL, OPT_SHELL },
+		{ NULL, 0, NULL, 0 },
 	};
 	int c;
 
@@ -107,7 +109,7 @@ int
 ctl_user_modify(struct ctl_ctx *ctx, const struct ctl_verb *v, int argc,
     char **argv)
 {
-	struct user_mod a = {0};
+	struct user_mod a = { 0 };
 	char user[UA_MAX_EMAIL + 1], email[UA_MAX_EMAIL + 1];
 	json_t *req = NULL, *res = NULL;
 	int c, r;
@@ -123,7 +125,8 @@ ctl_user_modify(struct ctl_ctx *ctx, const struct ctl_verb *v, int argc,
 		    sizeof(user));
 	if (r == CTL_EXIT_OK && a.email == NULL && a.name == NULL &&
 	    a.home == NULL && a.shell == NULL)
-		r = ctl_fail(ctx, CTL_EXIT_USAGE, "usage", "user modify: "
+		r = ctl_fail(ctx, CTL_EXIT_USAGE, "usage",
+		    "user modify: "
 		    "nothing to change; give --email, --name, --shell or "
 		    "--home");
 	if (r == CTL_EXIT_OK && a.email != NULL)

@@ -17,131 +17,160 @@
 #define H_USER "USER is a login name or an email address.\n"
 
 static const struct ctl_verb verbs[] = {
-    {{"status", NULL, NULL}, ctl_status, "",
-	"Show how the daemon is doing: uptime, pools, mail, logins",
-	"Pools with their backend, users and the NSS cache's last publish;\n"
-	"the mail queue (depth, oldest message, the last hour's deliveries\n"
-	"and their latency from queueing to the relay's acceptance, in whole\n"
-	"seconds, p50 and p99), the last SMTP error; the logins of the last\n"
-	"hour by challenge.  Exit status 3 (\"daemon: down\") when the\n"
-	"daemon does not answer.\n"},
-    {{"test-login", NULL, NULL}, ctl_test_login,
-	"POOL USER [--service S] [--preferred password|email_otp]",
-	"Try a login as the PAM module would, on this terminal",
-	H_USER "The daemon's questions are asked here (secrets without\n"
-	"echo); nothing in /etc/pam.d is needed.  It is a real login on the\n"
-	"public socket beside the admin socket: audited, throttled, a code\n"
-	"is mailed.  Exit status 0 when the daemon says OK, 1 when it\n"
-	"refuses (FAILED, DENIED), 3 when it cannot decide or be reached.\n"
-	"  --service S    the PAM service the daemon's policy sees\n"
-	"                 (default userauthctl)\n"
-	"  --preferred C  the hint the module's preferred= option gives\n"},
-    {{"pool", "list", NULL}, ctl_pool_list, "",
-	"List the pools with their id ranges and sizes", NULL},
-    {{"user", "add", NULL}, ctl_user_add,
-	"POOL LOGIN --email EMAIL [--name DISPLAY] [--home PATH] "
-	"[--shell PATH] [--group GROUP]... [--disabled]",
-	"Create a user and print it",
-	"  --email EMAIL    email address (required; stored lowercase)\n"
-	"  --name DISPLAY   display name (GECOS)\n"
-	"  --home PATH      home directory (default: the pool's)\n"
-	"  --shell PATH     login shell (default: the pool's)\n"
-	"  --group GROUP    supplementary group; may be repeated\n"
-	"  --disabled       create the user disabled\n"
-	"  --invite         mail an invitation code (valid invite_lifetime);\n"
-	"                   the user signs in with it and chooses a password\n"},
-    {{"user", "import", NULL}, ctl_user_import,
-	"POOL FILE [--format csv|jsonl] [--skip-bad]",
-	"Create many users from a CSV or JSON-lines file in one transaction",
-	"  --format F   csv or jsonl (default: from the file name's extension)\n"
-	"  --skip-bad   import the good rows even when some are rejected\n"
-	"Columns (CSV header line, RFC 4180 quoting) or JSON members: login,\n"
-	"email, and optional display_name, groups (';'-separated in CSV, a\n"
-	"list in JSON), home, shell.  Every row is checked first; every\n"
-	"rejected row is reported with its line number, and without\n"
-	"--skip-bad nothing is imported when any row is rejected.  FILE '-'\n"
-	"reads stdin (give --format).  No password is set.\n"},
-    {{"user", "show", NULL}, ctl_user_show, "USER",
-	"Show one user, with MFA state, last login and limits", H_USER
-	"limits are the user's throttle counts (see throttle list).\n"},
-    {{"user", "modify", NULL}, ctl_user_modify,
-	"POOL USER [--email EMAIL] [--name DISPLAY] [--shell PATH] "
-	"[--home PATH]",
-	"Change a user's email, display name, shell or home; the uid stays",
-	H_USER "At least one option.  A new email must belong to no other\n"
-	"user.  Nothing changes when any value is refused.\n"},
-    {{"user", "list", NULL}, ctl_user_list, "[POOL]",
-	"List the users, of all pools or of POOL", NULL},
-    {{"user", "disable", NULL}, ctl_user_disable, "USER",
-	"Disable a user: logins are refused", H_USER},
-    {{"user", "enable", NULL}, ctl_user_enable, "USER",
-	"Enable a disabled user", H_USER},
-    {{"user", "del", NULL}, ctl_user_del, "USER [--yes]", "Delete a user",
-	H_USER "  --yes  do not ask.  Without --yes the user is shown and "
-	       "the deletion\n         confirmed on the terminal; when "
-	       "stdin is not a terminal\n         nothing is deleted (exit "
-	       "status 2).\n"},
-    {{"user", "unlock", NULL}, ctl_user_unlock, "POOL USER",
-	"Clear an account's lock and throttling waits",
-	H_USER "Clears the account's own failure counts (from every host);\n"
-	"the counts of remote hosts stay.  USER may also be a name that is\n"
-	"no pool user: the counts of that identifier are cleared.\n"},
-    {{"throttle", "list", NULL}, ctl_throttle_list, "[POOL]",
-	"List failure counts, waits and locks (throttling)",
-	"KIND is pair (an account from one remote host), account (from all\n"
-	"hosts: it locks) or host (one remote host, all accounts).  WAIT is\n"
-	"how long the next attempt of that bucket is refused.\n"},
-    {{"throttle", "clear", NULL}, ctl_throttle_clear, "POOL RHOST",
-	"Clear a remote host's failure counts (and its pair buckets)",
-	"RHOST as the list shows it; 'none' is the empty remote host (su,\n"
-	"sudo, a console), local-uid:N a local caller that is not root.\n"},
-    {{"user", "reset-password", NULL}, ctl_user_reset_password, "USER",
-	"Make the user choose a new password at the next login",
-	H_USER "The current password still opens the login; then the user\n"
-	"must choose a new one (NEW_PASSWORD_REQUIRED).  MFA is kept.\n"},
-    {{"passwd", NULL, NULL}, ctl_passwd, "USER [--stdin]",
-	"Set a user's password",
-	H_USER "The new password is read twice from the terminal, without "
-	       "echo.\n  --stdin  read it from the first line of stdin "
-	       "instead (its newline\n           is not part of it).\n"},
-    {{"group", "add", NULL}, ctl_group_add, "POOL NAME", "Create a group",
-	NULL},
-    {{"group", "del", NULL}, ctl_group_del, "GROUP", "Delete a group", NULL},
-    {{"group", "list", NULL}, ctl_group_list, "[POOL]",
-	"List the groups, of all pools or of POOL", NULL},
-    {{"group", "member", "add"}, ctl_group_member_add, "GROUP USER",
-	"Add a user to a group", H_USER},
-    {{"group", "member", "del"}, ctl_group_member_del, "GROUP USER",
-	"Remove a user from a group", H_USER},
-    /* "mailq flush" before "mailq": the first match wins. */
-    {{"mfa", "enroll", NULL}, ctl_mfa_enroll, "POOL USER [--code CODE]",
-	"Enrol a user in TOTP MFA: print the key, URI and QR code",
-	H_USER "The new key is printed once with its otpauth:// URI, a QR\n"
-	"code and 10 recovery codes, then a code from the user's app is\n"
-	"asked for (terminal or a line of stdin; empty leaves the enrolment\n"
-	"pending).\n"
-	"  --code CODE  confirm with this code instead of asking\n"},
-    {{"mfa", "confirm", NULL}, ctl_mfa_confirm, "USER CODE",
-	"Activate a pending TOTP enrolment with a code", H_USER},
-    {{"mfa", "reset", NULL}, ctl_mfa_reset, "USER",
-	"Remove a user's TOTP secret (and any pending enrolment)", H_USER},
-    {{"mfa", "status", NULL}, ctl_mfa_status, "USER",
-	"Show whether a user is enrolled in TOTP MFA", H_USER},
-    {{"mfa", "recovery-codes", NULL}, ctl_mfa_recovery_codes, "POOL USER",
-	"Make new MFA recovery codes (the old ones stop working)", H_USER},
-    {{"mail", "test", NULL}, ctl_mail_test, "[--wait S] POOL ADDRESS",
-	"Send a test mail through the relay and say what it answered",
-	"The daemon queues the message like a code's mail and sends it with\n"
-	"its own settings; this waits for the relay's answer (30 s unless\n"
-	"--wait says otherwise).\n"},
-    {{"mailq", "flush", NULL}, ctl_mailq_flush, "",
-	"Retry every queued code mail now", NULL},
-    {{"mailq", NULL, NULL}, ctl_mailq_list, "[--full]",
-	"List queued code mail and mail done in the last hour",
-	"Recipients are shown masked (a***@e******.com); --full shows them\n"
-	"whole, to root only.  EXPIRES IN is the\n"
-	"time left to deliver a queued message; after it the code is\n"
-	"useless and the message is dropped.\n"},
+	{ { "status", NULL, NULL }, ctl_status, "",
+	    "Show how the daemon is doing: uptime, pools, mail, logins",
+	    "Pools with their backend, users and the NSS cache's last "
+	    "publish;\n"
+	    "the mail queue (depth, oldest message, the last hour's "
+	    "deliveries\n"
+	    "and their latency from queueing to the relay's acceptance, in "
+	    "whole\n"
+	    "seconds, p50 and p99), the last SMTP error; the logins of the "
+	    "last\n"
+	    "hour by challenge.  Exit status 3 (\"daemon: down\") when the\n"
+	    "daemon does not answer.\n" },
+	{ { "test-login", NULL, NULL }, ctl_test_login,
+	    "POOL USER [--service S] [--preferred password|email_otp]",
+	    "Try a login as the PAM module would, on this terminal",
+	    H_USER
+	    "The daemon's questions are asked here (secrets without\n"
+	    "echo); nothing in /etc/pam.d is needed.  It is a real login on "
+	    "the\n"
+	    "public socket beside the admin socket: audited, throttled, a "
+	    "code\n"
+	    "is mailed.  Exit status 0 when the daemon says OK, 1 when it\n"
+	    "refuses (FAILED, DENIED), 3 when it cannot decide or be reached.\n"
+	    "  --service S    the PAM service the daemon's policy sees\n"
+	    "                 (default userauthctl)\n"
+	    "  --preferred C  the hint the module's preferred= option "
+	    "gives\n" },
+	{ { "pool", "list", NULL }, ctl_pool_list, "",
+	    "List the pools with their id ranges and sizes", NULL },
+	{ { "user", "add", NULL }, ctl_user_add,
+	    "POOL LOGIN --email EMAIL [--name DISPLAY] [--home PATH] "
+	    "[--shell PATH] [--group GROUP]... [--disabled]",
+	    "Create a user and print it",
+	    "  --email EMAIL    email address (required; stored lowercase)\n"
+	    "  --name DISPLAY   display name (GECOS)\n"
+	    "  --home PATH      home directory (default: the pool's)\n"
+	    "  --shell PATH     login shell (default: the pool's)\n"
+	    "  --group GROUP    supplementary group; may be repeated\n"
+	    "  --disabled       create the user disabled\n"
+	    "  --invite         mail an invitation code (valid "
+	    "invite_lifetime);\n"
+	    "                   the user signs in with it and chooses a "
+	    "password\n" },
+	{ { "user", "import", NULL }, ctl_user_import,
+	    "POOL FILE [--format csv|jsonl] [--skip-bad]",
+	    "Create many users from a CSV or JSON-lines file in one "
+	    "transaction",
+	    "  --format F   csv or jsonl (default: from the file name's "
+	    "extension)\n"
+	    "  --skip-bad   import the good rows even when some are rejected\n"
+	    "Columns (CSV header line, RFC 4180 quoting) or JSON members: "
+	    "login,\n"
+	    "email, and optional display_name, groups (';'-separated in CSV, "
+	    "a\n"
+	    "list in JSON), home, shell.  Every row is checked first; every\n"
+	    "rejected row is reported with its line number, and without\n"
+	    "--skip-bad nothing is imported when any row is rejected.  FILE "
+	    "'-'\n"
+	    "reads stdin (give --format).  No password is set.\n" },
+	{ { "user", "show", NULL }, ctl_user_show, "USER",
+	    "Show one user, with MFA state, last login and limits",
+	    H_USER
+	    "limits are the user's throttle counts (see throttle list).\n" },
+	{ { "user", "modify", NULL }, ctl_user_modify,
+	    "POOL USER [--email EMAIL] [--name DISPLAY] [--shell PATH] "
+	    "[--home PATH]",
+	    "Change a user's email, display name, shell or home; the uid stays",
+	    H_USER "At least one option.  A new email must belong to no other\n"
+		   "user.  Nothing changes when any value is refused.\n" },
+	{ { "user", "list", NULL }, ctl_user_list, "[POOL]",
+	    "List the users, of all pools or of POOL", NULL },
+	{ { "user", "disable", NULL }, ctl_user_disable, "USER",
+	    "Disable a user: logins are refused", H_USER },
+	{ { "user", "enable", NULL }, ctl_user_enable, "USER",
+	    "Enable a disabled user", H_USER },
+	{ { "user", "del", NULL }, ctl_user_del, "USER [--yes]",
+	    "Delete a user",
+	    H_USER "  --yes  do not ask.  Without --yes the user is shown and "
+		   "the deletion\n         confirmed on the terminal; when "
+		   "stdin is not a terminal\n         nothing is deleted (exit "
+		   "status 2).\n" },
+	{ { "user", "unlock", NULL }, ctl_user_unlock, "POOL USER",
+	    "Clear an account's lock and throttling waits",
+	    H_USER
+	    "Clears the account's own failure counts (from every host);\n"
+	    "the counts of remote hosts stay.  USER may also be a name that "
+	    "is\n"
+	    "no pool user: the counts of that identifier are cleared.\n" },
+	{ { "throttle", "list", NULL }, ctl_throttle_list, "[POOL]",
+	    "List failure counts, waits and locks (throttling)",
+	    "KIND is pair (an account from one remote host), account (from "
+	    "all\n"
+	    "hosts: it locks) or host (one remote host, all accounts).  WAIT "
+	    "is\n"
+	    "how long the next attempt of that bucket is refused.\n" },
+	{ { "throttle", "clear", NULL }, ctl_throttle_clear, "POOL RHOST",
+	    "Clear a remote host's failure counts (and its pair buckets)",
+	    "RHOST as the list shows it; 'none' is the empty remote host (su,\n"
+	    "sudo, a console), local-uid:N a local caller that is not "
+	    "root.\n" },
+	{ { "user", "reset-password", NULL }, ctl_user_reset_password, "USER",
+	    "Make the user choose a new password at the next login",
+	    H_USER
+	    "The current password still opens the login; then the user\n"
+	    "must choose a new one (NEW_PASSWORD_REQUIRED).  MFA is kept.\n" },
+	{ { "passwd", NULL, NULL }, ctl_passwd, "USER [--stdin]",
+	    "Set a user's password",
+	    H_USER "The new password is read twice from the terminal, without "
+		   "echo.\n  --stdin  read it from the first line of stdin "
+		   "instead (its newline\n           is not part of it).\n" },
+	{ { "group", "add", NULL }, ctl_group_add, "POOL NAME",
+	    "Create a group", NULL },
+	{ { "group", "del", NULL }, ctl_group_del, "GROUP", "Delete a group",
+	    NULL },
+	{ { "group", "list", NULL }, ctl_group_list, "[POOL]",
+	    "List the groups, of all pools or of POOL", NULL },
+	{ { "group", "member", "add" }, ctl_group_member_add, "GROUP USER",
+	    "Add a user to a group", H_USER },
+	{ { "group", "member", "del" }, ctl_group_member_del, "GROUP USER",
+	    "Remove a user from a group", H_USER },
+	/* "mailq flush" before "mailq": the first match wins. */
+	{ { "mfa", "enroll", NULL }, ctl_mfa_enroll, "POOL USER [--code CODE]",
+	    "Enrol a user in TOTP MFA: print the key, URI and QR code",
+	    H_USER
+	    "The new key is printed once with its otpauth:// URI, a QR\n"
+	    "code and 10 recovery codes, then a code from the user's app is\n"
+	    "asked for (terminal or a line of stdin; empty leaves the "
+	    "enrolment\n"
+	    "pending).\n"
+	    "  --code CODE  confirm with this code instead of asking\n" },
+	{ { "mfa", "confirm", NULL }, ctl_mfa_confirm, "USER CODE",
+	    "Activate a pending TOTP enrolment with a code", H_USER },
+	{ { "mfa", "reset", NULL }, ctl_mfa_reset, "USER",
+	    "Remove a user's TOTP secret (and any pending enrolment)", H_USER },
+	{ { "mfa", "status", NULL }, ctl_mfa_status, "USER",
+	    "Show whether a user is enrolled in TOTP MFA", H_USER },
+	{ { "mfa", "recovery-codes", NULL }, ctl_mfa_recovery_codes,
+	    "POOL USER",
+	    "Make new MFA recovery codes (the old ones stop working)", H_USER },
+	{ { "mail", "test", NULL }, ctl_mail_test, "[--wait S] POOL ADDRESS",
+	    "Send a test mail through the relay and say what it answered",
+	    "The daemon queues the message like a code's mail and sends it "
+	    "with\n"
+	    "its own settings; this waits for the relay's answer (30 s unless\n"
+	    "--wait says otherwise).\n" },
+	{ { "mailq", "flush", NULL }, ctl_mailq_flush, "",
+	    "Retry every queued code mail now", NULL },
+	{ { "mailq", NULL, NULL }, ctl_mailq_list, "[--full]",
+	    "List queued code mail and mail done in the last hour",
+	    "Recipients are shown masked (a***@e******.com); --full shows "
+	    "them\n"
+	    "whole, to root only.  EXPIRES IN is the\n"
+	    "time left to deliver a queued message; after it the code is\n"
+	    "useless and the message is dropped.\n" },
 };
 #define NVERBS (sizeof(verbs) / sizeof(verbs[0]))
 
@@ -288,13 +317,13 @@ int
 main(int argc, char **argv)
 {
 	static const struct option lo[] = {
-	    {"socket", required_argument, NULL, 's'},
-	    {"json", no_argument, NULL, OPT_JSON},
-	    {"help", no_argument, NULL, 'h'},
-	    {"version", no_argument, NULL, OPT_VERSION},
-	    {NULL, 0, NULL, 0},
+		{ "socket", required_argument, NULL, 's' },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, OPT_VERSION },
+		{ NULL, 0, NULL, 0 },
 	};
-	struct ctl_ctx ctx = {UA_RUNTIME_DIR "/admin.sock", false, false};
+	struct ctl_ctx ctx = { UA_RUNTIME_DIR "/admin.sock", false, false };
 	int c, r;
 
 	/* jansson's copies of a password die wiped (cmd_passwd.c). */
@@ -328,8 +357,8 @@ main(int argc, char **argv)
 	if (r == CTL_EXIT_OK && ctx.unpublished)
 		r = CTL_EXIT_UNPUBLISHED;
 	if (fflush(stdout) != 0 || ferror(stdout)) {
-		(void)fprintf(
-		    stderr, "userauthctl: writing the output failed\n");
+		(void)fprintf(stderr,
+		    "userauthctl: writing the output failed\n");
 		if (r == CTL_EXIT_OK)
 			r = CTL_EXIT_REFUSED;
 	}

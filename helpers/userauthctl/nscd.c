@@ -18,7 +18,7 @@
 
 #include "nscd.h"
 
-#define NSCD_SOCKET "/var/run/nscd/socket"	/* glibc's _PATH_NSCDSOCKET */
+#define NSCD_SOCKET "/var/run/nscd/socket" /* glibc's _PATH_NSCDSOCKET */
 #define NSCD_PROGRAM "/usr/sbin/nscd"
 
 /* Does an nscd listen on its socket? */
@@ -63,7 +63,8 @@ ctl_nscd_invalidate(void)
 		return true;
 	if (invalidate("passwd") == 0 && invalidate("group") == 0)
 		return true;
-	(void)fprintf(stderr, "userauthctl: warning: nscd is running and "
+	(void)fprintf(stderr,
+	    "userauthctl: warning: nscd is running and "
 	    "could not be told to drop its passwd and group caches (as root: "
 	    "nscd -i passwd; nscd -i group): lookups may show the old "
 	    "entries until its time to live ends\n");

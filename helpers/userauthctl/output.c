@@ -58,7 +58,7 @@ ctl_escape(const char *s)
 		} else if (p[i] >= 0x20 && p[i] < 0x7f) {
 			out[o++] = (char)p[i++];
 		} else if (p[i] >= 0x80 &&
-			   (n = utf8_printable_len(p + i)) > 0) {
+		    (n = utf8_printable_len(p + i)) > 0) {
 			memcpy(out + o, p + i, n);
 			o += n;
 			i += n;
@@ -236,8 +236,8 @@ ctl_print_rows(FILE *f, const json_t *rows, const struct ctl_col *cols,
 }
 
 int
-ctl_kv_print(
-    FILE *f, const char *const *keys, const char *const *vals, size_t n)
+ctl_kv_print(FILE *f, const char *const *keys, const char *const *vals,
+    size_t n)
 {
 	size_t i, w, kw = 0;
 	char *v;
@@ -295,8 +295,8 @@ ctl_fmt_int(const json_t *obj, const char *key, char *out, size_t outsz)
 
 	if (!json_is_integer(v))
 		return "-";
-	(void)snprintf(
-	    out, outsz, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+	(void)snprintf(out, outsz, "%" JSON_INTEGER_FORMAT,
+	    json_integer_value(v));
 	return out;
 }
 

@@ -71,8 +71,8 @@ int ctl_print_rows(FILE *f, const json_t *rows, const struct ctl_col *cols,
  * Print n "key: value" lines with the values aligned.  Values are escaped;
  * NULL prints as "-".  -ENOMEM / -EIO.
  */
-int ctl_kv_print(
-    FILE *f, const char *const *keys, const char *const *vals, size_t n);
+int ctl_kv_print(FILE *f, const char *const *keys, const char *const *vals,
+    size_t n);
 
 /*
  * Format an epoch number from the daemon as local ISO-8601 with offset
@@ -85,8 +85,8 @@ const char *ctl_fmt_time(const json_t *v, char *out, size_t outsz);
 const char *ctl_get_str(const json_t *obj, const char *key);
 
 /* Member key of obj as a decimal integer into out, or "-".  Returns out. */
-const char *ctl_fmt_int(
-    const json_t *obj, const char *key, char *out, size_t outsz);
+const char *ctl_fmt_int(const json_t *obj, const char *key, char *out,
+    size_t outsz);
 
 /*
  * Join the strings of array member key with ", " (escaped later by the

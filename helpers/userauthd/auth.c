@@ -33,11 +33,15 @@ int
 auth_start(struct auth_ctx *ctx)
 {
 	const struct pool_local_env env = { .store = ctx->store,
-		.keys = ctx->keys, .wq = ctx->wq, .dummy_hash = ctx->dummy_hash,
-		.mail_queued = ctx->mail_queued, .mail_arg = ctx->mail_arg };
+		.keys = ctx->keys,
+		.wq = ctx->wq,
+		.dummy_hash = ctx->dummy_hash,
+		.mail_queued = ctx->mail_queued,
+		.mail_arg = ctx->mail_arg };
 
 	const struct pool_cognito_hooks hooks = { .nss = ctx->nss_extra,
-		.arg = ctx->nss_arg, .state_dir = ctx->conf->state_dir };
+		.arg = ctx->nss_arg,
+		.state_dir = ctx->conf->state_dir };
 	int r;
 
 	r = pool_local_new(&env, &ctx->local);
@@ -55,14 +59,13 @@ auth_start(struct auth_ctx *ctx)
 uint64_t
 auth_tick(struct auth_ctx *ctx, uint64_t now_ms)
 {
-	return ctx->cognito != NULL ?
-	    pool_cognito_tick(ctx->cognito, ctx->conf, now_ms) :
-	    1000;
+	return ctx->cognito != NULL
+	    ? pool_cognito_tick(ctx->cognito, ctx->conf, now_ms)
+	    : 1000;
 }
 
 void
-auth_backend_job(struct auth_ctx *ctx, struct workq_job *job,
-    uint64_t now_ms)
+auth_backend_job(struct auth_ctx *ctx, struct workq_job *job, uint64_t now_ms)
 {
 	if (ctx->cognito != NULL)
 		pool_cognito_job(ctx->cognito, ctx->conf, job, now_ms);
@@ -102,8 +105,7 @@ backend_of(const struct auth_ctx *ctx, const struct auth_session *s)
 }
 
 void
-auth_throttle_limits(const struct ua_pool_conf *pc,
-    struct throttle_limits *ret)
+auth_throttle_limits(const struct ua_pool_conf *pc, struct throttle_limits *ret)
 {
 	*ret = (struct throttle_limits){
 		.pair_after = pc->throttle_pair_after,
@@ -178,9 +180,9 @@ throttle_reset(struct auth_ctx *ctx, struct auth_session *s, bool login)
 	if (s->account[0] == '\0' || pc == NULL)
 		return;
 	auth_throttle_limits(pc, &l);
-	r = login ? throttle_succeeded(ctx->store, &who, &err) :
-	    throttle_refund(ctx->store, &l, &who, (int64_t)time(NULL),
-	    s->charged, &err);
+	r = login ? throttle_succeeded(ctx->store, &who, &err)
+		  : throttle_refund(ctx->store, &l, &who, (int64_t)time(NULL),
+			s->charged, &err);
 	s->charged = 0;
 	if (r < 0)
 		throttle_log(s, &err);
@@ -201,8 +203,8 @@ settle_host(struct auth_ctx *ctx, struct auth_session *s,
 {
 	const struct ua_pool_conf *pc = auth_pool_of(ctx, s);
 	const struct throttle_who who = { s->pool, s->account, s->trhost };
-	const char *outcome = out != NULL ? ua_msg_get(out, UA_T_OUTCOME) :
-	    NULL;
+	const char *outcome =
+	    out != NULL ? ua_msg_get(out, UA_T_OUTCOME) : NULL;
 	struct throttle_limits l;
 	struct store_err err = { 0 };
 	int64_t now = (int64_t)time(NULL);
@@ -210,11 +212,14 @@ settle_host(struct auth_ctx *ctx, struct auth_session *s,
 	int r = 0;
 
 	if (s->charged == 0 || pc == NULL || s->account[0] == '\0' ||
-	    (out != NULL && (s->state != S_DONE || outcome == NULL ||
-		strcmp(outcome, "OK") == 0)))
+	    (out != NULL &&
+		(s->state != S_DONE || outcome == NULL ||
+		    strcmp(outcome, "OK") == 0)))
 		return;
-	back = (out != NULL ? strcmp(outcome, "UNAVAILABLE") == 0 :
-	    s->state == S_JOB) ? 1 : 0;
+	back = (out != NULL ? strcmp(outcome, "UNAVAILABLE") == 0
+			    : s->state == S_JOB)
+	    ? 1
+	    : 0;
 	auth_throttle_limits(pc, &l);
 	if (back > 0)
 		r = throttle_refund(ctx->store, &l, &who, now, back, &err);
@@ -303,8 +308,10 @@ auth_abandoned(struct auth_ctx *ctx, struct auth_session *s, const char *why)
 {
 	/* a login or password change cut off before its RESULT: waiting
 	 * for a worker, or for the answer to a prompt */
-	if (s != NULL && (s->state == S_JOB || (s->state == S_ANSWER &&
-	    (s->kind == K_LOGIN || s->kind == K_CHPASS)))) {
+	if (s != NULL &&
+	    (s->state == S_JOB ||
+		(s->state == S_ANSWER &&
+		    (s->kind == K_LOGIN || s->kind == K_CHPASS)))) {
 		auth_audit(s, "auth", "abandoned", why);
 		settle_host(ctx, s, NULL);
 	}
@@ -336,11 +343,16 @@ request_of(const struct auth_ctx *ctx, const struct auth_session *s,
     struct pool_request *rq)
 {
 	*rq = (struct pool_request){ .pc = auth_pool_of(ctx, s),
-		.pool = s->pool, .ident = s->ident, .ident_mac = s->ident_mac,
-		.service = s->service, .rhost = s->rhost,
-		.host_mac = s->trhost[0] != '\0' || s->account[0] != '\0' ?
-		    s->host_mac : NULL,
-		.preferred = s->preferred, .login = s->kind == K_LOGIN };
+		.pool = s->pool,
+		.ident = s->ident,
+		.ident_mac = s->ident_mac,
+		.service = s->service,
+		.rhost = s->rhost,
+		.host_mac = s->trhost[0] != '\0' || s->account[0] != '\0'
+		    ? s->host_mac
+		    : NULL,
+		.preferred = s->preferred,
+		.login = s->kind == K_LOGIN };
 }
 
 /*
@@ -355,7 +367,8 @@ lookup_subject(struct auth_ctx *ctx, struct auth_session *s,
 {
 	struct pool_backend *be;
 	const struct pool_conv conv = { .owner = s->owner,
-		.audit = auth_conv_audit, .arg = s };
+		.audit = auth_conv_audit,
+		.arg = s };
 	struct pool_reply rp = { 0 };
 	struct pool_request rq;
 	bool named = kind != K_SESSION;
@@ -364,15 +377,16 @@ lookup_subject(struct auth_ctx *ctx, struct auth_session *s,
 
 	if (take_text(in, UA_T_POOL, s->pool, sizeof(s->pool), true) < 0 ||
 	    take_text(in, UA_T_USER, s->ident, sizeof(s->ident), true) < 0 ||
-	    take_text(in, UA_T_SERVICE, s->service, sizeof(s->service),
-		named) < 0 ||
+	    take_text(in, UA_T_SERVICE, s->service, sizeof(s->service), named) <
+		0 ||
 	    take_text(in, UA_T_RHOST, s->rhost, sizeof(s->rhost), false) < 0)
 		return -EBADMSG;
 	s->kind = kind;
 	if (auth_pool_of(ctx, s) == NULL) {
 		if (kind != K_LOGIN)
 			return auth_unavailable(s, out, NULL);
-		ua_log(LOG_ERR, "login for unknown pool %s (check the PAM "
+		ua_log(LOG_ERR,
+		    "login for unknown pool %s (check the PAM "
 		    "module's pool= option)",
 		    ua_log_quote(s->pool, pq, sizeof(pq)));
 		return auth_unavailable(s, out, "unknown_pool");
@@ -456,7 +470,7 @@ chpass_found(struct auth_ctx *ctx, struct auth_session *s,
 	if (s->fake == NULL && !found->user.has_password)
 		s->fake = "no_password";
 	valid = ua_valid_password(s->old_password, strlen(s->old_password),
-	    NULL) == 0;
+		    NULL) == 0;
 	if (!valid)
 		s->fake = s->fake ? s->fake : "invalid_password";
 	if (throttle_gate(ctx, s) < 0)
@@ -466,9 +480,8 @@ chpass_found(struct auth_ctx *ctx, struct auth_session *s,
 	if (s->fake != NULL)
 		r = auth_fake_check(ctx, s, valid ? s->old_password : "");
 	else
-		r = s->bl->be->ops->change_password(s->bl,
-		    auth_pool_of(ctx, s), s->old_password, s->new_password,
-		    &rp);
+		r = s->bl->be->ops->change_password(s->bl, auth_pool_of(ctx, s),
+		    s->old_password, s->new_password, &rp);
 	/* Whoever checks them holds copies now. */
 	ua_erase_free(s->old_password);
 	ua_erase_free(s->new_password);
@@ -497,16 +510,20 @@ acct_found(struct auth_ctx *ctx, struct auth_session *s,
 	foreign = why != NULL && strcmp(why, "foreign_peer") == 0;
 	if (why == NULL) {
 		pu = (struct policy_user){ .has_password = u->has_password,
-			.groups = u->groups, .ngroups = u->ngroups };
-		outcome = policy_service_allowed(pc, s->service, &pu) ? "OK" :
-									"DENIED";
+			.groups = u->groups,
+			.ngroups = u->ngroups };
+		outcome = policy_service_allowed(pc, s->service, &pu)
+		    ? "OK"
+		    : "DENIED";
 	} else
 		outcome = strcmp(why, "disabled") == 0 ? "DENIED" : "FAIL";
-	ua_log(LOG_NOTICE, "event=account pool=%s user=%s service=%s "
-	    "rhost=%s result=%s%s", ua_log_quote(s->pool, pool, sizeof(pool)),
-	    u->login != NULL && !foreign ?
-	    ua_log_quote(u->login, user, sizeof(user)) :
-	    auth_log_ident(s, user, sizeof(user)),
+	ua_log(LOG_NOTICE,
+	    "event=account pool=%s user=%s service=%s "
+	    "rhost=%s result=%s%s",
+	    ua_log_quote(s->pool, pool, sizeof(pool)),
+	    u->login != NULL && !foreign
+		? ua_log_quote(u->login, user, sizeof(user))
+		: auth_log_ident(s, user, sizeof(user)),
 	    ua_log_quote(s->service, service, sizeof(service)),
 	    ua_log_quote(s->rhost, rhost, sizeof(rhost)), outcome,
 	    foreign ? " reason=foreign_peer" : "");
@@ -582,8 +599,8 @@ chpass_reply(struct auth_ctx *ctx, struct auth_session *s,
  * the hook, a retry to the audit, then on with the request.
  */
 static int
-finish(struct auth_ctx *ctx, struct auth_session *s, enum auth_call call,
-    int r, const struct pool_reply *rp, struct ua_msg *out)
+finish(struct auth_ctx *ctx, struct auth_session *s, enum auth_call call, int r,
+    const struct pool_reply *rp, struct ua_msg *out)
 {
 	if (r < 0)
 		return r;
@@ -635,17 +652,18 @@ auth_job_done(struct auth_ctx *ctx, struct auth_session *s,
 	if (s->fake_job)
 		r = auth_fake_job_done(ctx, s, job, out);
 	else
-		r = finish(ctx, s, s->pending, s->bl->be->ops->complete(s->bl,
-		    auth_pool_of(ctx, s), (struct pool_job *)job, &rp), &rp,
-		    out);
+		r = finish(ctx, s, s->pending,
+		    s->bl->be->ops->complete(s->bl, auth_pool_of(ctx, s),
+			(struct pool_job *)job, &rp),
+		    &rp, out);
 	if (r == 0)
 		settle_host(ctx, s, out);
 	return r;
 }
 
 static int
-initiate(struct auth_ctx *ctx, struct auth_session *s,
-    const struct ua_msg *in, struct ua_msg *out)
+initiate(struct auth_ctx *ctx, struct auth_session *s, const struct ua_msg *in,
+    struct ua_msg *out)
 {
 	char tty[AUTH_MAX_TTY + 1], pref[32];
 
@@ -662,8 +680,7 @@ initiate(struct auth_ctx *ctx, struct auth_session *s,
  * password that asks for a code instead where the pool allows that.
  */
 static bool
-factor_answer(const struct ua_pool_conf *pc, enum policy_challenge c,
-    size_t n)
+factor_answer(const struct ua_pool_conf *pc, enum policy_challenge c, size_t n)
 {
 	switch (c) {
 	case POLICY_PASSWORD:

@@ -29,13 +29,13 @@ struct auth_ctx {
 	struct store *store;
 	const struct keys *keys;
 	struct workq *wq;
-	const char *dummy_hash;		/* what fake password checks hash against */
-	void (*mail_queued)(void *arg);	/* a code's mail was queued */
+	const char *dummy_hash; /* what fake password checks hash against */
+	void (*mail_queued)(void *arg); /* a code's mail was queued */
 	void *mail_arg;
-	struct http *http;		/* network backends' requests */
-	struct cg_secrets *cg_secrets;	/* read as root; auth_start takes them */
-	struct pool_backend *local;	/* auth_start: the local backend */
-	struct pool_backend *cognito;	/* ... and the Cognito one */
+	struct http *http;             /* network backends' requests */
+	struct cg_secrets *cg_secrets; /* read as root; auth_start takes them */
+	struct pool_backend *local;    /* auth_start: the local backend */
+	struct pool_backend *cognito;  /* ... and the Cognito one */
 	/* the Cognito pools' synced users changed (server_set_extra) */
 	void (*nss_extra)(void *arg, struct nss_extra *x);
 	void *nss_arg;

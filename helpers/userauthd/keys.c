@@ -88,8 +88,8 @@ keys_load(const char *state_dir, struct keys *ret)
 }
 
 int
-keys_mac(const struct keys *k, const char *label, const void *data,
-    size_t len, uint8_t out[KEYS_MAC_LEN])
+keys_mac(const struct keys *k, const char *label, const void *data, size_t len,
+    uint8_t out[KEYS_MAC_LEN])
 {
 	EVP_MAC *mac = NULL;
 	EVP_MAC_CTX *ctx = NULL;
@@ -98,7 +98,7 @@ keys_mac(const struct keys *k, const char *label, const void *data,
 	int ok;
 
 	params[0] = OSSL_PARAM_construct_utf8_string("digest",
-	    (char *)(uintptr_t)"SHA256", 0);
+	    (char *)(uintptr_t) "SHA256", 0);
 	params[1] = OSSL_PARAM_construct_end();
 	mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
 	ctx = mac != NULL ? EVP_MAC_CTX_new(mac) : NULL;
@@ -129,8 +129,9 @@ keys_ident_mac(const struct keys *k, const char *ident,
 	if (b - a >= sizeof(norm))
 		return -EMSGSIZE;
 	for (i = a; i < b; i++)
-		norm[i - a] = (ident[i] >= 'A' && ident[i] <= 'Z') ?
-		    (char)(ident[i] - 'A' + 'a') : ident[i];
+		norm[i - a] = (ident[i] >= 'A' && ident[i] <= 'Z')
+		    ? (char)(ident[i] - 'A' + 'a')
+		    : ident[i];
 	r = keys_mac(k, "ident", norm, b - a, out);
 	explicit_bzero(norm, sizeof(norm));
 	return r;

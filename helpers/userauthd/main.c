@@ -53,8 +53,10 @@ usage(FILE *out)
 {
 	fprintf(out,
 	    "usage: userauthd [-f] [-d] [-c FILE]\n"
-	    "       userauthd -t [-c FILE]    check the configuration and exit\n"
-	    "       userauthd -T [-c FILE]    print the effective configuration\n"
+	    "       userauthd -t [-c FILE]    check the configuration and "
+	    "exit\n"
+	    "       userauthd -T [-c FILE]    print the effective "
+	    "configuration\n"
 	    "  -c FILE  configuration file (default " UA_CONFIG_PATH ")\n"
 	    "  -f       stay in the foreground and log to stderr\n"
 	    "  -d       log debug messages\n"
@@ -77,14 +79,17 @@ lookup_ids(const struct ua_conf *c, struct ids *ret)
 	if (geteuid() == 0) {
 		if (getpwnam_r(c->user, &pw, buf, sizeof(buf), &pwp) != 0 ||
 		    pwp == NULL) {
-			ua_log(LOG_ERR, "%s: the daemon user '%s' does not "
+			ua_log(LOG_ERR,
+			    "%s: the daemon user '%s' does not "
 			    "exist (create it, e.g. useradd --system %s)",
 			    c->path, c->user, c->user);
 			return -ENOENT;
 		}
 		if (pw.pw_uid == 0) {
-			ua_log(LOG_ERR, "%s: user = %s is root; userauthd "
-			    "runs as an unprivileged user", c->path, c->user);
+			ua_log(LOG_ERR,
+			    "%s: user = %s is root; userauthd "
+			    "runs as an unprivileged user",
+			    c->path, c->user);
 			return -EPERM;
 		}
 		ret->uid = pw.pw_uid;
@@ -126,8 +131,10 @@ prepare_dir(const char *dir, mode_t mode, uid_t uid, gid_t gid)
 		return ua_log_errno(LOG_ERR, -errno, "mkdir '%s': %m", dir);
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
-		ua_log(LOG_ERR, "'%s' is not a directory (a symlink?): "
-		    "refusing to start", dir);
+		ua_log(LOG_ERR,
+		    "'%s' is not a directory (a symlink?): "
+		    "refusing to start",
+		    dir);
 		return -ENOTDIR;
 	}
 	if (made && geteuid() == 0 && uid != 0 &&
@@ -140,17 +147,19 @@ prepare_dir(const char *dir, mode_t mode, uid_t uid, gid_t gid)
 		goto out;
 	}
 	if (st.st_uid != uid) {
-		ua_log(LOG_ERR, "'%s' is owned by uid %u, not by the daemon "
+		ua_log(LOG_ERR,
+		    "'%s' is owned by uid %u, not by the daemon "
 		    "user (uid %u): refusing to start (let userauthd create "
-		    "it, or chown it)", dir, (unsigned)st.st_uid,
-		    (unsigned)uid);
+		    "it, or chown it)",
+		    dir, (unsigned)st.st_uid, (unsigned)uid);
 		r = -EPERM;
 		goto out;
 	}
 	if ((st.st_mode & 022) || ((mode & 077) == 0 && (st.st_mode & 077))) {
-		ua_log(LOG_ERR, "'%s' has mode %04o; it must be %04o: refusing "
-		    "to start", dir, (unsigned)(st.st_mode & 07777),
-		    (unsigned)mode);
+		ua_log(LOG_ERR,
+		    "'%s' has mode %04o; it must be %04o: refusing "
+		    "to start",
+		    dir, (unsigned)(st.st_mode & 07777), (unsigned)mode);
 		r = -EPERM;
 	}
 out:
@@ -165,11 +174,14 @@ check_db_file(const char *path, uid_t uid)
 	struct stat st;
 
 	if (lstat(path, &st) < 0)
-		return errno == ENOENT ? 0 :
-		    ua_log_errno(LOG_ERR, -errno, "'%s': %m", path);
+		return errno == ENOENT
+		    ? 0
+		    : ua_log_errno(LOG_ERR, -errno, "'%s': %m", path);
 	if (!S_ISREG(st.st_mode) || st.st_uid != uid || (st.st_mode & 077)) {
-		ua_log(LOG_ERR, "'%s' must be a regular file owned by the "
-		    "daemon user with mode 0600: refusing to start", path);
+		ua_log(LOG_ERR,
+		    "'%s' must be a regular file owned by the "
+		    "daemon user with mode 0600: refusing to start",
+		    path);
 		return -EPERM;
 	}
 	return 0;
@@ -194,7 +206,8 @@ drop_privileges(const struct ids *ids)
 {
 	if (geteuid() != 0)
 		return 0;
-	if (setgroups(0, NULL) < 0 || setresgid(ids->gid, ids->gid, ids->gid) < 0 ||
+	if (setgroups(0, NULL) < 0 ||
+	    setresgid(ids->gid, ids->gid, ids->gid) < 0 ||
 	    setresuid(ids->uid, ids->uid, ids->uid) < 0)
 		return ua_log_errno(LOG_ERR, -errno, "drop privileges: %m");
 	if (setuid(0) == 0) {
@@ -274,9 +287,10 @@ raise_fd_limit(uint32_t max_clients)
 	rl.rlim_cur = want <= rl.rlim_max ? want : rl.rlim_max;
 	(void)setrlimit(RLIMIT_NOFILE, &rl);
 	if (rl.rlim_cur < want)
-		ua_log(LOG_WARNING, "the open file limit (%llu) is below "
-		    "max_clients + %u", (unsigned long long)rl.rlim_cur,
-		    SERVER_ADMIN_SLOTS + 64);
+		ua_log(LOG_WARNING,
+		    "the open file limit (%llu) is below "
+		    "max_clients + %u",
+		    (unsigned long long)rl.rlim_cur, SERVER_ADMIN_SLOTS + 64);
 }
 
 /* Secrets are read as root, at start only: a reload cannot take new ones. */
@@ -292,17 +306,24 @@ cognito_secrets_changed(const struct ua_conf *n, const struct ua_conf *old)
 			continue;
 		q = ua_conf_pool(old, p->name);
 		if (q == NULL || q->backend != UA_BACKEND_COGNITO ||
-		    strcmp(p->cognito_client_secret_file ?
-			    p->cognito_client_secret_file : "",
-			q->cognito_client_secret_file ?
-			    q->cognito_client_secret_file : "") != 0 ||
-		    strcmp(p->cognito_credentials_file ?
-			    p->cognito_credentials_file : "",
-			q->cognito_credentials_file ?
-			    q->cognito_credentials_file : "") != 0) {
-			ua_log(LOG_WARNING, "reload: the secrets of Cognito pool "
-			    "%s are read when the daemon starts; restart it for "
-			    "the new ones", p->name);
+		    strcmp(p->cognito_client_secret_file
+			    ? p->cognito_client_secret_file
+			    : "",
+			q->cognito_client_secret_file
+			    ? q->cognito_client_secret_file
+			    : "") != 0 ||
+		    strcmp(p->cognito_credentials_file
+			    ? p->cognito_credentials_file
+			    : "",
+			q->cognito_credentials_file
+			    ? q->cognito_credentials_file
+			    : "") != 0) {
+			ua_log(LOG_WARNING,
+			    "reload: the secrets of Cognito pool "
+			    "%s are read when the daemon starts; restart it "
+			    "for "
+			    "the new ones",
+			    p->name);
 			return true;
 		}
 	}
@@ -319,20 +340,23 @@ reload(struct server *srv)
 
 	r = ua_conf_load(conf_path, &n, err, sizeof(err));
 	if (r < 0) {
-		ua_log(LOG_ERR, "reload refused, keeping the running "
-		    "configuration: %s", err);
+		ua_log(LOG_ERR,
+		    "reload refused, keeping the running "
+		    "configuration: %s",
+		    err);
 		return r;
 	}
 	(void)cognito_secrets_changed(n, old);
 	/* Process settings need a restart; keep the running ones. */
 	if (strcmp(n->runtime_dir, old->runtime_dir) ||
 	    strcmp(n->state_dir, old->state_dir) ||
-	    strcmp(n->nss_cache, old->nss_cache) || strcmp(n->user, old->user) ||
-	    n->max_clients != old->max_clients ||
+	    strcmp(n->nss_cache, old->nss_cache) ||
+	    strcmp(n->user, old->user) || n->max_clients != old->max_clients ||
 	    n->hash_threads != old->hash_threads ||
 	    !!n->admin_group != !!old->admin_group ||
 	    (n->admin_group && strcmp(n->admin_group, old->admin_group)))
-		ua_log(LOG_WARNING, "reload: [daemon] changes take effect "
+		ua_log(LOG_WARNING,
+		    "reload: [daemon] changes take effect "
 		    "at the next restart");
 	free(n->runtime_dir);
 	free(n->state_dir);
@@ -436,11 +460,10 @@ start_login(struct server *srv, const char *db_path)
 	r = publisher_start(db_path, srv->conf->nss_cache, &srv->pub);
 	if (r < 0)
 		return ua_log_errno(LOG_ERR, r, "NSS publisher: %m");
-	if (srv->extra != NULL)	/* the Cognito syncs kept on disk */
+	if (srv->extra != NULL) /* the Cognito syncs kept on disk */
 		publisher_set_extra(srv->pub, srv->extra);
 	return 0;
 }
-
 
 /*
  * Before anything is allocated: the id marks of the state file beside the
@@ -459,7 +482,8 @@ attach_marks(const struct ua_conf *c, struct store *s)
 
 	r = nsscache_read_marks(c->nss_cache, &m, &n);
 	if (r < 0 && r != -ENOENT && r != -EPROTONOSUPPORT)
-		ua_log_errno(LOG_WARNING, r, "id marks: cannot read them from "
+		ua_log_errno(LOG_WARNING, r,
+		    "id marks: cannot read them from "
 		    "the NSS cache '%s' (%m); using %s/userauth.ids alone",
 		    c->nss_cache, c->state_dir);
 	r = ua_snprintf(path, sizeof(path), "%s/userauth.ids", c->state_dir);
@@ -472,10 +496,12 @@ attach_marks(const struct ua_conf *c, struct store *s)
 		return r;
 	}
 	if (raised > 0)
-		ua_log(LOG_WARNING, "the database's id counters of %zu pool(s) "
+		ua_log(LOG_WARNING,
+		    "the database's id counters of %zu pool(s) "
 		    "were below the ids handed out before (recorded in %s and "
 		    "the NSS cache): was it replaced, restored or lost?  New "
-		    "ids continue above the old ones", raised, path);
+		    "ids continue above the old ones",
+		    raised, path);
 	return 0;
 }
 
@@ -501,8 +527,7 @@ setup_root(struct server *srv, const struct ids *ids)
 		r = server_listen(path, 0666, (gid_t)-1, &srv->public_fd);
 	if (r < 0)
 		return ua_log_errno(LOG_ERR, r, "listen on '%s': %m%s", path,
-		    r == -EADDRINUSE ? " (is another userauthd running?)" :
-				       "");
+		    r == -EADDRINUSE ? " (is another userauthd running?)" : "");
 	r = ua_snprintf(path, sizeof(path), "%s/admin.sock", c->runtime_dir);
 	if (r >= 0)
 		r = server_listen(path, ids->have_admin_gid ? 0660 : 0600,
@@ -583,11 +608,11 @@ cleanup_sockets(const struct ua_conf *c)
 {
 	char path[4096];
 
-	if (ua_snprintf(path, sizeof(path), "%s/public.sock",
-		c->runtime_dir) >= 0)
+	if (ua_snprintf(path, sizeof(path), "%s/public.sock", c->runtime_dir) >=
+	    0)
 		(void)unlink(path);
-	if (ua_snprintf(path, sizeof(path), "%s/admin.sock",
-		c->runtime_dir) >= 0)
+	if (ua_snprintf(path, sizeof(path), "%s/admin.sock", c->runtime_dir) >=
+	    0)
 		(void)unlink(path);
 }
 
@@ -623,14 +648,30 @@ parse_opts(int argc, char **argv, struct opts *o)
 
 	while ((opt = getopt(argc, argv, "c:dfhtTV")) != -1) {
 		switch (opt) {
-		case 'c': conf_path = optarg; break;
-		case 'd': o->debug = true; break;
-		case 'f': o->foreground = true; break;
-		case 't': o->check = true; break;
-		case 'T': o->dump = true; break;
-		case 'V': printf("userauthd %s\n", PACKAGE_VERSION); return 0;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
+		case 'c':
+			conf_path = optarg;
+			break;
+		case 'd':
+			o->debug = true;
+			break;
+		case 'f':
+			o->foreground = true;
+			break;
+		case 't':
+			o->check = true;
+			break;
+		case 'T':
+			o->dump = true;
+			break;
+		case 'V':
+			printf("userauthd %s\n", PACKAGE_VERSION);
+			return 0;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
 		}
 	}
 	if (optind != argc) {
@@ -656,8 +697,8 @@ teardown(struct server *srv)
 	publisher_stop(srv->pub);
 	/* the HTTP thread hands back what it had: freed before the queue */
 	http_stop(srv->auth.http);
-	while (srv->auth.wq != NULL &&
-	    (job = workq_collect(srv->auth.wq)) != NULL)
+	while (
+	    srv->auth.wq != NULL && (job = workq_collect(srv->auth.wq)) != NULL)
 		auth_job_free(job);
 	workq_stop(srv->auth.wq);
 	auth_stop(&srv->auth);
@@ -675,9 +716,11 @@ serve(struct server *srv, int *ready_fd)
 	int r;
 
 	server_publish(srv, true);
-	ua_log(LOG_NOTICE, "userauthd %s serving %zu pool(s) on %s with %zu "
-	    "password thread(s)", PACKAGE_VERSION, srv->conf->npools,
-	    srv->conf->runtime_dir, workq_threads(srv->auth.wq));
+	ua_log(LOG_NOTICE,
+	    "userauthd %s serving %zu pool(s) on %s with %zu "
+	    "password thread(s)",
+	    PACKAGE_VERSION, srv->conf->npools, srv->conf->runtime_dir,
+	    workq_threads(srv->auth.wq));
 	report_ready(ready_fd, 0);
 	/* systemd's Type=notify: serving now (a no-op without systemd). */
 	r = notify_send("READY=1");
@@ -715,7 +758,8 @@ main(int argc, char **argv)
 	/* the default TOTP issuer and the name invitations give */
 	r = hostname_init();
 	if (r < 0)
-		(void)ua_log_errno(LOG_WARNING, r, "cannot read the host "
+		(void)ua_log_errno(LOG_WARNING, r,
+		    "cannot read the host "
 		    "name; using 'localhost' for the TOTP issuer and "
 		    "invitations: %m");
 	if (o.check || o.dump) {

@@ -32,16 +32,16 @@ notify_addr(const char *name, struct sockaddr_un *ret_sa, socklen_t *ret_len)
 		if (n >= sizeof(sa.sun_path))
 			return -ENAMETOOLONG;
 		memcpy(sa.sun_path, name, n + 1);
-		*ret_len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) +
-		    n + 1);
+		*ret_len =
+		    (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n + 1);
 	} else {
 		/* abstract: a leading NUL, then the name without '@' or NUL */
 		if (n > sizeof(sa.sun_path))
 			return -ENAMETOOLONG;
 		sa.sun_path[0] = '\0';
 		memcpy(sa.sun_path + 1, name + 1, n - 1);
-		*ret_len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) +
-		    n);
+		*ret_len =
+		    (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n);
 	}
 	*ret_sa = sa;
 	return 0;

@@ -41,11 +41,9 @@ otp_clock_after(const struct otp_clock *now, unsigned seconds)
 }
 
 bool
-otp_clock_passed(const struct otp_clock *deadline,
-    const struct otp_clock *now)
+otp_clock_passed(const struct otp_clock *deadline, const struct otp_clock *now)
 {
-	return now->wall >= deadline->wall ||
-	    now->mono_ms >= deadline->mono_ms;
+	return now->wall >= deadline->wall || now->mono_ms >= deadline->mono_ms;
 }
 
 int
@@ -76,8 +74,8 @@ limited_key(struct store *s, const uint8_t key[KEYS_MAC_LEN], unsigned per_day,
 
 	*r = store_otp_issued(s, key, now - 86400, now, &day, &last, err);
 	if (*r == 0)
-		*r = store_otp_issued(s, key, now - 3600, now, &hour, NULL,
-		    err);
+		*r =
+		    store_otp_issued(s, key, now - 3600, now, &hour, NULL, err);
 	if (*r < 0)
 		return true;
 	/*
@@ -99,24 +97,29 @@ limited(struct store *s, const struct otp_limits *lim,
 	if (limited_key(s, ident, lim->per_day, lim->per_hour, lim->cooldown,
 		now, r, err))
 		return true;
-	return lim->host != NULL && limited_key(s, lim->host,
-	    lim->host_per_day, lim->host_per_hour, 0, now, r, err);
+	return lim->host != NULL &&
+	    limited_key(s, lim->host, lim->host_per_day, lim->host_per_hour, 0,
+		now, r, err);
 }
 
 /* A new code row (every earlier one of the user and purpose dies). */
 static int
-insert_code(struct store *s, const struct keys *k,
-    const struct otp_limits *lim, const char *purpose, int64_t user_id,
-    const char *code, time_t now, int64_t *ret_id, struct store_err *err)
+insert_code(struct store *s, const struct keys *k, const struct otp_limits *lim,
+    const char *purpose, int64_t user_id, const char *code, time_t now,
+    int64_t *ret_id, struct store_err *err)
 {
 	uint8_t mac[KEYS_MAC_LEN];
 	const struct store_otp_code c = { .user_id = user_id,
-		.purpose = purpose, .mac = mac, .created = now,
-		.expires = now + lim->lifetime, .tries = lim->tries };
+		.purpose = purpose,
+		.mac = mac,
+		.created = now,
+		.expires = now + lim->lifetime,
+		.tries = lim->tries };
 	int r;
 
 	if (keys_mac(k, "otp", code, OTP_DIGITS, mac) < 0)
-		return store_fail(err, -EIO, "internal", "cannot compute a MAC");
+		return store_fail(err, -EIO, "internal",
+		    "cannot compute a MAC");
 	r = store_otp_insert(s, &c, ret_id, err);
 	ua_wipe(mac, sizeof(mac));
 	return r;
@@ -128,9 +131,13 @@ insert_mail(struct store *s, const struct ua_pool_conf *pc, int64_t otp_id,
     const char *email, const char *body, const char *msgid, time_t now,
     unsigned lifetime, int64_t *ret_id, struct store_err *err)
 {
-	const struct store_mail m = { .pool = pc->name, .recipient = email,
-		.message_id = msgid, .body = body, .otp_id = otp_id,
-		.now = now, .lifetime = lifetime };
+	const struct store_mail m = { .pool = pc->name,
+		.recipient = email,
+		.message_id = msgid,
+		.body = body,
+		.otp_id = otp_id,
+		.now = now,
+		.lifetime = lifetime };
 
 	return store_mail_queue(s, &m, ret_id, err);
 }
@@ -144,9 +151,10 @@ queue_mail(struct store *s, const struct ua_pool_conf *pc,
 	char *body = NULL, *msgid = NULL;
 	int r;
 
-	r = code == NULL ? mailmsg_compose_test(pc, email, now, &body, &msgid) :
-	    (invite ? mailmsg_compose_invite : mailmsg_compose)(pc, email,
-	    code, lim->lifetime, now, &body, &msgid);
+	r = code == NULL
+	    ? mailmsg_compose_test(pc, email, now, &body, &msgid)
+	    : (invite ? mailmsg_compose_invite : mailmsg_compose)(pc, email,
+		  code, lim->lifetime, now, &body, &msgid);
 	if (r < 0)
 		return store_fail(err, r, "internal",
 		    "cannot compose the mail for pool '%s'", pc->name);
@@ -176,9 +184,8 @@ otp_queue_notice(struct store *s, const struct ua_pool_conf *pc,
 }
 
 int
-otp_issue(struct store *s, const struct keys *k,
-    const struct ua_pool_conf *pc, const struct otp_limits *lim,
-    int64_t user_id, const char *email,
+otp_issue(struct store *s, const struct keys *k, const struct ua_pool_conf *pc,
+    const struct otp_limits *lim, int64_t user_id, const char *email,
     const uint8_t ident[KEYS_MAC_LEN], time_t now, int64_t *ret_otp_id,
     bool *ret_limited, struct store_err *err)
 {
@@ -255,7 +262,8 @@ otp_verify(struct store *s, const struct keys *k, int64_t otp_id,
 	int r;
 
 	if (keys_mac(k, "otp", code, strlen(code), mac) < 0)
-		return store_fail(err, -EIO, "internal", "cannot compute a MAC");
+		return store_fail(err, -EIO, "internal",
+		    "cannot compute a MAC");
 	r = store_begin(s, err);
 	if (r < 0)
 		goto out;
@@ -277,7 +285,8 @@ out:
 		return r;
 	}
 	*ret_ok = live && match;
-	*ret_tries_left = live && !match ? (unsigned)(tries > 0 ? tries : 0) : 0;
+	*ret_tries_left =
+	    live && !match ? (unsigned)(tries > 0 ? tries : 0) : 0;
 	return 0;
 }
 
@@ -297,9 +306,9 @@ otp_tries_left(struct store *s, int64_t otp_id, time_t now,
 
 	r = store_otp_row(s, false, otp_id, &row, err);
 	*ret_tries_left = r == 0 && row.found && row.expires > (int64_t)now &&
-		!row.used && row.tries_left > 0 ?
-	    (unsigned)row.tries_left :
-	    0;
+		!row.used && row.tries_left > 0
+	    ? (unsigned)row.tries_left
+	    : 0;
 	ua_wipe(&row, sizeof(row));
 	return r;
 }
@@ -336,8 +345,8 @@ otp_issue_invite(struct store *s, const struct keys *k,
 }
 
 int
-otp_find_invite(struct store *s, int64_t user_id, time_t now,
-    int64_t *ret_id, struct store_err *err)
+otp_find_invite(struct store *s, int64_t user_id, time_t now, int64_t *ret_id,
+    struct store_err *err)
 {
 	return store_otp_find_invite(s, user_id, now, ret_id, err);
 }
@@ -349,8 +358,7 @@ otp_queue_test_mail(struct store *s, const struct ua_pool_conf *pc,
 	/* a test mail may wait out the relay's troubles for ten minutes */
 	const struct otp_limits lim = { .lifetime = 600 };
 
-	return queue_mail(s, pc, &lim, 0, email, NULL, now, false, ret_id,
-	    err);
+	return queue_mail(s, pc, &lim, 0, email, NULL, now, false, ret_id, err);
 }
 
 int
@@ -364,14 +372,15 @@ otp_verify_decoy(struct store *s, const struct keys *k, const char *code,
 
 	/* what otp_verify does for a live row and a wrong code, step by step */
 	if (keys_mac(k, "otp", code, strlen(code), mac) < 0)
-		return store_fail(err, -EIO, "internal", "cannot compute a MAC");
+		return store_fail(err, -EIO, "internal",
+		    "cannot compute a MAC");
 	r = store_begin(s, err);
 	if (r < 0)
 		goto out;
 	r = read_code_row(s, true, 1, mac, now, &tries, &live, &match, err);
 	if (r < 0)
 		goto out;
-	(void)match;	/* the decoy never matches: a zero MAC */
+	(void)match; /* the decoy never matches: a zero MAC */
 	r = store_otp_decoy_spend(s, !(tries > 1 && live), err);
 	if (r == 0)
 		r = store_commit(s, err);

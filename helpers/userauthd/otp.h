@@ -18,11 +18,11 @@
 #define OTP_DIGITS 8
 
 struct otp_limits {
-	unsigned lifetime;	/* seconds a code is valid */
-	unsigned tries;		/* wrong answers that kill a code */
-	unsigned per_hour;	/* codes per identifier */
+	unsigned lifetime; /* seconds a code is valid */
+	unsigned tries;    /* wrong answers that kill a code */
+	unsigned per_hour; /* codes per identifier */
 	unsigned per_day;
-	unsigned cooldown;	/* seconds between two codes */
+	unsigned cooldown; /* seconds between two codes */
 	/* S10: codes per remote host too (keyed MAC), NULL for none */
 	const uint8_t *host;
 	unsigned host_per_hour;
@@ -36,16 +36,15 @@ struct otp_limits {
  * brings an expired code back.
  */
 struct otp_clock {
-	time_t wall;		/* CLOCK_REALTIME, seconds */
-	int64_t mono_ms;	/* CLOCK_MONOTONIC, milliseconds */
+	time_t wall;     /* CLOCK_REALTIME, seconds */
+	int64_t mono_ms; /* CLOCK_MONOTONIC, milliseconds */
 };
 
 /* Both clocks now. */
 struct otp_clock otp_clock_now(void);
 
 /* The moment seconds after now, on both clocks (a code's deadline). */
-struct otp_clock otp_clock_after(const struct otp_clock *now,
-    unsigned seconds);
+struct otp_clock otp_clock_after(const struct otp_clock *now, unsigned seconds);
 
 /*
  * Whether deadline has passed at now by either clock (true for a zeroed
@@ -67,9 +66,8 @@ int otp_generate(char out[OTP_DIGITS + 1]);
  */
 int otp_issue(struct store *s, const struct keys *k,
     const struct ua_pool_conf *pc, const struct otp_limits *lim,
-    int64_t user_id, const char *email,
-    const uint8_t ident[KEYS_MAC_LEN], time_t now, int64_t *ret_otp_id,
-    bool *ret_limited, struct store_err *err);
+    int64_t user_id, const char *email, const uint8_t ident[KEYS_MAC_LEN],
+    time_t now, int64_t *ret_otp_id, bool *ret_limited, struct store_err *err);
 
 /*
  * Check a code typed for the code row otp_id (0 = none: always wrong).

@@ -50,13 +50,13 @@ password_verify(const char *password, const char *hash)
 	int r;
 
 	if (hash[0] == '*' || hash[0] == '!')
-		return 0;	/* locked: no password matches */
+		return 0; /* locked: no password matches */
 	cd = calloc(1, sizeof(*cd));
 	if (cd == NULL)
 		return -EIO;
 	h = crypt_r(password, hash, cd);
 	if (h == NULL || h[0] == '*')
-		r = -EIO;	/* libcrypt failed: no verdict */
+		r = -EIO; /* libcrypt failed: no verdict */
 	else
 		r = strlen(h) == n && CRYPTO_memcmp(h, hash, n) == 0;
 	ua_freezero(cd, sizeof(*cd));

@@ -13,13 +13,20 @@ const char *
 policy_name(enum policy_challenge c)
 {
 	switch (c) {
-	case POLICY_PASSWORD: return "PASSWORD";
-	case POLICY_EMAIL_OTP: return "EMAIL_OTP";
-	case POLICY_SELECT: return "SELECT_CHALLENGE";
-	case POLICY_TOTP: return "SOFTWARE_TOKEN_MFA";
-	case POLICY_MFA_SETUP: return "MFA_SETUP";
-	case POLICY_NEW_PASSWORD: return "NEW_PASSWORD_REQUIRED";
-	case POLICY_NONE: break;
+	case POLICY_PASSWORD:
+		return "PASSWORD";
+	case POLICY_EMAIL_OTP:
+		return "EMAIL_OTP";
+	case POLICY_SELECT:
+		return "SELECT_CHALLENGE";
+	case POLICY_TOTP:
+		return "SOFTWARE_TOKEN_MFA";
+	case POLICY_MFA_SETUP:
+		return "MFA_SETUP";
+	case POLICY_NEW_PASSWORD:
+		return "NEW_PASSWORD_REQUIRED";
+	case POLICY_NONE:
+		break;
 	}
 	return "NONE";
 }

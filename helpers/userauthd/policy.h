@@ -15,18 +15,18 @@
 #include "userauthd/otp.h"
 
 enum policy_challenge {
-	POLICY_NONE = 0,	/* no usable first factor: fails like a fake */
+	POLICY_NONE = 0, /* no usable first factor: fails like a fake */
 	POLICY_PASSWORD,
 	POLICY_EMAIL_OTP,
 	POLICY_SELECT,
-	POLICY_TOTP,		/* SOFTWARE_TOKEN_MFA: after the first factor */
-	POLICY_MFA_SETUP,	/* MFA_SETUP: enrolment at login */
-	POLICY_NEW_PASSWORD,	/* NEW_PASSWORD_REQUIRED: after the first factor */
+	POLICY_TOTP,         /* SOFTWARE_TOKEN_MFA: after the first factor */
+	POLICY_MFA_SETUP,    /* MFA_SETUP: enrolment at login */
+	POLICY_NEW_PASSWORD, /* NEW_PASSWORD_REQUIRED: after the first factor */
 };
 
 struct policy_user {
 	bool has_password;
-	const char *const *groups;	/* the user's named groups */
+	const char *const *groups; /* the user's named groups */
 	size_t ngroups;
 };
 
@@ -52,8 +52,8 @@ enum policy_challenge policy_fake(const struct ua_pool_conf *pc,
     unsigned char mac_byte, enum policy_challenge preferred);
 
 /* May a user with these groups use PAM service `service` in this pool? */
-bool policy_service_allowed(const struct ua_pool_conf *pc,
-    const char *service, const struct policy_user *u);
+bool policy_service_allowed(const struct ua_pool_conf *pc, const char *service,
+    const struct policy_user *u);
 
 /*
  * The pool's rules for a new password (NEW_PASSWORD_REQUIRED, CHPASS):

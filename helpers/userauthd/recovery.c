@@ -16,14 +16,13 @@
 
 static const char alphabet[] = "abcdefghijklmnopqrstuvwxyz234567";
 
-#define RECOVERY_HEADING                                                   \
-	"Recovery codes: each works once in place of a verification code,\n" \
-	"for when the app is lost. Keep them safe: they are not shown "      \
+#define RECOVERY_HEADING                                                       \
+	"Recovery codes: each works once in place of a verification code,\n"   \
+	"for when the app is lost. Keep them safe: they are not shown "        \
 	"again.\n"
 
 int
-recovery_new(const struct keys *k, int64_t user_id,
-    struct recovery_codes *ret)
+recovery_new(const struct keys *k, int64_t user_id, struct recovery_codes *ret)
 {
 	uint8_t rnd[RECOVERY_COUNT * RECOVERY_LEN];
 	char norm[RECOVERY_LEN + 1];
@@ -113,8 +112,8 @@ recovery_mac(const struct keys *k, int64_t user_id, const char *norm,
 char *
 recovery_text(const struct recovery_codes *rc)
 {
-	size_t sz = sizeof(RECOVERY_HEADING) +
-	    RECOVERY_COUNT * (RECOVERY_SHOWN + 4);
+	size_t sz =
+	    sizeof(RECOVERY_HEADING) + RECOVERY_COUNT * (RECOVERY_SHOWN + 4);
 	char *out = malloc(sz), *w;
 	size_t i;
 	int n;
@@ -133,6 +132,6 @@ recovery_text(const struct recovery_codes *rc)
 		w += n;
 	}
 	if (w > out && w[-1] == '\n')
-		w[-1] = '\0';	/* the caller ends the text */
+		w[-1] = '\0'; /* the caller ends the text */
 	return out;
 }

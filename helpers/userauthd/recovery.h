@@ -20,9 +20,9 @@
 
 #include "userauthd/keys.h"
 
-#define RECOVERY_COUNT 10	/* codes in a set */
-#define RECOVERY_LEN 10		/* characters of a code (5 bits each) */
-#define RECOVERY_SHOWN 12	/* "abcde-fghij" and its NUL */
+#define RECOVERY_COUNT 10 /* codes in a set */
+#define RECOVERY_LEN 10   /* characters of a code (5 bits each) */
+#define RECOVERY_SHOWN 12 /* "abcde-fghij" and its NUL */
 
 struct recovery_codes {
 	/* the codes as shown: wipe them after showing */

@@ -32,24 +32,23 @@
 struct client {
 	int fd;
 	bool admin;
-	uint64_t serial;	/* names the client for worker results */
-	bool busy;		/* waiting for a worker: read nothing more */
-	int64_t wait_at;	/* ms: when busy, the next WAIT frame is due */
-	bool denied;		/* an admin peer that may not: read nothing */
+	uint64_t serial; /* names the client for worker results */
+	bool busy;       /* waiting for a worker: read nothing more */
+	int64_t wait_at; /* ms: when busy, the next WAIT frame is due */
+	bool denied;     /* an admin peer that may not: read nothing */
 	struct auth_session *auth;
-	struct admin_import *import;	/* user.import.* staged rows */
+	struct admin_import *import; /* user.import.* staged rows */
 	struct ucred cred;
 	struct ua_frame_rx rx;
-	int64_t deadline;	/* ms: partial frame, pending write, or idle */
-	int64_t end;		/* ms: a public conversation's lifetime */
-	json_t *held;		/* an admin reply waiting for the NSS cache */
-	char passwd_user[UA_MAX_EMAIL + 1];	/* a user.passwd being hashed */
-	uint64_t wait_gen;	/* ... to show this store generation */
-	uint8_t *tx;		/* a reply being written (header included) */
+	int64_t deadline; /* ms: partial frame, pending write, or idle */
+	int64_t end;      /* ms: a public conversation's lifetime */
+	json_t *held;     /* an admin reply waiting for the NSS cache */
+	char passwd_user[UA_MAX_EMAIL + 1]; /* a user.passwd being hashed */
+	uint64_t wait_gen; /* ... to show this store generation */
+	uint8_t *tx;       /* a reply being written (header included) */
 	size_t txlen, txoff;
 	bool close_after_tx;
 };
-
 
 /* What the NSS cache must show: the store's changes and the extra's. */
 static uint64_t
@@ -121,14 +120,17 @@ client_close(struct server *srv, size_t i)
 	if (c->admin && c->passwd_user[0] != '\0') {
 		char q[UA_MAX_EMAIL * 4 + 3];
 
-		ua_log(LOG_NOTICE, "event=admin op=user.passwd peer_uid=%u "
+		ua_log(LOG_NOTICE,
+		    "event=admin op=user.passwd peer_uid=%u "
 		    "target=%s result=fail reason=client_gone",
 		    (unsigned)c->cred.uid,
 		    ua_log_quote(c->passwd_user, q, sizeof(q)));
 	}
 	/* A login cut off before its result is audited, once, with why. */
-	auth_abandoned(&srv->auth, c->auth, srv->stopping ? "daemon_stopping" :
-	    !c->admin && ua_now_ms() >= c->end ? "lifetime" : "client_gone");
+	auth_abandoned(&srv->auth, c->auth,
+	    srv->stopping                            ? "daemon_stopping"
+		: !c->admin && ua_now_ms() >= c->end ? "lifetime"
+						     : "client_gone");
 	auth_session_free(c->auth);
 	admin_import_free(c->import);
 	json_decref(c->held);
@@ -261,7 +263,7 @@ collect_publish(struct server *srv)
 		if (err < 0)
 			admin_warn_unpublished(reply, srv->conf->nss_cache, err,
 			    SERVER_PUBLISH_RETRY_MS / 1000);
-		else	/* userauthctl tells a running nscd (its -i) */
+		else /* userauthctl tells a running nscd (its -i) */
 			(void)json_object_set_new(reply, "nss",
 			    json_string("published"));
 		c->busy = false;
@@ -316,8 +318,7 @@ handle_admin(struct server *srv, struct client *c, uint8_t *p, size_t n)
  * serves everyone else; this client's reply waits for it.
  */
 static int
-admin_reply(struct server *srv, struct client *c, json_t *reply,
-    uint64_t gen)
+admin_reply(struct server *srv, struct client *c, json_t *reply, uint64_t gen)
 {
 	if (server_generation(srv) != gen && srv->pub != NULL &&
 	    reply != NULL) {
@@ -326,7 +327,8 @@ admin_reply(struct server *srv, struct client *c, json_t *reply,
 		c->held = reply;
 		c->wait_gen = gen;
 		c->busy = true;
-		/* A rebuild takes seconds on a big pool: not a stalled client. */
+		/* A rebuild takes seconds on a big pool: not a stalled client.
+		 */
 		c->deadline = ua_now_ms() + SERVER_IDLE_MS;
 		return 0;
 	}
@@ -481,10 +483,11 @@ collect_jobs(struct server *srv)
 	while (n < SERVER_JOB_BATCH &&
 	    (job = workq_collect(srv->auth.wq)) != NULL) {
 		if (++n == SERVER_JOB_BATCH)
-			srv->jobs_left = true;	/* one more pass at once */
+			srv->jobs_left = true; /* one more pass at once */
 		if (job->owner == 0) {
 			/* a backend's own (a Cognito sync page) */
-			auth_backend_job(&srv->auth, job, (uint64_t)ua_now_ms());
+			auth_backend_job(&srv->auth, job,
+			    (uint64_t)ua_now_ms());
 			continue;
 		}
 		for (i = 0; i < srv->nclients; i++)
@@ -552,8 +555,9 @@ public_room(const struct server *srv, uid_t uid)
 		return true;
 	/* at least one slot is root's wherever there are two */
 	return public_of_uid(srv, uid) < SERVER_PER_UID &&
-	    public_nonroot(srv) < max - (max >= 2 && max < SERVER_ROOT_SHARE ?
-	    1 : max / SERVER_ROOT_SHARE);
+	    public_nonroot(srv) < max -
+		(max >= 2 && max < SERVER_ROOT_SHARE ? 1
+						     : max / SERVER_ROOT_SHARE);
 }
 
 /*
@@ -597,13 +601,15 @@ accept_one(struct server *srv, int lfd, bool admin)
 		close(fd);
 		return true;
 	}
-	if (admin ? srv->nadmin >= SERVER_ADMIN_SLOTS :
-		    !public_room(srv, cred.uid)) {
-		ua_log(LOG_WARNING, "too many %s clients (uid %u): connection "
-		    "refused", admin ? "admin" : "public", (unsigned)cred.uid);
+	if (admin ? srv->nadmin >= SERVER_ADMIN_SLOTS
+		  : !public_room(srv, cred.uid)) {
+		ua_log(LOG_WARNING,
+		    "too many %s clients (uid %u): connection "
+		    "refused",
+		    admin ? "admin" : "public", (unsigned)cred.uid);
 		close(fd);
-		return !admin && srv->nclients - srv->nadmin <
-					 srv->conf->max_clients;
+		return !admin &&
+		    srv->nclients - srv->nadmin < srv->conf->max_clients;
 	}
 	srv->heap_used = true;
 	c = &srv->clients[srv->nclients];
@@ -612,20 +618,24 @@ accept_one(struct server *srv, int lfd, bool admin)
 	c->admin = admin;
 	c->cred = cred;
 	c->serial = ++srv->next_serial;
-	c->deadline = ua_now_ms() + (admin ? SERVER_IDLE_MS :
-					     SERVER_PUBLIC_IDLE_MS);
+	c->deadline =
+	    ua_now_ms() + (admin ? SERVER_IDLE_MS : SERVER_PUBLIC_IDLE_MS);
 	c->end = admin ? INT64_MAX : ua_now_ms() + login_lifetime_ms(srv->conf);
 	ua_frame_rx_init(&c->rx, UA_MAX_FRAME);
 	srv->nclients++;
 	if (admin)
 		srv->nadmin++;
 	if (admin && !admin_allowed(srv, c)) {
-		ua_log(LOG_WARNING, "event=admin result=denied peer_uid=%u "
-		    "peer_pid=%d", (unsigned)c->cred.uid, (int)c->cred.pid);
+		ua_log(LOG_WARNING,
+		    "event=admin result=denied peer_uid=%u "
+		    "peer_pid=%d",
+		    (unsigned)c->cred.uid, (int)c->cred.pid);
 		c->denied = true;
 		c->close_after_tx = true;
-		if (reply_json(srv, c, admin_error("denied",
-			"permission denied: root or the admin group only")) < 0)
+		if (reply_json(srv, c,
+			admin_error("denied",
+			    "permission denied: root or the admin group "
+			    "only")) < 0)
 			client_close(srv, srv->nclients - 1);
 	}
 	return true;
@@ -643,18 +653,19 @@ client_read(struct server *srv, struct client *c)
 	idle = c->rx.hdr_got == 0;
 	r = ua_frame_rx_feed(&c->rx, c->fd);
 	if (r <= 0) {
-		/* A frame has begun: it must be complete within the deadline. */
+		/* A frame has begun: it must be complete within the deadline.
+		 */
 		if (r == 0 && idle && c->rx.hdr_got > 0)
-			c->deadline = ua_now_ms() +
-			    srv->conf->client_timeout_ms;
+			c->deadline =
+			    ua_now_ms() + srv->conf->client_timeout_ms;
 		return r;
 	}
 	ua_frame_rx_take(&c->rx, &p, &n);
 	if (c->denied)
 		r = -EPERM;
 	else
-		r = c->admin ? handle_admin(srv, c, p, n) :
-			       handle_public(srv, c, p, n);
+		r = c->admin ? handle_admin(srv, c, p, n)
+			     : handle_public(srv, c, p, n);
 	ua_freezero(p, n);
 	return r;
 }
@@ -684,17 +695,18 @@ client_settle(struct client *c)
 	c->tx = NULL;
 	c->txlen = c->txoff = 0;
 	if (c->busy)
-		return 0;	/* a WAIT went out: the answer is still due */
+		return 0; /* a WAIT went out: the answer is still due */
 	if (c->close_after_tx)
 		return -ECONNRESET;
 	now = ua_now_ms();
 	if (c->admin)
 		c->deadline = now + SERVER_IDLE_MS;
 	else if (c->auth != NULL)
-		c->deadline = c->end;	/* the conversation's lifetime */
+		c->deadline = c->end; /* the conversation's lifetime */
 	else
-		c->deadline = now + SERVER_PUBLIC_IDLE_MS < c->end ?
-		    now + SERVER_PUBLIC_IDLE_MS : c->end;
+		c->deadline = now + SERVER_PUBLIC_IDLE_MS < c->end
+		    ? now + SERVER_PUBLIC_IDLE_MS
+		    : c->end;
 	return 0;
 }
 
@@ -717,7 +729,8 @@ server_publish(struct server *srv, bool force)
 
 	if (!force && !srv->publish_pending && gen == srv->published)
 		return;
-	if (!force && srv->publish_pending && ua_now_ms() < srv->publish_retry_at)
+	if (!force && srv->publish_pending &&
+	    ua_now_ms() < srv->publish_retry_at)
 		return;
 	if (!force && srv->pub != NULL) {
 		if (srv->publish_pending) {
@@ -732,7 +745,8 @@ server_publish(struct server *srv, bool force)
 		request_publish(srv, gen);
 		return;
 	}
-	if (nsscache_publish(srv->store, srv->conf->nss_cache, srv->extra) < 0) {
+	if (nsscache_publish(srv->store, srv->conf->nss_cache, srv->extra) <
+	    0) {
 		srv->publish_pending = true;
 		srv->publish_retry_at = ua_now_ms() + SERVER_PUBLISH_RETRY_MS;
 		return;
@@ -756,7 +770,7 @@ serve_ready(struct server *srv, struct pollfd *pfd, size_t n)
 		if (pfd[i].revents & (POLLERR | POLLNVAL))
 			r = -ECONNRESET;
 		else if (c->busy && (pfd[i].revents & (POLLHUP | POLLRDHUP)))
-			r = -ECONNRESET;	/* gave up waiting for its job */
+			r = -ECONNRESET; /* gave up waiting for its job */
 		else if (c->tx != NULL && (pfd[i].revents & POLLOUT))
 			r = client_write(c);
 		else if (c->tx == NULL && !c->busy &&
@@ -780,7 +794,8 @@ serve_ready(struct server *srv, struct pollfd *pfd, size_t n)
 	 */
 	for (i = 0; (pfd[0].revents & POLLIN) && i < SERVER_ACCEPT_BATCH &&
 	     srv->nclients - srv->nadmin < srv->conf->max_clients &&
-	     accept_one(srv, srv->public_fd, false); i++)
+	     accept_one(srv, srv->public_fd, false);
+	     i++)
 		;
 	if (pfd[1].revents & POLLIN)
 		(void)accept_one(srv, srv->admin_fd, true);
@@ -820,20 +835,21 @@ poll_set(struct server *srv, struct pollfd *pfd)
 	 * there within their connect timeout) rather than accept and drop
 	 * them.
 	 */
-	short pub = srv->nclients - srv->nadmin >= srv->conf->max_clients ?
-	    0 : lev;
+	short pub =
+	    srv->nclients - srv->nadmin >= srv->conf->max_clients ? 0 : lev;
 	size_t i, n = SERVER_FIXED_FDS;
 
 	pfd[0] = (struct pollfd){ .fd = srv->public_fd, .events = pub };
 	pfd[1] = (struct pollfd){ .fd = srv->admin_fd, .events = lev };
-	pfd[2] = (struct pollfd){ .fd = workq_fd(srv->auth.wq),
-		.events = POLLIN };
+	pfd[2] =
+	    (struct pollfd){ .fd = workq_fd(srv->auth.wq), .events = POLLIN };
 	pfd[3] = (struct pollfd){ .fd = srv->pub ? publisher_fd(srv->pub) : -1,
 		.events = POLLIN };
 	for (i = 0; i < srv->nclients; i++, n++)
 		pfd[n] = (struct pollfd){ .fd = srv->clients[i].fd,
-			.events = srv->clients[i].tx ? POLLOUT :
-			    srv->clients[i].busy ? POLLRDHUP : POLLIN };
+			.events = srv->clients[i].tx ? POLLOUT
+			    : srv->clients[i].busy   ? POLLRDHUP
+						     : POLLIN };
 	return n;
 }
 
@@ -841,8 +857,8 @@ poll_set(struct server *srv, struct pollfd *pfd)
 static void
 after_round(struct server *srv, struct timespec *ts)
 {
-	uint64_t tick = srv->jobs_left ? 0 :
-	    auth_tick(&srv->auth, (uint64_t)ua_now_ms());
+	uint64_t tick =
+	    srv->jobs_left ? 0 : auth_tick(&srv->auth, (uint64_t)ua_now_ms());
 
 	ts->tv_sec = tick >= 1000 ? 1 : 0;
 	ts->tv_nsec = tick >= 1000 ? 0 : (long)tick * 1000000L;

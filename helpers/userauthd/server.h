@@ -35,7 +35,7 @@
 #define SERVER_FIXED_FDS 4
 /* A client waiting for a worker gets a WAIT frame this often. */
 #define SERVER_WAIT_MS 2000
-#define SERVER_JOB_BATCH 8	/* finished jobs handed out in one pass */
+#define SERVER_JOB_BATCH 8 /* finished jobs handed out in one pass */
 #define SERVER_BUSY_TEXT "The sign-in service is busy. Try again in a minute."
 /* Public clients accepted in one pass of the loop at most. */
 #define SERVER_ACCEPT_BATCH 64
@@ -46,8 +46,8 @@ struct client;
 struct mailer;
 
 struct server {
-	struct ua_conf *conf;		/* owned by main; replaced on reload */
-	bool stopping;			/* closing every client on the way out */
+	struct ua_conf *conf; /* owned by main; replaced on reload */
+	bool stopping;        /* closing every client on the way out */
 	struct store *store;
 	int public_fd;
 	int admin_fd;
@@ -56,21 +56,21 @@ struct server {
 	struct client *clients;
 	size_t nclients;
 	uint64_t next_serial;
-	struct auth_ctx auth;		/* the login flow's shared state */
+	struct auth_ctx auth; /* the login flow's shared state */
 	struct mailer *mailer;
-	struct keys keys;		/* the daemon key (secret) */
+	struct keys keys; /* the daemon key (secret) */
 	char *dummy_hash;
-	struct publisher *pub;		/* NSS cache rebuilds off the loop */
-	struct nss_extra *extra;	/* users of other backends (Cognito) */
-	uint64_t extra_gen;		/* bumped with each new extra */
-	uint64_t published;		/* store generation in the NSS cache */
-	uint64_t publish_asked;		/* newest generation asked of pub */
-	bool publish_pending;		/* last publish failed: retry */
-	int64_t publish_retry_at;	/* ms: not before this */
-	int64_t accept_paused_until;	/* ms: out of fds, stop accepting */
-	bool heap_used;			/* clients came since the last trim */
-	bool jobs_left;			/* finished jobs wait for the next pass */
-	size_t nadmin;			/* admin connections open */
+	struct publisher *pub;       /* NSS cache rebuilds off the loop */
+	struct nss_extra *extra;     /* users of other backends (Cognito) */
+	uint64_t extra_gen;          /* bumped with each new extra */
+	uint64_t published;          /* store generation in the NSS cache */
+	uint64_t publish_asked;      /* newest generation asked of pub */
+	bool publish_pending;        /* last publish failed: retry */
+	int64_t publish_retry_at;    /* ms: not before this */
+	int64_t accept_paused_until; /* ms: out of fds, stop accepting */
+	bool heap_used;              /* clients came since the last trim */
+	bool jobs_left;              /* finished jobs wait for the next pass */
+	size_t nadmin;               /* admin connections open */
 	/* Called on SIGHUP; returns < 0 when the new config was refused. */
 	int (*reload)(struct server *srv);
 };

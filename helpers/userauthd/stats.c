@@ -14,18 +14,18 @@
 #include "userauthd/policy.h"
 #include "userauthd/stats.h"
 
-#define NCHAL 8		/* enum policy_challenge values, with room */
+#define NCHAL 8 /* enum policy_challenge values, with room */
 
 struct bucket {
-	int64_t minute;		/* monotonic minute it counts; -1 unused */
+	int64_t minute; /* monotonic minute it counts; -1 unused */
 	uint32_t ok[NCHAL], fail[NCHAL], retry[NCHAL];
 };
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static struct bucket ring[STATS_MINUTES];
 static bool ring_ready;
-static int64_t started_wall, started_mono;	/* seconds */
-static int64_t published_wall, published_mono;	/* 0: never */
+static int64_t started_wall, started_mono;     /* seconds */
+static int64_t published_wall, published_mono; /* 0: never */
 
 static int64_t
 mono_s(void)
@@ -77,9 +77,10 @@ stats_auth(int challenge, const char *result)
 		memset(b, 0, sizeof(*b));
 		b->minute = minute;
 	}
-	slot = strcmp(result, "ok") == 0 ? b->ok :
-	    strcmp(result, "fail") == 0 ? b->fail :
-	    strcmp(result, "retry") == 0 ? b->retry : NULL;
+	slot = strcmp(result, "ok") == 0   ? b->ok
+	    : strcmp(result, "fail") == 0  ? b->fail
+	    : strcmp(result, "retry") == 0 ? b->retry
+					   : NULL;
 	if (slot != NULL && slot[challenge] < UINT32_MAX)
 		slot[challenge]++;
 	(void)pthread_mutex_unlock(&lock);
@@ -120,8 +121,8 @@ logins_json(int64_t now_minute)
 		if (ok[c] + fail[c] + retry[c] == 0)
 			continue;
 		o = json_pack("{s:s s:I s:I s:I}", "challenge",
-		    c == POLICY_NONE ? "NONE" :
-		    policy_name((enum policy_challenge)c),
+		    c == POLICY_NONE ? "NONE"
+				     : policy_name((enum policy_challenge)c),
 		    "ok", (json_int_t)ok[c], "fail", (json_int_t)fail[c],
 		    "retry", (json_int_t)retry[c]);
 		if (o == NULL || json_array_append_new(a, o) < 0) {
@@ -140,14 +141,19 @@ stats_json(void)
 
 	(void)pthread_mutex_lock(&lock);
 	logins = logins_json(now / 60);
-	o = logins == NULL ? NULL : json_pack("{s:I s:I s:o s:o s:i s:o}",
-	    "started", (json_int_t)started_wall,
-	    "uptime", (json_int_t)(now - started_mono),
-	    "nss_published", published_mono == 0 && published_wall == 0 ?
-		json_null() : json_integer(published_wall),
-	    "nss_age", published_mono == 0 && published_wall == 0 ?
-		json_null() : json_integer(now - published_mono),
-	    "window", STATS_MINUTES * 60, "logins", logins);
+	o = logins == NULL
+	    ? NULL
+	    : json_pack("{s:I s:I s:o s:o s:i s:o}", "started",
+		  (json_int_t)started_wall, "uptime",
+		  (json_int_t)(now - started_mono), "nss_published",
+		  published_mono == 0 && published_wall == 0
+		      ? json_null()
+		      : json_integer(published_wall),
+		  "nss_age",
+		  published_mono == 0 && published_wall == 0
+		      ? json_null()
+		      : json_integer(now - published_mono),
+		  "window", STATS_MINUTES * 60, "logins", logins);
 	(void)pthread_mutex_unlock(&lock);
 	return o;
 }

@@ -21,8 +21,8 @@ throttle_delay(int64_t failures, uint32_t after, uint32_t cap)
 	over = failures - (int64_t)after;
 	if (over >= 31)
 		return cap;
-	return ((int64_t)1 << over) < (int64_t)cap ? (int64_t)1 << over :
-	    (int64_t)cap;
+	return ((int64_t)1 << over) < (int64_t)cap ? (int64_t)1 << over
+						   : (int64_t)cap;
 }
 
 void
@@ -49,14 +49,17 @@ throttle_account_ident(char out[THROTTLE_ACCOUNT_MAX], const uint8_t *mac,
 }
 
 static const enum store_bucket_kind kinds[] = {
-	STORE_BUCKET_PAIR, STORE_BUCKET_ACCOUNT, STORE_BUCKET_HOST,
+	STORE_BUCKET_PAIR,
+	STORE_BUCKET_ACCOUNT,
+	STORE_BUCKET_HOST,
 };
 
 static uint32_t
 after_of(const struct throttle_limits *l, enum store_bucket_kind k)
 {
-	return k == STORE_BUCKET_PAIR ? l->pair_after :
-	    k == STORE_BUCKET_ACCOUNT ? l->account_after : l->host_after;
+	return k == STORE_BUCKET_PAIR   ? l->pair_after
+	    : k == STORE_BUCKET_ACCOUNT ? l->account_after
+					: l->host_after;
 }
 
 /*
@@ -92,9 +95,8 @@ rebase(const struct throttle_limits *l, struct store_bucket *b, int64_t now)
 
 int
 throttle_check(struct store *s, const struct throttle_limits *l,
-    const struct throttle_who *who, int64_t now,
-    enum throttle_state *ret_state, int64_t *ret_until,
-    struct store_err *err)
+    const struct throttle_who *who, int64_t now, enum throttle_state *ret_state,
+    int64_t *ret_until, struct store_err *err)
 {
 	struct store_bucket b;
 	int64_t until = 0;
@@ -168,13 +170,15 @@ record(struct store *s, const struct throttle_limits *l,
 		if (delta != 0) {
 			if (kinds[i] == STORE_BUCKET_HOST)
 				host_leak(l, &b, now);
-			b.failures = b.failures + delta > 0 ?
-			    b.failures + delta : 0;
+			b.failures =
+			    b.failures + delta > 0 ? b.failures + delta : 0;
 			if (delta > 0)
 				b.last_fail = now;
 			b.next_allowed = next_allowed_of(b.last_fail,
-			    b.failures == 0 ? 0 : throttle_delay(b.failures,
-			    after_of(l, kinds[i]), l->max_delay));
+			    b.failures == 0
+				? 0
+				: throttle_delay(b.failures,
+				      after_of(l, kinds[i]), l->max_delay));
 		}
 		r = store_bucket_put(s, who->pool, kinds[i], who->account,
 		    who->rhost, &b, err);

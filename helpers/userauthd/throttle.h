@@ -32,27 +32,27 @@
 
 #include "userauthd/store/store.h"
 
-#define THROTTLE_ACCOUNT_MAX 80	/* "u<row id>" or "i<hex hash>" */
+#define THROTTLE_ACCOUNT_MAX 80 /* "u<row id>" or "i<hex hash>" */
 
 struct throttle_limits {
 	uint32_t pair_after;
 	uint32_t account_after;
 	uint32_t host_after;
-	uint32_t lock_after;		/* consecutive account failures */
-	uint32_t max_delay;		/* seconds */
-	uint32_t host_window;		/* seconds: older host failures lapse */
+	uint32_t lock_after;  /* consecutive account failures */
+	uint32_t max_delay;   /* seconds */
+	uint32_t host_window; /* seconds: older host failures lapse */
 };
 
 struct throttle_who {
 	const char *pool;
-	const char *account;		/* throttle_account_* */
-	const char *rhost;		/* "" for none */
+	const char *account; /* throttle_account_* */
+	const char *rhost;   /* "" for none */
 };
 
 enum throttle_state {
-	THROTTLE_OPEN,			/* judge the answer */
-	THROTTLE_WAIT,			/* a bucket waits: refuse unjudged */
-	THROTTLE_LOCKED,		/* hard lock: refuse until unlocked */
+	THROTTLE_OPEN,   /* judge the answer */
+	THROTTLE_WAIT,   /* a bucket waits: refuse unjudged */
+	THROTTLE_LOCKED, /* hard lock: refuse until unlocked */
 };
 
 /* Seconds to wait after `failures` at threshold `after`: 0 below it. */
@@ -60,8 +60,8 @@ int64_t throttle_delay(int64_t failures, uint32_t after, uint32_t cap);
 
 /* The account key of a real user (row id) or of an identifier's hash. */
 void throttle_account_user(char out[THROTTLE_ACCOUNT_MAX], int64_t user_id);
-void throttle_account_ident(char out[THROTTLE_ACCOUNT_MAX],
-    const uint8_t *mac, size_t maclen);
+void throttle_account_ident(char out[THROTTLE_ACCOUNT_MAX], const uint8_t *mac,
+    size_t maclen);
 
 /*
  * May an answer from who be judged at now (epoch seconds)?  *ret_state,
@@ -69,9 +69,8 @@ void throttle_account_ident(char out[THROTTLE_ACCOUNT_MAX],
  * locked).  < 0 when the store cannot say: fail closed.
  */
 int throttle_check(struct store *s, const struct throttle_limits *l,
-    const struct throttle_who *who, int64_t now,
-    enum throttle_state *ret_state, int64_t *ret_until,
-    struct store_err *err);
+    const struct throttle_who *who, int64_t now, enum throttle_state *ret_state,
+    int64_t *ret_until, struct store_err *err);
 
 /* A judged failure: count it in all three buckets (one commit). */
 int throttle_failed(struct store *s, const struct throttle_limits *l,

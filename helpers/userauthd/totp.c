@@ -93,9 +93,12 @@ static int
 oath_flags(enum ua_totp_alg alg)
 {
 	switch (alg) {
-	case UA_TOTP_SHA256: return OATH_TOTP_HMAC_SHA256;
-	case UA_TOTP_SHA512: return OATH_TOTP_HMAC_SHA512;
-	case UA_TOTP_SHA1: break;
+	case UA_TOTP_SHA256:
+		return OATH_TOTP_HMAC_SHA256;
+	case UA_TOTP_SHA512:
+		return OATH_TOTP_HMAC_SHA512;
+	case UA_TOTP_SHA1:
+		break;
 	}
 	return 0;
 }
@@ -104,9 +107,12 @@ static const char *
 alg_name(enum ua_totp_alg alg)
 {
 	switch (alg) {
-	case UA_TOTP_SHA256: return "SHA256";
-	case UA_TOTP_SHA512: return "SHA512";
-	case UA_TOTP_SHA1: break;
+	case UA_TOTP_SHA256:
+		return "SHA256";
+	case UA_TOTP_SHA512:
+		return "SHA512";
+	case UA_TOTP_SHA1:
+		break;
 	}
 	return "SHA1";
 }
@@ -201,8 +207,8 @@ char *
 totp_uri(const char *issuer, const char *account, const char *base32,
     const struct totp_params *p)
 {
-	size_t sz = 3 * (strlen(issuer) * 2 + strlen(account)) +
-	    strlen(base32) + 160;
+	size_t sz =
+	    3 * (strlen(issuer) * 2 + strlen(account)) + strlen(base32) + 160;
 	char *out = malloc(sz), *w, *end;
 	int n;
 
@@ -246,9 +252,11 @@ totp_setup_text(const char *issuer, const char *account, const char *base32,
 		sz = strlen(qr) + strlen(uri) + strlen(base32) + 160;
 		text = malloc(sz);
 		if (text != NULL)
-			(void)snprintf(text, sz, "Two-factor authentication is "
+			(void)snprintf(text, sz,
+			    "Two-factor authentication is "
 			    "required. Scan this QR code with an authenticator "
-			    "app,\nor enter the key by hand.\n%sKey: %s\nURI: %s",
+			    "app,\nor enter the key by hand.\n%sKey: %s\nURI: "
+			    "%s",
 			    qr, base32, uri);
 	}
 	ua_erase_free(qr);

@@ -16,13 +16,13 @@
 
 #include "server/conf.h"
 
-#define TOTP_SECRET_LEN 20	/* 160 bits */
-#define TOTP_BASE32_MAX 64	/* base32 of a secret, with NUL */
-#define TOTP_WINDOW 1		/* steps either side */
+#define TOTP_SECRET_LEN 20 /* 160 bits */
+#define TOTP_BASE32_MAX 64 /* base32 of a secret, with NUL */
+#define TOTP_WINDOW 1      /* steps either side */
 
 struct totp_params {
-	unsigned digits;		/* 6 or 8 */
-	unsigned period;		/* seconds */
+	unsigned digits; /* 6 or 8 */
+	unsigned period; /* seconds */
 	enum ua_totp_alg alg;
 };
 

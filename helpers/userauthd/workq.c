@@ -22,8 +22,8 @@ struct workq {
 	struct workq_job *in_head, *in_tail;
 	struct workq_job *out_head, *out_tail;
 	bool stopping;
-	size_t waiting;		/* jobs queued or running */
-	uint64_t avg_us;	/* moving average of a job's run time */
+	size_t waiting;  /* jobs queued or running */
+	uint64_t avg_us; /* moving average of a job's run time */
 	int pipe[2];
 	size_t nthreads;
 	pthread_t threads[WORKQ_MAX_THREADS];

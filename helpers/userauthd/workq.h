@@ -14,8 +14,8 @@
 struct workq;
 
 struct workq_job {
-	void (*run)(struct workq_job *job);	/* in a worker thread */
-	uint64_t owner;		/* who to hand the result to (a client serial) */
+	void (*run)(struct workq_job *job); /* in a worker thread */
+	uint64_t owner; /* who to hand the result to (a client serial) */
 	struct workq_job *next;
 };
 

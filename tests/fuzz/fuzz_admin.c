@@ -9,25 +9,28 @@
  * fresh copy of a small store (two pools, a user with a password, a
  * group) in a scratch directory, so a finding replays on its own.
  * Every request must get a reply object that says v=1 and either ok
- * with a result or an error code with a message, and no reply may carry a password
- * hash ("$y$") that the input did not hold itself.
+ * with a result or an error code with a message, and no reply may carry a
+ * password hash ("$y$") that the input did not hold itself.
  *
- * run-fuzz-sources: helpers/userauthd/admin/admin.c helpers/userauthd/admin/admin_mfa.c
- * run-fuzz-sources: helpers/userauthd/admin/admin_import.c
- * run-fuzz-sources: helpers/userauthd/admin/admin_throttle.c
- * run-fuzz-sources: helpers/userauthd/store/store.c helpers/userauthd/store/store_open.c
- * run-fuzz-sources: helpers/userauthd/store/store_ids.c helpers/userauthd/store/store_ops.c
- * run-fuzz-sources: helpers/userauthd/store/store_group.c
- * run-fuzz-sources: helpers/userauthd/store/store_auth.c
- * run-fuzz-sources: helpers/userauthd/store/store_mfa.c
- * run-fuzz-sources: helpers/userauthd/store/store_import.c
- * run-fuzz-sources: helpers/userauthd/store/store_throttle.c
- * run-fuzz-sources: helpers/userauthd/throttle.c helpers/userauthd/store/sqlbusy.c
+ * run-fuzz-sources: helpers/userauthd/admin/admin.c
+ * helpers/userauthd/admin/admin_mfa.c run-fuzz-sources:
+ * helpers/userauthd/admin/admin_import.c run-fuzz-sources:
+ * helpers/userauthd/admin/admin_throttle.c run-fuzz-sources:
+ * helpers/userauthd/store/store.c helpers/userauthd/store/store_open.c
+ * run-fuzz-sources: helpers/userauthd/store/store_ids.c
+ * helpers/userauthd/store/store_ops.c run-fuzz-sources:
+ * helpers/userauthd/store/store_group.c run-fuzz-sources:
+ * helpers/userauthd/store/store_auth.c run-fuzz-sources:
+ * helpers/userauthd/store/store_mfa.c run-fuzz-sources:
+ * helpers/userauthd/store/store_import.c run-fuzz-sources:
+ * helpers/userauthd/store/store_throttle.c run-fuzz-sources:
+ * helpers/userauthd/throttle.c helpers/userauthd/store/sqlbusy.c
  * run-fuzz-sources: helpers/userauthd/nss/nsscache.c helpers/userauthd/keys.c
  * run-fuzz-sources: helpers/userauthd/otp.c helpers/userauthd/policy.c
  * run-fuzz-sources: helpers/userauthd/totp.c helpers/userauthd/qr.c
- * run-fuzz-sources: helpers/userauthd/mail/mailer.c helpers/userauthd/mail/mailq.c
- * run-fuzz-sources: helpers/userauthd/mail/mailmsg.c helpers/userauthd/mail/mailsend.c
+ * run-fuzz-sources: helpers/userauthd/mail/mailer.c
+ * helpers/userauthd/mail/mailq.c run-fuzz-sources:
+ * helpers/userauthd/mail/mailmsg.c helpers/userauthd/mail/mailsend.c
  * run-fuzz-sources: helpers/userauthd/workq.c
  * run-fuzz-sources: common/server/json_frame.c common/server/log.c
  * run-fuzz-sources: common/server/conf.c common/server/conf_check.c
@@ -77,33 +80,34 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
 			abort();                                               \
 	} while (0)
 
-static const char conf_text[] =
-    "[defaults]\n"
-    "shell = /bin/sh\n"
-    "mail_from = codes@example.com\n"
-    "[pool customer]\n"
-    "uid_min = 200000\n"
-    "uid_max = 200099\n"
-    "gid_min = 300000\n"
-    "gid_max = 300099\n"
-    "[pool staff]\n"
-    "uid_min = 220000\n"
-    "uid_max = 220099\n"
-    "gid_min = 320000\n"
-    "gid_max = 320099\n"
-    "first_factors = password\n"
-    "mfa = required\n";
+static const char conf_text[] = "[defaults]\n"
+				"shell = /bin/sh\n"
+				"mail_from = codes@example.com\n"
+				"[pool customer]\n"
+				"uid_min = 200000\n"
+				"uid_max = 200099\n"
+				"gid_min = 300000\n"
+				"gid_max = 300099\n"
+				"[pool staff]\n"
+				"uid_min = 220000\n"
+				"uid_max = 220099\n"
+				"gid_min = 320000\n"
+				"gid_max = 320099\n"
+				"first_factors = password\n"
+				"mfa = required\n";
 
 /* The store every input starts from, made by these requests. */
 static const char *const fixture[] = {
-	"{\"v\":1,\"op\":\"user.add\",\"pool\":\"customer\",\"login\":\"alice\","
+	"{\"v\":1,\"op\":\"user.add\",\"pool\":\"customer\",\"login\":"
+	"\"alice\","
 	"\"email\":\"alice@example.com\"}",
 	"{\"v\":1,\"op\":\"user.add\",\"pool\":\"staff\",\"login\":\"sam\","
 	"\"email\":\"sam@example.com\",\"display_name\":\"Sam\"}",
 	"{\"v\":1,\"op\":\"user.passwd\",\"user\":\"alice\","
 	"\"password\":\"correct horse battery\"}",
 	"{\"v\":1,\"op\":\"group.add\",\"pool\":\"staff\",\"name\":\"ops\"}",
-	"{\"v\":1,\"op\":\"group.member.add\",\"group\":\"ops\",\"user\":\"sam\"}",
+	"{\"v\":1,\"op\":\"group.member.add\",\"group\":\"ops\",\"user\":"
+	"\"sam\"}",
 };
 
 static struct {
@@ -227,7 +231,9 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	check(keys_load(F.dir, &F.keys) == 0);
 	check(store_open(F.template, &s, &err) == 0);
 	check(store_sync_pools(s, F.conf, &err) == 0);
-	ctx = (struct admin_ctx){ .conf = F.conf, .store = s, .import = &im,
+	ctx = (struct admin_ctx){ .conf = F.conf,
+		.store = s,
+		.import = &im,
 		.keys = &F.keys };
 	for (i = 0; i < sizeof(fixture) / sizeof(fixture[0]); i++) {
 		json_t *req = NULL, *reply;
@@ -260,8 +266,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	db_remove();
 	check(copy_file(F.template, F.db) == 0);
 	check(store_open(F.db, &s, &err) == 0);
-	ctx = (struct admin_ctx){ .conf = F.conf, .store = s, .peer_uid = 0,
-		.import = &im, .keys = &F.keys };
+	ctx = (struct admin_ctx){ .conf = F.conf,
+		.store = s,
+		.peer_uid = 0,
+		.import = &im,
+		.keys = &F.keys };
 	for (nreq = 0; nreq < FUZZ_MAX_REQ && p <= end; nreq++) {
 		nul = memchr(p, '\0', (size_t)(end - p));
 		if (nul == NULL)

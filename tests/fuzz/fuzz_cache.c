@@ -33,7 +33,7 @@ static void
 lookups(const struct ua_cache *c, size_t buflen)
 {
 	static const char *const fixed[] = { "root", "alice", "a@b.c",
-	    "ALICE@EXAMPLE.COM", " alice@example.com\t", "@", " ", "" };
+		"ALICE@EXAMPLE.COM", " alice@example.com\t", "@", " ", "" };
 	struct ua_cache_mark mark;
 	char *buf = malloc(buflen > 0 ? buflen : 1);
 	char name[UA_CACHE_MAX_STR + 1];
@@ -52,8 +52,8 @@ lookups(const struct ua_cache *c, size_t buflen)
 		if (r == 0) {
 			memcpy(name, pw.pw_name, strlen(pw.pw_name) + 1);
 			defined(ua_cache_getpwnam(c, name, &pw, buf, buflen));
-			defined(ua_cache_getpwuid(c, pw.pw_uid, &pw, buf,
-			    buflen));
+			defined(
+			    ua_cache_getpwuid(c, pw.pw_uid, &pw, buf, buflen));
 			r = ua_cache_user_gids(c, name, 0, gids, 8, &total);
 			if (r < -EBADMSG || r > 8)
 				abort();
@@ -63,8 +63,8 @@ lookups(const struct ua_cache *c, size_t buflen)
 		if (r == 0) {
 			memcpy(name, gr.gr_name, strlen(gr.gr_name) + 1);
 			defined(ua_cache_getgrnam(c, name, &gr, buf, buflen));
-			defined(ua_cache_getgrgid(c, gr.gr_gid, &gr, buf,
-			    buflen));
+			defined(
+			    ua_cache_getgrgid(c, gr.gr_gid, &gr, buf, buflen));
 		}
 	}
 	for (i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++) {
@@ -127,7 +127,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(copy, data, size);
 	run(copy, size);
 	end = size >= sizeof(hdr) && size % UA_CACHE_ALIGN == 0 &&
-	    size <= UA_CACHE_MAX_SIZE ? data_end_for(size) : 0;
+		size <= UA_CACHE_MAX_SIZE
+	    ? data_end_for(size)
+	    : 0;
 	if (end != 0) {
 		memcpy(&hdr, copy, sizeof(hdr));
 		hdr.magic = UA_CACHE_MAGIC;

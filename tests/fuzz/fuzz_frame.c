@@ -108,7 +108,7 @@ ref_frame(const uint8_t *p, size_t n, size_t max, size_t idx,
 		if (n - off < UA_FRAME_HDR)
 			return -ECONNRESET;
 		len = ((size_t)p[off] << 24) | ((size_t)p[off + 1] << 16) |
-		      ((size_t)p[off + 2] << 8) | p[off + 3];
+		    ((size_t)p[off + 2] << 8) | p[off + 3];
 		if (len > max)
 			return -EMSGSIZE;
 		off += UA_FRAME_HDR;
@@ -147,8 +147,8 @@ rx_pass(const uint8_t *s, size_t n, size_t chunk, size_t max)
 	ssize_t w;
 	int sv[2], r = 0;
 
-	if (socketpair(
-		AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, sv) < 0)
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0,
+		sv) < 0)
 		return;
 	ua_frame_rx_init(&rx, max);
 	while (r >= 0) {
@@ -190,8 +190,8 @@ read_pass(const uint8_t *s, size_t n, size_t max)
 	ssize_t w;
 	int sv[2], r;
 
-	if (socketpair(
-		AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, sv) < 0)
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0,
+		sv) < 0)
 		return;
 	while (off < n) {
 		w = send(sv[0], s + off, n - off, MSG_NOSIGNAL);

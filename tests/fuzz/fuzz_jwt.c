@@ -26,7 +26,8 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const char builtin_jwks[] =
-    "{\"keys\":[{\"alg\":\"RS256\",\"e\":\"AQAB\",\"kid\":\"fz1\",\"kty\":\"RSA\",\""
+    "{\"keys\":[{\"alg\":\"RS256\",\"e\":\"AQAB\",\"kid\":\"fz1\",\"kty\":"
+    "\"RSA\",\""
     "n\":\"iupmciHhYpq2tlrm56fSrXvP4O5Hu9PhRArVcG2SNyzUl2e6vu38A5fB"
     "oePfuzK1C0EEJBrKQcdZanYZrfN8oY3adpm7o0lHNIqT0Jg_qppvXkZmVpLA"
     "1M4nw8Km9riDF4i0L0x-SHiOye7k_uA58z0WDSn8gPjVdkDInK3GY4_GjlHV"
@@ -58,9 +59,11 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct cg_expect ex = { .iss = "https://cognito-idp.eu-west-1."
-					"amazonaws.com/eu-west-1_AbCdEf",
-		.client_id = "client123", .attr = "custom:uid",
-		.now = 1700000000, .skew = 300 };
+				       "amazonaws.com/eu-west-1_AbCdEf",
+		.client_id = "client123",
+		.attr = "custom:uid",
+		.now = 1700000000,
+		.skew = 300 };
 	const uint8_t *nul = memchr(data, 0, size);
 	size_t jlen = nul != NULL ? (size_t)(nul - data) : size;
 	struct cg_jwks *ks = NULL;

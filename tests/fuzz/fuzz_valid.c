@@ -108,7 +108,7 @@ check_email(const char *s)
 		check(strchr(at + 1, '@') == NULL && strchr(at, '.') != NULL);
 		check((size_t)(at - s) <= 64);
 		check(strpbrk(s, " \t\r\n\"\\ABCDEFGHIJKLMNOPQRSTUVWXYZ") ==
-		      NULL);
+		    NULL);
 		check(ua_valid_utf8(s, l));
 		/* Already normal: normalising changes nothing. */
 		check(ua_email_normalize(s, out, sizeof(out), NULL) == 0);
@@ -121,7 +121,7 @@ check_email(const char *s)
 		check(ua_valid_email(out, NULL) == 0 && strlen(out) == l);
 	else
 		check(why != NULL && out[0] == '\0' &&
-		      (r == -EINVAL || r == -ENAMETOOLONG));
+		    (r == -EINVAL || r == -ENAMETOOLONG));
 	r = ua_email_normalize(s, out, 8, NULL);
 	check(r == 0 || out[0] == '\0');
 }
@@ -183,7 +183,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check(utf8 == ref_utf8(data, size));
 	if (ua_valid_password((const char *)data, size, &why) == 0)
 		check(utf8 && size >= 1 && size <= UA_MAX_PASSWORD &&
-		      memchr(data, '\0', size) == NULL);
+		    memchr(data, '\0', size) == NULL);
 	else
 		check(why != NULL);
 

@@ -126,8 +126,8 @@ replay_dir(unsigned int num, const char *dir)
 		printf("not ok %u - %s: empty corpus\n", num, dir);
 		return -1;
 	}
-	printf(
-	    "%sok %u - %s: %d inputs\n", r == 0 ? "" : "not ", num, dir, done);
+	printf("%sok %u - %s: %d inputs\n", r == 0 ? "" : "not ", num, dir,
+	    done);
 	return r == 0 ? 0 : -1;
 }
 

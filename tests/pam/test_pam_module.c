@@ -79,12 +79,13 @@ __syslog_chk(int pri, int flag, const char *fmt, ...)
 	if (syslog_len >= sizeof(syslog_buf) - 2)
 		return;
 	va_start(ap, fmt);
-	n = vsnprintf(syslog_buf + syslog_len, sizeof(syslog_buf) - syslog_len - 1,
-	    fmt, ap);
+	n = vsnprintf(syslog_buf + syslog_len,
+	    sizeof(syslog_buf) - syslog_len - 1, fmt, ap);
 	va_end(ap);
 	if (n > 0)
-		syslog_len += (size_t)n < sizeof(syslog_buf) - syslog_len - 1 ?
-		    (size_t)n : sizeof(syslog_buf) - syslog_len - 2;
+		syslog_len += (size_t)n < sizeof(syslog_buf) - syslog_len - 1
+		    ? (size_t)n
+		    : sizeof(syslog_buf) - syslog_len - 2;
 	syslog_buf[syslog_len++] = '\n';
 	syslog_buf[syslog_len] = '\0';
 }
@@ -116,8 +117,8 @@ conv(int n, const struct pam_message **msg, struct pam_response **resp,
 		return PAM_BUF_ERR;
 	for (i = 0; i < n; i++) {
 		c->style[i] = msg[i]->msg_style;
-		(void)snprintf(
-		    c->text[i], sizeof(c->text[i]), "%s", msg[i]->msg);
+		(void)snprintf(c->text[i], sizeof(c->text[i]), "%s",
+		    msg[i]->msg);
 		if (msg[i]->msg_style != PAM_PROMPT_ECHO_OFF &&
 		    msg[i]->msg_style != PAM_PROMPT_ECHO_ON)
 			continue;
@@ -269,8 +270,8 @@ assert_fake_content(struct h *h)
 static void
 write_service(struct h *h, const char *args)
 {
-	static const char *const types[] = {
-	    "auth", "account", "session", "password"};
+	static const char *const types[] = { "auth", "account", "session",
+		"password" };
 	char path[192];
 	FILE *f;
 	int i;
@@ -279,8 +280,8 @@ write_service(struct h *h, const char *args)
 	f = fopen(path, "w");
 	assert_non_null(f);
 	for (i = 0; i < 4; i++)
-		(void)fprintf(
-		    f, "%-8s required %s %s\n", types[i], MODULE, args);
+		(void)fprintf(f, "%-8s required %s %s\n", types[i], MODULE,
+		    args);
 	assert_int_equal(fclose(f), 0);
 }
 
@@ -316,16 +317,16 @@ count_fds(void)
 static pam_handle_t *
 begin(struct h *h, const char *user)
 {
-	struct pam_conv c = {conv, h};
+	struct pam_conv c = { conv, h };
 	pam_handle_t *pamh = NULL;
 
-	assert_int_equal(
-	    pam_start_confdir(SERVICE, user, &c, h->dir, &pamh), PAM_SUCCESS);
+	assert_int_equal(pam_start_confdir(SERVICE, user, &c, h->dir, &pamh),
+	    PAM_SUCCESS);
 	assert_int_equal(pam_set_item(pamh, PAM_FAIL_DELAY,
 			     (const void *)(uintptr_t)fail_delay),
 	    PAM_SUCCESS);
-	assert_int_equal(
-	    pam_set_item(pamh, PAM_RHOST, "198.51.100.7"), PAM_SUCCESS);
+	assert_int_equal(pam_set_item(pamh, PAM_RHOST, "198.51.100.7"),
+	    PAM_SUCCESS);
 	assert_int_equal(pam_set_item(pamh, PAM_TTY, "pts/3"), PAM_SUCCESS);
 	assert_int_equal(pam_set_item(pamh, PAM_RUSER, "bob"), PAM_SUCCESS);
 	return pamh;
@@ -449,7 +450,10 @@ teardown(void **state)
 		}                                                              \
 	})
 #define RESULT_OK                                                              \
-	J({"send" : "RESULT", "fields" : {"OUTCOME" : "OK", "USER" : "alice"}})
+	J({                                                                    \
+		"send" : "RESULT",                                             \
+		"fields" : { "OUTCOME" : "OK", "USER" : "alice" }              \
+	})
 
 /* ---- cases: the conversation -------------------------------------------- */
 
@@ -457,13 +461,15 @@ static void
 test_password_one_call_info_and_prompt(void **state)
 {
 	struct h *h = *state;
-	const char *conns[] = {
-	    "[" INITIATE_ALICE "," PASSWORD_CHALLENGE "," J({
-		    "recv" : "RESPOND",
-		    "expect" :
-			{"CHALLENGE" : "PASSWORD", "ANSWER" : "s3cret pass"}
-	    }) "," RESULT_OK "]",
-	    NULL};
+	const char *conns[] = { "[" INITIATE_ALICE "," PASSWORD_CHALLENGE
+				"," J({
+					"recv" : "RESPOND",
+					"expect" : {
+						"CHALLENGE" : "PASSWORD",
+						"ANSWER" : "s3cret pass"
+					}
+				}) "," RESULT_OK "]",
+		NULL };
 
 	start_fake(h, NULL, conns);
 	write_default_service(h, NULL);
@@ -480,11 +486,12 @@ static void
 test_password_silent_only_prompt(void **state)
 {
 	struct h *h = *state;
-	const char *conns[] = {"[" INITIATE_ALICE "," PASSWORD_CHALLENGE "," J({
-				       "recv" : "RESPOND",
-				       "expect" : {"ANSWER" : "pw"}
-			       }) "," RESULT_OK "]",
-	    NULL};
+	const char *conns[] = { "[" INITIATE_ALICE "," PASSWORD_CHALLENGE
+				"," J({
+					"recv" : "RESPOND",
+					"expect" : { "ANSWER" : "pw" }
+				}) "," RESULT_OK "]",
+		NULL };
 
 	start_fake(h, NULL, conns);
 	write_default_service(h, NULL);
@@ -500,20 +507,21 @@ test_empty_password_sends_empty_answer(void **state)
 {
 	struct h *h = *state;
 	const char *conns[] = {
-	    "[" INITIATE_ALICE "," PASSWORD_CHALLENGE "," J({
-		    "recv" : "RESPOND",
-		    "expect" : {"CHALLENGE" : "PASSWORD", "ANSWER" : ""}
-	    }) "," OTP_CHALLENGE "," J({
-		    "recv" : "RESPOND",
-		    "expect" :
-			{"CHALLENGE" : "EMAIL_OTP", "ANSWER" : "12345678"}
-	    }) "," RESULT_OK "]",
-	    NULL};
+		"[" INITIATE_ALICE "," PASSWORD_CHALLENGE "," J({
+			"recv" : "RESPOND",
+			"expect" : { "CHALLENGE" : "PASSWORD", "ANSWER" : "" }
+		}) "," OTP_CHALLENGE "," J({
+			"recv" : "RESPOND",
+			"expect" :
+			    { "CHALLENGE" : "EMAIL_OTP", "ANSWER" : "12345678" }
+		}) "," RESULT_OK "]",
+		NULL
+	};
 
 	start_fake(h, NULL, conns);
 	write_default_service(h, NULL);
-	assert_int_equal(
-	    auth(h, "alice", 0, "", "12345678", NULL), PAM_SUCCESS);
+	assert_int_equal(auth(h, "alice", 0, "", "12345678", NULL),
+	    PAM_SUCCESS);
 	assert_int_equal(h->ncalls, 2);
 	assert_int_equal(h->calls[1].n, 2);
 	assert_msg(h, 1, 0, PAM_TEXT_INFO, SENT);
@@ -535,8 +543,9 @@ write_stacked_service(struct h *h, const char *more)
 	(void)snprintf(path, sizeof(path), "%s/" SERVICE, h->dir);
 	f = fopen(path, "w");
 	assert_non_null(f);
-	(void)fprintf(f, "auth optional pam_unix.so nodelay\n"
-			 "auth required %s pool=customer socket=%s timeout=1 %s\n",
+	(void)fprintf(f,
+	    "auth optional pam_unix.so nodelay\n"
+	    "auth required %s pool=customer socket=%s timeout=1 %s\n",
 	    MODULE, h->sock, more != NULL ? more : "");
 	assert_int_equal(fclose(f), 0);
 }
@@ -545,13 +554,15 @@ static void
 test_try_first_pass_takes_the_stored_password(void **state)
 {
 	struct h *h = *state;
-	const char *conns[] = {
-	    "[" INITIATE_ALICE "," PASSWORD_CHALLENGE "," J({
-		    "recv" : "RESPOND",
-		    "expect" :
-			{"CHALLENGE" : "PASSWORD", "ANSWER" : "typed once"}
-	    }) "," RESULT_OK "]",
-	    NULL};
+	const char *conns[] = { "[" INITIATE_ALICE "," PASSWORD_CHALLENGE
+				"," J({
+					"recv" : "RESPOND",
+					"expect" : {
+						"CHALLENGE" : "PASSWORD",
+						"ANSWER" : "typed once"
+					}
+				}) "," RESULT_OK "]",
+		NULL };
 
 	start_fake(h, NULL, conns);
 	write_stacked_service(h, "try_first_pass");
@@ -567,14 +578,15 @@ test_try_first_pass_only_for_the_first_password(void **state)
 {
 	struct h *h = *state;
 	const char *conns[] = {
-	    "[" INITIATE_ALICE "," PASSWORD_CHALLENGE "," J({
-		    "recv" : "RESPOND",
-		    "expect" : {"ANSWER" : "typed once"}
-	    }) "," PASSWORD_CHALLENGE "," J({
-		    "recv" : "RESPOND",
-		    "expect" : {"ANSWER" : "asked again"}
-	    }) "," RESULT_OK "]",
-	    NULL};
+		"[" INITIATE_ALICE "," PASSWORD_CHALLENGE "," J({
+			"recv" : "RESPOND",
+			"expect" : { "ANSWER" : "typed once" }
+		}) "," PASSWORD_CHALLENGE "," J({
+			"recv" : "RESPOND",
+			"expect" : { "ANSWER" : "asked again" }
+		}) "," RESULT_OK "]",
+		NULL
+	};
 
 	start_fake(h, NULL, conns);
 	write_stacked_service(h, "try_first_pass");
@@ -589,12 +601,12 @@ static void
 test_try_first_pass_with_nothing_stored_asks(void **state)
 {
 	struct h *h = *state;
-	const char *conns[] = {
-	    "[" INITIATE_ALICE "," PASSWORD_CHALLENGE "," J({
-		    "recv" : "RESPOND",
-		    "expect" : {"ANSWER" : "pw"}
-	    }) "," RESULT_OK "]",
-	    NULL};
+	const char *conns[] = { "[" INITIATE_ALICE "," PASSWORD_CHALLENGE
+				"," J({
+					"recv" : "RESPOND",
+					"expect" : { "ANSWER" : "pw" }
+				}) "," RESULT_OK "]",
+		NULL };
 
 	start_fake(h, NULL, conns);
 	write_default_service(h, "try_first_pass");
@@ -609,17 +621,17 @@ static void
 test_stored_password_unused_without_the_option(void **state)
 {
 	struct h *h = *state;
-	const char *conns[] = {
-	    "[" INITIATE_ALICE "," PASSWORD_CHALLENGE "," J({
-		    "recv" : "RESPOND",
-		    "expect" : {"ANSWER" : "second"}
-	    }) "," RESULT_OK "]",
-	    NULL};
+	const char *conns[] = { "[" INITIATE_ALICE "," PASSWORD_CHALLENGE
+				"," J({
+					"recv" : "RESPOND",
+					"expect" : { "ANSWER" : "second" }
+				}) "," RESULT_OK "]",
+		NULL };
 
 	start_fake(h, NULL, conns);
 	write_stacked_service(h, NULL);
-	assert_int_equal(
-	    auth(h, "alice", 0, "first", "second", NULL), PAM_SUCCESS);
+	assert_int_equal(auth(h, "alice", 0, "first", "second", NULL),
+	    PAM_SUCCESS);
 	assert_int_equal(h->ncalls, 2);
 	assert_fake_content(h);
 }
@@ -628,19 +640,20 @@ static void
 test_email_otp_info_and_prompt_one_call(void **state)
 {
 	struct h *h = *state;
-	const char *conns[] = {"[" J({
+	const char *conns[] = { "[" J({
 				       "recv" : "INITIATE",
-				       "expect" : {"PREFERRED" : "EMAIL_OTP"}
+				       "expect" :
+					   { "PREFERRED" : "EMAIL_OTP" }
 			       }) "," OTP_CHALLENGE "," J({
 				       "recv" : "RESPOND",
-				       "expect" : {"ANSWER" : "87654321"}
+				       "expect" : { "ANSWER" : "87654321" }
 			       }) "," RESULT_OK "]",
-	    NULL};
+		NULL };
 
 	start_fake(h, NULL, conns);
 	write_default_service(h, "preferred=email_otp");
-	assert_int_equal(
-	    auth(h, "alice", PAM_SILENT, "87654321", NULL), PAM_SUCCESS);
+	assert_int_equal(auth(h, "alice", PAM_SILENT, "87654321", NULL),
+	    PAM_SUCCESS);
 	/* Also under PAM_SILENT: where the code went is part of the question.
 	 */
 	assert_int_equal(h->ncalls, 1);
@@ -654,21 +667,22 @@ static void
 test_destination_when_no_info(void **state)
 {
 	struct h *h = *state;
-	const char *conns[] = {"[" J({"recv" : "INITIATE"}) "," J({
+	const char *conns[] = { "[" J({ "recv" : "INITIATE" }) "," J({
 				       "send" : "CHALLENGE",
 				       "fields" : {
 					       "CHALLENGE" : "EMAIL_OTP",
 					       "DESTINATION" : "a***@e*****.com"
 				       }
-			       }) "," J({"recv" : "RESPOND"}) "," RESULT_OK "]",
-	    NULL};
+			       }) "," J({ "recv" : "RESPOND" }) "," RESULT_OK
+								"]",
+		NULL };
 
 	start_fake(h, NULL, conns);
 	write_default_service(h, NULL);
 	assert_int_equal(auth(h, "alice", 0, "11112222", NULL), PAM_SUCCESS);
 	assert_int_equal(h->ncalls, 1);
-	assert_msg(
-	    h, 0, 0, PAM_TEXT_INFO, "A code was sent to a***@e*****.com.");
+	assert_msg(h, 0, 0, PAM_TEXT_INFO,
+	    "A code was sent to a***@e*****.com.");
 	assert_msg(h, 0, 1, PAM_PROMPT_ECHO_OFF, "Code: ");
 }
 
@@ -677,25 +691,27 @@ test_wrong_code_message_with_prompt(void **state)
 {
 	struct h *h = *state;
 	const char *conns[] = {
-	    "[" INITIATE_ALICE "," OTP_CHALLENGE "," J(
-		{"recv" : "RESPOND",
-			"expect" : {"ANSWER" : "00000000"}}) "," J({
-		    "send" : "CHALLENGE",
-		    "fields" : {
-			    "CHALLENGE" : "EMAIL_OTP",
-			    "INFO" : "A code was sent to a***@e*****.com",
-			    "MESSAGE" : "Wrong code, 2 tries left."
-		    }
-	    }) "," J({
-		    "recv" : "RESPOND",
-		    "expect" : {"ANSWER" : "12345678"}
-	    }) "," RESULT_OK "]",
-	    NULL};
+		"[" INITIATE_ALICE "," OTP_CHALLENGE "," J({
+			"recv" : "RESPOND",
+			"expect" : { "ANSWER" : "00000000" }
+		}) "," J({
+			"send" : "CHALLENGE",
+			"fields" : {
+				"CHALLENGE" : "EMAIL_OTP",
+				"INFO" : "A code was sent to a***@e*****.com",
+				"MESSAGE" : "Wrong code, 2 tries left."
+			}
+		}) "," J({
+			"recv" : "RESPOND",
+			"expect" : { "ANSWER" : "12345678" }
+		}) "," RESULT_OK "]",
+		NULL
+	};
 
 	start_fake(h, NULL, conns);
 	write_default_service(h, NULL);
-	assert_int_equal(
-	    auth(h, "alice", 0, "00000000", "12345678", NULL), PAM_SUCCESS);
+	assert_int_equal(auth(h, "alice", 0, "00000000", "12345678", NULL),
+	    PAM_SUCCESS);
 	assert_int_equal(h->ncalls, 2);
 	assert_int_equal(h->calls[1].n, 3);
 	assert_msg(h, 1, 0, PAM_TEXT_INFO, SENT);
@@ -717,7 +733,7 @@ static void
 test_select_challenge_digit_maps_to_name(void **state)
 {
 	struct h *h = *state;
-	const char *conns[] = {"[" INITIATE_ALICE "," SELECT_CHALLENGE "," J({
+	const char *conns[] = { "[" INITIATE_ALICE "," SELECT_CHALLENGE "," J({
 				       "recv" : "RESPOND",
 				       "expect" : {
 					       "CHALLENGE" : "SELECT_CHALLENGE",
@@ -725,14 +741,15 @@ test_select_challenge_digit_maps_to_name(void **state)
 				       }
 			       }) "," OTP_CHALLENGE "," J({
 				       "recv" : "RESPOND",
-				       "expect" : {"CHALLENGE" : "EMAIL_OTP"}
+				       "expect" :
+					   { "CHALLENGE" : "EMAIL_OTP" }
 			       }) "," RESULT_OK "]",
-	    NULL};
+		NULL };
 
 	start_fake(h, NULL, conns);
 	write_default_service(h, NULL);
-	assert_int_equal(
-	    auth(h, "alice", 0, "2", "12345678", NULL), PAM_SUCCESS);
+	assert_int_equal(auth(h, "alice", 0, "2", "12345678", NULL),
+	    PAM_SUCCESS);
 	assert_int_equal(h->ncalls, 2);
 	assert_int_equal(h->calls[0].n, 2);
 	assert_msg(h, 0, 0, PAM_TEXT_INFO,
@@ -745,16 +762,21 @@ static void
 test_select_challenge_word_and_reask(void **state)
 {
 	struct h *h = *state;
-	const char *conns[] = {
-	    "[" INITIATE_ALICE "," SELECT_CHALLENGE "," J({
-		    "recv" : "RESPOND",
-		    "expect" : {"ANSWER" : "PASSWORD"}
-	    }) "," J({"send" : "RESULT", "fields" : {"OUTCOME" : "FAIL"}}) "]",
-	    "[" INITIATE_ALICE "," SELECT_CHALLENGE "," J({
-		    "recv" : "RESPOND",
-		    "expect" : {"ANSWER" : "PASSWORD"}
-	    }) "," J({"send" : "RESULT", "fields" : {"OUTCOME" : "FAIL"}}) "]",
-	    NULL};
+	const char *conns[] = { "[" INITIATE_ALICE "," SELECT_CHALLENGE "," J({
+				       "recv" : "RESPOND",
+				       "expect" : { "ANSWER" : "PASSWORD" }
+			       }) "," J({
+				       "send" : "RESULT",
+				       "fields" : { "OUTCOME" : "FAIL" }
+			       }) "]",
+		"[" INITIATE_ALICE "," SELECT_CHALLENGE "," J({
+			"recv" : "RESPOND",
+			"expect" : { "ANSWER" : "PASSWORD" }
+		}) "," J({
+			"send" : "RESULT",
+			"fields" : { "OUTCOME" : "FAIL" }
+		}) "]",
+		NULL };
 
 	start_fake(h, NULL, conns);
 	/* debug: LOG_DEBUG lines on the way, same verdicts. */
@@ -774,9 +796,9 @@ static void
 test_select_no_valid_choice_fails(void **state)
 {
 	struct h *h = *state;
-	const char *conns[] = {"[" INITIATE_ALICE "," SELECT_CHALLENGE
-			       "," J({"recv" : "RESPOND"}) "]",
-	    NULL};
+	const char *conns[] = { "[" INITIATE_ALICE "," SELECT_CHALLENGE
+				"," J({ "recv" : "RESPOND" }) "]",
+		NULL };
 
 	start_fake(h, NULL, conns);
 	write_default_service(h, NULL);
@@ -790,12 +812,13 @@ test_no_user_yet_asks_email(void **state)
 {
 	struct h *h = *state;
 	const char *conns[] = {
-	    "[" J({
-		    "recv" : "INITIATE",
-		    "expect" : {"USER" : "alice@example.com"}
-	    }) "," PASSWORD_CHALLENGE "," J({"recv" : "RESPOND"}) "," RESULT_OK
-								  "]",
-	    NULL};
+		"[" J({
+			"recv" : "INITIATE",
+			"expect" : { "USER" : "alice@example.com" }
+		}) "," PASSWORD_CHALLENGE
+		   "," J({ "recv" : "RESPOND" }) "," RESULT_OK "]",
+		NULL
+	};
 	pam_handle_t *pamh;
 	const void *item = NULL;
 
@@ -820,11 +843,11 @@ static void
 test_answer_over_cap_is_not_sent(void **state)
 {
 	struct h *h = *state;
-	const char *conns[] = {"[" INITIATE_ALICE "," PASSWORD_CHALLENGE
-			       "," J({"recv" : "RESPOND"}) "," RESULT_OK "]",
-	    "[" INITIATE_ALICE "," PASSWORD_CHALLENGE
-	    "," J({"recv" : "RESPOND"}) "]",
-	    NULL};
+	const char *conns[] = { "[" INITIATE_ALICE "," PASSWORD_CHALLENGE
+				"," J({ "recv" : "RESPOND" }) "," RESULT_OK "]",
+		"[" INITIATE_ALICE "," PASSWORD_CHALLENGE
+		"," J({ "recv" : "RESPOND" }) "]",
+		NULL };
 	char pw[1026];
 
 	start_fake(h, NULL, conns);
@@ -843,9 +866,9 @@ static void
 test_conversation_failure(void **state)
 {
 	struct h *h = *state;
-	const char *conns[] = {"[" INITIATE_ALICE "," PASSWORD_CHALLENGE
-			       "," J({"hang" : 3}) "]",
-	    NULL};
+	const char *conns[] = { "[" INITIATE_ALICE "," PASSWORD_CHALLENGE
+				"," J({ "hang" : 3 }) "]",
+		NULL };
 
 	start_fake(h, NULL, conns);
 	write_default_service(h, NULL);
@@ -860,12 +883,13 @@ test_canonical_user_replaces_pam_user(void **state)
 {
 	struct h *h = *state;
 	const char *conns[] = {
-	    "[" J({
-		    "recv" : "INITIATE",
-		    "expect" : {"USER" : "Alice@Example.com"}
-	    }) "," PASSWORD_CHALLENGE "," J({"recv" : "RESPOND"}) "," RESULT_OK
-								  "]",
-	    NULL};
+		"[" J({
+			"recv" : "INITIATE",
+			"expect" : { "USER" : "Alice@Example.com" }
+		}) "," PASSWORD_CHALLENGE
+		   "," J({ "recv" : "RESPOND" }) "," RESULT_OK "]",
+		NULL
+	};
 	pam_handle_t *pamh;
 	const void *item = NULL;
 
@@ -885,12 +909,13 @@ test_bad_canonical_user_is_unavailable(void **state)
 {
 	struct h *h = *state;
 	const char *conns[] = {
-	    "[" INITIATE_ALICE "," PASSWORD_CHALLENGE
-	    "," J({"recv" : "RESPOND"}) "," J({
-		    "send" : "RESULT",
-		    "fields" : {"OUTCOME" : "OK", "USER" : "root:x:0:0"}
-	    }) "]",
-	    NULL};
+		"[" INITIATE_ALICE "," PASSWORD_CHALLENGE
+		"," J({ "recv" : "RESPOND" }) "," J({
+			"send" : "RESULT",
+			"fields" : { "OUTCOME" : "OK", "USER" : "root:x:0:0" }
+		}) "]",
+		NULL
+	};
 
 	start_fake(h, NULL, conns);
 	write_default_service(h, NULL);
@@ -901,11 +926,12 @@ static void
 test_fail_is_auth_err_with_delay(void **state)
 {
 	struct h *h = *state;
-	const char *conns[] = {
-	    "[" INITIATE_ALICE "," PASSWORD_CHALLENGE
-	    "," J({"recv" : "RESPOND"}) "," J(
-		{"send" : "RESULT", "fields" : {"OUTCOME" : "FAIL"}}) "]",
-	    NULL};
+	const char *conns[] = { "[" INITIATE_ALICE "," PASSWORD_CHALLENGE
+				"," J({ "recv" : "RESPOND" }) "," J({
+					"send" : "RESULT",
+					"fields" : { "OUTCOME" : "FAIL" }
+				}) "]",
+		NULL };
 
 	start_fake(h, NULL, conns);
 	write_default_service(h, NULL);
@@ -920,17 +946,21 @@ test_denied_and_unavailable_outcomes(void **state)
 {
 	struct h *h = *state;
 	const char *conns[] = {
-	    "[" INITIATE_ALICE "," J({
-		    "send" : "RESULT",
-		    "fields" : {"OUTCOME" : "DENIED", "MESSAGE" : "Not here."}
-	    }) "]",
-	    "[" INITIATE_ALICE "," J({
-		    "send" : "RESULT",
-		    "fields" : {"OUTCOME" : "UNAVAILABLE"}
-	    }) "]",
-	    "[" INITIATE_ALICE
-	    "," J({"send" : "RESULT", "fields" : {"OUTCOME" : "MAYBE"}}) "]",
-	    NULL};
+		"[" INITIATE_ALICE "," J({
+			"send" : "RESULT",
+			"fields" :
+			    { "OUTCOME" : "DENIED", "MESSAGE" : "Not here." }
+		}) "]",
+		"[" INITIATE_ALICE "," J({
+			"send" : "RESULT",
+			"fields" : { "OUTCOME" : "UNAVAILABLE" }
+		}) "]",
+		"[" INITIATE_ALICE "," J({
+			"send" : "RESULT",
+			"fields" : { "OUTCOME" : "MAYBE" }
+		}) "]",
+		NULL
+	};
 
 	start_fake(h, NULL, conns);
 	write_default_service(h, NULL);
@@ -945,14 +975,14 @@ static void
 test_unknown_challenge_fails_closed(void **state)
 {
 	struct h *h = *state;
-	const char *conns[] = {"[" INITIATE_ALICE "," J({
+	const char *conns[] = { "[" INITIATE_ALICE "," J({
 				       "send" : "CHALLENGE",
 				       "fields" : {
 					       "CHALLENGE" : "CUSTOM_CHALLENGE",
 					       "INFO" : "Type anything"
 				       }
-			       }) "," J({"recv" : "RESPOND"}) "]",
-	    NULL};
+			       }) "," J({ "recv" : "RESPOND" }) "]",
+		NULL };
 
 	start_fake(h, NULL, conns);
 	write_default_service(h, "debug");
@@ -966,15 +996,15 @@ test_too_many_challenges(void **state)
 {
 	struct h *h = *state;
 	static char script[8192];
-	const char *conns[] = {script, NULL};
+	const char *conns[] = { script, NULL };
 	size_t off;
 	int i;
 
 	off = (size_t)snprintf(script, sizeof(script), "[%s,%s",
-	    J({"recv" : "INITIATE"}), PASSWORD_CHALLENGE);
+	    J({ "recv" : "INITIATE" }), PASSWORD_CHALLENGE);
 	for (i = 0; i < 16; i++)
 		off += (size_t)snprintf(script + off, sizeof(script) - off,
-		    ",%s,%s", J({"recv" : "RESPOND"}), PASSWORD_CHALLENGE);
+		    ",%s,%s", J({ "recv" : "RESPOND" }), PASSWORD_CHALLENGE);
 	(void)snprintf(script + off, sizeof(script) - off, "]");
 	start_fake(h, NULL, conns);
 	write_default_service(h, NULL);
@@ -989,8 +1019,8 @@ static void
 test_invalid_identifier_refused_early(void **state)
 {
 	struct h *h = *state;
-	static const char *const bad[] = {
-	    "al\tice", "-alice", "al\x7fice", "\xc3\x28", "al\xc2\x85ice", ""};
+	static const char *const bad[] = { "al\tice", "-alice", "al\x7fice",
+		"\xc3\x28", "al\xc2\x85ice", "" };
 	char longid[300];
 	size_t i;
 
@@ -1033,7 +1063,8 @@ test_silent_daemon_times_out(void **state)
 {
 	struct h *h = *state;
 	const char *conns[] = {
-	    "[" J({"recv" : "INITIATE"}) "," J({"hang" : 10}) "]", NULL};
+		"[" J({ "recv" : "INITIATE" }) "," J({ "hang" : 10 }) "]", NULL
+	};
 	double t;
 
 	start_fake(h, NULL, conns);
@@ -1066,11 +1097,12 @@ test_wait_frames_renew_the_timeout(void **state)
 {
 	struct h *h = *state;
 	const char *conns[] = {
-	    "[" INITIATE_ALICE "," PASSWORD_CHALLENGE "," J({
-		    "recv" : "RESPOND",
-		    "expect" : {"CHALLENGE" : "PASSWORD", "ANSWER" : "pw"}
-	    }) "," J({"waits" : 5, "every" : 0.6}) "," RESULT_OK "]",
-	    NULL};
+		"[" INITIATE_ALICE "," PASSWORD_CHALLENGE "," J({
+			"recv" : "RESPOND",
+			"expect" : { "CHALLENGE" : "PASSWORD", "ANSWER" : "pw" }
+		}) "," J({ "waits" : 5, "every" : 0.6 }) "," RESULT_OK "]",
+		NULL
+	};
 
 	start_fake(h, NULL, conns);
 	write_default_service(h, NULL);
@@ -1083,8 +1115,9 @@ static void
 test_endless_wait_gives_up(void **state)
 {
 	struct h *h = *state;
-	const char *conns[] = {
-	    "[" INITIATE_ALICE "," J({"waits" : 40, "every" : 0.5}) "]", NULL};
+	const char *conns[] = { "[" INITIATE_ALICE
+				"," J({ "waits" : 40, "every" : 0.5 }) "]",
+		NULL };
 
 	start_fake(h, NULL, conns);
 	write_default_service(h, NULL);
@@ -1098,12 +1131,15 @@ test_busy_refusal_is_unavailable_with_its_message(void **state)
 {
 	struct h *h = *state;
 	const char *conns[] = {
-	    "[" INITIATE_ALICE "," J({
-		    "send" : "RESULT",
-		    "fields" : {"OUTCOME" : "UNAVAILABLE",
-			"MESSAGE" : "The sign-in service is busy."}
-	    }) "]",
-	    NULL};
+		"[" INITIATE_ALICE "," J({
+			"send" : "RESULT",
+			"fields" : {
+				"OUTCOME" : "UNAVAILABLE",
+				"MESSAGE" : "The sign-in service is busy."
+			}
+		}) "]",
+		NULL
+	};
 
 	start_fake(h, NULL, conns);
 	write_default_service(h, NULL);
@@ -1116,26 +1152,27 @@ static void
 test_garbage_unavailable(void **state)
 {
 	struct h *h = *state;
-	const char *conns[] = {
-	    "[" J({"recv" : "INITIATE"}) "," J({"garbage" : 300}) "]",
-	    /* a frame of random bytes */
-	    "[" J({"recv" : "INITIATE"}) "," J(
-		{"raw" : "00000010a5c3e10f9b2277d04e6f01c8aa5e3b91"}) "]",
-	    /* a well-formed frame of the wrong type (PONG) */
-	    "[" J({"recv" : "INITIATE"}) "," J(
-		{"send" : "PONG", "fields" : {"VERSION" : "1"}}) "]",
-	    /* a challenge without its name */
-	    "[" J({"recv" : "INITIATE"}) "," J(
-		{"send" : "CHALLENGE", "fields" : {"INFO" : "hi"}}) "]",
-	    /* the daemon hangs up */
-	    "[" J({"recv" : "INITIATE"}) "," J({"close" : true}) "]", NULL};
+	const char *conns[] = { "[" J({ "recv" : "INITIATE" }) "," J(
+				    { "garbage" : 300 }) "]",
+		/* a frame of random bytes */
+		"[" J({ "recv" : "INITIATE" }) "," J(
+		    { "raw" : "00000010a5c3e10f9b2277d04e6f01c8aa5e3b91" }) "]",
+		/* a well-formed frame of the wrong type (PONG) */
+		"[" J({ "recv" : "INITIATE" }) "," J(
+		    { "send" : "PONG", "fields" : { "VERSION" : "1" } }) "]",
+		/* a challenge without its name */
+		"[" J({ "recv" : "INITIATE" }) "," J(
+		    { "send" : "CHALLENGE", "fields" : { "INFO" : "hi" } }) "]",
+		/* the daemon hangs up */
+		"[" J({ "recv" : "INITIATE" }) "," J({ "close" : true }) "]",
+		NULL };
 	int i;
 
 	start_fake(h, NULL, conns);
 	write_default_service(h, NULL);
 	for (i = 0; i < 5; i++)
-		assert_int_equal(
-		    auth(h, "alice", 0, "pw", NULL), PAM_AUTHINFO_UNAVAIL);
+		assert_int_equal(auth(h, "alice", 0, "pw", NULL),
+		    PAM_AUTHINFO_UNAVAIL);
 	assert_int_equal(h->ncalls, 0);
 }
 
@@ -1143,9 +1180,10 @@ static void
 test_socket_not_root_owned(void **state)
 {
 	struct h *h = *state;
-	const char *extra[] = {"--chown-socket", "65534", NULL};
-	const char *conns[] = {
-	    "[" J({"recv" : "INITIATE"}) "," RESULT_OK "]", NULL};
+	const char *extra[] = { "--chown-socket", "65534", NULL };
+	const char *conns[] = { "[" J({ "recv" : "INITIATE" }) "," RESULT_OK
+							       "]",
+		NULL };
 
 	start_fake(h, extra, conns);
 	write_default_service(h, NULL);
@@ -1157,9 +1195,10 @@ static void
 test_listener_not_root(void **state)
 {
 	struct h *h = *state;
-	const char *extra[] = {"--listen-uid", "65534", NULL};
-	const char *conns[] = {
-	    "[" J({"recv" : "INITIATE"}) "," RESULT_OK "]", NULL};
+	const char *extra[] = { "--listen-uid", "65534", NULL };
+	const char *conns[] = { "[" J({ "recv" : "INITIATE" }) "," RESULT_OK
+							       "]",
+		NULL };
 
 	start_fake(h, extra, conns);
 	write_default_service(h, NULL);
@@ -1171,8 +1210,9 @@ static void
 test_socket_dir_writable_by_others(void **state)
 {
 	struct h *h = *state;
-	const char *conns[] = {
-	    "[" J({"recv" : "INITIATE"}) "," RESULT_OK "]", NULL};
+	const char *conns[] = { "[" J({ "recv" : "INITIATE" }) "," RESULT_OK
+							       "]",
+		NULL };
 
 	start_fake(h, NULL, conns);
 	write_default_service(h, NULL);
@@ -1187,18 +1227,18 @@ static void
 test_bad_option_is_service_err(void **state)
 {
 	struct h *h = *state;
-	static const char *const bad[] = {"pool=customer bogus",
-	    "pool=customer timeout=0", "pool=customer timeout=61",
-	    "pool=Customer", "socket=/run/userauth/public.sock",
-	    "pool=customer pool=staff", "pool=customer socket=relative",
-	    "pool=customer preferred=sms", "pool=customer debug=1"};
+	static const char *const bad[] = { "pool=customer bogus",
+		"pool=customer timeout=0", "pool=customer timeout=61",
+		"pool=Customer", "socket=/run/userauth/public.sock",
+		"pool=customer pool=staff", "pool=customer socket=relative",
+		"pool=customer preferred=sms", "pool=customer debug=1" };
 	pam_handle_t *pamh;
 	size_t i;
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		write_service(h, bad[i]);
-		assert_int_equal(
-		    auth(h, "alice", 0, "pw", NULL), PAM_SERVICE_ERR);
+		assert_int_equal(auth(h, "alice", 0, "pw", NULL),
+		    PAM_SERVICE_ERR);
 		pamh = begin(h, "alice");
 		assert_int_equal(pam_acct_mgmt(pamh, 0), PAM_SERVICE_ERR);
 		assert_int_equal(pam_open_session(pamh, 0), PAM_SERVICE_ERR);
@@ -1236,21 +1276,26 @@ test_acct_outcomes(void **state)
 {
 	struct h *h = *state;
 	const char *conns[] = {
-	    "[" ACCT_ALICE
-	    "," J({"send" : "RESULT", "fields" : {"OUTCOME" : "OK"}}) "]",
-	    "[" ACCT_ALICE
-	    "," J({"send" : "RESULT", "fields" : {"OUTCOME" : "DENIED"}}) "]",
-	    "[" ACCT_ALICE
-	    "," J({"send" : "RESULT", "fields" : {"OUTCOME" : "FAIL"}}) "]",
-	    "[" ACCT_ALICE "," J({
-		    "send" : "RESULT",
-		    "fields" : {"OUTCOME" : "UNAVAILABLE"}
-	    }) "]",
-	    "[" ACCT_ALICE "," J({
-		    "send" : "CHALLENGE",
-		    "fields" : {"CHALLENGE" : "PASSWORD"}
-	    }) "]",
-	    NULL};
+		"[" ACCT_ALICE "," J(
+		    { "send" : "RESULT", "fields" : { "OUTCOME" : "OK" } }) "]",
+		"[" ACCT_ALICE "," J({
+			"send" : "RESULT",
+			"fields" : { "OUTCOME" : "DENIED" }
+		}) "]",
+		"[" ACCT_ALICE "," J({
+			"send" : "RESULT",
+			"fields" : { "OUTCOME" : "FAIL" }
+		}) "]",
+		"[" ACCT_ALICE "," J({
+			"send" : "RESULT",
+			"fields" : { "OUTCOME" : "UNAVAILABLE" }
+		}) "]",
+		"[" ACCT_ALICE "," J({
+			"send" : "CHALLENGE",
+			"fields" : { "CHALLENGE" : "PASSWORD" }
+		}) "]",
+		NULL
+	};
 
 	start_fake(h, NULL, conns);
 	write_default_service(h, NULL);
@@ -1275,17 +1320,19 @@ static void
 test_session_best_effort(void **state)
 {
 	struct h *h = *state;
-	const char *conns[] = {
-	    "[" J({
-		    "recv" : "SESSION",
-		    "expect" : {
-			    "USER" : "alice",
-			    "SERVICE" : "uatest",
-			    "TTY" : "pts/3",
-			    "RUSER" : null
-		    }
-	    }) "," J({"send" : "RESULT", "fields" : {"OUTCOME" : "OK"}}) "]",
-	    NULL};
+	const char *conns[] = { "[" J({
+				       "recv" : "SESSION",
+				       "expect" : {
+					       "USER" : "alice",
+					       "SERVICE" : "uatest",
+					       "TTY" : "pts/3",
+					       "RUSER" : null
+				       }
+			       }) "," J({
+				       "send" : "RESULT",
+				       "fields" : { "OUTCOME" : "OK" }
+			       }) "]",
+		NULL };
 	pam_handle_t *pamh;
 
 	start_fake(h, NULL, conns);
@@ -1327,44 +1374,44 @@ main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 	const struct CMUnitTest tests[] = {
-	    T(test_invalid_identifier_refused_early),
-	    T(test_socket_missing_unavailable),
-	    T(test_bad_option_is_service_err),
-	    T(test_acct_daemon_down),
-	    T(test_chauthtok_never_succeeds),
-	    /* root only from here */
-	    T(test_password_one_call_info_and_prompt),
-	    T(test_password_silent_only_prompt),
-	    T(test_empty_password_sends_empty_answer),
-	    T(test_try_first_pass_takes_the_stored_password),
-	    T(test_try_first_pass_only_for_the_first_password),
-	    T(test_try_first_pass_with_nothing_stored_asks),
-	    T(test_stored_password_unused_without_the_option),
-	    T(test_email_otp_info_and_prompt_one_call),
-	    T(test_destination_when_no_info),
-	    T(test_wrong_code_message_with_prompt),
-	    T(test_select_challenge_digit_maps_to_name),
-	    T(test_select_challenge_word_and_reask),
-	    T(test_select_no_valid_choice_fails),
-	    T(test_no_user_yet_asks_email),
-	    T(test_answer_over_cap_is_not_sent),
-	    T(test_conversation_failure),
-	    T(test_canonical_user_replaces_pam_user),
-	    T(test_bad_canonical_user_is_unavailable),
-	    T(test_fail_is_auth_err_with_delay),
-	    T(test_denied_and_unavailable_outcomes),
-	    T(test_unknown_challenge_fails_closed),
-	    T(test_too_many_challenges),
-	    T(test_silent_daemon_times_out),
-	    T(test_wait_frames_renew_the_timeout),
-	    T(test_endless_wait_gives_up),
-	    T(test_busy_refusal_is_unavailable_with_its_message),
-	    T(test_garbage_unavailable),
-	    T(test_socket_not_root_owned),
-	    T(test_listener_not_root),
-	    T(test_socket_dir_writable_by_others),
-	    T(test_acct_outcomes),
-	    T(test_session_best_effort),
+		T(test_invalid_identifier_refused_early),
+		T(test_socket_missing_unavailable),
+		T(test_bad_option_is_service_err),
+		T(test_acct_daemon_down),
+		T(test_chauthtok_never_succeeds),
+		/* root only from here */
+		T(test_password_one_call_info_and_prompt),
+		T(test_password_silent_only_prompt),
+		T(test_empty_password_sends_empty_answer),
+		T(test_try_first_pass_takes_the_stored_password),
+		T(test_try_first_pass_only_for_the_first_password),
+		T(test_try_first_pass_with_nothing_stored_asks),
+		T(test_stored_password_unused_without_the_option),
+		T(test_email_otp_info_and_prompt_one_call),
+		T(test_destination_when_no_info),
+		T(test_wrong_code_message_with_prompt),
+		T(test_select_challenge_digit_maps_to_name),
+		T(test_select_challenge_word_and_reask),
+		T(test_select_no_valid_choice_fails),
+		T(test_no_user_yet_asks_email),
+		T(test_answer_over_cap_is_not_sent),
+		T(test_conversation_failure),
+		T(test_canonical_user_replaces_pam_user),
+		T(test_bad_canonical_user_is_unavailable),
+		T(test_fail_is_auth_err_with_delay),
+		T(test_denied_and_unavailable_outcomes),
+		T(test_unknown_challenge_fails_closed),
+		T(test_too_many_challenges),
+		T(test_silent_daemon_times_out),
+		T(test_wait_frames_renew_the_timeout),
+		T(test_endless_wait_gives_up),
+		T(test_busy_refusal_is_unavailable_with_its_message),
+		T(test_garbage_unavailable),
+		T(test_socket_not_root_owned),
+		T(test_listener_not_root),
+		T(test_socket_dir_writable_by_others),
+		T(test_acct_outcomes),
+		T(test_session_best_effort),
 	};
 #undef T
 	const size_t nplain = 5;
@@ -1375,6 +1422,6 @@ main(void)
 		    n - nplain);
 		n = nplain;
 	}
-	return _cmocka_run_group_tests(
-	    "pam_userauth module", tests, n, NULL, NULL);
+	return _cmocka_run_group_tests("pam_userauth module", tests, n, NULL,
+	    NULL);
 }

@@ -26,7 +26,8 @@ main(int argc, char **argv)
 
 	if (argc < 6 || argc > 8 ||
 	    ua_parse_uint(argv[5], 1, 86400, &secs) < 0) {
-		fprintf(stderr, "usage: mailcompose POOL FROM TO CODE SECONDS "
+		fprintf(stderr,
+		    "usage: mailcompose POOL FROM TO CODE SECONDS "
 		    "[SUBJECT [TEMPLATE]]\n");
 		return 2;
 	}

@@ -22,7 +22,7 @@ struct desc {
 	size_t ngroups;
 	struct ua_cache_mark *marks;
 	size_t nmarks;
-	char **lines;		/* kept: the fields point into them */
+	char **lines; /* kept: the fields point into them */
 	size_t nlines;
 };
 
@@ -248,8 +248,8 @@ main(int argc, char **argv)
 	if (r == 0) {
 		ci = (struct ua_cache_input){ d.users, d.nusers, d.groups,
 			d.ngroups, d.marks, d.nmarks };
-		r = image ? write_image(argv[1], &ci) :
-		    ua_cache_write_input(argv[1], &ci);
+		r = image ? write_image(argv[1], &ci)
+			  : ua_cache_write_input(argv[1], &ci);
 		if (r < 0)
 			(void)fprintf(stderr, "mkcache: %s: %s\n", argv[1],
 			    strerror(-r));

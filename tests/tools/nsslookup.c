@@ -36,8 +36,7 @@ sym(const char *module, const char *name)
 	void *f = h != NULL ? dlsym(h, name) : NULL;
 
 	if (f == NULL) {
-		(void)fprintf(stderr, "nsslookup: %s: %s\n", module,
-		    dlerror());
+		(void)fprintf(stderr, "nsslookup: %s: %s\n", module, dlerror());
 		exit(1);
 	}
 	return f;
@@ -46,8 +45,8 @@ sym(const char *module, const char *name)
 static int
 direct_getpwnam(const char *module, const char *name, const char *len)
 {
-	getpwnam_fn *fn = (getpwnam_fn *)sym(module,
-	    "_nss_userauth_getpwnam_r");
+	getpwnam_fn *fn =
+	    (getpwnam_fn *)sym(module, "_nss_userauth_getpwnam_r");
 	size_t buflen = strtoul(len, NULL, 10);
 	char *buf = malloc(buflen > 0 ? buflen : 1);
 	struct passwd pw;
@@ -69,8 +68,8 @@ static int
 direct_initgroups(const char *module, const char *user, const char *primary,
     const char *limit)
 {
-	initgroups_fn *fn = (initgroups_fn *)sym(module,
-	    "_nss_userauth_initgroups_dyn");
+	initgroups_fn *fn =
+	    (initgroups_fn *)sym(module, "_nss_userauth_initgroups_dyn");
 	long int start = 1, size = 1, i;
 	gid_t *groups = malloc(sizeof(gid_t));
 	enum nss_status st;

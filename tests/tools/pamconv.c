@@ -35,7 +35,7 @@
 #include <security/pam_appl.h>
 
 struct script {
-	char **argv;   /* answers from the command line */
+	char **argv; /* answers from the command line */
 	int argc;
 	int next;
 	FILE *file;    /* then these, or NULL */
@@ -46,11 +46,16 @@ static const char *
 style_name(int style)
 {
 	switch (style) {
-	case PAM_PROMPT_ECHO_ON: return "ECHO_ON";
-	case PAM_PROMPT_ECHO_OFF: return "ECHO_OFF";
-	case PAM_ERROR_MSG: return "ERROR";
-	case PAM_TEXT_INFO: return "INFO";
-	default: return "STYLE?";
+	case PAM_PROMPT_ECHO_ON:
+		return "ECHO_ON";
+	case PAM_PROMPT_ECHO_OFF:
+		return "ECHO_OFF";
+	case PAM_ERROR_MSG:
+		return "ERROR";
+	case PAM_TEXT_INFO:
+		return "INFO";
+	default:
+		return "STYLE?";
 	}
 }
 
@@ -192,13 +197,27 @@ main(int argc, char **argv)
 
 	while ((c = getopt_long(argc, argv, "+C:saAPur:f:", lo, NULL)) != -1) {
 		switch (c) {
-		case 'C': confdir = optarg; break;
-		case 's': silent = true; break;
-		case 'a': acct = true; break;
-		case 'A': acct_only = true; break;
-		case 'P': chauthtok = true; break;
-		case 'u': show = true; break;
-		case 'r': rhost = optarg; break;
+		case 'C':
+			confdir = optarg;
+			break;
+		case 's':
+			silent = true;
+			break;
+		case 'a':
+			acct = true;
+			break;
+		case 'A':
+			acct_only = true;
+			break;
+		case 'P':
+			chauthtok = true;
+			break;
+		case 'u':
+			show = true;
+			break;
+		case 'r':
+			rhost = optarg;
+			break;
 		case 'f':
 			sc.file = fopen(optarg, "re");
 			if (sc.file == NULL) {
@@ -206,7 +225,8 @@ main(int argc, char **argv)
 				return 2;
 			}
 			break;
-		default: usage();
+		default:
+			usage();
 		}
 	}
 	if (argc - optind < 2 || (acct && acct_only))

@@ -87,14 +87,14 @@ static const char conf_text[] =
 
 /* One scripted answer of the backend: return ret, fill in rp. */
 struct step {
-	int ret;		/* 0, 1 (pending), < 0 */
+	int ret; /* 0, 1 (pending), < 0 */
 	struct pool_reply rp;
 };
 
 struct fake_be {
 	struct pool_backend base;
-	struct pool_reply account;	/* what ->account answers */
-	struct step script[SCRIPT_MAX];	/* initiate, respond, complete,
+	struct pool_reply account;      /* what ->account answers */
+	struct step script[SCRIPT_MAX]; /* initiate, respond, complete,
 					 * change_password, session_open */
 	size_t nscript, next;
 	/* what the conversation asked */
@@ -198,8 +198,7 @@ fake_account(struct pool_login *bl, const struct pool_request *rq,
 	struct fake_be *fb = fb_of(bl->be);
 
 	fb->accounts++;
-	(void)snprintf(fb->last_ident, sizeof(fb->last_ident), "%s",
-	    rq->ident);
+	(void)snprintf(fb->last_ident, sizeof(fb->last_ident), "%s", rq->ident);
 	*rp = fb->account;
 	return 0;
 }
@@ -344,11 +343,18 @@ setup(void **state)
 	f->be.base.ops = &fake_ops;
 	/* a known, enabled user with a password, the peer's own uid */
 	f->be.account = (struct pool_reply){ .status = POOL_OK,
-		.user = { .login = "alice", .uid = 200001, .enabled = true,
-		    .has_password = true, .masked = "a***@e******.com",
-		    .groups = alice_groups, .ngroups = 2 } };
-	f->ctx = (struct auth_ctx){ .conf = f->conf, .store = f->store,
-		.keys = &f->keys, .wq = f->wq, .dummy_hash = f->dummy,
+		.user = { .login = "alice",
+		    .uid = 200001,
+		    .enabled = true,
+		    .has_password = true,
+		    .masked = "a***@e******.com",
+		    .groups = alice_groups,
+		    .ngroups = 2 } };
+	f->ctx = (struct auth_ctx){ .conf = f->conf,
+		.store = f->store,
+		.keys = &f->keys,
+		.wq = f->wq,
+		.dummy_hash = f->dummy,
 		.local = &f->be.base };
 	f->peer = (struct ucred){ .pid = 1, .uid = 0, .gid = 0 };
 	nlines = 0;
@@ -493,7 +499,8 @@ assert_result(const struct fx *f, const char *outcome)
 static struct pool_reply
 ok_alice(const struct fx *f)
 {
-	return (struct pool_reply){ .status = POOL_OK, .user = f->be.account.user,
+	return (struct pool_reply){ .status = POOL_OK,
+		.user = f->be.account.user,
 		.verdict = { POOL_FACTOR_PASSWORD, true, NULL } };
 }
 
@@ -523,9 +530,9 @@ test_password_pends_then_ok(void **state)
 	assert_string_equal(field(f, UA_T_USER), "alice");
 	assert_string_equal(field(f, UA_T_GROUPS), "buyers,staff");
 	assert_int_equal(f->be.completes, 1);
-	assert_int_equal(logged("event=auth", "pool='customer'",
-			     "user='alice'", "service='sshd'",
-			     "challenge=PASSWORD", "result=ok", NULL),
+	assert_int_equal(logged("event=auth", "pool='customer'", "user='alice'",
+			     "service='sshd'", "challenge=PASSWORD",
+			     "result=ok", NULL),
 	    1);
 	/* a success gives the charged answer back */
 	assert_int_equal(f->sess->charged, 0);
@@ -555,8 +562,8 @@ test_email_otp_retry_then_ok(void **state)
 	then(f, 0, rp);
 	rp.retry = "bad_code";
 	rp.tries_left = 2;
-	rp.verdict = (struct pool_verdict){ POOL_FACTOR_EMAIL_OTP, false,
-		"bad_code" };
+	rp.verdict =
+	    (struct pool_verdict){ POOL_FACTOR_EMAIL_OTP, false, "bad_code" };
 	then(f, 0, rp);
 	then(f, 0, ok_alice(f));
 	assert_int_equal(initiate(f, "customer", "alice", "EMAIL_OTP"), 0);
@@ -566,7 +573,8 @@ test_email_otp_retry_then_ok(void **state)
 	assert_string_equal(field(f, UA_T_DESTINATION), "a***@e******.com");
 	assert_int_equal(respond(f, "EMAIL_OTP", "11111111"), 0);
 	assert_challenge(f, "EMAIL_OTP");
-	assert_string_equal(field(f, UA_T_MESSAGE), "Wrong code, 2 tries left.");
+	assert_string_equal(field(f, UA_T_MESSAGE),
+	    "Wrong code, 2 tries left.");
 	assert_int_equal(logged("result=retry reason=bad_code", NULL), 1);
 	assert_int_equal(respond(f, "EMAIL_OTP", "22222222"), 0);
 	assert_result(f, "OK");
@@ -620,8 +628,8 @@ test_totp_and_mfa_setup(void **state)
 	then(f, 1, (struct pool_reply){ 0 });
 	then(f, 0, rp);
 	rp.retry = "bad_totp";
-	rp.verdict = (struct pool_verdict){ POOL_FACTOR_TOTP, false,
-		"bad_totp" };
+	rp.verdict =
+	    (struct pool_verdict){ POOL_FACTOR_TOTP, false, "bad_totp" };
 	then(f, 0, rp);
 	rp = ask(POLICY_MFA_SETUP);
 	rp.info = "Key: ABCD";
@@ -669,7 +677,8 @@ test_fail_is_audited(void **state)
 	struct fx *f = *state;
 
 	then(f, 0, ask(POLICY_PASSWORD));
-	then(f, 0, (struct pool_reply){ .status = POOL_FAIL,
+	then(f, 0,
+	    (struct pool_reply){ .status = POOL_FAIL,
 		.reason = "bad_password",
 		.verdict = { POOL_FACTOR_PASSWORD, false, "bad_password" } });
 	assert_int_equal(initiate(f, "customer", "alice", NULL), 0);
@@ -694,8 +703,10 @@ test_before_mfa_asks_a_doomed_totp(void **state)
 
 	f->be.account.user.uid = 220001;
 	then(f, 0, ask(POLICY_PASSWORD));
-	then(f, 0, (struct pool_reply){ .status = POOL_FAIL,
-		.reason = "bad_password", .before_mfa = true });
+	then(f, 0,
+	    (struct pool_reply){ .status = POOL_FAIL,
+		.reason = "bad_password",
+		.before_mfa = true });
 	assert_int_equal(initiate(f, "staff", "alice", NULL), 0);
 	assert_int_equal(respond(f, "PASSWORD", "wrong horse"), 0);
 	assert_challenge(f, "SOFTWARE_TOKEN_MFA");
@@ -740,8 +751,8 @@ test_unknown_user_gets_the_same_challenges(void **state)
 {
 	struct fx *f = *state;
 
-	f->be.account = (struct pool_reply){ .status = POOL_FAIL,
-		.reason = "unknown" };
+	f->be.account =
+	    (struct pool_reply){ .status = POOL_FAIL, .reason = "unknown" };
 	doomed_staff_login(f, "nobody", "reason=unknown");
 }
 
@@ -798,10 +809,12 @@ test_fake_code_shows_the_users_address(void **state)
 	assert_int_equal(f->be.count_codes, 1);
 	assert_int_equal(respond(f, "EMAIL_OTP", "12345678"), 0);
 	assert_challenge(f, "EMAIL_OTP");
-	assert_string_equal(field(f, UA_T_MESSAGE), "Wrong code, 2 tries left.");
+	assert_string_equal(field(f, UA_T_MESSAGE),
+	    "Wrong code, 2 tries left.");
 	/* no code (not 8 bytes) spends no try, as a backend's would not */
 	assert_int_equal(respond(f, "EMAIL_OTP", "12ab"), 0);
-	assert_string_equal(field(f, UA_T_MESSAGE), "Wrong code, 2 tries left.");
+	assert_string_equal(field(f, UA_T_MESSAGE),
+	    "Wrong code, 2 tries left.");
 	assert_int_equal(respond(f, "EMAIL_OTP", "12345678"), 0);
 	assert_int_equal(respond(f, "EMAIL_OTP", "12345678"), 0);
 	assert_result(f, "FAIL");
@@ -816,8 +829,8 @@ test_backend_fake_goes_on_with_fakes(void **state)
 	struct fx *f = *state;
 
 	f->be.account.user.uid = 220001;
-	then(f, 0, (struct pool_reply){ .status = POOL_FAKE,
-		.reason = "no_factor" });
+	then(f, 0,
+	    (struct pool_reply){ .status = POOL_FAKE, .reason = "no_factor" });
 	assert_int_equal(initiate(f, "staff", "alice", NULL), 0);
 	assert_challenge(f, "PASSWORD");
 	assert_int_equal(respond(f, "PASSWORD", "x-password"), 1);
@@ -891,8 +904,8 @@ test_fake_empty_password_gets_a_fake_code(void **state)
 	const char *dest;
 	char ident[64];
 
-	f->be.account = (struct pool_reply){ .status = POOL_FAIL,
-		.reason = "unknown" };
+	f->be.account =
+	    (struct pool_reply){ .status = POOL_FAIL, .reason = "unknown" };
 	password_first_ident(f, ident, sizeof(ident));
 	assert_int_equal(initiate(f, "customer", ident, "PASSWORD"), 0);
 	assert_challenge(f, "PASSWORD");
@@ -937,7 +950,8 @@ test_throttled_answers_are_refused_unjudged(void **state)
 		assert_result(f, "FAIL");
 	}
 	assert_int_equal(store_bucket_get(f->store, "locky", STORE_BUCKET_HOST,
-	    "", "192.0.2.7", &b, &err), 0);
+			     "", "192.0.2.7", &b, &err),
+	    0);
 	assert_int_equal(b.failures, 2);
 	assert_int_equal(f->be.responds, 2);
 	then(f, 0, ask(POLICY_PASSWORD));
@@ -950,9 +964,8 @@ test_throttled_answers_are_refused_unjudged(void **state)
 	assert_result(f, "FAIL");
 	assert_null(field(f, UA_T_MESSAGE));
 	assert_int_equal(f->be.responds, 2);
-	assert_int_equal(logged("pool='locky'", "result=fail reason=locked",
-			     NULL),
-	    1);
+	assert_int_equal(
+	    logged("pool='locky'", "result=fail reason=locked", NULL), 1);
 }
 
 /* A code refused unjudged reaches the backend as one that cannot match. */
@@ -991,7 +1004,8 @@ test_unavailable_saying(void **state)
 
 	then(f, 0, ask(POLICY_PASSWORD));
 	then(f, 1, (struct pool_reply){ 0 });
-	then(f, 0, (struct pool_reply){ .status = POOL_UNAVAILABLE,
+	then(f, 0,
+	    (struct pool_reply){ .status = POOL_UNAVAILABLE,
 		.reason = "cognito_unreachable",
 		.message = "The sign-in service cannot be reached." });
 	assert_int_equal(initiate(f, "customer", "alice", NULL), 0);
@@ -1000,9 +1014,8 @@ test_unavailable_saying(void **state)
 	assert_result(f, "UNAVAILABLE");
 	assert_string_equal(field(f, UA_T_MESSAGE),
 	    "The sign-in service cannot be reached.");
-	assert_int_equal(logged("result=error reason=cognito_unreachable",
-			     NULL),
-	    1);
+	assert_int_equal(
+	    logged("result=error reason=cognito_unreachable", NULL), 1);
 }
 
 /* ->account cannot tell: UNAVAILABLE, no challenge, the error logged. */
@@ -1046,7 +1059,7 @@ test_out_of_turn_respond(void **state)
 	assert_int_equal(respond(f, "NONE", "x"), -EPROTO);
 	ua_msg_init(&in, UA_MSG_RESPOND);
 	assert_int_equal(ua_msg_add(&in, UA_T_CHALLENGE, "PASSWORD"), 0);
-	assert_int_equal(send_msg(f, &in), -EPROTO);	/* no ANSWER */
+	assert_int_equal(send_msg(f, &in), -EPROTO); /* no ANSWER */
 	assert_int_equal(f->be.responds, 0);
 	assert_int_equal(respond(f, "PASSWORD", "correct horse"), 1);
 	/* while the job runs */
@@ -1070,7 +1083,7 @@ test_malformed_initiate(void **state)
 	ua_msg_init(&in, UA_MSG_INITIATE);
 	assert_int_equal(ua_msg_add(&in, UA_T_POOL, "customer"), 0);
 	assert_int_equal(ua_msg_add(&in, UA_T_SERVICE, "sshd"), 0);
-	assert_int_equal(send_msg(f, &in), -EBADMSG);	/* no USER */
+	assert_int_equal(send_msg(f, &in), -EBADMSG); /* no USER */
 	assert_int_equal(initiate(f, "customer", "al\nice", NULL), -EBADMSG);
 	assert_int_equal(initiate(f, "customer", "\xff\xfe", NULL), -EBADMSG);
 	ua_msg_init(&in, UA_MSG_PONG);
@@ -1090,7 +1103,8 @@ test_chpass_wrong_old_password(void **state)
 	struct ua_msg in;
 
 	then(f, 1, (struct pool_reply){ 0 });
-	then(f, 0, (struct pool_reply){ .status = POOL_FAIL,
+	then(f, 0,
+	    (struct pool_reply){ .status = POOL_FAIL,
 		.reason = "bad_password",
 		.verdict = { POOL_FACTOR_PASSWORD, false, "bad_password" } });
 	ua_msg_init(&in, UA_MSG_CHPASS);
@@ -1123,14 +1137,14 @@ test_acct_outcomes(void **state)
 	assert_int_equal(phase(f, UA_MSG_ACCT, "customer", "alice", "sshd"), 0);
 	assert_result(f, "OK");
 	assert_string_equal(field(f, UA_T_USER), "alice");
-	assert_int_equal(logged("event=account", "user='alice'", "result=OK",
-			     NULL), 1);
+	assert_int_equal(
+	    logged("event=account", "user='alice'", "result=OK", NULL), 1);
 	/* alice is in staff: ops lets her use sshd (su has no rule there) */
 	assert_int_equal(phase(f, UA_MSG_ACCT, "ops", "alice", "sshd"), 0);
 	assert_result(f, "OK");
 	assert_int_equal(phase(f, UA_MSG_ACCT, "ops", "alice", "su"), 0);
 	assert_result(f, "OK");
-	f->be.account.user.ngroups = 1;	/* buyers only */
+	f->be.account.user.ngroups = 1; /* buyers only */
 	assert_int_equal(phase(f, UA_MSG_ACCT, "ops", "alice", "sshd"), 0);
 	assert_result(f, "DENIED");
 	f->be.account.user.ngroups = 2;
@@ -1146,9 +1160,10 @@ test_acct_outcomes(void **state)
 	assert_int_equal(phase(f, UA_MSG_ACCT, "customer", "alice", "sshd"), 0);
 	assert_result(f, "FAIL");
 	assert_null(field(f, UA_T_USER));
-	assert_int_equal(logged("event=account", "result=FAIL",
-			     "reason=foreign_peer", NULL), 1);
-	f->be.account.user.enabled = false;	/* not DENIED: as unknown */
+	assert_int_equal(
+	    logged("event=account", "result=FAIL", "reason=foreign_peer", NULL),
+	    1);
+	f->be.account.user.enabled = false; /* not DENIED: as unknown */
 	assert_int_equal(phase(f, UA_MSG_ACCT, "customer", "alice", "sshd"), 0);
 	assert_result(f, "FAIL");
 	f->be.account.user.enabled = true;

@@ -18,21 +18,21 @@ static void
 test_put_ints_are_big_endian(void **state)
 {
 	static const uint8_t want[] = {
-	    0xab,
-	    0x12,
-	    0x34,
-	    0xde,
-	    0xad,
-	    0xbe,
-	    0xef,
-	    0x01,
-	    0x02,
-	    0x03,
-	    0x04,
-	    0x05,
-	    0x06,
-	    0x07,
-	    0x08,
+		0xab,
+		0x12,
+		0x34,
+		0xde,
+		0xad,
+		0xbe,
+		0xef,
+		0x01,
+		0x02,
+		0x03,
+		0x04,
+		0x05,
+		0x06,
+		0x07,
+		0x08,
 	};
 	struct ua_buf b;
 
@@ -143,7 +143,7 @@ test_writer_grows_up_to_ceiling_keeping_bytes(void **state)
 static void
 test_put_on_view_is_erofs(void **state)
 {
-	static const uint8_t bytes[4] = {0};
+	static const uint8_t bytes[4] = { 0 };
 	struct ua_buf b;
 
 	(void)state;
@@ -157,7 +157,7 @@ test_put_on_view_is_erofs(void **state)
 static void
 test_put_str_writes_length_and_bytes_without_nul(void **state)
 {
-	static const uint8_t want[] = {0, 3, 's', 'a', 'm', 0, 0};
+	static const uint8_t want[] = { 0, 3, 's', 'a', 'm', 0, 0 };
 	struct ua_buf b;
 
 	(void)state;
@@ -206,7 +206,7 @@ test_put_str_at_ceiling_writes_nothing(void **state)
 static void
 test_get_on_short_buffer_is_ebadmsg_and_keeps_ret(void **state)
 {
-	static const uint8_t bytes[3] = {1, 2, 3};
+	static const uint8_t bytes[3] = { 1, 2, 3 };
 	struct ua_buf b;
 	uint32_t u32 = 77;
 	uint64_t u64 = 77;
@@ -227,7 +227,7 @@ test_get_on_short_buffer_is_ebadmsg_and_keeps_ret(void **state)
 static void
 test_get_bytes_points_into_view_and_advances(void **state)
 {
-	static const uint8_t bytes[5] = {1, 2, 3, 4, 5};
+	static const uint8_t bytes[5] = { 1, 2, 3, 4, 5 };
 	struct ua_buf b;
 	const uint8_t *p;
 
@@ -266,7 +266,7 @@ test_get_str_round_trip(void **state)
 static void
 test_get_str_rejects_embedded_nul(void **state)
 {
-	static const uint8_t bytes[] = {0, 3, 'a', 0, 'b'};
+	static const uint8_t bytes[] = { 0, 3, 'a', 0, 'b' };
 	struct ua_buf b;
 	char *s = NULL;
 
@@ -280,7 +280,7 @@ test_get_str_rejects_embedded_nul(void **state)
 static void
 test_get_str_rejects_over_max(void **state)
 {
-	static const uint8_t bytes[] = {0, 4, 'a', 'b', 'c', 'd'};
+	static const uint8_t bytes[] = { 0, 4, 'a', 'b', 'c', 'd' };
 	struct ua_buf b;
 	char *s = NULL;
 
@@ -297,8 +297,8 @@ test_get_str_rejects_over_max(void **state)
 static void
 test_get_str_rejects_length_past_end(void **state)
 {
-	static const uint8_t bytes[] = {0xff, 0xff, 'a', 'b'};
-	static const uint8_t half[] = {0};
+	static const uint8_t bytes[] = { 0xff, 0xff, 'a', 'b' };
+	static const uint8_t half[] = { 0 };
 	struct ua_buf b;
 	char *s = NULL;
 
@@ -313,7 +313,7 @@ test_get_str_rejects_length_past_end(void **state)
 static void
 test_end_rejects_trailing_bytes(void **state)
 {
-	static const uint8_t bytes[] = {0, 1, 2};
+	static const uint8_t bytes[] = { 0, 1, 2 };
 	struct ua_buf b;
 	uint16_t v;
 
@@ -359,26 +359,29 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_put_ints_are_big_endian),
-	    cmocka_unit_test(test_get_ints_round_trip),
-	    cmocka_unit_test(
-		test_put_past_ceiling_is_emsgsize_and_changes_nothing),
-	    cmocka_unit_test(test_put_huge_size_does_not_overflow),
-	    cmocka_unit_test(test_zero_ceiling_refuses_every_byte),
-	    cmocka_unit_test(test_writer_grows_up_to_ceiling_keeping_bytes),
-	    cmocka_unit_test(test_put_on_view_is_erofs),
-	    cmocka_unit_test(test_put_str_writes_length_and_bytes_without_nul),
-	    cmocka_unit_test(test_put_str_over_65535_bytes_is_emsgsize),
-	    cmocka_unit_test(test_put_str_at_ceiling_writes_nothing),
-	    cmocka_unit_test(test_get_on_short_buffer_is_ebadmsg_and_keeps_ret),
-	    cmocka_unit_test(test_get_bytes_points_into_view_and_advances),
-	    cmocka_unit_test(test_get_str_round_trip),
-	    cmocka_unit_test(test_get_str_rejects_embedded_nul),
-	    cmocka_unit_test(test_get_str_rejects_over_max),
-	    cmocka_unit_test(test_get_str_rejects_length_past_end),
-	    cmocka_unit_test(test_end_rejects_trailing_bytes),
-	    cmocka_unit_test(test_view_of_null_is_empty),
-	    cmocka_unit_test(test_free_leaves_reusable_writer_and_accepts_null),
+		cmocka_unit_test(test_put_ints_are_big_endian),
+		cmocka_unit_test(test_get_ints_round_trip),
+		cmocka_unit_test(
+		    test_put_past_ceiling_is_emsgsize_and_changes_nothing),
+		cmocka_unit_test(test_put_huge_size_does_not_overflow),
+		cmocka_unit_test(test_zero_ceiling_refuses_every_byte),
+		cmocka_unit_test(test_writer_grows_up_to_ceiling_keeping_bytes),
+		cmocka_unit_test(test_put_on_view_is_erofs),
+		cmocka_unit_test(
+		    test_put_str_writes_length_and_bytes_without_nul),
+		cmocka_unit_test(test_put_str_over_65535_bytes_is_emsgsize),
+		cmocka_unit_test(test_put_str_at_ceiling_writes_nothing),
+		cmocka_unit_test(
+		    test_get_on_short_buffer_is_ebadmsg_and_keeps_ret),
+		cmocka_unit_test(test_get_bytes_points_into_view_and_advances),
+		cmocka_unit_test(test_get_str_round_trip),
+		cmocka_unit_test(test_get_str_rejects_embedded_nul),
+		cmocka_unit_test(test_get_str_rejects_over_max),
+		cmocka_unit_test(test_get_str_rejects_length_past_end),
+		cmocka_unit_test(test_end_rejects_trailing_bytes),
+		cmocka_unit_test(test_view_of_null_is_empty),
+		cmocka_unit_test(
+		    test_free_leaves_reusable_writer_and_accepts_null),
 	};
 
 	return cmocka_run_group_tests_name("buf", tests, NULL, NULL);

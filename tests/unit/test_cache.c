@@ -29,8 +29,8 @@ static const struct ua_cache_user users[] = {
 	    50001, 50001 },
 	{ "bob", "bob@example.com", "", "/home/bob", "/bin/sh", 50002, 50002 },
 };
-static const uint32_t ops_members[] = { 1, 2 };	/* alice, bob */
-static const uint32_t dev_members[] = { 2 };	/* bob */
+static const uint32_t ops_members[] = { 1, 2 }; /* alice, bob */
+static const uint32_t dev_members[] = { 2 };    /* bob */
 static const struct ua_cache_group groups[] = {
 	{ "dev", 60002, dev_members, 1 },
 	{ "ops", 60001, ops_members, 2 },
@@ -45,8 +45,8 @@ build(size_t *len)
 {
 	uint8_t *img = NULL;
 
-	assert_int_equal(ua_cache_build(users, NUSERS, groups, NGROUPS, &img,
-	    len), 0);
+	assert_int_equal(
+	    ua_cache_build(users, NUSERS, groups, NGROUPS, &img, len), 0);
 	assert_non_null(img);
 	return img;
 }
@@ -80,31 +80,36 @@ test_build_rejects_bad_input(void **state)
 	size_t len;
 
 	(void)state;
-#define REJECT(err, nu, ng) do { \
-	assert_int_equal(ua_cache_build(u, nu, g, ng, &img, &len), err); \
-	assert_null(img); \
-	u[0] = users[1]; u[1] = users[2]; g[0] = groups[0]; g[1] = groups[1]; \
-} while (0)
+#define REJECT(err, nu, ng)                                                    \
+	do {                                                                   \
+		assert_int_equal(ua_cache_build(u, nu, g, ng, &img, &len),     \
+		    err);                                                      \
+		assert_null(img);                                              \
+		u[0] = users[1];                                               \
+		u[1] = users[2];                                               \
+		g[0] = groups[0];                                              \
+		g[1] = groups[1];                                              \
+	} while (0)
 	u[1].name = "alice";
-	REJECT(-EINVAL, 2, 0);			/* duplicate name */
+	REJECT(-EINVAL, 2, 0); /* duplicate name */
 	u[1].uid = u[0].uid;
-	REJECT(-EINVAL, 2, 0);			/* duplicate uid */
+	REJECT(-EINVAL, 2, 0); /* duplicate uid */
 	u[1].email = "ALICE@example.com";
-	REJECT(-EINVAL, 2, 0);			/* email, any case */
-	u[1].email = "alice";			/* no '@' */
+	REJECT(-EINVAL, 2, 0); /* email, any case */
+	u[1].email = "alice";  /* no '@' */
 	REJECT(-EINVAL, 2, 0);
-	u[1].name = "alice@example.com";	/* a login equal to an alias */
+	u[1].name = "alice@example.com"; /* a login equal to an alias */
 	REJECT(-EINVAL, 2, 0);
 	u[0].uid = 0;
-	REJECT(-EINVAL, 2, 0);			/* root */
+	REJECT(-EINVAL, 2, 0); /* root */
 	u[0].uid = UA_CACHE_MIN_ID - 1;
-	REJECT(-EINVAL, 2, 0);			/* a system account's id */
+	REJECT(-EINVAL, 2, 0); /* a system account's id */
 	g[0].gid = 27;
-	REJECT(-EINVAL, 2, 1);			/* a system group (sudo) */
+	REJECT(-EINVAL, 2, 1); /* a system group (sudo) */
 	u[0].gid = UINT32_MAX;
 	REJECT(-EINVAL, 2, 0);
 	u[0].gecos = "a:b";
-	REJECT(-EINVAL, 2, 0);			/* would break the line */
+	REJECT(-EINVAL, 2, 0); /* would break the line */
 	u[0].home = "/home/a\nroot";
 	REJECT(-EINVAL, 2, 0);
 	u[0].name = "";
@@ -116,14 +121,14 @@ test_build_rejects_bad_input(void **state)
 	u[0].gecos = longstr;
 	REJECT(-EMSGSIZE, 2, 0);
 	g[1].name = "dev";
-	REJECT(-EINVAL, 2, 2);			/* duplicate group name */
+	REJECT(-EINVAL, 2, 2); /* duplicate group name */
 	g[1].gid = g[0].gid;
 	REJECT(-EINVAL, 2, 2);
 	g[0].members = bad_member;
-	REJECT(-EINVAL, 2, 2);			/* no such user */
+	REJECT(-EINVAL, 2, 2); /* no such user */
 	g[0].members = twice;
 	g[0].nmembers = 2;
-	REJECT(-EINVAL, 2, 2);			/* listed twice */
+	REJECT(-EINVAL, 2, 2); /* listed twice */
 	g[0].gid = 0;
 	REJECT(-EINVAL, 2, 2);
 #undef REJECT
@@ -167,17 +172,17 @@ test_getpwnam_unknown_is_enoent(void **state)
 
 	(void)state;
 	open_ok(img, len, &c);
-	assert_int_equal(ua_cache_getpwnam(&c, "mallory", &pw, buf,
-	    sizeof(buf)), -ENOENT);
+	assert_int_equal(
+	    ua_cache_getpwnam(&c, "mallory", &pw, buf, sizeof(buf)), -ENOENT);
 	assert_int_equal(ua_cache_getpwnam(&c, "", &pw, buf, sizeof(buf)),
 	    -ENOENT);
 	assert_int_equal(ua_cache_getpwnam(&c, "Alice", &pw, buf, sizeof(buf)),
-	    -ENOENT);		/* login names are case-sensitive */
+	    -ENOENT); /* login names are case-sensitive */
 	memset(longname, 'a', sizeof(longname) - 1);
 	longname[sizeof(longname) - 1] = '\0';
 	longname[5] = '@';
-	assert_int_equal(ua_cache_getpwnam(&c, longname, &pw, buf,
-	    sizeof(buf)), -ENOENT);
+	assert_int_equal(ua_cache_getpwnam(&c, longname, &pw, buf, sizeof(buf)),
+	    -ENOENT);
 	assert_int_equal(ua_cache_getpwuid(&c, 0, &pw, buf, sizeof(buf)),
 	    -ENOENT);
 	assert_int_equal(ua_cache_getpwuid(&c, 50004, &pw, buf, sizeof(buf)),
@@ -207,7 +212,7 @@ static void
 test_email_alias_is_case_insensitive(void **state)
 {
 	static const char *const forms[] = { "alice@example.com",
-	    "Alice@Example.com", "ALICE@EXAMPLE.COM", "aLiCe@eXample.Com" };
+		"Alice@Example.com", "ALICE@EXAMPLE.COM", "aLiCe@eXample.Com" };
 	struct ua_cache c;
 	struct passwd pw;
 	char buf[256];
@@ -217,15 +222,16 @@ test_email_alias_is_case_insensitive(void **state)
 	(void)state;
 	open_ok(img, len, &c);
 	for (i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
-		assert_int_equal(ua_cache_getpwnam(&c, forms[i], &pw, buf,
-		    sizeof(buf)), 0);
+		assert_int_equal(
+		    ua_cache_getpwnam(&c, forms[i], &pw, buf, sizeof(buf)), 0);
 		assert_string_equal(pw.pw_name, "alice");
 	}
-	assert_int_equal(ua_cache_getpwnam(&c, "Bob@Example.COM", &pw, buf,
-	    sizeof(buf)), 0);
+	assert_int_equal(
+	    ua_cache_getpwnam(&c, "Bob@Example.COM", &pw, buf, sizeof(buf)), 0);
 	assert_string_equal(pw.pw_name, "bob");
-	assert_int_equal(ua_cache_getpwnam(&c, "carol@example.com", &pw, buf,
-	    sizeof(buf)), -ENOENT);
+	assert_int_equal(
+	    ua_cache_getpwnam(&c, "carol@example.com", &pw, buf, sizeof(buf)),
+	    -ENOENT);
 	free(img);
 }
 
@@ -243,7 +249,8 @@ test_getgr_members_and_alignment(void **state)
 	/* whatever the alignment of buf */
 	for (off = 0; off < sizeof(char *); off++) {
 		assert_int_equal(ua_cache_getgrnam(&c, "ops", &gr, buf + off,
-		    sizeof(buf) - off), 0);
+				     sizeof(buf) - off),
+		    0);
 		assert_int_equal((uintptr_t)gr.gr_mem % _Alignof(char *), 0);
 		assert_string_equal(gr.gr_name, "ops");
 		assert_string_equal(gr.gr_passwd, "*");
@@ -322,21 +329,21 @@ test_enumeration_in_id_order(void **state)
 	(void)state;
 	open_ok(img, len, &c);
 	for (i = 0; i < 3; i++) {
-		assert_int_equal(ua_cache_getpwent(&c, i, &pw, buf,
-		    sizeof(buf)), 0);
+		assert_int_equal(
+		    ua_cache_getpwent(&c, i, &pw, buf, sizeof(buf)), 0);
 		assert_int_equal(pw.pw_uid, uids[i]);
 	}
 	assert_int_equal(ua_cache_getpwent(&c, 3, &pw, buf, sizeof(buf)),
 	    -ENOENT);
 	for (i = 0; i < 4; i++) {
-		assert_int_equal(ua_cache_getgrent(&c, i, &gr, buf,
-		    sizeof(buf)), 0);
+		assert_int_equal(
+		    ua_cache_getgrent(&c, i, &gr, buf, sizeof(buf)), 0);
 		assert_int_equal(gr.gr_gid, gids[i]);
 	}
 	assert_int_equal(ua_cache_getgrent(&c, 4, &gr, buf, sizeof(buf)),
 	    -ENOENT);
-	assert_int_equal(ua_cache_getgrent(&c, SIZE_MAX, &gr, buf,
-	    sizeof(buf)), -ENOENT);
+	assert_int_equal(ua_cache_getgrent(&c, SIZE_MAX, &gr, buf, sizeof(buf)),
+	    -ENOENT);
 	free(img);
 }
 
@@ -352,14 +359,14 @@ test_user_gids_lists_memberships(void **state)
 	open_ok(img, len, &c);
 	assert_int_equal(ua_cache_user_gids(&c, "bob", 0, gids, 4, &total), 2);
 	assert_int_equal(total, 2);
-	assert_int_equal(gids[0], 60001);	/* gid order */
+	assert_int_equal(gids[0], 60001); /* gid order */
 	assert_int_equal(gids[1], 60002);
 	assert_int_equal(ua_cache_user_gids(&c, "bob", 1, gids, 4, &total), 1);
 	assert_int_equal(gids[0], 60002);
 	assert_int_equal(ua_cache_user_gids(&c, "bob", 0, gids, 1, NULL), 1);
 	assert_int_equal(gids[0], 60001);
-	assert_int_equal(ua_cache_user_gids(&c, "BOB@example.com", 0, gids, 4,
-	    &total), 2);
+	assert_int_equal(
+	    ua_cache_user_gids(&c, "BOB@example.com", 0, gids, 4, &total), 2);
 	assert_int_equal(ua_cache_user_gids(&c, "carol", 0, gids, 4, &total),
 	    0);
 	assert_int_equal(total, 0);
@@ -403,8 +410,8 @@ test_many_users_all_found(void **state)
 	struct ua_cache_user *u = calloc(N, sizeof(*u));
 	uint32_t *all = calloc(N, sizeof(*all));
 	struct ua_cache_group g = { "everyone", 70000, all, N };
-	char (*names)[24] = calloc(N, sizeof(*names));
-	char (*emails)[40] = calloc(N, sizeof(*emails));
+	char(*names)[24] = calloc(N, sizeof(*names));
+	char(*emails)[40] = calloc(N, sizeof(*emails));
 	char buf[256], email[40];
 	struct ua_cache c;
 	struct passwd pw;
@@ -419,27 +426,28 @@ test_many_users_all_found(void **state)
 	assert_non_null(emails);
 	for (i = 0; i < N; i++) {
 		(void)snprintf(names[i], sizeof(names[i]), "user%zu", i);
-		(void)snprintf(emails[i], sizeof(emails[i]),
-		    "u%zu@example.org", i);
+		(void)snprintf(emails[i], sizeof(emails[i]), "u%zu@example.org",
+		    i);
 		u[i] = (struct ua_cache_user){ names[i], emails[i], "", "/",
-		    "/bin/sh", (uint32_t)(100000 + 7 * i), 1000 };
+			"/bin/sh", (uint32_t)(100000 + 7 * i), 1000 };
 		all[i] = (uint32_t)i;
 	}
 	assert_int_equal(ua_cache_build(u, N, &g, 1, &img, &len), 0);
 	open_ok(img, len, &c);
 	for (i = 0; i < N; i++) {
-		assert_int_equal(ua_cache_getpwnam(&c, names[i], &pw, buf,
-		    sizeof(buf)), 0);
+		assert_int_equal(
+		    ua_cache_getpwnam(&c, names[i], &pw, buf, sizeof(buf)), 0);
 		assert_int_equal(pw.pw_uid, 100000 + 7 * i);
 		assert_int_equal(ua_cache_getpwuid(&c, (uid_t)(100000 + 7 * i),
-		    &pw, buf, sizeof(buf)), 0);
+				     &pw, buf, sizeof(buf)),
+		    0);
 		assert_string_equal(pw.pw_name, names[i]);
 		(void)snprintf(email, sizeof(email), "U%zu@EXAMPLE.org", i);
-		assert_int_equal(ua_cache_getpwnam(&c, email, &pw, buf,
-		    sizeof(buf)), 0);
+		assert_int_equal(
+		    ua_cache_getpwnam(&c, email, &pw, buf, sizeof(buf)), 0);
 		assert_string_equal(pw.pw_name, names[i]);
-		assert_int_equal(ua_cache_user_gids(&c, names[i], 0, &gid, 1,
-		    NULL), 1);
+		assert_int_equal(
+		    ua_cache_user_gids(&c, names[i], 0, &gid, 1, NULL), 1);
 		assert_int_equal(gid, 70000);
 	}
 	/* linear probing at load <= 1/2 keeps chains short */
@@ -458,9 +466,10 @@ static void
 exercise(const struct ua_cache *c)
 {
 	static const char *const names[] = { "alice", "bob", "carol", "ops",
-	    "dev", "empty", "alice@example.com", "BOB@EXAMPLE.COM", "x", "" };
+		"dev", "empty", "alice@example.com", "BOB@EXAMPLE.COM", "x",
+		"" };
 	static const uint32_t ids[] = { 50001, 50002, 50003, 60001, 60002,
-	    60003, 7 };
+		60003, 7 };
 	static const size_t sizes[] = { 0, 9, 40, 4096 };
 	static char buf[4096];
 	struct passwd pw;
@@ -469,21 +478,25 @@ exercise(const struct ua_cache *c)
 	size_t i, j, s, total;
 	int r;
 
-#define DEFINED(x) do { r = (x); assert_true(r == 0 || r == -ENOENT || \
-	r == -ERANGE || r == -EBADMSG); } while (0)
+#define DEFINED(x)                                                             \
+	do {                                                                   \
+		r = (x);                                                       \
+		assert_true(                                                   \
+		    r == 0 || r == -ENOENT || r == -ERANGE || r == -EBADMSG);  \
+	} while (0)
 	for (s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
 		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-			DEFINED(ua_cache_getpwnam(c, names[i], &pw, buf,
-			    sizes[s]));
-			DEFINED(ua_cache_getgrnam(c, names[i], &gr, buf,
-			    sizes[s]));
+			DEFINED(
+			    ua_cache_getpwnam(c, names[i], &pw, buf, sizes[s]));
+			DEFINED(
+			    ua_cache_getgrnam(c, names[i], &gr, buf, sizes[s]));
 		}
 		for (i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
-			DEFINED(ua_cache_getpwuid(c, ids[i], &pw, buf,
-			    sizes[s]));
-			DEFINED(ua_cache_getgrgid(c, ids[i], &gr, buf,
-			    sizes[s]));
-			if (r == 0)	/* members stay inside buf */
+			DEFINED(
+			    ua_cache_getpwuid(c, ids[i], &pw, buf, sizes[s]));
+			DEFINED(
+			    ua_cache_getgrgid(c, ids[i], &gr, buf, sizes[s]));
+			if (r == 0) /* members stay inside buf */
 				for (j = 0; gr.gr_mem[j] != NULL; j++)
 					assert_true(gr.gr_mem[j] >= buf &&
 					    gr.gr_mem[j] < buf + sizes[s]);
@@ -613,7 +626,7 @@ test_hostile_values_are_ebadmsg(void **state)
 	    0);
 	/* a group whose member list runs past the table */
 	memcpy(copy, img, len);
-	at = h->tables[UA_CACHE_T_GROUPS].off + sizeof(g);	/* 60001 */
+	at = h->tables[UA_CACHE_T_GROUPS].off + sizeof(g); /* 60001 */
 	memcpy(&g, copy + at, sizeof(g));
 	g.nmembers = UINT32_MAX;
 	memcpy(copy + at, &g, sizeof(g));
@@ -648,7 +661,7 @@ test_hostile_values_are_ebadmsg(void **state)
 
 /* ---- block sums ---------------------------------------------------------- */
 
-#define BIG_N 8000		/* users: an image over UA_CACHE_EAGER_MAX */
+#define BIG_N 8000 /* users: an image over UA_CACHE_EAGER_MAX */
 
 struct big {
 	struct ua_cache_user u[BIG_N];
@@ -669,11 +682,11 @@ build_big(void)
 		(void)snprintf(b->names[i], sizeof(b->names[i]), "u%zu", i);
 		memset(b->gecos[i], 'g', sizeof(b->gecos[i]) - 1);
 		b->u[i] = (struct ua_cache_user){ b->names[i], NULL,
-		    b->gecos[i], "/home/x", "/bin/sh", (uint32_t)(100000 + i),
-		    1000 };
+			b->gecos[i], "/home/x", "/bin/sh",
+			(uint32_t)(100000 + i), 1000 };
 	}
-	assert_int_equal(ua_cache_build(b->u, BIG_N, NULL, 0, &b->img,
-	    &b->len), 0);
+	assert_int_equal(ua_cache_build(b->u, BIG_N, NULL, 0, &b->img, &b->len),
+	    0);
 	assert_true(b->len > UA_CACHE_EAGER_MAX);
 	return b;
 }
@@ -720,32 +733,32 @@ test_big_image_verified_lazily(void **state)
 	(void)state;
 	open_ok(b->img, b->len, &c);
 	assert_int_equal(verified(&c), 0);
-	assert_int_equal(ua_cache_getpwnam(&c, "u5", &pw, buf, sizeof(buf)),
-	    0);
+	assert_int_equal(ua_cache_getpwnam(&c, "u5", &pw, buf, sizeof(buf)), 0);
 	assert_int_equal(pw.pw_uid, 100005);
 	n1 = verified(&c);
-	assert_true(n1 > 0 && n1 <= 6);	/* slot, record, strings */
-	assert_int_equal(ua_cache_getpwnam(&c, "u5", &pw, buf, sizeof(buf)),
-	    0);
+	assert_true(n1 > 0 && n1 <= 6); /* slot, record, strings */
+	assert_int_equal(ua_cache_getpwnam(&c, "u5", &pw, buf, sizeof(buf)), 0);
 	assert_int_equal(verified(&c), n1);
-	assert_int_equal(ua_cache_getpwuid(&c, 100006, &pw, buf,
-	    sizeof(buf)), 0);
+	assert_int_equal(ua_cache_getpwuid(&c, 100006, &pw, buf, sizeof(buf)),
+	    0);
 	n2 = verified(&c);
 	assert_true(n2 >= n1 && n2 < nblocks_of(b->img));
 	for (i = 0; i < BIG_N; i++) {
-		assert_int_equal(ua_cache_getpwnam(&c, b->names[i], &pw, buf,
-		    sizeof(buf)), 0);
+		assert_int_equal(
+		    ua_cache_getpwnam(&c, b->names[i], &pw, buf, sizeof(buf)),
+		    0);
 		assert_int_equal(pw.pw_uid, 100000 + i);
-		assert_int_equal(ua_cache_getpwuid(&c, (uid_t)(100000 + i),
-		    &pw, buf, sizeof(buf)), 0);
-		assert_int_equal(ua_cache_getpwent(&c, i, &pw, buf,
-		    sizeof(buf)), 0);
+		assert_int_equal(ua_cache_getpwuid(&c, (uid_t)(100000 + i), &pw,
+				     buf, sizeof(buf)),
+		    0);
+		assert_int_equal(
+		    ua_cache_getpwent(&c, i, &pw, buf, sizeof(buf)), 0);
 	}
-	assert_int_equal(ua_cache_getpwnam(&c, "nobody", &pw, buf,
-	    sizeof(buf)), -ENOENT);
+	assert_int_equal(ua_cache_getpwnam(&c, "nobody", &pw, buf, sizeof(buf)),
+	    -ENOENT);
 	assert_true(verified(&c) <= nblocks_of(b->img));
 	ua_cache_unmap(&c);
-	ua_cache_unmap(&c);	/* twice is fine */
+	ua_cache_unmap(&c); /* twice is fine */
 	free_big(b);
 }
 
@@ -771,8 +784,8 @@ block_only_last_reads(const struct big *b, char *last)
 	for (k = BIG_N - 1; k > BIG_N - 50; k--) {
 		(void)snprintf(last, 16, "u%d", k);
 		open_ok(b->img, b->len, &cl);
-		assert_int_equal(ua_cache_getpwnam(&cl, last, &pw, buf,
-		    sizeof(buf)), 0);
+		assert_int_equal(
+		    ua_cache_getpwnam(&cl, last, &pw, buf, sizeof(buf)), 0);
 		for (i = 0; i < cl.nblocks; i++)
 			if (ua_cache_test_block_verified(&cl, i) == 1 &&
 			    ua_cache_test_block_verified(&c5, i) == 0)
@@ -811,19 +824,18 @@ test_big_image_bad_block_fails_closed(void **state)
 		at = sizeof(struct ua_cache_header);
 	b->img[at + 3] ^= 0x01;
 	open_ok(b->img, b->len, &c);
-	assert_int_equal(ua_cache_getpwnam(&c, "u5", &pw, buf, sizeof(buf)),
-	    0);
+	assert_int_equal(ua_cache_getpwnam(&c, "u5", &pw, buf, sizeof(buf)), 0);
 	assert_int_equal(ua_cache_getpwnam(&c, last, &pw, buf, sizeof(buf)),
 	    -EBADMSG);
 	assert_int_equal(ua_cache_test_block_verified(&c, blk), 0);
 	assert_int_equal(ua_cache_getpwnam(&c, "u5", &pw, buf, sizeof(buf)),
 	    -EBADMSG);
-	assert_int_equal(ua_cache_getpwuid(&c, 100005, &pw, buf,
-	    sizeof(buf)), -EBADMSG);
+	assert_int_equal(ua_cache_getpwuid(&c, 100005, &pw, buf, sizeof(buf)),
+	    -EBADMSG);
 	assert_int_equal(ua_cache_getpwent(&c, 0, &pw, buf, sizeof(buf)),
 	    -EBADMSG);
-	assert_int_equal(ua_cache_getpwnam(&c, "nobody", &pw, buf,
-	    sizeof(buf)), -EBADMSG);
+	assert_int_equal(ua_cache_getpwnam(&c, "nobody", &pw, buf, sizeof(buf)),
+	    -EBADMSG);
 	assert_int_equal(ua_cache_getgrgid(&c, 1000, &gr, buf, sizeof(buf)),
 	    -EBADMSG);
 	assert_int_equal(ua_cache_getgrent(&c, 0, &gr, buf, sizeof(buf)),
@@ -833,8 +845,7 @@ test_big_image_bad_block_fails_closed(void **state)
 	ua_cache_unmap(&c);
 	/* a fresh open trusts the other blocks again, until it reads it */
 	open_ok(b->img, b->len, &c);
-	assert_int_equal(ua_cache_getpwnam(&c, "u5", &pw, buf, sizeof(buf)),
-	    0);
+	assert_int_equal(ua_cache_getpwnam(&c, "u5", &pw, buf, sizeof(buf)), 0);
 	assert_int_equal(ua_cache_getpwnam(&c, last, &pw, buf, sizeof(buf)),
 	    -EBADMSG);
 	assert_int_equal(ua_cache_getpwent(&c, 0, &pw, buf, sizeof(buf)),
@@ -967,7 +978,7 @@ test_write_publishes_and_marks_old_stale(void **state)
 	    -ENOENT);
 	ua_cache_unmap(&old);
 	ua_cache_unmap(&cur);
-	assert_int_equal(rmdir(tmpdir), -1);	/* only nss.cache is left */
+	assert_int_equal(rmdir(tmpdir), -1); /* only nss.cache is left */
 	assert_int_equal(unlink(path), 0);
 	assert_int_equal(rmdir(tmpdir), 0);
 	assert_int_equal(mkdir(tmpdir, 0700), 0);
@@ -986,7 +997,7 @@ test_map_refuses_unsafe_files(void **state)
 	    0);
 	assert_int_equal(ua_cache_map(path, &c, NULL), 0);
 	ua_cache_unmap(&c);
-	assert_int_equal(chmod(path, 0664), 0);	/* group-writable */
+	assert_int_equal(chmod(path, 0664), 0); /* group-writable */
 	assert_int_equal(ua_cache_map(path, &c, NULL), -EPERM);
 	assert_int_equal(chmod(path, 0646), 0);
 	assert_int_equal(ua_cache_map(path, &c, NULL), -EPERM);
@@ -1009,7 +1020,7 @@ test_map_refuses_unsafe_files(void **state)
 	assert_int_equal(symlink(path, link), 0);
 	assert_int_equal(ua_cache_map(link, &c, NULL), -EPERM);
 	(void)snprintf(fifo, sizeof(fifo), "%s/fifo", tmpdir);
-	assert_int_equal(mkfifo(fifo, 0600), 0);	/* must not block */
+	assert_int_equal(mkfifo(fifo, 0600), 0); /* must not block */
 	assert_int_equal(ua_cache_map(fifo, &c, NULL), -EPERM);
 	assert_int_equal(ua_cache_map(tmpdir, &c, NULL), -EPERM);
 	assert_int_equal(truncate(path, 100), 0);
@@ -1037,8 +1048,7 @@ test_map_big_file_lazy(void **state)
 	assert_int_equal(ua_cache_write(path, b->u, BIG_N, NULL, 0), 0);
 	assert_int_equal(ua_cache_map(path, &c, NULL), 0);
 	assert_int_equal(verified(&c), 0);
-	assert_int_equal(ua_cache_getpwnam(&c, "u5", &pw, buf, sizeof(buf)),
-	    0);
+	assert_int_equal(ua_cache_getpwnam(&c, "u5", &pw, buf, sizeof(buf)), 0);
 	assert_true(verified(&c) <= 6);
 	ua_cache_unmap(&c);
 	/* the same layout as b->img, another seed: find the block anew */
@@ -1059,8 +1069,7 @@ test_map_big_file_lazy(void **state)
 	assert_int_equal(pwrite(fd, &byte, 1, (off_t)at), 1);
 	close(fd);
 	assert_int_equal(ua_cache_map(path, &c, NULL), 0);
-	assert_int_equal(ua_cache_getpwnam(&c, "u5", &pw, buf, sizeof(buf)),
-	    0);
+	assert_int_equal(ua_cache_getpwnam(&c, "u5", &pw, buf, sizeof(buf)), 0);
 	assert_int_equal(ua_cache_getpwnam(&c, last, &pw, buf, sizeof(buf)),
 	    -EBADMSG);
 	assert_int_equal(ua_cache_getpwnam(&c, "u5", &pw, buf, sizeof(buf)),

@@ -29,12 +29,12 @@ static const struct ua_cache_user users[] = {
 	{ "bob", "bob@example.net", "Bob", "/home/bob", "/bin/sh", 50002,
 	    50002 },
 	{ "carol", NULL, "Carol", "/home/carol", "/bin/sh", 50003, 50003 },
-	{ "dave", " Dave.Smith@Mail.Example.ORG  ", "", "/home/dave",
-	    "/bin/sh", 50004, 50004 },
+	{ "dave", " Dave.Smith@Mail.Example.ORG  ", "", "/home/dave", "/bin/sh",
+	    50004, 50004 },
 };
 #define NUSERS (sizeof(users) / sizeof(users[0]))
-static const char *const addresses[] = { "alice@example.com",
-	"bob@example.net", "dave.smith@mail.example.org" };
+static const char *const addresses[] = { "alice@example.com", "bob@example.net",
+	"dave.smith@mail.example.org" };
 
 static const struct ua_cache_mark marks[] = {
 	{ "customer", 200007, 300002 },
@@ -80,15 +80,15 @@ static void
 test_image_holds_no_email_address(void **state)
 {
 	static const char *const parts[] = { "Alice@Example.com", "alice@",
-	    "example", "Example", "Dave.Smith", "dave.smith", "Mail.Example",
-	    "example.net", "EXAMPLE" };
+		"example", "Example", "Dave.Smith", "dave.smith",
+		"Mail.Example", "example.net", "EXAMPLE" };
 	size_t len, i;
 	uint8_t *img = build(&len);
 
 	(void)state;
 	for (i = 0; i < sizeof(addresses) / sizeof(addresses[0]); i++)
-		assert_null(memmem(img, len, addresses[i],
-		    strlen(addresses[i])));
+		assert_null(
+		    memmem(img, len, addresses[i], strlen(addresses[i])));
 	for (i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
 		assert_false(strings_contain(img, len, parts[i]));
 	/* the rest of the entries is there as before */
@@ -112,9 +112,9 @@ test_alias_found_in_any_case_and_trimmed(void **state)
 		{ "\vDAVE.SMITH@MAIL.EXAMPLE.ORG ", "dave" },
 	};
 	static const char *const no[] = { "alice@example.co", "alice@",
-	    "@example.com", "alice example.com", "alic@example.com",
-	    "carol@example.com", "alice@example.com.", " @ ", "@",
-	    "bob@example.com", "alice\xc3\x84@example.com" };
+		"@example.com", "alice example.com", "alic@example.com",
+		"carol@example.com", "alice@example.com.", " @ ", "@",
+		"bob@example.com", "alice\xc3\x84@example.com" };
 	struct ua_cache c;
 	struct passwd pw;
 	gid_t gid;
@@ -125,18 +125,20 @@ test_alias_found_in_any_case_and_trimmed(void **state)
 	(void)state;
 	assert_int_equal(ua_cache_open_mem(img, len, &c), 0);
 	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
-		assert_int_equal(ua_cache_getpwnam(&c, ok[i].query, &pw, buf,
-		    sizeof(buf)), 0);
+		assert_int_equal(
+		    ua_cache_getpwnam(&c, ok[i].query, &pw, buf, sizeof(buf)),
+		    0);
 		assert_string_equal(pw.pw_name, ok[i].login);
-		assert_int_equal(ua_cache_user_gids(&c, ok[i].query, 0, &gid,
-		    1, NULL), 0);
+		assert_int_equal(
+		    ua_cache_user_gids(&c, ok[i].query, 0, &gid, 1, NULL), 0);
 	}
 	for (i = 0; i < sizeof(no) / sizeof(no[0]); i++)
-		assert_int_equal(ua_cache_getpwnam(&c, no[i], &pw, buf,
-		    sizeof(buf)), -ENOENT);
+		assert_int_equal(
+		    ua_cache_getpwnam(&c, no[i], &pw, buf, sizeof(buf)),
+		    -ENOENT);
 	/* login names are matched as they are, never trimmed */
-	assert_int_equal(ua_cache_getpwnam(&c, " alice", &pw, buf,
-	    sizeof(buf)), -ENOENT);
+	assert_int_equal(ua_cache_getpwnam(&c, " alice", &pw, buf, sizeof(buf)),
+	    -ENOENT);
 	ua_cache_unmap(&c);
 	free(img);
 }
@@ -158,7 +160,7 @@ test_digest_is_salted_sha256(void **state)
 	for (i = 0; i < NUSERS; i++) {
 		at = h.tables[UA_CACHE_T_USERS].off + i * sizeof(u);
 		memcpy(&u, img + at, sizeof(u));
-		if (i == 2) {	/* carol: no alias, no digest */
+		if (i == 2) { /* carol: no alias, no digest */
 			assert_memory_equal(u.email_digest, zero, sizeof(zero));
 			continue;
 		}
@@ -172,8 +174,9 @@ test_digest_is_salted_sha256(void **state)
 	/* another file, another salt: nothing to precompute across them */
 	img2 = build(&len2);
 	assert_int_equal(len, len2);
-	assert_memory_not_equal(img2 + offsetof(struct ua_cache_header,
-	    email_salt), h.email_salt, UA_CACHE_SALT_LEN);
+	assert_memory_not_equal(img2 +
+		offsetof(struct ua_cache_header, email_salt),
+	    h.email_salt, UA_CACHE_SALT_LEN);
 	memcpy(&u, img2 + h.tables[UA_CACHE_T_USERS].off, sizeof(u));
 	ua_sha256(addresses[0], strlen(addresses[0]), want);
 	assert_memory_not_equal(u.email_digest, want, sizeof(want));
@@ -189,13 +192,13 @@ test_writer_checks_aliases(void **state)
 	size_t len;
 
 	(void)state;
-	u[1].email = "  ALICE@example.COM ";	/* the same, normalised */
+	u[1].email = "  ALICE@example.COM "; /* the same, normalised */
 	assert_int_equal(ua_cache_build(u, 2, NULL, 0, &img, &len), -EINVAL);
 	u[1].email = "   ";
 	assert_int_equal(ua_cache_build(u, 2, NULL, 0, &img, &len), -EINVAL);
 	u[1].email = "no-at-sign";
 	assert_int_equal(ua_cache_build(u, 2, NULL, 0, &img, &len), -EINVAL);
-	u[1].name = "alice@example.com";	/* a login equal to an alias */
+	u[1].name = "alice@example.com"; /* a login equal to an alias */
 	u[1].email = NULL;
 	assert_int_equal(ua_cache_build(u, 2, NULL, 0, &img, &len), -EINVAL);
 	assert_null(img);
@@ -214,13 +217,15 @@ test_normalize(void **state)
 	assert_int_equal(ua_cache_email_normalize("", 0, out), -ENOENT);
 	memset(big, 'a', sizeof(big));
 	big[1] = '@';
-	assert_int_equal(ua_cache_email_normalize(big, UA_CACHE_MAX_EMAIL,
-	    out), UA_CACHE_MAX_EMAIL);
-	assert_int_equal(ua_cache_email_normalize(big, UA_CACHE_MAX_EMAIL + 1,
-	    out), -ENOENT);
-	big[0] = ' ';	/* trimmed first, then measured */
-	assert_int_equal(ua_cache_email_normalize(big, UA_CACHE_MAX_EMAIL + 1,
-	    out), UA_CACHE_MAX_EMAIL);
+	assert_int_equal(ua_cache_email_normalize(big, UA_CACHE_MAX_EMAIL, out),
+	    UA_CACHE_MAX_EMAIL);
+	assert_int_equal(
+	    ua_cache_email_normalize(big, UA_CACHE_MAX_EMAIL + 1, out),
+	    -ENOENT);
+	big[0] = ' '; /* trimmed first, then measured */
+	assert_int_equal(
+	    ua_cache_email_normalize(big, UA_CACHE_MAX_EMAIL + 1, out),
+	    UA_CACHE_MAX_EMAIL);
 }
 
 static void
@@ -235,8 +240,8 @@ test_marks_round_trip(void **state)
 	(void)state;
 	assert_int_equal(ua_cache_open_mem(img, len, &c), 0);
 	for (i = 0; i < 2; i++) {
-		assert_int_equal(ua_cache_get_mark(&c, i, &m, buf,
-		    sizeof(buf)), 0);
+		assert_int_equal(ua_cache_get_mark(&c, i, &m, buf, sizeof(buf)),
+		    0);
 		assert_string_equal(m.pool, marks[i].pool);
 		assert_int_equal(m.uid_next, marks[i].uid_next);
 		assert_int_equal(m.gid_next, marks[i].gid_next);
@@ -247,8 +252,7 @@ test_marks_round_trip(void **state)
 	ua_cache_unmap(&c);
 	free(img);
 	/* without marks (test images): none */
-	assert_int_equal(ua_cache_build(users, NUSERS, NULL, 0, &img, &len),
-	    0);
+	assert_int_equal(ua_cache_build(users, NUSERS, NULL, 0, &img, &len), 0);
 	assert_int_equal(ua_cache_open_mem(img, len, &c), 0);
 	assert_int_equal(ua_cache_get_mark(&c, 0, &m, buf, sizeof(buf)),
 	    -ENOENT);
@@ -270,7 +274,7 @@ test_marks_checked(void **state)
 	size_t len;
 
 	(void)state;
-	bad[1].pool = "customer";	/* one mark per pool */
+	bad[1].pool = "customer"; /* one mark per pool */
 	assert_int_equal(ua_cache_build_input(&in, &img, &len), -EINVAL);
 	bad[1].pool = "";
 	assert_int_equal(ua_cache_build_input(&in, &img, &len), -EINVAL);

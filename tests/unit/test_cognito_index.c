@@ -42,8 +42,8 @@ result(size_t n)
 		k = n - 1 - i;
 		(void)snprintf(buf, sizeof(buf), "u%zu", k);
 		s.users[i].login = strdup(buf);
-		(void)snprintf(buf, sizeof(buf), k % 4 == 0 ?
-		    "u%zu@example.com" : "U%zu@Example.COM", k);
+		(void)snprintf(buf, sizeof(buf),
+		    k % 4 == 0 ? "u%zu@example.com" : "U%zu@Example.COM", k);
 		s.users[i].email = strdup(k % 2 == 0 ? buf : "");
 		s.users[i].gecos = strdup("");
 		s.users[i].home = strdup("/home/x");
@@ -97,8 +97,8 @@ find_ok(struct fx *f, const char *ident, const char *login, uint32_t uid,
 	struct pool_user u;
 	const char *groups[4];
 
-	assert_int_equal(cg_synced_find(&f->cb, "staff", ident, &u, groups,
-	    4), 0);
+	assert_int_equal(cg_synced_find(&f->cb, "staff", ident, &u, groups, 4),
+	    0);
 	assert_string_equal(u.login, login);
 	assert_int_equal(u.uid, uid);
 	assert_int_equal(u.ngroups, ngroups);
@@ -140,15 +140,16 @@ test_by_login_and_address(void **state)
 	find_ok(f, "U500@EXAMPLE.COM", "u500", 700500, 2);
 	find_ok(f, "u502@example.com", "u502", 700502, 2);
 	find_ok(f, "U998@example.com", "u998", 700998, 2);
-	assert_int_equal(cg_synced_find(&f->cb, "staff", "U500", &u, groups,
-	    4), -ENOENT);
+	assert_int_equal(cg_synced_find(&f->cb, "staff", "U500", &u, groups, 4),
+	    -ENOENT);
 	/* odd users have no address */
-	assert_int_equal(cg_synced_find(&f->cb, "staff", "u501@example.com",
-	    &u, groups, 4), -ENOENT);
+	assert_int_equal(
+	    cg_synced_find(&f->cb, "staff", "u501@example.com", &u, groups, 4),
+	    -ENOENT);
 	assert_int_equal(cg_synced_find(&f->cb, "staff", "", &u, groups, 4),
 	    -ENOENT);
-	assert_int_equal(cg_synced_find(&f->cb, "staff", "u1001", &u, groups,
-	    4), -ENOENT);
+	assert_int_equal(
+	    cg_synced_find(&f->cb, "staff", "u1001", &u, groups, 4), -ENOENT);
 }
 
 static void
@@ -185,8 +186,8 @@ test_a_new_result_replaces_the_last(void **state)
 	assert_int_equal(cg_sync_set_last(&f->y, result(50)), 0);
 	find_ok(f, "u49", "u49", 700049, 1);
 	assert_int_equal(cg_sync_set_last(&f->y, result(20)), 0);
-	assert_int_equal(cg_synced_find(&f->cb, "staff", "u49", &u, groups,
-	    4), -ENOENT);
+	assert_int_equal(cg_synced_find(&f->cb, "staff", "u49", &u, groups, 4),
+	    -ENOENT);
 	find_ok(f, "u19", "u19", 700019, 1);
 	find_ok(f, "u18@example.com", "u18", 700018, 2);
 	/* an empty result: nobody */
@@ -209,6 +210,5 @@ main(void)
 		    test_a_new_result_replaces_the_last, setup, teardown),
 	};
 
-	return cmocka_run_group_tests_name("cognito_index", tests, NULL,
-	    NULL);
+	return cmocka_run_group_tests_name("cognito_index", tests, NULL, NULL);
 }

@@ -152,8 +152,8 @@ token(const char *header, const char *payload, enum sig how, EVP_PKEY *key,
 	snprintf(input, n, "%s.%s", h, p);
 	if (how == SIG_RS256) {
 		md = EVP_MD_CTX_new();
-		assert_int_equal(EVP_DigestSignInit_ex(md, NULL, "SHA256",
-				     NULL, NULL, key, NULL),
+		assert_int_equal(EVP_DigestSignInit_ex(md, NULL, "SHA256", NULL,
+				     NULL, key, NULL),
 		    1);
 		assert_int_equal(EVP_DigestSign(md, raw, &rawlen,
 				     (unsigned char *)input, strlen(input)),
@@ -185,11 +185,11 @@ id_claims(void)
 {
 	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:I, s:I, "
 			      "s:I, s:[s,s], s:s}",
-	    "sub", "6f1c2b1e-0000-4000-8000-000000000001", "aud", CLIENT,
-	    "iss", ISS, "token_use", "id", "cognito:username", "alice",
-	    "email", "alice@example.com", "email_verified", 1,
-	    "auth_time", (json_int_t)NOW - 10, "iat", (json_int_t)NOW - 10,
-	    "exp", (json_int_t)NOW + 3600, "cognito:groups", "admins", "staff",
+	    "sub", "6f1c2b1e-0000-4000-8000-000000000001", "aud", CLIENT, "iss",
+	    ISS, "token_use", "id", "cognito:username", "alice", "email",
+	    "alice@example.com", "email_verified", 1, "auth_time",
+	    (json_int_t)NOW - 10, "iat", (json_int_t)NOW - 10, "exp",
+	    (json_int_t)NOW + 3600, "cognito:groups", "admins", "staff",
 	    "custom:uid", "1001");
 
 	assert_non_null(o);
@@ -233,8 +233,12 @@ signed_by(json_t *claims, EVP_PKEY *key, const char *kid)
 	return t;
 }
 
-static const struct cg_expect id_expect = { .iss = ISS, .client_id = CLIENT,
-	.token_use = "id", .attr = "custom:uid", .now = NOW, .skew = SKEW };
+static const struct cg_expect id_expect = { .iss = ISS,
+	.client_id = CLIENT,
+	.token_use = "id",
+	.attr = "custom:uid",
+	.now = NOW,
+	.skew = SKEW };
 
 /* Verify t (freed) as an ID token: the result, reason in why. */
 static int
@@ -254,8 +258,8 @@ test_good_id_token(void **state)
 	struct cg_claims c = { 0 };
 	char why[64];
 
-	assert_int_equal(verify(f, signed_by(id_claims(), f->k1, "k1"),
-			     &id_expect, &c, why),
+	assert_int_equal(
+	    verify(f, signed_by(id_claims(), f->k1, "k1"), &id_expect, &c, why),
 	    0);
 	assert_string_equal(why, "");
 	assert_string_equal(c.sub, "6f1c2b1e-0000-4000-8000-000000000001");
@@ -295,8 +299,8 @@ without(json_t *o, const char *name)
  * want_why (unless NULL); a refusal leaves the claims untouched.
  */
 static void
-expect_token(const struct fx *f, char *t, const struct cg_expect *ex,
-    int want, const char *want_why)
+expect_token(const struct fx *f, char *t, const struct cg_expect *ex, int want,
+    const char *want_why)
 {
 	struct cg_claims c = { 0 };
 	char why[64];
@@ -326,27 +330,28 @@ test_attribute_as_number_and_absent(void **state)
 	struct cg_claims c = { 0 };
 	char why[64];
 
-	assert_int_equal(verify(f, signed_by(without(with(id_claims(),
-						     "custom:uid",
-						     json_integer(200001)),
-						 "cognito:groups"),
-					 f->k2, "k2"),
+	assert_int_equal(verify(f,
+			     signed_by(without(with(id_claims(), "custom:uid",
+						   json_integer(200001)),
+					   "cognito:groups"),
+				 f->k2, "k2"),
 			     &id_expect, &c, why),
 	    0);
 	assert_string_equal(c.attr, "200001");
 	assert_int_equal(c.ngroups, 0);
 	assert_null(c.groups);
 	cg_claims_clear(&c);
-	assert_int_equal(verify(f, signed_by(without(id_claims(), "custom:uid"),
-					 f->k1, "k1"),
-			     &id_expect, &c, why),
+	assert_int_equal(
+	    verify(f,
+		signed_by(without(id_claims(), "custom:uid"), f->k1, "k1"),
+		&id_expect, &c, why),
 	    0);
 	assert_null(c.attr);
 	cg_claims_clear(&c);
 	expect(f, with(id_claims(), "custom:uid", json_real(1001.0)), f->k1,
 	    "k1", &id_expect, 0, "");
-	expect(f, with(id_claims(), "custom:uid", json_real(1.5)), f->k1,
-	    "k1", &id_expect, -EBADMSG, "bad attribute");
+	expect(f, with(id_claims(), "custom:uid", json_real(1.5)), f->k1, "k1",
+	    &id_expect, -EBADMSG, "bad attribute");
 	expect(f, with(id_claims(), "custom:uid", json_pack("[s]", "1001")),
 	    f->k1, "k1", &id_expect, -EBADMSG, "bad attribute");
 	expect(f, with(id_claims(), "cognito:groups", json_pack("[i]", 1)),
@@ -363,8 +368,8 @@ test_good_access_token(void **state)
 
 	ex.token_use = "access";
 	ex.attr = NULL;
-	assert_int_equal(verify(f, signed_by(access_claims(), f->k2, "k2"),
-			     &ex, &c, why),
+	assert_int_equal(
+	    verify(f, signed_by(access_claims(), f->k2, "k2"), &ex, &c, why),
 	    0);
 	assert_string_equal(c.username, "alice");
 	assert_string_equal(c.token_use, "access");
@@ -388,14 +393,14 @@ test_expiry_and_skew(void **state)
 
 	expect(f, with(id_claims(), "exp", json_integer(NOW - SKEW)), f->k1,
 	    "k1", ex, -EACCES, "expired");
-	expect(f, with(id_claims(), "exp", json_integer(NOW - SKEW + 1)),
-	    f->k1, "k1", ex, 0, "");
-	expect(f, with(id_claims(), "iat", json_integer(NOW + SKEW + 1)),
-	    f->k1, "k1", ex, -EACCES, "issued in the future");
+	expect(f, with(id_claims(), "exp", json_integer(NOW - SKEW + 1)), f->k1,
+	    "k1", ex, 0, "");
+	expect(f, with(id_claims(), "iat", json_integer(NOW + SKEW + 1)), f->k1,
+	    "k1", ex, -EACCES, "issued in the future");
 	expect(f, with(id_claims(), "iat", json_integer(NOW + SKEW)), f->k1,
 	    "k1", ex, 0, "");
-	expect(f, with(id_claims(), "nbf", json_integer(NOW + SKEW + 1)),
-	    f->k1, "k1", ex, -EACCES, "not yet valid");
+	expect(f, with(id_claims(), "nbf", json_integer(NOW + SKEW + 1)), f->k1,
+	    "k1", ex, -EACCES, "not yet valid");
 	expect(f, with(id_claims(), "exp", json_string("soon")), f->k1, "k1",
 	    ex, -EBADMSG, "no exp");
 	expect(f, without(id_claims(), "iat"), f->k1, "k1", ex, -EBADMSG,
@@ -429,24 +434,27 @@ test_alg_none_and_others_refused(void **state)
 	const struct cg_expect *ex = &id_expect;
 	char *p = dump(id_claims());
 
-	expect_token(f, token("{\"alg\":\"none\",\"kid\":\"k1\"}", p,
-			    SIG_NONE, NULL, NULL, 0),
+	expect_token(f,
+	    token("{\"alg\":\"none\",\"kid\":\"k1\"}", p, SIG_NONE, NULL, NULL,
+		0),
 	    ex, -EKEYREJECTED, "alg none");
-	expect_token(f, token("{\"alg\":\"RS384\",\"kid\":\"k1\"}", p,
-			    SIG_RS256, f->k1, NULL, 0),
+	expect_token(f,
+	    token("{\"alg\":\"RS384\",\"kid\":\"k1\"}", p, SIG_RS256, f->k1,
+		NULL, 0),
 	    ex, -EKEYREJECTED, "alg not RS256");
-	expect_token(f, token("{\"alg\":\"rs256\",\"kid\":\"k1\"}", p,
-			    SIG_RS256, f->k1, NULL, 0),
+	expect_token(f,
+	    token("{\"alg\":\"rs256\",\"kid\":\"k1\"}", p, SIG_RS256, f->k1,
+		NULL, 0),
 	    ex, -EKEYREJECTED, "alg not RS256");
-	expect_token(f, token("{\"kid\":\"k1\"}", p, SIG_RS256, f->k1, NULL,
-			    0),
+	expect_token(f, token("{\"kid\":\"k1\"}", p, SIG_RS256, f->k1, NULL, 0),
 	    ex, -EBADMSG, "no alg");
-	expect_token(f, token("{\"alg\":\"RS256\"}", p, SIG_RS256, f->k1,
-			    NULL, 0),
-	    ex, -EBADMSG, "no kid");
-	expect_token(f, token("{\"alg\":\"RS256\",\"kid\":\"k1\","
-			      "\"crit\":[\"exp\"]}",
-			    p, SIG_RS256, f->k1, NULL, 0),
+	expect_token(f,
+	    token("{\"alg\":\"RS256\"}", p, SIG_RS256, f->k1, NULL, 0), ex,
+	    -EBADMSG, "no kid");
+	expect_token(f,
+	    token("{\"alg\":\"RS256\",\"kid\":\"k1\","
+		  "\"crit\":[\"exp\"]}",
+		p, SIG_RS256, f->k1, NULL, 0),
 	    ex, -EBADMSG, "crit");
 	free(p);
 }
@@ -464,8 +472,9 @@ test_hs256_with_public_key_as_secret(void **state)
 	assert_int_equal(PEM_write_bio_PUBKEY(bio, f->k1), 1);
 	n = BIO_get_mem_data(bio, &pem);
 	assert_true(n > 0);
-	expect_token(f, token("{\"alg\":\"HS256\",\"kid\":\"k1\"}", p,
-			    SIG_HS256, NULL, pem, (size_t)n),
+	expect_token(f,
+	    token("{\"alg\":\"HS256\",\"kid\":\"k1\"}", p, SIG_HS256, NULL, pem,
+		(size_t)n),
 	    &id_expect, -EKEYREJECTED, "alg not RS256");
 	BIO_free(bio);
 	free(p);
@@ -476,8 +485,7 @@ test_unknown_kid_and_wrong_key(void **state)
 {
 	struct fx *f = *state;
 
-	expect(f, id_claims(), f->k1, "k3", &id_expect, -ENOKEY,
-	    "unknown kid");
+	expect(f, id_claims(), f->k1, "k3", &id_expect, -ENOKEY, "unknown kid");
 	expect(f, id_claims(), f->k2, "k1", &id_expect, -EKEYREJECTED,
 	    "bad signature");
 }
@@ -603,8 +611,8 @@ test_jwks_garbage_refused(void **state)
 	assert_int_equal(parse_str("{\"keys\":[]}"), -EBADMSG);
 	assert_int_equal(parse_str("{\"keys\":[1]}"), -EBADMSG);
 	assert_int_equal(parse_str("{\"keys\":[],\"keys\":[]}"), -EBADMSG);
-	assert_int_equal(parse_str("{\"keys\":[{\"kty\":\"EC\",\"kid\":\"e\"}]}"),
-	    -EBADMSG);
+	assert_int_equal(
+	    parse_str("{\"keys\":[{\"kty\":\"EC\",\"kid\":\"e\"}]}"), -EBADMSG);
 	assert_int_equal(parse_str("{\"keys\":[{\"kty\":\"RSA\",\"kid\":\"r\","
 				   "\"n\":\"AQAB\",\"e\":\"AQAB\"}]}"),
 	    -EBADMSG);

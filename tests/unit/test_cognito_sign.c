@@ -23,18 +23,28 @@
 
 static const char get_vanilla[] =
     "AWS4-HMAC-SHA256 Credential=" SCOPE ", SignedHeaders=host;x-amz-date, "
-    "Signature=5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31";
+    "Signature="
+    "5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31";
 static const char post_vanilla[] =
     "AWS4-HMAC-SHA256 Credential=" SCOPE ", SignedHeaders=host;x-amz-date, "
-    "Signature=5da7c1a2acd57cee7505fc6676e4e544621c30862966e37dddb68e92efbe5d6b";
+    "Signature="
+    "5da7c1a2acd57cee7505fc6676e4e544621c30862966e37dddb68e92efbe5d6b";
 
 static struct cg_sigv4_req
 vanilla(const char *method, const struct cg_header *h, size_t n)
 {
-	return (struct cg_sigv4_req){ .method = method, .path = "/",
-		.query = "", .headers = h, .nheaders = n, .body = NULL,
-		.body_len = 0, .region = "us-east-1", .service = "service",
-		.amz_date = DATE, .access_key = AKID, .secret_key = SECRET };
+	return (struct cg_sigv4_req){ .method = method,
+		.path = "/",
+		.query = "",
+		.headers = h,
+		.nheaders = n,
+		.body = NULL,
+		.body_len = 0,
+		.region = "us-east-1",
+		.service = "service",
+		.amz_date = DATE,
+		.access_key = AKID,
+		.secret_key = SECRET };
 }
 
 static void
@@ -46,7 +56,8 @@ test_secret_hash_vector(void **state)
 	assert_int_equal(cg_secret_hash("secret123", 9, "alice", "client123",
 			     out, sizeof(out)),
 	    0);
-	assert_string_equal(out, "QgeCLjIe1S+HisiX9HLLYE91zUfklvoG+exwFBMYlqY=");
+	assert_string_equal(out,
+	    "QgeCLjIe1S+HisiX9HLLYE91zUfklvoG+exwFBMYlqY=");
 }
 
 static void
@@ -55,13 +66,12 @@ test_secret_hash_refuses_small_buffer_and_null(void **state)
 	char out[CG_SECRET_HASH_LEN] = "untouched";
 
 	(void)state;
-	assert_int_equal(cg_secret_hash("s", 1, "alice", "c", out,
-			     CG_SECRET_HASH_LEN - 1),
+	assert_int_equal(
+	    cg_secret_hash("s", 1, "alice", "c", out, CG_SECRET_HASH_LEN - 1),
 	    -ENOSPC);
 	assert_string_equal(out, "untouched");
-	assert_int_equal(cg_secret_hash(NULL, 0, "alice", "c", out,
-			     sizeof(out)),
-	    -EINVAL);
+	assert_int_equal(
+	    cg_secret_hash(NULL, 0, "alice", "c", out, sizeof(out)), -EINVAL);
 	assert_int_equal(cg_secret_hash("s", 1, NULL, "c", out, sizeof(out)),
 	    -EINVAL);
 	assert_int_equal(cg_secret_hash("s", 1, "a", NULL, out, sizeof(out)),
@@ -132,7 +142,8 @@ test_sigv4_trims_and_collapses_values(void **state)
 	rq = vanilla("GET", spaced, 3);
 	assert_true(cg_sigv4_authorization(&rq, out, sizeof(out)) > 0);
 	assert_string_equal(out, want);
-	assert_non_null(strstr(out, "SignedHeaders=host;my-header1;x-amz-date,"));
+	assert_non_null(
+	    strstr(out, "SignedHeaders=host;my-header1;x-amz-date,"));
 }
 
 static void
@@ -163,13 +174,15 @@ test_sigv4_cognito_post(void **state)
 	 * HMAC chain over "AWS4"+secret, 20150830, eu-west-1, cognito-idp,
 	 * aws4_request.
 	 */
-	static const char want[] = "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/"
-				   "20150830/eu-west-1/cognito-idp/aws4_request, "
-				   "SignedHeaders=content-type;host;x-amz-date;"
-				   "x-amz-target, Signature=95a3a3a6f6cc286c8ab7"
-				   "da567da79b7b3a58cbeac24829a5ffdb5cbbc46b52ed";
+	static const char want[] =
+	    "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/"
+	    "20150830/eu-west-1/cognito-idp/aws4_request, "
+	    "SignedHeaders=content-type;host;x-amz-date;"
+	    "x-amz-target, Signature=95a3a3a6f6cc286c8ab7"
+	    "da567da79b7b3a58cbeac24829a5ffdb5cbbc46b52ed";
 	const struct cg_header h[] = {
-		{ "X-Amz-Target", "AWSCognitoIdentityProviderService.ListUsers" },
+		{ "X-Amz-Target",
+		    "AWSCognitoIdentityProviderService.ListUsers" },
 		{ "Content-Type", "application/x-amz-json-1.1" },
 		{ "X-Amz-Date", DATE },
 		{ "Host", "cognito-idp.eu-west-1.amazonaws.com" },
@@ -198,8 +211,8 @@ test_sigv4_small_buffer(void **state)
 	assert_int_equal(cg_sigv4_authorization(&rq, out, strlen(get_vanilla)),
 	    -ENOSPC);
 	assert_string_equal(out, "");
-	assert_int_equal(cg_sigv4_authorization(&rq, out,
-			     strlen(get_vanilla) + 1),
+	assert_int_equal(
+	    cg_sigv4_authorization(&rq, out, strlen(get_vanilla) + 1),
 	    (int)strlen(get_vanilla));
 }
 
@@ -257,8 +270,7 @@ test_sigv4_refuses_absurd_sizes(void **state)
 	for (i = 0; i < CG_SIGV4_MAX_HEADERS + 1; i++)
 		many[i] = (struct cg_header){ "Host", "x" };
 	rq = vanilla("GET", many, CG_SIGV4_MAX_HEADERS + 1);
-	assert_int_equal(cg_sigv4_authorization(&rq, out, sizeof(out)),
-	    -E2BIG);
+	assert_int_equal(cg_sigv4_authorization(&rq, out, sizeof(out)), -E2BIG);
 	rq = vanilla("GET", many, CG_SIGV4_MAX_HEADERS);
 	assert_true(cg_sigv4_authorization(&rq, out, sizeof(out)) > 0);
 
@@ -268,8 +280,7 @@ test_sigv4_refuses_absurd_sizes(void **state)
 	v[CG_SIGV4_MAX_HEADER] = '\0';
 	big[1].value = v;
 	rq = vanilla("GET", big, 2);
-	assert_int_equal(cg_sigv4_authorization(&rq, out, sizeof(out)),
-	    -E2BIG);
+	assert_int_equal(cg_sigv4_authorization(&rq, out, sizeof(out)), -E2BIG);
 	/* Name (5) + value exactly at the limit is fine. */
 	v[CG_SIGV4_MAX_HEADER - 5] = '\0';
 	assert_true(cg_sigv4_authorization(&rq, out, sizeof(out)) > 0);
@@ -297,10 +308,12 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_secret_hash_vector),
-		cmocka_unit_test(test_secret_hash_refuses_small_buffer_and_null),
+		cmocka_unit_test(
+		    test_secret_hash_refuses_small_buffer_and_null),
 		cmocka_unit_test(test_sigv4_get_vanilla),
 		cmocka_unit_test(test_sigv4_post_vanilla),
-		cmocka_unit_test(test_sigv4_header_order_and_case_do_not_matter),
+		cmocka_unit_test(
+		    test_sigv4_header_order_and_case_do_not_matter),
 		cmocka_unit_test(test_sigv4_trims_and_collapses_values),
 		cmocka_unit_test(test_sigv4_repeated_name_joins_values),
 		cmocka_unit_test(test_sigv4_cognito_post),

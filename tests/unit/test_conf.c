@@ -33,7 +33,8 @@ static char err[512];
 static int
 parse(const char *text, struct ua_conf **ret)
 {
-	static const char sender[] = "\n[defaults]\nmail_from = otp@example.com\n";
+	static const char sender[] =
+	    "\n[defaults]\nmail_from = otp@example.com\n";
 	char *t;
 	size_t n = strlen(text);
 	int r;
@@ -123,18 +124,17 @@ test_minimal_file_gets_every_default(void **state)
 static void
 test_daemon_keys_are_parsed(void **state)
 {
-	struct ua_conf *c = accepted(
-	    "[daemon]\n"
-	    "user = uad\n"
-	    "runtime_dir = /run/x\n"
-	    "state_dir = /var/lib/x\n"
-	    "nss_cache = /var/cache/x/nss.cache\n"
-	    "admin_group = wheel\n"
-	    "max_clients = 65536\n"
-	    "client_timeout = 60\n"
-	    "log_level = debug\n"
-	    "hash_threads = 64\n"
-	    "[pool a]\n");
+	struct ua_conf *c = accepted("[daemon]\n"
+				     "user = uad\n"
+				     "runtime_dir = /run/x\n"
+				     "state_dir = /var/lib/x\n"
+				     "nss_cache = /var/cache/x/nss.cache\n"
+				     "admin_group = wheel\n"
+				     "max_clients = 65536\n"
+				     "client_timeout = 60\n"
+				     "log_level = debug\n"
+				     "hash_threads = 64\n"
+				     "[pool a]\n");
 
 	(void)state;
 	assert_string_equal(c->user, "uad");
@@ -156,8 +156,10 @@ test_log_levels_map_to_syslog_priorities(void **state)
 		const char *name;
 		int prio;
 	} t[] = {
-		{ "error", LOG_ERR }, { "warning", LOG_WARNING },
-		{ "notice", LOG_NOTICE }, { "info", LOG_INFO },
+		{ "error", LOG_ERR },
+		{ "warning", LOG_WARNING },
+		{ "notice", LOG_NOTICE },
+		{ "info", LOG_INFO },
 		{ "debug", LOG_DEBUG },
 	};
 	char text[128];
@@ -166,8 +168,10 @@ test_log_levels_map_to_syslog_priorities(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		(void)snprintf(text, sizeof(text), "[daemon]\nlog_level = %s\n"
-		    "[pool a]\n", t[i].name);
+		(void)snprintf(text, sizeof(text),
+		    "[daemon]\nlog_level = %s\n"
+		    "[pool a]\n",
+		    t[i].name);
 		c = accepted(text);
 		assert_int_equal(c->log_level, t[i].prio);
 		ua_conf_free(c);
@@ -177,19 +181,18 @@ test_log_levels_map_to_syslog_priorities(void **state)
 static void
 test_defaults_are_inherited_and_overridden(void **state)
 {
-	struct ua_conf *c = accepted(
-	    "[pool customer]\n"
-	    "uid_min = 100000\nuid_max = 199999\n"
-	    "gid_min = 400000\ngid_max = 409999\n"
-	    "[defaults]\n"
-	    "home = /srv/home/%p/%u\n"
-	    "mail_from = otp@example.com\n"
-	    "shell = /bin/sh\n"
-	    "uid_max = 500000\n"
-	    "[pool staff]\n"
-	    "shell = /usr/bin/zsh\n"
-	    "uid_min = 410000\n"
-	    "gid_min = 600000\ngid_max = 600999\n");
+	struct ua_conf *c = accepted("[pool customer]\n"
+				     "uid_min = 100000\nuid_max = 199999\n"
+				     "gid_min = 400000\ngid_max = 409999\n"
+				     "[defaults]\n"
+				     "home = /srv/home/%p/%u\n"
+				     "mail_from = otp@example.com\n"
+				     "shell = /bin/sh\n"
+				     "uid_max = 500000\n"
+				     "[pool staff]\n"
+				     "shell = /usr/bin/zsh\n"
+				     "uid_min = 410000\n"
+				     "gid_min = 600000\ngid_max = 600999\n");
 	const struct ua_pool_conf *cu, *st;
 
 	(void)state;
@@ -213,16 +216,15 @@ test_defaults_are_inherited_and_overridden(void **state)
 static void
 test_comments_blank_lines_and_whitespace(void **state)
 {
-	struct ua_conf *c = accepted(
-	    "# comment\n"
-	    "; also a comment\n"
-	    "\n"
-	    "   \t\n"
-	    "  [ daemon ]  \n"
-	    "\tmax_clients\t=\t7\t\n"
-	    "   # indented comment\n"
-	    "[pool\tp1]\n"
-	    "shell=/bin/sh");
+	struct ua_conf *c = accepted("# comment\n"
+				     "; also a comment\n"
+				     "\n"
+				     "   \t\n"
+				     "  [ daemon ]  \n"
+				     "\tmax_clients\t=\t7\t\n"
+				     "   # indented comment\n"
+				     "[pool\tp1]\n"
+				     "shell=/bin/sh");
 
 	(void)state;
 	assert_int_equal(c->max_clients, 7);
@@ -270,28 +272,28 @@ test_edge_values_are_accepted(void **state)
 
 /* Every key with bad values; the value is on line 2 of the file. */
 /* backend = cognito: the keys, what is derived, what is refused. */
-#define CG_IDS "cognito_user_pool_id = eu-west-1_AbC123\n" \
+#define CG_IDS                                                                 \
+	"cognito_user_pool_id = eu-west-1_AbC123\n"                            \
 	"cognito_client_id = client1\n"
 static void
 test_cognito_pool_is_parsed_and_derived(void **state)
 {
-	struct ua_conf *c = accepted(
-	    "[defaults]\n"
-	    "otp_lifetime = 60\n"
-	    "cognito_timeout = 7\n"
-	    "[pool staff]\n"
-	    "backend = cognito\n" CG_IDS
-	    "first_factors = password\n"
-	    "mfa = required\n"
-	    "[pool vpc]\n"
-	    "backend = cognito\n"
-	    "uid_min = 500000\nuid_max = 500999\n"
-	    "gid_min = 501000\ngid_max = 501999\n"
-	    "cognito_user_pool_id = us-east-2_Zz9\n"
-	    "cognito_client_id = c2\n"
-	    "cognito_region = us-east-2\n"
-	    "cognito_endpoint = https://vpce-1.example.com:8443/\n"
-	    "cognito_uid_attribute = custom:uid\n");
+	struct ua_conf *c =
+	    accepted("[defaults]\n"
+		     "otp_lifetime = 60\n"
+		     "cognito_timeout = 7\n"
+		     "[pool staff]\n"
+		     "backend = cognito\n" CG_IDS "first_factors = password\n"
+		     "mfa = required\n"
+		     "[pool vpc]\n"
+		     "backend = cognito\n"
+		     "uid_min = 500000\nuid_max = 500999\n"
+		     "gid_min = 501000\ngid_max = 501999\n"
+		     "cognito_user_pool_id = us-east-2_Zz9\n"
+		     "cognito_client_id = c2\n"
+		     "cognito_region = us-east-2\n"
+		     "cognito_endpoint = https://vpce-1.example.com:8443/\n"
+		     "cognito_uid_attribute = custom:uid\n");
 	const struct ua_pool_conf *p = ua_conf_pool(c, "staff");
 	const struct ua_pool_conf *v = ua_conf_pool(c, "vpc");
 
@@ -327,7 +329,8 @@ test_cognito_pool_refusals(void **state)
 		{ "[pool p]\nbackend = cognito\ncognito_client_id = c\n",
 		    "needs cognito_user_pool_id and cognito_client_id" },
 		{ "[pool p]\nbackend = cognito\n"
-		  "cognito_user_pool_id = nounderscore\ncognito_client_id = c\n",
+		  "cognito_user_pool_id = nounderscore\ncognito_client_id = "
+		  "c\n",
 		    "t.conf:3: [pool p]: cognito_user_pool_id 'nounderscore' "
 		    "is no user pool id" },
 		{ "[pool p]\nbackend = cognito\n" CG_IDS
@@ -345,10 +348,13 @@ test_cognito_pool_refusals(void **state)
 		  "cognito_region = EU-WEST-1\n",
 		    "is no AWS region" },
 		{ "[pool p]\nbackend = cognito\n"
-		  "cognito_user_pool_id = eu-west-1_A\ncognito_client_id = c;d\n",
+		  "cognito_user_pool_id = eu-west-1_A\ncognito_client_id = "
+		  "c;d\n",
 		    "cognito_client_id: letters, digits, _ and + only" },
-		{ "[pool p]\nbackend = cognito\n" CG_IDS "mail_from = a@b.example\n",
-		    "t.conf:5: [pool p]: mail_from has no effect in a backend = "
+		{ "[pool p]\nbackend = cognito\n" CG_IDS
+		  "mail_from = a@b.example\n",
+		    "t.conf:5: [pool p]: mail_from has no effect in a backend "
+		    "= "
 		    "cognito pool" },
 		{ "[pool p]\nbackend = cognito\n" CG_IDS "totp_digits = 8\n",
 		    "totp_digits has no effect" },
@@ -366,7 +372,8 @@ test_cognito_pool_refusals(void **state)
 	(void)state;
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
 		c = NULL;
-		if (parse(t[i].text, &c) != -EINVAL || strstr(err, t[i].want) == NULL)
+		if (parse(t[i].text, &c) != -EINVAL ||
+		    strstr(err, t[i].want) == NULL)
 			print_error("input:\n%s\nerr='%s'\nwant '%s'\n",
 			    t[i].text, err, t[i].want);
 		assert_null(c);
@@ -406,7 +413,8 @@ test_bad_values_are_refused_with_file_line(void **state)
 		{ "pool p", "backend = ldap", "bad value 'ldap' for backend" },
 		{ "pool p", "backend = Cognito", "expected local or cognito" },
 		{ "pool p", "cognito_timeout = 31", "from 1 to 30" },
-		{ "pool p", "cognito_client_secret_file = rel/x", "for cognito" },
+		{ "pool p", "cognito_client_secret_file = rel/x",
+		    "for cognito" },
 		{ "pool p", "backend =", "missing value for backend" },
 		{ "pool p", "uid_min = 999", "from 1000 to 2147483647" },
 		{ "pool p", "uid_min = 2147483648", "for uid_min" },
@@ -427,16 +435,22 @@ test_bad_values_are_refused_with_file_line(void **state)
 		{ "defaults", "uid_min = 1", "for uid_min" },
 		{ "defaults", "home = ~/%u", "must start with '/'" },
 		{ "defaults", "backend = cloud", "expected local or cognito" },
-		{ "pool p", "first_factors =", "missing value for first_factors" },
-		{ "pool p", "first_factors = sms", "password and/or email_otp" },
-		{ "pool p", "first_factors = password password", "named twice" },
+		{ "pool p",
+		    "first_factors =", "missing value for first_factors" },
+		{ "pool p", "first_factors = sms",
+		    "password and/or email_otp" },
+		{ "pool p", "first_factors = password password",
+		    "named twice" },
 		{ "pool p", "select_challenge = maybe", "yes or no" },
 		{ "pool p", "group_challenge = devs", "GROUP:password" },
-		{ "pool p", "group_challenge = devs:totp", "password or email_otp" },
+		{ "pool p", "group_challenge = devs:totp",
+		    "password or email_otp" },
 		{ "pool p", "group_challenge = a:password a:email_otp",
 		    "named twice" },
-		{ "pool p", "group_challenge = Bad:password", "for group_challenge" },
-		{ "pool p", "allow_groups =", "missing value for allow_groups" },
+		{ "pool p", "group_challenge = Bad:password",
+		    "for group_challenge" },
+		{ "pool p",
+		    "allow_groups =", "missing value for allow_groups" },
 		{ "pool p", "allow_groups = * ops", "stands alone" },
 		{ "pool p", "service_groups = sshd", "SERVICE:GROUP" },
 		{ "pool p", "service_groups = ss/hd:ops", "PAM service name" },
@@ -478,14 +492,14 @@ test_unknown_key_names_file_line_and_section(void **state)
 	struct ua_conf *c = NULL;
 
 	(void)state;
-	assert_int_equal(parse("[pool staff]\nuid_min = 100000\nuid_mn = 5\n",
-	    &c), -EINVAL);
+	assert_int_equal(
+	    parse("[pool staff]\nuid_min = 100000\nuid_mn = 5\n", &c), -EINVAL);
 	assert_string_equal(err,
 	    "t.conf:3: unknown key 'uid_mn' in [pool staff]");
 	refused("[daemon]\nhome = /x\n[pool a]\n", "t.conf:2: ",
 	    "key 'home' belongs in [defaults] or [pool NAME], not in [daemon]");
-	refused("[defaults]\nfoo = 1\n", "t.conf:2: ",
-	    "unknown key 'foo' in [defaults]");
+	refused("[defaults]\nfoo = 1\n",
+	    "t.conf:2: ", "unknown key 'foo' in [defaults]");
 	refused("[pool a]\nUser = x\n", "t.conf:2: ", "unknown key 'User'");
 }
 
@@ -493,14 +507,14 @@ static void
 test_key_in_wrong_section_is_refused(void **state)
 {
 	(void)state;
-	refused("[pool a]\nuser = x\n", "t.conf:2: ",
-	    "key 'user' belongs in [daemon], not in [pool a]");
+	refused("[pool a]\nuser = x\n",
+	    "t.conf:2: ", "key 'user' belongs in [daemon], not in [pool a]");
 	refused("[defaults]\nmax_clients = 3\n[pool a]\n", "t.conf:2: ",
 	    "key 'max_clients' belongs in [daemon], not in [defaults]");
-	refused("[daemon]\nuid_min = 100000\n[pool a]\n", "t.conf:2: ",
-	    "not in [daemon]");
-	refused("user = x\n[pool a]\n", "t.conf:1: ",
-	    "key 'user' before any [section]");
+	refused("[daemon]\nuid_min = 100000\n[pool a]\n",
+	    "t.conf:2: ", "not in [daemon]");
+	refused("user = x\n[pool a]\n",
+	    "t.conf:1: ", "key 'user' before any [section]");
 }
 
 static void
@@ -509,16 +523,16 @@ test_duplicates_are_refused(void **state)
 	(void)state;
 	refused("[pool a]\nshell = /bin/sh\nshell = /bin/sh\n", "t.conf:3: ",
 	    "duplicate key 'shell' in [pool a] (first at line 2)");
-	refused("[daemon]\nuser = a\n#\nuser = b\n[pool a]\n", "t.conf:4: ",
-	    "duplicate key 'user' in [daemon]");
+	refused("[daemon]\nuser = a\n#\nuser = b\n[pool a]\n",
+	    "t.conf:4: ", "duplicate key 'user' in [daemon]");
 	refused("[defaults]\nhome = /h/%u\nhome = /h/%u\n[pool a]\n",
 	    "t.conf:3: ", "duplicate key 'home' in [defaults]");
-	refused("[pool a]\nuid_min = 100000\n\n[pool a]\n", "t.conf:4: ",
-	    "duplicate pool 'a' (first at line 1)");
-	refused("[daemon]\n[pool a]\n[daemon]\n", "t.conf:3: ",
-	    "duplicate section [daemon] (first at line 1)");
-	refused("[defaults]\n[defaults]\n[pool a]\n", "t.conf:2: ",
-	    "duplicate section [defaults]");
+	refused("[pool a]\nuid_min = 100000\n\n[pool a]\n",
+	    "t.conf:4: ", "duplicate pool 'a' (first at line 1)");
+	refused("[daemon]\n[pool a]\n[daemon]\n",
+	    "t.conf:3: ", "duplicate section [daemon] (first at line 1)");
+	refused("[defaults]\n[defaults]\n[pool a]\n",
+	    "t.conf:2: ", "duplicate section [defaults]");
 }
 
 static void
@@ -527,11 +541,11 @@ test_no_pool_is_refused(void **state)
 	struct ua_conf *c = NULL;
 
 	(void)state;
-	refused("[daemon]\nuser = x\n[defaults]\n", "t.conf: ",
-	    "at least one pool is required");
+	refused("[daemon]\nuser = x\n[defaults]\n",
+	    "t.conf: ", "at least one pool is required");
 	refused("", "t.conf: ", "at least one pool is required");
-	assert_int_equal(ua_conf_parse("t.conf", NULL, 0, &c, err,
-	    sizeof(err)), -EINVAL);
+	assert_int_equal(ua_conf_parse("t.conf", NULL, 0, &c, err, sizeof(err)),
+	    -EINVAL);
 	assert_null(c);
 }
 
@@ -568,14 +582,14 @@ static void
 test_quotes_and_inline_comments_are_refused(void **state)
 {
 	(void)state;
-	refused("[pool a]\nshell = \"/bin/sh\"\n", "t.conf:2: ",
-	    "values are not quoted");
-	refused("[pool a]\nshell = '/bin/sh'\n", "t.conf:2: ",
-	    "values are not quoted");
-	refused("[pool a]\nshell = /bin/sh # login shell\n", "t.conf:2: ",
-	    "comments must be on a line of their own");
-	refused("[pool a]\nshell = /bin/sh\t; x\n", "t.conf:2: ",
-	    "comments must be on a line of their own");
+	refused("[pool a]\nshell = \"/bin/sh\"\n",
+	    "t.conf:2: ", "values are not quoted");
+	refused("[pool a]\nshell = '/bin/sh'\n",
+	    "t.conf:2: ", "values are not quoted");
+	refused("[pool a]\nshell = /bin/sh # login shell\n",
+	    "t.conf:2: ", "comments must be on a line of their own");
+	refused("[pool a]\nshell = /bin/sh\t; x\n",
+	    "t.conf:2: ", "comments must be on a line of their own");
 }
 
 static const char *const two_pools_fmt =
@@ -587,8 +601,8 @@ static const char *const two_pools_fmt =
 static void
 two_pools(char *out, size_t outsz, const char *const v[8])
 {
-	(void)snprintf(out, outsz, two_pools_fmt, v[0], v[1], v[2], v[3],
-	    v[4], v[5], v[6], v[7]);
+	(void)snprintf(out, outsz, two_pools_fmt, v[0], v[1], v[2], v[3], v[4],
+	    v[5], v[6], v[7]);
 }
 
 static void
@@ -598,20 +612,20 @@ test_overlapping_ranges_are_refused(void **state)
 		const char *v[8];
 		const char *want;
 	} t[] = {
-		{ { "100000", "100999", "110000", "110999",
-		    "100500", "101500", "120000", "120999" },
+		{ { "100000", "100999", "110000", "110999", "100500", "101500",
+		      "120000", "120999" },
 		    "[pool b]: uid range 100500-101500 overlaps the uid range "
 		    "100000-100999 of [pool a] (line 1)" },
-		{ { "100000", "100999", "110000", "110999",
-		    "110999", "111500", "120000", "120999" },
+		{ { "100000", "100999", "110000", "110999", "110999", "111500",
+		      "120000", "120999" },
 		    "uid range 110999-111500 overlaps the gid range "
 		    "110000-110999 of [pool a]" },
-		{ { "100000", "100999", "110000", "110999",
-		    "130000", "130999", "99000", "100000" },
+		{ { "100000", "100999", "110000", "110999", "130000", "130999",
+		      "99000", "100000" },
 		    "gid range 99000-100000 overlaps the uid range "
 		    "100000-100999 of [pool a]" },
-		{ { "100000", "100999", "110000", "110999",
-		    "130000", "130999", "110500", "110600" },
+		{ { "100000", "100999", "110000", "110999", "130000", "130999",
+		      "110500", "110600" },
 		    "gid range 110500-110600 overlaps the gid range "
 		    "110000-110999 of [pool a]" },
 	};
@@ -629,8 +643,14 @@ static void
 test_adjacent_ranges_are_accepted(void **state)
 {
 	static const char *const v[8] = {
-		"100000", "100999", "101000", "101999",
-		"102000", "102999", "103000", "103999",
+		"100000",
+		"100999",
+		"101000",
+		"101999",
+		"102000",
+		"102999",
+		"103000",
+		"103999",
 	};
 	struct ua_conf *c;
 	char text[512];
@@ -647,7 +667,8 @@ test_own_uid_and_gid_ranges_must_not_overlap(void **state)
 {
 	(void)state;
 	refused("[pool a]\nuid_min = 100000\nuid_max = 200000\n"
-	    "gid_min = 150000\ngid_max = 250000\n", "t.conf:1: ",
+		"gid_min = 150000\ngid_max = 250000\n",
+	    "t.conf:1: ",
 	    "[pool a]: uid range 100000-200000 overlaps its gid range");
 }
 
@@ -660,30 +681,30 @@ test_two_pools_inheriting_ranges_are_told_to_set_them(void **state)
 	    "200000-299999 from the defaults: set uid_min, uid_max, gid_min "
 	    "and gid_max in each [pool NAME]");
 	refused("[defaults]\nuid_min = 100000\nuid_max = 100999\n"
-	    "[pool a]\ngid_min = 500000\ngid_max = 500999\n"
-	    "[pool b]\ngid_min = 600000\ngid_max = 600999\n", "t.conf:7: ",
-	    "both inherit the uid range 100000-100999");
+		"[pool a]\ngid_min = 500000\ngid_max = 500999\n"
+		"[pool b]\ngid_min = 600000\ngid_max = 600999\n",
+	    "t.conf:7: ", "both inherit the uid range 100000-100999");
 	refused("[pool a]\nuid_min = 100000\nuid_max = 100999\n"
-	    "[pool b]\nuid_min = 101000\nuid_max = 101999\n", "t.conf:4: ",
-	    "both inherit the gid range 300000-399999");
+		"[pool b]\nuid_min = 101000\nuid_max = 101999\n",
+	    "t.conf:4: ", "both inherit the gid range 300000-399999");
 }
 
 static void
 test_ranges_with_nobody_or_reversed_are_refused(void **state)
 {
 	(void)state;
-	refused("[pool a]\nuid_min = 60000\nuid_max = 70000\n", "t.conf:1: ",
-	    "uid range 60000-70000 contains 65534 or 65535");
-	refused("[pool a]\nuid_min = 65535\nuid_max = 65535\n", "t.conf:1: ",
-	    "contains 65534 or 65535");
-	refused("[pool a]\nuid_min = 1000\nuid_max = 65534\n", "t.conf:1: ",
-	    "contains 65534 or 65535");
-	refused("[pool a]\ngid_min = 65534\ngid_max = 65534\n", "t.conf:1: ",
-	    "gid range 65534-65534 contains");
-	refused("[pool a]\nuid_min = 250000\nuid_max = 240000\n", "t.conf:1: ",
-	    "uid_min 250000 is greater than uid_max 240000");
-	refused("[pool a]\ngid_min = 400000\n", "t.conf:1: ",
-	    "gid_min 400000 is greater than gid_max 399999");
+	refused("[pool a]\nuid_min = 60000\nuid_max = 70000\n",
+	    "t.conf:1: ", "uid range 60000-70000 contains 65534 or 65535");
+	refused("[pool a]\nuid_min = 65535\nuid_max = 65535\n",
+	    "t.conf:1: ", "contains 65534 or 65535");
+	refused("[pool a]\nuid_min = 1000\nuid_max = 65534\n",
+	    "t.conf:1: ", "contains 65534 or 65535");
+	refused("[pool a]\ngid_min = 65534\ngid_max = 65534\n",
+	    "t.conf:1: ", "gid range 65534-65534 contains");
+	refused("[pool a]\nuid_min = 250000\nuid_max = 240000\n",
+	    "t.conf:1: ", "uid_min 250000 is greater than uid_max 240000");
+	refused("[pool a]\ngid_min = 400000\n",
+	    "t.conf:1: ", "gid_min 400000 is greater than gid_max 399999");
 }
 
 static void
@@ -738,7 +759,8 @@ test_nul_control_and_bad_utf8_are_refused(void **state)
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
 		c = NULL;
 		assert_int_equal(ua_conf_parse("t.conf", t[i].text, t[i].len,
-		    &c, err, sizeof(err)), -EINVAL);
+				     &c, err, sizeof(err)),
+		    -EINVAL);
 		assert_null(c);
 		if (strstr(err, t[i].want) == NULL)
 			print_error("case %zu: '%s'\n", i, err);
@@ -760,7 +782,8 @@ test_pool_count_cap(void **state)
 	(void)state;
 	assert_non_null(text);
 	for (i = 0; i < UA_CONF_MAX_POOLS; i++)
-		n += (size_t)snprintf(text + n, size - n, "[pool p%d]\n"
+		n += (size_t)snprintf(text + n, size - n,
+		    "[pool p%d]\n"
 		    "uid_min = %d\nuid_max = %d\ngid_min = %d\ngid_max = %d\n",
 		    i, 100000 + i * 2000, 100999 + i * 2000, 101000 + i * 2000,
 		    101999 + i * 2000);
@@ -783,13 +806,15 @@ test_text_over_size_cap_is_emsgsize(void **state)
 	assert_non_null(text);
 	memset(text, '\n', UA_CONF_MAX_SIZE + 1);
 	memcpy(text, "[pool a]\nfirst_factors = password", 33);
-	assert_int_equal(ua_conf_parse("t.conf", text, UA_CONF_MAX_SIZE + 1,
-	    &c, err, sizeof(err)), -EMSGSIZE);
+	assert_int_equal(ua_conf_parse("t.conf", text, UA_CONF_MAX_SIZE + 1, &c,
+			     err, sizeof(err)),
+	    -EMSGSIZE);
 	assert_null(c);
 	assert_non_null(strstr(err, "t.conf: larger than"));
 	/* Exactly at the cap is fine. */
-	assert_int_equal(ua_conf_parse("t.conf", text, UA_CONF_MAX_SIZE,
-	    &c, err, sizeof(err)), 0);
+	assert_int_equal(ua_conf_parse("t.conf", text, UA_CONF_MAX_SIZE, &c,
+			     err, sizeof(err)),
+	    0);
 	ua_conf_free(c);
 	free(text);
 }
@@ -802,8 +827,9 @@ test_small_error_buffer_is_terminated(void **state)
 
 	(void)state;
 	memset(small, 'x', sizeof(small));
-	assert_int_equal(ua_conf_parse("t.conf", "[bad\n", 5, &c, small,
-	    sizeof(small)), -EINVAL);
+	assert_int_equal(
+	    ua_conf_parse("t.conf", "[bad\n", 5, &c, small, sizeof(small)),
+	    -EINVAL);
 	assert_true(memchr(small, '\0', sizeof(small)) != NULL);
 	assert_int_equal(ua_conf_parse("t.conf", "[bad\n", 5, &c, NULL, 0),
 	    -EINVAL);
@@ -854,8 +880,8 @@ test_dump_parses_back_to_the_same_config(void **state)
 		assert_string_equal(c1->runtime_dir, c2->runtime_dir);
 		assert_string_equal(c1->state_dir, c2->state_dir);
 		assert_string_equal(c1->nss_cache, c2->nss_cache);
-		assert_true((c1->admin_group == NULL) ==
-		    (c2->admin_group == NULL));
+		assert_true(
+		    (c1->admin_group == NULL) == (c2->admin_group == NULL));
 		if (c1->admin_group != NULL)
 			assert_string_equal(c1->admin_group, c2->admin_group);
 		assert_int_equal(c1->max_clients, c2->max_clients);
@@ -905,8 +931,8 @@ test_home_template_expansion(void **state)
 	assert_int_equal(ua_conf_home(&c->pools[0], "sam", out, 0),
 	    -ENAMETOOLONG);
 	/* Logins that are not names never reach a path. */
-	assert_int_equal(ua_conf_home(&c->pools[0], "../etc", out,
-	    sizeof(out)), -EINVAL);
+	assert_int_equal(ua_conf_home(&c->pools[0], "../etc", out, sizeof(out)),
+	    -EINVAL);
 	assert_int_equal(ua_conf_home(&c->pools[0], "", out, sizeof(out)),
 	    -EINVAL);
 	assert_int_equal(ua_conf_home(&c->pools[0], "a/b", out, sizeof(out)),
@@ -989,8 +1015,8 @@ test_load_reads_a_safe_file(void **state)
 
 	(void)state;
 	(void)snprintf(path, sizeof(path), "%s/f", tmpdir);
-	write_file(path, "[pool a]\nshell = /bin/sh\nfirst_factors = password\n",
-	    0644);
+	write_file(path,
+	    "[pool a]\nshell = /bin/sh\nfirst_factors = password\n", 0644);
 	assert_int_equal(ua_conf_load(path, &c, err, sizeof(err)), 0);
 	assert_string_equal(c->path, path);
 	assert_string_equal(c->pools[0].shell, "/bin/sh");
@@ -1109,8 +1135,7 @@ test_example_config_parses(void **state)
 	(void)state;
 	if (top == NULL)
 		skip();
-	(void)snprintf(path, sizeof(path), "%s/doc/userauth.conf.example",
-	    top);
+	(void)snprintf(path, sizeof(path), "%s/doc/userauth.conf.example", top);
 	f = fopen(path, "re");
 	assert_non_null(f);
 	text = malloc(UA_CONF_MAX_SIZE);
@@ -1141,13 +1166,13 @@ test_email_otp_without_mail_from_is_refused(void **state)
 	refused("[defaults]\nfirst_factors = email_otp\n[pool c]\n",
 	    "t.conf:2: ", "[pool c]: first_factors offers email_otp");
 	refused("[defaults]\nmail_from = otp@example.com\n[pool a]\n"
-	    "mail_from =\nfirst_factors = password email_otp\n",
+		"mail_from =\nfirst_factors = password email_otp\n",
 	    "t.conf:5: ", "[pool a]: first_factors offers email_otp");
 	refused("[pool a]\nmail_from = otp@example.com\n"
-	    "fake_domains = example.com localhost\n", "t.conf:3: ",
-	    "fake_domains: 'localhost' is not a mail domain");
+		"fake_domains = example.com localhost\n",
+	    "t.conf:3: ", "fake_domains: 'localhost' is not a mail domain");
 	c = accepted("[pool a]\nmail_from = otp@example.com\n"
-	    "fake_domains = example.com mail.example.org\n");
+		     "fake_domains = example.com mail.example.org\n");
 	assert_string_equal(c->pools[0].fake_domains,
 	    "example.com mail.example.org");
 	ua_conf_free(c);
@@ -1185,7 +1210,8 @@ test_mail_defaults(void **state)
 static void
 test_mail_keys_are_read_and_inherited(void **state)
 {
-	struct ua_conf *c = accepted("[mail]\n"
+	struct ua_conf *c = accepted(
+	    "[mail]\n"
 	    "smtp_url = smtps://Mail.Example.com:465/ehlo.example.com\n"
 	    "smtp_user = otp@example.com\n"
 	    "smtp_password_file = /etc/userauth/smtp.pw\n"
@@ -1215,8 +1241,7 @@ test_mail_keys_are_read_and_inherited(void **state)
 	assert_string_equal(c->pools[0].mail_from, "sign-in@example.com");
 	assert_string_equal(c->pools[0].mail_subject, UA_DEFAULT_MAIL_SUBJECT);
 	assert_null(c->pools[1].mail_from);
-	assert_string_equal(c->pools[1].mail_subject,
-	    "Ihr Code f\xc3\xbcr %p");
+	assert_string_equal(c->pools[1].mail_subject, "Ihr Code f\xc3\xbcr %p");
 	ua_conf_free(c);
 }
 
@@ -1281,7 +1306,8 @@ test_mail_bad_values_are_refused(void **state)
 		    "unexpected text" },
 		{ "[mail]\nsmtp_url = smtp://h.example.com/a_b\n",
 		    "EHLO name" },
-		{ "[mail]\nsmtp_starttls = yes\n", "expected required or auto" },
+		{ "[mail]\nsmtp_starttls = yes\n",
+		    "expected required or auto" },
 		{ "[mail]\nsmtp_starttls =\n", "missing value" },
 		{ "[mail]\nretry_max_interval = 0\n", "from 1 to 300" },
 		{ "[mail]\nretry_max_interval = 301\n", "from 1 to 300" },
@@ -1300,7 +1326,8 @@ test_mail_bad_values_are_refused(void **state)
 		{ "[mail]\nuser = x\n", "belongs in [daemon], not in [mail]" },
 		{ "[mail]\n[mail]\n", "duplicate section [mail]" },
 		{ "[mail]\nsmtp_url = smtp://a.example.com\n"
-		  "smtp_url = smtp://b.example.com\n", "duplicate key" },
+		  "smtp_url = smtp://b.example.com\n",
+		    "duplicate key" },
 		{ "[defaults]\nmail_from = not-an-address\n", "bad value" },
 		{ "[defaults]\nmail_from = a@localhost\n", "bad value" },
 		{ "[defaults]\nmail_subject =\n", "missing value" },
@@ -1363,7 +1390,8 @@ template_conf(const char *path, int *ret_r)
 
 	(void)snprintf(text, sizeof(text),
 	    "[defaults]\nmail_template = %s\nmail_from = otp@example.com\n"
-	    "[pool a]\n", path);
+	    "[pool a]\n",
+	    path);
 	*ret_r = parse(text, &c);
 	return c;
 }
@@ -1372,7 +1400,7 @@ static void
 test_mail_template_is_read_at_load(void **state)
 {
 	const char *t = "Hello,\r\n\r\nyour code for %p is %c (%m min, 100%%)."
-	    "\r\n\tThanks\n";
+			"\r\n\tThanks\n";
 	struct ua_conf *c;
 	const char *path;
 	int r;
@@ -1388,7 +1416,7 @@ test_mail_template_is_read_at_load(void **state)
 	ua_conf_free(c);
 	/* An empty value is the built-in text again. */
 	c = accepted("[defaults]\nmail_template =\n"
-	    "mail_from = otp@example.com\n[pool a]\n");
+		     "mail_from = otp@example.com\n[pool a]\n");
 	assert_null(c->pools[0].mail_template.path);
 	ua_conf_free(c);
 }
@@ -1417,8 +1445,8 @@ test_mail_template_bad_files_are_refused(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		path = write_template(cases[i].text, strlen(cases[i].text),
-		    0644);
+		path =
+		    write_template(cases[i].text, strlen(cases[i].text), 0644);
 		c = template_conf(path, &r);
 		if (r != -EINVAL || strstr(err, cases[i].want) == NULL)
 			print_error("'%s': r=%d err='%s'\n", cases[i].text, r,
@@ -1437,7 +1465,7 @@ test_mail_template_bad_files_are_refused(void **state)
 	path = write_template(big, UA_MAX_MAIL_TEMPLATE + 1, 0644);
 	assert_null(template_conf(path, &r));
 	assert_non_null(strstr(err, "larger than 4096 bytes"));
-	path = write_template(big, 904, 0644);	/* "%c\n" + 901 x */
+	path = write_template(big, 904, 0644); /* "%c\n" + 901 x */
 	assert_null(template_conf(path, &r));
 	assert_non_null(strstr(err, "longer than 900 bytes"));
 	/* Group-writable, missing, a symlink. */
@@ -1463,19 +1491,22 @@ test_mail_dump_round_trip(void **state)
 
 	(void)state;
 	path = write_template("Code: %c\n", 9, 0644);
-	(void)snprintf(text, sizeof(text), "[mail]\n"
+	(void)snprintf(text, sizeof(text),
+	    "[mail]\n"
 	    "smtp_url = smtp://relay.example.com:587\n"
 	    "smtp_user = otp\nsmtp_password_file = /etc/u/pw\n"
 	    "smtp_starttls = required\nretry_max_interval = 10\n"
 	    "[defaults]\nmail_from = otp@example.com\n"
 	    "mail_template = %s\n"
-	    "[pool a]\nmail_subject = Dein Code \xe2\x80\x93 jetzt\n", path);
+	    "[pool a]\nmail_subject = Dein Code \xe2\x80\x93 jetzt\n",
+	    path);
 	c1 = accepted(text);
 	d1 = dump_to_string(c1);
 	c2 = accepted(d1);
 	d2 = dump_to_string(c2);
 	assert_string_equal(d1, d2);
-	assert_non_null(strstr(d1, "\n[mail]\nsmtp_url = "
+	assert_non_null(strstr(d1,
+	    "\n[mail]\nsmtp_url = "
 	    "smtp://relay.example.com:587\nsmtp_user = otp\n"
 	    "smtp_password_file = /etc/u/pw\nsmtp_ca_file =\n"
 	    "smtp_starttls = required\nsendmail =\n"
@@ -1604,7 +1635,8 @@ main(void)
 		cmocka_unit_test(test_mail_subject_length_cap),
 		cmocka_unit_test(test_policy_keys_are_derived_and_inherited),
 		cmocka_unit_test_setup_teardown(
-		    test_mail_template_is_read_at_load, setup_dir, teardown_dir),
+		    test_mail_template_is_read_at_load, setup_dir,
+		    teardown_dir),
 		cmocka_unit_test_setup_teardown(
 		    test_mail_template_bad_files_are_refused, setup_dir,
 		    teardown_dir),

@@ -111,10 +111,10 @@ test_connect_missing_path_is_enoent(void **state)
 
 	(void)state;
 	path_in_tmp(path, sizeof(path), "missing.sock");
-	assert_int_equal(
-	    ua_connect_unix(path, 500, false, (uid_t)-1, &fd), -ENOENT);
-	assert_int_equal(
-	    ua_connect_unix(path, 500, true, (uid_t)-1, &fd), -ENOENT);
+	assert_int_equal(ua_connect_unix(path, 500, false, (uid_t)-1, &fd),
+	    -ENOENT);
+	assert_int_equal(ua_connect_unix(path, 500, true, (uid_t)-1, &fd),
+	    -ENOENT);
 	assert_int_equal(fd, -1);
 }
 
@@ -127,8 +127,8 @@ test_connect_without_listener_is_econnrefused(void **state)
 	(void)state;
 	path_in_tmp(path, sizeof(path), "dead.sock");
 	s = bound_socket(path, -1); /* bound, never listening */
-	assert_int_equal(
-	    ua_connect_unix(path, 500, false, (uid_t)-1, &fd), -ECONNREFUSED);
+	assert_int_equal(ua_connect_unix(path, 500, false, (uid_t)-1, &fd),
+	    -ECONNREFUSED);
 	(void)close(s);
 	assert_int_equal(fd, -1);
 }
@@ -143,14 +143,14 @@ test_connect_rejects_bad_arguments(void **state)
 	memset(path, 'a', sizeof(path) - 1);
 	path[0] = '/';
 	path[sizeof(path) - 1] = '\0';
-	assert_int_equal(
-	    ua_connect_unix(path, 500, false, (uid_t)-1, &fd), -ENAMETOOLONG);
-	assert_int_equal(
-	    ua_connect_unix("", 500, false, (uid_t)-1, &fd), -EINVAL);
-	assert_int_equal(
-	    ua_connect_unix(NULL, 500, false, (uid_t)-1, &fd), -EINVAL);
-	assert_int_equal(
-	    ua_connect_unix("/x", -1, false, (uid_t)-1, &fd), -EINVAL);
+	assert_int_equal(ua_connect_unix(path, 500, false, (uid_t)-1, &fd),
+	    -ENAMETOOLONG);
+	assert_int_equal(ua_connect_unix("", 500, false, (uid_t)-1, &fd),
+	    -EINVAL);
+	assert_int_equal(ua_connect_unix(NULL, 500, false, (uid_t)-1, &fd),
+	    -EINVAL);
+	assert_int_equal(ua_connect_unix("/x", -1, false, (uid_t)-1, &fd),
+	    -EINVAL);
 	assert_int_equal(fd, -1);
 }
 
@@ -273,8 +273,8 @@ test_connect_require_root_refuses_socket_owned_by_other_user(void **state)
 	path_in_tmp(path, sizeof(path), "user.sock");
 	s = bound_socket(path, 4);
 	assert_int_equal(chown(path, OTHER_UID, OTHER_UID), 0);
-	assert_int_equal(
-	    ua_connect_unix(path, 1000, true, (uid_t)-1, &fd), -EPERM);
+	assert_int_equal(ua_connect_unix(path, 1000, true, (uid_t)-1, &fd),
+	    -EPERM);
 	assert_int_equal(fd, -1);
 	/* The daemon user may own it (the peer is root here). */
 	assert_int_equal(ua_connect_unix(path, 1000, true, OTHER_UID, &fd), 0);
@@ -296,8 +296,8 @@ test_connect_require_root_refuses_non_socket(void **state)
 	f = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	assert_true(f >= 0);
 	(void)close(f);
-	assert_int_equal(
-	    ua_connect_unix(path, 1000, true, geteuid(), &fd), -EPERM);
+	assert_int_equal(ua_connect_unix(path, 1000, true, geteuid(), &fd),
+	    -EPERM);
 	assert_int_equal(fd, -1);
 }
 
@@ -332,8 +332,8 @@ test_connect_require_root_refuses_peer_of_other_uid(void **state)
 	(void)close(ready[1]);
 	assert_int_equal(read(ready[0], &c, 1), 1);
 	(void)close(ready[0]);
-	assert_int_equal(
-	    ua_connect_unix(path, 1000, true, (uid_t)-1, &fd), -EPERM);
+	assert_int_equal(ua_connect_unix(path, 1000, true, (uid_t)-1, &fd),
+	    -EPERM);
 	assert_int_equal(fd, -1);
 	assert_int_equal(ua_connect_unix(path, 1000, true, OTHER_UID, &fd), 0);
 	(void)close(fd);
@@ -344,20 +344,20 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_connect_missing_path_is_enoent),
-	    cmocka_unit_test(test_connect_without_listener_is_econnrefused),
-	    cmocka_unit_test(test_connect_rejects_bad_arguments),
-	    cmocka_unit_test(
-		test_connect_to_listener_gives_cloexec_nonblocking_fd),
-	    cmocka_unit_test(test_connect_never_returns_stdio_fd),
-	    cmocka_unit_test(test_connect_times_out_when_backlog_full),
-	    cmocka_unit_test(test_connect_require_root_refuses_non_socket),
-	    /* root only from here: see above */
-	    cmocka_unit_test(test_connect_require_root_accepts_root_socket),
-	    cmocka_unit_test(
-		test_connect_require_root_refuses_socket_owned_by_other_user),
-	    cmocka_unit_test(
-		test_connect_require_root_refuses_peer_of_other_uid),
+		cmocka_unit_test(test_connect_missing_path_is_enoent),
+		cmocka_unit_test(test_connect_without_listener_is_econnrefused),
+		cmocka_unit_test(test_connect_rejects_bad_arguments),
+		cmocka_unit_test(
+		    test_connect_to_listener_gives_cloexec_nonblocking_fd),
+		cmocka_unit_test(test_connect_never_returns_stdio_fd),
+		cmocka_unit_test(test_connect_times_out_when_backlog_full),
+		cmocka_unit_test(test_connect_require_root_refuses_non_socket),
+		/* root only from here: see above */
+		cmocka_unit_test(test_connect_require_root_accepts_root_socket),
+		cmocka_unit_test(
+		    test_connect_require_root_refuses_socket_owned_by_other_user),
+		cmocka_unit_test(
+		    test_connect_require_root_refuses_peer_of_other_uid),
 	};
 	const size_t nroot = 3;
 	size_t n = sizeof(tests) / sizeof(tests[0]);
@@ -366,6 +366,6 @@ main(void)
 		printf("# not root: %zu owner/peer cases not run\n", nroot);
 		n -= nroot;
 	}
-	return _cmocka_run_group_tests(
-	    "connect", tests, n, group_setup, group_teardown);
+	return _cmocka_run_group_tests("connect", tests, n, group_setup,
+	    group_teardown);
 }

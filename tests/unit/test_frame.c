@@ -26,8 +26,8 @@
 static void
 make_pair(int sv[2])
 {
-	assert_int_equal(
-	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv),
+	    0);
 }
 
 static void
@@ -79,7 +79,7 @@ put_hdr(uint8_t h[4], uint32_t n)
 static void
 sleep_ms(long ms)
 {
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
 
 	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
 		;
@@ -171,8 +171,8 @@ slow_echo_child(int fd, size_t total)
 	if (buf == NULL)
 		_exit(2);
 	while (got < total) {
-		r = read(
-		    fd, buf + got, total - got < 1000 ? total - got : 1000);
+		r = read(fd, buf + got,
+		    total - got < 1000 ? total - got : 1000);
 		if (r <= 0)
 			_exit(3);
 		got += (size_t)r;
@@ -287,8 +287,8 @@ test_read_rejects_oversize_header_without_reading_body(void **state)
 	assert_int_equal(ua_frame_read(sv[1], 64, 1000, &p, &n), -EMSGSIZE);
 	put_hdr(h, UINT32_MAX);
 	assert_int_equal(write_raw(sv[0], h, 4), 0);
-	assert_int_equal(
-	    ua_frame_read(sv[1], UA_MAX_FRAME, 1000, &p, &n), -EMSGSIZE);
+	assert_int_equal(ua_frame_read(sv[1], UA_MAX_FRAME, 1000, &p, &n),
+	    -EMSGSIZE);
 	assert_null(p);
 	close_pair(sv);
 }
@@ -563,29 +563,31 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_write_then_read_round_trip),
-	    cmocka_unit_test(test_zero_length_frame_round_trip),
-	    cmocka_unit_test(test_read_leaves_next_frame_in_socket),
-	    cmocka_unit_test(
-		test_large_frame_survives_partial_writes_and_reads),
-	    cmocka_unit_test(test_read_times_out_when_peer_stalls_after_header),
-	    cmocka_unit_test(test_read_deadline_is_overall_not_per_byte),
-	    cmocka_unit_test(
-		test_read_rejects_oversize_header_without_reading_body),
-	    cmocka_unit_test(test_read_eof_before_frame_is_econnreset),
-	    cmocka_unit_test(test_read_eof_mid_frame_is_econnreset),
-	    cmocka_unit_test(test_read_rejects_bad_arguments),
-	    cmocka_unit_test(
-		test_write_to_closed_peer_is_epipe_without_sigpipe),
-	    cmocka_unit_test(test_write_times_out_when_peer_does_not_read),
-	    cmocka_unit_test(test_write_rejects_oversize_and_bad_arguments),
-	    cmocka_unit_test(test_rx_fed_byte_by_byte_completes_on_last_byte),
-	    cmocka_unit_test(test_rx_reads_only_the_current_frame),
-	    cmocka_unit_test(test_rx_zero_length_frame_is_complete),
-	    cmocka_unit_test(test_rx_eof_is_econnreset),
-	    cmocka_unit_test(test_rx_oversize_header_is_emsgsize),
-	    cmocka_unit_test(test_rx_reset_wipes_half_read_frame),
-	    cmocka_unit_test(test_rx_take_before_complete_gives_null),
+		cmocka_unit_test(test_write_then_read_round_trip),
+		cmocka_unit_test(test_zero_length_frame_round_trip),
+		cmocka_unit_test(test_read_leaves_next_frame_in_socket),
+		cmocka_unit_test(
+		    test_large_frame_survives_partial_writes_and_reads),
+		cmocka_unit_test(
+		    test_read_times_out_when_peer_stalls_after_header),
+		cmocka_unit_test(test_read_deadline_is_overall_not_per_byte),
+		cmocka_unit_test(
+		    test_read_rejects_oversize_header_without_reading_body),
+		cmocka_unit_test(test_read_eof_before_frame_is_econnreset),
+		cmocka_unit_test(test_read_eof_mid_frame_is_econnreset),
+		cmocka_unit_test(test_read_rejects_bad_arguments),
+		cmocka_unit_test(
+		    test_write_to_closed_peer_is_epipe_without_sigpipe),
+		cmocka_unit_test(test_write_times_out_when_peer_does_not_read),
+		cmocka_unit_test(test_write_rejects_oversize_and_bad_arguments),
+		cmocka_unit_test(
+		    test_rx_fed_byte_by_byte_completes_on_last_byte),
+		cmocka_unit_test(test_rx_reads_only_the_current_frame),
+		cmocka_unit_test(test_rx_zero_length_frame_is_complete),
+		cmocka_unit_test(test_rx_eof_is_econnreset),
+		cmocka_unit_test(test_rx_oversize_header_is_emsgsize),
+		cmocka_unit_test(test_rx_reset_wipes_half_read_frame),
+		cmocka_unit_test(test_rx_take_before_complete_gives_null),
 	};
 
 	return cmocka_run_group_tests_name("frame", tests, group_setup, NULL);

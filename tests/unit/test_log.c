@@ -31,8 +31,7 @@ test_quote_plain_value(void **state)
 	(void)state;
 	assert_ptr_equal(ua_log_quote("sam", out, sizeof(out)), out);
 	assert_string_equal(out, "'sam'");
-	assert_string_equal(ua_log_quote("a b=c", out, sizeof(out)),
-	    "'a b=c'");
+	assert_string_equal(ua_log_quote("a b=c", out, sizeof(out)), "'a b=c'");
 }
 
 static void
@@ -167,7 +166,8 @@ capture_journal(void (*fn)(void), bool matching)
 	int sp[2], saved;
 	ssize_t n;
 
-	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp), 0);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp),
+	    0);
 	assert_int_equal(fstat(sp[0], &st), 0);
 	(void)snprintf(env, sizeof(env), "%llu:%llu",
 	    (unsigned long long)st.st_dev,
@@ -293,8 +293,8 @@ test_log_errno_sets_m_and_returns_r(void **state)
 	assert_int_equal(errno_ret, -ENOENT);
 	/* The caller's errno survives. */
 	assert_int_equal(errno_after, EINTR);
-	assert_non_null(strstr(got,
-	    "error: open '/x': No such file or directory\n"));
+	assert_non_null(
+	    strstr(got, "error: open '/x': No such file or directory\n"));
 }
 
 static void
@@ -327,8 +327,8 @@ test_stderr_socket_is_written_without_blocking(void **state)
 	ssize_t n;
 
 	(void)state;
-	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0,
-	    sv), 0);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv),
+	    0);
 	saved = dup(STDERR_FILENO);
 	assert_true(dup2(sv[0], STDERR_FILENO) >= 0);
 	ua_log_open("tlog", true);

@@ -19,7 +19,7 @@
 #include "userauthd/hostname.h"
 #include "userauthd/mail/mailmsg.h"
 
-#define NOW 1767225600	/* Thu, 01 Jan 2026 00:00:00 UTC */
+#define NOW 1767225600 /* Thu, 01 Jan 2026 00:00:00 UTC */
 
 static struct ua_pool_conf
 pool(const char *from, const char *subject, const char *tmpl)
@@ -27,7 +27,7 @@ pool(const char *from, const char *subject, const char *tmpl)
 	struct ua_pool_conf p;
 
 	memset(&p, 0, sizeof(p));
-	p.name = (char *)(uintptr_t)"customer";
+	p.name = (char *)(uintptr_t) "customer";
 	p.mail_from = (char *)(uintptr_t)from;
 	p.mail_subject = (char *)(uintptr_t)subject;
 	p.mail_template.text = (char *)(uintptr_t)tmpl;
@@ -40,7 +40,8 @@ compose_ok(const struct ua_pool_conf *p, unsigned secs, char **ret_id)
 	char *body = NULL, *id = NULL;
 
 	assert_int_equal(mailmsg_compose(p, "alice@example.com", "12345678",
-	    secs, NOW, &body, &id), 0);
+			     secs, NOW, &body, &id),
+	    0);
 	assert_non_null(body);
 	assert_non_null(id);
 	if (ret_id != NULL)
@@ -58,10 +59,11 @@ header(const char *msg, const char *name, char *out, size_t outsz)
 	size_t n = strlen(name);
 
 	while (p != NULL && p < end) {
-		if (strncmp(p, name, n) == 0 && p[n] == ':' && p[n + 1] == ' ') {
+		if (strncmp(p, name, n) == 0 && p[n] == ':' &&
+		    p[n + 1] == ' ') {
 			e = strstr(p, "\r\n");
-			(void)snprintf(out, outsz, "%.*s",
-			    (int)(e - p - n - 2), p + n + 2);
+			(void)snprintf(out, outsz, "%.*s", (int)(e - p - n - 2),
+			    p + n + 2);
 			return out;
 		}
 		p = strstr(p, "\r\n");
@@ -92,8 +94,8 @@ test_compose_default_message(void **state)
 	assert_string_equal(header(msg, "MIME-Version", v, sizeof(v)), "1.0");
 	assert_string_equal(header(msg, "Content-Type", v, sizeof(v)),
 	    "text/plain; charset=utf-8");
-	assert_string_equal(header(msg, "Content-Transfer-Encoding", v,
-	    sizeof(v)), "8bit");
+	assert_string_equal(
+	    header(msg, "Content-Transfer-Encoding", v, sizeof(v)), "8bit");
 	assert_string_equal(header(msg, "Auto-Submitted", v, sizeof(v)),
 	    "auto-generated");
 	/* Message-ID: <32 hex digits@the From domain>, also returned. */
@@ -102,7 +104,8 @@ test_compose_default_message(void **state)
 	assert_int_equal(strspn(id + 1, "0123456789abcdef"), 32);
 	assert_string_equal(id + 33, "@example.com>");
 	body = strstr(msg, "\r\n\r\n") + 4;
-	assert_string_equal(body, "Your sign-in code is 12345678\r\n\r\n"
+	assert_string_equal(body,
+	    "Your sign-in code is 12345678\r\n\r\n"
 	    "It is valid for 3 minutes. If you did not try to sign in, "
 	    "ignore this message.\r\n");
 	/* CRLF everywhere: no bare LF or CR, and no link. */
@@ -121,7 +124,8 @@ static void
 test_compose_template_escapes(void **state)
 {
 	struct ua_pool_conf p = pool("otp@mail.example.org", "Code for %p",
-	    "Pool %p: %c, %m min, 100%% yours.\n.leading dot\nno final newline");
+	    "Pool %p: %c, %m min, 100%% yours.\n.leading dot\nno final "
+	    "newline");
 	char *msg;
 
 	(void)state;
@@ -159,7 +163,7 @@ static int
 b64val(char c)
 {
 	static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-	    "abcdefghijklmnopqrstuvwxyz0123456789+/";
+				  "abcdefghijklmnopqrstuvwxyz0123456789+/";
 	const char *p = strchr(tab, c);
 
 	return c != '\0' && p != NULL ? (int)(p - tab) : -1;
@@ -187,8 +191,8 @@ decode_subject(const char *msg, char *out, size_t outsz)
 			v[1] = b64val(p[i + 1]);
 			v[2] = p[i + 2] == '=' ? 0 : b64val(p[i + 2]);
 			v[3] = p[i + 3] == '=' ? 0 : b64val(p[i + 3]);
-			assert_true(v[0] >= 0 && v[1] >= 0 && v[2] >= 0 &&
-			    v[3] >= 0);
+			assert_true(
+			    v[0] >= 0 && v[1] >= 0 && v[2] >= 0 && v[3] >= 0);
 			assert_true(o + 3 < outsz);
 			out[o++] = (char)(v[0] << 2 | v[1] >> 4);
 			if (p[i + 2] != '=')
@@ -210,14 +214,15 @@ decode_subject(const char *msg, char *out, size_t outsz)
 static void
 test_compose_utf8_subject_is_encoded(void **state)
 {
-	struct ua_pool_conf p = pool("a@example.com",
-	    "Ihr Anmeldecode f\xc3\xbcr heute", NULL);
+	struct ua_pool_conf p =
+	    pool("a@example.com", "Ihr Anmeldecode f\xc3\xbcr heute", NULL);
 	char subject[1024], longsub[UA_MAX_MAIL_SUBJECT + 1], *msg;
 	size_t i;
 
 	(void)state;
 	msg = compose_ok(&p, 180, NULL);
-	assert_non_null(strstr(msg, "\r\nSubject: =?UTF-8?B?"
+	assert_non_null(strstr(msg,
+	    "\r\nSubject: =?UTF-8?B?"
 	    "SWhyIEFubWVsZGVjb2RlIGbDvHIgaGV1dGU=?=\r\n"));
 	ua_erase_free(msg);
 	/* 100 two-byte characters: several words, none splits one. */
@@ -230,7 +235,7 @@ test_compose_utf8_subject_is_encoded(void **state)
 	assert_string_equal(subject, longsub);
 	ua_erase_free(msg);
 	/* ASCII that looks like an encoded word is encoded too. */
-	p.mail_subject = (char *)(uintptr_t)"=?x?";
+	p.mail_subject = (char *)(uintptr_t) "=?x?";
 	msg = compose_ok(&p, 180, NULL);
 	decode_subject(msg, subject, sizeof(subject));
 	assert_string_equal(subject, "=?x?");
@@ -241,7 +246,7 @@ static void
 refused(const struct ua_pool_conf *p, const char *to, const char *code,
     int want)
 {
-	char *body = (char *)(uintptr_t)"untouched", *id = body;
+	char *body = (char *)(uintptr_t) "untouched", *id = body;
 
 	assert_int_equal(mailmsg_compose(p, to, code, 180, NOW, &body, &id),
 	    want);
@@ -265,7 +270,7 @@ test_compose_refuses_header_injection(void **state)
 		refused(&p, addrs[i], "12345678", -EINVAL);
 		p.mail_from = (char *)(uintptr_t)addrs[i];
 		refused(&p, "alice@example.com", "12345678", -EINVAL);
-		p.mail_from = (char *)(uintptr_t)"a@example.com";
+		p.mail_from = (char *)(uintptr_t) "a@example.com";
 	}
 	for (i = 0; i < sizeof(subjects) / sizeof(subjects[0]); i++) {
 		p.mail_subject = (char *)(uintptr_t)subjects[i];
@@ -281,7 +286,7 @@ test_compose_refuses_missing_from_and_bad_codes(void **state)
 	(void)state;
 	refused(&p, "alice@example.com", "12345678", -EINVAL);
 	refused(NULL, "alice@example.com", "12345678", -EINVAL);
-	p.mail_from = (char *)(uintptr_t)"a@example.com";
+	p.mail_from = (char *)(uintptr_t) "a@example.com";
 	refused(&p, NULL, "12345678", -EINVAL);
 	refused(&p, "alice@example.com", NULL, -EINVAL);
 	refused(&p, "alice@example.com", "", -EINVAL);
@@ -298,9 +303,9 @@ test_compose_refuses_bad_templates(void **state)
 
 	(void)state;
 	refused(&p, "alice@example.com", "12345678", -EINVAL);
-	p.mail_template.text = (char *)(uintptr_t)"%c\r\nx";
+	p.mail_template.text = (char *)(uintptr_t) "%c\r\nx";
 	refused(&p, "alice@example.com", "12345678", -EINVAL);
-	p.mail_template.text = (char *)(uintptr_t)"%c %";
+	p.mail_template.text = (char *)(uintptr_t) "%c %";
 	refused(&p, "alice@example.com", "12345678", -EINVAL);
 	memset(longline, 'x', sizeof(longline) - 1);
 	longline[0] = '%';
@@ -339,11 +344,14 @@ test_from_reads_the_envelope_sender(void **state)
 	assert_int_equal(mailmsg_from(msg, out, 5), -EINVAL);
 	ua_erase_free(msg);
 	assert_int_equal(mailmsg_from("To: a@b.com\r\n\r\nFrom: x@y.com\r\n",
-	    out, sizeof(out)), -EINVAL);
+			     out, sizeof(out)),
+	    -EINVAL);
 	assert_int_equal(mailmsg_from("From: x@y.com\r\nFrom: z@y.com\r\n\r\n",
-	    out, sizeof(out)), -EINVAL);
-	assert_int_equal(mailmsg_from("From: X Y <x@y.com>\r\n\r\n", out,
-	    sizeof(out)), -EINVAL);
+			     out, sizeof(out)),
+	    -EINVAL);
+	assert_int_equal(
+	    mailmsg_from("From: X Y <x@y.com>\r\n\r\n", out, sizeof(out)),
+	    -EINVAL);
 	assert_int_equal(mailmsg_from("From: x@y.com", out, sizeof(out)),
 	    -EINVAL);
 	assert_int_equal(mailmsg_from("", out, sizeof(out)), -EINVAL);
@@ -373,11 +381,14 @@ test_invite_names_host_and_human_validity(void **state)
 
 	(void)state;
 	p.allow_password = true;
-	(void)snprintf(want, sizeof(want), "sign in to %s (customer "
-	    "accounts).", hostname_get());
+	(void)snprintf(want, sizeof(want),
+	    "sign in to %s (customer "
+	    "accounts).",
+	    hostname_get());
 	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
 		assert_int_equal(mailmsg_compose_invite(&p, "alice@example.com",
-		    "12345678", v[i].secs, NOW, &body, &id), 0);
+				     "12345678", v[i].secs, NOW, &body, &id),
+		    0);
 		if (strstr(body, v[i].words) == NULL)
 			fail_msg("%u s: no '%s' in\n%s", v[i].secs, v[i].words,
 			    body);
@@ -389,7 +400,8 @@ test_invite_names_host_and_human_validity(void **state)
 	}
 	p.allow_password = false;
 	assert_int_equal(mailmsg_compose_invite(&p, "alice@example.com",
-	    "12345678", 259200, NOW, &body, &id), 0);
+			     "12345678", 259200, NOW, &body, &id),
+	    0);
 	assert_null(strstr(body, "choose your password"));
 	assert_non_null(strstr(body, "no password to choose"));
 	assert_non_null(strstr(body, "valid for 3 days"));
@@ -403,10 +415,12 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_compose_default_message),
 		cmocka_unit_test(test_compose_template_escapes),
-		cmocka_unit_test(test_compose_minutes_round_down_to_at_least_one),
+		cmocka_unit_test(
+		    test_compose_minutes_round_down_to_at_least_one),
 		cmocka_unit_test(test_compose_utf8_subject_is_encoded),
 		cmocka_unit_test(test_compose_refuses_header_injection),
-		cmocka_unit_test(test_compose_refuses_missing_from_and_bad_codes),
+		cmocka_unit_test(
+		    test_compose_refuses_missing_from_and_bad_codes),
 		cmocka_unit_test(test_compose_refuses_bad_templates),
 		cmocka_unit_test(test_message_ids_differ),
 		cmocka_unit_test(test_from_reads_the_envelope_sender),

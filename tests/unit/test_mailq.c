@@ -16,11 +16,11 @@
 
 #include "userauthd/mail/mailq.h"
 
-#define W0 1767225600000LL	/* wall ms: 2026-01-01 00:00:00 UTC */
-#define M0 5000000LL		/* mono ms: some time after boot */
-#define MARGIN 10000		/* UA_MAIL_EXPIRY_MARGIN */
+#define W0 1767225600000LL /* wall ms: 2026-01-01 00:00:00 UTC */
+#define M0 5000000LL       /* mono ms: some time after boot */
+#define MARGIN 10000       /* UA_MAIL_EXPIRY_MARGIN */
 #define HOUR 3600000LL
-#define MID_RND 200u		/* mailq_backoff_ms: exactly 100% */
+#define MID_RND 200u /* mailq_backoff_ms: exactly 100% */
 
 static struct mailq_clock
 at(int64_t wall, int64_t mono)
@@ -32,8 +32,8 @@ at(int64_t wall, int64_t mono)
 static struct mailq_entry *
 seen(struct mailq *q, int64_t id, int64_t life, struct mailq_clock now)
 {
-	assert_int_equal(mailq_see(q, id, W0 / 1000, W0 / 1000 + life, MARGIN,
-	    now), 1);
+	assert_int_equal(
+	    mailq_see(q, id, W0 / 1000, W0 / 1000 + life, MARGIN, now), 1);
 	return mailq_find(q, id);
 }
 
@@ -49,7 +49,8 @@ test_new_row_is_due_at_once(void **state)
 	assert_int_equal(mailq_due(&q, at(W0 + 5000, M0))->id, 7);
 	assert_int_equal(mailq_wait_ms(&q, 1000, at(W0 + 5000, M0)), 0);
 	assert_int_equal(mailq_see(&q, 7, W0 / 1000, W0 / 1000 + 180, MARGIN,
-	    at(W0 + 6000, M0 + 1000)), 0);
+			     at(W0 + 6000, M0 + 1000)),
+	    0);
 	mailq_free(&q);
 }
 
@@ -67,11 +68,9 @@ test_retry_keeps_to_monotonic_when_wall_steps_back(void **state)
 	assert_null(mailq_due(&q, at(W0 + 200, M0 + 200)));
 	/* The wall clock goes back an hour; 1 s passes. */
 	assert_non_null(mailq_due(&q, at(W0 - HOUR + 1100, M0 + 1100)));
-	assert_false(mailq_expired(e, MARGIN, at(W0 - HOUR + 1100,
-	    M0 + 1100)));
+	assert_false(mailq_expired(e, MARGIN, at(W0 - HOUR + 1100, M0 + 1100)));
 	/* And the wait never follows the wall clock either. */
-	assert_int_equal(mailq_wait_ms(&q, 1000, at(W0 - HOUR, M0 + 600)),
-	    500);
+	assert_int_equal(mailq_wait_ms(&q, 1000, at(W0 - HOUR, M0 + 600)), 500);
 	mailq_free(&q);
 }
 
@@ -84,10 +83,10 @@ test_backward_step_does_not_revive_an_expired_code(void **state)
 	(void)state;
 	e = seen(&q, 1, 180, at(W0, M0));
 	/* 170 s later on the monotonic clock, the wall clock an hour back. */
-	assert_false(mailq_expired(e, MARGIN, at(W0 - HOUR + 169000,
-	    M0 + 169000)));
-	assert_true(mailq_expired(e, MARGIN, at(W0 - HOUR + 170000,
-	    M0 + 170000)));
+	assert_false(
+	    mailq_expired(e, MARGIN, at(W0 - HOUR + 169000, M0 + 169000)));
+	assert_true(
+	    mailq_expired(e, MARGIN, at(W0 - HOUR + 170000, M0 + 170000)));
 	mailq_free(&q);
 }
 
@@ -115,8 +114,8 @@ test_first_sight_after_a_step_gets_at_most_the_life(void **state)
 	 * back: the wall says 3780 s are left, the code only ever had 180. */
 	e = seen(&q, 1, 180, at(W0 - HOUR, M0));
 	assert_int_equal(e->last, M0 + 180000 - MARGIN);
-	assert_true(mailq_expired(e, MARGIN, at(W0 - HOUR + 170000,
-	    M0 + 170000)));
+	assert_true(
+	    mailq_expired(e, MARGIN, at(W0 - HOUR + 170000, M0 + 170000)));
 	mailq_free(&q);
 }
 
@@ -185,8 +184,8 @@ test_sweep_forgets_rows_gone_unless_busy(void **state)
 	seen(&q, 3, 180, now);
 	mailq_find(&q, 2)->busy = true;
 	mailq_mark(&q);
-	assert_int_equal(mailq_see(&q, 3, W0 / 1000, W0 / 1000 + 180, MARGIN,
-	    now), 0);
+	assert_int_equal(
+	    mailq_see(&q, 3, W0 / 1000, W0 / 1000 + 180, MARGIN, now), 0);
 	mailq_sweep(&q);
 	assert_null(mailq_find(&q, 1));
 	assert_non_null(mailq_find(&q, 2));
@@ -205,8 +204,8 @@ test_clock_moved_reports_a_step(void **state)
 	(void)state;
 	assert_int_equal(mailq_clock_moved(&q, at(W0, M0)), 0);
 	assert_int_equal(mailq_clock_moved(&q, at(W0 + 1000, M0 + 1000)), 0);
-	assert_int_equal(mailq_clock_moved(&q, at(W0 - HOUR + 2000,
-	    M0 + 2000)), -HOUR);
+	assert_int_equal(mailq_clock_moved(&q, at(W0 - HOUR + 2000, M0 + 2000)),
+	    -HOUR);
 	mailq_free(&q);
 }
 
@@ -219,9 +218,11 @@ test_see_stops_at_the_cap(void **state)
 	(void)state;
 	for (i = 1; i <= MAILQ_MAX; i++)
 		assert_int_equal(mailq_see(&q, i, W0 / 1000, W0 / 1000 + 180,
-		    MARGIN, at(W0, M0)), 1);
-	assert_int_equal(mailq_see(&q, i, W0 / 1000, W0 / 1000 + 180, MARGIN,
-	    at(W0, M0)), -ENOSPC);
+				     MARGIN, at(W0, M0)),
+		    1);
+	assert_int_equal(
+	    mailq_see(&q, i, W0 / 1000, W0 / 1000 + 180, MARGIN, at(W0, M0)),
+	    -ENOSPC);
 	mailq_free(&q);
 }
 

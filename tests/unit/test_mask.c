@@ -45,7 +45,7 @@ test_mask_hides_the_local_part_length(void **state)
 	(void)state;
 	assert_true(ua_mask_email("a@example.com", a, sizeof(a)) > 0);
 	assert_true(ua_mask_email("averyveryverylongname@example.com", b,
-	    sizeof(b)) > 0);
+			sizeof(b)) > 0);
 	assert_string_equal(a, b);
 }
 
@@ -87,7 +87,7 @@ test_mask_refuses_what_is_not_an_address(void **state)
 	refused("al\x01ice@example.com");
 	refused("\xc3\xa4lice@example.com");
 	memset(long_local, 'a', sizeof(long_local));
-	memcpy(long_local + 250, "@e.com", 7);	/* 256 bytes: over 254 */
+	memcpy(long_local + 250, "@e.com", 7); /* 256 bytes: over 254 */
 	refused(long_local);
 }
 
@@ -118,7 +118,7 @@ test_mask_longest_address_fits_the_max(void **state)
 	memset(in, 'd', sizeof(in));
 	in[0] = 'a';
 	in[1] = '@';
-	memcpy(in + 250, ".com", 5);	/* 254 bytes */
+	memcpy(in + 250, ".com", 5); /* 254 bytes */
 	assert_int_equal(strlen(in), 254);
 	assert_true(ua_mask_email(in, out, sizeof(out)) > 0);
 	assert_int_equal(strlen(out), 4 + 1 + 252);

@@ -264,8 +264,7 @@ test_field_count_cap(void **state)
 	decode_ok(&r, &m);
 	assert_int_equal(m.n, UA_MSG_MAX_FIELDS);
 	ua_msg_clear(&m);
-	raw_head(&r, UA_PROTO_VERSION, UA_MSG_CHALLENGE,
-	    UA_MSG_MAX_FIELDS + 1);
+	raw_head(&r, UA_PROTO_VERSION, UA_MSG_CHALLENGE, UA_MSG_MAX_FIELDS + 1);
 	for (t = 1; t <= UA_MSG_MAX_FIELDS + 1; t++)
 		raw_str(&r, t, "v");
 	expect_refused(&r, -EBADMSG);

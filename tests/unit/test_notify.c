@@ -185,10 +185,10 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(
-		    test_no_socket_is_nothing_to_do, setup, teardown),
-		cmocka_unit_test_setup_teardown(
-		    test_path_socket_gets_the_state, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_socket_is_nothing_to_do,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_path_socket_gets_the_state,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_abstract_socket_gets_the_state, setup, teardown),
 		cmocka_unit_test_setup_teardown(

@@ -51,7 +51,8 @@ publish_gen(unsigned n)
 	(void)snprintf(home, sizeof(home), "/home/g%u", n);
 	for (i = 0; i < 4; i++)
 		u[i] = (struct ua_cache_user){ names[i], NULL, gecos, home,
-		    "/bin/sh", (uint32_t)(50001 + i), (uint32_t)(50001 + i) };
+			"/bin/sh", (uint32_t)(50001 + i),
+			(uint32_t)(50001 + i) };
 	return ua_cache_write(path, u, 4, &g, 1);
 }
 
@@ -77,7 +78,7 @@ parse_gen(const char *gecos)
  * while none is) happen exactly when a test says, however slow the
  * machine.
  */
-static uint64_t clock_offset_ns;	/* atomic */
+static uint64_t clock_offset_ns; /* atomic */
 
 static uint64_t
 test_clock(void)
@@ -102,7 +103,7 @@ setup(void **state)
 	if (base == NULL)
 		base = "/tmp";
 	if (base[0] != '/' || strlen(base) > 100)
-		return -1;	/* say so rather than test elsewhere */
+		return -1; /* say so rather than test elsewhere */
 	(void)snprintf(tmpdir, sizeof(tmpdir), "%s/ua-test-reader.XXXXXX",
 	    base);
 	if (mkdtemp(tmpdir) == NULL)
@@ -152,7 +153,7 @@ test_missing_file_is_retried_once_a_second(void **state)
 	assert_int_equal(publish_gen(1), 0);
 	/* no syscall until the second is over, so still nothing */
 	assert_int_equal(gen_of("alice"), -ENOENT);
-	sleep_ms(20);	/* the short check is for a file being served */
+	sleep_ms(20); /* the short check is for a file being served */
 	assert_int_equal(gen_of("alice"), -ENOENT);
 	sleep_ms(1100);
 	assert_int_equal(gen_of("alice"), 1);
@@ -176,7 +177,7 @@ struct stats {
 	int first, last;
 };
 
-static bool stop;	/* atomic */
+static bool stop; /* atomic */
 
 /* Every answer must come from one generation, never a mix. */
 static void
@@ -194,7 +195,7 @@ check_one(struct stats *st)
 		st->bad++;
 		return;
 	}
-	for (k = 0; k < 4; k++) {	/* an enumeration under one pin */
+	for (k = 0; k < 4; k++) { /* an enumeration under one pin */
 		r = ua_cache_getpwent(&g->cache, k, &pw, buf, sizeof(buf));
 		if (r < 0 || (m = parse_gen(pw.pw_gecos)) < 0 ||
 		    (k > 0 && m != n)) {
@@ -212,13 +213,16 @@ check_one(struct stats *st)
 	else
 		for (k = 0; k < (unsigned)n % 4 + 1; k++)
 			if (gr.gr_mem[k] == NULL ||
-			    strcmp(gr.gr_mem[k], k == 0 ? "alice" : k == 1 ?
-			    "bob" : k == 2 ? "carol" : "dave") != 0)
+			    strcmp(gr.gr_mem[k],
+				k == 0       ? "alice"
+				    : k == 1 ? "bob"
+				    : k == 2 ? "carol"
+					     : "dave") != 0)
 				st->bad++;
 	uanss_release(g);
 	if (st->lookups++ == 0)
 		st->first = n;
-	if (n < st->last)	/* generations never go backwards */
+	if (n < st->last) /* generations never go backwards */
 		st->bad++;
 	st->last = n;
 }
@@ -263,8 +267,8 @@ test_consistent_while_republished(void **state)
 	memset(st, 0, sizeof(st));
 	__atomic_store_n(&stop, false, __ATOMIC_RELAXED);
 	for (i = 0; i < NREADERS; i++)
-		assert_int_equal(pthread_create(&t[i], NULL, reader_thread,
-		    &st[i]), 0);
+		assert_int_equal(
+		    pthread_create(&t[i], NULL, reader_thread, &st[i]), 0);
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	do {
 		assert_int_equal(publish_gen(++n), 0);
@@ -305,7 +309,7 @@ test_truncation_noticed_after_10ms(void **state)
 	assert_int_equal(gen_of("carol"), -EBADMSG);
 	assert_int_equal(count_mappings(), 0);
 	assert_int_equal(publish_gen(8), 0);
-	sleep_ms(1100);		/* nothing served: retried once a second */
+	sleep_ms(1100); /* nothing served: retried once a second */
 	assert_int_equal(gen_of("carol"), 8);
 	/* the header is still there */
 	assert_int_equal(truncate(path, 200), 0);
@@ -333,18 +337,20 @@ test_refused_replacement_fails_closed(void **state)
 	(void)snprintf(other, sizeof(other), "%s/garbage", tmpdir);
 	f = fopen(other, "we");
 	assert_non_null(f);
-	(void)fputs("not a cache file at all, but long enough to look at ..."
+	(void)fputs(
+	    "not a cache file at all, but long enough to look at ..."
 	    "................................................................"
 	    "................................................................"
-	    "...................", f);
+	    "...................",
+	    f);
 	(void)fclose(f);
 	assert_int_equal(chmod(other, 0644), 0);
 	assert_int_equal(rename(other, path), 0);
-	assert_int_equal(gen_of("alice"), 3);	/* within the 10 ms */
+	assert_int_equal(gen_of("alice"), 3); /* within the 10 ms */
 	sleep_ms(11);
 	assert_int_equal(gen_of("alice"), -EBADMSG);
 	assert_int_equal(publish_gen(4), 0);
-	assert_int_equal(gen_of("alice"), -EBADMSG);	/* retry is gated */
+	assert_int_equal(gen_of("alice"), -EBADMSG); /* retry is gated */
 	sleep_ms(1100);
 	assert_int_equal(gen_of("alice"), 4);
 	assert_int_equal(chmod(path, 0664), 0);
@@ -366,7 +372,7 @@ test_lock_of_vanished_owner_is_taken(void **state)
 	if (child == 0)
 		_exit(0);
 	assert_int_equal(waitpid(child, &status, 0), child);
-	reader.lock_tid = child;	/* as if forked mid-refresh */
+	reader.lock_tid = child; /* as if forked mid-refresh */
 	assert_int_equal(gen_of("alice"), 5);
 	assert_int_equal(reader.lock_tid, 0);
 }
@@ -383,8 +389,8 @@ test_stale_file_left_in_place_is_served(void **state)
 	assert_int_equal(publish_gen(6), 0);
 	fd = open(path, O_WRONLY);
 	assert_true(fd >= 0);
-	assert_int_equal(pwrite(fd, &flags, 4, offsetof(struct ua_cache_header,
-	    flags)), 4);
+	assert_int_equal(
+	    pwrite(fd, &flags, 4, offsetof(struct ua_cache_header, flags)), 4);
 	close(fd);
 	assert_int_equal(ua_cache_map(path, &c, NULL), 0);
 	assert_true(ua_cache_is_stale(&c));
@@ -411,13 +417,13 @@ test_stale_when_mapped_then_replaced(void **state)
 	assert_int_equal(publish_gen(6), 0);
 	fd = open(path, O_WRONLY);
 	assert_true(fd >= 0);
-	assert_int_equal(pwrite(fd, &flags, 4, offsetof(struct ua_cache_header,
-	    flags)), 4);
+	assert_int_equal(
+	    pwrite(fd, &flags, 4, offsetof(struct ua_cache_header, flags)), 4);
 	close(fd);
-	assert_int_equal(gen_of("alice"), 6);	/* mapped already stale */
-	assert_int_equal(publish_gen(7), 0);	/* no clock movement */
+	assert_int_equal(gen_of("alice"), 6); /* mapped already stale */
+	assert_int_equal(publish_gen(7), 0);  /* no clock movement */
 	assert_int_equal(gen_of("alice"), 7);
-	assert_int_equal(publish_gen(8), 0);	/* and the flag works again */
+	assert_int_equal(publish_gen(8), 0); /* and the flag works again */
 	assert_int_equal(gen_of("alice"), 8);
 }
 

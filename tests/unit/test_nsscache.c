@@ -542,21 +542,25 @@ test_clashing_extras_are_left_out_not_the_cache(void **state)
 	add_user(f, "customer", "alice", "alice@example.com", NULL);
 	add_user(f, "customer", "bob", "bob@example.com", NULL);
 	ops_gid = add_group(f, "customer", "opsteam");
-	xu[0] = xuser("alice", "a2@example.net", 400000);	/* name taken */
-	xu[1] = xuser("eve", "eve@example.net", 200000);	/* alice's uid */
-	xu[2] = xuser("fay", " ALICE@Example.com", 400002);	/* her address */
+	xu[0] = xuser("alice", "a2@example.net", 400000);   /* name taken */
+	xu[1] = xuser("eve", "eve@example.net", 200000);    /* alice's uid */
+	xu[2] = xuser("fay", " ALICE@Example.com", 400002); /* her address */
 	xu[3] = xuser("gus", "gus@example.net", 400003);
-	xu[4] = xuser("opsteam", "ops@example.net", 400004);	/* a group's */
-	xu[5] = xuser("hal", "no-address", 400005);		/* no alias */
-	crew[0] = 0;	/* the alice left out */
-	crew[1] = 3;	/* gus */
+	xu[4] = xuser("opsteam", "ops@example.net", 400004); /* a group's */
+	xu[5] = xuser("hal", "no-address", 400005);          /* no alias */
+	crew[0] = 0; /* the alice left out */
+	crew[1] = 3; /* gus */
 	xg[0] = (struct store_nss_group){ .name = strdup("opsteam"),
-		.gid = 410000 };				/* name taken */
+		.gid = 410000 }; /* name taken */
 	xg[1] = (struct store_nss_group){ .name = strdup("pilots"),
-		.gid = 200001 };				/* bob's gid */
+		.gid = 200001 }; /* bob's gid */
 	xg[2] = (struct store_nss_group){ .name = strdup("crew"),
-		.gid = 410002, .members = crew, .nmembers = 2 };
-	n = (struct store_nss){ .users = xu, .nusers = 6, .groups = xg,
+		.gid = 410002,
+		.members = crew,
+		.nmembers = 2 };
+	n = (struct store_nss){ .users = xu,
+		.nusers = 6,
+		.groups = xg,
 		.ngroups = 3 };
 	x = nss_extra_new(&n);
 	assert_non_null(x);
@@ -572,13 +576,12 @@ test_clashing_extras_are_left_out_not_the_cache(void **state)
 	assert_int_equal(ua_cache_getpwuid(&c, 200000, &pw, buf, sizeof(buf)),
 	    0);
 	assert_string_equal(pw.pw_name, "alice");
-	assert_int_equal(ua_cache_getpwnam(&c, "alice@example.com", &pw, buf,
-			     sizeof(buf)),
+	assert_int_equal(
+	    ua_cache_getpwnam(&c, "alice@example.com", &pw, buf, sizeof(buf)),
 	    0);
 	assert_string_equal(pw.pw_name, "alice");
-	assert_int_equal(ua_cache_getgrnam(&c, "opsteam", &gr, buf,
-			     sizeof(buf)),
-	    0);
+	assert_int_equal(
+	    ua_cache_getgrnam(&c, "opsteam", &gr, buf, sizeof(buf)), 0);
 	assert_int_equal(gr.gr_gid, ops_gid);
 	assert_int_equal(ua_cache_getgrgid(&c, 200001, &gr, buf, sizeof(buf)),
 	    0);
@@ -590,20 +593,17 @@ test_clashing_extras_are_left_out_not_the_cache(void **state)
 	    -ENOENT);
 	assert_int_equal(ua_cache_getpwnam(&c, "fay", &pw, buf, sizeof(buf)),
 	    0);
-	assert_int_equal(ua_cache_getpwnam(&c, "gus@example.net", &pw, buf,
-			     sizeof(buf)),
-	    0);
+	assert_int_equal(
+	    ua_cache_getpwnam(&c, "gus@example.net", &pw, buf, sizeof(buf)), 0);
 	assert_string_equal(pw.pw_name, "gus");
-	assert_int_equal(ua_cache_getpwnam(&c, "opsteam", &pw, buf,
-			     sizeof(buf)),
-	    0);
+	assert_int_equal(
+	    ua_cache_getpwnam(&c, "opsteam", &pw, buf, sizeof(buf)), 0);
 	assert_int_equal(pw.pw_uid, 400004);
 	assert_int_equal(ua_cache_getgrgid(&c, 400004, &gr, buf, sizeof(buf)),
 	    -ENOENT);
 	assert_int_equal(ua_cache_getpwnam(&c, "hal", &pw, buf, sizeof(buf)),
 	    0);
-	assert_int_equal(ua_cache_getgrnam(&c, "pilots", &gr, buf,
-			     sizeof(buf)),
+	assert_int_equal(ua_cache_getgrnam(&c, "pilots", &gr, buf, sizeof(buf)),
 	    -ENOENT);
 	assert_int_equal(ua_cache_getgrgid(&c, 410000, &gr, buf, sizeof(buf)),
 	    -ENOENT);

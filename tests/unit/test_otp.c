@@ -18,13 +18,12 @@
 #include "userauthd/otp.h"
 #include "userauthd/store/store.h"
 
-static const char conf_text[] =
-    "[pool customer]\n"
-    "mail_from = signin@example.com\n"
-    "uid_min = 200000\n"
-    "uid_max = 200099\n"
-    "gid_min = 300000\n"
-    "gid_max = 300099\n";
+static const char conf_text[] = "[pool customer]\n"
+				"mail_from = signin@example.com\n"
+				"uid_min = 200000\n"
+				"uid_max = 200099\n"
+				"gid_min = 300000\n"
+				"gid_max = 300099\n";
 
 struct fx {
 	char dir[64];
@@ -40,7 +39,8 @@ static int
 setup(void **state)
 {
 	struct store_err err = { 0 };
-	struct store_user_new u = { .pool = "customer", .login = "alice",
+	struct store_user_new u = { .pool = "customer",
+		.login = "alice",
 		.email = "alice@example.com" };
 	char msg[256];
 	json_t *o;
@@ -59,8 +59,11 @@ setup(void **state)
 	json_decref(o);
 	assert_int_equal(store_user_id(f->s, "alice", &f->alice, &err), 0);
 	assert_int_equal(keys_load(f->dir, &f->k), 0);
-	f->lim = (struct otp_limits){ .lifetime = 180, .tries = 3,
-		.per_hour = 5, .per_day = 10, .cooldown = 0 };
+	f->lim = (struct otp_limits){ .lifetime = 180,
+		.tries = 3,
+		.per_hour = 5,
+		.per_day = 10,
+		.cooldown = 0 };
 	*state = f;
 	return 0;
 }
@@ -85,7 +88,8 @@ ident(const struct fx *f, const char *who, uint8_t out[KEYS_MAC_LEN])
 	assert_int_equal(keys_mac(&f->k, "ident", who, strlen(who), out), 0);
 }
 
-/* Issue for alice at time now; fetch the plaintext code from the queued mail. */
+/* Issue for alice at time now; fetch the plaintext code from the queued mail.
+ */
 static int64_t
 issue(struct fx *f, time_t now, char code[OTP_DIGITS + 1])
 {
@@ -98,10 +102,9 @@ issue(struct fx *f, time_t now, char code[OTP_DIGITS + 1])
 	const char *body, *p;
 
 	ident(f, "alice", id);
-	assert_int_equal(otp_issue(f->s, &f->k, ua_conf_pool(f->conf,
-					   "customer"),
-			     &f->lim, f->alice, "alice@example.com", id, now,
-			     &otp, &limited, &err),
+	assert_int_equal(
+	    otp_issue(f->s, &f->k, ua_conf_pool(f->conf, "customer"), &f->lim,
+		f->alice, "alice@example.com", id, now, &otp, &limited, &err),
 	    0);
 	assert_false(limited);
 	assert_true(otp > 0);
@@ -116,8 +119,8 @@ issue(struct fx *f, time_t now, char code[OTP_DIGITS + 1])
 	p = strstr(body, "\r\n\r\n");
 	assert_non_null(p);
 	for (; *p; p++)
-		if (isdigit((unsigned char)p[0]) && strspn(p, "0123456789") ==
-			OTP_DIGITS)
+		if (isdigit((unsigned char)p[0]) &&
+		    strspn(p, "0123456789") == OTP_DIGITS)
 			break;
 	assert_true(*p != '\0');
 	memcpy(code, p, OTP_DIGITS);
@@ -128,15 +131,13 @@ issue(struct fx *f, time_t now, char code[OTP_DIGITS + 1])
 }
 
 static bool
-verify(struct fx *f, int64_t otp, const char *code, time_t now,
-    unsigned *left)
+verify(struct fx *f, int64_t otp, const char *code, time_t now, unsigned *left)
 {
 	struct store_err err = { 0 };
 	unsigned l = 99;
 	bool ok = false;
 
-	assert_int_equal(otp_verify(f->s, &f->k, otp, code, now, &ok, &l,
-			     &err),
+	assert_int_equal(otp_verify(f->s, &f->k, otp, code, now, &ok, &l, &err),
 	    0);
 	if (left != NULL)
 		*left = l;
@@ -155,7 +156,7 @@ test_deadline_on_both_clocks(void **state)
 	assert_int_equal(d.mono_ms, 185000);
 	now = (struct otp_clock){ 1179, 184999 };
 	assert_false(otp_clock_passed(&d, &now));
-	now = (struct otp_clock){ 1180, 100000 };	/* wall jumped ahead */
+	now = (struct otp_clock){ 1180, 100000 }; /* wall jumped ahead */
 	assert_true(otp_clock_passed(&d, &now));
 	now = (struct otp_clock){ 1181, 185001 };
 	assert_true(otp_clock_passed(&d, &now));
@@ -244,7 +245,7 @@ test_answer_is_code_by_length(void **state)
 	(void)state;
 	assert_true(otp_answer_is_code("01234567"));
 	assert_true(otp_answer_is_code("1234567a"));
-	assert_true(otp_answer_is_code("\b\n\r\177INCO"));	/* sshd's junk */
+	assert_true(otp_answer_is_code("\b\n\r\177INCO")); /* sshd's junk */
 	assert_false(otp_answer_is_code(""));
 	assert_false(otp_answer_is_code("12ab"));
 	assert_false(otp_answer_is_code("1234567"));
@@ -266,12 +267,12 @@ test_tries_left_spends_nothing(void **state)
 	wrong[0] = wrong[0] == '9' ? '0' : (char)(wrong[0] + 1);
 	assert_false(verify(f, otp, wrong, 1001, NULL));
 	assert_int_equal(tries_left(f, otp, 1001), 2);
-	assert_int_equal(tries_left(f, otp, 1000 + 180), 0);	/* expired */
-	assert_int_equal(tries_left(f, 0, 1001), 0);		/* no row */
+	assert_int_equal(tries_left(f, otp, 1000 + 180), 0); /* expired */
+	assert_int_equal(tries_left(f, 0, 1001), 0);         /* no row */
 	assert_int_equal(tries_left(f, otp + 100, 1001), 0);
 	otp = issue(f, 2000, code);
 	assert_true(verify(f, otp, code, 2001, NULL));
-	assert_int_equal(tries_left(f, otp, 2002), 0);		/* used */
+	assert_int_equal(tries_left(f, otp, 2002), 0); /* used */
 }
 
 static void
@@ -319,10 +320,11 @@ test_only_mac_at_rest(void **state)
 
 	(void)issue(f, 1000, code);
 	assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(db,
-			     "SELECT count(*) FROM otp_codes WHERE "
-			     "instr(code_mac, ?1) > 0 OR length(code_mac) != 32",
-			     -1, &st, NULL),
+	assert_int_equal(
+	    sqlite3_prepare_v2(db,
+		"SELECT count(*) FROM otp_codes WHERE "
+		"instr(code_mac, ?1) > 0 OR length(code_mac) != 32",
+		-1, &st, NULL),
 	    SQLITE_OK);
 	sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
@@ -350,8 +352,8 @@ test_limits_apply_to_fakes_alike(void **state)
 				     &lr, &err),
 		    0);
 		assert_int_equal(otp_issue(f->s, &f->k, pc, &f->lim, 0,
-				     "nobody@example.com", fake, 5000 + i,
-				     &otp, &lf, &err),
+				     "nobody@example.com", fake, 5000 + i, &otp,
+				     &lf, &err),
 		    0);
 		assert_int_equal(otp, 0);
 		assert_int_equal(lr, i >= 5);

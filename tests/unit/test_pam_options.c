@@ -15,12 +15,12 @@
 
 #include "pam_userauth/options.h"
 
-#define ARGV(...) ((const char *[]){__VA_ARGS__})
+#define ARGV(...) ((const char *[]){ __VA_ARGS__ })
 #define ARGC(...) ((int)(sizeof(ARGV(__VA_ARGS__)) / sizeof(const char *)))
 /* Parse the words given; the result in *o, the reason in *why. */
 #define PARSE(o, arg, why, ...)                                                \
-	uapam_opts_parse(                                                      \
-	    ARGC(__VA_ARGS__), ARGV(__VA_ARGS__), (o), (arg), (why))
+	uapam_opts_parse(ARGC(__VA_ARGS__), ARGV(__VA_ARGS__), (o), (arg),     \
+	    (why))
 
 /* One word must be refused, and named as the culprit. */
 static void
@@ -125,11 +125,11 @@ test_preferred_values(void **state)
 	struct uapam_opts o;
 
 	(void)state;
-	assert_int_equal(
-	    PARSE(&o, NULL, NULL, "pool=p", "preferred=password"), 0);
+	assert_int_equal(PARSE(&o, NULL, NULL, "pool=p", "preferred=password"),
+	    0);
 	assert_string_equal(o.preferred, "PASSWORD");
-	assert_int_equal(
-	    PARSE(&o, NULL, NULL, "preferred=email_otp", "pool=p"), 0);
+	assert_int_equal(PARSE(&o, NULL, NULL, "preferred=email_otp", "pool=p"),
+	    0);
 	assert_string_equal(o.preferred, "EMAIL_OTP");
 	assert_refused("pool=p", "preferred=PASSWORD");
 	assert_refused("pool=p", "preferred=sms");
@@ -182,8 +182,8 @@ test_try_first_pass_flag(void **state)
 	assert_int_equal(PARSE(&o, NULL, NULL, "try_first_pass", "pool=p"), 0);
 	assert_true(o.try_first_pass);
 	assert_refused("pool=p", "try_first_pass=yes");
-	assert_int_equal(PARSE(&o, NULL, NULL, "pool=p", "try_first_pass",
-			     "try_first_pass"),
+	assert_int_equal(
+	    PARSE(&o, NULL, NULL, "pool=p", "try_first_pass", "try_first_pass"),
 	    -EINVAL);
 }
 
@@ -209,8 +209,8 @@ test_duplicates_refused(void **state)
 	(void)state;
 	assert_refused("pool=p", "pool=p");
 	assert_refused("pool=p", "pool=q");
-	assert_int_equal(
-	    PARSE(&o, &arg, &why, "pool=p", "debug", "debug"), -EINVAL);
+	assert_int_equal(PARSE(&o, &arg, &why, "pool=p", "debug", "debug"),
+	    -EINVAL);
 	assert_non_null(strstr(why, "more than once"));
 	assert_int_equal(
 	    PARSE(&o, &arg, &why, "pool=p", "timeout=5", "timeout=5"), -EINVAL);
@@ -228,9 +228,9 @@ test_all_together(void **state)
 	struct uapam_opts o;
 
 	(void)state;
-	assert_int_equal(
-	    PARSE(&o, NULL, NULL, "debug", "timeout=3", "preferred=email_otp",
-		"socket=/run/x.sock", "pool=customer"),
+	assert_int_equal(PARSE(&o, NULL, NULL, "debug", "timeout=3",
+			     "preferred=email_otp", "socket=/run/x.sock",
+			     "pool=customer"),
 	    0);
 	assert_true(o.debug);
 	assert_int_equal(o.timeout_ms, 3000);
@@ -243,7 +243,7 @@ static void
 test_null_word_refused(void **state)
 {
 	struct uapam_opts o;
-	const char *argv[] = {"pool=p", NULL};
+	const char *argv[] = { "pool=p", NULL };
 
 	(void)state;
 	assert_int_equal(uapam_opts_parse(2, argv, &o, NULL, NULL), -EINVAL);
@@ -253,20 +253,20 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_defaults),
-	    cmocka_unit_test(test_pool_required),
-	    cmocka_unit_test(test_pool_values),
-	    cmocka_unit_test(test_socket_values),
-	    cmocka_unit_test(test_preferred_values),
-	    cmocka_unit_test(test_timeout_values),
-	    cmocka_unit_test(test_debug_flag),
-	    cmocka_unit_test(test_try_first_pass_flag),
-	    cmocka_unit_test(test_unknown_words),
-	    cmocka_unit_test(test_duplicates_refused),
-	    cmocka_unit_test(test_all_together),
-	    cmocka_unit_test(test_null_word_refused),
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_pool_required),
+		cmocka_unit_test(test_pool_values),
+		cmocka_unit_test(test_socket_values),
+		cmocka_unit_test(test_preferred_values),
+		cmocka_unit_test(test_timeout_values),
+		cmocka_unit_test(test_debug_flag),
+		cmocka_unit_test(test_try_first_pass_flag),
+		cmocka_unit_test(test_unknown_words),
+		cmocka_unit_test(test_duplicates_refused),
+		cmocka_unit_test(test_all_together),
+		cmocka_unit_test(test_null_word_refused),
 	};
 
-	return cmocka_run_group_tests_name(
-	    "pam_userauth options", tests, NULL, NULL);
+	return cmocka_run_group_tests_name("pam_userauth options", tests, NULL,
+	    NULL);
 }

@@ -76,7 +76,8 @@ test_group_rule_beats_hint(void **state)
 {
 	struct ua_pool_conf p;
 	const char *partner[] = { "partners" }, *dev[] = { "developers" };
-	struct policy_user u = { .has_password = true, .groups = partner,
+	struct policy_user u = { .has_password = true,
+		.groups = partner,
 		.ngroups = 1 };
 
 	(void)state;
@@ -118,7 +119,8 @@ test_fake_is_stable_and_plausible(void **state)
 	pool_both(&p);
 	assert_int_equal(policy_fake(&p, 3, POLICY_NONE), POLICY_EMAIL_OTP);
 	assert_int_equal(policy_fake(&p, 200, POLICY_NONE), POLICY_PASSWORD);
-	assert_int_equal(policy_fake(&p, 200, POLICY_NONE), policy_fake(&p, 200, POLICY_NONE));
+	assert_int_equal(policy_fake(&p, 200, POLICY_NONE),
+	    policy_fake(&p, 200, POLICY_NONE));
 	p.allow_email_otp = false;
 	assert_int_equal(policy_fake(&p, 3, POLICY_NONE), POLICY_PASSWORD);
 	p.allow_email_otp = true;
@@ -146,12 +148,13 @@ test_fake_follows_the_hint_as_real_users_do(void **state)
 	assert_int_equal(policy_first(&p, &no_pw, POLICY_EMAIL_OTP),
 	    POLICY_EMAIL_OTP);
 	for (b = 0; b < 256; b++)
-		assert_int_equal(policy_fake(&p, (unsigned char)b,
-		    POLICY_EMAIL_OTP), POLICY_EMAIL_OTP);
+		assert_int_equal(
+		    policy_fake(&p, (unsigned char)b, POLICY_EMAIL_OTP),
+		    POLICY_EMAIL_OTP);
 	assert_int_equal(policy_fake(&p, 200, POLICY_PASSWORD),
 	    POLICY_PASSWORD);
 	assert_int_equal(policy_fake(&p, 3, POLICY_PASSWORD),
-	    POLICY_EMAIL_OTP);	/* as a user without a password */
+	    POLICY_EMAIL_OTP); /* as a user without a password */
 }
 
 static void

@@ -32,30 +32,29 @@
 #include "userauthd/store/store_mfa.h"
 #include "userauthd/totp.h"
 
-static const char conf_text[] =
-    "[defaults]\n"
-    "shell = /bin/sh\n"
-    "mail_from = codes@example.com\n"
-    "[pool customer]\n"
-    "uid_min = 200000\n"
-    "uid_max = 200099\n"
-    "gid_min = 300000\n"
-    "gid_max = 300099\n"
-    "[pool staff]\n"
-    "uid_min = 220000\n"
-    "uid_max = 220099\n"
-    "gid_min = 320000\n"
-    "gid_max = 320099\n"
-    "first_factors = password\n"
-    "mfa = required\n"
-    "mfa_enrol_at_login = yes\n"
-    "[pool opt]\n"
-    "uid_min = 230000\n"
-    "uid_max = 230099\n"
-    "gid_min = 330000\n"
-    "gid_max = 330099\n"
-    "first_factors = password\n"
-    "mfa = optional\n";
+static const char conf_text[] = "[defaults]\n"
+				"shell = /bin/sh\n"
+				"mail_from = codes@example.com\n"
+				"[pool customer]\n"
+				"uid_min = 200000\n"
+				"uid_max = 200099\n"
+				"gid_min = 300000\n"
+				"gid_max = 300099\n"
+				"[pool staff]\n"
+				"uid_min = 220000\n"
+				"uid_max = 220099\n"
+				"gid_min = 320000\n"
+				"gid_max = 320099\n"
+				"first_factors = password\n"
+				"mfa = required\n"
+				"mfa_enrol_at_login = yes\n"
+				"[pool opt]\n"
+				"uid_min = 230000\n"
+				"uid_max = 230099\n"
+				"gid_min = 330000\n"
+				"gid_max = 330099\n"
+				"first_factors = password\n"
+				"mfa = optional\n";
 
 struct fx {
 	char dir[64];
@@ -67,8 +66,8 @@ struct fx {
 	char *dummy;
 	struct pool_backend *be;
 	struct pool_login *bl;
-	unsigned mails;		/* mail_queued calls */
-	char audits[8][96];	/* "event result reason" */
+	unsigned mails;     /* mail_queued calls */
+	char audits[8][96]; /* "event result reason" */
 	unsigned naudits;
 };
 
@@ -109,9 +108,12 @@ setup(void **state)
 	assert_int_equal(keys_load(f->dir, &f->k), 0);
 	assert_int_equal(workq_start(1, &f->wq), 0);
 	assert_int_equal(password_hash("dummy", &f->dummy), 0);
-	env = (struct pool_local_env){ .store = f->s, .keys = &f->k,
-		.wq = f->wq, .dummy_hash = f->dummy,
-		.mail_queued = mail_queued, .mail_arg = f };
+	env = (struct pool_local_env){ .store = f->s,
+		.keys = &f->k,
+		.wq = f->wq,
+		.dummy_hash = f->dummy,
+		.mail_queued = mail_queued,
+		.mail_arg = f };
 	assert_int_equal(pool_local_new(&env, &f->be), 0);
 	conv = (struct pool_conv){ .owner = 7, .audit = audit, .arg = f };
 	assert_int_equal(f->be->ops->login_new(f->be, &conv, &f->bl), 0);
@@ -142,7 +144,8 @@ static void
 add_user_to(struct fx *f, const char *pool, const char *login,
     const char *email, const char *pw)
 {
-	struct store_user_new u = { .pool = pool, .login = login,
+	struct store_user_new u = { .pool = pool,
+		.login = login,
 		.email = email };
 	struct store_err err = { 0 };
 	json_t *res = NULL;
@@ -153,8 +156,7 @@ add_user_to(struct fx *f, const char *pool, const char *login,
 	if (pw == NULL)
 		return;
 	assert_int_equal(password_hash(pw, &hash), 0);
-	assert_int_equal(store_user_set_password(f->s, login, hash, &res,
-			     &err),
+	assert_int_equal(store_user_set_password(f->s, login, hash, &res, &err),
 	    0);
 	json_decref(res);
 	free(hash);
@@ -174,8 +176,12 @@ request_in(struct fx *f, const char *pool, const char *ident,
 	static uint8_t mac[KEYS_MAC_LEN];
 
 	*rq = (struct pool_request){ .pc = ua_conf_pool(f->conf, pool),
-		.pool = pool, .ident = ident, .ident_mac = mac,
-		.service = "login", .rhost = "", .preferred = pref };
+		.pool = pool,
+		.ident = ident,
+		.ident_mac = mac,
+		.service = "login",
+		.rhost = "",
+		.preferred = pref };
 }
 
 static void
@@ -204,8 +210,7 @@ collect(struct fx *f)
 
 /* account and initiate for login in pool: its first challenge. */
 static void
-start(struct fx *f, const char *pool, const char *login,
-    struct pool_reply *rp)
+start(struct fx *f, const char *pool, const char *login, struct pool_reply *rp)
 {
 	struct pool_request rq;
 
@@ -230,8 +235,8 @@ answer_pending(struct fx *f, const struct ua_pool_conf *pc,
 
 /* An answer to c that the backend judges at once. */
 static void
-answer_now(struct fx *f, const struct ua_pool_conf *pc,
-    enum policy_challenge c, const char *answer, struct pool_reply *rp)
+answer_now(struct fx *f, const struct ua_pool_conf *pc, enum policy_challenge c,
+    const char *answer, struct pool_reply *rp)
 {
 	memset(rp, 0, sizeof(*rp));
 	assert_int_equal(f->be->ops->respond(f->bl, pc, c, answer, rp), 0);
@@ -254,9 +259,8 @@ enrol(struct fx *f, const char *login, uint8_t secret[TOTP_SECRET_LEN])
 	struct store_err err = { 0 };
 
 	assert_int_equal(totp_new_secret(secret), 0);
-	assert_int_equal(store_mfa_activate(f->s, user_id(f, login), secret,
-			     -1, &err),
-	    0);
+	assert_int_equal(
+	    store_mfa_activate(f->s, user_id(f, login), secret, -1, &err), 0);
 }
 
 /* The code of secret now, with pc's parameters. */
@@ -266,9 +270,8 @@ totp_now(const struct ua_pool_conf *pc, const uint8_t *secret, char out[16])
 	struct totp_params p;
 
 	totp_params_of(pc, &p);
-	assert_int_equal(totp_code(secret, TOTP_SECRET_LEN, &p, time(NULL), out,
-			     16),
-	    0);
+	assert_int_equal(
+	    totp_code(secret, TOTP_SECRET_LEN, &p, time(NULL), out, 16), 0);
 }
 
 static void
@@ -338,7 +341,8 @@ test_failed_check_is_no_verdict(void **state)
 
 	add_user(f, "alice", "alice@example.com", NULL);
 	assert_int_equal(store_user_set_password(f->s, "alice",
-	    "$y$jZZ$not-a-salt$not-a-hash", &res, &err), 0);
+			     "$y$jZZ$not-a-salt$not-a-hash", &res, &err),
+	    0);
 	json_decref(res);
 	request(f, "alice", POLICY_PASSWORD, &rq);
 	assert_int_equal(f->be->ops->account(f->bl, &rq, &rp), 0);
@@ -366,8 +370,8 @@ test_wrong_password_fails_before_mfa(void **state)
 	add_user(f, "alice", "alice@example.com", "correct horse");
 	request(f, "alice", POLICY_PASSWORD, &rq);
 	assert_int_equal(f->be->ops->account(f->bl, &rq, &rp), 0);
-	assert_int_equal(f->be->ops->respond(f->bl, pc, POLICY_PASSWORD,
-			     "wrong horse", &rp),
+	assert_int_equal(
+	    f->be->ops->respond(f->bl, pc, POLICY_PASSWORD, "wrong horse", &rp),
 	    1);
 	memset(&rp, 0, sizeof(rp));
 	assert_int_equal(f->be->ops->complete(f->bl, pc, collect(f), &rp), 0);
@@ -438,7 +442,7 @@ test_code_is_issued_and_mailed(void **state)
 	assert_int_equal(rp.status, POOL_CHALLENGE);
 	assert_int_equal(rp.challenge, POLICY_EMAIL_OTP);
 	assert_string_equal(rp.destination, "b***@e******.net");
-	assert_null(rp.info);	/* the conversation says "A code was sent" */
+	assert_null(rp.info); /* the conversation says "A code was sent" */
 	assert_int_equal(f->mails, 1);
 	assert_int_equal(f->naudits, 0);
 }
@@ -462,8 +466,9 @@ mailed_code(struct fx *f, char code[OTP_DIGITS + 1])
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
 	p = strstr((const char *)sqlite3_column_text(st, 0), "\r\n\r\n");
 	assert_non_null(p);
-	while (*p != '\0' && !(isdigit((unsigned char)*p) &&
-				  strspn(p, "0123456789") == OTP_DIGITS))
+	while (*p != '\0' &&
+	    !(isdigit((unsigned char)*p) &&
+		strspn(p, "0123456789") == OTP_DIGITS))
 		p++;
 	assert_true(*p != '\0');
 	memcpy(code, p, OTP_DIGITS);
@@ -576,8 +581,8 @@ test_no_code_answer_spends_no_try(void **state)
 {
 	struct fx *f = *state;
 	const struct ua_pool_conf *pc = ua_conf_pool(f->conf, "customer");
-	static const char *const junk[] = { "12ab", "", "1234567",
-		"123456789", " 12345678", "unjudge" };
+	static const char *const junk[] = { "12ab", "", "1234567", "123456789",
+		" 12345678", "unjudge" };
 	char code[OTP_DIGITS + 1], wrong[OTP_DIGITS + 1];
 	struct pool_reply rp;
 	size_t i;
@@ -671,10 +676,12 @@ test_count_code_counts_without_mail(void **state)
 	uint8_t mac[KEYS_MAC_LEN] = { 1, 2, 3 };
 	bool limited = true;
 
-	assert_int_equal(f->be->ops->count_code(f->be, NULL, pc, mac, &limited), 0);
+	assert_int_equal(f->be->ops->count_code(f->be, NULL, pc, mac, &limited),
+	    0);
 	assert_false(limited);
 	/* Within the resend cooldown: limited, like a real identifier. */
-	assert_int_equal(f->be->ops->count_code(f->be, NULL, pc, mac, &limited), 0);
+	assert_int_equal(f->be->ops->count_code(f->be, NULL, pc, mac, &limited),
+	    0);
 	assert_true(limited);
 	assert_int_equal(f->mails, 0);
 }
@@ -744,8 +751,7 @@ require_change(struct fx *f, const char *login)
 	struct store_err err = { 0 };
 	json_t *res = NULL;
 
-	assert_int_equal(store_user_require_change(f->s, login, &res, &err),
-	    0);
+	assert_int_equal(store_user_require_change(f->s, login, &res, &err), 0);
 	json_decref(res);
 }
 
@@ -893,9 +899,8 @@ test_setup_never_replaces_an_active_secret(void **state)
 	assert_int_equal(rp.verdict.factor, POOL_FACTOR_TOTP);
 	assert_false(rp.verdict.ok);
 	assert_string_equal(rp.reason, "mfa_already_enrolled");
-	assert_int_equal(store_mfa_load(f->s, user_id(f, "sam"), NULL, &m,
-			     &err),
-	    0);
+	assert_int_equal(
+	    store_mfa_load(f->s, user_id(f, "sam"), NULL, &m, &err), 0);
 	assert_true(m.enrolled);
 	assert_memory_equal(m.secret, admin, TOTP_SECRET_LEN);
 	assert_int_equal(m.last_step, -1);
@@ -924,9 +929,8 @@ test_setup_enrols_a_user_without_a_secret(void **state)
 	answer_now(f, pc, POLICY_MFA_SETUP, code, &rp);
 	assert_int_equal(rp.status, POOL_OK);
 	assert_true(rp.verdict.ok);
-	assert_int_equal(store_mfa_load(f->s, user_id(f, "sam"), NULL, &m,
-			     &err),
-	    0);
+	assert_int_equal(
+	    store_mfa_load(f->s, user_id(f, "sam"), NULL, &m, &err), 0);
 	assert_true(m.enrolled);
 	assert_memory_equal(m.secret, shown, TOTP_SECRET_LEN);
 	store_mfa_clear(&m);
@@ -941,8 +945,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_password_check_pends_until_complete, setup, teardown),
-		cmocka_unit_test_setup_teardown(
-		    test_failed_check_is_no_verdict, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_failed_check_is_no_verdict,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_wrong_password_fails_before_mfa, setup, teardown),
 		cmocka_unit_test_setup_teardown(

@@ -51,15 +51,20 @@ test_nist_vectors(void **state)
 	int i;
 
 	(void)state;
-	expect("abc", 3, "ba7816bf8f01cfea414140de5dae2223"
+	expect("abc", 3,
+	    "ba7816bf8f01cfea414140de5dae2223"
 	    "b00361a396177a9cb410ff61f20015ad");
-	expect("", 0, "e3b0c44298fc1c149afbf4c8996fb924"
+	expect("", 0,
+	    "e3b0c44298fc1c149afbf4c8996fb924"
 	    "27ae41e4649b934ca495991b7852b855");
-	expect(NULL, 0, "e3b0c44298fc1c149afbf4c8996fb924"
+	expect(NULL, 0,
+	    "e3b0c44298fc1c149afbf4c8996fb924"
 	    "27ae41e4649b934ca495991b7852b855");
-	expect(two, strlen(two), "248d6a61d20638b8e5c026930c3e6039"
+	expect(two, strlen(two),
+	    "248d6a61d20638b8e5c026930c3e6039"
 	    "a33ce45964ff2167f6ecedd419db06c1");
-	expect(b896, strlen(b896), "cf5b16a778af8380036ce59e7b049237"
+	expect(b896, strlen(b896),
+	    "cf5b16a778af8380036ce59e7b049237"
 	    "0b249b11e8f07a51afac45037afee9d1");
 	memset(a, 'a', sizeof(a));
 	ua_sha256_init(&c);
@@ -67,7 +72,8 @@ test_nist_vectors(void **state)
 		ua_sha256_update(&c, a, sizeof(a));
 	ua_sha256_final(&c, d);
 	hex(d, got);
-	assert_string_equal(got, "cdc76e5c9914fb9281a1c7e284d73e67"
+	assert_string_equal(got,
+	    "cdc76e5c9914fb9281a1c7e284d73e67"
 	    "f1809a48a497200e046d39ccc7112cd0");
 }
 
@@ -79,20 +85,27 @@ test_padding_boundaries(void **state)
 		size_t n;
 		const char *d;
 	} v[] = {
-		{ 55, "d5e285683cd4efc02d021a5c62014694"
-		      "958901005d6f71e89e0989fac77e4072" },
-		{ 56, "04c26261370ee7541549d16dee320c72"
-		      "3e3fd14671e66a099afe0a377c16888e" },
-		{ 63, "75220b47218278e656f2013bb8f0c455"
-		      "a25eaf01e86c64924e9d48d89776d6f2" },
-		{ 64, "7ce100971f64e7001e8fe5a51973ecdf"
-		      "e1ced42befe7ee8d5fd6219506b5393c" },
-		{ 65, "9537c5fdf120482f7d58d25e9ed583f5"
-		      "2c02b4e304ea814db1633ad565aed7e9" },
-		{ 119, "000b48d4edf0fa7bee3c6236ecd2785b"
-		       "aa5db4eeb8bb54341b029e0d9fa5fb0c" },
-		{ 120, "13f05a0b594787f5ecd315edc96141bd"
-		       "3243203d1b7d4f0836f37308b276ba98" },
+		{ 55,
+		    "d5e285683cd4efc02d021a5c62014694"
+		    "958901005d6f71e89e0989fac77e4072" },
+		{ 56,
+		    "04c26261370ee7541549d16dee320c72"
+		    "3e3fd14671e66a099afe0a377c16888e" },
+		{ 63,
+		    "75220b47218278e656f2013bb8f0c455"
+		    "a25eaf01e86c64924e9d48d89776d6f2" },
+		{ 64,
+		    "7ce100971f64e7001e8fe5a51973ecdf"
+		    "e1ced42befe7ee8d5fd6219506b5393c" },
+		{ 65,
+		    "9537c5fdf120482f7d58d25e9ed583f5"
+		    "2c02b4e304ea814db1633ad565aed7e9" },
+		{ 119,
+		    "000b48d4edf0fa7bee3c6236ecd2785b"
+		    "aa5db4eeb8bb54341b029e0d9fa5fb0c" },
+		{ 120,
+		    "13f05a0b594787f5ecd315edc96141bd"
+		    "3243203d1b7d4f0836f37308b276ba98" },
 	};
 	uint8_t x[128];
 	size_t i;

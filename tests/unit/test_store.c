@@ -17,21 +17,20 @@
 #include "userauthd/password.h"
 #include "userauthd/store/store_int.h"
 
-static const char conf_text[] =
-    "[defaults]\n"
-    "shell = /bin/sh\n"
-    "mail_from = codes@example.com\n"
-    "[pool customer]\n"
-    "uid_min = 200000\n"
-    "uid_max = 200002\n"
-    "gid_min = 300000\n"
-    "gid_max = 300001\n"
-    "[pool staff]\n"
-    "uid_min = 210000\n"
-    "uid_max = 219999\n"
-    "gid_min = 310000\n"
-    "gid_max = 319999\n"
-    "home = /srv/%p/%u\n";
+static const char conf_text[] = "[defaults]\n"
+				"shell = /bin/sh\n"
+				"mail_from = codes@example.com\n"
+				"[pool customer]\n"
+				"uid_min = 200000\n"
+				"uid_max = 200002\n"
+				"gid_min = 300000\n"
+				"gid_max = 300001\n"
+				"[pool staff]\n"
+				"uid_min = 210000\n"
+				"uid_max = 219999\n"
+				"gid_min = 310000\n"
+				"gid_max = 319999\n"
+				"home = /srv/%p/%u\n";
 
 struct fx {
 	char dir[64];
@@ -78,7 +77,8 @@ static int
 add(struct fx *f, const char *pool, const char *login, const char *email,
     json_t **ret, struct store_err *err)
 {
-	struct store_user_new u = { .pool = pool, .login = login,
+	struct store_user_new u = { .pool = pool,
+		.login = login,
 		.email = email };
 	json_t *o = NULL;
 	int r;
@@ -104,12 +104,10 @@ test_user_add_allocates_uid_and_private_gid(void **state)
 	struct store_err err = { 0 };
 	json_t *o;
 
-	assert_int_equal(add(f, "customer", "alice", "Alice@Example.COM", &o,
-			     &err),
-	    0);
+	assert_int_equal(
+	    add(f, "customer", "alice", "Alice@Example.COM", &o, &err), 0);
 	assert_int_equal(uid_of(o), 200000);
-	assert_int_equal(json_integer_value(json_object_get(o, "gid")),
-	    200000);
+	assert_int_equal(json_integer_value(json_object_get(o, "gid")), 200000);
 	assert_string_equal(json_string_value(json_object_get(o, "email")),
 	    "alice@example.com");
 	assert_string_equal(json_string_value(json_object_get(o, "home")),
@@ -145,8 +143,7 @@ test_uid_never_reused_after_delete(void **state)
 	struct store_err err = { 0 };
 	json_t *o;
 
-	assert_int_equal(add(f, "customer", "a1", "a1@example.com", NULL,
-			     &err),
+	assert_int_equal(add(f, "customer", "a1", "a1@example.com", NULL, &err),
 	    0);
 	assert_int_equal(store_user_del(f->s, "a1", &o, &err), 0);
 	json_decref(o);
@@ -163,14 +160,11 @@ test_uid_range_exhausted(void **state)
 	struct store_err err = { 0 };
 	json_t *o = NULL;
 
-	assert_int_equal(add(f, "customer", "u1", "u1@example.com", NULL,
-			     &err),
+	assert_int_equal(add(f, "customer", "u1", "u1@example.com", NULL, &err),
 	    0);
-	assert_int_equal(add(f, "customer", "u2", "u2@example.com", NULL,
-			     &err),
+	assert_int_equal(add(f, "customer", "u2", "u2@example.com", NULL, &err),
 	    0);
-	assert_int_equal(add(f, "customer", "u3", "u3@example.com", NULL,
-			     &err),
+	assert_int_equal(add(f, "customer", "u3", "u3@example.com", NULL, &err),
 	    0);
 	assert_int_equal(add(f, "customer", "u4", "u4@example.com", &o, &err),
 	    -ENOSPC);
@@ -186,16 +180,13 @@ test_duplicate_login_and_email_refused(void **state)
 	struct fx *f = *state;
 	struct store_err err = { 0 };
 
-	assert_int_equal(add(f, "customer", "bob", "bob@example.com", NULL,
-			     &err),
-	    0);
-	assert_int_equal(add(f, "staff", "bob", "other@example.com", NULL,
-			     &err),
-	    -EEXIST);
+	assert_int_equal(
+	    add(f, "customer", "bob", "bob@example.com", NULL, &err), 0);
+	assert_int_equal(
+	    add(f, "staff", "bob", "other@example.com", NULL, &err), -EEXIST);
 	assert_string_equal(err.code, "exists");
-	assert_int_equal(add(f, "staff", "bobby", "BOB@example.com", NULL,
-			     &err),
-	    -EEXIST);
+	assert_int_equal(
+	    add(f, "staff", "bobby", "BOB@example.com", NULL, &err), -EEXIST);
 	assert_non_null(strstr(err.msg, "bob@example.com"));
 }
 
@@ -205,9 +196,8 @@ test_local_account_names_refused(void **state)
 	struct fx *f = *state;
 	struct store_err err = { 0 };
 
-	assert_int_equal(add(f, "customer", "root", "r@example.com", NULL,
-			     &err),
-	    -EEXIST);
+	assert_int_equal(
+	    add(f, "customer", "root", "r@example.com", NULL, &err), -EEXIST);
 	assert_non_null(strstr(err.msg, "local"));
 }
 
@@ -216,19 +206,17 @@ test_invalid_fields_refused(void **state)
 {
 	struct fx *f = *state;
 	struct store_err err = { 0 };
-	struct store_user_new u = { .pool = "customer", .login = "carol",
+	struct store_user_new u = { .pool = "customer",
+		.login = "carol",
 		.email = "carol@example.com" };
 	json_t *o = NULL;
 
-	assert_int_equal(add(f, "customer", "-bad", "x@example.com", NULL,
-			     &err),
-	    -EINVAL);
+	assert_int_equal(
+	    add(f, "customer", "-bad", "x@example.com", NULL, &err), -EINVAL);
 	assert_string_equal(err.code, "invalid");
-	assert_int_equal(add(f, "customer", "carol", "not-an-email", NULL,
-			     &err),
-	    -EINVAL);
-	assert_int_equal(add(f, "nopool", "carol", "c@example.com", NULL,
-			     &err),
+	assert_int_equal(
+	    add(f, "customer", "carol", "not-an-email", NULL, &err), -EINVAL);
+	assert_int_equal(add(f, "nopool", "carol", "c@example.com", NULL, &err),
 	    -ENOENT);
 	u.display_name = "bad\xff";
 	assert_int_equal(store_user_add(f->s, f->conf, &u, &o, &err), -EINVAL);
@@ -239,9 +227,8 @@ test_invalid_fields_refused(void **state)
 	assert_int_equal(store_user_add(f->s, f->conf, &u, &o, &err), -EINVAL);
 	assert_null(o);
 	/* A refused add consumed no uid. */
-	assert_int_equal(add(f, "customer", "carol", "carol@example.com", &o,
-			     &err),
-	    0);
+	assert_int_equal(
+	    add(f, "customer", "carol", "carol@example.com", &o, &err), 0);
 	assert_int_equal(uid_of(o), 200000);
 	json_decref(o);
 }
@@ -253,9 +240,8 @@ test_user_by_email_any_case(void **state)
 	struct store_err err = { 0 };
 	json_t *o;
 
-	assert_int_equal(add(f, "customer", "dave", "dave@example.com", NULL,
-			     &err),
-	    0);
+	assert_int_equal(
+	    add(f, "customer", "dave", "dave@example.com", NULL, &err), 0);
 	assert_int_equal(store_user_show(f->s, "DAVE@Example.com", &o, &err),
 	    0);
 	assert_string_equal(json_string_value(json_object_get(o, "login")),
@@ -270,9 +256,8 @@ test_disable_enable(void **state)
 	struct store_err err = { 0 };
 	json_t *o;
 
-	assert_int_equal(add(f, "customer", "erin", "erin@example.com", NULL,
-			     &err),
-	    0);
+	assert_int_equal(
+	    add(f, "customer", "erin", "erin@example.com", NULL, &err), 0);
 	assert_int_equal(store_user_set_enabled(f->s, "erin", false, &o, &err),
 	    0);
 	assert_string_equal(json_string_value(json_object_get(o, "state")),
@@ -292,46 +277,39 @@ test_groups_members_and_pools(void **state)
 	struct store_err err = { 0 };
 	json_t *o;
 
-	assert_int_equal(add(f, "customer", "fay", "fay@example.com", NULL,
-			     &err),
-	    0);
+	assert_int_equal(
+	    add(f, "customer", "fay", "fay@example.com", NULL, &err), 0);
 	assert_int_equal(add(f, "staff", "gus", "gus@example.com", NULL, &err),
 	    0);
-	assert_int_equal(store_group_add(f->s, f->conf, "customer", "devs",
-			     &o, &err),
-	    0);
+	assert_int_equal(
+	    store_group_add(f->s, f->conf, "customer", "devs", &o, &err), 0);
 	assert_int_equal(json_integer_value(json_object_get(o, "gid")), 300000);
 	json_decref(o);
-	assert_int_equal(store_group_member(f->s, "devs", "fay", true, &o,
-			     &err),
-	    0);
+	assert_int_equal(
+	    store_group_member(f->s, "devs", "fay", true, &o, &err), 0);
 	assert_int_equal(json_array_size(json_object_get(o, "members")), 1);
 	json_decref(o);
-	assert_int_equal(store_group_member(f->s, "devs", "fay", true, &o,
-			     &err),
-	    -EEXIST);
-	assert_int_equal(store_group_member(f->s, "devs", "gus", true, &o,
-			     &err),
-	    -EINVAL);
-	assert_int_equal(store_group_member(f->s, "nogroup1", "fay", true, &o,
-			     &err),
+	assert_int_equal(
+	    store_group_member(f->s, "devs", "fay", true, &o, &err), -EEXIST);
+	assert_int_equal(
+	    store_group_member(f->s, "devs", "gus", true, &o, &err), -EINVAL);
+	assert_int_equal(
+	    store_group_member(f->s, "nogroup1", "fay", true, &o, &err),
 	    -ENOENT);
 	/* A group name may not shadow a user's private group. */
-	assert_int_equal(store_group_add(f->s, f->conf, "customer", "fay", &o,
-			     &err),
+	assert_int_equal(
+	    store_group_add(f->s, f->conf, "customer", "fay", &o, &err),
 	    -EEXIST);
 	assert_int_equal(store_user_show(f->s, "fay", &o, &err), 0);
-	assert_string_equal(json_string_value(json_array_get(
-				json_object_get(o, "groups"), 0)),
+	assert_string_equal(
+	    json_string_value(json_array_get(json_object_get(o, "groups"), 0)),
 	    "devs");
 	json_decref(o);
-	assert_int_equal(store_group_member(f->s, "devs", "fay", false, &o,
-			     &err),
-	    0);
+	assert_int_equal(
+	    store_group_member(f->s, "devs", "fay", false, &o, &err), 0);
 	json_decref(o);
-	assert_int_equal(store_group_member(f->s, "devs", "fay", false, &o,
-			     &err),
-	    -ENOENT);
+	assert_int_equal(
+	    store_group_member(f->s, "devs", "fay", false, &o, &err), -ENOENT);
 }
 
 static void
@@ -341,19 +319,17 @@ test_gid_range_exhausted_and_not_reused(void **state)
 	struct store_err err = { 0 };
 	json_t *o;
 
-	assert_int_equal(store_group_add(f->s, f->conf, "customer", "g1", &o,
-			     &err),
-	    0);
+	assert_int_equal(
+	    store_group_add(f->s, f->conf, "customer", "g1", &o, &err), 0);
 	json_decref(o);
 	assert_int_equal(store_group_del(f->s, "g1", &o, &err), 0);
 	json_decref(o);
-	assert_int_equal(store_group_add(f->s, f->conf, "customer", "g2", &o,
-			     &err),
-	    0);
+	assert_int_equal(
+	    store_group_add(f->s, f->conf, "customer", "g2", &o, &err), 0);
 	assert_int_equal(json_integer_value(json_object_get(o, "gid")), 300001);
 	json_decref(o);
-	assert_int_equal(store_group_add(f->s, f->conf, "customer", "g3", &o,
-			     &err),
+	assert_int_equal(
+	    store_group_add(f->s, f->conf, "customer", "g3", &o, &err),
 	    -ENOSPC);
 }
 
@@ -388,22 +364,19 @@ test_delete_cascades_membership(void **state)
 	struct store_err err = { 0 };
 	json_t *o;
 
-	assert_int_equal(add(f, "customer", "ivy", "ivy@example.com", NULL,
-			     &err),
-	    0);
-	assert_int_equal(store_group_add(f->s, f->conf, "customer", "ops", &o,
-			     &err),
-	    0);
+	assert_int_equal(
+	    add(f, "customer", "ivy", "ivy@example.com", NULL, &err), 0);
+	assert_int_equal(
+	    store_group_add(f->s, f->conf, "customer", "ops", &o, &err), 0);
 	json_decref(o);
-	assert_int_equal(store_group_member(f->s, "ops", "ivy", true, &o,
-			     &err),
+	assert_int_equal(store_group_member(f->s, "ops", "ivy", true, &o, &err),
 	    0);
 	json_decref(o);
 	assert_int_equal(store_user_del(f->s, "ivy@example.com", &o, &err), 0);
 	json_decref(o);
 	assert_int_equal(store_group_list(f->s, "customer", &o, &err), 0);
-	assert_int_equal(json_array_size(json_object_get(json_array_get(o, 0),
-			     "members")),
+	assert_int_equal(
+	    json_array_size(json_object_get(json_array_get(o, 0), "members")),
 	    0);
 	json_decref(o);
 }
@@ -418,16 +391,13 @@ test_nss_snapshot(void **state)
 
 	assert_int_equal(add(f, "customer", "jo", "jo@example.com", NULL, &err),
 	    0);
-	assert_int_equal(add(f, "customer", "kim", "kim@example.com", NULL,
-			     &err),
-	    0);
-	assert_int_equal(store_group_add(f->s, f->conf, "customer", "team", &o,
-			     &err),
-	    0);
+	assert_int_equal(
+	    add(f, "customer", "kim", "kim@example.com", NULL, &err), 0);
+	assert_int_equal(
+	    store_group_add(f->s, f->conf, "customer", "team", &o, &err), 0);
 	json_decref(o);
-	assert_int_equal(store_group_member(f->s, "team", "kim", true, &o,
-			     &err),
-	    0);
+	assert_int_equal(
+	    store_group_member(f->s, "team", "kim", true, &o, &err), 0);
 	json_decref(o);
 	assert_int_equal(store_nss_snapshot(f->s, &n, &err), 0);
 	assert_int_equal(n.nusers, 2);
@@ -453,9 +423,8 @@ test_generation_counts_changes_only(void **state)
 	    0);
 	assert_true(store_generation(f->s) > g0);
 	g0 = store_generation(f->s);
-	assert_int_equal(add(f, "customer", "lu", "lu2@example.com", NULL,
-			     &err),
-	    -EEXIST);
+	assert_int_equal(
+	    add(f, "customer", "lu", "lu2@example.com", NULL, &err), -EEXIST);
 	assert_true(store_generation(f->s) == g0);
 }
 
@@ -496,18 +465,20 @@ test_prepare_bind_checks_every_bind(void **state)
 	sqlite3_stmt *st = (sqlite3_stmt *)&err;
 
 	assert_int_not_equal(store_prepare_bind(f->s, "SELECT ?1", &st, &err,
-				 "ii", (int64_t)1, (int64_t)2), 0);
+				 "ii", (int64_t)1, (int64_t)2),
+	    0);
 	assert_null(st);
 	assert_non_null(err.code);
 	st = (sqlite3_stmt *)&err;
-	assert_int_not_equal(store_prepare_bind(f->s, "SELECT ?1", &st, &err,
-				 "x", (int64_t)1), 0);
+	assert_int_not_equal(
+	    store_prepare_bind(f->s, "SELECT ?1", &st, &err, "x", (int64_t)1),
+	    0);
 	assert_null(st);
 	assert_non_null(strstr(err.msg, "bad bind type"));
-	assert_int_equal(store_prepare_bind(f->s,
-			     "SELECT ?1, ?2, ?3 IS NULL, ?4 IS NULL, length(?5)",
-			     &st, &err, "itnib", (int64_t)42, "x",
-			     (int64_t)7, blob, (int)sizeof(blob)),
+	assert_int_equal(
+	    store_prepare_bind(f->s,
+		"SELECT ?1, ?2, ?3 IS NULL, ?4 IS NULL, length(?5)", &st, &err,
+		"itnib", (int64_t)42, "x", (int64_t)7, blob, (int)sizeof(blob)),
 	    0);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
 	assert_int_equal(sqlite3_column_int64(st, 0), 42);

@@ -22,21 +22,20 @@
 #include "server/conf.h"
 #include "userauthd/store/store_int.h"
 
-static const char conf_text[] =
-    "[defaults]\n"
-    "shell = /bin/sh\n"
-    "[pool customer]\n"
-    "first_factors = password\n"
-    "uid_min = 200000\n"
-    "uid_max = 200099\n"
-    "gid_min = 300000\n"
-    "gid_max = 300099\n"
-    "[pool staff]\n"
-    "first_factors = password\n"
-    "uid_min = 210000\n"
-    "uid_max = 210099\n"
-    "gid_min = 310000\n"
-    "gid_max = 310099\n";
+static const char conf_text[] = "[defaults]\n"
+				"shell = /bin/sh\n"
+				"[pool customer]\n"
+				"first_factors = password\n"
+				"uid_min = 200000\n"
+				"uid_max = 200099\n"
+				"gid_min = 300000\n"
+				"gid_max = 300099\n"
+				"[pool staff]\n"
+				"first_factors = password\n"
+				"uid_min = 210000\n"
+				"uid_max = 210099\n"
+				"gid_min = 310000\n"
+				"gid_max = 310099\n";
 
 struct fx {
 	char dir[64];
@@ -54,8 +53,8 @@ open_store(struct fx *f, const struct store_id_mark *extra, size_t nextra,
 
 	assert_int_equal(store_open(f->db, &f->s, &err), 0);
 	assert_int_equal(store_sync_pools(f->s, f->conf, &err), 0);
-	assert_int_equal(store_marks_attach(f->s, f->ids, extra, nextra,
-	    raised, &err), 0);
+	assert_int_equal(
+	    store_marks_attach(f->s, f->ids, extra, nextra, raised, &err), 0);
 }
 
 static int
@@ -70,7 +69,8 @@ setup(void **state)
 	snprintf(f->db, sizeof(f->db), "%s/userauth.db", f->dir);
 	snprintf(f->ids, sizeof(f->ids), "%s/userauth.ids", f->dir);
 	assert_int_equal(ua_conf_parse("test.conf", conf_text,
-	    strlen(conf_text), &f->conf, msg, sizeof(msg)), 0);
+			     strlen(conf_text), &f->conf, msg, sizeof(msg)),
+	    0);
 	*state = f;
 	return 0;
 }
@@ -94,7 +94,8 @@ static long
 add(struct fx *f, const char *pool, const char *login)
 {
 	char email[64];
-	struct store_user_new u = { .pool = pool, .login = login,
+	struct store_user_new u = { .pool = pool,
+		.login = login,
 		.email = email };
 	struct store_err err = { 0 };
 	json_t *o = NULL;
@@ -180,7 +181,7 @@ test_fresh_database_continues_above_old_ids(void **state)
 	assert_int_equal(add(f, "customer", "bob"), 200001);
 	assert_int_equal(add_group(f, "customer", "dev"), 300000);
 	assert_int_equal(add(f, "staff", "sam"), 210000);
-	del(f, "bob");		/* 200001 lives on in bob's files */
+	del(f, "bob"); /* 200001 lives on in bob's files */
 	assert_int_equal(stat(f->ids, &st), 0);
 	assert_int_equal(st.st_mode & 07777, 0600);
 	assert_non_null(strstr(slurp(f->ids),
@@ -188,7 +189,7 @@ test_fresh_database_continues_above_old_ids(void **state)
 	lose_database(f);
 	open_store(f, NULL, 0, &raised);
 	assert_true(store_created(f->s));
-	assert_int_equal(raised, 2);	/* customer and staff */
+	assert_int_equal(raised, 2); /* customer and staff */
 	assert_int_equal(add(f, "customer", "carol"), 200002);
 	assert_int_equal(add_group(f, "customer", "ops"), 300001);
 	assert_int_equal(add(f, "staff", "tom"), 210001);
@@ -204,7 +205,7 @@ test_cache_marks_alone_are_enough(void **state)
 {
 	static const struct store_id_mark cache[] = {
 		{ "customer", 200040, 300007 },
-		{ "gone", 400000, 500000 },	/* no longer configured */
+		{ "gone", 400000, 500000 }, /* no longer configured */
 	};
 	struct fx *f = *state;
 	size_t raised = 0;
@@ -239,8 +240,8 @@ test_unrecorded_id_is_not_handed_out(void **state)
 	assert_int_equal(add(f, "customer", "bob"), -ENOTDIR);
 	assert_int_equal(store_user_show(f->s, "bob", &o, &err), -ENOENT);
 	/* a change that allocates nothing still goes through */
-	assert_int_equal(store_user_set_enabled(f->s, "alice", false, &o,
-	    &err), 0);
+	assert_int_equal(store_user_set_enabled(f->s, "alice", false, &o, &err),
+	    0);
 	json_decref(o);
 	assert_int_equal(unlink(sub), 0);
 	assert_int_equal(mkdir(sub, 0700), 0);
@@ -287,11 +288,11 @@ test_import_allocates_above_marks(void **state)
 
 	open_store(f, cache, 1, NULL);
 	assert_int_equal(store_user_import(f->s, f->conf, "customer", rows, 2,
-	    true, false, &o, &err), 0);
+			     true, false, &o, &err),
+	    0);
 	json_decref(o);
 	assert_int_equal(store_user_show(f->s, "imp2", &o, &err), 0);
-	assert_int_equal(json_integer_value(json_object_get(o, "uid")),
-	    200011);
+	assert_int_equal(json_integer_value(json_object_get(o, "uid")), 200011);
 	json_decref(o);
 	assert_non_null(strstr(slurp(f->ids), "uid_next 200012"));
 }
@@ -302,8 +303,8 @@ expect_refused(struct fx *f, int want, const char *what)
 	struct store_err err = { 0 };
 
 	assert_int_equal(store_open(f->db, &f->s, &err), 0);
-	assert_int_equal(store_marks_attach(f->s, f->ids, NULL, 0, NULL,
-	    &err), want);
+	assert_int_equal(store_marks_attach(f->s, f->ids, NULL, 0, NULL, &err),
+	    want);
 	assert_non_null(strstr(err.msg, f->ids));
 	assert_non_null(strstr(err.msg, what));
 	store_close(f->s);
@@ -320,7 +321,7 @@ test_bad_files_refused(void **state)
 		"pool customer uid_next -1 gid_next 300000\n",
 		"pool customer uid_next 4294967296 gid_next 300000\n",
 		"pool customer gid_next 1 uid_next 2\n",
-		"pool customer uid_next 200050 gid_next 3",	/* cut short */
+		"pool customer uid_next 200050 gid_next 3", /* cut short */
 	};
 	struct fx *f = *state;
 	char link[160];
@@ -339,7 +340,7 @@ test_bad_files_refused(void **state)
 	assert_non_null(fp);
 	fputs("pool customer uid_next 1 gid_next 1\n", fp);
 	fclose(fp);
-	assert_int_equal(chmod(f->ids, 0644), 0);	/* not private */
+	assert_int_equal(chmod(f->ids, 0644), 0); /* not private */
 	expect_refused(f, -EPERM, "mode 0600");
 	assert_int_equal(chmod(f->ids, 0600), 0);
 	snprintf(link, sizeof(link), "%s/real.ids", f->dir);

@@ -23,15 +23,14 @@
 #include "server/conf.h"
 #include "userauthd/store/store_int.h"
 
-static const char conf_text[] =
-    "[defaults]\n"
-    "shell = /bin/sh\n"
-    "[pool customer]\n"
-    "first_factors = password\n"
-    "uid_min = 200000\n"
-    "uid_max = 200099\n"
-    "gid_min = 300000\n"
-    "gid_max = 300099\n";
+static const char conf_text[] = "[defaults]\n"
+				"shell = /bin/sh\n"
+				"[pool customer]\n"
+				"first_factors = password\n"
+				"uid_min = 200000\n"
+				"uid_max = 200099\n"
+				"gid_min = 300000\n"
+				"gid_max = 300099\n";
 
 struct fx {
 	char dir[64];
@@ -51,7 +50,8 @@ setup(void **state)
 	assert_non_null(mkdtemp(f->dir));
 	snprintf(f->db, sizeof(f->db), "%s/userauth.db", f->dir);
 	assert_int_equal(ua_conf_parse("test.conf", conf_text,
-	    strlen(conf_text), &f->conf, msg, sizeof(msg)), 0);
+			     strlen(conf_text), &f->conf, msg, sizeof(msg)),
+	    0);
 	*state = f;
 	return 0;
 }
@@ -75,7 +75,7 @@ static int
 strangers(const struct fx *f)
 {
 	static const char *const own[] = { ".", "..", "userauth.db",
-	    "userauth.db-wal", "userauth.db-shm" };
+		"userauth.db-wal", "userauth.db-shm" };
 	struct dirent *e;
 	DIR *d = opendir(f->dir);
 	size_t i;
@@ -145,7 +145,8 @@ static void
 test_reopen_keeps_data_and_counters(void **state)
 {
 	struct fx *f = *state;
-	struct store_user_new u = { .pool = "customer", .login = "max",
+	struct store_user_new u = { .pool = "customer",
+		.login = "max",
 		.email = "max@example.com" };
 	struct store_err err = { 0 };
 	json_t *o;
@@ -162,8 +163,7 @@ test_reopen_keeps_data_and_counters(void **state)
 	u.login = "ned";
 	u.email = "ned@example.com";
 	assert_int_equal(store_user_add(f->s, f->conf, &u, &o, &err), 0);
-	assert_int_equal(json_integer_value(json_object_get(o, "uid")),
-	    200001);
+	assert_int_equal(json_integer_value(json_object_get(o, "uid")), 200001);
 	json_decref(o);
 }
 
@@ -193,7 +193,7 @@ test_empty_file_refused(void **state)
 	assert_int_equal(store_open(f->db, &f->s, &err), -EBADMSG);
 	assert_null(f->s);
 	says_how_to_recover(f, &err, "is empty (0 bytes");
-	assert_int_equal(size_of(f->db), 0);	/* left alone */
+	assert_int_equal(size_of(f->db), 0); /* left alone */
 	assert_int_equal(strangers(f), 0);
 }
 
@@ -251,7 +251,7 @@ test_newer_schema_refused(void **state)
 	assert_true(store_open(f->db, &f->s, &err) < 0);
 	assert_non_null(strstr(err.msg, "newer"));
 	assert_null(f->s);
-	sql(f->db, "PRAGMA user_version = 2");	/* older: migrated */
+	sql(f->db, "PRAGMA user_version = 2"); /* older: migrated */
 	assert_int_equal(store_open(f->db, &f->s, &err), 0);
 	assert_false(store_created(f->s));
 }
@@ -283,7 +283,8 @@ static void
 test_migration_5_to_6_adds_recovery_codes(void **state)
 {
 	struct fx *f = *state;
-	struct store_user_new u = { .pool = "customer", .login = "max",
+	struct store_user_new u = { .pool = "customer",
+		.login = "max",
 		.email = "max@example.com" };
 	struct store_err err = { 0 };
 	json_t *o;
@@ -296,32 +297,43 @@ test_migration_5_to_6_adds_recovery_codes(void **state)
 	f->s = NULL;
 	assert_int_equal(sql_int(f->db, "PRAGMA user_version"), 8);
 	/* what a version 5 database looks like */
-	sql(f->db, "DROP TABLE mfa_recovery; DROP TABLE login_sources;"
+	sql(f->db,
+	    "DROP TABLE mfa_recovery; DROP TABLE login_sources;"
 	    "DROP TABLE otp_decoy;"
 	    "INSERT INTO credentials (user_id, totp_secret, totp_last_step) "
 	    "SELECT id, zeroblob(20), 42 FROM users WHERE login = 'max';"
 	    "PRAGMA user_version = 5;");
-	assert_int_equal(sql_int(f->db, "SELECT count(*) FROM sqlite_master "
-	    "WHERE name = 'mfa_recovery'"), 0);
+	assert_int_equal(sql_int(f->db,
+			     "SELECT count(*) FROM sqlite_master "
+			     "WHERE name = 'mfa_recovery'"),
+	    0);
 	assert_int_equal(store_open(f->db, &f->s, &err), 0);
 	assert_false(store_created(f->s));
 	store_close(f->s);
 	f->s = NULL;
 	assert_int_equal(sql_int(f->db, "PRAGMA user_version"), 8);
-	assert_int_equal(sql_int(f->db, "SELECT count(*) FROM sqlite_master "
-	    "WHERE name IN ('mfa_recovery', 'mfa_recovery_by_user')"), 2);
+	assert_int_equal(
+	    sql_int(f->db,
+		"SELECT count(*) FROM sqlite_master "
+		"WHERE name IN ('mfa_recovery', 'mfa_recovery_by_user')"),
+	    2);
 	/* and on to 7: the login sources of login_notice_days; to 8: the
 	 * decoy code row, one */
-	assert_int_equal(sql_int(f->db, "SELECT count(*) FROM sqlite_master "
-	    "WHERE name = 'login_sources'"), 1);
+	assert_int_equal(sql_int(f->db,
+			     "SELECT count(*) FROM sqlite_master "
+			     "WHERE name = 'login_sources'"),
+	    1);
 	assert_int_equal(sql_int(f->db, "SELECT count(*) FROM otp_decoy"), 1);
-	assert_int_equal(sql_int(f->db, "SELECT totp_last_step FROM "
-	    "credentials c JOIN users u ON u.id = c.user_id "
-	    "WHERE u.login = 'max'"), 42);
+	assert_int_equal(sql_int(f->db,
+			     "SELECT totp_last_step FROM "
+			     "credentials c JOIN users u ON u.id = c.user_id "
+			     "WHERE u.login = 'max'"),
+	    42);
 	assert_int_equal(sql_int(f->db, "SELECT count(*) FROM mfa_recovery"),
 	    0);
 	/* marked older again: re-running the migration is harmless */
-	sql(f->db, "INSERT INTO mfa_recovery (user_id, code_mac, created) "
+	sql(f->db,
+	    "INSERT INTO mfa_recovery (user_id, code_mac, created) "
 	    "SELECT id, zeroblob(32), 1 FROM users; PRAGMA user_version = 5;");
 	assert_int_equal(store_open(f->db, &f->s, &err), 0);
 	assert_int_equal(sql_int(f->db, "SELECT count(*) FROM mfa_recovery"),

@@ -100,11 +100,11 @@ test_delay_arithmetic(void **state)
 	assert_int_equal(throttle_delay(5, 5, 900), 1);
 	assert_int_equal(throttle_delay(6, 5, 900), 2);
 	assert_int_equal(throttle_delay(14, 5, 900), 512);
-	assert_int_equal(throttle_delay(15, 5, 900), 900);	/* 1024 capped */
+	assert_int_equal(throttle_delay(15, 5, 900), 900); /* 1024 capped */
 	assert_int_equal(throttle_delay(99, 5, 900), 900);
 	assert_int_equal(throttle_delay(INT64_MAX, 5, 900), 900);
 	assert_int_equal(throttle_delay(20, 20, 900), 1);
-	assert_int_equal(throttle_delay(7, 0, 900), 0);	/* off */
+	assert_int_equal(throttle_delay(7, 0, 900), 0); /* off */
 }
 
 /* S11: per (account, rhost) after 5, while another host still gets in. */
@@ -120,7 +120,7 @@ test_pair_backoff_is_per_host(void **state)
 	for (i = 0; i < 4; i++)
 		fail_at(f, &defaults, &a, t);
 	assert_int_equal(state_at(f, &defaults, &a, t, NULL), THROTTLE_OPEN);
-	fail_at(f, &defaults, &a, t);	/* the 5th: 2^0 s */
+	fail_at(f, &defaults, &a, t); /* the 5th: 2^0 s */
 	assert_int_equal(state_at(f, &defaults, &a, t, &until), THROTTLE_WAIT);
 	/* stamped t, it failed in [t, t+1): a full second ends at t + 2 */
 	assert_int_equal(until, t + 2);
@@ -129,7 +129,7 @@ test_pair_backoff_is_per_host(void **state)
 	    THROTTLE_WAIT);
 	assert_int_equal(state_at(f, &defaults, &a, t + 2, NULL),
 	    THROTTLE_OPEN);
-	fail_at(f, &defaults, &a, t + 2);	/* the 6th: 2 s */
+	fail_at(f, &defaults, &a, t + 2); /* the 6th: 2 s */
 	assert_int_equal(state_at(f, &defaults, &a, t + 4, &until),
 	    THROTTLE_WAIT);
 	assert_int_equal(until, t + 5);
@@ -159,8 +159,8 @@ test_account_backoff_over_hosts(void **state)
 	w.rhost = "192.0.2.200";
 	assert_int_equal(state_at(f, &defaults, &w, t + 19, NULL),
 	    THROTTLE_OPEN);
-	fail_at(f, &defaults, &w, t + 19);	/* 20th, from a fresh host */
-	w.rhost = "192.0.2.201";		/* never failed */
+	fail_at(f, &defaults, &w, t + 19); /* 20th, from a fresh host */
+	w.rhost = "192.0.2.201";           /* never failed */
 	assert_int_equal(state_at(f, &defaults, &w, t + 19, &until),
 	    THROTTLE_WAIT);
 	assert_int_equal(until, t + 21);
@@ -179,7 +179,7 @@ test_clock_set_back_keeps_the_cap(void **state)
 	int64_t t = 1800000000, back = t - 86400, until;
 	int i;
 
-	for (i = 0; i < 40; i++)		/* far past the cap */
+	for (i = 0; i < 40; i++) /* far past the cap */
 		fail_at(f, &defaults, &w, t);
 	assert_int_equal(state_at(f, &defaults, &w, t, &until), THROTTLE_WAIT);
 	assert_int_equal(until, t + defaults.max_delay + 1);
@@ -190,10 +190,12 @@ test_clock_set_back_keeps_the_cap(void **state)
 	/* the refused answer is written back (as the daemon does): from
 	 * then on the cap runs out from the new clock */
 	assert_int_equal(throttle_touch(f->s, &defaults, &w, back, &err), 0);
-	assert_int_equal(state_at(f, &defaults, &w,
-	    back + defaults.max_delay, NULL), THROTTLE_WAIT);
-	assert_int_equal(state_at(f, &defaults, &w,
-	    back + defaults.max_delay + 1, NULL), THROTTLE_OPEN);
+	assert_int_equal(
+	    state_at(f, &defaults, &w, back + defaults.max_delay, NULL),
+	    THROTTLE_WAIT);
+	assert_int_equal(
+	    state_at(f, &defaults, &w, back + defaults.max_delay + 1, NULL),
+	    THROTTLE_OPEN);
 
 	/* a 1 s wait (the 5th failure) stays 1 s after an hour back */
 	w.rhost = "203.0.113.10";
@@ -234,14 +236,17 @@ test_charge_leaves_the_host_for_the_verdict(void **state)
 		    0);
 	}
 	assert_int_equal(store_bucket_get(f->s, "customer", STORE_BUCKET_HOST,
-	    "", "198.51.100.5", &b, &err), 0);
+			     "", "198.51.100.5", &b, &err),
+	    0);
 	assert_int_equal(b.failures, 0);
 	assert_int_equal(store_bucket_get(f->s, "customer",
-	    STORE_BUCKET_ACCOUNT, acct, "", &b, &err), 0);
+			     STORE_BUCKET_ACCOUNT, acct, "", &b, &err),
+	    0);
 	assert_int_equal(b.failures, 1);
 	/* the judged failures reach the host, and throttle it */
 	assert_int_equal(throttle_failed_host(f->s, &defaults, &w, t,
-	    defaults.host_after, &err), 0);
+			     defaults.host_after, &err),
+	    0);
 	throttle_account_user(acct, 9999);
 	w.account = acct;
 	assert_int_equal(state_at(f, &defaults, &w, t, NULL), THROTTLE_WAIT);
@@ -249,10 +254,12 @@ test_charge_leaves_the_host_for_the_verdict(void **state)
 	throttle_account_user(acct, 2000);
 	assert_int_equal(throttle_refund(f->s, &defaults, &w, t, 1, &err), 0);
 	assert_int_equal(store_bucket_get(f->s, "customer",
-	    STORE_BUCKET_ACCOUNT, acct, "", &b, &err), 0);
+			     STORE_BUCKET_ACCOUNT, acct, "", &b, &err),
+	    0);
 	assert_int_equal(b.failures, 0);
 	assert_int_equal(store_bucket_get(f->s, "customer", STORE_BUCKET_HOST,
-	    "", "198.51.100.5", &b, &err), 0);
+			     "", "198.51.100.5", &b, &err),
+	    0);
 	assert_int_equal(b.failures, (int64_t)defaults.host_after);
 }
 
@@ -273,7 +280,7 @@ test_host_backoff_across_accounts(void **state)
 		    THROTTLE_OPEN);
 		fail_at(f, &defaults, &w, t);
 	}
-	throttle_account_user(acct, 5000);	/* an account never tried */
+	throttle_account_user(acct, 5000); /* an account never tried */
 	assert_int_equal(state_at(f, &defaults, &w, t, NULL), THROTTLE_WAIT);
 	w.rhost = "203.0.113.67";
 	assert_int_equal(state_at(f, &defaults, &w, t, NULL), THROTTLE_OPEN);
@@ -296,18 +303,18 @@ test_hundredth_failure_locks_and_reset_clears(void **state)
 	uint32_t i;
 
 	for (i = 0; i < defaults.lock_after - 1; i++) {
-		t += defaults.max_delay + 1;	/* every wait waited out */
+		t += defaults.max_delay + 1; /* every wait waited out */
 		assert_int_equal(state_at(f, &defaults, &w, t, NULL),
 		    THROTTLE_OPEN);
 		fail_at(f, &defaults, &w, t);
 	}
 	t += defaults.max_delay + 1;
 	assert_int_equal(state_at(f, &defaults, &w, t, NULL), THROTTLE_OPEN);
-	fail_at(f, &defaults, &w, t);		/* the 100th */
+	fail_at(f, &defaults, &w, t); /* the 100th */
 	assert_int_equal(state_at(f, &defaults, &w, t + 86400 * 365, NULL),
 	    THROTTLE_LOCKED);
 	assert_int_equal(store_bucket_reset(f->s, "staff", "u9", &n, &err), 0);
-	assert_int_equal(n, 2);			/* pair and account rows */
+	assert_int_equal(n, 2); /* pair and account rows */
 	/* the account is open again (the host bucket leaked meanwhile: one
 	 * failure per 900 s is far below 50 an hour) */
 	assert_int_equal(state_at(f, &defaults, &w, t, NULL), THROTTLE_OPEN);
@@ -331,10 +338,12 @@ test_success_resets_own_buckets_only(void **state)
 	assert_int_equal(throttle_succeeded(f->s, &w, &err), 0);
 	assert_int_equal(state_at(f, &defaults, &w, t, NULL), THROTTLE_OPEN);
 	assert_int_equal(store_bucket_get(f->s, "customer", STORE_BUCKET_HOST,
-	    "", "203.0.113.1", &b, &err), 0);
+			     "", "203.0.113.1", &b, &err),
+	    0);
 	assert_int_equal(b.failures, 6);
 	assert_int_equal(store_bucket_get(f->s, "customer", STORE_BUCKET_PAIR,
-	    "u1", "203.0.113.1", &b, &err), 0);
+			     "u1", "203.0.113.1", &b, &err),
+	    0);
 	assert_int_equal(b.failures, 0);
 }
 
@@ -377,18 +386,21 @@ test_pools_apart_and_listing(void **state)
 	assert_int_equal(state_at(f, &l, &w, t, NULL), THROTTLE_OPEN);
 	assert_int_equal(store_throttle_list(f->s, "staff", &arr, &err), 0);
 	assert_int_equal(json_array_size(arr), 3);
-	json_array_foreach(arr, i, o) {
-		assert_string_equal(json_string_value(json_object_get(o,
-		    "pool")), "staff");
-		assert_int_equal(json_integer_value(json_object_get(o,
-		    "failures")), 3);
+	json_array_foreach(arr, i, o)
+	{
+		assert_string_equal(
+		    json_string_value(json_object_get(o, "pool")), "staff");
+		assert_int_equal(
+		    json_integer_value(json_object_get(o, "failures")), 3);
 		if (strcmp(json_string_value(json_object_get(o, "kind")),
-		    "account") == 0) {
+			"account") == 0) {
 			locked = true;
-			assert_string_equal(json_string_value(
-			    json_object_get(o, "kind")), "account");
-			assert_string_equal(json_string_value(
-			    json_object_get(o, "account")), "unknown:deadbeef");
+			assert_string_equal(
+			    json_string_value(json_object_get(o, "kind")),
+			    "account");
+			assert_string_equal(
+			    json_string_value(json_object_get(o, "account")),
+			    "unknown:deadbeef");
 		}
 	}
 	assert_true(locked);
@@ -419,8 +431,8 @@ main(void)
 		cmocka_unit_test(test_account_keys),
 		cmocka_unit_test_setup_teardown(test_pair_backoff_is_per_host,
 		    setup, teardown),
-		cmocka_unit_test_setup_teardown(
-		    test_account_backoff_over_hosts, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_account_backoff_over_hosts,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_host_backoff_across_accounts, setup, teardown),
 		cmocka_unit_test_setup_teardown(

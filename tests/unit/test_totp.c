@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests for TOTP (helpers/userauthd/totp.c, store_mfa.c, common/server/qr.c):
- * RFC 6238 vectors, the +-1 window, replay and older-step refusal, the
- * otpauth URI, config rules and the stored step.  Times are explicit:
- * the daemon has no clock override.
+ * Unit tests for TOTP (helpers/userauthd/totp.c, store_mfa.c,
+ * common/server/qr.c): RFC 6238 vectors, the +-1 window, replay and older-step
+ * refusal, the otpauth URI, config rules and the stored step.  Times are
+ * explicit: the daemon has no clock override.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -50,8 +50,8 @@ test_rfc6238_sha1_vectors(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
-		assert_int_equal(totp_code(rfc_key, 20, &sha1_8, v[i].t, out,
-				     sizeof(out)),
+		assert_int_equal(
+		    totp_code(rfc_key, 20, &sha1_8, v[i].t, out, sizeof(out)),
 		    0);
 		assert_string_equal(out, v[i].code);
 		assert_int_equal(totp_verify(rfc_key, 20, &sha1_8, v[i].t,
@@ -75,8 +75,8 @@ test_window(void **state)
 
 	(void)state;
 	for (d = -2; d <= 2; d++) {
-		assert_int_equal(totp_code(rfc_key, 20, &sha1_6, now + d * 30,
-				     c, sizeof(c)),
+		assert_int_equal(
+		    totp_code(rfc_key, 20, &sha1_6, now + d * 30, c, sizeof(c)),
 		    0);
 		if (d >= -1 && d <= 1) {
 			assert_int_equal(totp_verify(rfc_key, 20, &sha1_6, now,
@@ -100,26 +100,23 @@ test_replay_and_older_step_refused(void **state)
 	(void)state;
 	assert_int_equal(totp_code(rfc_key, 20, &sha1_6, now, cur, sizeof(cur)),
 	    0);
-	assert_int_equal(totp_code(rfc_key, 20, &sha1_6, now - 30, prev,
-			     sizeof(prev)),
-	    0);
+	assert_int_equal(
+	    totp_code(rfc_key, 20, &sha1_6, now - 30, prev, sizeof(prev)), 0);
 	assert_int_equal(totp_verify(rfc_key, 20, &sha1_6, now, cur, -1, &step),
 	    0);
 	/* The same code again: refused. */
-	assert_int_equal(totp_verify(rfc_key, 20, &sha1_6, now + 5, cur, step,
-			     &step2),
+	assert_int_equal(
+	    totp_verify(rfc_key, 20, &sha1_6, now + 5, cur, step, &step2),
 	    -EACCES);
 	/* T-1 after T was accepted: refused although inside the window. */
-	assert_int_equal(totp_verify(rfc_key, 20, &sha1_6, now, prev, step,
-			     &step2),
+	assert_int_equal(
+	    totp_verify(rfc_key, 20, &sha1_6, now, prev, step, &step2),
 	    -EACCES);
 	/* The next step is fine. */
-	assert_int_equal(totp_code(rfc_key, 20, &sha1_6, now + 30, cur,
-			     sizeof(cur)),
-	    0);
-	assert_int_equal(totp_verify(rfc_key, 20, &sha1_6, now + 30, cur, step,
-			     &step2),
-	    0);
+	assert_int_equal(
+	    totp_code(rfc_key, 20, &sha1_6, now + 30, cur, sizeof(cur)), 0);
+	assert_int_equal(
+	    totp_verify(rfc_key, 20, &sha1_6, now + 30, cur, step, &step2), 0);
 	assert_int_equal(step2, step + 1);
 }
 
@@ -129,14 +126,13 @@ test_malformed_codes(void **state)
 	int64_t step;
 
 	(void)state;
-	assert_int_equal(totp_verify(rfc_key, 20, &sha1_6, 59, "28708", -1,
-			     &step),
+	assert_int_equal(
+	    totp_verify(rfc_key, 20, &sha1_6, 59, "28708", -1, &step), -EINVAL);
+	assert_int_equal(
+	    totp_verify(rfc_key, 20, &sha1_6, 59, "2870822", -1, &step),
 	    -EINVAL);
-	assert_int_equal(totp_verify(rfc_key, 20, &sha1_6, 59, "2870822", -1,
-			     &step),
-	    -EINVAL);
-	assert_int_equal(totp_verify(rfc_key, 20, &sha1_6, 59, "28708a", -1,
-			     &step),
+	assert_int_equal(
+	    totp_verify(rfc_key, 20, &sha1_6, 59, "28708a", -1, &step),
 	    -EINVAL);
 	assert_int_equal(totp_verify(rfc_key, 20, &sha1_6, 59, "", -1, &step),
 	    -EINVAL);
@@ -171,9 +167,10 @@ test_secret_base32_uri(void **state)
 	assert_memory_not_equal(a, b, TOTP_SECRET_LEN);
 	uri = totp_uri("staff pool", "ann@example.com", "ABC", &p);
 	assert_non_null(uri);
-	assert_string_equal(uri, "otpauth://totp/staff%20pool:ann@example.com"
-				 "?secret=ABC&issuer=staff%20pool&algorithm="
-				 "SHA512&digits=8&period=60");
+	assert_string_equal(uri,
+	    "otpauth://totp/staff%20pool:ann@example.com"
+	    "?secret=ABC&issuer=staff%20pool&algorithm="
+	    "SHA512&digits=8&period=60");
 	free(uri);
 }
 
@@ -208,12 +205,12 @@ test_recovery_shape(void **state)
 	assert_string_equal(norm, "abcdefg234");
 	assert_true(recovery_answer(" ABCDE FG234 ", norm));
 	assert_string_equal(norm, "abcdefg234");
-	assert_false(recovery_answer("123456", norm));	/* a TOTP */
+	assert_false(recovery_answer("123456", norm)); /* a TOTP */
 	assert_false(recovery_answer("12345678", norm));
 	assert_false(recovery_answer("unjudged", norm));
-	assert_false(recovery_answer("abcde-fg23", norm));	/* short */
-	assert_false(recovery_answer("abcde-fg2345", norm));	/* long */
-	assert_false(recovery_answer("abcde-fg180", norm));	/* 1, 0, 8 */
+	assert_false(recovery_answer("abcde-fg23", norm));   /* short */
+	assert_false(recovery_answer("abcde-fg2345", norm)); /* long */
+	assert_false(recovery_answer("abcde-fg180", norm));  /* 1, 0, 8 */
 	assert_false(recovery_answer("", norm));
 	assert_int_equal(recovery_new(&k, 7, &rc), 0);
 	assert_int_equal(recovery_new(&k, 7, &rc2), 0);
@@ -258,7 +255,7 @@ test_qr(void **state)
 	for (nl = q; (nl = strchr(nl, '\n')) != NULL; nl++)
 		lines++;
 	assert_true(lines >= 12 && lines <= 40);
-	assert_true(strlen(q) < 8192);	/* fits a protocol value */
+	assert_true(strlen(q) < 8192); /* fits a protocol value */
 	free(q);
 }
 
@@ -273,21 +270,24 @@ test_conf_rules(void **state)
 		const char *text;
 		const char *msg;
 	} bad[] = {
-		{ "[pool staff]\nmfa = required\n", "t.conf:2: [pool staff]: "
-		  "mfa = required cannot be combined with email_otp" },
+		{ "[pool staff]\nmfa = required\n",
+		    "t.conf:2: [pool staff]: "
+		    "mfa = required cannot be combined with email_otp" },
 		{ "[defaults]\nmfa = required\n[pool staff]\n", "t.conf:2:" },
 		{ "[pool s]\nfirst_factors = password\nmfa = always\n",
 		    "t.conf:3: bad value" },
-		{ "[pool s]\ntotp_digits = 7\n", "t.conf:2: [pool s]: "
-		  "totp_digits must be 6 or 8" },
+		{ "[pool s]\ntotp_digits = 7\n",
+		    "t.conf:2: [pool s]: "
+		    "totp_digits must be 6 or 8" },
 		{ "[pool s]\ntotp_digits = 9\n", "t.conf:2: bad value" },
 		{ "[pool s]\ntotp_period = 10\n", "t.conf:2: bad value" },
 		{ "[pool s]\ntotp_period = 121\n", "t.conf:2: bad value" },
 		{ "[pool s]\ntotp_algorithm = md5\n", "t.conf:2: bad value" },
 		{ "[pool s]\nmfa_enrol_at_login = maybe\n",
 		    "t.conf:2: bad value" },
-		{ "[pool s]\ntotp_issuer = Example: Ops\n", "t.conf:2: "
-		  "[pool s]: totp_issuer may not contain ':'" },
+		{ "[pool s]\ntotp_issuer = Example: Ops\n",
+		    "t.conf:2: "
+		    "[pool s]: totp_issuer may not contain ':'" },
 		{ "[defaults]\ntotp_issuer = a:b\n[pool s]\n", "t.conf:2: " },
 	};
 	struct ua_conf *c = NULL;
@@ -311,8 +311,8 @@ test_conf_rules(void **state)
 	assert_string_equal(totp_issuer(p), hostname_get());
 	assert_string_not_equal(totp_issuer(p), "x");
 	ua_conf_free(c);
-	assert_int_equal(ua_conf_parse("t.conf", good, strlen(good), &c, msg,
-			     sizeof(msg)),
+	assert_int_equal(
+	    ua_conf_parse("t.conf", good, strlen(good), &c, msg, sizeof(msg)),
 	    0);
 	p = ua_conf_pool(c, "staff");
 	assert_int_equal(p->mfa, UA_MFA_REQUIRED);
@@ -339,7 +339,8 @@ test_store_steps(void **state)
 	static const char conf_text[] = "[pool staff]\n"
 					"first_factors = password\n"
 					"mfa = required\n";
-	struct store_user_new u = { .pool = "staff", .login = "ann",
+	struct store_user_new u = { .pool = "staff",
+		.login = "ann",
 		.email = "ann@example.com" };
 	struct store_err err = { 0 };
 	struct ua_conf *conf = NULL;
@@ -401,7 +402,7 @@ test_store_steps(void **state)
 	assert_int_equal(store_mfa_load(s, id, NULL, &m, &err), 0);
 	assert_memory_equal(m.secret, sec, TOTP_SECRET_LEN);
 	assert_int_equal(m.last_step, 7);
-	assert_true(m.pending);	/* untouched too */
+	assert_true(m.pending); /* untouched too */
 	store_mfa_clear(&m);
 	store_close(s);
 	ua_conf_free(conf);
@@ -447,9 +448,11 @@ test_recovery_store(void **state)
 					"first_factors = password\n"
 					"mfa = required\n";
 	static const struct keys k = { { 9, 8, 7 } };
-	struct store_user_new u = { .pool = "staff", .login = "ann",
+	struct store_user_new u = { .pool = "staff",
+		.login = "ann",
 		.email = "ann@example.com" };
-	struct store_user_new u2 = { .pool = "staff", .login = "bea",
+	struct store_user_new u2 = { .pool = "staff",
+		.login = "bea",
 		.email = "bea@example.com" };
 	struct store_err err = { 0 };
 	struct recovery_codes rc, rc2, rcb;

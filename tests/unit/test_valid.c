@@ -218,8 +218,8 @@ test_email_rejects_bad_dots_spaces_and_controls(void **state)
 	assert_int_equal(ua_valid_email("a\r\n@example.com", NULL), -EINVAL);
 	assert_int_equal(ua_valid_email("a@ex_ample.com", NULL), -EINVAL);
 	assert_int_equal(ua_valid_email("\"a\"@example.com", NULL), -EINVAL);
-	assert_int_equal(
-	    ua_valid_email("z\xc3\xab@example.com", NULL), -EINVAL);
+	assert_int_equal(ua_valid_email("z\xc3\xab@example.com", NULL),
+	    -EINVAL);
 }
 
 static void
@@ -270,8 +270,8 @@ test_email_normalize_reports_small_buffer(void **state)
 	    -ENAMETOOLONG);
 	assert_non_null(why);
 	assert_string_equal(out, "");
-	assert_int_equal(
-	    ua_email_normalize("A B@x.y", out, sizeof(out), &why), -EINVAL);
+	assert_int_equal(ua_email_normalize("A B@x.y", out, sizeof(out), &why),
+	    -EINVAL);
 	assert_string_equal(out, "");
 }
 
@@ -279,8 +279,8 @@ static void
 test_gecos_accepts_utf8_and_empty(void **state)
 {
 	(void)state;
-	assert_int_equal(
-	    ua_valid_gecos("Zo\xc3\xab \xc3\x9cnal, Room 4", NULL), 0);
+	assert_int_equal(ua_valid_gecos("Zo\xc3\xab \xc3\x9cnal, Room 4", NULL),
+	    0);
 	assert_int_equal(ua_valid_gecos("", NULL), 0);
 }
 
@@ -384,8 +384,8 @@ test_password_rejects_embedded_nul_and_bad_utf8(void **state)
 	(void)state;
 	assert_int_equal(ua_valid_password(U8("abc\0def"), &why), -EINVAL);
 	assert_string_equal(why, "password contains a NUL byte");
-	assert_int_equal(
-	    ua_valid_password(U8("abc\xed\xa0\x80"), &why), -EINVAL);
+	assert_int_equal(ua_valid_password(U8("abc\xed\xa0\x80"), &why),
+	    -EINVAL);
 	assert_string_equal(why, "password is not valid UTF-8");
 }
 
@@ -419,9 +419,9 @@ test_otp_accepts_exactly_eight_digits(void **state)
 static void
 test_otp_rejects_other_lengths_and_non_digits(void **state)
 {
-	static const char *const bad[] = { "", "1234567", "123456789",
-		"12ab", "1234567a", "a2345678", " 12345678", "12345678 ",
-		"+1234567", "-1234567", "1234 678", "１2345678", "unjudged" };
+	static const char *const bad[] = { "", "1234567", "123456789", "12ab",
+		"1234567a", "a2345678", " 12345678", "12345678 ", "+1234567",
+		"-1234567", "1234 678", "１2345678", "unjudged" };
 	const char *why = NULL;
 	size_t i;
 
@@ -504,8 +504,8 @@ test_snprintf_reports_truncation_as_enametoolong(void **state)
 	char out[8];
 
 	(void)state;
-	assert_int_equal(
-	    ua_snprintf(out, sizeof(out), "%s", "12345678"), -ENAMETOOLONG);
+	assert_int_equal(ua_snprintf(out, sizeof(out), "%s", "12345678"),
+	    -ENAMETOOLONG);
 	assert_string_equal(out, "1234567");
 	assert_int_equal(ua_snprintf(out, 0, "%s", "x"), -EINVAL);
 	assert_int_equal(ua_snprintf(NULL, 8, "%s", "x"), -EINVAL);
@@ -515,42 +515,50 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_utf8_accepts_ascii_and_multibyte),
-	    cmocka_unit_test(test_utf8_accepts_range_boundaries),
-	    cmocka_unit_test(test_utf8_rejects_overlong_forms),
-	    cmocka_unit_test(test_utf8_rejects_surrogates),
-	    cmocka_unit_test(test_utf8_rejects_above_u10ffff),
-	    cmocka_unit_test(test_utf8_rejects_truncated_and_stray_bytes),
-	    cmocka_unit_test(test_name_accepts_portable_names),
-	    cmocka_unit_test(test_name_rejects_empty_and_over_32_bytes),
-	    cmocka_unit_test(test_name_rejects_leading_dash_plus_and_digit),
-	    cmocka_unit_test(test_name_rejects_uppercase_and_odd_characters),
-	    cmocka_unit_test(test_pool_accepts_and_rejects),
-	    cmocka_unit_test(test_email_accepts_lowercase_addresses),
-	    cmocka_unit_test(test_email_rejects_uppercase),
-	    cmocka_unit_test(test_email_rejects_wrong_at_count_and_empty_parts),
-	    cmocka_unit_test(test_email_rejects_bad_dots_spaces_and_controls),
-	    cmocka_unit_test(test_email_rejects_over_length_limits),
-	    cmocka_unit_test(test_email_normalize_lowercases),
-	    cmocka_unit_test(test_email_normalize_reports_small_buffer),
-	    cmocka_unit_test(test_gecos_accepts_utf8_and_empty),
-	    cmocka_unit_test(test_gecos_rejects_colon_controls_and_bad_utf8),
-	    cmocka_unit_test(test_gecos_rejects_over_256_bytes),
-	    cmocka_unit_test(test_path_field_accepts_absolute_paths),
-	    cmocka_unit_test(
-		test_path_field_rejects_relative_colon_controls_and_long),
-	    cmocka_unit_test(test_password_accepts_1_to_1024_bytes),
-	    cmocka_unit_test(test_password_rejects_empty_and_over_1024),
-	    cmocka_unit_test(test_password_rejects_embedded_nul_and_bad_utf8),
-	    cmocka_unit_test(test_password_of_90k_is_refused_without_scanning),
-	    cmocka_unit_test(test_otp_accepts_exactly_eight_digits),
-	    cmocka_unit_test(test_otp_rejects_other_lengths_and_non_digits),
-	    cmocka_unit_test(test_parse_uint_accepts_canonical_decimal),
-	    cmocka_unit_test(
-		test_parse_uint_rejects_signs_spaces_and_leading_zeros),
-	    cmocka_unit_test(test_parse_uint_rejects_out_of_range_and_overflow),
-	    cmocka_unit_test(test_snprintf_returns_length_when_it_fits),
-	    cmocka_unit_test(test_snprintf_reports_truncation_as_enametoolong),
+		cmocka_unit_test(test_utf8_accepts_ascii_and_multibyte),
+		cmocka_unit_test(test_utf8_accepts_range_boundaries),
+		cmocka_unit_test(test_utf8_rejects_overlong_forms),
+		cmocka_unit_test(test_utf8_rejects_surrogates),
+		cmocka_unit_test(test_utf8_rejects_above_u10ffff),
+		cmocka_unit_test(test_utf8_rejects_truncated_and_stray_bytes),
+		cmocka_unit_test(test_name_accepts_portable_names),
+		cmocka_unit_test(test_name_rejects_empty_and_over_32_bytes),
+		cmocka_unit_test(test_name_rejects_leading_dash_plus_and_digit),
+		cmocka_unit_test(
+		    test_name_rejects_uppercase_and_odd_characters),
+		cmocka_unit_test(test_pool_accepts_and_rejects),
+		cmocka_unit_test(test_email_accepts_lowercase_addresses),
+		cmocka_unit_test(test_email_rejects_uppercase),
+		cmocka_unit_test(
+		    test_email_rejects_wrong_at_count_and_empty_parts),
+		cmocka_unit_test(
+		    test_email_rejects_bad_dots_spaces_and_controls),
+		cmocka_unit_test(test_email_rejects_over_length_limits),
+		cmocka_unit_test(test_email_normalize_lowercases),
+		cmocka_unit_test(test_email_normalize_reports_small_buffer),
+		cmocka_unit_test(test_gecos_accepts_utf8_and_empty),
+		cmocka_unit_test(
+		    test_gecos_rejects_colon_controls_and_bad_utf8),
+		cmocka_unit_test(test_gecos_rejects_over_256_bytes),
+		cmocka_unit_test(test_path_field_accepts_absolute_paths),
+		cmocka_unit_test(
+		    test_path_field_rejects_relative_colon_controls_and_long),
+		cmocka_unit_test(test_password_accepts_1_to_1024_bytes),
+		cmocka_unit_test(test_password_rejects_empty_and_over_1024),
+		cmocka_unit_test(
+		    test_password_rejects_embedded_nul_and_bad_utf8),
+		cmocka_unit_test(
+		    test_password_of_90k_is_refused_without_scanning),
+		cmocka_unit_test(test_otp_accepts_exactly_eight_digits),
+		cmocka_unit_test(test_otp_rejects_other_lengths_and_non_digits),
+		cmocka_unit_test(test_parse_uint_accepts_canonical_decimal),
+		cmocka_unit_test(
+		    test_parse_uint_rejects_signs_spaces_and_leading_zeros),
+		cmocka_unit_test(
+		    test_parse_uint_rejects_out_of_range_and_overflow),
+		cmocka_unit_test(test_snprintf_returns_length_when_it_fits),
+		cmocka_unit_test(
+		    test_snprintf_reports_truncation_as_enametoolong),
 	};
 
 	return cmocka_run_group_tests_name("valid", tests, NULL, NULL);

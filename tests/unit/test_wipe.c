@@ -68,10 +68,10 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_wipe_zeroes_exactly_n_bytes),
-	    cmocka_unit_test(test_wipe_accepts_null_and_zero_length),
-	    cmocka_unit_test(test_freezero_accepts_null_and_frees),
-	    cmocka_unit_test(test_erase_free_accepts_null_and_strings),
+		cmocka_unit_test(test_wipe_zeroes_exactly_n_bytes),
+		cmocka_unit_test(test_wipe_accepts_null_and_zero_length),
+		cmocka_unit_test(test_freezero_accepts_null_and_frees),
+		cmocka_unit_test(test_erase_free_accepts_null_and_strings),
 	};
 
 	return cmocka_run_group_tests_name("wipe", tests, NULL, NULL);

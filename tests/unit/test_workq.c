@@ -147,7 +147,8 @@ test_start_stop_restart(void **state)
 	(void)state;
 	assert_int_equal(workq_start(0, &q), 0);
 	/* 0: one per CPU online */
-	assert_int_equal(workq_threads(q), (size_t)sysconf(_SC_NPROCESSORS_ONLN));
+	assert_int_equal(workq_threads(q),
+	    (size_t)sysconf(_SC_NPROCESSORS_ONLN));
 	workq_stop(q);
 	/* A stopped queue is gone; a new one starts cleanly. */
 	assert_int_equal(workq_start(1, &q), 0);
@@ -203,11 +204,11 @@ test_drain_estimate_follows_the_queue(void **state)
 	(void)state;
 	gate_open = 0;
 	assert_int_equal(workq_start(1, &q), 0);
-	assert_int_equal(workq_drain_ms(q), 0);	/* nothing known yet */
+	assert_int_equal(workq_drain_ms(q), 0); /* nothing known yet */
 	jobs[0].job.run = nap;
 	assert_int_equal(workq_submit(q, &jobs[0].job), 0);
 	collect_n(q, 1);
-	assert_int_equal(workq_drain_ms(q), 0);	/* idle again */
+	assert_int_equal(workq_drain_ms(q), 0); /* idle again */
 	jobs[0].job.run = held;
 	jobs[0].job.owner = 1;
 	assert_int_equal(workq_submit(q, &jobs[0].job), 0);
@@ -222,7 +223,7 @@ test_drain_estimate_follows_the_queue(void **state)
 		next = back->next;
 	assert_int_equal(n, 9);
 	after = workq_drain_ms(q);
-	assert_true(after * 5 <= full);		/* one job left, not ten */
+	assert_true(after * 5 <= full); /* one job left, not ten */
 	pthread_mutex_lock(&gate_lock);
 	gate_open = 1;
 	pthread_cond_broadcast(&gate_cond);

@@ -30,14 +30,14 @@
 struct args {
 	const char *pool, *user, *group, *name, *login, *email;
 	const char *display_name, *home, *shell, *password;
-	const char *code;	/* mfa.confirm */
-	const char *rhost;	/* throttle.clear */
+	const char *code;  /* mfa.confirm */
+	const char *rhost; /* throttle.clear */
 	const char *groups[MAX_GROUPS_PER_ADD + 1];
 	bool disabled;
-	bool invite;		/* user.add: mail an invitation code */
-	json_t *rows;		/* user.import.chunk */
-	bool skip_bad;		/* user.import.commit */
-	bool full;		/* mailq.list: whole recipients (root only) */
+	bool invite;   /* user.add: mail an invitation code */
+	json_t *rows;  /* user.import.chunk */
+	bool skip_bad; /* user.import.commit */
+	bool full;     /* mailq.list: whole recipients (root only) */
 };
 
 typedef int (*op_fn)(struct admin_ctx *, const struct args *, json_t **,
@@ -45,10 +45,10 @@ typedef int (*op_fn)(struct admin_ctx *, const struct args *, json_t **,
 
 struct op {
 	const char *name;
-	const char *required;	/* space-separated argument names */
+	const char *required; /* space-separated argument names */
 	const char *optional;
 	op_fn fn;
-	bool audit;		/* a change: log it */
+	bool audit; /* a change: log it */
 };
 
 json_t *
@@ -65,7 +65,8 @@ admin_warn_unpublished(json_t *reply, const char *path, int err,
 	char msg[512];
 	json_t *w;
 
-	(void)snprintf(msg, sizeof(msg), "the change is saved, but the NSS "
+	(void)snprintf(msg, sizeof(msg),
+	    "the change is saved, but the NSS "
 	    "cache '%s' could not be published (%s): getent and logins by "
 	    "name do not see it yet; userauthd retries every %u s (where "
 	    "nscd runs, run nscd -i passwd; nscd -i group once it is)",
@@ -112,8 +113,8 @@ op_user_add(struct admin_ctx *ctx, const struct args *a, json_t **ret,
 	int64_t id;
 	int r;
 
-	if (a->invite && (pc == NULL || pc->mail_from == NULL ||
-			     ctx->keys == NULL))
+	if (a->invite &&
+	    (pc == NULL || pc->mail_from == NULL || ctx->keys == NULL))
 		return store_fail(err, -EINVAL, "invalid",
 		    "invite: pool '%s' cannot send mail (no mail_from)",
 		    a->pool);
@@ -133,8 +134,9 @@ op_user_add(struct admin_ctx *ctx, const struct args *a, json_t **ret,
 	if (r < 0 || email == NULL) {
 		json_decref(*ret);
 		*ret = NULL;
-		return r < 0 ? r : store_fail(err, -EIO, "internal",
-		    "the user was added but not invited");
+		return r < 0 ? r
+			     : store_fail(err, -EIO, "internal",
+				   "the user was added but not invited");
 	}
 	if (ctx->mailer != NULL)
 		mailer_kick(ctx->mailer);
@@ -188,8 +190,7 @@ op_user_passwd(struct admin_ctx *ctx, const struct args *a, json_t **ret,
 	int r;
 
 	if (ua_valid_password(a->password, strlen(a->password), &why) < 0)
-		return store_fail(err, -EINVAL, "invalid", "password: %s",
-		    why);
+		return store_fail(err, -EINVAL, "invalid", "password: %s", why);
 	/* Refuse an unknown user before spending a hash on it. */
 	r = store_user_id(ctx->store, a->user, &id, err);
 	if (r < 0)
@@ -199,7 +200,8 @@ op_user_passwd(struct admin_ctx *ctx, const struct args *a, json_t **ret,
 		if (strlen(a->user) >= sizeof(ctx->pending_user))
 			return store_fail(err, -EINVAL, "invalid",
 			    "user: too long");
-		r = pool_pw_submit(ctx->wq, ctx->owner, a->password, NULL, true);
+		r = pool_pw_submit(ctx->wq, ctx->owner, a->password, NULL,
+		    true);
 		if (r < 0)
 			return store_fail(err, r, "internal",
 			    "the password could not be queued for hashing");
@@ -269,7 +271,8 @@ op_mailq_list(struct admin_ctx *ctx, const struct args *a, json_t **ret,
 {
 	/* whole addresses are root's to see; the admin group sees masks */
 	if (a->full && ctx->peer_uid != 0)
-		return store_fail(err, -EPERM, "denied", "only root may see "
+		return store_fail(err, -EPERM, "denied",
+		    "only root may see "
 		    "whole recipients (--full)");
 	return mailer_list(ctx->mailer, a->full, ret, err);
 }
@@ -284,26 +287,30 @@ op_mail_test(struct admin_ctx *ctx, const struct args *a, json_t **ret,
 	int r;
 
 	if (pc == NULL || pc->backend != UA_BACKEND_LOCAL)
-		return store_fail(err, -ENOENT, "not_found", "no local pool "
-		    "'%s' (Cognito pools mail through Cognito)", a->pool);
+		return store_fail(err, -ENOENT, "not_found",
+		    "no local pool "
+		    "'%s' (Cognito pools mail through Cognito)",
+		    a->pool);
 	if (pc->mail_from == NULL)
-		return store_fail(err, -EINVAL, "invalid", "pool '%s' has no "
-		    "mail_from: it sends no mail", a->pool);
+		return store_fail(err, -EINVAL, "invalid",
+		    "pool '%s' has no "
+		    "mail_from: it sends no mail",
+		    a->pool);
 	if (ua_valid_email(a->email, NULL) < 0)
-		return store_fail(err, -EINVAL, "invalid", "'%.80s' is no mail "
-		    "address", a->email);
+		return store_fail(err, -EINVAL, "invalid",
+		    "'%.80s' is no mail "
+		    "address",
+		    a->email);
 	/* the code mailq.list and mailq.flush give (mailer.c) */
 	if (ctx->mailer == NULL)
 		return store_fail(err, -ENOTCONN, "unsupported",
 		    "the mail sender is not running");
-	r = otp_queue_test_mail(ctx->store, pc, a->email, time(NULL), &id,
-	    err);
+	r = otp_queue_test_mail(ctx->store, pc, a->email, time(NULL), &id, err);
 	if (r < 0)
 		return r;
 	mailer_kick(ctx->mailer);
 	*ret = json_pack("{s:I}", "id", (json_int_t)id);
-	return *ret != NULL ? 0 :
-	    store_oom(err);
+	return *ret != NULL ? 0 : store_oom(err);
 }
 
 static int
@@ -397,8 +404,8 @@ static int
 op_throttle_clear(struct admin_ctx *ctx, const struct args *a, json_t **ret,
     struct store_err *err)
 {
-	return admin_throttle_clear(ctx, a->pool, a->rhost != NULL ? a->rhost :
-	    "", ret, err);
+	return admin_throttle_clear(ctx, a->pool,
+	    a->rhost != NULL ? a->rhost : "", ret, err);
 }
 
 static int
@@ -412,9 +419,12 @@ static int
 op_user_modify(struct admin_ctx *ctx, const struct args *a, json_t **ret,
     struct store_err *err)
 {
-	const struct store_user_mod m = { .pool = a->pool, .user = a->user,
-		.email = a->email, .display_name = a->display_name,
-		.home = a->home, .shell = a->shell };
+	const struct store_user_mod m = { .pool = a->pool,
+		.user = a->user,
+		.email = a->email,
+		.display_name = a->display_name,
+		.home = a->home,
+		.shell = a->shell };
 
 	return admin_user_modify(ctx, &m, ret, err);
 }
@@ -432,7 +442,8 @@ static const struct op ops[] = {
 	{ "status", "", "", op_status, false },
 	{ "pool.list", "", "", op_pool_list, false },
 	{ "user.add", "pool login email",
-	    "display_name home shell groups disabled invite", op_user_add, true },
+	    "display_name home shell groups disabled invite", op_user_add,
+	    true },
 	{ "user.show", "user", "", op_user_show, false },
 	{ "user.list", "", "pool", op_user_list, false },
 	{ "user.modify", "pool user", "email display_name home shell",
@@ -518,7 +529,8 @@ parse_args(const struct op *op, json_t *req, struct args *a,
 	const char *key;
 	json_t *v;
 
-	json_object_foreach(req, key, v) {
+	json_object_foreach(req, key, v)
+	{
 		const char **slot;
 
 		if (strcmp(key, "v") == 0 || strcmp(key, "op") == 0)
@@ -567,8 +579,10 @@ parse_args(const struct op *op, json_t *req, struct args *a,
 			    json_array_size(v) > MAX_GROUPS_PER_ADD)
 				return store_fail(err, -EINVAL, "invalid",
 				    "'groups' must be a list of at most %d "
-				    "names", MAX_GROUPS_PER_ADD);
-			json_array_foreach(v, i, g) {
+				    "names",
+				    MAX_GROUPS_PER_ADD);
+			json_array_foreach(v, i, g)
+			{
 				if (!json_is_string(g))
 					return store_fail(err, -EINVAL,
 					    "invalid",
@@ -605,16 +619,16 @@ audit(const struct admin_ctx *ctx, const struct op *op, const struct args *a,
     const struct store_err *err, bool ok)
 {
 	char target[96];
-	const char *t = a->user ? a->user :
-	    a->login	      ? a->login :
-	    a->group	      ? a->group :
-	    a->name	      ? a->name :
-				"";
+	const char *t = a->user ? a->user
+	    : a->login          ? a->login
+	    : a->group          ? a->group
+	    : a->name           ? a->name
+				: "";
 
-	ua_log(LOG_NOTICE, "event=admin op=%s peer_uid=%u target=%s result=%s%s%s",
-	    op->name, (unsigned)ctx->peer_uid,
-	    ua_log_quote(t, target, sizeof(target)), ok ? "ok" : "fail",
-	    ok ? "" : " reason=", ok ? "" : err->code);
+	ua_log(LOG_NOTICE,
+	    "event=admin op=%s peer_uid=%u target=%s result=%s%s%s", op->name,
+	    (unsigned)ctx->peer_uid, ua_log_quote(t, target, sizeof(target)),
+	    ok ? "ok" : "fail", ok ? "" : " reason=", ok ? "" : err->code);
 }
 
 /*
@@ -630,9 +644,11 @@ saved_reply(json_t *result)
 
 	why = json_string_value(json_object_get(result, "readback_error"));
 	if (why != NULL) {
-		(void)snprintf(msg, sizeof(msg), "the change is saved, but "
+		(void)snprintf(msg, sizeof(msg),
+		    "the change is saved, but "
 		    "reading it back failed (%s): 'userauthctl user show' "
-		    "shows it", why);
+		    "shows it",
+		    why);
 		w = json_pack("{s:s s:s}", "code", "readback", "message", msg);
 		(void)json_object_del(result, "readback_error");
 	}
@@ -702,7 +718,7 @@ admin_handle(struct admin_ctx *ctx, json_t *req)
 	if (r == 0)
 		r = op->fn(ctx, &a, &result, &err);
 	if (r == 0 && ctx->pending)
-		return NULL;	/* audited and answered when hashed */
+		return NULL; /* audited and answered when hashed */
 	if (op->audit || r < 0)
 		audit(ctx, op, &a, &err, r == 0);
 	if (r < 0)

@@ -25,11 +25,12 @@ struct workq_job;
 struct admin_ctx {
 	const struct ua_conf *conf;
 	struct store *store;
-	uid_t peer_uid;		/* for the audit line */
-	struct mailer *mailer;	/* mailq.*; NULL: "the sender is not running" */
-	struct admin_import **import;	/* the connection's user.import.*; may be NULL */
-	const struct keys *keys;	/* for invitation codes; NULL: none */
-	struct pool_backend *cognito;	/* its syncs, for status; may be NULL */
+	uid_t peer_uid;        /* for the audit line */
+	struct mailer *mailer; /* mailq.*; NULL: "the sender is not running" */
+	struct admin_import *
+	    *import; /* the connection's user.import.*; may be NULL */
+	const struct keys *keys;      /* for invitation codes; NULL: none */
+	struct pool_backend *cognito; /* its syncs, for status; may be NULL */
 	/*
 	 * user.passwd hashes on the workers (the event loop must not spend
 	 * a yescrypt on it): with wq set the request is checked, its hash
@@ -40,7 +41,7 @@ struct admin_ctx {
 	struct workq *wq;
 	uint64_t owner;
 	bool pending;
-	char pending_user[UA_MAX_EMAIL + 1];	/* login or address */
+	char pending_user[UA_MAX_EMAIL + 1]; /* login or address */
 };
 
 /*

@@ -133,7 +133,8 @@ take_row(json_t *o, struct store_import_row *r, size_t *bytes,
 		return store_fail(err, -EINVAL, "invalid",
 		    "each row must be an object with a positive 'line'");
 	r->line = (unsigned long)json_integer_value(line);
-	json_object_foreach(o, key, v) {
+	json_object_foreach(o, key, v)
+	{
 		for (k = 0; k < sizeof(known) / sizeof(known[0]); k++)
 			if (strcmp(key, known[k]) == 0)
 				break;
@@ -147,13 +148,13 @@ take_row(json_t *o, struct store_import_row *r, size_t *bytes,
 	if (rc == 0)
 		rc = take_str(o, "email", true, &r->email, bytes, r->line, err);
 	if (rc == 0)
-		rc = take_str(o, "display_name", false, &r->display_name,
-		    bytes, r->line, err);
+		rc = take_str(o, "display_name", false, &r->display_name, bytes,
+		    r->line, err);
 	if (rc == 0)
 		rc = take_str(o, "home", false, &r->home, bytes, r->line, err);
 	if (rc == 0)
-		rc = take_str(o, "shell", false, &r->shell, bytes, r->line,
-		    err);
+		rc =
+		    take_str(o, "shell", false, &r->shell, bytes, r->line, err);
 	if (rc < 0)
 		return rc;
 	g = json_object_get(o, "groups");
@@ -162,11 +163,13 @@ take_row(json_t *o, struct store_import_row *r, size_t *bytes,
 	if (!json_is_array(g) || json_array_size(g) > ROW_GROUPS_MAX)
 		return store_fail(err, -EINVAL, "invalid",
 		    "row of line %lu: 'groups' must be a list of at most %d "
-		    "names", r->line, ROW_GROUPS_MAX);
+		    "names",
+		    r->line, ROW_GROUPS_MAX);
 	r->groups = calloc(json_array_size(g) + 1, sizeof(char *));
 	if (r->groups == NULL)
 		return store_oom(err);
-	json_array_foreach(g, i, v) {
+	json_array_foreach(g, i, v)
+	{
 		if (!json_is_string(v))
 			return store_fail(err, -EINVAL, "invalid",
 			    "row of line %lu: 'groups' must hold names",
@@ -212,7 +215,8 @@ admin_import_chunk(struct admin_ctx *ctx, json_t *rows, json_t **ret,
 	/* All of the chunk or none of it. */
 	n0 = im->n;
 	bytes = im->bytes;
-	json_array_foreach(rows, i, o) {
+	json_array_foreach(rows, i, o)
+	{
 		memset(&im->rows[im->n], 0, sizeof(im->rows[0]));
 		r = take_row(o, &im->rows[im->n], &bytes, err);
 		im->n++;
@@ -246,7 +250,8 @@ admin_import_finish(struct admin_ctx *ctx, bool commit, bool skip_bad,
 	    commit, skip_bad, ret, err);
 	if (commit) {
 		if (r == 0)
-			ua_log(LOG_NOTICE, "event=admin op=user.import "
+			ua_log(LOG_NOTICE,
+			    "event=admin op=user.import "
 			    "peer_uid=%u pool=%s rows=%zu imported=%lld",
 			    (unsigned)ctx->peer_uid, im->pool, im->n,
 			    (long long)json_integer_value(
@@ -258,8 +263,7 @@ admin_import_finish(struct admin_ctx *ctx, bool commit, bool skip_bad,
 }
 
 int
-admin_import_abort(struct admin_ctx *ctx, json_t **ret,
-    struct store_err *err)
+admin_import_abort(struct admin_ctx *ctx, json_t **ret, struct store_err *err)
 {
 	if (ctx->import != NULL) {
 		admin_import_free(*ctx->import);

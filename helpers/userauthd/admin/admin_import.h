@@ -12,8 +12,8 @@
 
 #include "userauthd/admin/admin.h"
 
-#define UA_IMPORT_MAX_ROWS 2000000	/* per import */
-#define UA_IMPORT_MAX_BYTES (512u << 20)	/* staged text per import */
+#define UA_IMPORT_MAX_ROWS 2000000       /* per import */
+#define UA_IMPORT_MAX_BYTES (512u << 20) /* staged text per import */
 
 struct admin_import;
 

@@ -31,7 +31,8 @@ load(struct admin_ctx *ctx, const char *user, struct store_mfa *m,
 		/* the message first: the clear wipes m->pool too */
 		r = store_fail(err, -EINVAL, "invalid",
 		    "pool '%s' has mfa = off; set mfa = optional or required "
-		    "in userauth.conf first", m->pool);
+		    "in userauth.conf first",
+		    m->pool);
 		store_mfa_clear(m);
 		return r;
 	}
@@ -146,8 +147,8 @@ admin_mfa_confirm(struct admin_ctx *ctx, const char *user, const char *code,
 		    user);
 		goto out;
 	}
-	r = totp_verify(m.pending_secret, TOTP_SECRET_LEN, &p, time(NULL),
-	    code, -1, &step);
+	r = totp_verify(m.pending_secret, TOTP_SECRET_LEN, &p, time(NULL), code,
+	    -1, &step);
 	if (r < 0) {
 		r = store_fail(err, -EINVAL, "invalid",
 		    "wrong verification code; the enrolment stays pending");
@@ -180,7 +181,8 @@ admin_mfa_recovery(struct admin_ctx *ctx, const char *user, const char *pool,
 	if (r < 0)
 		return r;
 	if (!m.enrolled && !m.pending) {
-		r = store_fail(err, -ENOENT, "not_found", "'%s' has no TOTP "
+		r = store_fail(err, -ENOENT, "not_found",
+		    "'%s' has no TOTP "
 		    "key; run mfa enroll first (it makes recovery codes too)",
 		    user);
 		goto out;

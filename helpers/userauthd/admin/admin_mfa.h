@@ -13,10 +13,10 @@
 #include "userauthd/admin/admin.h"
 
 /* pool may be NULL; when given it must be the user's pool. */
-int admin_mfa_enroll(struct admin_ctx *ctx, const char *user,
-    const char *pool, json_t **ret, struct store_err *err);
-int admin_mfa_confirm(struct admin_ctx *ctx, const char *user,
-    const char *code, json_t **ret, struct store_err *err);
+int admin_mfa_enroll(struct admin_ctx *ctx, const char *user, const char *pool,
+    json_t **ret, struct store_err *err);
+int admin_mfa_confirm(struct admin_ctx *ctx, const char *user, const char *code,
+    json_t **ret, struct store_err *err);
 /* New recovery codes for an enrolled (or pending) user; old ones void. */
 int admin_mfa_recovery(struct admin_ctx *ctx, const char *user,
     const char *pool, json_t **ret, struct store_err *err);

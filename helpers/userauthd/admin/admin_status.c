@@ -30,24 +30,27 @@ pools_json(struct admin_ctx *ctx, const json_t *st, json_t **ret,
 		pc = &ctx->conf->pools[i];
 		n = 0;
 		/* A Cognito pool's users live in Cognito, not in the store. */
-		r = pc->backend == UA_BACKEND_LOCAL ?
-		    store_pool_users(ctx->store, pc->name, &n, err) : 0;
+		r = pc->backend == UA_BACKEND_LOCAL
+		    ? store_pool_users(ctx->store, pc->name, &n, err)
+		    : 0;
 		if (r < 0) {
 			json_decref(a);
 			return r;
 		}
-		sync = pc->backend == UA_BACKEND_COGNITO &&
-			ctx->cognito != NULL ?
-		    pool_cognito_sync_status(ctx->cognito, pc) :
-		    NULL;
+		sync = pc->backend == UA_BACKEND_COGNITO && ctx->cognito != NULL
+		    ? pool_cognito_sync_status(ctx->cognito, pc)
+		    : NULL;
 		/* a Cognito pool's users: those its last sync published */
 		if (sync != NULL && json_object_get(sync, "users") != NULL)
 			n = json_integer_value(json_object_get(sync, "users"));
 		o = json_pack("{s:s s:s s:o s:O s:O}", "name", pc->name,
-		    "backend", pc->backend == UA_BACKEND_COGNITO ? "cognito" :
-		    "local", "users", pc->backend == UA_BACKEND_LOCAL ||
-			json_object_get(sync, "users") != NULL ?
-		    json_integer(n) : json_null(),
+		    "backend",
+		    pc->backend == UA_BACKEND_COGNITO ? "cognito" : "local",
+		    "users",
+		    pc->backend == UA_BACKEND_LOCAL ||
+			    json_object_get(sync, "users") != NULL
+			? json_integer(n)
+			: json_null(),
 		    /* one cache file holds every pool */
 		    "nss_published", json_object_get(st, "nss_published"),
 		    "nss_age", json_object_get(st, "nss_age"));
@@ -79,21 +82,19 @@ admin_status(struct admin_ctx *ctx, json_t **ret, struct store_err *err)
 		    STATS_MINUTES * 60, &mail, err);
 	if (r < 0)
 		goto out;
-	if (json_object_set_new(mail, "sender", json_boolean(ctx->mailer !=
-		NULL)) < 0) {
+	if (json_object_set_new(mail, "sender",
+		json_boolean(ctx->mailer != NULL)) < 0) {
 		r = store_oom(err);
 		goto out;
 	}
 	/* jansson takes "o" references also when packing fails */
-	o = json_pack("{s:s s:O s:O s:O s:O s:O s:O s:o s:o}",
-		"version", PACKAGE_VERSION, "started",
-		json_object_get(st, "started"), "uptime",
-		json_object_get(st, "uptime"), "nss_published",
-		json_object_get(st, "nss_published"), "nss_age",
-		json_object_get(st, "nss_age"), "window",
-		json_object_get(st, "window"), "logins",
-		json_object_get(st, "logins"), "pools", pools, "mail",
-		mail);
+	o = json_pack("{s:s s:O s:O s:O s:O s:O s:O s:o s:o}", "version",
+	    PACKAGE_VERSION, "started", json_object_get(st, "started"),
+	    "uptime", json_object_get(st, "uptime"), "nss_published",
+	    json_object_get(st, "nss_published"), "nss_age",
+	    json_object_get(st, "nss_age"), "window",
+	    json_object_get(st, "window"), "logins",
+	    json_object_get(st, "logins"), "pools", pools, "mail", mail);
 	pools = mail = NULL;
 	if (o == NULL) {
 		r = store_oom(err);

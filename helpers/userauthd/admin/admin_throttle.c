@@ -32,7 +32,8 @@ admin_throttle_list(struct admin_ctx *ctx, const char *pool, json_t **ret,
 	r = store_throttle_list(ctx->store, pool, &arr, err);
 	if (r < 0)
 		return r;
-	json_array_foreach(arr, i, o) {
+	json_array_foreach(arr, i, o)
+	{
 		pc = ua_conf_pool(ctx->conf,
 		    json_string_value(json_object_get(o, "pool")));
 		kind = json_string_value(json_object_get(o, "kind"));
@@ -41,9 +42,10 @@ admin_throttle_list(struct admin_ctx *ctx, const char *pool, json_t **ret,
 		locked = pc != NULL && kind != NULL &&
 		    strcmp(kind, "account") == 0 &&
 		    failures >= (json_int_t)pc->lock_after;
-		if (json_object_set_new(o, "locked", json_boolean(locked)) < 0 ||
-		    json_object_set_new(o, "wait", json_integer(next > now ?
-			next - now : 0)) < 0) {
+		if (json_object_set_new(o, "locked", json_boolean(locked)) <
+			0 ||
+		    json_object_set_new(o, "wait",
+			json_integer(next > now ? next - now : 0)) < 0) {
 			json_decref(arr);
 			return store_oom(err);
 		}
@@ -88,13 +90,12 @@ admin_user_unlock(struct admin_ctx *ctx, const char *pool, const char *user,
 		return r;
 	*ret = json_pack("{s:s, s:s, s:I}", "pool", pool, "user", user,
 	    "cleared", (json_int_t)n);
-	return *ret != NULL ? 0 :
-	    store_oom(err);
+	return *ret != NULL ? 0 : store_oom(err);
 }
 
 int
-admin_throttle_clear(struct admin_ctx *ctx, const char *pool,
-    const char *rhost, json_t **ret, struct store_err *err)
+admin_throttle_clear(struct admin_ctx *ctx, const char *pool, const char *rhost,
+    json_t **ret, struct store_err *err)
 {
 	size_t i, len = strlen(rhost);
 	int64_t n = 0;
@@ -114,6 +115,5 @@ admin_throttle_clear(struct admin_ctx *ctx, const char *pool,
 		return r;
 	*ret = json_pack("{s:s, s:s, s:I}", "pool", pool, "rhost", rhost,
 	    "cleared", (json_int_t)n);
-	return *ret != NULL ? 0 :
-	    store_oom(err);
+	return *ret != NULL ? 0 : store_oom(err);
 }

@@ -67,7 +67,7 @@ add_limits(struct admin_ctx *ctx, json_t *u, struct store_err *err)
 	int r;
 
 	if (ua_conf_pool(ctx->conf, pool) == NULL)
-		return 0;	/* a pool a reload dropped: no limits */
+		return 0; /* a pool a reload dropped: no limits */
 	ident_shown(ctx, login, by_login, sizeof(by_login));
 	ident_shown(ctx, json_string_value(json_object_get(u, "email")),
 	    by_email, sizeof(by_email));
@@ -78,14 +78,16 @@ add_limits(struct admin_ctx *ctx, json_t *u, struct store_err *err)
 		json_decref(all);
 		return store_oom(err);
 	}
-	json_array_foreach(all, i, o) {
-		const char *acc = json_string_value(json_object_get(o,
-		    "account"));
+	json_array_foreach(all, i, o)
+	{
+		const char *acc =
+		    json_string_value(json_object_get(o, "account"));
 
 		/* the account's own buckets, and those of its names typed */
-		if (acc == NULL || login == NULL || (strcmp(acc, login) != 0 &&
-		    (by_login[0] == '\0' || strcmp(acc, by_login) != 0) &&
-		    (by_email[0] == '\0' || strcmp(acc, by_email) != 0)))
+		if (acc == NULL || login == NULL ||
+		    (strcmp(acc, login) != 0 &&
+			(by_login[0] == '\0' || strcmp(acc, by_login) != 0) &&
+			(by_email[0] == '\0' || strcmp(acc, by_email) != 0)))
 			continue;
 		(void)json_object_del(o, "account");
 		(void)json_object_del(o, "pool");

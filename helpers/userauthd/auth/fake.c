@@ -108,12 +108,13 @@ fake_code(struct auth_ctx *ctx, struct auth_session *s, bool first,
 		(void)snprintf(masked, sizeof(masked), "%s", s->masked);
 	else {
 		if (strchr(s->ident, '@') == NULL) {
-			fake_domain(pc, s->ident_mac[1], domain, sizeof(domain));
+			fake_domain(pc, s->ident_mac[1], domain,
+			    sizeof(domain));
 			(void)snprintf(fake_dest, sizeof(fake_dest), "%c@%s",
 			    s->ident[0] ? s->ident[0] : 'u', domain);
 			dest = fake_dest;
 		} else if (ua_email_normalize(s->ident, fake_dest,
-		    sizeof(fake_dest), NULL) == 0)
+			       sizeof(fake_dest), NULL) == 0)
 			dest = fake_dest;
 		if (pc->backend == UA_BACKEND_COGNITO)
 			cognito_mask(dest, masked, sizeof(masked));
@@ -129,8 +130,8 @@ fake_code(struct auth_ctx *ctx, struct auth_session *s, bool first,
 }
 
 static int
-fake_ask(struct auth_ctx *ctx, struct auth_session *s,
-    enum policy_challenge c, struct ua_msg *out)
+fake_ask(struct auth_ctx *ctx, struct auth_session *s, enum policy_challenge c,
+    struct ua_msg *out)
 {
 	const struct pool_reply rp = { .status = POOL_CHALLENGE,
 		.challenge = c };
@@ -148,7 +149,8 @@ auth_fake_start(struct auth_ctx *ctx, struct auth_session *s,
 
 	if (pc == NULL)
 		return auth_result(s, out, "UNAVAILABLE", NULL);
-	return fake_ask(ctx, s, policy_fake(pc, s->ident_mac[0], s->preferred), out);
+	return fake_ask(ctx, s, policy_fake(pc, s->ident_mac[0], s->preferred),
+	    out);
 }
 
 int
@@ -157,8 +159,7 @@ auth_fake_check(struct auth_ctx *ctx, struct auth_session *s,
 {
 	int r;
 
-	r = pool_pw_submit(ctx->wq, s->owner, password, ctx->dummy_hash,
-	    false);
+	r = pool_pw_submit(ctx->wq, s->owner, password, ctx->dummy_hash, false);
 	if (r < 0)
 		return r;
 	s->state = S_JOB;
@@ -167,8 +168,8 @@ auth_fake_check(struct auth_ctx *ctx, struct auth_session *s,
 }
 
 static int
-fake_password(struct auth_ctx *ctx, struct auth_session *s,
-    const char *answer, struct ua_msg *out)
+fake_password(struct auth_ctx *ctx, struct auth_session *s, const char *answer,
+    struct ua_msg *out)
 {
 	const struct ua_pool_conf *pc = auth_pool_of(ctx, s);
 	size_t n = strlen(answer);
@@ -200,8 +201,8 @@ fake_answer_code(struct auth_ctx *ctx, struct auth_session *s,
 	/* a local pool's real wrong code costs a store write: so does this */
 	if (judged && pc != NULL && pc->backend == UA_BACKEND_LOCAL &&
 	    ctx->store != NULL &&
-	    otp_verify_decoy(ctx->store, ctx->keys, answer, time(NULL),
-		&err) < 0) {
+	    otp_verify_decoy(ctx->store, ctx->keys, answer, time(NULL), &err) <
+		0) {
 		ua_log(LOG_ERR, "decoy code check failed: %s", err.msg);
 		return auth_unavailable(s, out, "otp_store");
 	}
@@ -222,7 +223,8 @@ fake_answer_totp(struct auth_ctx *ctx, struct auth_session *s,
 	const struct ua_pool_conf *pc = auth_pool_of(ctx, s);
 	const char *why = s->mfa_doomed ? s->mfa_doomed : s->fake;
 	struct pool_reply rp = { .status = POOL_CHALLENGE,
-		.challenge = s->expect, .retry = why };
+		.challenge = s->expect,
+		.retry = why };
 	char norm[RECOVERY_LEN + 1];
 	uint8_t mac[KEYS_MAC_LEN];
 	struct totp_params p;

@@ -13,7 +13,8 @@
 #include "userauthd/auth/session.h"
 #include "userauthd/stats.h"
 
-#define CODE_HINT "Press Enter at the password prompt to get a code by email instead."
+#define CODE_HINT                                                              \
+	"Press Enter at the password prompt to get a code by email instead."
 /*
  * A wrong SOFTWARE_TOKEN_MFA answer: in an MFA pool the TOTP is asked
  * after a wrong password too (a doomed one), so the message cannot say
@@ -49,8 +50,8 @@ auth_log_ident(const struct auth_session *s, char *out, size_t outsz)
 }
 
 void
-auth_audit(const struct auth_session *s, const char *event,
-    const char *result, const char *reason)
+auth_audit(const struct auth_session *s, const char *event, const char *result,
+    const char *reason)
 {
 	char user[80], rhost[80], service[80], pool[80];
 
@@ -143,8 +144,7 @@ auth_ask(const struct auth_ctx *ctx, struct auth_session *s,
 	if (c == POLICY_PASSWORD && info == NULL && pc != NULL &&
 	    !rp->no_code_hint && policy_code_fallback(pc))
 		info = CODE_HINT;
-	if (c == POLICY_EMAIL_OTP && info == NULL &&
-	    rp->destination != NULL) {
+	if (c == POLICY_EMAIL_OTP && info == NULL && rp->destination != NULL) {
 		(void)snprintf(ibuf, sizeof(ibuf), "A code was sent to %s",
 		    rp->destination);
 		info = ibuf;
@@ -157,8 +157,7 @@ auth_ask(const struct auth_ctx *ctx, struct auth_session *s,
 		message = mbuf;
 	} else if (rp->retry != NULL && message == NULL && c == POLICY_TOTP)
 		message = TOTP_WRONG;
-	else if (rp->retry != NULL && message == NULL &&
-	    c == POLICY_MFA_SETUP)
+	else if (rp->retry != NULL && message == NULL && c == POLICY_MFA_SETUP)
 		message = SETUP_WRONG;
 	s->expect = c;
 	s->state = S_ANSWER;

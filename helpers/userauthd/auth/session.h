@@ -37,34 +37,34 @@ enum auth_call { C_ACCOUNT, C_INITIATE, C_RESPOND, C_CHPASS, C_SESSION };
 struct auth_session {
 	enum auth_state state;
 	enum auth_kind kind;
-	enum auth_call pending;		/* S_JOB: what the job answers */
-	bool fake_job;			/* S_JOB: the fake's dummy check */
+	enum auth_call pending; /* S_JOB: what the job answers */
+	bool fake_job;          /* S_JOB: the fake's dummy check */
 	enum policy_challenge expect;
-	enum policy_challenge preferred;	/* the client's hint */
-	const char *fake;		/* why it is fake, or NULL */
+	enum policy_challenge preferred; /* the client's hint */
+	const char *fake;                /* why it is fake, or NULL */
 	char pool[UA_MAX_POOL + 1];
 	char ident[AUTH_MAX_IDENT + 1];
 	char service[AUTH_MAX_SERVICE + 1];
 	char rhost[AUTH_MAX_RHOST + 1];
-	uint8_t ident_mac[KEYS_MAC_LEN];	/* of the normalised identifier */
+	uint8_t ident_mac[KEYS_MAC_LEN]; /* of the normalised identifier */
 	/* throttling (throttle.h): the account's key, and why the answer
 	 * being handled is refused unjudged ("throttled", "locked") */
 	char account[THROTTLE_ACCOUNT_MAX];
-	char trhost[AUTH_MAX_RHOST + 1];	/* the host it counts for */
-	uint8_t host_mac[KEYS_MAC_LEN];		/* ... keyed, for code budgets */
+	char trhost[AUTH_MAX_RHOST + 1]; /* the host it counts for */
+	uint8_t host_mac[KEYS_MAC_LEN];  /* ... keyed, for code budgets */
 	const char *unjudged;
-	bool real_unjudged;	/* a found user's password refused unjudged */
-	unsigned charged;			/* answers counted so far */
+	bool real_unjudged; /* a found user's password refused unjudged */
+	unsigned charged;   /* answers counted so far */
 	/* a found user's masked address, shown by its fake code challenge */
 	char masked[UA_MAX_EMAIL + 1];
-	uint64_t owner;			/* the client's serial */
+	uint64_t owner; /* the client's serial */
 	uid_t peer_uid;
-	struct pool_login *bl;		/* the backend's side of the login */
+	struct pool_login *bl; /* the backend's side of the login */
 	/* The conversation's own challenges (fakes, a doomed TOTP) */
-	unsigned fake_tries;	/* code tries left */
-	struct otp_clock code_expires;	/* when it dies, on both clocks */
-	const char *mfa_doomed;	/* TOTP fails whatever the code: why */
-	unsigned totp_tries;	/* TOTP answers left */
+	unsigned fake_tries;           /* code tries left */
+	struct otp_clock code_expires; /* when it dies, on both clocks */
+	const char *mfa_doomed;        /* TOTP fails whatever the code: why */
+	unsigned totp_tries;           /* TOTP answers left */
 	/* CHPASS: held until the backend (or the fake) takes them */
 	char *old_password;
 	char *new_password;
@@ -88,8 +88,8 @@ void auth_audit(const struct auth_session *s, const char *event,
 void auth_conv_audit(void *arg, const char *event, const char *result,
     const char *reason);
 /* RESULT with outcome (and user); the login is over. */
-int auth_result(struct auth_session *s, struct ua_msg *out,
-    const char *outcome, const char *user);
+int auth_result(struct auth_session *s, struct ua_msg *out, const char *outcome,
+    const char *user);
 /* Audit a failure and RESULT FAIL (with a sentence for the user). */
 int auth_fail(struct auth_session *s, struct ua_msg *out, const char *reason);
 int auth_fail_saying(struct auth_session *s, struct ua_msg *out,

@@ -29,41 +29,41 @@
 #include "userauthd/mail/mailq.h"
 #include "userauthd/mail/mailsend.h"
 
-#define DB_RETRY_MS 5000	/* pause sending after a failed row update */
-#define CHECKPOINT_MS 1000	/* at most one WAL checkpoint try a second */
-#define CHECKPOINT_WAIT_MS 20	/* ... waiting this long for readers */
-#define TICK_MS 1000		/* look at the database at least this often */
-#define CLOCK_STEP_MS 2000	/* a wall clock move worth a log line */
+#define DB_RETRY_MS 5000      /* pause sending after a failed row update */
+#define CHECKPOINT_MS 1000    /* at most one WAL checkpoint try a second */
+#define CHECKPOINT_WAIT_MS 20 /* ... waiting this long for readers */
+#define TICK_MS 1000          /* look at the database at least this often */
+#define CLOCK_STEP_MS 2000    /* a wall clock move worth a log line */
 #define MARGIN_MS (UA_MAIL_EXPIRY_MARGIN * 1000)
 
 struct sender {
 	struct mailer *m;
 	pthread_t thread;
-	pthread_cond_t cond;		/* a job for it, or the stop */
-	struct mailsend_xfer *job;	/* under lock */
-	struct sender *next;		/* in the idle list */
+	pthread_cond_t cond;       /* a job for it, or the stop */
+	struct mailsend_xfer *job; /* under lock */
+	struct sender *next;       /* in the idle list */
 };
 
 struct mailer {
 	struct mailsend_cfg cfg;
 	sqlite3 *db;
-	pthread_mutex_t dblock;		/* db: the threads and admin calls */
-	pthread_mutex_t lock;		/* all below but stop */
-	pthread_cond_t wake;		/* the dispatcher: kick, done, stop */
+	pthread_mutex_t dblock; /* db: the threads and admin calls */
+	pthread_mutex_t lock;   /* all below but stop */
+	pthread_cond_t wake;    /* the dispatcher: kick, done, stop */
 	atomic_bool stop;
 	pthread_t thread;
 	bool started;
 	struct mailq q;
 	struct sender sender[MAILER_PARALLEL];
-	size_t nsender;			/* threads started */
-	struct sender *idle;		/* the last one used first */
-	size_t busy;			/* senders with a job */
-	int64_t spawn_pause_until;	/* mono ms: no new thread before */
+	size_t nsender;            /* threads started */
+	struct sender *idle;       /* the last one used first */
+	size_t busy;               /* senders with a job */
+	int64_t spawn_pause_until; /* mono ms: no new thread before */
 	bool kicked;
-	int64_t db_pause_until;		/* mono ms */
-	bool checkpoint_due;		/* a body wiped since the last one */
-	int64_t checkpoint_at;		/* mono ms of the last try */
-	bool worked;			/* rows done since the last release */
+	int64_t db_pause_until; /* mono ms */
+	bool checkpoint_due;    /* a body wiped since the last one */
+	int64_t checkpoint_at;  /* mono ms of the last try */
+	bool worked;            /* rows done since the last release */
 };
 
 int
@@ -196,8 +196,9 @@ static void
 finish(struct mailer *m, struct sender *s, struct mailsend_xfer *x,
     enum mailsend_outcome o, const char *why)
 {
-	enum mailq_fate f = o == MAILSEND_SENT ? MAILQ_SENT :
-	    o == MAILSEND_FAILED ? MAILQ_FAILED : MAILQ_RETRY;
+	enum mailq_fate f = o == MAILSEND_SENT ? MAILQ_SENT
+	    : o == MAILSEND_FAILED             ? MAILQ_FAILED
+					       : MAILQ_RETRY;
 	struct mailq_clock now = mailq_now();
 	struct mailq_entry *e;
 	int64_t next = now.wall, id = x->id;
@@ -210,7 +211,7 @@ finish(struct mailer *m, struct sender *s, struct mailsend_xfer *x,
 	else if (e != NULL && f == MAILQ_RETRY) {
 		mailq_retry(e, x->attempts + 1, m->cfg.retry_max_ms, rnd32(),
 		    now);
-		e->busy = true;		/* until recorded */
+		e->busy = true; /* until recorded */
 		next = now.wall + (e->due - now.mono);
 	}
 	(void)pthread_mutex_unlock(&m->lock);
@@ -231,8 +232,8 @@ finish(struct mailer *m, struct sender *s, struct mailsend_xfer *x,
 /* ---- the threads -------------------------------------------------------- */
 
 static enum mailsend_outcome
-send_one(struct mailer *m, struct mailsend_smtp **smtp,
-    struct mailsend_xfer *x, char *why, size_t whysz)
+send_one(struct mailer *m, struct mailsend_smtp **smtp, struct mailsend_xfer *x,
+    char *why, size_t whysz)
 {
 	if (m->cfg.sendmail != NULL)
 		return mailsend_sendmail(&m->cfg, x, why, whysz);
@@ -269,8 +270,9 @@ sender_main(void *arg)
 			continue;
 		}
 		if (s->job == NULL) {
-			wait_ms(&s->cond, &m->lock, smtp != NULL ?
-			    MAILSEND_IDLE_SECONDS * 1000 : 3600 * 1000);
+			wait_ms(&s->cond, &m->lock,
+			    smtp != NULL ? MAILSEND_IDLE_SECONDS * 1000
+					 : 3600 * 1000);
 			continue;
 		}
 		x = s->job;
@@ -360,10 +362,12 @@ dispatch(struct mailer *m)
 		r = load_row(m, id, &x, &bad);
 		rec = 0;
 		if (r > 0 && (expired || bad)) {
-			rec = record(m, x, expired ? MAILQ_EXPIRED :
-			    MAILQ_FAILED, expired ?
-			    NULL : "the row holds no valid message or "
-			    "recipient", 0);
+			rec =
+			    record(m, x, expired ? MAILQ_EXPIRED : MAILQ_FAILED,
+				expired ? NULL
+					: "the row holds no valid message or "
+					  "recipient",
+				0);
 			mailsend_xfer_free(x);
 			x = NULL;
 		}
@@ -445,8 +449,8 @@ sleep_ms(struct mailer *m)
 	int64_t d = TICK_MS;
 
 	/* A due row waiting for a sender: the sender's finish wakes us. */
-	if (m->idle != NULL || (m->nsender < MAILER_PARALLEL &&
-	    now.mono >= m->spawn_pause_until))
+	if (m->idle != NULL ||
+	    (m->nsender < MAILER_PARALLEL && now.mono >= m->spawn_pause_until))
 		d = mailq_wait_ms(&m->q, d, now);
 	if (m->db_pause_until > now.mono && m->db_pause_until - now.mono > d)
 		d = m->db_pause_until - now.mono;
@@ -475,10 +479,11 @@ note_clock(struct mailer *m, struct mailq_clock now)
 	moved = mailq_clock_moved(&m->q, now);
 	(void)pthread_mutex_unlock(&m->lock);
 	if (moved <= -CLOCK_STEP_MS || moved >= CLOCK_STEP_MS)
-		ua_log(LOG_NOTICE, "mailer: the wall clock moved by %+lld s; "
+		ua_log(LOG_NOTICE,
+		    "mailer: the wall clock moved by %+lld s; "
 		    "retries keep to the monotonic clock, expiry is checked "
-		    "on both", (long long)((moved + (moved < 0 ? -500 : 500)) /
-		    1000));
+		    "on both",
+		    (long long)((moved + (moved < 0 ? -500 : 500)) / 1000));
 }
 
 static void *
@@ -527,8 +532,7 @@ mailer_free(struct mailer *m)
 }
 
 int
-mailer_start(const struct ua_conf *c, const char *db_path,
-    struct mailer **ret)
+mailer_start(const struct ua_conf *c, const char *db_path, struct mailer **ret)
 {
 	struct mailer *m;
 	sigset_t all, old;

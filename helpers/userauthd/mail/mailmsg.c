@@ -20,9 +20,9 @@
 #include "userauthd/hostname.h"
 #include "userauthd/mail/mailmsg.h"
 
-#define MSGID_RANDOM 16		/* bytes, shown as 32 hex digits */
-#define EW_CHUNK 45		/* bytes per encoded word: 60 base64 chars */
-#define SMTP_LINE 998		/* RFC 5322 2.1.1 */
+#define MSGID_RANDOM 16 /* bytes, shown as 32 hex digits */
+#define EW_CHUNK 45     /* bytes per encoded word: 60 base64 chars */
+#define SMTP_LINE 998   /* RFC 5322 2.1.1 */
 
 /* One header value: UTF-8 without C0, DEL or C1 controls (so no CR/LF). */
 static bool
@@ -61,17 +61,19 @@ put_date(struct ua_buf *b, time_t now)
 {
 	static const char *const days[] = { "Sun", "Mon", "Tue", "Wed", "Thu",
 		"Fri", "Sat" };
-	static const char *const months[] = { "Jan", "Feb", "Mar", "Apr",
-		"May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+	static const char *const months[] = { "Jan", "Feb", "Mar", "Apr", "May",
+		"Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
 	char s[64];
 	struct tm tm;
 
 	if (gmtime_r(&now, &tm) == NULL || tm.tm_wday < 0 || tm.tm_wday > 6 ||
 	    tm.tm_mon < 0 || tm.tm_mon > 11)
 		return -EINVAL;
-	if (ua_snprintf(s, sizeof(s), "Date: %s, %02d %s %04d %02d:%02d:%02d "
-	    "+0000\r\n", days[tm.tm_wday], tm.tm_mday, months[tm.tm_mon],
-	    tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec) < 0)
+	if (ua_snprintf(s, sizeof(s),
+		"Date: %s, %02d %s %04d %02d:%02d:%02d "
+		"+0000\r\n",
+		days[tm.tm_wday], tm.tm_mday, months[tm.tm_mon],
+		tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec) < 0)
 		return -EINVAL;
 	return put(b, s);
 }
@@ -80,19 +82,21 @@ static void
 base64(const unsigned char *in, size_t n, char *out)
 {
 	static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-	    "abcdefghijklmnopqrstuvwxyz0123456789+/";
+				  "abcdefghijklmnopqrstuvwxyz0123456789+/";
 	uint32_t v;
 	size_t i, o = 0;
 
 	for (i = 0; i + 2 < n; i += 3) {
-		v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
+		v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 |
+		    in[i + 2];
 		out[o++] = tab[v >> 18];
 		out[o++] = tab[(v >> 12) & 63];
 		out[o++] = tab[(v >> 6) & 63];
 		out[o++] = tab[v & 63];
 	}
 	if (i < n) {
-		v = (uint32_t)in[i] << 16 | (i + 1 < n ? (uint32_t)in[i + 1] << 8 : 0);
+		v = (uint32_t)in[i] << 16 |
+		    (i + 1 < n ? (uint32_t)in[i + 1] << 8 : 0);
 		out[o++] = tab[v >> 18];
 		out[o++] = tab[(v >> 12) & 63];
 		out[o++] = i + 1 < n ? tab[(v >> 6) & 63] : '=';
@@ -160,7 +164,7 @@ make_message_id(const char *from, char **ret)
 		id[2 + 2 * i] = hex[rnd[i] & 15];
 	}
 	if (ua_snprintf(id + 1 + 2 * MSGID_RANDOM,
-	    sizeof(id) - 1 - 2 * MSGID_RANDOM, "%s>", dom) < 0)
+		sizeof(id) - 1 - 2 * MSGID_RANDOM, "%s>", dom) < 0)
 		return -EINVAL;
 	s = strdup(id);
 	if (s == NULL)
@@ -194,7 +198,9 @@ human_validity(unsigned s, char *out, size_t outsz)
 		left = --k;
 		w = snprintf(out + n, outsz - n, "%u %s%s%s", v[i], unit[i],
 		    v[i] == 1 ? "" : "s",
-		    left == 0 ? "" : left == 1 ? " and " : ", ");
+		    left == 0       ? ""
+			: left == 1 ? " and "
+				    : ", ");
 		if (w < 0 || (size_t)w >= outsz - n)
 			return;
 		n += (size_t)w;
@@ -226,11 +232,13 @@ put_body(struct ua_buf *b, const char *tmpl, const char *code,
 		}
 		if (*t == '%') {
 			t++;
-			if (*t == 'c' || *t == 'm' || *t == 'p' ||
-			    *t == 'h' || *t == 'v') {
-				add = *t == 'c' ? code : *t == 'm' ? minutes :
-				    *t == 'p' ? pool : *t == 'h' ?
-				    hostname_get() : validity;
+			if (*t == 'c' || *t == 'm' || *t == 'p' || *t == 'h' ||
+			    *t == 'v') {
+				add = *t == 'c' ? code
+				    : *t == 'm' ? minutes
+				    : *t == 'p' ? pool
+				    : *t == 'h' ? hostname_get()
+						: validity;
 				len = strlen(add);
 			} else if (*t != '%')
 				return -EINVAL;
@@ -260,17 +268,17 @@ compose(struct ua_buf *b, const struct ua_pool_conf *p, const char *to,
     enum mailmsg_kind kind, const char *text)
 {
 	bool invite = kind == MAILMSG_INVITE;
-	const char *tmpl = kind == MAILMSG_NOTICE ? text :
-	    kind == MAILMSG_TEST ? UA_TEST_MAIL_TEMPLATE :
-	    invite ? (p->allow_password ?
-	    UA_INVITE_MAIL_TEMPLATE : UA_INVITE_MAIL_TEMPLATE_CODES) :
-	    p->mail_template.text != NULL ? p->mail_template.text :
-					    UA_DEFAULT_MAIL_TEMPLATE;
-	const char *subject = kind == MAILMSG_NOTICE ? UA_NOTICE_MAIL_SUBJECT :
-	    kind == MAILMSG_TEST ? UA_TEST_MAIL_SUBJECT :
-	    invite ? UA_INVITE_MAIL_SUBJECT :
-	    p->mail_subject != NULL ? p->mail_subject :
-				      UA_DEFAULT_MAIL_SUBJECT;
+	const char *tmpl = kind == MAILMSG_NOTICE ? text
+	    : kind == MAILMSG_TEST                ? UA_TEST_MAIL_TEMPLATE
+	    : invite ? (p->allow_password ? UA_INVITE_MAIL_TEMPLATE
+					  : UA_INVITE_MAIL_TEMPLATE_CODES)
+	    : p->mail_template.text != NULL ? p->mail_template.text
+					    : UA_DEFAULT_MAIL_TEMPLATE;
+	const char *subject = kind == MAILMSG_NOTICE ? UA_NOTICE_MAIL_SUBJECT
+	    : kind == MAILMSG_TEST                   ? UA_TEST_MAIL_SUBJECT
+	    : invite                                 ? UA_INVITE_MAIL_SUBJECT
+	    : p->mail_subject != NULL                ? p->mail_subject
+						     : UA_DEFAULT_MAIL_SUBJECT;
 	char minutes[16], validity[64];
 	int r;
 
@@ -295,7 +303,8 @@ compose(struct ua_buf *b, const struct ua_pool_conf *p, const char *to,
 	if (r == 0)
 		r = put(b, msgid);
 	if (r == 0)
-		r = put(b, "\r\nMIME-Version: 1.0\r\n"
+		r = put(b,
+		    "\r\nMIME-Version: 1.0\r\n"
 		    "Content-Type: text/plain; charset=utf-8\r\n"
 		    "Content-Transfer-Encoding: 8bit\r\n"
 		    "Auto-Submitted: auto-generated\r\n\r\n");
@@ -319,8 +328,8 @@ compose_any(const struct ua_pool_conf *p, const char *to, const char *code,
 	if (p == NULL || p->mail_from == NULL || to == NULL || code == NULL ||
 	    ua_valid_email(p->mail_from, NULL) < 0 ||
 	    ua_valid_email(to, NULL) < 0 || !valid_code(code) ||
-	    (p->mail_subject != NULL && (!header_safe(p->mail_subject) ||
-	    p->mail_subject[0] == '\0')))
+	    (p->mail_subject != NULL &&
+		(!header_safe(p->mail_subject) || p->mail_subject[0] == '\0')))
 		return -EINVAL;
 	r = make_message_id(p->mail_from, &msgid);
 	if (r < 0)
@@ -332,18 +341,17 @@ compose_any(const struct ua_pool_conf *p, const char *to, const char *code,
 		free(msgid);
 		return r;
 	}
-	*ret_body = (char *)b.data;	/* ours now: wiped by the caller */
+	*ret_body = (char *)b.data; /* ours now: wiped by the caller */
 	*ret_message_id = msgid;
 	return 0;
 }
 
 int
-mailmsg_compose(const struct ua_pool_conf *p, const char *to,
-    const char *code, unsigned valid_seconds, time_t now, char **ret_body,
-    char **ret_message_id)
+mailmsg_compose(const struct ua_pool_conf *p, const char *to, const char *code,
+    unsigned valid_seconds, time_t now, char **ret_body, char **ret_message_id)
 {
-	return compose_any(p, to, code, valid_seconds, now, MAILMSG_CODE,
-	    NULL, ret_body, ret_message_id);
+	return compose_any(p, to, code, valid_seconds, now, MAILMSG_CODE, NULL,
+	    ret_body, ret_message_id);
 }
 
 int
@@ -356,8 +364,8 @@ mailmsg_compose_invite(const struct ua_pool_conf *p, const char *to,
 }
 
 int
-mailmsg_compose_test(const struct ua_pool_conf *p, const char *to,
-    time_t now, char **ret_body, char **ret_message_id)
+mailmsg_compose_test(const struct ua_pool_conf *p, const char *to, time_t now,
+    char **ret_body, char **ret_message_id)
 {
 	return compose_any(p, to, "0", 0, now, MAILMSG_TEST, NULL, ret_body,
 	    ret_message_id);
@@ -381,7 +389,7 @@ mailmsg_from(const char *msg, char *out, size_t outsz)
 
 	for (line = msg; *line != '\0'; line = end + 2) {
 		end = strstr(line, "\r\n");
-		if (end == NULL || end == line)	/* no CRLF, or the blank line */
+		if (end == NULL || end == line) /* no CRLF, or the blank line */
 			break;
 		if (strncmp(line, "From: ", 6) == 0) {
 			if (found != NULL)

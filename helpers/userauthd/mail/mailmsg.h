@@ -32,8 +32,12 @@
  * is not acceptable; -EIO: no randomness; -ENOMEM; -EMSGSIZE over
  * MAILMSG_MAX.  Nothing is written to ret_* on failure.
  */
-enum mailmsg_kind { MAILMSG_CODE, MAILMSG_INVITE, MAILMSG_TEST,
-	MAILMSG_NOTICE };
+enum mailmsg_kind {
+	MAILMSG_CODE,
+	MAILMSG_INVITE,
+	MAILMSG_TEST,
+	MAILMSG_NOTICE
+};
 
 int mailmsg_compose(const struct ua_pool_conf *p, const char *to,
     const char *code, unsigned valid_seconds, time_t now, char **ret_body,

@@ -239,15 +239,19 @@ mailq_db_open(const char *path, sqlite3 **ret)
 	sqlite3 *db = NULL;
 	int rc;
 
-	rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_FULLMUTEX, NULL);
+	rc = sqlite3_open_v2(path, &db,
+	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW |
+		SQLITE_OPEN_FULLMUTEX,
+	    NULL);
 	if (rc == SQLITE_OK) {
 		sqlbusy_set(db, 5000);
-		rc = sqlite3_exec(db, "PRAGMA journal_mode = WAL;"
+		rc = sqlite3_exec(db,
+		    "PRAGMA journal_mode = WAL;"
 		    "PRAGMA synchronous = FULL;"
 		    "PRAGMA secure_delete = ON;"
 		    "PRAGMA trusted_schema = OFF;"
-		    "SELECT count(*) FROM mail_queue;", NULL, NULL, NULL);
+		    "SELECT count(*) FROM mail_queue;",
+		    NULL, NULL, NULL);
 	}
 	if (rc != SQLITE_OK) {
 		ua_log(LOG_ERR, "mailer: database '%s': %s", path,
@@ -317,9 +321,10 @@ mailq_db_queued(sqlite3 *db, struct mailq_row **ret, size_t *ret_n)
 	sqlite3_stmt *st = NULL;
 	int rc, r = 0;
 
-	rc = sqlite3_prepare_v2(db, "SELECT id, created, expires FROM "
-	    "mail_queue WHERE state = 'queued' ORDER BY id LIMIT ?1", -1, &st,
-	    NULL);
+	rc = sqlite3_prepare_v2(db,
+	    "SELECT id, created, expires FROM "
+	    "mail_queue WHERE state = 'queued' ORDER BY id LIMIT ?1",
+	    -1, &st, NULL);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_int(st, 1, MAILQ_MAX);
 	while (r == 0 && rc == SQLITE_OK &&
@@ -375,9 +380,10 @@ mailq_db_load(sqlite3 *db, int64_t id, struct mailsend_xfer **ret,
 	if ((x = calloc(1, sizeof(*x))) == NULL)
 		return -ENOMEM;
 	x->id = id;
-	rc = sqlite3_prepare_v2(db, "SELECT pool, recipient, body, attempts "
-	    "FROM mail_queue WHERE id = ?1 AND state = 'queued'", -1, &st,
-	    NULL);
+	rc = sqlite3_prepare_v2(db,
+	    "SELECT pool, recipient, body, attempts "
+	    "FROM mail_queue WHERE id = ?1 AND state = 'queued'",
+	    -1, &st, NULL);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_int64(st, 1, id);
 	if (rc == SQLITE_OK)
@@ -423,22 +429,24 @@ bind_record(sqlite3_stmt *st, int64_t id, int64_t now_wall, int64_t next_wall,
 }
 
 int
-mailq_db_record(sqlite3 *db, const struct mailsend_xfer *x,
-    enum mailq_fate f, const char *why, int64_t now_wall, int64_t next_wall)
+mailq_db_record(sqlite3 *db, const struct mailsend_xfer *x, enum mailq_fate f,
+    const char *why, int64_t now_wall, int64_t next_wall)
 {
 	static const char *const sql[] = {
-		[MAILQ_SENT] = "UPDATE mail_queue SET state = 'sent', "
+		[MAILQ_SENT] =
+		    "UPDATE mail_queue SET state = 'sent', "
 		    "body = NULL, done = ?2 / 1000, attempts = attempts + 1, "
 		    "last_error = NULL WHERE id = ?1 AND state = 'queued'",
 		[MAILQ_RETRY] = "UPDATE mail_queue SET next_attempt = ?3, "
-		    "attempts = attempts + 1, last_error = ?4 "
-		    "WHERE id = ?1 AND state = 'queued'",
-		[MAILQ_FAILED] = "UPDATE mail_queue SET state = 'failed', "
+				"attempts = attempts + 1, last_error = ?4 "
+				"WHERE id = ?1 AND state = 'queued'",
+		[MAILQ_FAILED] =
+		    "UPDATE mail_queue SET state = 'failed', "
 		    "body = NULL, done = ?2 / 1000, attempts = attempts + 1, "
 		    "last_error = ?4 WHERE id = ?1 AND state = 'queued'",
 		[MAILQ_EXPIRED] = "UPDATE mail_queue SET state = 'expired', "
-		    "body = NULL, done = ?2 / 1000 "
-		    "WHERE id = ?1 AND state = 'queued'",
+				  "body = NULL, done = ?2 / 1000 "
+				  "WHERE id = ?1 AND state = 'queued'",
 	};
 	static const char *const word[] = { "sent", "retry", "failed",
 		"expired" };
@@ -457,8 +465,9 @@ mailq_db_record(sqlite3 *db, const struct mailsend_xfer *x,
 		r = -EIO;
 	}
 	sqlite3_finalize(st);
-	ua_log(f == MAILQ_SENT ? LOG_INFO : f == MAILQ_FAILED ? LOG_WARNING :
-	    LOG_NOTICE,
+	ua_log(f == MAILQ_SENT      ? LOG_INFO
+		: f == MAILQ_FAILED ? LOG_WARNING
+				    : LOG_NOTICE,
 	    "event=mail id=%lld pool=%s to=%s result=%s attempts=%lld%s%s",
 	    (long long)x->id, ua_log_quote(x->pool, qpool, sizeof(qpool)),
 	    x->masked, word[f], (long long)x->attempts + (f != MAILQ_EXPIRED),
@@ -483,13 +492,12 @@ list_row(sqlite3_stmt *st, int64_t now, bool full)
 
 	if (ua_mask_email(col(st, 2), masked, sizeof(masked)) < 0)
 		(void)snprintf(masked, sizeof(masked), "?");
-	return json_pack("{s:I s:s s:s s:s s:I s:o s:I s:I}",
-	    "id", (json_int_t)sqlite3_column_int64(st, 0),
-	    "pool", col(st, 1), "recipient", full ? col(st, 2) : masked,
-	    "state", col(st, 3),
-	    "attempts", (json_int_t)sqlite3_column_int64(st, 4),
-	    "last_error", sqlite3_column_type(st, 5) == SQLITE_NULL ?
-		json_null() : json_string(col(st, 5)),
+	return json_pack("{s:I s:s s:s s:s s:I s:o s:I s:I}", "id",
+	    (json_int_t)sqlite3_column_int64(st, 0), "pool", col(st, 1),
+	    "recipient", full ? col(st, 2) : masked, "state", col(st, 3),
+	    "attempts", (json_int_t)sqlite3_column_int64(st, 4), "last_error",
+	    sqlite3_column_type(st, 5) == SQLITE_NULL ? json_null()
+						      : json_string(col(st, 5)),
 	    "age", (json_int_t)(now - sqlite3_column_int64(st, 6)),
 	    "expires_in", (json_int_t)(sqlite3_column_int64(st, 7) - now));
 }
@@ -507,7 +515,8 @@ mailq_db_list(sqlite3 *db, int64_t now, bool full, json_t **ret,
 	rc = sqlite3_prepare_v2(db,
 	    "SELECT id, pool, recipient, state, attempts, last_error, "
 	    "created, expires FROM mail_queue WHERE state = 'queued' OR "
-	    "done >= ?1 ORDER BY id LIMIT ?2", -1, &st, NULL);
+	    "done >= ?1 ORDER BY id LIMIT ?2",
+	    -1, &st, NULL);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_int64(st, 1, now - MAILER_LIST_DONE_SECONDS);
 	if (rc == SQLITE_OK)
@@ -539,8 +548,10 @@ mailq_db_flush(sqlite3 *db, int64_t now_wall, int64_t *ret_n,
 	sqlite3_stmt *st = NULL;
 	int rc, r = 0;
 
-	rc = sqlite3_prepare_v2(db, "UPDATE mail_queue SET next_attempt "
-	    "= min(next_attempt, ?1) WHERE state = 'queued'", -1, &st, NULL);
+	rc = sqlite3_prepare_v2(db,
+	    "UPDATE mail_queue SET next_attempt "
+	    "= min(next_attempt, ?1) WHERE state = 'queued'",
+	    -1, &st, NULL);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_int64(st, 1, now_wall);
 	if (rc == SQLITE_OK)

@@ -24,26 +24,26 @@
 
 /* Both clocks at one moment, in milliseconds. */
 struct mailq_clock {
-	int64_t wall;		/* CLOCK_REALTIME */
-	int64_t mono;		/* CLOCK_MONOTONIC */
+	int64_t wall; /* CLOCK_REALTIME */
+	int64_t mono; /* CLOCK_MONOTONIC */
 };
 
 /* Both clocks now (the schedule's functions never read them). */
 struct mailq_clock mailq_now(void);
 
 struct mailq_entry {
-	int64_t id;		/* mail_queue row */
-	int64_t due;		/* mono: the next attempt */
-	int64_t last;		/* mono: no attempt from here on (expiry) */
-	int64_t expires;	/* wall: the code's expiry */
-	bool busy;		/* a sender has it now */
-	bool seen;		/* in the last scan of the database */
+	int64_t id;      /* mail_queue row */
+	int64_t due;     /* mono: the next attempt */
+	int64_t last;    /* mono: no attempt from here on (expiry) */
+	int64_t expires; /* wall: the code's expiry */
+	bool busy;       /* a sender has it now */
+	bool seen;       /* in the last scan of the database */
 };
 
 struct mailq {
-	struct mailq_entry *e;	/* sorted by id */
+	struct mailq_entry *e; /* sorted by id */
 	size_t n, cap;
-	int64_t offset;		/* wall - mono at the last mailq_clock_moved */
+	int64_t offset; /* wall - mono at the last mailq_clock_moved */
 	bool offset_set;
 };
 
@@ -143,7 +143,7 @@ void mailq_db_release(sqlite3 *db);
 void mailq_db_close(sqlite3 *db);
 
 struct mailq_row {
-	int64_t id, created, expires;	/* expires, created: epoch seconds */
+	int64_t id, created, expires; /* expires, created: epoch seconds */
 };
 
 /*

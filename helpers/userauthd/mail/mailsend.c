@@ -123,7 +123,6 @@ mailsend_cfg_free(struct mailsend_cfg *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 }
 
-
 /* Keep only printable ASCII: an error goes into the database and logs. */
 static void
 tidy(char *s)
@@ -161,8 +160,8 @@ read_cb(char *buf, size_t size, size_t nitems, void *arg)
 
 /* libcurl calls it at least once a second during a transfer. */
 static int
-progress_cb(void *arg, curl_off_t dltotal, curl_off_t dlnow,
-    curl_off_t ultotal, curl_off_t ulnow)
+progress_cb(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+    curl_off_t ulnow)
 {
 	const struct mailsend_cfg *cfg = arg;
 
@@ -175,15 +174,15 @@ progress_cb(void *arg, curl_off_t dltotal, curl_off_t dlnow,
 
 struct mailsend_smtp {
 	CURL *easy;
-	int64_t idle_since;	/* monotonic ms; 0: no connection kept */
+	int64_t idle_since; /* monotonic ms; 0: no connection kept */
 };
 
 /* How one transfer ended. */
 struct attempt {
 	CURLcode rc;
-	long code;		/* the last SMTP reply, 0 for none */
-	long connects;		/* new connections; 0: a kept one was used */
-	curl_off_t sent;	/* bytes of the message that went out */
+	long code;       /* the last SMTP reply, 0 for none */
+	long connects;   /* new connections; 0: a kept one was used */
+	curl_off_t sent; /* bytes of the message that went out */
 };
 
 struct mailsend_smtp *
@@ -221,10 +220,10 @@ setup(CURL *e, const struct mailsend_cfg *cfg, struct mailsend_xfer *x,
 {
 	CURLcode rc = CURLE_OK;
 
-#define SET(opt, val)                                         \
-	do {                                                  \
-		if (rc == CURLE_OK)                           \
-			rc = curl_easy_setopt(e, opt, val);   \
+#define SET(opt, val)                                                          \
+	do {                                                                   \
+		if (rc == CURLE_OK)                                            \
+			rc = curl_easy_setopt(e, opt, val);                    \
 	} while (0)
 
 	/* Options of the last message go; its connection stays. */
@@ -234,8 +233,8 @@ setup(CURL *e, const struct mailsend_cfg *cfg, struct mailsend_xfer *x,
 	SET(CURLOPT_ERRORBUFFER, x->errbuf);
 	SET(CURLOPT_URL, cfg->url);
 	SET(CURLOPT_PROTOCOLS_STR, "smtp,smtps");
-	SET(CURLOPT_USE_SSL, cfg->tls ? (long)CURLUSESSL_ALL :
-	    (long)CURLUSESSL_NONE);
+	SET(CURLOPT_USE_SSL,
+	    cfg->tls ? (long)CURLUSESSL_ALL : (long)CURLUSESSL_NONE);
 	SET(CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
 	SET(CURLOPT_SSL_VERIFYPEER, 1L);
 	SET(CURLOPT_SSL_VERIFYHOST, 2L);
@@ -282,15 +281,15 @@ discard(struct mailsend_smtp *s)
 	curl_socket_t fd = CURL_SOCKET_BAD;
 
 	if (curl_easy_getinfo(s->easy, CURLINFO_ACTIVESOCKET, &fd) ==
-	    CURLE_OK && fd != CURL_SOCKET_BAD)
+		CURLE_OK &&
+	    fd != CURL_SOCKET_BAD)
 		(void)shutdown(fd, SHUT_RDWR);
 }
 
 /* One blocking transfer; a failed setup is a->rc. */
 static void
 perform(struct mailsend_smtp *s, const struct mailsend_cfg *cfg,
-    struct mailsend_xfer *x, int64_t budget_ms, bool fresh,
-    struct attempt *a)
+    struct mailsend_xfer *x, int64_t budget_ms, bool fresh, struct attempt *a)
 {
 	memset(a, 0, sizeof(*a));
 	a->connects = 1;
@@ -345,9 +344,10 @@ mailsend_smtp_send(struct mailsend_smtp *s, const struct mailsend_cfg *cfg,
 	perform(s, cfg, x, UA_MAIL_ATTEMPT_TIMEOUT * 1000, false, &a);
 	left = UA_MAIL_ATTEMPT_TIMEOUT * 1000 - (ua_now_ms() - start);
 	if (kept && worth_fresh(&a) && left >= 1000) {
-		ua_log(LOG_DEBUG, "mailer: id=%lld: the kept connection failed "
-		    "(curl %d, reply %ld); trying a new one", (long long)x->id,
-		    (int)a.rc, a.code);
+		ua_log(LOG_DEBUG,
+		    "mailer: id=%lld: the kept connection failed "
+		    "(curl %d, reply %ld); trying a new one",
+		    (long long)x->id, (int)a.rc, a.code);
 		perform(s, cfg, x, left, true, &a);
 	}
 	if (a.rc == CURLE_OK) {
@@ -360,8 +360,8 @@ mailsend_smtp_send(struct mailsend_smtp *s, const struct mailsend_cfg *cfg,
 	    x->errbuf[0] != '\0' ? x->errbuf : curl_easy_strerror(a.rc),
 	    (int)a.rc, a.code);
 	tidy(err);
-	return a.code >= 500 && a.code <= 599 ? MAILSEND_FAILED :
-	    MAILSEND_RETRY;
+	return a.code >= 500 && a.code <= 599 ? MAILSEND_FAILED
+					      : MAILSEND_RETRY;
 }
 
 /* Start cfg->sendmail with stdin from *ret_fd; 0 or -errno. */
@@ -381,8 +381,8 @@ spawn(const struct mailsend_cfg *cfg, const struct mailsend_xfer *x,
 	int p[2] = { -1, -1 }, null = -1, r;
 
 	/* The envelope sender without its brackets; checked already. */
-	(void)snprintf(from, sizeof(from), "%.*s",
-	    (int)strlen(x->from) - 2, x->from + 1);
+	(void)snprintf(from, sizeof(from), "%.*s", (int)strlen(x->from) - 2,
+	    x->from + 1);
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return -errno;
 	null = open("/dev/null", O_RDWR | O_CLOEXEC);
@@ -413,8 +413,9 @@ spawn(const struct mailsend_cfg *cfg, const struct mailsend_xfer *x,
 	if (r == 0)
 		r = -posix_spawnattr_setsigdefault(&attr, &all);
 	if (r == 0)
-		r = -posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK |
-		    POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
+		r = -posix_spawnattr_setflags(&attr,
+		    POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF |
+			POSIX_SPAWN_SETPGROUP);
 	if (r == 0)
 		r = -posix_spawn(ret_pid, cfg->sendmail, &fa, &attr, argv,
 		    envp);
@@ -514,8 +515,10 @@ mailsend_sendmail(const struct mailsend_cfg *cfg, struct mailsend_xfer *x,
 	if (st == -1 && stopping(cfg))
 		return MAILSEND_ABANDONED;
 	if (st == -1) {
-		(void)snprintf(err, errsz, "sendmail did not finish within "
-		    "%d s", UA_MAIL_ATTEMPT_TIMEOUT);
+		(void)snprintf(err, errsz,
+		    "sendmail did not finish within "
+		    "%d s",
+		    UA_MAIL_ATTEMPT_TIMEOUT);
 		return MAILSEND_RETRY;
 	}
 	if (WIFSIGNALED(st)) {
@@ -529,14 +532,17 @@ mailsend_sendmail(const struct mailsend_cfg *cfg, struct mailsend_xfer *x,
 		return MAILSEND_SENT;
 	}
 	if (code == 0) {
-		(void)snprintf(err, errsz, "sendmail did not read the whole "
-		    "message: %s", strerror(-r));
+		(void)snprintf(err, errsz,
+		    "sendmail did not read the whole "
+		    "message: %s",
+		    strerror(-r));
 		return MAILSEND_RETRY;
 	}
 	(void)snprintf(err, errsz, "sendmail exited with status %d", code);
 	return code == EX_TEMPFAIL || code == EX_UNAVAILABLE ||
-	    code == EX_OSERR || code == EX_IOERR || code == 127 ?
-	    MAILSEND_RETRY : MAILSEND_FAILED;
+		code == EX_OSERR || code == EX_IOERR || code == 127
+	    ? MAILSEND_RETRY
+	    : MAILSEND_FAILED;
 }
 
 void

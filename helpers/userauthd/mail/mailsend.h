@@ -28,31 +28,31 @@
 /* The [mail] settings the mailer copied at start (secrets included). */
 struct mailsend_cfg {
 	char *url;
-	char *user;		/* NULL: no AUTH */
-	char *password;		/* secret; NULL with user */
-	char *ca_file;		/* NULL: the system's trust store */
-	char *sendmail;		/* set: no SMTP */
-	bool tls;		/* require TLS (STARTTLS or smtps) */
+	char *user;     /* NULL: no AUTH */
+	char *password; /* secret; NULL with user */
+	char *ca_file;  /* NULL: the system's trust store */
+	char *sendmail; /* set: no SMTP */
+	bool tls;       /* require TLS (STARTTLS or smtps) */
 	uint32_t retry_max_ms;
 	const atomic_bool *stop; /* set: abandon attempts in flight */
 };
 
 enum mailsend_outcome {
 	MAILSEND_SENT,
-	MAILSEND_RETRY,		/* 4xx, no connection, timeout, TLS failure */
-	MAILSEND_FAILED,	/* 5xx, or a message we cannot send */
-	MAILSEND_ABANDONED,	/* *cfg->stop: not tried to the end */
+	MAILSEND_RETRY,     /* 4xx, no connection, timeout, TLS failure */
+	MAILSEND_FAILED,    /* 5xx, or a message we cannot send */
+	MAILSEND_ABANDONED, /* *cfg->stop: not tried to the end */
 };
 
 /* One message in flight. */
 struct mailsend_xfer {
-	int64_t id;			/* mail_queue row */
-	int64_t attempts;		/* before this one */
+	int64_t id;       /* mail_queue row */
+	int64_t attempts; /* before this one */
 	char pool[UA_MAX_POOL + 1];
-	char masked[UA_MASK_EMAIL_MAX];	/* the recipient, for logs */
-	char from[UA_MAX_EMAIL + 3];	/* "<address>" */
+	char masked[UA_MASK_EMAIL_MAX]; /* the recipient, for logs */
+	char from[UA_MAX_EMAIL + 3];    /* "<address>" */
 	char to[UA_MAX_EMAIL + 3];
-	char *msg;			/* the whole message: secret */
+	char *msg; /* the whole message: secret */
 	size_t len, off;
 	struct curl_slist *rcpt;
 	char errbuf[CURL_ERROR_SIZE];

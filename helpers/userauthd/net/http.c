@@ -27,8 +27,8 @@
 
 struct http {
 	pthread_mutex_t lock;
-	struct http_req *in;	/* submitted, not yet added */
-	struct http_req *active;	/* the thread's: under way */
+	struct http_req *in;     /* submitted, not yet added */
+	struct http_req *active; /* the thread's: under way */
 	bool stopping;
 	CURLM *multi;
 	struct workq *done;
@@ -79,7 +79,7 @@ on_data(char *p, size_t size, size_t n, void *arg)
 	char *b;
 
 	if (len > HTTP_MAX_RESPONSE - rq->resp_len)
-		return 0;	/* too long: the transfer fails */
+		return 0; /* too long: the transfer fails */
 	b = malloc(rq->resp_len + len + 1);
 	if (b == NULL)
 		return 0;
@@ -216,8 +216,8 @@ fail_now(struct http *h, struct http_req *rq, int error)
 {
 	rq->error = error;
 	(void)snprintf(rq->error_text, sizeof(rq->error_text), "%s",
-	    error == -ECANCELED ? "the daemon is stopping" :
-				  "cannot start the request");
+	    error == -ECANCELED ? "the daemon is stopping"
+				: "cannot start the request");
 	workq_done(h->done, rq->job);
 }
 

@@ -28,22 +28,22 @@ struct http_req {
 	 * method, when set, replaces the word ("PUT"). */
 	char *url;
 	const char *method;
-	char *headers[HTTP_MAX_HEADERS];	/* "Name: value", owned */
+	char *headers[HTTP_MAX_HEADERS]; /* "Name: value", owned */
 	size_t nheaders;
-	char *body;				/* owned, wiped */
+	char *body; /* owned, wiped */
 	size_t body_len;
-	const char *ca_file;			/* NULL: the system's */
-	uint32_t timeout_ms;			/* the whole transfer */
+	const char *ca_file; /* NULL: the system's */
+	uint32_t timeout_ms; /* the whole transfer */
 	/* The outcome. */
-	int error;		/* 0, or -ETIMEDOUT, -ECONNREFUSED, -EIO ... */
-	char error_text[128];	/* libcurl's words for error, for logs */
-	long status;		/* HTTP status when error is 0 */
-	char *resp;		/* NUL-terminated body, owned, wiped */
+	int error;            /* 0, or -ETIMEDOUT, -ECONNREFUSED, -EIO ... */
+	char error_text[128]; /* libcurl's words for error, for logs */
+	long status;          /* HTTP status when error is 0 */
+	char *resp;           /* NUL-terminated body, owned, wiped */
 	size_t resp_len;
-	long connects;		/* new connections this request made */
+	long connects; /* new connections this request made */
 	/* the engine's */
-	void *easy;		/* its header list */
-	void *handle;		/* its transfer */
+	void *easy;   /* its header list */
+	void *handle; /* its transfer */
 	struct http_req *next;
 };
 

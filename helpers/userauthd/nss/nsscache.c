@@ -20,8 +20,8 @@
 
 struct nss_extra {
 	unsigned refs;
-	struct store_nss n;		/* a part's own users and groups */
-	struct nss_extra **parts;	/* a join's: n is empty */
+	struct store_nss n;       /* a part's own users and groups */
+	struct nss_extra **parts; /* a join's: n is empty */
 	size_t nparts;
 };
 
@@ -142,8 +142,8 @@ struct pub {
 	struct ua_cache_user *users;
 	struct ua_cache_group *groups;
 	struct ua_cache_mark *marks;
-	uint32_t *map;		/* a user's place before the merge: after */
-	uint32_t **moved;	/* the parts' member lists, moved */
+	uint32_t *map;    /* a user's place before the merge: after */
+	uint32_t **moved; /* the parts' member lists, moved */
 	size_t nu, ng, nm;
 	struct nss_merge_stats left_out;
 };
@@ -160,6 +160,21 @@ pub_free(struct pub *b)
 	free(b->groups);
 	free(b->marks);
 	free(b->map);
+}
+
+/* Room for nu users (and their private groups), ng groups, npools marks. */
+static int
+pub_alloc(struct pub *b, size_t nu, size_t ng, size_t nmoved, size_t npools)
+{
+	b->users = calloc(nu + 1, sizeof(*b->users));
+	b->map = calloc(nu + 1, sizeof(*b->map));
+	b->groups = calloc(nu + ng + 1, sizeof(*b->groups));
+	b->marks = calloc(npools + 1, sizeof(*b->marks));
+	b->moved = calloc(nmoved + 1, sizeof(*b->moved));
+	return b->users == NULL || b->map == NULL || b->groups == NULL ||
+		b->marks == NULL || b->moved == NULL
+	    ? -ENOMEM
+	    : 0;
 }
 
 /* The store's users, then each part's; then made to fit (the merge). */
@@ -184,8 +199,9 @@ private_groups(struct pub *b, size_t from, size_t to)
 
 	/* Each user's private group: gid = uid, no listed members. */
 	for (i = from; i < to; i++)
-		b->groups[b->ng++] = (struct ua_cache_group){
-			.name = b->users[i].name, .gid = b->users[i].gid };
+		b->groups[b->ng++] =
+		    (struct ua_cache_group){ .name = b->users[i].name,
+			    .gid = b->users[i].gid };
 }
 
 /* A part's group, its members (its own users' places) moved. */
@@ -202,7 +218,9 @@ part_group(struct pub *b, const struct store_nss_group *g, size_t base)
 		if (b->map[base + g->members[j]] != UINT32_MAX)
 			m[k++] = b->map[base + g->members[j]];
 	b->groups[b->ng++] = (struct ua_cache_group){ .name = g->name,
-		.gid = g->gid, .members = m, .nmembers = k };
+		.gid = g->gid,
+		.members = m,
+		.nmembers = k };
 	return 0;
 }
 
@@ -218,10 +236,11 @@ pub_groups(struct pub *b, const struct store_nss *n, const struct parts *ps)
 
 	private_groups(b, 0, n->nusers);
 	for (i = 0; i < n->ngroups; i++)
-		b->groups[b->ng++] = (struct ua_cache_group){
-			.name = n->groups[i].name, .gid = n->groups[i].gid,
-			.members = n->groups[i].members,
-			.nmembers = n->groups[i].nmembers };
+		b->groups[b->ng++] =
+		    (struct ua_cache_group){ .name = n->groups[i].name,
+			    .gid = n->groups[i].gid,
+			    .members = n->groups[i].members,
+			    .nmembers = n->groups[i].nmembers };
 	private_groups(b, n->nusers, b->nu);
 	for (p = 0; p < ps->n; p++) {
 		for (i = 0; i < ps->p[p]->n.ngroups; i++) {
@@ -243,7 +262,7 @@ nsscache_publish(struct store *s, const char *path,
 	struct pub b = { 0 };
 	struct ua_cache_input in;
 	struct parts ps;
-	size_t p, i, xu = 0, xg = 0, total;
+	size_t p, i, xu = 0, xg = 0;
 	int r;
 
 	parts_of(extra, &ps);
@@ -254,14 +273,7 @@ nsscache_publish(struct store *s, const char *path,
 	r = store_nss_snapshot(s, &n, &err);
 	if (r < 0)
 		return ua_log_errno(LOG_ERR, r, "NSS cache: %s", err.msg);
-	total = n.nusers + xu;
-	b.users = calloc(total + 1, sizeof(*b.users));
-	b.map = calloc(total + 1, sizeof(*b.map));
-	b.groups = calloc(total + n.ngroups + xg + 1, sizeof(*b.groups));
-	b.marks = calloc(n.npools + 1, sizeof(*b.marks));
-	b.moved = calloc(xg + 1, sizeof(*b.moved));
-	r = b.users == NULL || b.map == NULL || b.groups == NULL ||
-		b.marks == NULL || b.moved == NULL ? -ENOMEM : 0;
+	r = pub_alloc(&b, n.nusers + xu, n.ngroups + xg, xg, n.npools);
 	if (r == 0)
 		r = pub_users(&b, &n, &ps);
 	if (r == 0)
@@ -277,16 +289,17 @@ nsscache_publish(struct store *s, const char *path,
 		n.npools };
 	r = ua_cache_write_input(path, &in);
 	if (r < 0)
-		ua_log_errno(LOG_ERR, r, "cannot publish the NSS cache '%s': %m",
-		    path);
+		ua_log_errno(LOG_ERR, r,
+		    "cannot publish the NSS cache '%s': %m", path);
 	else
-		ua_log(LOG_DEBUG, "NSS cache '%s': %zu users, %zu groups",
-		    path, b.nu, b.ng);
+		ua_log(LOG_DEBUG, "NSS cache '%s': %zu users, %zu groups", path,
+		    b.nu, b.ng);
 	if (b.left_out.users + b.left_out.emails + b.left_out.groups > 0)
-		ua_log(LOG_WARNING, "NSS cache: of other pools, %zu users and "
+		ua_log(LOG_WARNING,
+		    "NSS cache: of other pools, %zu users and "
 		    "%zu groups left out, %zu addresses without an alias (a "
-		    "name, id or address taken)", b.left_out.users,
-		    b.left_out.groups, b.left_out.emails);
+		    "name, id or address taken)",
+		    b.left_out.users, b.left_out.groups, b.left_out.emails);
 out:
 	pub_free(&b);
 	store_nss_free(&n);
@@ -310,8 +323,7 @@ nsscache_marks_free(struct store_id_mark *m, size_t n)
 }
 
 int
-nsscache_read_marks(const char *path, struct store_id_mark **ret,
-    size_t *ret_n)
+nsscache_read_marks(const char *path, struct store_id_mark **ret, size_t *ret_n)
 {
 	struct store_id_mark *m = NULL, *p;
 	struct ua_cache_mark cm;
@@ -352,21 +364,22 @@ nsscache_read_marks(const char *path, struct store_id_mark **ret,
 /* ---- the publisher thread ------------------------------------------------ */
 
 struct publisher {
-	struct store *store;	/* its own connection: used by the thread only */
+	struct store *store; /* its own connection: used by the thread only */
 	char *cache_path;
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
-	uint64_t want;		/* newest generation asked for */
-	uint64_t started;	/* the generation the running/last publish stands for */
+	uint64_t want; /* newest generation asked for */
+	uint64_t
+	    started; /* the generation the running/last publish stands for */
 	bool running;
 	bool have_result;
-	int result_err;		/* 0, or why the last publish failed */
+	int result_err; /* 0, or why the last publish failed */
 	uint64_t result_gen;
 	bool stop;
-	bool again;		/* publish once more even for the same want */
-	int pipe[2];		/* a byte per ended publish */
-	struct nss_extra *extra;	/* under lock */
+	bool again;              /* publish once more even for the same want */
+	int pipe[2];             /* a byte per ended publish */
+	struct nss_extra *extra; /* under lock */
 };
 
 static void *

@@ -23,7 +23,7 @@ struct nss_extra *nss_extra_new(struct store_nss *n);
 /* One extra of several (each a reference taken, none copied). */
 struct nss_extra *nss_extra_join(struct nss_extra *const *parts, size_t n);
 struct nss_extra *nss_extra_ref(struct nss_extra *x);
-void nss_extra_unref(struct nss_extra *x);	/* NULL is fine */
+void nss_extra_unref(struct nss_extra *x); /* NULL is fine */
 const struct store_nss *nss_extra_get(const struct nss_extra *x);
 
 /*

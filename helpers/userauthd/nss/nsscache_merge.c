@@ -19,11 +19,11 @@
 #include "server/log.h"
 #include "userauthd/nss/nsscache_merge.h"
 
-#define MERGE_LOG_MAX 5		/* names logged per kind and publish */
+#define MERGE_LOG_MAX 5 /* names logged per kind and publish */
 
 struct keyed {
 	int (*cmp)(const void *v, uint32_t x, uint32_t y);
-	const void *v;		/* the users or the groups */
+	const void *v; /* the users or the groups */
 };
 
 static int
@@ -133,7 +133,7 @@ nss_merge_users(struct ua_cache_user *u, size_t nu, size_t nfirst,
 	for (i = nfirst; i < nu; i++)
 		if (u[i].email != NULL &&
 		    ua_cache_email_normalize(u[i].email, strlen(u[i].email),
-		    norm) < 0)
+			norm) < 0)
 			u[i].email = NULL;
 	k.cmp = user_name;
 	flag_later(idx, places(u, nu, drop, false, idx), &k, drop);
@@ -147,17 +147,21 @@ nss_merge_users(struct ua_cache_user *u, size_t nu, size_t nfirst,
 			map[i] = UINT32_MAX;
 			st->users++;
 			if (st->users <= MERGE_LOG_MAX)
-				ua_log(LOG_WARNING, "NSS cache: user %s (uid %u) "
+				ua_log(LOG_WARNING,
+				    "NSS cache: user %s (uid %u) "
 				    "of another pool is left out: its name or "
-				    "uid is taken", u[i].name, u[i].uid);
+				    "uid is taken",
+				    u[i].name, u[i].uid);
 			continue;
 		}
 		if (taken[i]) {
 			st->emails++;
 			if (st->emails <= MERGE_LOG_MAX)
-				ua_log(LOG_WARNING, "NSS cache: user %s of "
+				ua_log(LOG_WARNING,
+				    "NSS cache: user %s of "
 				    "another pool gets no email alias: its "
-				    "address is another user's", u[i].name);
+				    "address is another user's",
+				    u[i].name);
 			u[i].email = NULL;
 		}
 		map[i] = (uint32_t)kept;
@@ -197,9 +201,11 @@ nss_merge_groups(struct ua_cache_group *g, size_t ng, size_t *ret_ng,
 		if (drop[i]) {
 			st->groups++;
 			if (st->groups <= MERGE_LOG_MAX)
-				ua_log(LOG_WARNING, "NSS cache: group %s (gid "
+				ua_log(LOG_WARNING,
+				    "NSS cache: group %s (gid "
 				    "%u) of another pool is left out: its name "
-				    "or gid is taken", g[i].name, g[i].gid);
+				    "or gid is taken",
+				    g[i].name, g[i].gid);
 			continue;
 		}
 		g[kept++] = g[i];

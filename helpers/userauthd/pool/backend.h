@@ -41,40 +41,40 @@
 #include "userauthd/workq.h"
 
 enum pool_status {
-	POOL_CHALLENGE,		/* ask the client reply->challenge */
-	POOL_OK,		/* authenticated (found, for ->account) */
-	POOL_FAIL,		/* refused: reason (and message) */
-	POOL_FAKE,		/* ->initiate only: no real login is possible
-				 * (reason): the conversation goes on with
-				 * fake challenges */
-	POOL_UNAVAILABLE,	/* could not decide: fail closed */
+	POOL_CHALLENGE,   /* ask the client reply->challenge */
+	POOL_OK,          /* authenticated (found, for ->account) */
+	POOL_FAIL,        /* refused: reason (and message) */
+	POOL_FAKE,        /* ->initiate only: no real login is possible
+			   * (reason): the conversation goes on with
+			   * fake challenges */
+	POOL_UNAVAILABLE, /* could not decide: fail closed */
 };
 
 /* The factors a reply can have judged (throttling counts every answer
  * before it is judged, in the conversation). */
 enum pool_factor {
-	POOL_FACTOR_NONE = 0,	/* this reply judged no answer */
-	POOL_FACTOR_PASSWORD,	/* a login's password or CHPASS's old one */
-	POOL_FACTOR_EMAIL_OTP,	/* an emailed code (or invitation code) */
-	POOL_FACTOR_TOTP,	/* SOFTWARE_TOKEN_MFA, MFA_SETUP's first code */
+	POOL_FACTOR_NONE = 0,  /* this reply judged no answer */
+	POOL_FACTOR_PASSWORD,  /* a login's password or CHPASS's old one */
+	POOL_FACTOR_EMAIL_OTP, /* an emailed code (or invitation code) */
+	POOL_FACTOR_TOTP,      /* SOFTWARE_TOKEN_MFA, MFA_SETUP's first code */
 };
 
 struct pool_verdict {
 	enum pool_factor factor;
 	bool ok;
-	const char *reason;	/* why not: "bad_password", "bad_code", ... */
+	const char *reason; /* why not: "bad_password", "bad_code", ... */
 };
 
 /* A pool user as the conversation sees it: never a secret. */
 struct pool_user {
-	const char *login;		/* the canonical login name */
+	const char *login; /* the canonical login name */
 	uint32_t uid;
 	bool enabled;
 	bool has_password;
-	const char *masked;		/* the masked address codes go to, for
-					 * the fakes of a found user (disabled,
-					 * foreign): NULL if none */
-	const char *const *groups;	/* the user's named groups */
+	const char *masked;        /* the masked address codes go to, for
+				    * the fakes of a found user (disabled,
+				    * foreign): NULL if none */
+	const char *const *groups; /* the user's named groups */
 	size_t ngroups;
 	/*
 	 * ->account for a login only: a backend that learns who the user
@@ -89,7 +89,8 @@ struct pool_user {
 struct pool_reply {
 	enum pool_status status;
 	/* Set when the call judged a factor; every verdict passes
-	 * the conversation (audit; the answer was counted by throttling before). */
+	 * the conversation (audit; the answer was counted by throttling
+	 * before). */
 	struct pool_verdict verdict;
 	/*
 	 * A wrong answer that may be tried again: audited as result=retry
@@ -97,7 +98,7 @@ struct pool_reply {
 	 * asking again then fails: the audit comes first, as it did).
 	 */
 	const char *retry;
-	unsigned tries_left;		/* EMAIL_OTP retry: what remains */
+	unsigned tries_left; /* EMAIL_OTP retry: what remains */
 	/* FAIL, FAKE: why; UNAVAILABLE: audited as result=error when set */
 	const char *reason;
 	/*
@@ -115,10 +116,10 @@ struct pool_reply {
 	 * "PASSWORD,EMAIL_OTP", retries of EMAIL_OTP and TOTP the "wrong
 	 * code" sentences: fakes say exactly what real logins say. */
 	enum policy_challenge challenge;
-	const char *info;		/* shown before the prompt */
-	const char *destination;	/* EMAIL_OTP: masked address */
-	const char *available;		/* SELECT_CHALLENGE: "A,B" */
-	const char *message;		/* why asked again; FAIL: shown */
+	const char *info;        /* shown before the prompt */
+	const char *destination; /* EMAIL_OTP: masked address */
+	const char *available;   /* SELECT_CHALLENGE: "A,B" */
+	const char *message;     /* why asked again; FAIL: shown */
 	/* PASSWORD: no emailed code can be sent instead (the backend's
 	 * server did not offer one): no "code instead" hint */
 	bool no_code_hint;
@@ -138,22 +139,22 @@ struct pool_reply {
 
 /* Who asks, once per request (ident and service as the client sent). */
 struct pool_request {
-	const struct ua_pool_conf *pc;	/* NULL only for session_open */
+	const struct ua_pool_conf *pc; /* NULL only for session_open */
 	const char *pool;
-	const char *ident;		/* login name or email, as typed */
-	const uint8_t *ident_mac;	/* keyed MAC of ident: KEYS_MAC_LEN */
+	const char *ident;        /* login name or email, as typed */
+	const uint8_t *ident_mac; /* keyed MAC of ident: KEYS_MAC_LEN */
 	const char *service;
-	const char *rhost;		/* "" when none */
+	const char *rhost; /* "" when none */
 	/* keyed MAC of the host code budgets count for (a non-root peer's
 	 * own, whatever it names); NULL before the user is known */
 	const uint8_t *host_mac;
-	enum policy_challenge preferred;	/* client's hint, or NONE */
-	bool login;		/* INITIATE: ->account may be provisional */
+	enum policy_challenge preferred; /* client's hint, or NONE */
+	bool login; /* INITIATE: ->account may be provisional */
 };
 
 /* What a backend gets of the conversation a login belongs to. */
 struct pool_conv {
-	uint64_t owner;		/* the client's serial: owner of its jobs */
+	uint64_t owner; /* the client's serial: owner of its jobs */
 	/* One audit line about this login (event=EVENT result=RESULT
 	 * [reason=REASON]); the conversation adds pool, user, service. */
 	void (*audit)(void *arg, const char *event, const char *result,
@@ -173,8 +174,8 @@ struct pool_login {
 
 /* A pending call's work: the backend's job types start with this. */
 struct pool_job {
-	struct workq_job wq;			/* what the queue holds */
-	void (*free)(struct pool_job *job);	/* wipes and frees */
+	struct workq_job wq;                /* what the queue holds */
+	void (*free)(struct pool_job *job); /* wipes and frees */
 };
 
 struct pool_ops {
@@ -211,8 +212,7 @@ struct pool_ops {
 	 * unchanged), no verdict.
 	 */
 	int (*respond)(struct pool_login *bl, const struct ua_pool_conf *pc,
-	    enum policy_challenge c, const char *answer,
-	    struct pool_reply *rp);
+	    enum policy_challenge c, const char *answer, struct pool_reply *rp);
 	/*
 	 * CHPASS for the user ->account found (it has a password, old is a
 	 * valid one): check old, apply new under the pool's rules.  OK,
@@ -230,8 +230,8 @@ struct pool_ops {
 	 * -EIO when it cannot tell (the login is then unavailable).  NULL:
 	 * only where the pool requires MFA.
 	 */
-	int (*mfa_follows)(struct pool_login *bl,
-	    const struct ua_pool_conf *pc, bool *ret);
+	int (*mfa_follows)(struct pool_login *bl, const struct ua_pool_conf *pc,
+	    bool *ret);
 	/* SESSION: record a login of the user ->account found. */
 	int (*session_open)(struct pool_login *bl, struct pool_reply *rp);
 	/* A job of this login came back: the reply of the pending call. */

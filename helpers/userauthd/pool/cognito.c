@@ -66,8 +66,10 @@ cg_submit(struct cg_login *l, const struct ua_pool_conf *pc, enum cg_op op,
 
 	if (++l->trips > CG_MAX_ROUND_TRIPS) {
 		json_decref(body);
-		ua_log(LOG_ERR, "cognito pool %s: more than %d requests for "
-		    "one login; giving up", l->pool, CG_MAX_ROUND_TRIPS);
+		ua_log(LOG_ERR,
+		    "cognito pool %s: more than %d requests for "
+		    "one login; giving up",
+		    l->pool, CG_MAX_ROUND_TRIPS);
 		return cg_unavailable(rp, "cognito_loop");
 	}
 	j = calloc(1, sizeof(*j));
@@ -78,8 +80,8 @@ cg_submit(struct cg_login *l, const struct ua_pool_conf *pc, enum cg_op op,
 	j->pj.free = job_free;
 	j->pj.wq.owner = l->base.conv.owner;
 	j->op = op;
-	r = op == OP_JWKS ? cg_request_jwks(&j->rq, pc) :
-			    cg_request(&j->rq, pc, cg_op_names[op], body);
+	r = op == OP_JWKS ? cg_request_jwks(&j->rq, pc)
+			  : cg_request(&j->rq, pc, cg_op_names[op], body);
 	j->rq.job = &j->pj.wq;
 	if (r == 0)
 		r = http_submit(l->cb->http, &j->rq);
@@ -110,7 +112,6 @@ cg_respond_with(struct cg_login *l, const struct ua_pool_conf *pc,
 	return cg_submit(l, pc, OP_RESPOND, b, rp);
 }
 
-
 int
 cg_initiate_auth(struct cg_login *l, const struct ua_pool_conf *pc,
     const char *rhost, struct pool_reply *rp)
@@ -118,12 +119,11 @@ cg_initiate_auth(struct cg_login *l, const struct ua_pool_conf *pc,
 	json_t *b = json_object(), *ap;
 
 	l->sent_preference = l->preferred == POLICY_EMAIL_OTP && !l->chpass;
-	ap = l->sent_preference ?
-	    PARAMS(l, pc, "PREFERRED_CHALLENGE", "EMAIL_OTP") :
-	    PARAMS(l, pc, NULL);
+	ap = l->sent_preference
+	    ? PARAMS(l, pc, "PREFERRED_CHALLENGE", "EMAIL_OTP")
+	    : PARAMS(l, pc, NULL);
 	if (b == NULL || ap == NULL ||
-	    json_object_set_new(b, "AuthFlow", json_string("USER_AUTH")) <
-		0 ||
+	    json_object_set_new(b, "AuthFlow", json_string("USER_AUTH")) < 0 ||
 	    json_object_set_new(b, "ClientId",
 		json_string(pc->cognito_client_id)) < 0 ||
 	    json_object_set_new(b, "AuthParameters", ap) < 0 ||
@@ -143,8 +143,8 @@ cg_ask(struct cg_login *l, enum policy_challenge c, struct pool_reply *rp)
 	rp->status = POOL_CHALLENGE;
 	rp->challenge = c;
 	if (c == POLICY_PASSWORD)
-		rp->no_code_hint = !(l->offers_email &&
-		    l->step == CG_SELECT_CHALLENGE);
+		rp->no_code_hint =
+		    !(l->offers_email && l->step == CG_SELECT_CHALLENGE);
 	if (c == POLICY_EMAIL_OTP && l->destination[0] != '\0')
 		rp->destination = l->destination;
 	if (c == POLICY_SELECT)
@@ -169,14 +169,16 @@ cg_judged(struct cg_login *l, struct pool_reply *rp, bool ok,
 {
 	if (l->judging == POOL_FACTOR_NONE)
 		return;
-	rp->verdict = (struct pool_verdict){ .factor = l->judging, .ok = ok,
+	rp->verdict = (struct pool_verdict){ .factor = l->judging,
+		.ok = ok,
 		.reason = reason };
 	l->judging = POOL_FACTOR_NONE;
 }
 
 /* A wrong code: asked again while tries remain. */
 int
-cg_wrong_code(struct cg_login *l, enum policy_challenge c, struct pool_reply *rp)
+cg_wrong_code(struct cg_login *l, enum policy_challenge c,
+    struct pool_reply *rp)
 {
 	cg_judged(l, rp, false, "bad_code");
 	if (l->tries > 0)
@@ -224,8 +226,8 @@ cg_account(struct pool_login *bl, const struct pool_request *rq,
 	(void)snprintf(l->pool, sizeof(l->pool), "%s", rq->pool);
 	(void)snprintf(l->ident, sizeof(l->ident), "%s", rq->ident);
 	(void)snprintf(l->username, sizeof(l->username), "%s", rq->ident);
-	if (cg_synced_find(l->cb, rq->pool, rq->ident, &rp->user,
-		l->groups, CG_MAX_GROUPS) == 0) {
+	if (cg_synced_find(l->cb, rq->pool, rq->ident, &rp->user, l->groups,
+		CG_MAX_GROUPS) == 0) {
 		rp->status = POOL_OK;
 		return 0;
 	}
@@ -233,7 +235,9 @@ cg_account(struct pool_login *bl, const struct pool_request *rq,
 	if (u != NULL && !rq->login) {
 		rp->status = POOL_OK;
 		rp->user = (struct pool_user){ .login = u->login,
-			.uid = u->uid, .enabled = true, .has_password = true,
+			.uid = u->uid,
+			.enabled = true,
+			.has_password = true,
 			.groups = (const char *const *)u->groups,
 			.ngroups = u->ngroups };
 		return 0;
@@ -241,7 +245,8 @@ cg_account(struct pool_login *bl, const struct pool_request *rq,
 	if (rq->login) {
 		rp->status = POOL_OK;
 		rp->user = (struct pool_user){ .login = l->ident,
-			.enabled = true, .has_password = true,
+			.enabled = true,
+			.has_password = true,
 			.provisional = true };
 		return 0;
 	}
@@ -291,13 +296,14 @@ cg_respond(struct pool_login *bl, const struct ua_pool_conf *pc,
 		if (l->step == CG_SELECT_CHALLENGE)
 			return cg_respond_with(l, pc, "SELECT_CHALLENGE",
 			    PARAMS(l, pc, "ANSWER", "PASSWORD", "PASSWORD",
-				answer), rp);
+				answer),
+			    rp);
 		return cg_respond_with(l, pc, "PASSWORD",
 		    PARAMS(l, pc, "PASSWORD", answer), rp);
 	case POLICY_EMAIL_OTP:
 	case POLICY_TOTP:
-		l->judging = c == POLICY_TOTP ? POOL_FACTOR_TOTP :
-						POOL_FACTOR_EMAIL_OTP;
+		l->judging =
+		    c == POLICY_TOTP ? POOL_FACTOR_TOTP : POOL_FACTOR_EMAIL_OTP;
 		if (unjudged)
 			return cg_wrong_code(l, c, rp);
 		if (c == POLICY_TOTP)
@@ -348,8 +354,7 @@ cg_session_open(struct pool_login *bl, struct pool_reply *rp)
 }
 
 static int
-cg_list(struct pool_backend *be, struct store_nss *ret,
-    struct store_err *err)
+cg_list(struct pool_backend *be, struct store_nss *ret, struct store_err *err)
 {
 	(void)be;
 	(void)err;
@@ -456,8 +461,7 @@ pool_cognito_load(struct pool_backend *be, const struct ua_conf *c)
 }
 
 json_t *
-pool_cognito_sync_status(struct pool_backend *be,
-    const struct ua_pool_conf *pc)
+pool_cognito_sync_status(struct pool_backend *be, const struct ua_pool_conf *pc)
 {
 	struct cognito_backend *cb = (struct cognito_backend *)be;
 	struct cg_sync *y = cg_sync_of(cb, pc->name);

@@ -30,7 +30,7 @@ struct pool_cognito_hooks {
 	/* the synced users and groups changed (a reference to keep) */
 	void (*nss)(void *arg, struct nss_extra *x);
 	void *arg;
-	const char *state_dir;	/* where the last sync is kept */
+	const char *state_dir; /* where the last sync is kept */
 };
 
 /* The backend: requests go through http, secrets are taken over. */

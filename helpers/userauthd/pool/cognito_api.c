@@ -26,8 +26,8 @@ dump_body(json_t *body, size_t *len)
 }
 
 int
-cg_request(struct http_req *rq, const struct ua_pool_conf *pc,
-    const char *op, json_t *body)
+cg_request(struct http_req *rq, const struct ua_pool_conf *pc, const char *op,
+    json_t *body)
 {
 	char target[96];
 	int r;
@@ -47,10 +47,10 @@ cg_request(struct http_req *rq, const struct ua_pool_conf *pc,
 	r = http_req_header(rq, "Content-Type", "application/x-amz-json-1.1");
 	if (r == 0)
 		r = http_req_header(rq, "X-Amz-Target", target);
-	rq->ca_file = pc->cognito_ca_file != NULL &&
-		*pc->cognito_ca_file != '\0' ?
-	    pc->cognito_ca_file :
-	    NULL;
+	rq->ca_file =
+	    pc->cognito_ca_file != NULL && *pc->cognito_ca_file != '\0'
+	    ? pc->cognito_ca_file
+	    : NULL;
 	rq->timeout_ms = pc->cognito_timeout_ms;
 	return r;
 }
@@ -69,10 +69,10 @@ cg_request_jwks(struct http_req *rq, const struct ua_pool_conf *pc)
 		return -ENOMEM;
 	(void)snprintf(rq->url, n, "%s/%s%s", pc->cognito_url,
 	    pc->cognito_user_pool_id, tail);
-	rq->ca_file = pc->cognito_ca_file != NULL &&
-		*pc->cognito_ca_file != '\0' ?
-	    pc->cognito_ca_file :
-	    NULL;
+	rq->ca_file =
+	    pc->cognito_ca_file != NULL && *pc->cognito_ca_file != '\0'
+	    ? pc->cognito_ca_file
+	    : NULL;
 	rq->timeout_ms = pc->cognito_timeout_ms;
 	return 0;
 }
@@ -211,7 +211,8 @@ mfa_list(const char *s, struct cg_answer *a)
 
 		if (v != NULL && strcmp(v, "SOFTWARE_TOKEN_MFA") == 0)
 			a->mfa_totp = true;
-		if (v != NULL && (strcmp(v, "EMAIL_OTP") == 0 ||
+		if (v != NULL &&
+		    (strcmp(v, "EMAIL_OTP") == 0 ||
 			strcmp(v, "EMAIL_MFA") == 0))
 			a->mfa_email = true;
 	}
@@ -269,15 +270,15 @@ cg_answer_read(const struct http_req *rq, struct cg_answer *a)
 		    rq->error_text);
 		return;
 	}
-	o = rq->resp != NULL ?
-	    json_loadb(rq->resp, rq->resp_len, JSON_REJECT_DUPLICATES, &jerr) :
-	    NULL;
+	o = rq->resp != NULL
+	    ? json_loadb(rq->resp, rq->resp_len, JSON_REJECT_DUPLICATES, &jerr)
+	    : NULL;
 	if (!json_is_object(o)) {
 		a->error = rq->status >= 500 ? -EIO : -EBADMSG;
 		(void)snprintf(a->error_text, sizeof(a->error_text),
 		    "HTTP %ld, %s", rq->status,
-		    o == NULL ? "no JSON object in the answer" :
-				"the answer is no JSON object");
+		    o == NULL ? "no JSON object in the answer"
+			      : "the answer is no JSON object");
 		json_decref(o);
 		return;
 	}
@@ -303,15 +304,14 @@ cg_answer_read(const struct http_req *rq, struct cg_answer *a)
 		return;
 	}
 	read_challenge(o, a, &bad);
-	a->session = dup_bounded(str(o, "Session", &bad), CG_MAX_SESSION,
-	    &bad);
+	a->session = dup_bounded(str(o, "Session", &bad), CG_MAX_SESSION, &bad);
 	res = json_object_get(o, "AuthenticationResult");
 	if (res != NULL && !json_is_object(res))
 		bad = true;
-	a->id_token = dup_bounded(str(res, "IdToken", &bad), CG_MAX_TOKEN,
-	    &bad);
-	a->access_token = dup_bounded(str(res, "AccessToken", &bad),
-	    CG_MAX_TOKEN, &bad);
+	a->id_token =
+	    dup_bounded(str(res, "IdToken", &bad), CG_MAX_TOKEN, &bad);
+	a->access_token =
+	    dup_bounded(str(res, "AccessToken", &bad), CG_MAX_TOKEN, &bad);
 	a->secret_code = dup_bounded(str(o, "SecretCode", &bad), 256, &bad);
 	t = str(o, "Status", &bad);
 	a->verified = t != NULL && strcmp(t, "SUCCESS") == 0;

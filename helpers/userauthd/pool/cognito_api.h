@@ -16,7 +16,7 @@
 #include "server/conf.h"
 #include "userauthd/net/http.h"
 
-#define CG_MAX_SESSION 2048	/* Cognito's Session: 20 to 2048 chars */
+#define CG_MAX_SESSION 2048 /* Cognito's Session: 20 to 2048 chars */
 #define CG_MAX_USERNAME 128
 #define CG_MAX_TOKEN 16384
 
@@ -30,31 +30,31 @@ enum cg_challenge {
 	CG_SELECT_MFA_TYPE,
 	CG_MFA_SETUP,
 	CG_NEW_PASSWORD_REQUIRED,
-	CG_OTHER,		/* a name we do not answer: fail closed */
+	CG_OTHER, /* a name we do not answer: fail closed */
 };
 
 /* What came back, decoded (strings owned; cg_answer_clear wipes). */
 struct cg_answer {
 	/* transport: set when no Cognito answer could be read */
-	int error;			/* -errno; 0 = Cognito answered */
+	int error; /* -errno; 0 = Cognito answered */
 	char error_text[128];
 	/* a service error: its name ("NotAuthorizedException"), else "" */
 	char type[64];
-	char message[128];		/* its text, for logs only */
+	char message[128]; /* its text, for logs only */
 	/* a challenge */
 	enum cg_challenge challenge;
-	char name[40];			/* the challenge as sent, for logs */
+	char name[40]; /* the challenge as sent, for logs */
 	char *session;
-	bool offers_password, offers_email_otp;	/* AvailableChallenges */
-	bool mfa_totp, mfa_email;	/* MFAS_CAN_CHOOSE / MFAS_CAN_SETUP */
-	bool required_attributes;	/* NEW_PASSWORD_REQUIRED asks for more */
-	char destination[128];		/* CODE_DELIVERY_DESTINATION */
-	char username[CG_MAX_USERNAME + 1];	/* USERNAME / USER_ID_FOR_SRP */
+	bool offers_password, offers_email_otp; /* AvailableChallenges */
+	bool mfa_totp, mfa_email; /* MFAS_CAN_CHOOSE / MFAS_CAN_SETUP */
+	bool required_attributes; /* NEW_PASSWORD_REQUIRED asks for more */
+	char destination[128];    /* CODE_DELIVERY_DESTINATION */
+	char username[CG_MAX_USERNAME + 1]; /* USERNAME / USER_ID_FOR_SRP */
 	/* tokens */
 	char *id_token, *access_token;
 	/* AssociateSoftwareToken / VerifySoftwareToken */
 	char *secret_code;
-	bool verified;			/* Status SUCCESS */
+	bool verified; /* Status SUCCESS */
 };
 
 /*

@@ -102,8 +102,8 @@ check_expect(const struct cg_expect *ex)
 
 /* Who the token is for and when: -EACCES with a reason, or -EBADMSG. */
 static int
-check_claims(const json_t *pl, const struct cg_expect *ex,
-    struct cg_claims *c, const char **why)
+check_claims(const json_t *pl, const struct cg_expect *ex, struct cg_claims *c,
+    const char **why)
 {
 	bool id = strcmp(ex->token_use, "id") == 0;
 	int64_t nbf = 0;
@@ -147,7 +147,8 @@ copy_groups(const json_t *pl, struct cg_claims *c)
 	c->groups = calloc(json_array_size(a) + 1, sizeof(*c->groups));
 	if (c->groups == NULL)
 		return -ENOMEM;
-	json_array_foreach(a, i, v) {
+	json_array_foreach(a, i, v)
+	{
 		if (!json_is_string(v))
 			return -EBADMSG;
 		n = json_string_length(v);
@@ -199,8 +200,8 @@ copy_attr(const json_t *pl, const char *name, struct cg_claims *c)
 
 /* The identity: sub, username, email, groups, the custom attribute. */
 static int
-copy_identity(const json_t *pl, const struct cg_expect *ex,
-    struct cg_claims *c, const char **why)
+copy_identity(const json_t *pl, const struct cg_expect *ex, struct cg_claims *c,
+    const char **why)
 {
 	bool id = strcmp(ex->token_use, "id") == 0;
 	int r;
@@ -212,8 +213,7 @@ copy_identity(const json_t *pl, const struct cg_expect *ex,
 		return (*why = "bad username", -EBADMSG);
 	if (copy_str(pl, "email", false, c->email, sizeof(c->email)) < 0)
 		return (*why = "bad email", -EBADMSG);
-	c->email_verified = json_is_true(json_object_get(pl,
-	    "email_verified"));
+	c->email_verified = json_is_true(json_object_get(pl, "email_verified"));
 	if (get_int(pl, "auth_time", false, &c->auth_time) < 0)
 		return (*why = "bad auth_time", -EBADMSG);
 	r = copy_groups(pl, c);

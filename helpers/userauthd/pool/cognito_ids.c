@@ -52,7 +52,8 @@ allowed_users(const struct ua_pool_conf *pc, const struct cg_sync *y)
 		ok[i] = true;
 	for (i = 0; i < y->ng && !pc->allow_groups.any; i++)
 		for (k = 0; k < pc->allow_groups.n; k++)
-			if (strcmp(y->g[i].name, pc->allow_groups.names[k]) == 0)
+			if (strcmp(y->g[i].name, pc->allow_groups.names[k]) ==
+			    0)
 				for (j = 0; j < y->g[i].n; j++)
 					ok[y->g[i].members[j]] = true;
 	return ok;
@@ -70,8 +71,7 @@ assign_uids(struct cg_sync *y, const struct ua_pool_conf *pc, const bool *ok)
 		(void)snprintf(c.sub, sizeof(c.sub), "%s",
 		    y->u[i].sub ? y->u[i].sub : y->u[i].login);
 		c.attr = y->u[i].attr;
-		y->u[i].keep = ok[i] &&
-		    cg_uid_of(pc, &c, &y->u[i].uid) == 0;
+		y->u[i].keep = ok[i] && cg_uid_of(pc, &c, &y->u[i].uid) == 0;
 		y->u[i].index = (uint32_t)i;
 	}
 }
@@ -90,7 +90,8 @@ drop_uid_collisions(struct cg_sync *y, uint32_t *order)
 		order[y->u[i].index] = (uint32_t)i;
 		if (i > 0 && y->u[i].keep && y->u[i - 1].uid == y->u[i].uid &&
 		    (y->u[i - 1].keep || y->u[i - 1].collided)) {
-			ua_log(LOG_WARNING, "cognito pool %s: user %s has the "
+			ua_log(LOG_WARNING,
+			    "cognito pool %s: user %s has the "
 			    "uid %u of the older user %s; left out of NSS",
 			    y->pool, y->u[i].login, y->u[i].uid,
 			    y->u[i - 1].login);
@@ -121,8 +122,10 @@ nss_users(const struct cg_sync *y, const struct ua_pool_conf *pc,
 		o = &n->users[n->nusers++];
 		*o = (struct store_nss_user){ .login = strdup(u->login),
 			.email = strdup(u->email ? u->email : ""),
-			.gecos = strdup(""), .home = strdup(home),
-			.shell = strdup(pc->shell), .uid = u->uid,
+			.gecos = strdup(""),
+			.home = strdup(home),
+			.shell = strdup(pc->shell),
+			.uid = u->uid,
 			.gid = u->uid };
 		if (!o->login || !o->email || !o->gecos || !o->home ||
 		    !o->shell)
@@ -162,7 +165,8 @@ nss_groups(const struct cg_sync *y, const struct ua_pool_conf *pc,
 		gids[i] = hash_into(y->g[i].name, pc->gid_min, pc->gid_max);
 	for (i = 0; i < y->ng; i++) {
 		if (gid_taken(y, gids, i)) {
-			ua_log(LOG_WARNING, "cognito pool %s: group %s has "
+			ua_log(LOG_WARNING,
+			    "cognito pool %s: group %s has "
 			    "the gid %u of an older group; left out of NSS",
 			    y->pool, y->g[i].name, gids[i]);
 			continue;
@@ -216,7 +220,8 @@ cg_sync_finish(struct cg_sync *y, const struct ua_pool_conf *pc,
 		r = nss_groups(y, pc, &n, newidx, order);
 	if (r < 0)
 		goto out;
-	ua_log(LOG_INFO, "cognito pool %s: synced %zu users and %zu groups "
+	ua_log(LOG_INFO,
+	    "cognito pool %s: synced %zu users and %zu groups "
 	    "in %u requests (%zu left out: disabled, unconfirmed, not in "
 	    "allow_groups, no valid name or uid; %zu by uid collisions)",
 	    y->pool, n.nusers, n.ngroups, y->requests,
@@ -230,4 +235,3 @@ out:
 	free(newidx);
 	return r;
 }
-

@@ -34,8 +34,8 @@ cg_imds_clear(struct cg_sync *y)
 const char *
 cg_imds_base(const struct ua_pool_conf *pc)
 {
-	return pc->cognito_imds_endpoint == NULL ? IMDS_DEFAULT :
-						   pc->cognito_imds_endpoint;
+	return pc->cognito_imds_endpoint == NULL ? IMDS_DEFAULT
+						 : pc->cognito_imds_endpoint;
 }
 
 /* The next IMDSv2 request: a session token, the role, its keys. */
@@ -64,16 +64,15 @@ cg_imds_send(struct cognito_backend *cb, struct cg_sync *y,
 		r = -ENOMEM;
 	else
 		(void)snprintf(j->rq.url, n, "%s%s%s", base,
-		    paths[y->imds_step],
-		    y->imds_step == 3 ? y->imds_role : "");
+		    paths[y->imds_step], y->imds_step == 3 ? y->imds_role : "");
 	j->rq.timeout_ms = IMDS_TIMEOUT_MS;
 	if (r == 0 && y->imds_step == 1) {
 		j->rq.method = "PUT";
 		j->rq.body = strdup("");
-		r = j->rq.body != NULL ?
-		    http_req_header(&j->rq,
-			"X-aws-ec2-metadata-token-ttl-seconds", "21600") :
-		    -ENOMEM;
+		r = j->rq.body != NULL
+		    ? http_req_header(&j->rq,
+			  "X-aws-ec2-metadata-token-ttl-seconds", "21600")
+		    : -ENOMEM;
 	} else if (r == 0)
 		r = http_req_header(&j->rq, "X-aws-ec2-metadata-token",
 		    y->imds_token);
@@ -141,23 +140,23 @@ cg_imds_done(struct cg_sync *y, const struct http_req *rq, int step,
 	ua_erase_free(y->imds.akid);
 	ua_erase_free(y->imds.secret);
 	ua_erase_free(y->imds.token);
-	y->imds.akid = strdup(json_string_value(json_object_get(o,
-	    "AccessKeyId")));
-	y->imds.secret = strdup(json_string_value(json_object_get(o,
-	    "SecretAccessKey")));
+	y->imds.akid =
+	    strdup(json_string_value(json_object_get(o, "AccessKeyId")));
+	y->imds.secret =
+	    strdup(json_string_value(json_object_get(o, "SecretAccessKey")));
 	v = json_string_value(json_object_get(o, "Token"));
 	y->imds.token = v != NULL ? strdup(v) : NULL;
-	y->imds_expires = iso_time(json_string_value(json_object_get(o,
-	    "Expiration")));
+	y->imds_expires =
+	    iso_time(json_string_value(json_object_get(o, "Expiration")));
 	json_decref(o);
 	y->imds_step = 0;
 	if (y->imds.akid == NULL || y->imds.secret == NULL)
 		return -ENOMEM;
-	if (y->imds_expires == 0)	/* none said: an hour */
+	if (y->imds_expires == 0) /* none said: an hour */
 		y->imds_expires = time(NULL) + 3600;
-	ua_log(LOG_INFO, "cognito pool %s: sync credentials of role %s from "
-	    "the instance metadata, until %lld", y->pool, y->imds_role,
-	    (long long)y->imds_expires);
+	ua_log(LOG_INFO,
+	    "cognito pool %s: sync credentials of role %s from "
+	    "the instance metadata, until %lld",
+	    y->pool, y->imds_role, (long long)y->imds_expires);
 	return 0;
 }
-

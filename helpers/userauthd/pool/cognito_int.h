@@ -17,27 +17,27 @@
 #include "userauthd/pool/cognito_jwt.h"
 
 #define CG_MAX_GROUPS 64
-#define CG_MAX_ROUND_TRIPS 10	/* one login's requests, JWKS included */
-#define CG_CODE_TRIES 3		/* wrong codes one challenge takes */
+#define CG_MAX_ROUND_TRIPS 10 /* one login's requests, JWKS included */
+#define CG_CODE_TRIES 3       /* wrong codes one challenge takes */
 /* How long a verified sign-in answers ACCT (sshd asks right after). */
 #define CG_RECENT_SECONDS 600
 #define CG_MAX_RECENT 1024
 
 /* AWS credentials for the sync's signed requests. */
 struct cg_creds {
-	char *akid, *secret, *token;	/* token: temporary credentials */
+	char *akid, *secret, *token; /* token: temporary credentials */
 };
 
 struct cg_secret {
 	char *pool;
-	char *secret;		/* the app client's, or NULL */
-	struct cg_creds creds;	/* from cognito_credentials_file, or none */
+	char *secret;          /* the app client's, or NULL */
+	struct cg_creds creds; /* from cognito_credentials_file, or none */
 };
 
 struct cg_secrets {
 	struct cg_secret *v;
 	size_t n;
-	struct cg_creds env;	/* AWS_ACCESS_KEY_ID ... at start, or none */
+	struct cg_creds env; /* AWS_ACCESS_KEY_ID ... at start, or none */
 };
 
 /* One user of a ListUsers page, until the sync ends. */
@@ -51,7 +51,7 @@ struct sy_user {
 struct sy_group {
 	char *name;
 	double created;
-	uint32_t *members;	/* indexes of users, by login order */
+	uint32_t *members; /* indexes of users, by login order */
 	size_t n, cap;
 };
 
@@ -71,24 +71,24 @@ struct cg_sync {
 	char pool[UA_MAX_POOL + 1];
 	enum { SY_IDLE, SY_USERS, SY_GROUPS, SY_MEMBERS } phase;
 	bool in_flight, want_now;
-	bool no_creds;			/* said once: no credentials */
-	time_t synced_at, failed_at;	/* the last good sync, the last failed */
-	char last_error[200];		/* why that one failed */
-	uint64_t started_at;		/* ms: the last sync's start */
-	uint64_t next_at;		/* ms, monotonic */
+	bool no_creds;               /* said once: no credentials */
+	time_t synced_at, failed_at; /* the last good sync, the last failed */
+	char last_error[200];        /* why that one failed */
+	uint64_t started_at;         /* ms: the last sync's start */
+	uint64_t next_at;            /* ms, monotonic */
 	uint32_t backoff_ms;
 	unsigned requests;
 	size_t skipped;
-	char *token;			/* PaginationToken / NextToken */
-	size_t gi;			/* the group whose members come */
+	char *token; /* PaginationToken / NextToken */
+	size_t gi;   /* the group whose members come */
 	struct sy_user *u;
 	size_t nu, capu;
 	struct sy_group *g;
 	size_t ng, capg;
-	struct nss_extra *last;		/* the last good result, or NULL */
-	struct cg_index ix;		/* last's lookups */
+	struct nss_extra *last; /* the last good result, or NULL */
+	struct cg_index ix;     /* last's lookups */
 	/* IMDSv2: the session token, the role, temporary credentials */
-	int imds_step;			/* 0 none, 1 token, 2 role, 3 keys */
+	int imds_step; /* 0 none, 1 token, 2 role, 3 keys */
 	char *imds_token, *imds_role;
 	struct cg_creds imds;
 	time_t imds_expires;
@@ -117,7 +117,7 @@ struct cognito_backend {
 	struct cg_secrets *secrets;
 	struct cg_keys keys[UA_CONF_MAX_POOLS];
 	size_t nkeys;
-	struct cg_user *recent;		/* ring of CG_MAX_RECENT */
+	struct cg_user *recent; /* ring of CG_MAX_RECENT */
 	size_t nrecent, next_recent;
 	struct cg_sync *syncs[UA_CONF_MAX_POOLS];
 	size_t nsyncs;
@@ -125,47 +125,52 @@ struct cognito_backend {
 };
 
 /* cognito.c: the flow's requests and replies */
-enum cg_op { OP_INITIATE, OP_RESPOND, OP_ASSOCIATE, OP_VERIFY, OP_CHANGE,
-	OP_JWKS };
+enum cg_op {
+	OP_INITIATE,
+	OP_RESPOND,
+	OP_ASSOCIATE,
+	OP_VERIFY,
+	OP_CHANGE,
+	OP_JWKS
+};
 
 struct cg_login {
 	struct pool_login base;
 	struct cognito_backend *cb;
 	char pool[UA_MAX_POOL + 1];
 	char ident[UA_MAX_EMAIL + 1];
-	char username[CG_MAX_USERNAME + 1];	/* USERNAME to send */
+	char username[CG_MAX_USERNAME + 1]; /* USERNAME to send */
 	char *session;
-	enum cg_challenge step;		/* where the Session stands */
+	enum cg_challenge step; /* where the Session stands */
 	enum policy_challenge preferred;
 	bool offers_password, offers_email;
 	bool sent_preference;
 	char destination[128];
 	char *setup_info;
-	unsigned tries;			/* codes left for this challenge */
+	unsigned tries; /* codes left for this challenge */
 	unsigned trips;
-	enum pool_factor judging;	/* what the request under way judges */
+	enum pool_factor judging; /* what the request under way judges */
 	bool chpass;
 	char *old_pw, *new_pw;
-	char *id_token, *access_token;	/* held while the JWKS comes */
+	char *id_token, *access_token; /* held while the JWKS comes */
 	bool refetched;
-	const char *groups[CG_MAX_GROUPS];	/* of a synced user */
+	const char *groups[CG_MAX_GROUPS]; /* of a synced user */
 };
 
-#define PARAMS(l, pc, ...)                                              \
-	cg_params((l)->username, (pc)->cognito_client_id,             \
+#define PARAMS(l, pc, ...)                                                     \
+	cg_params((l)->username, (pc)->cognito_client_id,                      \
 	    cg_secret_of((l)->cb, (l)->pool), __VA_ARGS__, NULL)
 
 extern const char *const cg_op_names[];
 int cg_unavailable(struct pool_reply *rp, const char *reason);
 int cg_fail(struct pool_reply *rp, const char *reason, const char *message);
-int cg_submit(struct cg_login *l, const struct ua_pool_conf *pc,
-    enum cg_op op, json_t *body, struct pool_reply *rp);
+int cg_submit(struct cg_login *l, const struct ua_pool_conf *pc, enum cg_op op,
+    json_t *body, struct pool_reply *rp);
 int cg_respond_with(struct cg_login *l, const struct ua_pool_conf *pc,
     const char *challenge, json_t *responses, struct pool_reply *rp);
 int cg_initiate_auth(struct cg_login *l, const struct ua_pool_conf *pc,
     const char *rhost, struct pool_reply *rp);
-int cg_ask(struct cg_login *l, enum policy_challenge c,
-    struct pool_reply *rp);
+int cg_ask(struct cg_login *l, enum policy_challenge c, struct pool_reply *rp);
 void cg_judged(struct cg_login *l, struct pool_reply *rp, bool ok,
     const char *reason);
 int cg_wrong_code(struct cg_login *l, enum policy_challenge c,
@@ -181,7 +186,7 @@ struct sy_job {
 	struct pool_job pj;
 	struct http_req rq;
 	char pool[UA_MAX_POOL + 1];
-	int imds_step;			/* 0: a page of the sync */
+	int imds_step; /* 0: a page of the sync */
 };
 void sy_job_free(struct pool_job *pj);
 /* cognito_ids.c: the pages are in; the pool's new NSS part */

@@ -267,7 +267,8 @@ cg_jwks_parse(const char *json, size_t len, struct cg_jwks **ret)
 		r = -ENOMEM;
 		goto out;
 	}
-	json_array_foreach(keys, i, jwk) {
+	json_array_foreach(keys, i, jwk)
+	{
 		if (!json_is_object(jwk)) {
 			r = -EBADMSG;
 			goto out;
@@ -388,8 +389,7 @@ out:
 
 int
 cg_jwt_verify(const struct cg_jwks *ks, const char *token,
-    const struct cg_expect *ex, struct cg_claims *ret, char *why,
-    size_t whysz)
+    const struct cg_expect *ex, struct cg_claims *ret, char *why, size_t whysz)
 {
 	const struct cg_jwk *k = NULL;
 	const char *d1, *d2, *reason = "malformed";
@@ -407,8 +407,8 @@ cg_jwt_verify(const struct cg_jwks *ks, const char *token,
 		goto out;
 	}
 	d1 = memchr(token, '.', n);
-	d2 = d1 != NULL ? memchr(d1 + 1, '.', n - (size_t)(d1 + 1 - token)) :
-			  NULL;
+	d2 = d1 != NULL ? memchr(d1 + 1, '.', n - (size_t)(d1 + 1 - token))
+			: NULL;
 	if (d2 == NULL || memchr(d2 + 1, '.', n - (size_t)(d2 + 1 - token)))
 		goto out;
 	r = check_header(ks, token, (size_t)(d1 - token), &k, &reason);

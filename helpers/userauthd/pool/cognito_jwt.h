@@ -12,16 +12,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CG_JWKS_MAX_JSON 65536	/* bytes of a JWKS document */
-#define CG_JWKS_MAX_ENTRIES 64	/* members of "keys", used or not */
-#define CG_JWKS_MAX_KEYS 16	/* usable keys kept */
-#define CG_JWK_MIN_BITS 2048	/* smaller RSA keys are skipped */
+#define CG_JWKS_MAX_JSON 65536 /* bytes of a JWKS document */
+#define CG_JWKS_MAX_ENTRIES 64 /* members of "keys", used or not */
+#define CG_JWKS_MAX_KEYS 16    /* usable keys kept */
+#define CG_JWK_MIN_BITS 2048   /* smaller RSA keys are skipped */
 #define CG_JWK_MAX_BITS 8192
-#define CG_JWT_MAX_TOKEN 16384	/* characters of a compact token */
+#define CG_JWT_MAX_TOKEN 16384 /* characters of a compact token */
 #define CG_JWT_MAX_KID 256
 #define CG_JWT_MAX_GROUPS 256
-#define CG_JWT_MAX_GROUP 128	/* characters of a group name */
-#define CG_JWT_MAX_ATTR 2048	/* characters of the custom attribute */
+#define CG_JWT_MAX_GROUP 128 /* characters of a group name */
+#define CG_JWT_MAX_ATTR 2048 /* characters of the custom attribute */
 #define CG_JWT_MAX_SKEW 86400
 
 /* Opaque: the pool's RSA signing keys by kid. */
@@ -47,24 +47,24 @@ void cg_jwks_free(struct cg_jwks *ks);
 /* What a verified token says (strings are NUL-terminated copies). */
 struct cg_claims {
 	char sub[64];
-	char username[129];	/* cognito:username (id) or username (access) */
-	char email[256];	/* "" when absent */
+	char username[129]; /* cognito:username (id) or username (access) */
+	char email[256];    /* "" when absent */
 	bool email_verified;
-	char **groups;		/* cognito:groups; NULL when absent */
+	char **groups; /* cognito:groups; NULL when absent */
 	size_t ngroups;
-	char *attr;		/* the asked-for custom attribute, or NULL */
-	int64_t exp, iat, auth_time;	/* auth_time 0 when absent */
+	char *attr; /* the asked-for custom attribute, or NULL */
+	int64_t exp, iat, auth_time; /* auth_time 0 when absent */
 	char token_use[8];
 };
 
 /* What the caller expects of a token. */
 struct cg_expect {
-	const char *iss;	/* exact issuer */
-	const char *client_id;	/* id: aud; access: client_id */
-	const char *token_use;	/* "id" or "access" */
-	const char *attr;	/* e.g. "custom:uid", or NULL */
-	int64_t now;		/* seconds since the epoch */
-	int64_t skew;		/* tolerated clock skew, 0..CG_JWT_MAX_SKEW */
+	const char *iss;       /* exact issuer */
+	const char *client_id; /* id: aud; access: client_id */
+	const char *token_use; /* "id" or "access" */
+	const char *attr;      /* e.g. "custom:uid", or NULL */
+	int64_t now;           /* seconds since the epoch */
+	int64_t skew;          /* tolerated clock skew, 0..CG_JWT_MAX_SKEW */
 };
 
 /*
@@ -85,8 +85,7 @@ struct cg_expect {
  * "alg none", ...), never token contents; "" on success.
  */
 int cg_jwt_verify(const struct cg_jwks *ks, const char *token,
-    const struct cg_expect *ex, struct cg_claims *ret, char *why,
-    size_t whysz);
+    const struct cg_expect *ex, struct cg_claims *ret, char *why, size_t whysz);
 
 /*
  * The claim checks and extraction of cg_jwt_verify alone, on a payload
@@ -96,8 +95,7 @@ int cg_jwt_verify(const struct cg_jwks *ks, const char *token,
  * (-EBADMSG, -EACCES, -EINVAL, -ENOMEM).
  */
 int cg_jwt_check_claims(const char *json, size_t len,
-    const struct cg_expect *ex, struct cg_claims *ret, char *why,
-    size_t whysz);
+    const struct cg_expect *ex, struct cg_claims *ret, char *why, size_t whysz);
 
 /* Free what c holds and zero it; NULL and a zeroed c are fine. */
 void cg_claims_clear(struct cg_claims *c);

@@ -73,10 +73,11 @@ keep(const struct cognito_backend *cb, const struct cg_sync *y)
 	for (i = 0; i < n->nusers && r == 0; i++) {
 		if (i > 0)
 			(void)fputc(',', f);
-		r = put(f, json_pack("{s:s,s:s,s:s,s:s,s:I}", "login",
-		    n->users[i].login, "email", n->users[i].email, "home",
-		    n->users[i].home, "shell", n->users[i].shell, "uid",
-		    (json_int_t)n->users[i].uid));
+		r = put(f,
+		    json_pack("{s:s,s:s,s:s,s:s,s:I}", "login",
+			n->users[i].login, "email", n->users[i].email, "home",
+			n->users[i].home, "shell", n->users[i].shell, "uid",
+			(json_int_t)n->users[i].uid));
 	}
 	(void)fputs("],\"groups\":[", f);
 	for (i = 0; i < n->ngroups && r == 0; i++) {
@@ -86,8 +87,9 @@ keep(const struct cognito_backend *cb, const struct cg_sync *y)
 		for (j = 0; m != NULL && j < n->groups[i].nmembers; j++)
 			(void)json_array_append_new(m,
 			    json_integer(n->groups[i].members[j]));
-		r = put(f, json_pack("{s:s,s:I,s:o}", "name", n->groups[i].name,
-		    "gid", (json_int_t)n->groups[i].gid, "members", m));
+		r = put(f,
+		    json_pack("{s:s,s:I,s:o}", "name", n->groups[i].name, "gid",
+			(json_int_t)n->groups[i].gid, "members", m));
 	}
 	(void)fputs("]}", f);
 	if (fflush(f) != 0 && r == 0)
@@ -101,7 +103,8 @@ keep(const struct cognito_backend *cb, const struct cg_sync *y)
 out:
 	if (r < 0) {
 		(void)unlink(tmp);
-		ua_log_errno(LOG_WARNING, r, "cognito pool %s: cannot keep the "
+		ua_log_errno(LOG_WARNING, r,
+		    "cognito pool %s: cannot keep the "
 		    "sync in %s: %m (NSS keeps it until the daemon stops)",
 		    y->pool, path);
 	}
@@ -120,7 +123,8 @@ cg_sync_publish(struct cognito_backend *cb, struct cg_sync *y)
 	/* every pool's part shared, none copied */
 	x = nss_extra_join(parts, cb->nsyncs);
 	if (x == NULL) {
-		ua_log(LOG_ERR, "cognito pools: out of memory merging the "
+		ua_log(LOG_ERR,
+		    "cognito pools: out of memory merging the "
 		    "synced users; the NSS cache keeps the last ones");
 		return;
 	}
@@ -140,7 +144,8 @@ load_users(const struct ua_pool_conf *pc, const json_t *users,
 	json_t *e;
 	size_t i;
 
-	json_array_foreach(users, i, e) {
+	json_array_foreach(users, i, e)
+	{
 		uid = json_integer_value(json_object_get(e, "uid"));
 		login = json_string_value(json_object_get(e, "login"));
 		/* only what the pool's range still allows */
@@ -151,13 +156,13 @@ load_users(const struct ua_pool_conf *pc, const json_t *users,
 		*u = (struct store_nss_user){ .uid = (uint32_t)uid,
 			.gid = (uint32_t)uid };
 		if (dup_into(&u->login, login) < 0 ||
-		    dup_into(&u->email, json_string_value(json_object_get(e,
-			"email"))) < 0 ||
+		    dup_into(&u->email,
+			json_string_value(json_object_get(e, "email"))) < 0 ||
 		    dup_into(&u->gecos, "") < 0 ||
-		    dup_into(&u->home, json_string_value(json_object_get(e,
-			"home"))) < 0 ||
-		    dup_into(&u->shell, json_string_value(json_object_get(e,
-			"shell"))) < 0)
+		    dup_into(&u->home,
+			json_string_value(json_object_get(e, "home"))) < 0 ||
+		    dup_into(&u->shell,
+			json_string_value(json_object_get(e, "shell"))) < 0)
 			return -ENOMEM;
 	}
 	return 0;
@@ -174,7 +179,8 @@ load_groups(const struct ua_pool_conf *pc, const json_t *groups,
 	json_t *e, *m;
 	size_t i, j, k;
 
-	json_array_foreach(groups, i, e) {
+	json_array_foreach(groups, i, e)
+	{
 		gid = json_integer_value(json_object_get(e, "gid"));
 		name = json_string_value(json_object_get(e, "name"));
 		m = json_object_get(e, "members");
@@ -250,10 +256,11 @@ cg_sync_load(struct cognito_backend *cb, const struct ua_conf *c)
 			continue;
 		r = load_one(cb, &c->pools[i]);
 		if (r < 0)
-			ua_log_errno(LOG_WARNING, r, "cognito pool %s: the kept "
+			ua_log_errno(LOG_WARNING, r,
+			    "cognito pool %s: the kept "
 			    "sync in %s is unusable (%m); NSS has none until "
-			    "the next sync", c->pools[i].name,
-			    cb->hooks.state_dir);
+			    "the next sync",
+			    c->pools[i].name, cb->hooks.state_dir);
 		else
 			loaded++;
 	}
@@ -343,10 +350,8 @@ cg_sync_set_last(struct cg_sync *y, struct nss_extra *x)
 		if (n->users[i].email[0] != '\0')
 			ix.by_email[ix.nemail++] = (uint32_t)i;
 	}
-	qsort_r(ix.by_login, n->nusers, sizeof(uint32_t), cmp_login,
-	    n->users);
-	qsort_r(ix.by_email, ix.nemail, sizeof(uint32_t), cmp_email,
-	    n->users);
+	qsort_r(ix.by_login, n->nusers, sizeof(uint32_t), cmp_login, n->users);
+	qsort_r(ix.by_email, ix.nemail, sizeof(uint32_t), cmp_email, n->users);
 	nss_extra_unref(y->last);
 	cg_index_free(&y->ix);
 	y->last = x;
@@ -363,8 +368,8 @@ search(const uint32_t *ix, size_t len, const struct store_nss_user *u,
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		int c = email ? strcasecmp(ident, u[ix[mid]].email) :
-		    strcmp(ident, u[ix[mid]].login);
+		int c = email ? strcasecmp(ident, u[ix[mid]].email)
+			      : strcmp(ident, u[ix[mid]].login);
 
 		if (c == 0)
 			return (long)ix[mid];
@@ -377,9 +382,8 @@ search(const uint32_t *ix, size_t len, const struct store_nss_user *u,
 }
 
 int
-cg_synced_find(struct cognito_backend *cb, const char *pool,
-    const char *ident, struct pool_user *ret, const char **groups,
-    size_t maxgroups)
+cg_synced_find(struct cognito_backend *cb, const char *pool, const char *ident,
+    struct pool_user *ret, const char **groups, size_t maxgroups)
 {
 	const struct store_nss *n;
 	struct cg_sync *y;
@@ -397,16 +401,19 @@ cg_synced_find(struct cognito_backend *cb, const char *pool,
 	n = nss_extra_get(y->last);
 	found = search(y->ix.by_login, n->nusers, n->users, ident, false);
 	if (found < 0 && ident[0] != '\0')
-		found = search(y->ix.by_email, y->ix.nemail, n->users, ident,
-		    true);
+		found =
+		    search(y->ix.by_email, y->ix.nemail, n->users, ident, true);
 	if (found < 0)
 		return -ENOENT;
 	i = (size_t)found;
 	for (j = y->ix.gstart[i]; j < y->ix.gstart[i + 1] && ng < maxgroups;
-	    j++)
+	     j++)
 		groups[ng++] = n->groups[y->ix.gidx[j]].name;
 	*ret = (struct pool_user){ .login = n->users[i].login,
-		.uid = n->users[i].uid, .enabled = true, .has_password = true,
-		.groups = groups, .ngroups = ng };
+		.uid = n->users[i].uid,
+		.enabled = true,
+		.has_password = true,
+		.groups = groups,
+		.ngroups = ng };
 	return 0;
 }

@@ -43,7 +43,7 @@ hmac_sha256(const void *key, size_t klen, const struct part *parts,
 	int ok;
 
 	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
-	    (char *)(uintptr_t)"SHA256", 0);
+	    (char *)(uintptr_t) "SHA256", 0);
 	params[1] = OSSL_PARAM_construct_end();
 	mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
 	ctx = mac != NULL ? EVP_MAC_CTX_new(mac) : NULL;
@@ -59,8 +59,7 @@ hmac_sha256(const void *key, size_t klen, const struct part *parts,
 }
 
 static int
-hmac_str(const void *key, size_t klen, const char *msg,
-    uint8_t out[SHA256_LEN])
+hmac_str(const void *key, size_t klen, const char *msg, uint8_t out[SHA256_LEN])
 {
 	struct part p = { msg, strlen(msg) };
 
@@ -116,8 +115,9 @@ cg_secret_hash(const char *secret, size_t secret_len, const char *username,
 	parts[0] = (struct part){ username, ulen };
 	parts[1] = (struct part){ client_id, clen };
 	r = hmac_sha256(secret, secret_len, parts, 2, mac);
-	if (r == 0 && EVP_EncodeBlock((unsigned char *)out, mac,
-			  SHA256_LEN) != CG_SECRET_HASH_LEN - 1)
+	if (r == 0 &&
+	    EVP_EncodeBlock((unsigned char *)out, mac, SHA256_LEN) !=
+		CG_SECRET_HASH_LEN - 1)
 		r = -EIO;
 	ua_wipe(mac, sizeof(mac));
 	return r;
@@ -135,8 +135,7 @@ cg_amz_date(time_t t, char *out, size_t outsz)
 	if (gmtime_r(&t, &tm) == NULL || tm.tm_year < -1900 ||
 	    tm.tm_year > 9999 - 1900)
 		return -ERANGE;
-	if (strftime(out, outsz, "%Y%m%dT%H%M%SZ", &tm) !=
-	    CG_AMZ_DATE_LEN - 1)
+	if (strftime(out, outsz, "%Y%m%dT%H%M%SZ", &tm) != CG_AMZ_DATE_LEN - 1)
 		return -ERANGE;
 	return 0;
 }
@@ -146,8 +145,8 @@ static bool
 is_tchar(unsigned char c)
 {
 	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
-	    (c >= 'A' && c <= 'Z') || (c != '\0' && strchr("!#$%&'*+-.^_`|~",
-						     c) != NULL);
+	    (c >= 'A' && c <= 'Z') ||
+	    (c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL);
 }
 
 /*
@@ -204,8 +203,9 @@ valid_amz_date(const char *d)
 	if (d == NULL || strnlen(d, CG_AMZ_DATE_LEN) != CG_AMZ_DATE_LEN - 1)
 		return false;
 	for (i = 0; i < CG_AMZ_DATE_LEN - 1; i++) {
-		if (i == 8 ? d[i] != 'T' :
-		    i == 15 ? d[i] != 'Z' : (d[i] < '0' || d[i] > '9'))
+		if (i == 8        ? d[i] != 'T'
+			: i == 15 ? d[i] != 'Z'
+				  : (d[i] < '0' || d[i] > '9'))
 			return false;
 	}
 	return true;
@@ -224,12 +224,12 @@ check_request(const struct cg_sigv4_req *rq)
 		return -E2BIG;
 	if ((r = check_field(rq->method, CG_SIGV4_MAX_FIELD, is_tchar)) < 0 ||
 	    (r = check_field(rq->path, CG_SIGV4_MAX_PATH, is_visible)) < 0 ||
-	    (r = check_field(rq->region, CG_SIGV4_MAX_FIELD,
-		 is_scope_char)) < 0 ||
-	    (r = check_field(rq->service, CG_SIGV4_MAX_FIELD,
-		 is_scope_char)) < 0 ||
-	    (r = check_field(rq->access_key, CG_SIGV4_MAX_FIELD,
-		 is_alnum)) < 0 ||
+	    (r = check_field(rq->region, CG_SIGV4_MAX_FIELD, is_scope_char)) <
+		0 ||
+	    (r = check_field(rq->service, CG_SIGV4_MAX_FIELD, is_scope_char)) <
+		0 ||
+	    (r = check_field(rq->access_key, CG_SIGV4_MAX_FIELD, is_alnum)) <
+		0 ||
 	    (r = check_field(rq->secret_key, CG_SIGV4_MAX_FIELD,
 		 is_printable)) < 0)
 		return r;
@@ -335,8 +335,8 @@ put_trimmed(struct ua_buf *b, const char *v)
 static bool
 same_name(const struct hdr *a, const struct hdr *b)
 {
-	return a->nlen == b->nlen && strncasecmp(a->name, b->name,
-					 a->nlen) == 0;
+	return a->nlen == b->nlen &&
+	    strncasecmp(a->name, b->name, a->nlen) == 0;
 }
 
 /*
@@ -384,8 +384,8 @@ put_line(struct ua_buf *b, const char *s)
 static int
 scope(const struct cg_sigv4_req *rq, char *out, size_t outsz)
 {
-	int r = ua_snprintf(out, outsz, "%.8s/%s/%s/aws4_request",
-	    rq->amz_date, rq->region, rq->service);
+	int r = ua_snprintf(out, outsz, "%.8s/%s/%s/aws4_request", rq->amz_date,
+	    rq->region, rq->service);
 
 	return r < 0 ? -EIO : 0;
 }
@@ -430,8 +430,7 @@ signature(const struct cg_sigv4_req *rq, const char *scope_s,
 }
 
 int
-cg_sigv4_authorization(const struct cg_sigv4_req *rq, char *out,
-    size_t outsz)
+cg_sigv4_authorization(const struct cg_sigv4_req *rq, char *out, size_t outsz)
 {
 	struct ua_buf canon, list;
 	struct hdr *h = NULL;

@@ -18,9 +18,9 @@
 
 /* Limits of cg_sigv4_authorization: beyond them it refuses (-E2BIG). */
 #define CG_SIGV4_MAX_HEADERS 64
-#define CG_SIGV4_MAX_HEADER 8192	/* name + value of one header */
-#define CG_SIGV4_MAX_PATH 8192		/* path, and query, each */
-#define CG_SIGV4_MAX_FIELD 128		/* method, region, service, keys */
+#define CG_SIGV4_MAX_HEADER 8192 /* name + value of one header */
+#define CG_SIGV4_MAX_PATH 8192   /* path, and query, each */
+#define CG_SIGV4_MAX_FIELD 128   /* method, region, service, keys */
 
 /*
  * SECRET_HASH = Base64(HMAC-SHA256(key = secret, username || client_id))
@@ -30,8 +30,8 @@
  * bytes each), -EIO if libcrypto fails.
  * out is written only on success.
  */
-int cg_secret_hash(const char *secret, size_t secret_len,
-    const char *username, const char *client_id, char *out, size_t outsz);
+int cg_secret_hash(const char *secret, size_t secret_len, const char *username,
+    const char *client_id, char *out, size_t outsz);
 
 struct cg_header {
 	const char *name, *value;
@@ -45,15 +45,15 @@ struct cg_header {
  * twice is signed once with its values joined by ',' in the given order.
  */
 struct cg_sigv4_req {
-	const char *method;		/* "POST" */
-	const char *path;		/* "/" */
-	const char *query;		/* "" */
+	const char *method; /* "POST" */
+	const char *path;   /* "/" */
+	const char *query;  /* "" */
 	const struct cg_header *headers;
 	size_t nheaders;
-	const void *body;		/* may be NULL when body_len is 0 */
+	const void *body; /* may be NULL when body_len is 0 */
 	size_t body_len;
-	const char *region, *service;	/* "eu-west-1", "cognito-idp" */
-	const char *amz_date;		/* "20150830T123600Z" */
+	const char *region, *service; /* "eu-west-1", "cognito-idp" */
+	const char *amz_date;         /* "20150830T123600Z" */
 	const char *access_key, *secret_key;
 };
 

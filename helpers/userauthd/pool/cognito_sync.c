@@ -25,12 +25,12 @@
 #include "userauthd/pool/cognito_int.h"
 #include "userauthd/pool/cognito_sign.h"
 
-#define SY_PAGE 60		/* the most ListUsers returns at once */
+#define SY_PAGE 60 /* the most ListUsers returns at once */
 #define SY_MAX_USERS 1000000
 #define SY_MAX_GROUPS 10000
 #define SY_BACKOFF_MIN_MS 1000
 #define SY_BACKOFF_MAX_MS 60000
-#define SY_RETRY_MS 60000	/* after a failed sync */
+#define SY_RETRY_MS 60000 /* after a failed sync */
 
 enum sy_op { SY_LIST_USERS, SY_LIST_GROUPS, SY_LIST_MEMBERS };
 
@@ -39,8 +39,6 @@ static const char *const sy_ops[] = {
 	[SY_LIST_GROUPS] = "ListGroups",
 	[SY_LIST_MEMBERS] = "ListUsersInGroup",
 };
-
-
 
 void
 sy_job_free(struct pool_job *pj)
@@ -145,20 +143,27 @@ signed_request(struct http_req *rq, const struct ua_pool_conf *pc,
 	r = cg_amz_date(time(NULL), date, sizeof(date));
 	if (r < 0)
 		return r;
-	h[nh++] = (struct cg_header){ "content-type",
-		"application/x-amz-json-1.1" };
+	h[nh++] =
+	    (struct cg_header){ "content-type", "application/x-amz-json-1.1" };
 	h[nh++] = (struct cg_header){ "host", host };
 	h[nh++] = (struct cg_header){ "x-amz-date", date };
 	h[nh++] = (struct cg_header){ "x-amz-target", target };
 	if (cr->token != NULL)
-		h[nh++] = (struct cg_header){ "x-amz-security-token",
-			cr->token };
+		h[nh++] =
+		    (struct cg_header){ "x-amz-security-token", cr->token };
 	r = cg_sigv4_authorization(&(struct cg_sigv4_req){ .method = "POST",
-		.path = "/", .query = "", .headers = h, .nheaders = nh,
-		.body = rq->body, .body_len = rq->body_len,
-		.region = pc->cognito_region, .service = "cognito-idp",
-		.amz_date = date, .access_key = cr->akid,
-		.secret_key = cr->secret }, auth, sizeof(auth));
+				       .path = "/",
+				       .query = "",
+				       .headers = h,
+				       .nheaders = nh,
+				       .body = rq->body,
+				       .body_len = rq->body_len,
+				       .region = pc->cognito_region,
+				       .service = "cognito-idp",
+				       .amz_date = date,
+				       .access_key = cr->akid,
+				       .secret_key = cr->secret },
+	    auth, sizeof(auth));
 	if (r < 0)
 		return r;
 	r = http_req_header(rq, "Host", host);
@@ -178,9 +183,9 @@ sy_send(struct cognito_backend *cb, struct cg_sync *y,
     const struct ua_pool_conf *pc)
 {
 	const struct cg_creds *cr = cg_creds_of(cb, y->pool);
-	enum sy_op op = y->phase == SY_USERS ? SY_LIST_USERS :
-	    y->phase == SY_GROUPS		 ? SY_LIST_GROUPS :
-						   SY_LIST_MEMBERS;
+	enum sy_op op = y->phase == SY_USERS ? SY_LIST_USERS
+	    : y->phase == SY_GROUPS          ? SY_LIST_GROUPS
+					     : SY_LIST_MEMBERS;
 	struct sy_job *j;
 	json_t *b;
 	int r;
@@ -193,8 +198,9 @@ sy_send(struct cognito_backend *cb, struct cg_sync *y,
 	b = json_pack("{s:s,s:i}", "UserPoolId", pc->cognito_user_pool_id,
 	    "Limit", SY_PAGE);
 	if (b != NULL && y->token != NULL)
-		(void)json_object_set_new(b, op == SY_LIST_USERS ?
-		    "PaginationToken" : "NextToken", json_string(y->token));
+		(void)json_object_set_new(b,
+		    op == SY_LIST_USERS ? "PaginationToken" : "NextToken",
+		    json_string(y->token));
 	if (b != NULL && op == SY_LIST_MEMBERS)
 		(void)json_object_set_new(b, "GroupName",
 		    json_string(y->g[y->gi].name));
@@ -205,7 +211,7 @@ sy_send(struct cognito_backend *cb, struct cg_sync *y,
 		return -ENOMEM;
 	}
 	j->pj.free = sy_job_free;
-	j->pj.wq.owner = 0;	/* the backend's own: pool_cognito_job */
+	j->pj.wq.owner = 0; /* the backend's own: pool_cognito_job */
 	memcpy(j->pool, y->pool, sizeof(j->pool));
 	r = signed_request(&j->rq, pc, cr, sy_ops[op], b);
 	j->rq.job = &j->pj.wq;
@@ -227,7 +233,8 @@ attr_of(json_t *attrs, const char *name)
 	json_t *a;
 	const char *v;
 
-	json_array_foreach(attrs, i, a) {
+	json_array_foreach(attrs, i, a)
+	{
 		v = json_string_value(json_object_get(a, "Name"));
 		if (v != NULL && strcmp(v, name) == 0) {
 			v = json_string_value(json_object_get(a, "Value"));
@@ -278,7 +285,8 @@ take_users(struct cg_sync *y, const struct ua_pool_conf *pc, json_t *o)
 
 	if (!json_is_array(list))
 		return -EBADMSG;
-	json_array_foreach(list, i, u) {
+	json_array_foreach(list, i, u)
+	{
 		name = json_string_value(json_object_get(u, "Username"));
 		if (name == NULL || !may_sign_in(u) ||
 		    ua_valid_name(name, NULL) < 0) {
@@ -287,8 +295,8 @@ take_users(struct cg_sync *y, const struct ua_pool_conf *pc, json_t *o)
 		}
 		if (y->nu == SY_MAX_USERS)
 			return -E2BIG;
-		if (grow((void **)&y->u, y->nu, &y->capu, sizeof(*y->u),
-			256) < 0)
+		if (grow((void **)&y->u, y->nu, &y->capu, sizeof(*y->u), 256) <
+		    0)
 			return -ENOMEM;
 		attrs = json_object_get(u, "Attributes");
 		nu = &y->u[y->nu++];
@@ -299,8 +307,8 @@ take_users(struct cg_sync *y, const struct ua_pool_conf *pc, json_t *o)
 		if (pc->cognito_uid_attribute != NULL &&
 		    *pc->cognito_uid_attribute != '\0')
 			nu->attr = attr_of(attrs, pc->cognito_uid_attribute);
-		nu->created = json_number_value(json_object_get(u,
-		    "UserCreateDate"));
+		nu->created =
+		    json_number_value(json_object_get(u, "UserCreateDate"));
 		if (nu->login == NULL)
 			return -ENOMEM;
 	}
@@ -317,7 +325,8 @@ take_groups(struct cg_sync *y, json_t *o)
 
 	if (!json_is_array(list))
 		return -EBADMSG;
-	json_array_foreach(list, i, g) {
+	json_array_foreach(list, i, g)
+	{
 		name = json_string_value(json_object_get(g, "GroupName"));
 		if (name == NULL || ua_valid_name(name, NULL) < 0) {
 			y->skipped++;
@@ -331,8 +340,8 @@ take_groups(struct cg_sync *y, json_t *o)
 		ng = &y->g[y->ng++];
 		memset(ng, 0, sizeof(*ng));
 		ng->name = strdup(name);
-		ng->created = json_number_value(json_object_get(g,
-		    "CreationDate"));
+		ng->created =
+		    json_number_value(json_object_get(g, "CreationDate"));
 		if (ng->name == NULL)
 			return -ENOMEM;
 	}
@@ -356,14 +365,15 @@ take_members(struct cg_sync *y, json_t *o)
 
 	if (!json_is_array(list))
 		return -EBADMSG;
-	json_array_foreach(list, i, u) {
+	json_array_foreach(list, i, u)
+	{
 		key.login = (char *)(uintptr_t)json_string_value(
 		    json_object_get(u, "Username"));
 		if (key.login == NULL)
 			continue;
 		found = bsearch(&key, y->u, y->nu, sizeof(*y->u), by_login);
 		if (found == NULL)
-			continue;	/* disabled, unconfirmed, not valid */
+			continue; /* disabled, unconfirmed, not valid */
 		if (grow((void **)&g->members, g->n, &g->cap,
 			sizeof(*g->members), 16) < 0)
 			return -ENOMEM;
@@ -399,8 +409,8 @@ pace(const struct ua_pool_conf *pc)
 
 /* A credentials step (IMDSv2) of the sync came back. */
 static void
-sy_imds_done(struct cg_sync *y, const struct ua_pool_conf *pc,
-    struct sy_job *j, uint64_t now)
+sy_imds_done(struct cg_sync *y, const struct ua_pool_conf *pc, struct sy_job *j,
+    uint64_t now)
 {
 	const char *why = NULL;
 
@@ -409,10 +419,11 @@ sy_imds_done(struct cg_sync *y, const struct ua_pool_conf *pc,
 		return;
 	}
 	if (!y->no_creds)
-		ua_log(LOG_WARNING, "cognito pool %s: no AWS credentials "
+		ua_log(LOG_WARNING,
+		    "cognito pool %s: no AWS credentials "
 		    "(environment, cognito_credentials_file, instance metadata "
-		    "at %s: %s): no NSS entries for its users", y->pool,
-		    cg_imds_base(pc), why);
+		    "at %s: %s): no NSS entries for its users",
+		    y->pool, cg_imds_base(pc), why);
 	y->no_creds = true;
 	cg_imds_clear(y);
 	sy_end(y, pc, now, false);
@@ -448,8 +459,10 @@ sy_complete(struct cognito_backend *cb, struct cg_sync *y,
 	if (x != NULL && cg_sync_set_last(y, x) == 0)
 		cg_sync_publish(cb, y);
 	else
-		ua_log(LOG_ERR, "cognito pool %s: out of memory; the NSS "
-		    "entries stay as last synced", y->pool);
+		ua_log(LOG_ERR,
+		    "cognito pool %s: out of memory; the NSS "
+		    "entries stay as last synced",
+		    y->pool);
 }
 
 /*
@@ -464,14 +477,16 @@ sy_page(struct cognito_backend *cb, struct cg_sync *y,
 	int r;
 
 	y->backoff_ms = 0;
-	r = y->phase == SY_USERS ? take_users(y, pc, o) :
-	    y->phase == SY_GROUPS ? take_groups(y, o) : take_members(y, o);
+	r = y->phase == SY_USERS    ? take_users(y, pc, o)
+	    : y->phase == SY_GROUPS ? take_groups(y, o)
+				    : take_members(y, o);
 	next = json_string_value(json_object_get(o,
 	    y->phase == SY_USERS ? "PaginationToken" : "NextToken"));
 	free(y->token);
 	y->token = next != NULL && *next != '\0' ? strdup(next) : NULL;
 	if (r < 0 || (next != NULL && *next != '\0' && y->token == NULL)) {
-		ua_log_errno(LOG_ERR, r < 0 ? r : -ENOMEM, "cognito pool %s: "
+		ua_log_errno(LOG_ERR, r < 0 ? r : -ENOMEM,
+		    "cognito pool %s: "
 		    "sync failed: %m; the NSS entries stay as last synced",
 		    y->pool);
 		sy_end(y, pc, now, false);
@@ -523,12 +538,16 @@ cg_sync_done(struct cognito_backend *cb, const struct ua_conf *c,
 		sy_throttled(y, now);
 	else if (a.error != 0 || a.type[0] != '\0' || !json_is_object(o)) {
 		(void)snprintf(y->last_error, sizeof(y->last_error), "%s: %s",
-		    sy_ops[y->phase == SY_USERS ? SY_LIST_USERS :
-		    y->phase == SY_GROUPS ? SY_LIST_GROUPS : SY_LIST_MEMBERS],
-		    a.error ? a.error_text : a.type[0] ? a.type :
-		    "no JSON object in the answer");
-		ua_log(LOG_ERR, "cognito pool %s: sync failed at %s; the NSS "
-		    "entries stay as last synced", y->pool, y->last_error);
+		    sy_ops[y->phase == SY_USERS     ? SY_LIST_USERS
+			    : y->phase == SY_GROUPS ? SY_LIST_GROUPS
+						    : SY_LIST_MEMBERS],
+		    a.error         ? a.error_text
+			: a.type[0] ? a.type
+				    : "no JSON object in the answer");
+		ua_log(LOG_ERR,
+		    "cognito pool %s: sync failed at %s; the NSS "
+		    "entries stay as last synced",
+		    y->pool, y->last_error);
 		sy_end(y, pc, now, false);
 	} else
 		sy_page(cb, y, pc, o, now);
@@ -538,8 +557,7 @@ cg_sync_done(struct cognito_backend *cb, const struct ua_conf *c,
 }
 
 uint64_t
-cg_sync_tick(struct cognito_backend *cb, const struct ua_conf *c,
-    uint64_t now)
+cg_sync_tick(struct cognito_backend *cb, const struct ua_conf *c, uint64_t now)
 {
 	const struct ua_pool_conf *pc;
 	struct cg_sync *y;
@@ -583,18 +601,20 @@ cg_sync_tick(struct cognito_backend *cb, const struct ua_conf *c,
 				continue;
 		}
 		if (r == -ENOKEY && !y->no_creds)
-			ua_log(LOG_WARNING, "cognito pool %s: no AWS credentials "
+			ua_log(LOG_WARNING,
+			    "cognito pool %s: no AWS credentials "
 			    "(the environment's AWS_ACCESS_KEY_ID, "
 			    "cognito_credentials_file, instance metadata): no "
 			    "NSS entries for its users; set "
-			    "cognito_sync_interval = 0 to say so", y->pool);
+			    "cognito_sync_interval = 0 to say so",
+			    y->pool);
 		if (r == -ENOKEY) {
 			y->no_creds = true;
 			(void)snprintf(y->last_error, sizeof(y->last_error),
 			    "no AWS credentials");
-		}
-		else if (r < 0)
-			ua_log_errno(LOG_ERR, r, "cognito pool %s: cannot sync "
+		} else if (r < 0)
+			ua_log_errno(LOG_ERR, r,
+			    "cognito pool %s: cannot sync "
 			    "(%m); the NSS entries stay as last synced",
 			    y->pool);
 		if (r < 0)

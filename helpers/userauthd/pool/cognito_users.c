@@ -64,9 +64,12 @@ read_creds_file(const char *path, const char *profile, uid_t uid,
 	    (st.st_uid != 0 && st.st_uid != uid) || (st.st_mode & 077) ||
 	    st.st_size >= (off_t)sizeof(buf)) {
 		(void)close(fd);
-		ua_log(LOG_ERR, "cognito_credentials_file '%s' must be a "
-		    "regular file under 16 KiB owned by root or the daemon user "
-		    "with mode 0600 or 0400", path);
+		ua_log(LOG_ERR,
+		    "cognito_credentials_file '%s' must be a "
+		    "regular file under 16 KiB owned by root or the daemon "
+		    "user "
+		    "with mode 0600 or 0400",
+		    path);
 		return -EPERM;
 	}
 	n = read(fd, buf, sizeof(buf) - 1);
@@ -98,9 +101,10 @@ read_creds_file(const char *path, const char *profile, uid_t uid,
 	}
 	ua_wipe(buf, sizeof(buf));
 	if (r == 0 && (ret->akid == NULL || ret->secret == NULL)) {
-		ua_log(LOG_ERR, "cognito_credentials_file '%s': no "
-		    "aws_access_key_id and aws_secret_access_key in %s", path,
-		    want);
+		ua_log(LOG_ERR,
+		    "cognito_credentials_file '%s': no "
+		    "aws_access_key_id and aws_secret_access_key in %s",
+		    path, want);
 		r = -EINVAL;
 	}
 	if (r < 0)
@@ -178,9 +182,9 @@ pool_cognito_read_secrets(const struct ua_conf *c, uid_t daemon_uid,
 		    *pc->cognito_credentials_file != '\0')
 			r = read_creds_file(pc->cognito_credentials_file,
 			    pc->cognito_credentials_profile != NULL &&
-				    *pc->cognito_credentials_profile != '\0' ?
-				pc->cognito_credentials_profile :
-				"default",
+				    *pc->cognito_credentials_profile != '\0'
+				? pc->cognito_credentials_profile
+				: "default",
 			    daemon_uid, &s->v[s->n - 1].creds);
 	}
 	if (r < 0) {
@@ -244,8 +248,8 @@ user_clear(struct cg_user *u)
 }
 
 const struct cg_user *
-cg_recent_find(struct cognito_backend *cb, const char *pool,
-    const char *ident, time_t now)
+cg_recent_find(struct cognito_backend *cb, const char *pool, const char *ident,
+    time_t now)
 {
 	const struct cg_user *u, *best = NULL;
 	size_t i;

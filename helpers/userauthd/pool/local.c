@@ -22,8 +22,8 @@
 #define INVITE_INFO "Enter the invitation code from your email."
 
 void
-local_audit(const struct local_login *s, const char *event,
-    const char *result, const char *reason)
+local_audit(const struct local_login *s, const char *event, const char *result,
+    const char *reason)
 {
 	s->base.conv.audit(s->base.conv.arg, event, result, reason);
 }
@@ -105,7 +105,8 @@ local_account(struct pool_login *bl, const struct pool_request *rq,
 		s->masked[0] = '\0';
 	rp->status = POOL_OK;
 	rp->user = (struct pool_user){ .login = s->user.login,
-		.uid = s->user.uid, .enabled = s->user.enabled,
+		.uid = s->user.uid,
+		.enabled = s->user.enabled,
 		.has_password = s->user.hash != NULL,
 		.masked = s->masked[0] != '\0' ? s->masked : NULL,
 		.groups = (const char *const *)s->user.groups,
@@ -154,8 +155,8 @@ ask_code(struct local_login *s, const struct ua_pool_conf *pc, bool first,
 		s->fake_tries = lim.tries;
 		s->code_expires = otp_clock_after(&now, lim.lifetime);
 		r = otp_issue(env->store, env->keys, pc, &lim, s->user.id,
-		    s->user.email, s->ident_mac, now.wall, &s->otp_id,
-		    &limited, &err);
+		    s->user.email, s->ident_mac, now.wall, &s->otp_id, &limited,
+		    &err);
 		if (r < 0) {
 			ua_log(LOG_ERR, "issuing a code failed: %s", err.msg);
 			return local_unavailable(rp, "otp_issue");
@@ -393,9 +394,9 @@ local_complete(struct pool_login *bl, const struct ua_pool_conf *pc,
 	if (j->make) {
 		const char *hash = j->ok ? j->hash : NULL;
 
-		r = s->new_password != NULL ?
-		    local_chpass_hashed(s, hash, rp) :
-		    local_new_password_hashed(s, pc, hash, rp);
+		r = s->new_password != NULL
+		    ? local_chpass_hashed(s, hash, rp)
+		    : local_new_password_hashed(s, pc, hash, rp);
 		pool_job_free(&job->wq);
 		return r;
 	}
@@ -421,8 +422,8 @@ local_session_open(struct pool_login *bl, struct pool_reply *rp)
 	struct store_err err = { 0 };
 	int r;
 
-	r = store_touch_login(s->lb->env.store, s->user.id,
-	    (int64_t)time(NULL), &err);
+	r = store_touch_login(s->lb->env.store, s->user.id, (int64_t)time(NULL),
+	    &err);
 	if (r < 0)
 		return local_unavailable(rp, NULL);
 	rp->status = POOL_OK;
@@ -431,8 +432,8 @@ local_session_open(struct pool_login *bl, struct pool_reply *rp)
 
 static int
 local_count_code(struct pool_backend *be, const uint8_t *host_mac,
-    const struct ua_pool_conf *pc,
-    const uint8_t ident_mac[KEYS_MAC_LEN], bool *ret_limited)
+    const struct ua_pool_conf *pc, const uint8_t ident_mac[KEYS_MAC_LEN],
+    bool *ret_limited)
 {
 	const struct pool_local_env *env = &((struct local_backend *)be)->env;
 	struct store_err err = { 0 };

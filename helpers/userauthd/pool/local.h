@@ -15,16 +15,15 @@
 
 /* What the local backend works with; it owns none of it. */
 struct pool_local_env {
-	struct store *store;		/* the event loop's connection */
+	struct store *store; /* the event loop's connection */
 	const struct keys *keys;
 	struct workq *wq;
-	const char *dummy_hash;		/* checked for users without a hash */
-	void (*mail_queued)(void *arg);	/* a code's mail was queued */
+	const char *dummy_hash;         /* checked for users without a hash */
+	void (*mail_queued)(void *arg); /* a code's mail was queued */
 	void *mail_arg;
 };
 
 /* A local backend over env (copied): 0 or -ENOMEM. */
-int pool_local_new(const struct pool_local_env *env,
-    struct pool_backend **ret);
+int pool_local_new(const struct pool_local_env *env, struct pool_backend **ret);
 
 #endif

@@ -83,20 +83,19 @@ notice_new_source(struct local_login *s, const struct ua_pool_conf *pc)
 	    s->user.email[0] == '\0')
 		return;
 	source_net(s->rhost, net, sizeof(net));
-	if (store_login_source(s->lb->env.store, s->user.id, net,
-		(int64_t)now, (int64_t)pc->login_notice_days * 86400, &is_new,
-		&err) < 0) {
+	if (store_login_source(s->lb->env.store, s->user.id, net, (int64_t)now,
+		(int64_t)pc->login_notice_days * 86400, &is_new, &err) < 0) {
 		ua_log(LOG_ERR, "login sources: %s", err.msg);
 		return;
 	}
 	if (!is_new)
 		return;
-	no_escapes(s->rhost[0] ? s->rhost : "this machine", host,
-	    sizeof(host));
+	no_escapes(s->rhost[0] ? s->rhost : "this machine", host, sizeof(host));
 	no_escapes(s->service, svc, sizeof(svc));
 	(void)strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC",
 	    gmtime_r(&now, &tm));
-	(void)snprintf(text, sizeof(text), "Your %%p account on %%h signed in "
+	(void)snprintf(text, sizeof(text),
+	    "Your %%p account on %%h signed in "
 	    "from a place it had not\nsigned in from in %u days:\n\n"
 	    "  from:    %s\n  service: %s\n  time:    %s\n\n"
 	    "If that was you, there is nothing to do. If not, change your\n"
@@ -121,7 +120,8 @@ success(struct local_login *s, const struct ua_pool_conf *pc,
 	notice_new_source(s, pc);
 	rp->status = POOL_OK;
 	rp->user = (struct pool_user){ .login = s->user.login,
-		.uid = s->user.uid, .enabled = s->user.enabled,
+		.uid = s->user.uid,
+		.enabled = s->user.enabled,
 		.has_password = s->user.hash != NULL,
 		.groups = (const char *const *)s->user.groups,
 		.ngroups = s->user.ngroups };
@@ -130,8 +130,7 @@ success(struct local_login *s, const struct ua_pool_conf *pc,
 
 /* Ask for the TOTP (SOFTWARE_TOKEN_MFA) or, enrolling, MFA_SETUP. */
 static int
-ask_totp(struct local_login *s, enum policy_challenge c,
-    struct pool_reply *rp)
+ask_totp(struct local_login *s, enum policy_challenge c, struct pool_reply *rp)
 {
 	s->expect = c;
 	rp->status = POOL_CHALLENGE;
@@ -155,8 +154,8 @@ setup_begin(struct local_login *s, const struct ua_pool_conf *pc)
 
 	totp_params_of(pc, &p);
 	if (totp_new_secret(s->setup_secret) < 0 ||
-	    totp_base32(s->setup_secret, TOTP_SECRET_LEN, b32,
-		sizeof(b32)) < 0 ||
+	    totp_base32(s->setup_secret, TOTP_SECRET_LEN, b32, sizeof(b32)) <
+		0 ||
 	    recovery_new(s->lb->env.keys, s->user.id, &s->setup_recovery) < 0)
 		goto out;
 	r = -ENOMEM;
@@ -181,8 +180,7 @@ out:
 
 /* Whether the user has an active TOTP key (pools with MFA only). */
 static int
-enrolled_in(struct local_login *s, const struct ua_pool_conf *pc,
-    bool *ret)
+enrolled_in(struct local_login *s, const struct ua_pool_conf *pc, bool *ret)
 {
 	struct store_err err = { 0 };
 	struct store_mfa m;
@@ -208,8 +206,8 @@ enrolled_in(struct local_login *s, const struct ua_pool_conf *pc,
  * comes here: see local_first_factor_failed.)
  */
 int
-local_after_first_factor(struct local_login *s,
-    const struct ua_pool_conf *pc, struct pool_reply *rp)
+local_after_first_factor(struct local_login *s, const struct ua_pool_conf *pc,
+    struct pool_reply *rp)
 {
 	bool enrolled = false;
 	int r;
@@ -249,8 +247,8 @@ local_after_first_factor(struct local_login *s,
  * The MFA state is read either way, as after a right one.
  */
 int
-local_first_factor_failed(struct local_login *s,
-    const struct ua_pool_conf *pc, const char *reason, struct pool_reply *rp)
+local_first_factor_failed(struct local_login *s, const struct ua_pool_conf *pc,
+    const char *reason, struct pool_reply *rp)
 {
 	bool follows = false;
 
@@ -299,7 +297,7 @@ check_setup(struct local_login *s, const struct totp_params *p,
 	if (r == -EEXIST) {
 		local_audit(s, "mfa", "refused", "already_enrolled");
 		ua_wipe(s->setup_secret, sizeof(s->setup_secret));
-		s->totp_tries = 0;	/* nothing left to try */
+		s->totp_tries = 0; /* nothing left to try */
 		*ret_why = "mfa_already_enrolled";
 		ok = false;
 	} else if (r < 0) {
@@ -368,8 +366,8 @@ check_totp(struct local_login *s, const struct totp_params *p,
 		return r;
 	}
 	r = m.enrolled ? totp_verify(m.secret, TOTP_SECRET_LEN, p, time(NULL),
-			     answer, m.last_step, &step) :
-			 -EACCES;
+			     answer, m.last_step, &step)
+		       : -EACCES;
 	store_mfa_clear(&m);
 	/* S12: the step is checked and stored in one statement. */
 	if (r == 0)
@@ -402,8 +400,8 @@ local_answer_totp(struct local_login *s, const struct ua_pool_conf *pc,
 		r = check_totp(s, &p, answer, &ok, &why);
 	if (r < 0)
 		return local_unavailable(rp, NULL);
-	rp->verdict = (struct pool_verdict){ POOL_FACTOR_TOTP, ok,
-		ok ? NULL : why };
+	rp->verdict =
+	    (struct pool_verdict){ POOL_FACTOR_TOTP, ok, ok ? NULL : why };
 	if (ok)
 		return success(s, pc, rp);
 	if (s->totp_tries > 0)

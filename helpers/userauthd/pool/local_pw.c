@@ -20,9 +20,11 @@ int
 local_ask_new_password(struct local_login *s, const struct ua_pool_conf *pc,
     const char *message, struct pool_reply *rp)
 {
-	(void)snprintf(s->newpw_info, sizeof(s->newpw_info), "You must choose "
+	(void)snprintf(s->newpw_info, sizeof(s->newpw_info),
+	    "You must choose "
 	    "a new password (at least %u characters, not your login name or "
-	    "email).", pc != NULL ? (unsigned)pc->password_min_length : 0u);
+	    "email).",
+	    pc != NULL ? (unsigned)pc->password_min_length : 0u);
 	s->expect = POLICY_NEW_PASSWORD;
 	rp->status = POOL_CHALLENGE;
 	rp->challenge = POLICY_NEW_PASSWORD;
@@ -38,8 +40,8 @@ local_ask_new_password(struct local_login *s, const struct ua_pool_conf *pc,
  * login succeeds.
  */
 int
-local_answer_new_password(struct local_login *s,
-    const struct ua_pool_conf *pc, const char *answer, struct pool_reply *rp)
+local_answer_new_password(struct local_login *s, const struct ua_pool_conf *pc,
+    const char *answer, struct pool_reply *rp)
 {
 	const char *why;
 	int r;
@@ -68,8 +70,8 @@ local_answer_new_password(struct local_login *s,
  * never changes a password.
  */
 int
-local_new_password_hashed(struct local_login *s,
-    const struct ua_pool_conf *pc, const char *hash, struct pool_reply *rp)
+local_new_password_hashed(struct local_login *s, const struct ua_pool_conf *pc,
+    const char *hash, struct pool_reply *rp)
 {
 	if (hash == NULL || strlen(hash) >= sizeof(s->newpw_hash)) {
 		ua_log(LOG_ERR, "hashing the new password failed");
@@ -88,12 +90,11 @@ local_new_password_commit(struct local_login *s)
 
 	if (s->newpw_hash[0] == '\0')
 		return 0;
-	r = store_auth_set_password(s->lb->env.store, s->user.id,
-	    s->newpw_hash, &err);
+	r = store_auth_set_password(s->lb->env.store, s->user.id, s->newpw_hash,
+	    &err);
 	local_new_password_drop(s);
 	if (r < 0) {
-		ua_log(LOG_ERR, "storing the new password failed: %s",
-		    err.msg);
+		ua_log(LOG_ERR, "storing the new password failed: %s", err.msg);
 		return -EIO;
 	}
 	local_audit(s, "password", "changed", "new_password_required");
@@ -134,8 +135,8 @@ local_chpass(struct pool_login *bl, const struct ua_pool_conf *pc,
  * (local_chpass_hashed stores it); OK, or FAIL with the reason.
  */
 int
-local_chpass_done(struct local_login *s, const struct ua_pool_conf *pc,
-    bool ok, struct pool_reply *rp)
+local_chpass_done(struct local_login *s, const struct ua_pool_conf *pc, bool ok,
+    struct pool_reply *rp)
 {
 	const char *why;
 	int r;

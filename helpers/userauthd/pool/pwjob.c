@@ -53,7 +53,8 @@ pool_pw_submit(struct workq *wq, uint64_t owner, const char *password,
 	j->job.free = pw_free;
 	j->make = make;
 	j->password = strdup(password);
-	if (j->password == NULL || (!make && (j->hash = strdup(hash)) == NULL)) {
+	if (j->password == NULL ||
+	    (!make && (j->hash = strdup(hash)) == NULL)) {
 		pw_free(&j->job);
 		return -ENOMEM;
 	}

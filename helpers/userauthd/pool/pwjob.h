@@ -18,10 +18,10 @@
 struct pool_pw_job {
 	struct pool_job job;
 	char *password;
-	char *hash;		/* checked against; or (make) the new hash */
+	char *hash; /* checked against; or (make) the new hash */
 	bool make;
-	bool ok;		/* the result, once run */
-	bool failed;		/* a check that could not be made (!ok) */
+	bool ok;     /* the result, once run */
+	bool failed; /* a check that could not be made (!ok) */
 };
 
 /*

@@ -22,9 +22,8 @@
 #include "userauthd/store/sqlbusy.h"
 #include "userauthd/store/store_int.h"
 
-int
-store_fail(struct store_err *err, int r, const char *code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+int store_fail(struct store_err *err, int r, const char *code, const char *fmt,
+    ...) __attribute__((format(printf, 4, 5)));
 
 int
 store_fail(struct store_err *err, int r, const char *code, const char *fmt, ...)
@@ -76,7 +75,7 @@ store_prepare(struct store *s, const char *sql, sqlite3_stmt **ret,
 	return rc == SQLITE_OK ? 0 : store_fail_db(s, err, rc);
 }
 
-#define BIND_BAD_TYPE (-1)	/* not an SQLite result code */
+#define BIND_BAD_TYPE (-1) /* not an SQLite result code */
 
 /*
  * Bind one parameter a type letter of types (see store_int.h) names,
@@ -98,9 +97,9 @@ bind_one(sqlite3_stmt *st, int i, char type, va_list *ap)
 		return sqlite3_bind_blob(st, i, p, n, SQLITE_STATIC);
 	case 't':
 		t = va_arg(*ap, const char *);
-		return t != NULL ?
-		    sqlite3_bind_text(st, i, t, -1, SQLITE_STATIC) :
-		    sqlite3_bind_null(st, i);
+		return t != NULL
+		    ? sqlite3_bind_text(st, i, t, -1, SQLITE_STATIC)
+		    : sqlite3_bind_null(st, i);
 	case 'n':
 		return sqlite3_bind_null(st, i);
 	default:
@@ -172,8 +171,9 @@ store_run(struct store *s, sqlite3_stmt *st, struct store_err *err)
 	int rc = sqlite3_step(st);
 
 	sqlite3_finalize(st);
-	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 :
-	    store_fail_db(s, err, rc);
+	return rc == SQLITE_DONE || rc == SQLITE_ROW
+	    ? 0
+	    : store_fail_db(s, err, rc);
 }
 
 int
@@ -279,9 +279,8 @@ out:
  * "no WHAT 'SHOWN'".
  */
 static int
-lookup_id(struct store *s, const char *sql, const char *key,
-    const char *what, const char *shown, int64_t *ret, int64_t *ret2,
-    struct store_err *err)
+lookup_id(struct store *s, const char *sql, const char *key, const char *what,
+    const char *shown, int64_t *ret, int64_t *ret2, struct store_err *err)
 {
 	sqlite3_stmt *st = NULL;
 	int r, rc;
@@ -304,7 +303,8 @@ lookup_id(struct store *s, const char *sql, const char *key,
 }
 
 int
-store_pool_id(struct store *s, const char *pool, int64_t *ret, struct store_err *err)
+store_pool_id(struct store *s, const char *pool, int64_t *ret,
+    struct store_err *err)
 {
 	return lookup_id(s, "SELECT id FROM pools WHERE name = ?1", pool,
 	    "pool", pool, ret, NULL, err);
@@ -331,8 +331,8 @@ store_user_id(struct store *s, const char *user, int64_t *ret,
 }
 
 int
-store_group_id(struct store *s, const char *group, int64_t *ret, int64_t *ret_pool,
-    struct store_err *err)
+store_group_id(struct store *s, const char *group, int64_t *ret,
+    int64_t *ret_pool, struct store_err *err)
 {
 	if (ua_valid_name(group, NULL) < 0)
 		return store_fail(err, -ENOENT, "not_found", "no such group");
@@ -428,7 +428,8 @@ store_name_free(struct store *s, const char *name, struct store_err *err)
 	return r;
 }
 
-/* ---- result objects ---------------------------------------------------------- */
+/* ---- result objects
+ * ---------------------------------------------------------- */
 
 static json_t *
 col_text(sqlite3_stmt *st, int i)
@@ -488,15 +489,13 @@ store_user_row(struct store *s, sqlite3_stmt *st, json_t **ret,
 	if (r < 0)
 		return r;
 	o = json_pack("{s:o s:o s:o s:o s:I s:I s:o s:o s:o s:o s:o s:b s:o}",
-	    "login", col_text(st, 1), "pool", col_text(st, 2),
-	    "email", col_text(st, 3), "display_name", col_text(st, 4),
-	    "uid", (json_int_t)sqlite3_column_int64(st, 5),
-	    "gid", (json_int_t)sqlite3_column_int64(st, 6),
-	    "home", col_text(st, 7), "shell", col_text(st, 8),
-	    "state", col_text(st, 9), "created", col_time(st, 10),
-	    "last_login", col_time(st, 11),
-	    "password_set", sqlite3_column_int(st, 12) != 0,
-	    "groups", groups);
+	    "login", col_text(st, 1), "pool", col_text(st, 2), "email",
+	    col_text(st, 3), "display_name", col_text(st, 4), "uid",
+	    (json_int_t)sqlite3_column_int64(st, 5), "gid",
+	    (json_int_t)sqlite3_column_int64(st, 6), "home", col_text(st, 7),
+	    "shell", col_text(st, 8), "state", col_text(st, 9), "created",
+	    col_time(st, 10), "last_login", col_time(st, 11), "password_set",
+	    sqlite3_column_int(st, 12) != 0, "groups", groups);
 	if (o == NULL)
 		return store_oom(err);
 	*ret = o;
@@ -523,7 +522,8 @@ store_user_json_saved(struct store *s, int64_t id, const char *login,
 }
 
 int
-store_user_json(struct store *s, int64_t id, json_t **ret, struct store_err *err)
+store_user_json(struct store *s, int64_t id, json_t **ret,
+    struct store_err *err)
 {
 	sqlite3_stmt *st = NULL;
 	int r, rc;
@@ -544,7 +544,8 @@ store_user_json(struct store *s, int64_t id, json_t **ret, struct store_err *err
 }
 
 int
-store_group_json(struct store *s, int64_t id, json_t **ret, struct store_err *err)
+store_group_json(struct store *s, int64_t id, json_t **ret,
+    struct store_err *err)
 {
 	sqlite3_stmt *st = NULL;
 	json_t *members = NULL, *o = NULL;
@@ -558,9 +559,9 @@ store_group_json(struct store *s, int64_t id, json_t **ret, struct store_err *er
 		return r;
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_ROW) {
-		r = rc == SQLITE_DONE ?
-		    store_fail(err, -ENOENT, "not_found", "no such group") :
-		    store_fail_db(s, err, rc);
+		r = rc == SQLITE_DONE
+		    ? store_fail(err, -ENOENT, "not_found", "no such group")
+		    : store_fail_db(s, err, rc);
 		goto out;
 	}
 	members = json_array();
@@ -634,8 +635,8 @@ out:
  */
 int
 store_list(struct store *s, const char *pool, const char *sql,
-    int (*row_fn)(struct store *, sqlite3_stmt *, json_t **,
-	struct store_err *),
+    int (
+	*row_fn)(struct store *, sqlite3_stmt *, json_t **, struct store_err *),
     json_t **ret, struct store_err *err)
 {
 	sqlite3_stmt *st = NULL;
@@ -673,7 +674,6 @@ out:
 	json_decref(a);
 	return r;
 }
-
 
 void
 store_set_busy_ms(struct store *s, int ms)

@@ -22,7 +22,7 @@ struct store;
 
 /* Why a store call failed: a protocol error code and a sentence for people. */
 struct store_err {
-	const char *code;	/* "invalid", "exists", "not_found", ... */
+	const char *code; /* "invalid", "exists", "not_found", ... */
 	char msg[512];
 };
 
@@ -88,11 +88,11 @@ int store_marks_attach(struct store *s, const char *path,
 struct store_user_new {
 	const char *pool;
 	const char *login;
-	const char *email;		/* any case; stored lowercase */
-	const char *display_name;	/* NULL = "" */
-	const char *home;		/* NULL = from the pool's template */
-	const char *shell;		/* NULL = the pool's shell */
-	const char *const *groups;	/* NULL-terminated names, may be NULL */
+	const char *email;         /* any case; stored lowercase */
+	const char *display_name;  /* NULL = "" */
+	const char *home;          /* NULL = from the pool's template */
+	const char *shell;         /* NULL = the pool's shell */
+	const char *const *groups; /* NULL-terminated names, may be NULL */
 	bool disabled;
 };
 
@@ -110,10 +110,10 @@ int store_user_set_enabled(struct store *s, const char *user, bool enabled,
 int store_user_del(struct store *s, const char *user, json_t **ret,
     struct store_err *err);
 /* hash is a crypt(3) string made by the caller; never logged. */
-int store_user_set_password(struct store *s, const char *user,
-    const char *hash, json_t **ret, struct store_err *err);
-int store_group_add(struct store *s, const struct ua_conf *c,
-    const char *pool, const char *name, json_t **ret, struct store_err *err);
+int store_user_set_password(struct store *s, const char *user, const char *hash,
+    json_t **ret, struct store_err *err);
+int store_group_add(struct store *s, const struct ua_conf *c, const char *pool,
+    const char *name, json_t **ret, struct store_err *err);
 int store_group_del(struct store *s, const char *group, json_t **ret,
     struct store_err *err);
 int store_group_list(struct store *s, const char *pool, json_t **ret,
@@ -130,12 +130,12 @@ struct store_nss_user {
 struct store_nss_group {
 	char *name;
 	uint32_t gid;
-	uint32_t *members;	/* indexes into users */
+	uint32_t *members; /* indexes into users */
 	size_t nmembers;
 };
 struct store_nss_pool {
 	char *name;
-	uint32_t uid_next, gid_next;	/* the counters: the id marks */
+	uint32_t uid_next, gid_next; /* the counters: the id marks */
 };
 struct store_nss {
 	struct store_nss_user *users;
@@ -150,8 +150,8 @@ int store_nss_snapshot(struct store *s, struct store_nss *ret,
 void store_nss_free(struct store_nss *n);
 
 /* Fill err and return r. */
-int store_fail(struct store_err *err, int r, const char *code,
-    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+int store_fail(struct store_err *err, int r, const char *code, const char *fmt,
+    ...) __attribute__((format(printf, 4, 5)));
 /* store_fail for an allocation that failed: -ENOMEM, "internal". */
 int store_oom(struct store_err *err);
 /* A user by login or email (any case): 0 and its row id, or -ENOENT. */
@@ -165,9 +165,9 @@ struct store_auth_user {
 	char email[UA_STORE_EMAIL_MAX + 1];
 	uint32_t uid;
 	bool enabled;
-	char *hash;		/* crypt(3) string, NULL when none is set */
-	bool must_change;	/* a new password is due (NEW_PASSWORD_REQUIRED) */
-	char **groups;		/* named groups */
+	char *hash;       /* crypt(3) string, NULL when none is set */
+	bool must_change; /* a new password is due (NEW_PASSWORD_REQUIRED) */
+	char **groups;    /* named groups */
 	size_t ngroups;
 };
 
@@ -182,11 +182,11 @@ void store_auth_user_clear(struct store_auth_user *u);
  * A new password chosen at login: store its hash and clear the
  * password_change flag, in one transaction.
  */
-int store_auth_set_password(struct store *s, int64_t user_id,
-    const char *hash, struct store_err *err);
+int store_auth_set_password(struct store *s, int64_t user_id, const char *hash,
+    struct store_err *err);
 /* user.reset_password: flag the user; the next login asks for a new one. */
-int store_user_require_change(struct store *s, const char *user,
-    json_t **ret, struct store_err *err);
+int store_user_require_change(struct store *s, const char *user, json_t **ret,
+    struct store_err *err);
 /* Record a successful login (epoch seconds). */
 int store_touch_login(struct store *s, int64_t user_id, int64_t now,
     struct store_err *err);
@@ -196,9 +196,9 @@ uint64_t store_generation(const struct store *s);
 
 /* One row of a bulk import (user.import.*); NULL fields take defaults. */
 struct store_import_row {
-	unsigned long line;		/* in the administrator's file */
+	unsigned long line; /* in the administrator's file */
 	char *login, *email, *display_name, *home, *shell;
-	char **groups;			/* ngroups names */
+	char **groups; /* ngroups names */
 	size_t ngroups;
 };
 

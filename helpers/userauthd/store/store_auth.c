@@ -80,9 +80,11 @@ store_auth_lookup(struct store *s, const char *pool, const char *ident,
 	}
 	u.id = sqlite3_column_int64(st, 0);
 	t = sqlite3_column_text(st, 1);
-	(void)snprintf(u.login, sizeof(u.login), "%s", t ? (const char *)t : "");
+	(void)snprintf(u.login, sizeof(u.login), "%s",
+	    t ? (const char *)t : "");
 	t = sqlite3_column_text(st, 2);
-	(void)snprintf(u.email, sizeof(u.email), "%s", t ? (const char *)t : "");
+	(void)snprintf(u.email, sizeof(u.email), "%s",
+	    t ? (const char *)t : "");
 	u.uid = (uint32_t)sqlite3_column_int64(st, 3);
 	u.enabled = sqlite3_column_int(st, 4) != 0;
 	u.must_change = sqlite3_column_int(st, 6) != 0;

@@ -159,7 +159,8 @@ out:
 	return store_group_json(s, gid, ret, err);
 }
 
-/* ---- NSS snapshot ------------------------------------------------------------ */
+/* ---- NSS snapshot
+ * ------------------------------------------------------------ */
 
 static char *
 dup_col(sqlite3_stmt *st, int i)
@@ -260,8 +261,8 @@ snapshot_groups(struct store *s, struct store_nss *n, struct store_err *err)
 		if (sqlite3_column_int64(st, 0) != last) {
 			if (n->ngroups == cap) {
 				size_t ncap = cap ? cap * 2 : 64;
-				void *p = reallocarray(n->groups, ncap,
-				    sizeof(*g));
+				void *p =
+				    reallocarray(n->groups, ncap, sizeof(*g));
 
 				if (p == NULL)
 					goto oom;
@@ -283,8 +284,8 @@ snapshot_groups(struct store *s, struct store_nss *n, struct store_err *err)
 		/* Grow one at a time: lists are short; amortise if not. */
 		if ((g->nmembers & (g->nmembers - 1)) == 0) {
 			size_t ncap = g->nmembers ? g->nmembers * 2 : 1;
-			void *p = reallocarray(g->members, ncap,
-			    sizeof(*g->members));
+			void *p =
+			    reallocarray(g->members, ncap, sizeof(*g->members));
 
 			if (p == NULL)
 				goto oom;
@@ -310,8 +311,10 @@ snapshot_pools(struct store *s, struct store_nss *n, struct store_err *err)
 	int64_t u, g;
 	int r, rc;
 
-	r = store_prepare(s, "SELECT name, next_uid, next_gid FROM pools "
-	    "ORDER BY name", &st, err);
+	r = store_prepare(s,
+	    "SELECT name, next_uid, next_gid FROM pools "
+	    "ORDER BY name",
+	    &st, err);
 	if (r < 0)
 		return r;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -322,10 +325,12 @@ snapshot_pools(struct store *s, struct store_nss *n, struct store_err *err)
 		p = &n->pools[n->npools];
 		u = sqlite3_column_int64(st, 1);
 		g = sqlite3_column_int64(st, 2);
-		p->uid_next = u < 0 ? 0 : u > UINT32_MAX ? UINT32_MAX :
-		    (uint32_t)u;
-		p->gid_next = g < 0 ? 0 : g > UINT32_MAX ? UINT32_MAX :
-		    (uint32_t)g;
+		p->uid_next = u < 0  ? 0
+		    : u > UINT32_MAX ? UINT32_MAX
+				     : (uint32_t)u;
+		p->gid_next = g < 0  ? 0
+		    : g > UINT32_MAX ? UINT32_MAX
+				     : (uint32_t)g;
 		p->name = dup_col(st, 0);
 		if (p->name == NULL)
 			goto oom;

@@ -20,7 +20,7 @@
 #include "userauthd/store/store_int.h"
 
 #define MARKS_MAX_BYTES (1u << 20)
-#define MARKS_MAX 4096		/* UA_CACHE_MAX_MARKS: they go there too */
+#define MARKS_MAX 4096 /* UA_CACHE_MAX_MARKS: they go there too */
 
 void
 store_marks_free(struct store_mark *m, size_t n)
@@ -119,7 +119,7 @@ parse(const char *path, char *text, struct store_mark **ret, size_t *ret_n,
 		line++;
 		nl = strchr(p, '\n');
 		if (nl == NULL) {
-			r = -EBADMSG;	/* cut short: no end of line */
+			r = -EBADMSG; /* cut short: no end of line */
 			break;
 		}
 		*nl = '\0';
@@ -134,9 +134,10 @@ parse(const char *path, char *text, struct store_mark **ret, size_t *ret_n,
 		return store_fail(err, r, "internal",
 		    "%s:%u: %s; the file records the ids each pool handed out: "
 		    "restore it from a backup (removing it is safe only while "
-		    "the database is intact)", path, line,
-		    r == -EBADMSG ? "not 'pool NAME uid_next N gid_next N'" :
-				    strerror(-r));
+		    "the database is intact)",
+		    path, line,
+		    r == -EBADMSG ? "not 'pool NAME uid_next N gid_next N'"
+				  : strerror(-r));
 	}
 	*ret = m;
 	*ret_n = n;
@@ -156,8 +157,8 @@ marks_read(const char *path, struct store_mark **ret, size_t *ret_n,
 
 	*ret = NULL;
 	*ret_n = 0;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY |
-	    O_NONBLOCK);
+	fd = open(path,
+	    O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0 && errno == ENOENT)
 		return 0;
 	if (fd < 0)
@@ -166,9 +167,11 @@ marks_read(const char *path, struct store_mark **ret, size_t *ret_n,
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
 	    st.st_uid != geteuid() || (st.st_mode & 077) != 0 ||
 	    st.st_size > MARKS_MAX_BYTES) {
-		r = store_fail(err, -EPERM, "internal", "'%s' must be a "
+		r = store_fail(err, -EPERM, "internal",
+		    "'%s' must be a "
 		    "regular file of at most 1 MiB owned by the daemon user "
-		    "with mode 0600", path);
+		    "with mode 0600",
+		    path);
 		goto out;
 	}
 	text = malloc((size_t)st.st_size + 1);
@@ -186,7 +189,8 @@ marks_read(const char *path, struct store_mark **ret, size_t *ret_n,
 	}
 	text[len] = '\0';
 	r = strlen(text) != len ? store_fail(err, -EBADMSG, "internal",
-	    "'%s' holds a NUL byte", path) : parse(path, text, ret, ret_n, err);
+				      "'%s' holds a NUL byte", path)
+				: parse(path, text, ret, ret_n, err);
 out:
 	free(text);
 	(void)close(fd);
@@ -247,7 +251,7 @@ marks_write(const char *path, const struct store_mark *m, size_t n)
 
 	if (ua_snprintf(tmp, sizeof(tmp), "%s.tmp", path) < 0)
 		return -ENAMETOOLONG;
-	(void)unlink(tmp);	/* left by a crash */
+	(void)unlink(tmp); /* left by a crash */
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
 	    0600);
 	if (fd < 0)
@@ -302,8 +306,9 @@ fold_counters(struct store *s, const struct store_mark *m, size_t n,
 
 		if (pool == NULL || u < 0 || g < 0)
 			continue;
-		r = mark_merge(&c, &nc, pool, u > UINT32_MAX ? UINT32_MAX :
-		    (uint32_t)u, g > UINT32_MAX ? UINT32_MAX : (uint32_t)g);
+		r = mark_merge(&c, &nc, pool,
+		    u > UINT32_MAX ? UINT32_MAX : (uint32_t)u,
+		    g > UINT32_MAX ? UINT32_MAX : (uint32_t)g);
 		if (r < 0)
 			goto fail;
 		changed |= r;
@@ -338,7 +343,7 @@ store_marks_sync(struct store *s, struct store_err *err)
 		return r;
 	if (r == 0 && !s->marks_dirty)
 		return 0;
-	if (r == 0) {	/* nothing new, but the file must say so */
+	if (r == 0) { /* nothing new, but the file must say so */
 		m = s->marks;
 		n = s->nmarks;
 	}
@@ -348,7 +353,8 @@ store_marks_sync(struct store *s, struct store_err *err)
 			store_marks_free(m, n);
 		return store_fail(err, r, "internal",
 		    "cannot record the ids handed out in '%s' (%s); nothing "
-		    "was changed", s->marks_path, strerror(-r));
+		    "was changed",
+		    s->marks_path, strerror(-r));
 	}
 	if (m != s->marks) {
 		store_marks_free(s->marks, s->nmarks);
@@ -415,7 +421,7 @@ store_marks_attach(struct store *s, const char *path,
 	}
 	s->marks = m;
 	s->nmarks = n;
-	s->marks_dirty = true;	/* the first commit writes the file */
+	s->marks_dirty = true; /* the first commit writes the file */
 	r = store_begin(s, err);
 	for (i = 0; r == 0 && i < n; i++)
 		r = raise_pool(s, &m[i], &raised, err);

@@ -16,13 +16,13 @@
 #include "client/valid.h"
 #include "userauthd/store/store_int.h"
 
-#define REJECTED_MAX 1000	/* listed in a reply; all are counted */
+#define REJECTED_MAX 1000 /* listed in a reply; all are counted */
 
 /* Local accounts, read once from /etc/passwd and /etc/group. */
 struct local_db {
 	char **names;
 	size_t nnames;
-	uint32_t *ids;		/* uids of passwd and gids of group */
+	uint32_t *ids; /* uids of passwd and gids of group */
 	size_t nids;
 };
 
@@ -113,8 +113,8 @@ static bool
 local_name(const struct local_db *l, const char *name)
 {
 	return strcmp(name, "root") == 0 ||
-	    bsearch(&name, l->names, l->nnames, sizeof(*l->names),
-		cmp_str) != NULL;
+	    bsearch(&name, l->names, l->nnames, sizeof(*l->names), cmp_str) !=
+	    NULL;
 }
 
 static bool
@@ -168,7 +168,7 @@ groups_load(struct store *s, struct dbgroup **ret, size_t *ret_n,
 	if (r == 0 && rc != SQLITE_DONE)
 		r = store_fail_db(s, err, rc);
 	sqlite3_finalize(st);
-	if (r == 0 && n > 0)	/* qsort and bsearch want an array */
+	if (r == 0 && n > 0) /* qsort and bsearch want an array */
 		qsort(g, n, sizeof(*g), cmp_dbgroup);
 	*ret = g;
 	*ret_n = n;
@@ -179,13 +179,12 @@ groups_load(struct store *s, struct dbgroup **ret, size_t *ret_n,
 struct rowstate {
 	char email[UA_MAX_EMAIL + 1];
 	char home[UA_MAX_PATHFIELD + 1];
-	const char *why;	/* NULL: good so far */
+	const char *why; /* NULL: good so far */
 	char whybuf[200];
-	int64_t *gids;		/* group row ids */
+	int64_t *gids; /* group row ids */
 };
 
-static void
-reject(struct rowstate *w, const char *fmt, ...)
+static void reject(struct rowstate *w, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 static void
@@ -223,8 +222,10 @@ check_fields(const struct ua_pool_conf *pc, const struct store_import_row *u,
 		(void)snprintf(w->home, sizeof(w->home), "%s", u->home);
 	else if (ua_conf_home(pc, u->login, w->home, sizeof(w->home)) < 0 ||
 	    ua_valid_path_field(w->home, NULL) < 0)
-		return reject(w, "the pool's home template gives no valid "
-		    "path for '%s'", u->login);
+		return reject(w,
+		    "the pool's home template gives no valid "
+		    "path for '%s'",
+		    u->login);
 }
 
 struct dupkey {
@@ -253,8 +254,9 @@ check_dups(const struct store_import_row *rows, struct rowstate *w, size_t n,
 		return -ENOMEM;
 	for (i = 0; i < n; i++)
 		if (w[i].why == NULL)
-			k[m++] = (struct dupkey){
-				email ? w[i].email : rows[i].login, i };
+			k[m++] =
+			    (struct dupkey){ email ? w[i].email : rows[i].login,
+				    i };
 	qsort(k, m, sizeof(*k), cmp_dupkey);
 	for (i = 1; i < m; i++)
 		if (strcmp(k[i].key, k[i - 1].key) == 0) {
@@ -263,8 +265,10 @@ check_dups(const struct store_import_row *rows, struct rowstate *w, size_t n,
 			while (first > 0 &&
 			    strcmp(k[first - 1].key, k[i].key) == 0)
 				first--;
-			reject(&w[k[i].row], "duplicate %s '%s' (first on "
-			    "line %lu)", email ? "email" : "login", k[i].key,
+			reject(&w[k[i].row],
+			    "duplicate %s '%s' (first on "
+			    "line %lu)",
+			    email ? "email" : "login", k[i].key,
 			    rows[k[first].row].line);
 		}
 	free(k);
@@ -272,10 +276,9 @@ check_dups(const struct store_import_row *rows, struct rowstate *w, size_t n,
 }
 
 static int
-check_db(struct store *s, const struct store_import_row *u,
-    struct rowstate *w, sqlite3_stmt *qname, sqlite3_stmt *qemail,
-    const struct local_db *l, const struct dbgroup *g, size_t ng,
-    int64_t pool, struct store_err *err)
+check_db(struct store *s, const struct store_import_row *u, struct rowstate *w,
+    sqlite3_stmt *qname, sqlite3_stmt *qemail, const struct local_db *l,
+    const struct dbgroup *g, size_t ng, int64_t pool, struct store_err *err)
 {
 	size_t i;
 	int r, rc;
@@ -301,16 +304,16 @@ check_db(struct store *s, const struct store_import_row *u,
 		return r;
 	rc = sqlite3_step(qemail);
 	if (rc == SQLITE_ROW) {
-		reject(w, "the email '%s' already belongs to a user",
-		    w->email);
+		reject(w, "the email '%s' already belongs to a user", w->email);
 		return 0;
 	}
 	if (rc != SQLITE_DONE)
 		return store_fail_db(s, err, rc);
 	for (i = 0; i < u->ngroups; i++) {
 		struct dbgroup key = { .name = u->groups[i] };
-		const struct dbgroup *f = ng == 0 ? NULL :
-		    bsearch(&key, g, ng, sizeof(*g), cmp_dbgroup);
+		const struct dbgroup *f = ng == 0
+		    ? NULL
+		    : bsearch(&key, g, ng, sizeof(*g), cmp_dbgroup);
 
 		if (f == NULL) {
 			reject(w, "no group '%.64s'", u->groups[i]);
@@ -334,12 +337,12 @@ next_uid(struct store *s, int64_t pool, bool put, int64_t *next,
 	sqlite3_stmt *st = NULL;
 	int r, rc;
 
-	r = put ? store_prepare_bind(s,
-		      "UPDATE pools SET next_uid = ?2 WHERE id = ?1", &st, err,
-		      "ii", pool, *next) :
-		  store_prepare_bind(s,
-		      "SELECT next_uid FROM pools WHERE id = ?1", &st, err,
-		      "i", pool);
+	r = put
+	    ? store_prepare_bind(s,
+		  "UPDATE pools SET next_uid = ?2 WHERE id = ?1", &st, err,
+		  "ii", pool, *next)
+	    : store_prepare_bind(s, "SELECT next_uid FROM pools WHERE id = ?1",
+		  &st, err, "i", pool);
 	if (r < 0)
 		return r;
 	rc = sqlite3_step(st);
@@ -363,10 +366,9 @@ step_done(struct store *s, sqlite3_stmt *st, struct store_err *err)
 
 /* One good row u as user uid, with its memberships. */
 static int
-insert_one(struct store *s, sqlite3_stmt *ins, sqlite3_stmt *mem,
-    int64_t pool, const struct ua_pool_conf *pc,
-    const struct store_import_row *u, const struct rowstate *w, int64_t uid,
-    int64_t now, struct store_err *err)
+insert_one(struct store *s, sqlite3_stmt *ins, sqlite3_stmt *mem, int64_t pool,
+    const struct ua_pool_conf *pc, const struct store_import_row *u,
+    const struct rowstate *w, int64_t uid, int64_t now, struct store_err *err)
 {
 	int64_t id;
 	size_t j;
@@ -409,8 +411,10 @@ insert_all(struct store *s, int64_t pool, const struct ua_pool_conf *pc,
 	    "VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, ?7, 'enabled', ?8)",
 	    &ins, err);
 	if (r == 0)
-		r = store_prepare(s, "INSERT OR IGNORE INTO members "
-		    "(group_id, user_id) VALUES (?1, ?2)", &mem, err);
+		r = store_prepare(s,
+		    "INSERT OR IGNORE INTO members "
+		    "(group_id, user_id) VALUES (?1, ?2)",
+		    &mem, err);
 	for (i = 0; i < n && r == 0; i++) {
 		if (w[i].why != NULL)
 			continue;
@@ -420,7 +424,8 @@ insert_all(struct store *s, int64_t pool, const struct ua_pool_conf *pc,
 		if (next > pc->uid_max)
 			r = store_fail(err, -ENOSPC, "exhausted",
 			    "the pool's uid range %u-%u is used up (at line "
-			    "%lu)", pc->uid_min, pc->uid_max, rows[i].line);
+			    "%lu)",
+			    pc->uid_min, pc->uid_max, rows[i].line);
 		else
 			r = insert_one(s, ins, mem, pool, pc, &rows[i], &w[i],
 			    next++, now, err);
@@ -443,8 +448,10 @@ prepare_lookups(struct store *s, sqlite3_stmt **qname, sqlite3_stmt **qemail,
 {
 	int r;
 
-	r = store_prepare(s, "SELECT 1 FROM users WHERE login = ?1 "
-	    "UNION ALL SELECT 1 FROM groups WHERE name = ?1", qname, err);
+	r = store_prepare(s,
+	    "SELECT 1 FROM users WHERE login = ?1 "
+	    "UNION ALL SELECT 1 FROM groups WHERE name = ?1",
+	    qname, err);
 	if (r == 0)
 		r = store_prepare(s, "SELECT 1 FROM users WHERE email = ?1",
 		    qemail, err);
@@ -494,17 +501,17 @@ reject_row(json_t *rej, const struct store_import_row *u,
 {
 	if (json_array_size(rej) >= REJECTED_MAX)
 		return 0;
-	if (json_array_append_new(rej, json_pack("{s:I s:s s:s}", "line",
-		(json_int_t)u->line, "login", u->login ? u->login : "",
-		"reason", w->why)) < 0)
+	if (json_array_append_new(rej,
+		json_pack("{s:I s:s s:s}", "line", (json_int_t)u->line, "login",
+		    u->login ? u->login : "", "reason", w->why)) < 0)
 		return store_oom(err);
 	return 0;
 }
 
 int
 store_user_import(struct store *s, const struct ua_conf *c, const char *pool,
-    const struct store_import_row *rows, size_t n, bool commit,
-    bool skip_bad, json_t **ret, struct store_err *err)
+    const struct store_import_row *rows, size_t n, bool commit, bool skip_bad,
+    json_t **ret, struct store_err *err)
 {
 	const struct ua_pool_conf *pc = ua_conf_pool(c, pool);
 	struct local_db l = { 0 };
@@ -571,9 +578,9 @@ store_user_import(struct store *s, const struct ua_conf *c, const char *pool,
 		if (r < 0)
 			goto out;
 	}
-	o = json_pack("{s:I s:I s:I s:O}", "rows", (json_int_t)n, "rejected_count",
-	    (json_int_t)nbad, "imported", (json_int_t)imported, "rejected",
-	    rej);
+	o = json_pack("{s:I s:I s:I s:O}", "rows", (json_int_t)n,
+	    "rejected_count", (json_int_t)nbad, "imported",
+	    (json_int_t)imported, "rejected", rej);
 	if (o == NULL)
 		r = store_oom(err);
 	*ret = o;

@@ -26,15 +26,15 @@ struct store_mark {
 struct store {
 	sqlite3 *db;
 	uint64_t generation;
-	bool created;		/* store_open made the file */
-	char *marks_path;	/* the id marks file kept up to date, or NULL */
-	struct store_mark *marks;	/* what it holds */
+	bool created;     /* store_open made the file */
+	char *marks_path; /* the id marks file kept up to date, or NULL */
+	struct store_mark *marks; /* what it holds */
 	size_t nmarks;
-	bool marks_dirty;	/* write it at the next commit in any case */
+	bool marks_dirty; /* write it at the next commit in any case */
 	struct {
-		const char *sql;	/* a string literal: its address */
+		const char *sql; /* a string literal: its address */
 		sqlite3_stmt *st;
-	} cached[STORE_CACHED_MAX];	/* store_stmt.c */
+	} cached[STORE_CACHED_MAX]; /* store_stmt.c */
 	size_t ncached;
 };
 
@@ -72,8 +72,7 @@ int store_prepare_bind(struct store *s, const char *sql, sqlite3_stmt **ret,
 int store_prepare_cached(struct store *s, const char *sql, sqlite3_stmt **ret,
     struct store_err *err);
 void store_release_cached(struct store *s, sqlite3_stmt *st);
-int store_exec_cached(struct store *s, const char *sql,
-    struct store_err *err);
+int store_exec_cached(struct store *s, const char *sql, struct store_err *err);
 void store_cached_free(struct store *s);
 /*
  * Reset st (from store_prepare: one prepared once for a loop, or one
@@ -111,15 +110,15 @@ int store_mutate_row(struct store *s, const char *sql, int64_t id,
     const char *text, struct store_err *err);
 /* Collect row_fn's object for each row of sql (?1 = pool row id or 0). */
 int store_list(struct store *s, const char *pool, const char *sql,
-    int (*row_fn)(struct store *, sqlite3_stmt *, json_t **,
-	struct store_err *),
+    int (
+	*row_fn)(struct store *, sqlite3_stmt *, json_t **, struct store_err *),
     json_t **ret, struct store_err *err);
 
-#define STORE_USER_COLS                                                    \
-	"u.id, u.login, p.name, u.email, u.display_name, u.uid, u.gid, "   \
-	"u.home, u.shell, u.state, u.created, u.last_login, "              \
-	"(c.password_hash IS NOT NULL) "                                   \
-	"FROM users u JOIN pools p ON p.id = u.pool_id "                   \
+#define STORE_USER_COLS                                                        \
+	"u.id, u.login, p.name, u.email, u.display_name, u.uid, u.gid, "       \
+	"u.home, u.shell, u.state, u.created, u.last_login, "                  \
+	"(c.password_hash IS NOT NULL) "                                       \
+	"FROM users u JOIN pools p ON p.id = u.pool_id "                       \
 	"LEFT JOIN credentials c ON c.user_id = u.id "
 /* Result object of the current row of a STORE_USER_COLS query. */
 int store_user_row(struct store *s, sqlite3_stmt *st, json_t **ret,

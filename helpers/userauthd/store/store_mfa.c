@@ -47,9 +47,9 @@ store_mfa_load(struct store *s, int64_t user_id, const char *user,
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_ROW) {
 		sqlite3_finalize(st);
-		return rc == SQLITE_DONE ?
-		    store_fail(err, -ENOENT, "not_found", "no such user") :
-		    store_fail_db(s, err, rc);
+		return rc == SQLITE_DONE
+		    ? store_fail(err, -ENOENT, "not_found", "no such user")
+		    : store_fail_db(s, err, rc);
 	}
 	m.user_id = user_id;
 	copy_text(m.login, sizeof(m.login), sqlite3_column_text(st, 0));
@@ -110,8 +110,8 @@ run1(struct store *s, const char *sql, int64_t id, const uint8_t *blob,
 
 /* A transaction of up to three statements; NULL ends the list. */
 static int
-txn(struct store *s, const char *const sql[3], int64_t id,
-    const uint8_t *blob, int64_t n, struct store_err *err)
+txn(struct store *s, const char *const sql[3], int64_t id, const uint8_t *blob,
+    int64_t n, struct store_err *err)
 {
 	int i, r;
 
@@ -127,8 +127,8 @@ txn(struct store *s, const char *const sql[3], int64_t id,
 
 /* Inside a transaction: the user's recovery codes become rc's. */
 static int
-put_recovery(struct store *s, int64_t user_id,
-    const struct recovery_codes *rc, int64_t now, struct store_err *err)
+put_recovery(struct store *s, int64_t user_id, const struct recovery_codes *rc,
+    int64_t now, struct store_err *err)
 {
 	sqlite3_stmt *st = NULL;
 	size_t i;
@@ -140,7 +140,8 @@ put_recovery(struct store *s, int64_t user_id,
 		return r;
 	r = store_prepare(s,
 	    "INSERT INTO mfa_recovery (user_id, code_mac, created) "
-	    "VALUES (?1, ?2, ?3)", &st, err);
+	    "VALUES (?1, ?2, ?3)",
+	    &st, err);
 	if (r < 0)
 		return r;
 	for (i = 0; i < RECOVERY_COUNT && r == 0 && rc_db == SQLITE_DONE; i++) {
@@ -181,8 +182,7 @@ store_mfa_set_pending(struct store *s, int64_t user_id,
 
 int
 store_mfa_activate(struct store *s, int64_t user_id,
-    const uint8_t secret[TOTP_SECRET_LEN], int64_t step,
-    struct store_err *err)
+    const uint8_t secret[TOTP_SECRET_LEN], int64_t step, struct store_err *err)
 {
 	static const char *const sql[3] = {
 		"INSERT INTO credentials (user_id, totp_secret, totp_last_step)"

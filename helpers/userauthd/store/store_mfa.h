@@ -22,12 +22,12 @@ struct store_mfa {
 	char login[UA_STORE_LOGIN_MAX + 1];
 	char pool[UA_MAX_POOL + 1];
 	char email[UA_STORE_EMAIL_MAX + 1];
-	bool enrolled;			/* an active secret */
-	bool pending;			/* an enrolment awaiting a code */
+	bool enrolled; /* an active secret */
+	bool pending;  /* an enrolment awaiting a code */
 	uint8_t secret[TOTP_SECRET_LEN];
 	uint8_t pending_secret[TOTP_SECRET_LEN];
-	int64_t last_step;		/* -1: no code accepted yet */
-	unsigned recovery_left;		/* unused recovery codes */
+	int64_t last_step;      /* -1: no code accepted yet */
+	unsigned recovery_left; /* unused recovery codes */
 };
 
 /* By row id (user_id) or by login/email (user, when not NULL). */
@@ -48,8 +48,7 @@ int store_mfa_set_pending(struct store *s, int64_t user_id,
  * any pending enrolment, in one transaction.
  */
 int store_mfa_activate(struct store *s, int64_t user_id,
-    const uint8_t secret[TOTP_SECRET_LEN], int64_t step,
-    struct store_err *err);
+    const uint8_t secret[TOTP_SECRET_LEN], int64_t step, struct store_err *err);
 
 /*
  * Enrolment at login: like store_mfa_activate, but only for a user who

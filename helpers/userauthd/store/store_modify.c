@@ -108,8 +108,8 @@ set_col(struct store *s, const char *sql, int64_t id, const char *val,
 }
 
 int
-store_user_modify(struct store *s, const struct store_user_mod *m,
-    json_t **ret, struct store_err *err)
+store_user_modify(struct store *s, const struct store_user_mod *m, json_t **ret,
+    struct store_err *err)
 {
 	char email[UA_MAX_EMAIL + 1];
 	int64_t id = 0;
@@ -128,8 +128,10 @@ store_user_modify(struct store *s, const struct store_user_mod *m,
 		r = set_col(s, "UPDATE users SET email = ?2 WHERE id = ?1", id,
 		    m->email != NULL ? email : NULL, err);
 	if (r == 0)
-		r = set_col(s, "UPDATE users SET display_name = ?2 WHERE id = "
-		    "?1", id, m->display_name, err);
+		r = set_col(s,
+		    "UPDATE users SET display_name = ?2 WHERE id = "
+		    "?1",
+		    id, m->display_name, err);
 	if (r == 0)
 		r = set_col(s, "UPDATE users SET home = ?2 WHERE id = ?1", id,
 		    m->home, err);

@@ -11,9 +11,9 @@
 #include "userauthd/store/store.h"
 
 struct store_user_mod {
-	const char *pool;	/* the user must be in it */
-	const char *user;	/* login or email */
-	const char *email, *display_name, *home, *shell;	/* NULL: keep */
+	const char *pool; /* the user must be in it */
+	const char *user; /* login or email */
+	const char *email, *display_name, *home, *shell; /* NULL: keep */
 };
 
 /*

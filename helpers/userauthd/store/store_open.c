@@ -61,8 +61,8 @@ static const char *const migrations[] = {
 	"  id INTEGER PRIMARY KEY,"
 	"  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
 	"  purpose TEXT NOT NULL CHECK (purpose IN ('login', 'invite')),"
-	"  code_mac BLOB NOT NULL,"	/* HMAC-SHA-256(daemon key, code) */
-	"  created INTEGER NOT NULL,"	/* epoch seconds */
+	"  code_mac BLOB NOT NULL,"   /* HMAC-SHA-256(daemon key, code) */
+	"  created INTEGER NOT NULL," /* epoch seconds */
 	"  expires INTEGER NOT NULL,"
 	"  tries_left INTEGER NOT NULL,"
 	"  used INTEGER NOT NULL DEFAULT 0);"
@@ -78,15 +78,15 @@ static const char *const migrations[] = {
 	"  pool TEXT NOT NULL,"
 	"  recipient TEXT NOT NULL,"
 	"  message_id TEXT NOT NULL,"
-	"  body TEXT,"			/* whole RFC 5322 message; NULL once done */
+	"  body TEXT," /* whole RFC 5322 message; NULL once done */
 	"  state TEXT NOT NULL CHECK (state IN"
 	"    ('queued', 'sent', 'expired', 'failed')),"
 	"  attempts INTEGER NOT NULL DEFAULT 0,"
-	"  next_attempt INTEGER NOT NULL,"	/* epoch milliseconds */
+	"  next_attempt INTEGER NOT NULL," /* epoch milliseconds */
 	"  last_error TEXT,"
-	"  created INTEGER NOT NULL,"	/* epoch seconds */
-	"  expires INTEGER NOT NULL,"	/* epoch seconds: the code's expiry */
-	"  done INTEGER);"		/* epoch seconds: sent/expired/failed */
+	"  created INTEGER NOT NULL," /* epoch seconds */
+	"  expires INTEGER NOT NULL," /* epoch seconds: the code's expiry */
+	"  done INTEGER);"            /* epoch seconds: sent/expired/failed */
 	"CREATE INDEX mail_queue_due ON mail_queue(state, next_attempt);",
 	/*
 	 * 2 -> 3: a TOTP enrolment awaiting its first valid code.  The
@@ -117,8 +117,8 @@ static const char *const migrations[] = {
 	"  account TEXT NOT NULL,"
 	"  rhost TEXT NOT NULL,"
 	"  failures INTEGER NOT NULL,"
-	"  last_fail INTEGER NOT NULL,"		/* epoch seconds */
-	"  next_allowed INTEGER NOT NULL,"	/* epoch seconds */
+	"  last_fail INTEGER NOT NULL,"    /* epoch seconds */
+	"  next_allowed INTEGER NOT NULL," /* epoch seconds */
 	"  PRIMARY KEY (pool, kind, account, rhost)) WITHOUT ROWID;",
 	/*
 	 * 5 -> 6: MFA recovery codes (recovery.h), single use: a row is
@@ -128,8 +128,8 @@ static const char *const migrations[] = {
 	"CREATE TABLE IF NOT EXISTS mfa_recovery ("
 	"  id INTEGER PRIMARY KEY,"
 	"  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
-	"  code_mac BLOB NOT NULL,"	/* HMAC-SHA-256(key, "id:code") */
-	"  created INTEGER NOT NULL);"	/* epoch seconds */
+	"  code_mac BLOB NOT NULL,"    /* HMAC-SHA-256(key, "id:code") */
+	"  created INTEGER NOT NULL);" /* epoch seconds */
 	"CREATE INDEX IF NOT EXISTS mfa_recovery_by_user "
 	"  ON mfa_recovery(user_id);",
 	/*
@@ -139,7 +139,7 @@ static const char *const migrations[] = {
 	"CREATE TABLE IF NOT EXISTS login_sources ("
 	"  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
 	"  net TEXT NOT NULL,"
-	"  last_seen INTEGER NOT NULL,"	/* epoch seconds */
+	"  last_seen INTEGER NOT NULL," /* epoch seconds */
 	"  PRIMARY KEY (user_id, net));",
 	/*
 	 * 7 -> 8: the decoy code row.  A made-up login's wrong code runs the
@@ -178,8 +178,8 @@ migrate(struct store *s, struct store_err *err)
 	if (have > (int64_t)NMIGRATIONS || have < 0)
 		return store_fail(err, -EPROTO, "internal",
 		    "database schema version %lld is newer than this "
-		    "userauthd understands (%zu)", (long long)have,
-		    NMIGRATIONS);
+		    "userauthd understands (%zu)",
+		    (long long)have, NMIGRATIONS);
 	for (; have < (int64_t)NMIGRATIONS; have++) {
 		r = store_begin(s, err);
 		if (r < 0)
@@ -201,8 +201,8 @@ migrate(struct store *s, struct store_err *err)
 }
 
 /* What an administrator can do about a database we will not open. */
-#define STORE_RECOVER                                                     \
-	"restore it from a backup, or remove it (and any -wal and -shm "   \
+#define STORE_RECOVER                                                          \
+	"restore it from a backup, or remove it (and any -wal and -shm "       \
 	"file beside it) to start afresh with an empty database"
 
 /* Connect to the file at path (created by SQLite only when create). */
@@ -319,11 +319,11 @@ create_db(const char *path, struct store_err *err)
 		(void)ua_snprintf(dir, sizeof(dir), ".");
 	else
 		slash[slash == dir] = '\0';
-	remove_db_files(tmp);	/* left by a crash while creating */
+	remove_db_files(tmp); /* left by a crash while creating */
 	r = connect_db(tmp, true, &s, err);
 	if (r == 0)
 		r = migrate(s, err);
-	store_close(s);		/* checkpoints and removes the WAL */
+	store_close(s); /* checkpoints and removes the WAL */
 	if (r == 0) {
 		r = chmod(tmp, 0600) < 0 ? -errno : fsync_path(tmp, 0);
 		if (r == 0 && link(tmp, path) < 0)
@@ -360,7 +360,8 @@ store_open(const char *path, struct store **ret, struct store_err *err)
 	} else if (S_ISREG(st.st_mode) && st.st_size == 0) {
 		return store_fail(err, -EBADMSG, "internal",
 		    "the database '%s' is empty (0 bytes; cut short by a "
-		    "crash or a full disk?); " STORE_RECOVER, path);
+		    "crash or a full disk?); " STORE_RECOVER,
+		    path);
 	}
 	r = connect_db(path, false, &s, err);
 	if (r == 0)
@@ -368,7 +369,8 @@ store_open(const char *path, struct store **ret, struct store_err *err)
 	if (r == 0 && version == 0)
 		r = store_fail(err, -EBADMSG, "internal",
 		    "the database '%s' has no userauth schema (a file never "
-		    "set up, or cut short); " STORE_RECOVER, path);
+		    "set up, or cut short); " STORE_RECOVER,
+		    path);
 	if (r == 0)
 		r = migrate(s, err);
 	if (r < 0)
@@ -398,4 +400,3 @@ store_close(struct store *s)
 	(void)sqlite3_close_v2(s->db);
 	free(s);
 }
-

@@ -166,8 +166,7 @@ email_free(struct store *s, const char *email, struct store_err *err)
 }
 
 static int
-add_member(struct store *s, int64_t group, int64_t user,
-    struct store_err *err)
+add_member(struct store *s, int64_t group, int64_t user, struct store_err *err)
 {
 	sqlite3_stmt *st = NULL;
 	int r, rc;
@@ -244,8 +243,8 @@ store_user_add(struct store *s, const struct ua_conf *c,
 	if (r == 0)
 		r = email_free(s, email, err);
 	if (r == 0)
-		r = store_alloc_id(s, pool, "next_uid", pc->uid_min, pc->uid_max,
-		    "uid", &uid, err);
+		r = store_alloc_id(s, pool, "next_uid", pc->uid_min,
+		    pc->uid_max, "uid", &uid, err);
 	if (r == 0)
 		r = insert_user(s, pool, u, email, uid, home,
 		    u->shell ? u->shell : pc->shell, &id, err);
@@ -253,8 +252,7 @@ store_user_add(struct store *s, const struct ua_conf *c,
 		r = store_group_id(s, u->groups[i], &gid_row, &gpool, err);
 		if (r == 0 && gpool != pool)
 			r = store_fail(err, -EINVAL, "invalid",
-			    "group '%s' belongs to another pool",
-			    u->groups[i]);
+			    "group '%s' belongs to another pool", u->groups[i]);
 		if (r == 0)
 			r = add_member(s, gid_row, id, err);
 	}
@@ -299,8 +297,9 @@ store_user_set_enabled(struct store *s, const char *user, bool enabled,
 
 	r = store_user_id(s, user, &id, err);
 	if (r == 0)
-		r = store_mutate_row(s, "UPDATE users SET state = ?2 WHERE id = ?1",
-		    id, enabled ? "enabled" : "disabled", err);
+		r = store_mutate_row(s,
+		    "UPDATE users SET state = ?2 WHERE id = ?1", id,
+		    enabled ? "enabled" : "disabled", err);
 	if (r < 0)
 		return r;
 	return store_user_json_saved(s, id, user, ret, err);
@@ -318,8 +317,8 @@ store_user_del(struct store *s, const char *user, json_t **ret,
 	if (r == 0)
 		r = store_user_json(s, id, &o, err);
 	if (r == 0)
-		r = store_mutate_row(s, "DELETE FROM users WHERE id = ?1", id, NULL,
-		    err);
+		r = store_mutate_row(s, "DELETE FROM users WHERE id = ?1", id,
+		    NULL, err);
 	if (r < 0) {
 		json_decref(o);
 		return r;
@@ -367,8 +366,8 @@ out:
 	}
 	r = store_user_json_saved(s, id, user, ret, err);
 	if (r == 0 && json_object_get(*ret, "readback_error") == NULL) {
-		json_t *o = json_pack("{s:O}", "login",
-		    json_object_get(*ret, "login"));
+		json_t *o =
+		    json_pack("{s:O}", "login", json_object_get(*ret, "login"));
 
 		json_decref(*ret);
 		*ret = o;

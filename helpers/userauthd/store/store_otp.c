@@ -12,9 +12,8 @@
 #include "userauthd/store/store_otp.h"
 
 int
-store_otp_issued(struct store *s, const uint8_t key[KEYS_MAC_LEN],
-    time_t since, time_t now, int64_t *ret_count, int64_t *ret_last,
-    struct store_err *err)
+store_otp_issued(struct store *s, const uint8_t key[KEYS_MAC_LEN], time_t since,
+    time_t now, int64_t *ret_count, int64_t *ret_last, struct store_err *err)
 {
 	sqlite3_stmt *st = NULL;
 	int r, rc;
@@ -72,7 +71,8 @@ store_otp_insert(struct store *s, const struct store_otp_code *c,
 		r = store_run(s, st, err);
 	if (r == 0)
 		r = store_prepare_bind(s,
-		    "INSERT INTO otp_codes (user_id, purpose, code_mac, created,"
+		    "INSERT INTO otp_codes (user_id, purpose, code_mac, "
+		    "created,"
 		    " expires, tries_left) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
 		    &st, err, "itbiii", c->user_id, c->purpose, c->mac,
 		    KEYS_MAC_LEN, (int64_t)c->created, (int64_t)c->expires,
@@ -95,11 +95,11 @@ store_otp_row(struct store *s, bool decoy, int64_t id,
 	*ret = (struct store_otp_row){ .found = false };
 	/* the same statement for both, so a fake's wrong code costs a
 	 * real one's */
-	r = store_prepare_bind(s, decoy ?
-	    "SELECT code_mac, expires, tries_left, used FROM otp_decoy "
-	    "WHERE id = ?1" :
-	    "SELECT code_mac, expires, tries_left, used FROM otp_codes "
-	    "WHERE id = ?1",
+	r = store_prepare_bind(s,
+	    decoy ? "SELECT code_mac, expires, tries_left, used FROM otp_decoy "
+		    "WHERE id = ?1"
+		  : "SELECT code_mac, expires, tries_left, used FROM otp_codes "
+		    "WHERE id = ?1",
 	    &st, err, "i", id);
 	if (r < 0)
 		return r;
@@ -107,8 +107,8 @@ store_otp_row(struct store *s, bool decoy, int64_t id,
 	if (rc == SQLITE_ROW) {
 		ret->found = true;
 		mac = sqlite3_column_blob(st, 0);
-		ret->has_mac = mac != NULL &&
-		    sqlite3_column_bytes(st, 0) == KEYS_MAC_LEN;
+		ret->has_mac =
+		    mac != NULL && sqlite3_column_bytes(st, 0) == KEYS_MAC_LEN;
 		if (ret->has_mac)
 			memcpy(ret->mac, mac, KEYS_MAC_LEN);
 		ret->expires = sqlite3_column_int64(st, 1);
@@ -126,9 +126,10 @@ store_otp_spend(struct store *s, int64_t id, bool used, struct store_err *err)
 	sqlite3_stmt *st = NULL;
 	int r;
 
-	r = store_prepare_bind(s, used ?
-	    "UPDATE otp_codes SET used = 1 WHERE id = ?1" :
-	    "UPDATE otp_codes SET tries_left = tries_left - 1 WHERE id = ?1",
+	r = store_prepare_bind(s,
+	    used ? "UPDATE otp_codes SET used = 1 WHERE id = ?1"
+		 : "UPDATE otp_codes SET tries_left = tries_left - 1 WHERE id "
+		   "= ?1",
 	    &st, err, "i", id);
 	return r < 0 ? r : store_run(s, st, err);
 }
@@ -140,10 +141,11 @@ store_otp_decoy_spend(struct store *s, bool refill, struct store_err *err)
 	int r;
 
 	/* the row never runs out: refilled a billion tries at a time */
-	r = store_prepare_bind(s, refill ?
-	    "UPDATE otp_decoy SET tries_left = 1000000000, used = 0 "
-	    "WHERE id = 1" :
-	    "UPDATE otp_decoy SET tries_left = tries_left - 1 WHERE id = 1",
+	r = store_prepare_bind(s,
+	    refill ? "UPDATE otp_decoy SET tries_left = 1000000000, used = 0 "
+		     "WHERE id = 1"
+		   : "UPDATE otp_decoy SET tries_left = tries_left - 1 WHERE "
+		     "id = 1",
 	    &st, err, "");
 	return r < 0 ? r : store_run(s, st, err);
 }
@@ -173,8 +175,8 @@ store_otp_find_invite(struct store *s, int64_t user_id, time_t now,
 }
 
 int
-store_mail_queue(struct store *s, const struct store_mail *m,
-    int64_t *ret_id, struct store_err *err)
+store_mail_queue(struct store *s, const struct store_mail *m, int64_t *ret_id,
+    struct store_err *err)
 {
 	sqlite3_stmt *st = NULL;
 	int r;
@@ -184,8 +186,7 @@ store_mail_queue(struct store *s, const struct store_mail *m,
 	    " state, next_attempt, created, expires) "
 	    "VALUES (nullif(?1, 0), ?2, ?3, ?4, ?5, 'queued', ?6, ?7, ?8)",
 	    &st, err, "ittttiii", m->otp_id, m->pool, m->recipient,
-	    m->message_id, m->body,
-	    (int64_t)m->now * 1000, (int64_t)m->now,
+	    m->message_id, m->body, (int64_t)m->now * 1000, (int64_t)m->now,
 	    (int64_t)m->now + m->lifetime);
 	if (r == 0)
 		r = store_run(s, st, err);

@@ -26,8 +26,8 @@ int store_otp_record_issue(struct store *s, const uint8_t key[KEYS_MAC_LEN],
 /* A new code row; every earlier unused one of the user and purpose dies. */
 struct store_otp_code {
 	int64_t user_id;
-	const char *purpose;	/* "login", "invite" */
-	const uint8_t *mac;	/* KEYS_MAC_LEN bytes */
+	const char *purpose; /* "login", "invite" */
+	const uint8_t *mac;  /* KEYS_MAC_LEN bytes */
 	time_t created, expires;
 	unsigned tries;
 };
@@ -37,7 +37,7 @@ int store_otp_insert(struct store *s, const struct store_otp_code *c,
 /* A code row as stored (found false: no such row). */
 struct store_otp_row {
 	bool found;
-	bool has_mac;		/* mac holds KEYS_MAC_LEN stored bytes */
+	bool has_mac; /* mac holds KEYS_MAC_LEN stored bytes */
 	uint8_t mac[KEYS_MAC_LEN];
 	int64_t expires, tries_left;
 	bool used;
@@ -49,8 +49,7 @@ int store_otp_row(struct store *s, bool decoy, int64_t id,
 int store_otp_spend(struct store *s, int64_t id, bool used,
     struct store_err *err);
 /* The decoy row: one try spent, or refilled when refill. */
-int store_otp_decoy_spend(struct store *s, bool refill,
-    struct store_err *err);
+int store_otp_decoy_spend(struct store *s, bool refill, struct store_err *err);
 /* The user's newest live invitation code, or 0. */
 int store_otp_find_invite(struct store *s, int64_t user_id, time_t now,
     int64_t *ret_id, struct store_err *err);
@@ -60,7 +59,7 @@ struct store_mail {
 	const char *pool, *recipient, *message_id, *body;
 	int64_t otp_id;
 	time_t now;
-	unsigned lifetime;	/* seconds it may wait for the relay */
+	unsigned lifetime; /* seconds it may wait for the relay */
 };
 int store_mail_queue(struct store *s, const struct store_mail *m,
     int64_t *ret_id, struct store_err *err);

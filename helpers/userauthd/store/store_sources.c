@@ -32,9 +32,11 @@ store_login_source(struct store *s, int64_t user_id, const char *net,
 	r = store_begin(s, err);
 	if (r < 0)
 		return r;
-	r = store_prepare(s, "SELECT (SELECT last_seen FROM login_sources "
+	r = store_prepare(s,
+	    "SELECT (SELECT last_seen FROM login_sources "
 	    "WHERE user_id = ?1 AND net = ?2), (SELECT count(*) FROM "
-	    "login_sources WHERE user_id = ?1)", &st, err);
+	    "login_sources WHERE user_id = ?1)",
+	    &st, err);
 	if (r == 0) {
 		rc = sqlite3_bind_int64(st, 1, user_id);
 		if (rc == SQLITE_OK)
@@ -50,28 +52,34 @@ store_login_source(struct store *s, int64_t user_id, const char *net,
 			r = store_fail_db(s, err, rc);
 	}
 	if (r == 0)
-		r = store_prepare(s, "INSERT INTO login_sources (user_id, net, "
+		r = store_prepare(s,
+		    "INSERT INTO login_sources (user_id, net, "
 		    "last_seen) VALUES (?1, ?2, ?3) ON CONFLICT (user_id, net) "
-		    "DO UPDATE SET last_seen = ?3", &st, err);
+		    "DO UPDATE SET last_seen = ?3",
+		    &st, err);
 	if (r == 0) {
 		rc = sqlite3_bind_int64(st, 1, user_id);
 		if (rc == SQLITE_OK)
 			rc = sqlite3_bind_text(st, 2, net, -1, SQLITE_STATIC);
 		if (rc == SQLITE_OK)
 			rc = sqlite3_bind_int64(st, 3, now);
-		r = rc == SQLITE_OK ? step_done(s, st, err) :
-		    (sqlite3_finalize(st), store_fail_db(s, err, rc));
+		r = rc == SQLITE_OK
+		    ? step_done(s, st, err)
+		    : (sqlite3_finalize(st), store_fail_db(s, err, rc));
 	}
 	if (r == 0)
-		r = store_prepare(s, "DELETE FROM login_sources WHERE user_id = "
+		r = store_prepare(s,
+		    "DELETE FROM login_sources WHERE user_id = "
 		    "?1 AND net NOT IN (SELECT net FROM login_sources WHERE "
-		    "user_id = ?1 ORDER BY last_seen DESC LIMIT ?2)", &st, err);
+		    "user_id = ?1 ORDER BY last_seen DESC LIMIT ?2)",
+		    &st, err);
 	if (r == 0) {
 		rc = sqlite3_bind_int64(st, 1, user_id);
 		if (rc == SQLITE_OK)
 			rc = sqlite3_bind_int(st, 2, STORE_MAX_SOURCES);
-		r = rc == SQLITE_OK ? step_done(s, st, err) :
-		    (sqlite3_finalize(st), store_fail_db(s, err, rc));
+		r = rc == SQLITE_OK
+		    ? step_done(s, st, err)
+		    : (sqlite3_finalize(st), store_fail_db(s, err, rc));
 	}
 	if (r == 0)
 		r = store_commit(s, err);

@@ -62,8 +62,9 @@ counts(struct store *s, int64_t now, int64_t window, json_t *o,
 	else if (json_object_set_new(o, "queued",
 		     json_integer(sqlite3_column_int64(st, 0))) < 0 ||
 	    json_object_set_new(o, "oldest_age",
-		sqlite3_column_type(st, 1) == SQLITE_NULL ? json_null() :
-		json_integer(now - sqlite3_column_int64(st, 1))) < 0 ||
+		sqlite3_column_type(st, 1) == SQLITE_NULL
+		    ? json_null()
+		    : json_integer(now - sqlite3_column_int64(st, 1))) < 0 ||
 	    json_object_set_new(o, "sent",
 		json_integer(sqlite3_column_int64(st, 2))) < 0 ||
 	    json_object_set_new(o, "failed",
@@ -108,10 +109,12 @@ latency(struct store *s, int64_t now, int64_t window, json_t *o,
 		goto out;
 	}
 	/* nearest rank: the ceil(p * n)-th smallest; rows come sorted */
-	if (json_object_set_new(o, "latency_p50", n == 0 ? json_null() :
-		json_integer(v[(n * 50 + 99) / 100 - 1])) < 0 ||
-	    json_object_set_new(o, "latency_p99", n == 0 ? json_null() :
-		json_integer(v[(n * 99 + 99) / 100 - 1])) < 0)
+	if (json_object_set_new(o, "latency_p50",
+		n == 0 ? json_null()
+		       : json_integer(v[(n * 50 + 99) / 100 - 1])) < 0 ||
+	    json_object_set_new(o, "latency_p99",
+		n == 0 ? json_null()
+		       : json_integer(v[(n * 99 + 99) / 100 - 1])) < 0)
 		r = store_oom(err);
 out:
 	sqlite3_finalize(st);
@@ -127,9 +130,11 @@ last_error(struct store *s, json_t *o, struct store_err *err)
 	json_t *msg = json_null(), *at = json_null();
 	int r, rc;
 
-	r = store_prepare(s, "SELECT last_error, coalesce(done, "
+	r = store_prepare(s,
+	    "SELECT last_error, coalesce(done, "
 	    "next_attempt / 1000) FROM mail_queue WHERE last_error IS NOT "
-	    "NULL AND last_error != '' ORDER BY id DESC LIMIT 1", &st, err);
+	    "NULL AND last_error != '' ORDER BY id DESC LIMIT 1",
+	    &st, err);
 	if (r < 0)
 		return r;
 	rc = sqlite3_step(st);
@@ -139,8 +144,9 @@ last_error(struct store *s, json_t *o, struct store_err *err)
 	} else if (rc != SQLITE_DONE)
 		r = store_fail_db(s, err, rc);
 	sqlite3_finalize(st);
-	if (r == 0 && (json_object_set_new(o, "last_error", msg) < 0 ||
-	    json_object_set_new(o, "last_error_at", at) < 0))
+	if (r == 0 &&
+	    (json_object_set_new(o, "last_error", msg) < 0 ||
+		json_object_set_new(o, "last_error_at", at) < 0))
 		return store_oom(err);
 	if (r < 0) {
 		json_decref(msg);
@@ -150,8 +156,8 @@ last_error(struct store *s, json_t *o, struct store_err *err)
 }
 
 int
-store_mail_status(struct store *s, int64_t now, int64_t window,
-    json_t **ret, struct store_err *err)
+store_mail_status(struct store *s, int64_t now, int64_t window, json_t **ret,
+    struct store_err *err)
 {
 	json_t *o = json_object();
 	int r;

@@ -33,26 +33,30 @@ bind_key(struct store *s, sqlite3_stmt *st, const char *pool,
 		rc = sqlite3_bind_text(st, 2, kind_names[kind], -1,
 		    SQLITE_STATIC);
 	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_text(st, 3, kind == STORE_BUCKET_HOST ? "" :
-		    account, -1, SQLITE_STATIC);
+		rc = sqlite3_bind_text(st, 3,
+		    kind == STORE_BUCKET_HOST ? "" : account, -1,
+		    SQLITE_STATIC);
 	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_text(st, 4, kind == STORE_BUCKET_ACCOUNT ?
-		    "" : rhost, -1, SQLITE_STATIC);
+		rc = sqlite3_bind_text(st, 4,
+		    kind == STORE_BUCKET_ACCOUNT ? "" : rhost, -1,
+		    SQLITE_STATIC);
 	return rc == SQLITE_OK ? 0 : store_fail_db(s, err, rc);
 }
 
 int
-store_bucket_get(struct store *s, const char *pool,
-    enum store_bucket_kind kind, const char *account, const char *rhost,
-    struct store_bucket *ret, struct store_err *err)
+store_bucket_get(struct store *s, const char *pool, enum store_bucket_kind kind,
+    const char *account, const char *rhost, struct store_bucket *ret,
+    struct store_err *err)
 {
 	sqlite3_stmt *st = NULL;
 	int r, rc;
 
 	memset(ret, 0, sizeof(*ret));
-	r = store_prepare_cached(s, "SELECT failures, last_fail, next_allowed "
+	r = store_prepare_cached(s,
+	    "SELECT failures, last_fail, next_allowed "
 	    "FROM throttle WHERE pool = ?1 AND kind = ?2 AND account = ?3 "
-	    "AND rhost = ?4", &st, err);
+	    "AND rhost = ?4",
+	    &st, err);
 	if (r < 0)
 		return r;
 	r = bind_key(s, st, pool, kind, account, rhost, err);
@@ -71,16 +75,18 @@ out:
 }
 
 int
-store_bucket_put(struct store *s, const char *pool,
-    enum store_bucket_kind kind, const char *account, const char *rhost,
-    const struct store_bucket *b, struct store_err *err)
+store_bucket_put(struct store *s, const char *pool, enum store_bucket_kind kind,
+    const char *account, const char *rhost, const struct store_bucket *b,
+    struct store_err *err)
 {
 	sqlite3_stmt *st = NULL;
 	int r, rc;
 
-	r = store_prepare_cached(s, "INSERT OR REPLACE INTO throttle (pool, "
+	r = store_prepare_cached(s,
+	    "INSERT OR REPLACE INTO throttle (pool, "
 	    "kind, account, rhost, failures, last_fail, next_allowed) "
-	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", &st, err);
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	    &st, err);
 	if (r < 0)
 		return r;
 	r = bind_key(s, st, pool, kind, account, rhost, err);
@@ -128,18 +134,20 @@ int
 store_bucket_reset(struct store *s, const char *pool, const char *account,
     int64_t *ret_n, struct store_err *err)
 {
-	return delete_buckets(s, "DELETE FROM throttle WHERE pool = ?1 AND "
-	    "account = ?2 AND kind IN ('pair', 'account')", pool, account,
-	    ret_n, err);
+	return delete_buckets(s,
+	    "DELETE FROM throttle WHERE pool = ?1 AND "
+	    "account = ?2 AND kind IN ('pair', 'account')",
+	    pool, account, ret_n, err);
 }
 
 int
 store_bucket_clear_host(struct store *s, const char *pool, const char *rhost,
     int64_t *ret_n, struct store_err *err)
 {
-	return delete_buckets(s, "DELETE FROM throttle WHERE pool = ?1 AND "
-	    "rhost = ?2 AND kind IN ('pair', 'host')", pool, rhost, ret_n,
-	    err);
+	return delete_buckets(s,
+	    "DELETE FROM throttle WHERE pool = ?1 AND "
+	    "rhost = ?2 AND kind IN ('pair', 'host')",
+	    pool, rhost, ret_n, err);
 }
 
 static void
@@ -148,8 +156,10 @@ sync_full(struct store *s)
 	struct store_err e = { 0 };
 
 	if (store_exec_cached(s, "PRAGMA synchronous = FULL", &e) < 0)
-		ua_log(LOG_ERR, "store: cannot set synchronous = FULL again: "
-		    "%s", e.msg);
+		ua_log(LOG_ERR,
+		    "store: cannot set synchronous = FULL again: "
+		    "%s",
+		    e.msg);
 }
 
 int
@@ -163,7 +173,6 @@ store_throttle_begin(struct store *s, struct store_err *err)
 		sync_full(s);
 	return r;
 }
-
 
 /* Bucket writes are no change the NSS cache must see: no generation bump. */
 int
@@ -185,8 +194,7 @@ store_throttle_rollback(struct store *s)
 }
 
 static int
-list_row(struct store *s, sqlite3_stmt *st, json_t **ret,
-    struct store_err *err)
+list_row(struct store *s, sqlite3_stmt *st, json_t **ret, struct store_err *err)
 {
 	const char *kind = (const char *)sqlite3_column_text(st, 1);
 	const char *login = (const char *)sqlite3_column_text(st, 7);
@@ -207,14 +215,13 @@ list_row(struct store *s, sqlite3_stmt *st, json_t **ret,
 		    account + 1);
 	else
 		(void)snprintf(shown, sizeof(shown), "uid:%.16s", account + 1);
-	o = json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:I}",
-	    "pool", (const char *)sqlite3_column_text(st, 0),
-	    "kind", kind != NULL ? kind : "",
-	    "account", shown,
-	    "rhost", (const char *)sqlite3_column_text(st, 3),
-	    "failures", (json_int_t)failures,
-	    "last_fail", (json_int_t)sqlite3_column_int64(st, 5),
-	    "next_allowed", (json_int_t)sqlite3_column_int64(st, 6));
+	o = json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:I}", "pool",
+	    (const char *)sqlite3_column_text(st, 0), "kind",
+	    kind != NULL ? kind : "", "account", shown, "rhost",
+	    (const char *)sqlite3_column_text(st, 3), "failures",
+	    (json_int_t)failures, "last_fail",
+	    (json_int_t)sqlite3_column_int64(st, 5), "next_allowed",
+	    (json_int_t)sqlite3_column_int64(st, 6));
 	if (o == NULL)
 		return store_oom(err);
 	(void)s;
@@ -232,11 +239,13 @@ store_throttle_list(struct store *s, const char *pool, json_t **ret,
 
 	if (arr == NULL)
 		return store_oom(err);
-	r = store_prepare(s, "SELECT t.pool, t.kind, t.account, t.rhost, "
+	r = store_prepare(s,
+	    "SELECT t.pool, t.kind, t.account, t.rhost, "
 	    "t.failures, t.last_fail, t.next_allowed, u.login "
 	    "FROM throttle t LEFT JOIN users u ON t.account = 'u' || u.uid "
 	    "WHERE ?1 IS NULL OR t.pool = ?1 "
-	    "ORDER BY t.pool, t.kind, t.account, t.rhost", &st, err);
+	    "ORDER BY t.pool, t.kind, t.account, t.rhost",
+	    &st, err);
 	if (r < 0)
 		goto out;
 	rc = sqlite3_bind_text(st, 1, pool, -1, SQLITE_STATIC);

@@ -13,15 +13,15 @@
 #include "userauthd/store/store.h"
 
 enum store_bucket_kind {
-	STORE_BUCKET_PAIR,	/* account and rhost */
-	STORE_BUCKET_ACCOUNT,	/* account; rhost "" */
-	STORE_BUCKET_HOST,	/* rhost; account "" */
+	STORE_BUCKET_PAIR,    /* account and rhost */
+	STORE_BUCKET_ACCOUNT, /* account; rhost "" */
+	STORE_BUCKET_HOST,    /* rhost; account "" */
 };
 
 struct store_bucket {
-	int64_t failures;	/* consecutive, counted */
-	int64_t last_fail;	/* epoch seconds */
-	int64_t next_allowed;	/* epoch seconds: 0 = now */
+	int64_t failures;     /* consecutive, counted */
+	int64_t last_fail;    /* epoch seconds */
+	int64_t next_allowed; /* epoch seconds: 0 = now */
 };
 
 /* Read one bucket: all zero when it has no row. */
