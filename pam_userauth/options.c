@@ -195,10 +195,8 @@ uapam_opts_parse(int argc, const char **argv, struct uapam_opts *ret,
 	o.timeout_ms = UAPAM_TIMEOUT_DEFAULT * 1000;
 	memcpy(o.socket, DEFAULT_SOCKET, sizeof(DEFAULT_SOCKET));
 	for (i = 0; i < argc; i++) {
-		if (argv == NULL || argv[i] == NULL) {
-			r = -EINVAL;
+		if (argv == NULL || argv[i] == NULL)
 			goto fail;
-		}
 		r = apply(&o, argv[i], &seen, &why);
 		if (r < 0)
 			goto fail;

@@ -65,11 +65,23 @@ check() {
 
 note "build (-Werror) and make check"
 rm -f /tmp/pam.? 2>/dev/null
+analyze_pid=
 if build _build/main; then
+	# the static analyser (clang-14 --analyze, any finding fails) beside
+	# the tests, which mostly wait
+	(cd _build/main && make -s analyze >analyze.out 2>&1) &
+	analyze_pid=$!
 	check _build/main '^(PASS|FAIL|ERROR|XPASS|SKIP|# )|Error [0-9]|error:'
 else
 	extra_fail=$((extra_fail + 1))
 	echo "not ok - build"
+fi
+
+if [ -n "$analyze_pid" ]; then
+	note "make analyze"
+	wait "$analyze_pid"
+	step "make analyze: clang-14 --analyze finds nothing (tests/tools/analyze.ignore)" \
+		sh -c "tail -3 _build/main/analyze.out; grep -q '^analyze (clang): nothing found' _build/main/analyze.out"
 fi
 
 note "ASan + UBSan build and make check"

@@ -98,7 +98,7 @@ ua_msg_decode(const uint8_t *p, size_t n, struct ua_msg *ret)
 {
 	struct ua_msg m;
 	struct ua_buf b;
-	uint16_t version, count, tag;
+	uint16_t version = 0, count = 0, tag;
 	uint32_t seen = 0;
 	size_t i;
 	char *v;

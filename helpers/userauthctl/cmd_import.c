@@ -428,7 +428,7 @@ jsonl_line(struct import *im, unsigned long line, const char *p, size_t n)
 	}
 	if (g != NULL) {
 		r = join_groups(im, line, f[C_LOGIN], g, &groups);
-		if (r != 0) {
+		if (r != 0 || groups == NULL) {
 			r = r > 0 ? 0 : r;
 			goto out;
 		}
@@ -678,6 +678,8 @@ import_read(struct ctl_ctx *ctx, struct import_job *job, struct import *im)
 	size_t len = 0;
 	int r;
 
+	if (job->path == NULL || job->format == NULL)
+		return CTL_EXIT_USAGE; /* import_args sets both */
 	r = read_all(ctx, job->path, &buf, &len);
 	if (r != CTL_EXIT_OK)
 		return r;

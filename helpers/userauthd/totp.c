@@ -85,7 +85,7 @@ totp_base32(const uint8_t *secret, size_t len, char *out, size_t outsz)
 	if (bits > 0)
 		out[n++] = alpha[(buf << (5 - bits)) & 31];
 	out[n] = '\0';
-	buf = 0;
+	ua_wipe(&buf, sizeof(buf)); /* bits of the secret */
 	return 0;
 }
 

@@ -239,7 +239,19 @@ limited_start() {
 	UA_DAEMON_WRAP=
 	return $ls_r
 }
-vmsize() { awk '/^VmSize:/ { print $2 }' "/proc/$UA_DAEMON_PID/status"; }
+# The daemon's size once settled: after its first publish, and the least
+# of a few looks (a thread or mapping of the start-up that goes away
+# would leave more room than the 8 MiB, and the check would not fail).
+vmsize() {
+	ua_wait_for 100 grep -q "NSS cache '.*': [0-9]* users" "$TB/daemon.log"
+	vs_min=
+	for vs_i in 1 2 3 4 5; do
+		vs=$(awk '/^VmSize:/ { print $2 }' "/proc/$UA_DAEMON_PID/status")
+		[ -z "$vs_min" ] || [ "$vs" -lt "$vs_min" ] && vs_min=$vs
+		sleep 0.1
+	done
+	echo "$vs_min"
+}
 if ldd "$top_builddir/userauthd" 2>/dev/null | grep -q libasan; then
 	# the sanitizer reserves terabytes of address space for its shadow
 	ok 0 "# SKIP memory exhaustion: a sanitizer build cannot run under an address-space limit (the plain build runs it)"

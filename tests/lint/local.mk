@@ -24,6 +24,6 @@ analyze:
 format-check:
 	$(SHELL) $(top_srcdir)/tests/tools/format-check.sh
 .PHONY: analyze format-check
-EXTRA_DIST += .clang-format tests/tools/analyze.sh \
+EXTRA_DIST += .clang-format tests/tools/analyze.sh tests/tools/analyze.ignore \
 	tests/tools/format-check.sh
 CLEANFILES += analyze.log

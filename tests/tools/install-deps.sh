@@ -56,7 +56,7 @@ apt-get install -y -q --no-install-recommends \
 	python3 python3-aiosmtpd python3-paramiko python3-cryptography nodejs $npm \
 	libpam-pwquality cracklib-runtime \
 	openssh-server openssh-client expect faketime fiu-utils nscd \
-	mandoc clang-format-14 iproute2 netcat-openbsd curl util-linux passwd \
+	mandoc clang-format-14 clang-14 iproute2 netcat-openbsd curl util-linux passwd \
 	ca-certificates openssl sudo \
 	systemd systemd-container debhelper dpkg-dev lintian debootstrap git
 

@@ -20,7 +20,7 @@ static int
 load(struct admin_ctx *ctx, const char *user, struct store_mfa *m,
     const struct ua_pool_conf **ret_pc, struct store_err *err)
 {
-	const struct ua_pool_conf *pc;
+	const struct ua_pool_conf *pc = NULL;
 	int r;
 
 	r = store_mfa_load(ctx->store, 0, user, m, err);
@@ -78,7 +78,7 @@ int
 admin_mfa_enroll(struct admin_ctx *ctx, const char *user, const char *pool,
     json_t **ret, struct store_err *err)
 {
-	const struct ua_pool_conf *pc;
+	const struct ua_pool_conf *pc = NULL;
 	struct recovery_codes rc;
 	struct totp_params p;
 	struct store_mfa m;
@@ -131,7 +131,7 @@ int
 admin_mfa_confirm(struct admin_ctx *ctx, const char *user, const char *code,
     json_t **ret, struct store_err *err)
 {
-	const struct ua_pool_conf *pc;
+	const struct ua_pool_conf *pc = NULL;
 	struct totp_params p;
 	struct store_mfa m;
 	int64_t step;
@@ -171,7 +171,7 @@ int
 admin_mfa_recovery(struct admin_ctx *ctx, const char *user, const char *pool,
     json_t **ret, struct store_err *err)
 {
-	const struct ua_pool_conf *pc;
+	const struct ua_pool_conf *pc = NULL;
 	struct recovery_codes rc;
 	struct store_mfa m;
 	int r;
@@ -231,7 +231,7 @@ int
 admin_mfa_status(struct admin_ctx *ctx, const char *user, json_t **ret,
     struct store_err *err)
 {
-	const struct ua_pool_conf *pc;
+	const struct ua_pool_conf *pc = NULL;
 	struct store_mfa m;
 	int r;
 

@@ -350,7 +350,7 @@ static void
 dispatch(struct mailer *m)
 {
 	struct mailsend_xfer *x = NULL;
-	struct sender *s;
+	struct sender *s = NULL;
 	bool expired = false, bad = false;
 	int64_t id;
 	int r, rec;
@@ -372,7 +372,8 @@ dispatch(struct mailer *m)
 			x = NULL;
 		}
 		(void)pthread_mutex_lock(&m->lock);
-		if (x != NULL) {
+		/* a row loaded and live was claimed with a sender (claim) */
+		if (x != NULL && s != NULL) {
 			s->job = x;
 			x = NULL;
 			m->busy++;

@@ -500,7 +500,7 @@ mailsend_sendmail(const struct mailsend_cfg *cfg, struct mailsend_xfer *x,
 {
 	int64_t deadline = ua_now_ms() + UA_MAIL_ATTEMPT_TIMEOUT * 1000;
 	int fd = -1, r, st, code;
-	pid_t pid;
+	pid_t pid = -1;
 
 	r = spawn(cfg, x, &pid, &fd);
 	if (r < 0) {

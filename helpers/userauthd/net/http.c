@@ -187,6 +187,8 @@ finish(struct http *h, CURL *e, CURLcode code)
 	long connects = 0;
 
 	(void)curl_easy_getinfo(e, CURLINFO_PRIVATE, (char **)&rq);
+	if (rq == NULL)
+		return; /* not ours: every easy handle carries its request */
 	for (pp = &h->active; *pp != NULL && *pp != rq; pp = &(*pp)->next)
 		;
 	if (*pp == rq)

@@ -101,7 +101,7 @@ store_group_member(struct store *s, const char *group, const char *user,
     bool add, json_t **ret, struct store_err *err)
 {
 	sqlite3_stmt *st = NULL;
-	int64_t gid, gpool, uid, upool = 0;
+	int64_t gid = 0, gpool = 0, uid = 0, upool = 0;
 	int r, rc;
 
 	r = store_group_id(s, group, &gid, &gpool, err);
@@ -277,6 +277,8 @@ snapshot_groups(struct store *s, struct store_nss *n, struct store_err *err)
 			if (g->name == NULL)
 				goto oom;
 		}
+		if (n->ngroups == 0)
+			continue; /* the first row always opens a group */
 		g = &n->groups[n->ngroups - 1];
 		if (sqlite3_column_type(st, 3) == SQLITE_NULL ||
 		    user_index(n, sqlite3_column_int64(st, 3), &idx) < 0)

@@ -104,8 +104,10 @@ local_load(struct local_db *l)
 		r = local_read(l, "/etc/group");
 	if (r < 0)
 		return r;
-	qsort(l->names, l->nnames, sizeof(*l->names), cmp_str);
-	qsort(l->ids, l->nids, sizeof(*l->ids), cmp_u32);
+	if (l->nnames > 0)
+		qsort(l->names, l->nnames, sizeof(*l->names), cmp_str);
+	if (l->nids > 0)
+		qsort(l->ids, l->nids, sizeof(*l->ids), cmp_u32);
 	return 0;
 }
 
@@ -113,14 +115,16 @@ static bool
 local_name(const struct local_db *l, const char *name)
 {
 	return strcmp(name, "root") == 0 ||
-	    bsearch(&name, l->names, l->nnames, sizeof(*l->names), cmp_str) !=
-	    NULL;
+	    (l->nnames > 0 &&
+		bsearch(&name, l->names, l->nnames, sizeof(*l->names),
+		    cmp_str) != NULL);
 }
 
 static bool
 local_id(const struct local_db *l, uint32_t id)
 {
-	return bsearch(&id, l->ids, l->nids, sizeof(*l->ids), cmp_u32) != NULL;
+	return l->nids > 0 &&
+	    bsearch(&id, l->ids, l->nids, sizeof(*l->ids), cmp_u32) != NULL;
 }
 
 /* The database's groups: name -> row id and pool. */

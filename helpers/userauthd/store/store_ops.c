@@ -215,8 +215,8 @@ store_user_add(struct store *s, const struct ua_conf *c,
 {
 	char email[UA_MAX_EMAIL + 1], home[UA_MAX_PATHFIELD + 1];
 	const struct ua_pool_conf *pc;
-	int64_t pool, id, gid_row, gpool;
-	uint32_t uid;
+	int64_t pool = 0, id = 0, gid_row = 0, gpool = 0;
+	uint32_t uid = 0;
 	size_t i;
 	int r;
 
