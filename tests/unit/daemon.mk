@@ -51,7 +51,8 @@ tests_unit_test_store_ids_LDADD = helpers/userauthd/libuad.la $(UA_LIBS_TEST)
 # challenges, fakes, throttling, audit lines (ua_log wrapped at link time).
 check_PROGRAMS += tests/unit/test_auth
 TESTS += tests/unit/test_auth
-tests_unit_test_auth_SOURCES = tests/unit/test_auth.c
+tests_unit_test_auth_SOURCES = tests/unit/test_auth.c \
+	tests/unit/logcap.c tests/unit/logcap.h
 tests_unit_test_auth_CFLAGS = $(UA_CFLAGS_TEST)
 tests_unit_test_auth_LDFLAGS = -Wl,--wrap=ua_log
 tests_unit_test_auth_LDADD = helpers/userauthd/libuad.la $(UA_LIBS_TEST)
@@ -67,7 +68,8 @@ tests_unit_test_nsscache_LDADD = helpers/userauthd/libuad.la $(UA_LIBS_TEST)
 # codes as doc/PROTOCOL.md has them; ua_log wrapped for the audit lines.
 check_PROGRAMS += tests/unit/test_admin
 TESTS += tests/unit/test_admin
-tests_unit_test_admin_SOURCES = tests/unit/test_admin.c
+tests_unit_test_admin_SOURCES = tests/unit/test_admin.c \
+	tests/unit/logcap.c tests/unit/logcap.h
 tests_unit_test_admin_CFLAGS = $(UA_CFLAGS_TEST)
 tests_unit_test_admin_LDFLAGS = -Wl,--wrap=ua_log
 tests_unit_test_admin_LDADD = helpers/userauthd/libuad.la $(UA_LIBS_TEST)

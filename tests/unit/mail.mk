@@ -19,7 +19,8 @@ tests_unit_test_mailq_LDADD = helpers/userauthd/libuad.la $(UA_LIBS_TEST)
 # it drives (mailq.c); ua_log wrapped for the event=mail lines.
 check_PROGRAMS += tests/unit/test_mailer
 TESTS += tests/unit/test_mailer
-tests_unit_test_mailer_SOURCES = tests/unit/test_mailer.c
+tests_unit_test_mailer_SOURCES = tests/unit/test_mailer.c \
+	tests/unit/logcap.c tests/unit/logcap.h
 tests_unit_test_mailer_CFLAGS = $(UA_CFLAGS_TEST) $(CURL_CFLAGS)
 tests_unit_test_mailer_LDFLAGS = -Wl,--wrap=ua_log
 tests_unit_test_mailer_LDADD = helpers/userauthd/libuad.la $(UA_LIBS_TEST)

@@ -8,7 +8,7 @@
  * generation and its users and groups before and after.
  *
  * ua_log is wrapped at link time (-Wl,--wrap=ua_log, this test's
- * LDFLAGS): the audit lines land in lines[].
+ * LDFLAGS): the audit lines land in logcap_lines[] (logcap.c).
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -20,6 +20,8 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+
+#include "logcap.h"
 
 #include "server/conf.h"
 #include "server/log.h"
@@ -41,8 +43,6 @@ static const char conf_text[] = "[defaults]\n"
 				"gid_max = 310099\n"
 				"home = /srv/%p/%u\n";
 
-#define LINES_MAX 32
-
 struct fx {
 	char dir[64];
 	char db[128];
@@ -57,49 +57,6 @@ struct seen {
 	char *users; /* user.list and group.list, dumped */
 	char *groups;
 };
-
-static char lines[LINES_MAX][512];
-static size_t nlines;
-
-/* The link-time stand-in for ua_log (see the opening comment). */
-void __wrap_ua_log(int prio, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-void
-__wrap_ua_log(int prio, const char *fmt, ...)
-{
-	va_list ap;
-
-	(void)prio;
-	if (nlines >= LINES_MAX)
-		return;
-	va_start(ap, fmt);
-	(void)vsnprintf(lines[nlines++], sizeof(lines[0]), fmt, ap);
-	va_end(ap);
-}
-
-/* The number of log lines holding every one of the NULL-ended words. */
-static unsigned
-logged(const char *w, ...)
-{
-	unsigned n = 0;
-	size_t i;
-
-	for (i = 0; i < nlines; i++) {
-		const char *x;
-		bool all = true;
-		va_list ap;
-
-		va_start(ap, w);
-		for (x = w; x != NULL; x = va_arg(ap, const char *))
-			if (strstr(lines[i], x) == NULL)
-				all = false;
-		va_end(ap);
-		if (all)
-			n++;
-	}
-	return n;
-}
 
 static void
 rm_db(const struct fx *f)
@@ -133,7 +90,7 @@ setup(void **state)
 	/* no mailer, keys or workers: what the handler does without them */
 	f->ctx =
 	    (struct admin_ctx){ .conf = f->conf, .store = f->s, .peer_uid = 0 };
-	nlines = 0;
+	logcap_reset();
 	*state = f;
 	return 0;
 }
@@ -307,7 +264,7 @@ test_user_show_by_login_or_email(void **state)
 
 	add_alice(f);
 	look(f, &before);
-	nlines = 0;
+	logcap_reset();
 	for (i = 0; i < sizeof(asks) / sizeof(asks[0]); i++) {
 		reply = handle(f, asks[i]);
 		u = ok_result(reply);
@@ -391,7 +348,7 @@ test_missing_argument_is_invalid(void **state)
 	struct fx *f = *state;
 
 	add_alice(f);
-	nlines = 0;
+	logcap_reset();
 	refused(f,
 	    "{\"v\":1,\"op\":\"user.add\",\"pool\":\"customer\","
 	    "\"login\":\"bob\"}",

@@ -12,7 +12,7 @@
  *    the test sets it itself instead of calling auth_start, which would
  *    build the real local backend (and the Cognito one).
  *  - ua_log is wrapped at link time (-Wl,--wrap=ua_log, test_auth's
- *    LDFLAGS): every line the conversation logs lands in lines[].
+ *    LDFLAGS): every line the conversation logs lands in logcap.c.
  *  - auth/session.h, the conversation's own header, for the count of
  *    answers throttling charged (a test may look inside, as
  *    test_pool_local does with pool/local_int.h).
@@ -31,6 +31,8 @@
 #include <sys/socket.h>
 
 #include <cmocka.h>
+
+#include "logcap.h"
 
 #include "client/proto.h"
 #include "server/conf.h"
@@ -83,7 +85,6 @@ static const char conf_text[] =
     "service_groups = sshd:staff\n";
 
 #define SCRIPT_MAX 8
-#define LINES_MAX 64
 
 /* One scripted answer of the backend: return ret, fill in rp. */
 struct step {
@@ -108,49 +109,6 @@ struct fake_be {
 struct fake_login {
 	struct pool_login base;
 };
-
-static char lines[LINES_MAX][512];
-static size_t nlines;
-
-/* The link-time stand-in for ua_log (see the opening comment). */
-void __wrap_ua_log(int prio, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-void
-__wrap_ua_log(int prio, const char *fmt, ...)
-{
-	va_list ap;
-
-	(void)prio;
-	if (nlines >= LINES_MAX)
-		return;
-	va_start(ap, fmt);
-	(void)vsnprintf(lines[nlines++], sizeof(lines[0]), fmt, ap);
-	va_end(ap);
-}
-
-/* The number of log lines holding every one of the NULL-ended words. */
-static unsigned
-logged(const char *w, ...)
-{
-	unsigned n = 0;
-	size_t i;
-
-	for (i = 0; i < nlines; i++) {
-		const char *x;
-		bool all = true;
-		va_list ap;
-
-		va_start(ap, w);
-		for (x = w; x != NULL; x = va_arg(ap, const char *))
-			if (strstr(lines[i], x) == NULL)
-				all = false;
-		va_end(ap);
-		if (all)
-			n++;
-	}
-	return n;
-}
 
 static struct fake_be *
 fb_of(struct pool_backend *be)
@@ -357,7 +315,7 @@ setup(void **state)
 		.dummy_hash = f->dummy,
 		.local = &f->be.base };
 	f->peer = (struct ucred){ .pid = 1, .uid = 0, .gid = 0 };
-	nlines = 0;
+	logcap_reset();
 	*state = f;
 	return 0;
 }

@@ -12,7 +12,7 @@
  * a queued row here, so nothing depends on their timing.
  *
  * ua_log is wrapped at link time (-Wl,--wrap=ua_log): the event=mail
- * lines land in lines[].
+ * lines land in logcap_lines[] (logcap.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -26,6 +26,8 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+
+#include "logcap.h"
 #include <sqlite3.h>
 
 #include "server/conf.h"
@@ -37,7 +39,6 @@
 
 #define ADDR "ops.person@example.com"
 #define ADDR_LC "ops.person@example.com"
-#define LINES_MAX 32
 
 struct fx {
 	char dir[64];
@@ -47,26 +48,6 @@ struct fx {
 	sqlite3 *mdb; /* the sender's kind of connection */
 	time_t now;
 };
-
-static char lines[LINES_MAX][512];
-static size_t nlines;
-
-/* The link-time stand-in for ua_log (see the opening comment). */
-void __wrap_ua_log(int prio, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-void
-__wrap_ua_log(int prio, const char *fmt, ...)
-{
-	va_list ap;
-
-	(void)prio;
-	if (nlines >= LINES_MAX)
-		return;
-	va_start(ap, fmt);
-	(void)vsnprintf(lines[nlines++], sizeof(lines[0]), fmt, ap);
-	va_end(ap);
-}
 
 /* A config whose [mail] sends through sendmail (NULL: the default relay). */
 static struct ua_conf *
@@ -109,7 +90,7 @@ setup(void **state)
 	assert_int_equal(store_sync_pools(f->s, f->conf, &err), 0);
 	assert_int_equal(mailq_db_open(f->db, &f->mdb), 0);
 	f->now = time(NULL);
-	nlines = 0;
+	logcap_reset();
 	*state = f;
 	return 0;
 }
@@ -244,9 +225,10 @@ no_line_holds_the_address(void)
 {
 	size_t i;
 
-	for (i = 0; i < nlines; i++)
-		if (strcasestr(lines[i], ADDR_LC) != NULL)
-			fail_msg("logged the whole address: %s", lines[i]);
+	for (i = 0; i < logcap_n; i++)
+		if (strcasestr(logcap_lines[i], ADDR_LC) != NULL)
+			fail_msg("logged the whole address: %s",
+			    logcap_lines[i]);
 }
 
 static void
@@ -310,9 +292,9 @@ test_retry_keeps_the_row_queued_and_counts_it(void **state)
 	o = listed(f, false, id, &l);
 	assert_int_equal(num(o, "attempts"), 2);
 	json_decref(l);
-	assert_int_equal(nlines, 2);
-	assert_non_null(strstr(lines[0], "event=mail"));
-	assert_non_null(strstr(lines[0], "451 try later"));
+	assert_int_equal(logcap_n, 2);
+	assert_non_null(strstr(logcap_lines[0], "event=mail"));
+	assert_non_null(strstr(logcap_lines[0], "451 try later"));
 	no_line_holds_the_address();
 }
 
