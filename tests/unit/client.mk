@@ -5,6 +5,7 @@ TESTS += tests/unit/test_wipe
 tests_unit_test_wipe_SOURCES = tests/unit/test_wipe.c
 tests_unit_test_wipe_CFLAGS = $(UA_CFLAGS_TEST)
 tests_unit_test_wipe_LDADD = common/client/libua_client.la $(UA_LIBS_TEST)
+tests_unit_test_wipe_LDFLAGS = -Wl,--wrap=free
 
 check_PROGRAMS += tests/unit/test_buf
 TESTS += tests/unit/test_buf

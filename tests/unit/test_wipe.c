@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests for common/client/wipe.c: wiping is exact and every helper
- * accepts NULL.  (That the compiler keeps the wipe is explicit_bzero's
- * promise; STYLE.md 2.3 has the evidence.)
+ * Unit tests for common/client/wipe.c: wiping is exact, the freeing
+ * helpers hand free() a buffer already zero (free is wrapped at link time,
+ * -Wl,--wrap=free, to look at it then), and every helper accepts NULL.
+ * (That the compiler keeps the wipe is explicit_bzero's promise; STYLE.md
+ * 2.3 has the evidence.)
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +15,36 @@
 #include <cmocka.h>
 
 #include "client/wipe.h"
+
+void __real_free(void *p);
+void __wrap_free(void *p);
+
+/* The buffer free() is watched for, and what it found there. */
+static const unsigned char *watched;
+static size_t watched_len, nonzero_at_free, frees_seen;
+
+void
+__wrap_free(void *p)
+{
+	size_t i;
+
+	if (p != NULL && p == watched) {
+		frees_seen++;
+		for (i = 0; i < watched_len; i++)
+			if (watched[i] != 0)
+				nonzero_at_free++;
+		watched = NULL;
+	}
+	__real_free(p);
+}
+
+static void
+watch(const void *p, size_t n)
+{
+	watched = p;
+	watched_len = n;
+	nonzero_at_free = frees_seen = 0;
+}
 
 static void
 test_wipe_zeroes_exactly_n_bytes(void **state)
@@ -48,7 +80,10 @@ test_freezero_accepts_null_and_frees(void **state)
 	p = malloc(32);
 	assert_non_null(p);
 	memset(p, 'x', 32);
+	watch(p, 32);
 	ua_freezero(p, 32); /* ASan/valgrind would flag a bad free */
+	assert_int_equal(frees_seen, 1);
+	assert_int_equal(nonzero_at_free, 0);
 }
 
 static void
@@ -61,7 +96,10 @@ test_erase_free_accepts_null_and_strings(void **state)
 	p = strdup("correct horse battery staple");
 	assert_non_null(p);
 	p[3] = '\0'; /* length now unknown to strlen: still fully wiped */
+	watch(p, sizeof("correct horse battery staple"));
 	ua_erase_free(p);
+	assert_int_equal(frees_seen, 1);
+	assert_int_equal(nonzero_at_free, 0);
 }
 
 int
