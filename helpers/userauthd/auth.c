@@ -404,26 +404,35 @@ lookup_subject(struct auth_ctx *ctx, struct auth_session *s,
 }
 
 /*
- * Who the user found is to this request, the same for every phase:
- * NULL when it names an enabled user the peer may speak for, else why
- * not ("unknown", "disabled", "foreign_peer").  A non-root peer speaks
- * only for its own uid; a provisional user's uid is known only after
- * sign-in, so a non-root peer cannot be that user.  Each phase says
- * what a reason gives (login and chpass: a fake; acct: FAIL, or DENIED
- * for a disabled user; session: FAIL but for a disabled user, whose
- * session is still recorded).
+ * Who the user found is to this request, the same for every phase: an
+ * enabled user the peer may speak for, or why not.  A non-root peer
+ * speaks only for its own uid; a provisional user's uid is known only
+ * after sign-in, so a non-root peer cannot be that user.  Each phase
+ * says what a verdict gives (login and chpass: a fake, its audit reason
+ * from subject_reason; acct: FAIL, or DENIED for a disabled user;
+ * session: FAIL but for a disabled user, whose session is still
+ * recorded).
  */
-static const char *
+enum subject { SUBJ_OK, SUBJ_UNKNOWN, SUBJ_FOREIGN, SUBJ_DISABLED };
+
+static const char *const subject_reason[] = {
+	[SUBJ_OK] = NULL,
+	[SUBJ_UNKNOWN] = "unknown",
+	[SUBJ_FOREIGN] = "foreign_peer",
+	[SUBJ_DISABLED] = "disabled",
+};
+
+static enum subject
 subject_verdict(const struct auth_session *s, const struct pool_reply *rp)
 {
 	if (rp->status != POOL_OK)
-		return "unknown";
+		return SUBJ_UNKNOWN;
 	if (s->peer_uid != 0 &&
 	    (rp->user.provisional || s->peer_uid != rp->user.uid))
-		return "foreign_peer";
+		return SUBJ_FOREIGN;
 	if (!rp->user.enabled)
-		return "disabled";
-	return NULL;
+		return SUBJ_DISABLED;
+	return SUBJ_OK;
 }
 
 /* INITIATE: the user is known (or not); the first challenge. */
@@ -440,7 +449,7 @@ login_found(struct auth_ctx *ctx, struct auth_session *s,
 		    found->error ? found->error : "unknown error");
 		return auth_unavailable(s, out, NULL);
 	}
-	s->fake = subject_verdict(s, found);
+	s->fake = subject_reason[subject_verdict(s, found)];
 	/* a disabled or foreign user's code prompt names its real address */
 	if (s->fake != NULL && found->status == POOL_OK &&
 	    found->user.masked != NULL)
@@ -466,7 +475,7 @@ chpass_found(struct auth_ctx *ctx, struct auth_session *s,
 
 	if (found->status == POOL_UNAVAILABLE)
 		return auth_unavailable(s, out, NULL);
-	s->fake = subject_verdict(s, found);
+	s->fake = subject_reason[subject_verdict(s, found)];
 	if (s->fake == NULL && !found->user.has_password)
 		s->fake = "no_password";
 	valid = ua_valid_password(s->old_password, strlen(s->old_password),
@@ -500,15 +509,14 @@ acct_found(struct auth_ctx *ctx, struct auth_session *s,
 	const struct pool_user *u = &found->user;
 	char user[80], service[80], rhost[80], pool[80];
 	struct policy_user pu;
-	const char *outcome, *why;
-	bool foreign;
+	enum subject why = subject_verdict(s, found);
+	bool foreign = why == SUBJ_FOREIGN;
+	const char *outcome;
 
 	if (pc == NULL || found->status == POOL_UNAVAILABLE)
 		return auth_unavailable(s, out, NULL);
 	/* a non-root peer learns nothing of other users: as unknown */
-	why = subject_verdict(s, found);
-	foreign = why != NULL && strcmp(why, "foreign_peer") == 0;
-	if (why == NULL) {
+	if (why == SUBJ_OK) {
 		pu = (struct policy_user){ .has_password = u->has_password,
 			.groups = u->groups,
 			.ngroups = u->ngroups };
@@ -516,7 +524,7 @@ acct_found(struct auth_ctx *ctx, struct auth_session *s,
 		    ? "OK"
 		    : "DENIED";
 	} else
-		outcome = strcmp(why, "disabled") == 0 ? "DENIED" : "FAIL";
+		outcome = why == SUBJ_DISABLED ? "DENIED" : "FAIL";
 	ua_log(LOG_NOTICE,
 	    "event=account pool=%s user=%s service=%s "
 	    "rhost=%s result=%s%s",
@@ -535,13 +543,13 @@ static int
 session_found(struct auth_ctx *ctx, struct auth_session *s,
     const struct pool_reply *found, struct ua_msg *out)
 {
-	const char *why = subject_verdict(s, found);
+	enum subject why = subject_verdict(s, found);
 	struct pool_reply rp = { 0 };
 	int r;
 
 	if (found->status == POOL_UNAVAILABLE)
 		return auth_unavailable(s, out, NULL);
-	if (why != NULL && strcmp(why, "disabled") != 0)
+	if (why != SUBJ_OK && why != SUBJ_DISABLED)
 		return auth_result(s, out, "FAIL", NULL);
 	r = s->bl->be->ops->session_open(s->bl, &rp);
 	return finish(ctx, s, C_SESSION, r, &rp, out);

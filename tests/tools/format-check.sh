@@ -12,13 +12,14 @@ command -v "$cf" >/dev/null 2>&1 || {
 	exit 1
 }
 rc=0
+diffs=$(mktemp)
+trap 'rm -f "$diffs"' EXIT
 for f in $(find common pam_userauth nss_userauth helpers tests bench -name '*.[ch]' \
 	-not -path 'tests/cognito-sdk/*' | sort); do
-	if ! "$cf" --style=file "$f" | diff -u "$f" - >/tmp/format-check.$$ 2>&1; then
-		cat /tmp/format-check.$$
+	if ! "$cf" --style=file "$f" | diff -u "$f" - >"$diffs" 2>&1; then
+		cat "$diffs"
 		rc=1
 	fi
 done
-rm -f /tmp/format-check.$$
 [ $rc -eq 0 ] && echo "format-check: every C file is formatted"
 exit $rc

@@ -602,7 +602,7 @@ store_mutate_row(struct store *s, const char *sql, int64_t id, const char *text,
     struct store_err *err)
 {
 	sqlite3_stmt *st = NULL;
-	int r, rc;
+	int r;
 
 	r = store_begin(s, err);
 	if (r < 0)
@@ -614,13 +614,10 @@ store_mutate_row(struct store *s, const char *sql, int64_t id, const char *text,
 		r = store_prepare_bind(s, sql, &st, err, "i", id);
 	if (r < 0)
 		goto out;
-	rc = sqlite3_step(st);
-	if (rc != SQLITE_DONE) {
-		r = store_fail_db(s, err, rc);
-		goto out;
-	}
-	sqlite3_finalize(st);
+	r = store_run(s, st, err);
 	st = NULL;
+	if (r < 0)
+		goto out;
 	r = store_commit(s, err);
 out:
 	sqlite3_finalize(st);

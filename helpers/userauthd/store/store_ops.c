@@ -334,7 +334,7 @@ store_user_set_password(struct store *s, const char *user, const char *hash,
 {
 	sqlite3_stmt *st = NULL;
 	int64_t id;
-	int r, rc;
+	int r;
 
 	r = store_user_id(s, user, &id, err);
 	if (r < 0)
@@ -350,13 +350,10 @@ store_user_set_password(struct store *s, const char *user, const char *hash,
 	    &st, err, "iti", id, hash, (int64_t)time(NULL));
 	if (r < 0)
 		goto out;
-	rc = sqlite3_step(st);
-	if (rc != SQLITE_DONE) {
-		r = store_fail_db(s, err, rc);
-		goto out;
-	}
-	sqlite3_finalize(st);
+	r = store_run(s, st, err);
 	st = NULL;
+	if (r < 0)
+		goto out;
 	r = store_commit(s, err);
 out:
 	sqlite3_finalize(st);
