@@ -141,22 +141,18 @@ throttle_gate(struct auth_ctx *ctx, struct auth_session *s)
 	struct throttle_limits l;
 	struct store_err err = { 0 };
 	enum throttle_state st;
-	int64_t until, now = (int64_t)time(NULL);
 	int r;
 
 	s->unjudged = NULL;
 	if (pc == NULL || s->account[0] == '\0')
 		return 0;
 	auth_throttle_limits(pc, &l);
-	r = throttle_check(ctx->store, &l, &who, now, &st, &until, &err);
-	if (r == 0 && st != THROTTLE_OPEN) {
+	r = throttle_admit(ctx->store, &l, &who, (int64_t)time(NULL), &st,
+	    &err);
+	if (r == 0 && st != THROTTLE_OPEN)
 		s->unjudged = st == THROTTLE_LOCKED ? "locked" : "throttled";
-		r = throttle_touch(ctx->store, &l, &who, now, &err);
-	} else if (r == 0) {
-		r = throttle_charge(ctx->store, &l, &who, now, &err);
-		if (r == 0)
-			s->charged++;
-	}
+	else if (r == 0)
+		s->charged++;
 	if (r < 0)
 		throttle_log(s, &err);
 	return r;

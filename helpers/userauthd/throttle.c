@@ -147,7 +147,7 @@ host_leak(const struct throttle_limits *l, struct store_bucket *b, int64_t now)
 enum scope { ALL_BUCKETS, OWN_BUCKETS, HOST_BUCKET };
 
 static int
-record(struct store *s, const struct throttle_limits *l,
+record_in(struct store *s, const struct throttle_limits *l,
     const struct throttle_who *who, int64_t now, int64_t delta,
     enum scope scope, struct store_err *err)
 {
@@ -155,9 +155,6 @@ record(struct store *s, const struct throttle_limits *l,
 	size_t i;
 	int r;
 
-	r = store_throttle_begin(s, err);
-	if (r < 0)
-		return r;
 	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
 		if ((scope == HOST_BUCKET && kinds[i] != STORE_BUCKET_HOST) ||
 		    (scope == OWN_BUCKETS && kinds[i] == STORE_BUCKET_HOST))
@@ -165,7 +162,7 @@ record(struct store *s, const struct throttle_limits *l,
 		r = store_bucket_get(s, who->pool, kinds[i], who->account,
 		    who->rhost, &b, err);
 		if (r < 0)
-			goto fail;
+			return r;
 		rebase(l, &b, now);
 		if (delta != 0) {
 			if (kinds[i] == STORE_BUCKET_HOST)
@@ -183,12 +180,50 @@ record(struct store *s, const struct throttle_limits *l,
 		r = store_bucket_put(s, who->pool, kinds[i], who->account,
 		    who->rhost, &b, err);
 		if (r < 0)
-			goto fail;
+			return r;
+	}
+	return 0;
+}
+
+/* record_in as a transaction of its own. */
+static int
+record(struct store *s, const struct throttle_limits *l,
+    const struct throttle_who *who, int64_t now, int64_t delta,
+    enum scope scope, struct store_err *err)
+{
+	int r = store_throttle_begin(s, err);
+
+	if (r < 0)
+		return r;
+	r = record_in(s, l, who, now, delta, scope, err);
+	if (r < 0) {
+		store_throttle_rollback(s);
+		return r;
 	}
 	return store_throttle_commit(s, err);
-fail:
-	store_throttle_rollback(s);
-	return r;
+}
+
+int
+throttle_admit(struct store *s, const struct throttle_limits *l,
+    const struct throttle_who *who, int64_t now, enum throttle_state *ret_state,
+    struct store_err *err)
+{
+	int64_t until;
+	int r = store_throttle_begin(s, err);
+
+	if (r < 0)
+		return r;
+	r = throttle_check(s, l, who, now, ret_state, &until, err);
+	if (r == 0)
+		r = record_in(s, l, who, now,
+		    *ret_state == THROTTLE_OPEN ? 1 : 0,
+		    *ret_state == THROTTLE_OPEN ? OWN_BUCKETS : ALL_BUCKETS,
+		    err);
+	if (r < 0) {
+		store_throttle_rollback(s);
+		return r;
+	}
+	return store_throttle_commit(s, err);
 }
 
 int
@@ -236,5 +271,14 @@ int
 throttle_succeeded(struct store *s, const struct throttle_who *who,
     struct store_err *err)
 {
-	return store_bucket_reset(s, who->pool, who->account, NULL, err);
+	int r = store_throttle_begin(s, err);
+
+	if (r < 0)
+		return r;
+	r = store_bucket_reset(s, who->pool, who->account, NULL, err);
+	if (r < 0) {
+		store_throttle_rollback(s);
+		return r;
+	}
+	return store_throttle_commit(s, err);
 }

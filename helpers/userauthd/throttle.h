@@ -72,6 +72,14 @@ int throttle_check(struct store *s, const struct throttle_limits *l,
     const struct throttle_who *who, int64_t now, enum throttle_state *ret_state,
     int64_t *ret_until, struct store_err *err);
 
+/*
+ * The gate of one answer, in one transaction: throttle_check, then, when
+ * open, throttle_charge; when not, throttle_touch (the same store work).
+ */
+int throttle_admit(struct store *s, const struct throttle_limits *l,
+    const struct throttle_who *who, int64_t now, enum throttle_state *ret_state,
+    struct store_err *err);
+
 /* A judged failure: count it in all three buckets (one commit). */
 int throttle_failed(struct store *s, const struct throttle_limits *l,
     const struct throttle_who *who, int64_t now, struct store_err *err);

@@ -347,6 +347,50 @@ test_success_resets_own_buckets_only(void **state)
 	assert_int_equal(b.failures, 0);
 }
 
+/*
+ * The gate of one answer: open, it charges the account's own buckets
+ * (not the host's); throttled or locked, it counts nothing.
+ */
+static void
+test_admit_charges_when_open_only(void **state)
+{
+	struct fx *f = *state;
+	struct store_err err = { 0 };
+	struct throttle_who w = { "staff", "u7", "192.0.2.7" };
+	struct store_bucket b;
+	enum throttle_state st = THROTTLE_LOCKED;
+	int64_t t = 1800000000;
+	uint32_t i;
+
+	assert_int_equal(throttle_admit(f->s, &defaults, &w, t, &st, &err), 0);
+	assert_int_equal(st, THROTTLE_OPEN);
+	assert_int_equal(store_bucket_get(f->s, "staff", STORE_BUCKET_PAIR,
+			     "u7", "192.0.2.7", &b, &err),
+	    0);
+	assert_int_equal(b.failures, 1);
+	assert_int_equal(store_bucket_get(f->s, "staff", STORE_BUCKET_HOST, "",
+			     "192.0.2.7", &b, &err),
+	    0);
+	assert_int_equal(b.failures, 0);
+	for (i = 1; i < defaults.pair_after; i++)
+		fail_at(f, &defaults, &w, t);
+	assert_int_equal(throttle_admit(f->s, &defaults, &w, t, &st, &err), 0);
+	assert_int_equal(st, THROTTLE_WAIT);
+	assert_int_equal(store_bucket_get(f->s, "staff", STORE_BUCKET_PAIR,
+			     "u7", "192.0.2.7", &b, &err),
+	    0);
+	assert_int_equal(b.failures, (int64_t)defaults.pair_after);
+	for (i = defaults.pair_after; i < defaults.lock_after; i++)
+		fail_at(f, &defaults, &w, t + 100000 + i);
+	assert_int_equal(
+	    throttle_admit(f->s, &defaults, &w, t + 200000, &st, &err), 0);
+	assert_int_equal(st, THROTTLE_LOCKED);
+	assert_int_equal(store_bucket_get(f->s, "staff", STORE_BUCKET_ACCOUNT,
+			     "u7", "", &b, &err),
+	    0);
+	assert_int_equal(b.failures, (int64_t)defaults.lock_after);
+}
+
 /* Counters are rows of the store: a restart resets nothing. */
 static void
 test_counters_survive_reopen(void **state)
@@ -445,6 +489,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_success_resets_own_buckets_only, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_admit_charges_when_open_only, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_counters_survive_reopen,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pools_apart_and_listing,

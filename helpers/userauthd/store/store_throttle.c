@@ -106,7 +106,10 @@ out:
 	return r;
 }
 
-/* DELETE sql (?1 = pool, ?2 = key); *ret_n rows deleted (or NULL). */
+/*
+ * DELETE sql (?1 = pool, ?2 = key; a string literal: the statement is kept
+ * prepared); *ret_n rows deleted (or NULL).
+ */
 static int
 delete_buckets(struct store *s, const char *sql, const char *pool,
     const char *key, int64_t *ret_n, struct store_err *err)
@@ -114,7 +117,7 @@ delete_buckets(struct store *s, const char *sql, const char *pool,
 	sqlite3_stmt *st = NULL;
 	int r, rc;
 
-	r = store_prepare(s, sql, &st, err);
+	r = store_prepare_cached(s, sql, &st, err);
 	if (r < 0)
 		return r;
 	rc = sqlite3_bind_text(st, 1, pool, -1, SQLITE_STATIC);
@@ -126,7 +129,7 @@ delete_buckets(struct store *s, const char *sql, const char *pool,
 		r = store_fail_db(s, err, rc);
 	else if (ret_n != NULL)
 		*ret_n = sqlite3_changes(s->db);
-	sqlite3_finalize(st);
+	store_release_cached(s, st);
 	return r;
 }
 
