@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <jansson.h>
 
 #include "userauthd/nss/nsscache.h"
 #include "userauthd/pool/cognito_int.h"
@@ -196,6 +197,79 @@ test_a_new_result_replaces_the_last(void **state)
 	    -ENOENT);
 }
 
+/*
+ * The state file's text: valid JSON that gives back every value as it
+ * was, whatever an address holds (a quote, a backslash, a control
+ * character, UTF-8), and each group's members.
+ */
+static void
+test_state_file_round_trip(void **state)
+{
+	static char odd[] = "a\"b\\c\x01\td\xc3\xa9@example.com";
+	static char ann[] = "ann", bob[] = "bob", none[] = "", ops[] = "ops";
+	static char home1[] = "/home/ann", home2[] = "/home/b\"ob";
+	static char sh1[] = "/bin/sh", sh2[] = "/bin/bash";
+	struct store_nss_user users[2] = {
+		{ .login = ann,
+		    .email = odd,
+		    .home = home1,
+		    .shell = sh1,
+		    .uid = 4000001 },
+		{ .login = bob,
+		    .email = none,
+		    .home = home2,
+		    .shell = sh2,
+		    .uid = 4000002 },
+	};
+	uint32_t members[2] = { 1, 0 };
+	struct store_nss_group groups[1] = {
+		{ .name = ops,
+		    .gid = 4100000,
+		    .members = members,
+		    .nmembers = 2 },
+	};
+	struct store_nss n = { .users = users,
+		.nusers = 2,
+		.groups = groups,
+		.ngroups = 1 };
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	json_t *o, *u, *g;
+	json_error_t e;
+
+	(void)state;
+	assert_non_null(f);
+	cg_state_write(f, &n);
+	assert_false(ferror(f));
+	assert_int_equal(fclose(f), 0);
+	o = json_loadb(text, len, JSON_REJECT_DUPLICATES, &e);
+	assert_non_null(o);
+	assert_int_equal(json_integer_value(json_object_get(o, "version")), 1);
+	u = json_object_get(o, "users");
+	assert_int_equal(json_array_size(u), 2);
+	assert_string_equal(
+	    json_string_value(json_object_get(json_array_get(u, 0), "email")),
+	    odd);
+	assert_string_equal(
+	    json_string_value(json_object_get(json_array_get(u, 1), "home")),
+	    "/home/b\"ob");
+	assert_int_equal(
+	    json_integer_value(json_object_get(json_array_get(u, 1), "uid")),
+	    4000002);
+	g = json_array_get(json_object_get(o, "groups"), 0);
+	assert_string_equal(json_string_value(json_object_get(g, "name")),
+	    "ops");
+	assert_int_equal(json_integer_value(json_object_get(g, "gid")),
+	    4100000);
+	assert_int_equal(json_integer_value(
+			     json_array_get(json_object_get(g, "members"), 0)),
+	    1);
+	assert_int_equal(json_array_size(json_object_get(g, "members")), 2);
+	json_decref(o);
+	free(text);
+}
+
 int
 main(void)
 {
@@ -208,6 +282,7 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_a_new_result_replaces_the_last, setup, teardown),
+		cmocka_unit_test(test_state_file_round_trip),
 	};
 
 	return cmocka_run_group_tests_name("cognito_index", tests, NULL, NULL);

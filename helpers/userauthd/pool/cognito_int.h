@@ -7,6 +7,7 @@
 #define UA_POOL_COGNITO_INT_H
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -210,6 +211,12 @@ void cg_sync_done(struct cognito_backend *cb, const struct ua_conf *c,
     struct workq_job *job, uint64_t now);
 /* cognito_nss.c: every pool's last result to the NSS cache (and disk). */
 void cg_sync_publish(struct cognito_backend *cb, struct cg_sync *y);
+/*
+ * The state file's text of n (cognito_nss.c): {"version":1,"users":[...],
+ * "groups":[...]}, read back by the daemon's next start.  Write errors
+ * are left in f's error indicator.
+ */
+void cg_state_write(FILE *f, const struct store_nss *n);
 int cg_sync_load(struct cognito_backend *cb, const struct ua_conf *c);
 /* Make x (a reference handed over) y's last result, with its index;
  * -ENOMEM (x dropped, y as it was) when the index cannot be built. */
