@@ -7,6 +7,7 @@
  * (control characters, CR/LF in values) rather than sign it.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <stdint.h>
@@ -31,12 +32,25 @@ struct part {
 	size_t n;
 };
 
+/*
+ * The HMAC implementation, fetched once for the process: a fetch per
+ * call was a twentieth of a Cognito login's daemon CPU (two SECRET_HASHes
+ * a login, a SigV4 key derivation per sync request).
+ */
+static EVP_MAC *hmac_impl;
+static pthread_once_t hmac_once = PTHREAD_ONCE_INIT;
+
+static void
+hmac_fetch(void)
+{
+	hmac_impl = EVP_MAC_fetch(NULL, "HMAC", NULL);
+}
+
 /* HMAC-SHA256 of the concatenated parts: 0 or -EIO. */
 static int
 hmac_sha256(const void *key, size_t klen, const struct part *parts,
     size_t nparts, uint8_t out[SHA256_LEN])
 {
-	EVP_MAC *mac = NULL;
 	EVP_MAC_CTX *ctx = NULL;
 	OSSL_PARAM params[2];
 	size_t olen = 0, i;
@@ -45,8 +59,8 @@ hmac_sha256(const void *key, size_t klen, const struct part *parts,
 	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
 	    (char *)(uintptr_t) "SHA256", 0);
 	params[1] = OSSL_PARAM_construct_end();
-	mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
-	ctx = mac != NULL ? EVP_MAC_CTX_new(mac) : NULL;
+	(void)pthread_once(&hmac_once, hmac_fetch);
+	ctx = hmac_impl != NULL ? EVP_MAC_CTX_new(hmac_impl) : NULL;
 	ok = ctx != NULL && EVP_MAC_init(ctx, key, klen, params) == 1;
 	for (i = 0; ok && i < nparts; i++)
 		ok = EVP_MAC_update(ctx, parts[i].p, parts[i].n) == 1;
@@ -54,7 +68,6 @@ hmac_sha256(const void *key, size_t klen, const struct part *parts,
 	    olen == SHA256_LEN;
 	/* The context held the key schedule; the free cleanses it. */
 	EVP_MAC_CTX_free(ctx);
-	EVP_MAC_free(mac);
 	return ok ? 0 : -EIO;
 }
 
