@@ -550,6 +550,8 @@ setup_store(struct server *srv, const char *path, const struct ids *ids,
 	if (r < 0)
 		return r;
 	r = store_open(path, ret_store, &serr);
+	if (r == 0)
+		r = store_open_side(*ret_store, &serr);
 	/*
 	 * The event loop's connection: a lock held elsewhere (the mailer's
 	 * short writes; an operator's sqlite3) is waited for at most

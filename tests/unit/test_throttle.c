@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "server/defaults.h"
+#include "userauthd/store/store_int.h"
 #include "userauthd/store/store_throttle.h"
 #include "userauthd/throttle.h"
 
@@ -391,6 +392,56 @@ test_admit_charges_when_open_only(void **state)
 	assert_int_equal(b.failures, (int64_t)defaults.lock_after);
 }
 
+static int64_t
+one_int(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t v = -1;
+
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+/*
+ * The buckets' own connection: synchronous = NORMAL there, FULL on the
+ * store's; what it writes the store reads; and it is a connection of its
+ * own (a write transaction held on the store's makes it wait, then fail
+ * closed).
+ */
+static void
+test_side_connection(void **state)
+{
+	struct fx *f = *state;
+	struct store_err err = { 0 };
+	struct throttle_who w = { "staff", "u8", "192.0.2.8" };
+
+	assert_int_equal(store_open_side(f->s, &err), 0);
+	assert_non_null(f->s->side);
+	assert_int_equal(one_int(f->s->db, "PRAGMA synchronous"), 2);
+	assert_int_equal(one_int(f->s->side->db, "PRAGMA synchronous"), 1);
+	fail_at(f, &defaults, &w, 1800000000);
+	assert_int_equal(one_int(f->s->db,
+			     "SELECT failures FROM throttle WHERE account = "
+			     "'u8' AND kind = 'pair'"),
+	    1);
+	store_set_busy_ms(f->s, 20);
+	assert_int_equal(
+	    sqlite3_exec(f->s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL),
+	    SQLITE_OK);
+	assert_int_equal(throttle_failed(f->s, &defaults, &w, 1800000001, &err),
+	    -EBUSY);
+	assert_int_equal(sqlite3_exec(f->s->db, "ROLLBACK", NULL, NULL, NULL),
+	    SQLITE_OK);
+	fail_at(f, &defaults, &w, 1800000002);
+	assert_int_equal(one_int(f->s->db,
+			     "SELECT failures FROM throttle WHERE account = "
+			     "'u8' AND kind = 'pair'"),
+	    2);
+}
+
 /* Counters are rows of the store: a restart resets nothing. */
 static void
 test_counters_survive_reopen(void **state)
@@ -491,6 +542,8 @@ main(void)
 		    test_success_resets_own_buckets_only, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_admit_charges_when_open_only, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_side_connection, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_counters_survive_reopen,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pools_apart_and_listing,

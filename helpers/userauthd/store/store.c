@@ -676,4 +676,6 @@ void
 store_set_busy_ms(struct store *s, int ms)
 {
 	sqlbusy_set(s->db, ms);
+	if (s->side != NULL)
+		sqlbusy_set(s->side->db, ms);
 }

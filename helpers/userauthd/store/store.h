@@ -39,6 +39,16 @@ int store_open(const char *path, struct store **ret, struct store_err *err);
 /* Whether store_open created the database (none existed). */
 bool store_created(const struct store *s);
 void store_close(struct store *s);
+/*
+ * A second connection to s's file for the throttle's buckets alone
+ * (store_throttle.h), with synchronous = NORMAL for its life: a bucket
+ * write is durable against a crash of the daemon, not of the machine,
+ * and needs no fdatasync on the event loop; every other write of s stays
+ * synchronous = FULL.  Switching one connection back and forth cost a
+ * PRAGMA compiled twice per bucket transaction.  store_close closes it;
+ * without it the buckets are written on s itself, at FULL.
+ */
+int store_open_side(struct store *s, struct store_err *err);
 
 /* Free what SQLite caches for this connection (it reads it back). */
 void store_release_memory(struct store *s);

@@ -36,6 +36,7 @@ struct store {
 		sqlite3_stmt *st;
 	} cached[STORE_CACHED_MAX]; /* store_stmt.c */
 	size_t ncached;
+	struct store *side; /* the throttle's connection, or NULL */
 };
 
 /*

@@ -390,11 +390,35 @@ store_created(const struct store *s)
 	return s->created;
 }
 
+int
+store_open_side(struct store *s, struct store_err *err)
+{
+	const char *path = sqlite3_db_filename(s->db, "main");
+	struct store *side = NULL;
+	int r;
+
+	if (s->side != NULL)
+		return 0;
+	if (path == NULL || *path == '\0')
+		return store_fail(err, -EINVAL, "internal",
+		    "the database has no file to open twice");
+	r = connect_db(path, false, &side, err);
+	if (r == 0)
+		r = store_exec(side, "PRAGMA synchronous = NORMAL", err);
+	if (r < 0) {
+		store_close(side);
+		return r;
+	}
+	s->side = side;
+	return 0;
+}
+
 void
 store_close(struct store *s)
 {
 	if (s == NULL)
 		return;
+	store_close(s->side);
 	store_marks_detach(s);
 	store_cached_free(s);
 	(void)sqlite3_close_v2(s->db);

@@ -3,13 +3,14 @@
  * Failure buckets in the store (store_throttle.h).  Bound statements only;
  * a failed answer costs a real user and a fake the same work.
  *
- * Bucket transactions commit with synchronous=NORMAL (WAL): durable
+ * Bucket transactions run on the store's side connection
+ * (store_open_side), synchronous=NORMAL (WAL) for its life: durable
  * against a crash of the daemon, not of the machine.  They run on the
  * event loop for every answer, and three fdatasync()s a login held every
  * other client up (the Cognito benchmark saw PING wait 200 ms behind
  * them); a power cut may lose the last counts, which the next failures
  * rebuild.  Everything else in the store stays synchronous=FULL, and its
- * next commit syncs the bucket writes before it with its own.
+ * next commit syncs the bucket writes before it with its own (one WAL).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -20,6 +21,13 @@
 #include "userauthd/store/store_throttle.h"
 
 static const char *const kind_names[] = { "pair", "account", "host" };
+
+/* The connection bucket statements run on: the side one where opened. */
+static struct store *
+side_of(struct store *s)
+{
+	return s->side != NULL ? s->side : s;
+}
 
 static int
 bind_key(struct store *s, sqlite3_stmt *st, const char *pool,
@@ -51,6 +59,7 @@ store_bucket_get(struct store *s, const char *pool, enum store_bucket_kind kind,
 	sqlite3_stmt *st = NULL;
 	int r, rc;
 
+	s = side_of(s);
 	memset(ret, 0, sizeof(*ret));
 	r = store_prepare_cached(s,
 	    "SELECT failures, last_fail, next_allowed "
@@ -82,6 +91,7 @@ store_bucket_put(struct store *s, const char *pool, enum store_bucket_kind kind,
 	sqlite3_stmt *st = NULL;
 	int r, rc;
 
+	s = side_of(s);
 	r = store_prepare_cached(s,
 	    "INSERT OR REPLACE INTO throttle (pool, "
 	    "kind, account, rhost, failures, last_fail, next_allowed) "
@@ -117,6 +127,7 @@ delete_buckets(struct store *s, const char *sql, const char *pool,
 	sqlite3_stmt *st = NULL;
 	int r, rc;
 
+	s = side_of(s);
 	r = store_prepare_cached(s, sql, &st, err);
 	if (r < 0)
 		return r;
@@ -153,47 +164,29 @@ store_bucket_clear_host(struct store *s, const char *pool, const char *rhost,
 	    pool, rhost, ret_n, err);
 }
 
-static void
-sync_full(struct store *s)
-{
-	struct store_err e = { 0 };
-
-	if (store_exec_cached(s, "PRAGMA synchronous = FULL", &e) < 0)
-		ua_log(LOG_ERR,
-		    "store: cannot set synchronous = FULL again: "
-		    "%s",
-		    e.msg);
-}
-
 int
 store_throttle_begin(struct store *s, struct store_err *err)
 {
-	int r = store_exec_cached(s, "PRAGMA synchronous = NORMAL", err);
-
-	if (r == 0)
-		r = store_exec_cached(s, "BEGIN IMMEDIATE", err);
-	if (r < 0)
-		sync_full(s);
-	return r;
+	return store_exec_cached(side_of(s), "BEGIN IMMEDIATE", err);
 }
 
 /* Bucket writes are no change the NSS cache must see: no generation bump. */
 int
 store_throttle_commit(struct store *s, struct store_err *err)
 {
-	int r = store_exec_cached(s, "COMMIT", err);
+	int r;
 
+	s = side_of(s);
+	r = store_exec_cached(s, "COMMIT", err);
 	if (r < 0)
 		store_rollback(s);
-	sync_full(s);
 	return r;
 }
 
 void
 store_throttle_rollback(struct store *s)
 {
-	store_rollback(s);
-	sync_full(s);
+	store_rollback(side_of(s));
 }
 
 static int
@@ -240,6 +233,7 @@ store_throttle_list(struct store *s, const char *pool, json_t **ret,
 	json_t *arr = json_array(), *o = NULL;
 	int r, rc;
 
+	s = side_of(s);
 	if (arr == NULL)
 		return store_oom(err);
 	r = store_prepare(s,
