@@ -36,18 +36,29 @@ dup_into(char **dst, const char *s)
 static void
 put_str(FILE *f, const char *s)
 {
-	const unsigned char *p = (const unsigned char *)(s != NULL ? s : "");
+	static const char special[] =
+	    "\"\\\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c\x0d"
+	    "\x0e\x0f\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b"
+	    "\x1c\x1d\x1e\x1f";
+	size_t n;
 
-	(void)putc('"', f);
-	for (; *p != '\0'; p++) {
-		if (*p == '"' || *p == '\\')
-			(void)fprintf(f, "\\%c", *p);
-		else if (*p < 0x20)
-			(void)fprintf(f, "\\u%04x", *p);
+	if (s == NULL)
+		s = "";
+	(void)putc_unlocked('"', f);
+	for (;;) {
+		n = strcspn(s, special);
+		(void)fwrite_unlocked(s, 1, n, f);
+		s += n;
+		if (*s == '\0')
+			break;
+		if (*s == '"' || *s == '\\')
+			(void)fprintf(f, "\\%c", *s);
 		else
-			(void)putc(*p, f);
+			(void)fprintf(f, "\\u%04x",
+			    (unsigned)(unsigned char)*s);
+		s++;
 	}
-	(void)putc('"', f);
+	(void)putc_unlocked('"', f);
 }
 
 static void
