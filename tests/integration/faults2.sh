@@ -1,0 +1,242 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# More rows of the reliability matrix (SECURITY.md 6b), in a pool that
+# mails codes (an aiosmtpd sink, tests/tools/smtpsink.py): a refused
+# SIGHUP keeps an old policy value in force; a restart between a mailed
+# code and its answer leaves no second valid code; the state directory
+# full while a code is issued; the database locked, timed against the
+# event loop's busy timeout; the database corrupted under the running
+# daemon; kill -9 during 200 logins, some of them by mailed code.  Own
+# mount and network namespaces; prints TAP; needs root.
+. "$top_srcdir/tests/integration/lib.sh"
+PY=/usr/bin/python3
+if [ -z "${UA_IN_NS:-}" ]; then
+	$PY -c 'import aiosmtpd' 2>/dev/null ||
+		skip_all "needs python3-aiosmtpd for $PY"
+fi
+ua_need_tools sqlite3 fallocate ip mkfifo
+ua_enter_netns "$@"
+ua_scratch
+ua_nss_setup
+
+PORT=2525
+MAILDIR=$TB/mail
+SOCK=$TB/run/public.sock
+MOD=$(ua_reachable "$top_builddir/pam_userauth/.libs/pam_userauth.so")
+PAMCONV=$(ua_reachable "$top_builddir/tests/tools/pamconv")
+conv() { "$PAMCONV" -C "$TB/pam" "$@"; }
+PW='Fault2-canary-pw-3b7c'
+DB=$TB/state/userauth.db
+q() { sqlite3 "$DB" "$1"; }
+
+# The state directory on a small tmpfs of its own, so that it can be filled.
+mkdir -p "$TB/state"
+mount -t tmpfs -o "size=8m,mode=0700,uid=$(id -u userauth),gid=$(id -g userauth)" tmpfs "$TB/state" ||
+	skip_all "cannot mount a tmpfs for the state directory"
+
+# conf_text OTP_TRIES: the daemon's config.
+conf_text() {
+	cat <<EOF
+hash_threads = 1
+[mail]
+smtp_url = smtp://127.0.0.1:$PORT
+retry_max_interval = 1
+[defaults]
+shell = /bin/sh
+mail_from = signin@example.com
+otp_resend_cooldown = 0
+otp_per_hour = 100
+otp_per_day = 1000
+throttle_pair_after = 100
+throttle_account_after = 1000
+throttle_host_after = 100000
+[pool customer]
+uid_min = 200000
+uid_max = 200999
+gid_min = 300000
+gid_max = 300099
+first_factors = password email_otp
+otp_tries = $1
+EOF
+}
+conf_text 3 | ua_write_conf
+mkdir -p "$TB/pam"
+{
+	echo "auth required $MOD pool=customer socket=$SOCK timeout=3"
+	echo "account required $MOD pool=customer socket=$SOCK timeout=3"
+} >"$TB/pam/ua"
+printf 'auth required pam_deny.so\naccount required pam_deny.so\n' >"$TB/pam/other"
+chmod 0644 "$TB/pam/"*
+
+$PY "$top_srcdir/tests/tools/smtpsink.py" --port $PORT --maildir "$MAILDIR" \
+	>"$TB/sink.out" 2>&1 &
+UA_PIDS="$UA_PIDS $!"
+ua_wait_for 100 grep -q "^listening $PORT" "$TB/sink.out"
+ok $? "the SMTP sink listens"
+ua_start_daemon
+ok $? "the daemon starts, its state on an 8 MiB tmpfs"
+
+# The sink's Maildir: "code RCPT" waits for an unread message to RCPT,
+# prints its 8-digit code and marks it read; "count RCPT" counts them all.
+cat >"$TB/mail.py" <<'EOF'
+import mailbox, re, sys, time
+cmd, md, rcpt = sys.argv[1:4]
+def mine():
+    mb = mailbox.Maildir(md, create=True)
+    return mb, [(k, m) for k, m in mb.items()
+                if (m.get("To") or "").strip().lower() == rcpt]
+if cmd == "count":
+    print(len(mine()[1]))
+    sys.exit(0)
+end = time.time() + 15
+while time.time() < end:
+    mb, ms = mine()
+    for k, m in ms:
+        if m.get_subdir() == "new":
+            c = re.findall(r"(?<![0-9])[0-9]{8}(?![0-9])",
+                           m.get_payload(decode=True).decode())
+            m.set_subdir("cur")
+            mb[k] = m
+            print(c[0])
+            sys.exit(0)
+    time.sleep(0.05)
+sys.exit("no mail for " + rcpt)
+EOF
+code() { $PY "$TB/mail.py" code "$MAILDIR" "$1"; }
+mails_to() { $PY "$TB/mail.py" count "$MAILDIR" "$1"; }
+
+# bg_login NAME PAMCONV-ARGS...: a login in the background taking its
+# answers from a FIFO written through fd 9; its pid in BG_PID.
+bg_login() {
+	n=$1
+	shift
+	rm -f "$TB/fifo.$n"
+	mkfifo "$TB/fifo.$n"
+	"$PAMCONV" -C "$TB/pam" -f "$TB/fifo.$n" "$@" >"$TB/tx.$n" 2>&1 9>&- &
+	BG_PID=$!
+	exec 9>"$TB/fifo.$n"
+}
+answer() { (printf '%s\n' "$1" >&9) 2>/dev/null; }
+finish() {
+	exec 9>&-
+	wait "$1"
+}
+# tx_is DESCRIPTION NAME: the transcript equals stdin.
+tx_is() {
+	if diff -u - "$TB/tx.$2" >"$TB/diff" 2>&1; then ok 0 "$1"; else
+		ok 1 "$1"
+		sed 's/^/# /' "$TB/diff" | head -30
+	fi
+}
+intact() { [ "$(q 'PRAGMA integrity_check;')" = ok ]; }
+
+setup_users() {
+	uactl user add customer bea --email bea@example.com &&
+	set_pw bea "$PW" &&
+	uactl user add customer cora --email cora@example.com &&
+	uactl user add customer dora --email dora@example.com
+}
+expect_rc 0 "pool users: bea with a password, cora and dora by mailed code only" setup_users
+
+# --- a refused reload keeps the old policy in force --------------------------------
+# The bad file would make a code die at its first wrong answer (otp_tries
+# = 1); refused, a wrong code still leaves 2 of 3 tries.
+cp "$TB/etc/userauth.conf" "$TB/good.conf"
+conf_text 1 | ua_write_conf
+echo "bogus line" >>"$TB/etc/userauth.conf"
+kill -HUP "$UA_DAEMON_PID"
+ua_wait_for 50 grep -q 'reload refused' "$TB/daemon.log"
+ok $? "a config with otp_tries = 1 and a bad line: the SIGHUP reload is refused"
+expect_rc 0 "  ... for that line" grep -q "reload refused.*userauth.conf:$(wc -l <"$TB/etc/userauth.conf"): " "$TB/daemon.log"
+bg_login tries3 ua cora
+pid=$BG_PID
+c=$(code cora@example.com) && answer 00000000 && answer "$c"
+finish $pid
+ok $? "  ... the old otp_tries = 3 stays in force: a wrong code, then the right one, signs cora in"
+tx_is "  ... after 'Wrong code, 2 tries left.'" tries3 <<'EOF'
+call 1: INFO "A code was sent to c***@e******.com" | ECHO_OFF "Code: "
+call 2: INFO "A code was sent to c***@e******.com" | ERROR "Wrong code, 2 tries left." | ECHO_OFF "Code: "
+authenticate: 0 Success
+EOF
+# The same value in a good file takes effect: the login above can tell.
+conf_text 1 | ua_write_conf
+reloads=$(grep -c 'configuration reloaded' "$TB/daemon.log")
+kill -HUP "$UA_DAEMON_PID"
+ua_wait_for 50 sh -c "[ \$(grep -c 'configuration reloaded' '$TB/daemon.log') -gt $reloads ]"
+ok $? "  ... the same otp_tries = 1 in a valid file is reloaded"
+bg_login tries1 ua cora
+pid=$BG_PID
+c=$(code cora@example.com) && answer 00000000 && answer "$c"
+finish $pid
+expect_rc 0 "  ... and then a wrong code kills the code at once (the check above sees the value)" \
+	grep -q '^authenticate: 7 ' "$TB/tx.tries1"
+cp "$TB/good.conf" "$TB/etc/userauth.conf"
+reloads=$(grep -c 'configuration reloaded' "$TB/daemon.log")
+kill -HUP "$UA_DAEMON_PID"
+ua_wait_for 50 sh -c "[ \$(grep -c 'configuration reloaded' '$TB/daemon.log') -gt $reloads ]"
+ok $? "  ... (otp_tries = 3 again)"
+
+# --- a restart between the mailed code and its answer ----------------------------
+# The login's state is its connection: the code mailed before the restart
+# dies with it.  A new login gets a new code, and the old one is no
+# second valid code.
+uid_of() { q "SELECT id FROM users WHERE login = '$1'"; }
+live_codes() { q "SELECT count(*) FROM otp_codes WHERE user_id = $(uid_of "$1") AND used = 0"; }
+bg_login restart ua dora
+pid=$BG_PID
+C_OLD=$(code dora@example.com)
+ok $? "a code is mailed to dora"
+ua_stop_daemon
+ua_start_daemon
+answer "$C_OLD"
+finish $pid
+r=$?
+expect_rc 0 "the daemon restarts before her answer: that login fails cleanly, PAM_AUTHINFO_UNAVAIL ($r)" \
+	test $r -eq 9
+tx_lacks "  ... not success" restart "authenticate: 0"
+bg_login after ua dora
+pid=$BG_PID
+C_NEW=$(code dora@example.com)
+ok $? "  ... a new login mails her a new code"
+expect_rc 0 "  ... which leaves one live code of hers in the database, not two ($(live_codes dora))" \
+	test "$(live_codes dora)" -eq 1
+answer "$C_OLD"
+answer "$C_NEW"
+finish $pid
+ok $? "  ... the code mailed before the restart is refused there, the new one signs her in"
+tx_is "  ... as a wrong code ('Wrong code, 2 tries left.')" after <<'EOF'
+call 1: INFO "A code was sent to d***@e******.com" | ECHO_OFF "Code: "
+call 2: INFO "A code was sent to d***@e******.com" | ERROR "Wrong code, 2 tries left." | ECHO_OFF "Code: "
+authenticate: 0 Success
+EOF
+expect_rc 0 "  ... and no live code of hers is left" test "$(live_codes dora)" -eq 0
+
+# --- the state directory full when a code is to be issued --------------------------
+rows() { q "SELECT (SELECT count(*) FROM otp_codes), (SELECT count(*) FROM mail_queue), (SELECT count(*) FROM otp_issued)"; }
+rows0=$(rows)
+mails0=$(mails_to dora@example.com)
+fallocate -l 16m "$TB/state/filler" 2>/dev/null ||
+	dd if=/dev/zero of="$TB/state/filler" bs=64k 2>/dev/null
+login full ua dora
+r=$?
+expect_rc 0 "state directory full: dora's login fails closed, PAM_AUTHINFO_UNAVAIL ($r)" test $r -eq 9
+tx_is "  ... before any prompt, and no word of a code sent" full <<'EOF'
+authenticate: 9 Authentication service cannot retrieve authentication info
+EOF
+expect_rc 0 "  ... the daemon logs why (the disk is full)" \
+	grep -q "issuing a code failed: .*disk is full" "$TB/daemon.log"
+expect_rc 0 "  ... and audits it as an error" \
+	grep -q "user='dora' .*result=error reason=otp_issue" "$TB/daemon.log"
+rm -f "$TB/state/filler"
+expect_rc 0 "  ... nothing half-written: no code, mail or issue row was added (codes, mails, issues: $rows0 -> $(rows))" \
+	test "$(rows)" = "$rows0"
+expect_rc 0 "  ... the database is intact" intact
+bg_login roomy ua dora
+pid=$BG_PID
+c=$(code dora@example.com) && answer "$c"
+finish $pid
+ok $? "  ... space back: a code is mailed and signs dora in"
+expect_rc 0 "  ... and that was the only mail since the disk was full ($mails0 -> $(mails_to dora@example.com))" \
+	test "$(mails_to dora@example.com)" -eq $((mails0 + 1))
+
+ua_finish
