@@ -239,4 +239,76 @@ ok $? "  ... space back: a code is mailed and signs dora in"
 expect_rc 0 "  ... and that was the only mail since the disk was full ($mails0 -> $(mails_to dora@example.com))" \
 	test "$(mails_to dora@example.com)" -eq $((mails0 + 1))
 
+# --- the database locked by another process, timed --------------------------------
+# timed.py SOCK USER PASSWORD: one password login on the socket; prints
+# "OUTCOME initiate_ms respond_ms" (respond_ms: from the answer to the
+# RESULT).
+cat >"$TB/timed.py" <<'EOF'
+import socket, struct, sys, time
+T = {"INITIATE": 3, "CHALLENGE": 4, "RESPOND": 5, "RESULT": 6, "WAIT": 10}
+TAG = {"POOL": 1, "USER": 2, "SERVICE": 3, "CHALLENGE": 8, "ANSWER": 9,
+       "OUTCOME": 14}
+def frame(mtype, fields):
+    body = struct.pack(">HHH", 1, T[mtype], len(fields))
+    for k, v in fields.items():
+        body += struct.pack(">HH", TAG[k], len(v)) + v.encode()
+    return struct.pack(">I", len(body)) + body
+def read(s):
+    def exact(n):
+        b = b""
+        while len(b) < n:
+            d = s.recv(n - len(b))
+            if not d:
+                sys.exit("closed")
+            b += d
+        return b
+    body = exact(struct.unpack(">I", exact(4))[0])
+    _, mtype, count = struct.unpack(">HHH", body[:6])
+    off, out = 6, {}
+    for _ in range(count):
+        tag, n = struct.unpack(">HH", body[off:off + 4])
+        out[tag] = body[off + 4:off + 4 + n].decode()
+        off += 4 + n
+    return mtype, out
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(30)
+s.connect(sys.argv[1])
+t0 = time.monotonic()
+s.sendall(frame("INITIATE", {"POOL": "customer", "USER": sys.argv[2],
+                             "SERVICE": "timed"}))
+mtype, f = read(s)
+t1 = time.monotonic()
+if mtype != T["CHALLENGE"] or f.get(8) != "PASSWORD":
+    sys.exit("no PASSWORD challenge: %r %r" % (mtype, f))
+s.sendall(frame("RESPOND", {"CHALLENGE": "PASSWORD", "ANSWER": sys.argv[3]}))
+while True:
+    mtype, f = read(s)
+    if mtype == T["RESULT"]:
+        break
+t2 = time.monotonic()
+print(f.get(14), int((t1 - t0) * 1000), int((t2 - t1) * 1000))
+EOF
+timed() { $PY "$TB/timed.py" "$SOCK" bea "$PW"; }
+set -- $(timed)
+expect_rc 0 "unlocked, a timed login of bea's succeeds (${1:-none}, answered in ${3:-?} ms)" test "${1:-}" = OK
+rm -f "$TB/lockfifo"
+mkfifo "$TB/lockfifo"
+( { echo 'BEGIN EXCLUSIVE;'; echo "SELECT 'locked';"; cat "$TB/lockfifo"; echo 'COMMIT;'; } |
+	sqlite3 "$DB" >"$TB/lock.out" 2>&1 ) 8>&- &
+LOCKER=$!
+exec 8>"$TB/lockfifo"
+ua_wait_for 50 grep -q locked "$TB/lock.out"
+ok $? "another process holds the database EXCLUSIVE"
+set -- $(timed)
+expect_rc 0 "  ... bea's right password fails closed, UNAVAILABLE (${1:-none})" test "${1:-}" = UNAVAILABLE
+expect_rc 0 "  ... the challenge came at once: reads are not locked out (${2:-?} ms)" test "${2:-9999}" -lt 200
+expect_rc 0 "  ... the answer fails after the event loop's busy timeout of 250 ms, not at once, not later (${3:-?} ms, wanted 200-1000)" \
+	test "${3:-0}" -ge 200 -a "${3:-9999}" -le 1000
+expect_rc 0 "  ... audited as an error (the throttle store could not be written)" \
+	grep -q "service='timed' .*result=error reason=throttle_store" "$TB/daemon.log"
+exec 8>&-
+wait $LOCKER
+set -- $(timed)
+expect_rc 0 "  ... once it lets go, bea signs in (${1:-none})" test "${1:-}" = OK
+
 ua_finish
