@@ -4,4 +4,4 @@
 # issue, a locked database timed, corruption under the running daemon,
 # kill -9 during 200 logins.
 TESTS += tests/integration/faults2.sh
-EXTRA_DIST += tests/integration/faults2.sh
+EXTRA_DIST += tests/integration/faults2.sh tests/tools/otpburst.py

@@ -311,4 +311,97 @@ wait $LOCKER
 set -- $(timed)
 expect_rc 0 "  ... once it lets go, bea signs in (${1:-none})" test "${1:-}" = OK
 
+# --- kill -9 during 200 logins, 60 of them by mailed code -------------------------
+# 140 password logins queue for the one hash thread while 60 users are
+# mailed codes and answer them; the daemon is killed once both kinds have
+# signed someone in.  Then: every code committed has its mail row, and
+# every code that signed in is spent in the database (none usable twice).
+i=1
+while [ $i -le 60 ] && uactl user add customer "o$i" --email "o$i@example.org" >/dev/null; do
+	i=$((i + 1))
+done
+ok $((i != 61)) "60 more users who sign in by mailed code"
+$PY "$top_srcdir/tests/tools/burst.py" "$SOCK" customer bea "$PW" 140 10 >"$TB/burst.out" 2>&1 &
+BURST=$!
+ua_wait_for 100 grep -q "service='burst'.*result=ok" "$TB/daemon.log"
+$PY "$top_srcdir/tests/tools/otpburst.py" "$SOCK" customer "$MAILDIR" o example.org 60 15 \
+	>"$TB/otpburst.out" 2>&1 &
+OTPB=$!
+ua_wait_for 150 sh -c "[ \$(grep -c \"service='otpburst'.*result=ok\" '$TB/daemon.log') -ge 3 ]"
+ok $? "200 logins at once: password logins sign in, then mailed-code logins too"
+kill -9 "$UA_DAEMON_PID"
+wait "$UA_DAEMON_PID" 2>/dev/null
+wait $BURST
+rb=$?
+wait $OTPB
+ro=$?
+echo "# at kill -9: password $(cat "$TB/burst.out"); by code $(cat "$TB/otpburst.out")"
+n_of() { sed -n "s/.*$2=\([0-9]*\).*/\1/p" "$TB/$1.out"; }
+ok_pw=$(n_of burst ok)
+ok_otp=$(n_of otpburst ok)
+expect_rc 0 "  ... every one of the 200 ended (exits $rb, $ro): $ok_pw + $ok_otp signed in before the kill, the others got no success" \
+	test "$rb" -eq 0 -a "$ro" -eq 0 -a "$ok_pw" -lt 140 -a "$ok_otp" -lt 60 -a \
+	"$(($(n_of burst ok) + $(n_of burst fail) + $(n_of burst unavailable) + $(n_of burst busy) + $(n_of burst lost)))" -eq 140 -a \
+	"$(($(n_of otpburst ok) + $(n_of otpburst fail) + $(n_of otpburst unavailable) + $(n_of otpburst lost)))" -eq 60
+expect_rc 0 "  ... NSS answers from the cache while it is down" getent passwd o1
+expect_rc 0 "  ... PRAGMA integrity_check: ok" intact
+ua_start_daemon
+ok $? "  ... it starts again"
+expect_rc 0 "  ... every code committed has its mail row ($(q "SELECT count(*) FROM otp_codes c JOIN users u ON u.id = c.user_id WHERE u.login LIKE 'o%'") codes)" \
+	test "$(q "SELECT count(*) FROM otp_codes c WHERE NOT EXISTS (SELECT 1 FROM mail_queue m WHERE m.otp_id = c.id)")" -eq 0
+spent=$(q "SELECT count(*) FROM otp_codes c JOIN users u ON u.id = c.user_id WHERE u.login LIKE 'o%' AND c.used = 1")
+expect_rc 0 "  ... each code that signed in before the kill is spent in the database ($spent spent, $ok_otp signed in)" \
+	test "$spent" -ge "$ok_otp"
+expect_rc 0 "  ... and each code login the burst saw succeed was audited before the kill" \
+	test "$(grep -c "service='otpburst'.*result=ok" "$TB/daemon.log")" -ge "$ok_otp"
+login again ua bea "$PW"
+ok $? "  ... and bea signs in"
+
+# SECURITY.md 6b: refuse to start with a clear error, or stay in the last
+# good state; PAM fails closed; NSS served from the cache.  Running, the
+# daemon stays up and fails every login closed, saying why, with NSS on
+# its last published cache; it does not spin on the damage; stopped, it
+# refuses to start again, naming the file and the way out.
+ckpt=$(q 'PRAGMA wal_checkpoint(TRUNCATE);')
+pages=$(($(stat -c %s "$DB") / $(q 'PRAGMA page_size;')))
+dd if=/dev/urandom of="$DB" bs="$(q 'PRAGMA page_size;')" seek=1 count=$((pages - 1)) \
+	conv=notrunc 2>/dev/null &&
+	[ "${ckpt%%|*}" = 0 ]
+ok $? "all in the main file (checkpoint $ckpt), its $((pages - 1)) pages after the first are overwritten with random bytes under the running daemon"
+mails0=$(mails_to dora@example.com)
+login cwrong ua bea wrong-password
+r=$?
+expect_rc 0 "  ... a wrong password fails closed, PAM_AUTHINFO_UNAVAIL ($r)" test $r -eq 9
+login cright ua bea "$PW"
+r=$?
+expect_rc 0 "  ... and so does the right one ($r), never success" \
+	sh -c "[ $r -eq 9 ] && ! grep -q 'authenticate: 0' '$TB/tx.cright'"
+login cdora ua dora
+r=$?
+expect_rc 0 "  ... a login by mailed code fails closed too ($r)" test $r -eq 9
+expect_rc 0 "  ... the daemon says why (the database disk image is malformed)" \
+	grep -q "login lookup failed: .*database disk image is malformed" "$TB/daemon.log"
+expect_rc 0 "  ... and audits each login as an error ($(grep -c "result=error reason=user_lookup" "$TB/daemon.log") of 3)" \
+	test "$(grep -c "result=error reason=user_lookup" "$TB/daemon.log")" -eq 3
+expect_rc 1 "  ... an admin command fails" uactl user show bea
+grep_last "  ... saying so" "database disk image is malformed"
+expect_rc 0 "  ... NSS answers from the last published cache" getent passwd bea
+ticks() { awk '{ print $14 + $15 }' "/proc/$UA_DAEMON_PID/stat"; }
+c0=$(ticks)
+l0=$(grep -c 'mailer: .*malformed' "$TB/daemon.log")
+sleep 2
+c1=$(ticks)
+l1=$(grep -c 'mailer: .*malformed' "$TB/daemon.log")
+hz=$(getconf CLK_TCK)
+expect_rc 0 "  ... the daemon lives, and does not spin on the damage ($(((c1 - c0) * 1000 / hz)) ms CPU in 2 s; the mailer logged it $((l1 - l0)) times)" \
+	sh -c "kill -0 $UA_DAEMON_PID && [ $(((c1 - c0) * 1000 / hz)) -lt 200 ] && [ $((l1 - l0)) -le 4 ]"
+expect_rc 0 "  ... no code was mailed" test "$(mails_to dora@example.com)" -eq "$mails0"
+ua_stop_daemon
+expect_rc 1 "  ... stopped, it refuses to start on the damaged file" \
+	timeout 10 "$top_builddir/userauthd" -f -c "$TB/etc/userauth.conf"
+grep_last "  ... naming it, what is wrong and how to recover" \
+	"'$DB' is not a usable SQLite database \\(database disk image is malformed\\); restore it from a backup"
+
+if grep -q "$PW" "$TB/daemon.log"; then ok 1 "the password is in no log"; else
+	ok 0 "the password is in no log"; fi
 ua_finish
