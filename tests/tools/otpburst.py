@@ -5,9 +5,10 @@
 # (each user's mail to PREFIXi@DOMAIN), each is answered with the code
 # that reaches the sink's Maildir for it, and each reads frames until its
 # RESULT or the end of its connection (a killed daemon), for at most
-# TIMEOUT seconds in all.
+# TIMEOUT seconds in all.  At most one answer is sent every PACE seconds
+# (default 0), so that the logins stay in flight for a while.
 #
-#   otpburst.py SOCK POOL MAILDIR PREFIX DOMAIN N [TIMEOUT]
+#   otpburst.py SOCK POOL MAILDIR PREFIX DOMAIN N [TIMEOUT [PACE]]
 #
 # Prints one line: "ok=K fail=F unavailable=U lost=L challenged=C
 # answered=A" (lost: no RESULT; challenged: EMAIL_OTP challenges seen;
@@ -45,6 +46,8 @@ def frames(c):
 def main():
     sock, pool, maildir, prefix, domain, n = sys.argv[1:7]
     timeout = float(sys.argv[7]) if len(sys.argv) > 7 else 15.0
+    pace = float(sys.argv[8]) if len(sys.argv) > 8 else 0.0
+    next_answer = 0.0
     conns = {}
     for i in range(1, int(n) + 1):
         s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -75,7 +78,7 @@ def main():
                 elif mtype == T["RESULT"]:
                     c["result"] = f.get(14)
                     c["done"] = True
-        for key in list(mb.keys()):
+        for key in list(mb.keys()) if time.monotonic() >= next_answer else []:
             try:
                 m = mb[key]
             except KeyError:
@@ -93,6 +96,9 @@ def main():
                 c["answered"] = True
             except OSError:
                 c["done"] = True
+            next_answer = time.monotonic() + pace
+            if pace > 0:
+                break
     oc = [c["result"] for c in conns.values()]
     print("ok=%d fail=%d unavailable=%d lost=%d challenged=%d answered=%d"
           % (oc.count("OK"), oc.count("FAIL"), oc.count("UNAVAILABLE"),
