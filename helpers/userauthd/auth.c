@@ -440,10 +440,12 @@ login_found(struct auth_ctx *ctx, struct auth_session *s,
 	struct pool_request rq;
 	int r;
 
+	/* audited too: every login attempt leaves its event=auth line */
 	if (found->status == POOL_UNAVAILABLE) {
 		ua_log(LOG_ERR, "login lookup failed: %s",
 		    found->error ? found->error : "unknown error");
-		return auth_unavailable(s, out, NULL);
+		return auth_unavailable(s, out,
+		    found->reason ? found->reason : "user_lookup");
 	}
 	s->fake = subject_reason[subject_verdict(s, found)];
 	/* a disabled or foreign user's code prompt names its real address */

@@ -3,6 +3,7 @@
 # stated reason) otherwise.  The slowest first (make check -j starts them
 # in this order): the fault scripts, Cognito, mail, the logins.
 include tests/integration/faults.mk
+include tests/integration/faults2.mk
 include tests/integration/cognito.mk
 include tests/integration/nss.mk
 include tests/integration/cli.mk

@@ -146,6 +146,28 @@ mid_step
 login t60 ua-staff ann "$PW_ANN" "$(totp "$SEC_ANN" -60)" "$(totp "$SEC_ANN" -60)" "$(totp "$SEC_ANN" -60)"
 ok $(($? == 0)) "T-60 s code refused"
 tx_has "  ... after the try budget: failure" t60 "authenticate: 7 "
+# wrong_codes N: N six-digit codes none of which is within two steps of now.
+wrong_codes() {
+	near=" $(for o in -60 -30 0 30 60; do totp "$SEC_ANN" $o; done | tr '\n' ' ')"
+	wc_n=0
+	while [ $wc_n -lt "$1" ]; do
+		c=$(od -An -N4 -tu4 /dev/urandom | awk '{ printf "%06d", $1 % 1000000 }')
+		case $near in *" $c "*) continue ;; esac
+		echo "$c"
+		wc_n=$((wc_n + 1))
+	done
+}
+old_step ann
+mid_step
+# shellcheck disable=SC2046
+login twrong ua-staff ann "$PW_ANN" $(wrong_codes 3)
+ok $(($? == 0)) "three random wrong codes refused"
+if cmp -s "$TB/tx.t60" "$TB/tx.twrong"; then
+	ok 0 "  ... the T-60 s refusal is the same transcript (prompts, messages, PAM code): it does not reveal skew"
+else
+	ok 1 "  ... the T-60 s refusal is the same transcript (prompts, messages, PAM code): it does not reveal skew"
+	diff "$TB/tx.t60" "$TB/tx.twrong" | sed 's/^/# /'
+fi
 old_step ann
 login wrongpw ua-staff ann wrong-password "$(totp "$SEC_ANN" 0)"
 ok $(($? == 0)) "wrong password + valid TOTP: refused"

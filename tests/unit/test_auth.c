@@ -976,7 +976,7 @@ test_unavailable_saying(void **state)
 	    logged("result=error reason=cognito_unreachable", NULL), 1);
 }
 
-/* ->account cannot tell: UNAVAILABLE, no challenge, the error logged. */
+/* ->account cannot tell: UNAVAILABLE, no challenge, logged, audited. */
 static void
 test_account_unavailable(void **state)
 {
@@ -989,6 +989,9 @@ test_account_unavailable(void **state)
 	assert_null(field(f, UA_T_MESSAGE));
 	assert_int_equal(f->be.initiates, 0);
 	assert_int_equal(logged("login lookup failed: store locked", NULL), 1);
+	assert_int_equal(logged("event=auth", "user='alice'",
+			     "result=error reason=user_lookup", NULL),
+	    1);
 }
 
 /* A backend error closes the connection. */
