@@ -16,6 +16,7 @@ include tests/integration/password.mk
 include tests/integration/hoststate.mk
 include tests/integration/burst.mk
 include tests/integration/slots.mk
+include tests/integration/syslog.mk
 include tests/integration/install.mk
 include tests/integration/systemd.mk
 include tests/integration/nsswitch.mk
