@@ -17,6 +17,7 @@ include tests/integration/hoststate.mk
 include tests/integration/burst.mk
 include tests/integration/slots.mk
 include tests/integration/syslog.mk
+include tests/integration/flood.mk
 include tests/integration/install.mk
 include tests/integration/systemd.mk
 include tests/integration/nsswitch.mk
