@@ -4,6 +4,7 @@
 # in this order): the fault scripts, Cognito, mail, the logins.
 include tests/integration/faults.mk
 include tests/integration/cognito.mk
+include tests/integration/cognito_hang.mk
 include tests/integration/nss.mk
 include tests/integration/cli.mk
 include tests/integration/admin.mk
