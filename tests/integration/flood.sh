@@ -19,7 +19,8 @@ BURST="$PY $top_srcdir/tests/tools/burst.py"
 SOCK=$TB/run/public.sock
 PW='Flood-canary-8c1e55'
 # 10,000 connections need that many descriptors here and in the daemon
-if [ "$(ulimit -Hn)" != unlimited ] && [ "$(ulimit -Hn)" -lt 10200 ]; then
+hard=$(awk '/^Max open files/ { print $5 }' /proc/self/limits)
+if [ "$hard" != unlimited ] && [ "$hard" -lt 10200 ]; then
 	MAX=2000
 else
 	MAX=10000

@@ -52,11 +52,15 @@ def conns(path, pool, uid0, nuids, per_uid, secs):
                              struct.pack("ll", 2, 0))
                 try:
                     s.connect(path)
-                    s.sendall(initiate(pool, "u%d" % uid))
-                    socks.append(s)
                 except OSError:
                     failed += 1
                     s.close()
+                    continue
+                try:
+                    s.sendall(initiate(pool, "u%d" % uid))
+                except OSError:
+                    pass    # closed already: the poll below sees it
+                socks.append(s)
         finally:
             os.seteuid(0)
     state = {}
