@@ -3,13 +3,16 @@
 # A burst of password logins deeper than the hash workers can clear within
 # a module's silence limit: the daemon keeps every waiting client alive with
 # WAIT frames (doc/PROTOCOL.md), so no right password is refused for load,
-# and the daemon answers PING at once all the while.  Needs root
+# and the daemon answers PING at once all the while.  Password + TOTP
+# logins of a pool with mfa = required run in the same burst.  Needs root
 # (namespaces); prints TAP.
 . "$top_srcdir/tests/integration/lib.sh"
 ua_need_namespace "$@"
 ua_scratch
 ua_nss_setup
 ua_write_conf <<'CONF'
+# the 255 password logins and the 45 TOTP ones at once
+max_clients = 512
 [defaults]
 shell = /bin/sh
 first_factors = password
@@ -30,6 +33,13 @@ uid_max = 410999
 gid_min = 310000
 gid_max = 310999
 throttle_account_after = 20
+# password + TOTP: one login per user (a code is good once per step)
+[pool staff]
+uid_min = 420000
+uid_max = 420999
+gid_min = 320000
+gid_max = 320999
+mfa = required
 CONF
 PY=/usr/bin/python3
 BURST="$PY $top_srcdir/tests/tools/burst.py"
@@ -55,13 +65,42 @@ burst3() {
 		END { for (i = 1; i <= n; i++) printf("%s%s=%d", (i > 1 ? " " : ""), k[i], s[k[i]]); print "" }'
 }
 
-# 255 right answers at once: 255 hashes of 30-65 ms on this machine's
-# workers, several seconds of queue; WAIT comes every 2 s.
+# 45 users of the staff pool, each with a password and a TOTP key
+# (enrolled by the administrator, confirmed with the current code).
+NT=45
+json_get() { $PY -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"; }
+mid_step
+i=1
+: >"$TB/totp.keys"
+while [ $i -le $NT ]; do
+	uactl user add staff t$i --email t$i@example.com >/dev/null &&
+		uactl --json mfa enroll staff t$i </dev/null >"$TB/enroll.json" &&
+		sec=$(json_get secret <"$TB/enroll.json") &&
+		uactl mfa confirm t$i "$(totp "$sec" 0)" >/dev/null &&
+		echo "t$i $sec" >>"$TB/totp.keys"
+	i=$((i + 1))
+done
+seq 1 $NT | xargs -P 2 -I{} sh -c 'printf "%s\n" "$1" | "$2" -s "$3" passwd "t{}" --stdin >/dev/null' \
+	sh "$PW" "$top_builddir/userauthctl" "$TB/run/admin.sock"
+expect_rc 0 "$NT password + TOTP users enrolled ($(wc -l <"$TB/totp.keys") keys)" \
+	test "$(wc -l <"$TB/totp.keys")" -eq $NT
+tlist=$(cut -d' ' -f1 "$TB/totp.keys" | paste -sd,)
+# the codes of the next step: the one each enrolment spent is not
+# taken again, and the next is within the window (+-1 step) until the
+# burst has long ended
+tcodes=$(while read -r u sec; do totp "$sec" 30; done <"$TB/totp.keys" | paste -sd,)
+
+# 255 right passwords at once, and 45 right password + TOTP logins with
+# them: 300 hashes of 30-65 ms on this machine's workers, several seconds
+# of queue; WAIT comes every 2 s.
 t0=$(date +%s%N)
+BURST_TOTP=$tcodes $BURST "$TB/run/public.sock" staff "$tlist" "$PW" $NT 10 >"$TB/b.totp" &
+bt=$!
 out=$(burst3 85)
+wait $bt
 t1=$(date +%s%N)
 ms=$(( (t1 - t0) / 1000000 ))
-echo "# burst of 3 x 85: $out in $ms ms"
+echo "# burst of 3 x 85 + $NT TOTP: $out; $(cat "$TB/b.totp") in $ms ms"
 set -- $out
 expect_rc 0 "every right password of the burst is accepted" test "$1" = ok=255
 expect_rc 0 "  ... none lost, none refused" test "$2 $3 $4 $5" = "fail=0 unavailable=0 busy=0 lost=0"
@@ -73,6 +112,16 @@ else
 fi
 expect_rc 0 "  ... and the audit log has 255 result=ok" \
 	test "$(grep -c "user='be[axy]' .*result=ok" "$TB/daemon.log")" -ge 255
+set -- $(cat "$TB/b.totp")
+expect_rc 0 "every right password + TOTP of the burst is accepted ($*)" \
+	test "$1 $2 $3 $4 $5 $8" = "ok=$NT fail=0 unavailable=0 busy=0 lost=0 reasked=0"
+expect_rc 0 "  ... each audited once as a TOTP login" \
+	test "$(grep -c "pool='staff' user='t[0-9]*' .*challenge=SOFTWARE_TOKEN_MFA result=ok" "$TB/daemon.log")" -eq $NT
+# A code spent in the burst is not good again.
+t1code=${tcodes%%,*}
+out=$(BURST_TOTP=$t1code $BURST "$TB/run/public.sock" staff t1 "$PW" 1 10)
+expect_rc 0 "  ... and t1's code, spent in the burst, is refused when replayed ($out)" \
+	test "${out%% *} ${out##* }" = "ok=0 reasked=1"
 expect_rc 0 "the daemon still answers PING after the burst" \
 	$PY "$top_srcdir/tests/tools/sockpoke.py" ping "$TB/run/public.sock"
 

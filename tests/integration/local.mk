@@ -5,6 +5,7 @@
 include tests/integration/faults.mk
 include tests/integration/faults2.mk
 include tests/integration/cognito.mk
+include tests/integration/cognito_hang.mk
 include tests/integration/nss.mk
 include tests/integration/cli.mk
 include tests/integration/admin.mk
@@ -17,6 +18,8 @@ include tests/integration/password.mk
 include tests/integration/hoststate.mk
 include tests/integration/burst.mk
 include tests/integration/slots.mk
+include tests/integration/syslog.mk
+include tests/integration/flood.mk
 include tests/integration/install.mk
 include tests/integration/systemd.mk
 include tests/integration/nsswitch.mk

@@ -13,6 +13,10 @@
 # USER may be a comma-separated list: connection i logs in the i-th of
 # them (cycling).  BURST_RHOST in the environment: every connection names
 # that one remote host (a jump host, a NAT) instead of one of its own.
+# BURST_TOTP: a comma-separated list of codes, the i-th for the i-th
+# user: a SOFTWARE_TOKEN_MFA challenge after the password is answered
+# with it; one asked again (the code refused) ends that connection,
+# counted as "reasked" (a word added at the end of the line).
 #
 # Prints one line: "ok=K fail=F unavailable=U busy=B lost=L waited=W
 # max_waits=M" (busy: UNAVAILABLE with the busy message; lost: no RESULT
@@ -48,6 +52,8 @@ class Conn:
         self.buf = b""
         self.waits = 0
         self.result = None
+        self.totp = None      # the code to give, once
+        self.reasked = False
 
     def frames(self):
         out = []
@@ -65,7 +71,12 @@ def main():
     pref = {"PREFERRED": sys.argv[7]} if len(sys.argv) > 7 else {}
     users = user.split(",")
     one_host = os.environ.get("BURST_RHOST")
+    codes = os.environ.get("BURST_TOTP")
+    codes = codes.split(",") if codes else None
     conns = [Conn(sock) for _ in range(int(n))]
+    if codes:
+        for i, c in enumerate(conns):
+            c.totp = codes[i % len(users)]
     for i, c in enumerate(conns):
         # each from a remote host of its own (10.77.x.y): a burst of one
         # user's logins from one host would be throttling's business
@@ -124,15 +135,28 @@ def main():
                         c.result = f
                         live.remove(c)
                         break
+                    elif (mtype == T["CHALLENGE"] and c.totp is not None
+                          and f.get("CHALLENGE") == "SOFTWARE_TOKEN_MFA"):
+                        c.s.sendall(frame("RESPOND", {
+                            "CHALLENGE": "SOFTWARE_TOKEN_MFA",
+                            "ANSWER": c.totp}))
+                        c.totp = None
+                    elif mtype == T["CHALLENGE"]:
+                        c.reasked = True
+                        live.remove(c)
+                        break
             elif now - last[c] > timeout or now - start > 6 * timeout:
                 live.remove(c)
     res = [c.result or {} for c in conns]
     oc = [r.get("OUTCOME") for r in res]
     busy = sum(1 for r in res if r.get("OUTCOME") == "UNAVAILABLE"
                and "busy" in r.get("MESSAGE", ""))
-    print("ok=%d fail=%d unavailable=%d busy=%d lost=%d waited=%d max_waits=%d"
-          % (oc.count("OK"), oc.count("FAIL"), oc.count("UNAVAILABLE") - busy,
-             busy, oc.count(None), sum(1 for c in conns if c.waits),
-             max(c.waits for c in conns)))
+    line = ("ok=%d fail=%d unavailable=%d busy=%d lost=%d waited=%d max_waits=%d"
+            % (oc.count("OK"), oc.count("FAIL"), oc.count("UNAVAILABLE") - busy,
+               busy, oc.count(None), sum(1 for c in conns if c.waits),
+               max(c.waits for c in conns)))
+    if codes:
+        line += " reasked=%d" % sum(1 for c in conns if c.reasked)
+    print(line)
 
 main()
