@@ -95,7 +95,11 @@ def main():
                 if not d:
                     break
                 c.buf += d
+                # WAIT frames (the backend is slow) come before the
+                # challenge too: answering one would break the protocol
                 fr = c.frames()
+                c.waits += sum(1 for m, _ in fr if m == T["WAIT"])
+                fr = [x for x in fr if x[0] != T["WAIT"]]
         except OSError:
             pass
         if not fr:
