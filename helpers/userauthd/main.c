@@ -447,7 +447,7 @@ start_login(struct server *srv, const char *db_path)
 	srv->auth.store = srv->store;
 	srv->auth.keys = &srv->keys;
 	srv->auth.dummy_hash = srv->dummy_hash;
-	r = mailer_start(srv->conf, db_path, &srv->mailer);
+	r = mailer_start(srv->conf, db_path, NULL, &srv->mailer);
 	if (r < 0)
 		return ua_log_errno(LOG_ERR, r, "mailer: %m");
 	srv->auth.mail_queued = kick_mailer;

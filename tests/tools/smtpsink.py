@@ -12,6 +12,15 @@
 #   silent   accept the first --count connections but never send a banner
 #   drop     store the first --count messages, then close without replying
 #            (the RFC 1047 gap: the client cannot know it was delivered)
+#   trickle  answer the end of DATA of the first --count messages with a
+#            "250-" continuation line every --trickle-every seconds and
+#            never the last line, until the client hangs up (a relay that
+#            trickles: every read gets data, no reply ever ends); logs
+#            "trickle begin EPOCH" and "trickle end EPOCH" (seconds)
+#   slow     for the first --count messages, answer MAIL, RCPT, DATA and
+#            the end of DATA each after --slow-reply seconds (every reply
+#            in time, the whole transaction long); logs "slow begin EPOCH"
+#            at its MAIL and "slow end EPOCH" when the connection closes
 #
 # --print also shows each stored message on standard error (the demo's
 # terminal), framed, with its main headers and text; stdout stays for the
@@ -85,7 +94,7 @@ class Stats:
 class Handler(Mailbox):
     def __init__(self, maildir, mode, budget, log, show=False, stamp=None,
                  stall_rcpt=None, stall_budget=None, delay=0.0,
-                 max_per_conn=0):
+                 max_per_conn=0, trickle_every=1.0, slow_reply=8.0):
         super().__init__(maildir)
         self.mode = mode
         self.budget = budget
@@ -96,6 +105,8 @@ class Handler(Mailbox):
         self.stall_budget = stall_budget
         self.delay = delay
         self.max_per_conn = max_per_conn
+        self.trickle_every = trickle_every
+        self.slow_reply = slow_reply
         self.stats = Stats()
 
     # All hooks run on the sink's one event loop thread: no locking.
@@ -112,7 +123,14 @@ class Handler(Mailbox):
     def closed(self, server):
         if getattr(server, "ua_counted", False):
             self.stats.open -= 1
+        if getattr(server, "ua_slow", False):
+            server.ua_slow = False
+            self.note("slow end %.3f" % time.time())
         self.end_busy(server)
+
+    async def slow(self, server):
+        if getattr(server, "ua_slow", False):
+            await asyncio.sleep(self.slow_reply)
 
     def tls_done(self):
         self.stats.tls += 1
@@ -129,6 +147,10 @@ class Handler(Mailbox):
             self.note("close reused")
             server.transport.close()
             return "421 4.4.2 closing"	# never reaches the client
+        if self.mode == "slow" and self.budget.take():
+            server.ua_slow = True
+            self.note("slow begin %.3f" % time.time())
+        await self.slow(server)
         envelope.mail_from = address
         envelope.mail_options.extend(options)
         return "250 OK"
@@ -154,6 +176,7 @@ class Handler(Mailbox):
                 f.write(what + "\n")
 
     async def handle_RCPT(self, server, session, envelope, address, options):
+        await self.slow(server)
         if self.mode == "550" and self.budget.take():
             self.note("rcpt 550 " + address)
             return "550 5.1.1 No such user here"
@@ -181,6 +204,16 @@ class Handler(Mailbox):
             # Cancelled when the client hangs up.
             self.note("stall end " + rcpt)
 
+    async def trickle(self, server):
+        self.note("trickle begin %.3f" % time.time())
+        try:
+            while not server.transport.is_closing():
+                server.transport.write(b"250-still working on it\r\n")
+                await asyncio.sleep(self.trickle_every)
+        finally:
+            # Cancelled when the client hangs up.
+            self.note("trickle end %.3f" % time.time())
+
     async def data(self, server, session, envelope):
         # The end of DATA is here: the moment a relay has the message.
         at_ns = time.time_ns()
@@ -189,6 +222,10 @@ class Handler(Mailbox):
             await self.stall(envelope)
         if self.delay > 0:
             await asyncio.sleep(self.delay)
+        await self.slow(server)
+        if self.mode == "trickle" and self.budget.take():
+            await self.trickle(server)
+            return "451 4.3.0 gave up trickling"	# never reaches the client
         if self.mode == "451" and self.budget.take():
             self.note("data 451")
             return "451 4.3.0 Try again later"
@@ -247,6 +284,11 @@ class SilentSMTP(SMTP):
             self.event_handler.closed(self)
         super().connection_lost(error)
 
+    async def smtp_DATA(self, arg):
+        # The 354 late too, in --mode slow (there is no handler hook).
+        await self.event_handler.slow(self)
+        return await super().smtp_DATA(arg)
+
     async def _handle_client(self):
         if self.budget is not None and self.budget.take():
             await asyncio.sleep(3600)
@@ -275,7 +317,8 @@ def main():
     ap.add_argument("--auth-user")
     ap.add_argument("--auth-password")
     ap.add_argument("--mode", default="ok",
-                    choices=["ok", "451", "550", "silent", "drop"])
+                    choices=["ok", "451", "550", "silent", "drop",
+                             "trickle", "slow"])
     ap.add_argument("--count", type=int, default=1000000,
                     help="misbehave this many times, then behave")
     ap.add_argument("--log", help="append one line per SMTP event")
@@ -291,6 +334,10 @@ def main():
                     help="seconds before answering each end of DATA")
     ap.add_argument("--max-per-conn", type=int, default=0,
                     help="messages per connection; the next MAIL closes it")
+    ap.add_argument("--trickle-every", type=float, default=1.0,
+                    help="seconds between the lines of --mode trickle")
+    ap.add_argument("--slow-reply", type=float, default=8.0,
+                    help="seconds before each reply of --mode slow")
     a = ap.parse_args()
 
     for sub in ("cur", "new", "tmp"):
@@ -300,7 +347,9 @@ def main():
     handler = Handler(a.maildir, a.mode, budget, a.log, show=a.show,
                       stamp=a.stamp, stall_rcpt=a.stall_rcpt,
                       stall_budget=stall_budget, delay=a.delay,
-                      max_per_conn=a.max_per_conn)
+                      max_per_conn=a.max_per_conn,
+                      trickle_every=a.trickle_every,
+                      slow_reply=a.slow_reply)
     kw = {"auth_require_tls": False}
     if a.auth_user is not None:
         want = (a.auth_user.encode(), (a.auth_password or "").encode())

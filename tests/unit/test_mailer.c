@@ -8,12 +8,15 @@
  * never rewritten, the list masks recipients unless asked for whole ones
  * and shows done rows for an hour, flush makes queued rows due; the
  * sender refuses to start without a usable sendmail, and a running one
- * lists and flushes through its own connection.  The threads never meet
- * a queued row here, so nothing depends on their timing.
+ * lists and flushes through its own connection.  Sender threads (through
+ * a sendmail script) stay while idle within their limit and end once past
+ * it, and a mail after that still goes out: those tests wait for
+ * conditions (a row's state, the threads in /proc/self/task), at most 10 s.
  *
  * ua_log is wrapped at link time (-Wl,--wrap=ua_log): the event=mail
  * lines land in logcap_lines[] (logcap.c).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
@@ -420,12 +423,12 @@ test_sender_refuses_a_sendmail_it_cannot_run(void **state)
 
 	(void)snprintf(path, sizeof(path), "%s/sendmail", f->dir);
 	c = conf_with(path);
-	assert_int_equal(mailer_start(c, f->db, &m), -ENOENT);
+	assert_int_equal(mailer_start(c, f->db, NULL, &m), -ENOENT);
 	assert_ptr_equal(m, (struct mailer *)f);
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 	assert_true(fd >= 0);
 	(void)close(fd);
-	assert_int_equal(mailer_start(c, f->db, &m), -EACCES);
+	assert_int_equal(mailer_start(c, f->db, NULL, &m), -EACCES);
 	assert_ptr_equal(m, (struct mailer *)f);
 	ua_conf_free(c);
 }
@@ -445,7 +448,7 @@ test_running_sender_lists_and_flushes(void **state)
 	json_t *l = NULL;
 
 	record(f, id, MAILQ_FAILED, "550 no such user", wall, 0);
-	assert_int_equal(mailer_start(c, f->db, &m), 0);
+	assert_int_equal(mailer_start(c, f->db, NULL, &m), 0);
 	ua_conf_free(c); /* the settings were copied */
 
 	assert_int_equal(mailer_list(m, false, &l, &err), 0);
@@ -468,6 +471,125 @@ test_running_sender_lists_and_flushes(void **state)
 	assert_int_equal(mailer_flush(NULL, &l, &err), -ENOTCONN);
 	mailer_stop(NULL);
 	mailer_kick(NULL);
+}
+
+/* The threads of this process. */
+static size_t
+threads(void)
+{
+	DIR *d = opendir("/proc/self/task");
+	struct dirent *e;
+	size_t n = 0;
+
+	assert_non_null(d);
+	while ((e = readdir(d)) != NULL)
+		n += e->d_name[0] != '.';
+	(void)closedir(d);
+	return n;
+}
+
+/* Wait (at most 10 s) for row id to be in state want. */
+static bool
+wait_state(struct fx *f, int64_t id, const char *want)
+{
+	char v[64];
+	int i;
+
+	for (i = 0; i < 1000; i++) {
+		column(f, id, "state", v, sizeof(v));
+		if (strcmp(v, want) == 0)
+			return true;
+		(void)usleep(10000);
+	}
+	return false;
+}
+
+/* Wait (at most 10 s) for n running senders and nthreads in all. */
+static bool
+wait_senders(struct mailer *m, size_t n, size_t nthreads)
+{
+	int i;
+
+	for (i = 0; i < 1000; i++) {
+		if (mailer_senders(m) == n && threads() == nthreads)
+			return true;
+		(void)usleep(10000);
+	}
+	print_error("senders %zu (want %zu), threads %zu (want %zu)\n",
+	    mailer_senders(m), n, threads(), nthreads);
+	return false;
+}
+
+/* A mailer sending through a sendmail script that takes every message. */
+static struct mailer *
+start_sendmail(struct fx *f, const struct mailer_opts *o)
+{
+	static const char script[] = "#!/bin/sh\ncat >/dev/null\nexit 0\n";
+	struct mailer *m = NULL;
+	struct ua_conf *c;
+	char path[128];
+	int fd;
+
+	(void)snprintf(path, sizeof(path), "%s/sendmail", f->dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, script, sizeof(script) - 1),
+	    (ssize_t)(sizeof(script) - 1));
+	(void)close(fd);
+	c = conf_with(path);
+	assert_int_equal(mailer_start(c, f->db, o, &m), 0);
+	ua_conf_free(c);
+	return m;
+}
+
+/* Within MAILER_SENDER_IDLE_SECONDS a sender that sent stays for the next. */
+static void
+test_idle_sender_stays_within_its_limit(void **state)
+{
+	struct fx *f = *state;
+	size_t base = threads();
+	int64_t id = queue(f);
+	struct mailer *m = start_sendmail(f, NULL);
+
+	assert_true(wait_state(f, id, "sent"));
+	/* the dispatcher and the one sender */
+	assert_true(wait_senders(m, 1, base + 2));
+	mailer_stop(m); /* joins the idle one */
+	assert_int_equal(threads(), base);
+}
+
+/*
+ * Past its idle limit a sender ends (the thread is gone, not only parked),
+ * and mail after that starts one again, more times than there are slots
+ * (an ended sender's slot is free again once joined); the stop joins what
+ * is left.
+ */
+static void
+test_idle_senders_end_and_start_again(void **state)
+{
+	struct fx *f = *state;
+	const struct mailer_opts o = { .sender_idle_ms = 20 };
+	size_t base = threads(), round;
+	int64_t id = queue(f), more[3];
+	struct mailer *m = start_sendmail(f, &o);
+
+	assert_true(wait_state(f, id, "sent"));
+	assert_true(wait_senders(m, 0, base + 1)); /* the dispatcher alone */
+	for (round = 0; round < MAILER_PARALLEL + 1; round++) {
+		id = queue(f);
+		mailer_kick(m);
+		assert_true(wait_state(f, id, "sent"));
+		assert_true(wait_senders(m, 0, base + 1));
+	}
+	/* several at once, and the stop right after them */
+	for (round = 0; round < 3; round++)
+		more[round] = queue(f);
+	mailer_kick(m);
+	for (round = 0; round < 3; round++)
+		assert_true(wait_state(f, more[round], "sent"));
+	mailer_stop(m);
+	assert_int_equal(threads(), base);
+	no_line_holds_the_address();
 }
 
 int
@@ -493,6 +615,10 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_running_sender_lists_and_flushes, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_idle_sender_stays_within_its_limit, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_idle_senders_end_and_start_again, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -7,6 +7,9 @@
  * a blocking, time-limited transfer on the thread's own libcurl handle
  * (its connection to the relay kept for the next message) and records the
  * outcome.  A relay that hangs on one message holds that one thread only.
+ * Senders start on demand and end themselves once idle for
+ * MAILER_SENDER_IDLE_SECONDS (their stacks and TLS state go with them);
+ * the dispatcher alone joins them, when they end and at the stop.
  * It must never block the event loop (the loop only kicks it, and the
  * admin calls hold the database lock for single statements), never log a
  * body or code, and never send a row twice at once.
@@ -36,12 +39,22 @@
 #define CLOCK_STEP_MS 2000    /* a wall clock move worth a log line */
 #define MARGIN_MS (UA_MAIL_EXPIRY_MARGIN * 1000)
 
+/* A sender slot; the state, under lock, moves NONE, RUNNING, ENDED, NONE. */
+enum sender_state {
+	SENDER_NONE,    /* no thread: free */
+	SENDER_RUNNING, /* its thread runs (thread, cond valid) */
+	SENDER_ENDED,   /* its thread ended itself: to be joined */
+};
+
 struct sender {
 	struct mailer *m;
 	pthread_t thread;
 	pthread_cond_t cond;       /* a job for it, or the stop */
-	struct mailsend_xfer *job; /* under lock */
+	struct mailsend_xfer *job; /* under lock, as all below */
 	struct sender *next;       /* in the idle list */
+	bool in_idle;              /* on the idle list */
+	enum sender_state state;
+	int64_t idle_since; /* mono ms: its last job ended */
 };
 
 struct mailer {
@@ -55,7 +68,8 @@ struct mailer {
 	bool started;
 	struct mailq q;
 	struct sender sender[MAILER_PARALLEL];
-	size_t nsender;            /* threads started */
+	size_t nsender;            /* slots not SENDER_NONE */
+	int64_t idle_ms;           /* a sender idle this long ends */
 	struct sender *idle;       /* the last one used first */
 	size_t busy;               /* senders with a job */
 	int64_t spawn_pause_until; /* mono ms: no new thread before */
@@ -191,6 +205,32 @@ settle(struct mailer *m, int64_t id, enum mailq_fate f, int rec)
 	}
 }
 
+/* Under lock: s is idle (since now when used), first to be taken again. */
+static void
+idle_push(struct mailer *m, struct sender *s, bool used)
+{
+	s->next = m->idle;
+	m->idle = s;
+	s->in_idle = true;
+	if (used)
+		s->idle_since = mailq_now().mono;
+}
+
+/* Under lock: take s off the idle list. */
+static void
+idle_unlink(struct mailer *m, struct sender *s)
+{
+	struct sender **p;
+
+	for (p = &m->idle; *p != NULL; p = &(*p)->next)
+		if (*p == s) {
+			*p = s->next;
+			break;
+		}
+	s->next = NULL;
+	s->in_idle = false;
+}
+
 /* A sender's attempt ended: record it, schedule the row, free x. */
 static void
 finish(struct mailer *m, struct sender *s, struct mailsend_xfer *x,
@@ -222,8 +262,7 @@ finish(struct mailer *m, struct sender *s, struct mailsend_xfer *x,
 	if (o != MAILSEND_ABANDONED)
 		settle(m, id, f, r);
 	s->job = NULL;
-	s->next = m->idle;
-	m->idle = s;
+	idle_push(m, s, true);
 	m->busy--;
 	(void)pthread_cond_signal(&m->wake);
 	(void)pthread_mutex_unlock(&m->lock);
@@ -245,9 +284,32 @@ send_one(struct mailer *m, struct mailsend_smtp **smtp, struct mailsend_xfer *x,
 }
 
 /*
+ * Under lock: how long an idle sender has left before it ends (<= 0: its
+ * time is up); a sender the dispatcher took off the idle list is not idle.
+ */
+static int64_t
+idle_left_ms(const struct mailer *m, const struct sender *s)
+{
+	if (s->job != NULL || !s->in_idle)
+		return 3600 * 1000;
+	return s->idle_since + m->idle_ms - mailq_now().mono;
+}
+
+/* Under lock: s ends itself; the dispatcher joins it (reap). */
+static void
+retire(struct mailer *m, struct sender *s)
+{
+	idle_unlink(m, s);
+	s->state = SENDER_ENDED;
+	(void)pthread_cond_signal(&m->wake);
+}
+
+/*
  * A sender thread: one message at a time; between messages it keeps its
  * connection to the relay, and closes it once idle for
- * MAILSEND_IDLE_SECONDS (the relay's resources, our descriptors).
+ * MAILSEND_IDLE_SECONDS (the relay's resources, our descriptors).  Idle
+ * for m->idle_ms, it ends, with its connection closed first (the QUIT may
+ * wait): once ENDED it touches nothing of m.
  */
 static void *
 sender_main(void *arg)
@@ -258,21 +320,27 @@ sender_main(void *arg)
 	char why[CURL_ERROR_SIZE + 64];
 	struct mailsend_xfer *x;
 	enum mailsend_outcome o;
+	int64_t left;
 
 	(void)pthread_mutex_lock(&m->lock);
 	while (!atomic_load(&m->stop)) {
+		left = idle_left_ms(m, s);
 		if (s->job == NULL && smtp != NULL &&
-		    mailsend_smtp_stale(smtp)) {
+		    (left <= 0 || mailsend_smtp_stale(smtp))) {
 			(void)pthread_mutex_unlock(&m->lock);
 			mailsend_smtp_free(smtp);
 			smtp = NULL;
 			(void)pthread_mutex_lock(&m->lock);
 			continue;
 		}
+		if (s->job == NULL && left <= 0) {
+			retire(m, s);
+			break;
+		}
 		if (s->job == NULL) {
-			wait_ms(&s->cond, &m->lock,
-			    smtp != NULL ? MAILSEND_IDLE_SECONDS * 1000
-					 : 3600 * 1000);
+			if (smtp != NULL && left > MAILSEND_IDLE_SECONDS * 1000)
+				left = MAILSEND_IDLE_SECONDS * 1000;
+			wait_ms(&s->cond, &m->lock, left);
 			continue;
 		}
 		x = s->job;
@@ -282,7 +350,8 @@ sender_main(void *arg)
 		finish(m, s, x, o, why);
 		(void)pthread_mutex_lock(&m->lock);
 	}
-	/* Stopped: a job not started stays queued in the database. */
+	/* Stopped (or ended): a job not started stays queued in the database.
+	 */
 	x = s->job;
 	s->job = NULL;
 	(void)pthread_mutex_unlock(&m->lock);
@@ -296,18 +365,23 @@ static struct sender *
 take_sender(struct mailer *m)
 {
 	struct sender *s = m->idle;
+	size_t i;
 	int r;
 
 	if (s != NULL) {
-		m->idle = s->next;
+		idle_unlink(m, s);
 		return s;
 	}
 	if (m->nsender == MAILER_PARALLEL ||
 	    mailq_now().mono < m->spawn_pause_until)
 		return NULL;
-	s = &m->sender[m->nsender];
+	for (i = 0; m->sender[i].state != SENDER_NONE; i++)
+		;
+	s = &m->sender[i];
 	s->m = m;
 	s->job = NULL;
+	s->next = NULL;
+	s->in_idle = false;
 	r = cond_init(&s->cond);
 	if (r == 0) {
 		/* It inherits the dispatcher's signal mask: all blocked. */
@@ -321,6 +395,7 @@ take_sender(struct mailer *m)
 		ua_log_errno(LOG_ERR, r, "mailer: sender thread: %m");
 		return NULL;
 	}
+	s->state = SENDER_RUNNING;
 	m->nsender++;
 	return s;
 }
@@ -381,8 +456,9 @@ dispatch(struct mailer *m)
 			continue;
 		}
 		if (s != NULL) {
-			s->next = m->idle;
-			m->idle = s;
+			/* unused: back on the list, its idle time running on */
+			idle_push(m, s, false);
+			(void)pthread_cond_signal(&s->cond);
 		}
 		/* Done with (expired, bad, or no longer queued) or, after a
 		 * database error, tried again later. */
@@ -487,6 +563,34 @@ note_clock(struct mailer *m, struct mailq_clock now)
 		    (long long)((moved + (moved < 0 ? -500 : 500)) / 1000));
 }
 
+/*
+ * Join the senders that ended themselves (all when stopping: by then each
+ * was told to stop), freeing their slots.  Only this thread joins.
+ */
+static void
+reap(struct mailer *m, bool all)
+{
+	struct sender *s;
+	bool join;
+	size_t i;
+
+	for (i = 0; i < MAILER_PARALLEL; i++) {
+		s = &m->sender[i];
+		(void)pthread_mutex_lock(&m->lock);
+		join = s->state == SENDER_ENDED ||
+		    (all && s->state == SENDER_RUNNING);
+		(void)pthread_mutex_unlock(&m->lock);
+		if (!join)
+			continue;
+		(void)pthread_join(s->thread, NULL);
+		(void)pthread_cond_destroy(&s->cond);
+		(void)pthread_mutex_lock(&m->lock);
+		s->state = SENDER_NONE;
+		m->nsender--;
+		(void)pthread_mutex_unlock(&m->lock);
+	}
+}
+
 static void *
 mailer_main(void *arg)
 {
@@ -495,6 +599,7 @@ mailer_main(void *arg)
 	size_t i;
 
 	while (!atomic_load(&m->stop)) {
+		reap(m, false);
 		now = mailq_now();
 		note_clock(m, now);
 		if (!db_paused(m, now) && scan(m, now) == 0)
@@ -508,13 +613,11 @@ mailer_main(void *arg)
 		(void)pthread_mutex_unlock(&m->lock);
 	}
 	(void)pthread_mutex_lock(&m->lock);
-	for (i = 0; i < m->nsender; i++)
-		(void)pthread_cond_signal(&m->sender[i].cond);
+	for (i = 0; i < MAILER_PARALLEL; i++)
+		if (m->sender[i].state == SENDER_RUNNING)
+			(void)pthread_cond_signal(&m->sender[i].cond);
 	(void)pthread_mutex_unlock(&m->lock);
-	for (i = 0; i < m->nsender; i++) {
-		(void)pthread_join(m->sender[i].thread, NULL);
-		(void)pthread_cond_destroy(&m->sender[i].cond);
-	}
+	reap(m, true);
 	return NULL;
 }
 
@@ -533,7 +636,8 @@ mailer_free(struct mailer *m)
 }
 
 int
-mailer_start(const struct ua_conf *c, const char *db_path, struct mailer **ret)
+mailer_start(const struct ua_conf *c, const char *db_path,
+    const struct mailer_opts *o, struct mailer **ret)
 {
 	struct mailer *m;
 	sigset_t all, old;
@@ -543,6 +647,9 @@ mailer_start(const struct ua_conf *c, const char *db_path, struct mailer **ret)
 	if (m == NULL)
 		return -ENOMEM;
 	atomic_init(&m->stop, false);
+	m->idle_ms = o != NULL && o->sender_idle_ms > 0
+	    ? o->sender_idle_ms
+	    : MAILER_SENDER_IDLE_SECONDS * 1000;
 	(void)pthread_mutex_init(&m->dblock, NULL);
 	(void)pthread_mutex_init(&m->lock, NULL);
 	r = cond_init(&m->wake);
@@ -594,6 +701,20 @@ mailer_stop(struct mailer *m)
 		(void)pthread_join(m->thread, NULL);
 	}
 	mailer_free(m);
+}
+
+size_t
+mailer_senders(struct mailer *m)
+{
+	size_t i, n = 0;
+
+	if (m == NULL)
+		return 0;
+	(void)pthread_mutex_lock(&m->lock);
+	for (i = 0; i < MAILER_PARALLEL; i++)
+		n += m->sender[i].state == SENDER_RUNNING;
+	(void)pthread_mutex_unlock(&m->lock);
+	return n;
 }
 
 /* ---- admin -------------------------------------------------------------- */

@@ -14,6 +14,8 @@
 #define UA_MAILER_H
 
 #include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "server/conf.h"
@@ -23,6 +25,12 @@ struct mailer;
 
 /* Sender threads: messages in flight at once (SMTP or sendmail). */
 #define MAILER_PARALLEL 16
+/*
+ * A sender thread idle this long ends (what it held goes: the stack pages
+ * libcurl and TLS touched, its thread-local state); another starts when
+ * mail comes.
+ */
+#define MAILER_SENDER_IDLE_SECONDS 60
 /* mailq.list: rows done this long ago still show; at most this many rows. */
 #define MAILER_LIST_DONE_SECONDS 3600
 #define MAILER_LIST_MAX 1000
@@ -37,17 +45,22 @@ struct mailer;
  */
 int mailer_prepare(const struct ua_conf *c, uid_t daemon_uid);
 
+/* What the daemon leaves at the defaults; for the tests.  Zero: default. */
+struct mailer_opts {
+	int64_t sender_idle_ms; /* MAILER_SENDER_IDLE_SECONDS */
+};
+
 /*
  * Start the sender on the database at db_path (made and migrated by
- * store_open before).  The [mail] settings are copied: c may be freed
- * (reloaded) afterwards; [mail] changes take effect at the next start.
- * Checks smtp_ca_file is readable and sendmail executable, reads the
- * password file unless mailer_prepare did.  Rows already queued (from
+ * store_open before), with o (NULL: the defaults).  The [mail] settings are
+ * copied: c may be freed (reloaded) afterwards; [mail] changes take effect at
+ * the next start. Checks smtp_ca_file is readable and sendmail executable,
+ * reads the password file unless mailer_prepare did.  Rows already queued (from
  * before a restart) are tried at once, whatever next_attempt they hold.
  * 0 and *ret (mailer_stop frees it), or -errno after logging why.
  */
 int mailer_start(const struct ua_conf *c, const char *db_path,
-    struct mailer **ret);
+    const struct mailer_opts *o, struct mailer **ret);
 
 /*
  * A row was queued (after its transaction committed) or made due: look
@@ -63,6 +76,9 @@ void mailer_kick(struct mailer *m);
  * NULL does nothing.
  */
 void mailer_stop(struct mailer *m);
+
+/* Sender threads running now (0 for NULL). */
+size_t mailer_senders(struct mailer *m);
 
 /*
  * Admin op mailq.list, from the event loop's thread: queued rows and rows
