@@ -3,10 +3,6 @@
 # (tests/tools/smtpsink.py) and rows put into its mail_queue.
 TESTS += tests/integration/mail.sh
 EXTRA_DIST += tests/integration/mail.sh tests/tools/smtpsink.py
-# Faults at a code's expiry (4xx, RFC 1047, relay down), the 5xx log line,
-# the whole-attempt cap (about 45 s, mostly the cap's 30 s wait).
-TESTS += tests/integration/mail_expiry.sh
-EXTRA_DIST += tests/integration/mail_expiry.sh
 check_PROGRAMS += tests/tools/mailcompose
 tests_tools_mailcompose_SOURCES = tests/tools/mailcompose.c
 tests_tools_mailcompose_CFLAGS = $(AM_CFLAGS)
