@@ -208,22 +208,24 @@ throttle_admit(struct store *s, const struct throttle_limits *l,
     const struct throttle_who *who, int64_t now, enum throttle_state *ret_state,
     struct store_err *err)
 {
+	enum throttle_state st = THROTTLE_LOCKED;
 	int64_t until;
 	int r = store_throttle_begin(s, err);
 
 	if (r < 0)
 		return r;
-	r = throttle_check(s, l, who, now, ret_state, &until, err);
+	r = throttle_check(s, l, who, now, &st, &until, err);
 	if (r == 0)
-		r = record_in(s, l, who, now,
-		    *ret_state == THROTTLE_OPEN ? 1 : 0,
-		    *ret_state == THROTTLE_OPEN ? OWN_BUCKETS : ALL_BUCKETS,
-		    err);
+		r = record_in(s, l, who, now, st == THROTTLE_OPEN ? 1 : 0,
+		    st == THROTTLE_OPEN ? OWN_BUCKETS : ALL_BUCKETS, err);
 	if (r < 0) {
 		store_throttle_rollback(s);
 		return r;
 	}
-	return store_throttle_commit(s, err);
+	r = store_throttle_commit(s, err);
+	if (r == 0)
+		*ret_state = st;
+	return r;
 }
 
 int

@@ -74,7 +74,8 @@ int throttle_check(struct store *s, const struct throttle_limits *l,
 
 /*
  * The gate of one answer, in one transaction: throttle_check, then, when
- * open, throttle_charge; when not, throttle_touch (the same store work).
+ * open, throttle_charge; when not, throttle_touch.  Fakes and real users
+ * take the same path.  *ret_state only on success.
  */
 int throttle_admit(struct store *s, const struct throttle_limits *l,
     const struct throttle_who *who, int64_t now, enum throttle_state *ret_state,

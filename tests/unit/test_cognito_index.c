@@ -205,8 +205,9 @@ test_a_new_result_replaces_the_last(void **state)
 static void
 test_state_file_round_trip(void **state)
 {
-	static char odd[] = "a\"b\\c\x01\td\xc3\xa9@example.com";
+	static char odd[] = "a\"b\\c\x01\td\x1f\x7f\xc3\xa9@example.com";
 	static char ann[] = "ann", bob[] = "bob", none[] = "", ops[] = "ops";
+	static char bad[] = "b\xc3(@example.com";
 	static char home1[] = "/home/ann", home2[] = "/home/b\"ob";
 	static char sh1[] = "/bin/sh", sh2[] = "/bin/bash";
 	struct store_nss_user users[2] = {
@@ -240,7 +241,7 @@ test_state_file_round_trip(void **state)
 
 	(void)state;
 	assert_non_null(f);
-	cg_state_write(f, &n);
+	assert_int_equal(cg_state_write(f, &n), 0);
 	assert_false(ferror(f));
 	assert_int_equal(fclose(f), 0);
 	o = json_loadb(text, len, JSON_REJECT_DUPLICATES, &e);
@@ -267,6 +268,13 @@ test_state_file_round_trip(void **state)
 	    1);
 	assert_int_equal(json_array_size(json_object_get(g, "members")), 2);
 	json_decref(o);
+	free(text);
+	/* not UTF-8: refused, the file is not to be kept */
+	users[1].email = bad;
+	f = open_memstream(&text, &len);
+	assert_non_null(f);
+	assert_int_equal(cg_state_write(f, &n), -EILSEQ);
+	assert_int_equal(fclose(f), 0);
 	free(text);
 }
 

@@ -375,13 +375,17 @@ take_sender(struct mailer *m)
 	if (m->nsender == MAILER_PARALLEL ||
 	    mailq_now().mono < m->spawn_pause_until)
 		return NULL;
-	for (i = 0; m->sender[i].state != SENDER_NONE; i++)
+	for (i = 0; i < MAILER_PARALLEL && m->sender[i].state != SENDER_NONE;
+	     i++)
 		;
+	if (i == MAILER_PARALLEL)
+		return NULL;
 	s = &m->sender[i];
 	s->m = m;
 	s->job = NULL;
 	s->next = NULL;
 	s->in_idle = false;
+	s->idle_since = mailq_now().mono; /* its idle time starts now */
 	r = cond_init(&s->cond);
 	if (r == 0) {
 		/* It inherits the dispatcher's signal mask: all blocked. */

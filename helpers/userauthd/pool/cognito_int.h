@@ -213,10 +213,11 @@ void cg_sync_done(struct cognito_backend *cb, const struct ua_conf *c,
 void cg_sync_publish(struct cognito_backend *cb, struct cg_sync *y);
 /*
  * The state file's text of n (cognito_nss.c): {"version":1,"users":[...],
- * "groups":[...]}, read back by the daemon's next start.  Write errors
- * are left in f's error indicator.
+ * "groups":[...]}, read back by the daemon's next start.  -EILSEQ when a
+ * string is not UTF-8 (the file is then unusable: not to be kept); write
+ * errors are left in f's error indicator.
  */
-void cg_state_write(FILE *f, const struct store_nss *n);
+int cg_state_write(FILE *f, const struct store_nss *n);
 int cg_sync_load(struct cognito_backend *cb, const struct ua_conf *c);
 /* Make x (a reference handed over) y's last result, with its index;
  * -ENOMEM (x dropped, y as it was) when the index cannot be built. */

@@ -323,16 +323,23 @@ cg_jwks_free(struct cg_jwks *ks)
 }
 
 /*
- * SHA-256, fetched once for the process (a fetch by name per token was
- * a twentieth of a Cognito login's daemon CPU).
+ * SHA-256, fetched once for the process (a fetch by name per token was a
+ * twentieth of a Cognito login's daemon CPU); a failed fetch is tried
+ * again at the next call, not kept.
  */
-static EVP_MD *sha256_impl;
-static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
-
-static void
-sha256_fetch(void)
+static EVP_MD *
+sha256_impl(void)
 {
-	sha256_impl = EVP_MD_fetch(NULL, "SHA256", NULL);
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	static EVP_MD *impl;
+	EVP_MD *m;
+
+	(void)pthread_mutex_lock(&lock);
+	if (impl == NULL)
+		impl = EVP_MD_fetch(NULL, "SHA256", NULL);
+	m = impl;
+	(void)pthread_mutex_unlock(&lock);
+	return m;
 }
 
 /* RSASSA-PKCS1-v1_5 SHA-256 over msg: 0, or -EKEYREJECTED. */
@@ -341,18 +348,19 @@ rs256_verify(EVP_PKEY *pk, const void *msg, size_t len,
     const unsigned char *sig, size_t siglen)
 {
 	EVP_MD_CTX *md;
+	EVP_MD *sha;
 	EVP_PKEY_CTX *pctx = NULL;
 	int ok;
 
 	if (siglen != (size_t)EVP_PKEY_get_size(pk))
 		return -EKEYREJECTED;
-	(void)pthread_once(&sha256_once, sha256_fetch);
-	if (sha256_impl == NULL)
+	sha = sha256_impl();
+	if (sha == NULL)
 		return -ENOMEM;
 	md = EVP_MD_CTX_new();
 	if (md == NULL)
 		return -ENOMEM;
-	ok = EVP_DigestVerifyInit(md, &pctx, sha256_impl, NULL, pk) == 1 &&
+	ok = EVP_DigestVerifyInit(md, &pctx, sha, NULL, pk) == 1 &&
 	    EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) == 1 &&
 	    EVP_DigestVerify(md, sig, siglen, msg, len) == 1;
 	EVP_MD_CTX_free(md);

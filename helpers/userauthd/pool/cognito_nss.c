@@ -31,9 +31,11 @@ dup_into(char **dst, const char *s)
  * s as a JSON string to f: quote, backslash and control characters
  * escaped, the rest (UTF-8, as jansson parsed it from Cognito's answer)
  * as it is.  The state file holds 100,000 users at a time: one jansson
- * tree per entry and its dump were a tenth of the sync's CPU.
+ * tree per entry and its dump were a tenth of the sync's CPU.  -EILSEQ
+ * (and nothing written) for a string that is not UTF-8: the next start
+ * could not read the file back.
  */
-static void
+static int
 put_str(FILE *f, const char *s)
 {
 	static const char special[] =
@@ -44,6 +46,8 @@ put_str(FILE *f, const char *s)
 
 	if (s == NULL)
 		s = "";
+	if (!ua_valid_utf8(s, strlen(s)))
+		return -EILSEQ;
 	(void)putc_unlocked('"', f);
 	for (;;) {
 		n = strcspn(s, special);
@@ -59,54 +63,62 @@ put_str(FILE *f, const char *s)
 		s++;
 	}
 	(void)putc_unlocked('"', f);
+	return 0;
 }
 
-static void
+static int
 put_user(FILE *f, const struct store_nss_user *u)
 {
+	int r;
+
 	(void)fputs("{\"login\":", f);
-	put_str(f, u->login);
+	r = put_str(f, u->login);
 	(void)fputs(",\"email\":", f);
-	put_str(f, u->email);
+	r = r < 0 ? r : put_str(f, u->email);
 	(void)fputs(",\"home\":", f);
-	put_str(f, u->home);
+	r = r < 0 ? r : put_str(f, u->home);
 	(void)fputs(",\"shell\":", f);
-	put_str(f, u->shell);
+	r = r < 0 ? r : put_str(f, u->shell);
 	(void)fprintf(f, ",\"uid\":%lu}", (unsigned long)u->uid);
+	return r;
 }
 
-static void
+static int
 put_group(FILE *f, const struct store_nss_group *g)
 {
 	size_t j;
+	int r;
 
 	(void)fputs("{\"name\":", f);
-	put_str(f, g->name);
+	r = put_str(f, g->name);
 	(void)fprintf(f, ",\"gid\":%lu,\"members\":[", (unsigned long)g->gid);
 	for (j = 0; j < g->nmembers; j++)
 		(void)fprintf(f, "%s%lu", j > 0 ? "," : "",
 		    (unsigned long)g->members[j]);
 	(void)fputs("]}", f);
+	return r;
 }
 
-void
+int
 cg_state_write(FILE *f, const struct store_nss *n)
 {
 	size_t i;
+	int r = 0;
 
 	(void)fputs("{\"version\":1,\"users\":[", f);
-	for (i = 0; i < n->nusers; i++) {
+	for (i = 0; i < n->nusers && r == 0; i++) {
 		if (i > 0)
 			(void)putc(',', f);
-		put_user(f, &n->users[i]);
+		r = put_user(f, &n->users[i]);
 	}
 	(void)fputs("],\"groups\":[", f);
-	for (i = 0; i < n->ngroups; i++) {
+	for (i = 0; i < n->ngroups && r == 0; i++) {
 		if (i > 0)
 			(void)putc(',', f);
-		put_group(f, &n->groups[i]);
+		r = put_group(f, &n->groups[i]);
 	}
 	(void)fputs("]}", f);
+	return r;
 }
 
 /*
@@ -139,9 +151,11 @@ keep(const struct cognito_backend *cb, const struct cg_sync *y)
 		goto out;
 	}
 	(void)setvbuf(f, NULL, _IOFBF, 1 << 16);
-	cg_state_write(f, n);
-	if ((fflush(f) != 0 || ferror(f)) && r == 0)
-		r = errno != 0 ? -errno : -EIO;
+	r = cg_state_write(f, n);
+	if (fflush(f) != 0 && r == 0)
+		r = -errno;
+	if (ferror(f) && r == 0)
+		r = -EIO;
 	if (r == 0 && fsync(fileno(f)) < 0)
 		r = -errno;
 	if (fclose(f) != 0 && r == 0)

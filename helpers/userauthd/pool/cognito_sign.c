@@ -33,17 +33,24 @@ struct part {
 };
 
 /*
- * The HMAC implementation, fetched once for the process: a fetch per
- * call was a twentieth of a Cognito login's daemon CPU (two SECRET_HASHes
- * a login, a SigV4 key derivation per sync request).
+ * The HMAC implementation, fetched once for the process (a fetch per call
+ * was a twentieth of a Cognito login's daemon CPU: two SECRET_HASHes a
+ * login, a SigV4 key derivation per sync request); a failed fetch is
+ * tried again at the next call, not kept.
  */
-static EVP_MAC *hmac_impl;
-static pthread_once_t hmac_once = PTHREAD_ONCE_INIT;
-
-static void
-hmac_fetch(void)
+static EVP_MAC *
+hmac_impl(void)
 {
-	hmac_impl = EVP_MAC_fetch(NULL, "HMAC", NULL);
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	static EVP_MAC *impl;
+	EVP_MAC *m;
+
+	(void)pthread_mutex_lock(&lock);
+	if (impl == NULL)
+		impl = EVP_MAC_fetch(NULL, "HMAC", NULL);
+	m = impl;
+	(void)pthread_mutex_unlock(&lock);
+	return m;
 }
 
 /* HMAC-SHA256 of the concatenated parts: 0 or -EIO. */
@@ -51,6 +58,7 @@ static int
 hmac_sha256(const void *key, size_t klen, const struct part *parts,
     size_t nparts, uint8_t out[SHA256_LEN])
 {
+	EVP_MAC *mac;
 	EVP_MAC_CTX *ctx = NULL;
 	OSSL_PARAM params[2];
 	size_t olen = 0, i;
@@ -59,8 +67,8 @@ hmac_sha256(const void *key, size_t klen, const struct part *parts,
 	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
 	    (char *)(uintptr_t) "SHA256", 0);
 	params[1] = OSSL_PARAM_construct_end();
-	(void)pthread_once(&hmac_once, hmac_fetch);
-	ctx = hmac_impl != NULL ? EVP_MAC_CTX_new(hmac_impl) : NULL;
+	mac = hmac_impl();
+	ctx = mac != NULL ? EVP_MAC_CTX_new(mac) : NULL;
 	ok = ctx != NULL && EVP_MAC_init(ctx, key, klen, params) == 1;
 	for (i = 0; ok && i < nparts; i++)
 		ok = EVP_MAC_update(ctx, parts[i].p, parts[i].n) == 1;

@@ -222,6 +222,8 @@ void
 store_release_memory(struct store *s)
 {
 	(void)sqlite3_db_release_memory(s->db);
+	if (s->side != NULL)
+		(void)sqlite3_db_release_memory(s->side->db);
 }
 
 uint64_t
