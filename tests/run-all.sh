@@ -108,11 +108,12 @@ if [ -n "$analyze_pid" ]; then
 fi
 
 # install-deps.sh recorded the host after installing; nothing the suite did
-# may have changed its PAM stacks, nsswitch.conf, services or bound ports.
+# may have changed its PAM stacks, nsswitch.conf, services or bound ports, nor
+# taken any entry out of /dev.
 note "the host is as install-deps.sh left it"
 extra_skip=0
 if [ -f _build/host-state/after/config ]; then
-	step "the suite left the host's PAM stacks, nsswitch.conf, services and ports alone" \
+	step "the suite left the host's PAM stacks, nsswitch.conf, services, ports and /dev alone" \
 		sh tests/tools/hoststate.sh compare _build/host-state/after
 else
 	extra_skip=1

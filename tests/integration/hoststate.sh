@@ -13,6 +13,7 @@ printf 'password [success=1 default=ignore] pam_unix.so obscure yescrypt\n' \
 	>"$R/etc/pam.d/common-password"
 printf 'passwd: files\ngroup: files\n' >"$R/etc/nsswitch.conf"
 ln -s /lib/systemd/system/cron.service "$R/etc/systemd/system/multi-user.target.wants/cron.service"
+mkdir -p "$R/dev/pts" && : >"$R/dev/null" && : >"$R/dev/urandom" && ln -s /proc/self/fd "$R/dev/fd"
 
 hs() { HOSTSTATE_ROOT=$R $HS "$@"; }
 fresh() { hs save "$TB/rec" >/dev/null 2>&1; }
@@ -46,6 +47,15 @@ rm -rf "$R" && cp -a "$TB/orig" "$R"
 printf 'auth required pam_deny.so\n' >"$R/etc/pam.d/newservice"
 expect_rc 1 "a new PAM service file is reported (install-deps.sh allows only a new package's own)" \
 	hs compare "$TB/rec"
+rm -rf "$R" && cp -a "$TB/orig" "$R"
+
+rm "$R/dev/urandom" "$R/dev/fd"
+expect_rc 1 "entries gone from /dev are reported" hs compare "$TB/rec"
+grep_last "  ... by name" 'urandom'
+rm -rf "$R" && cp -a "$TB/orig" "$R"
+
+: >"$R/dev/loop9"
+expect_rc 0 "a new entry in /dev is not (the kernel makes them)" hs compare "$TB/rec"
 rm -rf "$R" && cp -a "$TB/orig" "$R"
 
 expect_rc 0 "the restored tree compares equal again" hs compare "$TB/rec"

@@ -3,7 +3,10 @@
 # What the README promises to leave alone on the host, recorded and compared:
 # the PAM stacks (/etc/pam.d, /etc/pam.conf), /etc/nsswitch.conf, which
 # services are enabled (systemd and SysV links), which are running (systemd's
-# view where it runs) and which TCP/UDP ports are bound.
+# view where it runs) and which TCP/UDP ports are bound; and the entries at
+# the top of /dev, of which none may go (new ones may come: the kernel makes
+# them), since a test's scratch directory once reached the real /dev
+# through a bind mount and its clean-up deleted the device nodes.
 #
 #   hoststate.sh save DIR       record the state into DIR (replaced)
 #   hoststate.sh compare DIR    compare the host with DIR; exit 1 with a diff
@@ -61,6 +64,14 @@ record() {	# record DIR
 				(t ~ /^udp/ && $4 == "07")) { print t, $2 }' "/proc/net/$t"
 		done | LC_ALL=C sort -u >"$d/ports"
 	fi
+	# The entries at the top of /dev (name and kind), not what is in them.
+	: >"$d/dev"
+	if [ -d "$root/dev" ]; then
+		(cd "$root/dev" && find . -mindepth 1 -maxdepth 1 \
+			\( -type c -printf 'char %P\n' \) -o \( -type b -printf 'block %P\n' \) \
+			-o \( -type l -printf 'link %P\n' \) -o \( -type d -printf 'dir %P\n' \) \
+			-o -printf 'other %P\n') | LC_ALL=C sort >"$d/dev"
+	fi
 }
 
 case ${1:-} in
@@ -82,6 +93,14 @@ compare)
 			rc=1
 		fi
 	done
+	# /dev: only what went away counts (an older record has no list)
+	if [ -f "$2/dev" ] &&
+		LC_ALL=C comm -23 "$2/dev" "$now/s/dev" >"$now/gone" &&
+		[ -s "$now/gone" ]; then
+		echo "hoststate.sh: entries of the host's /dev are gone since '$2' was saved:" >&2
+		sed 's/^/-/' "$now/gone" >&2
+		rc=1
+	fi
 	if [ "$rc" -ne 0 ] && [ -d "$2/files" ]; then
 		diff -ru "$2/files" "$now/s/files" >&2 || true
 	fi
