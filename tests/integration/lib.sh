@@ -57,6 +57,13 @@ ua_cleanup() {
 	for p in $UA_PIDS; do
 		wait "$p" 2>/dev/null || true
 	done
+	# a case failed and the scratch dir goes: its daemon log's last lines
+	# stay in the test's log (a failure seen once in a full run leaves
+	# something to read)
+	if [ "$UA_FAILED" -gt 0 ] && [ -n "${TB:-}" ] && [ -s "$TB/daemon.log" ]; then
+		echo "# the last lines of $TB/daemon.log:"
+		tail -n 40 "$TB/daemon.log" | sed 's/^/#   /'
+	fi
 	[ -n "${TB:-}" ] && [ -z "${UA_KEEP:-}" ] && rm -rf "$TB"
 }
 
