@@ -24,6 +24,11 @@ for f in /usr/lib/*/faketime/libfaketimeMT.so.1 /usr/lib/faketime/libfaketimeMT.
 done
 [ -n "$FT_LIB" ] || skip_all "needs libfaketime (Debian package faketime; tests/tools/install-deps.sh installs it)"
 ua_enter_netns "$@"
+# libfaketime keeps shared-memory segments in /dev/shm (faketime_shm_*,
+# sem.faketime_sem_*) and leaves them when its process is killed: a
+# /dev/shm of this namespace's own keeps them off the host's.
+mount -t tmpfs -o mode=1777,size=16m tmpfs /dev/shm
+ok $? "a /dev/shm of this mount namespace's own (libfaketime's segments stay off the host's)"
 ua_scratch
 ua_nss_setup
 
