@@ -5,15 +5,17 @@
 #   bench/run enum            200 runs per class
 #   bench/run --smoke enum    20 runs per class
 # Does the time the daemon takes to answer a wrong answer tell whether the
-# identifier exists?  Six classes of wrong logins on the public socket
+# identifier exists?  Eight classes of wrong logins on the public socket
 # (bench/enumtime.py, one connection per run, the classes interleaved in a
 # random order so drift hits all alike, each run from a remote host of its
 # own, 10.88.x.y):
 #   (a) a real user, wrong password      (b) an unknown login name
 #   (c) an unknown email address         (d) a disabled user, wrong password
 #   (e) a real user, wrong emailed code  (f) an unknown name, wrong code
+#   (g), (h): (e) and (f) in a pool with otp_min_answer_age = 0, the
+#   control: what the default hold of a code's reply hides
 # timed in the client from sending the answer to reading the RESULT (or the
-# next CHALLENGE).  Pairs a-b, a-c, a-d, e-f: Mann-Whitney U (normal
+# next CHALLENGE).  Pairs a-b, a-c, a-d, e-f, g-h: Mann-Whitney U (normal
 # approximation, tie correction), "DIFFERENCE" when p <= 0.01.  A found
 # difference is reported, not failed: the section exits non-zero only when
 # a run could not be measured.
@@ -21,7 +23,7 @@
 # throttle_account_after = 1000, throttle_host_after = 100000 and
 # lock_after = 100 (its ceiling), and each class's runs rotate over 10
 # identifiers, so no account or identifier gets more than 20 (+2 warm-up)
-# failures (the e' pass below: 20 more) and none is locked (a locked account's answer is not judged).
+# failures (the g' pass below: 20 more) and none is locked (a locked account's answer is not judged).
 # Codes go to the aiosmtpd sink (tests/tools/smtpsink.py) on a loopback
 # of our own; namespaces as bench/load.sh.  Env: BENCH_RUNS, BENCH_SEED.
 set -u
@@ -68,6 +70,20 @@ throttle_pair_after = 100
 throttle_account_after = 1000
 throttle_host_after = 100000
 lock_after = 100
+[pool otp0]
+uid_min = 540000
+uid_max = 544999
+gid_min = 545000
+gid_max = 549999
+first_factors = email_otp
+otp_min_answer_age = 0
+otp_per_hour = 100
+otp_per_day = 1000
+otp_resend_cooldown = 0
+throttle_pair_after = 100
+throttle_account_after = 1000
+throttle_host_after = 100000
+lock_after = 100
 EOF
 ua_start_daemon || { echo "enum.sh: userauthd did not start" >&2; cat "$TB/daemon.log" >&2; exit 1; }
 $PY "$top_srcdir/tests/tools/smtpsink.py" --port $PORT --maildir "$MAILDIR" \
@@ -94,6 +110,8 @@ while [ $i -le $NID ]; do
 	done
 	uactl user add otp m$i --email m$i@example.com >/dev/null ||
 		{ echo "enum.sh: adding m$i failed" >&2; exit 1; }
+	uactl user add otp0 n$i --email n$i@example.com >/dev/null ||
+		{ echo "enum.sh: adding n$i failed" >&2; exit 1; }
 	uactl user disable d$i >/dev/null || { echo "enum.sh: disabling d$i failed" >&2; exit 1; }
 	i=$((i + 1))
 done
@@ -103,14 +121,16 @@ b:pw:PASSWORD:$WPW:$(ids ghost%d)
 c:pw:PASSWORD:$WPW:$(ids nobody%d@example.com)
 d:pw:PASSWORD:$WPW:$(ids d%d)
 e:otp:EMAIL_OTP:12345678:$(ids m%d)
-f:otp:EMAIL_OTP:12345678:$(ids phantom%d)"
-# The same e and f, answered PAUSE ms after the challenge (by then the
-# code's mail is out): whether an e-f difference is the mailer's work
-# running beside the answer.  The same identifiers (at most 20 more
+f:otp:EMAIL_OTP:12345678:$(ids phantom%d)
+g:otp0:EMAIL_OTP:12345678:$(ids n%d)
+h:otp0:EMAIL_OTP:12345678:$(ids spectre%d)"
+# The same g and h (no hold), answered PAUSE ms after the challenge (by
+# then the code's mail is out): whether a g-h difference is the mailer's
+# work running beside the answer.  The same identifiers (at most 20 more
 # failures each).
 PAUSE=300
-SPECS2="e':otp:EMAIL_OTP:12345678:$(ids m%d)
-f':otp:EMAIL_OTP:12345678:$(ids phantom%d)"
+SPECS2="g':otp0:EMAIL_OTP:12345678:$(ids n%d)
+h':otp0:EMAIL_OTP:12345678:$(ids spectre%d)"
 SOCK=$TB/run/public.sock
 # A warm-up outside the figures (first hash, first mail, first fake).
 # shellcheck disable=SC2086
@@ -127,18 +147,18 @@ $PY "$top_srcdir/bench/enumtime.py" "$SOCK" "$RUNS" "$SEED" 10.90 $PAUSE $SPECS2
 # Mail is sent after the answer; give the queue a moment to drain.
 sleep 2
 m1=$(find "$MAILDIR" -type f -path '*/new/*' 2>/dev/null | wc -l)
-fakes=$(grep -rlE '^To:.*(ghost|nobody|phantom)' "$MAILDIR" 2>/dev/null | wc -l)
+fakes=$(grep -rlE '^To:.*(ghost|nobody|phantom|spectre)' "$MAILDIR" 2>/dev/null | wc -l)
 echo "## Enumeration by timing: the answer's latency per kind of identifier"
 echo
 echo "$RUNS runs per class, interleaved in random order (seed $SEED), one connection and one remote host each; time from sending the wrong answer to the daemon's next frame, in the client.  Throttling kept out (pair 100, account 1000, host 100000, lock_after 100; 10 identifiers per class)."
 echo
 cat "$TB/tables"
 echo
-echo "The same classes e and f answered $PAUSE ms after the challenge, when the code's mail has gone out:"
+echo "Classes g and h (no hold) answered $PAUSE ms after the challenge, when the code's mail has gone out:"
 echo
 cat "$TB/tables2"
 echo
-echo "Mails the sink received during the runs: $((m1 - m0)) ($((2 * RUNS)) runs of classes e and e'); addressed to an unknown identifier: $fakes."
+echo "Mails the sink received during the runs: $((m1 - m0)) ($((3 * RUNS)) runs of classes e, g and g'); addressed to an unknown identifier: $fakes."
 if [ $FAILED -ne 0 ]; then
 	sed 's/^/enum.sh: /' "$TB/enum.err" >&2
 fi

@@ -26,7 +26,7 @@ T = {"INITIATE": 3, "CHALLENGE": 4, "RESPOND": 5, "RESULT": 6, "WAIT": 10}
 TAG = {"POOL": 1, "USER": 2, "SERVICE": 3, "RHOST": 4, "PREFERRED": 7,
        "CHALLENGE": 8, "ANSWER": 9, "MESSAGE": 11, "OUTCOME": 14}
 NAME = {v: k for k, v in TAG.items()}
-PAIRS = [("a", "b"), ("a", "c"), ("a", "d"), ("e", "f")]
+PAIRS = [("a", "b"), ("a", "c"), ("a", "d"), ("e", "f"), ("g", "h")]
 ALPHA = 0.01
 
 
@@ -183,8 +183,12 @@ def main():
             "d": "disabled user, wrong password",
             "e": "real user, wrong emailed code",
             "f": "unknown identifier, wrong emailed code",
+            "g": "(e) with otp_min_answer_age = 0",
+            "h": "(f) with otp_min_answer_age = 0",
             "e'": "(e), answered %d ms after the challenge" % (pause * 1000),
-            "f'": "(f), answered %d ms after the challenge" % (pause * 1000)}
+            "f'": "(f), answered %d ms after the challenge" % (pause * 1000),
+            "g'": "(g), answered %d ms after the challenge" % (pause * 1000),
+            "h'": "(h), answered %d ms after the challenge" % (pause * 1000)}
     print("| class | identifiers | runs | median | p10 | p90 | challenge → answer's frame |")
     print("|---|---|---|---|---|---|---|")
     for c in order:
@@ -200,7 +204,7 @@ def main():
     print()
     print("| pair | median difference | Mann-Whitney U | p (two-sided) | verdict (α = %.2f) |" % ALPHA)
     print("|---|---|---|---|---|")
-    for x, y in PAIRS + [("e'", "f'")]:
+    for x, y in PAIRS + [("e'", "f'"), ("g'", "h'")]:
         if x not in times or y not in times:
             continue
         vx, vy = sorted(times[x]), sorted(times[y])

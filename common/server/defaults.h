@@ -118,6 +118,11 @@
 #define UA_DEFAULT_OTP_PER_HOUR 5 /* S10 */
 #define UA_DEFAULT_OTP_PER_DAY 10
 #define UA_DEFAULT_OTP_RESEND_COOLDOWN 30
+/* A code's answer is replied to no sooner than this long after its
+ * challenge (seconds): the reply then tells nothing of the mail that was
+ * being sent meanwhile (SECURITY.md S3; userauth.conf(5)). */
+#define UA_DEFAULT_OTP_MIN_ANSWER_AGE 1
+#define UA_MAX_OTP_MIN_ANSWER_AGE 5
 
 /* TOTP MFA of a pool (SECURITY.md S12, S13; userauth.conf(5)). */
 #define UA_DEFAULT_MFA "off"             /* off | optional | required */

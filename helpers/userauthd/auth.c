@@ -667,6 +667,32 @@ auth_job_done(struct auth_ctx *ctx, struct auth_session *s,
 	return r;
 }
 
+/*
+ * An answer to a code challenge: its reply goes out no sooner than
+ * otp_min_answer_age after the challenge, for every user alike.  A code
+ * answered at once would otherwise be judged while a real user's mail is
+ * still being sent (its outcome written beside the judging), which a made-up
+ * user's is not: a fraction of a millisecond an attacker can measure
+ * (BENCHMARKS.md, enumeration by timing).
+ */
+static void
+hold_code_reply(const struct auth_ctx *ctx, struct auth_session *s)
+{
+	const struct ua_pool_conf *pc = auth_pool_of(ctx, s);
+
+	s->hold_until = 0;
+	if (pc != NULL && s->state == S_ANSWER &&
+	    s->expect == POLICY_EMAIL_OTP && s->code_asked > 0)
+		s->hold_until =
+		    s->code_asked + (int64_t)pc->otp_min_answer_age * 1000;
+}
+
+int64_t
+auth_hold_until(const struct auth_session *s)
+{
+	return s != NULL ? s->hold_until : 0;
+}
+
 static int
 initiate(struct auth_ctx *ctx, struct auth_session *s, const struct ua_msg *in,
     struct ua_msg *out)
@@ -790,6 +816,7 @@ auth_handle(struct auth_ctx *ctx, struct auth_session **sessp,
 	if (in->type == UA_MSG_RESPOND) {
 		if (s == NULL)
 			return -EPROTO;
+		hold_code_reply(ctx, s);
 		r = respond(ctx, s, in, out);
 		if (r == 0)
 			settle_host(ctx, s, out);

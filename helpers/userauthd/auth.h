@@ -73,6 +73,13 @@ int auth_handle(struct auth_ctx *ctx, struct auth_session **sessp,
 int auth_job_done(struct auth_ctx *ctx, struct auth_session *sess,
     struct workq_job *job, struct ua_msg *out);
 
+/*
+ * When the reply auth_handle or auth_job_done just built may go out (mono
+ * ms; 0 or past: at once): an answer to a code waits out otp_min_answer_age
+ * from its challenge.
+ */
+int64_t auth_hold_until(const struct auth_session *sess);
+
 /* The client is gone (why: client_gone, lifetime, daemon_stopping) before
  * its login or password change had a result: audit it, once. */
 void auth_abandoned(struct auth_ctx *ctx, struct auth_session *sess,

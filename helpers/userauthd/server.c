@@ -46,6 +46,9 @@ struct client {
 	char passwd_user[UA_MAX_EMAIL + 1]; /* a user.passwd being hashed */
 	uint64_t wait_gen; /* ... to show this store generation */
 	uint8_t *tx;       /* a reply being written (header included) */
+	uint8_t *hold;     /* a login's reply held until hold_until (busy) */
+	size_t holdlen;
+	int64_t hold_until; /* mono ms */
 	size_t txlen, txoff;
 	bool close_after_tx;
 };
@@ -136,6 +139,7 @@ client_close(struct server *srv, size_t i)
 	json_decref(c->held);
 	ua_frame_rx_reset(&c->rx);
 	ua_freezero(c->tx, c->txlen);
+	ua_freezero(c->hold, c->holdlen);
 	srv->clients[i] = srv->clients[srv->nclients - 1];
 	srv->nclients--;
 }
@@ -354,6 +358,64 @@ reply_msg(struct server *srv, struct client *c, struct ua_msg *m)
 }
 
 /*
+ * A login's reply: at once, or held while auth_hold_until says (an answer
+ * to a code too soon after its challenge).  A held client is busy: read
+ * nothing more, WAIT frames while it lasts, release_held sends it.
+ */
+static void client_set_busy(struct client *c);
+
+static int
+reply_auth(struct server *srv, struct client *c, struct ua_msg *m)
+{
+	int64_t at = auth_hold_until(c->auth);
+	int r;
+
+	if (at <= ua_now_ms() || c->hold != NULL)
+		return reply_msg(srv, c, m);
+	r = ua_msg_encode(m, &c->hold, &c->holdlen);
+	ua_msg_clear(m);
+	if (r < 0)
+		return r;
+	c->hold_until = at;
+	client_set_busy(c);
+	if (at > srv->next_hold && srv->next_hold != 0)
+		return 0;
+	srv->next_hold = at;
+	return 0;
+}
+
+/* Send the held replies that are due; note when the next one is. */
+static void
+release_held(struct server *srv)
+{
+	int64_t now = ua_now_ms(), next = 0;
+	size_t i;
+	int r;
+
+	if (srv->next_hold == 0)
+		return;
+	for (i = srv->nclients; i-- > 0;) {
+		struct client *c = &srv->clients[i];
+
+		if (c->hold == NULL)
+			continue;
+		if (c->hold_until > now) {
+			next = next == 0 || c->hold_until < next ? c->hold_until
+								 : next;
+			continue;
+		}
+		c->busy = false;
+		r = client_reply(srv, c, c->hold, c->holdlen);
+		ua_freezero(c->hold, c->holdlen);
+		c->hold = NULL;
+		c->holdlen = 0;
+		if (r < 0)
+			client_close(srv, i);
+	}
+	srv->next_hold = next;
+}
+
+/*
  * The client's answer waits for a worker: WAIT frames keep its module from
  * timing out while the queue drains (doc/PROTOCOL.md), and it is dropped
  * only when even the module's overall limit has passed.
@@ -418,11 +480,13 @@ static int
 handle_public(struct server *srv, struct client *c, uint8_t *p, size_t n)
 {
 	struct ua_msg in, out;
+	bool answer;
 	int r;
 
 	r = ua_msg_decode(p, n, &in);
 	if (r < 0)
 		return r;
+	answer = in.type == UA_MSG_RESPOND;
 	ua_msg_init(&out, UA_MSG_PONG);
 	if (in.type == UA_MSG_PING)
 		r = ua_msg_add(&out, UA_T_VERSION, PACKAGE_VERSION);
@@ -441,7 +505,7 @@ handle_public(struct server *srv, struct client *c, uint8_t *p, size_t n)
 		ua_msg_clear(&out);
 		return r;
 	}
-	return reply_msg(srv, c, &out);
+	return answer ? reply_auth(srv, c, &out) : reply_msg(srv, c, &out);
 }
 
 /* A user.passwd's hash is done: store it, answer (after the publish). */
@@ -513,7 +577,7 @@ collect_jobs(struct server *srv)
 			continue;
 		}
 		if (r == 0)
-			r = reply_msg(srv, &srv->clients[i], &out);
+			r = reply_auth(srv, &srv->clients[i], &out);
 		if (r < 0) {
 			ua_msg_clear(&out);
 			client_close(srv, i);
@@ -860,6 +924,10 @@ after_round(struct server *srv, struct timespec *ts)
 	uint64_t tick =
 	    srv->jobs_left ? 0 : auth_tick(&srv->auth, (uint64_t)ua_now_ms());
 
+	int64_t hold = srv->next_hold - ua_now_ms();
+
+	if (srv->next_hold != 0 && (hold < 0 || (uint64_t)hold < tick))
+		tick = hold < 0 ? 0 : (uint64_t)hold;
 	ts->tv_sec = tick >= 1000 ? 1 : 0;
 	ts->tv_nsec = tick >= 1000 ? 0 : (long)tick * 1000000L;
 	if (srv->publish_pending)
@@ -910,6 +978,7 @@ server_run(struct server *srv)
 			break;
 		}
 		serve_ready(srv, pfd, n);
+		release_held(srv);
 		send_waits(srv);
 		after_round(srv, &ts);
 	}

@@ -25,6 +25,13 @@ ok() {
 	else
 		UA_FAILED=$((UA_FAILED + 1))
 		echo "not ok $UA_TESTS - $2"
+		# the daemon's last words when it failed (the scratch directory
+		# goes at the end: a failure seen once in a full run leaves
+		# something to read)
+		if [ "$UA_FAILED" -le 3 ] && [ -n "${TB:-}" ] && [ -s "$TB/daemon.log" ]; then
+			echo "# the last lines of $TB/daemon.log at this failure:"
+			tail -n 25 "$TB/daemon.log" | sed 's/^/#   /'
+		fi
 	fi
 }
 
@@ -57,12 +64,9 @@ ua_cleanup() {
 	for p in $UA_PIDS; do
 		wait "$p" 2>/dev/null || true
 	done
-	# a case failed and the scratch dir goes: its daemon log's last lines
-	# stay in the test's log (a failure seen once in a full run leaves
-	# something to read)
 	if [ "$UA_FAILED" -gt 0 ] && [ -n "${TB:-}" ] && [ -s "$TB/daemon.log" ]; then
-		echo "# the last lines of $TB/daemon.log:"
-		tail -n 40 "$TB/daemon.log" | sed 's/^/#   /'
+		echo "# the last lines of $TB/daemon.log at the end:"
+		tail -n 25 "$TB/daemon.log" | sed 's/^/#   /'
 	fi
 	[ -n "${TB:-}" ] && [ -z "${UA_KEEP:-}" ] && rm -rf "$TB"
 }
@@ -122,6 +126,7 @@ ua_scratch() {
 	UA_MAIN_PID=$(exec sh -c 'echo $PPID')
 	TB=$(mktemp -d /tmp/ua-test.XXXXXX)
 	chmod 0755 "$TB"
+	[ -n "${UA_KEEP:-}" ] && echo "# UA_KEEP: the scratch directory $TB is kept"
 	trap ua_cleanup EXIT
 	trap 'exit 1' INT TERM
 }

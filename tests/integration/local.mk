@@ -28,6 +28,7 @@ include tests/integration/pamconfigs.mk
 include tests/integration/throttle.mk
 include tests/integration/bound.mk
 include tests/integration/limits.mk
+include tests/integration/codehold.mk
 include tests/integration/cognito_fake.mk
 include tests/integration/recipes.mk
 include tests/integration/notice.mk

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "client/frame.h"
 #include "server/log.h"
 #include "userauthd/auth/session.h"
 #include "userauthd/stats.h"
@@ -161,6 +162,8 @@ auth_ask(const struct auth_ctx *ctx, struct auth_session *s,
 		message = SETUP_WRONG;
 	s->expect = c;
 	s->state = S_ANSWER;
+	if (c == POLICY_EMAIL_OTP)
+		s->code_asked = ua_now_ms();
 	ua_msg_init(out, UA_MSG_CHALLENGE);
 	if (ua_msg_add(out, UA_T_CHALLENGE, policy_name(c)) < 0 ||
 	    ua_msg_add(out, UA_T_INFO, info) < 0 ||

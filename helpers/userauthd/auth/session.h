@@ -65,6 +65,10 @@ struct auth_session {
 	struct otp_clock code_expires; /* when it dies, on both clocks */
 	const char *mfa_doomed;        /* TOTP fails whatever the code: why */
 	unsigned totp_tries;           /* TOTP answers left */
+	/* mono ms: the last code challenge went out; the reply being sent
+	 * waits until hold_until (a code answered within otp_min_answer_age) */
+	int64_t code_asked;
+	int64_t hold_until;
 	/* CHPASS: held until the backend (or the fake) takes them */
 	char *old_password;
 	char *new_password;
