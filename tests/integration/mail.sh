@@ -71,9 +71,12 @@ start_sink() {
 	name=$1
 	port=$2
 	shift 2
+	# emptied here, not by the child's redirection: a name used again
+	# would show the last sink's "listening" until the child ran
+	: >"$TB/sink-$name.out"
 	$PY "$top_srcdir/tests/tools/smtpsink.py" --port "$port" \
 		--maildir "$TB/mail-$name" --log "$TB/sink-$name.log" "$@" \
-		>"$TB/sink-$name.out" 2>&1 &
+		>>"$TB/sink-$name.out" 2>&1 &
 	SINK_PID=$!
 	UA_PIDS="$UA_PIDS $SINK_PID"
 	ua_wait_for 100 grep -q '^listening' "$TB/sink-$name.out"
