@@ -413,7 +413,7 @@ expect_rc 0 "  ... the daemon lives, and does not spin on the damage ($(((c1 - c
 	sh -c "kill -0 $UA_DAEMON_PID && [ $(((c1 - c0) * 1000 / hz)) -lt 200 ] && [ $((l1 - l0)) -le 4 ]"
 expect_rc 0 "  ... no code was mailed" test "$(mails_to dora@example.com)" -eq "$mails0"
 ua_stop_daemon
-expect_rc 1 "  ... stopped, it refuses to start on the damaged file" \
+expect_rc 78 "  ... stopped, it refuses to start on the damaged file" \
 	timeout 10 "$top_builddir/userauthd" -f -c "$TB/etc/userauth.conf"
 grep_last "  ... naming it, what is wrong and how to recover" \
 	"'$DB' is not a usable SQLite database \\(database disk image is malformed\\); restore it from a backup"
