@@ -409,8 +409,8 @@ sleep 2
 c1=$(ticks)
 l1=$(grep -c 'mailer: .*malformed' "$TB/daemon.log")
 hz=$(getconf CLK_TCK)
-expect_rc 0 "  ... the daemon lives, and does not spin on the damage ($(((c1 - c0) * 1000 / hz)) ms CPU in 2 s; the mailer logged it $((l1 - l0)) times)" \
-	sh -c "kill -0 $UA_DAEMON_PID && [ $(((c1 - c0) * 1000 / hz)) -lt 200 ] && [ $((l1 - l0)) -le 4 ]"
+expect_rc 0 "  ... the daemon lives, and does not spin on the damage ($(((c1 - c0) * 1000 / hz)) ms CPU in 2 s; the mailer logged it $((l1 - l0)) times, at most once a minute)" \
+	sh -c "kill -0 $UA_DAEMON_PID && [ $(((c1 - c0) * 1000 / hz)) -lt 200 ] && [ $((l1 - l0)) -le 1 ]"
 expect_rc 0 "  ... no code was mailed" test "$(mails_to dora@example.com)" -eq "$mails0"
 ua_stop_daemon
 expect_rc 78 "  ... stopped, it refuses to start on the damaged file" \
