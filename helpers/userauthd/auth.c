@@ -431,6 +431,38 @@ subject_verdict(const struct auth_session *s, const struct pool_reply *rp)
 	return SUBJ_OK;
 }
 
+/*
+ * ->account could not tell (POOL_UNAVAILABLE): logged with the backend's
+ * error, for the phase what names; the audit reason of the failure.
+ */
+static const char *
+lookup_failed(const char *what, const struct pool_reply *found)
+{
+	ua_log(LOG_ERR, "%s lookup failed: %s", what,
+	    found->error ? found->error : "unknown error");
+	return found->reason ? found->reason : "user_lookup";
+}
+
+/*
+ * The audit line of ACCT and SESSION: no challenge, the login the
+ * backend found (NULL: the identifier as asked, auth_log_ident).
+ */
+static void
+phase_audit(const struct auth_session *s, const char *event, const char *login,
+    const char *result, const char *reason)
+{
+	char user[80], service[80], rhost[80], pool[80];
+
+	ua_log(LOG_NOTICE,
+	    "event=%s pool=%s user=%s service=%s rhost=%s result=%s%s%s", event,
+	    ua_log_quote(s->pool, pool, sizeof(pool)),
+	    login != NULL ? ua_log_quote(login, user, sizeof(user))
+			  : auth_log_ident(s, user, sizeof(user)),
+	    ua_log_quote(s->service, service, sizeof(service)),
+	    ua_log_quote(s->rhost, rhost, sizeof(rhost)), result,
+	    reason ? " reason=" : "", reason ? reason : "");
+}
+
 /* INITIATE: the user is known (or not); the first challenge. */
 static int
 login_found(struct auth_ctx *ctx, struct auth_session *s,
@@ -441,12 +473,8 @@ login_found(struct auth_ctx *ctx, struct auth_session *s,
 	int r;
 
 	/* audited too: every login attempt leaves its event=auth line */
-	if (found->status == POOL_UNAVAILABLE) {
-		ua_log(LOG_ERR, "login lookup failed: %s",
-		    found->error ? found->error : "unknown error");
-		return auth_unavailable(s, out,
-		    found->reason ? found->reason : "user_lookup");
-	}
+	if (found->status == POOL_UNAVAILABLE)
+		return auth_unavailable(s, out, lookup_failed("login", found));
 	s->fake = subject_reason[subject_verdict(s, found)];
 	/* a disabled or foreign user's code prompt names its real address */
 	if (s->fake != NULL && found->status == POOL_OK &&
@@ -472,7 +500,8 @@ chpass_found(struct auth_ctx *ctx, struct auth_session *s,
 	int r;
 
 	if (found->status == POOL_UNAVAILABLE)
-		return auth_unavailable(s, out, NULL);
+		return auth_unavailable(s, out,
+		    lookup_failed("password change", found));
 	s->fake = subject_reason[subject_verdict(s, found)];
 	if (s->fake == NULL && !found->user.has_password)
 		s->fake = "no_password";
@@ -505,14 +534,18 @@ acct_found(struct auth_ctx *ctx, struct auth_session *s,
 {
 	const struct ua_pool_conf *pc = auth_pool_of(ctx, s);
 	const struct pool_user *u = &found->user;
-	char user[80], service[80], rhost[80], pool[80];
 	struct policy_user pu;
 	enum subject why = subject_verdict(s, found);
 	bool foreign = why == SUBJ_FOREIGN;
 	const char *outcome;
 
-	if (pc == NULL || found->status == POOL_UNAVAILABLE)
+	if (pc == NULL)
 		return auth_unavailable(s, out, NULL);
+	if (found->status == POOL_UNAVAILABLE) {
+		phase_audit(s, "account", NULL, "error",
+		    lookup_failed("account", found));
+		return auth_unavailable(s, out, NULL);
+	}
 	/* a non-root peer learns nothing of other users: as unknown */
 	if (why == SUBJ_OK) {
 		pu = (struct policy_user){ .has_password = u->has_password,
@@ -523,16 +556,8 @@ acct_found(struct auth_ctx *ctx, struct auth_session *s,
 		    : "DENIED";
 	} else
 		outcome = why == SUBJ_DISABLED ? "DENIED" : "FAIL";
-	ua_log(LOG_NOTICE,
-	    "event=account pool=%s user=%s service=%s "
-	    "rhost=%s result=%s%s",
-	    ua_log_quote(s->pool, pool, sizeof(pool)),
-	    u->login != NULL && !foreign
-		? ua_log_quote(u->login, user, sizeof(user))
-		: auth_log_ident(s, user, sizeof(user)),
-	    ua_log_quote(s->service, service, sizeof(service)),
-	    ua_log_quote(s->rhost, rhost, sizeof(rhost)), outcome,
-	    foreign ? " reason=foreign_peer" : "");
+	phase_audit(s, "account", foreign ? NULL : u->login, outcome,
+	    foreign ? "foreign_peer" : NULL);
 	return auth_result(s, out, outcome, foreign ? NULL : u->login);
 }
 
@@ -545,8 +570,11 @@ session_found(struct auth_ctx *ctx, struct auth_session *s,
 	struct pool_reply rp = { 0 };
 	int r;
 
-	if (found->status == POOL_UNAVAILABLE)
+	if (found->status == POOL_UNAVAILABLE) {
+		phase_audit(s, "session", NULL, "error",
+		    lookup_failed("session", found));
 		return auth_unavailable(s, out, NULL);
+	}
 	if (why != SUBJ_OK && why != SUBJ_DISABLED)
 		return auth_result(s, out, "FAIL", NULL);
 	r = s->bl->be->ops->session_open(s->bl, &rp);

@@ -41,6 +41,16 @@
 #include "userauthd/workq.h"
 #include "userauthd/store/store.h"
 
+/*
+ * Exit statuses (userauthd(8) EXIT STATUS).  A start refused for what
+ * only the administrator can mend exits UAD_EXIT_CONFIG, which the
+ * unit's RestartPreventExitStatus= names: systemd would otherwise start
+ * it again every RestartSec= until its start limit, for nothing.
+ */
+#define UAD_EXIT_FAILURE 1 /* start-up failed; a retry may succeed */
+#define UAD_EXIT_USAGE 2
+#define UAD_EXIT_CONFIG 78 /* sysexits.h EX_CONFIG */
+
 struct ids {
 	uid_t uid;
 	gid_t gid;
@@ -682,14 +692,38 @@ parse_opts(int argc, char **argv, struct opts *o)
 			return 0;
 		default:
 			usage(stderr);
-			return 2;
+			return UAD_EXIT_USAGE;
 		}
 	}
 	if (optind != argc) {
 		usage(stderr);
-		return 2;
+		return UAD_EXIT_USAGE;
 	}
 	return -1;
+}
+
+/*
+ * The exit status of a start that setup refused with r: UAD_EXIT_CONFIG
+ * for a file the daemon will not use as it is, which a restart finds
+ * the same (a database that is damaged, empty, without our schema or
+ * from a newer release, an id marks file that does not parse:
+ * -EBADMSG, -EPROTO; a directory or file not the daemon's own, not
+ * private or a symbolic link: -EPERM, -ENOTDIR, -ELOOP); else
+ * UAD_EXIT_FAILURE.
+ */
+static int
+setup_status(int r)
+{
+	switch (r) {
+	case -EBADMSG:
+	case -EPROTO:
+	case -EPERM:
+	case -ENOTDIR:
+	case -ELOOP:
+		return UAD_EXIT_CONFIG;
+	default:
+		return UAD_EXIT_FAILURE;
+	}
 }
 
 /* Everything the server holds, closed and freed in order. */
@@ -751,10 +785,10 @@ main(int argc, char **argv)
 	struct opts o = { 0 };
 	struct ids ids;
 	char err[512];
-	int r, ready_fd = -1;
+	int r, st = UAD_EXIT_FAILURE, ready_fd = -1;
 
 	if (process_init() < 0)
-		return 1;
+		return UAD_EXIT_FAILURE;
 	r = parse_opts(argc, argv, &o);
 	if (r >= 0)
 		return r;
@@ -764,7 +798,7 @@ main(int argc, char **argv)
 	r = ua_conf_load(conf_path, &srv.conf, err, sizeof(err));
 	if (r < 0) {
 		ua_log(LOG_ERR, "%s", err);
-		return 1;
+		return UAD_EXIT_CONFIG;
 	}
 	/* the default TOTP issuer and the name invitations give */
 	r = hostname_init();
@@ -794,10 +828,15 @@ main(int argc, char **argv)
 		srv.admin_gid = ids.admin_gid;
 		srv.reload = reload;
 		r = setup(&srv, &ids, &srv.store);
+		if (r < 0)
+			st = setup_status(r);
 	}
 	if (r == 0)
 		r = serve(&srv, &ready_fd);
-	report_ready(&ready_fd, 1);
+	if (r == 0)
+		st = 0;
+	/* a start refused in the background: the parent exits with st */
+	report_ready(&ready_fd, st);
 	teardown(&srv);
-	return r < 0 ? 1 : 0;
+	return st;
 }

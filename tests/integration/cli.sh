@@ -47,16 +47,16 @@ ok $? "every command's --help ($(wc -l <"$TB/verbs") commands) prints its usage 
 expect_rc 0 "userauthd -t accepts a valid config" \
 	"$top_builddir/userauthd" -t -c "$TB/etc/userauth.conf"
 printf '[pool x]\nuid_mn = 5\n' >"$TB/bad.conf"
-expect_rc 1 "userauthd -t refuses an unknown key" \
+expect_rc 78 "userauthd -t refuses an unknown key" \
 	"$top_builddir/userauthd" -t -c "$TB/bad.conf"
 grep_last "  ... with file:line" 'bad.conf:2'
 expect_rc 2 "userauthd refuses stray arguments" "$top_builddir/userauthd" extra
 sed '/^mail_from/d' "$TB/etc/userauth.conf" >"$TB/nofrom.conf"
-expect_rc 1 "userauthd -t refuses a pool offering email codes without mail_from" \
+expect_rc 78 "userauthd -t refuses a pool offering email codes without mail_from" \
 	"$top_builddir/userauthd" -t -c "$TB/nofrom.conf"
 grep_last "  ... naming the pool's line and what is missing" \
 	"nofrom.conf:$(grep -n '^\[pool customer\]' "$TB/nofrom.conf" | cut -d: -f1): \\[pool customer\\]: first_factors offers email_otp but the pool has no mail_from"
-expect_rc 1 "  ... and so does a start in the background, on stderr" \
+expect_rc 78 "  ... and so does a start in the background, on stderr" \
 	"$top_builddir/userauthd" -c "$TB/nofrom.conf"
 grep_last "  ... naming the line" 'nofrom.conf:[0-9]+: .*has no mail_from'
 
@@ -260,19 +260,19 @@ expect_rc 0 "the uid counter survives (no reuse of carol's, pubretry's or fulldi
 grep_last "  ... 200005" '200005'
 ua_stop_daemon
 chmod 0755 "$TB/state"
-expect_rc 1 "an unsafe state dir mode refuses start" "$top_builddir/userauthd" -f -c "$TB/etc/userauth.conf"
+expect_rc 78 "an unsafe state dir mode refuses start" "$top_builddir/userauthd" -f -c "$TB/etc/userauth.conf"
 grep_last "  ... with a clear message" 'mode'
 chmod 0700 "$TB/state"
 cp "$TB/state/userauth.db" "$TB/db.bak"
 rm -f "$TB/state/userauth.db-wal" "$TB/state/userauth.db-shm"
 dd if=/dev/urandom of="$TB/state/userauth.db" bs=1024 count=8 conv=notrunc 2>/dev/null
-expect_rc 1 "a corrupt database refuses start" "$top_builddir/userauthd" -f -c "$TB/etc/userauth.conf"
+expect_rc 78 "a corrupt database refuses start" "$top_builddir/userauthd" -f -c "$TB/etc/userauth.conf"
 grep_last "  ... saying what is wrong with which file" "$TB/state/userauth.db.*(corrupt|not a database|malformed)"
 expect_rc 0 "NSS still answers from the cache" getent passwd alice
 # A real database cut short (a crash of the file system, a partial copy).
 cp "$TB/db.bak" "$TB/state/userauth.db"
 truncate -s 4096 "$TB/state/userauth.db"
-expect_rc 1 "a database cut short (truncate -s 4096) refuses start" \
+expect_rc 78 "a database cut short (truncate -s 4096) refuses start" \
 	timeout 10 "$top_builddir/userauthd" -f -c "$TB/etc/userauth.conf"
 grep_last "  ... saying what is wrong with which file" "$TB/state/userauth.db.*(corrupt|not a database|malformed)"
 expect_rc 0 "  ... and leaves it as it was" test "$(stat -c %s "$TB/state/userauth.db")" -eq 4096
@@ -280,14 +280,14 @@ expect_rc 0 "  ... and leaves it as it was" test "$(stat -c %s "$TB/state/userau
 # user would vanish from NSS.
 : >"$TB/state/userauth.db"
 # (timeout: a daemon that took the file would run on and be killed, 124)
-expect_rc 1 "an empty (0-byte) database refuses start" \
+expect_rc 78 "an empty (0-byte) database refuses start" \
 	timeout 10 "$top_builddir/userauthd" -f -c "$TB/etc/userauth.conf"
 grep_last "  ... naming the file and what is wrong" "the database '$TB/state/userauth.db' is empty \\(0 bytes"
 grep_last "  ... and how to recover" 'restore it from a backup, or remove it .* to start afresh'
 expect_rc 0 "  ... and leaves it alone" test ! -s "$TB/state/userauth.db"
 expect_rc 0 "NSS still answers from the cache" getent passwd alice
 sqlite3 "$TB/state/userauth.db" 'CREATE TABLE t (a); DROP TABLE t;'
-expect_rc 1 "a database without our schema refuses start" \
+expect_rc 78 "a database without our schema refuses start" \
 	timeout 10 "$top_builddir/userauthd" -f -c "$TB/etc/userauth.conf"
 grep_last "  ... saying so" 'has no userauth schema'
 

@@ -241,7 +241,7 @@ bad_conf "refused: a pool id that is none" \
 	"cognito_user_pool_id = nounderscore
 cognito_client_id = c1" "is no user pool id"
 printf '[pool p]\ncognito_client_id = c1\n' >"$TB/bad.conf"
-expect_rc 1 "refused: a cognito_ key in a local pool" \
+expect_rc 78 "refused: a cognito_ key in a local pool" \
 	"$top_builddir/userauthd" -t -c "$TB/bad.conf"
 grep_last "  ... saying it is for Cognito pools only" "for backend = cognito pools only"
 

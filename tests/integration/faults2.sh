@@ -64,6 +64,7 @@ mkdir -p "$TB/pam"
 {
 	echo "auth required $MOD pool=customer socket=$SOCK timeout=3"
 	echo "account required $MOD pool=customer socket=$SOCK timeout=3"
+	echo "password required $MOD pool=customer socket=$SOCK timeout=3"
 } >"$TB/pam/ua"
 printf 'auth required pam_deny.so\naccount required pam_deny.so\n' >"$TB/pam/other"
 chmod 0644 "$TB/pam/"*
@@ -382,8 +383,22 @@ r=$?
 expect_rc 0 "  ... a login by mailed code fails closed too ($r)" test $r -eq 9
 expect_rc 0 "  ... the daemon says why (the database disk image is malformed)" \
 	grep -q "login lookup failed: .*database disk image is malformed" "$TB/daemon.log"
-expect_rc 0 "  ... and audits each login as an error ($(grep -c "result=error reason=user_lookup" "$TB/daemon.log") of 3)" \
-	test "$(grep -c "result=error reason=user_lookup" "$TB/daemon.log")" -eq 3
+expect_rc 0 "  ... and audits each login as an error ($(grep -c "event=auth .*service='ua'.*result=error reason=user_lookup" "$TB/daemon.log") of 3)" \
+	test "$(grep -c "event=auth .*service='ua'.*result=error reason=user_lookup" "$TB/daemon.log")" -eq 3
+login cacct -A ua bea
+r=$?
+expect_rc 0 "  ... the account phase fails closed too, PAM_AUTHINFO_UNAVAIL ($r)" test $r -eq 9
+expect_rc 0 "  ... logged and audited once as an error ($(grep -c "event=account .*user='bea'.*result=error reason=user_lookup" "$TB/daemon.log") of 1)" \
+	sh -c "grep -q 'account lookup failed: .*malformed' '$TB/daemon.log' &&
+	[ \$(grep -c \"event=account .*user='bea'.*result=error reason=user_lookup\" '$TB/daemon.log') -eq 1 ]"
+# passwd(1): its preliminary check asks ACCT (the CHPASS path itself is
+# test_auth.c's test_lookup_failure_audited_in_every_phase)
+login cchpass --chauthtok ua bea "$PW" 'New-Fault2-pw-9d1e' 'New-Fault2-pw-9d1e'
+r=$?
+expect_rc 0 "  ... a password change fails, PAM_TRY_AGAIN ($r), never changed" \
+	sh -c "[ $r -eq 24 ] && ! grep -q 'chauthtok: 0' '$TB/tx.cchpass'"
+expect_rc 0 "  ... audited as an error too ($(grep -c "event=account .*user='bea'.*result=error reason=user_lookup" "$TB/daemon.log") of 2)" \
+	test "$(grep -c "event=account .*user='bea'.*result=error reason=user_lookup" "$TB/daemon.log")" -eq 2
 expect_rc 1 "  ... an admin command fails" uactl user show bea
 grep_last "  ... saying so" "database disk image is malformed"
 expect_rc 0 "  ... NSS answers from the last published cache" getent passwd bea
@@ -394,11 +409,11 @@ sleep 2
 c1=$(ticks)
 l1=$(grep -c 'mailer: .*malformed' "$TB/daemon.log")
 hz=$(getconf CLK_TCK)
-expect_rc 0 "  ... the daemon lives, and does not spin on the damage ($(((c1 - c0) * 1000 / hz)) ms CPU in 2 s; the mailer logged it $((l1 - l0)) times)" \
-	sh -c "kill -0 $UA_DAEMON_PID && [ $(((c1 - c0) * 1000 / hz)) -lt 200 ] && [ $((l1 - l0)) -le 4 ]"
+expect_rc 0 "  ... the daemon lives, and does not spin on the damage ($(((c1 - c0) * 1000 / hz)) ms CPU in 2 s; the mailer logged it $((l1 - l0)) times, at most once a minute)" \
+	sh -c "kill -0 $UA_DAEMON_PID && [ $(((c1 - c0) * 1000 / hz)) -lt 200 ] && [ $((l1 - l0)) -le 1 ]"
 expect_rc 0 "  ... no code was mailed" test "$(mails_to dora@example.com)" -eq "$mails0"
 ua_stop_daemon
-expect_rc 1 "  ... stopped, it refuses to start on the damaged file" \
+expect_rc 78 "  ... stopped, it refuses to start on the damaged file" \
 	timeout 10 "$top_builddir/userauthd" -f -c "$TB/etc/userauth.conf"
 grep_last "  ... naming it, what is wrong and how to recover" \
 	"'$DB' is not a usable SQLite database \\(database disk image is malformed\\); restore it from a backup"

@@ -499,7 +499,7 @@ smtp_password_file = $TB/smtp.pw
 retry_max_interval = 1
 EOF
 ua_stop_daemon
-expect_rc 1 "a password file readable by others is refused at start" \
+expect_rc 78 "a password file readable by others is refused at start" \
 	timeout 10 "$top_builddir/userauthd" -f -c "$TB/etc/userauth.conf"
 grep_last "  ... with a message naming it" 'smtp_password_file.*0600'
 chmod 0600 "$TB/smtp.pw"

@@ -86,7 +86,7 @@ ok $? "daemon starts with two mfa = required pools and an optional one"
 printf '[pool x]\nfirst_factors = password email_otp\nmfa = required\n' \
 	>"$TB/bad.conf"
 chmod 0644 "$TB/bad.conf"
-expect_rc 1 "config with mfa = required and email_otp is refused" \
+expect_rc 78 "config with mfa = required and email_otp is refused" \
 	"$top_builddir/userauthd" -t -c "$TB/bad.conf"
 grep_last "  ... naming file and line" "bad.conf:3: .*mfa = required cannot be combined with email_otp"
 

@@ -21,7 +21,7 @@ conv() { "$PAMCONV" -C "$TB/pam" "$@"; }
 PW='Notice-canary-pw-3b7'
 
 printf '[pool p]\nlogin_notice_days = 30\n' >"$TB/bad.conf"
-expect_rc 1 "login_notice_days without mail_from is refused" \
+expect_rc 78 "login_notice_days without mail_from is refused" \
 	"$top_builddir/userauthd" -t -c "$TB/bad.conf"
 grep_last "  ... saying why" "login_notice_days mails notices but the pool has no mail_from"
 

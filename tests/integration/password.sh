@@ -113,7 +113,7 @@ ok $? "daemon starts (password_min_length = 14 in one pool)"
 
 printf '[pool x]\npassword_min_length = 7\n' >"$TB/bad.conf"
 chmod 0644 "$TB/bad.conf"
-expect_rc 1 "password_min_length below 8 is refused" \
+expect_rc 78 "password_min_length below 8 is refused" \
 	"$top_builddir/userauthd" -t -c "$TB/bad.conf"
 
 setup_users() {
@@ -275,7 +275,7 @@ ok $(($? == 0)) "  ... the next login is a mailed code, not the invitation"
 tx_has "  ... a code was sent" zoe2 'INFO "A code was sent to z***@e******.net"'
 printf '[pool x]\ninvite_lifetime = 60\n' >"$TB/bad2.conf"
 chmod 0644 "$TB/bad2.conf"
-expect_rc 1 "invite_lifetime below an hour is refused" \
+expect_rc 78 "invite_lifetime below an hour is refused" \
 	"$top_builddir/userauthd" -t -c "$TB/bad2.conf"
 
 # --- pam_chauthtok (CHPASS) -------------------------------------------------------------

@@ -6,6 +6,10 @@
 # owned by the daemon user, its sandbox keeps an exposure score of at most
 # 3.0, and (as root) the built daemon in the foreground sends READY=1 to
 # $NOTIFY_SOCKET only once its sockets exist, then STOPPING=1 on SIGTERM.
+# A start refused for what a restart cannot mend (an invalid configuration,
+# a damaged database) exits with the status RestartPreventExitStatus=
+# names, from the main process: no ExecStartPre= runs userauthd -t (its
+# failure would be retried whatever its status).
 # Prints TAP; the systemd-analyze cases skip where it is not installed.
 . "$top_srcdir/tests/integration/lib.sh"
 : "${UA_RUNTIME_DIR:?}" "${UA_STATE_DIR:?}" "${UA_NSS_CACHE:?}"
@@ -23,9 +27,22 @@ key() { sed -n "s/^$1=//p" "$UNIT"; }
 ok "$([ "$(key Type)" = notify ]; echo $?)" "Type=notify"
 ok "$(key ExecStart | grep -qx '/usr/sbin/userauthd -f'; echo $?)" \
 	"ExecStart runs the daemon in the foreground (-f: systemd supervises it, stderr goes to the journal)"
-ok "$(key ExecStartPre | grep -qx '/usr/sbin/userauthd -t'; echo $?)" \
-	"ExecStartPre checks the configuration (userauthd -t)"
+ok "$(key ExecStartPre | grep -q 'bin/userauthd'; [ $? -ne 0 ]; echo $?)" \
+	"no ExecStartPre runs userauthd (-t): RestartPreventExitStatus= counts only the main process, a failed ExecStartPre is retried"
 ok "$([ "$(key Restart)" = on-failure ]; echo $?)" "Restart=on-failure"
+prevent=$(key RestartPreventExitStatus)
+ok "$([ "$prevent" = 78 ]; echo $?)" \
+	"RestartPreventExitStatus=78 (got '$prevent'): a start refused for what a restart cannot mend is not retried"
+printf '[pool x]\nuid_min = 200000\nuid_max = 200009\ngid_min = 300000\ngid_max = 300009\nno_such_key = 1\n' \
+	>"$TB/bad.conf"
+"$top_builddir/userauthd" -t -c "$TB/bad.conf" >/dev/null 2>&1
+rc=$?
+ok "$([ "$rc" = "$prevent" ]; echo $?)" \
+	"  ... the status userauthd -t exits with for an invalid configuration ($rc)"
+timeout 10 "$top_builddir/userauthd" -f -c "$TB/bad.conf" >/dev/null 2>&1
+rc=$?
+ok "$([ "$rc" = "$prevent" ]; echo $?)" \
+	"  ... and userauthd -f, the unit's ExecStart, at start ($rc)"
 ok "$([ "$(key ExecReload)" = '+/bin/kill -HUP $MAINPID' ]; echo $?)" \
 	"ExecReload sends SIGHUP with full privileges (the bounding set has no CAP_KILL)"
 ok "$([ -z "$(key User)" ]; echo $?)" \
@@ -131,4 +148,18 @@ ua_stop_daemon
 ua_wait_for 50 grep -q STOPPING "$TB/notes"
 ok "$(grep -q '^STOPPING=1 ' "$TB/notes"; echo $?)" "SIGTERM: the daemon sends STOPPING=1"
 sed 's/^/# notify: /' "$TB/notes"
+
+# A damaged database: refused with the status the unit does not retry.
+rm -f "$TB/state/userauth.db-wal" "$TB/state/userauth.db-shm"
+dd if=/dev/urandom of="$TB/state/userauth.db" bs=1024 count=8 conv=notrunc 2>/dev/null
+timeout 10 "$top_builddir/userauthd" -f -c "$TB/etc/userauth.conf" >"$TB/damaged.log" 2>&1
+rc=$?
+ok "$([ "$rc" = "$prevent" ]; echo $?)" \
+	"a damaged database: userauthd -f exits $rc, the unit's RestartPreventExitStatus=$prevent"
+ok "$(grep -q 'is not a usable SQLite database' "$TB/damaged.log"; echo $?)" \
+	"  ... saying why"
+timeout 10 "$top_builddir/userauthd" -c "$TB/etc/userauth.conf" >/dev/null 2>&1
+rc=$?
+ok "$([ "$rc" = "$prevent" ]; echo $?)" \
+	"  ... and so does a start in the background ($rc)"
 ua_finish

@@ -994,6 +994,58 @@ test_account_unavailable(void **state)
 	    1);
 }
 
+/*
+ * ->account cannot tell in the other phases either: CHPASS, ACCT and
+ * SESSION each log the error and write one audit line, result=error
+ * reason=user_lookup, and answer UNAVAILABLE without going on.
+ */
+static void
+test_lookup_failure_audited_in_every_phase(void **state)
+{
+	struct fx *f = *state;
+	struct ua_msg in;
+
+	f->be.account = (struct pool_reply){ .status = POOL_UNAVAILABLE,
+		.error = "store locked" };
+	ua_msg_init(&in, UA_MSG_CHPASS);
+	assert_int_equal(ua_msg_add(&in, UA_T_POOL, "customer"), 0);
+	assert_int_equal(ua_msg_add(&in, UA_T_USER, "alice"), 0);
+	assert_int_equal(ua_msg_add(&in, UA_T_SERVICE, "passwd"), 0);
+	assert_int_equal(ua_msg_add(&in, UA_T_OLD_PASSWORD, "old horse"), 0);
+	assert_int_equal(ua_msg_add(&in, UA_T_NEW_PASSWORD, "New-horse-42"), 0);
+	assert_int_equal(send_msg(f, &in), 0);
+	assert_result(f, "UNAVAILABLE");
+	assert_int_equal(f->be.chpasses, 0);
+	assert_int_equal(
+	    logged("password change lookup failed: store locked", NULL), 1);
+	assert_int_equal(logged("event=auth", "pool='customer'", "user='alice'",
+			     "service='passwd'",
+			     "result=error reason=user_lookup", NULL),
+	    1);
+	assert_int_equal(phase(f, UA_MSG_ACCT, "customer", "alice", "sshd"), 0);
+	assert_result(f, "UNAVAILABLE");
+	assert_int_equal(logged("account lookup failed: store locked", NULL),
+	    1);
+	assert_int_equal(logged("event=account", "pool='customer'",
+			     "user='alice'", "service='sshd'",
+			     "rhost='192.0.2.7'",
+			     "result=error reason=user_lookup", NULL),
+	    1);
+	assert_int_equal(phase(f, UA_MSG_SESSION, "customer", "alice", NULL),
+	    0);
+	assert_result(f, "UNAVAILABLE");
+	assert_int_equal(f->be.sessions, 0);
+	assert_int_equal(logged("session lookup failed: store locked", NULL),
+	    1);
+	assert_int_equal(logged("event=session", "pool='customer'",
+			     "user='alice'", "result=error reason=user_lookup",
+			     NULL),
+	    1);
+	/* one audit line each, and no other */
+	assert_int_equal(logged("reason=user_lookup", NULL), 3);
+	assert_int_equal(logged("event=", NULL), 3);
+}
+
 /* A backend error closes the connection. */
 static void
 test_backend_error_closes(void **state)
@@ -1211,6 +1263,7 @@ main(void)
 		T(test_throttled_code_is_passed_as_unjudged),
 		T(test_unavailable_saying),
 		T(test_account_unavailable),
+		T(test_lookup_failure_audited_in_every_phase),
 		T(test_backend_error_closes),
 		T(test_out_of_turn_respond),
 		T(test_malformed_initiate),

@@ -3,9 +3,14 @@
  * Unit tests for the lookup of a Cognito pool's synced users
  * (helpers/userauthd/pool/cognito_nss.c): by login name and by address,
  * any case, through the index built with each result; each user's groups;
- * a result replacing the last one; a pool without a result.
+ * a result replacing the last one; a pool without a result.  And the
+ * state file each result is kept in: read back at the next start, within
+ * its bound (CG_STATE_MAX) only, an over-size one neither read nor
+ * written, nothing lost either way.  ua_log and ua_log_errno are wrapped
+ * at link time (logcap.c and below) to see what is said.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,7 +20,12 @@
 
 #include <cmocka.h>
 #include <jansson.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "logcap.h"
+
+#include "server/conf.h"
 #include "userauthd/nss/nsscache.h"
 #include "userauthd/pool/cognito_int.h"
 
@@ -278,6 +288,233 @@ test_state_file_round_trip(void **state)
 	free(text);
 }
 
+int __wrap_ua_log_errno(int prio, int r, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Into logcap's lines too, %m as the real one does it. */
+int
+__wrap_ua_log_errno(int prio, int r, const char *fmt, ...)
+{
+	va_list ap;
+
+	(void)prio;
+	errno = -r;
+	if (logcap_n < LOGCAP_MAX) {
+		va_start(ap, fmt);
+		(void)vsnprintf(logcap_lines[logcap_n++],
+		    sizeof(logcap_lines[0]), fmt, ap);
+		va_end(ap);
+	}
+	return r;
+}
+
+/*
+ * The kept file: a writer (w, the sync that keeps its result) and a
+ * reader (r, the next start), one state directory, one Cognito pool.
+ */
+struct kx {
+	char dir[64], path[128], pool[8];
+	struct cognito_backend w, r;
+	struct ua_pool_conf pc;
+	struct ua_conf c;
+};
+
+static int
+kx_setup(void **state)
+{
+	struct kx *k = calloc(1, sizeof(*k));
+
+	assert_non_null(k);
+	(void)snprintf(k->dir, sizeof(k->dir), "/tmp/ua-cgkeep-XXXXXX");
+	assert_non_null(mkdtemp(k->dir));
+	(void)snprintf(k->path, sizeof(k->path), "%s/cognito-staff.json",
+	    k->dir);
+	(void)snprintf(k->pool, sizeof(k->pool), "staff");
+	k->pc = (struct ua_pool_conf){ .name = k->pool,
+		.backend = UA_BACKEND_COGNITO,
+		.uid_min = 700000,
+		.uid_max = 709999,
+		.gid_min = 0,
+		.gid_max = 100 };
+	k->c = (struct ua_conf){ .pools = &k->pc, .npools = 1 };
+	k->w.hooks.state_dir = k->r.hooks.state_dir = k->dir;
+	k->w.state_max = k->r.state_max = CG_STATE_MAX;
+	assert_non_null(cg_sync_of(&k->w, "staff"));
+	logcap_reset();
+	*state = k;
+	return 0;
+}
+
+static int
+kx_teardown(void **state)
+{
+	struct kx *k = *state;
+	char tmp[160];
+	size_t i;
+
+	for (i = 0; i < k->w.nsyncs; i++)
+		cg_sync_free(k->w.syncs[i]);
+	for (i = 0; i < k->r.nsyncs; i++)
+		cg_sync_free(k->r.syncs[i]);
+	(void)unlink(k->path);
+	(void)snprintf(tmp, sizeof(tmp), "%s.new", k->path);
+	(void)unlink(tmp);
+	assert_int_equal(rmdir(k->dir), 0);
+	free(k);
+	return 0;
+}
+
+/* A sync of n users kept by the writer: the file's size. */
+static off_t
+keep_result(struct kx *k, size_t n)
+{
+	struct stat st;
+
+	assert_int_equal(cg_sync_set_last(k->w.syncs[0], result(n)), 0);
+	cg_sync_publish(&k->w, k->w.syncs[0]);
+	assert_int_equal(stat(k->path, &st), 0);
+	return st.st_size;
+}
+
+/* The file's bytes, to see it is left as it was. */
+static char *
+slurp(const char *path, size_t *ret_len)
+{
+	char *text = NULL;
+	size_t cap = 0;
+	FILE *f = fopen(path, "r");
+	FILE *m = open_memstream(&text, &cap);
+	int ch;
+
+	assert_non_null(f);
+	assert_non_null(m);
+	while ((ch = getc(f)) != EOF)
+		(void)putc(ch, m);
+	(void)fclose(f);
+	assert_int_equal(fclose(m), 0);
+	*ret_len = cap;
+	return text;
+}
+
+static size_t
+synced_users(struct cognito_backend *cb)
+{
+	struct cg_sync *y = cg_sync_of(cb, "staff");
+
+	assert_non_null(y);
+	return y->last != NULL ? nss_extra_get(y->last)->nusers : 0;
+}
+
+/* A kept sync is read back whole at the next start. */
+static void
+test_kept_sync_read_back(void **state)
+{
+	struct kx *k = *state;
+
+	(void)keep_result(k, 300);
+	assert_int_equal(cg_sync_load(&k->r, &k->c), 0);
+	assert_int_equal(synced_users(&k->r), 300);
+	assert_int_equal(logcap_n, 0);
+}
+
+/*
+ * A kept file one byte over the reader's bound (trailing blanks: valid
+ * JSON, refused for its size alone) is not read, and said so; the file
+ * is left as it was, and what the reader had stays.  At the bound it is
+ * read.
+ */
+static void
+test_kept_sync_over_bound_is_refused(void **state)
+{
+	struct kx *k = *state;
+	off_t size = keep_result(k, 50);
+	char *before, *after;
+	size_t nb, na;
+	FILE *f;
+
+	f = fopen(k->path, "a");
+	assert_non_null(f);
+	assert_true(fputs("   ", f) >= 0);
+	assert_int_equal(fclose(f), 0);
+	before = slurp(k->path, &nb);
+	assert_int_equal(
+	    cg_sync_set_last(cg_sync_of(&k->r, "staff"), result(7)), 0);
+	k->r.state_max = (size_t)size + 2;
+	assert_int_equal(cg_sync_load(&k->r, &k->c), 0);
+	assert_int_equal(synced_users(&k->r), 7);
+	assert_int_equal(logged("cognito pool staff: the kept sync in",
+			     "is larger than", "not read, and left as it is",
+			     NULL),
+	    1);
+	after = slurp(k->path, &na);
+	assert_int_equal(na, nb);
+	assert_memory_equal(after, before, nb);
+	free(after);
+	free(before);
+	k->r.state_max = (size_t)size + 3;
+	assert_int_equal(cg_sync_load(&k->r, &k->c), 0);
+	assert_int_equal(synced_users(&k->r), 50);
+	assert_int_equal(logcap_n, 1);
+}
+
+/*
+ * The daemon's own bound, CG_STATE_MAX (256 MiB): a file over it (sparse:
+ * no disk, and nothing of it is read) is refused at once; a FIFO (it
+ * could feed the reader for ever) is refused without waiting for it.
+ */
+static void
+test_kept_sync_real_bound_and_fifo(void **state)
+{
+	struct kx *k = *state;
+	struct stat st;
+	int fd;
+
+	fd = open(k->path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, (off_t)CG_STATE_MAX + 1), 0);
+	assert_int_equal(close(fd), 0);
+	assert_int_equal(cg_sync_load(&k->r, &k->c), 0);
+	assert_int_equal(synced_users(&k->r), 0);
+	assert_int_equal(logged("is larger than 268435456 bytes", NULL), 1);
+	assert_int_equal(stat(k->path, &st), 0);
+	assert_int_equal(st.st_size, (off_t)CG_STATE_MAX + 1);
+	assert_int_equal(unlink(k->path), 0);
+	assert_int_equal(mkfifo(k->path, 0600), 0);
+	assert_int_equal(cg_sync_load(&k->r, &k->c), 0);
+	assert_int_equal(synced_users(&k->r), 0);
+	assert_int_equal(logged("the kept sync in", "is unusable", NULL), 1);
+}
+
+/*
+ * A sync whose text would be over the bound is not kept (the next start
+ * would refuse it): the file kept before stays as it was, no temporary
+ * file is left, and the log says why.
+ */
+static void
+test_over_bound_sync_is_not_kept(void **state)
+{
+	struct kx *k = *state;
+	off_t size = keep_result(k, 20);
+	char *before, *after, tmp[160];
+	size_t nb, na;
+
+	before = slurp(k->path, &nb);
+	k->w.state_max = (size_t)size + 10;
+	(void)keep_result(k, 40);
+	after = slurp(k->path, &na);
+	assert_int_equal(na, nb);
+	assert_memory_equal(after, before, nb);
+	(void)snprintf(tmp, sizeof(tmp), "%s.new", k->path);
+	assert_int_equal(access(tmp, F_OK), -1);
+	assert_int_equal(logged("cognito pool staff: cannot keep the sync in",
+			     "over the limit of the kept file", NULL),
+	    1);
+	assert_int_equal(cg_sync_load(&k->r, &k->c), 0);
+	assert_int_equal(synced_users(&k->r), 20);
+	free(after);
+	free(before);
+}
+
 int
 main(void)
 {
@@ -291,6 +528,15 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 		    test_a_new_result_replaces_the_last, setup, teardown),
 		cmocka_unit_test(test_state_file_round_trip),
+		cmocka_unit_test_setup_teardown(test_kept_sync_read_back,
+		    kx_setup, kx_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_kept_sync_over_bound_is_refused, kx_setup,
+		    kx_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_kept_sync_real_bound_and_fifo, kx_setup, kx_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_over_bound_sync_is_not_kept, kx_setup, kx_teardown),
 	};
 
 	return cmocka_run_group_tests_name("cognito_index", tests, NULL, NULL);

@@ -10,8 +10,10 @@
  * sender refuses to start without a usable sendmail, and a running one
  * lists and flushes through its own connection.  Sender threads (through
  * a sendmail script) stay while idle within their limit and end once past
- * it, and a mail after that still goes out: those tests wait for
- * conditions (a row's state, the threads in /proc/self/task), at most 10 s.
+ * it, and a mail after that still goes out; a queue the dispatcher cannot
+ * read is logged once, not at every look, and its end once: those tests
+ * wait for conditions (a row's state, the threads in /proc/self/task, a
+ * log line), at most 10 s.
  *
  * ua_log is wrapped at link time (-Wl,--wrap=ua_log): the event=mail
  * lines land in logcap_lines[] (logcap.c).
@@ -217,8 +219,10 @@ queued_count(struct fx *f)
 {
 	struct mailq_row *rows = NULL;
 	size_t n = 0;
+	char why[64];
 
-	assert_int_equal(mailq_db_queued(f->mdb, &rows, &n), 0);
+	assert_int_equal(mailq_db_queued(f->mdb, &rows, &n, why, sizeof(why)),
+	    0);
 	free(rows);
 	return n;
 }
@@ -592,6 +596,62 @@ test_idle_senders_end_and_start_again(void **state)
 	no_line_holds_the_address();
 }
 
+/* Wait (at most 10 s) for a line holding w. */
+static bool
+wait_logged(const char *w)
+{
+	int i;
+
+	for (i = 0; i < 1000; i++) {
+		if (logged(w, NULL) > 0)
+			return true;
+		(void)usleep(10000);
+	}
+	return false;
+}
+
+/*
+ * The queue unreadable at every look (its table gone, as a damaged
+ * database has it): said once, not at each of the 30 kicks that made the
+ * dispatcher look again; readable again, that is said once, with the
+ * count of the failed looks (more than the one line).
+ */
+static void
+test_unreadable_queue_is_logged_once(void **state)
+{
+	struct fx *f = *state;
+	struct mailer *m = start_sendmail(f, NULL);
+	const char *again = "mailer: reading the queue again, after ";
+	unsigned long tries = 0;
+	size_t i;
+	int k;
+
+	assert_int_equal(sqlite3_exec(f->mdb,
+			     "ALTER TABLE mail_queue RENAME TO mq_hidden", NULL,
+			     NULL, NULL),
+	    SQLITE_OK);
+	mailer_kick(m);
+	assert_true(wait_logged("mailer: reading the queue: no such table"));
+	for (k = 0; k < 30; k++) {
+		mailer_kick(m);
+		(void)usleep(10000);
+	}
+	assert_int_equal(sqlite3_exec(f->mdb,
+			     "ALTER TABLE mq_hidden RENAME TO mail_queue", NULL,
+			     NULL, NULL),
+	    SQLITE_OK);
+	mailer_kick(m);
+	assert_true(wait_logged(again));
+	mailer_stop(m);
+	assert_int_equal(logged("mailer: reading the queue:", NULL), 1);
+	assert_int_equal(logged(again, NULL), 1);
+	for (i = 0; i < logcap_n; i++)
+		if (strncmp(logcap_lines[i], again, strlen(again)) == 0)
+			tries =
+			    strtoul(logcap_lines[i] + strlen(again), NULL, 10);
+	assert_true(tries >= 2);
+}
+
 int
 main(void)
 {
@@ -619,6 +679,8 @@ main(void)
 		    test_idle_sender_stays_within_its_limit, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_idle_senders_end_and_start_again, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_unreadable_queue_is_logged_once, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

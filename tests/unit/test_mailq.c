@@ -3,7 +3,8 @@
  * Unit tests for the mail sender's schedule (helpers/userauthd/mail/mailq.c)
  * with injected clocks: rows due at once when first seen, retries timed on
  * the monotonic clock whatever the wall clock does, expiry on both clocks,
- * the backoff and its cap.
+ * the backoff and its cap; a fault met at every tick logged at most once
+ * a minute (mailq_quiet).
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -226,6 +227,40 @@ test_see_stops_at_the_cap(void **state)
 	mailq_free(&q);
 }
 
+/*
+ * The queue unreadable at every one-second tick (a damaged database): the
+ * first fault is logged, then none for a minute on the monotonic clock
+ * (a wall clock step changes nothing), then one with the 59 held back;
+ * the first good read ends it, once, with the count; a new fault after
+ * that is logged at once.
+ */
+static void
+test_quiet_logs_a_lasting_fault_once_a_minute(void **state)
+{
+	struct mailq_quiet qt = { 0 };
+	unsigned held = 99, faults = 99, logged = 0;
+	int64_t t;
+
+	(void)state;
+	assert_false(mailq_quiet_ok(&qt, &faults));
+	assert_int_equal(faults, 99);
+	assert_true(mailq_quiet_fail(&qt, at(W0, M0), &held));
+	assert_int_equal(held, 0);
+	for (t = 1; t < 60; t++)
+		if (mailq_quiet_fail(&qt, at(W0 - HOUR, M0 + t * 1000), &held))
+			logged++;
+	assert_int_equal(logged, 0);
+	assert_true(mailq_quiet_fail(&qt, at(W0, M0 + 60000), &held));
+	assert_int_equal(held, 59);
+	assert_false(mailq_quiet_fail(&qt, at(W0, M0 + 61000), &held));
+	assert_true(mailq_quiet_ok(&qt, &faults));
+	assert_int_equal(faults, 62);
+	assert_false(mailq_quiet_ok(&qt, &faults));
+	assert_true(mailq_quiet_fail(&qt, at(W0, M0 + 62000), &held));
+	assert_int_equal(held, 0);
+	assert_int_equal(qt.faults, 1);
+}
+
 int
 main(void)
 {
@@ -244,6 +279,7 @@ main(void)
 		cmocka_unit_test(test_sweep_forgets_rows_gone_unless_busy),
 		cmocka_unit_test(test_clock_moved_reports_a_step),
 		cmocka_unit_test(test_see_stops_at_the_cap),
+		cmocka_unit_test(test_quiet_logs_a_lasting_fault_once_a_minute),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

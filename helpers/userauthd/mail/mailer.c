@@ -74,10 +74,11 @@ struct mailer {
 	size_t busy;               /* senders with a job */
 	int64_t spawn_pause_until; /* mono ms: no new thread before */
 	bool kicked;
-	int64_t db_pause_until; /* mono ms */
-	bool checkpoint_due;    /* a body wiped since the last one */
-	int64_t checkpoint_at;  /* mono ms of the last try */
-	bool worked;            /* rows done since the last release */
+	int64_t db_pause_until;        /* mono ms */
+	bool checkpoint_due;           /* a body wiped since the last one */
+	int64_t checkpoint_at;         /* mono ms of the last try */
+	bool worked;                   /* rows done since the last release */
+	struct mailq_quiet scan_quiet; /* the dispatcher's only */
 };
 
 int
@@ -129,17 +130,47 @@ cond_init(pthread_cond_t *cond)
 
 /* ---- the queue ---------------------------------------------------------- */
 
+/*
+ * The queue could not be read (r < 0, why) or could: a damaged database
+ * fails every tick for as long as it lasts, logged at most once a
+ * minute, and its end once (mailq_quiet).
+ */
+static void
+scan_said(struct mailer *m, struct mailq_clock now, int r, const char *why)
+{
+	unsigned n = 0;
+
+	if (r == -EIO && !mailq_quiet_fail(&m->scan_quiet, now, &n))
+		return;
+	if (r == -EIO && m->scan_quiet.faults == 1)
+		ua_log(LOG_ERR,
+		    "mailer: reading the queue: %s (logged at most once a "
+		    "minute while it lasts)",
+		    why);
+	else if (r == -EIO)
+		ua_log(LOG_ERR,
+		    "mailer: reading the queue: %s (%u failed tries since "
+		    "the last line)",
+		    why, n + 1);
+	else if (r == 0 && mailq_quiet_ok(&m->scan_quiet, &n))
+		ua_log(LOG_NOTICE,
+		    "mailer: reading the queue again, after %u failed tries",
+		    n);
+}
+
 /* Bring the schedule in line with the queued rows of the database. */
 static int
 scan(struct mailer *m, struct mailq_clock now)
 {
 	struct mailq_row *rows = NULL;
+	char why[256] = "";
 	size_t n = 0, i;
 	int r;
 
 	(void)pthread_mutex_lock(&m->dblock);
-	r = mailq_db_queued(m->db, &rows, &n);
+	r = mailq_db_queued(m->db, &rows, &n, why, sizeof(why));
 	(void)pthread_mutex_unlock(&m->dblock);
+	scan_said(m, now, r, why);
 	if (r < 0)
 		return r;
 	(void)pthread_mutex_lock(&m->lock);

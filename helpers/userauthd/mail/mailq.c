@@ -223,6 +223,33 @@ mailq_clock_moved(struct mailq *q, struct mailq_clock now)
 	return moved;
 }
 
+bool
+mailq_quiet_fail(struct mailq_quiet *qt, struct mailq_clock now,
+    unsigned *ret_held)
+{
+	qt->faults++;
+	if (qt->failing && now.mono - qt->said < MAILQ_QUIET_MS) {
+		qt->held++;
+		return false;
+	}
+	*ret_held = qt->held;
+	qt->failing = true;
+	qt->said = now.mono;
+	qt->held = 0;
+	return true;
+}
+
+bool
+mailq_quiet_ok(struct mailq_quiet *qt, unsigned *ret_faults)
+{
+	bool ended = qt->failing;
+
+	if (ended)
+		*ret_faults = qt->faults;
+	*qt = (struct mailq_quiet){ 0 };
+	return ended;
+}
+
 void
 mailq_free(struct mailq *q)
 {
@@ -314,7 +341,8 @@ add_row(struct mailq_row **rows, size_t *n, size_t *cap, sqlite3_stmt *st)
 }
 
 int
-mailq_db_queued(sqlite3 *db, struct mailq_row **ret, size_t *ret_n)
+mailq_db_queued(sqlite3 *db, struct mailq_row **ret, size_t *ret_n,
+    char *reterr_why, size_t whysz)
 {
 	struct mailq_row *rows = NULL;
 	size_t n = 0, cap = 0;
@@ -333,8 +361,7 @@ mailq_db_queued(sqlite3 *db, struct mailq_row **ret, size_t *ret_n)
 		rc = SQLITE_OK;
 	}
 	if (r == 0 && rc != SQLITE_DONE) {
-		ua_log(LOG_ERR, "mailer: reading the queue: %s",
-		    sqlite3_errmsg(db));
+		(void)snprintf(reterr_why, whysz, "%s", sqlite3_errmsg(db));
 		r = -EIO;
 	}
 	sqlite3_finalize(st);

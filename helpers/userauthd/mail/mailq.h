@@ -122,6 +122,26 @@ int64_t mailq_wait_ms(const struct mailq *q, int64_t max_ms,
  */
 int64_t mailq_clock_moved(struct mailq *q, struct mailq_clock now);
 
+/*
+ * A fault the dispatcher meets at every tick while it lasts (the queue
+ * unreadable: a damaged database) is logged at most once a
+ * MAILQ_QUIET_MS: the first time, then with the count of those held back
+ * since, and once when it ends.  Zeroed: no fault.
+ */
+#define MAILQ_QUIET_MS 60000
+struct mailq_quiet {
+	bool failing;
+	int64_t said;    /* mono: the last line logged */
+	unsigned held;   /* faults since, not logged */
+	unsigned faults; /* in all, since the first */
+};
+
+/* The fault again at now: true to log it, *ret_held held back before. */
+bool mailq_quiet_fail(struct mailq_quiet *qt, struct mailq_clock now,
+    unsigned *ret_held);
+/* No fault at now: true when that ends one (log it), *ret_faults its count. */
+bool mailq_quiet_ok(struct mailq_quiet *qt, unsigned *ret_faults);
+
 /* Free the entries.  The struct itself is the caller's. */
 void mailq_free(struct mailq *q);
 
@@ -148,9 +168,11 @@ struct mailq_row {
 
 /*
  * The queued rows, lowest id first, at most MAILQ_MAX: 0, *ret (caller
- * frees; NULL when none) and *ret_n; -EIO after logging, -ENOMEM.
+ * frees; NULL when none) and *ret_n; -EIO with SQLite's message in
+ * reterr_why (the caller logs it: mailq_quiet), -ENOMEM.
  */
-int mailq_db_queued(sqlite3 *db, struct mailq_row **ret, size_t *ret_n);
+int mailq_db_queued(sqlite3 *db, struct mailq_row **ret, size_t *ret_n,
+    char *reterr_why, size_t whysz);
 
 /*
  * Row id, if still queued, copied into a new transfer (its message, pool,

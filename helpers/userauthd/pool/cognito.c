@@ -434,6 +434,7 @@ pool_cognito_new(struct http *http, struct cg_secrets *secrets,
 	cb->base.ops = &cognito_ops;
 	cb->http = http;
 	cb->secrets = secrets;
+	cb->state_max = CG_STATE_MAX;
 	if (hooks != NULL)
 		cb->hooks = *hooks;
 	*ret = &cb->base;

@@ -23,6 +23,14 @@
 /* How long a verified sign-in answers ACCT (sshd asks right after). */
 #define CG_RECENT_SECONDS 600
 #define CG_MAX_RECENT 1024
+/*
+ * The bound of a kept sync, STATE_DIR/cognito-POOL.json (userauthd(8)):
+ * the 1,000,000 users a sync takes at most (SY_MAX_USERS) at the usual
+ * size (about 150 bytes each in the file, groups included), 300,000
+ * with the longest names, addresses and paths.  A larger file is neither
+ * read nor written.
+ */
+#define CG_STATE_MAX ((size_t)256 << 20)
 
 /* AWS credentials for the sync's signed requests. */
 struct cg_creds {
@@ -123,6 +131,7 @@ struct cognito_backend {
 	struct cg_sync *syncs[UA_CONF_MAX_POOLS];
 	size_t nsyncs;
 	struct pool_cognito_hooks hooks;
+	size_t state_max; /* the kept sync's bound: CG_STATE_MAX */
 };
 
 /* cognito.c: the flow's requests and replies */

@@ -18,8 +18,6 @@
 #include "userauthd/nss/nsscache.h"
 #include "userauthd/pool/cognito_int.h"
 
-#define KEEP_MAX_SIZE (256u << 20)
-
 static int
 dup_into(char **dst, const char *s)
 {
@@ -121,10 +119,27 @@ cg_state_write(FILE *f, const struct store_nss *n)
 	return r;
 }
 
+/* The state directory's entries to disk, after a rename in it. */
+static int
+sync_dir(const char *dir)
+{
+	int fd, r = 0;
+
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fsync(fd) < 0)
+		r = -errno;
+	(void)close(fd);
+	return r;
+}
+
 /*
- * Write y->last to STATE/cognito-POOL.json, atomically, one entry at a
- * time through a buffered stream: no whole-file tree in memory, no write
- * per token.
+ * Write y->last to STATE/cognito-POOL.json, atomically (tmp, fsync,
+ * rename, fsync of the directory), one entry at a time through a
+ * buffered stream: no whole-file tree in memory, no write per token.  A
+ * text over cb->state_max (the next start would not read it) is not
+ * kept: the last kept file stays.
  */
 static void
 keep(const struct cognito_backend *cb, const struct cg_sync *y)
@@ -156,19 +171,24 @@ keep(const struct cognito_backend *cb, const struct cg_sync *y)
 		r = -errno;
 	if (ferror(f) && r == 0)
 		r = -EIO;
+	if (r == 0 && (uintmax_t)ftello(f) > cb->state_max)
+		r = -EFBIG;
 	if (r == 0 && fsync(fileno(f)) < 0)
 		r = -errno;
 	if (fclose(f) != 0 && r == 0)
 		r = -errno;
 	if (r == 0 && rename(tmp, path) < 0)
 		r = -errno;
+	if (r == 0)
+		r = sync_dir(cb->hooks.state_dir);
 out:
 	if (r < 0) {
 		(void)unlink(tmp);
 		ua_log_errno(LOG_WARNING, r,
 		    "cognito pool %s: cannot keep the "
-		    "sync in %s: %m (NSS keeps it until the daemon stops)",
-		    y->pool, path);
+		    "sync in %s: %m%s (NSS keeps it until the daemon stops)",
+		    y->pool, path,
+		    r == -EFBIG ? ", over the limit of the kept file" : "");
 	}
 }
 
@@ -264,6 +284,68 @@ load_groups(const struct ua_pool_conf *pc, const json_t *groups,
 	return 0;
 }
 
+/* json_load_callback's reader: the file, an error past its bound. */
+struct bounded {
+	int fd;
+	size_t left; /* bytes it may still have */
+	bool over;
+};
+
+static size_t
+read_bounded(void *buf, size_t len, void *arg)
+{
+	struct bounded *b = arg;
+	ssize_t n;
+
+	/* one byte more than is left shows a file that grew past it */
+	if (len > b->left + 1)
+		len = b->left + 1;
+	do
+		n = read(b->fd, buf, len);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return (size_t)-1;
+	if ((size_t)n > b->left) {
+		b->over = true;
+		return (size_t)-1;
+	}
+	b->left -= (size_t)n;
+	return (size_t)n;
+}
+
+/*
+ * The JSON of the kept file at path into *ret (NULL when there is none),
+ * never more than max bytes of it read: -EFBIG for a larger file (a
+ * regular file only, no symbolic link), -EBADMSG for one that is no JSON.
+ */
+static int
+read_kept(const char *path, size_t max, json_t **ret)
+{
+	struct bounded b = { .fd = -1, .left = max };
+	json_error_t jerr;
+	struct stat st;
+	int r = 0;
+
+	*ret = NULL;
+	b.fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (b.fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (fstat(b.fd, &st) < 0)
+		r = -errno;
+	else if (!S_ISREG(st.st_mode))
+		r = -EBADMSG;
+	else if ((uintmax_t)st.st_size > max)
+		r = -EFBIG;
+	if (r == 0) {
+		*ret = json_load_callback(read_bounded, &b,
+		    JSON_REJECT_DUPLICATES, &jerr);
+		if (*ret == NULL)
+			r = b.over ? -EFBIG : -EBADMSG;
+	}
+	(void)close(b.fd);
+	return r;
+}
+
 /* The last sync kept on disk for pc, if any: 0 also when there is none. */
 static int
 load_one(struct cognito_backend *cb, const struct ua_pool_conf *pc)
@@ -273,16 +355,16 @@ load_one(struct cognito_backend *cb, const struct ua_pool_conf *pc)
 	struct nss_extra *x;
 	char path[4096];
 	json_t *o, *users, *groups;
-	json_error_t jerr;
-	int r = -EBADMSG;
+	int r;
 
 	if (y == NULL)
 		return -ENOMEM;
 	(void)snprintf(path, sizeof(path), "%s/cognito-%s.json",
 	    cb->hooks.state_dir, pc->name);
-	o = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+	r = read_kept(path, cb->state_max, &o);
 	if (o == NULL)
-		return access(path, F_OK) == 0 ? -EBADMSG : 0;
+		return r;
+	r = -EBADMSG;
 	users = json_object_get(o, "users");
 	groups = json_object_get(o, "groups");
 	if (!json_is_array(users) || !json_is_array(groups))
@@ -317,7 +399,14 @@ cg_sync_load(struct cognito_backend *cb, const struct ua_conf *c)
 		if (c->pools[i].backend != UA_BACKEND_COGNITO)
 			continue;
 		r = load_one(cb, &c->pools[i]);
-		if (r < 0)
+		if (r == -EFBIG)
+			ua_log(LOG_WARNING,
+			    "cognito pool %s: the kept sync in %s is larger "
+			    "than %zu bytes: not read, and left as it is (NSS "
+			    "has none of its users until the next sync)",
+			    c->pools[i].name, cb->hooks.state_dir,
+			    cb->state_max);
+		else if (r < 0)
 			ua_log_errno(LOG_WARNING, r,
 			    "cognito pool %s: the kept "
 			    "sync in %s is unusable (%m); NSS has none until "
