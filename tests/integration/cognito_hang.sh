@@ -132,10 +132,10 @@ for i in 1 2 3 4 5; do
 done
 kill -0 $H 2>/dev/null
 during=$?
-median=$(sort -n "$TB/getent.ms" | sed -n 5p)
+ninth=$(sort -n "$TB/getent.ms" | sed -n 9p)
 worst=$(sort -n "$TB/getent.ms" | tail -n 1)
-expect_rc 0 "  ... meanwhile getent passwd answers ann, synced, from the cache: 10 lookups by name and uid, $wrong wrong (median $median ms, worst $worst ms)" \
-	test $wrong -eq 0 -a "$median" -le 300 -a "$worst" -le 2000
+expect_rc 0 "  ... meanwhile getent passwd answers ann, synced, from the cache: 10 lookups by name and uid, $wrong wrong, 9 within 300 ms ($ninth), all within 2 s ($worst)" \
+	test $wrong -eq 0 -a "$ninth" -le 300 -a "$worst" -le 2000
 expect_rc 0 "  ... while those were still waiting" test $during -eq 0
 t0=$(date +%s%N)
 login local cg-local lou "$PW_LOCAL"

@@ -227,14 +227,14 @@ for i in 1 2 3 4 5; do
 	done
 	sleep 0.5
 done
-median=$(sort -n "$TB/getent.ms" | sed -n 5p)
+ninth=$(sort -n "$TB/getent.ms" | sed -n 9p)
 running=$(kill -0 $CONV 2>/dev/null && echo 0 || echo 1)
 wait $CONV
 r=$?
 secs=$((($(date +%s%N) - t0) / 1000000000))
 echo "# getent while the daemon is stopped (ms): $(tr '\n' ' ' <"$TB/getent.ms")"
-expect_rc 0 "SIGSTOPped daemon: getent passwd answers from the cache, right, in 10 lookups by name and uid (median $median ms, worst $worst ms)" \
-	test "$median" -le 300 -a "$worst" -le 2000
+expect_rc 0 "SIGSTOPped daemon: getent passwd answers from the cache, right, 10 lookups by name and uid: 9 within 300 ms ($ninth), all within 2 s ($worst)" \
+	test "$ninth" -le 300 -a "$worst" -le 2000
 expect_rc 0 "  ... while the host's logins were still hanging" test "$running" -eq 0
 expect_rc 0 "one host, 20 logins in a row at timeout=1: each fails PAM_AUTHINFO_UNAVAIL ($(grep -c "^$UNAVAIL" "$TB/tx.stop") of 20, exit $r)" \
 	test "$(grep -c "^$UNAVAIL\$" "$TB/tx.stop")" -eq 20 -a "$(grep -c '^authenticate:' "$TB/tx.stop")" -eq 20 -a $r -eq 9
