@@ -99,18 +99,47 @@ unlock_refresh(struct uanss_reader *h)
 }
 
 static bool
+same_file(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino &&
+	    a->st_size == b->st_size &&
+	    a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
+	    a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
+	    a->st_ctim.tv_sec == b->st_ctim.tv_sec &&
+	    a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
+}
+
+static bool
 file_changed(const struct uanss_reader *h, const struct uanss_gen *g)
 {
 	struct stat st;
 
 	if (stat(h->path, &st) < 0)
 		return true;
-	return st.st_dev != g->st.st_dev || st.st_ino != g->st.st_ino ||
-	    st.st_size != g->st.st_size ||
-	    st.st_mtim.tv_sec != g->st.st_mtim.tv_sec ||
-	    st.st_mtim.tv_nsec != g->st.st_mtim.tv_nsec ||
-	    st.st_ctim.tv_sec != g->st.st_ctim.tv_sec ||
-	    st.st_ctim.tv_nsec != g->st.st_ctim.tv_nsec;
+	return !same_file(&st, &g->st);
+}
+
+/*
+ * With nothing to serve: whether the path names another file than when
+ * opening last failed (one appeared, or was replaced, chmod'ed, ...).
+ */
+static bool
+refused_changed(const struct uanss_reader *h)
+{
+	struct stat st;
+	bool there = stat(h->path, &st) == 0;
+
+	if (there != h->refused_there)
+		return true;
+	return there && !same_file(&st, &h->refused_st);
+}
+
+/* Under the refresh lock: opening failed at now; remember what was there. */
+static void
+note_refused(struct uanss_reader *h, uint64_t now)
+{
+	h->refused_there = stat(h->path, &h->refused_st) == 0;
+	h->retry_ns = now + UANSS_RETRY_NS;
 }
 
 /* Unmap retired generations nobody pins any more. */
@@ -192,21 +221,24 @@ refresh(struct uanss_reader *h, uint64_t now, bool force)
 	if (!due && !force && (cur == NULL || !needs_reopen(cur)))
 		goto out; /* another thread just did it */
 	if (due)
-		__atomic_store_n(&h->next_check_ns,
-		    now + (cur != NULL ? UANSS_CHECK_NS : UANSS_RETRY_NS),
+		__atomic_store_n(&h->next_check_ns, now + UANSS_CHECK_NS,
 		    __ATOMIC_RELAXED);
 	sweep(h);
 	/* stat first: a truncated file's mapping must not be read */
 	if (cur != NULL && !file_changed(h, cur) && !needs_reopen(cur))
+		goto out;
+	/* nothing to serve: the same file again at most every RETRY_NS */
+	if (cur == NULL && now < h->retry_ns && !refused_changed(h))
 		goto out;
 	g = free_slot(h);
 	if (g == NULL)
 		goto out; /* every slot pinned: serve cur a bit longer */
 	r = open_gen(h, g);
 	publish(h, r < 0 ? NULL : g, r);
-	/* nothing to serve: open again at most once per UANSS_RETRY_NS */
-	__atomic_store_n(&h->next_check_ns,
-	    now + (r < 0 ? UANSS_RETRY_NS : UANSS_CHECK_NS), __ATOMIC_RELAXED);
+	if (r < 0)
+		note_refused(h, now);
+	__atomic_store_n(&h->next_check_ns, now + UANSS_CHECK_NS,
+	    __ATOMIC_RELAXED);
 	sweep(h);
 out:
 	unlock_refresh(h);
@@ -228,7 +260,7 @@ uanss_acquire(struct uanss_reader *h, struct uanss_gen **ret)
 			return 0;
 		}
 		if (g == NULL)
-			goto none; /* retried every UANSS_RETRY_NS */
+			goto none; /* looked for every UANSS_CHECK_NS */
 		force = g->stale_seen;
 		uanss_release(g);
 	}
@@ -256,4 +288,6 @@ uanss_reader_close(struct uanss_reader *h)
 	}
 	h->next_check_ns = 0;
 	h->last_err = 0;
+	h->retry_ns = 0;
+	h->refused_there = false;
 }

@@ -26,11 +26,15 @@ struct uanss_gen {
 #define UANSS_GENERATIONS 8
 
 /*
- * How often the path is stat()ed: while a generation is served, at most
- * every UANSS_CHECK_NS (a lookup after a longer pause stats first); with
- * nothing to serve (no file, or a refused one), opening is retried at most
- * every UANSS_RETRY_NS.  The first bounds how long a process keeps reading
- * a mapping whose file was truncated in place (SIGBUS, nss_userauth(8)).
+ * How often the path is stat()ed: at most every UANSS_CHECK_NS (a lookup
+ * after a longer pause stats first), whether a generation is served or
+ * not.  With nothing to serve (no file, or a refused one), a file is
+ * opened as soon as the path names another one than at the last failure,
+ * and the same one again at most every UANSS_RETRY_NS.  The first bounds
+ * how long a process keeps reading a mapping whose file was truncated in
+ * place (SIGBUS, nss_userauth(8)); opening at once is what lets nscd,
+ * told by userauthctl right after a publish, see the new file instead of
+ * caching a miss for its negative time to live.
  */
 #define UANSS_CHECK_NS UINT64_C(10000000)   /* 10 ms */
 #define UANSS_RETRY_NS UINT64_C(1000000000) /* 1 s */
@@ -57,7 +61,8 @@ struct uanss_gen {
  * another file, which is then mapped at once: a stale generation is never
  * served on the word of the timer alone.  A missing or refused file retires
  * the current generation: no answers (fail closed) until a good file
- * appears, tried at most every UANSS_RETRY_NS.
+ * appears; the path's identity at that failure is kept (under the
+ * refresh lock) to tell a new file from the refused one.
  */
 struct uanss_reader {
 	const char *path;
@@ -66,6 +71,10 @@ struct uanss_reader {
 	int last_err;            /* atomic: answer if cur is NULL */
 	pid_t lock_tid;          /* atomic: refreshing tid or 0 */
 	uint64_t (*clock)(void); /* tests: CLOCK_MONOTONIC ns; NULL = real */
+	/* under the refresh lock, with nothing to serve: */
+	uint64_t retry_ns;      /* the same file is not opened again before */
+	bool refused_there;     /* a file was at the path when opening failed */
+	struct stat refused_st; /* ... and its identity */
 	struct uanss_gen gen[UANSS_GENERATIONS];
 };
 

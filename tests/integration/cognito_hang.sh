@@ -7,7 +7,8 @@
 # login fails closed within cognito_timeout (the request deadline fires,
 # or the connect fails at once), is audited as unreachable and tells the
 # user the sign-in service cannot be reached; a local pool in the same
-# daemon signs in at once while 20 such logins hang, and PING is answered.
+# daemon signs in at once while 20 such logins hang, PING is answered and
+# NSS answers a user of the hanging pool from its last sync kept on disk.
 # Needs root; prints TAP.
 . "$top_srcdir/tests/integration/lib.sh"
 PY=/usr/bin/python3
@@ -71,8 +72,18 @@ for p in tarpit void noroute local; do
 	echo "auth required $MOD socket=$SOCK pool=$p preferred=password" >"$TB/pam/cg-$p"
 done
 chmod 0644 "$TB/pam/"*
+# The tarpit pool's last good sync, kept on disk as the daemon keeps it:
+# NSS has ann from it while every request to the endpoint hangs.
+ANN='ann:*:500042:500042::/home/ann:/bin/sh'
+mkdir -m 0700 "$TB/state" &&
+	printf '%s' '{"version":1,"users":[{"login":"ann","email":"ann@example.org","home":"/home/ann","shell":"/bin/sh","uid":500042}],"groups":[]}' \
+		>"$TB/state/cognito-tarpit.json" &&
+	chmod 0600 "$TB/state/cognito-tarpit.json" &&
+	chown -R userauth:userauth "$TB/state"
+ok $? "the tarpit pool's last sync kept in the state directory (ann)"
 ua_start_daemon
 ok $? "the daemon starts with three Cognito pools that cannot be reached and a local one"
+expect_rc 0 "  ... NSS has ann from the kept sync" sh -c "[ \"\$(getent passwd ann)\" = '$ANN' ]"
 uactl user add local lou --email lou@example.org >/dev/null && set_pw lou "$PW_LOCAL"
 ok $? "a user in the local pool"
 
@@ -108,6 +119,24 @@ H=$!
 UA_PIDS="$UA_PIDS $H"
 ua_wait_for 50 sh -c "[ \$(grep -c accepted '$TB/tarpit.port.log') -ge 2 ]"
 ok $? "20 logins of the tarpit pool under way (its endpoint has their connections)"
+# NSS meanwhile: 10 lookups of ann, by name and by uid, from the cache
+: >"$TB/getent.ms"
+wrong=0
+for i in 1 2 3 4 5; do
+	for key in ann 500042; do
+		t0=$(date +%s%N)
+		e=$(getent passwd $key)
+		echo $((($(date +%s%N) - t0) / 1000000)) >>"$TB/getent.ms"
+		[ "$e" = "$ANN" ] || wrong=$((wrong + 1))
+	done
+done
+kill -0 $H 2>/dev/null
+during=$?
+ninth=$(sort -n "$TB/getent.ms" | sed -n 9p)
+worst=$(sort -n "$TB/getent.ms" | tail -n 1)
+expect_rc 0 "  ... meanwhile getent passwd answers ann, synced, from the cache: 10 lookups by name and uid, $wrong wrong, 9 within 300 ms ($ninth), all within 2 s ($worst)" \
+	test $wrong -eq 0 -a "$ninth" -le 300 -a "$worst" -le 2000
+expect_rc 0 "  ... while those were still waiting" test $during -eq 0
 t0=$(date +%s%N)
 login local cg-local lou "$PW_LOCAL"
 r=$?

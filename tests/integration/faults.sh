@@ -20,6 +20,13 @@ MOD=$(ua_reachable "$top_builddir/pam_userauth/.libs/pam_userauth.so")
 PAMCONV=$(ua_reachable "$top_builddir/tests/tools/pamconv")
 conv() { "$PAMCONV" -C "$TB/pam" "$@"; }
 PW='Fault-canary-pw-8e1f'
+# tx_is DESCRIPTION NAME: the transcript equals stdin.
+tx_is() {
+	if diff -u - "$TB/tx.$2" >"$TB/diff" 2>&1; then ok 0 "$1"; else
+		ok 1 "$1"
+		sed 's/^/# /' "$TB/diff" | head -30
+	fi
+}
 DB=$TB/state/userauth.db
 
 # The state directory on a small tmpfs of its own, so that it can be filled.
@@ -109,10 +116,19 @@ ok $? "  ... once it lets go, bea signs in"
 # --- the state directory full -----------------------------------------------------
 fallocate -l 16m "$TB/state/filler" 2>/dev/null ||
 	dd if=/dev/zero of="$TB/state/filler" bs=64k 2>/dev/null
+audits=$(grep -c "user='bea' .*result=error reason=throttle_store" "$TB/daemon.log")
 login full ua bea "$PW"
-expect_rc 0 "state directory full: the login fails closed (a failure counter cannot be written)" \
-	test $? -ne 0
-expect_rc 0 "  ... never success" sh -c "! grep -q 'authenticate: 0' '$TB/tx.full'"
+r=$?
+expect_rc 0 "state directory full: the login fails closed, PAM_AUTHINFO_UNAVAIL ($r) (a failure counter cannot be written)" \
+	test $r -eq 9
+tx_is "  ... after the prompt: the PAM error, no success (the module shows no message of its own)" full <<'EOF2'
+call 1: ECHO_OFF "Password: "
+authenticate: 9 Authentication service cannot retrieve authentication info
+EOF2
+expect_rc 0 "  ... the daemon logs why (the disk is full)" \
+	grep -q "event=throttle pool='customer' result=error: the database disk is full" "$TB/daemon.log"
+expect_rc 0 "  ... and audits the login as an error (the throttle store could not be written)" \
+	test "$(grep -c "user='bea' .*result=error reason=throttle_store" "$TB/daemon.log")" -eq $((audits + 1))
 rm -f "$TB/state/filler"
 login roomy ua bea "$PW"
 ok $? "  ... space back: bea signs in"

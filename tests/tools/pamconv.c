@@ -5,14 +5,18 @@
  * from argv or a file, in order.  It must show exactly what the module
  * sent, call for call, and never make up an answer it was not given.
  *
- * usage: pamconv [-C DIR] [-s] [-a | -A | -P] [-u] [-r RHOST] [-f FILE]
- *                SERVICE USER [ANSWER...]
+ * usage: pamconv [-C DIR] [-s] [-a | -A | -P] [-u] [-n COUNT] [-r RHOST]
+ *                [-f FILE] SERVICE USER [ANSWER...]
  *   -C DIR    load SERVICE from DIR (pam_start_confdir), not /etc/pam.d
  *   -s        pass PAM_SILENT
  *   -a        after a successful authenticate, run pam_acct_mgmt
  *   -A        run pam_acct_mgmt only
  *   -P, --chauthtok  run pam_chauthtok only ("chauthtok: RC TEXT")
  *   -u        print PAM_USER at the end ("user: NAME")
+ *   -n COUNT  run authenticate COUNT times in a row on the one handle (a
+ *             long-lived host: a screen locker, a daemon), and print the
+ *             process's descriptors and threads before the first and
+ *             after each ("before: fds=N threads=N", "after: ...")
  *   -r RHOST  set PAM_RHOST
  *   -f FILE   answers from FILE, one a line, read as they are needed (a
  *             FIFO lets a test answer later); after the ANSWER arguments
@@ -26,6 +30,7 @@
  * The exit status is the PAM result of the last phase run.  The failure
  * delay is reported but not slept.
  */
+#include <dirent.h>
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -172,10 +177,57 @@ no_delay(int status, unsigned usec, void *data)
 static void
 usage(void)
 {
-	fputs("usage: pamconv [-C DIR] [-s] [-a | -A | -P] [-u] [-r RHOST] "
-	      "[-f FILE] SERVICE USER [ANSWER...]\n",
+	fputs("usage: pamconv [-C DIR] [-s] [-a | -A | -P] [-u] [-n COUNT] "
+	      "[-r RHOST] [-f FILE] SERVICE USER [ANSWER...]\n",
 	    stderr);
 	exit(2);
+}
+
+/* "WHEN: fds=N threads=N" of this process (-1 where unreadable). */
+static void
+print_resources(const char *when)
+{
+	struct dirent *e;
+	char line[256];
+	DIR *d;
+	FILE *f;
+	int fds = -1, threads = -1;
+
+	d = opendir("/proc/self/fd");
+	if (d != NULL) {
+		fds = -1; /* the directory's own descriptor */
+		while ((e = readdir(d)) != NULL)
+			if (e->d_name[0] != '.')
+				fds++;
+		(void)closedir(d);
+	}
+	f = fopen("/proc/self/status", "re");
+	while (f != NULL && fgets(line, sizeof(line), f) != NULL)
+		if (strncmp(line, "Threads:", 8) == 0)
+			threads = (int)strtol(line + 8, NULL, 10);
+	if (f != NULL)
+		(void)fclose(f);
+	printf("%s: fds=%d threads=%d\n", when, fds, threads);
+	fflush(stdout);
+}
+
+/* pam_authenticate times times in a row; the last result. */
+static int
+authenticate(pam_handle_t *h, int flags, long times)
+{
+	long i;
+	int rc = PAM_SUCCESS;
+
+	if (times > 1)
+		print_resources("before");
+	for (i = 0; i < times; i++) {
+		rc = pam_authenticate(h, flags);
+		printf("authenticate: %d %s\n", rc, pam_strerror(h, rc));
+		fflush(stdout);
+		if (times > 1)
+			print_resources("after");
+	}
+	return rc;
 }
 
 int
@@ -188,6 +240,8 @@ main(int argc, char **argv)
 	const void *item = NULL;
 	bool silent = false, acct = false, acct_only = false, show = false;
 	bool chauthtok = false;
+	long times = 1;
+	char *end;
 	int c, rc, end_rc;
 
 	static const struct option lo[] = {
@@ -195,7 +249,8 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 
-	while ((c = getopt_long(argc, argv, "+C:saAPur:f:", lo, NULL)) != -1) {
+	while (
+	    (c = getopt_long(argc, argv, "+C:saAPun:r:f:", lo, NULL)) != -1) {
 		switch (c) {
 		case 'C':
 			confdir = optarg;
@@ -214,6 +269,11 @@ main(int argc, char **argv)
 			break;
 		case 'u':
 			show = true;
+			break;
+		case 'n':
+			times = strtol(optarg, &end, 10);
+			if (*end != '\0' || times < 1 || times > 10000)
+				usage();
 			break;
 		case 'r':
 			rhost = optarg;
@@ -249,10 +309,8 @@ main(int argc, char **argv)
 		printf("chauthtok: %d %s\n", rc, pam_strerror(h, rc));
 		goto out;
 	}
-	if (!acct_only) {
-		rc = pam_authenticate(h, silent ? PAM_SILENT : 0);
-		printf("authenticate: %d %s\n", rc, pam_strerror(h, rc));
-	}
+	if (!acct_only)
+		rc = authenticate(h, silent ? PAM_SILENT : 0, times);
 	if (acct_only || (acct && rc == PAM_SUCCESS)) {
 		rc = pam_acct_mgmt(h, silent ? PAM_SILENT : 0);
 		printf("acct_mgmt: %d %s\n", rc, pam_strerror(h, rc));
