@@ -6,6 +6,11 @@
 #   sockpoke.py stall SOCK SECS  half a header, then silence; prints when
 #                                the daemon hangs up and after how long
 #   sockpoke.py ping SOCK        PING on the public socket; prints the version
+#   sockpoke.py idle SOCK [ping] connect and send nothing (with ping: one
+#                                PING, its reply read, then nothing); prints
+#                                "closed" or "open" and the seconds since the
+#                                connect (or the reply) to the hang-up, at
+#                                most 30
 #   sockpoke.py json SOCK TEXT   one raw admin frame; prints the reply
 import os, socket, struct, sys, time
 
@@ -57,6 +62,19 @@ elif mode == "ping":
     r = read_frame(s)
     v, t, count, tag, n = struct.unpack(">HHHHH", r[:10])
     print(v, t, count, tag, r[10:10 + n].decode())
+elif mode == "idle":
+    s.settimeout(30)
+    t = time.monotonic()
+    if sys.argv[3:4] == ["ping"]:
+        s.sendall(struct.pack(">IHHH", 6, 1, 1, 0))
+        if read_frame(s) is None:
+            sys.exit("no reply to PING")
+        t = time.monotonic()
+    try:
+        gone = closed(s)
+    except socket.timeout:
+        gone = False
+    print("closed" if gone else "open", "%.1f" % (time.monotonic() - t))
 elif mode == "json":
     b = sys.argv[3].encode()
     s.sendall(struct.pack(">I", len(b)) + b)
