@@ -4,18 +4,31 @@
 # a module's silence limit: the daemon keeps every waiting client alive with
 # WAIT frames (doc/PROTOCOL.md), so no right password is refused for load,
 # and the daemon answers PING at once all the while.  Password + TOTP
-# logins of a pool with mfa = required run in the same burst.  Needs root
-# (namespaces); prints TAP.
+# logins of a pool with mfa = required, and logins by mailed code answered
+# from a real SMTP sink (tests/tools/smtpsink.py), run in the same burst.
+# Own mount and network namespaces; needs root; prints TAP.
 . "$top_srcdir/tests/integration/lib.sh"
-ua_need_namespace "$@"
+PY=/usr/bin/python3
+if [ -z "${UA_IN_NS:-}" ]; then
+	$PY -c 'import aiosmtpd' 2>/dev/null ||
+		skip_all "needs python3-aiosmtpd for $PY"
+fi
+ua_need_tools ip
+ua_enter_netns "$@"
 ua_scratch
 ua_nss_setup
-ua_write_conf <<'CONF'
-# the 255 password logins and the 45 TOTP ones at once
+PORT=2525
+MAILDIR=$TB/mail
+ua_write_conf <<CONF
+# the 255 password logins, the 45 TOTP ones and the 40 by mailed code at once
 max_clients = 512
+[mail]
+smtp_url = smtp://127.0.0.1:$PORT
+retry_max_interval = 1
 [defaults]
 shell = /bin/sh
 first_factors = password
+mail_from = signin@example.com
 # 85 logins of one account in flight at once (three accounts, 255 in
 # all): every answer is counted before it is judged, so the account's
 # bucket must allow that many (each comes from a host of its own; the
@@ -40,11 +53,23 @@ uid_max = 420999
 gid_min = 320000
 gid_max = 320999
 mfa = required
+# by mailed code: one login per user (the 40 come from one caller, whose
+# codes are limited to ten times otp_per_hour = 5: 50 an hour)
+[pool mail]
+uid_min = 430000
+uid_max = 430999
+gid_min = 330000
+gid_max = 330999
+first_factors = email_otp
 CONF
-PY=/usr/bin/python3
 BURST="$PY $top_srcdir/tests/tools/burst.py"
 PW='Bu-canary-5e0c2a77'
 
+$PY "$top_srcdir/tests/tools/smtpsink.py" --port $PORT --maildir "$MAILDIR" \
+	>"$TB/sink.out" 2>&1 &
+UA_PIDS="$UA_PIDS $!"
+ua_wait_for 100 grep -q "^listening $PORT" "$TB/sink.out"
+ok $? "the SMTP sink listens"
 ua_start_daemon
 ok $? "daemon starts"
 for u in bea bex bey; do
@@ -90,17 +115,32 @@ tlist=$(cut -d' ' -f1 "$TB/totp.keys" | paste -sd,)
 # burst has long ended
 tcodes=$(while read -r u sec; do totp "$sec" 30; done <"$TB/totp.keys" | paste -sd,)
 
+# 40 users of the mail pool, who sign in by mailed code.
+NM=40
+{
+	echo "login,email"
+	seq 1 $NM | sed 's/.*/m&,m&@example.net/'
+} >"$TB/mail.csv"
+uactl user import mail "$TB/mail.csv" >/dev/null
+expect_rc 0 "$NM users who sign in by mailed code" uactl user show m$NM
+
 # 255 right passwords at once, and 45 right password + TOTP logins with
 # them: 300 hashes of 30-65 ms on this machine's workers, several seconds
-# of queue; WAIT comes every 2 s.
+# of queue; WAIT comes every 2 s.  Meanwhile 40 logins by mailed code,
+# each answered with the code that reaches the sink (the daemon holds a
+# code's reply until 1 s after its prompt: otp_min_answer_age).
 t0=$(date +%s%N)
 BURST_TOTP=$tcodes $BURST "$TB/run/public.sock" staff "$tlist" "$PW" $NT 10 >"$TB/b.totp" &
 bt=$!
+$PY "$top_srcdir/tests/tools/otpburst.py" "$TB/run/public.sock" mail "$MAILDIR" m example.net $NM 30 \
+	>"$TB/b.otp" 2>&1 &
+bo=$!
 out=$(burst3 85)
 wait $bt
+wait $bo
 t1=$(date +%s%N)
 ms=$(( (t1 - t0) / 1000000 ))
-echo "# burst of 3 x 85 + $NT TOTP: $out; $(cat "$TB/b.totp") in $ms ms"
+echo "# burst of 3 x 85 + $NT TOTP + $NM by mail: $out; $(cat "$TB/b.totp"); $(cat "$TB/b.otp") in $ms ms"
 set -- $out
 expect_rc 0 "every right password of the burst is accepted" test "$1" = ok=255
 expect_rc 0 "  ... none lost, none refused" test "$2 $3 $4 $5" = "fail=0 unavailable=0 busy=0 lost=0"
@@ -122,6 +162,17 @@ t1code=${tcodes%%,*}
 out=$(BURST_TOTP=$t1code $BURST "$TB/run/public.sock" staff t1 "$PW" 1 10)
 expect_rc 0 "  ... and t1's code, spent in the burst, is refused when replayed ($out)" \
 	test "${out%% *} ${out##* }" = "ok=0 reasked=1"
+set -- $(cat "$TB/b.otp")
+expect_rc 0 "every login by mailed code of the burst signs in with the code from the sink ($*)" \
+	test "$*" = "ok=$NM fail=0 unavailable=0 lost=0 challenged=$NM answered=$NM"
+grep "pool='mail' user='m[0-9]*' .*challenge=EMAIL_OTP result=ok" "$TB/daemon.log" >"$TB/otp.audit"
+na=$(wc -l <"$TB/otp.audit")
+nu=$(grep -o "user='m[0-9]*'" "$TB/otp.audit" | sort -u | wc -l)
+expect_rc 0 "  ... each audited once as a code login ($na lines, $nu users)" \
+	test "$na" -eq $NM -a "$nu" -eq $NM
+nmail=$(find "$MAILDIR/new" "$MAILDIR/cur" -type f | wc -l)
+expect_rc 0 "  ... and the sink got one mail for each, none lost, none twice ($nmail)" \
+	test "$nmail" -eq $NM
 expect_rc 0 "the daemon still answers PING after the burst" \
 	$PY "$top_srcdir/tests/tools/sockpoke.py" ping "$TB/run/public.sock"
 
