@@ -697,11 +697,11 @@ auth_job_done(struct auth_ctx *ctx, struct auth_session *s,
 
 /*
  * An answer to a code challenge: its reply goes out no sooner than
- * otp_min_answer_age after the challenge, for every user alike.  A code
- * answered at once would otherwise be judged while a real user's mail is
- * still being sent (its outcome written beside the judging), which a made-up
- * user's is not: a fraction of a millisecond an attacker can measure
- * (BENCHMARKS.md, enumeration by timing).
+ * otp_min_answer_age after the challenge, for every user alike.  A real
+ * user's wrong code still takes a fraction of a millisecond longer than a
+ * made-up one's (its mail may be on its way, its row is read and
+ * written), which an attacker on the socket can measure (BENCHMARKS.md,
+ * enumeration by timing); an answer later than the hold is not covered.
  */
 static void
 hold_code_reply(const struct auth_ctx *ctx, struct auth_session *s)

@@ -46,9 +46,8 @@ struct client {
 	char passwd_user[UA_MAX_EMAIL + 1]; /* a user.passwd being hashed */
 	uint64_t wait_gen; /* ... to show this store generation */
 	uint8_t *tx;       /* a reply being written (header included) */
-	uint8_t *hold;     /* a login's reply held until hold_until (busy) */
+	uint8_t *hold;     /* a login's reply held (busy): auth_hold_until */
 	size_t holdlen;
-	int64_t hold_until; /* mono ms */
 	size_t txlen, txoff;
 	bool close_after_tx;
 };
@@ -370,17 +369,15 @@ reply_auth(struct server *srv, struct client *c, struct ua_msg *m)
 	int64_t at = auth_hold_until(c->auth);
 	int r;
 
-	if (at <= ua_now_ms() || c->hold != NULL)
+	if (at <= ua_now_ms())
 		return reply_msg(srv, c, m);
 	r = ua_msg_encode(m, &c->hold, &c->holdlen);
 	ua_msg_clear(m);
 	if (r < 0)
 		return r;
-	c->hold_until = at;
 	client_set_busy(c);
-	if (at > srv->next_hold && srv->next_hold != 0)
-		return 0;
-	srv->next_hold = at;
+	if (srv->next_hold == 0 || at < srv->next_hold)
+		srv->next_hold = at;
 	return 0;
 }
 
@@ -388,7 +385,7 @@ reply_auth(struct server *srv, struct client *c, struct ua_msg *m)
 static void
 release_held(struct server *srv)
 {
-	int64_t now = ua_now_ms(), next = 0;
+	int64_t now = ua_now_ms(), next = 0, at;
 	size_t i;
 	int r;
 
@@ -399,9 +396,9 @@ release_held(struct server *srv)
 
 		if (c->hold == NULL)
 			continue;
-		if (c->hold_until > now) {
-			next = next == 0 || c->hold_until < next ? c->hold_until
-								 : next;
+		at = auth_hold_until(c->auth);
+		if (at > now) {
+			next = next == 0 || at < next ? at : next;
 			continue;
 		}
 		c->busy = false;
@@ -923,7 +920,6 @@ after_round(struct server *srv, struct timespec *ts)
 {
 	uint64_t tick =
 	    srv->jobs_left ? 0 : auth_tick(&srv->auth, (uint64_t)ua_now_ms());
-
 	int64_t hold = srv->next_hold - ua_now_ms();
 
 	if (srv->next_hold != 0 && (hold < 0 || (uint64_t)hold < tick))
