@@ -339,6 +339,7 @@ parser_init(struct parser *P, const char *name)
 	P->dflt.otp_per_day = UA_DEFAULT_OTP_PER_DAY;
 	P->dflt.otp_resend_cooldown = UA_DEFAULT_OTP_RESEND_COOLDOWN;
 	P->dflt.otp_min_answer_age = UA_DEFAULT_OTP_MIN_ANSWER_AGE;
+	P->dflt.otp_answer_delay_ms = UA_DEFAULT_OTP_ANSWER_DELAY_MS;
 	P->dflt.mfa_s = strdup(UA_DEFAULT_MFA);
 	P->dflt.totp_digits = UA_DEFAULT_TOTP_DIGITS;
 	P->dflt.totp_algorithm_s = strdup(UA_DEFAULT_TOTP_ALGORITHM);

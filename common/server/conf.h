@@ -99,6 +99,7 @@ struct ua_pool_conf {
 	uint32_t otp_per_day;
 	uint32_t otp_resend_cooldown; /* seconds */
 	uint32_t otp_min_answer_age;  /* seconds */
+	uint32_t otp_answer_delay_ms; /* ms */
 	char *mfa_s;                  /* "off" | "optional" | "required" */
 	uint32_t totp_digits;         /* 6 or 8 */
 	char *totp_algorithm_s;       /* "sha1" | "sha256" | "sha512" */

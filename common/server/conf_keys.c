@@ -83,6 +83,8 @@ const struct conf_key conf_keys[NKEYS] = {
 	    P(otp_resend_cooldown), 0, 600 },
 	[KI_OTP_MIN_ANSWER_AGE] = { "otp_min_answer_age", S_POOL, K_UINT,
 	    P(otp_min_answer_age), 0, UA_MAX_OTP_MIN_ANSWER_AGE },
+	[KI_OTP_ANSWER_DELAY_MS] = { "otp_answer_delay_ms", S_POOL, K_UINT,
+	    P(otp_answer_delay_ms), 0, UA_MAX_OTP_ANSWER_DELAY_MS },
 	[KI_MFA] = { "mfa", S_POOL, K_POLICY, P(mfa_s), 1, 0 },
 	[KI_TOTP_DIGITS] = { "totp_digits", S_POOL, K_UINT, P(totp_digits), 6,
 	    8 },

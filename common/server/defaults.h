@@ -123,6 +123,11 @@
  * being sent meanwhile (SECURITY.md S3; userauth.conf(5)). */
 #define UA_DEFAULT_OTP_MIN_ANSWER_AGE 1
 #define UA_MAX_OTP_MIN_ANSWER_AGE 5
+/* ... and no sooner than this long after the answer itself (ms), however
+ * late it came: the real path's own work (its code row is read and
+ * written) then tells nothing either (BENCHMARKS.md, the fourth run). */
+#define UA_DEFAULT_OTP_ANSWER_DELAY_MS 50
+#define UA_MAX_OTP_ANSWER_DELAY_MS 1000
 
 /* TOTP MFA of a pool (SECURITY.md S12, S13; userauth.conf(5)). */
 #define UA_DEFAULT_MFA "off"             /* off | optional | required */

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "client/frame.h"
 #include "client/valid.h"
 #include "client/wipe.h"
 #include "server/log.h"
@@ -697,22 +698,26 @@ auth_job_done(struct auth_ctx *ctx, struct auth_session *s,
 
 /*
  * An answer to a code challenge: its reply goes out no sooner than
- * otp_min_answer_age after the challenge, for every user alike.  A real
- * user's wrong code still takes a fraction of a millisecond longer than a
- * made-up one's (its mail may be on its way, its row is read and
- * written), which an attacker on the socket can measure (BENCHMARKS.md,
- * enumeration by timing); an answer later than the hold is not covered.
+ * otp_min_answer_age after the challenge and otp_answer_delay_ms after
+ * the answer, for every user alike.  A real user's wrong code takes a
+ * fraction of a millisecond longer than a made-up one's (its mail may be
+ * on its way, its row is read and written), which an attacker on the
+ * socket can measure (BENCHMARKS.md, enumeration by timing): the first
+ * hides the mail, the second the row's work however late the answer.
  */
 static void
 hold_code_reply(const struct auth_ctx *ctx, struct auth_session *s)
 {
 	const struct ua_pool_conf *pc = auth_pool_of(ctx, s);
+	int64_t asked, answered;
 
 	s->hold_until = 0;
-	if (pc != NULL && s->state == S_ANSWER &&
-	    s->expect == POLICY_EMAIL_OTP && s->code_asked > 0)
-		s->hold_until =
-		    s->code_asked + (int64_t)pc->otp_min_answer_age * 1000;
+	if (pc == NULL || s->state != S_ANSWER ||
+	    s->expect != POLICY_EMAIL_OTP || s->code_asked <= 0)
+		return;
+	asked = s->code_asked + (int64_t)pc->otp_min_answer_age * 1000;
+	answered = ua_now_ms() + (int64_t)pc->otp_answer_delay_ms;
+	s->hold_until = asked > answered ? asked : answered;
 }
 
 int64_t

@@ -45,6 +45,14 @@ uid_max = 410999
 gid_min = 310000
 gid_max = 310999
 otp_min_answer_age = 0
+otp_answer_delay_ms = 0
+[pool late]
+uid_min = 430000
+uid_max = 430999
+gid_min = 330000
+gid_max = 330999
+otp_min_answer_age = 0
+otp_answer_delay_ms = 400
 [pool slow]
 uid_min = 420000
 uid_max = 420999
@@ -102,7 +110,8 @@ ok $? "daemon starts"
 users() {
 	uactl user add customer cara --email cara@example.com &&
 		uactl user add quick quin --email quin@example.com &&
-		uactl user add slow sol --email sol@example.com
+		uactl user add slow sol --email sol@example.com &&
+		uactl user add late lars --email lars@example.com
 }
 expect_rc 0 "a user in each pool" users
 expect_rc 0 "userauthd -T shows the default, otp_min_answer_age = 1" \
@@ -111,6 +120,12 @@ printf '[pool p]\notp_min_answer_age = 6\n' >"$TB/bad.conf"
 "$top_builddir/userauthd" -t -c "$TB/bad.conf" >"$TB/bad.out" 2>&1
 expect_rc 0 "userauthd -t refuses otp_min_answer_age = 6 (0 to 5)" \
 	grep -q 'otp_min_answer_age.*from 0 to 5' "$TB/bad.out"
+expect_rc 0 "userauthd -T shows the default, otp_answer_delay_ms = 50" \
+	sh -c "$top_builddir/userauthd -T -c $TB/etc/userauth.conf | grep -qx 'otp_answer_delay_ms = 50'"
+printf '[pool p]\notp_answer_delay_ms = 1001\n' >"$TB/bad.conf"
+"$top_builddir/userauthd" -t -c "$TB/bad.conf" >"$TB/bad.out" 2>&1
+expect_rc 0 "userauthd -t refuses otp_answer_delay_ms = 1001 (0 to 1000)" \
+	grep -q 'otp_answer_delay_ms.*from 0 to 1000' "$TB/bad.out"
 
 # The default (1 s): a wrong code at once, a real user and an unknown name.
 r=$(ct customer cara@example.com 0 00000000)
@@ -134,17 +149,30 @@ expect_rc 0 "  ... 1 s after the challenge ($(echo "$r" | field since_challenge_
 	between "$r" since_challenge_ms 990 2500
 r=$(ct customer cara@example.com 1300 00000000)
 echo "# real, wrong, after 1.3 s: $r"
-expect_rc 0 "an answer 1.3 s after the challenge is not held again ($(echo "$r" | field since_answer_ms) ms)" \
-	between "$r" since_answer_ms 0 700
+expect_rc 0 "an answer 1.3 s after the challenge is replied to otp_answer_delay_ms (50) after it, not 1 s ($(echo "$r" | field since_answer_ms) ms)" \
+	between "$r" since_answer_ms 49 700
 expect_rc 0 "  ... and is judged ('Wrong code')" \
 	test "$(echo "$r" | field reply)" = CHALLENGE:EMAIL_OTP
 
-# otp_min_answer_age = 0: no hold.  This fails if the hold were not the
-# key's doing (a reply slowed by something else).
+# otp_min_answer_age = 0 and otp_answer_delay_ms = 0: no hold.  This
+# fails if the hold were not the keys' doing (a reply slowed by something
+# else).
 r=$(ct quick quin@example.com 0 00000000)
 echo "# quick pool: $r"
-expect_rc 0 "otp_min_answer_age = 0: a wrong code at once is replied to at once ($(echo "$r" | field since_challenge_ms) ms)" \
-	between "$r" since_challenge_ms 0 700
+expect_rc 0 "both keys 0: a wrong code at once is replied to at once ($(echo "$r" | field since_challenge_ms) ms)" \
+	between "$r" since_challenge_ms 0 300
+# otp_answer_delay_ms = 400, counted from the answer: at once and after
+# 600 ms alike.
+r=$(ct late lars@example.com 0 00000000)
+echo "# late pool, at once: $r"
+expect_rc 0 "otp_answer_delay_ms = 400: a wrong code at once is replied to 400 ms after it ($(echo "$r" | field since_answer_ms) ms)" \
+	between "$r" since_answer_ms 399 1000
+r=$(ct late lars@example.com 600 00000000)
+echo "# late pool, after 600 ms: $r"
+expect_rc 0 "  ... and one sent 600 ms after its challenge too ($(echo "$r" | field since_answer_ms) ms)" \
+	between "$r" since_answer_ms 399 1000
+expect_rc 0 "  ... still judged ('Wrong code')" \
+	test "$(echo "$r" | field reply)" = CHALLENGE:EMAIL_OTP
 
 # The loop is not held: PING and another pool's login meanwhile.
 ct slow sol@example.com 0 00000000 >"$TB/slow.out" 2>&1 &
@@ -157,7 +185,7 @@ expect_rc 0 "during a 5 s hold PING is answered ($ping), within 500 ms ($(((t1 -
 	test -n "$ping" -a $(((t1 - t0) / 1000000)) -le 500
 q=$(ct quick quin@example.com 0 00000000)
 expect_rc 0 "  ... and another login's code reply is not held up ($(echo "$q" | field since_challenge_ms) ms)" \
-	between "$q" since_challenge_ms 0 700
+	between "$q" since_challenge_ms 0 200
 wait $SLOW
 r=$(cat "$TB/slow.out")
 echo "# slow pool: $r"

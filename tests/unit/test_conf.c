@@ -460,6 +460,7 @@ test_bad_values_are_refused_with_file_line(void **state)
 		{ "pool p", "otp_tries = 0", "from 1 to 10" },
 		{ "pool p", "otp_resend_cooldown = 601", "from 0 to 600" },
 		{ "pool p", "otp_min_answer_age = 6", "from 0 to 5" },
+		{ "pool p", "otp_answer_delay_ms = 1001", "from 0 to 1000" },
 		/* S27: throttling figures outside their ranges */
 		{ "pool p", "lock_after = 101", "from 1 to 100" },
 		{ "pool p", "lock_after = 0", "from 1 to 100" },

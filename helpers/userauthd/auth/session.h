@@ -66,7 +66,8 @@ struct auth_session {
 	const char *mfa_doomed;        /* TOTP fails whatever the code: why */
 	unsigned totp_tries;           /* TOTP answers left */
 	/* mono ms: the last code challenge went out; the reply being sent
-	 * waits until hold_until (a code answered within otp_min_answer_age) */
+	 * waits until hold_until (otp_min_answer_age after the challenge,
+	 * otp_answer_delay_ms after the answer: hold_code_reply) */
 	int64_t code_asked;
 	int64_t hold_until;
 	/* CHPASS: held until the backend (or the fake) takes them */
