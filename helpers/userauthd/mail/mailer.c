@@ -211,7 +211,8 @@ record(struct mailer *m, const struct mailsend_xfer *x, enum mailq_fate f,
 /*
  * Under lock: the row is done with (f) or scheduled again.  A row whose
  * outcome could not be written stays, tried again once the database
- * pause is over (it may go out twice, with the same Message-ID).
+ * pause is over; one that was sent is then only recorded, not sent again
+ * (after a restart in between it goes out twice, with one Message-ID).
  */
 static void
 settle(struct mailer *m, int64_t id, enum mailq_fate f, int rec)
@@ -225,6 +226,7 @@ settle(struct mailer *m, int64_t id, enum mailq_fate f, int rec)
 		if (e != NULL) {
 			e->busy = false;
 			e->due = now.mono + DB_RETRY_MS;
+			e->unrecorded = e->unrecorded || f == MAILQ_SENT;
 		}
 		return;
 	}
@@ -436,11 +438,13 @@ take_sender(struct mailer *m)
 }
 
 /*
- * Under lock: claim the first due row (busy) and, unless it has expired,
- * a sender for it.  Its id, or 0 when there is nothing to do now.
+ * Under lock: claim the first due row (busy) and, unless it has expired
+ * or was sent already (only its outcome is left to write), a sender for
+ * it.  Its id, or 0 when there is nothing to do now.
  */
 static int64_t
-claim(struct mailer *m, struct sender **ret_s, bool *ret_expired)
+claim(struct mailer *m, struct sender **ret_s, bool *ret_expired,
+    bool *ret_sent)
 {
 	struct mailq_clock now = mailq_now();
 	struct mailq_entry *e = mailq_due(&m->q, now);
@@ -448,8 +452,9 @@ claim(struct mailer *m, struct sender **ret_s, bool *ret_expired)
 	*ret_s = NULL;
 	if (e == NULL || now.mono < m->db_pause_until)
 		return 0;
-	*ret_expired = mailq_expired(e, MARGIN_MS, now);
-	if (!*ret_expired && (*ret_s = take_sender(m)) == NULL)
+	*ret_sent = e->unrecorded;
+	*ret_expired = !*ret_sent && mailq_expired(e, MARGIN_MS, now);
+	if (!*ret_expired && !*ret_sent && (*ret_s = take_sender(m)) == NULL)
 		return 0;
 	e->busy = true;
 	return e->id;
@@ -461,17 +466,22 @@ dispatch(struct mailer *m)
 {
 	struct mailsend_xfer *x = NULL;
 	struct sender *s = NULL;
-	bool expired = false, bad = false;
+	bool expired = false, bad = false, sent = false;
 	int64_t id;
 	int r, rec;
 
 	(void)pthread_mutex_lock(&m->lock);
-	while (!atomic_load(&m->stop) && (id = claim(m, &s, &expired)) > 0) {
+	while (!atomic_load(&m->stop) &&
+	    (id = claim(m, &s, &expired, &sent)) > 0) {
 		(void)pthread_mutex_unlock(&m->lock);
 		bad = false;
 		r = load_row(m, id, &x, &bad);
 		rec = 0;
-		if (r > 0 && (expired || bad)) {
+		if (r > 0 && sent) {
+			rec = record(m, x, MAILQ_SENT, NULL, 0);
+			mailsend_xfer_free(x);
+			x = NULL;
+		} else if (r > 0 && (expired || bad)) {
 			rec =
 			    record(m, x, expired ? MAILQ_EXPIRED : MAILQ_FAILED,
 				expired ? NULL
@@ -497,7 +507,10 @@ dispatch(struct mailer *m)
 		}
 		/* Done with (expired, bad, or no longer queued) or, after a
 		 * database error, tried again later. */
-		settle(m, id, bad ? MAILQ_FAILED : MAILQ_EXPIRED,
+		settle(m, id,
+		    sent      ? MAILQ_SENT
+			: bad ? MAILQ_FAILED
+			      : MAILQ_EXPIRED,
 		    r < 0 ? r : rec);
 	}
 	(void)pthread_mutex_unlock(&m->lock);

@@ -487,9 +487,11 @@ mailq_db_record(sqlite3 *db, const struct mailsend_xfer *x, enum mailq_fate f,
 	if (rc == SQLITE_OK)
 		rc = sqlite3_step(st);
 	if (rc != SQLITE_DONE) {
-		ua_log(LOG_ERR, "mailer: recording row %lld: %s",
-		    (long long)x->id, sqlite3_errmsg(db));
-		r = -EIO;
+		ua_log(LOG_ERR,
+		    "mailer: recording row %lld: %s (its outcome: %s)",
+		    (long long)x->id, sqlite3_errmsg(db), word[f]);
+		sqlite3_finalize(st);
+		return -EIO;
 	}
 	sqlite3_finalize(st);
 	ua_log(f == MAILQ_SENT      ? LOG_INFO

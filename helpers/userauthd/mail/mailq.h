@@ -38,6 +38,7 @@ struct mailq_entry {
 	int64_t expires; /* wall: the code's expiry */
 	bool busy;       /* a sender has it now */
 	bool seen;       /* in the last scan of the database */
+	bool unrecorded; /* sent, but that could not be written yet */
 };
 
 struct mailq {
@@ -189,7 +190,7 @@ enum mailq_fate { MAILQ_SENT, MAILQ_RETRY, MAILQ_FAILED, MAILQ_EXPIRED };
  * Write how x's attempt ended, if the row is still queued: done rows lose
  * their body; RETRY stores next_wall (epoch ms) as next_attempt and why
  * as last_error.  Logs one event=mail line (masked recipient, never the
- * body).  0, or -EIO after logging.
+ * body) once written.  0, or -EIO after logging the error.
  */
 int mailq_db_record(sqlite3 *db, const struct mailsend_xfer *x,
     enum mailq_fate f, const char *why, int64_t now_wall, int64_t next_wall);
