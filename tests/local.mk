@@ -7,7 +7,7 @@ LOG_DRIVER_FLAGS = --ignore-exit
 LOG_COMPILER = timeout 120
 SH_LOG_DRIVER = $(LOG_DRIVER)
 SH_LOG_DRIVER_FLAGS = --ignore-exit
-SH_LOG_COMPILER = timeout 900 $(SHELL)
+SH_LOG_COMPILER = $(SHELL) $(top_srcdir)/tests/tools/timed.sh
 AM_TESTS_ENVIRONMENT = \
 	CMOCKA_MESSAGE_OUTPUT=TAP; export CMOCKA_MESSAGE_OUTPUT; \
 	top_srcdir='$(abs_top_srcdir)'; export top_srcdir; \
@@ -18,7 +18,8 @@ AM_TESTS_ENVIRONMENT = \
 UA_CFLAGS_TEST = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(JANSSON_CFLAGS) $(SQLITE_CFLAGS)
 UA_LIBS_TEST = $(CMOCKA_LIBS)
 
-EXTRA_DIST += tests/tools/summary.sh tests/run-all.sh tests/integration/lib.sh
+EXTRA_DIST += tests/tools/summary.sh tests/tools/timed.sh tests/run-all.sh \
+	tests/integration/lib.sh
 include tests/unit/local.mk
 include tests/integration/local.mk
 include tests/pam/local.mk

@@ -50,10 +50,16 @@ check() {
 	dir=$1
 	filter=$2
 	shift 2
-	rm -f "$dir/.check-rc"
+	rm -f "$dir/.check-rc" "$dir/test-times"
 	{ (cd "$dir" && env "$@" make -j"$check_jobs" check; echo $? >.check-rc) 2>&1 |
 		grep -E "$filter" || true; }
 	rc=$(cat "$dir/.check-rc" 2>/dev/null || echo 1)
+	# the slowest scripts of the pass (tests/tools/timed.sh), which bound
+	# its wall time
+	if [ -s "$dir/test-times" ]; then
+		echo "# slowest scripts in $dir (s):" $(sort -rn "$dir/test-times" |
+			head -n 8 | awk '{ printf "%s %s;", $2, $1 }')
+	fi
 	if [ "$rc" -ne 0 ]; then
 		set -- $(sh tests/tools/summary.sh "$dir" | tr -d ',')
 		if [ "$3" -eq 0 ]; then
