@@ -510,6 +510,31 @@ test_flipped_payload_byte(void **state)
 	expect_token(f, t, &id_expect, -EBADMSG, "bad signature encoding");
 }
 
+/*
+ * Each key's verifying context is set up once and used for every token:
+ * good and forged tokens by both keys, interleaved, each judged on its
+ * own (a context left in a state by one token would show here).
+ */
+static void
+test_key_context_serves_many_tokens(void **state)
+{
+	struct fx *f = *state;
+	char *t, *p;
+	int i;
+
+	for (i = 0; i < 20; i++) {
+		expect(f, id_claims(), i % 2 ? f->k1 : f->k2,
+		    i % 2 ? "k1" : "k2", &id_expect, 0, "");
+		t = signed_by(id_claims(), i % 2 ? f->k2 : f->k1,
+		    i % 2 ? "k2" : "k1");
+		p = strchr(t, '.') + 10;
+		*p = *p == 'A' ? 'B' : 'A';
+		expect_token(f, t, &id_expect, -EKEYREJECTED, "bad signature");
+		expect(f, id_claims(), f->k2, "k1", &id_expect, -EKEYREJECTED,
+		    "bad signature");
+	}
+}
+
 /* The first n characters of good, then mid, then rest: malformed. */
 static void
 expect_bad(const struct fx *f, const char *good, int n, const char *mid,
@@ -654,6 +679,7 @@ main(void)
 		cmocka_unit_test(test_hs256_with_public_key_as_secret),
 		cmocka_unit_test(test_unknown_kid_and_wrong_key),
 		cmocka_unit_test(test_flipped_payload_byte),
+		cmocka_unit_test(test_key_context_serves_many_tokens),
 		cmocka_unit_test(test_malformed_base64url),
 		cmocka_unit_test(test_too_long_token),
 		cmocka_unit_test(test_jwks_weak_key_skipped),

@@ -25,7 +25,42 @@
 struct cg_jwk {
 	char kid[CG_JWT_MAX_KID + 1];
 	EVP_PKEY *pk;
+	/* set up once for RS256 (PKCS#1 v1.5, SHA-256); EVP_PKEY_verify may
+	 * run on it again and again, one thread at a time (the loop's) */
+	EVP_PKEY_CTX *vctx;
 };
+
+static EVP_MD *sha256_impl(void);
+
+static void
+jwk_clear(struct cg_jwk *k)
+{
+	EVP_PKEY_CTX_free(k->vctx);
+	EVP_PKEY_free(k->pk);
+	k->vctx = NULL;
+	k->pk = NULL;
+}
+
+/* k->pk's verifying context: 0, or -ENOMEM. */
+static int
+jwk_verifier(struct cg_jwk *k)
+{
+	EVP_MD *sha = sha256_impl();
+	EVP_PKEY_CTX *c;
+
+	if (sha == NULL)
+		return -ENOMEM;
+	c = EVP_PKEY_CTX_new_from_pkey(NULL, k->pk, NULL);
+	if (c == NULL || EVP_PKEY_verify_init(c) != 1 ||
+	    EVP_PKEY_CTX_set_rsa_padding(c, RSA_PKCS1_PADDING) != 1 ||
+	    EVP_PKEY_CTX_set_signature_md(c, sha) != 1) {
+		EVP_PKEY_CTX_free(c);
+		ERR_clear_error();
+		return -ENOMEM;
+	}
+	k->vctx = c;
+	return 0;
+}
 
 struct cg_jwks {
 	size_t n;
@@ -195,8 +230,8 @@ jwk_wanted(const json_t *jwk)
 }
 
 /*
- * One RSA signing JWK into k: 0 kept, 1 skipped (too small), -EBADMSG.
- * k->pk is set only when kept.
+ * One RSA signing JWK into k: 0 kept, 1 skipped (too small), -EBADMSG,
+ * -ENOMEM.  k->pk and k->vctx are set only when kept.
  */
 static int
 jwk_load(const json_t *jwk, struct cg_jwk *k)
@@ -229,6 +264,9 @@ jwk_load(const json_t *jwk, struct cg_jwk *k)
 		goto out;
 	memcpy(k->kid, json_string_value(kid), json_string_length(kid) + 1);
 	k->pk = pk;
+	r = jwk_verifier(k);
+	if (r < 0)
+		jwk_clear(k);
 out:
 	BN_free(n);
 	BN_free(e);
@@ -287,7 +325,7 @@ cg_jwks_parse(const char *json, size_t len, struct cg_jwks **ret)
 			continue;
 		/* A kid given twice would make the choice of key ambiguous. */
 		if (jwks_find(ks, ks->k[ks->n].kid) != NULL) {
-			EVP_PKEY_free(ks->k[ks->n].pk);
+			jwk_clear(&ks->k[ks->n]);
 			r = -EBADMSG;
 			goto out;
 		}
@@ -318,7 +356,7 @@ cg_jwks_free(struct cg_jwks *ks)
 	if (ks == NULL)
 		return;
 	for (i = 0; i < ks->n; i++)
-		EVP_PKEY_free(ks->k[i].pk);
+		jwk_clear(&ks->k[i]);
 	free(ks);
 }
 
@@ -342,28 +380,26 @@ sha256_impl(void)
 	return m;
 }
 
-/* RSASSA-PKCS1-v1_5 SHA-256 over msg: 0, or -EKEYREJECTED. */
+/*
+ * RSASSA-PKCS1-v1_5 SHA-256 over msg with k's context (set up once: an
+ * EVP_DigestVerifyInit per token looked the algorithm up again, about a
+ * twentieth of a Cognito login's daemon CPU): 0, or -EKEYREJECTED.
+ */
 static int
-rs256_verify(EVP_PKEY *pk, const void *msg, size_t len,
+rs256_verify(const struct cg_jwk *k, const void *msg, size_t len,
     const unsigned char *sig, size_t siglen)
 {
-	EVP_MD_CTX *md;
-	EVP_MD *sha;
-	EVP_PKEY_CTX *pctx = NULL;
+	unsigned char dg[EVP_MAX_MD_SIZE];
+	unsigned int dglen = 0;
+	EVP_MD *sha = sha256_impl();
 	int ok;
 
-	if (siglen != (size_t)EVP_PKEY_get_size(pk))
+	if (siglen != (size_t)EVP_PKEY_get_size(k->pk))
 		return -EKEYREJECTED;
-	sha = sha256_impl();
 	if (sha == NULL)
 		return -ENOMEM;
-	md = EVP_MD_CTX_new();
-	if (md == NULL)
-		return -ENOMEM;
-	ok = EVP_DigestVerifyInit(md, &pctx, sha, NULL, pk) == 1 &&
-	    EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) == 1 &&
-	    EVP_DigestVerify(md, sig, siglen, msg, len) == 1;
-	EVP_MD_CTX_free(md);
+	ok = EVP_Digest(msg, len, dg, &dglen, sha, NULL) == 1 &&
+	    EVP_PKEY_verify(k->vctx, sig, siglen, dg, dglen) == 1;
 	ERR_clear_error();
 	return ok ? 0 : -EKEYREJECTED;
 }
@@ -444,7 +480,7 @@ cg_jwt_verify(const struct cg_jwks *ks, const char *token,
 		reason = "bad signature encoding";
 		goto out;
 	}
-	r = rs256_verify(k->pk, token, (size_t)(d2 - token), sig, siglen);
+	r = rs256_verify(k, token, (size_t)(d2 - token), sig, siglen);
 	if (r < 0) {
 		reason = r == -EKEYREJECTED ? "bad signature" : "no memory";
 		goto out;
