@@ -589,6 +589,11 @@ setup(struct server *srv, const struct ids *ids, struct store **ret_store)
 	char path[4096];
 	int r;
 
+	/* OpenSSL's algorithms, before any fetch can build them (keys.c) */
+	r = keys_crypto_init();
+	if (r < 0)
+		return ua_log_errno(LOG_ERR, r,
+		    "OpenSSL cannot make an HMAC: %m");
 	r = setup_root(srv, ids);
 	if (r < 0)
 		return r;
