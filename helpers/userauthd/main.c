@@ -26,6 +26,7 @@
 #include "client/valid.h"
 #include "server/conf.h"
 #include "server/defaults.h"
+#include "server/json_frame.h"
 #include "server/log.h"
 #include "client/wipe.h"
 #include "userauthd/admin/admin.h"
@@ -655,8 +656,11 @@ process_init(void)
 	 * same either way.
 	 */
 	(void)mallopt(M_ARENA_MAX, 2);
-	/* Requests may carry passwords: jansson wipes what it frees. */
-	json_set_alloc_funcs(malloc, ua_erase_free);
+	/*
+	 * Requests may carry passwords: jansson wipes what it frees.  Its
+	 * parser must not see a failed allocation (json_frame.c).
+	 */
+	json_set_alloc_funcs(ua_json_malloc, ua_json_free);
 	/* Before any NSS call: our own NSS module must not call us. */
 	return setenv("USERAUTH_NSS_BYPASS", "1", 1);
 }

@@ -8,7 +8,9 @@
  * daemon busy, or in it and lost), a write reported done is there, one
  * reported failed is not, and the next call works.  OpenSSL's allocator
  * likewise (CRYPTO_set_mem_functions): a share of a keyed MAC's
- * allocations fail, and once they stop the MACs come right again.
+ * allocations fail, and once they stop the MACs come right again.  And
+ * jansson's parser (ua_json_parse), its mallocs failing from the Nth on
+ * (malloc wrapped at link time): -ENOMEM, never a crash.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -24,6 +26,7 @@
 #include <sqlite3.h>
 
 #include "server/conf.h"
+#include "server/json_frame.h"
 #include "userauthd/keys.h"
 #include "userauthd/store/store_int.h"
 #include "userauthd/throttle.h"
@@ -105,6 +108,21 @@ ossl_free(void *p, const char *file, int line)
 	(void)file;
 	(void)line;
 	free(p);
+}
+
+/* malloc as this program's own objects call it (-Wl,--wrap=malloc) */
+void *__real_malloc(size_t n);
+void *__wrap_malloc(size_t n);
+static long libc_fail_from = -1, libc_allocs, libc_failed;
+
+void *
+__wrap_malloc(size_t n)
+{
+	if (libc_fail_from >= 0 && libc_allocs++ >= libc_fail_from) {
+		libc_failed++;
+		return NULL;
+	}
+	return __real_malloc(n);
 }
 
 /* ---- the store ----------------------------------------------------------- */
@@ -338,6 +356,51 @@ test_keyed_mac_comes_back_after_a_shortage(void **state)
 	}
 }
 
+/*
+ * An admin request parsed with jansson's allocations failing from the
+ * Nth on: out of memory, or parsed, never a crash (jansson 2.14 asserts
+ * or reads past its token buffer when a token's save fails unguarded);
+ * and the next parse works.
+ */
+static void
+test_parse_fails_at_every_allocation(void **state)
+{
+	static const char req[] =
+	    "{\"v\":1,\"op\":\"user.add\",\"pool\":\"customer\","
+	    "\"login\":\"u7\",\"email\":\"a-rather-long-address@example.com\","
+	    "\"display_name\":\"A display name longer than sixteen\","
+	    "\"n\":12345678901234567,\"groups\":[\"staff\",\"wheel\"]}";
+	json_t *o;
+	long n;
+	int r;
+
+	(void)state;
+	json_set_alloc_funcs(ua_json_malloc, ua_json_free);
+	for (n = 0;; n++) {
+		o = NULL;
+		libc_fail_from = n;
+		libc_allocs = libc_failed = 0;
+		r = ua_json_parse(req, strlen(req), &o);
+		libc_fail_from = -1;
+		if (r == 0)
+			json_decref(o);
+		else
+			assert_int_equal(r, -ENOMEM);
+		o = NULL;
+		assert_int_equal(ua_json_parse(req, strlen(req), &o), 0);
+		assert_string_equal(
+		    json_string_value(json_object_get(o, "display_name")),
+		    "A display name longer than sixteen");
+		json_decref(o);
+		if (r == 0 && libc_failed == 0)
+			break;
+		assert_true(n < 100000);
+	}
+	print_message("an admin request's parse: %ld allocation points\n", n);
+	assert_true(n > 5);
+	json_set_alloc_funcs(malloc, free);
+}
+
 int
 main(void)
 {
@@ -351,6 +414,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 		    test_snapshot_fails_at_every_allocation, setup, teardown),
 		cmocka_unit_test(test_keyed_mac_comes_back_after_a_shortage),
+		cmocka_unit_test(test_parse_fails_at_every_allocation),
 	};
 
 	/* both before the library's first allocation */
