@@ -17,9 +17,18 @@ int ua_json_send(int fd, const json_t *obj, int timeout_ms);
 
 /*
  * Parse a frame payload into an object.  -EBADMSG when it is not a JSON
- * object, has duplicate keys or is not UTF-8.
+ * object, has duplicate keys or is not UTF-8; -ENOMEM when memory ran
+ * short (the parse is guarded: json_frame.c).
  */
 int ua_json_parse(const void *p, size_t n, json_t **ret);
+
+/*
+ * jansson's allocator for a process that parses with ua_json_parse
+ * (json_set_alloc_funcs): malloc, and a guarded parse's fallback once
+ * memory ran short; the free wipes what it frees (ua_erase_free).
+ */
+void *ua_json_malloc(size_t n);
+void ua_json_free(void *p);
 
 /* Read one frame of at most max bytes and parse it. */
 int ua_json_recv(int fd, size_t max, int timeout_ms, json_t **ret);

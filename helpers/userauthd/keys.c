@@ -5,9 +5,13 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <openssl/core_names.h>
+#include <openssl/decoder.h>
+#include <openssl/encoder.h>
+#include <openssl/evp.h>
+#include <openssl/kdf.h>
 #include <openssl/params.h>
+#include <openssl/store.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -85,6 +89,62 @@ keys_load(const char *state_dir, struct keys *ret)
 	r = read_full(fd, ret->key, KEYS_LEN);
 	close(fd);
 	return r;
+}
+
+/* A do-nothing callback of each kind for the *_do_all_provided below. */
+#define KEYS_KEEP_NONE(T)                                                      \
+	static void keep_##T(T *method, void *arg)                             \
+	{                                                                      \
+		(void)method;                                                  \
+		(void)arg;                                                     \
+	}
+KEYS_KEEP_NONE(EVP_MD)
+KEYS_KEEP_NONE(EVP_MAC)
+KEYS_KEEP_NONE(EVP_CIPHER)
+KEYS_KEEP_NONE(EVP_KDF)
+KEYS_KEEP_NONE(EVP_RAND)
+KEYS_KEEP_NONE(EVP_KEYMGMT)
+KEYS_KEEP_NONE(EVP_SIGNATURE)
+KEYS_KEEP_NONE(EVP_KEYEXCH)
+KEYS_KEEP_NONE(EVP_KEM)
+KEYS_KEEP_NONE(EVP_ASYM_CIPHER)
+KEYS_KEEP_NONE(OSSL_ENCODER)
+KEYS_KEEP_NONE(OSSL_DECODER)
+KEYS_KEEP_NONE(OSSL_STORE_LOADER)
+
+/*
+ * Every algorithm of every kind of operation, built now.  OpenSSL 3.0
+ * builds an operation's methods at its first fetch and then marks the
+ * operation done whether or not each method made it into its store: a
+ * first fetch that ran out of memory half-way left that operation (and
+ * the digests, which HMAC fetches inside) "unsupported" for the life of
+ * the process.  A daemon whose first login came during a shortage never
+ * made another MAC: every login failed until a restart.  Built here, at
+ * start, no run-time fetch builds anything, and a shortage later fails
+ * the call it hits only.  For all of the process's OpenSSL users: these
+ * MACs, Cognito's RS256, libcurl's TLS.
+ */
+int
+keys_crypto_init(void)
+{
+	const struct keys k = { { 0 } };
+	uint8_t out[KEYS_MAC_LEN];
+
+	EVP_MD_do_all_provided(NULL, keep_EVP_MD, NULL);
+	EVP_MAC_do_all_provided(NULL, keep_EVP_MAC, NULL);
+	EVP_CIPHER_do_all_provided(NULL, keep_EVP_CIPHER, NULL);
+	EVP_KDF_do_all_provided(NULL, keep_EVP_KDF, NULL);
+	EVP_RAND_do_all_provided(NULL, keep_EVP_RAND, NULL);
+	EVP_KEYMGMT_do_all_provided(NULL, keep_EVP_KEYMGMT, NULL);
+	EVP_SIGNATURE_do_all_provided(NULL, keep_EVP_SIGNATURE, NULL);
+	EVP_KEYEXCH_do_all_provided(NULL, keep_EVP_KEYEXCH, NULL);
+	EVP_KEM_do_all_provided(NULL, keep_EVP_KEM, NULL);
+	EVP_ASYM_CIPHER_do_all_provided(NULL, keep_EVP_ASYM_CIPHER, NULL);
+	OSSL_ENCODER_do_all_provided(NULL, keep_OSSL_ENCODER, NULL);
+	OSSL_DECODER_do_all_provided(NULL, keep_OSSL_DECODER, NULL);
+	OSSL_STORE_LOADER_do_all_provided(NULL, keep_OSSL_STORE_LOADER, NULL);
+	/* and the one MAC the daemon cannot do without, made once */
+	return keys_mac(&k, "init", "", 0, out);
 }
 
 int

@@ -17,6 +17,13 @@ struct keys {
 	uint8_t key[KEYS_LEN];
 };
 
+/*
+ * Build OpenSSL's algorithms for the whole process, once at start, before
+ * anything else fetches one (keys.c says why); 0, or -EIO when the MAC
+ * below cannot be made at all.
+ */
+int keys_crypto_init(void);
+
 /* Load state_dir/daemon.key, creating it when missing. */
 int keys_load(const char *state_dir, struct keys *ret);
 

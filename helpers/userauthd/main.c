@@ -26,6 +26,7 @@
 #include "client/valid.h"
 #include "server/conf.h"
 #include "server/defaults.h"
+#include "server/json_frame.h"
 #include "server/log.h"
 #include "client/wipe.h"
 #include "userauthd/admin/admin.h"
@@ -589,6 +590,11 @@ setup(struct server *srv, const struct ids *ids, struct store **ret_store)
 	char path[4096];
 	int r;
 
+	/* OpenSSL's algorithms, before any fetch can build them (keys.c) */
+	r = keys_crypto_init();
+	if (r < 0)
+		return ua_log_errno(LOG_ERR, r,
+		    "OpenSSL cannot make an HMAC: %m");
 	r = setup_root(srv, ids);
 	if (r < 0)
 		return r;
@@ -650,8 +656,11 @@ process_init(void)
 	 * same either way.
 	 */
 	(void)mallopt(M_ARENA_MAX, 2);
-	/* Requests may carry passwords: jansson wipes what it frees. */
-	json_set_alloc_funcs(malloc, ua_erase_free);
+	/*
+	 * Requests may carry passwords: jansson wipes what it frees.  Its
+	 * parser must not see a failed allocation (json_frame.c).
+	 */
+	json_set_alloc_funcs(ua_json_malloc, ua_json_free);
 	/* Before any NSS call: our own NSS module must not call us. */
 	return setenv("USERAUTH_NSS_BYPASS", "1", 1);
 }

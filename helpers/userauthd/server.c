@@ -297,6 +297,9 @@ handle_admin(struct server *srv, struct client *c, uint8_t *p, size_t n)
 	int r;
 
 	r = ua_json_parse(p, n, &req);
+	if (r == -ENOMEM)
+		return reply_json(srv, c,
+		    admin_error("internal", "out of memory"));
 	if (r < 0) {
 		c->close_after_tx = true;
 		return reply_json(srv, c,

@@ -4,6 +4,7 @@
 # in this order): the fault scripts, Cognito, mail, the logins.
 include tests/integration/mail_expiry.mk
 include tests/integration/faults.mk
+include tests/integration/oom.mk
 include tests/integration/faults2.mk
 include tests/integration/faults3.mk
 include tests/integration/faults4.mk

@@ -81,3 +81,14 @@ tests_unit_test_server_SOURCES = tests/unit/test_server.c \
 	helpers/userauthd/server.c helpers/userauthd/server.h
 tests_unit_test_server_CFLAGS = $(UA_CFLAGS_TEST)
 tests_unit_test_server_LDADD = helpers/userauthd/libuad.la $(UA_LIBS_TEST)
+# Allocation failures in SQLite, at every point of a store call in turn:
+# no transaction left open, no write reported done that is not there; and
+# in OpenSSL, a share of a keyed MAC's: the MAC back once memory is; in
+# jansson's parser, every point (malloc wrapped at link time): no crash.
+check_PROGRAMS += tests/unit/test_nomem
+TESTS += tests/unit/test_nomem
+tests_unit_test_nomem_SOURCES = tests/unit/test_nomem.c
+tests_unit_test_nomem_CFLAGS = $(UA_CFLAGS_TEST) $(OPENSSL_CFLAGS)
+tests_unit_test_nomem_LDFLAGS = -Wl,--wrap=malloc
+tests_unit_test_nomem_LDADD = helpers/userauthd/libuad.la $(UA_LIBS_TEST) \
+	$(OPENSSL_LIBS)

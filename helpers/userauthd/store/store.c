@@ -207,15 +207,18 @@ store_commit(struct store *s, struct store_err *err)
 	if (r == 0 || r == -EIO)
 		s->generation++;
 	if (r != 0)
-		(void)sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		store_rollback(s);
 	return r;
 }
 
+/* The transaction ends here, memory or not (store_int.h). */
 void
 store_rollback(struct store *s)
 {
-	if (!sqlite3_get_autocommit(s->db))
-		(void)sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	if (sqlite3_get_autocommit(s->db))
+		return;
+	(void)sqlite3_step(s->rollback);
+	(void)sqlite3_reset(s->rollback);
 }
 
 void

@@ -362,7 +362,8 @@ store_nss_snapshot(struct store *s, struct store_nss *ret,
 		r = snapshot_groups(s, &n, err);
 	if (r == 0)
 		r = snapshot_pools(s, &n, err);
-	(void)sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+	/* the read transaction ends, short of memory too */
+	store_rollback(s);
 	if (r < 0) {
 		store_nss_free(&n);
 		return r;

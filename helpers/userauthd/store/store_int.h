@@ -37,6 +37,14 @@ struct store {
 	} cached[STORE_CACHED_MAX]; /* store_stmt.c */
 	size_t ncached;
 	struct store *side; /* the throttle's connection, or NULL */
+	/*
+	 * ROLLBACK, prepared at the connect: run, it needs no memory, where
+	 * sqlite3_exec's would be compiled first, which fails when memory
+	 * is short, and leaves the transaction open (its write lock held:
+	 * every other connection's write busy, and this one's later
+	 * statements inside it, lost with it).
+	 */
+	sqlite3_stmt *rollback;
 };
 
 /*

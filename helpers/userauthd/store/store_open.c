@@ -244,6 +244,8 @@ connect_db(const char *path, bool create, struct store **ret,
 		    path, sqlite3_errmsg(s->db));
 		goto out;
 	}
+	if (r == 0)
+		r = store_prepare(s, "ROLLBACK", &s->rollback, err);
 	if (r < 0)
 		goto out;
 	*ret = s;
@@ -421,6 +423,7 @@ store_close(struct store *s)
 	store_close(s->side);
 	store_marks_detach(s);
 	store_cached_free(s);
+	sqlite3_finalize(s->rollback);
 	(void)sqlite3_close_v2(s->db);
 	free(s);
 }
