@@ -93,33 +93,55 @@ rebase(const struct throttle_limits *l, struct store_bucket *b, int64_t now)
 		b->next_allowed = next_allowed_of(now, l->max_delay);
 }
 
-int
-throttle_check(struct store *s, const struct throttle_limits *l,
-    const struct throttle_who *who, int64_t now, enum throttle_state *ret_state,
-    int64_t *ret_until, struct store_err *err)
+/* The three buckets of who, in kinds[] order. */
+static int
+read_buckets(struct store *s, const struct throttle_who *who,
+    struct store_bucket b[3], struct store_err *err)
 {
-	struct store_bucket b;
-	int64_t until = 0;
 	size_t i;
 	int r;
 
 	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
 		r = store_bucket_get(s, who->pool, kinds[i], who->account,
-		    who->rhost, &b, err);
+		    who->rhost, &b[i], err);
 		if (r < 0)
 			return r;
-		if (kinds[i] == STORE_BUCKET_ACCOUNT && l->lock_after > 0 &&
-		    b.failures >= (int64_t)l->lock_after) {
-			*ret_state = THROTTLE_LOCKED;
-			*ret_until = 0;
-			return 0;
-		}
-		rebase(l, &b, now);
-		if (b.next_allowed > now && b.next_allowed > until)
-			until = b.next_allowed;
 	}
-	*ret_state = until > 0 ? THROTTLE_WAIT : THROTTLE_OPEN;
+	return 0;
+}
+
+/* The verdict on buckets b (rebased to now in place). */
+static enum throttle_state
+verdict(const struct throttle_limits *l, struct store_bucket b[3], int64_t now,
+    int64_t *ret_until)
+{
+	int64_t until = 0;
+	size_t i;
+
+	*ret_until = 0;
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		if (kinds[i] == STORE_BUCKET_ACCOUNT && l->lock_after > 0 &&
+		    b[i].failures >= (int64_t)l->lock_after)
+			return THROTTLE_LOCKED;
+		rebase(l, &b[i], now);
+		if (b[i].next_allowed > now && b[i].next_allowed > until)
+			until = b[i].next_allowed;
+	}
 	*ret_until = until;
+	return until > 0 ? THROTTLE_WAIT : THROTTLE_OPEN;
+}
+
+int
+throttle_check(struct store *s, const struct throttle_limits *l,
+    const struct throttle_who *who, int64_t now, enum throttle_state *ret_state,
+    int64_t *ret_until, struct store_err *err)
+{
+	struct store_bucket b[3];
+	int r = read_buckets(s, who, b, err);
+
+	if (r < 0)
+		return r;
+	*ret_state = verdict(l, b, now, ret_until);
 	return 0;
 }
 
@@ -147,11 +169,10 @@ host_leak(const struct throttle_limits *l, struct store_bucket *b, int64_t now)
 enum scope { ALL_BUCKETS, OWN_BUCKETS, HOST_BUCKET };
 
 static int
-record_in(struct store *s, const struct throttle_limits *l,
+write_buckets(struct store *s, const struct throttle_limits *l,
     const struct throttle_who *who, int64_t now, int64_t delta,
-    enum scope scope, struct store_err *err)
+    enum scope scope, struct store_bucket b[3], struct store_err *err)
 {
-	struct store_bucket b;
 	size_t i;
 	int r;
 
@@ -159,30 +180,38 @@ record_in(struct store *s, const struct throttle_limits *l,
 		if ((scope == HOST_BUCKET && kinds[i] != STORE_BUCKET_HOST) ||
 		    (scope == OWN_BUCKETS && kinds[i] == STORE_BUCKET_HOST))
 			continue;
-		r = store_bucket_get(s, who->pool, kinds[i], who->account,
-		    who->rhost, &b, err);
-		if (r < 0)
-			return r;
-		rebase(l, &b, now);
+		rebase(l, &b[i], now);
 		if (delta != 0) {
 			if (kinds[i] == STORE_BUCKET_HOST)
-				host_leak(l, &b, now);
-			b.failures =
-			    b.failures + delta > 0 ? b.failures + delta : 0;
+				host_leak(l, &b[i], now);
+			b[i].failures = b[i].failures + delta > 0
+			    ? b[i].failures + delta
+			    : 0;
 			if (delta > 0)
-				b.last_fail = now;
-			b.next_allowed = next_allowed_of(b.last_fail,
-			    b.failures == 0
+				b[i].last_fail = now;
+			b[i].next_allowed = next_allowed_of(b[i].last_fail,
+			    b[i].failures == 0
 				? 0
-				: throttle_delay(b.failures,
+				: throttle_delay(b[i].failures,
 				      after_of(l, kinds[i]), l->max_delay));
 		}
 		r = store_bucket_put(s, who->pool, kinds[i], who->account,
-		    who->rhost, &b, err);
+		    who->rhost, &b[i], err);
 		if (r < 0)
 			return r;
 	}
 	return 0;
+}
+
+static int
+record_in(struct store *s, const struct throttle_limits *l,
+    const struct throttle_who *who, int64_t now, int64_t delta,
+    enum scope scope, struct store_err *err)
+{
+	struct store_bucket b[3];
+	int r = read_buckets(s, who, b, err);
+
+	return r < 0 ? r : write_buckets(s, l, who, now, delta, scope, b, err);
 }
 
 /* record_in as a transaction of its own. */
@@ -208,16 +237,20 @@ throttle_admit(struct store *s, const struct throttle_limits *l,
     const struct throttle_who *who, int64_t now, enum throttle_state *ret_state,
     struct store_err *err)
 {
+	struct store_bucket b[3];
 	enum throttle_state st = THROTTLE_LOCKED;
 	int64_t until;
 	int r = store_throttle_begin(s, err);
 
 	if (r < 0)
 		return r;
-	r = throttle_check(s, l, who, now, &st, &until, err);
-	if (r == 0)
-		r = record_in(s, l, who, now, st == THROTTLE_OPEN ? 1 : 0,
-		    st == THROTTLE_OPEN ? OWN_BUCKETS : ALL_BUCKETS, err);
+	/* one read of the buckets for the verdict and the record both */
+	r = read_buckets(s, who, b, err);
+	if (r == 0) {
+		st = verdict(l, b, now, &until);
+		r = write_buckets(s, l, who, now, st == THROTTLE_OPEN ? 1 : 0,
+		    st == THROTTLE_OPEN ? OWN_BUCKETS : ALL_BUCKETS, b, err);
+	}
 	if (r < 0) {
 		store_throttle_rollback(s);
 		return r;
