@@ -7,6 +7,7 @@ include tests/integration/faults.mk
 include tests/integration/faults2.mk
 include tests/integration/faults3.mk
 include tests/integration/faults4.mk
+include tests/integration/faults5.mk
 include tests/integration/cognito.mk
 include tests/integration/cognito_hang.mk
 include tests/integration/nss.mk
