@@ -2,6 +2,7 @@
 # Shell tests printing TAP; they need root for namespaces and skip (with a
 # stated reason) otherwise.  The slowest first (make check -j starts them
 # in this order): the fault scripts, Cognito, mail, the logins.
+include tests/integration/mail_outage.mk
 include tests/integration/mail_expiry.mk
 include tests/integration/faults.mk
 include tests/integration/faults2.mk
