@@ -2,12 +2,14 @@
 # Shell tests printing TAP; they need root for namespaces and skip (with a
 # stated reason) otherwise.  The slowest first (make check -j starts them
 # in this order): the fault scripts, Cognito, mail, the logins.
+include tests/integration/mail_outage.mk
 include tests/integration/mail_expiry.mk
 include tests/integration/faults.mk
 include tests/integration/oom.mk
 include tests/integration/faults2.mk
 include tests/integration/faults3.mk
 include tests/integration/faults4.mk
+include tests/integration/faults5.mk
 include tests/integration/cognito.mk
 include tests/integration/cognito_hang.mk
 include tests/integration/nss.mk

@@ -22,9 +22,15 @@
 #                 error.
 # Once logged in it runs --command and prints its output.  With --probe it
 # prints the first round's prompts and drops the connection there instead.
+# With --hold FILE it answers no round with prompts before FILE exists (a
+# test changes something while the login sits at its prompt; "held" is
+# printed on stderr once the first such round came).
 #
 # Exit status: the command's exit status after a login; 1 when the server
-# refused the login; 3 after --probe; 2 for any other error.
+# refused the login; 3 after --probe; 2 for any other error, a connection
+# that ended during authentication included (paramiko reports that as an
+# authentication failure too: result "dropped" in the transcript, not
+# "auth_failed", so a server process that died mid-login is no refusal).
 import argparse
 import email
 import email.policy
@@ -127,6 +133,9 @@ def main():
     ap.add_argument("--probe", action="store_true",
                     help="print the first prompts, then drop the "
                     "connection (exit 3)")
+    ap.add_argument("--hold", metavar="FILE",
+                    help="answer no prompt before FILE exists (at most "
+                    "--timeout seconds)")
     ap.add_argument("--command", default="id")
     ap.add_argument("--timeout", type=float, default=15.0)
     ap.add_argument("--show", action="store_true",
@@ -205,6 +214,15 @@ def main():
                 print(text)
             sys.stdout.flush()
             raise Abort()
+        if a.hold and prompts and not os.path.exists(a.hold):
+            print("held", file=sys.stderr, flush=True)
+            deadline = time.monotonic() + a.timeout
+            while not os.path.exists(a.hold):
+                if time.monotonic() > deadline:
+                    raise RuntimeError("%s did not appear within %g s"
+                                       % (a.hold, a.timeout))
+                time.sleep(0.02)
+            rnd["held_until"] = round(time.monotonic() - t0, 3)
         out = []
         if a.totp_secret == "setup":
             m = SETUP_KEY_RE.search(
@@ -253,6 +271,11 @@ def main():
         try:
             t.auth_interactive(a.user, handler)
         except paramiko.AuthenticationException as e:
+            if not t.is_active():
+                tr["result"] = "dropped"
+                tr["error"] = "the connection ended during authentication"
+                print("sshlogin: %s" % tr["error"], file=sys.stderr)
+                return finish(2)
             tr["result"] = "auth_failed"
             tr["error"] = str(e)
             show("Permission denied (%s)" % e)
