@@ -119,6 +119,31 @@ file_changed(const struct uanss_reader *h, const struct uanss_gen *g)
 	return !same_file(&st, &g->st);
 }
 
+/* A file's identity in one word, never 0 (0: no file). */
+static uint64_t
+sig_of(const struct stat *st)
+{
+	const uint64_t m = UINT64_C(0x100000001b3);
+	const uint64_t v[] = { (uint64_t)st->st_dev, (uint64_t)st->st_ino,
+		(uint64_t)st->st_size, (uint64_t)st->st_mtim.tv_sec,
+		(uint64_t)st->st_mtim.tv_nsec, (uint64_t)st->st_ctim.tv_sec,
+		(uint64_t)st->st_ctim.tv_nsec };
+	uint64_t x = UINT64_C(0xcbf29ce484222325);
+	size_t i;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		x = (x ^ v[i]) * m;
+	return x | 1;
+}
+
+static uint64_t
+path_sig(const struct uanss_reader *h)
+{
+	struct stat st;
+
+	return stat(h->path, &st) == 0 ? sig_of(&st) : 0;
+}
+
 /*
  * With nothing to serve: whether the path names another file than when
  * opening last failed (one appeared, or was replaced, chmod'ed, ...).
@@ -126,19 +151,15 @@ file_changed(const struct uanss_reader *h, const struct uanss_gen *g)
 static bool
 refused_changed(const struct uanss_reader *h)
 {
-	struct stat st;
-	bool there = stat(h->path, &st) == 0;
-
-	if (there != h->refused_there)
-		return true;
-	return there && !same_file(&st, &h->refused_st);
+	return path_sig(h) !=
+	    __atomic_load_n(&h->refused_sig, __ATOMIC_ACQUIRE);
 }
 
 /* Under the refresh lock: opening failed at now; remember what was there. */
 static void
 note_refused(struct uanss_reader *h, uint64_t now)
 {
-	h->refused_there = stat(h->path, &h->refused_st) == 0;
+	__atomic_store_n(&h->refused_sig, path_sig(h), __ATOMIC_RELEASE);
 	h->retry_ns = now + UANSS_RETRY_NS;
 }
 
@@ -259,10 +280,13 @@ uanss_acquire(struct uanss_reader *h, struct uanss_gen **ret)
 			*ret = g;
 			return 0;
 		}
-		if (g == NULL)
-			goto none; /* looked for every UANSS_CHECK_NS */
-		force = g->stale_seen;
-		uanss_release(g);
+		if (g == NULL && !refused_changed(h))
+			goto none; /* the same file, or still none */
+		if (g != NULL) {
+			force = g->stale_seen;
+			uanss_release(g);
+		} else
+			force = true; /* another file: look now */
 	}
 	refresh(h, now, force);
 	errno = saved;
@@ -289,5 +313,5 @@ uanss_reader_close(struct uanss_reader *h)
 	h->next_check_ns = 0;
 	h->last_err = 0;
 	h->retry_ns = 0;
-	h->refused_there = false;
+	h->refused_sig = 0;
 }

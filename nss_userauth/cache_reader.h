@@ -28,9 +28,10 @@ struct uanss_gen {
 /*
  * How often the path is stat()ed: at most every UANSS_CHECK_NS (a lookup
  * after a longer pause stats first), whether a generation is served or
- * not.  With nothing to serve (no file, or a refused one), a file is
- * opened as soon as the path names another one than at the last failure,
- * and the same one again at most every UANSS_RETRY_NS.  The first bounds
+ * not.  With nothing to serve (no file, or a refused one), every lookup
+ * stat()s the path, a file is opened as soon as the path names another
+ * one than at the last failure, and the same one again at most every
+ * UANSS_RETRY_NS.  The first bounds
  * how long a process keeps reading a mapping whose file was truncated in
  * place (SIGBUS, nss_userauth(8)); opening at once is what lets nscd,
  * told by userauthctl right after a publish, see the new file instead of
@@ -61,8 +62,10 @@ struct uanss_gen {
  * another file, which is then mapped at once: a stale generation is never
  * served on the word of the timer alone.  A missing or refused file retires
  * the current generation: no answers (fail closed) until a good file
- * appears; the path's identity at that failure is kept (under the
- * refresh lock) to tell a new file from the refused one.
+ * appears; the path's identity at that failure is kept (one atomic word)
+ * to tell a new file from the refused one, by every lookup: within
+ * UANSS_CHECK_NS of a failed check a new file would otherwise go unseen,
+ * and nscd, told right after the publish, would cache the miss.
  */
 struct uanss_reader {
 	const char *path;
@@ -72,9 +75,11 @@ struct uanss_reader {
 	pid_t lock_tid;          /* atomic: refreshing tid or 0 */
 	uint64_t (*clock)(void); /* tests: CLOCK_MONOTONIC ns; NULL = real */
 	/* under the refresh lock, with nothing to serve: */
-	uint64_t retry_ns;      /* the same file is not opened again before */
-	bool refused_there;     /* a file was at the path when opening failed */
-	struct stat refused_st; /* ... and its identity */
+	uint64_t retry_ns; /* the same file is not opened again before */
+	/* atomic: the identity of what was at the path when opening failed
+	 * (0: nothing), compared with a stat() by every lookup that has
+	 * nothing to serve */
+	uint64_t refused_sig;
 	struct uanss_gen gen[UANSS_GENERATIONS];
 };
 
