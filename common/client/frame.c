@@ -33,6 +33,16 @@ ua_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+int64_t
+ua_now_ns(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) < 0)
+		return 0; /* cannot happen for CLOCK_MONOTONIC */
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
 /* Milliseconds until deadline, clamped to [0, INT_MAX] for poll(). */
 static int
 ms_left(int64_t deadline)

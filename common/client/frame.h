@@ -82,5 +82,7 @@ void ua_frame_rx_reset(struct ua_frame_rx *rx);
 
 /* Monotonic milliseconds (CLOCK_MONOTONIC). */
 int64_t ua_now_ms(void);
+/* CLOCK_MONOTONIC in ns. */
+int64_t ua_now_ns(void);
 
 #endif

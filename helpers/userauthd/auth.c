@@ -715,8 +715,8 @@ hold_code_reply(const struct auth_ctx *ctx, struct auth_session *s)
 	if (pc == NULL || s->state != S_ANSWER ||
 	    s->expect != POLICY_EMAIL_OTP || s->code_asked <= 0)
 		return;
-	asked = s->code_asked + (int64_t)pc->otp_min_answer_age * 1000;
-	answered = ua_now_ms() + (int64_t)pc->otp_answer_delay_ms;
+	asked = s->code_asked + (int64_t)pc->otp_min_answer_age * 1000000000;
+	answered = ua_now_ns() + (int64_t)pc->otp_answer_delay_ms * 1000000;
 	s->hold_until = asked > answered ? asked : answered;
 }
 

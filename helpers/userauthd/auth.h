@@ -75,8 +75,10 @@ int auth_job_done(struct auth_ctx *ctx, struct auth_session *sess,
 
 /*
  * When the reply auth_handle or auth_job_done just built may go out (mono
- * ms; 0 or past: at once): an answer to a code waits out otp_min_answer_age
- * from its challenge and otp_answer_delay_ms from its arrival.
+ * ns, kept to the nanosecond so that the release does not depend on
+ * what else wakes the loop; 0 or past: at once): an answer to a code waits out
+ * otp_min_answer_age from its challenge and otp_answer_delay_ms from its
+ * arrival.
  */
 int64_t auth_hold_until(const struct auth_session *sess);
 

@@ -372,7 +372,7 @@ reply_auth(struct server *srv, struct client *c, struct ua_msg *m)
 	int64_t at = auth_hold_until(c->auth);
 	int r;
 
-	if (at <= ua_now_ms())
+	if (at <= ua_now_ns())
 		return reply_msg(srv, c, m);
 	r = ua_msg_encode(m, &c->hold, &c->holdlen);
 	ua_msg_clear(m);
@@ -388,7 +388,7 @@ reply_auth(struct server *srv, struct client *c, struct ua_msg *m)
 static void
 release_held(struct server *srv)
 {
-	int64_t now = ua_now_ms(), next = 0, at;
+	int64_t now = ua_now_ns(), next = 0, at;
 	size_t i;
 	int r;
 
@@ -923,12 +923,14 @@ after_round(struct server *srv, struct timespec *ts)
 {
 	uint64_t tick =
 	    srv->jobs_left ? 0 : auth_tick(&srv->auth, (uint64_t)ua_now_ms());
-	int64_t hold = srv->next_hold - ua_now_ms();
+	int64_t wait = tick >= 1000 ? 1000000000 : (int64_t)tick * 1000000;
+	int64_t hold = srv->next_hold - ua_now_ns();
 
-	if (srv->next_hold != 0 && (hold < 0 || (uint64_t)hold < tick))
-		tick = hold < 0 ? 0 : (uint64_t)hold;
-	ts->tv_sec = tick >= 1000 ? 1 : 0;
-	ts->tv_nsec = tick >= 1000 ? 0 : (long)tick * 1000000L;
+	/* a held reply: woken at its nanosecond, not the next millisecond */
+	if (srv->next_hold != 0 && hold < wait)
+		wait = hold < 0 ? 0 : hold;
+	ts->tv_sec = wait >= 1000000000 ? 1 : 0;
+	ts->tv_nsec = wait >= 1000000000 ? 0 : (long)wait;
 	if (srv->publish_pending)
 		server_publish(srv, false);
 	if (srv->nclients == 0 && srv->heap_used) {

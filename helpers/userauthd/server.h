@@ -70,7 +70,7 @@ struct server {
 	int64_t accept_paused_until; /* ms: out of fds, stop accepting */
 	bool heap_used;              /* clients came since the last trim */
 	bool jobs_left;              /* finished jobs wait for the next pass */
-	int64_t next_hold; /* mono ms: a held reply is due (0: none) */
+	int64_t next_hold; /* mono ns: a held reply is due (0: none) */
 	size_t nadmin;     /* admin connections open */
 	/* Called on SIGHUP; returns < 0 when the new config was refused. */
 	int (*reload)(struct server *srv);

@@ -163,7 +163,7 @@ auth_ask(const struct auth_ctx *ctx, struct auth_session *s,
 	s->expect = c;
 	s->state = S_ANSWER;
 	if (c == POLICY_EMAIL_OTP)
-		s->code_asked = ua_now_ms();
+		s->code_asked = ua_now_ns();
 	ua_msg_init(out, UA_MSG_CHALLENGE);
 	if (ua_msg_add(out, UA_T_CHALLENGE, policy_name(c)) < 0 ||
 	    ua_msg_add(out, UA_T_INFO, info) < 0 ||

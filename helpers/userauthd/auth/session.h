@@ -65,7 +65,7 @@ struct auth_session {
 	struct otp_clock code_expires; /* when it dies, on both clocks */
 	const char *mfa_doomed;        /* TOTP fails whatever the code: why */
 	unsigned totp_tries;           /* TOTP answers left */
-	/* mono ms: the last code challenge went out; the reply being sent
+	/* mono ns: the last code challenge went out; the reply being sent
 	 * waits until hold_until (otp_min_answer_age after the challenge,
 	 * otp_answer_delay_ms after the answer: hold_code_reply) */
 	int64_t code_asked;
