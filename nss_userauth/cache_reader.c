@@ -155,11 +155,15 @@ refused_changed(const struct uanss_reader *h)
 	    __atomic_load_n(&h->refused_sig, __ATOMIC_ACQUIRE);
 }
 
-/* Under the refresh lock: opening failed at now; remember what was there. */
+/*
+ * Under the refresh lock: opening failed at now; sig is what was at the
+ * path just before the open (a file renamed there after it is then told
+ * apart at the next lookup, not taken for the refused one).
+ */
 static void
-note_refused(struct uanss_reader *h, uint64_t now)
+note_refused(struct uanss_reader *h, uint64_t now, uint64_t sig)
 {
-	__atomic_store_n(&h->refused_sig, path_sig(h), __ATOMIC_RELEASE);
+	__atomic_store_n(&h->refused_sig, sig, __ATOMIC_RELEASE);
 	h->retry_ns = now + UANSS_RETRY_NS;
 }
 
@@ -231,6 +235,7 @@ refresh(struct uanss_reader *h, uint64_t now, bool force)
 {
 	struct uanss_gen *cur, *g;
 	bool due;
+	uint64_t sig;
 	int r;
 
 	cur = __atomic_load_n(&h->cur, __ATOMIC_SEQ_CST);
@@ -254,10 +259,11 @@ refresh(struct uanss_reader *h, uint64_t now, bool force)
 	g = free_slot(h);
 	if (g == NULL)
 		goto out; /* every slot pinned: serve cur a bit longer */
+	sig = path_sig(h);
 	r = open_gen(h, g);
 	publish(h, r < 0 ? NULL : g, r);
 	if (r < 0)
-		note_refused(h, now);
+		note_refused(h, now, sig);
 	__atomic_store_n(&h->next_check_ns, now + UANSS_CHECK_NS,
 	    __ATOMIC_RELAXED);
 	sweep(h);

@@ -64,7 +64,7 @@ ua_json_malloc(size_t n)
 	size_t need =
 	    (n + alignof(max_align_t) - 1) & ~(alignof(max_align_t) - 1);
 
-	if (p != NULL || !guarded)
+	if (p != NULL || !guarded || n > JSON_ARENA_SIZE)
 		return p;
 	(void)pthread_mutex_lock(&arena_lock);
 	if (!guard_short)
@@ -99,8 +99,11 @@ guarded_loadb(const void *p, size_t n, size_t flags, json_t **ret)
 	if (guard_short) {
 		json_decref(o);
 		(void)pthread_mutex_lock(&arena_lock);
-		if (--arena_users == 0)
+		if (--arena_users == 0) {
+			/* what the parse held (a password, say) goes too */
+			explicit_bzero(arena, arena_used);
 			arena_used = 0;
+		}
 		(void)pthread_mutex_unlock(&arena_lock);
 		return -ENOMEM;
 	}

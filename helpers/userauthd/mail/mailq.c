@@ -479,7 +479,7 @@ mailq_db_record(sqlite3 *db, const struct mailsend_xfer *x, enum mailq_fate f,
 		"expired" };
 	char qpool[64], qwhy[300];
 	sqlite3_stmt *st = NULL;
-	int rc, r = 0;
+	int rc;
 
 	rc = sqlite3_prepare_v2(db, sql[f], -1, &st, NULL);
 	if (rc == SQLITE_OK)
@@ -488,8 +488,10 @@ mailq_db_record(sqlite3 *db, const struct mailsend_xfer *x, enum mailq_fate f,
 		rc = sqlite3_step(st);
 	if (rc != SQLITE_DONE) {
 		ua_log(LOG_ERR,
-		    "mailer: recording row %lld: %s (its outcome: %s)",
-		    (long long)x->id, sqlite3_errmsg(db), word[f]);
+		    "mailer: recording row %lld: %s (its outcome: %s%s%s)",
+		    (long long)x->id, sqlite3_errmsg(db), word[f],
+		    why && *why ? ", " : "",
+		    why && *why ? ua_log_quote(why, qwhy, sizeof(qwhy)) : "");
 		sqlite3_finalize(st);
 		return -EIO;
 	}
@@ -502,7 +504,7 @@ mailq_db_record(sqlite3 *db, const struct mailsend_xfer *x, enum mailq_fate f,
 	    x->masked, word[f], (long long)x->attempts + (f != MAILQ_EXPIRED),
 	    why && *why ? " error=" : "",
 	    why && *why ? ua_log_quote(why, qwhy, sizeof(qwhy)) : "");
-	return r;
+	return 0;
 }
 
 static int
