@@ -18,6 +18,8 @@ AM_TESTS_ENVIRONMENT = \
 UA_CFLAGS_TEST = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(JANSSON_CFLAGS) $(SQLITE_CFLAGS)
 UA_LIBS_TEST = $(CMOCKA_LIBS)
 
+# tests/tools/timed.sh's record of each script's time
+CLEANFILES += test-times
 EXTRA_DIST += tests/tools/summary.sh tests/tools/timed.sh tests/run-all.sh \
 	tests/integration/lib.sh
 include tests/unit/local.mk

@@ -137,7 +137,7 @@ after = [a for a in att if a[1] >= up]
 # (10 ms polls) and a busy machine's wake-ups
 def bounds(k):
     d = min(2 ** (k - 1), cap)
-    return 0.8 * d - 0.15, min(1.2 * d, cap) + 0.75
+    return 0.8 * d - 0.15, min(1.2 * d, cap) + 2.0
 gaps = []
 for i in range(1, len(att)):
     k = att[i - 1][0]

@@ -10,8 +10,11 @@ timeout 900 "${SHELL:-/bin/sh}" "$@"
 rc=$?
 t1=$(date +%s%N)
 if [ -n "${top_builddir:-}" ]; then
+	# the script's path from the top of the tree
+	p=${1#"${top_srcdir:-}"/}
+	while [ "${p#../}" != "$p" ]; do p=${p#../}; done
 	printf '%d.%01d %s\n' $(((t1 - t0) / 1000000000)) \
-		$((((t1 - t0) / 100000000) % 10)) "tests/${1##*/tests/}" \
+		$((((t1 - t0) / 100000000) % 10)) "$p" \
 		>>"$top_builddir/test-times" 2>/dev/null
 fi
 exit $rc
