@@ -116,6 +116,13 @@ guarded_loadb(const void *p, size_t n, size_t flags, json_t **ret)
 }
 
 int
+ua_json_loadb(const void *p, size_t n, size_t flags, json_t **ret)
+{
+	*ret = NULL;
+	return guarded_loadb(p, n, flags, ret);
+}
+
+int
 ua_json_parse(const void *p, size_t n, json_t **ret)
 {
 	json_t *o = NULL;

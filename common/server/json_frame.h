@@ -23,6 +23,12 @@ int ua_json_send(int fd, const json_t *obj, int timeout_ms);
 int ua_json_parse(const void *p, size_t n, json_t **ret);
 
 /*
+ * json_loadb(p, n, flags) under the same guard, for any JSON (a Cognito
+ * answer): 0 and *ret, -EBADMSG (not JSON), -ENOMEM (memory ran short).
+ */
+int ua_json_loadb(const void *p, size_t n, size_t flags, json_t **ret);
+
+/*
  * jansson's allocator for a process that parses with ua_json_parse
  * (json_set_alloc_funcs): malloc, and a guarded parse's fallback once
  * memory ran short; the free wipes what it frees (ua_erase_free).

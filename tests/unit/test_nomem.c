@@ -401,6 +401,52 @@ test_parse_fails_at_every_allocation(void **state)
 	json_set_alloc_funcs(malloc, free);
 }
 
+/*
+ * The same for a Cognito answer, an array inside an object, through
+ * ua_json_loadb (cognito_api.c, cognito_sync.c): out of memory or parsed,
+ * never a crash, and the next parse works.
+ */
+static void
+test_cognito_answer_parse_fails_at_every_allocation(void **state)
+{
+	static const char ans[] =
+	    "{\"Users\":[{\"Username\":\"a-user-with-a-long-name\","
+	    "\"Attributes\":[{\"Name\":\"email\",\"Value\":"
+	    "\"someone@example.com\"}]}],\"PaginationToken\":\"tok-0123456\"}";
+	json_t *o;
+	long n;
+	int r;
+
+	(void)state;
+	json_set_alloc_funcs(ua_json_malloc, ua_json_free);
+	for (n = 0;; n++) {
+		o = NULL;
+		libc_fail_from = n;
+		libc_allocs = libc_failed = 0;
+		r = ua_json_loadb(ans, strlen(ans), JSON_REJECT_DUPLICATES, &o);
+		libc_fail_from = -1;
+		if (r == 0)
+			json_decref(o);
+		else {
+			assert_int_equal(r, -ENOMEM);
+			assert_null(o);
+		}
+		o = NULL;
+		assert_int_equal(
+		    ua_json_loadb(ans, strlen(ans), JSON_REJECT_DUPLICATES, &o),
+		    0);
+		assert_string_equal(
+		    json_string_value(json_object_get(o, "PaginationToken")),
+		    "tok-0123456");
+		json_decref(o);
+		if (r == 0 && libc_failed == 0)
+			break;
+		assert_true(n < 100000);
+	}
+	assert_true(n > 5);
+	assert_int_equal(ua_json_loadb("[1,", 3, 0, &o), -EBADMSG);
+}
+
 int
 main(void)
 {
@@ -415,6 +461,8 @@ main(void)
 		    test_snapshot_fails_at_every_allocation, setup, teardown),
 		cmocka_unit_test(test_keyed_mac_comes_back_after_a_shortage),
 		cmocka_unit_test(test_parse_fails_at_every_allocation),
+		cmocka_unit_test(
+		    test_cognito_answer_parse_fails_at_every_allocation),
 	};
 
 	/* both before the library's first allocation */

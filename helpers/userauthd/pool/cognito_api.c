@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "client/wipe.h"
+#include "server/json_frame.h"
 #include "userauthd/pool/cognito_api.h"
 #include "userauthd/pool/cognito_sign.h"
 
@@ -258,8 +259,7 @@ read_challenge(json_t *o, struct cg_answer *a, bool *bad)
 void
 cg_answer_read(const struct http_req *rq, struct cg_answer *a)
 {
-	json_t *o, *res;
-	json_error_t jerr;
+	json_t *o = NULL, *res;
 	const char *t;
 	bool bad = false;
 
@@ -270,9 +270,14 @@ cg_answer_read(const struct http_req *rq, struct cg_answer *a)
 		    rq->error_text);
 		return;
 	}
-	o = rq->resp != NULL
-	    ? json_loadb(rq->resp, rq->resp_len, JSON_REJECT_DUPLICATES, &jerr)
-	    : NULL;
+	if (rq->resp != NULL &&
+	    ua_json_loadb(rq->resp, rq->resp_len, JSON_REJECT_DUPLICATES, &o) ==
+		-ENOMEM) {
+		a->error = -ENOMEM;
+		(void)snprintf(a->error_text, sizeof(a->error_text),
+		    "HTTP %ld, out of memory reading the answer", rq->status);
+		return;
+	}
 	if (!json_is_object(o)) {
 		a->error = rq->status >= 500 ? -EIO : -EBADMSG;
 		(void)snprintf(a->error_text, sizeof(a->error_text),

@@ -20,6 +20,7 @@
 #include <openssl/sha.h>
 
 #include "client/wipe.h"
+#include "server/json_frame.h"
 #include "server/log.h"
 #include "userauthd/nss/nsscache.h"
 #include "userauthd/pool/cognito_int.h"
@@ -530,8 +531,8 @@ cg_sync_done(struct cognito_backend *cb, const struct ua_conf *c,
 	memset(&a, 0, sizeof(a));
 	if (j->rq.error == 0 && j->rq.status >= 200 && j->rq.status < 300 &&
 	    j->rq.resp != NULL)
-		o = json_loadb(j->rq.resp, j->rq.resp_len,
-		    JSON_REJECT_DUPLICATES, NULL);
+		(void)ua_json_loadb(j->rq.resp, j->rq.resp_len,
+		    JSON_REJECT_DUPLICATES, &o);
 	else
 		cg_answer_read(&j->rq, &a);
 	if (strcmp(a.type, "TooManyRequestsException") == 0)
