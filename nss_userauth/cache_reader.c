@@ -253,13 +253,15 @@ refresh(struct uanss_reader *h, uint64_t now, bool force)
 	/* stat first: a truncated file's mapping must not be read */
 	if (cur != NULL && !file_changed(h, cur) && !needs_reopen(cur))
 		goto out;
+	/* what is at the path before the open: one stat for both uses */
+	sig = path_sig(h);
 	/* nothing to serve: the same file again at most every RETRY_NS */
-	if (cur == NULL && now < h->retry_ns && !refused_changed(h))
+	if (cur == NULL && now < h->retry_ns &&
+	    sig == __atomic_load_n(&h->refused_sig, __ATOMIC_ACQUIRE))
 		goto out;
 	g = free_slot(h);
 	if (g == NULL)
 		goto out; /* every slot pinned: serve cur a bit longer */
-	sig = path_sig(h);
 	r = open_gen(h, g);
 	publish(h, r < 0 ? NULL : g, r);
 	if (r < 0)
